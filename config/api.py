@@ -1,0 +1,36 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one router per app, errors shaped in one place."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from onboarding.alerts.api import router as alerts_router
+from onboarding.audit.api import router as audit_router
+from onboarding.core.errors import DomainError
+from onboarding.notifications.api import inbox_router, mail_router
+
+api = NinjaAPI(
+    title="Onboarding API",
+    version="1",
+    description="Support contracts: accounts, billing, contracts, back office, acceptance, risk.",
+    urls_namespace="api",
+    auth=django_auth,
+)
+
+api.add_router("/inbox/", inbox_router, tags=["inbox"])
+api.add_router("/staff/audit/", audit_router, tags=["audit"])
+api.add_router("/staff/alerts/", alerts_router, tags=["alerts"])
+api.add_router("/staff/mail/", mail_router, tags=["mail"])
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body = {"detail": exc.message, "code": exc.code}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found.", "code": "not_found"}, status=404)

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+from onboarding.core import health, views
+from onboarding.core.metrics import metrics_view
+
+staff_patterns = (
+    [
+        path("", views.staff_home, name="home"),
+    ],
+    "staff",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("inbox/", include("onboarding.notifications.urls")),
+    path("staff/", include(staff_patterns)),
+    path("staff/audit/", include("onboarding.audit.urls")),
+    path("staff/alerts/", include("onboarding.alerts.urls")),
+    path("staff/mail/", include("onboarding.notifications.staff_urls")),
+    path("staff/tasks/", include("onboarding.worker.urls")),
+]

@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    SYSOPS = "sysops", "SysOps"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+STAFF_ROLES = frozenset({Role.SYSOPS, Role.MANAGER, Role.ADMIN})
+
+
+class PreferredInbox(models.TextChoices):
+    EMAIL = "email", "Email"
+    IN_APP = "in_app", "In-app inbox"

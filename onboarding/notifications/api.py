@@ -1,0 +1,4 @@
+from ninja import Router
+
+inbox_router = Router()
+mail_router = Router()

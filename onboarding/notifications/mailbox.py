@@ -1,0 +1,3 @@
+from django.core.mail.backends.locmem import EmailBackend as DatabaseMailboxBackend  # placeholder
+
+__all__ = ["DatabaseMailboxBackend"]

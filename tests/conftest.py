@@ -1,0 +1,121 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from onboarding.accounts.roles import Role
+from tests.factories import UserFactory, staff_user
+from tests.services import (
+    CHROMIUM,
+    TEST_REDIS_URL,
+    chromium_available,
+    free_port,
+    missing,
+    redis_available,
+)
+from tests.smtp import SmtpServer
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(role=Role.CUSTOMER)
+
+
+@pytest.fixture
+def other_customer(db):
+    return UserFactory(role=Role.CUSTOMER)
+
+
+@pytest.fixture
+def sysops(db):
+    return staff_user(Role.SYSOPS)
+
+
+@pytest.fixture
+def manager(db):
+    return staff_user(Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return staff_user(Role.ADMIN)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def customer_client(customer):
+    return _client_for(customer)
+
+
+@pytest.fixture
+def other_customer_client(other_customer):
+    return _client_for(other_customer)
+
+
+@pytest.fixture
+def sysops_client(sysops):
+    return _client_for(sysops)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return _client_for(manager)
+
+
+@pytest.fixture
+def admin_client_2fa(admin_user):
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback for the length of one test."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_mail(settings, smtp_server):
+    """Send this test's mail through the loopback SMTP server; yields the server."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server
+
+
+@pytest.fixture
+def redis_url(settings):
+    """The machine's real Redis, on a database number of its own, emptied before the test."""
+    if not redis_available(TEST_REDIS_URL):
+        missing(f"Redis at {TEST_REDIS_URL} (start it with redis-server)")
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    settings.REDIS_URL = TEST_REDIS_URL
+    yield TEST_REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture
+def require_postgres():
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("runs in the PostgreSQL leg of the suite (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not chromium_available():
+        missing("Debian's chromium (apt-get install chromium)")
+    return CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
