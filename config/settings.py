@@ -135,7 +135,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One test database file per test process, so two suites on one machine never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every process (login throttling must count across workers) -------------
@@ -251,6 +252,12 @@ WORKER_STALE_AFTER_SECONDS = env_int("WORKER_STALE_AFTER_SECONDS", 30)
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 10)
 TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
+# Periodic work the worker enqueues itself: task path -> every N seconds (once per slot, even with
+# several workers running).
+WORKER_PERIODIC_TASKS = {
+    "onboarding.audit.tasks.audit_seal_pending": 5,
+    "onboarding.worker.tasks.tasks_reap_stale": 15,
+}
 
 # --- Outbox relay --------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
