@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "onboarding.notifications",
     "onboarding.alerts",
     "onboarding.worker",
+    "onboarding.demo",
 ]
 
 MIDDLEWARE = [

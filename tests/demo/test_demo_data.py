@@ -1,0 +1,49 @@
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management import call_command
+
+from onboarding.accounts.models import User
+from onboarding.accounts.roles import Role
+from onboarding.core.errors import DomainError
+from onboarding.demo.services import DEMO_PASSWORD, demo_data_load
+
+
+@pytest.mark.django_db
+def test_demo_data_gives_one_login_per_role_with_a_second_factor_for_staff():
+    logins = demo_data_load()
+    roles = {login.role for login in logins}
+    assert roles == {Role.CUSTOMER, Role.SYSOPS, Role.MANAGER, Role.ADMIN}
+    for login in logins:
+        user = User.objects.get(email=login.email)
+        assert user.check_password(DEMO_PASSWORD)
+        assert (login.totp_secret is not None) == user.is_staff_role
+
+
+@pytest.mark.django_db
+def test_loading_demo_data_twice_changes_nothing():
+    first = demo_data_load()
+    count = User.objects.count()
+    second = demo_data_load()
+    assert User.objects.count() == count
+    assert [(x.email, x.totp_secret) for x in first] == [(x.email, x.totp_secret) for x in second]
+
+
+@pytest.mark.django_db
+def test_demo_data_is_refused_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(DomainError):
+        demo_data_load()
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_totp_prints_a_code_the_authenticator_accepts(capsys):
+    demo_data_load()
+    call_command("demo_totp", "sysops@demo.test")
+    code = capsys.readouterr().out.strip()
+    authenticator = Authenticator.objects.get(
+        user__email="sysops@demo.test", type=Authenticator.Type.TOTP
+    )
+    assert len(code) == 6
+    assert TOTP(authenticator).validate_code(code)
