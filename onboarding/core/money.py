@@ -1,0 +1,85 @@
+"""Money as integer minor units and an ISO 4217 code. Never a float."""
+
+from dataclasses import dataclass
+
+# Minor units per currency where it is not 2 (ISO 4217 exponent).
+_EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
+SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY")
+
+
+def exponent_of(currency: str) -> int:
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount_minor, int) or isinstance(self.amount_minor, bool):
+            raise TypeError("Money.amount_minor must be an int of minor units")
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+
+    def _same_currency(self, other: "Money") -> None:
+        if self.currency != other.currency:
+            raise ValueError(f"cannot mix {self.currency} and {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount_minor + other.amount_minor, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount_minor - other.amount_minor, self.currency)
+
+    def __neg__(self) -> "Money":
+        return Money(-self.amount_minor, self.currency)
+
+    def __lt__(self, other: "Money") -> bool:
+        self._same_currency(other)
+        return self.amount_minor < other.amount_minor
+
+    def __le__(self, other: "Money") -> bool:
+        self._same_currency(other)
+        return self.amount_minor <= other.amount_minor
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(0, currency)
+
+    def times(self, quantity: int) -> "Money":
+        return Money(self.amount_minor * quantity, self.currency)
+
+    def percentage(self, basis_points: int) -> "Money":
+        """This amount times basis_points / 10000, rounded half up (away from zero on ties)."""
+        numerator = self.amount_minor * basis_points
+        sign = -1 if numerator < 0 else 1
+        quotient, remainder = divmod(abs(numerator), 10000)
+        if remainder * 2 >= 10000:
+            quotient += 1
+        return Money(sign * quotient, self.currency)
+
+    def format(self) -> str:
+        exp = exponent_of(self.currency)
+        sign = "-" if self.amount_minor < 0 else ""
+        whole, minor = divmod(abs(self.amount_minor), 10**exp)
+        text = f"{whole:,}" + (f".{minor:0{exp}d}" if exp else "")
+        return f"{sign}{text} {self.currency}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def parse_major(text: str, currency: str) -> Money:
+    """'12.50' in EUR -> Money(1250, 'EUR'); exact, no float on the way; ValueError if malformed."""
+    exp = exponent_of(currency)
+    text = text.strip()
+    negative = text.startswith("-")
+    digits = text[1:] if text[:1] in {"+", "-"} else text
+    whole, _, fraction = digits.partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > exp:
+        raise ValueError(f"not an amount in {currency}: {text!r}")
+    minor = int(whole) * 10**exp + (int(fraction.ljust(exp, "0")) if exp else 0)
+    return Money(-minor if negative else minor, currency)
