@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "onboarding.notifications",
     "onboarding.alerts",
     "onboarding.worker",
+    "onboarding.catalog",
+    "onboarding.payments",
     "onboarding.demo",
 ]
 
@@ -244,6 +246,16 @@ else:
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Onboarding <support@onboarding.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Payments ------------------------------------------------------------------------------
+# "sandbox" (Stripe test cards, no network) or "stripe" (needs the two STRIPE_ keys below).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+if PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY):
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY"
+    )
 
 # --- Background work -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

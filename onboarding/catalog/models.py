@@ -1,0 +1,118 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from onboarding.core.money import SUPPORTED_CURRENCIES, Money
+
+
+class BillingCycle(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    ANNUAL = "annual", "Annual"
+
+    @property
+    def months(self) -> int:
+        return {"monthly": 1, "quarterly": 3, "annual": 12}[self.value]
+
+
+class Tier(models.TextChoices):
+    ESSENTIAL = "essential", "Essential"
+    BUSINESS = "business", "Business"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class Product(models.Model):
+    """What a support plan covers: a product the business supports."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    released_on = models.DateField(
+        help_text="When the product was released; its age counts from here."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanQuerySet(models.QuerySet["Plan"]):
+    def on_sale(self) -> "PlanQuerySet":
+        return self.filter(is_active=True)
+
+
+class Plan(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="plans")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    tier = models.CharField(max_length=16, choices=Tier.choices)
+    summary = models.CharField(max_length=200)
+    includes = models.TextField(help_text="What the service includes, one item per line.")
+    response_time_hours = models.PositiveIntegerField(
+        help_text="First response within this many hours."
+    )
+    term_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Length of one contract term."
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    tax_rate_bp = models.PositiveIntegerField(
+        default=0, help_text="Tax rate in basis points: 2000 is 20%."
+    )
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tax_rate_bp__lte=10000), name="plan_tax_rate_at_most_100pct"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} · {self.name}"
+
+    def clean(self) -> None:
+        if self.currency not in SUPPORTED_CURRENCIES:
+            raise ValidationError({"currency": f"Choose one of {', '.join(SUPPORTED_CURRENCIES)}."})
+
+    @property
+    def include_lines(self) -> list[str]:
+        return [line.strip() for line in self.includes.splitlines() if line.strip()]
+
+    @property
+    def tax_rate_percent(self) -> str:
+        whole, rest = divmod(self.tax_rate_bp, 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+
+
+class PlanPrice(models.Model):
+    """The price of a plan for one billing cycle; each cycle is priced on its own."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
+    cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
+    amount_minor = models.PositiveBigIntegerField(help_text="Net price per cycle in minor units.")
+
+    class Meta:
+        ordering = ["plan", "cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "cycle"], name="one_price_per_plan_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.get_cycle_display()}: {self.amount}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.plan.currency)
+
+    @property
+    def tax(self) -> Money:
+        return self.amount.percentage(self.plan.tax_rate_bp)
+
+    @property
+    def gross(self) -> Money:
+        return self.amount + self.tax

@@ -1,0 +1,66 @@
+"""Card-number checks that need no gateway: digits, Luhn, brand, expiry."""
+
+import calendar
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+_NON_DIGITS = re.compile(r"[\s-]")
+_BRANDS = [
+    ("amex", re.compile(r"^3[47]")),
+    ("visa", re.compile(r"^4")),
+    ("mastercard", re.compile(r"^(5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720))")),
+    ("discover", re.compile(r"^(6011|65|64[4-9])")),
+    ("jcb", re.compile(r"^35")),
+    ("diners", re.compile(r"^3(0[0-5]|[68])")),
+]
+
+
+def normalize_number(number: str) -> str:
+    return _NON_DIGITS.sub("", number or "")
+
+
+def is_ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts "²" and other digits int() cannot read.
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+def luhn_valid(digits: str) -> bool:
+    if not is_ascii_digits(digits):
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def brand_of(digits: str) -> str:
+    for brand, pattern in _BRANDS:
+        if pattern.match(digits):
+            return brand
+    return "unknown"
+
+
+def card_expired(exp_month: int, exp_year: int, *, today: dt.date | None = None) -> bool:
+    """A card is good through the last day of its expiry month."""
+    today = today or timezone.now().date()
+    last_day = calendar.monthrange(exp_year, exp_month)[1]
+    return dt.date(exp_year, exp_month, last_day) < today
+
+
+def expiry_errors(exp_month: int, exp_year: int) -> dict[str, str]:
+    errors = {}
+    if not 1 <= exp_month <= 12:
+        errors["exp_month"] = "Enter the expiry month as a number from 1 to 12."
+    current_year = timezone.now().year
+    if not current_year - 1 <= exp_year <= current_year + 25:
+        errors["exp_year"] = "Enter the four-digit expiry year shown on the card."
+    if not errors and card_expired(exp_month, exp_year):
+        errors["exp_month"] = "This card has expired. Use a card that is still valid."
+    return errors

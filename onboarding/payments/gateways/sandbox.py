@@ -1,0 +1,201 @@
+"""The sandbox gateway: Stripe's test cards, kept in tables that stand for the provider's side.
+
+4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 is accepted on
+file but its charges fail with insufficient funds; 4000 0000 0000 0069 is expired; 4000 0000 0000
+0119 fails with a processing error. Any other Luhn-valid number with a future expiry succeeds.
+Only a token, the brand, the last four digits and the expiry are kept, never the number.
+Faults (timeouts, declines, failures) can be armed on demand with `sandbox_fault_arm` for tests and
+demos of the unhappy paths.
+"""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+
+from onboarding.core.money import Money
+from onboarding.payments.cards import (
+    brand_of,
+    expiry_errors,
+    is_ascii_digits,
+    luhn_valid,
+    normalize_number,
+)
+from onboarding.payments.gateways.base import (
+    CardDetails,
+    CardToken,
+    ChargeResult,
+    ChargeStatus,
+    GatewayError,
+    GatewayTimeout,
+    RefundResult,
+)
+from onboarding.payments.models import SandboxCard, SandboxCharge, SandboxFault, SandboxRefund
+
+# Test numbers and what they do, as Stripe documents them.
+_REFUSED_AT_SETUP = {
+    "4000000000000002": ("card_declined", "Your card was declined. Try another card."),
+    "4000000000000069": ("expired_card", "Your card has expired. Try another card."),
+    "4000000000000119": (
+        "processing_error",
+        "The card could not be checked because of a processing error. Try again in a moment.",
+    ),
+}
+_CHARGE_BEHAVIOUR = {"4000000000009995": "insufficient_funds"}
+
+
+def _consume_fault(operation: str) -> str | None:
+    """Take one armed fault for this operation, if any (a row per remaining occurrence)."""
+    with transaction.atomic():
+        fault = (
+            SandboxFault.objects.select_for_update()
+            .filter(operation=operation, remaining__gt=0)
+            .order_by("id")
+            .first()
+        )
+        if fault is None:
+            return None
+        fault.remaining -= 1
+        fault.save(update_fields=["remaining"])
+        return fault.kind
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def tokenize_card(self, *, card: CardDetails, customer_reference: str) -> CardToken:
+        digits = normalize_number(card.number)
+        if not is_ascii_digits(digits) or not 12 <= len(digits) <= 19:
+            raise GatewayError(
+                "invalid_number", "Enter the card number: 12 to 19 digits.", field="number"
+            )
+        if not luhn_valid(digits):
+            raise GatewayError(
+                "invalid_number",
+                "That card number is not valid. Check it and try again.",
+                field="number",
+            )
+        problems = expiry_errors(card.exp_month, card.exp_year)
+        if problems:
+            field, message = next(iter(problems.items()))
+            raise GatewayError("invalid_expiry", message, field=field)
+        brand = brand_of(digits)
+        cvc_length = 4 if brand == "amex" else 3
+        if not (is_ascii_digits(card.cvc) and len(card.cvc) == cvc_length):
+            raise GatewayError(
+                "invalid_cvc", f"Enter the {cvc_length}-digit security code.", field="cvc"
+            )
+        fault = _consume_fault("tokenize")
+        if fault == "timeout":
+            raise GatewayTimeout()
+        if fault is not None:
+            raise GatewayError(
+                fault, "The card was refused by the payment provider.", field="number"
+            )
+        if digits in _REFUSED_AT_SETUP:
+            code, message = _REFUSED_AT_SETUP[digits]
+            raise GatewayError(code, message, field="number")
+        stored = SandboxCard.objects.create(
+            token=f"tok_sbx_{secrets.token_hex(12)}",
+            customer_reference=customer_reference,
+            behaviour=_CHARGE_BEHAVIOUR.get(digits, "ok"),
+            brand=brand,
+            last4=digits[-4:],
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+        )
+        return self._token_of(stored)
+
+    def attach_token(self, *, token: str, customer_reference: str) -> CardToken:
+        stored = SandboxCard.objects.filter(token=token).first()
+        if stored is None:
+            raise GatewayError("invalid_token", "That card could not be found. Enter it again.")
+        return self._token_of(stored)
+
+    @staticmethod
+    def _token_of(stored: SandboxCard) -> CardToken:
+        return CardToken(
+            token=stored.token,
+            brand=stored.brand,
+            last4=stored.last4,
+            exp_month=stored.exp_month,
+            exp_year=stored.exp_year,
+        )
+
+    def charge(
+        self, *, token: str, amount: Money, idempotency_key: str, description: str
+    ) -> ChargeResult:
+        previous = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
+        if previous is not None:
+            return previous.result()  # the same key always gets the same answer
+        fault = _consume_fault("charge")
+        if fault == "timeout_after_charge":
+            # The provider charged the card but the answer never came back.
+            self._record_charge(token, amount, idempotency_key, ChargeStatus.SUCCEEDED, "")
+            raise GatewayTimeout()
+        if fault == "timeout":
+            raise GatewayTimeout()
+        card = SandboxCard.objects.filter(token=token).first()
+        if card is None:
+            status, code = ChargeStatus.FAILED, "invalid_token"
+        elif fault is not None:
+            status, code = (
+                (ChargeStatus.DECLINED, fault)
+                if fault != "processing_error"
+                else (ChargeStatus.FAILED, fault)
+            )
+        elif card.behaviour == "insufficient_funds":
+            status, code = ChargeStatus.DECLINED, "insufficient_funds"
+        else:
+            status, code = ChargeStatus.SUCCEEDED, ""
+        return self._record_charge(token, amount, idempotency_key, status, code).result()
+
+    @staticmethod
+    def _record_charge(
+        token: str, amount: Money, idempotency_key: str, status: ChargeStatus, code: str
+    ) -> SandboxCharge:
+        try:
+            with transaction.atomic():
+                return SandboxCharge.objects.create(
+                    charge_id=f"ch_sbx_{secrets.token_hex(12)}",
+                    idempotency_key=idempotency_key,
+                    token=token,
+                    amount_minor=amount.amount_minor,
+                    currency=amount.currency,
+                    status=status,
+                    code=code,
+                )
+        except IntegrityError:
+            # A concurrent request with the same key won: answer what it recorded.
+            return SandboxCharge.objects.get(idempotency_key=idempotency_key)
+
+    def lookup_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        if _consume_fault("lookup") == "timeout":
+            raise GatewayTimeout()
+        charge = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
+        return charge.result() if charge is not None else None
+
+    def refund(
+        self, *, gateway_charge_id: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        charge = SandboxCharge.objects.filter(
+            charge_id=gateway_charge_id, status=ChargeStatus.SUCCEEDED
+        ).first()
+        if charge is None:
+            raise GatewayError("no_such_charge", "That payment cannot be refunded.")
+        existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            refunded = sum(charge.refunds.values_list("amount_minor", flat=True))
+            if refunded + amount.amount_minor > charge.amount_minor:
+                raise GatewayError(
+                    "amount_too_large", "The refund is larger than what is left of the payment."
+                )
+            existing = SandboxRefund.objects.create(
+                refund_id=f"re_sbx_{secrets.token_hex(12)}",
+                charge=charge,
+                idempotency_key=idempotency_key,
+                amount_minor=amount.amount_minor,
+            )
+        return RefundResult(
+            gateway_refund_id=existing.refund_id,
+            amount=Money(existing.amount_minor, charge.currency),
+        )

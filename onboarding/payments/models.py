@@ -1,0 +1,83 @@
+from django.db import models
+
+from onboarding.core.money import Money
+from onboarding.payments.gateways.base import ChargeResult, ChargeStatus
+
+# --- The sandbox gateway's own side -----------------------------------------------------------
+# These tables stand for the payment provider's records when PAYMENT_GATEWAY=sandbox. The product
+# never reads them; only onboarding.payments.gateways.sandbox does.
+
+
+class SandboxCard(models.Model):
+    token = models.CharField(max_length=64, unique=True)
+    customer_reference = models.CharField(max_length=64)
+    behaviour = models.CharField(max_length=32, default="ok")
+    brand = models.CharField(max_length=16)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class SandboxCharge(models.Model):
+    charge_id = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    token = models.CharField(max_length=64)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=[(s.value, s.value) for s in ChargeStatus])
+    code = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.charge_id} {self.status}"
+
+    def result(self) -> ChargeResult:
+        return ChargeResult(
+            status=ChargeStatus(self.status),
+            gateway_charge_id=self.charge_id if self.status == ChargeStatus.SUCCEEDED else "",
+            code=self.code,
+            message=DECLINE_MESSAGES.get(self.code, ""),
+        )
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class SandboxRefund(models.Model):
+    refund_id = models.CharField(max_length=64, unique=True)
+    charge = models.ForeignKey(SandboxCharge, on_delete=models.CASCADE, related_name="refunds")
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    amount_minor = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.refund_id
+
+
+class SandboxFault(models.Model):
+    """A fault armed on demand: the next `remaining` calls of `operation` fail as `kind`."""
+
+    operation = models.CharField(
+        max_length=16,
+        choices=[("tokenize", "tokenize"), ("charge", "charge"), ("lookup", "lookup")],
+    )
+    kind = models.CharField(max_length=32)
+    remaining = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.operation}: {self.kind} x{self.remaining}"
+
+
+DECLINE_MESSAGES = {
+    "card_declined": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "processing_error": "The payment provider had a processing error.",
+    "invalid_token": "The card on file is no longer valid.",
+}
