@@ -1,13 +1,20 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per app, errors shaped in one place."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from onboarding.accounts.api import router as me_router
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
+from onboarding.billing.api import router as subscriptions_router
+from onboarding.catalog.api import router as catalog_router
 from onboarding.core.errors import DomainError
+from onboarding.journey.api import me_router as journey_router
+from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
+from onboarding.payments.api import router as card_router
 
 api = NinjaAPI(
     title="Onboarding API",
@@ -17,7 +24,13 @@ api = NinjaAPI(
     auth=django_auth,
 )
 
+api.add_router("/catalog/", catalog_router, tags=["catalog"])
+api.add_router("/me/", me_router, tags=["me"])
+api.add_router("/me/card", card_router, tags=["me"])
+api.add_router("/me/subscriptions", subscriptions_router, tags=["me"])
+api.add_router("/me/journey", journey_router, tags=["me"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
+api.add_router("/staff/funnel", funnel_router, tags=["funnel"])
 api.add_router("/staff/audit/", audit_router, tags=["audit"])
 api.add_router("/staff/alerts/", alerts_router, tags=["alerts"])
 api.add_router("/staff/mail/", mail_router, tags=["mail"])
@@ -29,6 +42,21 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if exc.field:
         body["field"] = exc.field
     return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(ValidationError)
+def model_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A model's full_clean() refusal, shaped like ninja's own 422 answers."""
+    errors = (
+        [
+            {"loc": ["body", field], "msg": str(message), "type": "value_error"}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+        if hasattr(exc, "error_dict")
+        else [{"loc": ["body"], "msg": m, "type": "value_error"} for m in exc.messages]
+    )
+    return api.create_response(request, {"detail": errors}, status=422)
 
 
 @api.exception_handler(Http404)

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_countries",
+    "phonenumber_field",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
     "onboarding.worker",
     "onboarding.catalog",
     "onboarding.payments",
+    "onboarding.billing",
+    "onboarding.journey",
     "onboarding.demo",
 ]
 
@@ -188,6 +192,10 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# No "someone tried your address" mail to addresses without an account: all account mail then has
+# a recipient and goes through the outbox (accounts/signup.py).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
@@ -246,6 +254,8 @@ else:
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Onboarding <support@onboarding.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Last resort for failures that cannot even be stored as an admin alert (the database is down).
+ADMINS = [("Admins", address) for address in env_list("ADMINS_EMAILS")]
 
 # --- Payments ------------------------------------------------------------------------------
 # "sandbox" (Stripe test cards, no network) or "stripe" (needs the two STRIPE_ keys below).
@@ -256,6 +266,12 @@ if PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE
     raise ImproperlyConfigured(
         "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY"
     )
+if PAYMENT_GATEWAY == "stripe":
+    # Stripe's card fields must load from Stripe (PCI DSS SAQ A): the one outside origin we allow.
+    _csp = CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    _csp["script-src"].append("https://js.stripe.com")
+    _csp["frame-src"] = ["https://js.stripe.com", "https://hooks.stripe.com"]
+    _csp["connect-src"].append("https://api.stripe.com")
 
 # --- Background work -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -303,6 +319,7 @@ STORAGES = {
 }
 
 LANGUAGE_CODE = "en-us"
+PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONENUMBER_DEFAULT_REGION") or None
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

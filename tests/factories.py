@@ -3,10 +3,12 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
-from onboarding.accounts.models import User
+from onboarding.accounts.models import Customer, User
 from onboarding.accounts.roles import Role
+from onboarding.accounts.services import customer_create
+from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product
 
-DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test fixture)
+DEFAULT_PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -30,6 +32,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
+    @factory.post_generation
+    def customer_record(self, create, extracted, **kwargs):
+        # Every customer account has its customer record, as sign-up makes it.
+        if create and self.role == Role.CUSTOMER and extracted is not False:
+            customer_create(user=self)
+
 
 def add_totp(user: User) -> str:
     """Give `user` a TOTP authenticator; returns the secret so a test can compute codes."""
@@ -44,4 +52,60 @@ def staff_user(role: str = Role.SYSOPS, **kwargs) -> User:
     return user
 
 
-__all__ = ["DEFAULT_PASSWORD", "Authenticator", "UserFactory", "add_totp", "staff_user"]
+def complete_profile(customer: Customer, **overrides) -> Customer:
+    fields = {
+        "company": "Acme Ltd",
+        "address_line1": "1 High Street",
+        "city": "Bristol",
+        "postal_code": "BS1 4DJ",
+        "country": "GB",
+        **overrides,
+    }
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.save()
+    return customer
+
+
+def plan_with_prices(
+    slug: str = "business-care",
+    *,
+    monthly: int | None = 9900,
+    quarterly: int | None = 27900,
+    annual: int | None = 99000,
+    tax_rate_bp: int = 2000,
+) -> Plan:
+    product, _ = Product.objects.get_or_create(
+        slug="helpdesk-suite",
+        defaults={"name": "Helpdesk Suite", "released_on": "2020-01-15"},
+    )
+    plan = Plan.objects.create(
+        product=product,
+        name=slug.replace("-", " ").title(),
+        slug=slug,
+        tier="business",
+        summary="Business-hours support",
+        includes="Email and phone support\nRemote troubleshooting",
+        response_time_hours=8,
+        currency="EUR",
+        tax_rate_bp=tax_rate_bp,
+    )
+    for cycle, amount in (
+        (BillingCycle.MONTHLY, monthly),
+        (BillingCycle.QUARTERLY, quarterly),
+        (BillingCycle.ANNUAL, annual),
+    ):
+        if amount is not None:
+            PlanPrice.objects.create(plan=plan, cycle=cycle, amount_minor=amount)
+    return plan
+
+
+__all__ = [
+    "DEFAULT_PASSWORD",
+    "Authenticator",
+    "UserFactory",
+    "add_totp",
+    "complete_profile",
+    "plan_with_prices",
+    "staff_user",
+]

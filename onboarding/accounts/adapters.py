@@ -1,11 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
+from onboarding.accounts.signup import SignupAdapterMixin
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(SignupAdapterMixin, DefaultAccountAdapter):
     """allauth's hooks, used to audit sign-ins: successes, failures and refusals."""
 
     def login(self, request: HttpRequest, user) -> None:

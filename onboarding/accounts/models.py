@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
 
+from onboarding.accounts.access import access_rule
 from onboarding.accounts.roles import STAFF_ROLES, PreferredInbox, Role
 
 
@@ -56,3 +59,81 @@ class User(AbstractUser):
         # Only admins reach the Django admin; the flag follows the role so they never disagree.
         self.is_staff = self.role == Role.ADMIN
         super().save(*args, **kwargs)
+
+
+@access_rule(owner="user", staff=STAFF_ROLES)
+class Customer(models.Model):
+    """The customer record: the account holder's company, billing address and contacts."""
+
+    # The customer's id is its user's id, so every table and the audit log name one number.
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="customer", primary_key=True
+    )
+    company = models.CharField(max_length=200, blank=True)
+    phone = PhoneNumberField(blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    region = models.CharField("state or region", max_length=100, blank=True)
+    country = CountryField(blank=True)
+    gateway_customer_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    PROFILE_FIELDS = (
+        "company",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postal_code",
+        "region",
+        "country",
+    )
+    # What an invoice needs before a purchase can be confirmed.
+    REQUIRED_FOR_PURCHASE = ("address_line1", "city", "postal_code", "country")
+
+    class Meta:
+        indexes = [models.Index(fields=["company"], name="customer_company_idx")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def reference(self) -> str:
+        return f"CUS-{self.pk:06d}"
+
+    @property
+    def display_name(self) -> str:
+        return self.company or self.user.get_full_name() or self.user.email
+
+    @property
+    def missing_for_purchase(self) -> list[str]:
+        return [name for name in self.REQUIRED_FOR_PURCHASE if not getattr(self, name)]
+
+    @property
+    def billing_address_lines(self) -> list[str]:
+        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
+        lines = [self.address_line1, self.address_line2, city_line, self.region]
+        if self.country:
+            lines.append(self.country.name)
+        return [line for line in lines if line]
+
+
+@access_rule(owner="customer__user", staff=STAFF_ROLES)
+class Contact(models.Model):
+    """A person at the customer's side: who to call for billing, technical matters, escalation."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=100, help_text="e.g. Billing, Technical, Escalation")
+    email = models.EmailField()
+    phone = PhoneNumberField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"

@@ -1,5 +1,11 @@
-from django.db import models
+import calendar
+import datetime as dt
 
+from django.db import models
+from django.utils import timezone
+
+from onboarding.accounts.access import access_rule
+from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.core.money import Money
 from onboarding.payments.gateways.base import ChargeResult, ChargeStatus
 
@@ -81,3 +87,58 @@ DECLINE_MESSAGES = {
     "processing_error": "The payment provider had a processing error.",
     "invalid_token": "The card on file is no longer valid.",
 }
+
+
+class PaymentMethodStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REPLACED = "replaced", "Replaced"
+
+
+@access_rule(owner="customer__user", staff=STAFF_ROLES)
+class PaymentMethod(models.Model):
+    """A card on file: the gateway's token, brand, last four digits and expiry. Never the number."""
+
+    customer = models.ForeignKey(
+        "accounts.Customer", on_delete=models.PROTECT, related_name="payment_methods"
+    )
+    gateway = models.CharField(max_length=16)
+    token = models.CharField(max_length=128)
+    brand = models.CharField(max_length=16)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=10, choices=PaymentMethodStatus.choices, default=PaymentMethodStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status="active"),
+                name="one_active_card_per_customer",
+            )
+        ]
+        indexes = [models.Index(fields=["exp_year", "exp_month"], name="card_expiry_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.brand.title()} •••• {self.last4} (expires {self.exp_month:02d}/{self.exp_year})"
+        )
+
+    @property
+    def expires_on(self) -> dt.date:
+        return dt.date(
+            self.exp_year, self.exp_month, calendar.monthrange(self.exp_year, self.exp_month)[1]
+        )
+
+    @property
+    def expires_soon(self) -> bool:
+        return self.expires_within(30)
+
+    def expires_within(self, days: int, *, today: dt.date | None = None) -> bool:
+        today = today or timezone.now().date()
+        return self.expires_on < today + dt.timedelta(days=days)

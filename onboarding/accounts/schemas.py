@@ -1,0 +1,75 @@
+from typing import Literal
+
+from ninja import Schema
+from pydantic import EmailStr, Field
+
+from onboarding.accounts.models import Contact, Customer
+
+
+class ProfileIn(Schema):
+    company: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    address_line1: str = Field(..., min_length=1, max_length=200)
+    address_line2: str = Field("", max_length=200)
+    city: str = Field(..., min_length=1, max_length=100)
+    postal_code: str = Field(..., min_length=1, max_length=20)
+    region: str = Field("", max_length=100)
+    country: str = Field(..., min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    preferred_inbox: Literal["email", "in_app"] = "email"
+
+
+class ProfileOut(Schema):
+    reference: str
+    email: str
+    company: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    city: str
+    postal_code: str
+    region: str
+    country: str
+    preferred_inbox: str
+    missing_for_purchase: list[str]
+
+    @staticmethod
+    def of(customer: Customer) -> "ProfileOut":
+        return ProfileOut(
+            reference=customer.reference,
+            email=customer.user.email,
+            company=customer.company,
+            phone=str(customer.phone or ""),
+            address_line1=customer.address_line1,
+            address_line2=customer.address_line2,
+            city=customer.city,
+            postal_code=customer.postal_code,
+            region=customer.region,
+            country=str(customer.country or ""),
+            preferred_inbox=customer.user.preferred_inbox,
+            missing_for_purchase=customer.missing_for_purchase,
+        )
+
+
+class ContactIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    role: str = Field(..., min_length=1, max_length=100)
+    email: EmailStr
+    phone: str = Field("", max_length=40)
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    role: str
+    email: str
+    phone: str
+
+    @staticmethod
+    def of(contact: Contact) -> "ContactOut":
+        return ContactOut(
+            id=contact.pk,
+            name=contact.name,
+            role=contact.role,
+            email=contact.email,
+            phone=str(contact.phone or ""),
+        )

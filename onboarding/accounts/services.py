@@ -1,0 +1,122 @@
+"""Writes for the customer record: creation at sign-up, profile and contact changes.
+
+Each runs in one transaction with its audit entry ("Log creation", "Log update") and the journey
+step it moves; callers wrap them in core.failures.reported_failure for the unexpected failures.
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+from onboarding.accounts.models import Contact, Customer, User
+from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.audit.services import audit_diff, audit_record, model_snapshot
+from onboarding.core.errors import DomainError, NotFound
+from onboarding.journey.models import Step
+from onboarding.journey.services import journey_start, journey_step_complete
+
+CONTACT_FIELDS = ("name", "role", "email", "phone")
+
+
+def _account_step_if_ready(customer: Customer) -> None:
+    if not customer.missing_for_purchase:
+        journey_step_complete(customer=customer, step=Step.ACCOUNT)
+
+
+@transaction.atomic
+def customer_create(*, user: User) -> Customer:
+    """The customer record for a newly signed-up user; calling it again returns the same one."""
+    if user.role != Role.CUSTOMER:
+        raise DomainError("Only customer accounts have a customer record.")
+    customer, created = Customer.objects.get_or_create(user=user)
+    if created:
+        journey_start(customer=customer)
+        audit_record(
+            action="customer.created", actor=user, target=customer, customer_id=customer.pk
+        )
+    return customer
+
+
+@transaction.atomic
+def customer_profile_update(
+    *, customer: Customer, actor: User, profile: dict[str, Any], preferred_inbox: str | None = None
+) -> Customer:
+    """Update profile fields (and the preferred inbox); audit exactly the fields that changed."""
+    unknown = set(profile) - set(Customer.PROFILE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
+    customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+    before = model_snapshot(customer, profile.keys())
+    for name, value in profile.items():
+        setattr(customer, name, value)
+    customer.full_clean(exclude=["user"])
+    customer.save()
+    changes = audit_diff(before=before, after=model_snapshot(customer, profile.keys()))
+    user = customer.user
+    if preferred_inbox is not None and preferred_inbox != user.preferred_inbox:
+        if preferred_inbox not in PreferredInbox.values:
+            raise DomainError("Choose email or in-app inbox.", field="preferred_inbox")
+        changes["preferred_inbox"] = [user.preferred_inbox, preferred_inbox]
+        user.preferred_inbox = preferred_inbox
+        user.save(update_fields=["preferred_inbox"])
+    if changes:
+        audit_record(
+            action="customer.profile_updated",
+            actor=actor,
+            target=customer,
+            customer_id=customer.pk,
+            changes=changes,
+        )
+    _account_step_if_ready(customer)
+    return customer
+
+
+@transaction.atomic
+def contact_add(*, customer: Customer, actor: User, details: dict[str, Any]) -> Contact:
+    contact = Contact(customer=customer, **{k: details.get(k, "") for k in CONTACT_FIELDS})
+    contact.full_clean()
+    contact.save()
+    audit_record(
+        action="customer.contact_added",
+        actor=actor,
+        target=contact,
+        customer_id=customer.pk,
+        changes=audit_diff(before={}, after=model_snapshot(contact, CONTACT_FIELDS)),
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: User, details: dict[str, Any]) -> Contact:
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    before = model_snapshot(contact, CONTACT_FIELDS)
+    for name in CONTACT_FIELDS:
+        if name in details:
+            setattr(contact, name, details[name])
+    contact.full_clean()
+    contact.save()
+    changes = audit_diff(before=before, after=model_snapshot(contact, CONTACT_FIELDS))
+    if changes:
+        audit_record(
+            action="customer.contact_updated",
+            actor=actor,
+            target=contact,
+            customer_id=contact.customer_id,
+            changes=changes,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, contact: Contact, actor: User) -> None:
+    deleted, _ = Contact.objects.filter(pk=contact.pk).delete()
+    if not deleted:
+        raise NotFound("That contact no longer exists.")
+    audit_record(
+        action="customer.contact_removed",
+        actor=actor,
+        object_type="accounts.contact",
+        object_id=contact.pk,
+        customer_id=contact.customer_id,
+        changes=audit_diff(before=model_snapshot(contact, CONTACT_FIELDS), after={}),
+    )

@@ -1,0 +1,150 @@
+"""The customer portal's account pages: overview, profile and contacts."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from onboarding.accounts.access import get_visible_or_404
+from onboarding.accounts.forms import ContactForm, ProfileForm
+from onboarding.accounts.selectors import contacts_of, customer_of_user
+from onboarding.accounts.services import (
+    contact_add,
+    contact_remove,
+    contact_update,
+    customer_profile_update,
+)
+from onboarding.billing.selectors import subscriptions_of
+from onboarding.core.errors import DomainError
+from onboarding.core.failures import reported_failure
+from onboarding.core.forms import form_error_from
+from onboarding.journey.selectors import journey_of
+from onboarding.payments.selectors import payment_method_active
+
+UPDATE_FAILED = (
+    "Your changes could not be saved because of a problem on our side. "
+    "Nothing was changed, and our team has been told."
+)
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    return render(
+        request,
+        "accounts/account_home.html",
+        {
+            "customer": customer,
+            "journey": journey_of(customer=customer),
+            "card": payment_method_active(customer=customer),
+            "subscriptions": subscriptions_of(customer=customer),
+            "contacts": contacts_of(customer=customer),
+        },
+    )
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    initial = {"preferred_inbox": request.user.preferred_inbox}
+    form = ProfileForm(request.POST or None, instance=customer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with reported_failure(
+                reason="profile_update_failed",
+                user_message=UPDATE_FAILED,
+                target=customer,
+                customer_id=customer.pk,
+                actor=request.user,
+            ):
+                customer_profile_update(
+                    customer=customer,
+                    actor=request.user,
+                    profile=form.profile_data(),
+                    preferred_inbox=form.cleaned_data["preferred_inbox"],
+                )
+        except (DomainError, ValidationError) as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect(request.GET.get("next") or "accounts:home")
+    return render(request, "accounts/profile_form.html", {"form": form, "customer": customer})
+
+
+def _contacts_page(request: HttpRequest, customer, form: ContactForm, status: int = 200):
+    template = "accounts/_contacts.html" if request.htmx else "accounts/contacts.html"
+    return render(
+        request,
+        template,
+        {"customer": customer, "contacts": contacts_of(customer=customer), "form": form},
+        status=status,
+    )
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with reported_failure(
+                reason="contact_update_failed",
+                user_message=UPDATE_FAILED,
+                target=customer,
+                customer_id=customer.pk,
+                actor=request.user,
+            ):
+                contact_add(customer=customer, actor=request.user, details=form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, "Contact added.")
+            form = ContactForm()
+    status = 422 if form.errors else 200
+    return _contacts_page(request, customer, form, status)
+
+
+@login_required
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    contact = get_visible_or_404(request.user, customer.contacts.all(), pk=contact_id)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with reported_failure(
+                reason="contact_update_failed",
+                user_message=UPDATE_FAILED,
+                target=contact,
+                customer_id=contact.customer_id,
+                actor=request.user,
+            ):
+                contact_update(contact=contact, actor=request.user, details=form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, "Contact saved.")
+            return redirect("accounts:contacts")
+    return render(request, "accounts/contact_form.html", {"form": form, "contact": contact})
+
+
+@require_POST
+@login_required
+def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    contact = get_visible_or_404(request.user, customer.contacts.all(), pk=contact_id)
+    try:
+        with reported_failure(
+            reason="contact_update_failed",
+            user_message=UPDATE_FAILED,
+            target=contact,
+            customer_id=contact.customer_id,
+            actor=request.user,
+        ):
+            contact_remove(contact=contact, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{contact.name} removed.")
+    return _contacts_page(request, customer, ContactForm())

@@ -1,0 +1,100 @@
+"""Turning an unexpected failure into what the seed asks: tell the user, notify an admin.
+
+Wrap a service call (outside its transaction, so the failed work has rolled back first):
+
+    with reported_failure(reason="profile_update_failed", user_message="...", target=customer):
+        customer_profile_update(...)
+
+A DomainError (the user's own mistake, or a rule) passes through untouched. Anything else is
+logged, raised as an admin alert, audited as a failure, and re-raised as ServiceUnavailable with
+the message for the user. If the database itself is down, the alert cannot be stored: the
+failure is logged at CRITICAL and mailed to settings.ADMINS directly, so it is never silent.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.mail import mail_admins
+from django.db import models
+
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.services import audit_record
+from onboarding.core.context import current_request_id
+from onboarding.core.errors import DomainError
+
+logger = logging.getLogger("onboarding.failures")
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    code = "unavailable"
+
+
+def report_failure(
+    *,
+    reason: str,
+    user_message: str,
+    error: BaseException,
+    target: models.Model | None = None,
+    customer_id: int | None = None,
+    actor=None,
+    context: dict | None = None,
+) -> None:
+    """Record an unexpected failure as an admin alert and an audit entry (mail if that fails)."""
+    detail = f"{error.__class__.__name__}: {error}"[:500]
+    logger.error("%s: %s", reason, detail, exc_info=error)
+    try:
+        admin_alert_raise(
+            reason=reason,
+            message=f"{user_message} ({detail})",
+            target=target,
+            customer_id=customer_id,
+            context={**(context or {}), "error": detail, "request_id": current_request_id()},
+        )
+        audit_record(
+            action=f"failure.{reason}",
+            actor=actor,
+            target=target,
+            customer_id=customer_id,
+            outcome="failure",
+            message=detail,
+        )
+    except Exception as storing_failed:  # the database may be the thing that failed
+        logger.critical(
+            "could not record admin alert %s: %s", reason, storing_failed, exc_info=storing_failed
+        )
+        mail_admins(
+            subject=f"[Onboarding] {reason}",
+            message=(
+                f"{user_message}\n\n{detail}\n\nThe alert could not be stored: {storing_failed}"
+            ),
+            fail_silently=True,
+        )
+
+
+@contextmanager
+def reported_failure(
+    *,
+    reason: str,
+    user_message: str,
+    target: models.Model | None = None,
+    customer_id: int | None = None,
+    actor=None,
+    context: dict | None = None,
+) -> Iterator[None]:
+    try:
+        yield
+    except DomainError:
+        raise
+    except Exception as error:
+        report_failure(
+            reason=reason,
+            user_message=user_message,
+            error=error,
+            target=target,
+            customer_id=customer_id,
+            actor=actor,
+            context=context,
+        )
+        raise ServiceUnavailable(user_message) from error

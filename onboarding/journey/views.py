@@ -1,0 +1,21 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from onboarding.journey.selectors import journey_funnel
+
+
+def funnel(request: HttpRequest) -> HttpResponse:
+    # Staff only: StaffAccessMiddleware guards every /staff/ path.
+    return render(request, "journey/funnel.html", {"rows": journey_funnel()})
+
+
+def funnel_data(request: HttpRequest) -> JsonResponse:
+    rows = journey_funnel()
+    return JsonResponse(
+        {
+            "labels": [row.step.label for row in rows],
+            "standing": [row.standing for row in rows],
+            "failed": [row.failed for row in rows],
+            "done": [row.done for row in rows],
+        }
+    )

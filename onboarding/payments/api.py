@@ -1,0 +1,55 @@
+"""/api/v1/me/card: the card on file (brand, last four, expiry; never the number)."""
+
+from django.http import HttpRequest
+from ninja import Router
+
+from onboarding.accounts.selectors import customer_of_user
+from onboarding.core.errors import NotFound
+from onboarding.core.failures import reported_failure
+from onboarding.payments.gateways.base import CardDetails
+from onboarding.payments.schemas import CardIn, CardOut
+from onboarding.payments.selectors import payment_method_active
+from onboarding.payments.services import payment_method_add
+
+router = Router()
+
+
+@router.get("", response={200: CardOut, 404: dict}, summary="Your card on file")
+def get_card(request: HttpRequest):
+    method = payment_method_active(customer=customer_of_user(user=request.user))
+    if method is None:
+        raise NotFound("No card on file.")
+    return CardOut.of(method)
+
+
+@router.post(
+    "",
+    response={201: CardOut, 400: dict, 404: dict, 422: dict, 503: dict},
+    summary="Put a card on file, or replace it (password required)",
+)
+def post_card(request: HttpRequest, payload: CardIn):
+    customer = customer_of_user(user=request.user)
+    card = None
+    if not payload.setup_intent:
+        card = CardDetails(
+            number=payload.number,
+            exp_month=payload.exp_month,
+            exp_year=payload.exp_year,
+            cvc=payload.cvc,
+            holder_name=payload.holder_name,
+        )
+    with reported_failure(
+        reason="card_update_failed",
+        user_message="Your card could not be saved because of a problem on our side.",
+        target=customer,
+        customer_id=customer.pk,
+        actor=request.user,
+    ):
+        method = payment_method_add(
+            customer=customer,
+            actor=request.user,
+            card=card,
+            client_token=payload.setup_intent or None,
+            password=payload.password or None,
+        )
+    return 201, CardOut.of(method)

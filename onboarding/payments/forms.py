@@ -1,0 +1,54 @@
+from django import forms
+from django.utils import timezone
+
+from onboarding.payments.gateways.base import CardDetails
+
+
+class CardForm(forms.Form):
+    """Card entry for the sandbox gateway. The number is never rendered back into the page."""
+
+    holder_name = forms.CharField(label="Name on card", max_length=100, required=False)
+    number = forms.CharField(
+        label="Card number",
+        max_length=23,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    exp_month = forms.IntegerField(label="Expiry month", min_value=1, max_value=12)
+    exp_year = forms.IntegerField(label="Expiry year", min_value=2000, max_value=2100)
+    cvc = forms.CharField(
+        label="Security code",
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+    password = forms.CharField(
+        label="Your current password",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed to replace the card on file.",
+    )
+
+    def __init__(self, *args, replacing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exp_year"].initial = timezone.now().year + 1
+        if not replacing:
+            del self.fields["password"]
+        else:
+            self.fields["password"].required = True
+
+    def card_details(self) -> CardDetails:
+        data = self.cleaned_data
+        return CardDetails(
+            number=data["number"],
+            exp_month=data["exp_month"],
+            exp_year=data["exp_year"],
+            cvc=data["cvc"],
+            holder_name=data.get("holder_name", ""),
+        )
+
+    def forget_card(self) -> None:
+        """After any outcome, render the form again without the number and the code."""
+        self.data = self.data.copy()
+        for name in ("number", "cvc", "password"):
+            self.data.pop(name, None)

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from onboarding.payments import views
+
+app_name = "payments"
+urlpatterns = [path("", views.card, name="card")]

@@ -1,0 +1,124 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.audit.models import AuditEntry
+from onboarding.billing.models import Subscription, SubscriptionStatus
+from onboarding.journey.models import JourneyStep, Step, StepState
+from onboarding.notifications.models import Notification
+from tests.factories import complete_profile, plan_with_prices
+
+pytestmark = pytest.mark.django_db
+YEAR = timezone.now().year + 2
+
+
+@pytest.fixture
+def plan():
+    return plan_with_prices()
+
+
+@pytest.fixture
+def ready_customer(customer, customer_client):
+    complete_profile(customer.customer)
+    customer_client.post(
+        reverse("payments:card"),
+        {"number": "4242424242424242", "exp_month": "1", "exp_year": str(YEAR), "cvc": "123"},
+    )
+    return customer
+
+
+def test_buying_needs_a_billing_address_first(customer_client, plan):
+    response = customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    assert response.status_code == 422
+    assert "billing address" in str(response.context["form"].non_field_errors())
+    assert not Subscription.objects.exists()
+
+
+def test_buying_needs_a_card(customer_client, customer, plan):
+    complete_profile(customer.customer)
+    response = customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    assert response.status_code == 422
+    assert not Subscription.objects.exists()
+
+
+def test_a_confirmed_purchase_keeps_the_price_and_moves_the_journey(
+    customer_client, ready_customer, plan
+):
+    response = customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    assert response.status_code == 302
+    subscription = Subscription.objects.get(customer=ready_customer.customer)
+    assert subscription.status == SubscriptionStatus.PENDING
+    assert (subscription.cycle, subscription.amount_minor, subscription.tax_rate_bp) == (
+        "annual",
+        99000,
+        2000,
+    )
+    assert subscription.price_with_tax.amount_minor == 118800
+    step = JourneyStep.objects.get(customer=ready_customer.customer, step=Step.CARD_AND_CYCLE)
+    assert step.state == StepState.DONE
+    assert AuditEntry.objects.filter(action="subscription.purchased").exists()
+    assert (
+        Notification.objects.filter(recipient=ready_customer, kind="purchase_confirmed").count()
+        == 1
+    )
+
+
+def test_buying_the_same_plan_twice_is_refused(customer_client, ready_customer, plan):
+    customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    again = customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "monthly"})
+    assert again.status_code == 422
+    assert Subscription.objects.count() == 1
+
+
+def test_a_cycle_the_plan_is_not_sold_in_is_refused(customer_client, ready_customer):
+    plan = plan_with_prices("monthly-only", quarterly=None, annual=None)
+    response = customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    assert response.status_code == 422
+    assert "cycle" in response.context["form"].errors
+
+
+def test_changing_the_cycle_applies_from_the_next_period(customer_client, ready_customer, plan):
+    customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    subscription = Subscription.objects.get()
+    customer_client.post(
+        reverse("billing:change_cycle", args=[subscription.pk]), {"cycle": "monthly"}
+    )
+    subscription.refresh_from_db()
+    assert (subscription.cycle, subscription.pending_cycle) == ("annual", "monthly")
+    entry = AuditEntry.objects.get(action="subscription.cycle_changed")
+    assert entry.changes["cycle"] == ["annual", "monthly"]
+
+
+def test_another_customer_cannot_change_my_cycle(
+    customer_client, ready_customer, plan, other_customer_client
+):
+    customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
+    subscription = Subscription.objects.get()
+    response = other_customer_client.post(
+        reverse("billing:change_cycle", args=[subscription.pk]), {"cycle": "monthly"}
+    )
+    assert response.status_code == 404
+    api = other_customer_client.put(
+        f"/api/v1/me/subscriptions/{subscription.pk}/cycle",
+        {"cycle": "monthly"},
+        content_type="application/json",
+    )
+    assert api.status_code == 404
+    subscription.refresh_from_db()
+    assert subscription.pending_cycle == ""
+
+
+def test_purchase_through_the_api(customer_client, ready_customer, plan):
+    response = customer_client.post(
+        "/api/v1/me/subscriptions",
+        {"plan": plan.slug, "cycle": "quarterly"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json()["amount_minor"] == 27900
+    unknown = customer_client.post(
+        "/api/v1/me/subscriptions",
+        {"plan": "no-such-plan", "cycle": "quarterly"},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 404
