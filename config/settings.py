@@ -178,6 +178,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "onboarding.accounts.validators.RepetitivePasswordValidator"},
+    {"NAME": "onboarding.accounts.validators.BreachedLookingPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
