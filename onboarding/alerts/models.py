@@ -29,6 +29,14 @@ class AlertSeverity(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+SEVERITY_BADGES = {
+    AlertSeverity.INFO: "",
+    AlertSeverity.WARNING: "yellow",
+    AlertSeverity.ERROR: "red",
+    AlertSeverity.CRITICAL: "red",
+}
+
+
 def alert_dedupe_key(*, reason: str, object_type: str, object_id: str) -> str:
     """The identity of "the same failure on the same object", short enough for a unique index."""
     raw = "\x1f".join((reason, object_type, object_id))
@@ -100,6 +108,11 @@ class AdminAlert(models.Model):
     @property
     def object_label(self) -> str:
         return f"{self.object_type}:{self.object_id}" if self.object_type else ""
+
+    @property
+    def severity_badge(self) -> str:
+        """The badge colour (static/css/app.css) that says how bad this is at a glance."""
+        return SEVERITY_BADGES[self.severity]
 
     @property
     def is_resolved(self) -> bool:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.access import get_visible_or_404, visible_to
-from onboarding.alerts.models import AdminAlert, AlertSeverity, AlertState
+from onboarding.alerts.models import SEVERITY_BADGES, AdminAlert, AlertSeverity, AlertState
 from onboarding.alerts.permissions import Forbidden, is_admin
 from onboarding.alerts.selectors import admin_alert_counts, admin_alert_list, admin_alert_reasons
 from onboarding.alerts.services import admin_alert_acknowledge, admin_alert_resolve
@@ -46,7 +46,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "state_counts": [
                 (value, label, counts["state"][value]) for value, label in AlertState.choices
             ],
-            "severity_counts": counts["unresolved_severity"],
+            "severity_counts": [
+                (value, counts["unresolved_severity"][value], SEVERITY_BADGES[value])
+                for value in AlertSeverity.values
+            ],
             "reasons": admin_alert_reasons(),
             "states": AlertState.choices,
             "severities": AlertSeverity.choices,

@@ -31,6 +31,7 @@ from onboarding.worker.models import TaskAttempt
 from onboarding.worker.services import (
     heartbeat_beat,
     heartbeat_remove,
+    heartbeats_prune,
     periodic_slot_enqueue,
     periodic_slots_prune,
     task_failure_alert,
@@ -39,8 +40,9 @@ from onboarding.worker.services import (
 
 logger = logging.getLogger("onboarding.worker")
 
-# How long enqueued periodic slots are remembered (they are only needed while a slot is current).
-SLOT_RETENTION_SECONDS = 24 * 3600
+# How long enqueued periodic slots (only needed while current) and the heartbeats of workers
+# that died (kept so the tasks page shows them) are remembered.
+RETENTION_SECONDS = 24 * 3600
 
 
 def slot_start_for(now: datetime, every_seconds: int) -> datetime:
@@ -71,9 +73,10 @@ class _BackgroundLoop(threading.Thread):
                 try:
                     close_old_connections()
                     self.step()
-                except DatabaseError:
-                    # The database may be restarting; drop the connection and try next time.
-                    logger.exception("%s: database error", self.name)
+                except Exception:
+                    # A background loop must outlive any one failure (the database restarting,
+                    # a broken task): log it, drop this thread's connection, try next time.
+                    logger.exception("%s: step failed", self.name)
                     connections.close_all()
         finally:
             connections.close_all()
@@ -132,7 +135,9 @@ class PeriodicScheduler:
             if result is not None:
                 enqueued.append(result)
         if self._pruned_at is None or (now - self._pruned_at).total_seconds() > 3600:
-            periodic_slots_prune(older_than=now - timedelta(seconds=SLOT_RETENTION_SECONDS))
+            older_than = now - timedelta(seconds=RETENTION_SECONDS)
+            periodic_slots_prune(older_than=older_than)
+            heartbeats_prune(older_than=older_than)
             self._pruned_at = now
         return enqueued
 
@@ -159,8 +164,8 @@ class SchedulerThread(_BackgroundLoop):
     def run(self) -> None:
         try:
             self.scheduler.tick()  # the current slot at once, not after the first wait
-        except DatabaseError:
-            logger.exception("%s: database error", self.name)
+        except Exception:
+            logger.exception("%s: step failed", self.name)
         super().run()
 
 

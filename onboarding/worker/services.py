@@ -63,6 +63,23 @@ def heartbeat_remove(*, worker_id: str) -> None:
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
+def heartbeats_prune(*, older_than: datetime) -> int:
+    """Forget workers silent since before `older_than` that hold no RUNNING task."""
+    running_on = {
+        ids[-1]
+        for ids in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
+            "worker_ids", flat=True
+        )
+        if ids
+    }
+    deleted, _ = (
+        WorkerHeartbeat.objects.filter(last_seen_at__lt=older_than)
+        .exclude(worker_id__in=running_on)
+        .delete()
+    )
+    return deleted
+
+
 # --- The reaper ---
 
 

@@ -8,6 +8,7 @@ onboarding/worker/runner.py and docs/worker.md.
 import os
 from argparse import ArgumentParser
 
+from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -46,6 +47,8 @@ class Command(DbWorkerCommand):
         **options,
     ) -> None:
         self.configure_logging(verbosity)
+        if exclude_queues and "*" not in queue_name.split(","):
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
         worker = ResilientWorker(
             queue_names=queue_name.split(","),
             interval=interval,
