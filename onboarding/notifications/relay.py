@@ -192,12 +192,37 @@ def _record_failure(
                 changes={"channel": row.channel, "outbox_id": row.pk, "attempts": row.attempts},
                 message=error,
             )
-            _raise_dead_alert(row, error)
+            try:
+                with transaction.atomic():
+                    _raise_dead_alert(row, error)
+            except Exception:
+                # The row stays dead and audited even if the alert cannot be written.
+                logger.exception("admin alert for a dead outbox message failed")
             return OutboxStatus.DEAD
         row.status = OutboxStatus.RETRYING
         row.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(row.attempts))
         row.save()
         return OutboxStatus.RETRYING
+
+
+def _lease_is_ours(message: OutboxMessage, *, worker_id: str, now: datetime) -> bool:
+    """Before sending: is this row still leased to us? Renew the lease once half of it is used.
+
+    A row under an unexpired lease cannot be claimed by anyone else, so the common case costs no
+    query. Late in a slow batch the lease is renewed in one conditional UPDATE, which also tells
+    us whether another relay claimed the row after our lease ran out (then we must not send).
+    """
+    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    if message.locked_until is not None and message.locked_until - now > lease / 2:
+        return True
+    renewed_until = now + lease
+    with transaction.atomic():
+        renewed = OutboxMessage.objects.filter(
+            pk=message.pk, locked_by=worker_id, status__in=OUTBOX_OPEN_STATES
+        ).update(locked_until=renewed_until, updated_at=now)
+    if renewed:
+        message.locked_until = renewed_until
+    return bool(renewed)
 
 
 def _describe(exc: BaseException) -> str:
@@ -219,6 +244,9 @@ def _deliver(message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, no
         "attempt": message.attempts,
         "origin_request_id": message.request_id,
     }
+    if not _lease_is_ours(message, worker_id=worker_id, now=now):
+        logger.warning("outbox message skipped: another relay took its lease over", extra=log)
+        return "lost"
     if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
         # The relay holding the final attempt died before recording it.
         error = "the relay stopped during the final attempt without recording its outcome"

@@ -13,12 +13,14 @@ from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.notifications.models import InboxMessage, OutboxMessage, OutboxStatus, SentMail
 from onboarding.notifications.registry import (
+    DeliveryBatch,
     PermanentDeliveryError,
     register_outbox_handler,
     unregister_outbox_handler,
 )
 from onboarding.notifications.relay import (
     outbox_claim,
+    outbox_deliver,
     relay_run_batch,
     retry_delay_seconds,
 )
@@ -356,3 +358,36 @@ def test_a_second_relay_skips_rows_another_relay_has_locked(require_postgres, cu
 
     assert len(held) == 4
     assert {m.pk for m in claimed} == all_ids - set(held)
+
+
+def test_a_row_taken_over_after_its_lease_ran_out_is_not_sent_by_the_slow_relay(
+    settings, db, consumed
+):
+    settings.OUTBOX_LEASE_SECONDS = 30
+    outbox_publish(topic="test.event", payload={"n": 1}, dedupe_key="slow:1")
+    start = timezone.now()
+    [slow_copy] = outbox_claim(worker_id="slow-relay", limit=1, now=start)
+    outbox_claim(worker_id="fast-relay", limit=1, now=start + timedelta(seconds=31))
+
+    state = outbox_deliver(
+        slow_copy, worker_id="slow-relay", batch=DeliveryBatch(), now=start + timedelta(seconds=20)
+    )
+
+    assert state == "lost"
+    assert consumed == []
+
+
+def test_a_slow_batch_renews_the_lease_of_the_row_it_is_about_to_send(settings, db, consumed):
+    settings.OUTBOX_LEASE_SECONDS = 30
+    message = outbox_publish(topic="test.event", payload={"n": 2}, dedupe_key="slow:2")
+    start = timezone.now()
+    [claimed] = outbox_claim(worker_id="slow-relay", limit=1, now=start)
+    later = start + timedelta(seconds=20)
+
+    state = outbox_deliver(claimed, worker_id="slow-relay", batch=DeliveryBatch(), now=later)
+
+    assert state == "sent"
+    assert consumed == [{"n": 2}]
+    assert claimed.locked_until == later + timedelta(seconds=30)
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT
