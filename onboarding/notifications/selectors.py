@@ -83,6 +83,11 @@ def outbox_list(*, user, status: str = "", search: str = "") -> QuerySet[OutboxM
     return messages.order_by("-id")
 
 
+def outbox_undelivered(*, user, limit: int = 10) -> list[OutboxMessage]:
+    """The newest rows not yet sent (pending, retrying or dead), for the sent-mail page."""
+    return list(outbox_list(user=user).exclude(status=OutboxStatus.SENT).order_by("-id")[:limit])
+
+
 def outbox_message_get(*, user, message_id) -> OutboxMessage:
     return get_visible_or_404(
         user, OutboxMessage.objects.select_related("notification__recipient"), pk=message_id

@@ -23,6 +23,7 @@ from onboarding.notifications.selectors import (
     outbox_list,
     outbox_message_get,
     outbox_status_counts,
+    outbox_undelivered,
     sent_mail_get,
     sent_mail_list,
 )
@@ -105,7 +106,13 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/mail_list.html",
-        {"page": page, "q": search, "counts": outbox_status_counts(user=request.user)},
+        {
+            "page": page,
+            "q": search,
+            "counts": outbox_status_counts(user=request.user),
+            "undelivered": outbox_undelivered(user=request.user),
+            "can_requeue": request.user.has_role(Role.ADMIN),
+        },
     )
 
 

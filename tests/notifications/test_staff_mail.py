@@ -138,3 +138,9 @@ def test_an_admin_requeues_through_the_api(admin_client_2fa, dead_message):
     response = admin_client_2fa.post(f"/api/v1/staff/mail/outbox/{dead_message.pk}/requeue")
     assert response.status_code == 200
     assert response.json()["status"] == "pending"
+
+
+def test_the_sent_mail_page_also_lists_undelivered_outbox_messages(sysops_client, dead_message):
+    response = sysops_client.get("/staff/mail/")
+    assert [m.pk for m in response.context["undelivered"]] == [dead_message.pk]
+    assert b"Lost invoice" in response.content
