@@ -5,6 +5,13 @@ from config.api import api
 from onboarding.core import health, views
 from onboarding.core.metrics import metrics_view
 
+# Error pages that never leak details; JSON under /api/. handler429 is allauth's rate-limit answer.
+handler400 = "onboarding.core.views.bad_request"
+handler403 = "onboarding.core.views.permission_denied"
+handler404 = "onboarding.core.views.page_not_found"
+handler500 = "onboarding.core.views.server_error"
+handler429 = "onboarding.core.views.too_many_requests"
+
 staff_patterns = (
     [
         path("", views.staff_home, name="home"),

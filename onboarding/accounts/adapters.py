@@ -1,29 +1,59 @@
+"""allauth's hooks: audit every sign-in, failure, throttle and sign-out; one client address."""
+
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
 from onboarding.accounts.signup import SignupAdapterMixin
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
+from onboarding.core.middleware import client_ip_of
+
+
+def _attempted_login(credentials: dict) -> str:
+    # The address tried is kept so guessing against one account is visible; never the password.
+    return str(credentials.get("email") or credentials.get("username") or "")[:254]
 
 
 class AccountAdapter(SignupAdapterMixin, DefaultAccountAdapter):
-    """allauth's hooks, used to audit sign-ins: successes, failures and refusals."""
-
     def login(self, request: HttpRequest, user) -> None:
-        super().login(request, user)  # rotates the session id (django.contrib.auth.login)
+        super().login(request, user)  # django.contrib.auth.login: a new session id
+        now = time.time()
+        # The staff session clocks start at the real sign-in, not at the first staff page.
+        request.session[STARTED_KEY] = now
+        request.session[LAST_SEEN_KEY] = now
         audit_record(action="auth.login", actor=user, target=user)
 
     def logout(self, request: HttpRequest) -> None:
         user = request.user
         if user.is_authenticated:
             audit_record(action="auth.logout", actor=user, target=user)
-        super().logout(request)
+        super().logout(request)  # flushes the session row, so its id signs nobody in again
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            # allauth refuses before checking the password: too many recent failures for this
+            # address or from this client (ACCOUNT_RATE_LIMITS["login_failed"]).
+            audit_record(
+                action="auth.login_throttled",
+                outcome=Outcome.REFUSED,
+                message=f"too many failed sign-ins for {_attempted_login(credentials)}",
+            )
+            raise
 
     def authentication_failed(self, request: HttpRequest, **credentials) -> None:
         super().authentication_failed(request, **credentials)
-        # The address tried is kept so guessing against one account is visible; never the password.
         audit_record(
             action="auth.login_failed",
             outcome=Outcome.FAILURE,
-            message=f"failed sign-in for {credentials.get('email', '')[:254]}",
+            message=f"failed sign-in for {_attempted_login(credentials)}",
         )
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # Rate limits count per client address: the same address the audit log records.
+        return client_ip_of(request) or super().get_client_ip(request)

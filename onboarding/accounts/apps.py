@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
     name = "onboarding.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from django.core.checks import register
+
+        from onboarding.accounts import receivers
+        from onboarding.accounts.checks import check_access_rules
+
+        receivers.connect()
+        register(check_access_rules)
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with our site: allauth sign-in (password + TOTP), admins only."""
+
+    default = False  # named explicitly in INSTALLED_APPS; AccountsConfig is this module's default
+    default_site = "onboarding.accounts.admin_site.OnboardingAdminSite"

@@ -1,32 +1,57 @@
-"""Staff-area guards: the staff role, a second factor, and an idle timeout.
+"""Staff-area guards: the staff role, a second factor, and session time limits.
 
-Deny by default: every path under a staff prefix needs a signed-in user with a staff role who
-has a TOTP authenticator; anything else is refused here, once, rather than in each view.
+Deny by default: every path under a staff prefix needs a signed-in user with a staff role (the
+Django admin: the admin role) who has a TOTP authenticator; anything else is refused here, once,
+rather than in each view. Pages get redirects and HTML error pages, the API gets JSON.
 """
 
 import time
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils.http import urlencode
 
-from onboarding.audit.models import Outcome
+from onboarding.accounts.access import (
+    user_has_totp,
+)  # re-exported: older callers import it from here
+from onboarding.accounts.permissions import (
+    Refusal,
+    audit_role_refusal,
+    browser_redirect,
+    login_url_for,
+    role_refusal,
+)
+from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.audit.services import audit_record
 
-STAFF_PREFIXES = ("/staff/", "/admin/", "/api/v1/staff/")
-_LAST_SEEN_KEY = "staff_last_seen"
+STAFF_AREAS = ("/staff", "/api/v1/staff")
+ADMIN_AREA = "/admin"
+API_PREFIX = "/api/"
+LAST_SEEN_KEY = "staff_last_seen"
+STARTED_KEY = "staff_session_started"
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def roles_for_path(path: str) -> frozenset[str] | None:
+    """The roles a path is reserved for, or None for a path anyone may try."""
+    if _under(path, ADMIN_AREA):
+        return frozenset({Role.ADMIN})
+    if any(_under(path, area) for area in STAFF_AREAS):
+        return STAFF_ROLES
+    return None
 
 
 def is_staff_path(path: str) -> bool:
-    return path.startswith(STAFF_PREFIXES)
+    return roles_for_path(path) is not None
 
 
-def user_has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+def _api_error(status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
 class StaffAccessMiddleware:
@@ -34,51 +59,84 @@ class StaffAccessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_staff_path(request.path):
-            refusal = self._refuse(request)
+        # path_info, not path: the URL resolver matches path_info (path adds SCRIPT_NAME).
+        roles = roles_for_path(request.path_info)
+        if roles is not None:
+            refusal = role_refusal(request.user, roles)
             if refusal is not None:
-                return refusal
+                audit_role_refusal(request, refusal, roles)
+                return self._answer(request, refusal)
         return self.get_response(request)
 
-    def _refuse(self, request: HttpRequest) -> HttpResponse | None:
-        user = request.user
-        api = request.path.startswith("/api/")
-        if not user.is_authenticated:
+    def _answer(self, request: HttpRequest, refusal: Refusal) -> HttpResponse:
+        api = request.path_info.startswith(API_PREFIX)
+        if refusal is Refusal.SIGN_IN:
             if api:
-                return HttpResponse(status=401)
-            login = reverse("account_login")
-            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-        if not user.is_staff_role:
-            audit_record(
-                action="access.refused",
-                actor=user,
-                outcome=Outcome.REFUSED,
-                message=f"{request.method} {request.path}: staff area",
-            )
-            raise Http404("Not found")
-        if not user_has_totp(user):
+                return _api_error(401, "Sign in first.", "not_authenticated")
+            return browser_redirect(request, login_url_for(request))
+        if refusal is Refusal.NOT_FOUND:
             if api:
-                return HttpResponse(status=403)
-            return redirect("mfa_activate_totp")
-        return None
+                return _api_error(404, "Not found.", "not_found")
+            raise Http404("Not found")  # rendered by the 404 handler, like any unknown page
+        if refusal is Refusal.SECOND_FACTOR:
+            if api:
+                return _api_error(403, "Set up an authenticator app (TOTP) first.", "mfa_required")
+            return browser_redirect(request, reverse("mfa_activate_totp"))
+        if api:
+            return _api_error(403, "Your role does not allow this.", "forbidden")
+        raise PermissionDenied("This area is for another role.")
 
 
 class StaffIdleTimeoutMiddleware:
-    """Sign staff out after STAFF_IDLE_TIMEOUT without a request (ASVS 3.3.2)."""
+    """Sign staff out after STAFF_IDLE_TIMEOUT without a request, and after STAFF_SESSION_MAX_AGE
+    in any case (ASVS 3.3.2: re-authentication both when idle and when actively used)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_staff_role:
+        if user is not None and user.is_authenticated and user.role in STAFF_ROLES:
             now = time.time()
-            last_seen = request.session.get(_LAST_SEEN_KEY)
-            idle_limit = settings.STAFF_IDLE_TIMEOUT.total_seconds()
-            if last_seen is not None and now - last_seen > idle_limit:
-                audit_record(action="auth.session_expired", actor=user, target=user)
-                logout(request)
-                login = reverse("account_login")
-                return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-            request.session[_LAST_SEEN_KEY] = now
+            session = request.session
+            last_seen = session.get(LAST_SEEN_KEY)
+            started = session.get(STARTED_KEY)
+            expired = None
+            if last_seen is not None and now - last_seen > _seconds("STAFF_IDLE_TIMEOUT"):
+                expired = "idle"
+            elif started is not None and now - started > _seconds("STAFF_SESSION_MAX_AGE"):
+                expired = "max_age"
+            if expired:
+                return self._expire(request, user, expired)
+            if started is None:
+                session[STARTED_KEY] = now
+            session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+    def _expire(self, request: HttpRequest, user, why: str) -> HttpResponse:
+        audit_record(
+            action="auth.session_expired",
+            actor=user,
+            target=user,
+            message="idle timeout" if why == "idle" else "maximum session age",
+        )
+        logout(request)  # flushes the session: the old id no longer signs anyone in
+        if request.path_info.startswith(API_PREFIX):
+            return _api_error(401, "Your session has expired; sign in again.", "session_expired")
+        return browser_redirect(request, login_url_for(request))
+
+
+def _seconds(setting: str) -> float:
+    value = getattr(settings, setting)
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+__all__ = [
+    "LAST_SEEN_KEY",
+    "STARTED_KEY",
+    "StaffAccessMiddleware",
+    "StaffIdleTimeoutMiddleware",
+    "is_staff_path",
+    "roles_for_path",
+    "user_has_totp",
+]

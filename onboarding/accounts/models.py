@@ -56,8 +56,9 @@ class User(AbstractUser):
         return self.is_active and self.role in roles
 
     def save(self, *args, **kwargs) -> None:
-        # Only admins reach the Django admin; the flag follows the role so they never disagree.
-        self.is_staff = self.role == Role.ADMIN
+        # Only admins reach the Django admin and hold Django permissions; the flags follow the
+        # role so they never disagree (a demoted admin keeps no superuser power).
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
 
 

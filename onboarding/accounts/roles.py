@@ -1,3 +1,5 @@
+"""The four roles, in one place. A user has exactly one; staff roles work in the back office."""
+
 from django.db import models
 
 
@@ -9,6 +11,10 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.SYSOPS, Role.MANAGER, Role.ADMIN})
+
+
+def is_staff_role(role: str) -> bool:
+    return role in STAFF_ROLES
 
 
 class PreferredInbox(models.TextChoices):

@@ -1,3 +1,6 @@
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -9,11 +12,23 @@ class Outcome(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """One business event. Append-only; sealed into a SHA-256 chain by a background step."""
+    """One business event. Append-only; sealed into a SHA-256 chain by a background step.
+
+    `audit_record` inserts with seq/prev_hash/hash NULL; `audit_seal_pending` later fills the
+    three in one UPDATE (the only UPDATE the PostgreSQL trigger allows). Staff-only rows: the
+    access rule is registered in AuditConfig.ready (accounts.access imports this app's services).
+    """
 
     occurred_at = models.DateTimeField(db_index=True)
+    # No database constraint and no cascade: deleting a user must neither fail on the
+    # append-only trigger nor rewrite history; actor_email keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_email = models.CharField(max_length=254, blank=True)
     actor_role = models.CharField(max_length=16, blank=True)
@@ -21,15 +36,38 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     client_ip = models.CharField(max_length=45, blank=True)
 
+    # The chain: NULL until sealed, then set once and never again. NULL rather than "" so
+    # "unsealed" is one state the check constraint and the trigger can test.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["customer_id", "id"], name="audit_customer_idx"),
+            models.Index(fields=["actor_email", "id"], name="audit_actor_idx"),
+            # The sealer's queue: small, because sealed rows leave it within seconds.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(seq__isnull=True, prev_hash__isnull=True, hash__isnull=True)
+                    | models.Q(seq__gte=1, prev_hash__isnull=False, hash__isnull=False)
+                ),
+                name="audit_sealed_all_or_nothing",
+            ),
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
@@ -38,3 +76,35 @@ class AuditEntry(models.Model):
     @property
     def object_label(self) -> str:
         return f"{self.object_type}:{self.object_id}" if self.object_type else ""
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.seq is not None
+
+    @property
+    def change_rows(self) -> list[dict[str, Any]]:
+        """`changes` as rows for display: a [before, after] pair, or a single recorded value."""
+        if not isinstance(self.changes, dict):
+            return [{"field": "", "pair": False, "value": _display(self.changes)}]
+        rows = []
+        for field, value in self.changes.items():
+            if isinstance(value, list) and len(value) == 2:
+                rows.append(
+                    {
+                        "field": field,
+                        "pair": True,
+                        "before": _display(value[0]),
+                        "after": _display(value[1]),
+                    }
+                )
+            else:
+                rows.append({"field": field, "pair": False, "value": _display(value)})
+        return rows
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,10 +1,175 @@
+"""Writes to the audit log: record an entry (the hot path), and seal entries into the chain.
+
+`audit_record` only inserts, so recording never waits on the chain. `audit_seal_pending` runs in
+the background (every few seconds, see tasks.py) and gives unsealed entries their place in the
+chain one batch at a time, under a lock so two sealers never interleave.
+"""
+
+import logging
+import math
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.core.context import current_client_ip, current_request_id
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+REDACTED_CARD = "[redacted card number]"
+
+# --- Scrubbing: nothing secret may reach the log ---------------------------------------------
+
+# Keys whose values are secret whatever they hold, matched against the key with separators and
+# case removed ("Card-Number" -> "cardnumber"), as a substring...
+_SENSITIVE_KEY_PARTS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "cvc",
+    "cvv",
+    "cardnumber",
+    "cardno",
+    "cardnum",
+    "ccnumber",
+    "creditcard",
+    "apikey",
+    "privatekey",
+    "authorization",
+    "cookie",
+    "recoverycode",
+)
+# ...or as a whole word of the key ("card_pan" but not "company")...
+_SENSITIVE_KEY_WORDS = frozenset({"pan", "pin", "otp", "totp", "csc"})
+# ...or as the whole key ("card" holds a card; "card_last4" and "card_brand" are safe to keep).
+_SENSITIVE_KEYS = frozenset({"card"})
+_KEY_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+# 13 to 19 digits, optionally grouped by single spaces or dashes, not inside a longer number.
+_CARD_CANDIDATE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+# "password=..." / "token: ..." inside free text.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b(\w*(?:password|passwd|secret|token|cvc|cvv|api[_-]?key)\w*)"
+    r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+)
+
+
+def is_sensitive_key(key: str) -> bool:
+    normalised = re.sub(r"[^a-z0-9]", "", key.lower())
+    if any(part in normalised for part in _SENSITIVE_KEY_PARTS):
+        return True
+    words = {word.lower() for word in _KEY_WORDS.findall(key)}
+    return normalised in _SENSITIVE_KEYS or bool(words & _SENSITIVE_KEY_WORDS)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _looks_like_card(candidate: str) -> bool:
+    digits = re.sub(r"[ -]", "", candidate)
+    return 13 <= len(digits) <= 19 and luhn_valid(digits)
+
+
+def scrub_text(text: str) -> str:
+    """Redact card numbers and `secret=value` pairs in free text; drop NULs (PostgreSQL refuses
+    them, and an audit write must not fail the change it records)."""
+    text = text.replace("\x00", "")
+    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _CARD_CANDIDATE.sub(
+        lambda m: REDACTED_CARD if _looks_like_card(m.group(0)) else m.group(0), text
+    )
+
+
+def audit_scrub(value: Any) -> Any:
+    """A copy of `value` (JSON-like) with secrets redacted, at any depth.
+
+    Values under sensitive keys become "[redacted]"; any string or integer that looks like a card
+    number (13-19 digits passing the Luhn check) becomes "[redacted card number]".
+    """
+    if isinstance(value, dict):
+        return {
+            str(key): REDACTED if is_sensitive_key(str(key)) else audit_scrub(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [audit_scrub(item) for item in value]
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, int) and not isinstance(value, bool) and _looks_like_card(str(value)):
+        return REDACTED_CARD
+    return value
+
+
+# --- Diffs ---------------------------------------------------------------------------------
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-serialisable form of a model field value: dates as ISO 8601, Decimal/UUID as str."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(UTC)
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(item) for item in value]
+    if isinstance(value, models.Model):
+        return json_safe(value.pk)
+    return str(value)
+
+
+def audit_diff(*, before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields whose value changed; a missing side counts as None."""
+    diff = {}
+    for field in [*before, *(key for key in after if key not in before)]:
+        old, new = before.get(field), after.get(field)
+        if old != new or type(old) is not type(new):
+            old_safe, new_safe = json_safe(old), json_safe(new)
+            if old_safe != new_safe:
+                diff[field] = [old_safe, new_safe]
+    return diff
+
+
+def model_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of `instance`, JSON-safe; a foreign key gives its id, not the object."""
+    snapshot = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        snapshot[name] = json_safe(getattr(instance, getattr(field, "attname", name)))
+    return snapshot
+
+
+# --- Recording (the hot path) --------------------------------------------------------------
 
 
 def audit_record(
@@ -19,7 +184,10 @@ def audit_record(
     outcome: str = Outcome.SUCCESS,
     message: str = "",
 ) -> AuditEntry:
-    """Append one entry. Call it inside the transaction of the change it records."""
+    """Append one entry. Call it inside the transaction of the change it records.
+
+    Only an INSERT: the entry joins the hash chain when the background sealer next runs.
+    """
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or target.pk
@@ -28,14 +196,86 @@ def audit_record(
         occurred_at=timezone.now(),
         actor=actor_user,
         actor_email=actor_user.email if actor_user else "",
-        actor_role=actor_user.role if actor_user else "",
+        actor_role=getattr(actor_user, "role", "") if actor_user else "",
         action=action,
         outcome=outcome,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id="" if object_id is None else str(object_id),
         customer_id=customer_id,
-        changes=changes or {},
-        message=message,
+        changes=audit_scrub(json_safe(changes or {})),
+        message=scrub_text(message or ""),
         request_id=current_request_id(),
         client_ip=current_client_ip(),
     )
+
+
+# --- Sealing (background) ------------------------------------------------------------------
+
+# Any constant identifies the sealer's PostgreSQL advisory lock; this one spells "auditsea".
+SEAL_LOCK_KEY = 0x6175646974736561
+
+
+def _take_seal_lock() -> None:
+    """Serialise sealers for the rest of the current transaction.
+
+    PostgreSQL: a transaction-level advisory lock, released at commit or rollback. SQLite: the
+    project opens transactions with BEGIN IMMEDIATE, which already holds the one write lock. On
+    any backend the unique seq is the last line: a second sealer could fail, never fork the chain.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+
+
+def _seal_batch(batch_size: int) -> int:
+    with transaction.atomic():
+        _take_seal_lock()
+        head = (
+            AuditEntry.objects.filter(seq__isnull=False)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        seq, prev_hash = head if head else (0, GENESIS_HASH)
+        # Read back from the database: the hash covers what is stored (see chain.py).
+        pending = list(
+            AuditEntry.objects.filter(seq__isnull=True)
+            .order_by("id")
+            .values(*HASHED_FIELDS)[:batch_size]
+        )
+        sealed = []
+        for content in pending:
+            seq += 1
+            digest = entry_hash(seq=seq, prev_hash=prev_hash, content=content)
+            sealed.append(AuditEntry(id=content["id"], seq=seq, prev_hash=prev_hash, hash=digest))
+            prev_hash = digest
+        if sealed:
+            AuditEntry.objects.bulk_update(sealed, ["seq", "prev_hash", "hash"], batch_size=500)
+            # The head goes to the log stream, a copy outside the database: verify_audit --anchor
+            # checks a recorded head, which catches a deleted tail the chain alone cannot see.
+            logger.info(
+                "audit sealed %d entries, head seq=%d hash=%s",
+                len(sealed),
+                seq,
+                prev_hash,
+                extra={"audit_head_seq": seq, "audit_head_hash": prev_hash},
+            )
+        return len(sealed)
+
+
+def audit_seal_pending(*, batch_size: int | None = None, max_batches: int | None = None) -> int:
+    """Seal unsealed entries in order, batch by batch; returns how many were sealed.
+
+    Order is the order this sealer sees them (by id among the committed, unsealed rows). On
+    PostgreSQL a lower id can commit after a higher one was sealed; it is simply sealed later
+    with a higher seq, so the chain follows seq, never id.
+    """
+    size = batch_size or settings.AUDIT_SEAL_BATCH_SIZE
+    total = batches = 0
+    while max_batches is None or batches < max_batches:
+        count = _seal_batch(size)
+        total += count
+        batches += 1
+        if count < size:
+            break
+    return total

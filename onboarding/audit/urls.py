@@ -1,5 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from onboarding.audit import views
+
 app_name = "audit"
-urlpatterns = [path("", lambda request: HttpResponse("audit"), name="list")]
+urlpatterns = [
+    path("", views.audit_list, name="list"),
+    path("<int:pk>/", views.audit_detail, name="detail"),
+]

@@ -5,7 +5,7 @@ Wrap a service call (outside its transaction, so the failed work has rolled back
     with reported_failure(reason="profile_update_failed", user_message="...", target=customer):
         customer_profile_update(...)
 
-A DomainError (the user's own mistake, or a rule) passes through untouched. Anything else is
+A DomainError or ValidationError (the user's own input, refused) passes through untouched. Anything else is
 logged, raised as an admin alert, audited as a failure, and re-raised as ServiceUnavailable with
 the message for the user. If the database itself is down, the alert cannot be stored: the
 failure is logged at CRITICAL and mailed to settings.ADMINS directly, so it is never silent.
@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.core.mail import mail_admins
 from django.db import models
 
@@ -85,8 +86,8 @@ def reported_failure(
 ) -> Iterator[None]:
     try:
         yield
-    except DomainError:
-        raise
+    except (DomainError, ValidationError):
+        raise  # the user's own input, refused by a rule or a model's validation
     except Exception as error:
         report_failure(
             reason=reason,

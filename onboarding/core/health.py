@@ -1,13 +1,23 @@
-"""Liveness (/healthz) and readiness (/readyz) for load balancers and orchestrators."""
+"""Liveness (/healthz) and readiness (/readyz) for load balancers and orchestrators.
+
+/healthz says the process answers (no dependencies: a database outage must not get every web
+process restarted). /readyz says it can do useful work: the database answers, a task worker has
+reported a heartbeat recently, and Redis answers when REDIS_URL is configured. Problems are named
+by kind only (an exception class), never with connection strings or messages.
+"""
 
 import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 
 from onboarding.worker.selectors import worker_heartbeat_is_fresh
 
+REDIS_TIMEOUT_SECONDS = 1.0
 
+
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
@@ -23,26 +33,37 @@ def _check_database() -> str | None:
 
 
 def _check_redis() -> str | None:
-    if not settings.REDIS_URL:
-        return None
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+    )
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
-    except redis.RedisError as exc:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
         return f"redis unavailable: {exc.__class__.__name__}"
+    finally:
+        client.close()
     return None
 
 
 def _check_worker() -> str | None:
-    if not worker_heartbeat_is_fresh():
+    try:
+        fresh = worker_heartbeat_is_fresh()
+    except Exception as exc:  # a missing table after a bad deploy is "not ready", not a 500
+        return f"worker heartbeat unreadable: {exc.__class__.__name__}"
+    if not fresh:
         return "no task worker has reported a heartbeat recently"
     return None
 
 
+@never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database()}
     if checks["database"] is None:
         checks["worker"] = _check_worker()
-    checks["redis"] = _check_redis()
+    if settings.REDIS_URL:
+        checks["redis"] = _check_redis()
     failures = {name: problem for name, problem in checks.items() if problem}
     body = {
         "status": "ready" if not failures else "not ready",

@@ -1,5 +1,24 @@
-from django.http import HttpRequest, HttpResponse
+"""The landing pages and the error pages (400, 403, 404, 429, 500, CSRF failure).
+
+Error pages never show exception text, paths or stack traces. The 500 page gives the person the
+request id to quote, and the same id is on every log line of that request, so support can find
+the traceback from what the person reads out. Under /api/ the same answers are JSON.
+"""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import escape
+from django.views.decorators.csrf import requires_csrf_token
+
+from onboarding.audit.models import Outcome
+from onboarding.audit.services import audit_record
+from onboarding.core.context import current_request_id
+
+logger = logging.getLogger("onboarding.errors")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -9,3 +28,100 @@ def home(request: HttpRequest) -> HttpResponse:
 def staff_home(request: HttpRequest) -> HttpResponse:
     # StaffAccessMiddleware has already refused anyone without a staff role and a second factor.
     return render(request, "core/staff_home.html")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _reference(request: HttpRequest) -> str:
+    return getattr(request, "request_id", "") or current_request_id()
+
+
+def _error_page(
+    request: HttpRequest, status: int, template: str, detail: str, code: str, **context
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": detail, "code": code}, status=status)
+    return render(request, template, {"detail": detail, **context}, status=status)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        400,
+        "core/error.html",
+        "The request could not be understood.",
+        "bad_request",
+        title="Bad request",
+    )
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "403.html", "You are not allowed to do this.", "forbidden")
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "404.html", "Not found.", "not_found")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # `reason` is for logs, not people: it can name cookies and headers.
+    logger.warning("CSRF check failed: %s", reason)
+    return _error_page(
+        request,
+        403,
+        "403.html",
+        "Your form expired or came from another site. Go back, reload the page and try again.",
+        "csrf_failed",
+    )
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """allauth's rate limits answer through this (config.urls.handler429); audited."""
+    sign_in = request.path_info == reverse("account_login")
+    audit_record(
+        action="auth.login_throttled" if sign_in else "auth.rate_limited",
+        outcome=Outcome.REFUSED,
+        message=f"{request.method} {request.path_info}: too many requests",
+    )
+    response = _error_page(
+        request,
+        429,
+        "core/error.html",
+        "Too many attempts. Wait a few minutes and try again.",
+        "too_many_requests",
+        title="Too many attempts",
+    )
+    response["Retry-After"] = "300"
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page. Renders without the request context: the database or the session may be what
+    failed, and the page must still render."""
+    reference = _reference(request)
+    # django.request has logged the traceback already (same request id); this line ties the id
+    # the person sees to it even when that logger is turned down.
+    logger.error("server error answered with reference %s", reference)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "detail": "Something went wrong on our side.",
+                "code": "server_error",
+                "reference": reference,
+            },
+            status=500,
+        )
+    try:
+        html = render_to_string("500.html", {"reference": reference})
+    except Exception:  # the error page itself must not fail (e.g. a missing static manifest)
+        logger.exception("500.html could not be rendered")
+        html = (
+            "<!doctype html><title>Server error</title><h1>Something went wrong</h1>"
+            f"<p>Reference: {escape(reference)}</p>"
+        )
+    return HttpResponse(html, status=500)

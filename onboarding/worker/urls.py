@@ -1,5 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from onboarding.worker import views
+
 app_name = "tasks"
-urlpatterns = [path("", lambda request: HttpResponse("tasks"), name="list")]
+urlpatterns = [
+    path("", views.task_overview, name="list"),
+    path("<uuid:task_id>/requeue", views.task_requeue_view, name="requeue"),
+]

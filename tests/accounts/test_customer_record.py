@@ -53,7 +53,7 @@ def test_profile_update_audits_only_the_fields_that_changed(customer_client, cus
     }
     assert entry.changes["city"] == ["", "Bristol"]
     customer.refresh_from_db()
-    assert customer.user.preferred_inbox == "in_app"
+    assert customer.preferred_inbox == "in_app"
 
 
 def test_a_complete_billing_address_finishes_the_account_step(customer_client, customer):

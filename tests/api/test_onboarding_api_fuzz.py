@@ -3,9 +3,11 @@ customer: no input gets a server error, and every answer matches the OpenAPI doc
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -16,14 +18,22 @@ from schemathesis.specs.openapi.checks import (
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 
 CSRF = _get_new_csrf_string()
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture
-def onboarding_schema(db):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
-
-
-schema = schemathesis.pytest.from_fixture("onboarding_schema")
+def wsgi_app(db):
+    # As Django's test client does: a request must not close the test's database connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -35,21 +45,33 @@ def customer_cookies(client):
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF}
 
 
-@schema.include(path_regex=r"^/api/v1/(catalog|me)/").parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_no_input_breaks_the_onboarding_api(case, customer_cookies):
-    response = case.call(cookies=customer_cookies, headers={"X-CSRFToken": CSRF})
-    assert response.status_code < 500, response.text
-    case.validate_response(
-        response,
-        checks=[
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-        ],
-    )
+def fuzz_operations(app, path_regex: str, cookies: dict, *, examples: int) -> list[str]:
+    """Run every operation matching `path_regex` with generated inputs; return their labels."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    tried = []
+    for result in schema.include(path_regex=path_regex).get_all_operations():
+        operation = result.ok()
+        tried.append(operation.label)
+
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        @given(case=operation.as_strategy())
+        def call(case):
+            response = case.call(cookies=cookies, headers={"X-CSRFToken": CSRF})
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path}: {response.text}"
+            )
+            case.validate_response(response, checks=CHECKS)
+
+        call()
+    return tried
+
+
+def test_no_input_breaks_the_onboarding_api(wsgi_app, customer_cookies):
+    tried = fuzz_operations(wsgi_app, r"^/api/v1/(catalog|me)/", customer_cookies, examples=15)
+    assert "POST /api/v1/me/card" in tried
+    assert "PUT /api/v1/me/profile" in tried

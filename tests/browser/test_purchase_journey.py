@@ -35,9 +35,9 @@ def sign_up_and_verify(page, smtp_mail, live_server, email: str) -> None:
     page.get_by_role("link", name=re.compile("Buy Business Care")).click()
     # Not signed in: sign-in page first; go to sign-up from there.
     page.get_by_role("link", name=re.compile("[Ss]ign up")).first.click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label(re.compile("Password \\(again\\)")).fill(PASSWORD)
+    page.locator("#id_email").fill(email)
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
     page.wait_for_url(re.compile("confirm-email|verification"))
     link = verification_link(smtp_mail, email)
@@ -47,19 +47,19 @@ def sign_up_and_verify(page, smtp_mail, live_server, email: str) -> None:
 
 def fill_profile(page) -> None:
     page.get_by_role("link", name="Complete your profile").click()
-    page.get_by_label("Company").fill("Visitor Ltd")
-    page.get_by_label("Address", exact=True).fill("2 Harbour Road")
-    page.get_by_label("City").fill("Leeds")
-    page.get_by_label("Postal code").fill("LS1 1AA")
-    page.get_by_label("Country").select_option("GB")
+    page.locator("#id_company").fill("Visitor Ltd")
+    page.locator("#id_address_line1").fill("2 Harbour Road")
+    page.locator("#id_city").fill("Leeds")
+    page.locator("#id_postal_code").fill("LS1 1AA")
+    page.locator("#id_country").select_option("GB")
     page.get_by_role("button", name="Save profile").click()
 
 
 def add_card(page, number: str) -> None:
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiry month").fill("12")
-    page.get_by_label("Expiry year").fill(YEAR)
-    page.get_by_label("Security code").fill("123")
+    page.locator("#id_number").fill(number)
+    page.locator("#id_exp_month").fill("12")
+    page.locator("#id_exp_year").fill(YEAR)
+    page.locator("#id_cvc").fill("123")
     page.get_by_role("button", name="Save card").click()
 
 
@@ -72,7 +72,7 @@ def test_a_new_visitor_buys_a_plan(page, smtp_mail, live_server, screenshot, set
     page.get_by_role("link", name="Add a card").click()
     add_card(page, "4242 4242 4242 4242")
     screenshot("purchase-ready")
-    page.get_by_label("Annual").check()
+    page.get_by_label("Annual", exact=True).check()
     page.get_by_role("button", name="Confirm purchase").click()
     page.get_by_text("Thank you: Business Care is yours").wait_for()
     screenshot("purchase-confirmed")
@@ -94,7 +94,7 @@ def test_a_declined_card_is_explained_and_nothing_is_bought(
     add_card(page, "4000 0000 0000 0002")
     page.get_by_text("Your card was declined").wait_for()
     screenshot("card-declined")
-    assert page.get_by_label("Card number").input_value() == ""
+    assert page.locator("#id_number").input_value() == ""
     assert not Subscription.objects.exists()
     step = JourneyStep.objects.get(
         customer__user__email="declined@example.com", step=Step.CARD_AND_CYCLE

@@ -1,0 +1,257 @@
+"""Admin alerts: the seed ADR's "Notify admin", raised by every failure path through one call."""
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from onboarding.accounts.models import User
+from onboarding.accounts.roles import Role
+from onboarding.alerts.models import (
+    AdminAlert,
+    AlertSeverity,
+    AlertState,
+    alert_dedupe_key,
+)
+from onboarding.alerts.permissions import require_admin
+from onboarding.alerts.selectors import object_url_for
+from onboarding.audit.models import Outcome
+from onboarding.audit.services import audit_record
+from onboarding.core.errors import Conflict, NotFound
+from onboarding.notifications.services import notification_send
+
+logger = logging.getLogger(__name__)
+
+ALERT_EMAIL_TEMPLATE = "alerts/email/alert_raised"
+ALERT_NOTIFICATION_KIND = "admin_alert"
+
+_SEVERITY_RANK = {severity.value: rank for rank, severity in enumerate(AlertSeverity)}
+# Two raises that both find no alert race to insert one; the loser counts on the winner's row.
+_CLAIM_TRIES = 3
+
+
+class _LenientEncoder(DjangoJSONEncoder):
+    # A failure path must never fail again because its context held an odd value.
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return repr(o)
+
+
+def _plain_json(context: dict | None) -> dict:
+    return json.loads(json.dumps(context or {}, cls=_LenientEncoder))
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def _admins() -> models.QuerySet:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk")
+
+
+def admin_alert_raise(
+    *,
+    reason: str,
+    message: str,
+    target: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    customer_id: int | None = None,
+    context: dict | None = None,
+    severity: str = "error",
+) -> AdminAlert:
+    """Record a failure that needs a person, and tell every admin once per window.
+
+    The same `reason` on the same object (`target`, or `object_type` "app.model" plus
+    `object_id`) within settings.ALERT_DEDUPE_WINDOW of the alert's first occurrence is one
+    alert: its `count` goes up and `last_seen_at` moves, and nobody is emailed again. Once the
+    window has passed, or the alert was resolved, the next raise opens a new alert and emails.
+
+    Every admin (active users with role admin) gets the first occurrence by email and in-app
+    inbox through the notifications outbox; the relay delivers it after commit.
+
+    Transactions: the alert row, its audit entry and its notifications are written in one
+    atomic block. Failure paths normally call this AFTER their own transaction rolled back (so
+    the alert survives the failure); called inside an atomic block it joins that transaction
+    and is rolled back with it. `context` must not hold secrets (passwords, card numbers,
+    tokens): it is stored, shown to staff and emailed.
+    """
+    if not reason:
+        raise ValueError("an alert needs a reason")
+    if severity not in _SEVERITY_RANK:
+        raise ValueError(f"unknown alert severity {severity!r}")
+    if target is not None:
+        object_type = object_type or target._meta.label_lower
+        object_id = object_id or str(target.pk)
+    reason, object_type, object_id = reason[:64], object_type[:80], str(object_id)[:64]
+    key = alert_dedupe_key(reason=reason, object_type=object_type, object_id=object_id)
+    now = timezone.now()
+
+    with transaction.atomic():
+        alert = _alert_count_occurrence(key=key, now=now, severity=severity)
+        if alert is None:
+            alert = _alert_open(
+                key=key,
+                now=now,
+                fields={
+                    "reason": reason,
+                    "message": message,
+                    "severity": severity,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "object_url": object_url_for(
+                        target=target, object_type=object_type, object_id=object_id
+                    )[:500],
+                    "customer_id": customer_id,
+                    "context": _plain_json(context),
+                },
+            )
+            if alert.count == 1:
+                _alert_notify_admins(alert)
+        audit_record(
+            action="alert.raised",
+            object_type=object_type,
+            object_id=object_id,
+            customer_id=customer_id,
+            changes={"alert_id": alert.pk, "reason": reason, "count": alert.count},
+            outcome=Outcome.FAILURE,
+            message=message,
+        )
+    logger.warning(
+        "admin alert raised",
+        extra={"alert_id": alert.pk, "reason": reason, "count": alert.count},
+    )
+    return alert
+
+
+def _alert_count_occurrence(*, key: str, now, severity: str) -> AdminAlert | None:
+    """Add one occurrence to the alert still collecting `key`, if it is within its window.
+
+    An alert whose window ran out stops collecting (its key is cleared) and None is returned,
+    so the caller opens a new one. The row lock makes concurrent raises count one by one.
+    """
+    current = AdminAlert.objects.select_for_update().filter(dedupe_key=key).first()
+    if current is None:
+        return None
+    if current.first_seen_at < now - settings.ALERT_DEDUPE_WINDOW:
+        current.dedupe_key = None
+        current.save(update_fields=["dedupe_key"])
+        return None
+    current.count += 1
+    current.last_seen_at = max(now, current.last_seen_at)
+    if _SEVERITY_RANK[severity] > _SEVERITY_RANK[current.severity]:
+        current.severity = severity
+    current.save(update_fields=["count", "last_seen_at", "severity"])
+    return current
+
+
+def _alert_open(*, key: str, now, fields: dict) -> AdminAlert:
+    for _ in range(_CLAIM_TRIES):
+        try:
+            with transaction.atomic():
+                return AdminAlert.objects.create(
+                    dedupe_key=key, first_seen_at=now, last_seen_at=now, **fields
+                )
+        except IntegrityError:
+            # Another raise inserted the same key first and has committed: count on its row.
+            counted = _alert_count_occurrence(key=key, now=now, severity=fields["severity"])
+            if counted is not None:
+                return counted
+    raise RuntimeError(f"could not record alert {fields['reason']!r}")
+
+
+def _alert_notify_admins(alert: AdminAlert) -> None:
+    detail_url = _absolute(alert.get_absolute_url())
+    object_url = _absolute(alert.object_url) if alert.object_url else ""
+    context = {
+        "alert_id": alert.pk,
+        "reason": alert.reason,
+        "message": alert.message,
+        "severity": alert.severity,
+        "object_label": alert.object_label,
+        "object_url": object_url,
+        "customer_id": alert.customer_id,
+        "first_seen_at": alert.first_seen_at,
+        "alert_url": detail_url,
+        "context_json": json.dumps(alert.context, indent=2, sort_keys=True),
+    }
+    subject = f"[{alert.get_severity_display()}] {alert.reason}: {alert.message}"[:200]
+    admins = list(_admins())
+    if not admins:
+        logger.error("admin alert %s raised but there is no active admin to tell", alert.pk)
+    for admin in admins:
+        notification_send(
+            recipient=admin,
+            kind=ALERT_NOTIFICATION_KIND,
+            subject=subject,
+            template=ALERT_EMAIL_TEMPLATE,
+            context=context,
+            dedupe_key=f"alert:{alert.pk}:occurrence:{alert.count}:admin:{admin.pk}",
+            channels=["email", "in_app"],
+        )
+
+
+def _alert_move(
+    *, alert_id: int | str, actor, to_state: str, action: str, note: str = ""
+) -> AdminAlert:
+    require_admin(actor, action=action, object_type="alerts.adminalert", object_id=str(alert_id))
+    try:
+        pk = int(alert_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("No such alert.") from exc
+    with transaction.atomic():
+        alert = AdminAlert.objects.select_for_update().filter(pk=pk).first()
+        if alert is None:
+            raise NotFound("No such alert.")
+        if not alert.can_move_to(to_state):
+            raise Conflict(
+                f"This alert is {alert.get_state_display().lower()} and cannot be "
+                f"{AlertState(to_state).label.lower()}."
+            )
+        old_state = alert.state
+        now = timezone.now()
+        alert.state = to_state
+        if to_state == AlertState.ACKNOWLEDGED:
+            alert.acknowledged_at, alert.acknowledged_by = now, actor
+        else:
+            alert.resolved_at, alert.resolved_by = now, actor
+            alert.resolution_note = note
+            # A resolved alert collects no more repeats: the next raise opens a new alert.
+            alert.dedupe_key = None
+        alert.save()
+        audit_record(
+            action=action,
+            actor=actor,
+            target=alert,
+            customer_id=alert.customer_id,
+            changes={"state": [old_state, to_state]},
+            message=note,
+        )
+    return alert
+
+
+def admin_alert_acknowledge(*, alert_id: int, actor) -> AdminAlert:
+    """An admin says they are on it: open -> acknowledged. Other moves raise Conflict."""
+    return _alert_move(
+        alert_id=alert_id,
+        actor=actor,
+        to_state=AlertState.ACKNOWLEDGED,
+        action="alert.acknowledged",
+    )
+
+
+def admin_alert_resolve(*, alert_id: int, actor, note: str = "") -> AdminAlert:
+    """An admin closes the alert: open or acknowledged -> resolved. Other moves raise Conflict."""
+    return _alert_move(
+        alert_id=alert_id,
+        actor=actor,
+        to_state=AlertState.RESOLVED,
+        action="alert.resolved",
+        note=note[:2000],
+    )

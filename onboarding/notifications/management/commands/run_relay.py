@@ -1,0 +1,60 @@
+"""`manage.py run_relay`: deliver the outbox until SIGTERM/SIGINT (or, with --once, until empty)."""
+
+import logging
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from onboarding.notifications.relay import relay_drain, relay_loop, relay_worker_id
+
+logger = logging.getLogger("onboarding.notifications.relay")
+
+
+class Command(BaseCommand):
+    help = "Deliver outbox messages (email, in-app inbox, integration events) at least once."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="Seconds to wait for new messages once the outbox is empty (default 1).",
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="Deliver everything due now, then exit."
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=None, help="Rows per claim (OUTBOX_BATCH_SIZE)."
+        )
+
+    def handle(self, *args, interval: float, once: bool, batch_size: int | None, **options):
+        stop = threading.Event()
+
+        def request_stop(signum, frame) -> None:
+            # Finish the message in hand, give the rest of the batch back, then leave.
+            logger.info("relay stopping", extra={"signal": signal.Signals(signum).name})
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        worker_id = relay_worker_id()
+        logger.info(
+            "relay started", extra={"worker_id": worker_id, "interval": interval, "once": once}
+        )
+        if once:
+            stats = relay_drain(worker_id=worker_id, batch_size=batch_size, should_stop=stop.is_set)
+        else:
+            stats = relay_loop(
+                worker_id=worker_id, interval=max(interval, 0.05), stop=stop, batch_size=batch_size
+            )
+        logger.info(
+            "relay stopped",
+            extra={
+                "worker_id": worker_id,
+                "sent": stats.sent,
+                "retrying": stats.retrying,
+                "dead": stats.dead,
+                "lost": stats.lost,
+            },
+        )

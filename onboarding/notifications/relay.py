@@ -1,0 +1,365 @@
+"""The outbox relay: delivers committed outbox rows at least once, with retries and backoff.
+
+One pass (`relay_run_batch`):
+1. claim up to OUTBOX_BATCH_SIZE due rows with a lease (locked_until/locked_by, attempts + 1) in
+   one short transaction: FOR UPDATE SKIP LOCKED on PostgreSQL so several relays share the
+   work; on SQLite the IMMEDIATE transaction serialises claims;
+2. hand each row to its topic's consumer (registry.py), one shared resource set per batch (one
+   SMTP connection);
+3. record the outcome of each row in its own transaction right after the consumer returns:
+   sent (with its audit entry), retrying (next attempt after an exponential, jittered delay) or
+   dead (audit failure + admin alert).
+
+A relay that dies holding a lease leaves its rows to the next relay once the lease runs out.
+The only duplicate it can cause is a message the receiver accepted in the instant between
+"accepted" and the commit of "sent": at most one per consumer call in flight when it died.
+"""
+
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from onboarding.accounts.roles import Role
+from onboarding.alerts.services import ALERT_NOTIFICATION_KIND, admin_alert_raise
+from onboarding.audit.models import Outcome
+from onboarding.audit.services import audit_record
+from onboarding.core.context import request_context
+from onboarding.notifications.models import OUTBOX_OPEN_STATES, OutboxMessage, OutboxStatus
+from onboarding.notifications.registry import DeliveryBatch, PermanentDeliveryError, handler_for
+
+logger = logging.getLogger(__name__)
+
+_ERROR_LIMIT = 2000
+
+
+@dataclass
+class RelayStats:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    lost: int = 0  # outcomes not recorded because another relay took the lease over
+
+    def add(self, other: "RelayStats") -> None:
+        for name in ("claimed", "sent", "retrying", "dead", "lost"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def relay_worker_id() -> str:
+    """Unique per relay process (a restarted relay on the same pid is a different worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:120]
+
+
+def retry_delay_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Delay after the `attempts`-th failure: exponential, capped, with "equal jitter".
+
+    Half the exponential step is kept so the delay always grows; the other half is random so
+    relays retrying after an outage do not all knock on the server at the same moment.
+    """
+    rng = rng or random.Random()  # noqa: S311 (spreading retries, not security)
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    ceiling = min(settings.OUTBOX_RETRY_MAX_SECONDS, base * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def outbox_claim(*, worker_id: str, limit: int, now: datetime | None = None) -> list[OutboxMessage]:
+    """Lease up to `limit` due rows to `worker_id`, counting the attempt now (before sending)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = OutboxMessage.objects.claimable(now).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            locked_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+            locked_by=worker_id,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+        claimed = OutboxMessage.objects.filter(pk__in=ids).select_related("notification__recipient")
+        return sorted(claimed, key=lambda m: (m.next_attempt_at, m.pk))
+
+
+def _customer_id_of(message: OutboxMessage) -> int | None:
+    notification = message.notification
+    if notification is None or notification.recipient.role != Role.CUSTOMER:
+        return None
+    return notification.recipient_id
+
+
+def _record_sent(message: OutboxMessage, *, worker_id: str) -> bool:
+    """Mark the row sent if this worker still holds it; audit a notification's delivery."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(
+            pk=message.pk, locked_by=worker_id, status__in=OUTBOX_OPEN_STATES
+        ).update(
+            status=OutboxStatus.SENT, sent_at=now, locked_until=None, last_error="", updated_at=now
+        )
+        if updated and message.notification is not None:
+            notification = message.notification
+            audit_record(
+                action="notification.delivered",
+                target=notification,
+                customer_id=_customer_id_of(message),
+                changes={
+                    "channel": message.channel,
+                    "outbox_id": message.pk,
+                    "attempt": message.attempts,
+                    "kind": notification.kind,
+                },
+                message=f"{notification.kind} by {message.channel} to "
+                f"{notification.to_email or notification.recipient.email}",
+            )
+    return bool(updated)
+
+
+def _raise_dead_alert(message: OutboxMessage, error: str) -> None:
+    notification = message.notification
+    context = {
+        "outbox_id": message.pk,
+        "topic": message.topic,
+        "channel": message.channel,
+        "attempts": message.attempts,
+        "last_error": error[:500],
+        "dedupe_key": message.dedupe_key,
+    }
+    if notification is not None and notification.kind == ALERT_NOTIFICATION_KIND:
+        # An alert's own email failing must not raise one new alert (and email) per failure:
+        # count them all on the channel, which the alerts app folds into one per window.
+        admin_alert_raise(
+            reason="notification.undelivered",
+            message=f"Admin alert notifications cannot be delivered by {message.channel}: {error}",
+            object_type="notifications.channel",
+            object_id=message.channel or message.topic,
+            context=context,
+        )
+        return
+    what = f"{notification.kind} notification" if notification else f"{message.topic} event"
+    admin_alert_raise(
+        reason="notification.undelivered" if notification else "outbox.undelivered",
+        message=f"Could not deliver {what} #{message.pk} after {message.attempts} attempt(s): "
+        f"{error}",
+        target=message,
+        customer_id=_customer_id_of(message),
+        context=context,
+    )
+
+
+def _record_failure(
+    message: OutboxMessage,
+    *,
+    worker_id: str,
+    error: str,
+    permanent: bool,
+    now: datetime,
+) -> str:
+    """Schedule a retry, or declare the row dead (audit + admin alert). Returns the new state."""
+    error = error[:_ERROR_LIMIT]
+    with transaction.atomic():
+        row = (
+            OutboxMessage.objects.select_for_update(of=("self",))
+            .select_related("notification__recipient")
+            .filter(pk=message.pk, locked_by=worker_id, status__in=OUTBOX_OPEN_STATES)
+            .first()
+        )
+        if row is None:
+            return "lost"
+        row.last_error = error
+        row.locked_until = None
+        if permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            row.status = OutboxStatus.DEAD
+            row.save()
+            notification = row.notification
+            audit_record(
+                action="notification.failed" if notification else "outbox.dead",
+                target=notification or row,
+                customer_id=_customer_id_of(row),
+                outcome=Outcome.FAILURE,
+                changes={"channel": row.channel, "outbox_id": row.pk, "attempts": row.attempts},
+                message=error,
+            )
+            try:
+                with transaction.atomic():
+                    _raise_dead_alert(row, error)
+            except Exception:
+                # The row stays dead and audited even if the alert cannot be written.
+                logger.exception("admin alert for a dead outbox message failed")
+            return OutboxStatus.DEAD
+        row.status = OutboxStatus.RETRYING
+        row.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(row.attempts))
+        row.save()
+        return OutboxStatus.RETRYING
+
+
+def _lease_is_ours(message: OutboxMessage, *, worker_id: str, now: datetime) -> bool:
+    """Before sending: is this row still leased to us? Renew the lease once half of it is used.
+
+    A row under an unexpired lease cannot be claimed by anyone else, so the common case costs no
+    query. Late in a slow batch the lease is renewed in one conditional UPDATE, which also tells
+    us whether another relay claimed the row after our lease ran out (then we must not send).
+    """
+    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    if message.locked_until is not None and message.locked_until - now > lease / 2:
+        return True
+    renewed_until = now + lease
+    with transaction.atomic():
+        renewed = OutboxMessage.objects.filter(
+            pk=message.pk, locked_by=worker_id, status__in=OUTBOX_OPEN_STATES
+        ).update(locked_until=renewed_until, updated_at=now)
+    if renewed:
+        message.locked_until = renewed_until
+    return bool(renewed)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def outbox_deliver(
+    message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, now: datetime | None = None
+) -> str:
+    """Deliver one claimed row and record the outcome: "sent", "retrying", "dead" or "lost"."""
+    with request_context():
+        return _deliver(message, worker_id=worker_id, batch=batch, now=now or timezone.now())
+
+
+def _deliver(message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, now: datetime) -> str:
+    log = {
+        "outbox_id": message.pk,
+        "topic": message.topic,
+        "attempt": message.attempts,
+        "origin_request_id": message.request_id,
+    }
+    if not _lease_is_ours(message, worker_id=worker_id, now=now):
+        logger.warning("outbox message skipped: another relay took its lease over", extra=log)
+        return "lost"
+    if message.attempts > settings.OUTBOX_MAX_ATTEMPTS:
+        # The relay holding the final attempt died before recording it.
+        error = "the relay stopped during the final attempt without recording its outcome"
+        state = _record_failure(message, worker_id=worker_id, error=error, permanent=True, now=now)
+        logger.error("outbox message dead", extra={**log, "error": error})
+        return state
+    spec = handler_for(message.topic)
+    try:
+        if spec is None:
+            raise LookupError(f"no outbox handler is registered for topic {message.topic!r}")
+        if spec.transactional:
+            with transaction.atomic():
+                spec.handler(message, batch)
+                recorded = _record_sent(message, worker_id=worker_id)
+        else:
+            spec.handler(message, batch)
+    except Exception as exc:
+        permanent = isinstance(exc, PermanentDeliveryError)
+        state = _record_failure(
+            message, worker_id=worker_id, error=_describe(exc), permanent=permanent, now=now
+        )
+        level = logging.ERROR if state == OutboxStatus.DEAD else logging.WARNING
+        logger.log(
+            level, "outbox delivery failed", extra={**log, "state": state, "error": str(exc)}
+        )
+        return state
+    if not spec.transactional:
+        # Right after the receiver accepted: the smaller this gap, the rarer a duplicate.
+        recorded = _record_sent(message, worker_id=worker_id)
+    if not recorded:
+        logger.warning("outbox message delivered after its lease was taken over", extra=log)
+        return "lost"
+    logger.info("outbox message delivered", extra=log)
+    return OutboxStatus.SENT
+
+
+def _release(messages: list[OutboxMessage], *, worker_id: str) -> None:
+    """Hand unstarted rows back at once (graceful stop) and give back the attempt not made."""
+    if not messages:
+        return
+    OutboxMessage.objects.filter(
+        pk__in=[m.pk for m in messages], locked_by=worker_id, status__in=OUTBOX_OPEN_STATES
+    ).update(locked_until=None, locked_by="", attempts=F("attempts") - 1)
+
+
+def relay_run_batch(
+    *,
+    worker_id: str,
+    batch_size: int | None = None,
+    now: datetime | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RelayStats:
+    """Claim one batch and deliver it. `now` lets tests stand at a later moment."""
+    stats = RelayStats()
+    messages = outbox_claim(
+        worker_id=worker_id, limit=batch_size or settings.OUTBOX_BATCH_SIZE, now=now
+    )
+    stats.claimed = len(messages)
+    batch = DeliveryBatch()
+    try:
+        for index, message in enumerate(messages):
+            if should_stop():
+                _release(messages[index:], worker_id=worker_id)
+                break
+            state = str(outbox_deliver(message, worker_id=worker_id, batch=batch, now=now))
+            setattr(stats, state, getattr(stats, state) + 1)
+    finally:
+        batch.close()
+    return stats
+
+
+def relay_drain(
+    *,
+    worker_id: str,
+    batch_size: int | None = None,
+    now: datetime | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RelayStats:
+    """Run batches until nothing is due (rows waiting for a later retry are left)."""
+    total = RelayStats()
+    while not should_stop():
+        stats = relay_run_batch(
+            worker_id=worker_id, batch_size=batch_size, now=now, should_stop=should_stop
+        )
+        total.add(stats)
+        if stats.claimed == 0:
+            break
+    return total
+
+
+def relay_loop(
+    *,
+    worker_id: str,
+    interval: float,
+    stop: threading.Event,
+    batch_size: int | None = None,
+) -> RelayStats:
+    """Deliver until `stop` is set: drain, then wait `interval` (or until stopped), repeat."""
+    total = RelayStats()
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            stats = relay_drain(worker_id=worker_id, batch_size=batch_size, should_stop=stop.is_set)
+        except Exception:
+            # The database or a consumer is down: the rows are safe; try again next round.
+            logger.exception("relay pass failed")
+            connection.close()
+            stats = RelayStats()
+        total.add(stats)
+        if stats.claimed:
+            logger.info(
+                "relay pass",
+                extra={"sent": stats.sent, "retrying": stats.retrying, "dead": stats.dead},
+            )
+        stop.wait(interval)
+    return total

@@ -1,0 +1,140 @@
+"""StaffAccessMiddleware: /staff/, /api/v1/staff/ and /admin/ need a staff role and TOTP."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from onboarding.accounts.middleware import is_staff_path, roles_for_path
+from onboarding.accounts.roles import STAFF_ROLES, Role
+from onboarding.audit.models import AuditEntry
+from tests.factories import UserFactory
+
+STAFF_PAGE = "/staff/"
+STAFF_API = "/api/v1/staff/audit/"
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def refusals():
+    return AuditEntry.objects.filter(action="access.refused")
+
+
+@pytest.mark.parametrize(
+    ("path", "roles"),
+    [
+        ("/staff/", STAFF_ROLES),
+        ("/staff", STAFF_ROLES),
+        ("/staff/audit/1/", STAFF_ROLES),
+        ("/api/v1/staff/mail/", STAFF_ROLES),
+        ("/admin/", frozenset({Role.ADMIN})),
+        ("/admin", frozenset({Role.ADMIN})),
+        ("/staffing/", None),
+        ("/api/v1/staffing", None),
+        ("/administrator/", None),
+        ("/", None),
+        ("/inbox/", None),
+    ],
+)
+def test_which_paths_are_guarded(path, roles):
+    assert roles_for_path(path) == roles
+    assert is_staff_path(path) is (roles is not None)
+
+
+# --- anonymous --------------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, db):
+    response = client.get(STAFF_PAGE)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next=%2Fstaff%2F"
+
+
+def test_anonymous_api_caller_gets_401_json(client, db):
+    response = client.get(STAFF_API)
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_anonymous_refusal_is_not_audited(client, db):
+    client.get(STAFF_PAGE)
+    assert not refusals().exists()
+
+
+# --- customers --------------------------------------------------------------------------------
+
+
+def test_customer_gets_404_for_a_staff_page(customer_client):
+    response = customer_client.get(STAFF_PAGE)
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+def test_customer_refusal_is_audited(customer_client, customer):
+    customer_client.get(STAFF_PAGE, headers={"X-Request-ID": "refusal-test-0001"})
+    entry = refusals().get()
+    assert entry.actor == customer
+    assert entry.outcome == "refused"
+    assert entry.request_id == "refusal-test-0001"
+    assert "GET /staff/" in entry.message
+
+
+def test_customer_gets_404_json_from_the_staff_api(customer_client, customer):
+    response = customer_client.get(STAFF_API)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert refusals().get().actor == customer
+
+
+def test_customer_gets_404_for_the_django_admin(customer_client):
+    assert customer_client.get("/admin/").status_code == 404
+
+
+# --- staff without a second factor ------------------------------------------------------------
+
+
+def test_staff_without_totp_is_sent_to_set_it_up(sysops_without_totp):
+    response = client_for(sysops_without_totp).get(STAFF_PAGE)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_staff_without_totp_gets_403_from_the_api(sysops_without_totp):
+    response = client_for(sysops_without_totp).get(STAFF_API)
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_required"
+
+
+def test_admin_without_totp_cannot_open_the_django_admin(db):
+    response = client_for(UserFactory(role=Role.ADMIN)).get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+# --- staff with a second factor ---------------------------------------------------------------
+
+
+def test_staff_with_totp_reaches_the_staff_pages(sysops_client):
+    response = sysops_client.get(STAFF_PAGE)
+    assert response.status_code == 200
+    assert b"Staff console" in response.content
+
+
+def test_staff_with_totp_reaches_the_staff_api(manager_client):
+    response = manager_client.get(STAFF_API)
+    assert response.status_code == 200
+
+
+def test_sysops_cannot_open_the_django_admin(sysops_client, sysops):
+    response = sysops_client.get("/admin/")
+    assert response.status_code == 403
+    assert refusals().get().actor == sysops
+
+
+def test_admin_with_totp_opens_the_django_admin(admin_client_2fa):
+    response = admin_client_2fa.get("/admin/")
+    assert response.status_code == 200
+    assert b"Onboarding administration" in response.content

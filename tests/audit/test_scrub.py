@@ -1,0 +1,120 @@
+import pytest
+
+from onboarding.audit.models import AuditEntry
+from onboarding.audit.services import (
+    REDACTED,
+    REDACTED_CARD,
+    audit_record,
+    audit_scrub,
+    is_sensitive_key,
+    luhn_valid,
+    scrub_text,
+)
+
+VISA_TEST = "4242424242424242"  # passes Luhn
+NOT_LUHN = "4242424242424241"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "new_password",
+        "Password1",
+        "card",
+        "card_number",
+        "cardNumber",
+        "cvc",
+        "CVV",
+        "token",
+        "access_token",
+        "secret",
+        "totp_secret",
+        "pan",
+        "card_pan",
+        "api_key",
+        "Authorization",
+    ],
+)
+def test_sensitive_keys_are_recognised(key):
+    assert is_sensitive_key(key)
+
+
+@pytest.mark.parametrize(
+    "key", ["email", "company", "expand", "card_last4", "card_brand", "plan", "status", "amount"]
+)
+def test_ordinary_keys_are_kept(key):
+    assert not is_sensitive_key(key)
+
+
+def test_values_under_sensitive_keys_are_redacted_at_any_depth():
+    scrubbed = audit_scrub(
+        {
+            "password": "hunter2-hunter2",
+            "profile": {"name": "Ada", "payment": {"cvc": "123", "card_number": VISA_TEST}},
+            "attempts": [{"token": "abc"}, {"status": "ok"}],
+        }
+    )
+    assert scrubbed == {
+        "password": REDACTED,
+        "profile": {"name": "Ada", "payment": {"cvc": REDACTED, "card_number": REDACTED}},
+        "attempts": [{"token": REDACTED}, {"status": "ok"}],
+    }
+
+
+def test_a_diff_pair_under_a_sensitive_key_is_redacted_whole():
+    assert audit_scrub({"password": ["old-secret", "new-secret"]}) == {"password": REDACTED}
+
+
+def test_card_number_under_an_innocent_key_is_redacted():
+    assert audit_scrub({"note": f"paid with {VISA_TEST} today"}) == {
+        "note": f"paid with {REDACTED_CARD} today"
+    }
+
+
+def test_card_number_grouped_with_spaces_or_dashes_is_redacted():
+    assert scrub_text("4242 4242 4242 4242 and 4242-4242-4242-4242") == (
+        f"{REDACTED_CARD} and {REDACTED_CARD}"
+    )
+
+
+def test_card_number_stored_as_an_integer_is_redacted():
+    assert audit_scrub({"reference": int(VISA_TEST)}) == {"reference": REDACTED_CARD}
+
+
+def test_sixteen_digits_failing_luhn_are_kept():
+    assert not luhn_valid(NOT_LUHN)
+    assert scrub_text(f"order {NOT_LUHN}") == f"order {NOT_LUHN}"
+
+
+def test_short_and_overlong_digit_runs_are_kept():
+    twelve = "424242424242"  # 12 digits: too short to be a card
+    twenty = "42424242424242424242"
+    assert scrub_text(f"{twelve} {twenty}") == f"{twelve} {twenty}"
+
+
+def test_secret_assignments_in_free_text_are_redacted():
+    text = scrub_text("login failed password=hunter2 token: 'abc def' for ada")
+    assert "hunter2" not in text
+    assert "abc def" not in text
+    assert text == f"login failed password={REDACTED} token: {REDACTED} for ada"
+
+
+def test_words_about_passwords_without_a_value_are_kept():
+    assert scrub_text("password reset requested") == "password reset requested"
+
+
+def test_nul_characters_are_dropped_from_text():
+    assert scrub_text("a\x00b") == "ab"
+
+
+def test_audit_record_stores_scrubbed_changes_and_message(db):
+    entry = audit_record(
+        action="payments.method_added",
+        changes={"card_number": VISA_TEST, "cvc": "123", "card_last4": "4242"},
+        message=f"card {VISA_TEST} added, cvc=123",
+    )
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.changes == {"card_number": REDACTED, "cvc": REDACTED, "card_last4": "4242"}
+    assert VISA_TEST not in stored.message
+    assert "123" not in stored.message
