@@ -1,8 +1,13 @@
-"""Demo data for `make run`: one login per role, so a person can try every side of the product.
+"""Demo data for `make run`: a catalog, one login per role, and customers standing at each step
+of the onboarding journey, so a person can try every side of the product.
 
-Idempotent: running it again finds the same people and changes nothing. Refused in production.
+Idempotent: running it again finds the same rows and changes nothing. Refused in production.
+Customers are made through the product's own services, so their audit trail, journey and
+notifications are what a real customer's would be.
 """
 
+import contextlib
+import datetime as dt
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -11,10 +16,16 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import STAFF_ROLES, PreferredInbox, Role
+from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.accounts.services import customer_create, customer_profile_update
+from onboarding.billing.services import subscription_purchase
+from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product, Tier
 from onboarding.core.errors import DomainError
+from onboarding.payments.gateways.base import CardDetails
+from onboarding.payments.services import payment_method_add
 
 DEMO_PASSWORD = "onboarding-demo-2026"  # noqa: S105 (printed for people trying the demo)
 
@@ -24,46 +35,139 @@ class DemoLogin:
     email: str
     role: str
     totp_secret: str | None
+    note: str = ""
 
 
-DEMO_PEOPLE = [
+DEMO_STAFF = [
     ("admin@demo.test", Role.ADMIN, "Ada", "Admin", PreferredInbox.EMAIL),
     ("sysops@demo.test", Role.SYSOPS, "Sam", "Sysops", PreferredInbox.IN_APP),
     ("manager@demo.test", Role.MANAGER, "Maya", "Manager", PreferredInbox.EMAIL),
-    ("customer@demo.test", Role.CUSTOMER, "Carla", "Customer", PreferredInbox.EMAIL),
-    ("inapp.customer@demo.test", Role.CUSTOMER, "Ivan", "Inbox", PreferredInbox.IN_APP),
 ]
 
+# email, name, company, inbox, how far through the journey they are
+DEMO_CUSTOMERS = [
+    (
+        "customer@demo.test",
+        ("Carla", "Customer"),
+        "Carla's Clinics",
+        PreferredInbox.EMAIL,
+        "bought",
+    ),
+    ("inapp.customer@demo.test", ("Ivan", "Inbox"), "Ivan & Co", PreferredInbox.IN_APP, "profile"),
+    ("new.customer@demo.test", ("Nora", "New"), "", PreferredInbox.EMAIL, "signed_up"),
+    ("declined@demo.test", ("Dan", "Declined"), "Dan's Diner", PreferredInbox.EMAIL, "declined"),
+]
 
-def _totp_secret_of(user: User) -> str | None:
-    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    return decrypt(authenticator.data["secret"]) if authenticator else None
+PRODUCTS = [
+    ("Helpdesk Suite", "helpdesk-suite", "Ticketing and live chat.", dt.date(2019, 3, 4)),
+    ("Edge Gateway", "edge-gateway", "The on-site network appliance.", dt.date(2022, 6, 20)),
+]
+PLANS = [
+    # product slug, plan slug, name, tier, response hours, monthly, quarterly, annual (EUR cents)
+    ("helpdesk-suite", "helpdesk-essential", "Essential", Tier.ESSENTIAL, 24, 4900, 13900, 49000),
+    ("helpdesk-suite", "helpdesk-business", "Business", Tier.BUSINESS, 8, 9900, 27900, 99000),
+    ("edge-gateway", "gateway-enterprise", "Enterprise", Tier.ENTERPRISE, 2, 24900, 69900, 249000),
+]
+INCLUDES = {
+    Tier.ESSENTIAL: "Email support on working days\nSoftware updates\nKnowledge base",
+    Tier.BUSINESS: "Email and phone support\nRemote troubleshooting\nQuarterly health check",
+    Tier.ENTERPRISE: "24/7 phone support\nOn-site repair\nNamed engineer\nMonitoring agent",
+}
 
 
-@transaction.atomic
-def demo_data_load() -> list[DemoLogin]:
-    if settings.PRODUCTION:
-        raise DomainError("Demo data is never loaded in production.")
-    logins = []
-    for email, role, first, last, inbox in DEMO_PEOPLE:
-        user, created = User.objects.get_or_create(
-            email=email,
+def _catalog_load() -> None:
+    products = {}
+    for name, slug, description, released in PRODUCTS:
+        products[slug], _ = Product.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description, "released_on": released}
+        )
+    for order, (product, slug, name, tier, hours, *prices) in enumerate(PLANS):
+        plan, created = Plan.objects.get_or_create(
+            slug=slug,
             defaults={
-                "role": role,
-                "first_name": first,
-                "last_name": last,
-                "preferred_inbox": inbox,
+                "product": products[product],
+                "name": name,
+                "tier": tier,
+                "summary": f"{Tier(tier).label} support for {products[product].name}",
+                "includes": INCLUDES[tier],
+                "response_time_hours": hours,
+                "currency": "EUR",
+                "tax_rate_bp": 2000,
+                "sort_order": order,
             },
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        secret = None
-        if role in STAFF_ROLES:
-            secret = _totp_secret_of(user)
-            if secret is None:
-                secret = generate_totp_secret()
-                TOTP.activate(user, secret)
-        logins.append(DemoLogin(email=email, role=role, totp_secret=secret))
+            for cycle, amount in zip(BillingCycle.values, prices, strict=True):
+                PlanPrice.objects.create(plan=plan, cycle=cycle, amount_minor=amount)
+
+
+def _person(email: str, role: str, first: str, last: str, inbox: str) -> tuple[User, bool]:
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={"role": role, "first_name": first, "last_name": last, "preferred_inbox": inbox},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user, created
+
+
+def _totp_secret_of(user: User) -> str:
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is not None:
+        return decrypt(authenticator.data["secret"])
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def _card(number: str) -> CardDetails:
+    return CardDetails(number=number, exp_month=12, exp_year=timezone.now().year + 2, cvc="123")
+
+
+def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
+    user, created = _person(email, Role.CUSTOMER, *names, inbox)
+    customer = customer_create(user=user)
+    if created and stage != "signed_up":
+        customer = customer_profile_update(
+            customer=customer,
+            actor=user,
+            profile={
+                "company": company,
+                "address_line1": "12 Harbour Street",
+                "city": "Bristol",
+                "postal_code": "BS1 4DJ",
+                "country": "GB",
+            },
+        )
+        if stage == "bought":
+            payment_method_add(customer=customer, actor=user, card=_card("4242424242424242"))
+            subscription_purchase(
+                customer=customer,
+                plan=Plan.objects.get(slug="helpdesk-business"),
+                cycle=BillingCycle.ANNUAL,
+                actor=user,
+            )
+        elif stage == "declined":
+            # The point: the journey shows a failed card step, and an admin has an alert.
+            with contextlib.suppress(DomainError):
+                payment_method_add(customer=customer, actor=user, card=_card("4000000000000002"))
+    return DemoLogin(
+        email=email, role=Role.CUSTOMER, totp_secret=None, note=stage.replace("_", " ")
+    )
+
+
+def demo_data_load() -> list[DemoLogin]:
+    if settings.PRODUCTION:
+        raise DomainError("Demo data is never loaded in production.")
+    with transaction.atomic():
+        _catalog_load()
+        logins = []
+        for email, role, first, last, inbox in DEMO_STAFF:
+            user, _ = _person(email, role, first, last, inbox)
+            logins.append(DemoLogin(email=email, role=role, totp_secret=_totp_secret_of(user)))
+    # Customers one by one, outside one big transaction: the declined card's admin alert is
+    # written after its own work rolled back, as in real use.
+    logins += [_customer_load(*row) for row in DEMO_CUSTOMERS]
     return logins

@@ -7,6 +7,7 @@ from onboarding.accounts.models import User
 from onboarding.accounts.roles import Role
 from onboarding.core.errors import DomainError
 from onboarding.demo.services import DEMO_PASSWORD, demo_data_load
+from onboarding.journey.models import JourneyStep, Step
 
 
 @pytest.mark.django_db
@@ -47,3 +48,17 @@ def test_demo_totp_prints_a_code_the_authenticator_accepts(capsys):
     )
     assert len(code) == 6
     assert TOTP(authenticator).validate_code(code)
+
+
+@pytest.mark.django_db
+def test_demo_customers_stand_at_different_steps_of_the_journey():
+    demo_data_load()
+
+    def state(email: str, step: Step) -> str:
+        return JourneyStep.objects.get(customer__user__email=email, step=step).state
+
+    assert state("new.customer@demo.test", Step.ACCOUNT) == "pending"
+    assert state("inapp.customer@demo.test", Step.ACCOUNT) == "done"
+    assert state("inapp.customer@demo.test", Step.CARD_AND_CYCLE) == "pending"
+    assert state("declined@demo.test", Step.CARD_AND_CYCLE) == "failed"
+    assert state("customer@demo.test", Step.CARD_AND_CYCLE) == "done"

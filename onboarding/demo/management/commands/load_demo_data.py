@@ -14,6 +14,8 @@ class Command(BaseCommand):
             line = f"  {login.role:<9} {login.email}"
             if login.totp_secret:
                 line += f"   TOTP secret {login.totp_secret}"
+            if login.note:
+                line += f"   ({login.note})"
             self.stdout.write(line)
         self.stdout.write(
             "Staff sign in with a second factor: add the secret to an authenticator app, or print "
