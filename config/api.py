@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
 from onboarding.core.errors import DomainError
@@ -18,9 +19,10 @@ api = NinjaAPI(
 )
 
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
-api.add_router("/staff/audit/", audit_router, tags=["audit"])
-api.add_router("/staff/alerts/", alerts_router, tags=["alerts"])
-api.add_router("/staff/mail/", mail_router, tags=["mail"])
+# Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware.
+api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=StaffAuth())
+api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth())
+api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=StaffAuth())
 
 
 @api.exception_handler(DomainError)
