@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from onboarding.accounts.api import router as me_router
+from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
 from onboarding.billing.api import router as subscriptions_router
@@ -30,10 +31,11 @@ api.add_router("/me/card", card_router, tags=["me"])
 api.add_router("/me/subscriptions", subscriptions_router, tags=["me"])
 api.add_router("/me/journey", journey_router, tags=["me"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
-api.add_router("/staff/funnel", funnel_router, tags=["funnel"])
-api.add_router("/staff/audit/", audit_router, tags=["audit"])
-api.add_router("/staff/alerts/", alerts_router, tags=["alerts"])
-api.add_router("/staff/mail/", mail_router, tags=["mail"])
+# Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware.
+api.add_router("/staff/funnel", funnel_router, tags=["funnel"], auth=StaffAuth())
+api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=StaffAuth())
+api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth())
+api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=StaffAuth())
 
 
 @api.exception_handler(DomainError)

@@ -4,7 +4,7 @@ import time
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
 from onboarding.accounts.signup import SignupAdapterMixin
@@ -53,6 +53,17 @@ class AccountAdapter(SignupAdapterMixin, DefaultAccountAdapter):
             outcome=Outcome.FAILURE,
             message=f"failed sign-in for {_attempted_login(credentials)}",
         )
+
+    def respond_user_inactive(self, request: HttpRequest, user) -> HttpResponse:
+        # The password was right but the account is switched off: refused, and recorded as such.
+        audit_record(
+            action="auth.login_refused",
+            actor=user,
+            target=user,
+            outcome=Outcome.REFUSED,
+            message="sign-in to a deactivated account",
+        )
+        return super().respond_user_inactive(request, user)
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # Rate limits count per client address: the same address the audit log records.

@@ -13,10 +13,6 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.SYSOPS, Role.MANAGER, Role.ADMIN})
 
 
-def is_staff_role(role: str) -> bool:
-    return role in STAFF_ROLES
-
-
 class PreferredInbox(models.TextChoices):
     EMAIL = "email", "Email"
     IN_APP = "in_app", "In-app inbox"

@@ -5,10 +5,11 @@ Wrap a service call (outside its transaction, so the failed work has rolled back
     with reported_failure(reason="profile_update_failed", user_message="...", target=customer):
         customer_profile_update(...)
 
-A DomainError or ValidationError (the user's own input, refused) passes through untouched. Anything else is
-logged, raised as an admin alert, audited as a failure, and re-raised as ServiceUnavailable with
-the message for the user. If the database itself is down, the alert cannot be stored: the
-failure is logged at CRITICAL and mailed to settings.ADMINS directly, so it is never silent.
+A DomainError or ValidationError (the user's own input, refused) passes through untouched.
+Anything else is logged, raised as an admin alert, audited as a failure, and re-raised as
+ServiceUnavailable with the message for the user. If the database itself is down, the alert
+cannot be stored: the failure is logged at CRITICAL and mailed to settings.ADMINS directly, so
+it is never silent.
 """
 
 import logging

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone
 
+from onboarding.accounts.models import User
 from onboarding.accounts.roles import Role
 from onboarding.audit.services import audit_record
 from onboarding.core.context import current_request_id
@@ -93,7 +94,7 @@ def _outbox_insert(**fields) -> OutboxMessage | None:
 
 def notification_send(
     *,
-    recipient,
+    recipient: User,
     kind: str,
     subject: str,
     template: str,

@@ -140,3 +140,15 @@ def test_sign_out_is_audited(client, customer):
     sign_in(client, customer.email)
     client.post(reverse("account_logout"))
     assert AuditEntry.objects.get(action="auth.logout").actor == customer
+
+
+def test_deactivated_account_cannot_sign_in_and_the_refusal_is_audited(client, customer):
+    customer.is_active = False
+    customer.save()
+    response = submit_password(client, customer.email)
+    assert response["Location"] == reverse("account_inactive")
+    assert client.get(reverse("account_email")).status_code == 302
+    entry = AuditEntry.objects.get(action="auth.login_refused")
+    assert entry.outcome == "refused"
+    assert entry.object_id == str(customer.pk)
+    assert not AuditEntry.objects.filter(action="auth.login").exists()

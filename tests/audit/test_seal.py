@@ -8,7 +8,12 @@ from onboarding.audit import tasks
 from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_verify_chain
-from onboarding.audit.services import _take_seal_lock, audit_record, audit_seal_pending
+from onboarding.audit.services import (
+    _take_seal_lock,
+    _write_seals,
+    audit_record,
+    audit_seal_pending,
+)
 from tests.audit.conftest import record_many
 from tests.waiting import wait_until
 
@@ -64,6 +69,14 @@ def test_sealing_works_through_small_batches(db):
     assert audit_seal_pending(batch_size=3) == 10
     assert [seq for _, seq, _, _ in _chain()] == list(range(1, 11))
     assert audit_verify_chain().intact
+
+
+def test_an_entry_is_never_sealed_twice(db):
+    entry = audit_record(action="once.only")
+    audit_seal_pending()
+    with pytest.raises(RuntimeError, match="sealed 0 of 1"):
+        _write_seals([(2, "a" * 64, "b" * 64, entry.pk)])
+    assert AuditEntry.objects.get(pk=entry.pk).seq == 1
 
 
 def test_max_batches_bounds_one_run(db):

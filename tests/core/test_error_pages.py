@@ -94,3 +94,10 @@ def test_csrf_failure_page_explains_without_internals(db):
     assert response.status_code == 403
     assert b"reload the page" in response.content
     assert b"CSRF cookie not set" not in response.content
+
+
+def test_request_for_a_foreign_host_gets_our_400_page(client, db):
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert b"Bad request" in response.content
+    assert b"evil.example" not in response.content
