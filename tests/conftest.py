@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import sync_playwright
 
 from onboarding.accounts.roles import Role
 from tests.factories import UserFactory, staff_user
@@ -119,3 +120,29 @@ def chromium_path() -> str:
     if not chromium_available():
         missing("Debian's chromium (apt-get install chromium)")
     return CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
+
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    if not chromium_available():
+        missing("Debian's chromium (apt-get install chromium)")
+    chromium = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are ordinary synchronous calls, so Django may allow them.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

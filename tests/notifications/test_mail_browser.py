@@ -4,7 +4,6 @@ import pytest
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
-from playwright.sync_api import sync_playwright
 
 from onboarding.notifications.mailbox import sent_mail_store
 
@@ -17,7 +16,9 @@ HOSTILE_HTML = """<!doctype html><html><body>
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_emails_script_does_not_run_in_the_staff_mail_page(chromium_path, live_server, sysops):
+def test_an_emails_script_does_not_run_in_the_staff_mail_page(
+    playwright_browser, live_server, sysops
+):
     mail = EmailMultiAlternatives("Hostile", "text part", to=["someone@example.com"])
     mail.attach_alternative(HOSTILE_HTML, "text/html")
     stored = sent_mail_store(mail)
@@ -25,25 +26,23 @@ def test_an_emails_script_does_not_run_in_the_staff_mail_page(chromium_path, liv
     client.force_login(sysops)
     session_cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path)
-        try:
-            context = browser.new_context()
-            context.add_cookies(
-                [
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": session_cookie,
-                        "url": live_server.url,
-                    }
-                ]
-            )
-            page = context.new_page()
-            page.goto(f"{live_server.url}/staff/mail/{stored.pk}/")
-            frame = page.frame_locator("iframe.mail-html")
-            greeting = frame.locator("#greeting")
-            greeting.wait_for()
-            assert greeting.inner_text() == "Hello from the email"
-            assert page.title() != "parent reached"
-        finally:
-            browser.close()
+    context = playwright_browser.new_context()
+    try:
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session_cookie,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        page = context.new_page()
+        page.goto(f"{live_server.url}/staff/mail/{stored.pk}/")
+        frame = page.frame_locator("iframe.mail-html")
+        greeting = frame.locator("#greeting")
+        greeting.wait_for()
+        assert greeting.inner_text() == "Hello from the email"
+        assert page.title() != "parent reached"
+    finally:
+        context.close()
