@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "onboarding.accounts.middleware.StaffIdleTimeoutMiddleware",
     "onboarding.accounts.middleware.StaffAccessMiddleware",
+    "onboarding.core.failures.FailureAlertMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

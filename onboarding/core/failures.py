@@ -16,14 +16,16 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.mail import mail_admins
 from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
 
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import DomainError
+from onboarding.core.middleware import route_of
 
 logger = logging.getLogger("onboarding.failures")
 
@@ -100,3 +102,32 @@ def reported_failure(
             context=context,
         )
         raise ServiceUnavailable(user_message) from error
+
+
+class FailureAlertMiddleware:
+    """Any exception a view lets escape becomes an admin alert before the 500 page is shown.
+
+    Innermost in MIDDLEWARE, so it sees the view's own exception. Sign-in and sign-up failures get
+    their own reason ("account_unavailable", the seed's "access or account creation not
+    available"); the person still sees the 500 page with the reference to quote.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied | Http404 | SuspiciousOperation):
+            return None  # answered as 403/404/400 by Django, not failures of ours
+        account_path = request.path.startswith("/accounts/")
+        report_failure(
+            reason="account_unavailable" if account_path else "unhandled_error",
+            user_message=("Sign-in or sign-up failed" if account_path else "A page failed")
+            + f": {request.method} {route_of(request)}",
+            error=exception,
+            actor=getattr(request, "user", None),
+            context={"path": request.path[:200], "method": request.method},
+        )
+        return None
