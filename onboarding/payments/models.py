@@ -142,3 +142,150 @@ class PaymentMethod(models.Model):
     def expires_within(self, days: int, *, today: dt.date | None = None) -> bool:
         today = today or timezone.now().date()
         return self.expires_on < today + dt.timedelta(days=days)
+
+
+# --- Charges and refunds ----------------------------------------------------------------------
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    DECLINED = "declined", "Declined"
+    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Unknown"
+
+
+# Every allowed move, in one place. PENDING: recorded, not yet answered. UNKNOWN: sent, answer lost;
+# only the reconciler (or a later answer to the same key) settles it. The other three are final.
+PAYMENT_MOVES: dict[str, frozenset[str]] = {
+    PaymentStatus.PENDING: frozenset(
+        {
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.DECLINED,
+            PaymentStatus.FAILED,
+            PaymentStatus.UNKNOWN,
+        }
+    ),
+    PaymentStatus.UNKNOWN: frozenset(
+        {PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED, PaymentStatus.FAILED}
+    ),
+    PaymentStatus.SUCCEEDED: frozenset(),
+    PaymentStatus.DECLINED: frozenset(),
+    PaymentStatus.FAILED: frozenset(),
+}
+PAYMENT_SETTLED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED, PaymentStatus.FAILED})
+PAYMENT_OPEN = frozenset({PaymentStatus.PENDING, PaymentStatus.UNKNOWN})
+
+
+class IllegalPaymentMove(Exception):
+    """A programming error: the code tried a move PAYMENT_MOVES does not allow."""
+
+
+@access_rule(owner="customer__user", staff=STAFF_ROLES)
+class PaymentAttempt(models.Model):
+    """One charge sent (or about to be sent) to the gateway under one idempotency key.
+
+    The row is committed as PENDING before the gateway is called, so a crash leaves evidence,
+    and the key is unique, so the same key can never charge twice. No token, no card number.
+    """
+
+    customer = models.ForeignKey(
+        "accounts.Customer", on_delete=models.PROTECT, related_name="payment_attempts"
+    )
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, related_name="attempts", null=True, blank=True
+    )
+    invoice_reference = models.CharField(max_length=64, blank=True, db_index=True)
+    description = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    code = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    gateway = models.CharField(max_length=16)
+    gateway_charge_id = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    reconcile_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the reconciler should next ask the gateway; null once settled.
+    next_reconcile_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_reconcile_at"],
+                name="payment_reconcile_due_idx",
+                condition=models.Q(status__in=["pending", "unknown"]),
+            ),
+            models.Index(fields=["customer", "-created_at"], name="payment_customer_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="payment_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.status} ({self.invoice_reference or self.idempotency_key})"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in PAYMENT_SETTLED
+
+    def can_move_to(self, status: str) -> bool:
+        return status in PAYMENT_MOVES[self.status]
+
+    def move_to(self, status: str) -> None:
+        """Change status in memory, refusing any move PAYMENT_MOVES does not list."""
+        if not self.can_move_to(status):
+            raise IllegalPaymentMove(f"payment {self.pk}: {self.status} -> {status} not allowed")
+        self.status = status
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+@access_rule(owner="attempt__customer__user", staff=STAFF_ROLES)
+class PaymentRefund(models.Model):
+    """Money given back on a succeeded payment. A pending refund already counts against what is
+    left, so two refunds at once can never give back more than was paid."""
+
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="refunds")
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    gateway_refund_id = models.CharField(max_length=128, blank=True)
+    code = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gt=0), name="refund_amount_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.status}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)

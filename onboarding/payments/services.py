@@ -1,23 +1,50 @@
-"""Writes for cards on file. The card number is handed to the gateway at once and forgotten.
+"""Writes for cards on file and for charges.
 
-The gateway call happens before the database transaction: a slow provider never holds a lock,
-and a refusal leaves nothing behind but its audit entry, the journey's failed step and (as the
-seed asks for every card failure) an admin alert.
+Cards: the card number is handed to the gateway at once and forgotten. The gateway call happens
+before the database transaction: a slow provider never holds a lock, and a refusal leaves nothing
+behind but its audit entry, the journey's failed step and (as the seed asks for every card
+failure) an admin alert.
+
+Charges (`payment_collect`): the attempt is committed as PENDING before the gateway is called, so
+a crash leaves evidence; its idempotency key is unique, so the same key never charges twice; a
+timeout leaves it UNKNOWN for the reconciler (reconcile.py), never re-sent with a new key.
 """
 
-from django.db import transaction
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
+from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
-from onboarding.core.errors import DomainError
+from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.failures import report_failure
+from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
 from onboarding.payments.gateways import get_gateway
-from onboarding.payments.gateways.base import CardDetails, CardToken, GatewayError, GatewayTimeout
-from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
+from onboarding.payments.gateways.base import (
+    CardDetails,
+    CardToken,
+    ChargeResult,
+    ChargeStatus,
+    GatewayError,
+    GatewayTimeout,
+)
+from onboarding.payments.models import (
+    DECLINE_MESSAGES,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentMethodStatus,
+    PaymentStatus,
+    SandboxFault,
+)
 from onboarding.payments.selectors import payment_method_active
+
+logger = logging.getLogger(__name__)
 
 
 class CardRefused(DomainError):
@@ -119,3 +146,242 @@ def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) 
         },
     )
     return method
+
+
+# --- Charges ----------------------------------------------------------------------------------
+
+UNKNOWN_MESSAGE = (
+    "We are confirming this payment with the payment provider. You will not be charged twice."
+)
+FAILED_MESSAGE = "The payment could not be completed because of a problem at the payment provider."
+DECLINED_MESSAGE = "Your card was declined."
+
+
+def _customer_message(status: str, code: str, gateway_message: str) -> str:
+    if status == PaymentStatus.SUCCEEDED:
+        return ""
+    if status == PaymentStatus.UNKNOWN:
+        return UNKNOWN_MESSAGE
+    fallback = DECLINED_MESSAGE if status == PaymentStatus.DECLINED else FAILED_MESSAGE
+    return (gateway_message or DECLINE_MESSAGES.get(code) or fallback)[:255]
+
+
+def _reconcile_delay(tries: int) -> timedelta:
+    """How long after its `tries`-th question the reconciler asks about an attempt again."""
+    seconds = settings.PAYMENT_RECONCILE_BASE_SECONDS * 2 ** max(tries - 1, 0)
+    return timedelta(seconds=min(seconds, settings.PAYMENT_RECONCILE_MAX_SECONDS))
+
+
+def _attempt_start(
+    *,
+    customer: Customer,
+    method: PaymentMethod,
+    amount: Money,
+    idempotency_key: str,
+    description: str,
+    reference: str,
+) -> tuple[PaymentAttempt, bool]:
+    """Commit the PENDING attempt before the gateway hears of it; (attempt, created)."""
+    now = timezone.now()
+    try:
+        # durable: this row must be committed, not part of a caller's transaction that could
+        # roll it back after the card was charged.
+        with transaction.atomic(durable=True):
+            attempt = PaymentAttempt.objects.create(
+                customer=customer,
+                payment_method=method,
+                invoice_reference=reference[:64],
+                description=description[:255],
+                idempotency_key=idempotency_key,
+                amount_minor=amount.amount_minor,
+                currency=amount.currency,
+                gateway=get_gateway().name,
+                created_at=now,
+                # If we crash before recording the answer, the reconciler picks it up then.
+                next_reconcile_at=now + timedelta(seconds=settings.PAYMENT_PENDING_STALE_SECONDS),
+            )
+    except IntegrityError:
+        # The same key was recorded first by a concurrent call: that call owns the charge.
+        return PaymentAttempt.objects.get(idempotency_key=idempotency_key), False
+    return attempt, True
+
+
+def _attempt_existing(
+    *, attempt: PaymentAttempt, customer: Customer, amount: Money
+) -> PaymentAttempt:
+    """A second call with a key already used: answer what the first one knows, charge nothing."""
+    if attempt.customer_id != customer.pk or attempt.amount != amount:
+        raise Conflict("This payment key was already used for a different payment.")
+    stale_before = timezone.now() - timedelta(seconds=settings.PAYMENT_PENDING_STALE_SECONDS)
+    if attempt.status == PaymentStatus.PENDING and attempt.created_at <= stale_before:
+        # The first call crashed between recording and answering: the charge may exist, so
+        # it is unknown, and the reconciler asks the gateway by this same key.
+        attempt, _ = payment_attempt_settle(
+            attempt_id=attempt.pk,
+            result=ChargeResult(ChargeStatus.UNKNOWN, code="interrupted"),
+        )
+    return attempt
+
+
+def payment_collect(
+    *,
+    customer: Customer,
+    amount: Money,
+    idempotency_key: str,
+    description: str,
+    reference: str,
+) -> PaymentAttempt:
+    """Charge the customer's active card once per `idempotency_key`; return the attempt.
+
+    Never raises for a decline or a gateway failure: the attempt's status says what happened
+    (succeeded, declined, failed; unknown after a timeout, settled later by the reconciler; or
+    pending while a concurrent call with the same key is still waiting for the gateway). A key
+    used before returns that attempt and charges nothing. Raises DomainError when there is no
+    card on file, and RuntimeError if called inside a transaction (the attempt must commit
+    before the gateway is called).
+    """
+    if amount.amount_minor <= 0:
+        raise DomainError("A payment must be for more than zero.", code="invalid_amount")
+    if not idempotency_key or len(idempotency_key) > 128:
+        raise ValueError("idempotency_key must be 1 to 128 characters")
+    existing = PaymentAttempt.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _attempt_existing(attempt=existing, customer=customer, amount=amount)
+    method = payment_method_active(customer=customer)
+    if method is None:
+        raise DomainError(
+            "There is no card on file to charge. Add a card and try again.", code="no_card"
+        )
+    attempt, created = _attempt_start(
+        customer=customer,
+        method=method,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        description=description,
+        reference=reference,
+    )
+    if not created:
+        return _attempt_existing(attempt=attempt, customer=customer, amount=amount)
+    try:
+        result = get_gateway().charge(
+            token=method.token,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            description=description,
+        )
+    except GatewayTimeout:
+        result = ChargeResult(ChargeStatus.UNKNOWN, code="timeout")
+    except GatewayError as refused:
+        result = ChargeResult(ChargeStatus.FAILED, code=refused.code, message=refused.message)
+    except Exception as error:
+        # Something broke after the request may have left: the money may have moved, so the
+        # outcome is unknown (never failed), and a person hears of it.
+        report_failure(
+            reason="payment_gateway_error",
+            user_message=f"Charging {customer.reference} raised an unexpected error",
+            error=error,
+            target=attempt,
+            customer_id=customer.pk,
+        )
+        result = ChargeResult(ChargeStatus.UNKNOWN, code="gateway_error")
+    attempt, _ = payment_attempt_settle(attempt_id=attempt.pk, result=result)
+    return attempt
+
+
+def payment_attempt_settle(
+    *, attempt_id: int, result: ChargeResult, now: datetime | None = None
+) -> tuple[PaymentAttempt, bool]:
+    """Record the gateway's answer on an attempt; (attempt, changed). Idempotent.
+
+    An UNKNOWN answer moves a PENDING attempt to UNKNOWN (due for the reconciler); a final answer
+    settles a PENDING or UNKNOWN one. An answer for an attempt already settled changes nothing;
+    if it contradicts the settled status, an admin is alerted (money may have moved).
+    """
+    now = now or timezone.now()
+    status = PaymentStatus(result.status.value)
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.status == status or not attempt.can_move_to(status):
+            contradicted = attempt.is_settled and status not in (attempt.status, "unknown")
+        else:
+            contradicted = False
+            previous = attempt.status
+            attempt.move_to(status)
+            attempt.code = (result.code or "")[:64]
+            attempt.message = _customer_message(status, attempt.code, result.message)
+            attempt.gateway_charge_id = result.gateway_charge_id or attempt.gateway_charge_id
+            if attempt.is_settled:
+                attempt.settled_at, attempt.next_reconcile_at = now, None
+            else:
+                attempt.next_reconcile_at = now + _reconcile_delay(attempt.reconcile_attempts)
+            attempt.save(
+                update_fields=[
+                    "status",
+                    "code",
+                    "message",
+                    "gateway_charge_id",
+                    "settled_at",
+                    "next_reconcile_at",
+                ]
+            )
+            audit_record(
+                action=f"payment.{status}",
+                target=attempt,
+                customer_id=attempt.customer_id,
+                changes={"status": [previous, status]},
+                outcome="success" if status == PaymentStatus.SUCCEEDED else "failure",
+                message=(
+                    f"{attempt.amount} for {attempt.invoice_reference or attempt.description}"
+                    + (f" ({attempt.code})" if attempt.code else "")
+                ),
+            )
+            return attempt, True
+    if contradicted:
+        logger.error("payment %s is %s but the gateway says %s", attempt.pk, attempt.status, status)
+        admin_alert_raise(
+            reason="payment_mismatch",
+            message=(
+                f"Payment {attempt.pk} ({attempt.amount}, {attempt.invoice_reference}) is recorded "
+                f"as {attempt.status} but the gateway now says {status}. Check it by hand."
+            ),
+            target=attempt,
+            customer_id=attempt.customer_id,
+        )
+    return attempt, False
+
+
+# --- The sandbox's faults on demand -----------------------------------------------------------
+
+SANDBOX_FAULT_KINDS: dict[str, tuple[str, ...]] = {
+    "tokenize": ("timeout", "card_declined", "insufficient_funds", "processing_error"),
+    "charge": (
+        "timeout",
+        "timeout_after_charge",
+        "card_declined",
+        "insufficient_funds",
+        "processing_error",
+    ),
+    "lookup": ("timeout",),
+}
+
+
+def sandbox_fault_arm(*, operation: str, kind: str, times: int = 1) -> SandboxFault:
+    """Make the sandbox gateway's next `times` calls of `operation` fail as `kind`.
+
+    For tests and demos of the unhappy paths: "timeout" (no answer, nothing done),
+    "timeout_after_charge" (the card is charged but the answer is lost), or a decline code.
+    """
+    if settings.PAYMENT_GATEWAY != "sandbox":
+        raise DomainError("Faults can only be armed on the sandbox gateway.")
+    if kind not in SANDBOX_FAULT_KINDS.get(operation, ()):
+        raise DomainError(f"Choose an operation and kind from {SANDBOX_FAULT_KINDS}.", field="kind")
+    if not 1 <= times <= 1000:
+        raise DomainError("Arm a fault for 1 to 1000 calls.", field="times")
+    with transaction.atomic():
+        fault = SandboxFault.objects.create(operation=operation, kind=kind, remaining=times)
+        audit_record(
+            action="sandbox.fault_armed",
+            target=fault,
+            message=f"{operation}: {kind} x{times}",
+        )
+    return fault

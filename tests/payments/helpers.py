@@ -1,0 +1,21 @@
+"""Shared set-up for payment tests: a customer with a sandbox card on file."""
+
+from django.utils import timezone
+
+from onboarding.accounts.models import Customer
+from onboarding.payments.gateways.base import CardDetails
+from onboarding.payments.models import PaymentMethod
+from onboarding.payments.services import payment_method_add
+
+GOOD_CARD = "4242424242424242"
+INSUFFICIENT_FUNDS_CARD = "4000000000009995"
+
+
+def card_on_file(customer: Customer, number: str = GOOD_CARD, **expiry) -> PaymentMethod:
+    details = CardDetails(
+        number=number,
+        exp_month=expiry.get("exp_month", 12),
+        exp_year=expiry.get("exp_year", timezone.now().year + 2),
+        cvc="123",
+    )
+    return payment_method_add(customer=customer, actor=customer.user, card=details)
