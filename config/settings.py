@@ -280,6 +280,14 @@ if PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE
     raise ImproperlyConfigured(
         "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY"
     )
+# A PENDING charge older than this is presumed crashed and goes to the reconciler.
+PAYMENT_PENDING_STALE_SECONDS = env_int("PAYMENT_PENDING_STALE_SECONDS", 120)
+# A charge the gateway has never heard of, this long after we sent it, never happened: failed.
+PAYMENT_LOOKUP_GRACE_SECONDS = env_int("PAYMENT_LOOKUP_GRACE_SECONDS", 300)
+# Unknown outcomes: ask the gateway this many times (base, 2x base, 4x base ...), then alert.
+PAYMENT_RECONCILE_MAX_TRIES = env_int("PAYMENT_RECONCILE_MAX_TRIES", 5)
+PAYMENT_RECONCILE_BASE_SECONDS = env_int("PAYMENT_RECONCILE_BASE_SECONDS", 60)
+PAYMENT_RECONCILE_MAX_SECONDS = env_int("PAYMENT_RECONCILE_MAX_SECONDS", 3600)
 if PAYMENT_GATEWAY == "stripe":
     # Stripe's card fields must load from Stripe (PCI DSS SAQ A): the one outside origin we allow.
     _csp = CONTENT_SECURITY_POLICY["DIRECTIVES"]
