@@ -1,17 +1,20 @@
-"""/api/v1/me/card: the card on file (brand, last four, expiry; never the number)."""
+"""/api/v1/me/card: the card on file (brand, last four, expiry; never the number), and
+/api/v1/me/payments: the customer's charge attempts (never a token or a number)."""
 
 from django.http import HttpRequest
 from ninja import Router
 
+from onboarding.accounts.access import visible_to
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.core.errors import NotFound
 from onboarding.core.failures import reported_failure
 from onboarding.payments.gateways.base import CardDetails
-from onboarding.payments.schemas import CardIn, CardOut
-from onboarding.payments.selectors import payment_method_active
+from onboarding.payments.schemas import CardIn, CardOut, PaymentOut
+from onboarding.payments.selectors import payment_attempts_of, payment_method_active
 from onboarding.payments.services import payment_method_add
 
 router = Router()
+payments_router = Router()
 
 
 @router.get("", response={200: CardOut, 404: dict}, summary="Your card on file")
@@ -53,3 +56,11 @@ def post_card(request: HttpRequest, payload: CardIn):
             password=payload.password or None,
         )
     return 201, CardOut.of(method)
+
+
+@payments_router.get("", response=list[PaymentOut], summary="Your payments, newest first")
+def list_payments(request: HttpRequest, limit: int = 50, offset: int = 0):
+    customer = customer_of_user(user=request.user)
+    attempts = visible_to(request.user, payment_attempts_of(customer=customer))
+    limit, offset = min(max(limit, 1), 200), max(offset, 0)
+    return [PaymentOut.of(a) for a in attempts[offset : offset + limit]]

@@ -1,7 +1,9 @@
+from datetime import datetime
+
 from ninja import Schema
 from pydantic import Field
 
-from onboarding.payments.models import PaymentMethod
+from onboarding.payments.models import PaymentAttempt, PaymentMethod
 
 
 class CardIn(Schema):
@@ -33,4 +35,39 @@ class CardOut(Schema):
             exp_month=method.exp_month,
             exp_year=method.exp_year,
             expires_soon=method.expires_soon,
+        )
+
+
+class PaymentOut(Schema):
+    """One charge attempt as its customer sees it: no token, no key, no card number."""
+
+    id: int
+    reference: str
+    description: str
+    amount_minor: int
+    currency: str
+    amount: str
+    status: str
+    message: str
+    card: str
+    refunded_minor: int
+    created_at: datetime
+    settled_at: datetime | None
+
+    @staticmethod
+    def of(attempt: PaymentAttempt) -> "PaymentOut":
+        method = attempt.payment_method
+        return PaymentOut(
+            id=attempt.pk,
+            reference=attempt.invoice_reference,
+            description=attempt.description,
+            amount_minor=attempt.amount_minor,
+            currency=attempt.currency,
+            amount=str(attempt.amount),
+            status=attempt.status,
+            message=attempt.message,
+            card=f"{method.brand.title()} •••• {method.last4}" if method else "",
+            refunded_minor=getattr(attempt, "refunded_minor", 0),
+            created_at=attempt.created_at,
+            settled_at=attempt.settled_at,
         )

@@ -10,14 +10,17 @@ a crash leaves evidence; its idempotency key is unique, so the same key never ch
 timeout leaves it UNKNOWN for the reconciler (reconcile.py), never re-sent with a new key.
 """
 
+import datetime as dt
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
+from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.core.errors import Conflict, DomainError
@@ -25,6 +28,7 @@ from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
+from onboarding.notifications.services import notification_send
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
     CardDetails,
@@ -39,10 +43,16 @@ from onboarding.payments.models import (
     PaymentAttempt,
     PaymentMethod,
     PaymentMethodStatus,
+    PaymentRefund,
     PaymentStatus,
+    RefundStatus,
     SandboxFault,
 )
-from onboarding.payments.selectors import payment_method_active
+from onboarding.payments.selectors import (
+    cards_expiring_soon,
+    payment_method_active,
+    payment_refunded,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +176,7 @@ def _customer_message(status: str, code: str, gateway_message: str) -> str:
     return (gateway_message or DECLINE_MESSAGES.get(code) or fallback)[:255]
 
 
-def _reconcile_delay(tries: int) -> timedelta:
+def reconcile_delay(tries: int) -> timedelta:
     """How long after its `tries`-th question the reconciler asks about an attempt again."""
     seconds = settings.PAYMENT_RECONCILE_BASE_SECONDS * 2 ** max(tries - 1, 0)
     return timedelta(seconds=min(seconds, settings.PAYMENT_RECONCILE_MAX_SECONDS))
@@ -313,7 +323,7 @@ def payment_attempt_settle(
             if attempt.is_settled:
                 attempt.settled_at, attempt.next_reconcile_at = now, None
             else:
-                attempt.next_reconcile_at = now + _reconcile_delay(attempt.reconcile_attempts)
+                attempt.next_reconcile_at = now + reconcile_delay(attempt.reconcile_attempts)
             attempt.save(
                 update_fields=[
                     "status",
@@ -385,3 +395,194 @@ def sandbox_fault_arm(*, operation: str, kind: str, times: int = 1) -> SandboxFa
             message=f"{operation}: {kind} x{times}",
         )
     return fault
+
+
+# --- Refunds ----------------------------------------------------------------------------------
+
+
+class RefundNotAllowed(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class RefundFailed(DomainError):
+    status_code = 502
+    code = "refund_failed"
+
+
+def _refund_reserve(
+    *, attempt: PaymentAttempt, amount: Money, actor: User, idempotency_key: str
+) -> PaymentRefund:
+    """Commit a PENDING refund before the gateway hears of it. A pending refund counts against
+    what is left, so two refunds at once cannot give back more than was paid."""
+    with transaction.atomic(durable=True):
+        locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status != PaymentStatus.SUCCEEDED:
+            raise Conflict("Only a payment that went through can be refunded.")
+        if amount.currency != locked.currency:
+            raise DomainError(f"Refund in {locked.currency}, the payment's currency.")
+        left = locked.amount - payment_refunded(attempt=locked)
+        if amount.amount_minor > left.amount_minor:
+            raise DomainError(
+                f"You can refund at most {left} of this payment ({locked.amount} paid).",
+                field="amount",
+                code="refund_too_large",
+            )
+        return PaymentRefund.objects.create(
+            attempt=locked,
+            idempotency_key=idempotency_key,
+            amount_minor=amount.amount_minor,
+            currency=amount.currency,
+            created_by=actor,
+        )
+
+
+def _refund_record(
+    *, refund: PaymentRefund, actor: User, status: str, gateway_refund_id: str = "", **why
+) -> PaymentRefund:
+    with transaction.atomic():
+        refund = PaymentRefund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.PENDING:
+            return refund  # recorded already (a retry with the same key)
+        refund.status, refund.settled_at = status, timezone.now()
+        refund.gateway_refund_id = gateway_refund_id
+        refund.code, refund.message = why.get("code", ""), why.get("message", "")[:255]
+        refund.save(update_fields=["status", "settled_at", "gateway_refund_id", "code", "message"])
+        succeeded = status == RefundStatus.SUCCEEDED
+        audit_record(
+            action="payment.refunded" if succeeded else "payment.refund_failed",
+            actor=actor,
+            target=refund.attempt,
+            customer_id=refund.attempt.customer_id,
+            changes={"refunded": [None, str(refund.amount)]},
+            outcome="success" if succeeded else "failure",
+            message=f"refund {refund.pk}" + (f": {refund.code}" if refund.code else ""),
+        )
+    return refund
+
+
+def _refund_alert(*, refund: PaymentRefund, detail: str) -> None:
+    attempt = refund.attempt
+    admin_alert_raise(
+        reason="refund_failed",
+        message=(
+            f"Refund of {refund.amount} on payment {attempt.pk} "
+            f"({attempt.invoice_reference or attempt.description}) did not go through: {detail}"
+        ),
+        target=attempt,
+        customer_id=attempt.customer_id,
+    )
+
+
+def payment_refund(
+    *, attempt: PaymentAttempt, amount: Money, actor: User, idempotency_key: str
+) -> PaymentRefund:
+    """Give back all or part of a succeeded payment through the gateway; staff only.
+
+    Never more than what is left (pending refunds count). The same key again returns the same
+    refund (a pending one is re-sent with the same key, which the gateway answers once). A
+    refusal or a timeout alerts an admin and raises RefundFailed with a clear message. Call it
+    outside a transaction: the pending refund commits before the gateway is called.
+    """
+    if getattr(actor, "role", None) not in STAFF_ROLES:
+        raise RefundNotAllowed("Only staff can refund a payment.")
+    if amount.amount_minor <= 0:
+        raise DomainError("Enter an amount to refund above zero.", field="amount")
+    if not idempotency_key or len(idempotency_key) > 128:
+        raise ValueError("idempotency_key must be 1 to 128 characters")
+    refund = PaymentRefund.objects.filter(idempotency_key=idempotency_key).first()
+    if refund is not None:
+        if refund.attempt_id != attempt.pk or refund.amount != amount:
+            raise Conflict("This refund key was already used for a different refund.")
+        if refund.status == RefundStatus.SUCCEEDED:
+            return refund
+        if refund.status == RefundStatus.FAILED:
+            raise RefundFailed(f"This refund was refused: {refund.message}")
+    else:
+        try:
+            refund = _refund_reserve(
+                attempt=attempt, amount=amount, actor=actor, idempotency_key=idempotency_key
+            )
+        except IntegrityError:  # a concurrent call with the same key reserved it first
+            return payment_refund(
+                attempt=attempt, amount=amount, actor=actor, idempotency_key=idempotency_key
+            )
+    try:
+        result = get_gateway().refund(
+            gateway_charge_id=attempt.gateway_charge_id,
+            amount=amount,
+            idempotency_key=idempotency_key,
+        )
+    except GatewayTimeout as lost:
+        # The refund may or may not exist: it stays pending (still counted), and sending it
+        # again with the same key is safe.
+        _refund_alert(refund=refund, detail=f"no answer ({lost.code})")
+        raise RefundFailed(
+            "The payment provider did not answer, so the refund is not confirmed. "
+            "Try again in a moment: it will not be paid out twice."
+        ) from lost
+    except GatewayError as refused:
+        _refund_record(
+            refund=refund,
+            actor=actor,
+            status=RefundStatus.FAILED,
+            code=refused.code,
+            message=refused.message,
+        )
+        _refund_alert(refund=refund, detail=f"{refused.code}: {refused.message}")
+        raise RefundFailed(f"The refund was refused: {refused.message}") from refused
+    return _refund_record(
+        refund=refund,
+        actor=actor,
+        status=RefundStatus.SUCCEEDED,
+        gateway_refund_id=result.gateway_refund_id,
+    )
+
+
+# --- Expiring cards ---------------------------------------------------------------------------
+
+
+def card_expiry_remind(*, method_id: int, now: datetime | None = None) -> bool:
+    """Remind the card's owner, once per card, that it expires soon; False if already done."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The guarded UPDATE is the "once": a second run, or a concurrent one, changes no row.
+        claimed = PaymentMethod.objects.filter(
+            pk=method_id, status=PaymentMethodStatus.ACTIVE, expiry_reminded_at__isnull=True
+        ).update(expiry_reminded_at=now)
+        if not claimed:
+            return False
+        method = PaymentMethod.objects.select_related("customer__user").get(pk=method_id)
+        customer = method.customer
+        expired = method.expires_on < now.date()
+        notification_send(
+            recipient=customer.user,
+            kind="card_expiring",
+            subject=(
+                f"Your card ending {method.last4} " + ("has expired" if expired else "expires soon")
+            ),
+            template="payments/email/card_expiring",
+            context={
+                "customer": customer,
+                "method": method,
+                "expired": expired,
+                "card_url": settings.SITE_URL + reverse("payments:card"),
+            },
+            dedupe_key=f"card-expiring:{method.pk}",
+        )
+        audit_record(
+            action="payment_method.expiry_reminded",
+            target=method,
+            customer_id=customer.pk,
+            message=f"{method} reminder sent to {customer.user.preferred_inbox}",
+        )
+    return True
+
+
+def cards_remind_expiring(*, today: dt.date | None = None) -> int:
+    """Remind every customer whose active card expires within 30 days; return how many."""
+    reminded = 0
+    due = cards_expiring_soon(today=today).filter(expiry_reminded_at__isnull=True)
+    for method_id in due.values_list("pk", flat=True):
+        reminded += card_expiry_remind(method_id=method_id)
+    return reminded

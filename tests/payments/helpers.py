@@ -11,11 +11,15 @@ GOOD_CARD = "4242424242424242"
 INSUFFICIENT_FUNDS_CARD = "4000000000009995"
 
 
-def card_on_file(customer: Customer, number: str = GOOD_CARD, **expiry) -> PaymentMethod:
+def card_on_file(
+    customer: Customer, number: str = GOOD_CARD, *, password: str | None = None, **expiry
+) -> PaymentMethod:
     details = CardDetails(
         number=number,
         exp_month=expiry.get("exp_month", 12),
         exp_year=expiry.get("exp_year", timezone.now().year + 2),
         cvc="123",
     )
-    return payment_method_add(customer=customer, actor=customer.user, card=details)
+    return payment_method_add(
+        customer=customer, actor=customer.user, card=details, password=password
+    )
