@@ -15,6 +15,7 @@ from onboarding.core.errors import DomainError
 from onboarding.journey.api import me_router as journey_router
 from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
+from onboarding.payments.api import payments_router
 from onboarding.payments.api import router as card_router
 
 api = NinjaAPI(
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("/catalog/", catalog_router, tags=["catalog"])
 api.add_router("/me/", me_router, tags=["me"])
 api.add_router("/me/card", card_router, tags=["me"])
+api.add_router("/me/payments", payments_router, tags=["me"])
 api.add_router("/me/subscriptions", subscriptions_router, tags=["me"])
 api.add_router("/me/journey", journey_router, tags=["me"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
