@@ -11,6 +11,8 @@ from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
 from onboarding.billing.api import router as subscriptions_router
 from onboarding.catalog.api import router as catalog_router
+from onboarding.contracts.api import me_router as contracts_router
+from onboarding.contracts.api import staff_router as staff_contracts_router
 from onboarding.core.errors import DomainError
 from onboarding.journey.api import me_router as journey_router
 from onboarding.journey.api import staff_router as funnel_router
@@ -32,9 +34,11 @@ api.add_router("/me/card", card_router, tags=["me"])
 api.add_router("/me/payments", payments_router, tags=["me"])
 api.add_router("/me/subscriptions", subscriptions_router, tags=["me"])
 api.add_router("/me/journey", journey_router, tags=["me"])
+api.add_router("/me/contracts", contracts_router, tags=["contracts"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
 # Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware.
 api.add_router("/staff/funnel", funnel_router, tags=["funnel"], auth=StaffAuth())
+api.add_router("/staff/contracts", staff_contracts_router, tags=["contracts"], auth=StaffAuth())
 api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=StaffAuth())
 api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth())
 api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=StaffAuth())

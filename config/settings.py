@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "onboarding.payments",
     "onboarding.billing",
     "onboarding.journey",
+    "onboarding.contracts",
     "onboarding.demo",
 ]
 
@@ -308,7 +309,28 @@ TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
 WORKER_PERIODIC_TASKS = {
     "onboarding.audit.tasks.audit_seal_pending": 5,
     "onboarding.worker.tasks.tasks_reap_stale": 15,
+    # Contracts: issue any that are due but missing, then move terms along (docs/contracts.md).
+    "onboarding.contracts.tasks.contracts_issue_missing_task": 60,
+    "onboarding.contracts.tasks.contracts_lifecycle_task": 900,
 }
+
+# --- Contracts (docs/contracts.md) ----------------------------------------------------------
+# When a subscription's first contract is issued: "first_payment" (billing enqueues it once the
+# first invoice is paid) or "purchase" (at once, without waiting on billing).
+CONTRACT_ISSUE_ON = os.environ.get("CONTRACT_ISSUE_ON", "first_payment")
+if CONTRACT_ISSUE_ON not in {"first_payment", "purchase"}:
+    raise ImproperlyConfigured("CONTRACT_ISSUE_ON must be 'first_payment' or 'purchase'")
+# Reminders before a term ends, to the customer and to SysOps: days before expiry.
+CONTRACT_EXPIRY_REMINDER_DAYS = [
+    int(days) for days in env_list("CONTRACT_EXPIRY_REMINDER_DAYS", "60,30,7")
+]
+# At the end of a term, a contract whose subscription still bills renews itself.
+CONTRACT_AUTO_RENEW = env_bool("CONTRACT_AUTO_RENEW", True)
+CONTRACT_PROVIDER_NAME = os.environ.get("CONTRACT_PROVIDER_NAME", "Onboarding Support Ltd")
+# The provider's address on every contract, lines separated by "|".
+CONTRACT_PROVIDER_ADDRESS = os.environ.get(
+    "CONTRACT_PROVIDER_ADDRESS", "1 Service Street|London EC1A 1AA|United Kingdom"
+)
 
 # --- Outbox relay --------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
@@ -371,5 +393,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -30,6 +30,7 @@ urlpatterns = [
     path("pricing/", include("onboarding.catalog.urls")),
     path("", include("onboarding.billing.urls")),
     path("account/card/", include("onboarding.payments.urls")),
+    path("account/contracts/", include("onboarding.contracts.urls")),
     path("account/", include("onboarding.accounts.urls")),
     path("inbox/", include("onboarding.notifications.urls")),
     path("staff/", include(staff_patterns)),
@@ -38,4 +39,5 @@ urlpatterns = [
     path("staff/mail/", include("onboarding.notifications.staff_urls")),
     path("staff/tasks/", include("onboarding.worker.urls")),
     path("staff/funnel/", include("onboarding.journey.urls")),
+    path("staff/contracts/", include("onboarding.contracts.staff_urls")),
 ]

@@ -1,0 +1,55 @@
+from django import forms
+
+from onboarding.contracts.models import ContractState
+from onboarding.contracts.selectors import EXPIRY_WINDOWS
+
+
+class AcknowledgeForm(forms.Form):
+    """Read, type your name, confirm. The hash is the one of the document the page showed."""
+
+    name = forms.CharField(
+        label="Type your full name",
+        max_length=200,
+        help_text="Typing your name here acknowledges the contract shown above.",
+    )
+    document_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    confirm = forms.BooleanField(
+        label="I have read this contract and I acknowledge it.",
+        error_messages={"required": "Tick the box to confirm you have read the contract."},
+    )
+
+    def clean_document_sha256(self) -> str:
+        value = self.cleaned_data["document_sha256"].strip().lower()
+        if any(char not in "0123456789abcdef" for char in value):
+            raise forms.ValidationError("The page was changed; reload it and try again.")
+        return value
+
+
+class CancelForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Yes, cancel this contract. Billing stops at the end of the period already paid.",
+        error_messages={"required": "Tick the box to confirm the cancellation."},
+    )
+    reason = forms.CharField(label="Why (optional)", max_length=500, required=False)
+
+
+class AmendForm(forms.Form):
+    reason = forms.CharField(
+        label="What changed",
+        max_length=500,
+        help_text="A new document version is generated and the customer acknowledges it again.",
+    )
+
+
+class StaffFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[("", "Any state"), *ContractState.choices], required=False, label="State"
+    )
+    expires_within = forms.TypedChoiceField(
+        choices=[("", "Any time"), *[(str(d), f"Within {d} days") for d in EXPIRY_WINDOWS]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Term ends",
+    )
+    q = forms.CharField(max_length=100, required=False, label="Search")

@@ -1,0 +1,140 @@
+"""Reads for contract pages, the API and the worker. Visibility goes through the access rules."""
+
+import hashlib
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from onboarding.accounts.access import get_visible_or_404, visible_to
+from onboarding.contracts.models import (
+    Contract,
+    ContractAcceptance,
+    ContractDocument,
+    ContractState,
+    ContractTemplate,
+)
+
+# The expiry windows the staff list offers (days).
+EXPIRY_WINDOWS = (7, 30, 60, 90)
+
+
+class DocumentTampered(Exception):
+    """A stored PDF no longer matches the SHA-256 recorded when it was stored."""
+
+
+def _with_documents(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    return contracts.select_related("customer__user", "previous", "next_term").prefetch_related(
+        Prefetch(
+            "documents",
+            queryset=ContractDocument.objects.select_related("template").order_by("version"),
+        ),
+        Prefetch(
+            "acceptances",
+            queryset=ContractAcceptance.objects.select_related("document", "user").order_by(
+                "-accepted_at", "-id"
+            ),
+        ),
+    )
+
+
+def contracts_of(*, user) -> QuerySet[Contract]:
+    """The contracts `user` may see (a customer: their own), newest term first."""
+    return _with_documents(visible_to(user, Contract.objects.all())).order_by("-term_start", "-id")
+
+
+def contract_get(*, user, contract_id) -> Contract:
+    """One contract `user` may see; anyone else's, or a bad id, is a 404 (and audited)."""
+    return get_visible_or_404(user, _with_documents(Contract.objects.all()), pk=contract_id)
+
+
+def contract_staff_list(
+    *, user, state: str = "", expires_within_days: int | None = None, search: str = ""
+) -> QuerySet[Contract]:
+    """Every contract for staff, filtered by state, by "term ends within N days" and by a
+    search on the number, the customer's company or email; soonest expiry first."""
+    contracts = (
+        visible_to(user, Contract.objects.all())
+        .select_related("customer__user")
+        .prefetch_related(
+            Prefetch("documents", queryset=ContractDocument.objects.order_by("version")),
+            Prefetch(
+                "acceptances",
+                queryset=ContractAcceptance.objects.only("id", "document_id", "contract_id"),
+            ),
+        )
+    )
+    if state in ContractState.values:
+        contracts = contracts.filter(state=state)
+    if expires_within_days is not None:
+        contracts = contracts.expiring_within(days=expires_within_days)
+    search = search.strip()
+    if search:
+        contracts = contracts.filter(
+            Q(number__icontains=search)
+            | Q(customer__company__icontains=search)
+            | Q(customer__user__email__icontains=search)
+            | Q(product_name__icontains=search)
+        )
+    return contracts.order_by("term_end", "id")
+
+
+def contract_state_counts(*, user) -> dict[str, int]:
+    rows = (
+        visible_to(user, Contract.objects.all()).order_by().values("state").annotate(n=Count("id"))
+    )
+    counts = dict.fromkeys(ContractState.values, 0)
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+def contract_acceptance_of(*, contract: Contract, document: ContractDocument | None):
+    """The acceptance of `document` (prefetched acceptances), or None."""
+    if document is None:
+        return None
+    for acceptance in contract.acceptances.all():
+        if acceptance.document_id == document.pk:
+            return acceptance
+    return None
+
+
+def contract_acceptance_get(*, user, contract: Contract, acceptance_id) -> ContractAcceptance:
+    return get_visible_or_404(
+        user,
+        ContractAcceptance.objects.select_related("document", "user", "contract__customer__user"),
+        pk=acceptance_id,
+        contract=contract,
+    )
+
+
+def contract_document_get(*, user, contract: Contract, version) -> ContractDocument:
+    return get_visible_or_404(
+        user,
+        ContractDocument.objects.select_related("contract"),
+        contract=contract,
+        version=version,
+    )
+
+
+def contract_document_bytes(*, document: ContractDocument) -> bytes:
+    """The stored PDF, checked against its SHA-256: a file changed on disk is never served."""
+    with default_storage.open(document.storage_path, "rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise DocumentTampered(
+            f"{document.storage_path} does not match the SHA-256 stored for {document}"
+        )
+    return content
+
+
+def contract_template_list() -> QuerySet[ContractTemplate]:
+    return ContractTemplate.objects.select_related("created_by").order_by("-version")
+
+
+def contracts_expiring_count(*, user, days: int) -> int:
+    return (
+        visible_to(user, Contract.objects.in_force())
+        .filter(term_end__gt=timezone.now(), term_end__lte=timezone.now() + timedelta(days=days))
+        .count()
+    )

@@ -1,0 +1,82 @@
+"""Background work for contracts: thin wrappers around services.py.
+
+A generation or delivery that raises is "Contract incomplete": the failure is noted on the
+contract, the journey step and an admin alert (contract_incomplete_report), and the exception
+is raised again so the worker retries the task with backoff (docs/worker.md). A business refusal
+(a DomainError, e.g. the subscription was cancelled meanwhile) is final and is not retried.
+"""
+
+import logging
+
+from django_tasks import task
+
+from onboarding.billing.models import Subscription
+from onboarding.contracts import services  # services.py imports this module too (enqueueing)
+from onboarding.contracts.models import Contract
+from onboarding.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def contract_issue_for_subscription_task(subscription_id: int) -> str | None:
+    """Issue the first contract of a subscription (billing enqueues it once the first invoice is
+    paid). Idempotent: a second run returns the same contract's number."""
+    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        logger.warning("no subscription %s: no contract to issue", subscription_id)
+        return None
+    try:
+        contract = services.contract_issue_for_subscription(subscription=subscription)
+    except DomainError as refusal:
+        logger.info("contract not issued for subscription %s: %s", subscription_id, refusal)
+        return None
+    return contract.number
+
+
+def _run_stage(contract_id: int, stage: str, work) -> str | None:
+    contract = Contract.objects.filter(pk=contract_id).first()
+    if contract is None:
+        logger.warning("no contract %s: nothing to %s", contract_id, stage)
+        return None
+    try:
+        result = work(contract=contract)
+    except DomainError as refusal:
+        logger.info("contract %s %s refused: %s", contract_id, stage, refusal)
+        return None
+    except Exception as error:
+        services.contract_incomplete_report(contract=contract, stage=stage, error=error)
+        raise
+    return str(result) if result is not None else None
+
+
+@task()
+def contract_document_generate_task(contract_id: int) -> str | None:
+    """Render and store the contract's wanted document version; queues its delivery."""
+    return _run_stage(contract_id, "generation", services.contract_document_generate)
+
+
+@task()
+def contract_deliver_task(contract_id: int) -> str | None:
+    """Notice to the preferred inbox and the PDF to the verified address."""
+    return _run_stage(contract_id, "delivery", services.contract_deliver)
+
+
+@task()
+def contracts_issue_missing_task() -> int:
+    """Periodic (WORKER_PERIODIC_TASKS): queue first contracts that are due and missing."""
+    return services.contracts_issue_missing()
+
+
+@task()
+def contracts_lifecycle_task() -> dict:
+    """Periodic (WORKER_PERIODIC_TASKS): activate, mark expiring, remind, renew or expire."""
+    report = services.contracts_lifecycle_advance()
+    return {
+        "activated": report.activated,
+        "expiring": report.expiring,
+        "reminded": report.reminded,
+        "renewed": report.renewed,
+        "expired": report.expired,
+        "failed": report.failed,
+    }

@@ -1,0 +1,383 @@
+"""Contract pages: the customer's (/account/contracts/) and the staff's (/staff/contracts/).
+
+Views parse, call a selector or a service, and shape the answer. Unexpected failures are
+wrapped with reported_failure (an admin alert, a clear message); a refusal is a form error.
+Staff pages sit behind StaffAccessMiddleware (a staff role and TOTP).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.accounts.roles import Role
+from onboarding.audit.services import audit_record
+from onboarding.contracts import services
+from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
+from onboarding.contracts.models import (
+    ACKNOWLEDGEABLE_STATES,
+    Contract,
+    ContractDocument,
+    ContractState,
+)
+from onboarding.contracts.rendering import certificate_pdf
+from onboarding.contracts.selectors import (
+    DocumentTampered,
+    contract_acceptance_get,
+    contract_acceptance_of,
+    contract_document_bytes,
+    contract_document_get,
+    contract_get,
+    contract_staff_list,
+    contract_state_counts,
+    contracts_of,
+)
+from onboarding.core.errors import DomainError
+from onboarding.core.failures import report_failure, reported_failure
+from onboarding.core.forms import form_error_from
+from onboarding.core.middleware import client_ip_of
+
+PAGE_SIZE = 25
+ACKNOWLEDGE_FAILED = (
+    "Your acknowledgement could not be recorded because of a problem on our side. "
+    "Nothing was recorded, and our team has been told."
+)
+ACTION_FAILED = "This could not be done because of a problem on our side; our team has been told."
+DOCUMENT_UNAVAILABLE = (
+    "This document cannot be shown right now. Our team has been told and will send it again."
+)
+
+
+def _customer_only(request: HttpRequest) -> None:
+    # Staff read contracts on the staff pages; the customer pages are the customer's own.
+    if request.user.role != Role.CUSTOMER:
+        raise Http404("This page is for customers.")
+
+
+# --- PDF answers, shared by customer and staff pages -------------------------------------------
+
+
+def pdf_response(content: bytes, filename: str, *, download: bool) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_response(request: HttpRequest, document: ContractDocument) -> HttpResponse:
+    """The stored PDF, checked against its SHA-256 (a changed file is refused, and alerted)."""
+    contract = document.contract
+    try:
+        content = contract_document_bytes(document=document)
+    except (DocumentTampered, OSError) as error:
+        report_failure(
+            reason="contract_document_unavailable",
+            user_message=f"Contract {contract} v{document.version} could not be served",
+            error=error,
+            target=contract,
+            customer_id=contract.customer_id,
+            actor=request.user,
+        )
+        messages.error(request, DOCUMENT_UNAVAILABLE)
+        return redirect(_detail_url(request, contract))
+    audit_record(
+        action="contract.document_viewed",
+        actor=request.user,
+        target=contract,
+        customer_id=contract.customer_id,
+        changes={"version": document.version, "sha256": document.sha256},
+    )
+    return pdf_response(content, document.filename, download=request.GET.get("download") == "1")
+
+
+def certificate_response(request: HttpRequest, contract: Contract, acceptance_id) -> HttpResponse:
+    acceptance = contract_acceptance_get(
+        user=request.user, contract=contract, acceptance_id=acceptance_id
+    )
+    with reported_failure(
+        reason="contract_certificate_failed",
+        user_message="The certificate of acceptance could not be produced",
+        target=contract,
+        customer_id=contract.customer_id,
+        actor=request.user,
+    ):
+        rendered = certificate_pdf(acceptance=acceptance)
+    return pdf_response(
+        rendered.content,
+        f"{contract.number}-v{acceptance.document.version}-certificate.pdf",
+        download=request.GET.get("download") == "1",
+    )
+
+
+def _detail_url(request: HttpRequest, contract: Contract) -> str:
+    if request.user.role == Role.CUSTOMER:
+        return reverse("contracts:detail", args=[contract.pk])
+    return contract.get_absolute_url()
+
+
+# --- customer pages -------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    _customer_only(request)
+    contracts = list(contracts_of(user=request.user))
+    rows = [
+        (contract, contract_acceptance_of(contract=contract, document=contract.current_document))
+        for contract in contracts
+    ]
+    return render(request, "contracts/list.html", {"rows": rows})
+
+
+def _customer_detail(
+    request: HttpRequest, contract: Contract, form: AcknowledgeForm | None = None, status=200
+) -> HttpResponse:
+    document = contract.current_document
+    acceptance = contract_acceptance_of(contract=contract, document=document)
+    if form is None and document is not None and acceptance is None:
+        form = AcknowledgeForm(initial={"document_sha256": document.sha256})
+    return render(
+        request,
+        "contracts/detail.html",
+        {
+            "contract": contract,
+            "document": document,
+            "acceptance": acceptance,
+            "form": form,
+            "can_acknowledge": document is not None
+            and acceptance is None
+            and contract.state in ACKNOWLEDGEABLE_STATES,
+            "can_cancel": contract.can_move_to(ContractState.CANCELLED),
+            "cancel_form": CancelForm(),
+            "documents": list(contract.documents.all()),
+            "acceptances": list(contract.acceptances.all()),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    _customer_only(request)
+    return _customer_detail(request, contract_get(user=request.user, contract_id=contract_id))
+
+
+@require_POST
+@login_required
+def contract_acknowledge(request: HttpRequest, contract_id: int) -> HttpResponse:
+    _customer_only(request)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            with reported_failure(
+                reason="contract_acknowledge_failed",
+                user_message=ACKNOWLEDGE_FAILED,
+                target=contract,
+                customer_id=contract.customer_id,
+                actor=request.user,
+            ):
+                services.contract_acknowledge(
+                    contract=contract,
+                    user=request.user,
+                    typed_name=form.cleaned_data["name"],
+                    document_sha256=form.cleaned_data["document_sha256"],
+                    client_ip=client_ip_of(request),
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+        except DomainError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Thank you: contract {contract.number} is acknowledged.")
+            return redirect("contracts:detail", contract_id=contract.pk)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    return _customer_detail(request, contract, form=form, status=422)
+
+
+@require_GET
+@login_required
+def contract_pdf(request: HttpRequest, contract_id: int, version: int) -> HttpResponse:
+    _customer_only(request)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    return document_response(
+        request, contract_document_get(user=request.user, contract=contract, version=version)
+    )
+
+
+@require_GET
+@login_required
+def contract_pdf_current(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The current document; while it is being prepared, the contract page says so."""
+    _customer_only(request)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    document = contract.current_document
+    if document is None:
+        messages.info(request, "Your contract is still being prepared. Please check back soon.")
+        return redirect("contracts:detail", contract_id=contract.pk)
+    return document_response(request, document)
+
+
+@require_GET
+@login_required
+def contract_certificate(request: HttpRequest, contract_id: int, acceptance_id: int):
+    _customer_only(request)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    try:
+        return certificate_response(request, contract, acceptance_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("contracts:detail", contract_id=contract.pk)
+
+
+def _act(request: HttpRequest, contract: Contract, action, success: str, **kwargs):
+    try:
+        with reported_failure(
+            reason="contract_action_failed",
+            user_message=ACTION_FAILED,
+            target=contract,
+            customer_id=contract.customer_id,
+            actor=request.user,
+        ):
+            action(contract=contract, actor=request.user, **kwargs)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect(_detail_url(request, contract))
+
+
+@require_POST
+@login_required
+def contract_email(request: HttpRequest, contract_id: int) -> HttpResponse:
+    _customer_only(request)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    return _act(
+        request, contract, services.contract_email_send, "The contract is on its way by email."
+    )
+
+
+@require_POST
+@login_required
+def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
+    _customer_only(request)
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tick the box to confirm the cancellation.")
+        return redirect("contracts:detail", contract_id=contract.pk)
+    return _act(
+        request,
+        contract,
+        services.contract_cancel,
+        "Your contract is cancelled. Billing stops at the end of the period already paid.",
+        reason=form.cleaned_data["reason"],
+    )
+
+
+# --- staff pages ----------------------------------------------------------------------------
+
+
+@require_GET
+def staff_contract_list(request: HttpRequest) -> HttpResponse:
+    form = StaffFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    contracts = contract_staff_list(
+        user=request.user,
+        state=filters.get("state") or "",
+        expires_within_days=filters.get("expires_within"),
+        search=filters.get("q") or "",
+    )
+    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = contract_state_counts(user=request.user)
+    return render(
+        request,
+        "contracts/staff/list.html",
+        {
+            "page": page,
+            "form": form,
+            "state_counts": [(v, label, counts[v]) for v, label in ContractState.choices],
+        },
+    )
+
+
+@require_GET
+def staff_contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    document = contract.current_document
+    return render(
+        request,
+        "contracts/staff/detail.html",
+        {
+            "contract": contract,
+            "document": document,
+            "acceptance": contract_acceptance_of(contract=contract, document=document),
+            "documents": list(contract.documents.all()),
+            "acceptances": list(contract.acceptances.all()),
+            "reminders": list(contract.reminders.all()),
+            "amend_form": AmendForm(),
+            "cancel_form": CancelForm(),
+            "moves": {state: contract.can_move_to(state) for state in ContractState.values},
+        },
+    )
+
+
+@require_GET
+def staff_contract_pdf(request: HttpRequest, contract_id: int, version: int) -> HttpResponse:
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    return document_response(
+        request, contract_document_get(user=request.user, contract=contract, version=version)
+    )
+
+
+@require_GET
+def staff_contract_certificate(request: HttpRequest, contract_id: int, acceptance_id: int):
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    try:
+        return certificate_response(request, contract, acceptance_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(contract.get_absolute_url())
+
+
+@require_POST
+def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -> HttpResponse:
+    contract = contract_get(user=request.user, contract_id=contract_id)
+    if action == "retry":
+        return _act(request, contract, services.contract_generation_retry, "Generation queued.")
+    if action == "email":
+        return _act(request, contract, services.contract_email_send, "The PDF is being emailed.")
+    if action == "renew":
+        return _act(
+            request, contract, services.contract_renew, "The next term's contract is issued."
+        )
+    if action == "amend":
+        form = AmendForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say what changed.")
+            return redirect(contract.get_absolute_url())
+        return _act(
+            request,
+            contract,
+            services.contract_amend,
+            "A new version is being generated; the customer will acknowledge it again.",
+            reason=form.cleaned_data["reason"],
+        )
+    if action == "cancel":
+        form = CancelForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Tick the box to confirm the cancellation.")
+            return redirect(contract.get_absolute_url())
+        return _act(
+            request,
+            contract,
+            services.contract_cancel,
+            "Cancelled; billing stops at the end of the paid period.",
+            reason=form.cleaned_data["reason"],
+        )
+    raise Http404("No such action.")
