@@ -5,7 +5,7 @@ still being prepared is a 409 with "pending"; a refused acknowledgement is a 409
 """
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.audit.services import audit_record
@@ -134,7 +134,7 @@ def acknowledge(request: HttpRequest, contract_id: int, payload: AcknowledgeIn):
             client_ip=client_ip_of(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
-    return 201, AcceptanceOut.of(acceptance)
+    return Status(201, AcceptanceOut.of(acceptance))
 
 
 @me_router.get(
