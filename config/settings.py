@@ -309,6 +309,9 @@ TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
 WORKER_PERIODIC_TASKS = {
     "onboarding.audit.tasks.audit_seal_pending": 5,
     "onboarding.worker.tasks.tasks_reap_stale": 15,
+    # Payments: settle unknown charges; remind customers of expiring cards (docs/payments.md).
+    "onboarding.payments.tasks.payments_reconcile_unknown": 60,
+    "onboarding.payments.tasks.cards_remind_expiring": 86400,
     # Contracts: issue any that are due but missing, then move terms along (docs/contracts.md).
     "onboarding.contracts.tasks.contracts_issue_missing_task": 60,
     "onboarding.contracts.tasks.contracts_lifecycle_task": 900,

@@ -1,0 +1,116 @@
+"""The reconciler: settle charges whose answer was lost (UNKNOWN) or never recorded (a PENDING
+attempt left by a crash), by asking the gateway what happened to their idempotency key.
+
+Never re-sends a charge. Found: settled to the gateway's outcome. Not found once the attempt is
+older than PAYMENT_LOOKUP_GRACE_SECONDS: the gateway never saw it, so it failed. Still unknown
+after PAYMENT_RECONCILE_MAX_TRIES questions (backing off from PAYMENT_RECONCILE_BASE_SECONDS):
+an admin is alerted once, and it keeps being asked at the capped interval. A settle and billing's
+`invoice_payment_settled` commit together, so billing hears of every settle exactly once.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.billing.services import invoice_payment_settled
+from onboarding.core.failures import report_failure
+from onboarding.payments.gateways import get_gateway
+from onboarding.payments.gateways.base import ChargeResult, ChargeStatus, GatewayError
+from onboarding.payments.models import PAYMENT_OPEN, PaymentAttempt
+from onboarding.payments.services import payment_attempt_settle, reconcile_delay
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+NOT_RECEIVED_MESSAGE = "The payment did not reach the payment provider; nothing was charged."
+
+
+def payment_reconcile_unknown(*, now: datetime | None = None) -> int:
+    """Ask the gateway about every open attempt that is due; return how many were settled."""
+    now = now or timezone.now()
+    due = list(
+        PaymentAttempt.objects.filter(status__in=PAYMENT_OPEN, next_reconcile_at__lte=now)
+        .order_by("next_reconcile_at")
+        .only("pk", "idempotency_key", "created_at", "reconcile_attempts", "customer_id")[
+            :BATCH_SIZE
+        ]
+    )
+    settled = 0
+    for attempt in due:
+        try:
+            settled += _reconcile_one(attempt=attempt, now=now)
+        except Exception as error:  # one broken attempt must not stop the others
+            report_failure(
+                reason="payment_reconcile_failed",
+                user_message=f"Reconciling payment {attempt.pk} failed",
+                error=error,
+                target=attempt,
+                customer_id=attempt.customer_id,
+            )
+    return settled
+
+
+def _claim(*, attempt: PaymentAttempt, now: datetime) -> int | None:
+    """Count this question and push the next one back; None if another run got there first."""
+    tries = attempt.reconcile_attempts + 1
+    claimed = PaymentAttempt.objects.filter(
+        pk=attempt.pk,
+        status__in=PAYMENT_OPEN,
+        reconcile_attempts=attempt.reconcile_attempts,
+    ).update(
+        reconcile_attempts=F("reconcile_attempts") + 1,
+        next_reconcile_at=now + reconcile_delay(tries),
+    )
+    return tries if claimed else None
+
+
+def _ask_gateway(*, attempt: PaymentAttempt, now: datetime) -> ChargeResult:
+    try:
+        found = get_gateway().lookup_charge(idempotency_key=attempt.idempotency_key)
+    except GatewayError as unanswered:  # a timeout included: ask again later
+        return ChargeResult(ChargeStatus.UNKNOWN, code=f"lookup_{unanswered.code}")
+    if found is not None:
+        return found
+    grace = timedelta(seconds=settings.PAYMENT_LOOKUP_GRACE_SECONDS)
+    if attempt.created_at <= now - grace:
+        return ChargeResult(ChargeStatus.FAILED, code="not_received", message=NOT_RECEIVED_MESSAGE)
+    return ChargeResult(ChargeStatus.UNKNOWN, code="not_found_yet")
+
+
+def _reconcile_one(*, attempt: PaymentAttempt, now: datetime) -> bool:
+    tries = _claim(attempt=attempt, now=now)
+    if tries is None:
+        return False
+    result = _ask_gateway(attempt=attempt, now=now)
+    if result.status == ChargeStatus.UNKNOWN:
+        # A crashed PENDING attempt becomes UNKNOWN; an UNKNOWN one stays as it is.
+        payment_attempt_settle(attempt_id=attempt.pk, result=result, now=now)
+        if tries == settings.PAYMENT_RECONCILE_MAX_TRIES:
+            _alert_still_unknown(attempt_id=attempt.pk, tries=tries)
+        return False
+    with transaction.atomic():
+        settled, changed = payment_attempt_settle(attempt_id=attempt.pk, result=result, now=now)
+        if changed:
+            invoice_payment_settled(attempt_id=settled.pk)
+    return changed
+
+
+def _alert_still_unknown(*, attempt_id: int, tries: int) -> None:
+    attempt = PaymentAttempt.objects.get(pk=attempt_id)
+    logger.warning("payment %s still unknown after %s lookups", attempt.pk, tries)
+    admin_alert_raise(
+        reason="payment_unknown",
+        message=(
+            f"The outcome of payment {attempt.pk} ({attempt.amount}, "
+            f"{attempt.invoice_reference or attempt.description}) is still unknown after "
+            f"{tries} questions to the gateway. Check it in the gateway's dashboard by the key "
+            f"{attempt.idempotency_key}."
+        ),
+        target=attempt,
+        customer_id=attempt.customer_id,
+    )
