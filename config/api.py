@@ -19,6 +19,7 @@ from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
 from onboarding.payments.api import payments_router
 from onboarding.payments.api import router as card_router
+from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
 
 api = NinjaAPI(
     title="Onboarding API",
@@ -35,6 +36,7 @@ api.add_router("/me/payments", payments_router, tags=["me"])
 api.add_router("/me/subscriptions", subscriptions_router, tags=["me"])
 api.add_router("/me/journey", journey_router, tags=["me"])
 api.add_router("/me/contracts", contracts_router, tags=["contracts"])
+api.add_router("/me/requests", me_requests_router, tags=["requests"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
 # Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware.
 api.add_router("/staff/funnel", funnel_router, tags=["funnel"], auth=StaffAuth())
@@ -42,6 +44,8 @@ api.add_router("/staff/contracts", staff_contracts_router, tags=["contracts"], a
 api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=StaffAuth())
 api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth())
 api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=StaffAuth())
+api.add_router("/staff/customers", customers_router, tags=["sysops"], auth=StaffAuth())
+api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=StaffAuth())
 
 
 @api.exception_handler(DomainError)

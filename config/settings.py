@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "onboarding.payments",
     "onboarding.billing",
     "onboarding.journey",
+    "onboarding.sysops",
     "onboarding.contracts",
     "onboarding.demo",
 ]

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("onboarding.billing.urls")),
     path("account/card/", include("onboarding.payments.urls")),
     path("account/contracts/", include("onboarding.contracts.urls")),
+    path("account/requests/", include("onboarding.sysops.portal_urls")),
     path("account/", include("onboarding.accounts.urls")),
     path("inbox/", include("onboarding.notifications.urls")),
     path("staff/", include(staff_patterns)),
@@ -40,4 +41,5 @@ urlpatterns = [
     path("staff/tasks/", include("onboarding.worker.urls")),
     path("staff/funnel/", include("onboarding.journey.urls")),
     path("staff/contracts/", include("onboarding.contracts.staff_urls")),
+    path("staff/", include("onboarding.sysops.staff_urls")),
 ]

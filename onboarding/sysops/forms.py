@@ -1,0 +1,72 @@
+from django import forms
+
+from onboarding.accounts.models import User
+from onboarding.billing.models import Subscription
+from onboarding.sysops.models import RequestKind, RequestStatus, Severity
+from onboarding.sysops.services import BODY_MAX, SUMMARY_MAX
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search customers",
+        max_length=100,
+        required=False,
+        help_text="Name, email, company, phone, invoice number (INV-…) or contract number (CTR-…).",
+    )
+
+
+class RequestOpenForm(forms.Form):
+    subscription_id = forms.TypedChoiceField(label="Product", coerce=int)
+    kind = forms.ChoiceField(choices=RequestKind.choices, widget=forms.RadioSelect)
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.NORMAL)
+    summary = forms.CharField(max_length=SUMMARY_MAX)
+    description = forms.CharField(max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, subscriptions: list[Subscription], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subscription_id"].choices = [
+            (s.pk, f"{s.plan.product.name} · {s.plan.name}") for s in subscriptions
+        ]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class StaffCommentForm(CommentForm):
+    internal = forms.BooleanField(label="Internal note (not shown to the customer)", required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label="Assignee", coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, staff: list[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "Nobody"), *((u.pk, u.email) for u in staff)]
+
+
+class MoveForm(forms.Form):
+    status = forms.ChoiceField(label="New status")
+    note = forms.CharField(
+        label="Note to the customer",
+        max_length=BODY_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, allowed: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, RequestStatus(s).label) for s in allowed]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("open", "Open"), ("", "Any"), *RequestStatus.choices],
+    )
+    severity = forms.ChoiceField(required=False, choices=[("", "Any"), *Severity.choices])
+    assignee = forms.CharField(required=False, max_length=20)

@@ -1,0 +1,436 @@
+"""Writes for the back office: resolving the customer a look-up names, and service requests.
+
+"Customer unknown to SysOps. Notify admin." Every look-up, request or event that names a
+customer goes through `customer_resolve`, which answers with the customer or raises
+`CustomerUnknown` after raising the admin alert, so no caller can forget the alert.
+
+Each request service runs in one transaction with its `ServiceRequestUpdate` (the history), its
+audit entry, and the customer's notification (preferred inbox, deduplicated per update).
+"""
+
+import logging
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.accounts.models import Customer, User
+from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.services import audit_record
+from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.core.errors import Conflict, DomainError, NotFound
+from onboarding.notifications.registry import PermanentDeliveryError
+from onboarding.notifications.services import notification_send
+from onboarding.sysops.models import (
+    RequestKind,
+    RequestStatus,
+    ServiceRequest,
+    ServiceRequestUpdate,
+    Severity,
+    UpdateKind,
+)
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_UNKNOWN = "customer_unknown"
+REQUEST_REPORTED_TOPIC = "sysops.request_reported"
+NOTIFICATION_TEMPLATE = "sysops/email/request_update"
+SUMMARY_MAX = 200
+BODY_MAX = 10_000
+SAVE_FAILED = (
+    "The request could not be saved because of a problem on our side. "
+    "Nothing was changed, and our team has been told."
+)
+
+
+class CustomerUnknown(NotFound):
+    """No customer matches what a look-up, request or event named (an admin was alerted)."""
+
+    code = CUSTOMER_UNKNOWN
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+# --- Customer unknown to SysOps ----------------------------------------------------------------
+
+
+def _customer_unknown(*, named: str, object_id: str, source: str, actor) -> CustomerUnknown:
+    who = getattr(actor, "email", "") if getattr(actor, "is_authenticated", False) else ""
+    admin_alert_raise(
+        reason=CUSTOMER_UNKNOWN,
+        message=f"Customer unknown to SysOps: {named} ({source}).",
+        object_type="accounts.customer",
+        object_id=object_id[:64],
+        context={"named": named, "source": source, "actor": who},
+        severity="warning",
+    )
+    return CustomerUnknown(f"No customer {named} is known to SysOps. An admin has been told.")
+
+
+def customer_resolve(
+    *, customer_id: Any = None, email: str | None = None, source: str, actor: User | None = None
+) -> Customer:
+    """The customer named by id or by exact email address, with its user loaded.
+
+    Anything that names no known customer (a missing id, a malformed one, an address no customer
+    signed up with) raises CustomerUnknown, after an admin alert with reason "customer_unknown"
+    (one alert per named customer per dedupe window, however often it is asked for).
+    """
+    if (customer_id is None) == (email is None):
+        raise ValueError("name a customer by customer_id or by email, not both or neither")
+    if email is not None:
+        address = email.strip().lower()
+        customer = Customer.objects.select_related("user").filter(user__email=address).first()
+        if customer is None:
+            raise _customer_unknown(
+                named=f"with email {address}",
+                object_id=f"email:{address}",
+                source=source,
+                actor=actor,
+            )
+        return customer
+    number = _as_id(customer_id)
+    customer = (
+        Customer.objects.select_related("user").filter(pk=number).first()
+        if number is not None
+        else None
+    )
+    if customer is None:
+        raise _customer_unknown(
+            named=f"#{customer_id}", object_id=str(customer_id), source=source, actor=actor
+        )
+    return customer
+
+
+def _as_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
+        return int(value)
+    return None
+
+
+def looks_like_email(text: str) -> bool:
+    try:
+        validate_email(text.strip())
+    except ValidationError:
+        return False
+    return True
+
+
+# --- Service requests --------------------------------------------------------------------------
+
+
+def _require_staff(actor: User | None, what: str) -> None:
+    if actor is None or not actor.is_authenticated or not actor.has_role(*STAFF_ROLES):
+        raise NotAllowed(f"Only SysOps staff can {what}.")
+
+
+def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(f"Write a {label}.", field=field)
+    if len(text) > max_length:
+        raise DomainError(f"Keep the {label} under {max_length} characters.", field=field)
+    return text
+
+
+def _choice(value: str, choices, *, field: str, label: str) -> str:
+    if value not in choices.values:
+        raise DomainError(f"Choose a {label}: {', '.join(choices.values)}.", field=field)
+    return value
+
+
+def _live_subscription(customer: Customer, subscription_id: Any) -> Subscription:
+    number = _as_id(subscription_id)
+    subscription = (
+        Subscription.objects.select_related("plan__product")
+        .filter(pk=number, customer=customer, status__in=LIVE_STATUSES)
+        .first()
+        if number is not None
+        else None
+    )
+    if subscription is None:
+        raise DomainError("Choose one of the products you subscribe to.", field="subscription_id")
+    return subscription
+
+
+def _notify_customer(request: ServiceRequest, update: ServiceRequestUpdate, headline: str) -> None:
+    """Tell the customer about one update, in their preferred inbox, once per update."""
+    customer_user = request.customer.user
+    notification_send(
+        recipient=customer_user,
+        kind=f"service_request.{update.kind}",
+        subject=f"{request.reference}: {headline}",
+        template=NOTIFICATION_TEMPLATE,
+        context={
+            "request": request,
+            "update": update,
+            "headline": headline,
+            "recipient": customer_user,
+            "url": settings.SITE_URL + reverse("requests:detail", args=[request.pk]),
+        },
+        dedupe_key=f"service-request-update:{update.pk}",
+    )
+
+
+def _notify_assignee(request: ServiceRequest, update: ServiceRequestUpdate, headline: str) -> None:
+    if request.assignee_id is None or request.assignee_id == update.author_id:
+        return
+    notification_send(
+        recipient=request.assignee,
+        kind=f"service_request.staff_{update.kind}",
+        subject=f"{request.reference}: {headline}",
+        template=NOTIFICATION_TEMPLATE,
+        context={
+            "request": request,
+            "update": update,
+            "headline": headline,
+            "recipient": request.assignee,
+            "url": settings.SITE_URL + reverse("sysops:request_detail", args=[request.pk]),
+        },
+        dedupe_key=f"service-request-update:{update.pk}:assignee",
+    )
+
+
+def _locked(request: ServiceRequest) -> ServiceRequest:
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("customer__user", "assignee", "subscription__plan__product")
+        .get(pk=request.pk)
+    )
+
+
+def _touch(request: ServiceRequest, now, *fields: str) -> None:
+    request.updated_at = now
+    request.save(update_fields=["updated_at", *fields])
+
+
+@transaction.atomic
+def service_request_open(
+    *,
+    customer: Customer,
+    subscription_id: int,
+    kind: str,
+    severity: str,
+    summary: str,
+    description: str,
+    actor: User | None,
+    source: str = "portal",
+) -> ServiceRequest:
+    """Open a repair or troubleshoot request for a product the customer subscribes to.
+
+    `actor` is the customer, a member of staff opening it for them (a phone call), or None for an
+    inbound event. The customer is told it was received.
+    """
+    if actor is not None and actor.pk != customer.pk:
+        _require_staff(actor, "open a request for a customer")
+    subscription = _live_subscription(customer, subscription_id)
+    request = ServiceRequest(
+        customer=customer,
+        subscription=subscription,
+        kind=_choice(kind, RequestKind, field="kind", label="kind of request"),
+        severity=_choice(severity, Severity, field="severity", label="severity"),
+        summary=_clean_text(summary, field="summary", label="summary", max_length=SUMMARY_MAX),
+        description=_clean_text(
+            description, field="description", label="description", max_length=BODY_MAX
+        ),
+        opened_by=actor,
+        source=source[:40] or "portal",
+    )
+    request.save()
+    update = ServiceRequestUpdate.objects.create(
+        request=request,
+        kind=UpdateKind.OPENED,
+        author=actor,
+        to_status=request.status,
+        created_at=request.created_at,
+    )
+    audit_record(
+        action="service_request.opened",
+        actor=actor,
+        target=request,
+        customer_id=customer.pk,
+        changes={
+            "kind": request.kind,
+            "severity": request.severity,
+            "product": subscription.plan.product.name,
+            "source": request.source,
+        },
+        message=request.summary,
+    )
+    _notify_customer(request, update, "we received your request")
+    return request
+
+
+@transaction.atomic
+def service_request_assign(
+    *, request: ServiceRequest, assignee: User | None, actor: User
+) -> ServiceRequest:
+    """Give the request to a member of staff (or to nobody); the customer is told who has it."""
+    _require_staff(actor, "assign requests")
+    if assignee is not None and not assignee.has_role(*STAFF_ROLES):
+        raise DomainError("Assign the request to an active member of staff.", field="assignee")
+    request = _locked(request)
+    if request.status == RequestStatus.CLOSED:
+        raise Conflict("A closed request cannot be reassigned.", field="assignee")
+    before = request.assignee
+    if (before.pk if before else None) == (assignee.pk if assignee else None):
+        return request
+    now = timezone.now()
+    request.assignee = assignee
+    _touch(request, now, "assignee")
+    update = ServiceRequestUpdate.objects.create(
+        request=request, kind=UpdateKind.ASSIGNED, author=actor, assignee=assignee, created_at=now
+    )
+    audit_record(
+        action="service_request.assigned",
+        actor=actor,
+        target=request,
+        customer_id=request.customer_id,
+        changes={
+            "assignee": [before.email if before else None, assignee.email if assignee else None]
+        },
+    )
+    if assignee is not None:
+        _notify_customer(request, update, "an engineer is working on your request")
+        _notify_assignee(request, update, f"assigned to you by {actor.email}")
+    return request
+
+
+@transaction.atomic
+def service_request_comment(
+    *, request: ServiceRequest, author: User, body: str, internal: bool = False
+) -> ServiceRequestUpdate:
+    """Add a comment. Staff may write internal notes (never shown to or sent to the customer).
+
+    The customer may comment on their own open or resolved request; their reply to a request
+    waiting on them puts it back in progress.
+    """
+    request = _locked(request)
+    is_owner = author.pk == request.customer_id
+    if not is_owner:
+        _require_staff(author, "comment on another customer's request")
+    elif internal:
+        raise NotAllowed("Only staff can write internal notes.")
+    text = _clean_text(body, field="body", label="comment", max_length=BODY_MAX)
+    if request.status == RequestStatus.CLOSED and not internal:
+        raise Conflict("This request is closed. Open a new request instead.", field="body")
+    now = timezone.now()
+    update = ServiceRequestUpdate.objects.create(
+        request=request,
+        kind=UpdateKind.COMMENT,
+        author=author,
+        body=text,
+        internal=internal,
+        created_at=now,
+    )
+    _touch(request, now)
+    audit_record(
+        action="service_request.commented",
+        actor=author,
+        target=request,
+        customer_id=request.customer_id,
+        changes={"internal": internal, "length": len(text), "update": update.pk},
+    )
+    if is_owner:
+        _notify_assignee(request, update, "the customer replied")
+        if request.status == RequestStatus.WAITING_ON_CUSTOMER:
+            _move(request, RequestStatus.IN_PROGRESS, actor=author, note="", now=now)
+    elif not internal:
+        _notify_customer(request, update, "a new reply from SysOps")
+    return update
+
+
+def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) -> None:
+    before = request.status
+    request.move_to(status, now=now)
+    _touch(request, now, "status", "resolved_at", "closed_at")
+    update = ServiceRequestUpdate.objects.create(
+        request=request,
+        kind=UpdateKind.STATUS,
+        author=actor,
+        body=note,
+        from_status=before,
+        to_status=request.status,
+        created_at=now,
+    )
+    audit_record(
+        action="service_request.status_changed",
+        actor=actor,
+        target=request,
+        customer_id=request.customer_id,
+        changes={"status": [before, request.status]},
+        message=note[:500],
+    )
+    label = RequestStatus(request.status).label.lower()
+    _notify_customer(request, update, f"your request is now {label}")
+
+
+@transaction.atomic
+def service_request_move(
+    *, request: ServiceRequest, status: str, actor: User, note: str = ""
+) -> ServiceRequest:
+    """Move the request to `status` if REQUEST_MOVES allows it; the customer is told."""
+    _require_staff(actor, "change a request's status")
+    if len(note or "") > BODY_MAX:
+        raise DomainError(f"Keep the note under {BODY_MAX} characters.", field="note")
+    request = _locked(request)
+    _move(request, status, actor=actor, note=(note or "").strip(), now=timezone.now())
+    return request
+
+
+# --- Inbound events ----------------------------------------------------------------------------
+
+
+def service_request_reported(message, batch) -> None:
+    """Outbox consumer for REQUEST_REPORTED_TOPIC: a monitoring system or the phone desk reports
+    a problem for a customer, as {"customer_id", "kind", "severity", "summary", "description",
+    "subscription_id" (optional when the customer has one product), "source"}.
+
+    An event naming an unknown customer is answered with an admin alert ("customer_unknown") and
+    consumed: no retry can make the customer known. A malformed event is dead at once.
+    """
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    source = str(payload.get("source") or "event")[:40]
+    try:
+        customer = customer_resolve(
+            customer_id=payload.get("customer_id"),
+            source=f"event {message.topic} #{message.pk} from {source}",
+        )
+    except CustomerUnknown:
+        logger.warning("event names an unknown customer", extra={"outbox_id": message.pk})
+        return
+    subscription_id = payload.get("subscription_id")
+    if subscription_id is None:
+        live = list(
+            Subscription.objects.filter(customer=customer, status__in=LIVE_STATUSES).values_list(
+                "pk", flat=True
+            )[:2]
+        )
+        subscription_id = live[0] if len(live) == 1 else None
+    try:
+        with transaction.atomic():
+            service_request_open(
+                customer=customer,
+                subscription_id=subscription_id,
+                kind=str(payload.get("kind", RequestKind.TROUBLESHOOT)),
+                severity=str(payload.get("severity", Severity.NORMAL)),
+                summary=str(payload.get("summary", "")),
+                description=str(payload.get("description", "")),
+                actor=None,
+                source=source,
+            )
+    except DomainError as error:
+        raise PermanentDeliveryError(f"malformed {message.topic} event: {error.message}") from error

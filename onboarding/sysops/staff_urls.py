@@ -1,0 +1,16 @@
+"""Staff console pages, mounted under /staff/ (StaffAccessMiddleware guards them all)."""
+
+from django.urls import path
+
+from onboarding.sysops import views
+
+app_name = "sysops"
+urlpatterns = [
+    path("customers/", views.customer_search_page, name="customer_search"),
+    path("customers/<int:customer_id>/", views.customer_overview_page, name="customer"),
+    path("requests/", views.request_queue, name="request_queue"),
+    path("requests/<int:request_id>/", views.staff_request_detail, name="request_detail"),
+    path("requests/<int:request_id>/assign", views.staff_request_assign, name="request_assign"),
+    path("requests/<int:request_id>/comment", views.staff_request_comment, name="request_comment"),
+    path("requests/<int:request_id>/status", views.staff_request_move, name="request_move"),
+]

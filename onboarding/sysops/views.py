@@ -1,0 +1,307 @@
+"""Pages: the staff console (customer search, full customer view, request queue) under /staff/,
+and the customer's own requests under /account/requests/.
+
+StaffAccessMiddleware has refused anyone without a staff role and TOTP before a staff view runs;
+the portal views fetch through the access rules, so another customer's request is a 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.accounts.models import User
+from onboarding.accounts.selectors import customer_of_user
+from onboarding.core.errors import DomainError
+from onboarding.core.failures import reported_failure
+from onboarding.core.forms import form_error_from
+from onboarding.sysops.forms import (
+    AssignForm,
+    CommentForm,
+    CustomerSearchForm,
+    MoveForm,
+    QueueFilterForm,
+    RequestOpenForm,
+    StaffCommentForm,
+)
+from onboarding.sysops.models import RequestStatus, ServiceRequest, Severity
+from onboarding.sysops.selectors import (
+    QUEUE_PAGE_SIZE,
+    QueueFilters,
+    customer_overview,
+    customer_search,
+    request_subscriptions_of,
+    service_request_get,
+    service_request_queue,
+    service_request_updates,
+    service_requests_of,
+    staff_assignees,
+)
+from onboarding.sysops.services import (
+    SAVE_FAILED,
+    CustomerUnknown,
+    customer_resolve,
+    looks_like_email,
+    service_request_assign,
+    service_request_comment,
+    service_request_move,
+    service_request_open,
+)
+
+
+def _page_number(request: HttpRequest) -> int:
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
+# --- Staff: customers ----------------------------------------------------------------------------
+
+
+@require_GET
+def customer_search_page(request: HttpRequest) -> HttpResponse:
+    form = CustomerSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    results = customer_search(query=query, page=_page_number(request)) if query else None
+    unknown = None
+    if query and looks_like_email(query):
+        try:
+            customer_resolve(email=query, source="staff customer search", actor=request.user)
+        except CustomerUnknown as error:
+            unknown = error.message
+    template = "sysops/_search_results.html" if request.htmx else "sysops/customer_search.html"
+    return render(
+        request,
+        template,
+        {"form": form, "results": results, "unknown": unknown},
+        status=404 if unknown else 200,
+    )
+
+
+@require_GET
+def customer_overview_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    try:
+        customer = customer_resolve(
+            customer_id=customer_id, source="staff customer page", actor=request.user
+        )
+    except CustomerUnknown as error:
+        return render(
+            request,
+            "sysops/customer_unknown.html",
+            {"message": error.message, "customer_id": customer_id, "form": CustomerSearchForm()},
+            status=404,
+        )
+    return render(
+        request, "sysops/customer_overview.html", {"o": customer_overview(customer=customer)}
+    )
+
+
+# --- Staff: the request queue ----------------------------------------------------------------
+
+
+@require_GET
+def request_queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = QueueFilters(
+        status=data.get("status", "open") if request.GET else "open",
+        severity=data.get("severity", ""),
+        assignee=data.get("assignee", ""),
+    )
+    queue = service_request_queue(user=request.user, filters=filters)
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(_page_number(request))
+    return render(
+        request,
+        "sysops/request_queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": RequestStatus.choices,
+            "severities": Severity.choices,
+            "staff": staff_assignees(),
+        },
+    )
+
+
+def _staff_detail(
+    request: HttpRequest,
+    service_request: ServiceRequest,
+    *,
+    comment_form: StaffCommentForm | None = None,
+    assign_form: AssignForm | None = None,
+    move_form: MoveForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    staff = staff_assignees()
+    return render(
+        request,
+        "sysops/staff_request_detail.html",
+        {
+            "req": service_request,
+            "updates": service_request_updates(user=request.user, request=service_request),
+            "comment_form": comment_form or StaffCommentForm(),
+            "assign_form": assign_form
+            or AssignForm(staff=staff, initial={"assignee": service_request.assignee_id}),
+            "move_form": move_form or MoveForm(allowed=service_request.allowed_moves),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def staff_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    return _staff_detail(request, service_request_get(user=request.user, request_id=request_id))
+
+
+def _run(form, call, *, request: HttpRequest, service_request: ServiceRequest) -> bool:
+    """Call a service for a valid form; its refusal becomes the form's error. True on success."""
+    try:
+        with reported_failure(
+            reason="service_request_failed",
+            user_message=SAVE_FAILED,
+            target=service_request,
+            customer_id=service_request.customer_id,
+            actor=request.user,
+        ):
+            call()
+    except (DomainError, ValidationError) as error:
+        form_error_from(form, error)
+        return False
+    return True
+
+
+@require_POST
+def staff_request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
+    service_request = service_request_get(user=request.user, request_id=request_id)
+    form = AssignForm(request.POST, staff=staff_assignees())
+    if form.is_valid():
+        chosen = form.cleaned_data["assignee"]
+        assignee = User.objects.filter(pk=chosen).first() if chosen else None
+        if _run(
+            form,
+            lambda: service_request_assign(
+                request=service_request, assignee=assignee, actor=request.user
+            ),
+            request=request,
+            service_request=service_request,
+        ):
+            messages.success(request, "Assignment saved.")
+            return redirect("sysops:request_detail", request_id=service_request.pk)
+    return _staff_detail(request, service_request, assign_form=form, status=422)
+
+
+@require_POST
+def staff_request_comment(request: HttpRequest, request_id: int) -> HttpResponse:
+    service_request = service_request_get(user=request.user, request_id=request_id)
+    form = StaffCommentForm(request.POST)
+    if form.is_valid() and _run(
+        form,
+        lambda: service_request_comment(
+            request=service_request,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            internal=form.cleaned_data["internal"],
+        ),
+        request=request,
+        service_request=service_request,
+    ):
+        messages.success(request, "Comment added.")
+        return redirect("sysops:request_detail", request_id=service_request.pk)
+    return _staff_detail(request, service_request, comment_form=form, status=422)
+
+
+@require_POST
+def staff_request_move(request: HttpRequest, request_id: int) -> HttpResponse:
+    service_request = service_request_get(user=request.user, request_id=request_id)
+    form = MoveForm(request.POST, allowed=service_request.allowed_moves)
+    if form.is_valid() and _run(
+        form,
+        lambda: service_request_move(
+            request=service_request,
+            status=form.cleaned_data["status"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        ),
+        request=request,
+        service_request=service_request,
+    ):
+        messages.success(request, "Status changed.")
+        return redirect("sysops:request_detail", request_id=service_request.pk)
+    return _staff_detail(request, service_request, move_form=form, status=422)
+
+
+# --- Customer portal: my requests --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_requests(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    return render(
+        request,
+        "sysops/my_requests.html",
+        {"requests": service_requests_of(customer=customer), "customer": customer},
+    )
+
+
+@login_required
+def my_request_new(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    subscriptions = request_subscriptions_of(customer=customer)
+    form = RequestOpenForm(request.POST or None, subscriptions=subscriptions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with reported_failure(
+                reason="service_request_failed",
+                user_message=SAVE_FAILED,
+                target=customer,
+                customer_id=customer.pk,
+                actor=request.user,
+            ):
+                opened = service_request_open(
+                    customer=customer, actor=request.user, source="portal", **form.cleaned_data
+                )
+        except (DomainError, ValidationError) as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Request {opened.reference} sent. We will keep you posted.")
+            return redirect("requests:detail", request_id=opened.pk)
+    return render(
+        request,
+        "sysops/my_request_form.html",
+        {"form": form, "subscriptions": subscriptions},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def my_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    customer_of_user(user=request.user)  # staff and others without a customer record: 404
+    service_request = service_request_get(user=request.user, request_id=request_id)
+    form = CommentForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            form,
+            lambda: service_request_comment(
+                request=service_request, author=request.user, body=form.cleaned_data["body"]
+            ),
+            request=request,
+            service_request=service_request,
+        )
+    ):
+        messages.success(request, "Your reply is sent.")
+        return redirect("requests:detail", request_id=service_request.pk)
+    return render(
+        request,
+        "sysops/my_request_detail.html",
+        {
+            "req": service_request,
+            "updates": service_request_updates(user=request.user, request=service_request),
+            "form": form,
+        },
+        status=422 if form.errors else 200,
+    )

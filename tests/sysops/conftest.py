@@ -1,0 +1,138 @@
+"""Customers with a subscription, a card and as much history as a test asks for."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from onboarding.accounts.models import User
+from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState, Subscription
+from onboarding.billing.services import subscription_purchase
+from onboarding.catalog.models import Plan
+from onboarding.contracts.models import Contract, ContractState
+from onboarding.payments.models import PaymentAttempt, PaymentStatus
+from onboarding.sysops.models import ServiceRequest
+from onboarding.sysops.services import service_request_open
+from tests.factories import complete_profile, plan_with_prices
+from tests.payments.helpers import card_on_file
+
+
+@pytest.fixture
+def plan(db) -> Plan:
+    return plan_with_prices()
+
+
+def subscribe(user: User, plan: Plan, *, cycle: str = "monthly", **card_expiry) -> Subscription:
+    """Profile, card and a purchase, through the services a customer's own clicks call."""
+    customer = complete_profile(user.customer, phone="+441179460123")
+    card_on_file(customer, **card_expiry)
+    return subscription_purchase(customer=customer, plan=plan, cycle=cycle, actor=user)
+
+
+@pytest.fixture
+def subscription(customer, plan) -> Subscription:
+    return subscribe(customer, plan)
+
+
+@pytest.fixture
+def other_subscription(other_customer, plan) -> Subscription:
+    return subscribe(other_customer, plan)
+
+
+def open_request(subscription: Subscription, **fields) -> ServiceRequest:
+    values = {
+        "kind": "troubleshoot",
+        "severity": "normal",
+        "summary": "The dashboard will not load",
+        "description": "Since this morning the dashboard shows a blank page.",
+        **fields,
+    }
+    return service_request_open(
+        customer=subscription.customer,
+        subscription_id=subscription.pk,
+        actor=subscription.customer.user,
+        **values,
+    )
+
+
+def make_invoice(subscription: Subscription, n: int, **fields) -> Invoice:
+    start = timezone.now() - timedelta(days=31 * (n + 1))
+    values = {
+        "customer": subscription.customer,
+        "subscription": subscription,
+        "status": InvoiceStatus.PAID,
+        "number": f"INV-2026-{900000 + subscription.pk * 1000 + n:06d}",
+        "number_year": 2026,
+        "number_seq": 900000 + subscription.pk * 1000 + n,
+        "currency": "EUR",
+        "tax_rate_bp": 2000,
+        "subtotal_minor": 9900,
+        "tax_minor": 1980,
+        "total_minor": 11880,
+        "period_start": start,
+        "period_end": start + timedelta(days=31),
+        "issue_date": start.date(),
+        "due_date": start.date() + timedelta(days=14),
+        "bill_to_name": "Acme Ltd",
+        "customer_reference": subscription.customer.reference,
+        "payment_state": PaymentState.SUCCEEDED,
+        **fields,
+    }
+    return Invoice.objects.create(**values)
+
+
+def make_payment(subscription: Subscription, n: int, **fields) -> PaymentAttempt:
+    customer = subscription.customer
+    values = {
+        "customer": customer,
+        "payment_method": customer.payment_methods.first(),
+        "invoice_reference": f"INV-2026-{n:06d}",
+        "idempotency_key": f"test:{customer.pk}:{n}",
+        "amount_minor": 11880,
+        "currency": "EUR",
+        "status": PaymentStatus.SUCCEEDED,
+        "gateway": "sandbox",
+        "created_at": timezone.now() - timedelta(days=31 * (n + 1)),
+        **fields,
+    }
+    return PaymentAttempt.objects.create(**values)
+
+
+def make_contract(subscription: Subscription, n: int, **fields) -> Contract:
+    plan = subscription.plan
+    # Term 0 is the one in force (a month in); older terms were renewed.
+    start = timezone.now() - timedelta(days=30 + 365 * n)
+    values = {
+        "customer": subscription.customer,
+        "subscription": subscription,
+        "plan": plan,
+        "term_index": n + 1,
+        "number": f"CTR-2026-{700000 + subscription.pk * 1000 + n:06d}",
+        "state": ContractState.ACTIVE if n == 0 else ContractState.RENEWED,
+        "term_start": start,
+        "term_end": start + timedelta(days=365),
+        "term_months": 12,
+        "cycle": subscription.cycle,
+        "amount_minor": subscription.amount_minor,
+        "currency": subscription.currency,
+        "tax_rate_bp": subscription.tax_rate_bp,
+        "product_name": plan.product.name,
+        "plan_name": plan.name,
+        "issued_at": start - timedelta(days=3),
+        **fields,
+    }
+    return Contract.objects.create(**values)
+
+
+def add_history(subscription: Subscription, count: int) -> None:
+    """`count` requests (each with its notification and audit entry), invoices, payments and
+    contracts for the subscription's customer."""
+    for n in range(count):
+        open_request(subscription, summary=f"Problem number {n}")
+        make_invoice(subscription, n)
+        make_payment(subscription, n)
+        make_contract(subscription, n)
+
+
+def today() -> date:
+    return timezone.now().date()
