@@ -298,6 +298,68 @@ def payment_collect(
     return attempt
 
 
+_SETTLE_FIELDS = [
+    "status",
+    "code",
+    "message",
+    "gateway_charge_id",
+    "settled_at",
+    "next_reconcile_at",
+]
+
+
+def _result_apply(*, attempt: PaymentAttempt, result: ChargeResult, now: datetime) -> str | None:
+    """Apply the gateway's answer in memory; the status it moved from, or None if no move."""
+    status = PaymentStatus(result.status.value)
+    if attempt.status == status or not attempt.can_move_to(status):
+        return None
+    previous = attempt.status
+    attempt.move_to(status)
+    attempt.code = (result.code or "")[:64]
+    attempt.message = _customer_message(status, attempt.code, result.message)
+    attempt.gateway_charge_id = result.gateway_charge_id or attempt.gateway_charge_id
+    if attempt.is_settled:
+        attempt.settled_at, attempt.next_reconcile_at = now, None
+    else:
+        attempt.next_reconcile_at = now + reconcile_delay(attempt.reconcile_attempts)
+    return previous
+
+
+def _contradicts(attempt: PaymentAttempt, result: ChargeResult) -> bool:
+    return attempt.is_settled and result.status not in (attempt.status, ChargeStatus.UNKNOWN)
+
+
+def _settle_audit(attempt: PaymentAttempt, previous: str) -> dict:
+    """What audit_record is given for a settle (also written in bulk by payment_collect_many)."""
+    return {
+        "action": f"payment.{attempt.status}",
+        "object_type": PaymentAttempt._meta.label_lower,
+        "object_id": attempt.pk,
+        "customer_id": attempt.customer_id,
+        "changes": {"status": [previous, attempt.status]},
+        "outcome": "success" if attempt.status == PaymentStatus.SUCCEEDED else "failure",
+        "message": (
+            f"{attempt.amount} for {attempt.invoice_reference or attempt.description}"
+            + (f" ({attempt.code})" if attempt.code else "")
+        ),
+    }
+
+
+def _mismatch_alert(attempt: PaymentAttempt, result: ChargeResult) -> None:
+    logger.error(
+        "payment %s is %s but the gateway says %s", attempt.pk, attempt.status, result.status
+    )
+    admin_alert_raise(
+        reason="payment_mismatch",
+        message=(
+            f"Payment {attempt.pk} ({attempt.amount}, {attempt.invoice_reference}) is recorded "
+            f"as {attempt.status} but the gateway now says {result.status}. Check it by hand."
+        ),
+        target=attempt,
+        customer_id=attempt.customer_id,
+    )
+
+
 def payment_attempt_settle(
     *, attempt_id: int, result: ChargeResult, now: datetime | None = None
 ) -> tuple[PaymentAttempt, bool]:
@@ -308,55 +370,15 @@ def payment_attempt_settle(
     if it contradicts the settled status, an admin is alerted (money may have moved).
     """
     now = now or timezone.now()
-    status = PaymentStatus(result.status.value)
     with transaction.atomic():
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
-        if attempt.status == status or not attempt.can_move_to(status):
-            contradicted = attempt.is_settled and status not in (attempt.status, "unknown")
-        else:
-            contradicted = False
-            previous = attempt.status
-            attempt.move_to(status)
-            attempt.code = (result.code or "")[:64]
-            attempt.message = _customer_message(status, attempt.code, result.message)
-            attempt.gateway_charge_id = result.gateway_charge_id or attempt.gateway_charge_id
-            if attempt.is_settled:
-                attempt.settled_at, attempt.next_reconcile_at = now, None
-            else:
-                attempt.next_reconcile_at = now + reconcile_delay(attempt.reconcile_attempts)
-            attempt.save(
-                update_fields=[
-                    "status",
-                    "code",
-                    "message",
-                    "gateway_charge_id",
-                    "settled_at",
-                    "next_reconcile_at",
-                ]
-            )
-            audit_record(
-                action=f"payment.{status}",
-                target=attempt,
-                customer_id=attempt.customer_id,
-                changes={"status": [previous, status]},
-                outcome="success" if status == PaymentStatus.SUCCEEDED else "failure",
-                message=(
-                    f"{attempt.amount} for {attempt.invoice_reference or attempt.description}"
-                    + (f" ({attempt.code})" if attempt.code else "")
-                ),
-            )
+        previous = _result_apply(attempt=attempt, result=result, now=now)
+        if previous is not None:
+            attempt.save(update_fields=_SETTLE_FIELDS)
+            audit_record(**_settle_audit(attempt, previous))
             return attempt, True
-    if contradicted:
-        logger.error("payment %s is %s but the gateway says %s", attempt.pk, attempt.status, status)
-        admin_alert_raise(
-            reason="payment_mismatch",
-            message=(
-                f"Payment {attempt.pk} ({attempt.amount}, {attempt.invoice_reference}) is recorded "
-                f"as {attempt.status} but the gateway now says {status}. Check it by hand."
-            ),
-            target=attempt,
-            customer_id=attempt.customer_id,
-        )
+    if _contradicts(attempt, result):
+        _mismatch_alert(attempt, result)
     return attempt, False
 
 
