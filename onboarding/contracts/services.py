@@ -359,11 +359,32 @@ class _LostRace(Exception):
 # --- delivery ------------------------------------------------------------------------------
 
 
-def _notice_channels(user: User, verified: str | None) -> tuple[list[str], str | None]:
+def _notice_channels(user: User, verified: str | None) -> list[str]:
     """The preferred inbox; an email notice only ever goes to a verified address."""
     if user.preferred_inbox == PreferredInbox.EMAIL and verified:
-        return [Channel.EMAIL], verified
-    return [Channel.IN_APP], None
+        return [Channel.EMAIL]
+    return [Channel.IN_APP]
+
+
+def _notify_customer(
+    contract: Contract, *, kind: str, subject: str, template: str, context: dict, dedupe_key: str
+) -> list[str]:
+    """A notice to the customer's preferred inbox (email only to a verified address); returns
+    the channels used."""
+    user = contract.customer.user
+    verified = acknowledged_email_of(user)
+    channels = _notice_channels(user, verified)
+    notification_send(
+        recipient=user,
+        kind=kind,
+        subject=subject,
+        template=template,
+        context={"contract": contract, "user": user, "site_url": settings.SITE_URL, **context},
+        dedupe_key=dedupe_key,
+        channels=channels,
+        to_email=verified if Channel.EMAIL in channels else None,
+    )
+    return channels
 
 
 def _email_document(contract: Contract, document: ContractDocument, address: str, actor) -> None:
@@ -407,24 +428,14 @@ def contract_deliver(*, contract: Contract) -> Contract:
         document = ContractDocument.objects.filter(contract=contract, version=version).first()
         if document is None:
             raise ContractIncomplete(f"document version {version} is not stored yet")
-        user = contract.customer.user
-        verified = acknowledged_email_of(user)
-        channels, notice_address = _notice_channels(user, verified)
-        notification_send(
-            recipient=user,
+        verified = acknowledged_email_of(contract.customer.user)
+        channels = _notify_customer(
+            contract,
             kind="contract_ready",
             subject=f"Your support contract {contract.number} is ready",
             template="contracts/email/contract_ready",
-            context={
-                "contract": contract,
-                "document": document,
-                "user": user,
-                "site_url": settings.SITE_URL,
-                "emailed_to": verified,
-            },
+            context={"document": document, "emailed_to": verified},
             dedupe_key=f"contract:{contract.pk}:v{version}:notice",
-            channels=channels,
-            to_email=notice_address,
         )
         audit_record(
             action="contract.notice_sent",
@@ -651,20 +662,13 @@ def contract_acknowledge(
                 changes=changes,
                 message=f"acknowledged as {acceptance.reference}",
             )
-            notification_send(
-                recipient=user,
+            _notify_customer(
+                contract,
                 kind="contract_acknowledged",
                 subject=f"You acknowledged contract {contract.number}",
                 template="contracts/email/contract_acknowledged",
-                context={
-                    "contract": contract,
-                    "acceptance": acceptance,
-                    "user": user,
-                    "site_url": settings.SITE_URL,
-                },
+                context={"acceptance": acceptance},
                 dedupe_key=f"contract:{contract.pk}:v{document.version}:acknowledged",
-                channels=_notice_channels(user, acknowledged_email_of(user))[0],
-                to_email=acknowledged_email_of(user),
             )
             return acceptance
     raise refusal
@@ -802,16 +806,13 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Con
         },
         message=" ".join((reason or "").split())[:500],
     )
-    user = contract.customer.user
-    notification_send(
-        recipient=user,
+    _notify_customer(
+        contract,
         kind="contract_cancelled",
         subject=f"Your support contract {contract.number} is cancelled",
         template="contracts/email/contract_cancelled",
-        context={"contract": contract, "user": user, "site_url": settings.SITE_URL},
+        context={},
         dedupe_key=f"contract:{contract.pk}:cancelled",
-        channels=_notice_channels(user, acknowledged_email_of(user))[0],
-        to_email=acknowledged_email_of(user),
     )
     return contract
 
@@ -845,17 +846,13 @@ def contract_expiry_remind(*, contract: Contract, days_before: int) -> bool:
             "will_renew": _will_renew(contract),
             "site_url": settings.SITE_URL,
         }
-        user = contract.customer.user
-        verified = acknowledged_email_of(user)
-        notification_send(
-            recipient=user,
+        _notify_customer(
+            contract,
             kind="contract_expiry_reminder",
             subject=f"Your support contract {contract.number} ends on {contract.term_end:%d %B %Y}",
             template="contracts/email/expiry_reminder",
-            context={**context, "user": user},
+            context=context,
             dedupe_key=f"contract:{contract.pk}:expiry:{days_before}:customer",
-            channels=_notice_channels(user, verified)[0],
-            to_email=verified,
         )
         sysops = _sysops()
         for person in sysops:
