@@ -235,6 +235,12 @@ def contract_issue_for_subscription(*, subscription: Subscription) -> Contract:
     return contract
 
 
+def issue_task_key(subscription_id: int) -> str:
+    """The task_enqueue_once key of a subscription's first issue; billing's enqueue (after the
+    first payment) uses the same key, so the two never queue it twice."""
+    return f"contract-issue:{subscription_id}"
+
+
 def contract_issue_schedule(*, subscription: Subscription, trigger: str) -> bool:
     """Queue the first contract's issue if `trigger` is the configured one (CONTRACT_ISSUE_ON).
 
@@ -247,7 +253,7 @@ def contract_issue_schedule(*, subscription: Subscription, trigger: str) -> bool
         return False
     enqueue_on_commit(
         contract_tasks.contract_issue_for_subscription_task,
-        key=f"contract:issue:subscription:{subscription.pk}",
+        key=issue_task_key(subscription.pk),
         kwargs={"subscription_id": subscription.pk},
     )
     return True
@@ -274,7 +280,7 @@ def contracts_issue_missing(*, limit: int = 200) -> int:
     for subscription_id in subscriptions_due_a_contract(limit=limit):
         result = task_enqueue_once(
             contract_tasks.contract_issue_for_subscription_task,
-            key=f"contract:issue:subscription:{subscription_id}",
+            key=issue_task_key(subscription_id),
             kwargs={"subscription_id": subscription_id},
         )
         queued += int(result is not None)

@@ -95,7 +95,7 @@ def _make_due() -> None:
 def test_the_task_billing_enqueues_issues_generates_and_delivers(media, subscription):
     task_enqueue_once(
         contract_issue_for_subscription_task,
-        key=f"contract:issue:subscription:{subscription.pk}",
+        key=services.issue_task_key(subscription.pk),
         kwargs={"subscription_id": subscription.pk},
     )
 
@@ -116,7 +116,7 @@ def test_a_failing_generation_alerts_shows_pending_and_recovers_after_the_fix(
     ContractTemplate.objects.create(version=2, html=BROKEN_HTML, css="", note="broken restyle")
     task_enqueue_once(
         contract_issue_for_subscription_task,
-        key=f"contract:issue:subscription:{subscription.pk}",
+        key=services.issue_task_key(subscription.pk),
         kwargs={"subscription_id": subscription.pk},
     )
 

@@ -107,7 +107,7 @@ def test_on_purchase_the_sweep_queues_a_contract_for_a_new_subscription(settings
     subscription = subscribe(paying_customer(), plan, status=SubscriptionStatus.PENDING)
     assert services.contracts_issue_missing() == 1
     assert services.contracts_issue_missing() == 0  # already queued
-    assert TaskKey.objects.filter(key=f"contract:issue:subscription:{subscription.pk}").exists()
+    assert TaskKey.objects.filter(key=services.issue_task_key(subscription.pk)).exists()
 
 
 def test_on_first_payment_the_sweep_waits_for_the_payment(settings, plan):
