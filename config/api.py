@@ -9,6 +9,7 @@ from onboarding.accounts.api import router as me_router
 from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
+from onboarding.billing.api import invoices_router, staff_invoices_router
 from onboarding.billing.api import router as subscriptions_router
 from onboarding.catalog.api import router as catalog_router
 from onboarding.contracts.api import me_router as contracts_router
@@ -34,12 +35,14 @@ api.add_router("/me/", me_router, tags=["me"])
 api.add_router("/me/card", card_router, tags=["me"])
 api.add_router("/me/payments", payments_router, tags=["me"])
 api.add_router("/me/subscriptions", subscriptions_router, tags=["me"])
+api.add_router("/me/invoices", invoices_router, tags=["invoices"])
 api.add_router("/me/journey", journey_router, tags=["me"])
 api.add_router("/me/contracts", contracts_router, tags=["contracts"])
 api.add_router("/me/requests", me_requests_router, tags=["requests"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
 # Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware.
 api.add_router("/staff/funnel", funnel_router, tags=["funnel"], auth=StaffAuth())
+api.add_router("/staff/invoices", staff_invoices_router, tags=["invoices"], auth=StaffAuth())
 api.add_router("/staff/contracts", staff_contracts_router, tags=["contracts"], auth=StaffAuth())
 api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=StaffAuth())
 api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth())

@@ -297,6 +297,21 @@ if PAYMENT_GATEWAY == "stripe":
     _csp["frame-src"] = ["https://js.stripe.com", "https://hooks.stripe.com"]
     _csp["connect-src"].append("https://api.stripe.com")
 
+# --- Billing (docs/billing.md) ----------------------------------------------------------------
+# Dunning: after a failed payment, retry this many days after the first failure; when the last
+# retry fails the invoice is uncollectible and the subscription past due.
+BILLING_DUNNING_DAYS = [int(days) for days in env_list("BILLING_DUNNING_DAYS", "1,3,5,7")]
+BILLING_PAYMENT_TERMS_DAYS = env_int("BILLING_PAYMENT_TERMS_DAYS", 14)  # issue date to due date
+BILLING_BATCH_SIZE = env_int("BILLING_BATCH_SIZE", 500)  # subscriptions per bill-run batch
+# A live subscription whose period began this long ago without an invoice raises an alert.
+BILLING_MISSING_INVOICE_GRACE_MINUTES = env_int("BILLING_MISSING_INVOICE_GRACE_MINUTES", 120)
+# Who the invoices are from; address lines separated by "|".
+BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "Onboarding Support Ltd")
+BILLING_SELLER_ADDRESS = os.environ.get(
+    "BILLING_SELLER_ADDRESS", "1 Service Street|London EC1A 1AA|United Kingdom"
+)
+BILLING_SELLER_TAX_ID = os.environ.get("BILLING_SELLER_TAX_ID", "")
+
 # --- Background work -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
@@ -310,6 +325,13 @@ TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
 WORKER_PERIODIC_TASKS = {
     "onboarding.audit.tasks.audit_seal_pending": 5,
     "onboarding.worker.tasks.tasks_reap_stale": 15,
+    # Billing (docs/billing.md): the bill run for today, dunning retries, the missing-invoice
+    # check, PDFs and notices handed to workers, refunds whose answer never came.
+    "onboarding.billing.tasks.bill_run_task": 900,
+    "onboarding.billing.tasks.invoice_retries_task": 3600,
+    "onboarding.billing.tasks.invoices_missing_task": 3600,
+    "onboarding.billing.tasks.follow_ups_dispatch_task": 10,
+    "onboarding.billing.tasks.credit_notes_resume_task": 600,
     # Payments: settle unknown charges; remind customers of expiring cards (docs/payments.md).
     "onboarding.payments.tasks.payments_reconcile_unknown": 60,
     "onboarding.payments.tasks.cards_remind_expiring": 86400,

@@ -1,15 +1,42 @@
-"""/api/v1/me/subscriptions: buy a plan, list what you have, change the billing cycle."""
+"""Billing's API: /api/v1/me/subscriptions (buy, list, change the cycle), /api/v1/me/invoices
+(list, get, PDF, pay) and /api/v1/staff/invoices (list, get, PDF, refund, void)."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
-from onboarding.accounts.access import get_visible_or_404
+from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.billing.schemas import CycleIn, PurchaseIn, SubscriptionOut
-from onboarding.billing.selectors import subscriptions_of
-from onboarding.billing.services import subscription_change_cycle, subscription_purchase
+from onboarding.billing.models import InvoiceStatus
+from onboarding.billing.schemas import (
+    CreditNoteOut,
+    CycleIn,
+    InvoiceDetailOut,
+    InvoiceOut,
+    PurchaseIn,
+    RefundIn,
+    StaffInvoiceOut,
+    SubscriptionOut,
+    VoidIn,
+)
+from onboarding.billing.selectors import (
+    credit_note_get_for,
+    invoice_get_for,
+    invoice_list_of,
+    invoice_staff_list,
+    subscriptions_of,
+)
+from onboarding.billing.services import (
+    invoice_pay,
+    invoice_refund,
+    invoice_void,
+    subscription_change_cycle,
+    subscription_purchase,
+)
+from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
 from onboarding.catalog.selectors import plan_get_on_sale
+from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
+from onboarding.core.money import Money
 
 router = Router()
 _ERRORS = {400: dict, 404: dict, 409: dict, 422: dict, 503: dict}
@@ -60,3 +87,145 @@ def change_cycle(request: HttpRequest, subscription_id: int, payload: CycleIn):
             subscription=subscription, cycle=payload.cycle, actor=request.user
         )
     return SubscriptionOut.of(subscription)
+
+
+# --- /api/v1/me/invoices -------------------------------------------------------------------------
+
+invoices_router = Router()
+
+
+@invoices_router.get("", response={200: list[InvoiceOut], 404: dict}, summary="Your invoices")
+def list_invoices(
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10**9),
+):
+    customer = customer_of_user(user=request.user)
+    invoices = visible_to(request.user, invoice_list_of(customer=customer))
+    return [InvoiceOut.of(invoice) for invoice in invoices[offset : offset + limit]]
+
+
+@invoices_router.get(
+    "/{invoice_id}", response={200: InvoiceDetailOut, 404: dict}, summary="One of your invoices"
+)
+def get_invoice(request: HttpRequest, invoice_id: int):
+    customer_of_user(user=request.user)
+    return InvoiceDetailOut.of(invoice_get_for(user=request.user, invoice_id=invoice_id))
+
+
+@invoices_router.get(
+    "/{invoice_id}/pdf",
+    response={200: None, 404: dict, 503: dict},
+    summary="The invoice as a PDF",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def get_invoice_pdf(request: HttpRequest, invoice_id: int):
+    customer_of_user(user=request.user)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    return invoice_pdf_file(invoice=invoice, actor=request.user)
+
+
+@invoices_router.get(
+    "/{invoice_id}/credit-notes/{credit_note_id}/pdf",
+    response={200: None, 404: dict, 503: dict},
+    summary="A credit note of the invoice as a PDF",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def get_credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int):
+    customer_of_user(user=request.user)
+    credit_note = credit_note_get_for(
+        user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
+    )
+    return credit_note_pdf_file(credit_note=credit_note, actor=request.user)
+
+
+@invoices_router.post(
+    "/{invoice_id}/pay",
+    response={200: InvoiceOut, **_ERRORS},
+    summary="Pay an open invoice now with the card on file",
+)
+def pay_invoice(request: HttpRequest, invoice_id: int):
+    customer_of_user(user=request.user)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    with reported_failure(
+        reason="invoice_payment_failed",
+        user_message="Your payment could not be sent because of a problem on our side.",
+        target=invoice,
+        customer_id=invoice.customer_id,
+        actor=request.user,
+    ):
+        invoice = invoice_pay(invoice=invoice, actor=request.user)
+    return InvoiceOut.of(invoice)
+
+
+# --- /api/v1/staff/invoices ----------------------------------------------------------------------
+
+staff_invoices_router = Router()
+
+
+@staff_invoices_router.get(
+    "", response={200: list[StaffInvoiceOut], 422: dict}, summary="Invoices, filtered"
+)
+def staff_list_invoices(
+    request: HttpRequest,
+    status: str = Query("", max_length=16, description="draft, open, paid, void, uncollectible"),
+    q: str = Query("", max_length=120, description="Number, customer reference, name or email"),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10**9),
+):
+    if status and status not in InvoiceStatus.values:
+        raise DomainError(
+            f"status must be one of {', '.join(InvoiceStatus.values)}.", field="status"
+        )
+    invoices = visible_to(request.user, invoice_staff_list(status=status, query=q))
+    return [StaffInvoiceOut.of(invoice) for invoice in invoices[offset : offset + limit]]
+
+
+@staff_invoices_router.get(
+    "/{invoice_id}", response={200: InvoiceDetailOut, 404: dict}, summary="One invoice"
+)
+def staff_get_invoice(request: HttpRequest, invoice_id: int):
+    return InvoiceDetailOut.of(invoice_get_for(user=request.user, invoice_id=invoice_id))
+
+
+@staff_invoices_router.get(
+    "/{invoice_id}/pdf",
+    response={200: None, 404: dict, 503: dict},
+    summary="The invoice as a PDF",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def staff_get_invoice_pdf(request: HttpRequest, invoice_id: int):
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    return invoice_pdf_file(invoice=invoice, actor=request.user)
+
+
+@staff_invoices_router.post(
+    "/{invoice_id}/refund",
+    response={201: CreditNoteOut, 403: dict, 502: dict, **_ERRORS},
+    summary="Refund all or part of a paid invoice (a numbered credit note)",
+)
+def staff_refund_invoice(request: HttpRequest, invoice_id: int, payload: RefundIn):
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    amount = (
+        Money(payload.amount_minor, invoice.currency) if payload.amount_minor is not None else None
+    )
+    with reported_failure(
+        reason="refund_failed",
+        user_message="The refund could not be completed because of a problem on our side.",
+        target=invoice,
+        customer_id=invoice.customer_id,
+        actor=request.user,
+    ):
+        credit_note = invoice_refund(
+            invoice=invoice, actor=request.user, amount=amount, reason=payload.reason
+        )
+    return 201, CreditNoteOut.of(credit_note)
+
+
+@staff_invoices_router.post(
+    "/{invoice_id}/void", response={200: StaffInvoiceOut, **_ERRORS}, summary="Void an invoice"
+)
+def staff_void_invoice(request: HttpRequest, invoice_id: int, payload: VoidIn):
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    invoice = invoice_void(invoice=invoice, actor=request.user, reason=payload.reason)
+    return StaffInvoiceOut.of(invoice)

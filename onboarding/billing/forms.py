@@ -1,6 +1,8 @@
 from django import forms
 
+from onboarding.billing.models import InvoiceStatus
 from onboarding.catalog.models import BillingCycle
+from onboarding.core.money import Money, parse_major
 
 
 class CycleForm(forms.Form):
@@ -14,3 +16,43 @@ class CycleForm(forms.Form):
             self.fields["cycle"].choices = [
                 (value, label) for value, label in BillingCycle.choices if value in available
             ]
+
+
+class InvoiceFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any state"), *InvoiceStatus.choices], required=False)
+    q = forms.CharField(
+        label="Number, customer or email", max_length=120, required=False, strip=True
+    )
+
+
+class RefundForm(forms.Form):
+    amount = forms.CharField(
+        label="Amount",
+        max_length=20,
+        required=False,
+        help_text="Leave empty to refund everything that is left.",
+    )
+    reason = forms.CharField(label="Reason", max_length=500, min_length=3, widget=forms.Textarea)
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["amount"].label = f"Amount ({currency})"
+
+    def clean_amount(self) -> Money | None:
+        text = self.cleaned_data["amount"].strip()
+        if not text:
+            return None
+        try:
+            amount = parse_major(text, self.currency)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                f"Enter an amount such as 12.50 ({self.currency})."
+            ) from exc
+        if amount.amount_minor <= 0:
+            raise forms.ValidationError("Enter an amount above zero.")
+        return amount
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=500, min_length=3)

@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 from onboarding.accounts.access import access_rule
 from onboarding.accounts.models import Customer
@@ -52,6 +56,8 @@ class Subscription(models.Model):
     next_invoice_at = models.DateTimeField(db_index=True)
     cancel_at_period_end = models.BooleanField(default=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The first time an invoice of this subscription was paid: the contract follows it.
+    first_paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -87,3 +93,500 @@ class Subscription(models.Model):
                 f"{SubscriptionStatus(status).label.lower()}."
             )
         self.status = status
+
+
+# --- Invoices and credit notes ----------------------------------------------------------------
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+    UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+
+# Every allowed move, in one place; anything else is refused. An uncollectible invoice can still
+# be paid (a late payment, or the customer paying from the portal).
+INVOICE_MOVES: dict[str, frozenset[str]] = {
+    InvoiceStatus.DRAFT: frozenset({InvoiceStatus.OPEN, InvoiceStatus.VOID}),
+    InvoiceStatus.OPEN: frozenset(
+        {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
+    ),
+    InvoiceStatus.UNCOLLECTIBLE: frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID}),
+    InvoiceStatus.PAID: frozenset(),
+    InvoiceStatus.VOID: frozenset(),
+}
+# Invoices a customer can still pay.
+PAYABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+
+
+def invoice_move_allowed(current: str, target: str) -> bool:
+    return target in INVOICE_MOVES[current]
+
+
+def invoice_move_refusal(current: str, target: str) -> Conflict:
+    return Conflict(
+        f"An invoice that is {InvoiceStatus(current).label.lower()} cannot become "
+        f"{InvoiceStatus(target).label.lower()}."
+    )
+
+
+class PaymentState(models.TextChoices):
+    """Where the invoice's latest charge attempt stands."""
+
+    NONE = "none", "Not charged yet"
+    # An attempt number is reserved and the charge is being sent (or was, by a process that
+    # died): sending it again with the same key is safe.
+    PROCESSING = "processing", "Charging"
+    # The gateway's answer was lost: the payments reconciler settles it later.
+    PENDING = "pending", "Payment pending"
+    SUCCEEDED = "succeeded", "Paid"
+    DECLINED = "declined", "Declined"
+    FAILED = "failed", "Failed"
+
+
+PAYMENT_IN_FLIGHT = (PaymentState.PROCESSING, PaymentState.PENDING)
+PAYMENT_FAILED = (PaymentState.DECLINED, PaymentState.FAILED)
+
+
+class AttemptSource(models.TextChoices):
+    ISSUE = "issue", "When issued"
+    RETRY = "retry", "Dunning retry"
+    CUSTOMER = "customer", "Paid by the customer"
+
+
+class DocumentSequence(models.Model):
+    """The last number used in one series and year. Locked while numbers are taken, so numbers
+    are sequential and gap-free: a rolled-back transaction gives its numbers back."""
+
+    series = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="one_sequence_per_series_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last_value}"
+
+
+def document_number(series: str, year: int, value: int) -> str:
+    return f"{series}-{year}-{value:06d}"
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def finalized(self) -> "InvoiceQuerySet":
+        return self.exclude(status=InvoiceStatus.DRAFT)
+
+    def payable(self) -> "InvoiceQuerySet":
+        return self.filter(status__in=PAYABLE_STATUSES)
+
+    def retry_due(self, now) -> "InvoiceQuerySet":
+        return self.filter(
+            status=InvoiceStatus.OPEN, payment_state__in=PAYMENT_FAILED, next_retry_at__lte=now
+        )
+
+
+@access_rule(owner="customer__user", staff=STAFF_ROLES)
+class Invoice(models.Model):
+    """What a customer owes for one subscription period. Once finalized (numbered and open) its
+    amounts, lines, dates and addressee never change: a correction is a credit note."""
+
+    # Set when the invoice is finalized and never changed afterwards.
+    FROZEN_FIELDS = frozenset(
+        {
+            "customer_id",
+            "subscription_id",
+            "series",
+            "number",
+            "number_year",
+            "number_seq",
+            "currency",
+            "tax_rate_bp",
+            "subtotal_minor",
+            "tax_minor",
+            "total_minor",
+            "period_start",
+            "period_end",
+            "issue_date",
+            "due_date",
+            "bill_to_name",
+            "bill_to_address",
+            "bill_to_email",
+            "customer_reference",
+        }
+    )
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="invoices"
+    )
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    series = models.CharField(max_length=8, default="INV")
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    number_seq = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    tax_rate_bp = models.PositiveIntegerField()
+    subtotal_minor = models.BigIntegerField()
+    tax_minor = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    credited_minor = models.BigIntegerField(
+        default=0, help_text="Total of the credit notes issued against this invoice."
+    )
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    # The addressee as it was when the invoice was issued.
+    bill_to_name = models.CharField(max_length=200)
+    bill_to_address = models.TextField(blank=True)
+    bill_to_email = models.EmailField(max_length=254, blank=True)
+    customer_reference = models.CharField(max_length=20)
+    # The subscription's first invoice: its issue and payment move the onboarding journey.
+    is_first = models.BooleanField(default=False)
+
+    payment_state = models.CharField(
+        max_length=12, choices=PaymentState.choices, default=PaymentState.NONE
+    )
+    # Attempt n is charged with the key "invoice:<number>:attempt:<n>".
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    attempt_source = models.CharField(max_length=10, choices=AttemptSource.choices, blank=True)
+    attempt_reserved_at = models.DateTimeField(null=True, blank=True)
+    last_payment_code = models.CharField(max_length=64, blank=True)
+    last_payment_message = models.CharField(max_length=255, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_attempt = models.ForeignKey(
+        "payments.PaymentAttempt",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Dunning: retries counted from the first failure, on settings.BILLING_DUNNING_DAYS.
+    first_failed_at = models.DateTimeField(null=True, blank=True)
+    dunning_retries = models.PositiveSmallIntegerField(default=0)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    uncollectible_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    # The document and the notices, produced by a worker after the invoice is finalized.
+    pdf_path = models.CharField(max_length=255, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_generated_at = models.DateTimeField(null=True, blank=True)
+    issue_notified_at = models.DateTimeField(null=True, blank=True)
+    # The attempt whose outcome the customer (and, on failure, an admin) has been told of.
+    notified_attempt = models.PositiveSmallIntegerField(default=0)
+    followup_due = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], name="one_invoice_per_period"
+            ),
+            models.UniqueConstraint(
+                fields=["series", "number_year", "number_seq"],
+                condition=models.Q(number_seq__isnull=False),
+                name="one_invoice_per_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_minor=models.F("subtotal_minor") + models.F("tax_minor")),
+                name="invoice_total_is_subtotal_plus_tax",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subtotal_minor__gte=0, tax_minor__gte=0),
+                name="invoice_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credited_minor__lte=models.F("total_minor")),
+                name="invoice_credited_at_most_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(number__isnull=False),
+                name="finalized_invoice_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-id"], name="invoice_customer_idx"),
+            models.Index(fields=["status", "-id"], name="invoice_status_idx"),
+            models.Index(
+                fields=["next_retry_at"],
+                condition=models.Q(next_retry_at__isnull=False),
+                name="invoice_retry_due_idx",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(followup_due=True),
+                name="invoice_followup_due_idx",
+            ),
+            models.Index(
+                fields=["attempt_reserved_at"],
+                condition=models.Q(payment_state="processing"),
+                name="invoice_processing_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft invoice {self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and self._finalized_before():
+            # A finalized invoice is only ever saved field by field, never its frozen fields.
+            fields = kwargs.get("update_fields")
+            if fields is None or self.FROZEN_FIELDS & {
+                self._meta.get_field(name).attname for name in fields
+            }:
+                raise ImmutableInvoice(f"invoice {self} is finalized: {fields or 'all fields'}")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("billing:staff_invoice", args=[self.pk])
+
+    def _finalized_before(self) -> bool:
+        stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        return stored not in (None, InvoiceStatus.DRAFT)
+
+    @property
+    def subtotal(self) -> Money:
+        return Money(self.subtotal_minor, self.currency)
+
+    @property
+    def tax(self) -> Money:
+        return Money(self.tax_minor, self.currency)
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.currency)
+
+    @property
+    def credited(self) -> Money:
+        return Money(self.credited_minor, self.currency)
+
+    @property
+    def refundable(self) -> Money:
+        """What a credit note can still give back: paid and not yet credited."""
+        if self.status != InvoiceStatus.PAID:
+            return Money.zero(self.currency)
+        return Money(self.total_minor - self.credited_minor, self.currency)
+
+    @property
+    def badge(self) -> str:
+        return INVOICE_BADGES[self.status]
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status in PAYABLE_STATUSES and self.payment_state not in PAYMENT_IN_FLIGHT
+
+    @property
+    def tax_rate_percent(self) -> str:
+        whole, rest = divmod(self.tax_rate_bp, 100)
+        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+
+    @property
+    def period_last_day(self):
+        """The period's last day, as people write it: the day before the next period starts."""
+        return self.period_end.date() - timedelta(days=1)
+
+    @property
+    def bill_to_lines(self) -> list[str]:
+        return [line for line in self.bill_to_address.splitlines() if line]
+
+    def attempt_key(self, attempt: int) -> str:
+        return f"invoice:{self.number}:attempt:{attempt}"
+
+    def move_to(self, status: str) -> None:
+        """Change status in memory, refusing any move INVOICE_MOVES does not allow."""
+        if not invoice_move_allowed(self.status, status):
+            raise invoice_move_refusal(self.status, status)
+        self.status = status
+
+
+class ImmutableInvoice(Exception):
+    """A programming error: code tried to change a finalized invoice's amounts or identity."""
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_amount_minor = models.BigIntegerField()
+    amount_minor = models.BigIntegerField(help_text="Net: quantity times unit amount.")
+    tax_minor = models.BigIntegerField()
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    amount_minor=models.F("quantity") * models.F("unit_amount_minor")
+                ),
+                name="invoice_line_amount_is_quantity_times_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def unit_amount(self) -> Money:
+        return Money(self.unit_amount_minor, self.invoice.currency)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.invoice.currency)
+
+
+class CreditNoteStatus(models.TextChoices):
+    # Reserved while the refund is sent to the gateway; numbered only once it went through.
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+CREDIT_NOTE_MOVES: dict[str, frozenset[str]] = {
+    CreditNoteStatus.DRAFT: frozenset({CreditNoteStatus.ISSUED, CreditNoteStatus.CANCELLED}),
+    CreditNoteStatus.ISSUED: frozenset(),
+    CreditNoteStatus.CANCELLED: frozenset(),
+}
+
+
+@access_rule(owner="customer__user", staff=STAFF_ROLES)
+class CreditNote(models.Model):
+    """A correction of a finalized invoice: money given back, with its own number and PDF."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes")
+    status = models.CharField(
+        max_length=10, choices=CreditNoteStatus.choices, default=CreditNoteStatus.DRAFT
+    )
+    series = models.CharField(max_length=8, default="CN")
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    number_seq = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    subtotal_minor = models.BigIntegerField()
+    tax_minor = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=500)
+    refund_key = models.CharField(max_length=128, unique=True)
+    refund = models.ForeignKey(
+        "payments.PaymentRefund", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    failure_message = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    issue_date = models.DateField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    pdf_path = models.CharField(max_length=255, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_generated_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    followup_due = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "number_year", "number_seq"],
+                condition=models.Q(number_seq__isnull=False),
+                name="one_credit_note_per_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_minor=models.F("subtotal_minor") + models.F("tax_minor")),
+                name="credit_note_total_is_subtotal_plus_tax",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_minor__gt=0), name="credit_note_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "cancelled"])
+                | models.Q(number__isnull=False),
+                name="issued_credit_note_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(followup_due=True), name="cn_followup_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft credit note {self.pk}"
+
+    @property
+    def subtotal(self) -> Money:
+        return Money(self.subtotal_minor, self.currency)
+
+    @property
+    def tax(self) -> Money:
+        return Money(self.tax_minor, self.currency)
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.currency)
+
+    def move_to(self, status: str) -> None:
+        if status not in CREDIT_NOTE_MOVES[self.status]:
+            raise Conflict(
+                f"A credit note that is {CreditNoteStatus(self.status).label.lower()} cannot "
+                f"become {CreditNoteStatus(status).label.lower()}."
+            )
+        self.status = status
+
+
+class CreditNoteLine(models.Model):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(max_length=255)
+    amount_minor = models.BigIntegerField(help_text="Net.")
+    tax_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["credit_note", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class BillRun(models.Model):
+    """The bill run for one day: counters every process that shares the run adds to."""
+
+    run_date = models.DateField(unique=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    passes = models.PositiveIntegerField(default=0, help_text="Processes that ran it.")
+    invoices_issued = models.PositiveIntegerField(default=0)
+    charges_sent = models.PositiveIntegerField(default=0)
+    paid = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-run_date"]
+
+    def __str__(self) -> str:
+        return f"Bill run {self.run_date}"
+
+
+INVOICE_BADGES = {
+    InvoiceStatus.DRAFT: "",
+    InvoiceStatus.OPEN: "open",
+    InvoiceStatus.PAID: "green",
+    InvoiceStatus.VOID: "",
+    InvoiceStatus.UNCOLLECTIBLE: "red",
+}

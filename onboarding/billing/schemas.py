@@ -1,9 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Schema
 from pydantic import Field
 
-from onboarding.billing.models import Subscription
+from onboarding.billing.models import CreditNote, Invoice, Subscription
 
 
 class PurchaseIn(Schema):
@@ -43,3 +43,139 @@ class SubscriptionOut(Schema):
             purchased_at=subscription.purchased_at,
             next_invoice_at=subscription.next_invoice_at,
         )
+
+
+class InvoiceLineOut(Schema):
+    description: str
+    quantity: int
+    unit_amount_minor: int
+    amount_minor: int
+    tax_minor: int
+
+
+class CreditNoteOut(Schema):
+    id: int
+    number: str | None
+    status: str
+    total_minor: int
+    currency: str
+    reason: str
+    issue_date: date | None
+
+    @staticmethod
+    def of(note: CreditNote) -> "CreditNoteOut":
+        return CreditNoteOut(
+            id=note.pk,
+            number=note.number,
+            status=note.status,
+            total_minor=note.total_minor,
+            currency=note.currency,
+            reason=note.reason,
+            issue_date=note.issue_date,
+        )
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    status: str
+    payment_state: str
+    subscription_id: int
+    currency: str
+    subtotal_minor: int
+    tax_minor: int
+    tax_rate_bp: int
+    total_minor: int
+    total: str
+    credited_minor: int
+    period_start: datetime
+    period_end: datetime
+    issue_date: date | None
+    due_date: date | None
+    paid_at: datetime | None
+    payable: bool
+    last_payment_message: str
+    next_retry_at: datetime | None
+
+    @staticmethod
+    def fields_of(invoice: Invoice) -> dict:
+        return {
+            "id": invoice.pk,
+            "number": invoice.number,
+            "status": invoice.status,
+            "payment_state": invoice.payment_state,
+            "subscription_id": invoice.subscription_id,
+            "currency": invoice.currency,
+            "subtotal_minor": invoice.subtotal_minor,
+            "tax_minor": invoice.tax_minor,
+            "tax_rate_bp": invoice.tax_rate_bp,
+            "total_minor": invoice.total_minor,
+            "total": str(invoice.total),
+            "credited_minor": invoice.credited_minor,
+            "period_start": invoice.period_start,
+            "period_end": invoice.period_end,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "paid_at": invoice.paid_at,
+            "payable": invoice.is_payable,
+            "last_payment_message": invoice.last_payment_message,
+            "next_retry_at": invoice.next_retry_at,
+        }
+
+    @staticmethod
+    def of(invoice: Invoice) -> "InvoiceOut":
+        return InvoiceOut(**InvoiceOut.fields_of(invoice))
+
+
+class InvoiceDetailOut(InvoiceOut):
+    bill_to_name: str
+    bill_to_address: list[str]
+    lines: list[InvoiceLineOut]
+    credit_notes: list[CreditNoteOut]
+
+    @staticmethod
+    def of(invoice: Invoice) -> "InvoiceDetailOut":
+        return InvoiceDetailOut(
+            **InvoiceOut.fields_of(invoice),
+            bill_to_name=invoice.bill_to_name,
+            bill_to_address=invoice.bill_to_lines,
+            lines=[
+                InvoiceLineOut(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_amount_minor=line.unit_amount_minor,
+                    amount_minor=line.amount_minor,
+                    tax_minor=line.tax_minor,
+                )
+                for line in invoice.lines.all()
+            ],
+            credit_notes=[CreditNoteOut.of(note) for note in invoice.credit_notes.all()],
+        )
+
+
+class StaffInvoiceOut(InvoiceOut):
+    customer_id: int
+    customer_reference: str
+    bill_to_name: str
+    attempt_count: int
+
+    @staticmethod
+    def of(invoice: Invoice) -> "StaffInvoiceOut":
+        return StaffInvoiceOut(
+            **InvoiceOut.fields_of(invoice),
+            customer_id=invoice.customer_id,
+            customer_reference=invoice.customer_reference,
+            bill_to_name=invoice.bill_to_name,
+            attempt_count=invoice.attempt_count,
+        )
+
+
+class RefundIn(Schema):
+    amount_minor: int | None = Field(
+        None, gt=0, le=10**12, description="Minor units; leave out to refund everything left"
+    )
+    reason: str = Field(..., min_length=3, max_length=500)
+
+
+class VoidIn(Schema):
+    reason: str = Field(..., min_length=3, max_length=500)

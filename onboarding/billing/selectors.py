@@ -1,5 +1,18 @@
+"""Reads for billing pages and the API, each in a fixed number of queries."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from onboarding.accounts.access import get_visible_or_404
 from onboarding.accounts.models import Customer
-from onboarding.billing.models import Subscription
+from onboarding.billing.models import (
+    BillRun,
+    CreditNote,
+    CreditNoteStatus,
+    Invoice,
+    InvoiceStatus,
+    Subscription,
+)
+from onboarding.payments.models import PaymentAttempt
 
 
 def subscriptions_of(*, customer: Customer) -> list[Subscription]:
@@ -9,3 +22,81 @@ def subscriptions_of(*, customer: Customer) -> list[Subscription]:
         .prefetch_related("plan__prices")
         .order_by("-purchased_at")
     )
+
+
+def _with_documents(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return invoices.select_related(
+        "subscription__plan__product", "customer__user"
+    ).prefetch_related(
+        "lines",
+        Prefetch(
+            "credit_notes",
+            queryset=CreditNote.objects.exclude(status=CreditNoteStatus.CANCELLED).order_by("id"),
+        ),
+    )
+
+
+def invoice_list_of(*, customer: Customer) -> QuerySet[Invoice]:
+    """A customer's invoices, newest first (finalized ones only: drafts are not theirs yet)."""
+    return (
+        Invoice.objects.finalized()
+        .filter(customer=customer)
+        .select_related("subscription__plan__product")
+        .order_by("-id")
+    )
+
+
+def invoice_get_for(*, user, invoice_id) -> Invoice:
+    """One invoice `user` may see (its customer, or staff), with lines and credit notes; 404
+    for anyone else's."""
+    return get_visible_or_404(user, _with_documents(Invoice.objects.finalized()), pk=invoice_id)
+
+
+def credit_note_get_for(*, user, invoice_id, credit_note_id) -> CreditNote:
+    return get_visible_or_404(
+        user,
+        CreditNote.objects.filter(status=CreditNoteStatus.ISSUED).select_related("invoice"),
+        pk=credit_note_id,
+        invoice_id=invoice_id,
+    )
+
+
+def invoice_staff_list(*, status: str = "", query: str = "") -> QuerySet[Invoice]:
+    """Every finalized invoice, filtered by status and by number, customer reference, company
+    or email; newest first."""
+    invoices = Invoice.objects.finalized().select_related("customer__user").order_by("-id")
+    if status:
+        invoices = invoices.filter(status=status)
+    query = query.strip()
+    if query:
+        match = (
+            Q(number__icontains=query)
+            | Q(customer_reference__iexact=query)
+            | Q(bill_to_name__icontains=query)
+            | Q(customer__user__email__icontains=query)
+        )
+        if query.isdigit():
+            match |= Q(customer_id=int(query))
+        invoices = invoices.filter(match)
+    return invoices
+
+
+def invoice_status_counts() -> dict[str, int]:
+    counts = dict.fromkeys(InvoiceStatus.values, 0)
+    counts.update(
+        Invoice.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return counts
+
+
+def invoice_payments(*, invoice: Invoice) -> list[PaymentAttempt]:
+    """The charge attempts made for an invoice, oldest first (for staff)."""
+    return list(
+        PaymentAttempt.objects.filter(invoice_reference=invoice.number)
+        .select_related("payment_method")
+        .order_by("created_at", "id")
+    )
+
+
+def bill_runs_recent(*, limit: int = 10) -> list[BillRun]:
+    return list(BillRun.objects.order_by("-run_date")[:limit])

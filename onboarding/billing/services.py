@@ -1,7 +1,9 @@
-"""Writes for subscriptions: the purchase and the billing-cycle change.
+"""Billing's business actions: buying, changing the cycle, paying, refunding, voiding.
 
-Invoicing and charging a subscription are the bill run's job (issue 4); a purchase creates the
-subscription due for its first invoice now.
+The machinery lives beside this module, one job per file: billrun.py (invoicing in batches),
+charging.py (attempts, their keys and outcomes), dunning.py (retries), refunds.py (credit
+notes), followups.py (PDFs and notices, in workers) and numbering.py (gap-free numbers). The
+functions here are what pages, the API and other apps call; they queue the follow-up work.
 """
 
 from django.conf import settings
@@ -10,14 +12,35 @@ from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
 from onboarding.audit.services import audit_record
-from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.billing import refunds, tasks
+from onboarding.billing.charging import (
+    Sent,
+    attempt_reserve,
+    charge_of,
+    charges_run,
+    outcomes_apply,
+    payment_unmatched_alert,
+)
+from onboarding.billing.models import (
+    LIVE_STATUSES,
+    PAYABLE_STATUSES,
+    PAYMENT_IN_FLIGHT,
+    AttemptSource,
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Subscription,
+)
 from onboarding.catalog.models import BillingCycle, Plan
 from onboarding.catalog.selectors import plan_price_for
 from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 from onboarding.notifications.services import notification_send
+from onboarding.payments.models import PaymentAttempt, PaymentStatus
 from onboarding.payments.selectors import payment_method_active
+from onboarding.worker.services import enqueue_on_commit
 
 
 def _purchase_blockers(customer: Customer) -> None:
@@ -79,6 +102,12 @@ def subscription_purchase(
         },
         dedupe_key=f"purchase-confirmed:{subscription.pk}",
     )
+    # The first invoice, issued and charged right after the purchase commits.
+    enqueue_on_commit(
+        tasks.subscription_bill_task,
+        key=f"subscription-bill:{subscription.pk}",
+        kwargs={"subscription_id": subscription.pk},
+    )
     return subscription
 
 
@@ -107,3 +136,137 @@ def subscription_change_cycle(
         message=f"effective from the next period ({BillingCycle(cycle).label})",
     )
     return subscription
+
+
+# --- Invoices ------------------------------------------------------------------------------------
+
+
+def _follow_up(invoice_id: int) -> None:
+    """Queue the invoice's PDF and notices for a worker, after the current transaction."""
+    enqueue_on_commit(
+        tasks.invoice_follow_up_task,
+        key=f"invoice-follow-up:{invoice_id}",
+        kwargs={"invoice_id": invoice_id},
+    )
+
+
+def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
+    """The customer pays an open (or uncollectible) invoice now with the card on file.
+
+    Reserves the next attempt with the invoice locked, so two clicks cannot send two attempts;
+    the outcome is on the returned invoice (paid, declined or failed with the reason, or a
+    pending payment the payments reconciler settles later).
+    """
+    with transaction.atomic():
+        locked = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer__user")
+            .get(pk=invoice.pk)
+        )
+        if locked.status not in PAYABLE_STATUSES:
+            raise Conflict(
+                f"This invoice is {locked.get_status_display().lower()}: there is nothing to pay."
+            )
+        if locked.payment_state in PAYMENT_IN_FLIGHT:
+            raise Conflict(
+                "A payment for this invoice is already being processed. You will not be charged "
+                "twice; check back in a few minutes."
+            )
+        if payment_method_active(customer=locked.customer) is None:
+            raise DomainError("Add a card before you pay.", field="payment_method")
+        attempt_reserve(invoice=locked, source=AttemptSource.CUSTOMER, now=timezone.now())
+        audit_record(
+            action="invoice.payment_requested",
+            actor=actor,
+            target=locked,
+            customer_id=locked.customer_id,
+            changes={"attempt": locked.attempt_count},
+            message=f"{locked.number}: {locked.total}",
+        )
+    charges_run([charge_of(locked)])
+    _follow_up(locked.pk)
+    return Invoice.objects.select_related("customer__user").get(pk=locked.pk)
+
+
+def _attempt_number(key: str, number: str) -> int | None:
+    prefix = f"invoice:{number}:attempt:"
+    tail = key[len(prefix) :] if key.startswith(prefix) else ""
+    return int(tail) if tail.isdigit() else None
+
+
+def invoice_payment_settled(*, attempt_id: int) -> Invoice | None:
+    """Payments settled an attempt later (the reconciler): apply it to its invoice. Idempotent.
+
+    Runs in the caller's transaction. Returns the invoice, or None for an attempt that is not an
+    invoice's. A payment that went through for an attempt its invoice no longer waits for (paid
+    meanwhile, or void) raises an admin alert: that money needs a person.
+    """
+    attempt = PaymentAttempt.objects.filter(pk=attempt_id).first()
+    if attempt is None or not attempt.invoice_reference:
+        return None
+    invoice = (
+        Invoice.objects.select_related("customer__user")
+        .filter(number=attempt.invoice_reference)
+        .first()
+    )
+    number = _attempt_number(attempt.idempotency_key, attempt.invoice_reference)
+    if invoice is None or number is None:
+        return None
+    charge = charge_of(invoice)
+    sent = Sent(
+        charge=type(charge)(**{**charge.__dict__, "attempt": number}),
+        attempt_id=attempt.pk,
+        status=attempt.status,
+        code=attempt.code,
+        message=attempt.message,
+    )
+    with transaction.atomic():
+        tally = outcomes_apply([sent])
+        invoice.refresh_from_db()
+        if (
+            attempt.status == PaymentStatus.SUCCEEDED
+            and not tally.paid
+            and invoice.paid_attempt_id != attempt.pk
+        ):
+            payment_unmatched_alert(attempt=attempt, invoice=invoice)
+        if tally.followups:
+            _follow_up(invoice.pk)
+    return invoice
+
+
+def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+    """Staff cancel an invoice that should never have been issued (nothing was paid on it)."""
+    reason = " ".join((reason or "").split())
+    if not 3 <= len(reason) <= 500:
+        raise DomainError("Say why, in 3 to 500 characters.", field="reason")
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.payment_state in PAYMENT_IN_FLIGHT:
+            raise Conflict("A payment of this invoice is in progress; it cannot be voided now.")
+        before = locked.status
+        locked.move_to(InvoiceStatus.VOID)
+        locked.voided_at, locked.next_retry_at = timezone.now(), None
+        locked.save(update_fields=["status", "voided_at", "next_retry_at"])
+        audit_record(
+            action="invoice.voided",
+            actor=actor,
+            target=locked,
+            customer_id=locked.customer_id,
+            changes={"status": [before, InvoiceStatus.VOID]},
+            message=reason,
+        )
+    return locked
+
+
+def invoice_refund(
+    *, invoice: Invoice, actor: User, amount: Money | None = None, reason: str
+) -> CreditNote:
+    """Staff give back all (amount None) or part of a paid invoice through the gateway; returns
+    the numbered credit note, whose PDF and notice follow from a worker."""
+    credit_note = refunds.invoice_refund(invoice=invoice, actor=actor, amount=amount, reason=reason)
+    enqueue_on_commit(
+        tasks.credit_note_follow_up_task,
+        key=f"credit-note-follow-up:{credit_note.pk}",
+        kwargs={"credit_note_id": credit_note.pk},
+    )
+    return credit_note

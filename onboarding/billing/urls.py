@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding.billing import views
+from onboarding.billing import staff_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -9,5 +9,33 @@ urlpatterns = [
         "account/subscriptions/<int:subscription_id>/cycle/",
         views.change_cycle,
         name="change_cycle",
+    ),
+    path("account/invoices/", views.invoice_list, name="invoices"),
+    path("account/invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
+    path("account/invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path("account/invoices/<int:invoice_id>/pay/", views.invoice_pay_now, name="invoice_pay"),
+    path(
+        "account/invoices/<int:invoice_id>/credit-notes/<int:credit_note_id>/pdf/",
+        views.credit_note_pdf,
+        name="credit_note_pdf",
+    ),
+    # Staff pages: under /staff/, so StaffAccessMiddleware guards them (role and TOTP).
+    path("staff/invoices/", staff_views.invoice_list, name="staff_invoices"),
+    path("staff/invoices/<int:invoice_id>/", staff_views.invoice_detail, name="staff_invoice"),
+    path(
+        "staff/invoices/<int:invoice_id>/refund/",
+        staff_views.invoice_refund_view,
+        name="staff_invoice_refund",
+    ),
+    path(
+        "staff/invoices/<int:invoice_id>/void/",
+        staff_views.invoice_void_view,
+        name="staff_invoice_void",
+    ),
+    path("staff/invoices/<int:invoice_id>/pdf/", staff_views.invoice_pdf, name="staff_invoice_pdf"),
+    path(
+        "staff/invoices/<int:invoice_id>/credit-notes/<int:credit_note_id>/pdf/",
+        staff_views.credit_note_pdf,
+        name="staff_credit_note_pdf",
     ),
 ]

@@ -1,16 +1,31 @@
-"""Buying a plan, and changing a subscription's billing cycle."""
+"""Customer pages: buying a plan, changing a subscription's billing cycle, and invoices (list,
+detail, PDF download, pay now)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.access import get_visible_or_404
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.billing.documents import pdf_read
+from onboarding.billing.followups import credit_note_pdf_ensure, invoice_pdf_ensure
 from onboarding.billing.forms import CycleForm
-from onboarding.billing.models import Subscription
-from onboarding.billing.services import subscription_change_cycle, subscription_purchase
+from onboarding.billing.models import (
+    PAYMENT_FAILED,
+    CreditNote,
+    Invoice,
+    PaymentState,
+    Subscription,
+)
+from onboarding.billing.selectors import credit_note_get_for, invoice_get_for, invoice_list_of
+from onboarding.billing.services import (
+    invoice_pay,
+    subscription_change_cycle,
+    subscription_purchase,
+)
 from onboarding.catalog.selectors import plan_get_on_sale
 from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
@@ -108,3 +123,136 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
             else "Your billing cycle stays as it is.",
         )
     return redirect("accounts:home")
+
+
+# --- Invoices ------------------------------------------------------------------------------------
+
+PAGE_SIZE = 25
+PAY_FAILED = (
+    "Your payment could not be sent because of a problem on our side. You have not been "
+    "charged, and our team has been told."
+)
+DOCUMENT_FAILED = (
+    "The document could not be prepared because of a problem on our side; our team has been "
+    "told. Please try again later."
+)
+
+
+@require_GET
+@login_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    invoices = invoice_list_of(customer=customer)
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "billing/invoices.html", {"page": page, "customer": customer})
+
+
+@require_GET
+@login_required
+def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    customer_of_user(user=request.user)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {"invoice": invoice, "card": payment_method_active(customer=invoice.customer)},
+    )
+
+
+def pdf_response(*, path: str, filename: str) -> FileResponse:
+    response = FileResponse(
+        iter([pdf_read(path)]),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=filename,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def invoice_pdf_file(*, invoice: Invoice, actor) -> FileResponse:
+    """The invoice's PDF, rendered now if the worker has not made it yet."""
+    with reported_failure(
+        reason="invoice_pdf_failed",
+        user_message=DOCUMENT_FAILED,
+        target=invoice,
+        customer_id=invoice.customer_id,
+        actor=actor,
+    ):
+        invoice = invoice_pdf_ensure(invoice=invoice)
+    return pdf_response(path=invoice.pdf_path, filename=f"{invoice.number}.pdf")
+
+
+def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
+    with reported_failure(
+        reason="credit_note_pdf_failed",
+        user_message=DOCUMENT_FAILED,
+        target=credit_note,
+        customer_id=credit_note.customer_id,
+        actor=actor,
+    ):
+        credit_note = credit_note_pdf_ensure(credit_note=credit_note)
+    return pdf_response(path=credit_note.pdf_path, filename=f"{credit_note.number}.pdf")
+
+
+@require_GET
+@login_required
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    customer_of_user(user=request.user)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    try:
+        return invoice_pdf_file(invoice=invoice, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+
+
+@require_GET
+@login_required
+def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) -> HttpResponse:
+    customer_of_user(user=request.user)
+    credit_note = credit_note_get_for(
+        user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
+    )
+    try:
+        return credit_note_pdf_file(credit_note=credit_note, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("billing:invoice", invoice_id=invoice_id)
+
+
+def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:
+    """(level, text) telling the customer what happened to their payment."""
+    if invoice.payment_state == PaymentState.SUCCEEDED:
+        return "success", f"Thank you: invoice {invoice.number} is paid. A receipt is on its way."
+    if invoice.payment_state in PAYMENT_FAILED:
+        return "error", (
+            f"The payment did not go through: {invoice.last_payment_message} "
+            "Please update your card and try again."
+        )
+    return "warning", (
+        "We are confirming this payment with the payment provider. You will not be charged "
+        "twice; this page shows the result once it is known."
+    )
+
+
+@require_POST
+@login_required
+def invoice_pay_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    customer_of_user(user=request.user)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    try:
+        with reported_failure(
+            reason="invoice_payment_failed",
+            user_message=PAY_FAILED,
+            target=invoice,
+            customer_id=invoice.customer_id,
+            actor=request.user,
+        ):
+            invoice = invoice_pay(invoice=invoice, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        level, text = pay_outcome_message(invoice)
+        getattr(messages, level)(request, text)
+    return redirect("billing:invoice", invoice_id=invoice.pk)

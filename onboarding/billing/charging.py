@@ -1,0 +1,522 @@
+"""Charging invoices: reserve an attempt, send it through payments, apply what happened.
+
+1. Reserve, in the transaction that locks the invoice: attempt n+1 becomes the invoice's
+   attempt and its payment state PROCESSING. This commits before anything is sent.
+2. Send, outside any transaction (payment_collect commits its attempt before the gateway hears
+   of it): the key is "invoice:<number>:attempt:<n>", derived only from committed data, so a
+   crash anywhere sends the same key again and payments answers with the attempt it already
+   has. One attempt can never charge the card twice.
+3. Apply, one transaction per batch: the attempt's status as payments recorded it moves the
+   invoice (paid, dunning, uncollectible, or pending while the gateway's answer is unknown) and
+   its subscription, audited, with the journey and the contract after a first payment. PDFs,
+   notices and admin alerts are the follow-up's work (followups.py), flagged by followup_due.
+
+An invoice left PROCESSING by a process that died is sent again, with its reserved key, by the
+next bill run or dunning pass (`invoices_processing_resume`). On PostgreSQL an invoice being
+sent is held by a session advisory lock, which dies with its connection: live processes never
+send the same invoice at once, and a dead process's invoices are free at once.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from onboarding.accounts.models import Customer
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.models import Outcome
+from onboarding.billing.audit_rows import AuditRow, audit_rows_write
+from onboarding.billing.bulk import rows_update
+from onboarding.billing.models import (
+    PAYABLE_STATUSES,
+    PAYMENT_FAILED,
+    PAYMENT_IN_FLIGHT,
+    SUBSCRIPTION_MOVES,
+    AttemptSource,
+    Invoice,
+    InvoiceStatus,
+    PaymentState,
+    Subscription,
+    SubscriptionStatus,
+)
+from onboarding.contracts.tasks import contract_issue_for_subscription_task
+from onboarding.core.errors import DomainError
+from onboarding.core.failures import report_failure
+from onboarding.core.money import Money
+from onboarding.journey.models import Step
+from onboarding.journey.services import journey_step_complete, journey_step_fail
+from onboarding.payments.models import PaymentAttempt, PaymentStatus
+from onboarding.payments.services import payment_collect
+from onboarding.worker.services import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+INVOICE_TYPE = Invoice._meta.label_lower
+SUBSCRIPTION_TYPE = Subscription._meta.label_lower
+# payment_collect refusals that mean "this attempt failed", not "our code is broken".
+_REFUSALS_AS_FAILURES = {"no_card", "invalid_amount"}
+# Namespace of the advisory locks on invoices being charged (the ids are added to it).
+_LOCK_NAMESPACE = 0x4249 << 40
+
+_STATE_OF_PAYMENT = {
+    PaymentStatus.SUCCEEDED: PaymentState.SUCCEEDED,
+    PaymentStatus.DECLINED: PaymentState.DECLINED,
+    PaymentStatus.FAILED: PaymentState.FAILED,
+    PaymentStatus.PENDING: PaymentState.PENDING,
+    PaymentStatus.UNKNOWN: PaymentState.PENDING,
+}
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One reserved attempt of one invoice, ready to send."""
+
+    invoice_id: int
+    number: str
+    attempt: int
+    customer: Customer
+    amount: Money
+    description: str
+
+    @property
+    def key(self) -> str:
+        return f"invoice:{self.number}:attempt:{self.attempt}"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What payments answered for a charge. `status` is a PaymentStatus, or "error" when our
+    side broke before an answer (the invoice then stays PROCESSING, to be sent again)."""
+
+    charge: Charge
+    attempt_id: int | None
+    status: str
+    code: str = ""
+    message: str = ""
+
+
+@dataclass
+class Tally:
+    paid: int = 0
+    failed: int = 0
+    pending: int = 0
+    errors: int = 0
+    uncollectible: int = 0
+    followups: list[int] = field(default_factory=list)
+
+    def add(self, other: "Tally") -> None:
+        self.paid += other.paid
+        self.failed += other.failed
+        self.pending += other.pending
+        self.errors += other.errors
+        self.uncollectible += other.uncollectible
+        self.followups.extend(other.followups)
+
+
+def charge_of(invoice: Invoice) -> Charge:
+    """The charge for an invoice's reserved attempt (its customer must be loaded)."""
+    return Charge(
+        invoice_id=invoice.pk,
+        number=invoice.number,
+        attempt=invoice.attempt_count,
+        customer=invoice.customer,
+        amount=invoice.total,
+        description=f"Invoice {invoice.number}",
+    )
+
+
+def attempt_reserve(*, invoice: Invoice, source: str, now: datetime) -> None:
+    """Make the next attempt the invoice's, on a row locked in the caller's transaction."""
+    invoice.attempt_count += 1
+    invoice.attempt_source = source
+    invoice.attempt_reserved_at = now
+    invoice.payment_state = PaymentState.PROCESSING
+    invoice.save(
+        update_fields=["attempt_count", "attempt_source", "attempt_reserved_at", "payment_state"]
+    )
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def charging_locks(invoice_ids: list[int]) -> Iterator[set[int]]:
+    """The ids of `invoice_ids` this process may send now; held until the block ends.
+
+    PostgreSQL: a session advisory lock per invoice, taken without waiting, released at the end
+    or when the connection dies. SQLite has one writer and no such locks: every id (a second
+    process sending the same key would get payments' answer to the first, never a charge).
+    """
+    if connection.vendor != "postgresql" or not invoice_ids:
+        yield set(invoice_ids)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM unnest(%s::bigint[]) AS id WHERE pg_try_advisory_lock(%s + id)",
+            [invoice_ids, _LOCK_NAMESPACE],
+        )
+        mine = {row[0] for row in cursor.fetchall()}
+    try:
+        yield mine
+    finally:
+        if mine:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s + id) FROM unnest(%s::bigint[]) AS id",
+                    [_LOCK_NAMESPACE, sorted(mine)],
+                )
+
+
+def charge_send(charge: Charge) -> Sent:
+    """Send one reserved attempt through payments (outside any transaction)."""
+    try:
+        attempt = payment_collect(
+            customer=charge.customer,
+            amount=charge.amount,
+            idempotency_key=charge.key,
+            description=charge.description,
+            reference=charge.number,
+        )
+    except DomainError as refused:
+        if refused.code in _REFUSALS_AS_FAILURES:
+            return Sent(charge, None, PaymentStatus.FAILED, refused.code, refused.message)
+        error: Exception = refused
+    except Exception as unexpected:
+        error = unexpected
+    else:
+        return Sent(charge, attempt.pk, attempt.status, attempt.code, attempt.message)
+    _report_charge_error(charge, error)
+    return Sent(charge, None, "error", "error", str(error)[:255])
+
+
+def _report_charge_error(charge: Charge, error: Exception) -> None:
+    report_failure(
+        reason="invoice_charge_error",
+        user_message=f"Charging invoice {charge.number} (attempt {charge.attempt}) failed",
+        error=error,
+        customer_id=charge.customer.pk,
+        context={"invoice": charge.number, "attempt": charge.attempt},
+    )
+
+
+def charges_run(charges: list[Charge], *, now: datetime | None = None) -> Tally:
+    """Send every charge this process may send, then apply the answers in one transaction."""
+    if not charges:
+        return Tally()
+    with charging_locks([charge.invoice_id for charge in charges]) as mine:
+        sent = [charge_send(charge) for charge in charges if charge.invoice_id in mine]
+        return outcomes_apply(sent, now=now)
+
+
+def invoices_processing_resume(*, batch_size: int, skip: set[int] | None = None) -> Tally:
+    """Send again every invoice left PROCESSING (a process died before recording the answer),
+    with its reserved key; `skip` holds ids this process already failed to send."""
+    skip = skip if skip is not None else set()
+    total = Tally()
+    last_id = 0
+    while True:
+        invoices = list(
+            Invoice.objects.filter(
+                payment_state=PaymentState.PROCESSING,
+                status__in=PAYABLE_STATUSES,
+                pk__gt=last_id,
+            )
+            .exclude(pk__in=skip)
+            .select_related("customer__user")
+            .order_by("pk")[:batch_size]
+        )
+        if not invoices:
+            return total
+        last_id = invoices[-1].pk
+        tally = charges_run([charge_of(invoice) for invoice in invoices])
+        total.add(tally)
+
+
+# --- Applying what happened ------------------------------------------------------------------
+
+_INVOICE_OUTCOME_FIELDS = [
+    "status",
+    "payment_state",
+    "last_payment_code",
+    "last_payment_message",
+    "paid_at",
+    "paid_attempt",
+    "first_failed_at",
+    "dunning_retries",
+    "next_retry_at",
+    "uncollectible_at",
+    "followup_due",
+]
+
+
+def dunning_days() -> list[int]:
+    return [int(days) for days in settings.BILLING_DUNNING_DAYS]
+
+
+def _dunning_after_failure(invoice: Invoice, now: datetime) -> None:
+    """Schedule the next retry after a failed attempt, or give up: uncollectible."""
+    schedule = dunning_days()
+    if invoice.first_failed_at is None:
+        invoice.first_failed_at = now
+    elif invoice.attempt_source == AttemptSource.RETRY:
+        invoice.dunning_retries += 1
+    elif invoice.next_retry_at is not None:
+        return  # the customer's own attempt failed: the schedule goes on as it was
+    if invoice.dunning_retries < len(schedule):
+        invoice.next_retry_at = invoice.first_failed_at + timedelta(
+            days=schedule[invoice.dunning_retries]
+        )
+        return
+    invoice.next_retry_at = None
+    if invoice.status == InvoiceStatus.OPEN:
+        invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)
+        invoice.uncollectible_at = now
+
+
+@dataclass
+class _Effects:
+    """What a batch of outcomes does beyond its invoices."""
+
+    audit: list[AuditRow] = field(default_factory=list)
+    paid_subscriptions: set[int] = field(default_factory=set)
+    overdue_subscriptions: set[int] = field(default_factory=set)
+    first_paid: list[Invoice] = field(default_factory=list)
+    first_failed: list[Invoice] = field(default_factory=list)
+
+
+def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects: _Effects) -> str:
+    """Move one locked invoice for its attempt's status; returns the new payment state."""
+    state = _STATE_OF_PAYMENT[PaymentStatus(status)]
+    invoice.payment_state = state
+    label = f"attempt {invoice.attempt_count} ({invoice.get_attempt_source_display().lower()})"
+    if state == PaymentState.SUCCEEDED:
+        invoice.move_to(InvoiceStatus.PAID)
+        invoice.paid_at, invoice.paid_attempt_id, invoice.next_retry_at = now, sent.attempt_id, None
+        invoice.last_payment_code = invoice.last_payment_message = ""
+        invoice.followup_due = True
+        effects.paid_subscriptions.add(invoice.subscription_id)
+        if invoice.is_first:
+            effects.first_paid.append(invoice)
+        effects.audit.append(
+            AuditRow(
+                action="invoice.paid",
+                object_type=INVOICE_TYPE,
+                object_id=invoice.pk,
+                customer_id=invoice.customer_id,
+                changes={"status": [sent_status_before(invoice), InvoiceStatus.PAID]},
+                message=f"{invoice.number}: {invoice.total} paid, {label}",
+            )
+        )
+    elif state in PAYMENT_FAILED:
+        was_open = invoice.status == InvoiceStatus.OPEN
+        invoice.last_payment_code = sent.code[:64]
+        invoice.last_payment_message = (sent.message or "The payment did not go through.")[:255]
+        _dunning_after_failure(invoice, now)
+        invoice.followup_due = True
+        if invoice.is_first:
+            effects.first_failed.append(invoice)
+        effects.audit.append(
+            AuditRow(
+                action="invoice.payment_failed",
+                object_type=INVOICE_TYPE,
+                object_id=invoice.pk,
+                customer_id=invoice.customer_id,
+                outcome=Outcome.FAILURE,
+                changes={"payment_state": [PaymentState.PROCESSING, state], "code": sent.code},
+                message=f"{invoice.number}: {label} {state}: {invoice.last_payment_message}",
+            )
+        )
+        if was_open and invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+            effects.overdue_subscriptions.add(invoice.subscription_id)
+            effects.audit.append(
+                AuditRow(
+                    action="invoice.uncollectible",
+                    object_type=INVOICE_TYPE,
+                    object_id=invoice.pk,
+                    customer_id=invoice.customer_id,
+                    outcome=Outcome.FAILURE,
+                    changes={"status": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]},
+                    message=f"{invoice.number}: every dunning retry failed",
+                )
+            )
+    else:
+        effects.audit.append(
+            AuditRow(
+                action="invoice.payment_pending",
+                object_type=INVOICE_TYPE,
+                object_id=invoice.pk,
+                customer_id=invoice.customer_id,
+                changes={"payment_state": [PaymentState.PROCESSING, state]},
+                message=f"{invoice.number}: {label}: the gateway's answer is not known yet",
+            )
+        )
+    return state
+
+
+def sent_status_before(invoice: Invoice) -> str:
+    """The status an invoice had before it was paid (open, or uncollectible if dunning gave up)."""
+    return InvoiceStatus.UNCOLLECTIBLE if invoice.uncollectible_at else InvoiceStatus.OPEN
+
+
+def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
+    """Apply payments' answers to their invoices, in one transaction; returns what happened.
+
+    Idempotent and safe against races: each invoice is locked and only moved if the answer is
+    for its current attempt and that attempt is still in flight; the attempt's status is read
+    from payments' own row, so the latest truth wins whoever applies it.
+    """
+    now = now or timezone.now()
+    tally = Tally(errors=sum(1 for s in sent if s.status == "error"))
+    answered = [s for s in sent if s.status != "error"]
+    if not answered:
+        return tally
+    with transaction.atomic():
+        invoices = {
+            invoice.pk: invoice
+            for invoice in Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer__user")
+            .filter(pk__in=[s.charge.invoice_id for s in answered])
+        }
+        recorded = dict(
+            PaymentAttempt.objects.filter(
+                pk__in=[s.attempt_id for s in answered if s.attempt_id]
+            ).values_list("pk", "status")
+        )
+        effects = _Effects()
+        rows = []
+        for item in answered:
+            invoice = invoices.get(item.charge.invoice_id)
+            status = recorded.get(item.attempt_id, item.status) if item.attempt_id else item.status
+            if (
+                invoice is None
+                or invoice.attempt_count != item.charge.attempt
+                or invoice.payment_state not in PAYMENT_IN_FLIGHT
+                or invoice.status not in PAYABLE_STATUSES
+            ):
+                continue  # an answer for an earlier attempt, or applied already
+            if invoice.payment_state == PaymentState.PENDING and status in (
+                PaymentStatus.PENDING,
+                PaymentStatus.UNKNOWN,
+            ):
+                tally.pending += 1
+                continue  # still unknown: nothing new
+            state = _apply_one(invoice, item, status, now, effects)
+            tally.paid += state == PaymentState.SUCCEEDED
+            tally.failed += state in PAYMENT_FAILED
+            tally.pending += state == PaymentState.PENDING
+            tally.uncollectible += invoice.status == InvoiceStatus.UNCOLLECTIBLE
+            if invoice.followup_due:
+                tally.followups.append(invoice.pk)
+            rows.append(
+                (
+                    *(getattr(invoice, _attname(name)) for name in _INVOICE_OUTCOME_FIELDS),
+                    invoice.pk,
+                )
+            )
+        rows_update(Invoice, _INVOICE_OUTCOME_FIELDS, rows)
+        _subscriptions_follow(effects, now)
+        audit_rows_write(effects.audit)
+        _journeys_follow(effects)
+    return tally
+
+
+def _attname(name: str) -> str:
+    return Invoice._meta.get_field(name).attname
+
+
+def _subscriptions_follow(effects: _Effects, now: datetime) -> None:
+    """Paid: the subscription is active (unless another invoice of it is uncollectible), and a
+    first payment brings the contract. Uncollectible: the subscription is past due."""
+    if effects.paid_subscriptions:
+        still_owing = set(
+            Invoice.objects.filter(
+                subscription_id__in=effects.paid_subscriptions, status=InvoiceStatus.UNCOLLECTIBLE
+            ).values_list("subscription_id", flat=True)
+        )
+        _subscriptions_move(
+            ids=effects.paid_subscriptions - still_owing,
+            to=SubscriptionStatus.ACTIVE,
+            action="subscription.activated",
+            message="paid",
+        )
+        first = list(
+            Subscription.objects.filter(
+                pk__in=effects.paid_subscriptions, first_paid_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        if first:
+            Subscription.objects.filter(pk__in=first).update(first_paid_at=now)
+            for subscription_id in first:
+                enqueue_on_commit(
+                    contract_issue_for_subscription_task,
+                    key=f"contract-issue:{subscription_id}",
+                    kwargs={"subscription_id": subscription_id},
+                )
+    if effects.overdue_subscriptions:
+        _subscriptions_move(
+            ids=effects.overdue_subscriptions,
+            to=SubscriptionStatus.PAST_DUE,
+            action="subscription.past_due",
+            message="an invoice is uncollectible",
+            outcome=Outcome.FAILURE,
+        )
+
+
+def _subscriptions_move(
+    *, ids: Iterable[int], to: str, action: str, message: str, outcome: str = Outcome.SUCCESS
+) -> None:
+    movable = [status for status, allowed in SUBSCRIPTION_MOVES.items() if to in allowed]
+    moving = list(
+        Subscription.objects.select_for_update()
+        .filter(pk__in=list(ids), status__in=movable)
+        .values_list("pk", "status", "customer_id")
+    )
+    if not moving:
+        return
+    Subscription.objects.filter(pk__in=[pk for pk, _, _ in moving]).update(status=to)
+    audit_rows_write(
+        [
+            AuditRow(
+                action=action,
+                object_type=SUBSCRIPTION_TYPE,
+                object_id=pk,
+                customer_id=customer_id,
+                changes={"status": [status, to]},
+                outcome=outcome,
+                message=message,
+            )
+            for pk, status, customer_id in moving
+        ]
+    )
+
+
+def _journeys_follow(effects: _Effects) -> None:
+    """A subscription's first invoice is the journey's first payment, paid or failed."""
+    for invoice in effects.first_paid:
+        journey_step_complete(customer=invoice.customer, step=Step.FIRST_PAYMENT)
+    for invoice in effects.first_failed:
+        journey_step_fail(
+            customer=invoice.customer,
+            step=Step.FIRST_PAYMENT,
+            reason=f"Invoice {invoice.number}: {invoice.last_payment_message}",
+        )
+
+
+def payment_unmatched_alert(*, attempt: PaymentAttempt, invoice: Invoice) -> None:
+    """A payment went through for an attempt its invoice no longer waits for: money to check."""
+    admin_alert_raise(
+        reason="payment_unmatched",
+        message=(
+            f"Payment {attempt.pk} of {attempt.amount} went through for invoice {invoice.number}, "
+            f"which is {invoice.get_status_display().lower()} "
+            f"(attempt {invoice.attempt_count} is its current one). Refund or match it by hand."
+        ),
+        target=invoice,
+        customer_id=invoice.customer_id,
+        context={"attempt": attempt.pk, "key": attempt.idempotency_key},
+    )

@@ -1,0 +1,160 @@
+"""Invoice and credit-note PDFs: HTML templates a business can restyle, rendered by WeasyPrint.
+
+The templates are billing/pdf/invoice.html, billing/pdf/credit_note.html and the stylesheet
+billing/pdf/document.css. A copy under the project's templates/ directory overrides the one
+shipped here. They get plain values only (dicts, strings, dates), never model instances, so a
+template cannot walk from an invoice to a password hash. WeasyPrint may fetch data: URLs and
+nothing else: a template cannot make the server read files or call other hosts.
+
+A PDF is stored in the default storage under a name that carries its SHA-256, and the digest
+is kept on the row, so anyone can check a stored document was not altered.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+
+from onboarding.billing.models import CreditNote, Invoice
+from onboarding.core.money import Money
+
+
+@dataclass(frozen=True)
+class StoredPdf:
+    path: str
+    sha256: str
+    size: int
+
+
+def _seller() -> dict:
+    lines = [line.strip() for line in settings.BILLING_SELLER_ADDRESS.split("|")]
+    return {
+        "name": settings.BILLING_SELLER_NAME,
+        "address_lines": [line for line in lines if line],
+        "tax_id": settings.BILLING_SELLER_TAX_ID,
+    }
+
+
+def _money(amount_minor: int, currency: str) -> str:
+    return Money(amount_minor, currency).format()
+
+
+def invoice_context(invoice: Invoice) -> dict:
+    """Everything an invoice template may show, as plain values."""
+    currency = invoice.currency
+    return {
+        "seller": _seller(),
+        "invoice": {
+            "number": invoice.number,
+            "status": invoice.get_status_display(),
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "period_start": invoice.period_start.date(),
+            "period_end": invoice.period_last_day,
+            "currency": currency,
+            "subtotal": _money(invoice.subtotal_minor, currency),
+            "tax_rate": invoice.tax_rate_percent,
+            "tax": _money(invoice.tax_minor, currency),
+            "total": _money(invoice.total_minor, currency),
+        },
+        "customer": {
+            "name": invoice.bill_to_name,
+            "reference": invoice.customer_reference,
+            "email": invoice.bill_to_email,
+            "address_lines": invoice.bill_to_lines,
+        },
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_amount": _money(line.unit_amount_minor, currency),
+                "amount": _money(line.amount_minor, currency),
+                "tax": _money(line.tax_minor, currency),
+            }
+            for line in invoice.lines.all()
+        ],
+    }
+
+
+def credit_note_context(credit_note: CreditNote) -> dict:
+    invoice = credit_note.invoice
+    currency = credit_note.currency
+    return {
+        "seller": _seller(),
+        "credit_note": {
+            "number": credit_note.number,
+            "issue_date": credit_note.issue_date,
+            "reason": credit_note.reason,
+            "currency": currency,
+            "subtotal": _money(credit_note.subtotal_minor, currency),
+            "tax_rate": invoice.tax_rate_percent,
+            "tax": _money(credit_note.tax_minor, currency),
+            "total": _money(credit_note.total_minor, currency),
+        },
+        "invoice": {
+            "number": invoice.number,
+            "issue_date": invoice.issue_date,
+            "total": _money(invoice.total_minor, currency),
+        },
+        "customer": {
+            "name": invoice.bill_to_name,
+            "reference": invoice.customer_reference,
+            "email": invoice.bill_to_email,
+            "address_lines": invoice.bill_to_lines,
+        },
+        "lines": [
+            {
+                "description": line.description,
+                "amount": _money(line.amount_minor, currency),
+                "tax": _money(line.tax_minor, currency),
+            }
+            for line in credit_note.lines.all()
+        ],
+    }
+
+
+def pdf_render(*, template: str, context: dict) -> bytes:
+    """Render `template` (HTML) with the shared stylesheet to PDF bytes."""
+    # Imported here, not at the top: WeasyPrint takes about a second to import, and only the
+    # processes that render documents (the workers) should pay for it, not every bill run.
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
+    html = render_to_string(template, context)
+    css = render_to_string("billing/pdf/document.css", context)
+    content = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
+        stylesheets=[CSS(string=css, url_fetcher=fetcher)], custom_metadata=False
+    )
+    if not content.startswith(b"%PDF-"):
+        raise RuntimeError(f"WeasyPrint did not produce a PDF from {template}")
+    return content
+
+
+def pdf_store(*, folder: str, stem: str, content: bytes) -> StoredPdf:
+    """Save the PDF in the default storage under a name carrying its digest."""
+    digest = hashlib.sha256(content).hexdigest()
+    name = default_storage.save(f"{folder}/{stem}-{digest[:16]}.pdf", ContentFile(content))
+    return StoredPdf(path=name, sha256=digest, size=len(content))
+
+
+def invoice_pdf_build(invoice: Invoice) -> StoredPdf:
+    content = pdf_render(template="billing/pdf/invoice.html", context=invoice_context(invoice))
+    return pdf_store(folder=f"invoices/{invoice.number_year}", stem=invoice.number, content=content)
+
+
+def credit_note_pdf_build(credit_note: CreditNote) -> StoredPdf:
+    content = pdf_render(
+        template="billing/pdf/credit_note.html", context=credit_note_context(credit_note)
+    )
+    return pdf_store(
+        folder=f"credit-notes/{credit_note.number_year}", stem=credit_note.number, content=content
+    )
+
+
+def pdf_read(path: str) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()

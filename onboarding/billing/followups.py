@@ -1,0 +1,377 @@
+"""After an invoice changes, the workers produce what people see: the PDF, then the notices.
+
+An invoice flagged `followup_due` gets, once each:
+- its PDF (rendered outside any transaction, stored with its SHA-256);
+- the issue notice, to the preferred inbox and by email with the PDF attached, audited
+  "invoice.notified" (the seed's "Log notification"); when the first payment's outcome is
+  already known it is told in the same notice, so a renewal paid at once is one message;
+- otherwise, for each attempt whose outcome is known, a payment notice to the preferred inbox:
+  a receipt, or why it failed and a request to update the card;
+- on a failed payment, an admin alert ("payment_incomplete").
+
+Each notice has a dedupe key and the invoice records what it was told (issue_notified_at,
+notified_attempt) in the transaction that queues it, so a follow-up run twice, or by two workers
+at once, tells nobody twice. Credit notes get the same: PDF, then a notice with the PDF.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.services import audit_record
+from onboarding.billing.documents import credit_note_pdf_build, invoice_pdf_build
+from onboarding.billing.models import (
+    PAYMENT_FAILED,
+    CreditNote,
+    CreditNoteStatus,
+    Invoice,
+    InvoiceStatus,
+    PaymentState,
+)
+from onboarding.core.failures import report_failure
+from onboarding.notifications.models import Channel
+from onboarding.notifications.services import Attachment, notification_send
+from onboarding.payments.models import PaymentAttempt
+
+logger = logging.getLogger(__name__)
+
+PAID, FAILED = "paid", "failed"
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _channels_with_email(user) -> list[str]:
+    """The preferred inbox, and email too: documents travel as attachments."""
+    return list(dict.fromkeys([user.preferred_inbox, Channel.EMAIL]))
+
+
+# --- PDFs --------------------------------------------------------------------------------------
+
+
+def invoice_pdf_ensure(*, invoice: Invoice) -> Invoice:
+    """The invoice with its PDF stored (rendered now if it has none yet)."""
+    if invoice.pdf_path or invoice.status == InvoiceStatus.DRAFT:
+        return invoice
+    stored = invoice_pdf_build(invoice)
+    now = timezone.now()
+    with transaction.atomic():
+        taken = Invoice.objects.filter(pk=invoice.pk, pdf_path="").update(
+            pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
+        )
+        if taken:
+            audit_record(
+                action="invoice.pdf_generated",
+                target=invoice,
+                customer_id=invoice.customer_id,
+                changes={"pdf_sha256": stored.sha256, "bytes": stored.size},
+                message=f"{invoice.number}: {stored.path}",
+            )
+    if not taken:
+        default_storage.delete(stored.path)  # another worker stored the same document first
+        invoice.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
+    else:
+        invoice.pdf_path, invoice.pdf_sha256, invoice.pdf_generated_at = (
+            stored.path,
+            stored.sha256,
+            now,
+        )
+    return invoice
+
+
+def credit_note_pdf_ensure(*, credit_note: CreditNote) -> CreditNote:
+    if credit_note.pdf_path or credit_note.status != CreditNoteStatus.ISSUED:
+        return credit_note
+    stored = credit_note_pdf_build(credit_note)
+    now = timezone.now()
+    with transaction.atomic():
+        taken = CreditNote.objects.filter(pk=credit_note.pk, pdf_path="").update(
+            pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
+        )
+        if taken:
+            audit_record(
+                action="credit_note.pdf_generated",
+                target=credit_note,
+                customer_id=credit_note.customer_id,
+                changes={"pdf_sha256": stored.sha256, "bytes": stored.size},
+                message=f"{credit_note.number}: {stored.path}",
+            )
+    if not taken:
+        default_storage.delete(stored.path)
+    credit_note.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
+    return credit_note
+
+
+# --- Invoice notices ---------------------------------------------------------------------------
+
+
+def _unnotified_outcome(invoice: Invoice) -> str | None:
+    if invoice.attempt_count <= invoice.notified_attempt:
+        return None
+    if invoice.payment_state == PaymentState.SUCCEEDED:
+        return PAID
+    if invoice.payment_state in PAYMENT_FAILED:
+        return FAILED
+    return None
+
+
+def _receipt(invoice: Invoice) -> dict | None:
+    if invoice.paid_attempt_id is None:
+        return None
+    attempt = (
+        PaymentAttempt.objects.select_related("payment_method")
+        .filter(pk=invoice.paid_attempt_id)
+        .first()
+    )
+    if attempt is None:
+        return None
+    return {
+        "amount": attempt.amount,
+        "paid_at": invoice.paid_at,
+        "card": str(attempt.payment_method) if attempt.payment_method else "",
+        "reference": attempt.gateway_charge_id or attempt.idempotency_key,
+    }
+
+
+def _context(invoice: Invoice, outcome: str | None) -> dict:
+    return {
+        "invoice": invoice,
+        "customer": invoice.customer,
+        "plan": invoice.subscription.plan,
+        "outcome": outcome,
+        "receipt": _receipt(invoice) if outcome == PAID else None,
+        "invoice_url": _absolute(reverse("billing:invoice", args=[invoice.pk])),
+        "card_url": _absolute(reverse("payments:card")),
+        "site_url": settings.SITE_URL,
+    }
+
+
+def _notified(invoice: Invoice, notification, *, action: str, message: str) -> None:
+    audit_record(
+        action=action,
+        target=invoice,
+        customer_id=invoice.customer_id,
+        changes={
+            "notification": notification.pk,
+            "kind": notification.kind,
+            "channels": notification.channels,
+        },
+        message=message,
+    )
+
+
+def _issue_notice(invoice: Invoice, outcome: str | None) -> None:
+    user = invoice.customer.user
+    suffix = {PAID: " (paid)", FAILED: ": payment did not go through"}.get(outcome or "", "")
+    notification = notification_send(
+        recipient=user,
+        kind="invoice_issued",
+        subject=f"Invoice {invoice.number}, {invoice.total}{suffix}",
+        template="billing/email/invoice_issued",
+        context=_context(invoice, outcome),
+        dedupe_key=f"invoice-issued:{invoice.pk}",
+        channels=_channels_with_email(user),
+        attachments=[
+            Attachment(
+                filename=f"{invoice.number}.pdf",
+                content_type="application/pdf",
+                storage_path=invoice.pdf_path,
+            )
+        ],
+    )
+    _notified(
+        invoice,
+        notification,
+        action="invoice.notified",
+        message=f"{invoice.number} sent to {', '.join(notification.channels)}",
+    )
+
+
+def _payment_notice(invoice: Invoice, outcome: str) -> None:
+    if outcome == PAID:
+        kind, subject, key = (
+            "payment_received",
+            f"Payment received for invoice {invoice.number}",
+            f"invoice-paid:{invoice.pk}",
+        )
+    else:
+        kind, subject, key = (
+            "payment_failed",
+            f"Payment for invoice {invoice.number} did not go through",
+            f"invoice-payment-failed:{invoice.pk}:{invoice.attempt_count}",
+        )
+    notification = notification_send(
+        recipient=invoice.customer.user,
+        kind=kind,
+        subject=subject,
+        template=f"billing/email/{kind}",
+        context=_context(invoice, outcome),
+        dedupe_key=key,
+    )
+    _notified(
+        invoice,
+        notification,
+        action="invoice.payment_notified",
+        message=f"{invoice.number} attempt {invoice.attempt_count}: {outcome}",
+    )
+
+
+def _payment_incomplete_alert(invoice: Invoice) -> None:
+    if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+        what, severity = "every retry failed: the invoice is uncollectible", "error"
+    elif invoice.next_retry_at:
+        what, severity = f"retrying on {invoice.next_retry_at:%Y-%m-%d}", "warning"
+    else:
+        what, severity = "no retry is scheduled", "warning"
+    admin_alert_raise(
+        reason="payment_incomplete",
+        message=(
+            f"Payment for invoice {invoice.number} ({invoice.total}, {invoice.bill_to_name}) did "
+            f"not go through on attempt {invoice.attempt_count}: {invoice.last_payment_message} "
+            f"({what})."
+        ),
+        target=invoice,
+        customer_id=invoice.customer_id,
+        context={
+            "attempt": invoice.attempt_count,
+            "code": invoice.last_payment_code,
+            "payment_state": invoice.payment_state,
+        },
+        severity=severity,
+    )
+
+
+def invoice_follow_up(*, invoice_id: int) -> bool:
+    """Produce whatever the invoice still owes people (PDF, notices, alert); True if any."""
+    invoice = (
+        Invoice.objects.select_related("customer__user", "subscription__plan__product")
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if invoice is None or invoice.status == InvoiceStatus.DRAFT:
+        return False
+    had_pdf = bool(invoice.pdf_path)
+    invoice_pdf_ensure(invoice=invoice)
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer__user", "subscription__plan__product")
+            .get(pk=invoice_id)
+        )
+        outcome = _unnotified_outcome(invoice)
+        told = invoice.issue_notified_at is None or outcome is not None
+        if invoice.issue_notified_at is None:
+            _issue_notice(invoice, outcome)
+            invoice.issue_notified_at = timezone.now()
+        elif outcome is not None:
+            _payment_notice(invoice, outcome)
+        if outcome is not None:
+            invoice.notified_attempt = invoice.attempt_count
+        if outcome == FAILED:
+            _payment_incomplete_alert(invoice)
+        if told or invoice.followup_due:
+            invoice.followup_due = False
+            invoice.save(update_fields=["issue_notified_at", "notified_attempt", "followup_due"])
+    return told or not had_pdf
+
+
+def invoice_follow_ups(*, invoice_ids: list[int]) -> int:
+    """Follow up each invoice; one that fails is reported and left for the next pass."""
+    done = 0
+    for invoice_id in invoice_ids:
+        try:
+            done += invoice_follow_up(invoice_id=invoice_id)
+        except Exception as error:
+            _follow_up_failed(invoice_id, error)
+    return done
+
+
+def _follow_up_failed(invoice_id: int, error: Exception) -> None:
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    report_failure(
+        reason="invoice_follow_up_failed",
+        user_message=f"The PDF or notices of invoice {invoice_id} could not be produced",
+        error=error,
+        target=invoice,
+        customer_id=invoice.customer_id if invoice else None,
+    )
+
+
+def follow_ups_due(*, limit: int = 5000) -> list[int]:
+    return list(
+        Invoice.objects.filter(followup_due=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- Credit notes ------------------------------------------------------------------------------
+
+
+def credit_note_follow_up(*, credit_note_id: int) -> bool:
+    credit_note = (
+        CreditNote.objects.select_related("invoice", "customer__user")
+        .filter(pk=credit_note_id, status=CreditNoteStatus.ISSUED)
+        .first()
+    )
+    if credit_note is None:
+        return False
+    credit_note_pdf_ensure(credit_note=credit_note)
+    with transaction.atomic():
+        credit_note = (
+            CreditNote.objects.select_for_update(of=("self",))
+            .select_related("invoice", "customer__user")
+            .get(pk=credit_note_id)
+        )
+        if credit_note.notified_at is not None:
+            if credit_note.followup_due:
+                credit_note.followup_due = False
+                credit_note.save(update_fields=["followup_due"])
+            return False
+        user = credit_note.customer.user
+        notification = notification_send(
+            recipient=user,
+            kind="credit_note_issued",
+            subject=f"Credit note {credit_note.number}: {credit_note.total} refunded",
+            template="billing/email/credit_note_issued",
+            context={
+                "credit_note": credit_note,
+                "invoice": credit_note.invoice,
+                "customer": credit_note.customer,
+                "invoice_url": _absolute(reverse("billing:invoice", args=[credit_note.invoice_id])),
+                "site_url": settings.SITE_URL,
+            },
+            dedupe_key=f"credit-note-issued:{credit_note.pk}",
+            channels=_channels_with_email(user),
+            attachments=[
+                Attachment(
+                    filename=f"{credit_note.number}.pdf",
+                    content_type="application/pdf",
+                    storage_path=credit_note.pdf_path,
+                )
+            ],
+        )
+        audit_record(
+            action="credit_note.notified",
+            target=credit_note,
+            customer_id=credit_note.customer_id,
+            changes={"notification": notification.pk, "channels": notification.channels},
+            message=f"{credit_note.number} sent to {', '.join(notification.channels)}",
+        )
+        credit_note.notified_at, credit_note.followup_due = timezone.now(), False
+        credit_note.save(update_fields=["notified_at", "followup_due"])
+    return True
+
+
+def credit_note_follow_ups_due(*, limit: int = 500) -> list[int]:
+    return list(
+        CreditNote.objects.filter(followup_due=True, status=CreditNoteStatus.ISSUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,141 @@
+"""Staff pages for invoices: a filtered list with the recent bill runs, a detail page with the
+payments, credit notes, a refund form and a void form, and the documents.
+
+StaffAccessMiddleware has already refused anyone without a staff role and TOTP.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.billing.forms import InvoiceFilterForm, RefundForm, VoidForm
+from onboarding.billing.models import Invoice
+from onboarding.billing.selectors import (
+    bill_runs_recent,
+    credit_note_get_for,
+    invoice_get_for,
+    invoice_payments,
+    invoice_staff_list,
+    invoice_status_counts,
+)
+from onboarding.billing.services import invoice_refund, invoice_void
+from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
+from onboarding.core.errors import DomainError
+from onboarding.core.failures import reported_failure
+from onboarding.core.forms import form_error_from
+
+PAGE_SIZE = 50
+REFUND_FAILED = (
+    "The refund could not be completed because of a problem on our side; the team has been "
+    "told. Nothing was paid out unless the invoice shows a credit note."
+)
+
+
+@require_GET
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    form = InvoiceFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {"status": "", "q": ""}
+    invoices = invoice_staff_list(status=filters["status"], query=filters["q"])
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "billing/staff/invoice_list.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": invoice_status_counts(),
+            "bill_runs": bill_runs_recent(),
+            "querystring": request.GET.urlencode(),
+        },
+        status=200 if form.is_valid() or not request.GET else 422,
+    )
+
+
+def _detail(
+    request: HttpRequest, invoice: Invoice, *, refund_form=None, void_form=None, status=200
+) -> HttpResponse:
+    return render(
+        request,
+        "billing/staff/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "payments": invoice_payments(invoice=invoice),
+            "refund_form": refund_form or RefundForm(currency=invoice.currency),
+            "void_form": void_form or VoidForm(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    return _detail(request, invoice_get_for(user=request.user, invoice_id=invoice_id))
+
+
+@require_POST
+def invoice_refund_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    form = RefundForm(request.POST, currency=invoice.currency)
+    if form.is_valid():
+        try:
+            with reported_failure(
+                reason="refund_failed",
+                user_message=REFUND_FAILED,
+                target=invoice,
+                customer_id=invoice.customer_id,
+                actor=request.user,
+            ):
+                credit_note = invoice_refund(
+                    invoice=invoice,
+                    actor=request.user,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                )
+        except DomainError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(
+                request, f"Refunded {credit_note.total}: credit note {credit_note.number}."
+            )
+            return redirect("billing:staff_invoice", invoice_id=invoice.pk)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    return _detail(request, invoice, refund_form=form, status=422)
+
+
+@require_POST
+def invoice_void_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            invoice_void(invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Invoice {invoice.number} is void.")
+            return redirect("billing:staff_invoice", invoice_id=invoice.pk)
+    return _detail(request, invoice, void_form=form, status=422)
+
+
+@require_GET
+def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    try:
+        return invoice_pdf_file(invoice=invoice, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("billing:staff_invoice", invoice_id=invoice.pk)
+
+
+@require_GET
+def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) -> HttpResponse:
+    credit_note = credit_note_get_for(
+        user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
+    )
+    try:
+        return credit_note_pdf_file(credit_note=credit_note, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("billing:staff_invoice", invoice_id=invoice_id)

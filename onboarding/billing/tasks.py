@@ -1,0 +1,109 @@
+"""Background work for billing: thin wrappers around the billing services.
+
+Periodic ones (settings.WORKER_PERIODIC_TASKS): the bill run, dunning retries, the missing-
+invoice reconciliation and the follow-up dispatcher. Every body is idempotent (docs/worker.md).
+"""
+
+from datetime import date
+
+from django.utils import timezone
+from django_tasks import task
+
+from onboarding.billing import billrun, dunning, followups, refunds
+from onboarding.worker.services import task_enqueue_once
+
+# Invoices are followed up in chunks of ids that share id // FOLLOW_UP_CHUNK, so a chunk keeps
+# its key while it waits and is never queued twice.
+FOLLOW_UP_CHUNK = 100
+
+
+@task()
+def bill_run_task(run_date: str | None = None) -> dict:
+    """Periodic: invoice and charge everything due today (or on `run_date`, YYYY-MM-DD)."""
+    day = date.fromisoformat(run_date) if run_date else timezone.now().date()
+    progress = billrun.bill_run_execute(run_date=day)
+    return {"issued": progress.issued, "paid": progress.paid, "failed": progress.failed}
+
+
+@task()
+def subscription_bill_task(subscription_id: int) -> list[int]:
+    """A subscription's first invoice, right after the purchase (and its charge)."""
+    invoice_ids = billrun.subscription_bill_due(subscription_id=subscription_id)
+    for invoice_id in invoice_ids:
+        task_enqueue_once(
+            invoice_follow_up_task,
+            key=f"invoice-follow-up:{invoice_id}",
+            kwargs={"invoice_id": invoice_id},
+        )
+    return invoice_ids
+
+
+@task()
+def invoice_retries_task() -> dict:
+    """Periodic: dunning retries that are due."""
+    tally = dunning.invoice_retries_run()
+    return {"paid": tally.paid, "failed": tally.failed, "uncollectible": tally.uncollectible}
+
+
+@task()
+def invoices_missing_task() -> int:
+    """Periodic: subscriptions whose period began without an invoice: alert and invoice them."""
+    return billrun.invoices_missing_reconcile()
+
+
+@task()
+def invoice_follow_up_task(invoice_id: int) -> bool:
+    return followups.invoice_follow_up(invoice_id=invoice_id)
+
+
+@task()
+def invoice_follow_ups_task(invoice_ids: list[int]) -> int:
+    return followups.invoice_follow_ups(invoice_ids=invoice_ids)
+
+
+@task()
+def credit_note_follow_up_task(credit_note_id: int) -> bool:
+    return followups.credit_note_follow_up(credit_note_id=credit_note_id)
+
+
+def follow_ups_dispatch() -> int:
+    """Queue a follow-up task per chunk of invoices that are due one; returns chunks queued."""
+    chunks: dict[int, list[int]] = {}
+    for invoice_id in followups.follow_ups_due():
+        chunks.setdefault(invoice_id // FOLLOW_UP_CHUNK, []).append(invoice_id)
+    queued = 0
+    for chunk, invoice_ids in chunks.items():
+        queued += (
+            task_enqueue_once(
+                invoice_follow_ups_task,
+                key=f"invoice-follow-ups:{chunk}",
+                kwargs={"invoice_ids": invoice_ids},
+            )
+            is not None
+        )
+    for credit_note_id in followups.credit_note_follow_ups_due():
+        task_enqueue_once(
+            credit_note_follow_up_task,
+            key=f"credit-note-follow-up:{credit_note_id}",
+            kwargs={"credit_note_id": credit_note_id},
+        )
+    return queued
+
+
+@task()
+def follow_ups_dispatch_task() -> int:
+    """Periodic: hand the invoices and credit notes that need a PDF or a notice to workers."""
+    return follow_ups_dispatch()
+
+
+@task()
+def credit_notes_resume_task() -> list[int]:
+    """Periodic: send again the refunds whose answer never came, with their own keys."""
+    issued = refunds.credit_notes_draft_resume()
+    for credit_note_id in issued:
+        task_enqueue_once(
+            credit_note_follow_up_task,
+            key=f"credit-note-follow-up:{credit_note_id}",
+            kwargs={"credit_note_id": credit_note_id},
+        )
+    return issued

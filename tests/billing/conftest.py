@@ -1,0 +1,74 @@
+"""Billing test set-up: a plan, customers ready to buy, subscriptions bought through the service,
+documents stored in a temporary directory, and the worker run in this process."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from onboarding.accounts.models import Customer
+from onboarding.billing.models import Invoice, Subscription
+from onboarding.billing.services import subscription_purchase
+from onboarding.catalog.models import Plan
+from tests.factories import UserFactory, complete_profile, plan_with_prices
+from tests.payments.helpers import GOOD_CARD, card_on_file
+from tests.worker.conftest import run_worker_in_process
+
+DECLINING_CARD = "4000000000009995"  # accepted on file, every charge declined (no funds)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """PDFs go to this test's own directory."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
+@pytest.fixture
+def plan(db) -> Plan:
+    return plan_with_prices()
+
+
+def ready_customer(user=None, *, card: str = GOOD_CARD, **profile) -> Customer:
+    user = user or UserFactory()
+    customer = complete_profile(user.customer, **profile)
+    card_on_file(customer, card)
+    return customer
+
+
+def buy(customer: Customer, plan: Plan, cycle: str = "monthly") -> Subscription:
+    return subscription_purchase(customer=customer, plan=plan, cycle=cycle, actor=customer.user)
+
+
+def bought(
+    customer: Customer, plan: Plan, cycle: str = "monthly", *, anchor: datetime
+) -> Subscription:
+    """A subscription bought at `anchor` (its first invoice not yet issued)."""
+    subscription = buy(customer, plan, cycle)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        purchased_at=anchor, billing_anchor=anchor, next_invoice_at=anchor
+    )
+    subscription.refresh_from_db()
+    return subscription
+
+
+def run_tasks() -> None:
+    """Run every task that is due, with the project's own worker, in this process."""
+    run_worker_in_process()
+
+
+def invoices_of(subscription: Subscription) -> list[Invoice]:
+    return list(Invoice.objects.filter(subscription=subscription).order_by("period_start"))
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def today():
+    return timezone.now().date()
