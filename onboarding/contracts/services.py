@@ -68,12 +68,6 @@ EMAIL_WITHHELD_NOTE = (
     "Not emailed: there is no verified email address on the account. Verify your email "
     "address, then use “Email me the contract”. The contract is available here in the meantime."
 )
-# The subscription states in which each trigger wants a first contract to exist.
-_ISSUE_STATUSES = {
-    "purchase": LIVE_STATUSES,
-    # ACTIVE means the first invoice was paid (PENDING is "awaiting first payment").
-    "first_payment": (SubscriptionStatus.ACTIVE,),
-}
 
 
 class ContractIncomplete(Exception):
@@ -261,12 +255,11 @@ def contract_issue_schedule(*, subscription: Subscription, trigger: str) -> bool
 
 def subscriptions_due_a_contract(*, limit: int = 200) -> list[int]:
     """Subscriptions that CONTRACT_ISSUE_ON says should have a first contract, and have none."""
-    statuses = _ISSUE_STATUSES[settings.CONTRACT_ISSUE_ON]
+    due = Subscription.objects.filter(status__in=LIVE_STATUSES)
+    if settings.CONTRACT_ISSUE_ON == "first_payment":
+        due = due.filter(first_paid_at__isnull=False)  # billing stamps the first payment
     return list(
-        Subscription.objects.filter(status__in=statuses)
-        .exclude(contracts__term_index=1)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        due.exclude(contracts__term_index=1).order_by("pk").values_list("pk", flat=True)[:limit]
     )
 
 

@@ -64,6 +64,7 @@ def subscribe(user, plan, *, status=SubscriptionStatus.ACTIVE, anchor=None) -> S
         current_period_start=anchor,
         current_period_end=anchor + timedelta(days=30),
         next_invoice_at=anchor + timedelta(days=30),
+        first_paid_at=anchor if status == SubscriptionStatus.ACTIVE else None,
     )
 
 

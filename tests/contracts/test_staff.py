@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.billing.models import SubscriptionStatus
+from onboarding.billing.models import Subscription, SubscriptionStatus
 from onboarding.contracts import services
 from onboarding.contracts.models import Contract, ContractState, ContractTemplate
 from onboarding.worker.models import TaskKey
@@ -112,9 +112,11 @@ def test_on_purchase_the_sweep_queues_a_contract_for_a_new_subscription(settings
 
 def test_on_first_payment_the_sweep_waits_for_the_payment(settings, plan):
     settings.CONTRACT_ISSUE_ON = "first_payment"
-    subscribe(paying_customer(), plan, status=SubscriptionStatus.PENDING)
+    subscription = subscribe(paying_customer(), plan, status=SubscriptionStatus.PENDING)
     assert services.contracts_issue_missing() == 0
-    subscribe(paying_customer(), plan, status=SubscriptionStatus.ACTIVE)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status=SubscriptionStatus.ACTIVE, first_paid_at=timezone.now()
+    )
     assert services.contracts_issue_missing() == 1
 
 
