@@ -457,8 +457,11 @@ class CustomerOverviewOut(Schema):
 # --- Service requests --------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1
+
+
 class RequestOpenIn(Schema):
-    subscription_id: int
+    subscription_id: int = Field(..., ge=1, le=MAX_ID)
     kind: Literal["repair", "troubleshoot"]
     severity: Literal["low", "normal", "high", "critical"] = "normal"
     summary: str = Field(..., min_length=1, max_length=200)
@@ -466,7 +469,7 @@ class RequestOpenIn(Schema):
 
 
 class StaffRequestOpenIn(RequestOpenIn):
-    customer_id: int
+    customer_id: int = Field(..., ge=1, le=MAX_ID)
 
 
 class CommentIn(Schema):
@@ -478,7 +481,9 @@ class StaffCommentIn(CommentIn):
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = Field(None, description="A staff user's id; null for nobody")
+    assignee_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A staff user's id; null for nobody"
+    )
 
 
 class MoveIn(Schema):

@@ -677,7 +677,7 @@ def service_request_queue(*, user: User, filters: QueueFilters | None = None) ->
         queryset = queryset.filter(assignee=user)
     elif filters.assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
+    elif filters.assignee.isdigit() and len(filters.assignee) <= 18:
         queryset = queryset.filter(assignee_id=int(filters.assignee))
     return queryset.order_by("severity_rank", "created_at", "id")
 
