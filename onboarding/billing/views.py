@@ -1,6 +1,8 @@
 """Customer pages: buying a plan, changing a subscription's billing cycle, and invoices (list,
 detail, PDF download, pay now)."""
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -161,7 +163,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
 
 def pdf_response(*, path: str, filename: str) -> FileResponse:
     response = FileResponse(
-        iter([pdf_read(path)]),
+        io.BytesIO(pdf_read(path)),
         content_type="application/pdf",
         as_attachment=True,
         filename=filename,
