@@ -421,7 +421,7 @@ def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag
     settled = [p for p in payments if p.status != PaymentStatus.PENDING]
     latest = settled[0] if settled else None
     if latest is not None and latest.status in (PaymentStatus.DECLINED, PaymentStatus.FAILED):
-        reason = latest.message or latest.code or latest.get_status_display()
+        reason = (latest.message or latest.code or latest.get_status_display()).rstrip(".")
         risks.append(
             RiskFlag(
                 "payment_failed",

@@ -71,10 +71,14 @@ def customer_search_page(request: HttpRequest) -> HttpResponse:
             customer_resolve(email=query, source="staff customer search", actor=request.user)
         except CustomerUnknown as error:
             unknown = error.message
-    template = "sysops/_search_results.html" if request.htmx else "sysops/customer_search.html"
+    if request.htmx:
+        # htmx swaps only 2xx answers; the fragment itself says the customer is unknown.
+        return render(
+            request, "sysops/_search_results.html", {"results": results, "unknown": unknown}
+        )
     return render(
         request,
-        template,
+        "sysops/customer_search.html",
         {"form": form, "results": results, "unknown": unknown},
         status=404 if unknown else 200,
     )

@@ -145,3 +145,14 @@ def test_a_malformed_event_goes_dead_at_once(subscription):
     )
     relay_drain(worker_id="test-relay")
     assert OutboxMessage.objects.get(pk=message.pk).status == "dead"
+
+
+def test_the_live_search_shows_an_unknown_email_in_the_swapped_fragment(sysops_client):
+    response = sysops_client.get(
+        reverse("sysops:customer_search"),
+        {"q": "nobody@nowhere.test"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    assert 'data-code="customer_unknown"' in response.content.decode()
+    assert _alerts().count() == 1
