@@ -893,6 +893,7 @@ def _transition(contract: Contract, state: str, *, action: str) -> bool:
 
 @dataclass
 class LifecycleReport:
+    cancelled: int = 0
     activated: int = 0
     expiring: int = 0
     reminded: int = 0
@@ -919,19 +920,52 @@ def _each(report: LifecycleReport, contracts, step) -> int:
     return done
 
 
+def _follow_ended_subscription(contract: Contract) -> bool:
+    """Billing cancelled the subscription (e.g. at the end of a period the customer chose to
+    stop at): the contract ends with it rather than run on unpaid."""
+    with transaction.atomic():
+        locked = _locked(contract)
+        if locked.subscription.status != SubscriptionStatus.CANCELLED:
+            return False
+        if not locked.can_move_to(S.CANCELLED):
+            return False
+        states = _move(locked, S.CANCELLED)
+        now = timezone.now()
+        locked.cancelled_at = now
+        locked.service_ends_at = locked.subscription.cancelled_at or now
+        locked.save(update_fields=["state", "cancelled_at", "service_ends_at", "updated_at"])
+        audit_record(
+            action="contract.cancelled",
+            target=locked,
+            customer_id=locked.customer_id,
+            changes={"state": states, "service_ends_at": locked.service_ends_at},
+            message="the subscription was cancelled",
+        )
+    return True
+
+
 def _renew_at_end(contract: Contract) -> bool:
     return contract_renew(contract=contract, actor=None) is not None
 
 
 def contracts_lifecycle_advance(*, now: datetime | None = None) -> LifecycleReport:
-    """The periodic pass: activate started terms, mark terms expiring, send due reminders, renew
-    or expire ended terms. Safe to run twice, or in two workers at once."""
+    """The periodic pass: end contracts whose subscription billing cancelled, activate started
+    terms, mark terms expiring, send due reminders, renew or expire ended terms. Safe to run
+    twice, or in two workers at once."""
     now = now or timezone.now()
     report = LifecycleReport()
     offsets = _reminder_offsets()
     window = timedelta(days=max(offsets, default=0))
     base = Contract.objects.select_related("customer", "subscription").order_by("term_end", "pk")
 
+    report.cancelled = _each(
+        report,
+        base.filter(
+            state__in=(S.DRAFT, S.ISSUED, *IN_FORCE_STATES),
+            subscription__status=SubscriptionStatus.CANCELLED,
+        ),
+        _follow_ended_subscription,
+    )
     report.activated = _each(
         report,
         base.filter(state=S.ACKNOWLEDGED, term_start__lte=now),

@@ -73,6 +73,7 @@ def contracts_lifecycle_task() -> dict:
     """Periodic (WORKER_PERIODIC_TASKS): activate, mark expiring, remind, renew or expire."""
     report = services.contracts_lifecycle_advance()
     return {
+        "cancelled": report.cancelled,
         "activated": report.activated,
         "expiring": report.expiring,
         "reminded": report.reminded,

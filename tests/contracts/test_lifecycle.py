@@ -202,3 +202,20 @@ def test_a_cancelled_contract_cannot_be_renewed_or_acknowledged(delivered, sysop
     _ends_in(delivered, timedelta(days=5))
     services.contracts_lifecycle_advance()
     assert not ContractReminder.objects.exists()
+
+
+def test_a_contract_ends_with_a_subscription_billing_cancelled(delivered):
+    ended_at = timezone.now() - timedelta(hours=1)
+    Subscription.objects.filter(pk=delivered.subscription_id).update(
+        status="cancelled", cancelled_at=ended_at
+    )
+
+    report = services.contracts_lifecycle_advance()
+
+    delivered.refresh_from_db()
+    assert report.cancelled == 1
+    assert delivered.state == ContractState.CANCELLED
+    assert delivered.service_ends_at == ended_at
+    assert AuditEntry.objects.get(action="contract.cancelled").message == (
+        "the subscription was cancelled"
+    )
