@@ -153,7 +153,7 @@ def _customer_detail(
             and acceptance is None
             and contract.state in ACKNOWLEDGEABLE_STATES,
             "can_cancel": contract.can_move_to(ContractState.CANCELLED),
-            "cancel_form": CancelForm(),
+            "cancel_form": CancelForm(prefix="cancel"),
             "documents": list(contract.documents.all()),
             "acceptances": list(contract.acceptances.all()),
         },
@@ -267,7 +267,7 @@ def contract_email(request: HttpRequest, contract_id: int) -> HttpResponse:
 def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
     _customer_only(request)
     contract = contract_get(user=request.user, contract_id=contract_id)
-    form = CancelForm(request.POST)
+    form = CancelForm(request.POST, prefix="cancel")
     if not form.is_valid():
         messages.error(request, "Tick the box to confirm the cancellation.")
         return redirect("contracts:detail", contract_id=contract.pk)
@@ -320,8 +320,8 @@ def staff_contract_detail(request: HttpRequest, contract_id: int) -> HttpRespons
             "documents": list(contract.documents.all()),
             "acceptances": list(contract.acceptances.all()),
             "reminders": list(contract.reminders.all()),
-            "amend_form": AmendForm(),
-            "cancel_form": CancelForm(),
+            "amend_form": AmendForm(prefix="amend"),
+            "cancel_form": CancelForm(prefix="cancel"),
             "moves": {state: contract.can_move_to(state) for state in ContractState.values},
         },
     )
@@ -357,7 +357,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
             request, contract, services.contract_renew, "The next term's contract is issued."
         )
     if action == "amend":
-        form = AmendForm(request.POST)
+        form = AmendForm(request.POST, prefix="amend")
         if not form.is_valid():
             messages.error(request, "Say what changed.")
             return redirect(contract.get_absolute_url())
@@ -369,7 +369,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
             reason=form.cleaned_data["reason"],
         )
     if action == "cancel":
-        form = CancelForm(request.POST)
+        form = CancelForm(request.POST, prefix="cancel")
         if not form.is_valid():
             messages.error(request, "Tick the box to confirm the cancellation.")
             return redirect(contract.get_absolute_url())

@@ -180,7 +180,8 @@ def test_the_customer_cancels_and_billing_stops_at_the_end_of_the_paid_period(
     buyer_client, delivered
 ):
     response = buyer_client.post(
-        reverse("contracts:cancel", args=[delivered.pk]), {"confirm": "on", "reason": "Moving on"}
+        reverse("contracts:cancel", args=[delivered.pk]),
+        {"cancel-confirm": "on", "cancel-reason": "Moving on"},
     )
 
     assert response.status_code == 302

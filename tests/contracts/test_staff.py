@@ -76,7 +76,7 @@ def test_an_illegal_staff_action_is_a_409(sysops_client, delivered, sysops):
 
 def test_staff_amend_from_the_page_issues_a_new_version(sysops_client, delivered):
     response = sysops_client.post(
-        reverse("contracts_staff:action", args=[delivered.pk, "amend"]), {"reason": "New SLA"}
+        reverse("contracts_staff:action", args=[delivered.pk, "amend"]), {"amend-reason": "New SLA"}
     )
     assert response.status_code == 302
     delivered.refresh_from_db()
