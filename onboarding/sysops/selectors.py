@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.accounts.models import Contact, Customer, User
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_timeline_for_customer
@@ -54,7 +54,7 @@ SEARCH_PAGE_SIZE = 25
 SEARCH_MIN_LENGTH = 3
 # Each way of matching contributes at most this many customers: a search that matches more
 # asks for a narrower query instead of sorting a hundred thousand rows.
-SEARCH_BRANCH_CAP = 1000
+SEARCH_BRANCH_CAP = 200
 _REFERENCE = re.compile(r"^(?:cus-?|#)(\d{1,18})$", re.IGNORECASE)
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{4,}$")
 
@@ -109,10 +109,11 @@ def _search_branches(query: str) -> tuple[list[str], list[Any]]:
     """SQL for each way a customer can match, each giving (customer id, rank).
 
     Only table and column names from the models' meta are put into the SQL text; everything the
-    user typed is a parameter (hence the S608 waivers below).
+    user typed is a parameter (hence the S608 waivers below). The substring matches on one table
+    share a branch (PostgreSQL ORs their indexes in one bitmap), and a user is known to be a
+    customer by its role, which needs no join.
     """
     user, customer = _table(User), _table(Customer)
-    joined = f"{user} u JOIN {customer} c ON c.user_id = u.id"
     branches: list[str] = []
     params: list[Any] = []
 
@@ -126,27 +127,33 @@ def _search_branches(query: str) -> tuple[list[str], list[Any]]:
     if reference:
         by_id = f"SELECT c.user_id AS id, 0 AS r FROM {customer} c WHERE c.user_id = %s"  # noqa: S608
         branch(by_id, int(reference.group(1)))
-    branch(f"SELECT u.id AS id, 0 AS r FROM {joined} WHERE u.email = %s", query)  # noqa: S608
+    by_email = f"SELECT u.id AS id, 0 AS r FROM {user} u WHERE u.email = %s AND u.role = %s"  # noqa: S608
+    branch(by_email, query, Role.CUSTOMER.value)
     for table, number, owner in _search_numbered():
         exact = f"SELECT {owner} AS id, 0 AS r FROM {table} WHERE {number} IN (%s, %s)"  # noqa: S608
         branch(exact, query, query.upper())
-    if len(query) >= SEARCH_MIN_LENGTH:
-        contains, prefix = f"%{_like_escape(query)}%", f"{_like_escape(query)}%"
-        # Each expression is exactly the one migration 0002 indexes, or PostgreSQL scans.
-        for expression, source in (
-            ("lower(u.email)", joined),
-            ("lower(u.first_name || ' ' || u.last_name)", joined),
-            ("lower(c.company)", f"{customer} c"),
-        ):
-            rank = f"CASE WHEN {expression} LIKE %s ESCAPE '\\' THEN 1 ELSE 2 END"
-            where = f"{expression} LIKE %s ESCAPE '\\'"
-            matching = f"SELECT c.user_id AS id, {rank} AS r FROM {source} WHERE {where}"  # noqa: S608
-            branch(matching, prefix, contains)
+    if len(query) < SEARCH_MIN_LENGTH:
+        return branches, params
+    contains, prefix = f"%{_like_escape(query)}%", f"{_like_escape(query)}%"
+    # Each expression is exactly the one migration 0002 indexes, or PostgreSQL scans.
+    email, name = "lower(u.email)", "lower(u.first_name || ' ' || u.last_name)"
+    like = "LIKE %s ESCAPE '\\'"
+    users = (
+        f"SELECT u.id AS id, CASE WHEN {email} {like} OR {name} {like} THEN 1 ELSE 2 END AS r "  # noqa: S608
+        f"FROM {user} u WHERE u.role = %s AND ({email} {like} OR {name} {like})"
+    )
+    branch(users, prefix, prefix, Role.CUSTOMER.value, contains, contains)
+    company = "lower(c.company)"
+    where, values = f"{company} {like}", [contains]
     digits = re.sub(r"\D", "", query).lstrip("0")
     if _PHONE_LIKE.match(query) and len(digits) >= SEARCH_MIN_LENGTH:
         # Stored as E.164 (+441179460000): the national number's digits without the trunk 0.
-        by_phone = f"SELECT c.user_id AS id, 2 AS r FROM {customer} c WHERE c.phone LIKE %s"  # noqa: S608
-        branch(by_phone, f"%{digits}%")
+        where, values = f"{where} OR c.phone LIKE %s", [contains, f"%{digits}%"]
+    companies = (
+        f"SELECT c.user_id AS id, CASE WHEN {company} {like} THEN 1 ELSE 2 END AS r "  # noqa: S608
+        f"FROM {customer} c WHERE {where}"
+    )
+    branch(companies, prefix, *values)
     return branches, params
 
 
