@@ -1,7 +1,7 @@
 """Audit entries written many at a time, for the bill run's batches.
 
 The bulk counterpart of onboarding.audit.services.audit_record: the same columns, scrubbed the
-same way, inserted with one statement in the caller's transaction (a bill run of 100,000
+same way, inserted with multi-row statements in the caller's transaction (a bill run of 100,000
 invoices cannot afford 100,000 single INSERTs). Entries join the hash chain when the sealer
 next runs, exactly as audit_record's do.
 """
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.audit.services import audit_scrub, json_safe, scrub_text
+from onboarding.billing.bulk import rows_insert
 from onboarding.core.context import current_client_ip, current_request_id
 
 
@@ -27,31 +28,59 @@ class AuditRow:
     message: str = ""
 
 
-def audit_rows_write(rows: list[AuditRow], *, actor=None, batch_size: int = 1000) -> None:
+_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_email",
+    "actor_role",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "customer_id",
+    "changes",
+    "message",
+    "request_id",
+    "client_ip",
+    "seq",
+    "prev_hash",
+    "hash",
+)
+
+
+def audit_rows_write(rows: list[AuditRow], *, actor=None) -> None:
     """Insert one audit entry per row, in the caller's transaction."""
     if not rows:
         return
     now = timezone.now()
     actor_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    actor_id = actor_user.pk if actor_user else None
+    actor_email = actor_user.email if actor_user else ""
+    actor_role = actor_user.role if actor_user else ""
     request_id, client_ip = current_request_id(), current_client_ip()
-    AuditEntry.objects.bulk_create(
+    rows_insert(
+        AuditEntry,
+        _COLUMNS,
         [
-            AuditEntry(
-                occurred_at=now,
-                actor=actor_user,
-                actor_email=actor_user.email if actor_user else "",
-                actor_role=actor_user.role if actor_user else "",
-                action=row.action,
-                outcome=row.outcome,
-                object_type=row.object_type,
-                object_id=str(row.object_id),
-                customer_id=row.customer_id,
-                changes=audit_scrub(json_safe(row.changes)),
-                message=scrub_text(row.message),
-                request_id=request_id,
-                client_ip=client_ip,
+            (
+                now,
+                actor_id,
+                actor_email,
+                actor_role,
+                row.action,
+                row.outcome,
+                row.object_type,
+                str(row.object_id),
+                row.customer_id,
+                audit_scrub(json_safe(row.changes)),
+                scrub_text(row.message),
+                request_id,
+                client_ip,
+                None,  # seq, prev_hash and hash: set when the sealer chains the entry
+                None,
+                None,
             )
             for row in rows
         ],
-        batch_size=batch_size,
+        returning=False,
     )

@@ -20,15 +20,17 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_countries import countries
 
+from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.audit_rows import AuditRow, audit_rows_write
-from onboarding.billing.bulk import rows_update
+from onboarding.billing.bulk import rows_insert, rows_update
 from onboarding.billing.charging import (
     INVOICE_TYPE,
     SUBSCRIPTION_TYPE,
+    Charge,
     Tally,
-    charge_of,
     charges_run,
     invoices_processing_resume,
 )
@@ -45,7 +47,8 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
-from onboarding.catalog.models import BillingCycle, PlanPrice
+from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
+from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 
@@ -93,7 +96,7 @@ class BillRunProgress:
 class _Issued:
     claimed: int = 0
     cancelled: int = 0
-    invoices: list[Invoice] = field(default_factory=list)
+    invoices: list["IssuedInvoice"] = field(default_factory=list)
 
 
 def issue_date_for(run_date: date) -> date:
@@ -110,46 +113,157 @@ def _prices(plan_ids: set[int]) -> dict[tuple[int, str], int]:
     }
 
 
-def _line_description(subscription: Subscription, cycle: str) -> str:
-    plan = subscription.plan
-    return f"{plan.product.name} · {plan.name}, {BillingCycle(cycle).label.lower()} support"
+def _plan_names(plan_ids: set[int]) -> dict[int, str]:
+    return {
+        plan.pk: f"{plan.product.name} · {plan.name}"
+        for plan in Plan.objects.filter(pk__in=plan_ids).select_related("product")
+    }
 
 
-def _invoice_for(
-    subscription: Subscription, *, start: datetime, end: datetime, issue_date: date, now: datetime
-) -> Invoice:
-    customer = subscription.customer
-    price, tax = subscription.price, subscription.tax
-    total = price + tax
+@dataclass(slots=True)
+class _Due:
+    """A claimed subscription, as plain values (model instances cost too much per row here)."""
+
+    pk: int
+    customer_id: int
+    plan_id: int
+    status: str
+    cycle: str
+    pending_cycle: str
+    amount_minor: int
+    currency: str
+    tax_rate_bp: int
+    billing_anchor: datetime
+    current_period_end: datetime | None
+    next_invoice_at: datetime
+    cancel_at_period_end: bool
+    company: str
+    address_line1: str
+    address_line2: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    email: str
+    first_name: str
+    last_name: str
+
+
+_DUE_COLUMNS = (
+    "pk",
+    "customer_id",
+    "plan_id",
+    "status",
+    "cycle",
+    "pending_cycle",
+    "amount_minor",
+    "currency",
+    "tax_rate_bp",
+    "billing_anchor",
+    "current_period_end",
+    "next_invoice_at",
+    "cancel_at_period_end",
+    "customer__company",
+    "customer__address_line1",
+    "customer__address_line2",
+    "customer__postal_code",
+    "customer__city",
+    "customer__region",
+    "customer__country",
+    "customer__user__email",
+    "customer__user__first_name",
+    "customer__user__last_name",
+)
+
+
+def bill_to_of(due: _Due) -> tuple[str, str, str]:
+    """(name, address, reference) as Customer.display_name, .billing_address_lines and
+    .reference give them, from plain values."""
+    name = due.company or f"{due.first_name} {due.last_name}".strip() or due.email
+    city_line = " ".join(part for part in (due.postal_code, due.city) if part)
+    lines = [due.address_line1, due.address_line2, city_line, due.region]
+    if due.country:
+        lines.append(countries.name(due.country))
+    address = "\n".join(line for line in lines if line)
+    return name[:200], address, f"CUS-{due.customer_id:06d}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvoice:
+    pk: int
+    number: str
+    customer_id: int
+    subscription_id: int
+    amount: Money | None  # None: nothing to charge (a zero invoice, paid as issued)
+    is_first: bool
+
+    @property
+    def charge(self) -> Charge:
+        return Charge(
+            invoice_id=self.pk,
+            number=self.number,
+            attempt=1,
+            customer_id=self.customer_id,
+            amount=self.amount,
+            description=f"Invoice {self.number}",
+        )
+
+
+# Every concrete column of an invoice but its key, in order, and what a new one holds.
+_INVOICE_FIELDS = [f.attname for f in Invoice._meta.concrete_fields if not f.primary_key]
+_INVOICE_DEFAULTS = {
+    f.attname: f.get_default() for f in Invoice._meta.concrete_fields if not f.primary_key
+}
+_LINE_FIELDS = (
+    "invoice_id",
+    "position",
+    "description",
+    "quantity",
+    "unit_amount_minor",
+    "amount_minor",
+    "tax_minor",
+    "period_start",
+    "period_end",
+)
+
+
+def _invoice_values(
+    due: _Due, *, start: datetime, end: datetime, issue_date: date, now: datetime
+) -> dict:
+    net = Money(due.amount_minor, due.currency)
+    tax = net.percentage(due.tax_rate_bp)
+    total = net + tax
     charged = total.amount_minor > 0
-    return Invoice(
-        customer=customer,
-        subscription=subscription,
-        status=InvoiceStatus.OPEN if charged else InvoiceStatus.PAID,
-        series=INVOICE_SERIES,
-        currency=subscription.currency,
-        tax_rate_bp=subscription.tax_rate_bp,
-        subtotal_minor=price.amount_minor,
-        tax_minor=tax.amount_minor,
-        total_minor=total.amount_minor,
-        period_start=start,
-        period_end=end,
-        issue_date=issue_date,
-        due_date=issue_date + timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS),
-        finalized_at=now,
-        bill_to_name=customer.display_name[:200],
-        bill_to_address="\n".join(customer.billing_address_lines),
-        bill_to_email=customer.user.email,
-        customer_reference=customer.reference,
-        is_first=subscription.current_period_end is None,
-        payment_state=PaymentState.PROCESSING if charged else PaymentState.NONE,
-        attempt_count=1 if charged else 0,
-        attempt_source=AttemptSource.ISSUE if charged else "",
-        attempt_reserved_at=now if charged else None,
-        paid_at=None if charged else now,
-        followup_due=True,
-        created_at=now,
-    )
+    name, address, reference = bill_to_of(due)
+    return {
+        **_INVOICE_DEFAULTS,
+        "customer_id": due.customer_id,
+        "subscription_id": due.pk,
+        "status": InvoiceStatus.OPEN if charged else InvoiceStatus.PAID,
+        "series": INVOICE_SERIES,
+        "currency": due.currency,
+        "tax_rate_bp": due.tax_rate_bp,
+        "subtotal_minor": net.amount_minor,
+        "tax_minor": tax.amount_minor,
+        "total_minor": total.amount_minor,
+        "period_start": start,
+        "period_end": end,
+        "issue_date": issue_date,
+        "due_date": issue_date + timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS),
+        "finalized_at": now,
+        "bill_to_name": name,
+        "bill_to_address": address,
+        "bill_to_email": due.email,
+        "customer_reference": reference,
+        "is_first": due.current_period_end is None,
+        "payment_state": PaymentState.PROCESSING if charged else PaymentState.NONE,
+        "attempt_count": 1 if charged else 0,
+        "attempt_source": AttemptSource.ISSUE if charged else "",
+        "attempt_reserved_at": now if charged else None,
+        "paid_at": None if charged else now,
+        "followup_due": True,
+        "created_at": now,
+    }
 
 
 def _issue_batch(
@@ -162,104 +276,118 @@ def _issue_batch(
         due = Subscription.objects.filter(status__in=LIVE_STATUSES, next_invoice_at__lt=cutoff)
         if only is not None:
             due = due.filter(pk__in=only)
-        subscriptions = list(
-            due.select_related("customer__user", "plan__product")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_invoice_at", "pk")[:batch_size]
-        )
-        issued.claimed = len(subscriptions)
-        if not subscriptions:
+        claimed = [
+            _Due(*row)
+            for row in due.select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_invoice_at", "pk")
+            .values_list(*_DUE_COLUMNS)[:batch_size]
+        ]
+        issued.claimed = len(claimed)
+        if not claimed:
             return issued
-        prices = _prices({s.plan_id for s in subscriptions})
+        plan_ids = {d.plan_id for d in claimed}
+        prices, names = _prices(plan_ids), _plan_names(plan_ids)
         invoiced = set(
             Invoice.objects.filter(
-                subscription_id__in=[s.pk for s in subscriptions],
-                period_start__in={s.next_invoice_at for s in subscriptions},
+                subscription_id__in=[d.pk for d in claimed],
+                period_start__in={d.next_invoice_at for d in claimed},
             ).values_list("subscription_id", "period_start")
         )
-        periods, cancelled, lines = [], [], []
-        for subscription in subscriptions:
-            start = subscription.next_invoice_at
-            if subscription.cancel_at_period_end and subscription.current_period_end is not None:
-                cancelled.append(subscription)
+        periods, cancelled, invoices, lines = [], [], [], []
+        for d in claimed:
+            start = d.next_invoice_at
+            if d.cancel_at_period_end and d.current_period_end is not None:
+                cancelled.append(d)
                 continue
-            if subscription.pending_cycle:
+            if d.pending_cycle:
                 # The new cycle starts with this period, at the plan's price for it.
-                amount = prices.get((subscription.plan_id, subscription.pending_cycle))
+                amount = prices.get((d.plan_id, d.pending_cycle))
                 if amount is not None:
-                    subscription.cycle = subscription.pending_cycle
-                    subscription.amount_minor = amount
-                    subscription.pending_cycle = ""
-            end = period_end(
-                anchor=subscription.billing_anchor,
-                start=start,
-                months=BillingCycle(subscription.cycle).months,
-            )
-            if (subscription.pk, start) not in invoiced:
-                invoice = _invoice_for(
-                    subscription, start=start, end=end, issue_date=issue_date, now=now
+                    d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
+            cycle = BillingCycle(d.cycle)
+            end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
+            if (d.pk, start) not in invoiced:
+                invoices.append(
+                    _invoice_values(d, start=start, end=end, issue_date=issue_date, now=now)
                 )
-                issued.invoices.append(invoice)
-                lines.append(_line_description(subscription, subscription.cycle))
-            subscription.current_period_start, subscription.current_period_end = start, end
-            subscription.next_invoice_at = end
-            periods.append(
-                (*(getattr(subscription, f) for f in _SUBSCRIPTION_PERIOD_FIELDS), subscription.pk)
-            )
+                lines.append(f"{names[d.plan_id]}, {cycle.label.lower()} support")
+            periods.append((start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.pk))
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
         issued.cancelled = _cancel_at_period_end(cancelled, now)
-        _invoices_create(issued.invoices, lines, issue_date)
+        issued.invoices = _invoices_create(invoices, lines, issue_date)
     return issued
 
 
-def _invoices_create(invoices: list[Invoice], descriptions: list[str], issue_date: date) -> None:
+def _invoices_create(
+    invoices: list[dict], descriptions: list[str], issue_date: date
+) -> list[IssuedInvoice]:
     """Number the invoices (last: the sequence row stays locked until commit), insert them with
     their lines and audit entries."""
     if not invoices:
-        return
+        return []
     numbers = numbers_take(series=INVOICE_SERIES, year=issue_date.year, count=len(invoices))
-    for invoice, (value, number) in zip(invoices, numbers, strict=True):
-        invoice.number_year, invoice.number_seq, invoice.number = issue_date.year, value, number
-    Invoice.objects.bulk_create(invoices)
-    InvoiceLine.objects.bulk_create(
-        [
-            InvoiceLine(
-                invoice=invoice,
-                position=1,
-                description=description,
-                quantity=1,
-                unit_amount_minor=invoice.subtotal_minor,
-                amount_minor=invoice.subtotal_minor,
-                tax_minor=invoice.tax_minor,
-                period_start=invoice.period_start,
-                period_end=invoice.period_end,
-            )
-            for invoice, description in zip(invoices, descriptions, strict=True)
-        ]
+    for values, (seq, number) in zip(invoices, numbers, strict=True):
+        values.update(number_year=issue_date.year, number_seq=seq, number=number)
+    keys = rows_insert(
+        Invoice,
+        _INVOICE_FIELDS,
+        [tuple(values[name] for name in _INVOICE_FIELDS) for values in invoices],
+        returning=True,
     )
+    rows_insert(
+        InvoiceLine,
+        _LINE_FIELDS,
+        [
+            (
+                pk,
+                1,
+                description,
+                1,
+                v["subtotal_minor"],
+                v["subtotal_minor"],
+                v["tax_minor"],
+                v["period_start"],
+                v["period_end"],
+            )
+            for pk, v, description in zip(keys, invoices, descriptions, strict=True)
+        ],
+        returning=False,
+    )
+    issued = [
+        IssuedInvoice(
+            pk=pk,
+            number=v["number"],
+            customer_id=v["customer_id"],
+            subscription_id=v["subscription_id"],
+            amount=Money(v["total_minor"], v["currency"]) if v["attempt_count"] else None,
+            is_first=v["is_first"],
+        )
+        for pk, v in zip(keys, invoices, strict=True)
+    ]
     audit_rows_write(
         [
             AuditRow(
                 action="invoice.issued",
                 object_type=INVOICE_TYPE,
-                object_id=invoice.pk,
-                customer_id=invoice.customer_id,
+                object_id=pk,
+                customer_id=v["customer_id"],
                 changes={
-                    "number": invoice.number,
-                    "total": str(invoice.total),
-                    "period": [invoice.period_start, invoice.period_end],
+                    "number": v["number"],
+                    "total": str(Money(v["total_minor"], v["currency"])),
+                    "period": [v["period_start"], v["period_end"]],
                 },
-                message=f"{invoice.number} for subscription {invoice.subscription_id}",
+                message=f"{v['number']} for subscription {v['subscription_id']}",
             )
-            for invoice in invoices
+            for pk, v in zip(keys, invoices, strict=True)
         ]
     )
-    for invoice in invoices:
-        if invoice.is_first:
-            journey_step_complete(customer=invoice.customer, step=Step.FIRST_INVOICE)
+    first = [invoice.customer_id for invoice in issued if invoice.is_first]
+    for customer in Customer.objects.filter(pk__in=first).select_related("user"):
+        journey_step_complete(customer=customer, step=Step.FIRST_INVOICE)
+    return issued
 
 
-def _cancel_at_period_end(subscriptions: list[Subscription], now: datetime) -> int:
+def _cancel_at_period_end(subscriptions: list[_Due], now: datetime) -> int:
     if not subscriptions:
         return 0
     Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(
@@ -281,9 +409,8 @@ def _cancel_at_period_end(subscriptions: list[Subscription], now: datetime) -> i
     return len(subscriptions)
 
 
-def _charge_issued(invoices: list[Invoice]) -> Tally:
-    reserved = [i for i in invoices if i.payment_state == PaymentState.PROCESSING]
-    return charges_run([charge_of(invoice) for invoice in reserved])
+def _charge_issued(invoices: list[IssuedInvoice]) -> Tally:
+    return charges_run([invoice.charge for invoice in invoices if invoice.amount is not None])
 
 
 def _count(progress: BillRunProgress, tally: Tally) -> None:

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.models import Outcome
 from onboarding.billing.audit_rows import AuditRow, audit_rows_write
@@ -45,13 +44,12 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
-from onboarding.core.errors import DomainError
 from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
-from onboarding.payments.services import payment_collect
+from onboarding.payments.services import CollectOutcome, CollectRequest, payment_collect_many
 from onboarding.worker.services import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -79,7 +77,7 @@ class Charge:
     invoice_id: int
     number: str
     attempt: int
-    customer: Customer
+    customer_id: int
     amount: Money
     description: str
 
@@ -119,12 +117,12 @@ class Tally:
 
 
 def charge_of(invoice: Invoice) -> Charge:
-    """The charge for an invoice's reserved attempt (its customer must be loaded)."""
+    """The charge for an invoice's reserved attempt."""
     return Charge(
         invoice_id=invoice.pk,
         number=invoice.number,
         attempt=invoice.attempt_count,
-        customer=invoice.customer,
+        customer_id=invoice.customer_id,
         amount=invoice.total,
         description=f"Invoice {invoice.number}",
     )
@@ -172,26 +170,39 @@ def charging_locks(invoice_ids: list[int]) -> Iterator[set[int]]:
                 )
 
 
-def charge_send(charge: Charge) -> Sent:
-    """Send one reserved attempt through payments (outside any transaction)."""
-    try:
-        attempt = payment_collect(
-            customer=charge.customer,
-            amount=charge.amount,
-            idempotency_key=charge.key,
-            description=charge.description,
-            reference=charge.number,
-        )
-    except DomainError as refused:
-        if refused.code in _REFUSALS_AS_FAILURES:
-            return Sent(charge, None, PaymentStatus.FAILED, refused.code, refused.message)
-        error: Exception = refused
-    except Exception as unexpected:
-        error = unexpected
-    else:
+def _sent_of(charge: Charge, outcome: CollectOutcome) -> Sent:
+    if outcome.attempt is not None:
+        attempt = outcome.attempt
         return Sent(charge, attempt.pk, attempt.status, attempt.code, attempt.message)
-    _report_charge_error(charge, error)
-    return Sent(charge, None, "error", "error", str(error)[:255])
+    refused = outcome.error
+    if refused is not None and refused.code in _REFUSALS_AS_FAILURES:
+        return Sent(charge, None, PaymentStatus.FAILED, refused.code, refused.message)
+    _report_charge_error(charge, refused or RuntimeError("no attempt and no error"))
+    return Sent(charge, None, "error", "error", str(refused)[:255])
+
+
+def charges_send(charges: list[Charge]) -> list[Sent]:
+    """Send reserved attempts through payments as one batch (outside any transaction)."""
+    try:
+        outcomes = payment_collect_many(
+            requests=[
+                CollectRequest(
+                    customer_id=charge.customer_id,
+                    amount=charge.amount,
+                    idempotency_key=charge.key,
+                    description=charge.description,
+                    reference=charge.number,
+                )
+                for charge in charges
+            ]
+        )
+    except Exception as error:
+        # The batch never reached an answer: its invoices stay PROCESSING, sent again later
+        # with the same keys.
+        for charge in charges:
+            _report_charge_error(charge, error)
+        return [Sent(charge, None, "error", "error", str(error)[:255]) for charge in charges]
+    return [_sent_of(c, o) for c, o in zip(charges, outcomes, strict=True)]
 
 
 def _report_charge_error(charge: Charge, error: Exception) -> None:
@@ -199,7 +210,7 @@ def _report_charge_error(charge: Charge, error: Exception) -> None:
         reason="invoice_charge_error",
         user_message=f"Charging invoice {charge.number} (attempt {charge.attempt}) failed",
         error=error,
-        customer_id=charge.customer.pk,
+        customer_id=charge.customer_id,
         context={"invoice": charge.number, "attempt": charge.attempt},
     )
 
@@ -209,14 +220,13 @@ def charges_run(charges: list[Charge], *, now: datetime | None = None) -> Tally:
     if not charges:
         return Tally()
     with charging_locks([charge.invoice_id for charge in charges]) as mine:
-        sent = [charge_send(charge) for charge in charges if charge.invoice_id in mine]
+        sent = charges_send([charge for charge in charges if charge.invoice_id in mine])
         return outcomes_apply(sent, now=now)
 
 
-def invoices_processing_resume(*, batch_size: int, skip: set[int] | None = None) -> Tally:
+def invoices_processing_resume(*, batch_size: int) -> Tally:
     """Send again every invoice left PROCESSING (a process died before recording the answer),
-    with its reserved key; `skip` holds ids this process already failed to send."""
-    skip = skip if skip is not None else set()
+    with its reserved key, once each in id order."""
     total = Tally()
     last_id = 0
     while True:
@@ -225,10 +235,7 @@ def invoices_processing_resume(*, batch_size: int, skip: set[int] | None = None)
                 payment_state=PaymentState.PROCESSING,
                 status__in=PAYABLE_STATUSES,
                 pk__gt=last_id,
-            )
-            .exclude(pk__in=skip)
-            .select_related("customer__user")
-            .order_by("pk")[:batch_size]
+            ).order_by("pk")[:batch_size]
         )
         if not invoices:
             return total
@@ -251,6 +258,20 @@ _INVOICE_OUTCOME_FIELDS = [
     "next_retry_at",
     "uncollectible_at",
     "followup_due",
+]
+
+
+# What applying an outcome reads of an invoice (the rest of the row is not loaded).
+_OUTCOME_READ_FIELDS = [
+    *_INVOICE_OUTCOME_FIELDS,
+    "customer",
+    "subscription",
+    "number",
+    "currency",
+    "total_minor",
+    "is_first",
+    "attempt_count",
+    "attempt_source",
 ]
 
 
@@ -378,9 +399,9 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
     with transaction.atomic():
         invoices = {
             invoice.pk: invoice
-            for invoice in Invoice.objects.select_for_update(of=("self",))
-            .select_related("customer__user")
+            for invoice in Invoice.objects.select_for_update()
             .filter(pk__in=[s.charge.invoice_id for s in answered])
+            .only(*_OUTCOME_READ_FIELDS)
         }
         recorded = dict(
             PaymentAttempt.objects.filter(

@@ -23,8 +23,7 @@ def _retries_reserve(*, now: datetime, batch_size: int) -> list[Charge]:
     with transaction.atomic():
         invoices = list(
             Invoice.objects.retry_due(now)
-            .select_related("customer__user")
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True)
             .order_by("next_retry_at", "pk")[:batch_size]
         )
         for invoice in invoices:
