@@ -44,6 +44,7 @@ from onboarding.sysops.selectors import (
 )
 from onboarding.sysops.services import (
     SAVE_FAILED,
+    customer_of_requester,
     customer_resolve,
     looks_like_email,
     service_request_assign,
@@ -214,7 +215,7 @@ def my_requests(request: HttpRequest):
 
 @me_requests_router.post("", response={201: RequestOut, **_ERRORS}, summary="Open a request")
 def my_open(request: HttpRequest, payload: RequestOpenIn):
-    customer = customer_of_user(user=request.user)
+    customer = customer_of_requester(user=request.user, source="customer request API")
     with reported_failure(
         reason="service_request_failed",
         user_message=SAVE_FAILED,

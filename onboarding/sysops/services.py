@@ -16,11 +16,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription
@@ -109,6 +110,14 @@ def customer_resolve(
             named=f"#{customer_id}", object_id=str(customer_id), source=source, actor=actor
         )
     return customer
+
+
+def customer_of_requester(*, user: User, source: str) -> Customer:
+    """The signed-in customer who is opening a request. A customer account the back office has
+    no record for is "customer unknown" (alerted); anyone else (staff) is simply not found."""
+    if not user.is_authenticated or user.role != Role.CUSTOMER:
+        raise Http404("This page is for customers.")
+    return customer_resolve(customer_id=user.pk, source=source, actor=user)
 
 
 def _as_id(value: Any) -> int | None:

@@ -43,6 +43,7 @@ from onboarding.sysops.selectors import (
 from onboarding.sysops.services import (
     SAVE_FAILED,
     CustomerUnknown,
+    customer_of_requester,
     customer_resolve,
     looks_like_email,
     service_request_assign,
@@ -252,7 +253,10 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_request_new(request: HttpRequest) -> HttpResponse:
-    customer = customer_of_user(user=request.user)
+    try:
+        customer = customer_of_requester(user=request.user, source="portal request form")
+    except CustomerUnknown as error:
+        return render(request, "sysops/portal_unknown.html", {"message": error.message}, status=404)
     subscriptions = request_subscriptions_of(customer=customer)
     form = RequestOpenForm(request.POST or None, subscriptions=subscriptions)
     if request.method == "POST" and form.is_valid():

@@ -9,6 +9,7 @@ from onboarding.notifications.relay import relay_drain
 from onboarding.notifications.services import outbox_publish
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.services import REQUEST_REPORTED_TOPIC
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 UNKNOWN_ID = 987654
@@ -156,3 +157,33 @@ def test_the_live_search_shows_an_unknown_email_in_the_swapped_fragment(sysops_c
     assert response.status_code == 200  # htmx swaps only 2xx answers
     assert 'data-code="customer_unknown"' in response.content.decode()
     assert _alerts().count() == 1
+
+
+@pytest.fixture
+def recordless_client(client):
+    # A customer account whose customer record never got written (a failed sign-up step).
+    user = UserFactory(customer_record=False)
+    client.force_login(user)
+    return client, user
+
+
+def test_a_customer_without_a_record_opening_a_request_in_the_api_is_alerted(recordless_client):
+    client, user = recordless_client
+    response = client.post(
+        "/api/v1/me/requests",
+        {"subscription_id": 1, "kind": "repair", "summary": "Help", "description": "Broken"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "customer_unknown"
+    assert _alerts().get().object_id == str(user.pk)
+
+
+def test_a_customer_without_a_record_opening_a_request_in_the_portal_is_alerted(
+    recordless_client,
+):
+    client, _user = recordless_client
+    response = client.get(reverse("requests:new"))
+    assert response.status_code == 404
+    assert "no customer record" in response.content.decode()
+    assert "portal request form" in _alerts().get().message
