@@ -11,6 +11,7 @@ is kept on the row, so anyone can check a stored document was not altered.
 """
 
 import hashlib
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from django.template.loader import render_to_string
 
 from onboarding.billing.models import CreditNote, Invoice
 from onboarding.core.money import Money
+
+_fonts = threading.local()
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,19 @@ def pdf_render(*, template: str, context: dict) -> bytes:
     # Imported here, not at the top: WeasyPrint takes about a second to import, and only the
     # processes that render documents (the workers) should pay for it, not every bill run.
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
+    if not hasattr(_fonts, "config"):
+        # Finding the fonts is a good part of a small document's cost: once per thread.
+        _fonts.config = FontConfiguration()
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
     html = render_to_string(template, context)
     css = render_to_string("billing/pdf/document.css", context)
     content = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
-        stylesheets=[CSS(string=css, url_fetcher=fetcher)], custom_metadata=False
+        stylesheets=[CSS(string=css, url_fetcher=fetcher, font_config=_fonts.config)],
+        font_config=_fonts.config,
+        custom_metadata=False,
     )
     if not content.startswith(b"%PDF-"):
         raise RuntimeError(f"WeasyPrint did not produce a PDF from {template}")
