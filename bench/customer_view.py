@@ -39,6 +39,7 @@ import django
 import psycopg
 
 TARGET_MS = 50.0
+WARM_UP = 200
 
 
 def _ensure_database(url: str) -> None:
@@ -161,11 +162,14 @@ def measure(*, customers: int, samples: int, seed: int) -> dict:
         if response.status_code != 200:
             raise RuntimeError(f"{url} {params} answered {response.status_code}")
 
-    # Warm up connections, templates and the caches of both PostgreSQL and the OS.
-    for customer_id in ids[:25]:
+    # Warm up connections, templates and caches with other customers and searches than the
+    # measured ones, so the figures are a warm server's, not a replay of pages already read.
+    warm = random.Random(seed + 1)
+    for _ in range(WARM_UP):
+        customer_id = warm.randint(1, customers)
         view(customer_id)
         get(f"/api/v1/staff/customers/{customer_id}/overview")
-    for _, query in queries[:25]:
+    for _, query in search_queries(WARM_UP, customers, warm):
         search(query)
 
     results: dict[str, list[float]] = defaultdict(list)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -129,6 +131,10 @@ def _search_branches(query: str) -> tuple[list[str], list[Any]]:
         branch(by_id, int(reference.group(1)))
     by_email = f"SELECT u.id AS id, 0 AS r FROM {user} u WHERE u.email = %s AND u.role = %s"  # noqa: S608
     branch(by_email, query, Role.CUSTOMER.value)
+    if looks_like_email(query):
+        # A whole address is looked up exactly: a substring search for it would read the
+        # posting lists of its most common trigrams ("com", "@gm") for nothing.
+        return branches, params
     for table, number, owner in _search_numbered():
         exact = f"SELECT {owner} AS id, 0 AS r FROM {table} WHERE {number} IN (%s, %s)"  # noqa: S608
         branch(exact, query, query.upper())
@@ -155,6 +161,14 @@ def _search_branches(query: str) -> tuple[list[str], list[Any]]:
     )
     branch(companies, prefix, *values)
     return branches, params
+
+
+def looks_like_email(text: str) -> bool:
+    try:
+        validate_email(text.strip())
+    except ValidationError:
+        return False
+    return True
 
 
 def normalise_query(text: str) -> str:

@@ -13,8 +13,6 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
@@ -128,14 +126,6 @@ def _as_id(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
         return int(value)
     return None
-
-
-def looks_like_email(text: str) -> bool:
-    try:
-        validate_email(text.strip())
-    except ValidationError:
-        return False
-    return True
 
 
 # --- Service requests --------------------------------------------------------------------------

@@ -74,11 +74,19 @@ def test_search_finds_a_customer_by_contract_number(subscription):
     assert _found(contract.number) == [subscription.customer_id]
 
 
-def test_exact_matches_come_before_partial_ones(people):
+def test_a_whole_email_address_is_looked_up_exactly(people):
     _customer("ada@lovelace.test.example", "Augusta", "King")
-    hits = customer_search(query="ada@lovelace.test").hits
-    assert hits[0].customer.pk == people["ada"].pk
-    assert [hit.rank for hit in hits] == [0, 1]
+    hits = customer_search(query="Ada@Lovelace.test").hits
+    assert [(hit.customer.pk, hit.rank) for hit in hits] == [(people["ada"].pk, 0)]
+
+
+def test_matches_at_the_start_come_before_matches_inside(people):
+    labs = _customer("info@labs.test", "Info", "Desk", company="Lovelace Labs")
+    hits = customer_search(query="lovelace").hits
+    assert [(hit.customer.pk, hit.rank) for hit in hits] == [
+        (labs.pk, 1),
+        (people["ada"].pk, 2),
+    ]
 
 
 def test_like_wildcards_in_the_query_are_taken_literally(people):
