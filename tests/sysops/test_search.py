@@ -171,3 +171,15 @@ def _plan(sql: str, params: list) -> str:
 )
 def test_postgres_serves_substring_searches_from_trigram_indexes(require_postgres, index, sql):
     assert index in _plan(sql, ["%ovelac%"])
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_statistics_on_the_searched_expressions(require_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE 'sysops_%%'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        "sysops_user_email_stx",
+        "sysops_user_name_stx",
+        "sysops_customer_company_stx",
+    }
