@@ -104,8 +104,10 @@ def customer_resolve(
         else None
     )
     if customer is None:
+        # An id no database column can hold is named apart, so nothing looks it up again.
+        object_id = str(number) if number is not None else f"invalid:{customer_id}"
         raise _customer_unknown(
-            named=f"#{customer_id}", object_id=str(customer_id), source=source, actor=actor
+            named=f"#{customer_id}", object_id=object_id, source=source, actor=actor
         )
     return customer
 
