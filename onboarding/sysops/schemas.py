@@ -17,6 +17,8 @@ from onboarding.sysops.selectors import (
 )
 
 MATCHES = {0: "exact", 1: "prefix", 2: "contains"}
+# PostgreSQL text cannot hold NUL: such input is refused as invalid, never passed on.
+NO_NUL = r"^[^\x00]*$"
 
 
 class MoneyOut(Schema):
@@ -93,13 +95,13 @@ class CustomerSearchOut(Schema):
 
 
 class CustomerSearchQuery(Schema):
-    q: str = Field("", max_length=100)
+    q: str = Field("", max_length=100, pattern=NO_NUL)
     page: int = Field(1, ge=1, le=100_000)
     size: int = Field(25, ge=1, le=100)
 
 
 class EmailLookupQuery(Schema):
-    email: str = Field(..., min_length=3, max_length=254)
+    email: str = Field(..., min_length=3, max_length=254, pattern=NO_NUL)
 
 
 # --- The full customer view --------------------------------------------------------------------
@@ -464,8 +466,8 @@ class RequestOpenIn(Schema):
     subscription_id: int = Field(..., ge=1, le=MAX_ID)
     kind: Literal["repair", "troubleshoot"]
     severity: Literal["low", "normal", "high", "critical"] = "normal"
-    summary: str = Field(..., min_length=1, max_length=200)
-    description: str = Field(..., min_length=1, max_length=10_000)
+    summary: str = Field(..., min_length=1, max_length=200, pattern=NO_NUL)
+    description: str = Field(..., min_length=1, max_length=10_000, pattern=NO_NUL)
 
 
 class StaffRequestOpenIn(RequestOpenIn):
@@ -473,7 +475,7 @@ class StaffRequestOpenIn(RequestOpenIn):
 
 
 class CommentIn(Schema):
-    body: str = Field(..., min_length=1, max_length=10_000)
+    body: str = Field(..., min_length=1, max_length=10_000, pattern=NO_NUL)
 
 
 class StaffCommentIn(CommentIn):
@@ -488,7 +490,7 @@ class AssignIn(Schema):
 
 class MoveIn(Schema):
     status: Literal["new", "in_progress", "waiting_on_customer", "resolved", "closed"]
-    note: str = Field("", max_length=10_000)
+    note: str = Field("", max_length=10_000, pattern=NO_NUL)
 
 
 class UpdateOut(Schema):
@@ -551,9 +553,11 @@ class RequestOut(RequestSummaryOut):
 
 
 class QueueQuery(Schema):
-    status: str = Field("open", max_length=20)
-    severity: str = Field("", max_length=10)
-    assignee: str = Field("", max_length=20, description='"me", "none" or a staff user id')
+    status: str = Field("open", max_length=20, pattern=NO_NUL)
+    severity: str = Field("", max_length=10, pattern=NO_NUL)
+    assignee: str = Field(
+        "", max_length=20, pattern=NO_NUL, description='"me", "none" or a staff user id'
+    )
     limit: int = Field(25, ge=1, le=100)
     offset: int = Field(0, ge=0, le=10_000_000)
 

@@ -172,7 +172,8 @@ def looks_like_email(text: str) -> bool:
 
 
 def normalise_query(text: str) -> str:
-    return " ".join((text or "").split()).lower()[:100]
+    # NUL cannot reach PostgreSQL in a string; nobody types one on purpose.
+    return " ".join((text or "").replace("\x00", "").split()).lower()[:100]
 
 
 def customer_search(

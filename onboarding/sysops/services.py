@@ -142,6 +142,8 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
     text = (value or "").strip()
     if not text:
         raise DomainError(f"Write a {label}.", field=field)
+    if "\x00" in text:
+        raise DomainError(f"The {label} contains a character that cannot be stored.", field=field)
     if len(text) > max_length:
         raise DomainError(f"Keep the {label} under {max_length} characters.", field=field)
     return text

@@ -25,3 +25,10 @@ def test_a_customer_id_past_the_database_range_is_an_unknown_customer(sysops_cli
     assert response.json()["code"] == "customer_unknown"
     alert = AdminAlert.objects.get(reason="customer_unknown")
     assert (alert.object_id, alert.count) == (f"invalid:{TOO_BIG}", 2)
+
+
+def test_a_search_with_a_nul_character_is_refused_not_a_server_error(sysops_client):
+    response = sysops_client.get("/api/v1/staff/customers", {"q": "ab\x00cd"})
+    assert response.status_code == 422
+    page = sysops_client.get(reverse("sysops:customer_search"), {"q": "ab\x00cd"})
+    assert page.status_code == 200

@@ -183,3 +183,7 @@ def test_postgres_keeps_statistics_on_the_searched_expressions(require_postgres)
         "sysops_user_name_stx",
         "sysops_customer_company_stx",
     }
+
+
+def test_the_selector_drops_nul_characters_from_a_query(people):
+    assert _found("love\x00lace") == [people["ada"].pk]
