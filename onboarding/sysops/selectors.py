@@ -7,7 +7,7 @@ long the customer's history is: one per section, each bounded by `limit` newest 
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,7 +30,7 @@ from onboarding.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from onboarding.catalog.models import BillingCycle, PlanPrice
+from onboarding.catalog.models import PlanPrice
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
 from onboarding.core.money import Money
 from onboarding.journey.models import JourneyStep, StepState
@@ -746,11 +746,3 @@ def staff_assignees() -> list[User]:
         .order_by("email")
         .only("id", "email", "first_name", "last_name", "role")
     )
-
-
-def cycle_label(cycle: str) -> str:
-    return BillingCycle(cycle).label if cycle in BillingCycle.values else cycle
-
-
-def card_expiry_cutoff(today: date) -> date:
-    return today + timedelta(days=CARD_WARNING_DAYS)
