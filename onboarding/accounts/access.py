@@ -129,7 +129,8 @@ def get_visible_or_404(user, queryset_or_model, **lookup) -> models.Model:
         return visible_to(user, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
         pass
-    except (ValueError, TypeError, ValidationError):
+    except (ValueError, TypeError, OverflowError, ValidationError):
+        # OverflowError: an id past 2**63 that SQLite's driver cannot even bind.
         raise not_found from None
     hidden_pk = queryset.filter(**lookup).values_list("pk", flat=True).first()
     if hidden_pk is not None:

@@ -42,7 +42,7 @@ def object_url_for(*, target: models.Model | None, object_type: str, object_id: 
             return ""
         try:
             target = model._default_manager.filter(pk=object_id).first()
-        except (ValidationError, ValueError, TypeError):
+        except (ValidationError, ValueError, TypeError, OverflowError):
             return ""
     if target is None:
         return ""
