@@ -10,6 +10,8 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from django.db import connection
+
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.roles import PreferredInbox, Role
 from onboarding.billing.models import Subscription, SubscriptionStatus
@@ -149,6 +151,8 @@ def seed_subscriptions(
         )
         if progress:
             progress(min(start + CHUNK, count))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would leave them
     return plan
 
 

@@ -163,17 +163,36 @@ _DUE_COLUMNS = (
     "current_period_end",
     "next_invoice_at",
     "cancel_at_period_end",
-    "customer__company",
-    "customer__address_line1",
-    "customer__address_line2",
-    "customer__postal_code",
-    "customer__city",
-    "customer__region",
-    "customer__country",
-    "customer__user__email",
-    "customer__user__first_name",
-    "customer__user__last_name",
 )
+_ADDRESSEE_COLUMNS = (
+    "company",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "user__email",
+    "user__first_name",
+    "user__last_name",
+)
+
+
+def _claim(due, batch_size: int) -> list[_Due]:
+    """Lock the next batch of due subscriptions (skipping rows another process holds), then read
+    their customers' names and addresses: two small queries, each walking an index."""
+    rows = list(
+        due.select_for_update(skip_locked=True)
+        .order_by("next_invoice_at", "pk")
+        .values_list(*_DUE_COLUMNS)[:batch_size]
+    )
+    addressees = {
+        pk: values
+        for pk, *values in Customer.objects.filter(pk__in={row[1] for row in rows}).values_list(
+            "pk", *_ADDRESSEE_COLUMNS
+        )
+    }
+    return [_Due(*row, *addressees[row[1]]) for row in rows]
 
 
 def bill_to_of(due: _Due) -> tuple[str, str, str]:
@@ -276,12 +295,7 @@ def _issue_batch(
         due = Subscription.objects.filter(status__in=LIVE_STATUSES, next_invoice_at__lt=cutoff)
         if only is not None:
             due = due.filter(pk__in=only)
-        claimed = [
-            _Due(*row)
-            for row in due.select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_invoice_at", "pk")
-            .values_list(*_DUE_COLUMNS)[:batch_size]
-        ]
+        claimed = _claim(due, batch_size)
         issued.claimed = len(claimed)
         if not claimed:
             return issued

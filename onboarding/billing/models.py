@@ -67,7 +67,16 @@ class Subscription(models.Model):
                 name="one_live_subscription_per_customer_plan",
             )
         ]
-        indexes = [models.Index(fields=["status", "next_invoice_at"], name="sub_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_invoice_at"], name="sub_due_idx"),
+            # The bill run's claim walks this in order and stops after a batch, whatever the
+            # number of subscriptions due (ties on the day broken by id).
+            models.Index(
+                fields=["next_invoice_at", "id"],
+                condition=models.Q(status__in=["pending", "active", "past_due"]),
+                name="sub_live_due_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.plan.name} ({self.get_cycle_display()})"
