@@ -9,6 +9,7 @@ updates are one plain UPDATE per row sent as one executemany.
 
 from collections.abc import Sequence
 
+import psycopg
 from django.db import connection, models
 
 
@@ -40,11 +41,14 @@ def rows_update(model: type[models.Model], fields: Sequence[str], rows: Sequence
                 for column, name in zip(columns, names, strict=False)
             )
             joined = f"unnest({unnest}) AS v({', '.join(names)})"
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} "  # noqa: S608 (names from model meta)
-                f"FROM {joined} WHERE {table}.{pk} = v.{names[-1]}",
-                arrays,
-            )
+            # Bound on the server: the arrays travel as parameters instead of being quoted into
+            # the SQL text in Python, which is what Django's client-side cursor would do.
+            with psycopg.Cursor(connection.connection) as bound:
+                bound.execute(
+                    f"UPDATE {table} SET {assignments} "  # noqa: S608 (names from model meta)
+                    f"FROM {joined} WHERE {table}.{pk} = v.{names[-1]}",
+                    arrays,
+                )
             return
         assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
         cursor.executemany(
