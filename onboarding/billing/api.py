@@ -11,7 +11,7 @@ from onboarding.billing.schemas import (
     CreditNoteOut,
     CycleIn,
     InvoiceDetailOut,
-    InvoiceOut,
+    InvoiceSummaryOut,
     PurchaseIn,
     RefundIn,
     StaffInvoiceOut,
@@ -94,7 +94,9 @@ def change_cycle(request: HttpRequest, subscription_id: int, payload: CycleIn):
 invoices_router = Router()
 
 
-@invoices_router.get("", response={200: list[InvoiceOut], 404: dict}, summary="Your invoices")
+@invoices_router.get(
+    "", response={200: list[InvoiceSummaryOut], 404: dict}, summary="Your invoices"
+)
 def list_invoices(
     request: HttpRequest,
     limit: int = Query(50, ge=1, le=200),
@@ -102,7 +104,7 @@ def list_invoices(
 ):
     customer = customer_of_user(user=request.user)
     invoices = visible_to(request.user, invoice_list_of(customer=customer))
-    return [InvoiceOut.of(invoice) for invoice in invoices[offset : offset + limit]]
+    return [InvoiceSummaryOut.of(invoice) for invoice in invoices[offset : offset + limit]]
 
 
 @invoices_router.get(
@@ -141,7 +143,7 @@ def get_credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: i
 
 @invoices_router.post(
     "/{invoice_id}/pay",
-    response={200: InvoiceOut, **_ERRORS},
+    response={200: InvoiceSummaryOut, **_ERRORS},
     summary="Pay an open invoice now with the card on file",
 )
 def pay_invoice(request: HttpRequest, invoice_id: int):
@@ -155,7 +157,7 @@ def pay_invoice(request: HttpRequest, invoice_id: int):
         actor=request.user,
     ):
         invoice = invoice_pay(invoice=invoice, actor=request.user)
-    return InvoiceOut.of(invoice)
+    return InvoiceSummaryOut.of(invoice)
 
 
 # --- /api/v1/staff/invoices ----------------------------------------------------------------------
@@ -164,7 +166,7 @@ staff_invoices_router = Router()
 
 
 @staff_invoices_router.get(
-    "", response={200: list[StaffInvoiceOut], 422: dict}, summary="Invoices, filtered"
+    "", response={200: list[StaffInvoiceOut], 400: dict, 422: dict}, summary="Invoices, filtered"
 )
 def staff_list_invoices(
     request: HttpRequest,

@@ -75,7 +75,7 @@ class CreditNoteOut(Schema):
         )
 
 
-class InvoiceOut(Schema):
+class InvoiceSummaryOut(Schema):
     id: int
     number: str
     status: str
@@ -123,11 +123,11 @@ class InvoiceOut(Schema):
         }
 
     @staticmethod
-    def of(invoice: Invoice) -> "InvoiceOut":
-        return InvoiceOut(**InvoiceOut.fields_of(invoice))
+    def of(invoice: Invoice) -> "InvoiceSummaryOut":
+        return InvoiceSummaryOut(**InvoiceSummaryOut.fields_of(invoice))
 
 
-class InvoiceDetailOut(InvoiceOut):
+class InvoiceDetailOut(InvoiceSummaryOut):
     bill_to_name: str
     bill_to_address: list[str]
     lines: list[InvoiceLineOut]
@@ -136,7 +136,7 @@ class InvoiceDetailOut(InvoiceOut):
     @staticmethod
     def of(invoice: Invoice) -> "InvoiceDetailOut":
         return InvoiceDetailOut(
-            **InvoiceOut.fields_of(invoice),
+            **InvoiceSummaryOut.fields_of(invoice),
             bill_to_name=invoice.bill_to_name,
             bill_to_address=invoice.bill_to_lines,
             lines=[
@@ -153,7 +153,7 @@ class InvoiceDetailOut(InvoiceOut):
         )
 
 
-class StaffInvoiceOut(InvoiceOut):
+class StaffInvoiceOut(InvoiceSummaryOut):
     customer_id: int
     customer_reference: str
     bill_to_name: str
@@ -162,7 +162,7 @@ class StaffInvoiceOut(InvoiceOut):
     @staticmethod
     def of(invoice: Invoice) -> "StaffInvoiceOut":
         return StaffInvoiceOut(
-            **InvoiceOut.fields_of(invoice),
+            **InvoiceSummaryOut.fields_of(invoice),
             customer_id=invoice.customer_id,
             customer_reference=invoice.customer_reference,
             bill_to_name=invoice.bill_to_name,
