@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install lint format migrate demo requirements bench clean
+.PHONY: run test install lint security format migrate demo requirements bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,40 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# pip-audit asks the PyPI advisory service about every pinned package: a known vulnerability fails.
+# A package the service gives no answer for is counted as not audited and named in
+# var/pip-audit.json; AUDIT_STRICT=1 fails on those too. (`manage.py check --deploy` on production
+# settings runs in pytest: tests/core/test_production_settings.py; ruff's S rules run in lint.)
+AUDIT_JSON := var/pip-audit.json
+
+define AUDIT_SUMMARY
+import json, pathlib, sys
+report = pathlib.Path(sys.argv[1])
+if not report.exists():
+    sys.exit("pip-audit: no report (see its error above)")
+deps = json.loads(report.read_text())["dependencies"]
+skipped = [d["name"] for d in deps if "skip_reason" in d]
+vulnerable = [d for d in deps if d.get("vulns")]
+for d in vulnerable:
+    for v in d["vulns"]:
+        fixed = ", ".join(v["fix_versions"]) or "no fixed release"
+        print(f"VULNERABLE {d['name']} {d['version']}: {v['id']} (fixed in {fixed})")
+print(f"pip-audit: {len(deps) - len(skipped)} of {len(deps)} pinned packages audited, "
+      f"{len(vulnerable)} with known vulnerabilities")
+if skipped:
+    print(f"pip-audit: WARNING, NOT AUDITED (no answer from the advisory service): {len(skipped)}: "
+          + " ".join(skipped[:8]) + (" ..." if len(skipped) > 8 else ""))
+sys.exit(1 if vulnerable or (skipped and sys.argv[2:] == ["strict"]) else 0)
+endef
+export AUDIT_SUMMARY
+
+security: install
+	mkdir -p var && rm -f $(AUDIT_JSON)
+	$(BIN)/pip-audit -r requirements.txt --require-hashes --disable-pip --progress-spinner off \
+		--format json --output $(AUDIT_JSON); \
+	$(BIN)/python -c "$$AUDIT_SUMMARY" $(AUDIT_JSON) $(if $(AUDIT_STRICT),strict)
+
+test: lint security
 	$(BIN)/pytest
 
 format: install
