@@ -130,14 +130,14 @@ class CustomerOut(CustomerSummaryOut):
     address: AddressOut
 
 
-class ContactOut(Schema):
+class OverviewContactOut(Schema):
     name: str
     role: str
     email: str
     phone: str
 
 
-class CardOut(Schema):
+class OverviewCardOut(Schema):
     brand: str
     last4: str
     exp_month: int
@@ -173,7 +173,7 @@ class ProductOut(Schema):
     subscription_status: str
 
 
-class ContractOut(Schema):
+class OverviewContractOut(Schema):
     id: int
     number: str
     status: str
@@ -232,7 +232,7 @@ class InvoiceOut(Schema):
     overdue: bool
 
 
-class PaymentOut(Schema):
+class OverviewPaymentOut(Schema):
     id: int
     created_at: datetime
     amount: MoneyOut
@@ -279,7 +279,7 @@ class JourneyOut(Schema):
     completed_at: datetime | None
 
 
-class AlertOut(Schema):
+class OverviewAlertOut(Schema):
     id: int
     reason: str
     severity: str
@@ -293,18 +293,18 @@ class CustomerOverviewOut(Schema):
     today: date
     customer: CustomerOut
     risks: list[RiskOut]
-    contacts: list[ContactOut]
-    card: CardOut | None
+    contacts: list[OverviewContactOut]
+    card: OverviewCardOut | None
     schedule: list[ScheduleOut]
     products: list[ProductOut]
-    contracts: list[ContractOut]
+    contracts: list[OverviewContractOut]
     requests: list[RequestSummaryOut]
     invoices: list[InvoiceOut]
-    payments: list[PaymentOut]
+    payments: list[OverviewPaymentOut]
     notifications: list[NotificationOut]
     audit: list[AuditOut]
     journey: list[JourneyOut]
-    alerts: list[AlertOut]
+    alerts: list[OverviewAlertOut]
     limit: int = Field(description="Each list holds at most this many newest rows")
 
     @staticmethod
@@ -331,10 +331,12 @@ class CustomerOverviewOut(Schema):
                 for r in o.risks
             ],
             contacts=[
-                ContactOut(name=x.name, role=x.role, email=x.email, phone=str(x.phone or ""))
+                OverviewContactOut(
+                    name=x.name, role=x.role, email=x.email, phone=str(x.phone or "")
+                )
                 for x in o.contacts
             ],
-            card=CardOut(**vars(o.card)) if o.card else None,
+            card=OverviewCardOut(**vars(o.card)) if o.card else None,
             schedule=[
                 ScheduleOut(
                     subscription_id=s.subscription_id,
@@ -353,7 +355,7 @@ class CustomerOverviewOut(Schema):
             ],
             products=[ProductOut(**vars(p)) for p in o.products],
             contracts=[
-                ContractOut(
+                OverviewContractOut(
                     id=k.contract_id,
                     number=k.number,
                     status=k.status,
@@ -385,7 +387,7 @@ class CustomerOverviewOut(Schema):
                 for i in o.invoices
             ],
             payments=[
-                PaymentOut(
+                OverviewPaymentOut(
                     id=p.pk,
                     created_at=p.created_at,
                     amount=MoneyOut.of(p.amount),
@@ -441,7 +443,7 @@ class CustomerOverviewOut(Schema):
                 for j in o.journey
             ],
             alerts=[
-                AlertOut(
+                OverviewAlertOut(
                     id=a.pk,
                     reason=a.reason,
                     severity=a.severity,
