@@ -6,12 +6,13 @@ only admins move an alert (403 otherwise). Unknown ids answer 404, illegal moves
 
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from onboarding.accounts.access import visible_to
 from onboarding.alerts.schemas import AlertFilters, AlertOut, AlertResolveIn
 from onboarding.alerts.selectors import admin_alert_get, admin_alert_list
 from onboarding.alerts.services import admin_alert_acknowledge, admin_alert_resolve
+from onboarding.core.pagination import BoundedLimitOffsetPagination
 
 router = Router()
 
@@ -19,7 +20,7 @@ _ERRORS = {403: dict, 404: dict, 409: dict}
 
 
 @router.get("/", response=list[AlertOut], summary="List alerts, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]):
     return visible_to(
         request.user,

@@ -7,8 +7,9 @@ message is for admins only (403 otherwise, 409 if the message is not dead).
 
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from onboarding.core.pagination import BoundedLimitOffsetPagination
 from onboarding.notifications.schemas import (
     InboxFilters,
     InboxMarkedOut,
@@ -44,7 +45,7 @@ mail_router = Router()
 
 
 @inbox_router.get("/", response=list[InboxMessageOut], summary="My inbox, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_inbox(request: HttpRequest, filters: Query[InboxFilters]):
     return inbox_list(user=request.user, unread_only=filters.unread)
 
@@ -80,7 +81,7 @@ def mark_read(request: HttpRequest, message_id: int):
 
 
 @mail_router.get("/", response=list[SentMailSummaryOut], summary="Sent mail, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_sent_mail(request: HttpRequest, filters: Query[SentMailFilters]):
     return sent_mail_list(user=request.user, search=filters.q)
 
@@ -88,7 +89,7 @@ def list_sent_mail(request: HttpRequest, filters: Query[SentMailFilters]):
 @mail_router.get(
     "/outbox/", response=list[OutboxMessageOut], summary="Outbox messages and delivery state"
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_outbox(request: HttpRequest, filters: Query[OutboxFilters]):
     return outbox_list(user=request.user, status=filters.status, search=filters.q)
 

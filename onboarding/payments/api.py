@@ -2,7 +2,7 @@
 /api/v1/me/payments: the customer's charge attempts (never a token or a number)."""
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from onboarding.accounts.access import visible_to
 from onboarding.accounts.selectors import customer_of_user
@@ -58,9 +58,14 @@ def post_card(request: HttpRequest, payload: CardIn):
     return 201, CardOut.of(method)
 
 
-@payments_router.get("", response=list[PaymentOut], summary="Your payments, newest first")
-def list_payments(request: HttpRequest, limit: int = 50, offset: int = 0):
+@payments_router.get(
+    "", response={200: list[PaymentOut], 404: dict}, summary="Your payments, newest first"
+)
+def list_payments(
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10**9),
+):
     customer = customer_of_user(user=request.user)
     attempts = visible_to(request.user, payment_attempts_of(customer=customer))
-    limit, offset = min(max(limit, 1), 200), max(offset, 0)
     return [PaymentOut.of(a) for a in attempts[offset : offset + limit]]
