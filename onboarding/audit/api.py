@@ -24,6 +24,6 @@ def list_entries(request: HttpRequest, query: Query[AuditListQuery]):
     }
 
 
-@router.get("/{int:entry_id}", response=AuditEntryOut, summary="One audit entry")
+@router.get("/{int:entry_id}", response={200: AuditEntryOut, 404: dict}, summary="One audit entry")
 def get_entry(request: HttpRequest, entry_id: int):
     return audit_entry_get(user=request.user, entry_id=entry_id)
