@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from onboarding.acceptance.api import router as acceptance_router
 from onboarding.accounts.api import router as me_router
 from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
@@ -20,6 +21,7 @@ from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
 from onboarding.payments.api import payments_router
 from onboarding.payments.api import router as card_router
+from onboarding.risk.api import router as risk_router
 from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
 
 api = NinjaAPI(
@@ -49,6 +51,8 @@ api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth(
 api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=StaffAuth())
 api.add_router("/staff/customers", customers_router, tags=["sysops"], auth=StaffAuth())
 api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=StaffAuth())
+api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth=StaffAuth())
+api.add_router("/staff/risk", risk_router, tags=["risk"], auth=StaffAuth())
 
 
 @api.exception_handler(DomainError)

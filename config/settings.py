@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "onboarding.journey",
     "onboarding.sysops",
     "onboarding.contracts",
+    "onboarding.acceptance",
+    "onboarding.risk",
     "onboarding.demo",
 ]
 
@@ -364,6 +366,29 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 5)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+# Run by the relay before each pass (run_relay): due timers write outbox rows it then delivers.
+RELAY_TICKS = ["onboarding.acceptance.timers.timers_fire_due"]
+
+# --- Acceptance and risk (docs/acceptance.md, docs/events.md) -------------------------------
+# How long an acknowledgement may wait: SysOps for a green acceptance (a soft failure after),
+# a manager for yellow and red (a risk event after); red must be the shortest.
+ACCEPTANCE_GREEN_ACK_SECONDS = env_int("ACCEPTANCE_GREEN_ACK_SECONDS", 24 * 3600)
+ACCEPTANCE_YELLOW_ACK_SECONDS = env_int("ACCEPTANCE_YELLOW_ACK_SECONDS", 8 * 3600)
+ACCEPTANCE_RED_ACK_SECONDS = env_int("ACCEPTANCE_RED_ACK_SECONDS", 3600)
+if not 0 <= ACCEPTANCE_RED_ACK_SECONDS <= ACCEPTANCE_YELLOW_ACK_SECONDS:
+    raise ImproperlyConfigured("ACCEPTANCE_RED_ACK_SECONDS must be between 0 and the yellow one")
+# An active contract with no requirements captured (and rated) this long is a risk event.
+ACCEPTANCE_REQUIREMENTS_DUE_SECONDS = env_int("ACCEPTANCE_REQUIREMENTS_DUE_SECONDS", 2 * 86400)
+# The Redis Stream risk events are published to (with REDIS_URL), its approximate length cap,
+# how long a published event id is remembered (so a redelivery is not added twice).
+RISK_STREAM = os.environ.get("RISK_STREAM", "onboarding:risk-events")
+RISK_STREAM_MAXLEN = env_int("RISK_STREAM_MAXLEN", 1_000_000)
+RISK_PUBLISHED_MARKER_TTL_SECONDS = env_int("RISK_PUBLISHED_MARKER_TTL_SECONDS", 30 * 86400)
+RISK_REDIS_TIMEOUT_SECONDS = env_int("RISK_REDIS_TIMEOUT_SECONDS", 2)
+# The live risk board: how often its event stream looks for new events, and how long one
+# connection lasts before the browser reconnects (a worker is not held forever).
+RISK_BOARD_POLL_SECONDS = float(os.environ.get("RISK_BOARD_POLL_SECONDS", "0.5"))
+RISK_BOARD_STREAM_SECONDS = env_int("RISK_BOARD_STREAM_SECONDS", 30)
 
 # --- Admin alerts --------------------------------------------------------------------------
 # The same reason on the same object within this window is one alert with a count.

@@ -41,5 +41,7 @@ urlpatterns = [
     path("staff/tasks/", include("onboarding.worker.urls")),
     path("staff/funnel/", include("onboarding.journey.urls")),
     path("staff/contracts/", include("onboarding.contracts.staff_urls")),
+    path("staff/acceptance/", include("onboarding.acceptance.urls")),
+    path("staff/risk/", include("onboarding.risk.urls")),
     path("staff/", include("onboarding.sysops.staff_urls")),
 ]

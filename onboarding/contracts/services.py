@@ -56,7 +56,7 @@ from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
 from onboarding.notifications.models import Channel, Notification
 from onboarding.notifications.selectors import acknowledged_email_of
-from onboarding.notifications.services import Attachment, notification_send
+from onboarding.notifications.services import Attachment, notification_send, outbox_publish
 from onboarding.worker.services import enqueue_on_commit, task_enqueue_once
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ logger = logging.getLogger(__name__)
 S = ContractState
 ISSUE_TRIGGERS = ("first_payment", "purchase")
 INCOMPLETE_REASON = "contract_incomplete"
+# Published when a contract becomes active (acceptance consumes it).
+CONTRACT_ACTIVATED_TOPIC = "contract.activated"
 EMAIL_WITHHELD_NOTE = (
     "Not emailed: there is no verified email address on the account. Verify your email "
     "address, then use “Email me the contract”. The contract is available here in the meantime."
@@ -652,6 +654,8 @@ def contract_acknowledge(
                 if contract.term_start <= timezone.now():
                     states.append(_move(contract, S.ACTIVE)[1])
                 contract.save(update_fields=["state", "updated_at"])
+                if contract.state == S.ACTIVE:
+                    _publish_activated(contract)
                 changes["state"] = states
             audit_record(
                 action="contract.acknowledged",
@@ -888,7 +892,18 @@ def _transition(contract: Contract, state: str, *, action: str) -> bool:
         audit_record(
             action=action, target=locked, customer_id=locked.customer_id, changes={"state": states}
         )
+        if state == S.ACTIVE:
+            _publish_activated(locked)
     return True
+
+
+def _publish_activated(contract: Contract) -> None:
+    """Tell other contexts (acceptance starts waiting for the support requirements)."""
+    outbox_publish(
+        topic=CONTRACT_ACTIVATED_TOPIC,
+        payload={"contract_id": contract.pk, "customer_id": contract.customer_id},
+        dedupe_key=f"contract:{contract.pk}:activated",
+    )
 
 
 @dataclass

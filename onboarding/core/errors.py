@@ -25,3 +25,10 @@ class Conflict(DomainError):
 
     status_code = 409
     code = "conflict"
+
+
+class Forbidden(DomainError):
+    """The person's role may not take this action (they may see the object)."""
+
+    status_code = 403
+    code = "forbidden"

@@ -21,7 +21,7 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -343,12 +343,16 @@ def relay_loop(
     interval: float,
     stop: threading.Event,
     batch_size: int | None = None,
+    ticks: Sequence[Callable[[], object]] = (),
 ) -> RelayStats:
-    """Deliver until `stop` is set: drain, then wait `interval` (or until stopped), repeat."""
+    """Deliver until `stop` is set: run the ticks (due timers, which may write outbox rows),
+    drain, then wait `interval` (or until stopped), repeat."""
     total = RelayStats()
     while not stop.is_set():
         close_old_connections()
         try:
+            for tick in ticks:
+                tick()
             stats = relay_drain(worker_id=worker_id, batch_size=batch_size, should_stop=stop.is_set)
         except Exception:
             # The database or a consumer is down: the rows are safe; try again next round.

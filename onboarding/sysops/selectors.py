@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from onboarding.acceptance.selectors import acceptance_flags_for
 from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.accounts.roles import STAFF_ROLES, Role
@@ -433,9 +434,10 @@ def _open_alerts(customer: Customer) -> list[AdminAlert]:
 def customer_acceptance_flags(
     *, customer: Customer, contracts: list[ContractLine]
 ) -> list[RiskFlag]:
-    """Hook for issue 7 (acceptance criteria): one red or yellow RiskFlag per contract whose
-    acceptance is red or yellow. Returns nothing until the acceptance app exists."""
-    return []
+    """One flag per contract in force whose acceptance needs someone: red or yellow ratings,
+    requirements not captured or rated, a green acceptance nobody acknowledged in time."""
+    flags = acceptance_flags_for(contract_ids=[line.contract_id for line in contracts])
+    return [RiskFlag(f"acceptance_{f.level}", f.level, f.message, "contracts") for f in flags]
 
 
 def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag]:

@@ -4,7 +4,9 @@ import logging
 import signal
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 from onboarding.notifications.relay import relay_drain, relay_loop, relay_worker_id
 
@@ -18,8 +20,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval",
             type=float,
-            default=1.0,
-            help="Seconds to wait for new messages once the outbox is empty (default 1).",
+            default=0.1,
+            help="Seconds to wait for new messages once the outbox is empty (default 0.1).",
         )
         parser.add_argument(
             "--once", action="store_true", help="Deliver everything due now, then exit."
@@ -42,11 +44,19 @@ class Command(BaseCommand):
         logger.info(
             "relay started", extra={"worker_id": worker_id, "interval": interval, "once": once}
         )
+        # Due timers fire first in each pass, so what they write is delivered in the same pass.
+        ticks = [import_string(path) for path in settings.RELAY_TICKS]
         if once:
+            for tick in ticks:
+                tick()
             stats = relay_drain(worker_id=worker_id, batch_size=batch_size, should_stop=stop.is_set)
         else:
             stats = relay_loop(
-                worker_id=worker_id, interval=max(interval, 0.05), stop=stop, batch_size=batch_size
+                worker_id=worker_id,
+                interval=max(interval, 0.02),
+                stop=stop,
+                batch_size=batch_size,
+                ticks=ticks,
             )
         logger.info(
             "relay stopped",

@@ -1,0 +1,97 @@
+from django import forms
+
+from onboarding.acceptance.models import GIVEN_RATINGS, Rating
+from onboarding.accounts.models import User
+
+SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
+
+RATING_CHOICES = [(r.value, r.label) for r in GIVEN_RATINGS]
+
+
+class _StaffChoice(forms.TypedChoiceField):
+    """A staff member by id, chosen from the active staff passed to the form."""
+
+    def __init__(self, *, required: bool, **kwargs):
+        super().__init__(coerce=int, required=required, empty_value=None, **kwargs)
+
+
+def _staff_choices(staff: list[User], *, blank: str) -> list[tuple]:
+    return [("", blank)] + [(u.pk, f"{u.email} ({u.get_role_display()})") for u in staff]
+
+
+class _WithStaff(forms.Form):
+    staff_field = "owner"
+
+    def __init__(self, *args, staff: list[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._staff = {u.pk: u for u in staff}
+        self.fields[self.staff_field].choices = _staff_choices(staff, blank="— nobody —")
+
+    def chosen_staff(self) -> User | None:
+        return self._staff.get(self.cleaned_data.get(self.staff_field))
+
+
+class RequirementForm(_WithStaff):
+    title = forms.CharField(max_length=200)
+    criteria = forms.CharField(
+        label="Acceptance criteria",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What must be true for this requirement to be green.",
+    )
+    rating = forms.ChoiceField(choices=RATING_CHOICES, initial=Rating.RED)
+    owner = _StaffChoice(required=False)
+    notes = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RequirementEditForm(_WithStaff):
+    title = forms.CharField(max_length=200)
+    criteria = forms.CharField(
+        label="Acceptance criteria", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = _StaffChoice(required=False)
+    notes = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RateForm(forms.Form):
+    rating = forms.ChoiceField(choices=RATING_CHOICES)
+    note = forms.CharField(max_length=500, required=False, label="Why")
+
+
+class ConditionsForm(forms.Form):
+    conditions = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RemediationForm(_WithStaff):
+    owner = _StaffChoice(required=True, label="Who fixes it")
+    due = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EscalateForm(forms.Form):
+    note = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+
+
+class CancelContractForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=SHORT_TEXT)
+    confirm = forms.BooleanField(label="Yes, cancel this contract")
+
+
+class ConsoleFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        choices=[
+            ("attention", "Needs someone"),
+            ("red", "Red"),
+            ("yellow", "Yellow"),
+            ("green", "Green"),
+            ("unknown", "Not captured"),
+            ("all", "All in force"),
+        ],
+        required=False,
+    )

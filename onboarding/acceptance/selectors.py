@@ -1,0 +1,250 @@
+"""Reads: a contract's derived status, its requirements and reviews, the acceptance console."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from onboarding.acceptance.models import (
+    AcceptanceStatus,
+    Rating,
+    RatingChange,
+    Requirement,
+    Review,
+    ReviewState,
+    Timer,
+    TimerState,
+    status_of,
+)
+from onboarding.contracts.models import IN_FORCE_STATES, Contract
+from onboarding.core.errors import NotFound
+
+
+def contract_status(*, contract: Contract) -> AcceptanceStatus:
+    """The status from the ratings as they are now (one query)."""
+    return status_of(list(contract.requirements.values_list("rating", flat=True)))
+
+
+def live_review_of(*, contract: Contract, lock: bool = False) -> Review | None:
+    rows = Review.objects.select_for_update() if lock else Review.objects
+    return rows.filter(contract=contract, closed_at__isnull=True).first()
+
+
+def _get(model, pk, *, lock: bool, message: str, related=()):
+    rows = model.objects.select_for_update() if lock else model.objects.select_related(*related)
+    try:
+        return rows.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(message) from None
+
+
+def requirement_get(*, requirement_id, lock: bool = False) -> Requirement:
+    return _get(
+        Requirement, requirement_id, lock=lock, message="No such requirement.", related=("owner",)
+    )
+
+
+def review_get(*, review_id, lock: bool = False) -> Review:
+    return _get(
+        Review, review_id, lock=lock, message="No such review.", related=("contract__customer",)
+    )
+
+
+def contract_for_acceptance(*, contract_id) -> Contract:
+    return _get(
+        Contract,
+        contract_id,
+        lock=False,
+        message="No such contract.",
+        related=("customer__user", "plan__product", "subscription"),
+    )
+
+
+@dataclass
+class AcceptanceView:
+    """What the contract's acceptance page (SysOps and manager) shows."""
+
+    contract: Contract
+    status: AcceptanceStatus
+    requirements: list[Requirement]
+    live_review: Review | None
+    past_reviews: list[Review]
+    pending_timers: list[Timer]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def needs_manager(self) -> bool:
+        return self.live_review is not None and not self.live_review.is_green
+
+
+def acceptance_view(*, contract: Contract) -> AcceptanceView:
+    requirements = list(
+        contract.requirements.select_related("owner").prefetch_related(
+            Prefetch("rating_changes", queryset=_changes())
+        )
+    )
+    reviews = list(
+        contract.reviews.select_related("acknowledged_by", "acted_by", "remediation_owner")
+    )
+    live = next((r for r in reviews if r.closed_at is None), None)
+    ratings = [r.rating for r in requirements]
+    return AcceptanceView(
+        contract=contract,
+        status=status_of(ratings),
+        requirements=requirements,
+        live_review=live,
+        past_reviews=[r for r in reviews if r is not live][:20],
+        pending_timers=list(
+            Timer.objects.filter(contract=contract, state=TimerState.PENDING).order_by("due_at")
+        ),
+        counts={rating: ratings.count(rating) for rating in Rating.values},
+    )
+
+
+def _changes():
+    return RatingChange.objects.select_related("actor").order_by("-changed_at", "-id")
+
+
+@dataclass(frozen=True)
+class ConsoleRow:
+    contract: Contract
+    status: AcceptanceStatus
+    live_review: Review | None
+    counts: dict[str, int]
+
+    @property
+    def overdue(self) -> bool:
+        return self.live_review is not None and self.live_review.is_overdue
+
+    @property
+    def waiting_for(self) -> str:
+        review = self.live_review
+        if review is None or review.state != ReviewState.OPEN:
+            return ""
+        return "SysOps" if review.is_green else "a manager"
+
+
+CONSOLE_FILTERS = ("attention", "red", "yellow", "green", "unknown", "all")
+
+
+def _counted(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    return contracts.annotate(
+        n_total=Count("requirements"),
+        **{
+            f"n_{rating}": Count("requirements", filter=Q(requirements__rating=rating))
+            for rating in Rating.values
+        },
+    )
+
+
+def _status_from_counts(contract) -> AcceptanceStatus:
+    if contract.n_total == 0:
+        return AcceptanceStatus.UNKNOWN
+    if contract.n_unrated:
+        return AcceptanceStatus.IN_CAPTURE
+    for rating in (Rating.RED, Rating.YELLOW):
+        if getattr(contract, f"n_{rating}"):
+            return AcceptanceStatus(rating)
+    return AcceptanceStatus.GREEN
+
+
+def acceptance_console(*, show: str = "attention", limit: int = 200) -> list[ConsoleRow]:
+    """Contracts in force with their acceptance status, the ones needing someone first.
+
+    "attention": red, yellow, unknown/in capture, and green not yet acknowledged.
+    """
+    live = Review.objects.filter(closed_at__isnull=True)
+    contracts = (
+        _counted(Contract.objects.filter(state__in=IN_FORCE_STATES))
+        .select_related("customer__user")
+        .prefetch_related(Prefetch("reviews", queryset=live, to_attr="live_reviews"))
+        .order_by("-term_start", "-id")
+    )
+    rows = []
+    for contract in contracts.iterator(chunk_size=500):
+        status = _status_from_counts(contract)
+        review = contract.live_reviews[0] if contract.live_reviews else None
+        row = ConsoleRow(
+            contract=contract,
+            status=status,
+            live_review=review,
+            counts={r: getattr(contract, f"n_{r}") for r in Rating.values},
+        )
+        if _shown(row, show):
+            rows.append(row)
+    order = {"red": 0, "yellow": 1, "unknown": 2, "in_capture": 2, "green": 3}
+    rows.sort(key=lambda row: (not row.overdue, order[row.status]))
+    return rows[:limit]
+
+
+def _shown(row: ConsoleRow, show: str) -> bool:
+    if show == "all":
+        return True
+    if show == "unknown":
+        return row.status in (AcceptanceStatus.UNKNOWN, AcceptanceStatus.IN_CAPTURE)
+    if show in ("red", "yellow", "green"):
+        return row.status == show
+    # attention
+    if row.status == AcceptanceStatus.GREEN:
+        return row.live_review is not None and row.live_review.state == ReviewState.OPEN
+    return True
+
+
+@dataclass(frozen=True)
+class AcceptanceFlag:
+    contract: Contract
+    level: str
+    message: str
+
+
+def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
+    """Red and yellow facts about these contracts' acceptance, for the full customer view (two
+    queries whatever the number of contracts)."""
+    if not contract_ids:
+        return []
+    contracts = (
+        _counted(Contract.objects.filter(pk__in=contract_ids, state__in=IN_FORCE_STATES))
+        .prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.filter(closed_at__isnull=True),
+                to_attr="live_reviews",
+            )
+        )
+        .order_by("pk")
+    )
+    flags = []
+    for contract in contracts:
+        status = _status_from_counts(contract)
+        review = contract.live_reviews[0] if contract.live_reviews else None
+        if status in (AcceptanceStatus.RED, AcceptanceStatus.YELLOW):
+            state = review.get_state_display().lower() if review else "no review"
+            flags.append(
+                AcceptanceFlag(
+                    contract,
+                    str(status),
+                    f"Contract {contract} acceptance is {status.label.lower()} ({state}).",
+                )
+            )
+        elif status == AcceptanceStatus.GREEN and review is not None and review.is_overdue:
+            flags.append(
+                AcceptanceFlag(
+                    contract,
+                    "yellow",
+                    f"Contract {contract} is accepted (green) but nobody in SysOps acknowledged "
+                    "it in time.",
+                )
+            )
+        elif status in (AcceptanceStatus.UNKNOWN, AcceptanceStatus.IN_CAPTURE):
+            flags.append(
+                AcceptanceFlag(
+                    contract,
+                    "yellow",
+                    f"Contract {contract}: support requirements "
+                    + (
+                        "not captured yet."
+                        if status == AcceptanceStatus.UNKNOWN
+                        else "not rated yet."
+                    ),
+                )
+            )
+    return flags

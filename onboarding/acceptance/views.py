@@ -1,0 +1,323 @@
+"""Pages under /staff/acceptance/: the console, a contract's requirements and review, and the
+manager's actions. StaffAccessMiddleware has let only staff with TOTP in; manager actions are
+narrowed further by role_required and, again, by the services."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.acceptance.forms import (
+    CancelContractForm,
+    ConditionsForm,
+    ConsoleFilterForm,
+    EscalateForm,
+    RateForm,
+    RemediationForm,
+    RequirementEditForm,
+    RequirementForm,
+)
+from onboarding.acceptance.selectors import (
+    acceptance_console,
+    acceptance_view,
+    contract_for_acceptance,
+    requirement_get,
+    review_get,
+)
+from onboarding.acceptance.services import (
+    MANAGER_ROLES,
+    requirement_add,
+    requirement_rate,
+    requirement_remove,
+    requirement_update,
+    requirements_start_from_template,
+    review_accept_with_conditions,
+    review_acknowledge,
+    review_cancel_contract,
+    review_escalate,
+    review_request_remediation,
+)
+from onboarding.accounts.permissions import role_required
+from onboarding.core.errors import DomainError
+from onboarding.core.failures import reported_failure
+from onboarding.core.forms import form_error_from
+from onboarding.sysops.selectors import customer_overview, staff_assignees
+
+SAVE_FAILED = (
+    "The change could not be saved because of a fault on our side. Nothing was changed; an "
+    "admin has been told. Please try again in a few minutes."
+)
+
+
+@require_GET
+def console(request: HttpRequest) -> HttpResponse:
+    form = ConsoleFilterForm(request.GET or None)
+    show = (form.cleaned_data.get("show") if form.is_valid() else "") or "attention"
+    return render(
+        request,
+        "acceptance/console.html",
+        {"rows": acceptance_console(show=show), "form": form, "show": show},
+    )
+
+
+def _page(request: HttpRequest, contract_id, *, forms: dict | None = None, status: int = 200):
+    contract = contract_for_acceptance(contract_id=contract_id)
+    view = acceptance_view(contract=contract)
+    staff = staff_assignees()
+    context = {
+        "v": view,
+        "o": customer_overview(customer=contract.customer),
+        "is_manager": request.user.role in MANAGER_ROLES,
+        "add_form": RequirementForm(staff=staff),
+        "rate_form": RateForm(),
+        "conditions_form": ConditionsForm(),
+        "remediation_form": RemediationForm(staff=staff),
+        "escalate_form": EscalateForm(),
+        "cancel_form": CancelContractForm(),
+        "edit_forms": {
+            r.pk: RequirementEditForm(
+                staff=staff,
+                initial={
+                    "title": r.title,
+                    "criteria": r.criteria,
+                    "owner": r.owner_id,
+                    "notes": r.notes,
+                },
+                prefix=f"r{r.pk}",
+            )
+            for r in view.requirements
+        },
+        "error_for": None,
+    }
+    context.update(forms or {})
+    return render(request, "acceptance/contract.html", context, status=status)
+
+
+@require_GET
+def contract_page(request: HttpRequest, contract_id: int) -> HttpResponse:
+    return _page(request, contract_id)
+
+
+def _submit(
+    request: HttpRequest,
+    *,
+    contract_id: int,
+    form,
+    form_name: str,
+    call: Callable[[], object],
+    done: str,
+    extra: dict | None = None,
+) -> HttpResponse:
+    """Validate, call the service, and either redirect with a message or show the form's error
+    on the contract page (422). A fault of ours is an alert plus a clear message (503)."""
+    if form.is_valid():
+        try:
+            with reported_failure(
+                reason="acceptance_failed",
+                user_message=SAVE_FAILED,
+                actor=request.user,
+                context={"contract_id": contract_id, "action": form_name},
+            ):
+                call()
+        except (DomainError, ValidationError) as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("acceptance:contract", contract_id=contract_id)
+    return _page(request, contract_id, forms={form_name: form, **(extra or {})}, status=422)
+
+
+@require_POST
+def requirement_add_view(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = contract_for_acceptance(contract_id=contract_id)
+    form = RequirementForm(request.POST, staff=staff_assignees())
+    return _submit(
+        request,
+        contract_id=contract.pk,
+        form=form,
+        form_name="add_form",
+        call=lambda: requirement_add(
+            contract=contract,
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            criteria=form.cleaned_data["criteria"],
+            rating=form.cleaned_data["rating"],
+            owner=form.chosen_staff(),
+            notes=form.cleaned_data["notes"],
+        ),
+        done="Requirement added.",
+    )
+
+
+@require_POST
+def requirements_template_view(request: HttpRequest, contract_id: int) -> HttpResponse:
+    contract = contract_for_acceptance(contract_id=contract_id)
+    try:
+        with reported_failure(
+            reason="acceptance_failed",
+            user_message=SAVE_FAILED,
+            target=contract,
+            actor=request.user,
+        ):
+            created = requirements_start_from_template(contract=contract, actor=request.user)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    else:
+        messages.success(request, f"{len(created)} standard requirement(s) added; rate each one.")
+    return redirect("acceptance:contract", contract_id=contract.pk)
+
+
+@require_POST
+def requirement_rate_view(request: HttpRequest, requirement_id: int) -> HttpResponse:
+    requirement = requirement_get(requirement_id=requirement_id)
+    form = RateForm(request.POST)
+    return _submit(
+        request,
+        contract_id=requirement.contract_id,
+        form=form,
+        form_name="rate_form",
+        call=lambda: requirement_rate(
+            requirement=requirement,
+            actor=request.user,
+            rating=form.cleaned_data["rating"],
+            note=form.cleaned_data["note"],
+        ),
+        done=f"{requirement.title}: rating saved.",
+        extra={"error_for": requirement.pk},
+    )
+
+
+@require_POST
+def requirement_edit_view(request: HttpRequest, requirement_id: int) -> HttpResponse:
+    requirement = requirement_get(requirement_id=requirement_id)
+    form = RequirementEditForm(request.POST, staff=staff_assignees(), prefix=f"r{requirement.pk}")
+    response = _submit(
+        request,
+        contract_id=requirement.contract_id,
+        form=form,
+        form_name="edit_form",
+        call=lambda: requirement_update(
+            requirement=requirement,
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            criteria=form.cleaned_data["criteria"],
+            owner=form.chosen_staff(),
+            notes=form.cleaned_data["notes"],
+        ),
+        done=f"{requirement.title}: saved.",
+        extra={"error_for": requirement.pk},
+    )
+    return response
+
+
+@require_POST
+def requirement_remove_view(request: HttpRequest, requirement_id: int) -> HttpResponse:
+    requirement = requirement_get(requirement_id=requirement_id)
+    try:
+        with reported_failure(
+            reason="acceptance_failed",
+            user_message=SAVE_FAILED,
+            target=requirement,
+            actor=request.user,
+        ):
+            requirement_remove(requirement=requirement, actor=request.user)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    else:
+        messages.success(request, f"{requirement.title}: removed.")
+    return redirect("acceptance:contract", contract_id=requirement.contract_id)
+
+
+@require_POST
+def review_acknowledge_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_get(review_id=review_id)
+    try:
+        with reported_failure(
+            reason="acceptance_failed", user_message=SAVE_FAILED, target=review, actor=request.user
+        ):
+            review_acknowledge(review=review, actor=request.user)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            "Acceptance acknowledged."
+            if review.is_green
+            else "Acknowledged; choose the next step.",
+        )
+    return redirect("acceptance:contract", contract_id=review.contract_id)
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def review_conditions_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_get(review_id=review_id)
+    form = ConditionsForm(request.POST)
+    return _submit(
+        request,
+        contract_id=review.contract_id,
+        form=form,
+        form_name="conditions_form",
+        call=lambda: review_accept_with_conditions(
+            review=review, actor=request.user, conditions=form.cleaned_data["conditions"]
+        ),
+        done="Accepted with conditions.",
+    )
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def review_remediation_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_get(review_id=review_id)
+    form = RemediationForm(request.POST, staff=staff_assignees())
+    return _submit(
+        request,
+        contract_id=review.contract_id,
+        form=form,
+        form_name="remediation_form",
+        call=lambda: review_request_remediation(
+            review=review,
+            actor=request.user,
+            owner=form.chosen_staff(),
+            due=form.cleaned_data["due"],
+            note=form.cleaned_data["note"],
+        ),
+        done="Remediation requested; the owner has been told.",
+    )
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def review_escalate_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_get(review_id=review_id)
+    form = EscalateForm(request.POST)
+    return _submit(
+        request,
+        contract_id=review.contract_id,
+        form=form,
+        form_name="escalate_form",
+        call=lambda: review_escalate(
+            review=review, actor=request.user, note=form.cleaned_data["note"]
+        ),
+        done="Escalated; the admins have been alerted.",
+    )
+
+
+@require_POST
+@role_required(*MANAGER_ROLES)
+def review_cancel_view(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_get(review_id=review_id)
+    form = CancelContractForm(request.POST)
+    return _submit(
+        request,
+        contract_id=review.contract_id,
+        form=form,
+        form_name="cancel_form",
+        call=lambda: review_cancel_contract(
+            review=review, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        done="The contract is cancelled; billing stops at the end of the paid period.",
+    )

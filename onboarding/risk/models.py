@@ -1,0 +1,83 @@
+"""Risk events: what nobody acknowledged in time, for the real-time reporting queue.
+
+The table is the stream of the embedded default: every event ever raised, in order, with a
+stable id. With REDIS_URL set each event is also published to a Redis Stream (streams.py).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.accounts.access import access_rule
+from onboarding.accounts.models import Customer
+from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.contracts.models import Contract
+
+
+class RiskType(models.TextChoices):
+    ACCEPTANCE_UNACKNOWLEDGED = (
+        "acceptance_unacknowledged",
+        "Yellow or red acceptance not acknowledged by a manager",
+    )
+    REQUIREMENTS_UNKNOWN = "requirements_unknown", "Product support requirements unknown to SysOps"
+
+
+class RiskLevel(models.TextChoices):
+    RED = "red", "Red"
+    YELLOW = "yellow", "Yellow"
+
+
+class RiskState(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+@access_rule(owner=None, staff=STAFF_ROLES)
+class RiskEvent(models.Model):
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dedupe_key = models.CharField(max_length=160, unique=True)
+    type = models.CharField(max_length=32, choices=RiskType.choices)
+    level = models.CharField(max_length=8, choices=RiskLevel.choices)
+    rating = models.CharField(
+        max_length=8, blank=True, help_text="The acceptance rating that was not acknowledged."
+    )
+    reason = models.CharField(max_length=500)
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="risk_events")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="risk_events")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=RiskState.choices, default=RiskState.OPEN)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "-id"], name="risk_state_idx"),
+            models.Index(fields=["occurred_at"], name="risk_occurred_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.contract} ({self.level})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("risk:board") + f"#risk-{self.pk}"
+
+    def as_message(self) -> dict:
+        """The event as published (docs/events.md, schema version 1)."""
+        return {
+            "id": str(self.event_id),
+            "schema": 1,
+            "type": self.type,
+            "level": self.level,
+            "rating": self.rating or None,
+            "reason": self.reason,
+            "occurred_at": self.occurred_at.isoformat(),
+            "contract": {"id": self.contract_id, "number": self.contract.number},
+            "customer": {"id": self.customer_id, "reference": self.customer.reference},
+        }

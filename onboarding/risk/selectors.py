@@ -1,0 +1,86 @@
+"""Reads: the open risks, new events since a cursor (the live board), counts over time."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from onboarding.core.errors import NotFound
+from onboarding.risk.models import RiskEvent, RiskLevel, RiskState
+
+
+def _with_relations():
+    return RiskEvent.objects.select_related("contract", "customer__user", "resolved_by")
+
+
+def risk_event_get(*, event_id: int, lock: bool = False) -> RiskEvent:
+    rows = RiskEvent.objects.select_for_update() if lock else _with_relations()
+    try:
+        return rows.get(pk=event_id)
+    except (RiskEvent.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("No such risk event.") from None
+
+
+def risk_open_list(*, limit: int = 200) -> list[RiskEvent]:
+    """Open risks, newest first."""
+    return list(_with_relations().filter(state=RiskState.OPEN).order_by("-id")[:limit])
+
+
+def risk_recent_resolved(*, limit: int = 20) -> list[RiskEvent]:
+    return list(_with_relations().filter(state=RiskState.RESOLVED).order_by("-resolved_at")[:limit])
+
+
+def risk_events_after(*, after_id: int, limit: int = 100) -> list[RiskEvent]:
+    """Events raised after `after_id` (the live board's cursor), oldest first."""
+    return list(_with_relations().filter(pk__gt=after_id).order_by("id")[:limit])
+
+
+def risk_last_id() -> int:
+    last = RiskEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
+@dataclass(frozen=True)
+class RiskCounts:
+    days: list[date]
+    red: list[int]
+    yellow: list[int]
+    open_red: int
+    open_yellow: int
+
+    def as_dict(self) -> dict:
+        return {
+            "labels": [day.isoformat() for day in self.days],
+            "red": self.red,
+            "yellow": self.yellow,
+            "open": {"red": self.open_red, "yellow": self.open_yellow},
+        }
+
+
+def risk_counts_by_day(*, days: int = 14, today: date | None = None) -> RiskCounts:
+    """Events raised per day and level over the last `days` days (UTC), and the open counts."""
+    today = today or timezone.now().date()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        RiskEvent.objects.filter(occurred_at__date__gte=first)
+        .annotate(day=TruncDate("occurred_at"))
+        .values("day", "level")
+        .annotate(n=Count("id"))
+    )
+    counts = {(row["day"], row["level"]): row["n"] for row in rows}
+    span = [first + timedelta(days=i) for i in range(days)]
+    open_counts = dict(
+        RiskEvent.objects.filter(state=RiskState.OPEN)
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    return RiskCounts(
+        days=span,
+        red=[counts.get((day, RiskLevel.RED), 0) for day in span],
+        yellow=[counts.get((day, RiskLevel.YELLOW), 0) for day in span],
+        open_red=open_counts.get(RiskLevel.RED, 0),
+        open_yellow=open_counts.get(RiskLevel.YELLOW, 0),
+    )

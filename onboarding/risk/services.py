@@ -1,0 +1,83 @@
+"""Writes: raising and resolving risk events."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onboarding.accounts.models import User
+from onboarding.audit.services import audit_record
+from onboarding.contracts.models import Contract
+from onboarding.core.errors import Conflict
+from onboarding.notifications.services import outbox_publish
+from onboarding.risk.models import RiskEvent, RiskLevel, RiskState
+from onboarding.risk.selectors import risk_event_get
+from onboarding.risk.streams import RISK_TOPIC
+
+
+def risk_event_raise(
+    *,
+    type: str,
+    level: str,
+    contract: Contract,
+    reason: str,
+    dedupe_key: str,
+    rating: str = "",
+) -> RiskEvent:
+    """Record one risk event and queue it for the stream, in the caller's transaction.
+
+    The same `dedupe_key` twice returns the first event and queues nothing more, so a timer
+    that fires again (it never should) cannot make a second event.
+    """
+    RiskLevel(level)  # refuse an unknown level before writing anything
+    existing = RiskEvent.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            event = RiskEvent.objects.create(
+                dedupe_key=dedupe_key,
+                type=type,
+                level=level,
+                rating=rating,
+                reason=reason[:500],
+                contract=contract,
+                customer_id=contract.customer_id,
+                occurred_at=timezone.now(),
+            )
+    except IntegrityError:
+        return RiskEvent.objects.get(dedupe_key=dedupe_key)
+    audit_record(
+        action="risk.raised",
+        target=event,
+        customer_id=event.customer_id,
+        changes={"event_id": str(event.event_id), "type": type, "level": level, "rating": rating},
+        message=reason[:500],
+    )
+    outbox_publish(
+        topic=RISK_TOPIC, payload=event.as_message(), dedupe_key=f"risk:{event.event_id}"
+    )
+    return event
+
+
+def risk_event_resolve(*, event_id: int, actor: User, note: str) -> RiskEvent:
+    """A person has dealt with the risk: it leaves the board's open list."""
+    note = " ".join((note or "").split())
+    if not note:
+        raise Conflict("Say what was done about the risk.", field="note")
+    with transaction.atomic():
+        event = risk_event_get(event_id=event_id, lock=True)
+        if event.state == RiskState.RESOLVED:
+            raise Conflict("This risk is already resolved.")
+        event.state = RiskState.RESOLVED
+        event.resolved_at = timezone.now()
+        event.resolved_by = actor
+        event.resolution_note = note[:500]
+        event.save(update_fields=["state", "resolved_at", "resolved_by", "resolution_note"])
+        audit_record(
+            action="risk.resolved",
+            actor=actor,
+            target=event,
+            customer_id=event.customer_id,
+            changes={"state": [RiskState.OPEN, RiskState.RESOLVED]},
+            message=event.resolution_note,
+        )
+    return event

@@ -1,0 +1,97 @@
+"""The live risk board under /staff/risk/: open risks, a chart of counts by rating over time,
+and a server-sent event stream that puts a new risk on the page within a second."""
+
+import json
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from onboarding.core.errors import DomainError
+from onboarding.risk.forms import ResolveForm
+from onboarding.risk.selectors import (
+    risk_counts_by_day,
+    risk_events_after,
+    risk_last_id,
+    risk_open_list,
+    risk_recent_resolved,
+)
+from onboarding.risk.services import risk_event_resolve
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "risk/board.html",
+        {
+            "open": risk_open_list(),
+            "resolved": risk_recent_resolved(),
+            "counts": risk_counts_by_day(),
+            "last_id": risk_last_id(),
+            "resolve_form": ResolveForm(),
+        },
+    )
+
+
+@require_GET
+def counts(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(risk_counts_by_day().as_dict())
+
+
+def _cursor(request: HttpRequest) -> int:
+    # EventSource sends Last-Event-ID when it reconnects; the page passes ?after= the first time.
+    for value in (request.headers.get("Last-Event-ID", ""), request.GET.get("after", "")):
+        if value.isdigit() and len(value) < 19:
+            return int(value)
+    return risk_last_id()
+
+
+@require_GET
+def events(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-sent events: one "risk" event per new risk, for a bounded time; the browser then
+    reconnects on its own and carries on from the last id it saw."""
+    after = _cursor(request)
+
+    def stream():
+        last = after
+        yield "retry: 1000\n\n"
+        deadline = time.monotonic() + settings.RISK_BOARD_STREAM_SECONDS
+        while time.monotonic() < deadline:
+            for event in risk_events_after(after_id=last):
+                last = event.pk
+                data = {
+                    **event.as_message(),
+                    "pk": event.pk,
+                    "html": render_to_string(
+                        "risk/_row.html", {"event": event, "resolve_form": ResolveForm()}
+                    ),
+                }
+                yield f"id: {event.pk}\nevent: risk\ndata: {json.dumps(data)}\n\n"
+            yield ": keep-alive\n\n"
+            time.sleep(settings.RISK_BOARD_POLL_SECONDS)
+
+    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # a proxy must pass events on at once
+    return response
+
+
+@require_POST
+def resolve(request: HttpRequest, event_id: int) -> HttpResponse:
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what was done about the risk before resolving it.")
+        return redirect("risk:board")
+    try:
+        risk_event_resolve(event_id=event_id, actor=request.user, note=form.cleaned_data["note"])
+    except (DomainError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    else:
+        messages.success(request, "Risk resolved.")
+    return redirect("risk:board")
