@@ -62,7 +62,7 @@ def events(request: HttpRequest) -> StreamingHttpResponse:
         last = after
         yield "retry: 1000\n\n"
         deadline = time.monotonic() + settings.RISK_BOARD_STREAM_SECONDS
-        while time.monotonic() < deadline:
+        while True:
             for event in risk_events_after(after_id=last):
                 last = event.pk
                 data = {
@@ -74,6 +74,8 @@ def events(request: HttpRequest) -> StreamingHttpResponse:
                 }
                 yield f"id: {event.pk}\nevent: risk\ndata: {json.dumps(data)}\n\n"
             yield ": keep-alive\n\n"
+            if time.monotonic() >= deadline:
+                return
             time.sleep(settings.RISK_BOARD_POLL_SECONDS)
 
     response = StreamingHttpResponse(stream(), content_type="text/event-stream")

@@ -7,13 +7,18 @@ import pytest
 from django.utils import timezone
 
 from onboarding.billing.models import Subscription, SubscriptionStatus
+from onboarding.catalog.models import Plan
 from onboarding.contracts.models import Contract, ContractState
 from onboarding.notifications.relay import relay_drain
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 
 
 def active_contract(*, plan=None, state=ContractState.ACTIVE, number="CTR-2026-000101"):
-    plan = plan or plan_with_prices("business-care")
+    plan = (
+        plan
+        or Plan.objects.filter(slug="business-care").first()
+        or plan_with_prices("business-care")
+    )
     user = UserFactory(first_name="Grace", last_name="Hopper")
     complete_profile(user.customer, company="Compilers Ltd")
     start = timezone.now() - timedelta(days=1)
