@@ -96,6 +96,7 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    customer_of_user(user=request.user)  # a customer's own page: staff get 404, as on the API
     subscription = get_visible_or_404(
         request.user, Subscription.objects.select_related("plan"), pk=subscription_id
     )
