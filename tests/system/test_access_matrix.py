@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -229,6 +230,41 @@ PAGES: dict[str, Rule] = {
     "staff/contracts/<int:contract_id>/certificate/<int:acceptance_id>.pdf": Rule(
         (LOGIN, 404, 404, 200, 200, 200)
     ),
+    # acceptance (issue 7): staff capture and rate; manager actions refuse SysOps with 403
+    "staff/acceptance/": Rule(STAFF),
+    "staff/acceptance/contracts/<int:contract_id>/": Rule(STAFF),
+    "staff/acceptance/contracts/<int:contract_id>/requirements/": POST(
+        (LOGIN, 404, 404, 422, 422, 422)  # an empty form
+    ),
+    "staff/acceptance/contracts/<int:contract_id>/requirements/from-template/": POST(
+        (LOGIN, 404, 404, *[to("/staff/acceptance/contracts/{contract_id}/")] * 3)
+    ),
+    "staff/acceptance/requirements/<int:requirement_id>/rate/": POST(
+        (LOGIN, 404, 404, 422, 422, 422)
+    ),
+    "staff/acceptance/requirements/<int:requirement_id>/edit/": POST(
+        (LOGIN, 404, 404, 422, 422, 422)
+    ),
+    "staff/acceptance/requirements/<int:requirement_id>/remove/": POST(
+        (LOGIN, 404, 404, *[to("/staff/acceptance/contracts/{contract_id}/")] * 3)
+    ),
+    "staff/acceptance/reviews/<int:review_id>/acknowledge/": POST(
+        # SysOps are refused by the service (a message on the contract page), managers acknowledge
+        (LOGIN, 404, 404, *[to("/staff/acceptance/contracts/{contract_id}/")] * 3)
+    ),
+    "staff/acceptance/reviews/<int:review_id>/conditions/": POST((LOGIN, 404, 404, 403, 422, 422)),
+    "staff/acceptance/reviews/<int:review_id>/remediation/": POST((LOGIN, 404, 404, 403, 422, 422)),
+    "staff/acceptance/reviews/<int:review_id>/escalate/": POST((LOGIN, 404, 404, 403, 422, 422)),
+    "staff/acceptance/reviews/<int:review_id>/cancel-contract/": POST(
+        (LOGIN, 404, 404, 403, 422, 422)
+    ),
+    # the live risk board
+    "staff/risk/": Rule(STAFF),
+    "staff/risk/events": Rule(STAFF),
+    "staff/risk/counts.json": Rule(STAFF),
+    "staff/risk/<int:event_id>/resolve/": POST(
+        (LOGIN, 404, 404, *[to("/staff/risk/")] * 3), data=lambda ids: {"note": "handled"}
+    ),
     "staff/contracts/^(?P<contract_id>[0-9]+)/(?P<action>retry|email|renew|amend|cancel)$": POST(
         (LOGIN, 404, 404, *[to("/staff/contracts/{contract_id}/")] * 3),
         paths=tuple(
@@ -397,6 +433,31 @@ API: dict[str, Rule] = {
     ),
     "POST /api/v1/staff/contracts/{contract_id}/retry": POST((401, 404, 404, 409, 409, 409)),
     "POST /api/v1/staff/contracts/{contract_id}/email": POST((401, 404, 404, 409, 409, 409)),
+    "GET /api/v1/staff/acceptance": Rule(API_STAFF),
+    "GET /api/v1/staff/acceptance/contracts/{contract_id}": Rule(API_STAFF),
+    "POST /api/v1/staff/acceptance/contracts/{contract_id}/requirements": POST(
+        (401, 404, 404, 201, 201, 201),
+        data=lambda ids: {
+            "title": "Backups",
+            "criteria": "A restore was tested",
+            "rating": "green",
+        },
+    ),
+    "POST /api/v1/staff/acceptance/requirements/{requirement_id}/rating": POST(
+        (401, 404, 404, 200, 200, 200), data=lambda ids: {"rating": "yellow"}
+    ),
+    "POST /api/v1/staff/acceptance/reviews/{review_id}/acknowledge": POST(
+        (401, 404, 404, 403, 200, 200)  # a red review: managers (and admins) only
+    ),
+    "POST /api/v1/staff/acceptance/reviews/{review_id}/actions": POST(
+        (401, 404, 404, 403, 200, 200), data=lambda ids: {"action": "escalate", "note": "Help"}
+    ),
+    "GET /api/v1/staff/risk": Rule(API_STAFF),
+    "GET /api/v1/staff/risk/events": Rule(API_STAFF),
+    "GET /api/v1/staff/risk/counts": Rule(API_STAFF),
+    "POST /api/v1/staff/risk/{event_id}/resolve": POST(
+        (401, 404, 404, 200, 200, 200), data=lambda ids: {"note": "Handled"}
+    ),
 }
 
 
@@ -501,6 +562,9 @@ class World:
 
 @pytest.fixture
 def world(settings, tmp_path) -> World:
+    from onboarding.acceptance.models import Review
+    from onboarding.acceptance.services import requirement_add
+    from onboarding.acceptance.timers import timers_fire_due
     from onboarding.accounts.services import contact_add
     from onboarding.alerts.services import admin_alert_raise
     from onboarding.audit.models import AuditEntry
@@ -513,6 +577,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.notifications.models import InboxMessage, OutboxMessage, SentMail
     from onboarding.notifications.relay import relay_drain
     from onboarding.notifications.services import notification_send
+    from onboarding.risk.models import RiskEvent
     from onboarding.worker.models import WorkerHeartbeat
     from onboarding.worker.testing_tasks import failing_probe
     from tests.contracts.conftest import deliver_inline
@@ -578,6 +643,18 @@ def world(settings, tmp_path) -> World:
     now = timezone.now()
     WorkerHeartbeat.objects.create(worker_id="access-matrix", started_at=now, last_seen_at=now)
 
+    # Issue 7: a red requirement on A's contract, left past the manager's deadline (a risk).
+    requirement = requirement_add(
+        contract=contract,
+        actor=staff[Role.SYSOPS],
+        title="Remote access",
+        criteria="VPN reaches the server",
+        rating="red",
+    )
+    review = Review.objects.get(contract=contract, closed_at__isnull=True)
+    timers_fire_due(now=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1))
+    risk_event = RiskEvent.objects.get(contract=contract)
+
     clients = {"anonymous": Client()}
     for role, user in zip(ROLES[1:], (customer_a, customer_b, *staff.values()), strict=True):
         clients[role] = Client()
@@ -605,6 +682,9 @@ def world(settings, tmp_path) -> World:
         "customer_id": customer_a.customer.pk,
         "customer_email": customer_a.email,
         "sysops_user": staff[Role.SYSOPS].pk,
+        "requirement_id": requirement.pk,
+        "review_id": review.pk,
+        "event_id": risk_event.pk,
     }
     secrets = [
         customer_a.email,
