@@ -1,0 +1,241 @@
+"""Benchmark: from a red rating saved to the risk event readable on the Redis Stream.
+
+    .venv/bin/python bench/risk_latency.py --events 1000 --databases sqlite postgres
+
+For each database: a fresh database (SQLite file under var/bench/risk/, or PostgreSQL database
+bench_risk), migrated, with N active contracts, a SysOps user and a manager. The relay runs as in
+production (`manage.py run_relay`, its own process, default interval) with the red deadline set
+to 0 seconds (ACCEPTANCE_RED_ACK_SECONDS=0), so a red rating is overdue the moment it is saved.
+This process then, one contract at a time: notes the stream's last entry, saves a red rating
+through the same service the pages call (requirement_add), and blocks on XREAD until the
+contract's event is on the stream. The time between is one sample: it covers the rating's
+transaction (review, timer, manager notifications, audit), the relay noticing the due timer,
+the timer's transaction (risk event, outbox row) and the XADD.
+
+Prints a Markdown table, writes var/bench/risk_latency.json; progress to stderr.
+Target (issue 7): p99 under 250 ms.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = ROOT / "var" / "bench" / "risk"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+STREAM = "bench:risk-events"
+
+
+def say(message: str) -> None:
+    print(f"[risk_latency bench] {message}", file=sys.stderr, flush=True)
+
+
+def env_for(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "RISK_STREAM": STREAM,
+        "ACCEPTANCE_RED_ACK_SECONDS": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def fresh_database(name: str, server: str) -> str:
+    if name == "sqlite":
+        WORK.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            (WORK / f"risk.sqlite3{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{WORK / 'risk.sqlite3'}"
+    import psycopg
+
+    admin = urlparse(server)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute('DROP DATABASE IF EXISTS "bench_risk" WITH (FORCE)')
+        connection.execute('CREATE DATABASE "bench_risk"')
+    return f"{server.rstrip('/')}/bench_risk"
+
+
+# --- the measuring child (runs with the database's settings) --------------------------------------
+
+
+def seed(count: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bench.bill_run_seed import bench_plan
+    from onboarding.accounts.models import Customer, User
+    from onboarding.accounts.roles import Role
+    from onboarding.billing.models import Subscription, SubscriptionStatus
+    from onboarding.contracts.models import Contract, ContractState
+
+    plan = bench_plan()
+    sysops = User.objects.create_user(email="sysops@bench.test", password=None, role=Role.SYSOPS)
+    User.objects.create_user(email="manager@bench.test", password=None, role=Role.MANAGER)
+    start = timezone.now() - timedelta(days=1)
+    users = User.objects.bulk_create(
+        User(email=f"c{i}@bench.test", role=Role.CUSTOMER, password="!") for i in range(count)
+    )
+    users = list(User.objects.filter(role=Role.CUSTOMER).order_by("pk"))
+    Customer.objects.bulk_create(
+        Customer(user=u, company=f"Bench {i}") for i, u in enumerate(users)
+    )
+    Subscription.objects.bulk_create(
+        Subscription(
+            customer_id=u.pk,
+            plan=plan,
+            status=SubscriptionStatus.ACTIVE,
+            cycle="monthly",
+            amount_minor=9900,
+            currency="EUR",
+            tax_rate_bp=2000,
+            purchased_at=start,
+            billing_anchor=start,
+            current_period_start=start,
+            current_period_end=start + timedelta(days=30),
+            next_invoice_at=start + timedelta(days=30),
+            first_paid_at=start,
+        )
+        for u in users
+    )
+    subscriptions = {s.customer_id: s for s in Subscription.objects.all()}
+    Contract.objects.bulk_create(
+        Contract(
+            customer_id=u.pk,
+            subscription=subscriptions[u.pk],
+            plan=plan,
+            term_index=1,
+            number=f"CTR-2026-{i + 1:06d}",
+            state=ContractState.ACTIVE,
+            term_start=start,
+            term_end=start + timedelta(days=365),
+            term_months=12,
+            cycle="monthly",
+            amount_minor=9900,
+            currency="EUR",
+            tax_rate_bp=2000,
+            product_name=plan.product.name,
+            plan_name=plan.name,
+        )
+        for i, u in enumerate(users)
+    )
+    return sysops, list(Contract.objects.order_by("pk"))
+
+
+def measure(count: int, warmup: int) -> None:
+    import django
+
+    django.setup()
+    import redis
+
+    from onboarding.acceptance.services import requirement_add
+
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    client.delete(STREAM)
+    for key in client.scan_iter(f"{STREAM}:*"):
+        client.delete(key)
+    say(f"seeding {count + warmup} contracts")
+    sysops, contracts = seed(count + warmup)
+    relay = subprocess.Popen(
+        [sys.executable, "manage.py", "run_relay"], cwd=ROOT, env=os.environ.copy()
+    )
+    samples: list[float] = []
+    try:
+        for index, contract in enumerate(contracts):
+            last = client.xrevrange(STREAM, count=1)
+            cursor = last[0][0] if last else "0-0"
+            started = time.perf_counter()
+            requirement_add(
+                contract=contract,
+                actor=sysops,
+                title="Remote access",
+                criteria="VPN reaches the server",
+                rating="red",
+            )
+            answer = client.xread({STREAM: cursor}, count=1, block=10_000)
+            elapsed = time.perf_counter() - started
+            if not answer:
+                raise SystemExit(f"no event on the stream within 10 s (contract {contract.pk})")
+            event = json.loads(answer[0][1][0][1]["event"])
+            if event["contract"]["id"] != contract.pk:
+                raise SystemExit(f"unexpected event {event} for contract {contract.pk}")
+            if index >= warmup:
+                samples.append(elapsed * 1000)
+            if (index + 1) % 100 == 0:
+                say(f"{index + 1}/{len(contracts)} events")
+    finally:
+        relay.terminate()
+        relay.wait(timeout=30)
+    samples.sort()
+    result = {
+        "events": len(samples),
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 1),
+        "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 1),
+        "max_ms": round(samples[-1], 1),
+        "mean_ms": round(statistics.fmean(samples), 1),
+    }
+    print(json.dumps(result))
+
+
+# --- the parent -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    args = parser.parse_args()
+    results = []
+    for name in args.databases:
+        url = fresh_database(name, args.postgres)
+        env = env_for(url)
+        say(f"{name}: migrating")
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        say(f"{name}: measuring {args.events} events")
+        child = subprocess.run(
+            [sys.executable, __file__, "measure", str(args.events), str(args.warmup)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        sys.stderr.write(child.stderr)
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        load = os.getloadavg()[0]
+        results.append({"database": name, "load_1min": round(load, 2), **figures})
+    WORK.parent.mkdir(parents=True, exist_ok=True)
+    (WORK.parent / "risk_latency.json").write_text(json.dumps(results, indent=2))
+    print("| database | events | p50 | p95 | p99 | max | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['database']} | {r['events']} | {r['p50_ms']} ms | {r['p95_ms']} ms | "
+            f"{r['p99_ms']} ms | {r['max_ms']} ms | {r['load_1min']} |"
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "measure":
+        measure(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        main()
