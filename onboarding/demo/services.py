@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from onboarding.acceptance.models import RequirementTemplate
 from onboarding.accounts.models import User
 from onboarding.accounts.roles import PreferredInbox, Role
 from onboarding.accounts.services import customer_create, customer_profile_update
@@ -101,6 +102,22 @@ def _catalog_load() -> None:
                 PlanPrice.objects.create(plan=plan, cycle=cycle, amount_minor=amount)
 
 
+# Standard requirements every demo plan's contracts start from (acceptance).
+REQUIREMENT_TEMPLATES = [
+    ("Remote access", "A SysOps engineer can reach the customer's systems over the agreed VPN."),
+    ("Monitoring agent", "The monitoring agent is installed and reports to our console."),
+    ("Escalation contacts", "The customer named a technical and a business escalation contact."),
+]
+
+
+def _requirement_templates_load() -> None:
+    for plan in Plan.objects.all():
+        for position, (title, criteria) in enumerate(REQUIREMENT_TEMPLATES):
+            RequirementTemplate.objects.get_or_create(
+                plan=plan, title=title, defaults={"criteria": criteria, "position": position}
+            )
+
+
 def _person(email: str, role: str, first: str, last: str, inbox: str) -> tuple[User, bool]:
     user, created = User.objects.get_or_create(
         email=email,
@@ -163,6 +180,7 @@ def demo_data_load() -> list[DemoLogin]:
         raise DomainError("Demo data is never loaded in production.")
     with transaction.atomic():
         _catalog_load()
+        _requirement_templates_load()
         logins = []
         for email, role, first, last, inbox in DEMO_STAFF:
             user, _ = _person(email, role, first, last, inbox)

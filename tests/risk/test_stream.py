@@ -111,3 +111,17 @@ def test_without_redis_the_database_is_the_stream(settings, sysops, manager):
     deliver_outbox()
     assert RiskEvent.objects.count() == 1
     assert OutboxMessage.objects.get(topic=RISK_TOPIC).status == OutboxStatus.SENT
+
+
+def test_reference_consumer_prints_each_event_once(redis_url, sysops, manager):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    red_past_deadline(sysops)
+    deliver_outbox()
+    out = StringIO()
+    call_command("risk_consume", group="cli", max=1, block_ms=100, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["id"] == str(RiskEvent.objects.get().event_id)
