@@ -50,7 +50,7 @@ from onboarding.billing.periods import end_of_day, period_end
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
-from onboarding.journey.services import journey_step_complete
+from onboarding.journey.services import journey_step_complete, journey_step_fail
 
 logger = logging.getLogger(__name__)
 
@@ -510,6 +510,9 @@ def subscription_bill_due(*, subscription_id: int) -> list[int]:
 
 # At most this many subscriptions get an alert each; more is one alert with the count.
 _MISSING_ALERTS_EACH = 20
+FIRST_INVOICE_LATE = (
+    "Your first invoice is late: we are issuing it now, and our team has been told."
+)
 
 
 def invoices_missing_reconcile(*, now: datetime | None = None) -> int:
@@ -547,5 +550,10 @@ def invoices_missing_reconcile(*, now: datetime | None = None) -> int:
             object_id="many",
             context={"count": count, "first_ids": [s.pk for s in sample]},
         )
+    # The customer waiting for a first invoice sees why on their journey; issuing it marks the
+    # step done again.
+    waiting = missing.filter(current_period_end__isnull=True).values_list("customer_id", flat=True)
+    for customer in Customer.objects.filter(pk__in=waiting):
+        journey_step_fail(customer=customer, step=Step.FIRST_INVOICE, reason=FIRST_INVOICE_LATE)
     bill_run_execute(run_date=now.date())
     return count
