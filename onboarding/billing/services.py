@@ -75,8 +75,14 @@ def subscription_purchase(
                 billing_anchor=now,
                 next_invoice_at=now,
             )
-    except IntegrityError as exc:  # a concurrent purchase of the same plan won the race
-        raise Conflict(f"You already have {plan.name}.", field="plan") from exc
+    except IntegrityError as exc:
+        # A concurrent purchase of the same plan won the race: theirs is the subscription. Any
+        # other refusal by the database is a failure on our side, not the customer's.
+        if Subscription.objects.filter(
+            customer=customer, plan=plan, status__in=LIVE_STATUSES
+        ).exists():
+            raise Conflict(f"You already have {plan.name}.", field="plan") from exc
+        raise
     audit_record(
         action="subscription.purchased",
         actor=actor,
