@@ -10,6 +10,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from onboarding.accounts.models import User
+from onboarding.accounts.roles import Role
+from onboarding.accounts.services import customer_create
 from onboarding.audit.services import audit_record
 
 AUDITED_USER_FIELDS = ("email", "role", "preferred_inbox", "is_active", "first_name", "last_name")
@@ -110,3 +112,7 @@ class UserAdmin(DjangoUserAdmin):
             target=obj,
             changes=changes,
         )
+        if obj.role == Role.CUSTOMER:
+            # A customer account made here gets its customer record and journey as a sign-up
+            # does; without one SysOps would not know the customer (idempotent).
+            customer_create(user=obj)
