@@ -13,8 +13,8 @@ from onboarding.contracts import services
 from onboarding.contracts.models import Contract, ContractDocument
 from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.schemas import (
-    AcceptanceOut,
     AcknowledgeIn,
+    ContractAcceptanceOut,
     ContractOut,
     ReasonIn,
     StaffContractFilters,
@@ -114,7 +114,7 @@ def contract_pdf(request: HttpRequest, contract_id: int):
 
 @me_router.post(
     "/{contract_id}/acknowledge",
-    response={201: AcceptanceOut, **_ERRORS},
+    response={201: ContractAcceptanceOut, **_ERRORS},
     summary="Acknowledge the document you read (by its SHA-256)",
 )
 def acknowledge(request: HttpRequest, contract_id: int, payload: AcknowledgeIn):
@@ -134,7 +134,7 @@ def acknowledge(request: HttpRequest, contract_id: int, payload: AcknowledgeIn):
             client_ip=client_ip_of(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
-    return Status(201, AcceptanceOut.of(acceptance))
+    return Status(201, ContractAcceptanceOut.of(acceptance))
 
 
 @me_router.get(

@@ -34,7 +34,7 @@ class DocumentOut(Schema):
         )
 
 
-class AcceptanceOut(Schema):
+class ContractAcceptanceOut(Schema):
     id: int
     reference: str
     document_version: int
@@ -43,8 +43,8 @@ class AcceptanceOut(Schema):
     accepted_at: datetime
 
     @staticmethod
-    def of(acceptance: ContractAcceptance) -> "AcceptanceOut":
-        return AcceptanceOut(
+    def of(acceptance: ContractAcceptance) -> "ContractAcceptanceOut":
+        return ContractAcceptanceOut(
             id=acceptance.pk,
             reference=acceptance.reference,
             document_version=acceptance.document.version,
@@ -74,7 +74,7 @@ class ContractOut(Schema):
     document_pending: bool = Field(..., description="True until the current PDF exists")
     document: DocumentOut | None
     acknowledged: bool
-    acknowledgement: AcceptanceOut | None
+    acknowledgement: ContractAcceptanceOut | None
     delivery_note: str
     service_ends_at: datetime | None
 
@@ -102,7 +102,7 @@ class ContractOut(Schema):
             "document_pending": document is None,
             "document": DocumentOut.of(document) if document else None,
             "acknowledged": acceptance is not None,
-            "acknowledgement": AcceptanceOut.of(acceptance) if acceptance else None,
+            "acknowledgement": ContractAcceptanceOut.of(acceptance) if acceptance else None,
             "delivery_note": contract.delivery_note,
             "service_ends_at": contract.service_ends_at,
         }
