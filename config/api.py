@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from onboarding.acceptance.api import router as acceptance_router
@@ -16,6 +15,7 @@ from onboarding.catalog.api import router as catalog_router
 from onboarding.contracts.api import me_router as contracts_router
 from onboarding.contracts.api import staff_router as staff_contracts_router
 from onboarding.core.errors import DomainError
+from onboarding.core.openapi import OnboardingAPI
 from onboarding.journey.api import me_router as journey_router
 from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
@@ -24,7 +24,7 @@ from onboarding.payments.api import router as card_router
 from onboarding.risk.api import router as risk_router
 from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
 
-api = NinjaAPI(
+api = OnboardingAPI(
     title="Onboarding API",
     version="1",
     description="Support contracts: accounts, billing, contracts, back office, acceptance, risk.",
