@@ -1,0 +1,501 @@
+"""Locust scenario for bench/load_journey.py: customers going through the onboarding journey, and
+SysOps staff looking customers up. Run by the runner, which seeds the database and passes:
+
+- LOAD_PLAN: the seed's JSON (password, seeded customers, SysOps accounts and TOTP secrets)
+- LOAD_SAMPLES: where to write every response and the journey figures when the run stops
+- LOAD_SYSOPS_USERS, LOAD_SIGNUP_SHARE, LOAD_FAILING_CARD_SHARE, LOAD_THINK ("min,max" seconds)
+- LOAD_DATABASE_URL: read only to take a new customer's verification link from the embedded
+  mailbox (the email the relay delivered), as the customer would from their mail
+
+A customer's journey, page by page as a browser would fetch them (redirects are separate
+requests, each measured under its route): home, pricing, a plan's "Buy" link, then sign-up (the
+address verified through the emailed link, the profile filled in) or sign-in as a seeded
+customer; the card page with a sandbox test card (4242... or, for a share, 4000 0000 0000 9995,
+accepted on file but its charges fail); the purchase; the invoices page until the worker has
+issued and charged the first invoice; the invoice (when its charge failed: replace the card,
+pay now); its PDF; the contracts page until the contract is there; the contract, its PDF, the
+acknowledgement; the inbox and its newest message; sign-out. Then the same simulated person
+starts over as the next customer, from a new address and with no cookies.
+"""
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import random
+import re
+import struct
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import gevent
+import psycopg
+from locust import HttpUser, events, task
+from locust.clients import LocustHttpAdapter
+from locust.exception import StopUser
+from urllib3 import PoolManager
+
+PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text())
+SIGNUP_SHARE = float(os.environ.get("LOAD_SIGNUP_SHARE", "0.25"))
+FAILING_CARD_SHARE = float(os.environ.get("LOAD_FAILING_CARD_SHARE", "0.2"))
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0.5,2").split(","))
+POLL_SECONDS = 3.0  # a customer waiting for their invoice or contract reloads the page this often
+POLL_LIMIT = 180.0  # and gives up (a failure) after this long
+
+GOOD_CARD = "4242 4242 4242 4242"
+FAILING_CARD = "4000 0000 0000 9995"  # on file fine; every charge fails (insufficient funds)
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+BUY_LINK = re.compile(r'href="(/buy/[\w-]+/\?cycle=\w+)"')
+INVOICE_ROW = re.compile(r'<tr data-invoice="(\d+)">(.*?)</tr>', re.S)
+CONTRACT_ROW = re.compile(r'<tr data-contract="(\d+)">(.*?)</tr>', re.S)
+CUSTOMER_LINK = re.compile(r'href="/staff/customers/(\d+)/"')
+INBOX_LINK = re.compile(r'href="/inbox/(\d+)/"')
+ACKNOWLEDGE_FORM = 'id="acknowledge"'
+VERIFY_LINK = re.compile(r"https?://[^/\s]+(/accounts/confirm-email/[^\s/]+/)")
+
+customers = iter(PLAN["customers"])
+sysops_accounts = iter(PLAN["sysops"])
+identities = itertools.count(1)
+run_tag = f"{int(time.time()) % 100000:05d}"
+
+requests_seen: list[dict] = []
+background: dict[str, list[float]] = defaultdict(list)
+journeys: dict[str, int] = defaultdict(int)
+journey_failures: dict[str, int] = defaultdict(int)
+clock = {"started_at": None, "spawned_at": None, "stopped_at": None}
+
+
+class JourneyFailed(Exception):
+    """The page answered, but not what the journey needs: recorded on that request; start over."""
+
+
+def totp_code(secret: str, at: float) -> str:
+    """RFC 6238 as authenticator apps compute it (SHA-1, 30 s, 6 digits)."""
+    key = base64.b32decode(secret, casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def path_of(location: str) -> str:
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class Person(HttpUser):
+    """Someone with a browser: one address, cookies, pages fetched one at a time."""
+
+    abstract = True
+
+    def wait_time(self) -> float:
+        return random.uniform(*THINK)
+
+    def new_identity(self) -> None:
+        """A new person: no cookies, a loopback address of their own (rate limits count per
+        address)."""
+        n = next(identities)
+        address = f"127.{1 + n // 62500}.{(n // 250) % 250 + 1}.{n % 250 + 1}"
+        self.client.cookies.clear()
+        pool = PoolManager(maxsize=1, source_address=(address, 0))
+        self.client.mount("http://", LocustHttpAdapter(pool_manager=pool))
+
+    def think(self) -> None:
+        gevent.sleep(random.uniform(*THINK))
+
+    def fetch(self, method: str, path: str, name: str, expect: int = 200, **kwargs):
+        """One request; a different status is a failure. Returns the response."""
+        with self.client.request(
+            method, path, name=name, allow_redirects=False, catch_response=True, **kwargs
+        ) as response:
+            if response.status_code != expect:
+                where = response.headers.get("Location", "")
+                response.failure(f"{name}: {response.status_code}, expected {expect} {where}")
+                raise JourneyFailed(name)
+            response.success()
+            return response
+
+    def page(self, path: str, name: str, **kwargs) -> str:
+        return self.fetch("GET", path, name, **kwargs).text
+
+    def submit(self, path: str, name: str, form_page: str, data: dict, expect: int = 302) -> str:
+        """POST a form with the CSRF token of the page it came from; returns the redirect target."""
+        token = CSRF.search(form_page)
+        if token is None:
+            raise JourneyFailed(f"no CSRF token before {name}")
+        with self.client.post(
+            path,
+            {"csrfmiddlewaretoken": token.group(1), **data},
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != expect:
+                errors = re.findall(
+                    r'class="(?:field-error|errorlist)[^"]*"[^>]*>(.*?)<', response.text
+                )
+                response.failure(f"{name}: {response.status_code}, expected {expect} {errors[:2]}")
+                raise JourneyFailed(name)
+            response.success()
+            return path_of(response.headers.get("Location", ""))
+
+    def sign_in(self, email: str, login: str = "/accounts/login/") -> str:
+        form = self.page(login, "/accounts/login/")
+        self.think()
+        return self.submit(
+            login, "/accounts/login/ (POST)", form, {"login": email, "password": PLAN["password"]}
+        )
+
+
+class Customer(Person):
+    weight = 1
+
+    @task
+    def journey(self) -> None:
+        self.new_identity()
+        journeys["started"] += 1
+        try:
+            self._journey()
+        except JourneyFailed as failed:
+            journeys["failed"] += 1
+            journey_failures[str(failed)] += 1
+        else:
+            journeys["completed"] += 1
+
+    def _journey(self) -> None:
+        self.page("/", "/")
+        self.think()
+        pricing = self.page("/pricing/", "/pricing/")
+        if random.random() < 0.5:  # a look at another billing cycle's prices
+            self.think()
+            cycle = random.choice(re.findall(r'href="\?cycle=(\w+)"', pricing))
+            pricing = self.page(f"/pricing/?cycle={cycle}", "/pricing/?cycle=")
+        buy = random.choice(BUY_LINK.findall(pricing)).replace("&amp;", "&")
+        self.think()
+        # Not signed in: the plan's page sends the visitor to sign in first.
+        login = path_of(self.fetch("GET", buy, "/buy/[plan]/ (anonymous)", 302).headers["Location"])
+        if not login.startswith("/accounts/login/?next="):
+            raise JourneyFailed("the plan page did not ask for a sign-in")
+        self.think()
+        if random.random() < SIGNUP_SHARE:
+            self._sign_up(buy, login.replace("/accounts/login/", "/accounts/signup/"))
+            journeys["signed_up"] += 1
+        else:
+            account = next(customers, None)
+            if account is None:
+                raise StopUser  # every seeded customer has been used
+            landed = self.sign_in(account["email"], login)
+            if landed != buy:
+                raise JourneyFailed(f"signed in to {landed}, not {buy}")
+            journeys["signed_in"] += 1
+        self.think()
+        failing = random.random() < FAILING_CARD_SHARE
+        self._add_card(FAILING_CARD if failing else GOOD_CARD, next_path=buy)
+        self.think()
+        page = self.page(buy, "/buy/[plan]/")
+        self.think()
+        cycle = buy.rsplit("=", 1)[1]
+        self.submit(buy, "/buy/[plan]/ (POST)", page, {"cycle": cycle})
+        purchased = time.time()
+        journeys["purchased"] += 1
+        self.page("/account/", "/account/")
+        self.think()
+
+        invoice_id, state = self._wait_for_invoice()
+        paid = time.time()
+        background["purchase → first invoice charged"].append((paid - purchased) * 1000)
+        invoice_path = f"/account/invoices/{invoice_id}/"
+        detail = self.page(invoice_path, "/account/invoices/[id]/")
+        self.think()
+        if state != "Paid":
+            if not failing or "did not go through" not in detail:
+                raise JourneyFailed(f"first invoice {state} with a working card")
+            journeys["first_charge_failed"] += 1
+            self._add_card(GOOD_CARD, next_path=invoice_path, replacing=True)
+            self.think()
+            detail = self.page(invoice_path, "/account/invoices/[id]/")
+            self.think()
+            self.submit(f"{invoice_path}pay/", "/account/invoices/[id]/pay/ (POST)", detail, {})
+            detail = self.page(invoice_path, "/account/invoices/[id]/")
+            if "Thank you: invoice" not in detail:
+                raise JourneyFailed("paying now did not pay the invoice")
+            journeys["paid_now"] += 1
+            paid = time.time()
+            self.think()
+        pdf = self.fetch("GET", f"{invoice_path}pdf/", "/account/invoices/[id]/pdf/")
+        if not pdf.content.startswith(b"%PDF"):
+            raise JourneyFailed("the invoice PDF is not a PDF")
+        self.think()
+
+        contract_id = self._wait_for_contract()
+        contract_path = f"/account/contracts/{contract_id}/"
+        detail = self.page(contract_path, "/account/contracts/[id]/")
+        if ACKNOWLEDGE_FORM not in detail:
+            # The document is there but the contract is not delivered yet: no form. Reload.
+            journeys["contract_shown_before_acknowledgeable"] += 1
+            detail = self._wait_for_acknowledge_form(contract_path)
+        waited = time.time() - paid
+        background["invoice seen paid → contract can be acknowledged"].append(waited * 1000)
+        version = re.search(rf'href="{contract_path}documents/(\d+)\.pdf"', detail)
+        digest = re.search(r'name="document_sha256" value="([0-9a-f]{64})"', detail)
+        if version is None or digest is None:
+            raise JourneyFailed("the contract page offers no document to acknowledge")
+        self.think()
+        document = self.fetch(
+            "GET", f"{contract_path}documents/{version.group(1)}.pdf", "/account/contracts/[id]/pdf"
+        )
+        if hashlib.sha256(document.content).hexdigest() != digest.group(1):
+            raise JourneyFailed("the contract PDF is not the document the page fingerprints")
+        self.think()
+        self.submit(
+            f"{contract_path}acknowledge",
+            "/account/contracts/[id]/acknowledge (POST)",
+            detail,
+            {"name": "Bench Customer", "document_sha256": digest.group(1), "confirm": "on"},
+        )
+        acknowledged = self.page(contract_path, "/account/contracts/[id]/")
+        if 'id="acknowledgement"' not in acknowledged:
+            raise JourneyFailed("the contract does not show its acknowledgement")
+        journeys["acknowledged"] += 1
+        self.think()
+
+        inbox = self.page("/inbox/", "/inbox/")
+        message = INBOX_LINK.search(inbox)
+        if message:
+            self.think()
+            self.page(f"/inbox/{message.group(1)}/", "/inbox/[id]/")
+        self.think()
+        account = self.page("/account/", "/account/")
+        self.submit("/accounts/logout/", "/accounts/logout/ (POST)", account, {})
+
+    def _sign_up(self, buy: str, signup: str) -> None:
+        email = f"new-{run_tag}-{next(identities)}@bench-load.test"
+        form = self.page(signup, "/accounts/signup/")
+        self.think()
+        sent = self.submit(
+            signup,
+            "/accounts/signup/ (POST)",
+            form,
+            {"email": email, "password1": PLAN["password"], "password2": PLAN["password"]},
+        )
+        self.page(sent, "/accounts/confirm-email/")
+        signed_up = time.time()
+        link = self._verification_link(email)
+        background["sign-up → verification email delivered"].append(
+            (time.time() - signed_up) * 1000
+        )
+        confirm = self.page(link, "/accounts/confirm-email/[key]/")
+        self.think()
+        landed = self.submit(link, "/accounts/confirm-email/[key]/ (POST)", confirm, {})
+        if landed != buy:  # signed in by the link, and back where the visitor was going
+            raise JourneyFailed(f"the verification led to {landed}, not back to {buy}")
+        self.page(buy, "/buy/[plan]/")
+        self.think()
+        profile_path = f"/account/profile/?next={quote(buy)}"
+        form = self.page(profile_path, "/account/profile/")
+        self.think()
+        landed = self.submit(
+            profile_path,
+            "/account/profile/ (POST)",
+            form,
+            {
+                "company": "Newcomer Ltd",
+                "address_line1": "2 Harbour Road",
+                "city": "Leeds",
+                "postal_code": "LS1 1AA",
+                "country": "GB",
+                "preferred_inbox": random.choice(["in_app", "email"]),
+            },
+        )
+        if landed != buy:
+            raise JourneyFailed(f"the profile led to {landed}, not back to {buy}")
+
+    def _verification_link(self, email: str) -> str:
+        """The link in the email the relay delivered (the embedded mailbox keeps every mail)."""
+        deadline = time.time() + POLL_LIMIT
+        with psycopg.connect(os.environ["LOAD_DATABASE_URL"], autocommit=True) as connection:
+            while time.time() < deadline:
+                row = connection.execute(
+                    "SELECT body_text FROM notifications_sentmail "
+                    "WHERE recipients_text LIKE %s ORDER BY id DESC LIMIT 1",
+                    [f"%{email}%"],
+                ).fetchone()
+                if row and (found := VERIFY_LINK.search(row[0])):
+                    return found.group(1)
+                gevent.sleep(0.5)
+        raise JourneyFailed(f"no verification email for {email}")
+
+    def _add_card(self, number: str, *, next_path: str, replacing: bool = False) -> None:
+        card_path = f"/account/card/?next={quote(next_path)}"
+        form = self.page(card_path, "/account/card/")
+        self.think()
+        data = {
+            "holder_name": "Bench Customer",
+            "number": number,
+            "exp_month": "12",
+            "exp_year": str(time.gmtime().tm_year + 2),
+            "cvc": "123",
+        }
+        if replacing:
+            data["password"] = PLAN["password"]
+        landed = self.submit(card_path, "/account/card/ (POST)", form, data)
+        if landed != next_path:
+            raise JourneyFailed(f"the card led to {landed}, not back to {next_path}")
+
+    def _wait_for_invoice(self) -> tuple[str, str]:
+        """Reload the invoices page until the first invoice is there and its charge settled."""
+        deadline = time.time() + POLL_LIMIT
+        while time.time() < deadline:
+            listing = self.page("/account/invoices/", "/account/invoices/")
+            for invoice_id, row in INVOICE_ROW.findall(listing):
+                state = re.search(r'<span class="badge [^"]*">([^<]+)</span>', row).group(1)
+                if "Payment pending" not in row:
+                    return invoice_id, state
+            gevent.sleep(POLL_SECONDS)
+        raise JourneyFailed("no charged invoice in time")
+
+    def _wait_for_acknowledge_form(self, contract_path: str) -> str:
+        deadline = time.time() + POLL_LIMIT
+        while time.time() < deadline:
+            gevent.sleep(POLL_SECONDS)
+            detail = self.page(contract_path, "/account/contracts/[id]/")
+            if ACKNOWLEDGE_FORM in detail:
+                return detail
+        raise JourneyFailed("the contract never offered its acknowledgement")
+
+    def _wait_for_contract(self) -> str:
+        deadline = time.time() + POLL_LIMIT
+        while time.time() < deadline:
+            listing = self.page("/account/contracts/", "/account/contracts/")
+            for contract_id, row in CONTRACT_ROW.findall(listing):
+                if "PDF being prepared" not in row and "Being prepared" not in row:
+                    return contract_id
+            gevent.sleep(POLL_SECONDS)
+        raise JourneyFailed("no contract in time")
+
+
+class SysOps(Person):
+    """Staff: sign in with password and TOTP once, then search customers and open their view."""
+
+    fixed_count = int(os.environ.get("LOAD_SYSOPS_USERS", "5"))
+
+    def on_start(self) -> None:
+        self.new_identity()
+        account = next(sysops_accounts, None)
+        if account is None:
+            raise StopUser  # no SysOps account left: a TOTP code is used once per account
+        try:
+            landed = self.sign_in(account["email"])
+            if not landed.startswith("/accounts/2fa/authenticate"):
+                raise JourneyFailed(f"the password led to {landed}, not the TOTP step")
+            form = self.page(landed, "/accounts/2fa/authenticate/")
+            # A person waits for a fresh code rather than type one about to expire (the server
+            # accepts the current 30-second step only).
+            if time.time() % 30 > 27:
+                gevent.sleep(30 - time.time() % 30 + 0.2)
+            self.submit(
+                landed,
+                "/accounts/2fa/authenticate/ (POST)",
+                form,
+                {"code": totp_code(account["secret"], time.time())},
+            )
+        except JourneyFailed as failed:
+            journey_failures[f"SysOps sign-in: {failed}"] += 1
+            raise StopUser from failed
+
+    @task(3)
+    def search_and_open(self) -> None:
+        with contextlib.suppress(JourneyFailed):
+            self._search_and_open()
+
+    def _search_and_open(self) -> None:
+        seeded = random.choice(PLAN["customers"])
+        query = random.choice(
+            [seeded["last"], f"{seeded['first']} {seeded['last']}", seeded["email"], "new-"]
+        )
+        results = self.page(
+            "/staff/customers/", "/staff/customers/?q= (search)", params={"q": query}
+        )
+        found = CUSTOMER_LINK.findall(results)
+        if not found:
+            return
+        self.think()
+        self.page(f"/staff/customers/{random.choice(found)}/", "/staff/customers/[id]/")
+
+    @task(1)
+    def search_as_typed(self) -> None:
+        """The search box asks for the results fragment (htmx) as the name is typed."""
+        with contextlib.suppress(JourneyFailed):
+            self.page(
+                "/staff/customers/",
+                "/staff/customers/?q= (htmx fragment)",
+                params={"q": random.choice(PLAN["surnames"])},
+                headers={"HX-Request": "true"},
+            )
+
+
+# --- Recording ------------------------------------------------------------------------------------
+
+
+@events.test_start.add_listener
+def on_test_start(environment, **kwargs) -> None:
+    clock["started_at"] = time.time()
+    gevent.spawn(progress, environment)
+
+
+@events.spawning_complete.add_listener
+def on_spawned(user_count, **kwargs) -> None:
+    clock["spawned_at"] = time.time()
+
+
+@events.request.add_listener
+def on_request(name, response_time, response, exception, start_time, **kwargs):
+    requests_seen.append(
+        {
+            "name": name,
+            "start": start_time,
+            "ms": response_time,
+            "status": getattr(response, "status_code", 0) or 0,
+            "error": str(exception)[:200] if exception else "",
+        }
+    )
+
+
+def progress(environment) -> None:
+    last = 0
+    while True:
+        gevent.sleep(10)
+        done = len(requests_seen)
+        failures = sum(1 for r in requests_seen if r["error"])
+        elapsed = time.time() - clock["started_at"]
+        print(
+            f"[locust] {elapsed:5.0f}s  users {environment.runner.user_count}"
+            f"  requests {done} ({(done - last) / 10:.1f}/s)  failures {failures}"
+            f"  journeys {dict(journeys)}",
+            file=sys.stderr,
+            flush=True,
+        )
+        last = done
+
+
+@events.test_stop.add_listener
+def on_test_stop(environment, **kwargs) -> None:
+    clock["stopped_at"] = time.time()
+    Path(os.environ["LOAD_SAMPLES"]).write_text(
+        json.dumps(
+            {
+                **clock,
+                "spawned_at": clock["spawned_at"] or clock["started_at"],
+                "requests": requests_seen,
+                "background": background,
+                "journeys": journeys,
+                "journey_failures": journey_failures,
+            }
+        )
+    )
