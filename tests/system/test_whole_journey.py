@@ -1,0 +1,184 @@
+"""The whole journey in a real browser (Debian's chromium), as the seed tells it.
+
+A new customer buys a plan, verifies their email (the link read from a real SMTP server on
+loopback), adds a card, gets the first invoice and pays it (the card on file, by the project's
+own worker), receives the contract and acknowledges it. A SysOps user finds them, opens the full
+view and records a requirement rated red; the managers are notified; nobody acknowledges in
+time, so the risk board shows it; a manager then acts. Screenshots of the key pages go to
+var/screenshots/ (CI keeps them).
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from onboarding.acceptance.models import Review, ReviewState
+from onboarding.acceptance.timers import timers_fire_due
+from onboarding.billing.models import Invoice, InvoiceStatus
+from onboarding.billing.tasks import follow_ups_dispatch
+from onboarding.contracts.models import Contract, ContractState
+from onboarding.notifications.models import Notification
+from onboarding.notifications.relay import relay_drain
+from onboarding.risk.models import RiskEvent
+from tests.billing.conftest import run_tasks
+from tests.browser.test_purchase_journey import add_card, fill_profile, sign_up_and_verify
+from tests.factories import plan_with_prices
+from tests.waiting import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+EMAIL = "journey@example.com"
+
+
+def shoot(page, name: str) -> None:
+    folder = settings.VAR_DIR / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"journey-{name}.png"), full_page=True)
+
+
+def background_work() -> None:
+    """What the worker (with its periodic follow-up dispatch) and the relay do in production,
+    run here in this process."""
+    follow_ups_dispatch()
+    run_tasks()
+    relay_drain(worker_id="journey-relay")
+
+
+def staff_page(playwright_browser, live_server, user):
+    client = Client()
+    client.force_login(user)  # a staff user with TOTP set up (tests.factories.staff_user)
+    context = playwright_browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(playwright_browser, live_server):
+    context = playwright_browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_whole_journey(
+    page, playwright_browser, live_server, smtp_mail, sysops, manager, settings
+):
+    settings.SITE_URL = live_server.url
+    plan_with_prices()
+
+    # --- the customer buys -----------------------------------------------------------------
+    sign_up_and_verify(page, smtp_mail, live_server, EMAIL)
+    page.goto("/buy/business-care/?cycle=annual")
+    fill_profile(page)
+    page.get_by_role("link", name="Add a card").click()
+    add_card(page, "4242 4242 4242 4242")
+    page.get_by_label("Annual", exact=True).check()
+    page.get_by_role("button", name="Confirm purchase").click()
+    page.get_by_text("Thank you: Business Care is yours").wait_for()
+    shoot(page, "01-purchase-confirmed")
+
+    # --- the first invoice, paid with the card on file; the contract is made and sent -------
+    def contract_sent():
+        background_work()
+        return Contract.objects.filter(
+            customer__user__email=EMAIL, state=ContractState.SENT
+        ).first()
+
+    contract = wait_until(contract_sent, timeout=60, what="the contract to be delivered")
+    background_work()  # the invoice's PDF and the payment notice
+    invoice = Invoice.objects.get(subscription__customer__user__email=EMAIL)
+    assert invoice.status == InvoiceStatus.PAID
+    page.get_by_role("link", name="Invoices").first.click()
+    page.get_by_role("link", name=invoice.number).click()
+    page.get_by_text("Paid", exact=False).first.wait_for()
+    shoot(page, "02-first-invoice-paid")
+    # The invoice and its receipt ("paid") reached the customer, the PDF attached by email.
+    notice = Notification.objects.get(recipient__email=EMAIL, kind="invoice_issued")
+    assert notice.subject.endswith("(paid)")
+    assert any(invoice.number in mail.subject for mail in smtp_mail.sink.to(EMAIL))
+    # The contract document went by email to the acknowledged address.
+    assert any(contract.number in mail.subject for mail in smtp_mail.sink.to(EMAIL))
+
+    # --- the customer acknowledges the contract ---------------------------------------------
+    page.get_by_role("link", name="Contracts").click()
+    page.get_by_role("link", name=contract.number).click()
+    page.locator("#id_name").fill("Journey Customer")
+    page.locator("#id_confirm").check()
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_text("is acknowledged").wait_for()
+    shoot(page, "03-contract-acknowledged")
+    contract.refresh_from_db()
+    assert contract.state == ContractState.ACTIVE
+
+    # --- SysOps find the customer and capture a red requirement ------------------------------
+    background_work()  # contract.activated: acceptance starts waiting for the requirements
+    sysops_context, desk = staff_page(playwright_browser, live_server, sysops)
+    try:
+        desk.goto("/staff/customers/")
+        desk.locator("#id_q").fill("journey@")
+        desk.get_by_role("button", name="Search").click()
+        desk.get_by_role("link", name=re.compile("journey@example.com|Visitor", re.I)).first.click()
+        desk.get_by_role("heading", name="Address and contacts").wait_for()
+        assert desk.locator('[data-risk="acceptance_yellow"]').count() == 1  # not captured yet
+        shoot(desk, "04-sysops-full-customer-view")
+
+        desk.goto(f"/staff/acceptance/contracts/{contract.pk}/")
+        form = desk.locator("#add-requirement")
+        form.locator("#id_title").fill("Remote access")
+        form.locator("#id_criteria").fill("Our engineers reach the customer's servers over VPN")
+        form.locator("#id_rating").select_option("red")
+        form.get_by_role("button", name="Add requirement").click()
+        desk.get_by_text("Requirement added.").wait_for()
+        assert desk.locator("#acceptance-status").get_attribute("data-status") == "red"
+        shoot(desk, "05-sysops-red-requirement")
+    finally:
+        sysops_context.close()
+
+    # --- the managers are notified; nobody acknowledges in time -----------------------------
+    background_work()
+    notice = Notification.objects.get(recipient=manager, kind="acceptance_escalation")
+    assert contract.number in notice.subject
+    assert any(contract.number in mail.subject for mail in smtp_mail.sink.to(manager.email))
+    overdue = timezone.now() + timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1)
+    assert timers_fire_due(now=overdue) == 1
+    event = RiskEvent.objects.get(contract=contract)
+
+    boss_context, boss = staff_page(playwright_browser, live_server, manager)
+    try:
+        boss.goto("/staff/risk/")
+        boss.locator(f"#risk-{event.pk}").wait_for()
+        assert contract.number in boss.locator(f"#risk-{event.pk}").inner_text()
+        shoot(boss, "06-risk-board")
+
+        boss.goto("/inbox/")
+        boss.get_by_text(notice.subject).first.wait_for()
+        boss.goto(f"/staff/acceptance/contracts/{contract.pk}/")
+        boss.locator("#overdue-warning").wait_for()
+        shoot(boss, "07-manager-contract-state")
+        boss.locator("summary", has_text="Request remediation").click()
+        remediation = boss.locator(
+            f"form[action$='/reviews/{Review.objects.get().pk}/remediation/']"
+        )
+        remediation.locator("#id_owner").select_option(str(sysops.pk))
+        remediation.locator("#id_due").fill((timezone.now().date() + timedelta(days=2)).isoformat())
+        remediation.locator("#id_note").fill("Ask the customer to open the VPN for us")
+        remediation.get_by_role("button", name="Request remediation").click()
+        boss.locator("[data-review-state=remediation]").wait_for()
+        shoot(boss, "08-manager-remediation")
+    finally:
+        boss_context.close()
+
+    review = Review.objects.get(contract=contract)
+    assert review.state == ReviewState.REMEDIATION and review.remediation_owner == sysops
