@@ -1,0 +1,3 @@
+"""Fixtures shared by the whole-system tests."""
+
+from tests.private_redis import private_redis  # noqa: F401
