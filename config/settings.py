@@ -366,6 +366,8 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 5)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+# Delivered first within each relay batch: the real-time risk queue does not wait behind emails.
+OUTBOX_URGENT_TOPICS = ["risk.raised"]
 # Run by the relay before each pass (run_relay): due timers write outbox rows it then delivers.
 RELAY_TICKS = ["onboarding.acceptance.timers.timers_fire_due"]
 

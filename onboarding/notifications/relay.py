@@ -90,7 +90,9 @@ def outbox_claim(*, worker_id: str, limit: int, now: datetime | None = None) -> 
             updated_at=now,
         )
         claimed = OutboxMessage.objects.filter(pk__in=ids).select_related("notification__recipient")
-        return sorted(claimed, key=lambda m: (m.next_attempt_at, m.pk))
+        # Urgent topics (the real-time risk queue) go first within the batch, before emails.
+        urgent = frozenset(settings.OUTBOX_URGENT_TOPICS)
+        return sorted(claimed, key=lambda m: (m.topic not in urgent, m.next_attempt_at, m.pk))
 
 
 def _customer_id_of(message: OutboxMessage) -> int | None:
