@@ -72,6 +72,8 @@ def report_failure(
             subject=f"[Onboarding] {reason}",
             message=(
                 f"{user_message}\n\n{detail}\n\nThe alert could not be stored: {storing_failed}"
+                # The reference the person was shown (the 500 page, the API's X-Request-ID).
+                f"\n\nReference: {current_request_id()}"
             ),
             fail_silently=True,
         )
