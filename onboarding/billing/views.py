@@ -162,9 +162,9 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     )
 
 
-def pdf_response(*, path: str, filename: str) -> FileResponse:
+def pdf_response(*, content: bytes, filename: str) -> FileResponse:
     response = FileResponse(
-        io.BytesIO(pdf_read(path)),
+        io.BytesIO(content),
         content_type="application/pdf",
         as_attachment=True,
         filename=filename,
@@ -174,7 +174,8 @@ def pdf_response(*, path: str, filename: str) -> FileResponse:
 
 
 def invoice_pdf_file(*, invoice: Invoice, actor) -> FileResponse:
-    """The invoice's PDF, rendered now if the worker has not made it yet."""
+    """The invoice's PDF, rendered now if the worker has not made it yet. A document that
+    cannot be rendered, or read back from storage, is a reported failure, never a 500."""
     with reported_failure(
         reason="invoice_pdf_failed",
         user_message=DOCUMENT_FAILED,
@@ -183,7 +184,8 @@ def invoice_pdf_file(*, invoice: Invoice, actor) -> FileResponse:
         actor=actor,
     ):
         invoice = invoice_pdf_ensure(invoice=invoice)
-    return pdf_response(path=invoice.pdf_path, filename=f"{invoice.number}.pdf")
+        content = pdf_read(invoice.pdf_path)
+    return pdf_response(content=content, filename=f"{invoice.number}.pdf")
 
 
 def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
@@ -195,7 +197,8 @@ def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
         actor=actor,
     ):
         credit_note = credit_note_pdf_ensure(credit_note=credit_note)
-    return pdf_response(path=credit_note.pdf_path, filename=f"{credit_note.number}.pdf")
+        content = pdf_read(credit_note.pdf_path)
+    return pdf_response(content=content, filename=f"{credit_note.number}.pdf")
 
 
 @require_GET
