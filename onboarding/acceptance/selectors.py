@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from onboarding.acceptance.models import (
     AcceptanceStatus,
@@ -17,6 +17,7 @@ from onboarding.acceptance.models import (
 )
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core.errors import NotFound
+from onboarding.risk.models import RiskEvent, RiskState, RiskType
 
 
 def contract_status(*, contract: Contract) -> AcceptanceStatus:
@@ -201,8 +202,12 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     queries whatever the number of contracts)."""
     if not contract_ids:
         return []
+    unknown_risk = RiskEvent.objects.filter(
+        contract=OuterRef("pk"), type=RiskType.REQUIREMENTS_UNKNOWN, state=RiskState.OPEN
+    )
     contracts = (
         _counted(Contract.objects.filter(pk__in=contract_ids, state__in=IN_FORCE_STATES))
+        .annotate(requirements_overdue=Exists(unknown_risk))
         .prefetch_related(
             Prefetch(
                 "reviews",
@@ -234,17 +239,16 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
                     "it in time.",
                 )
             )
-        elif status in (AcceptanceStatus.UNKNOWN, AcceptanceStatus.IN_CAPTURE):
+        elif contract.requirements_overdue:
+            # Only once the deadline passed (a risk event is open): before it, capture is
+            # simply not done yet.
+            missing = "captured" if status == AcceptanceStatus.UNKNOWN else "rated"
             flags.append(
                 AcceptanceFlag(
                     contract,
-                    "yellow",
-                    f"Contract {contract}: support requirements "
-                    + (
-                        "not captured yet."
-                        if status == AcceptanceStatus.UNKNOWN
-                        else "not rated yet."
-                    ),
+                    "red",
+                    f"Contract {contract}: support requirements still not {missing} "
+                    "(on the risk board).",
                 )
             )
     return flags

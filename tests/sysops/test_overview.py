@@ -27,8 +27,9 @@ from tests.sysops.conftest import (
 pytestmark = pytest.mark.django_db
 
 # Card, subscriptions (+ their plan prices), requests, payments, invoices, contracts, journey,
-# open alerts, contacts, notifications (+ their deliveries), audit timeline.
-OVERVIEW_QUERIES = 13
+# open alerts, contacts, notifications (+ their deliveries), audit timeline, and the contracts'
+# acceptance (ratings counted + their live reviews).
+OVERVIEW_QUERIES = 15
 
 
 def _overview(subscription):
