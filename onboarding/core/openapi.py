@@ -1,4 +1,5 @@
-"""The API's OpenAPI document names the answers every operation can give, not only its own.
+"""The project's NinjaAPI: its OpenAPI document names the answers every operation can give, not
+only its own; and it refuses text with NUL characters (which PostgreSQL cannot store) as a 422.
 
 Each handler declares its own outcomes (`response={200: ..., 404: dict, 409: dict}`). Some answers
 come from the framework and the guards in front of every handler instead, and django-ninja leaves
@@ -12,12 +13,18 @@ them out of the document:
 - 400 for a body that is not JSON at all.
 
 `OnboardingAPI` adds these to every operation that lacks them, so a client (and schemathesis)
-knows them, and a new router gets them without declaring them.
+knows them, and a new router gets them without declaring them. The 422 also covers a NUL
+character in any path, query or body value, refused before a handler sees it.
 """
 
+import contextlib
+import json
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
 from onboarding.accounts.permissions import StaffAuth
 
@@ -74,6 +81,56 @@ def document_common_answers(document: dict) -> dict:
     return document
 
 
+NUL = "\x00"
+NUL_MESSAGE = "Text may not contain NUL characters."
+
+
+def _nul_errors(value: Any, loc: list) -> list[dict]:
+    """An error for each string (key or value) holding a NUL, anywhere inside `value`."""
+    if isinstance(value, str):
+        return [{"type": "value_error", "loc": loc, "msg": NUL_MESSAGE}] if NUL in value else []
+    if isinstance(value, dict):
+        errors = []
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                errors.append({"type": "value_error", "loc": loc, "msg": NUL_MESSAGE})
+            errors += _nul_errors(item, [*loc, key])
+        return errors
+    if isinstance(value, list):
+        return [error for i, item in enumerate(value) for error in _nul_errors(item, [*loc, i])]
+    return []
+
+
+def nul_input_errors(request: HttpRequest) -> list[dict]:
+    """Field errors for NUL characters in a request's path, query or JSON body.
+
+    PostgreSQL text cannot hold NUL, so such input would fail in the database (a 500) or in a
+    failure guard (a 503 with an admin alert) instead of being refused as the client's mistake.
+    """
+    match = getattr(request, "resolver_match", None)
+    errors = _nul_errors(dict(match.kwargs) if match else {}, ["path"])
+    errors += _nul_errors({key: request.GET.getlist(key) for key in request.GET}, ["query"])
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart body already read as files: not JSON
+        body = b""
+    if b"\x00" in body or b"\\u0000" in body:
+        with contextlib.suppress(ValueError):  # not JSON: django-ninja answers 400 itself
+            errors += _nul_errors(json.loads(body), ["body"])
+    for error in errors:  # a query parameter is named, not the position of its value
+        if error["loc"][0] == "query":
+            error["loc"] = error["loc"][:2]
+    return errors
+
+
 class OnboardingAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any):
         return document_common_answers(super().get_openapi_schema(**kwargs))
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        # django-ninja calls this once per operation, after authentication and before reading
+        # the input, inside its error handling: the place to refuse what no handler can store.
+        errors = nul_input_errors(request)
+        if errors:
+            raise ValidationError(errors)
+        return super().create_temporal_response(request)
