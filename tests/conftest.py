@@ -1,3 +1,4 @@
+import importlib
 import os
 
 import pytest
@@ -6,6 +7,7 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from onboarding.accounts.roles import Role
+from onboarding.contracts.models import ContractTemplate
 from tests.factories import UserFactory, staff_user
 from tests.services import (
     CHROMIUM,
@@ -16,6 +18,23 @@ from tests.services import (
     redis_available,
 )
 from tests.smtp import SmtpServer
+
+CONTRACT_TEMPLATE_V1 = importlib.import_module(
+    "onboarding.contracts.migrations.0002_template_version_1"
+)
+
+
+@pytest.fixture(autouse=True)
+def _rows_seeded_by_migrations(request):
+    """Contract template version 1, as its data migration seeds it. A transactional test flushes
+    every table, seeded rows too, so every database test after one would otherwise meet a
+    database without a published template (and a paid invoice would bring no contract)."""
+    if not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("db")
+    ContractTemplate.objects.get_or_create(
+        version=1, defaults={"html": CONTRACT_TEMPLATE_V1.HTML, "css": CONTRACT_TEMPLATE_V1.CSS}
+    )
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Fixtures for contract tests: a media folder, a plan, a subscription, the pipeline run inline."""
 
-import importlib
 from datetime import timedelta
 
 import pytest
@@ -9,22 +8,8 @@ from django.utils import timezone
 
 from onboarding.billing.models import Subscription, SubscriptionStatus
 from onboarding.contracts import services
-from onboarding.contracts.models import Contract, ContractTemplate
+from onboarding.contracts.models import Contract
 from tests.factories import UserFactory, complete_profile, plan_with_prices
-
-TEMPLATE_V1 = importlib.import_module("onboarding.contracts.migrations.0002_template_version_1")
-
-
-@pytest.fixture(autouse=True)
-def contract_template_v1(request):
-    """Template version 1, as its data migration seeds it. A transactional test elsewhere in the
-    session flushes every table (seeded rows too), so put it back when it is missing."""
-    if not request.node.get_closest_marker("django_db"):
-        return
-    request.getfixturevalue("db")
-    ContractTemplate.objects.get_or_create(
-        version=1, defaults={"html": TEMPLATE_V1.HTML, "css": TEMPLATE_V1.CSS}
-    )
 
 
 @pytest.fixture

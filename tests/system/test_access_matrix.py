@@ -14,7 +14,6 @@ the row's `params` ({"message_id": "outbox_message"}).
 """
 
 import dataclasses
-import importlib
 import inspect
 import json
 import re
@@ -550,8 +549,6 @@ def test_the_enumeration_sees_included_apps_and_every_api_router():
 
 # --- the rows every request is made against ------------------------------------------------------
 
-TEMPLATE_V1 = importlib.import_module("onboarding.contracts.migrations.0002_template_version_1")
-
 
 @dataclass
 class World:
@@ -572,7 +569,6 @@ def world(settings, tmp_path) -> World:
     from onboarding.billing.models import Invoice
     from onboarding.billing.refunds import invoice_refund
     from onboarding.contracts import services as contracts
-    from onboarding.contracts.models import ContractTemplate
     from onboarding.core.money import Money
     from onboarding.notifications.models import InboxMessage, OutboxMessage, SentMail
     from onboarding.notifications.relay import relay_drain
@@ -592,10 +588,6 @@ def world(settings, tmp_path) -> World:
         },
     }
     settings.EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
-    # Seeded by a data migration; a transactional test elsewhere may have flushed it.
-    ContractTemplate.objects.get_or_create(
-        version=1, defaults={"html": TEMPLATE_V1.HTML, "css": TEMPLATE_V1.CSS}
-    )
 
     plan = plan_with_prices("access-care")
     customer_a = UserFactory(first_name="Quentin", last_name="Aardvark")

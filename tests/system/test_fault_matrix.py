@@ -62,7 +62,6 @@ Nothing of the project is mocked. Background work runs in the project's own work
 """
 
 import hashlib
-import importlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,7 +85,7 @@ from onboarding.audit.models import AuditEntry
 from onboarding.billing import documents as billing_documents
 from onboarding.billing.models import Invoice, InvoiceLine, Subscription
 from onboarding.billing.tasks import follow_ups_dispatch, invoices_missing_task
-from onboarding.contracts.models import Contract, ContractDocument, ContractState, ContractTemplate
+from onboarding.contracts.models import Contract, ContractDocument, ContractState
 from onboarding.contracts.services import issue_task_key
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.core.errors import Conflict
@@ -107,10 +106,6 @@ from tests.contracts.conftest import subscribe
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 from tests.waiting import wait_until
 from tests.worker.conftest import run_worker_in_process
-
-CONTRACT_TEMPLATE_V1 = importlib.import_module(
-    "onboarding.contracts.migrations.0002_template_version_1"
-)
 
 SERVER_ERROR_TEXT = "Something went wrong on our side"
 
@@ -262,18 +257,6 @@ def documents_unmounted(media: Path) -> Iterator[None]:
 
 
 # --- Set-up, and what the tests look at -----------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _contract_template(request):
-    """Contract template version 1, as its data migration seeds it (a transactional test flushes
-    seeded rows): paid invoices bring contracts, which need it."""
-    if not request.node.get_closest_marker("django_db"):
-        return
-    request.getfixturevalue("db")
-    ContractTemplate.objects.get_or_create(
-        version=1, defaults={"html": CONTRACT_TEMPLATE_V1.HTML, "css": CONTRACT_TEMPLATE_V1.CSS}
-    )
 
 
 @pytest.fixture
