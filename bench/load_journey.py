@@ -328,6 +328,15 @@ def postgres_cpu(url: str) -> float:
     return total
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal
+    return (total - idle) / ticks, total / ticks
+
+
 class LoadSampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -456,6 +465,7 @@ def measure(args: argparse.Namespace) -> dict:
         cpu_before = {name: process_tree_cpu(p.pid) for name, p in processes.items()}
         pg_before = postgres_cpu(url)
         load_before = os.getloadavg()
+        machine_before = machine_cpu()
         sampler = LoadSampler()
         sampler.start()
         started = time.time()
@@ -512,6 +522,7 @@ def measure(args: argparse.Namespace) -> dict:
         cpu_after = {name: process_tree_cpu(p.pid) for name, p in processes.items()}
         pg_after = postgres_cpu(url)
         load_after = os.getloadavg()
+        machine_after = machine_cpu()
         if not samples_file.exists():
             raise SystemExit(f"locust wrote no samples (exit {locust.returncode}); see locust.log")
 
@@ -540,6 +551,13 @@ def measure(args: argparse.Namespace) -> dict:
     steady = [s for s in samples if s["start"] >= recorded["spawned_at"]]
     steady_window = recorded["stopped_at"] - recorded["spawned_at"]
     status = Counter(str(s["status"]) for s in samples)
+    cpu = {
+        **{name: round(cpu_after[name] - cpu_before[name], 1) for name in cpu_after},
+        "postgres": round(pg_after - pg_before, 1),
+        "locust": round(locust_cpu, 1),
+    }
+    busy = machine_after[0] - machine_before[0]
+    capacity = machine_after[1] - machine_before[1]
     return {
         "command": " ".join(["bench/load_journey.py", *sys.argv[1:]]),
         "settings": {
@@ -578,11 +596,11 @@ def measure(args: argparse.Namespace) -> dict:
         "journeys": recorded["journeys"],
         "journey_failures": recorded["journey_failures"],
         "background_ms": {name: summary(v) for name, v in recorded["background"].items()},
-        "cpu_s": {
-            **{name: round(cpu_after[name] - cpu_before[name], 1) for name in cpu_after},
-            "postgres": round(pg_after - pg_before, 1),
-            "locust": round(locust_cpu, 1),
-        },
+        "cpu_s": cpu,
+        # Of all the machine's CPU time during the run: how much was busy, and how much of it
+        # this benchmark's own processes (servers, PostgreSQL backends, locust) used.
+        "machine_cpu_busy_pct": round(100 * busy / capacity, 1),
+        "bench_cpu_pct": round(100 * sum(cpu.values()) / capacity, 1),
         "after_run": {"backlog_at_stop": queued_label(backlog), "drained_in_s": round(drained_in)},
         "server": json.loads(collect_file.read_text()),
         "log_errors": {
@@ -650,7 +668,8 @@ def report(figures: dict) -> str:
         f"journeys: {figures['journeys']}",
         f"journey failures: {figures['journey_failures'] or 'none'}",
         f"server side: {json.dumps(figures['server'])}",
-        f"CPU seconds: {figures['cpu_s']}",
+        f"CPU seconds: {figures['cpu_s']}; the machine's CPUs were "
+        f"{figures['machine_cpu_busy_pct']}% busy, {figures['bench_cpu_pct']}% with this run",
         f"after the run: {figures['after_run']}",
     ]
     if figures["failure_messages"]:
