@@ -26,7 +26,9 @@ from onboarding.acceptance.models import (
     RequirementTemplate,
     Review,
     ReviewState,
+    Timer,
     TimerKind,
+    TimerState,
     status_of,
 )
 from onboarding.acceptance.selectors import (
@@ -40,7 +42,7 @@ from onboarding.accounts.models import User
 from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
-from onboarding.contracts.models import FINAL_STATES, Contract, ContractState
+from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
 from onboarding.contracts.services import contract_cancel
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.notifications.models import Channel
@@ -156,26 +158,35 @@ def requirements_start_from_template(*, contract: Contract, actor: User) -> list
     with transaction.atomic():
         contract = _lock_contract(contract.pk)
         _writable(contract)
-        templates = list(RequirementTemplate.objects.filter(plan_id=contract.plan_id))
-        if not templates:
+        if not RequirementTemplate.objects.filter(plan_id=contract.plan_id).exists():
             raise Conflict(f"Plan {contract.plan_name} has no standard requirements.")
-        have = {title.lower() for title in contract.requirements.values_list("title", flat=True)}
-        position = len(have)
-        created = []
-        for template in templates:
-            if template.title.lower() in have:
-                continue
-            created.append(
-                Requirement.objects.create(
-                    contract=contract,
-                    title=template.title,
-                    criteria=template.criteria,
-                    rating=Rating.UNRATED,
-                    template=template,
-                    position=position,
-                )
+        created = _copy_plan_templates(contract, actor=actor)
+        _status_settle(contract, actor=actor)
+    return created
+
+
+def _copy_plan_templates(contract: Contract, *, actor: User | None) -> list[Requirement]:
+    """The plan's standard requirements the contract lacks (by title), added unrated and
+    audited (contract locked)."""
+    templates = list(RequirementTemplate.objects.filter(plan_id=contract.plan_id))
+    have = {title.lower() for title in contract.requirements.values_list("title", flat=True)}
+    position = len(have)
+    created = []
+    for template in templates:
+        if template.title.lower() in have:
+            continue
+        created.append(
+            Requirement.objects.create(
+                contract=contract,
+                title=template.title,
+                criteria=template.criteria,
+                rating=Rating.UNRATED,
+                template=template,
+                position=position,
             )
-            position += 1
+        )
+        position += 1
+    if templates:
         audit_record(
             action="acceptance.requirements_from_template",
             actor=actor,
@@ -183,7 +194,6 @@ def requirements_start_from_template(*, contract: Contract, actor: User) -> list
             customer_id=contract.customer_id,
             changes={"added": [r.title for r in created]},
         )
-        _status_settle(contract, actor=actor)
     return created
 
 
@@ -299,6 +309,9 @@ def _status_settle(contract: Contract, *, actor: User | None) -> Review | None:
     if status not in (AcceptanceStatus.GREEN, AcceptanceStatus.YELLOW, AcceptanceStatus.RED):
         if live is not None:
             _supersede(live, actor=actor, status=status)
+        if contract.state in IN_FORCE_STATES:
+            # Rated requirements removed or unrated again: the wait for them starts over.
+            _requirements_unknown_timer_start(contract, again=True)
         return None
     # Captured and rated: the "requirements unknown" timer has what it waited for.
     timers_cancel(
@@ -544,24 +557,42 @@ def review_cancel_contract(*, review: Review, actor: User, reason: str) -> Revie
 
 def contract_activated(message, batch) -> None:
     """Outbox consumer of "contract.activated" (transactional): a renewal starts from the last
-    term's requirements; a contract still without rated requirements starts the timer after
-    which they are "unknown to SysOps"."""
+    term's requirements, a new contract from its plan's standard ones; a contract still without
+    rated requirements starts the timer after which they are "unknown to SysOps"."""
     contract = Contract.objects.filter(pk=message.payload.get("contract_id")).first()
     if contract is None:
         return
     contract = _lock_contract(contract.pk)
-    if contract.previous_id and not contract.requirements.exists():
-        _carry_over(contract)
+    if not contract.requirements.exists():
+        if contract.previous_id:
+            _carry_over(contract)
+        else:
+            _copy_plan_templates(contract, actor=None)
     if contract_status(contract=contract) in (
         AcceptanceStatus.UNKNOWN,
         AcceptanceStatus.IN_CAPTURE,
     ):
-        timer_schedule(
-            kind=TimerKind.REQUIREMENTS_UNKNOWN,
-            key=f"{TimerKind.REQUIREMENTS_UNKNOWN}:contract:{contract.pk}",
-            contract=contract,
-            due_at=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_REQUIREMENTS_DUE_SECONDS),
-        )
+        _requirements_unknown_timer_start(contract)
+
+
+def _requirements_unknown_timer_start(contract: Contract, *, again: bool = False) -> None:
+    """Wait ACCEPTANCE_REQUIREMENTS_DUE_SECONDS from now for rated requirements, unless a wait is
+    already pending (contract locked). `again`: only if activation started a wait before (a
+    contract not yet activated waits for its activation). Each wait has a key of its own, so one
+    that fired or was cancelled never blocks the next."""
+    waits = Timer.objects.filter(contract=contract, kind=TimerKind.REQUIREMENTS_UNKNOWN)
+    if waits.filter(state=TimerState.PENDING).exists():
+        return
+    previous = waits.count()
+    if again and not previous:
+        return
+    suffix = f":{previous + 1}" if previous else ""
+    timer_schedule(
+        kind=TimerKind.REQUIREMENTS_UNKNOWN,
+        key=f"{TimerKind.REQUIREMENTS_UNKNOWN}:contract:{contract.pk}{suffix}",
+        contract=contract,
+        due_at=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_REQUIREMENTS_DUE_SECONDS),
+    )
 
 
 def _carry_over(contract: Contract) -> None:

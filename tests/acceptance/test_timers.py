@@ -7,10 +7,16 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from onboarding.acceptance.models import Review, ReviewState, Timer
-from onboarding.acceptance.services import requirement_add, review_acknowledge
+from onboarding.acceptance.models import RequirementTemplate, Review, ReviewState, Timer
+from onboarding.acceptance.services import (
+    requirement_add,
+    requirement_remove,
+    requirements_start_from_template,
+    review_acknowledge,
+)
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.audit.models import AuditEntry
+from onboarding.contracts.models import ContractState
 from onboarding.contracts.services import _publish_activated
 from onboarding.notifications.models import OutboxMessage
 from onboarding.risk.models import RiskEvent
@@ -114,3 +120,55 @@ def test_acknowledging_a_contract_publishes_its_activation_once(sysops):
     _publish_activated(contract)
     _publish_activated(contract)
     assert OutboxMessage.objects.filter(topic="contract.activated").count() == 1
+
+
+def test_activation_starts_a_new_contract_from_its_plans_standard_requirements(contract, settings):
+    RequirementTemplate.objects.create(plan=contract.plan, title="VPN", criteria="VPN up")
+    RequirementTemplate.objects.create(plan=contract.plan, title="Agent", criteria="Agent up")
+    _publish_activated(contract)
+    deliver_outbox()
+
+    copied = contract.requirements.order_by("position")
+    assert [(r.title, r.rating) for r in copied] == [("VPN", "unrated"), ("Agent", "unrated")]
+    entry = AuditEntry.objects.get(action="acceptance.requirements_from_template")
+    assert entry.actor is None and entry.changes == {"added": ["VPN", "Agent"]}
+    # Copied but not rated: still "unknown to SysOps" once the wait is over.
+    assert Timer.objects.get(kind="requirements_unknown").state == "pending"
+    assert timers_fire_due(now=later(settings.ACCEPTANCE_REQUIREMENTS_DUE_SECONDS + 1)) == 1
+    assert "unrated ones" in RiskEvent.objects.get(type="requirements_unknown").reason
+
+
+def test_a_contract_that_has_requirements_at_activation_gets_no_standard_ones(contract, sysops):
+    RequirementTemplate.objects.create(plan=contract.plan, title="VPN", criteria="VPN up")
+    add(contract, sysops, "green", title="Remote access")
+    _publish_activated(contract)
+    deliver_outbox()
+    assert list(contract.requirements.values_list("title", flat=True)) == ["Remote access"]
+    assert not Timer.objects.filter(kind="requirements_unknown").exists()
+
+
+def test_removing_the_rated_requirements_starts_the_wait_for_them_again(contract, sysops, settings):
+    _publish_activated(contract)
+    deliver_outbox()
+    requirement = add(contract, sysops, "green")
+    assert Timer.objects.get(kind="requirements_unknown").state == "cancelled"
+
+    requirement_remove(requirement=requirement, actor=sysops)
+    waits = Timer.objects.filter(kind="requirements_unknown").order_by("id")
+    assert [w.state for w in waits] == ["cancelled", "pending"]
+    # A change that leaves them unrated while the new wait runs starts no third one.
+    RequirementTemplate.objects.create(plan=contract.plan, title="VPN", criteria="VPN up")
+    requirements_start_from_template(contract=contract, actor=sysops)
+    assert Timer.objects.filter(kind="requirements_unknown").count() == 2
+
+    assert timers_fire_due(now=later(settings.ACCEPTANCE_REQUIREMENTS_DUE_SECONDS + 1)) == 1
+    assert "unrated ones" in RiskEvent.objects.get(type="requirements_unknown").reason
+
+
+@pytest.mark.django_db
+def test_a_contract_not_yet_activated_waits_for_its_activation(sysops):
+    from tests.acceptance.conftest import active_contract
+
+    contract = active_contract(state=ContractState.SENT)
+    requirement_remove(requirement=add(contract, sysops, "green"), actor=sysops)
+    assert not Timer.objects.filter(kind="requirements_unknown").exists()
