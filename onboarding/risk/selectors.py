@@ -1,9 +1,9 @@
 """Reads: the open risks, new events since a cursor (the live board), counts over time."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -33,8 +33,21 @@ def risk_recent_resolved(*, limit: int = 20) -> list[RiskEvent]:
 
 
 def risk_events_after(*, after_id: int, limit: int = 100) -> list[RiskEvent]:
-    """Events raised after `after_id` (the live board's cursor), oldest first."""
+    """Events raised after `after_id` (the API's cursor), oldest first."""
     return list(_with_relations().filter(pk__gt=after_id).order_by("id")[:limit])
+
+
+def risk_board_events(*, after_id: int, since: datetime, limit: int = 100) -> list[RiskEvent]:
+    """Open events for the live board: those after the cursor, and those raised since `since`
+    whatever their id. Ids are taken when a row is inserted, not when it commits, so with several
+    relays an event can become visible after one with a higher id; the cursor alone would pass
+    it by. The caller drops ids it has already sent."""
+    return list(
+        _with_relations()
+        .filter(state=RiskState.OPEN)
+        .filter(Q(pk__gt=after_id) | Q(occurred_at__gte=since))
+        .order_by("id")[:limit]
+    )
 
 
 def risk_last_id() -> int:

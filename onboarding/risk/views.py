@@ -3,6 +3,7 @@ and a server-sent event stream that puts a new risk on the page within a second.
 
 import json
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.core.errors import DomainError
 from onboarding.risk.forms import ResolveForm
 from onboarding.risk.selectors import (
+    risk_board_events,
     risk_counts_by_day,
-    risk_events_after,
     risk_last_id,
     risk_open_list,
     risk_recent_resolved,
@@ -54,17 +56,26 @@ def _cursor(request: HttpRequest) -> int:
 
 @require_GET
 def events(request: HttpRequest) -> StreamingHttpResponse:
-    """Server-sent events: one "risk" event per new risk, for a bounded time; the browser then
-    reconnects on its own and carries on from the last id it saw."""
+    """Server-sent events: one "risk" event per new open risk, for a bounded time; the browser
+    then reconnects on its own and carries on from the last id it saw. Each poll also looks back
+    RISK_BOARD_LOOKBACK_SECONDS for risks that committed after a higher id (the page drops any it
+    already shows)."""
     after = _cursor(request)
 
     def stream():
         last = after
+        sent: dict[int, float] = {}  # id -> when it was sent, forgotten after the lookback
+        lookback = settings.RISK_BOARD_LOOKBACK_SECONDS
         yield "retry: 1000\n\n"
         deadline = time.monotonic() + settings.RISK_BOARD_STREAM_SECONDS
         while True:
-            for event in risk_events_after(after_id=last):
-                last = event.pk
+            now = time.monotonic()
+            since = timezone.now() - timedelta(seconds=lookback)
+            for event in risk_board_events(after_id=last, since=since):
+                last = max(last, event.pk)
+                if event.pk in sent:
+                    continue
+                sent[event.pk] = now
                 data = {
                     **event.as_message(),
                     "pk": event.pk,
@@ -72,7 +83,8 @@ def events(request: HttpRequest) -> StreamingHttpResponse:
                         "risk/_row.html", {"event": event, "resolve_form": ResolveForm()}
                     ),
                 }
-                yield f"id: {event.pk}\nevent: risk\ndata: {json.dumps(data)}\n\n"
+                yield f"id: {last}\nevent: risk\ndata: {json.dumps(data)}\n\n"
+            sent = {pk: at for pk, at in sent.items() if now - at <= 2 * lookback}
             yield ": keep-alive\n\n"
             if time.monotonic() >= deadline:
                 return

@@ -39,13 +39,32 @@ def test_board_lists_open_risks_and_counts(staff_web, sysops, manager):
 def test_event_stream_sends_new_risks_after_the_cursor(staff_web, sysops, manager, settings):
     settings.RISK_BOARD_STREAM_SECONDS = 0  # one pass, then the stream ends
     first = raise_red(sysops, "CTR-2026-000301")
+    RiskEvent.objects.filter(pk=first.pk).update(occurred_at=timezone.now() - timedelta(hours=1))
     second = raise_red(sysops, "CTR-2026-000302")
     response = staff_web.get(f"/staff/risk/events?after={first.pk}")
     assert response["Content-Type"] == "text/event-stream"
     body = b"".join(response.streaming_content).decode()
+    assert body.count("event: risk\n") == 1
     assert f"id: {second.pk}\nevent: risk\n" in body
-    assert f"id: {first.pk}\n" not in body
-    assert str(second.event_id) in body
+    assert str(second.event_id) in body and str(first.event_id) not in body
+
+
+def test_event_stream_sends_a_risk_that_committed_after_a_higher_id(
+    staff_web, sysops, manager, settings
+):
+    # On PostgreSQL two relays can insert ids 1 and 2 and commit 2 first: a board that read 2
+    # must still get 1. Here 1 is "late" because the cursor is already past it.
+    settings.RISK_BOARD_STREAM_SECONDS = 0
+    late = raise_red(sysops, "CTR-2026-000303")
+    seen = raise_red(sysops, "CTR-2026-000304")
+    resolved = raise_red(sysops, "CTR-2026-000305")
+    RiskEvent.objects.filter(pk=resolved.pk).update(state="resolved")
+    body = b"".join(staff_web.get(f"/staff/risk/events?after={seen.pk}").streaming_content).decode()
+    assert body.count("event: risk\n") == 2  # once each, resolved ones not at all
+    assert str(late.event_id) in body and str(seen.event_id) in body
+    assert str(resolved.event_id) not in body
+    # The cursor the browser reconnects with is the highest id it was sent.
+    assert f"id: {seen.pk}\nevent: risk\n" in body
 
 
 def test_resolving_needs_a_note_and_takes_it_off_the_board(staff_web, sysops, manager):
