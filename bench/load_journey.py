@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load_journey.py --users 50 --run-time 90
 
-Against the system as it runs in production: gunicorn (several sync workers) on PostgreSQL, the
+Against the system as it runs in production: gunicorn (workers with threads) on PostgreSQL, the
 task worker and the outbox relay running beside it, the cache in Redis. Each run:
 
 1. Creates the PostgreSQL database `bench_load` afresh (DATABASE_URL names another), migrates it
@@ -431,6 +431,8 @@ def measure(args: argparse.Namespace) -> dict:
             "config.wsgi",
             "--workers",
             str(args.web_workers),
+            "--threads",
+            str(args.web_threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--timeout",
@@ -452,7 +454,7 @@ def measure(args: argparse.Namespace) -> dict:
                 command, cwd=ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT
             )
         say(
-            f"gunicorn ({args.web_workers} workers) on {base}, "
+            f"gunicorn ({args.web_workers} workers x {args.web_threads} threads) on {base}, "
             f"{args.task_workers} task worker(s), 1 relay; waiting for /readyz"
         )
         wait_ready(base, processes)
@@ -569,6 +571,7 @@ def measure(args: argparse.Namespace) -> dict:
             "signup_share": args.signup_share,
             "failing_card_share": args.failing_card_share,
             "web_workers": args.web_workers,
+            "web_threads": args.web_threads,
             "task_workers": args.task_workers,
             "seeded_customers": args.customers,
             "redis": bool(args.redis_url),
@@ -706,7 +709,8 @@ def main() -> None:
         default=0.2,
         help="journeys whose first card is accepted but its charge fails (then replaced, paid)",
     )
-    parser.add_argument("--web-workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--web-threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--task-workers", type=int, default=1)
     parser.add_argument("--customers", type=int, default=2000, help="seeded customers")
     parser.add_argument("--sysops", type=int, default=10, help="seeded SysOps accounts")
