@@ -428,6 +428,8 @@ def measure(args: argparse.Namespace) -> dict:
     commands = {
         "web": [
             str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "config" / "gunicorn.py"),
             "config.wsgi",
             "--workers",
             str(args.web_workers),
@@ -638,7 +640,8 @@ def report(figures: dict) -> str:
     m = figures["machine"]
     lines = [
         f"users: {s['users']} ({s['sysops_users']} SysOps)  run: {s['run_time_s']} s  "
-        f"think: {s['think_s'][0]}-{s['think_s'][1]} s  gunicorn workers: {s['web_workers']}  "
+        f"think: {s['think_s'][0]}-{s['think_s'][1]} s  "
+        f"gunicorn: {s['web_workers']} workers x {s['web_threads']} threads  "
         f"task workers: {s['task_workers']}",
         f"requests: {figures['requests']} in {figures['window_s']} s = {figures['rps']} req/s "
         f"(after ramp-up {figures['steady_rps']} req/s)  failures: {figures['failures']}  "

@@ -116,7 +116,10 @@ class Person(HttpUser):
         ) as response:
             if response.status_code != expect:
                 where = response.headers.get("Location", "")
-                response.failure(f"{name}: {response.status_code}, expected {expect} {where}")
+                response.failure(
+                    f"{name}: {response.status_code}, expected {expect} {where}"
+                    f"{no_answer(response)}"
+                )
                 raise JourneyFailed(name)
             response.success()
             return response
@@ -140,7 +143,10 @@ class Person(HttpUser):
                 errors = re.findall(
                     r'class="(?:field-error|errorlist)[^"]*"[^>]*>(.*?)<', response.text
                 )
-                response.failure(f"{name}: {response.status_code}, expected {expect} {errors[:2]}")
+                response.failure(
+                    f"{name}: {response.status_code}, expected {expect} {errors[:2]}"
+                    f"{no_answer(response)}"
+                )
                 raise JourneyFailed(name)
             response.success()
             return path_of(response.headers.get("Location", ""))
@@ -151,6 +157,14 @@ class Person(HttpUser):
         return self.submit(
             login, "/accounts/login/ (POST)", form, {"login": email, "password": PLAN["password"]}
         )
+
+
+def no_answer(response) -> str:
+    """Status 0 is no HTTP answer at all: say what the connection did instead."""
+    if response.status_code:
+        return ""
+    error = getattr(response, "error", None)
+    return f" ({type(error).__name__}: {error})" if error else ""
 
 
 class Customer(Person):

@@ -5,7 +5,7 @@ loopback), adds a card, gets the first invoice and pays it (the card on file, by
 own worker), receives the contract and acknowledges it. A SysOps user finds them, opens the full
 view and records a requirement rated red; the managers are notified; nobody acknowledges in
 time, so the risk board shows it; a manager then acts. Screenshots of the key pages go to
-var/screenshots/ (CI keeps them).
+var/screenshots/journey-<database>-*.png (CI keeps them).
 """
 
 import re
@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -36,7 +37,9 @@ EMAIL = "journey@example.com"
 def shoot(page, name: str) -> None:
     folder = settings.VAR_DIR / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"journey-{name}.png"), full_page=True)
+    # Named by database: CI runs the suite on SQLite and then PostgreSQL and keeps both.
+    path = folder / f"journey-{connection.vendor}-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
 
 
 def background_work() -> None:
