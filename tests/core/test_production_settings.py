@@ -1,8 +1,11 @@
 """Production settings, loaded the way production loads them: in a child process."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
-from tests.core.childproc import production_env, run_python
+from tests.core.childproc import ROOT, production_env, run_python
 
 DUMP_SETTINGS = """
 import json, django
@@ -62,3 +65,31 @@ def test_production_refuses_to_start_without_a_secret_key(db):
     result = run_python(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_the_production_web_server_config_loads_the_app_with_threads_and_a_long_keep_alive(db):
+    # The README's production command: gunicorn -c config/gunicorn.py config.wsgi
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run(
+        [
+            str(gunicorn),
+            "-c",
+            "config/gunicorn.py",
+            "--check-config",
+            "--print-config",
+            "config.wsgi",
+        ],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = {
+        name.strip(): value.strip()
+        for name, _, value in (line.partition("=") for line in result.stdout.splitlines())
+    }
+    assert printed["worker_class"] == "gthread"
+    assert int(printed["threads"]) >= 4
+    assert int(printed["keepalive"]) > 60  # longer than a proxy's usual idle time
