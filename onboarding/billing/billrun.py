@@ -10,6 +10,7 @@ crash, invoices nothing twice; invoices a dead process left unsent are sent at t
 next run with their reserved keys. PDFs and notices are left to the workers (followups.py).
 """
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -20,12 +21,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language
 from django_countries import countries
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.billing.audit_rows import AuditRow, audit_rows_write
-from onboarding.billing.bulk import rows_insert, rows_update
+from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.billing.charging import (
     INVOICE_TYPE,
     SUBSCRIPTION_TYPE,
@@ -48,6 +49,7 @@ from onboarding.billing.models import (
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
+from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
@@ -195,6 +197,13 @@ def _claim(due, batch_size: int) -> list[_Due]:
     return [_Due(*row, *addressees[row[1]]) for row in rows]
 
 
+@functools.lru_cache(maxsize=512)
+def _country_name(code: str, language: str | None) -> str:
+    """The country's name in the active `language` (part of the cache key: names are translated).
+    django-countries looks each name up anew (about 50 us); a bill run asks for a few, often."""
+    return str(countries.name(code))
+
+
 def bill_to_of(due: _Due) -> tuple[str, str, str]:
     """(name, address, reference) as Customer.display_name, .billing_address_lines and
     .reference give them, from plain values."""
@@ -202,7 +211,7 @@ def bill_to_of(due: _Due) -> tuple[str, str, str]:
     city_line = " ".join(part for part in (due.postal_code, due.city) if part)
     lines = [due.address_line1, due.address_line2, city_line, due.region]
     if due.country:
-        lines.append(countries.name(due.country))
+        lines.append(_country_name(due.country, get_language()))
     address = "\n".join(line for line in lines if line)
     return name[:200], address, f"CUS-{due.customer_id:06d}"
 

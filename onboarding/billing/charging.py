@@ -28,9 +28,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.models import Outcome
-from onboarding.billing.audit_rows import AuditRow, audit_rows_write
-from onboarding.billing.bulk import rows_update
 from onboarding.billing.models import (
     PAYABLE_STATUSES,
     PAYMENT_FAILED,
@@ -44,6 +43,7 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
+from onboarding.core.bulk import rows_update
 from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
 from onboarding.journey.models import Step

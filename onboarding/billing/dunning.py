@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onboarding.billing.bulk import rows_update
 from onboarding.billing.charging import Charge, Tally, charge_of, charges_run
 from onboarding.billing.models import AttemptSource, Invoice, PaymentState
+from onboarding.core.bulk import rows_update
 
 _RESERVE_FIELDS = ["attempt_count", "attempt_source", "attempt_reserved_at", "payment_state"]
 

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.models import AuditEntry
-from onboarding.audit.services import audit_record, audit_scrub, json_safe, scrub_text
-from onboarding.core.context import current_client_ip, current_request_id
+from onboarding.audit.bulk import AuditRow, audit_rows_write
+from onboarding.audit.services import audit_record
+from onboarding.core.bulk import instances_insert, rows_update
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
@@ -443,43 +443,19 @@ class CollectOutcome:
 
 
 def _audit_many(rows: list[dict]) -> None:
-    """audit_record for many settles at once: one INSERT, no actor (the system charged)."""
-    request_id, client_ip, now = current_request_id(), current_client_ip(), timezone.now()
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                occurred_at=now,
-                action=row["action"],
-                outcome=row["outcome"],
-                object_type=row["object_type"],
-                object_id=str(row["object_id"]),
-                customer_id=row["customer_id"],
-                changes=audit_scrub(json_safe(row["changes"])),
-                message=scrub_text(row["message"]),
-                request_id=request_id,
-                client_ip=client_ip,
-            )
-            for row in rows
-        ],
-        batch_size=1000,
-    )
+    """audit_record for many settles at once, in plain multi-row writes; no actor (the system
+    charged)."""
+    audit_rows_write([AuditRow(**row) for row in rows])
 
 
 def _attempts_save_many(attempts: list[PaymentAttempt]) -> None:
-    """Save the settle fields of many attempts: one plain UPDATE per row, sent as one
-    executemany (bulk_update's CASE expressions grow with the batch squared)."""
-    if not attempts:
-        return
-    quote = connection.ops.quote_name
-    fields = [PaymentAttempt._meta.get_field(name) for name in _SETTLE_FIELDS]
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(PaymentAttempt._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608 (names from model meta)
-    rows = [
-        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]
-        for a in attempts
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    """Save the settle fields of many attempts in one statement (bulk_update's CASE expressions
+    grow with the batch squared)."""
+    rows_update(
+        PaymentAttempt,
+        _SETTLE_FIELDS,
+        [(*(getattr(a, name) for name in _SETTLE_FIELDS), a.pk) for a in attempts],
+    )
 
 
 def _attempts_settle_many(
@@ -575,7 +551,7 @@ def payment_collect_many(*, requests: Sequence[CollectRequest]) -> list[CollectO
             with transaction.atomic(durable=True):
                 # Inserted in key order, so overlapping batches wait on each other instead of
                 # deadlocking on the unique index.
-                PaymentAttempt.objects.bulk_create(
+                instances_insert(
                     sorted((attempt for _, attempt in fresh), key=lambda a: a.idempotency_key)
                 )
         except IntegrityError:

@@ -12,6 +12,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
+from onboarding.core.bulk import instances_insert
 from onboarding.core.money import Money
 from onboarding.payments.cards import (
     brand_of,
@@ -187,7 +188,7 @@ class SandboxGateway:
             )
         try:
             with transaction.atomic():
-                SandboxCharge.objects.bulk_create(new)
+                instances_insert(new)
         except IntegrityError:
             # A concurrent request used one of these keys: answer one by one, by key.
             return [self._charge_or_error(c) for c in charges]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.audit.services import audit_scrub, json_safe, scrub_text
-from onboarding.billing.bulk import rows_insert
+from onboarding.core.bulk import rows_insert
 from onboarding.core.context import current_client_ip, current_request_id
 
 

@@ -1,4 +1,4 @@
-"""Writing many rows with plain SQL, for the bill run's batches.
+"""Writing many rows with plain SQL, for batches on hot paths (the bill run, payments' batch).
 
 The ORM's bulk operations spend most of their time preparing each value of each row through the
 field machinery, and bulk_update builds a CASE expression per field that grows with the batch
@@ -68,12 +68,29 @@ def _converter(field: models.Field):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
-    if isinstance(field, models.JSONField):
-        return lambda value: field.get_db_prep_save(value, connection)
     if isinstance(field, models.CharField | models.TextField):
         # Choices enums become plain strings, which every driver path (COPY too) knows.
         return lambda value: None if value is None else str(value)
-    return lambda value: value
+    if isinstance(field, models.IntegerField | models.BooleanField | models.ForeignKey):
+        return lambda value: value  # drivers take ints and bools as they are
+    # Anything else (JSON, UUID, decimals ...) as the field itself prepares it.
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def instances_insert(objs: Sequence[models.Model]) -> None:
+    """bulk_create for unsaved instances of one model, the plain way: every concrete column as
+    the instance holds it after each field's pre_save (so auto_now_add is set, as bulk_create
+    does), in the caller's transaction. Sets each instance's primary key and marks it saved."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    rows = [tuple(field.pre_save(obj, True) for field in fields) for obj in objs]
+    keys = rows_insert(model, [f.attname for f in fields], rows, returning=True)
+    for obj, key in zip(objs, keys, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def rows_insert(
@@ -84,9 +101,12 @@ def rows_insert(
     database holds no defaults)."""
     if not rows:
         return []
-    if connection.vendor == "postgresql":
-        return _copy_in(model, fields, rows, returning=returning)
-    return _insert_values(model, fields, rows, returning=returning)
+    # COPY runs on the driver's own cursor: its errors are raised as Django's (IntegrityError
+    # for a duplicate key), as the ORM would raise them.
+    with connection.wrap_database_errors:
+        if connection.vendor == "postgresql":
+            return _copy_in(model, fields, rows, returning=returning)
+        return _insert_values(model, fields, rows, returning=returning)
 
 
 def _copy_in(
