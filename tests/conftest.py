@@ -3,6 +3,9 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
@@ -35,6 +38,17 @@ def _rows_seeded_by_migrations(request):
     ContractTemplate.objects.get_or_create(
         version=1, defaults={"html": CONTRACT_TEMPLATE_V1.HTML, "css": CONTRACT_TEMPLATE_V1.CSS}
     )
+
+
+@pytest.fixture
+def wsgi_app(db):
+    """The project's WSGI application, for schemathesis to call in-process. As Django's test
+    client does, a request must not close the test's database connection."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 import pytest
 import schemathesis
 from django.apps import apps
-from django.core import signals
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -77,16 +74,6 @@ FACTOR = float(os.environ.get("API_FUZZ_FACTOR", "1"))
 BASE_EXAMPLES = {"anonymous": 2, "customer": 8, "sysops": 7, "manager": 5, "admin": 6}
 EXAMPLES = {role: max(1, round(count * FACTOR)) for role, count in BASE_EXAMPLES.items()}
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
-
-
-@pytest.fixture
-def wsgi_app(db):
-    # As Django's test client does: a request must not close the test's database connection.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield get_wsgi_application()
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
