@@ -3,7 +3,7 @@ the OpenAPI document, for a customer (/me/requests) and for SysOps (/staff/custo
 
 import pytest
 
-from tests.api.test_onboarding_api_fuzz import CSRF, fuzz_operations, wsgi_app  # noqa: F401
+from tests.api.test_onboarding_api_fuzz import CSRF, fuzz_operations
 from tests.factories import UserFactory, staff_user
 from tests.sysops.conftest import open_request, subscribe
 
@@ -25,12 +25,12 @@ def sysops_cookies(client, plan):
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF}
 
 
-def test_no_input_breaks_the_customers_requests_api(wsgi_app, customer_cookies):  # noqa: F811
+def test_no_input_breaks_the_customers_requests_api(wsgi_app, customer_cookies):
     tried = fuzz_operations(wsgi_app, r"^/api/v1/me/requests", customer_cookies, examples=25)
     assert "POST /api/v1/me/requests" in tried
 
 
-def test_no_input_breaks_the_staff_back_office_api(wsgi_app, sysops_cookies):  # noqa: F811
+def test_no_input_breaks_the_staff_back_office_api(wsgi_app, sysops_cookies):
     tried = fuzz_operations(
         wsgi_app, r"^/api/v1/staff/(customers|requests)", sysops_cookies, examples=25
     )
