@@ -4,7 +4,8 @@ The ORM's bulk operations spend most of their time preparing each value of each 
 field machinery, and bulk_update builds a CASE expression per field that grows with the batch
 squared. Here each column's conversion is chosen once; inserts go by COPY on PostgreSQL (the
 keys taken from the table's sequence first) and by multi-row INSERT ... RETURNING on SQLite;
-updates are one plain UPDATE per row sent as one executemany.
+updates are one UPDATE joined to unnest() of arrays on PostgreSQL and one plain UPDATE per row
+sent as one executemany on SQLite. Errors are raised as Django's, as the ORM would raise them.
 """
 
 from collections.abc import Sequence
@@ -26,7 +27,8 @@ def rows_update(model: type[models.Model], fields: Sequence[str], rows: Sequence
     columns = [model._meta.get_field(name) for name in fields]
     converters = [_converter(column) for column in columns]
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    with connection.cursor() as cursor:
+    # The PostgreSQL path runs on the driver's own cursor: wrap its errors as Django's.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             arrays = [
                 [convert(row[index]) for row in rows] for index, convert in enumerate(converters)
