@@ -232,6 +232,30 @@ class RiskFlag:
     def is_red(self) -> bool:
         return self.level == "red"
 
+    @property
+    def label(self) -> str:
+        """A few words for a badge where the whole message does not fit (search results)."""
+        return RISK_LABELS.get(self.code, self.code.replace("_", " ").capitalize())
+
+
+RISK_LABELS = {
+    "acceptance_red": "Acceptance red",
+    "acceptance_yellow": "Acceptance yellow",
+    "payment_failed": "Payment failed",
+    "payment_unknown": "Payment unknown",
+    "invoice_overdue": "Invoice overdue",
+    "no_card": "No card",
+    "card_expired": "Card expired",
+    "card_expiring": "Card expiring",
+    "contract_expired": "Contract expired",
+    "contract_expiring": "Contract expiring",
+    "subscription_past_due": "Past due",
+    "request_critical": "Critical request",
+    "request_high": "High request",
+    "journey_failed": "Onboarding failed",
+    "open_alerts": "Open alerts",
+}
+
 
 @dataclass(frozen=True)
 class CardFacts:
@@ -581,6 +605,33 @@ def _other_risks(
     return risks
 
 
+def risks_from(
+    *,
+    acceptance: list[RiskFlag],
+    payments: list[PaymentAttempt],
+    invoices: list[Invoice],
+    card: CardFacts | None,
+    subscriptions: list[Subscription],
+    contracts: list[ContractLine],
+    requests: list[ServiceRequest],
+    journey: list[JourneyStep],
+    alerts: list[AdminAlert],
+    today: date,
+) -> list[RiskFlag]:
+    """One customer's risky facts, reds first: the full view and the search results (which
+    load the same rows for a page of customers at once) both flag through here."""
+    risks = [
+        *acceptance,
+        *_payment_risks(payments, today),
+        *_invoice_risks(invoices, today),
+        *_card_risks(card, subscriptions, today),
+        *_contract_risks(contracts),
+        *_other_risks(subscriptions, requests, journey, alerts),
+    ]
+    risks.sort(key=lambda risk: 0 if risk.is_red else 1)  # stable: reds first, order kept
+    return risks
+
+
 def customer_overview(
     *, customer: Customer, today: date | None = None, limit: int = HISTORY_LIMIT
 ) -> CustomerOverview:
@@ -599,15 +650,18 @@ def customer_overview(
     contracts = _contracts(customer, limit, today)
     journey = journey_of(customer=customer)
     alerts = _open_alerts(customer)
-    risks = [
-        *customer_acceptance_flags(customer=customer, contracts=contracts),
-        *_payment_risks(payments, today),
-        *_invoice_risks(invoices, today),
-        *_card_risks(card, subscriptions, today),
-        *_contract_risks(contracts),
-        *_other_risks(subscriptions, requests, journey, alerts),
-    ]
-    risks.sort(key=lambda risk: 0 if risk.is_red else 1)  # stable: reds first, order kept
+    risks = risks_from(
+        acceptance=customer_acceptance_flags(customer=customer, contracts=contracts),
+        payments=payments,
+        invoices=invoices,
+        card=card,
+        subscriptions=subscriptions,
+        contracts=contracts,
+        requests=requests,
+        journey=journey,
+        alerts=alerts,
+        today=today,
+    )
     return CustomerOverview(
         customer=customer,
         today=today,

@@ -27,12 +27,12 @@ from onboarding.sysops.forms import (
     RequestOpenForm,
     StaffCommentForm,
 )
+from onboarding.sysops.health import customer_search_with_health
 from onboarding.sysops.models import RequestStatus, ServiceRequest, Severity
 from onboarding.sysops.selectors import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
     customer_overview,
-    customer_search,
     looks_like_email,
     request_subscriptions_of,
     service_request_get,
@@ -65,7 +65,9 @@ def _page_number(request: HttpRequest) -> int:
 def customer_search_page(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = customer_search(query=query, page=_page_number(request)) if query else None
+    results = (
+        customer_search_with_health(query=query, page=_page_number(request)) if query else None
+    )
     unknown = None
     if query and looks_like_email(query):
         try:
