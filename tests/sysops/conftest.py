@@ -5,7 +5,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from onboarding.accounts.models import User
+from onboarding.acceptance.services import requirement_add
+from onboarding.accounts.models import Contact, User
+from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState, Subscription
 from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import Plan
@@ -13,7 +15,10 @@ from onboarding.contracts.models import Contract, ContractState
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.services import service_request_open
-from tests.factories import complete_profile, plan_with_prices
+
+# The browser fixtures, for the full view's browser tests.
+from tests.browser.conftest import page, screenshot  # noqa: F401
+from tests.factories import UserFactory, complete_profile, plan_with_prices
 from tests.payments.helpers import card_on_file
 
 
@@ -136,3 +141,49 @@ def add_history(subscription: Subscription, count: int) -> None:
 
 def today() -> date:
     return timezone.now().date()
+
+
+def rich_customer(plan, engineer: User) -> Subscription:
+    """A customer with something in every section of the full view, and something wrong in
+    most: contacts, a card expiring this month, a year of history, an overdue invoice, a
+    declined payment, a critical request, red and yellow acceptance ratings, an open alert."""
+    now = timezone.now()
+    user = UserFactory(email="ops@northwind.test", first_name="Nancy", last_name="Davolio")
+    subscription = subscribe(user, plan, exp_month=now.month, exp_year=now.year)
+    customer = subscription.customer
+    customer.company = "Northwind Traders"
+    customer.save(update_fields=["company"])
+    for name, role in (("Andrew Fuller", "Billing"), ("Janet Leverling", "Technical")):
+        Contact.objects.create(
+            customer=customer,
+            name=name,
+            role=role,
+            email=f"{name.split()[0].lower()}@northwind.test",
+            phone="+441179460999",
+        )
+    add_history(subscription, 12)
+    make_invoice(
+        subscription,
+        40,
+        status=InvoiceStatus.OPEN,
+        payment_state=PaymentState.DECLINED,
+        due_date=today() - timedelta(days=5),
+    )
+    make_payment(
+        subscription, 41, status=PaymentStatus.DECLINED, message="Card declined.", created_at=now
+    )
+    open_request(subscription, severity="critical", summary="Mail server down since 9:00")
+    open_request(subscription, severity="high", summary="VPN drops every hour")
+    contract = Contract.objects.get(customer=customer, term_index=1)
+    for title, rating in (("Remote access", "red"), ("Backups", "yellow"), ("Monitoring", "green")):
+        requirement_add(
+            contract=contract, actor=engineer, title=title, criteria=f"{title} works", rating=rating
+        )
+    admin_alert_raise(
+        reason="payment.declined",
+        message="The card was declined at renewal.",
+        target=subscription,
+        customer_id=customer.pk,
+        severity="warning",
+    )
+    return subscription
