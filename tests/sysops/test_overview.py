@@ -20,6 +20,7 @@ from tests.sysops.conftest import (
     make_invoice,
     make_payment,
     open_request,
+    rich_customer,
     subscribe,
     today,
 )
@@ -239,3 +240,24 @@ def test_customers_cannot_reach_the_staff_view(customer_client, subscription):
     assert customer_client.get(url).status_code == 404
     api = f"/api/v1/staff/customers/{subscription.customer_id}/overview"
     assert customer_client.get(api).status_code == 404
+
+
+def test_the_page_shows_every_fact_the_seed_asks_for(sysops_client, sysops, plan):
+    subscription = rich_customer(plan, sysops)
+    page = sysops_client.get(reverse("sysops:customer", args=[subscription.customer_id]))
+    html = page.content.decode()
+    facts = {
+        "address": "1 High Street",
+        "contact info": "andrew@northwind.test",
+        "payment": "Visa •••• 4242",
+        "payment schedule": "118.80 EUR</strong>",
+        "payment expiry": 'data-fact="card-expiry"',
+        "contract age": "days old)",
+        "contract expiry": 'data-fact="days-left"',
+        "product": "Helpdesk Suite",
+        "product age": f"product {(today() - date(2020, 1, 15)).days} days old",
+        "request history": "Problem number 0",
+    }
+    missing = [name for name, text in facts.items() if text not in html]
+    assert page.status_code == 200
+    assert missing == []
