@@ -4,7 +4,7 @@ Rows here hold data and the invariants of one row. The workflows (issue, generat
 acknowledge, renew, cancel) are in services.py.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -206,14 +206,22 @@ class Contract(models.Model):
         return age.days if age is not None else None
 
     @property
-    def time_to_expiry(self) -> timedelta:
-        """Until the term ends; negative once it has."""
-        return self.term_end - timezone.now()
+    def ends_on(self) -> date:
+        """The term's end date in the business time zone (settings.TIME_ZONE), as pages show it."""
+        return timezone.localdate(self.term_end)
 
-    @property
-    def days_to_expiry(self) -> int:
-        """Whole days left in the term (0 on its last day, negative after)."""
-        return self.time_to_expiry.days
+    def days_left(self, *, today: date | None = None) -> int:
+        """Calendar days from today to the term's end date, both in the business time zone
+        (settings.TIME_ZONE): 0 on the day the term ends, negative after. The one rule for
+        "days left": the customer's and the staff's contract pages, the SysOps customer view
+        and the API all show this number."""
+        return (self.ends_on - (today or timezone.localdate())).days
+
+    def service_end_if_cancelled(self, *, now: datetime | None = None) -> datetime:
+        """When service stops if the contract is cancelled at `now`: the end of the period
+        already paid for (the subscription's current period), and never before `now`."""
+        now = now or timezone.now()
+        return max(self.subscription.current_period_end or now, now)
 
     # --- documents (use with prefetch_related("documents") to avoid a query per row) ---
 

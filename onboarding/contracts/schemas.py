@@ -65,7 +65,11 @@ class ContractOut(Schema):
     term_start: datetime
     term_end: datetime
     term_months: int
-    days_to_expiry: int
+    days_to_expiry: int = Field(
+        ...,
+        description="Days left: calendar days from today to the term's end date, in the "
+        "business time zone (0 on the last day, negative after)",
+    )
     age_days: int | None
     cycle: str
     amount_minor: int
@@ -93,7 +97,7 @@ class ContractOut(Schema):
             "term_start": contract.term_start,
             "term_end": contract.term_end,
             "term_months": contract.term_months,
-            "days_to_expiry": contract.days_to_expiry,
+            "days_to_expiry": contract.days_left(),
             "age_days": contract.age_days,
             "cycle": contract.cycle,
             "amount_minor": contract.amount_minor,

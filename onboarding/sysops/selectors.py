@@ -638,10 +638,10 @@ def customer_overview(
     """Everything SysOps know about one customer, risky facts first, in a fixed number of
     queries (one per section; lists hold the newest `limit` rows).
 
-    `customer` should come with its user loaded (customer_resolve does that). `today` (UTC) is
-    the day ages and expiry warnings are counted from.
+    `customer` should come with its user loaded (customer_resolve does that). `today` (in the
+    business time zone) is the day ages and expiry warnings are counted from.
     """
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     card = _card_facts(payment_method_active(customer=customer), today)
     subscriptions = _subscriptions(customer)
     requests = _requests(customer, limit)
@@ -701,8 +701,8 @@ def invoice_is_overdue(*, invoice: Invoice, today: date) -> bool:
 
 
 def _contract_line(contract: Contract, today: date) -> ContractLine:
-    ends_on = contract.term_end.date()
-    days_left = _days(ends_on, today)
+    ends_on = contract.ends_on
+    days_left = contract.days_left(today=today)
     in_force = contract.state in IN_FORCE_STATES
     return ContractLine(
         contract_id=contract.pk,

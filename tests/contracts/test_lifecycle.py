@@ -58,12 +58,12 @@ def test_an_illegal_move_is_refused(delivered):
         delivered.move_to(ContractState.DRAFT)
 
 
-def test_age_and_time_to_expiry_are_computed_not_stored(delivered):
+def test_age_and_days_left_are_computed_not_stored(delivered):
     Contract.objects.filter(pk=delivered.pk).update(issued_at=timezone.now() - timedelta(days=10))
-    contract = _ends_in(delivered, timedelta(days=40, hours=1))
+    contract = _ends_in(delivered, timedelta(days=40))
     assert contract.age_days == 10
-    assert contract.days_to_expiry == 40
-    assert not {"age", "days_to_expiry"} & {f.name for f in Contract._meta.get_fields()}
+    assert contract.days_left() == 40
+    assert not {"age", "days_left"} & {f.name for f in Contract._meta.get_fields()}
 
 
 def test_a_reminder_goes_once_to_the_customer_and_every_sysops_even_when_run_twice(delivered):
