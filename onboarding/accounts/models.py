@@ -5,6 +5,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from onboarding.accounts.access import access_rule
 from onboarding.accounts.roles import STAFF_ROLES, PreferredInbox, Role
+from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
 
 
 class UserManager(BaseUserManager["User"]):
@@ -78,12 +79,20 @@ class Customer(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     region = models.CharField("state or region", max_length=100, blank=True)
     country = CountryField(blank=True)
+    vat_number = models.CharField(
+        "VAT number",
+        max_length=20,
+        blank=True,
+        validators=[validate_vat_number],
+        help_text="With the country prefix, e.g. DE123456789. Printed on your invoices.",
+    )
     gateway_customer_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     PROFILE_FIELDS = (
         "company",
+        "vat_number",
         "phone",
         "address_line1",
         "address_line2",
@@ -100,6 +109,9 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        self.vat_number = vat_number_normalize(self.vat_number)
 
     @property
     def reference(self) -> str:

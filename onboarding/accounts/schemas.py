@@ -8,6 +8,9 @@ from onboarding.accounts.models import Contact, Customer
 
 class ProfileIn(Schema):
     company: str = Field("", max_length=200)
+    vat_number: str = Field(
+        "", max_length=20, description="With the country prefix, e.g. DE123456789; empty if none"
+    )
     phone: str = Field("", max_length=40)
     address_line1: str = Field(..., min_length=1, max_length=200)
     address_line2: str = Field("", max_length=200)
@@ -22,6 +25,7 @@ class ProfileOut(Schema):
     reference: str
     email: str
     company: str
+    vat_number: str
     phone: str
     address_line1: str
     address_line2: str
@@ -38,6 +42,7 @@ class ProfileOut(Schema):
             reference=customer.reference,
             email=customer.user.email,
             company=customer.company,
+            vat_number=customer.vat_number,
             phone=str(customer.phone or ""),
             address_line1=customer.address_line1,
             address_line2=customer.address_line2,

@@ -93,3 +93,75 @@ class BreachedLookingPasswordValidator:
 
     def get_help_text(self) -> str:
         return "Your password cannot be a common password with a few changes."
+
+
+# VAT numbers: the country prefix, then that country's format (the EU's VIES formats, Northern
+# Ireland's XI, and the UK, Switzerland and Norway). Formats only: no check digits, so a number
+# of the right shape may still be unknown to the tax office.
+VAT_NUMBER_FORMATS = {
+    "AT": r"U\d{8}",
+    "BE": r"[01]\d{9}",
+    "BG": r"\d{9,10}",
+    "CY": r"\d{8}[A-Z]",
+    "CZ": r"\d{8,10}",
+    "DE": r"\d{9}",
+    "DK": r"\d{8}",
+    "EE": r"\d{9}",
+    "EL": r"\d{9}",
+    "ES": r"[A-Z]\d{8}|\d{8}[A-Z]|[A-Z]\d{7}[A-Z]",
+    "FI": r"\d{8}",
+    "FR": r"[0-9A-HJ-NP-Z]{2}\d{9}",
+    "HR": r"\d{11}",
+    "HU": r"\d{8}",
+    "IE": r"\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W]",
+    "IT": r"\d{11}",
+    "LT": r"\d{9}|\d{12}",
+    "LU": r"\d{8}",
+    "LV": r"\d{11}",
+    "MT": r"\d{8}",
+    "NL": r"\d{9}B\d{2}",
+    "PL": r"\d{10}",
+    "PT": r"\d{9}",
+    "RO": r"[1-9]\d{1,9}",
+    "SE": r"\d{10}01",
+    "SI": r"[1-9]\d{7}",
+    "SK": r"[1-9]\d{9}",
+    "XI": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
+    "GB": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
+    "CH": r"E\d{9}(?:MWST|TVA|IVA)?",
+    "NO": r"\d{9}(?:MVA)?",
+}
+_VAT_PATTERNS = {
+    prefix: re.compile(rf"(?:{pattern})", re.ASCII)
+    for prefix, pattern in VAT_NUMBER_FORMATS.items()
+}
+_VAT_SEPARATORS = re.compile(r"[\s.\-/]")
+
+
+def vat_number_normalize(value: str) -> str:
+    """The number as tax offices print it: upper case, without spaces, dots, dashes or slashes
+    ("de 123.456.789" -> "DE123456789")."""
+    return _VAT_SEPARATORS.sub("", value or "").upper()
+
+
+def validate_vat_number(value: str) -> None:
+    number = vat_number_normalize(value)
+    if not number:
+        return
+    prefix, rest = number[:2], number[2:]
+    pattern = _VAT_PATTERNS.get(prefix)
+    if pattern is None:
+        if prefix == "GR":
+            raise ValidationError(
+                "Greek VAT numbers start with EL, not GR.", code="vat_number_prefix"
+            )
+        raise ValidationError(
+            "Start with the country prefix, e.g. DE123456789 or FR12345678901.",
+            code="vat_number_prefix",
+        )
+    if not pattern.fullmatch(rest):
+        raise ValidationError(
+            "This is not a valid %(prefix)s VAT number: check the digits after %(prefix)s.",
+            code="vat_number_format",
+            params={"prefix": prefix},
+        )
