@@ -7,19 +7,25 @@ template cannot walk from an invoice to a password hash. WeasyPrint may fetch da
 nothing else: a template cannot make the server read files or call other hosts.
 
 A PDF is stored in the default storage under a name that carries its SHA-256, and the digest
-is kept on the row, so anyone can check a stored document was not altered.
+is kept on the row, so anyone can check a stored document was not altered. An invoice paid after
+its PDF was stored is rendered again with its "Paid" mark, under a name of its own
+(`<number>-paid-<digest>.pdf`); the issued version stays in storage, named with its digest in
+the audit log, because the issue email may still be carrying it.
 """
 
 import hashlib
 import threading
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from onboarding.billing.models import CreditNote, Invoice
+from onboarding.billing.models import CreditNote, Invoice, InvoiceStatus
+from onboarding.billing.selectors import invoice_paid_by
 from onboarding.core.money import Money
 
 _fonts = threading.local()
@@ -45,6 +51,33 @@ def _money(amount_minor: int, currency: str) -> str:
     return Money(amount_minor, currency).format()
 
 
+def _customer(invoice: Invoice) -> dict:
+    return {
+        "name": invoice.bill_to_name,
+        "reference": invoice.customer_reference,
+        "email": invoice.bill_to_email,
+        "address_lines": invoice.bill_to_lines,
+        "vat_number": invoice.customer.vat_number,
+    }
+
+
+def _shows_paid(invoice: Invoice) -> bool:
+    return invoice.status == InvoiceStatus.PAID and invoice.paid_at is not None
+
+
+def _payment(invoice: Invoice) -> dict | None:
+    """The "Paid" mark's facts: the day and, when a card was charged, which card."""
+    if not _shows_paid(invoice):
+        return None
+    attempt = invoice_paid_by(invoice=invoice)
+    card = attempt.payment_method if attempt else None
+    return {
+        "date": timezone.localdate(invoice.paid_at),
+        "method": f"{card.brand.title()} •••• {card.last4}" if card else "",
+        "reference": (attempt.gateway_charge_id or "") if attempt else "",
+    }
+
+
 def invoice_context(invoice: Invoice) -> dict:
     """Everything an invoice template may show, as plain values."""
     currency = invoice.currency
@@ -63,12 +96,8 @@ def invoice_context(invoice: Invoice) -> dict:
             "tax": _money(invoice.tax_minor, currency),
             "total": _money(invoice.total_minor, currency),
         },
-        "customer": {
-            "name": invoice.bill_to_name,
-            "reference": invoice.customer_reference,
-            "email": invoice.bill_to_email,
-            "address_lines": invoice.bill_to_lines,
-        },
+        "payment": _payment(invoice),
+        "customer": _customer(invoice),
         "lines": [
             {
                 "description": line.description,
@@ -102,12 +131,7 @@ def credit_note_context(credit_note: CreditNote) -> dict:
             "issue_date": invoice.issue_date,
             "total": _money(invoice.total_minor, currency),
         },
-        "customer": {
-            "name": invoice.bill_to_name,
-            "reference": invoice.customer_reference,
-            "email": invoice.bill_to_email,
-            "address_lines": invoice.bill_to_lines,
-        },
+        "customer": _customer(invoice),
         "lines": [
             {
                 "description": line.description,
@@ -150,9 +174,25 @@ def pdf_store(*, folder: str, stem: str, content: bytes) -> StoredPdf:
     return StoredPdf(path=name, sha256=digest, size=len(content))
 
 
+def _invoice_pdf_stem(invoice: Invoice, *, paid: bool) -> str:
+    return f"{invoice.number}-paid" if paid else invoice.number
+
+
+def invoice_pdf_outdated(invoice: Invoice) -> bool:
+    """True when the stored PDF lacks the "Paid" mark the invoice has earned since. The name
+    says which version it is, so a PDF rendered while the payment was still going through is
+    found out however late it was stored."""
+    if not invoice.pdf_path or not _shows_paid(invoice):
+        return False
+    paid_stem = _invoice_pdf_stem(invoice, paid=True)
+    return not PurePosixPath(invoice.pdf_path).name.startswith(f"{paid_stem}-")
+
+
 def invoice_pdf_build(invoice: Invoice) -> StoredPdf:
-    content = pdf_render(template="billing/pdf/invoice.html", context=invoice_context(invoice))
-    return pdf_store(folder=f"invoices/{invoice.number_year}", stem=invoice.number, content=content)
+    context = invoice_context(invoice)
+    content = pdf_render(template="billing/pdf/invoice.html", context=context)
+    stem = _invoice_pdf_stem(invoice, paid=_shows_paid(invoice))
+    return pdf_store(folder=f"invoices/{invoice.number_year}", stem=stem, content=content)
 
 
 def credit_note_pdf_build(credit_note: CreditNote) -> StoredPdf:

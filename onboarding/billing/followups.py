@@ -24,7 +24,11 @@ from django.utils import timezone
 
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
-from onboarding.billing.documents import credit_note_pdf_build, invoice_pdf_build
+from onboarding.billing.documents import (
+    credit_note_pdf_build,
+    invoice_pdf_build,
+    invoice_pdf_outdated,
+)
 from onboarding.billing.models import (
     PAYMENT_FAILED,
     CreditNote,
@@ -56,13 +60,16 @@ def _channels_with_email(user) -> list[str]:
 
 
 def invoice_pdf_ensure(*, invoice: Invoice) -> Invoice:
-    """The invoice with its PDF stored (rendered now if it has none yet)."""
-    if invoice.pdf_path or invoice.status == InvoiceStatus.DRAFT:
+    """The invoice with its PDF stored (rendered now if it has none yet, or again once paid:
+    the earlier version stays in storage, see documents.py)."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        return invoice
+    if invoice.pdf_path and not invoice_pdf_outdated(invoice):
         return invoice
     stored = invoice_pdf_build(invoice)
     now = timezone.now()
     with transaction.atomic():
-        taken = Invoice.objects.filter(pk=invoice.pk, pdf_path="").update(
+        taken = Invoice.objects.filter(pk=invoice.pk, pdf_path=invoice.pdf_path).update(
             pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
         )
         if taken:
@@ -70,7 +77,11 @@ def invoice_pdf_ensure(*, invoice: Invoice) -> Invoice:
                 action="invoice.pdf_generated",
                 target=invoice,
                 customer_id=invoice.customer_id,
-                changes={"pdf_sha256": stored.sha256, "bytes": stored.size},
+                changes={
+                    "pdf_sha256": stored.sha256,
+                    "bytes": stored.size,
+                    **({"replaces": invoice.pdf_sha256} if invoice.pdf_sha256 else {}),
+                },
                 message=f"{invoice.number}: {stored.path}",
             )
     if not taken:

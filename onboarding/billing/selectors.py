@@ -100,3 +100,15 @@ def invoice_payments(*, invoice: Invoice) -> list[PaymentAttempt]:
 
 def bill_runs_recent(*, limit: int = 10) -> list[BillRun]:
     return list(BillRun.objects.order_by("-run_date")[:limit])
+
+
+def invoice_paid_by(*, invoice: Invoice) -> PaymentAttempt | None:
+    """The charge that paid an invoice, with its card, in one query; None for an unpaid invoice
+    or one that was paid without a charge (nothing to pay)."""
+    if invoice.status != InvoiceStatus.PAID or invoice.paid_attempt_id is None:
+        return None
+    return (
+        PaymentAttempt.objects.select_related("payment_method")
+        .filter(pk=invoice.paid_attempt_id)
+        .first()
+    )

@@ -1,8 +1,10 @@
 """After an invoice is issued a worker makes its PDF, then tells the customer (inbox and email
-with the PDF), once, audited."""
+with the PDF), once, audited. The PDF is a document a business can file: both VAT numbers, a
+"Paid" mark with the day and card once paid, one font family."""
 
 import hashlib
 import io
+import re
 from datetime import date
 
 import pypdf
@@ -11,21 +13,41 @@ from django.core.files.storage import default_storage
 
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.billrun import bill_run_execute
-from onboarding.billing.followups import invoice_follow_up
-from onboarding.billing.models import Invoice
+from onboarding.billing.followups import (
+    credit_note_pdf_ensure,
+    invoice_follow_up,
+    invoice_pdf_ensure,
+)
+from onboarding.billing.models import Invoice, InvoiceStatus
+from onboarding.billing.services import invoice_pay, invoice_refund
 from onboarding.billing.tasks import follow_ups_dispatch
 from onboarding.notifications.models import InboxMessage, Notification
 from onboarding.notifications.relay import relay_drain
-from tests.billing.conftest import bought, ready_customer, run_tasks, utc
-from tests.factories import UserFactory
+from tests.billing.conftest import DECLINING_CARD, bought, ready_customer, run_tasks, utc
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.payments.helpers import GOOD_CARD, card_on_file
 
 pytestmark = pytest.mark.django_db
 
 
-def pdf_text(path: str) -> str:
+def pdf_reader(path: str) -> pypdf.PdfReader:
     with default_storage.open(path, "rb") as handle:
-        reader = pypdf.PdfReader(io.BytesIO(handle.read()))
-    return "\n".join(page.extract_text() for page in reader.pages)
+        return pypdf.PdfReader(io.BytesIO(handle.read()))
+
+
+def pdf_text(path: str) -> str:
+    return "\n".join(page.extract_text() for page in pdf_reader(path).pages)
+
+
+def pdf_font_families(path: str) -> set[str]:
+    """The families of the fonts embedded in the PDF, their subset tag and style dropped:
+    "UWGIWA+DejaVu-Sans-Bold" -> "DejaVu-Sans"."""
+    families = set()
+    for page in pdf_reader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            name = str(font.get_object()["/BaseFont"]).lstrip("/").split("+", 1)[-1]
+            families.add(re.sub(r"[-,]?(Bold|Oblique|Italic|Book|Regular)+$", "", name))
+    return families
 
 
 @pytest.fixture
@@ -33,6 +55,17 @@ def invoice(plan) -> Invoice:
     user = UserFactory(preferred_inbox="in_app")
     bought(ready_customer(user, company="Globex Corporation"), plan, anchor=utc(2030, 5, 2, 9))
     bill_run_execute(run_date=date(2030, 5, 2))
+    return Invoice.objects.select_related("customer__user").get()
+
+
+@pytest.fixture
+def declined(plan) -> Invoice:
+    """An invoice issued to a card that declined: open, unpaid, its PDF stored."""
+    customer = ready_customer(company="Initech GmbH", country="DE", card=DECLINING_CARD)
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.get()
+    invoice_follow_up(invoice_id=invoice.pk)
     return Invoice.objects.select_related("customer__user").get()
 
 
@@ -133,3 +166,92 @@ def test_a_business_restyles_the_pdf_with_its_own_template(invoice, settings, tm
     invoice_follow_up(invoice_id=invoice.pk)
     invoice.refresh_from_db()
     assert f"Rechnung {invoice.number}" in pdf_text(invoice.pdf_path)
+
+
+def test_a_paid_invoice_pdf_shows_both_vat_numbers_and_when_and_how_it_was_paid(plan, settings):
+    settings.BILLING_SELLER_TAX_ID = "GB123456789"
+    customer = ready_customer(company="Initech GmbH", country="DE", vat_number="DE136695976")
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.get()
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+
+    text = pdf_text(invoice.pdf_path)
+
+    assert "VAT number GB123456789" in text
+    assert "VAT number DE136695976" in text
+    assert "PAID" in text
+    assert re.search(rf"Paid\s+{invoice.paid_at:%-d %B %Y}\n", text)
+    assert re.search(r"Paid by\s+Visa •••• 4242\n", text)
+
+
+def test_an_unpaid_invoice_pdf_has_no_paid_mark_and_no_customer_vat_number_when_none_is_set(
+    declined, settings
+):
+    text = pdf_text(declined.pdf_path)
+
+    assert declined.status == InvoiceStatus.OPEN
+    assert declined.number in text
+    assert "PAID" not in text
+    assert "Paid" not in text
+    assert "••••" not in text
+    assert "VAT number" not in text  # neither seller (unset here) nor customer has one
+
+
+def test_an_invoice_paid_after_its_pdf_was_stored_gets_a_paid_pdf_and_keeps_the_issued_one(
+    declined,
+):
+    issued_path, issued_sha = declined.pdf_path, declined.pdf_sha256
+    card_on_file(declined.customer, GOOD_CARD, password=DEFAULT_PASSWORD)
+    invoice_pay(invoice=declined, actor=declined.customer.user)
+
+    invoice_follow_up(invoice_id=declined.pk)
+
+    declined.refresh_from_db()
+    assert declined.pdf_path != issued_path
+    assert "PAID" in pdf_text(declined.pdf_path)
+    assert "PAID" not in pdf_text(issued_path)  # the issued version is still there, unchanged
+    with default_storage.open(declined.pdf_path, "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == declined.pdf_sha256
+    generated = AuditEntry.objects.filter(
+        action="invoice.pdf_generated", object_id=str(declined.pk)
+    ).order_by("id")
+    assert [entry.changes["pdf_sha256"] for entry in generated] == [issued_sha, declined.pdf_sha256]
+    assert generated.last().changes["replaces"] == issued_sha
+
+
+def test_a_paid_invoice_pdf_is_rendered_once_not_on_every_download(invoice):
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    stored = invoice.pdf_path
+
+    again = invoice_pdf_ensure(invoice=invoice)
+
+    assert again.pdf_path == stored
+    assert AuditEntry.objects.filter(action="invoice.pdf_generated").count() == 1
+
+
+def test_the_invoice_pdf_uses_one_font_family_footer_included(invoice):
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+
+    assert pdf_font_families(invoice.pdf_path) == {"DejaVu-Sans"}
+    assert "Page 1 of 1" in pdf_text(invoice.pdf_path)
+
+
+def test_the_credit_note_pdf_shows_both_vat_numbers_in_one_font_family(plan, settings, sysops):
+    settings.BILLING_SELLER_TAX_ID = "GB123456789"
+    customer = ready_customer(company="Initech GmbH", country="DE", vat_number="DE136695976")
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.get()
+    credit_note = invoice_refund(invoice=invoice, actor=sysops, reason="Bought by mistake")
+
+    credit_note = credit_note_pdf_ensure(credit_note=credit_note)
+
+    text = pdf_text(credit_note.pdf_path)
+    assert "VAT number GB123456789" in text
+    assert "VAT number DE136695976" in text
+    assert pdf_font_families(credit_note.pdf_path) == {"DejaVu-Sans"}
