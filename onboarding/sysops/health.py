@@ -78,7 +78,7 @@ def customer_health_many(
     """Each customer's live plans, newest contract and risk flags, in ten queries in all."""
     if not customer_ids:
         return {}
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     ids = list(customer_ids)
     subscriptions = _by_customer(
         Subscription.objects.filter(customer_id__in=ids)

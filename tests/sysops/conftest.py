@@ -152,7 +152,8 @@ def rich_customer(plan, engineer: User) -> Subscription:
     subscription = subscribe(user, plan, exp_month=now.month, exp_year=now.year)
     customer = subscription.customer
     customer.company = "Northwind Traders"
-    customer.save(update_fields=["company"])
+    customer.vat_number = "GB123456789"
+    customer.save(update_fields=["company", "vat_number"])
     for name, role in (("Andrew Fuller", "Billing"), ("Janet Leverling", "Technical")):
         Contact.objects.create(
             customer=customer,

@@ -257,6 +257,7 @@ def test_the_page_shows_every_fact_the_seed_asks_for(sysops_client, sysops, plan
         "product": "Helpdesk Suite",
         "product age": f"product {(today() - date(2020, 1, 15)).days} days old",
         "request history": "Problem number 0",
+        "VAT number": "VAT GB123456789",
     }
     missing = [name for name, text in facts.items() if text not in html]
     assert page.status_code == 200
