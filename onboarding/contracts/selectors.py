@@ -1,14 +1,18 @@
 """Reads for contract pages, the API and the worker. Visibility goes through the access rules."""
 
 import hashlib
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from onboarding.accounts.access import get_visible_or_404, visible_to
+from onboarding.billing.models import LIVE_STATUSES
 from onboarding.contracts.models import (
+    ACKNOWLEDGEABLE_STATES,
     Contract,
     ContractAcceptance,
     ContractDocument,
@@ -44,9 +48,51 @@ def contracts_of(*, user) -> QuerySet[Contract]:
     return _with_documents(visible_to(user, Contract.objects.all())).order_by("-term_start", "-id")
 
 
+@dataclass(frozen=True)
+class ContractsAtAGlance:
+    """For the account page: the newest contract, and one that waits for acknowledgement."""
+
+    newest: Contract | None
+    to_acknowledge: Contract | None
+
+
+def contracts_at_a_glance(*, user) -> ContractsAtAGlance:
+    contracts = list(contracts_of(user=user))
+    waiting = (
+        contract
+        for contract in contracts
+        if contract.state in ACKNOWLEDGEABLE_STATES
+        and contract.current_document is not None
+        and contract_acceptance_of(contract=contract, document=contract.current_document) is None
+    )
+    return ContractsAtAGlance(
+        newest=contracts[0] if contracts else None, to_acknowledge=next(waiting, None)
+    )
+
+
 def contract_get(*, user, contract_id) -> Contract:
     """One contract `user` may see; anyone else's, or a bad id, is a 404 (and audited)."""
     return get_visible_or_404(user, _with_documents(Contract.objects.all()), pk=contract_id)
+
+
+@dataclass(frozen=True)
+class CancellationTerms:
+    """What cancelling a contract now would do, for the confirmation the customer reads first.
+    The dates come from the rules contract_cancel applies."""
+
+    service_ends_at: datetime  # support continues until then
+    billing_stops: bool  # the subscription still bills, and stops at service_ends_at
+    renewal_planned: bool  # the term would otherwise run on into a renewal
+
+
+def contract_cancellation_terms(*, contract: Contract) -> CancellationTerms:
+    subscription = contract.subscription
+    billing = subscription.status in LIVE_STATUSES and not subscription.cancel_at_period_end
+    return CancellationTerms(
+        service_ends_at=contract.service_end_if_cancelled(),
+        billing_stops=billing,
+        renewal_planned=billing and settings.CONTRACT_AUTO_RENEW,
+    )
 
 
 def contract_staff_list(

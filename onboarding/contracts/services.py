@@ -795,7 +795,7 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Con
     billing_stopped = _subscription_stop_at_period_end(subscription=subscription, actor=actor)
     now = timezone.now()
     contract.cancelled_at = now
-    contract.service_ends_at = max(subscription.current_period_end or now, now)
+    contract.service_ends_at = contract.service_end_if_cancelled(now=now)
     contract.save(update_fields=["state", "cancelled_at", "service_ends_at", "updated_at"])
     audit_record(
         action="contract.cancelled",

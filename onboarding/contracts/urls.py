@@ -15,5 +15,6 @@ urlpatterns = [
         name="certificate",
     ),
     path("<int:contract_id>/email", views.contract_email, name="email"),
+    path("<int:contract_id>/manage", views.contract_manage, name="manage"),
     path("<int:contract_id>/cancel", views.contract_cancel, name="cancel"),
 ]

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.roles import Role
@@ -28,6 +30,7 @@ from onboarding.contracts.selectors import (
     DocumentTampered,
     contract_acceptance_get,
     contract_acceptance_of,
+    contract_cancellation_terms,
     contract_document_bytes,
     contract_document_get,
     contract_get,
@@ -153,7 +156,6 @@ def _customer_detail(
             and acceptance is None
             and contract.state in ACKNOWLEDGEABLE_STATES,
             "can_cancel": contract.can_move_to(ContractState.CANCELLED),
-            "cancel_form": CancelForm(prefix="cancel"),
             "documents": list(contract.documents.all()),
             "acceptances": list(contract.acceptances.all()),
         },
@@ -262,6 +264,30 @@ def contract_email(request: HttpRequest, contract_id: int) -> HttpResponse:
     )
 
 
+def _manage_page(
+    request: HttpRequest, contract: Contract, form: CancelForm | None = None, status=200
+) -> HttpResponse:
+    return render(
+        request,
+        "contracts/manage.html",
+        {
+            "contract": contract,
+            "can_cancel": contract.can_move_to(ContractState.CANCELLED),
+            "terms": contract_cancellation_terms(contract=contract),
+            "form": form or CancelForm(prefix="cancel"),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def contract_manage(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The step before cancelling: what cancelling does, and the confirmation it needs."""
+    _customer_only(request)
+    return _manage_page(request, contract_get(user=request.user, contract_id=contract_id))
+
+
 @require_POST
 @login_required
 def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
@@ -269,13 +295,15 @@ def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = contract_get(user=request.user, contract_id=contract_id)
     form = CancelForm(request.POST, prefix="cancel")
     if not form.is_valid():
-        messages.error(request, "Tick the box to confirm the cancellation.")
-        return redirect("contracts:detail", contract_id=contract.pk)
+        # Refused before the service is called: nothing changes without the confirmation.
+        return _manage_page(request, contract, form=form, status=422)
+    ends = timezone.localtime(contract_cancellation_terms(contract=contract).service_ends_at)
     return _act(
         request,
         contract,
         services.contract_cancel,
-        "Your contract is cancelled. Billing stops at the end of the period already paid.",
+        f"Your contract is cancelled. Support continues until {date_format(ends, 'j F Y')}, "
+        "the end of the period already paid; you are not charged again.",
         reason=form.cleaned_data["reason"],
     )
 

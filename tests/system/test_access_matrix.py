@@ -164,9 +164,8 @@ PAGES: dict[str, Rule] = {
     "account/contracts/<int:contract_id>/email": POST(
         (LOGIN, to("/account/contracts/{contract_id}/"), 404, 404, 404, 404)
     ),
-    "account/contracts/<int:contract_id>/cancel": POST(
-        (LOGIN, to("/account/contracts/{contract_id}/"), 404, 404, 404, 404)
-    ),
+    "account/contracts/<int:contract_id>/manage": Rule(A_ONLY),
+    "account/contracts/<int:contract_id>/cancel": POST((LOGIN, 422, 404, 404, 404, 404)),
     "account/requests/": Rule(CUSTOMERS),
     "account/requests/new/": GET_POST(CUSTOMERS),
     "account/requests/<int:request_id>/": GET_POST(A_ONLY),
