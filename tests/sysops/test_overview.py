@@ -262,3 +262,12 @@ def test_the_page_shows_every_fact_the_seed_asks_for(sysops_client, sysops, plan
     missing = [name for name, text in facts.items() if text not in html]
     assert page.status_code == 200
     assert missing == []
+
+
+def test_the_view_embedded_in_another_page_leaves_the_h1_to_that_page(subscription):
+    overview = _overview(subscription)
+    alone = render_to_string("sysops/_overview_body.html", {"o": overview})
+    embedded = render_to_string("sysops/_overview_body.html", {"o": overview, "embedded": True})
+    assert alone.count("<h1") == 1
+    assert "<h1" not in embedded
+    assert overview.customer.display_name in embedded
