@@ -61,6 +61,10 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The product's name: every email names it, in its subject, greeting and signature.
+SITE_NAME = " ".join(os.environ.get("SITE_NAME", "Onboarding").split())
+if not SITE_NAME or len(SITE_NAME) > 60:
+    raise ImproperlyConfigured("SITE_NAME must be a product name of 1 to 60 characters")
 
 INSTALLED_APPS = [
     "onboarding.accounts.apps.AdminConfig",  # django.contrib.admin with our admin site
@@ -270,7 +274,7 @@ else:
     # Embedded default: every message is kept in the database and shown on /staff/mail/.
     EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Onboarding <support@onboarding.test>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <support@onboarding.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Last resort for failures that cannot even be stored as an admin alert (the database is down).
 ADMINS = [("Admins", address) for address in env_list("ADMINS_EMAILS")]

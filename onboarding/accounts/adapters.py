@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from onboarding.accounts.mail import AccountMailMixin
 from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
 from onboarding.accounts.signup import SignupAdapterMixin
 from onboarding.audit.models import Outcome
@@ -18,7 +19,7 @@ def _attempted_login(credentials: dict) -> str:
     return str(credentials.get("email") or credentials.get("username") or "")[:254]
 
 
-class AccountAdapter(SignupAdapterMixin, DefaultAccountAdapter):
+class AccountAdapter(AccountMailMixin, SignupAdapterMixin, DefaultAccountAdapter):
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)  # django.contrib.auth.login: a new session id
         now = time.time()
