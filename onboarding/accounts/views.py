@@ -16,11 +16,14 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
-from onboarding.billing.selectors import subscriptions_of
+from onboarding.billing.selectors import invoice_list_of, subscriptions_of
+from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.journey.selectors import journey_of
+from onboarding.journey.steps import Progress, after_journey, journey_rows
+from onboarding.notifications.selectors import acknowledged_email_of
 from onboarding.payments.selectors import payment_method_active
 
 UPDATE_FAILED = (
@@ -29,17 +32,36 @@ UPDATE_FAILED = (
 )
 
 
+def _ref(row) -> tuple[int, str] | None:
+    return (row.pk, row.number or "being prepared") if row is not None else None
+
+
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
     customer = customer_of_user(user=request.user)
+    card = payment_method_active(customer=customer)
+    subscriptions = subscriptions_of(customer=customer)
+    contracts = contracts_at_a_glance(user=request.user)
+    progress = Progress(
+        email_verified=acknowledged_email_of(request.user) is not None,
+        has_card=card is not None,
+        has_plan=bool(subscriptions),
+        invoice_to_pay=_ref(invoice_list_of(customer=customer).payable().last()),
+        contract=_ref(contracts.newest),
+        contract_to_acknowledge=_ref(contracts.to_acknowledge),
+    )
+    rows = journey_rows(journey=journey_of(customer=customer), progress=progress)
     return render(
         request,
         "accounts/account_home.html",
         {
             "customer": customer,
-            "journey": journey_of(customer=customer),
-            "card": payment_method_active(customer=customer),
-            "subscriptions": subscriptions_of(customer=customer),
+            # The company, else the person: an email address is not a page title.
+            "title": customer.company or request.user.get_full_name() or "Your account",
+            "journey": rows,
+            "after_journey": after_journey(rows=rows, progress=progress),
+            "card": card,
+            "subscriptions": subscriptions,
             "contacts": contacts_of(customer=customer),
         },
     )
