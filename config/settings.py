@@ -79,7 +79,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "phonenumber_field",
     "allauth",
-    "allauth.account",
+    "onboarding.accounts.apps.AllauthAccountConfig",  # allauth.account, named for what it holds
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",

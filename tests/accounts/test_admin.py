@@ -93,3 +93,13 @@ def test_superuser_created_from_the_command_line_is_an_admin(db):
 
 def test_groups_are_not_offered_in_the_admin(db):
     assert not admin.site.is_registered(Group)
+
+
+def test_the_admin_index_names_each_app_section_for_what_it_holds(admin_client_2fa):
+    response = admin_client_2fa.get("/admin/")
+    assert response.status_code == 200
+    sections = [app["name"] for app in response.context["app_list"]]
+    assert len(sections) == len(set(sections)), sections
+    assert "Users and customers" in sections
+    assert "Sign-in email addresses" in sections
+    assert "Accounts" not in sections
