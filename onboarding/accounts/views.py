@@ -45,7 +45,6 @@ def account_home(request: HttpRequest) -> HttpResponse:
     progress = Progress(
         email_verified=acknowledged_email_of(request.user) is not None,
         has_card=card is not None,
-        has_plan=bool(subscriptions),
         invoice_to_pay=_ref(invoice_list_of(customer=customer).payable().last()),
         contract=_ref(contracts.newest),
         contract_to_acknowledge=_ref(contracts.to_acknowledge),

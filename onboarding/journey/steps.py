@@ -19,7 +19,6 @@ class Progress:
 
     email_verified: bool = True
     has_card: bool = False
-    has_plan: bool = False
     invoice_to_pay: tuple[int, str] | None = None  # (id, number) of the oldest payable invoice
     contract: tuple[int, str] | None = None  # (id, number) of the newest contract
     contract_to_acknowledge: tuple[int, str] | None = None  # (id, number)
@@ -56,8 +55,6 @@ def step_action(step: Step, state: str, progress: Progress) -> StepAction:
             return StepAction("Add a card", reverse("payments:card"))
         return StepAction("Choose a plan and billing cycle", reverse("catalog:pricing"))
     if step == Step.FIRST_INVOICE:
-        if not progress.has_plan:
-            return StepAction("Choose a plan and billing cycle", reverse("catalog:pricing"))
         return _waiting(
             "See your invoices",
             reverse("billing:invoices"),

@@ -37,13 +37,13 @@ def test_a_failed_card_step_asks_for_another_card_even_with_one_on_file():
 
 
 def test_the_first_invoice_waits_on_us_and_says_so():
-    action = step_action(Step.FIRST_INVOICE, PENDING, Progress(has_card=True, has_plan=True))
+    action = step_action(Step.FIRST_INVOICE, PENDING, Progress(has_card=True))
     assert action.url == reverse("billing:invoices")
     assert "preparing your first invoice" in action.waiting_note
 
 
 def test_the_payment_step_goes_to_the_invoice_to_pay():
-    progress = Progress(has_plan=True, invoice_to_pay=(7, "INV-2026-000007"))
+    progress = Progress(invoice_to_pay=(7, "INV-2026-000007"))
     action = step_action(Step.FIRST_PAYMENT, StepState.FAILED, progress)
     assert action.url == reverse("billing:invoice", args=[7]) + "#pay"
     assert action.label == "Pay invoice INV-2026-000007"
