@@ -10,6 +10,7 @@ from django.db import transaction
 
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, audit_record, model_snapshot
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.journey.models import Step
@@ -67,6 +68,12 @@ def customer_profile_update(
             customer_id=customer.pk,
             changes=changes,
         )
+    admin_alerts_resolve_for(
+        success="profile_updated",
+        customer_id=customer.pk,
+        target=customer,
+        because=f"the profile of {customer.reference} was saved.",
+    )
     _account_step_if_ready(customer)
     return customer
 

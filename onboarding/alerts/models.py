@@ -86,6 +86,8 @@ class AdminAlert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    # Set when the system closed the alert because the failed step later succeeded (no person).
+    resolved_automatically = models.BooleanField(default=False)
 
     objects = AdminAlertQuerySet.as_manager()
 
@@ -113,6 +115,15 @@ class AdminAlert(models.Model):
     def severity_badge(self) -> str:
         """The badge colour (static/css/app.css) that says how bad this is at a glance."""
         return SEVERITY_BADGES[self.severity]
+
+    @property
+    def resolver_label(self) -> str:
+        """Who closed the alert, as staff read it: "system", a person's email, or nobody yet."""
+        if self.resolved_automatically:
+            return "system"
+        if self.resolved_by_id is None:
+            return "a deleted user" if self.resolved_at else ""
+        return self.resolved_by.email
 
     @property
     def is_resolved(self) -> bool:

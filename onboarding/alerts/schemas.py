@@ -23,8 +23,14 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
     acknowledged_by: str | None = Field(None, alias="acknowledged_by.email")
     resolved_at: datetime | None
-    resolved_by: str | None = Field(None, alias="resolved_by.email")
+    # "system" when the alert closed itself (a later success of the same step).
+    resolved_by: str | None = None
+    resolved_automatically: bool
     resolution_note: str
+
+    @staticmethod
+    def resolve_resolved_by(alert) -> str | None:
+        return alert.resolver_label or None
 
 
 class AlertFilters(Schema):

@@ -2,6 +2,8 @@
 
 import json
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.accounts.roles import Role
+from onboarding.alerts.events import alert_resolved_by_system
 from onboarding.alerts.models import (
     AdminAlert,
     AlertSeverity,
@@ -255,3 +258,91 @@ def admin_alert_resolve(*, alert_id: int, actor, note: str = "") -> AdminAlert:
         action="alert.resolved",
         note=note[:2000],
     )
+
+
+# --- Closing alerts when the failed step later succeeds -----------------------------------------
+
+# Which alert reasons a later success of the same step closes, keyed by that success. Only
+# reasons whose object is the one the success is about (the customer, the invoice, the contract)
+# belong here; failures a person must look at whatever happens next (a payment recorded twice,
+# money unmatched, a gateway answering nonsense) never close by themselves. docs/alerts.md.
+RESOLVED_BY_SUCCESS: dict[str, frozenset[str]] = {
+    "card_added": frozenset({"card_refused", "card_update_failed", "card_form_unavailable"}),
+    "invoice_paid": frozenset({"payment_incomplete", "invoice_payment_failed"}),
+    "purchase_done": frozenset({"purchase_failed"}),
+    "profile_updated": frozenset({"profile_update_failed"}),
+    "contract_emailed": frozenset({"contract_email_unverified"}),
+}
+
+
+@dataclass(frozen=True)
+class Succeeded:
+    """One success that may close alerts: for whom, about which object, and what happened."""
+
+    customer_id: int
+    target: models.Model
+    because: str
+
+
+def admin_alerts_resolve_for(
+    *, success: str, customer_id: int, target: models.Model, because: str
+) -> list[AdminAlert]:
+    """Resolve, as the system, the unresolved alerts this success answers; returns them.
+
+    An alert is answered when its reason is in RESOLVED_BY_SUCCESS[success] and it is about the
+    same customer and the same object (`target`). Each closes with `because` as its resolution
+    note and an "alert.auto_resolved" audit entry. Call it inside the success's transaction, so
+    the alert closes exactly when the success commits.
+    """
+    return admin_alerts_resolve_many(
+        success=success,
+        succeeded=[Succeeded(customer_id=customer_id, target=target, because=because)],
+    )
+
+
+def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -> list[AdminAlert]:
+    """admin_alerts_resolve_for for a batch (a bill run's paid invoices), in one query."""
+    reasons = RESOLVED_BY_SUCCESS[success]
+    wanted = {
+        (item.customer_id, item.target._meta.label_lower, str(item.target.pk)): item.because
+        for item in succeeded
+    }
+    if not wanted:
+        return []
+    candidates = (
+        AdminAlert.objects.select_for_update()
+        .unresolved()
+        .filter(reason__in=reasons, customer_id__in={customer_id for customer_id, _, _ in wanted})
+        .order_by("pk")
+    )
+    now = timezone.now()
+    resolved = []
+    with transaction.atomic():
+        for alert in candidates:
+            because = wanted.get((alert.customer_id, alert.object_type, alert.object_id))
+            if because is None:
+                continue  # the same id of another kind of object, or another customer's
+            previous_state = alert.state
+            alert.state, alert.resolved_at, alert.resolved_by = AlertState.RESOLVED, now, None
+            alert.resolved_automatically = True
+            alert.resolution_note = f"Resolved by the system: {because}"[:2000]
+            # A later failure of the same step is a new event: it opens (and mails) a new alert.
+            alert.dedupe_key = None
+            alert.save(
+                update_fields=[
+                    "state",
+                    "resolved_at",
+                    "resolved_by",
+                    "resolved_automatically",
+                    "resolution_note",
+                    "dedupe_key",
+                ]
+            )
+            alert_resolved_by_system(alert=alert, previous_state=previous_state, because=because)
+            resolved.append(alert)
+    if resolved:
+        logger.info(
+            "admin alerts resolved by a later success",
+            extra={"success": success, "alert_ids": [alert.pk for alert in resolved]},
+        )
+    return resolved

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from onboarding.alerts.services import admin_alert_raise
+from onboarding.alerts.services import Succeeded, admin_alert_raise, admin_alerts_resolve_many
 from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.models import Outcome
 from onboarding.billing.models import (
@@ -307,6 +307,7 @@ class _Effects:
     paid_subscriptions: set[int] = field(default_factory=set)
     overdue_subscriptions: set[int] = field(default_factory=set)
     first_paid: list[Invoice] = field(default_factory=list)
+    paid: list[Invoice] = field(default_factory=list)
     first_failed: list[Invoice] = field(default_factory=list)
 
 
@@ -321,6 +322,7 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         invoice.last_payment_code = invoice.last_payment_message = ""
         invoice.followup_due = True
         effects.paid_subscriptions.add(invoice.subscription_id)
+        effects.paid.append(invoice)
         if invoice.is_first:
             effects.first_paid.append(invoice)
         effects.audit.append(
@@ -443,6 +445,18 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
         _subscriptions_follow(effects, now)
         audit_rows_write(effects.audit)
         _journeys_follow(effects)
+        # A paid invoice answers the alerts about its earlier failed payments.
+        admin_alerts_resolve_many(
+            success="invoice_paid",
+            succeeded=[
+                Succeeded(
+                    customer_id=invoice.customer_id,
+                    target=invoice,
+                    because=f"invoice {invoice.number} was paid (attempt {invoice.attempt_count}).",
+                )
+                for invoice in effects.paid
+            ],
+        )
     return tally
 
 

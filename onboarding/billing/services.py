@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
+from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_record
 from onboarding.billing import refunds, tasks
 from onboarding.billing.charging import (
@@ -95,6 +96,12 @@ def subscription_purchase(
         },
     )
     journey_step_complete(customer=customer, step=Step.CARD_AND_CYCLE)
+    admin_alerts_resolve_for(
+        success="purchase_done",
+        customer_id=customer.pk,
+        target=customer,
+        because=f"{customer.reference} bought {plan.name} ({cycle}).",
+    )
     notification_send(
         recipient=customer.user,
         kind="purchase_confirmed",

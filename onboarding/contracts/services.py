@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.accounts.roles import PreferredInbox, Role
-from onboarding.alerts.services import admin_alert_raise
+from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
@@ -488,7 +488,17 @@ def contract_deliver(*, contract: Contract) -> Contract:
             )
         else:
             journey_step_complete(customer=contract.customer, step=Step.CONTRACT)
+            _emailed_alerts_resolve(contract)
     return contract
+
+
+def _emailed_alerts_resolve(contract: Contract) -> None:
+    admin_alerts_resolve_for(
+        success="contract_emailed",
+        customer_id=contract.customer_id,
+        target=contract,
+        because=f"contract {contract.number} was emailed to the customer.",
+    )
 
 
 @transaction.atomic
@@ -516,6 +526,7 @@ def contract_email_send(*, contract: Contract, actor: User) -> Contract:
         contract.delivery_note = ""
         contract.save(update_fields=["delivery_note", "updated_at"])
     journey_step_complete(customer=contract.customer, step=Step.CONTRACT)
+    _emailed_alerts_resolve(contract)
     return contract
 
 

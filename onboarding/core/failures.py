@@ -44,8 +44,13 @@ def report_failure(
     customer_id: int | None = None,
     actor=None,
     context: dict | None = None,
+    severity: str = "error",
 ) -> None:
-    """Record an unexpected failure as an admin alert and an audit entry (mail if that fails)."""
+    """Record an unexpected failure as an admin alert and an audit entry (mail if that fails).
+
+    `severity` grades the alert: "error" for a failure on our side (the default), "warning" for
+    one the customer caused and can fix (a declined card), which still tells an admin.
+    """
     detail = f"{error.__class__.__name__}: {error}"[:500]
     logger.error("%s: %s", reason, detail, exc_info=error)
     try:
@@ -55,6 +60,7 @@ def report_failure(
             target=target,
             customer_id=customer_id,
             context={**(context or {}), "error": detail, "request_id": current_request_id()},
+            severity=severity,
         )
         audit_record(
             action=f"failure.{reason}",

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.roles import STAFF_ROLES
-from onboarding.alerts.services import admin_alert_raise
+from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.services import audit_record
 from onboarding.core.bulk import instances_insert, rows_update
@@ -66,6 +66,36 @@ class CardRefused(DomainError):
     code = "card_refused"
 
 
+# Refusals the customer causes and can fix with another card or a corrected entry: graded as
+# warnings. Anything else (a timeout, a processing error, a setup failure) is an error on our side
+# or the provider's.
+CUSTOMER_SIDE_CARD_CODES = frozenset(
+    {
+        "card_declined",
+        "generic_decline",
+        "do_not_honor",
+        "insufficient_funds",
+        "expired_card",
+        "incorrect_number",
+        "invalid_number",
+        "invalid_expiry",
+        "invalid_expiry_month",
+        "invalid_expiry_year",
+        "incorrect_cvc",
+        "invalid_cvc",
+        "lost_card",
+        "stolen_card",
+        "card_not_supported",
+        "authentication_required",
+    }
+)
+
+
+def card_failure_severity(code: str) -> str:
+    """The alert grade of a card failure: a refusal the customer can fix, or a system failure."""
+    return "warning" if code in CUSTOMER_SIDE_CARD_CODES else "error"
+
+
 def _card_failed(*, customer: Customer, actor: User, code: str, message: str) -> None:
     with transaction.atomic():
         audit_record(
@@ -83,6 +113,7 @@ def _card_failed(*, customer: Customer, actor: User, code: str, message: str) ->
         error=GatewayError(code, message),
         target=customer,
         customer_id=customer.pk,
+        severity=card_failure_severity(code),
     )
 
 
@@ -159,6 +190,12 @@ def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) 
         changes={
             "card": [str(previous) if previous else None, str(method)],
         },
+    )
+    admin_alerts_resolve_for(
+        success="card_added",
+        customer_id=customer.pk,
+        target=customer,
+        because=f"{method} was put on file for {customer.reference}.",
     )
     return method
 
