@@ -20,6 +20,7 @@ from allauth.account.adapter import get_adapter
 from allauth.account.internal import flows
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.core.context import request_context
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -51,7 +52,9 @@ HOST = "127.0.0.1:18555"
 BASE_DIR = Path(settings.BASE_DIR)
 ALLAUTH_TEMPLATES = Path(allauth.__file__).parent / "templates"
 ALLAUTH_APPS = [
-    app.removeprefix("allauth.") for app in settings.INSTALLED_APPS if "allauth." in app
+    config.name.removeprefix("allauth.")
+    for config in apps.get_app_configs()
+    if config.name.startswith("allauth.")
 ]
 
 
