@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onboarding.core.context_processors.site",
+                "config.context_processors.staff_nav",
             ],
         },
     },

@@ -252,3 +252,12 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
                 )
             )
     return flags
+
+def acceptance_red_count() -> int:
+    """Contracts in force whose acceptance status is red (every requirement rated, one red), in
+    one query."""
+    return (
+        _counted(Contract.objects.filter(state__in=IN_FORCE_STATES))
+        .filter(n_total__gt=0, n_unrated=0, n_red__gt=0)
+        .count()
+    )

@@ -92,3 +92,7 @@ def admin_alert_get(*, alert_id: int | str) -> AdminAlert:
     if alert is None:
         raise NotFound("No such alert.")
     return alert
+
+def admin_alert_open_count() -> int:
+    """Alerts nobody has picked up yet: the staff navigation's count of work waiting."""
+    return AdminAlert.objects.filter(state=AlertState.OPEN).count()

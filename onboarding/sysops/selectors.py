@@ -7,13 +7,13 @@ long the customer's history is: one per section, each bounded by `limit` newest 
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from onboarding.acceptance.selectors import acceptance_flags_for
@@ -802,3 +802,25 @@ def staff_assignees() -> list[User]:
         .order_by("email")
         .only("id", "email", "first_name", "last_name", "role")
     )
+
+
+def service_request_overdue_count(*, now: datetime | None = None) -> int:
+    """New requests nobody has answered within their plan's first-response time.
+
+    The response times in use are few (one per plan), so the deadline is one condition per
+    distinct time: two queries, with no date arithmetic the databases spell differently.
+    """
+    now = now or timezone.now()
+    hours = (
+        ServiceRequest.objects.filter(status=RequestStatus.NEW)
+        .values_list("subscription__plan__response_time_hours", flat=True)
+        .distinct()
+    )
+    late = Q()
+    for h in hours:
+        late |= Q(
+            subscription__plan__response_time_hours=h, created_at__lt=now - timedelta(hours=h)
+        )
+    if not late:
+        return 0
+    return ServiceRequest.objects.filter(late, status=RequestStatus.NEW).count()

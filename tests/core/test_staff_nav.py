@@ -1,0 +1,107 @@
+"""The staff navigation: on every staff page, its own entry marked, with live counts of work."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from config.context_processors import ENTRIES
+from onboarding.acceptance.selectors import acceptance_red_count
+from onboarding.alerts.selectors import admin_alert_open_count
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.risk.selectors import risk_open_count
+from onboarding.sysops.models import RequestStatus, ServiceRequest
+from onboarding.sysops.selectors import service_request_overdue_count
+from tests.factories import plan_with_prices
+from tests.sysops.conftest import open_request, subscribe
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def subscription(customer):
+    return subscribe(customer, plan_with_prices())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _nav(html: str) -> str:
+    start = html.index('<nav class="staff-nav"')
+    return html[start : html.index("</nav>", start)]
+
+
+@pytest.mark.parametrize(("key", "_label", "url_name", "_meaning"), ENTRIES)
+def test_every_staff_page_shows_the_staff_nav_with_its_own_entry_current(
+    sysops_client, key, _label, url_name, _meaning
+):
+    response = sysops_client.get(reverse(url_name))
+    assert response.status_code == 200
+    nav = _nav(response.content.decode())
+    for _, _, other_url, _ in ENTRIES:
+        assert f'href="{reverse(other_url)}"' in nav
+    assert f'data-nav="{key}" aria-current="page"' in nav
+    assert nav.count('aria-current="page"') == 1
+
+
+def test_a_page_below_an_entry_marks_that_entry(sysops_client, subscription):
+    response = sysops_client.get(reverse("sysops:customer", args=[subscription.customer_id]))
+    assert 'data-nav="customers" aria-current="page"' in _nav(response.content.decode())
+
+
+def test_customers_and_visitors_get_no_staff_nav(customer_client, client):
+    for response in (customer_client.get(reverse("accounts:home")), client.get("/pricing/")):
+        assert response.status_code == 200
+        assert 'class="staff-nav"' not in response.content.decode()
+
+
+def test_a_staff_member_off_the_staff_pages_gets_no_staff_nav(sysops_client):
+    assert 'class="staff-nav"' not in sysops_client.get("/pricing/").content.decode()
+
+
+def test_the_funnel_is_linked_from_every_staff_page(sysops_client):
+    html = sysops_client.get(reverse("staff:home")).content.decode()
+    assert f'href="{reverse("journey:funnel")}"' in _nav(html)
+
+
+def test_an_open_alert_is_counted_on_the_nav_and_the_console_home(sysops_client, customer):
+    admin_alert_raise(reason="card_refused", message="Card declined", target=customer)
+    assert admin_alert_open_count() == 1
+    html = sysops_client.get(reverse("staff:home")).content.decode()
+    assert 'data-count="alerts">1<' in _nav(html)
+    assert '<p class="count-line" data-count="1">1 open</p>' in html
+
+
+def test_nothing_waiting_shows_no_count_badge(sysops_client):
+    html = sysops_client.get(reverse("staff:home")).content.decode()
+    assert "nav-count" not in _nav(html)
+    assert "None open" in html
+
+
+def test_a_new_request_past_its_plans_response_time_is_overdue(subscription):
+    fresh = open_request(subscription)
+    late = open_request(subscription, summary="The mail server is down")
+    hours = subscription.plan.response_time_hours
+    ServiceRequest.objects.filter(pk=late.pk).update(
+        created_at=timezone.now() - timedelta(hours=hours, minutes=1)
+    )
+    assert service_request_overdue_count() == 1
+    # Picked up: no longer waiting for a first answer.
+    ServiceRequest.objects.filter(pk=late.pk).update(status=RequestStatus.IN_PROGRESS)
+    assert service_request_overdue_count() == 0
+    del fresh
+
+
+def test_no_requests_means_none_overdue():
+    assert service_request_overdue_count() == 0
+
+
+def test_red_and_open_risk_counts_start_at_zero():
+    assert acceptance_red_count() == 0
+    assert risk_open_count() == 0
