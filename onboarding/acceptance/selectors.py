@@ -253,6 +253,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
             )
     return flags
 
+
 def acceptance_red_count() -> int:
     """Contracts in force whose acceptance status is red (every requirement rated, one red), in
     one query."""

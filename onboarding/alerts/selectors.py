@@ -93,6 +93,7 @@ def admin_alert_get(*, alert_id: int | str) -> AdminAlert:
         raise NotFound("No such alert.")
     return alert
 
+
 def admin_alert_open_count() -> int:
     """Alerts nobody has picked up yet: the staff navigation's count of work waiting."""
     return AdminAlert.objects.filter(state=AlertState.OPEN).count()

@@ -98,6 +98,7 @@ def risk_counts_by_day(*, days: int = 14, today: date | None = None) -> RiskCoun
         open_yellow=open_counts.get(RiskLevel.YELLOW, 0),
     )
 
+
 def risk_open_count() -> int:
     """Risks still open on the board (nobody has acknowledged and resolved them)."""
     return RiskEvent.objects.filter(state=RiskState.OPEN).count()
