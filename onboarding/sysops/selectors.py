@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from onboarding.acceptance.selectors import acceptance_flags_for
 from onboarding.accounts.access import get_visible_or_404, visible_to
@@ -345,6 +346,13 @@ class CustomerOverview:
         return [request for request in self.requests if request.is_open]
 
 
+def _day(value: date | datetime) -> str:
+    """A day as every page writes it (DATE_FORMAT), a moment on its local day."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value)
+
+
 def _days(later: date, earlier: date) -> int:
     return (later - earlier).days
 
@@ -474,7 +482,7 @@ def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag
             RiskFlag(
                 "payment_failed",
                 "red",
-                f"Last payment failed on {latest.created_at:%Y-%m-%d}: {latest.amount} ({reason}).",
+                f"Last payment failed on {_day(latest.created_at)}: {latest.amount} ({reason}).",
                 "payments",
             )
         )
@@ -500,13 +508,14 @@ def _card_risks(
         return []
     label = f"{card.brand.title()} •••• {card.last4}"
     if card.expired:
-        return [RiskFlag("card_expired", "red", f"{label} expired on {card.expires_on}.", "card")]
+        expired = f"{label} expired on {_day(card.expires_on)}."
+        return [RiskFlag("card_expired", "red", expired, "card")]
     if card.expires_soon:
         return [
             RiskFlag(
                 "card_expiring",
                 "yellow",
-                f"{label} expires on {card.expires_on} (in {card.days_left} days).",
+                f"{label} expires on {_day(card.expires_on)} (in {card.days_left} days).",
                 "card",
             )
         ]
@@ -530,7 +539,7 @@ def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
                 RiskFlag(
                     "contract_expired",
                     "yellow",
-                    f"Contract {contract.number} expired on {contract.ends_on}.",
+                    f"Contract {contract.number} expired on {_day(contract.ends_on)}.",
                     "contracts",
                 )
             )
@@ -539,7 +548,7 @@ def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
                 RiskFlag(
                     "contract_expiring",
                     "yellow",
-                    f"Contract {contract.number} expires on {contract.ends_on} "
+                    f"Contract {contract.number} expires on {_day(contract.ends_on)} "
                     f"(in {contract.days_left} days).",
                     "contracts",
                 )
