@@ -1,15 +1,20 @@
 """The two notification channels, as outbox consumers: email and the in-app inbox."""
 
+import logging
 import smtplib
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.utils.module_loading import import_string
 
+from onboarding.notifications.mailbox import sent_mail_store
 from onboarding.notifications.models import (
     CHANNEL_TOPICS,
     Channel,
     InboxMessage,
+    MailDelivery,
     Notification,
     OutboxMessage,
 )
@@ -18,6 +23,9 @@ from onboarding.notifications.registry import (
     PermanentDeliveryError,
     register_outbox_handler,
 )
+from onboarding.notifications.withholding import carries_secret
+
+logger = logging.getLogger(__name__)
 
 _EMAIL_CONNECTION = "email-connection"
 
@@ -73,9 +81,34 @@ def _is_permanent(exc: Exception) -> bool:
     return False
 
 
+def email_leaves_by_smtp() -> bool:
+    """True when EMAIL_URL points the mail backend at an SMTP server (not the embedded mailbox)."""
+    return issubclass(import_string(settings.EMAIL_BACKEND), SmtpBackend)
+
+
+def _smtp_copy_keep(email: EmailMultiAlternatives, notification: Notification) -> None:
+    """File what the SMTP server accepted for /staff/mail/, secrets withheld.
+
+    The email has left: failing to file its copy must not fail (and so resend) the delivery.
+    """
+    try:
+        sent_mail_store(
+            email,
+            delivery=MailDelivery.SMTP,
+            withhold_secrets=carries_secret(notification.kind),
+        )
+    except Exception:
+        logger.exception("could not keep the staff copy of notification %s", notification.pk)
+
+
 def email_deliver(message: OutboxMessage, batch: DeliveryBatch) -> None:
-    """Hand one notification email to the mail backend, on the batch's shared connection."""
-    email = email_build(_notification_of(message))
+    """Hand one notification email to the mail backend, on the batch's shared connection.
+
+    In SMTP mode a copy of each accepted email is kept for staff (the embedded mailbox keeps
+    its own row already).
+    """
+    notification = _notification_of(message)
+    email = email_build(notification)
     connection = batch.resource(_EMAIL_CONNECTION, _open_email_connection)
     try:
         accepted = connection.send_messages([email])
@@ -88,6 +121,8 @@ def email_deliver(message: OutboxMessage, batch: DeliveryBatch) -> None:
     if accepted != 1:
         batch.discard(_EMAIL_CONNECTION)
         raise DeliveryFailed("the mail backend did not accept the message")
+    if isinstance(connection, SmtpBackend):
+        _smtp_copy_keep(email, notification)
 
 
 def inbox_deliver(message: OutboxMessage, batch: DeliveryBatch) -> None:

@@ -3,6 +3,9 @@
 Used when EMAIL_URL is unset, so a development machine or a small install can see every email the
 system sent without running a mail server. It files each Message-ID once, as a real mailbox
 store does, so a message the relay sends twice appears once.
+
+With EMAIL_URL set, the relay files the same kind of row (`sent_mail_store` with
+delivery=SMTP) after the SMTP server accepted an email, so staff see what was sent in either mode.
 """
 
 from email.message import Message
@@ -12,7 +15,8 @@ from django.core.mail.message import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from onboarding.notifications.models import SentMail
+from onboarding.notifications.models import MailDelivery, SentMail
+from onboarding.notifications.withholding import secrets_withhold
 
 
 def _attachment_facts(attachment) -> dict:
@@ -38,11 +42,22 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
     return text, html
 
 
-def sent_mail_store(message: EmailMessage) -> SentMail | None:
-    """Keep one email; None when its Message-ID was filed before (a resend)."""
+def sent_mail_store(
+    message: EmailMessage,
+    *,
+    delivery: str = MailDelivery.KEPT,
+    withhold_secrets: bool = False,
+) -> SentMail | None:
+    """Keep one email; None when its Message-ID was filed before (a resend).
+
+    `withhold_secrets` keeps its links and codes out of the stored copy (the message itself is
+    not changed): for the SMTP copy of an email that signs in, resets or verifies.
+    """
     mime = message.message()  # also gives it a Message-ID if it had none
     message_id = str(mime.get("Message-ID", "")).strip()
     text, html = _bodies(message)
+    if withhold_secrets:
+        text, html = secrets_withhold(text), secrets_withhold(html)
     recipients = [*message.to, *message.cc, *message.bcc]
     try:
         with transaction.atomic():
@@ -59,6 +74,8 @@ def sent_mail_store(message: EmailMessage) -> SentMail | None:
                 attachments=[_attachment_facts(a) for a in message.attachments],
                 headers={str(k): str(v) for k, v in message.extra_headers.items()},
                 sent_at=timezone.now(),
+                delivery=delivery,
+                secrets_withheld=withhold_secrets,
             )
     except IntegrityError:
         return None

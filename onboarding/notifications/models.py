@@ -173,9 +173,17 @@ class InboxMessage(models.Model):
         return self.read_at is not None
 
 
+class MailDelivery(models.TextChoices):
+    # The embedded mailbox (no EMAIL_URL): the row is the only copy, kept here in full.
+    KEPT = "kept", "Kept here"
+    # A copy of what an SMTP server accepted (EMAIL_URL set), with secrets withheld.
+    SMTP = "smtp", "Sent by SMTP"
+
+
 @access_rule(owner=None, staff=STAFF_ROLES)
 class SentMail(models.Model):
-    """An email as the embedded mailbox backend sent it: what staff see on /staff/mail/."""
+    """An email the system sent, as staff see it on /staff/mail/: the embedded mailbox's own
+    copy, or (in SMTP mode) a copy of what the SMTP server accepted."""
 
     message_id = models.CharField(max_length=255, blank=True)
     from_email = models.CharField(max_length=320)
@@ -191,6 +199,12 @@ class SentMail(models.Model):
     attachments = models.JSONField(default=list, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+    delivery = models.CharField(
+        max_length=8, choices=MailDelivery.choices, default=MailDelivery.KEPT
+    )
+    # Links and codes of a secret-bearing email (a password reset, a verification) were withheld
+    # from this copy; the email itself carried them.
+    secrets_withheld = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-sent_at", "-id"]

@@ -38,6 +38,9 @@ class SentMailSummaryOut(Schema):
     subject: str
     attachments: list[dict[str, Any]]
     sent_at: datetime
+    # "kept" (the embedded mailbox's own copy) or "smtp" (a copy of what the SMTP server took).
+    delivery: str
+    secrets_withheld: bool
 
 
 class SentMailOut(SentMailSummaryOut):

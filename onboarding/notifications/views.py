@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.roles import Role
 from onboarding.core.errors import DomainError
+from onboarding.notifications.channels import email_leaves_by_smtp
 from onboarding.notifications.models import OutboxStatus
 from onboarding.notifications.selectors import (
     OUTBOX_FILTERS,
@@ -112,6 +113,7 @@ def mail_list(request: HttpRequest) -> HttpResponse:
             "counts": outbox_status_counts(user=request.user),
             "undelivered": outbox_undelivered(user=request.user),
             "can_requeue": request.user.has_role(Role.ADMIN),
+            "smtp_mode": email_leaves_by_smtp(),
         },
     )
 
