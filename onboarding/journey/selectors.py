@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -18,6 +19,17 @@ class FunnelRow:
     failed: int  # customers whose step is failed now
     done: int
     ever_failed: int  # customers who failed at this step at least once
+    reached: int = 0  # customers who finished every step before this one
+    passed: int = 0  # customers who finished this step and every one before it
+    conversion_pct: Decimal | None = None  # passed, as a share of everyone who started
+    drop_off_pct: Decimal | None = None  # standing, as a share of those who reached the step
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` in percent to one decimal place; None when there is no whole."""
+    if whole <= 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _standing_by_position() -> dict[int, int]:
@@ -33,7 +45,12 @@ def _standing_by_position() -> dict[int, int]:
 
 
 def journey_funnel() -> list[FunnelRow]:
-    """How many customers stand at each step and how many failed there, in two queries."""
+    """How many customers stand at each step, how many failed there, and the funnel's
+    conversion (from the first step) and drop-off per step, in three queries.
+
+    A customer reaches a step once every step before it is done, and passes it once it is
+    done too; everyone who has a journey has reached the first step.
+    """
     by_step = {
         row["step"]: row
         for row in JourneyStep.objects.values("step").annotate(
@@ -43,14 +60,26 @@ def journey_funnel() -> list[FunnelRow]:
         )
     }
     standing = _standing_by_position()
+    started = JourneyStep.objects.values("customer").distinct().count()
     empty = {"done": 0, "failed": 0, "ever_failed": 0}
-    return [
-        FunnelRow(
-            step=step,
-            standing=standing.get(step.position, 0),
-            failed=by_step.get(step.value, empty)["failed"],
-            done=by_step.get(step.value, empty)["done"],
-            ever_failed=by_step.get(step.value, empty)["ever_failed"],
+    rows = []
+    reached = started
+    for step in Step.ordered():
+        here = standing.get(step.position, 0)
+        passed = max(reached - here, 0)
+        counts = by_step.get(step.value, empty)
+        rows.append(
+            FunnelRow(
+                step=step,
+                standing=here,
+                failed=counts["failed"],
+                done=counts["done"],
+                ever_failed=counts["ever_failed"],
+                reached=reached,
+                passed=passed,
+                conversion_pct=percent(passed, started),
+                drop_off_pct=percent(here, reached),
+            )
         )
-        for step in Step.ordered()
-    ]
+        reached = passed
+    return rows

@@ -17,5 +17,8 @@ def funnel_data(request: HttpRequest) -> JsonResponse:
             "standing": [row.standing for row in rows],
             "failed": [row.failed for row in rows],
             "done": [row.done for row in rows],
+            # Decimals travel as strings ("42.5"); null where nobody reached the step.
+            "conversion_pct": [row.conversion_pct for row in rows],
+            "drop_off_pct": [row.drop_off_pct for row in rows],
         }
     )

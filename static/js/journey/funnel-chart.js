@@ -1,20 +1,44 @@
-// The staff funnel: customers standing at each step, and failures, as a bar chart.
+// The staff funnel: customers standing at each step, failures and finishers as bars, and the
+// conversion from the first step as a line on its own 0-100 % axis.
 document.addEventListener("DOMContentLoaded", async () => {
   const canvas = document.getElementById("funnel-chart");
   if (!canvas || typeof Chart === "undefined") return;
   const response = await fetch(canvas.dataset.source, { credentials: "same-origin" });
   if (!response.ok) return;
   const data = await response.json();
+  // Percentages arrive as decimal strings, or null where nobody reached the step.
+  const percent = (values) => (values || []).map((v) => (v === null ? null : Number(v)));
   new Chart(canvas, {
     type: "bar",
     data: {
       labels: data.labels,
       datasets: [
-        { label: "Standing at this step", data: data.standing, backgroundColor: "#1f5fae" },
-        { label: "Failed at this step", data: data.failed, backgroundColor: "#b42318" },
-        { label: "Done", data: data.done, backgroundColor: "#1e7f4f" },
+        { label: "Standing at this step", data: data.standing, backgroundColor: "#1f5fae", yAxisID: "y" },
+        { label: "Failed at this step", data: data.failed, backgroundColor: "#b42318", yAxisID: "y" },
+        { label: "Done", data: data.done, backgroundColor: "#1e7f4f", yAxisID: "y" },
+        {
+          type: "line",
+          label: "Conversion from the first step (%)",
+          data: percent(data.conversion_pct),
+          borderColor: "#b7791f",
+          backgroundColor: "#b7791f",
+          yAxisID: "percent",
+        },
       ],
     },
-    options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      responsive: true,
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+      scales: {
+        y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Customers" } },
+        percent: {
+          position: "right",
+          min: 0,
+          max: 100,
+          grid: { drawOnChartArea: false },
+          ticks: { callback: (value) => `${value}%` },
+        },
+      },
+    },
   });
 });
