@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from onboarding.accounts.mail import AccountMailMixin
 from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
-from onboarding.accounts.signup import SignupAdapterMixin
+from onboarding.accounts.signup import PurchaseIntentAdapterMixin, SignupAdapterMixin
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.middleware import client_ip_of
@@ -19,7 +19,9 @@ def _attempted_login(credentials: dict) -> str:
     return str(credentials.get("email") or credentials.get("username") or "")[:254]
 
 
-class AccountAdapter(AccountMailMixin, SignupAdapterMixin, DefaultAccountAdapter):
+class AccountAdapter(
+    AccountMailMixin, SignupAdapterMixin, PurchaseIntentAdapterMixin, DefaultAccountAdapter
+):
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)  # django.contrib.auth.login: a new session id
         now = time.time()

@@ -4,17 +4,23 @@
 - allauth's mail (verification, password reset, "your password changed") goes through the
   transactional outbox like every other message: a mail server that is down delays it, the
   relay retries, and sign-up itself never fails because of mail.
+- A buyer who chose a plan before having an account (billing.intent) continues to that plan's
+  buy page after signing up, verifying the address and signing in; the verification link
+  carries the plan too, so it works in a browser that never saw the sign-up.
 """
 
 import uuid
+from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 
 from onboarding.accounts.models import User
 from onboarding.accounts.roles import Role
 from onboarding.accounts.services import customer_create
+from onboarding.billing import intent as purchase_intent
 from onboarding.notifications.services import notification_send
 
 
@@ -31,6 +37,9 @@ class SignupAdapterMixin:
             user = super().save_user(request, user, form, commit=commit)
             if commit and user.role == Role.CUSTOMER:
                 customer_create(user=user)
+        chosen = purchase_intent.intent_of(request)
+        if chosen is not None:
+            purchase_intent.remember(request, chosen)
         return user
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
@@ -59,3 +68,40 @@ class SignupAdapterMixin:
                 channels=["email"],
                 to_email=email,
             )
+
+
+def _customer_intent(request: HttpRequest) -> purchase_intent.PurchaseIntent | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.role != Role.CUSTOMER:
+        return None  # staff buy nothing; a plan left in the session does not steer them
+    return purchase_intent.intent_of(request)
+
+
+class PurchaseIntentAdapterMixin:
+    """Where allauth sends a buyer next: to the plan they chose, whenever no explicit `next`
+    says otherwise (allauth validates an explicit `next` as a local URL itself)."""
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        chosen = _customer_intent(request)
+        return chosen.buy_url if chosen else super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        chosen = _customer_intent(request)
+        return chosen.buy_url if chosen else super().get_signup_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address: EmailAddress) -> str:
+        chosen = _customer_intent(self.request)
+        if chosen is None:
+            return super().get_email_verification_redirect_url(email_address)
+        if self.request.user.is_authenticated:
+            return chosen.buy_url
+        return reverse("account_login") + chosen.next_query()
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        chosen = purchase_intent.intent_of(request)
+        if chosen is None:
+            return url
+        # The same browser resumes the sign-up and goes to the plan by itself; a fresh one has
+        # nobody signed in, so the link's `next` is the sign-in page, which then continues.
+        return f"{url}?{urlencode({'next': reverse('account_login') + chosen.next_query()})}"

@@ -16,6 +16,7 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
+from onboarding.billing.intent import local_url
 from onboarding.billing.selectors import invoice_list_of, subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.errors import DomainError
@@ -90,8 +91,12 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             form_error_from(form, error)
         else:
             messages.success(request, "Your profile is saved.")
-            return redirect(request.GET.get("next") or "accounts:home")
-    return render(request, "accounts/profile_form.html", {"form": form, "customer": customer})
+            return redirect(local_url(request, request.GET.get("next")) or "accounts:home")
+    return render(
+        request,
+        "accounts/profile_form.html",
+        {"form": form, "customer": customer, "next": local_url(request, request.GET.get("next"))},
+    )
 
 
 def _contacts_page(request: HttpRequest, customer, form: ContactForm, status: int = 200):

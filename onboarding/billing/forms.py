@@ -10,9 +10,13 @@ class CycleForm(forms.Form):
         label="Billing cycle", choices=BillingCycle.choices, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, available: list[str] | None = None, **kwargs):
+    def __init__(self, *args, available: list[str] | None = None, offers=None, **kwargs):
+        """`offers` (billing.selectors.plan_cycle_offers) become the choices themselves, so a
+        template reads each radio's price and saving from its `choice_label`."""
         super().__init__(*args, **kwargs)
-        if available is not None:
+        if offers is not None:
+            self.fields["cycle"].choices = [(offer.cycle, offer) for offer in offers]
+        elif available is not None:
             self.fields["cycle"].choices = [
                 (value, label) for value, label in BillingCycle.choices if value in available
             ]

@@ -1,5 +1,7 @@
 """Reads for billing pages and the API, each in a fixed number of queries."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from onboarding.accounts.access import get_visible_or_404
@@ -12,6 +14,8 @@ from onboarding.billing.models import (
     InvoiceStatus,
     Subscription,
 )
+from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.core.money import Money
 from onboarding.payments.models import PaymentAttempt
 
 
@@ -112,3 +116,59 @@ def invoice_paid_by(*, invoice: Invoice) -> PaymentAttempt | None:
         .filter(pk=invoice.paid_attempt_id)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class CycleOffer:
+    """One way to pay for a plan, as the buy page offers it: the price per cycle (net, tax,
+    total) and what it saves against paying monthly for the same months."""
+
+    cycle: str
+    label: str
+    months: int
+    net: Money
+    tax: Money
+    gross: Money
+    saving: Money | None  # None for monthly itself, or when monthly is not sold
+    saving_percent: int | None  # whole percent, rounded down: never promises more than it is
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def per(self) -> str:
+        return {1: "a month", 3: "a quarter", 12: "a year"}.get(
+            self.months, f"every {self.months} months"
+        )
+
+
+def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
+    """The plan's prices, one per cycle it is sold in, in BillingCycle's order (monthly,
+    quarterly, annual). Savings are computed in integer minor units from the totals with tax."""
+    prices = {price.cycle: price for price in plan.prices.all()}
+    monthly = prices.get(BillingCycle.MONTHLY)
+    offers = []
+    for cycle in BillingCycle:
+        price = prices.get(cycle.value)
+        if price is None:
+            continue
+        saving = percent = None
+        if monthly is not None and cycle != BillingCycle.MONTHLY:
+            as_monthly = monthly.gross.times(cycle.months)
+            difference = as_monthly - price.gross
+            if difference.amount_minor > 0:
+                saving = difference
+                percent = difference.amount_minor * 100 // as_monthly.amount_minor
+        offers.append(
+            CycleOffer(
+                cycle=cycle.value,
+                label=cycle.label,
+                months=cycle.months,
+                net=price.amount,
+                tax=price.tax,
+                gross=price.gross,
+                saving=saving,
+                saving_percent=percent,
+            )
+        )
+    return offers

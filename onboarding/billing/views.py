@@ -5,9 +5,11 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.access import get_visible_or_404
@@ -15,6 +17,7 @@ from onboarding.accounts.selectors import customer_of_user
 from onboarding.billing.documents import pdf_read
 from onboarding.billing.followups import credit_note_pdf_ensure, invoice_pdf_ensure
 from onboarding.billing.forms import CycleForm
+from onboarding.billing.intent import BILLED, forget, intent_for, remember
 from onboarding.billing.models import (
     PAYMENT_FAILED,
     CreditNote,
@@ -22,14 +25,19 @@ from onboarding.billing.models import (
     PaymentState,
     Subscription,
 )
-from onboarding.billing.selectors import credit_note_get_for, invoice_get_for, invoice_list_of
+from onboarding.billing.selectors import (
+    credit_note_get_for,
+    invoice_get_for,
+    invoice_list_of,
+    plan_cycle_offers,
+)
 from onboarding.billing.services import (
     invoice_pay,
     subscription_change_cycle,
     subscription_purchase,
 )
 from onboarding.catalog.selectors import plan_get_on_sale
-from onboarding.core.errors import DomainError
+from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.payments.selectors import payment_method_active
@@ -44,18 +52,44 @@ CYCLE_FAILED = (
 )
 
 
-@login_required
+def _missing_reason(*, needs_address: bool, needs_card: bool) -> str:
+    """What stands between the customer and "Confirm purchase", in their words."""
+    if needs_address and needs_card:
+        return "Add your billing address and a card to confirm."
+    if needs_address:
+        return "Add your billing address to confirm."
+    if needs_card:
+        return "Add a card to confirm."
+    return ""
+
+
+def _plan_or_404(slug: str):
+    try:
+        return plan_get_on_sale(slug=slug)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
 def buy(request: HttpRequest, slug: str) -> HttpResponse:
-    """The purchase page: the plan, what is still needed (profile, card), the cycle, confirm."""
+    """The purchase page: the plan, what is still needed (profile, card), the cycle, confirm.
+
+    A visitor is sent to sign up first (sign-in is one link away there), with the plan and
+    cycle kept in the session and in `next`, so every step after it leads back here."""
+    plan = _plan_or_404(slug)
+    offers = plan_cycle_offers(plan=plan)
+    offered = [offer.cycle for offer in offers]
+    requested = request.GET.get("cycle")
+    cycle = requested if requested in offered else next(iter(offered), None)
+    chosen = intent_for(plan_slug=plan.slug, cycle=cycle)
+    if not request.user.is_authenticated:
+        if chosen is None:
+            return redirect_to_login(request.get_full_path())
+        remember(request, chosen)
+        return redirect(reverse("account_signup") + chosen.next_query())
     customer = customer_of_user(user=request.user)
-    plan = plan_get_on_sale(slug=slug)
-    prices = {price.cycle: price for price in plan.prices.all()}
-    initial_cycle = request.GET.get("cycle") if request.GET.get("cycle") in prices else None
-    form = CycleForm(
-        request.POST or None,
-        available=list(prices),
-        initial={"cycle": initial_cycle or next(iter(prices), None)},
-    )
+    if chosen is not None and request.method == "GET":
+        remember(request, chosen)
+    form = CycleForm(request.POST or None, offers=offers, initial={"cycle": cycle})
     if request.method == "POST" and form.is_valid():
         try:
             with reported_failure(
@@ -75,19 +109,22 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             form_error_from(form, error)
         else:
-            cycle = subscription.get_cycle_display().lower()
-            messages.success(request, f"Thank you: {plan.name} is yours, billed {cycle}.")
+            forget(request)
+            billed = BILLED[subscription.cycle]
+            messages.success(request, f"Thank you: {plan.name} is yours, billed {billed}.")
             return redirect("accounts:home")
+    card = payment_method_active(customer=customer)
+    missing = customer.missing_for_purchase
     return render(
         request,
         "billing/buy.html",
         {
             "plan": plan,
-            "prices": prices,
             "form": form,
             "customer": customer,
-            "card": payment_method_active(customer=customer),
-            "missing": customer.missing_for_purchase,
+            "card": card,
+            "missing": missing,
+            "blocked_reason": _missing_reason(needs_address=bool(missing), needs_card=card is None),
         },
         status=422 if form.errors else 200,
     )

@@ -26,7 +26,12 @@ from onboarding.notifications.models import Notification
 from onboarding.notifications.relay import relay_drain
 from onboarding.risk.models import RiskEvent
 from tests.billing.conftest import run_tasks
-from tests.browser.test_purchase_journey import add_card, fill_profile, sign_up_and_verify
+from tests.browser.test_purchase_journey import (
+    add_card,
+    banner,
+    fill_profile,
+    sign_up_and_verify,
+)
 from tests.factories import plan_with_prices
 from tests.waiting import wait_until
 
@@ -82,14 +87,17 @@ def test_the_whole_journey(
     plan_with_prices()
 
     # --- the customer buys -----------------------------------------------------------------
-    sign_up_and_verify(page, smtp_mail, live_server, EMAIL)
-    page.goto("/buy/business-care/?cycle=annual")
-    fill_profile(page)
+    # The new buyer's way: pricing -> Buy -> sign-up -> verify -> the plan's buy page, where the
+    # plan and cycle chosen on the pricing page are still chosen (the banner says so throughout).
+    sign_up_and_verify(page, smtp_mail, live_server, EMAIL, cycle="Annual")
+    fill_profile(page, cycle="Annual")
     page.get_by_role("link", name="Add a card").click()
+    assert "You are buying Business Care, billed annually" in banner(page)
     add_card(page, "4242 4242 4242 4242")
-    page.get_by_label("Annual", exact=True).check()
+    page.wait_for_url(re.compile(r"/buy/business-care/\?cycle=annual"))
+    assert page.get_by_role("radio", name=re.compile("^Annual")).is_checked()
     page.get_by_role("button", name="Confirm purchase").click()
-    page.get_by_text("Thank you: Business Care is yours").wait_for()
+    page.get_by_text("Thank you: Business Care is yours, billed annually").wait_for()
     shoot(page, "01-purchase-confirmed")
 
     # --- the first invoice, paid with the card on file; the contract is made and sent -------

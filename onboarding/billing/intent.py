@@ -1,0 +1,134 @@
+"""The plan a buyer chose, carried from "Buy" on the pricing page to the purchase itself.
+
+A visitor who clicks "Buy Business" must sign up (or sign in), verify the address, fill in the
+profile and add a card before the buy page can confirm anything. The choice travels two ways:
+
+- in the session (`remember`), so the same browser keeps it across every step, and
+- as the buy page's address in `next` (`buy_url`), so a verification link opened in a fresh
+  browser, or a sign-in page reached by a link, still knows where to go.
+
+`next` is only ever trusted as a local path to the buy page of a plan on sale, in a cycle it is
+sold in: anything else (another host, a scheme, an unknown plan) is refused and ignored.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.http import HttpRequest
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from onboarding.catalog.models import BillingCycle, PlanPrice
+
+SESSION_KEY = "purchase_intent"
+NEXT_FIELD = "next"
+# "billed ...": how each cycle reads after that verb.
+BILLED = {"monthly": "monthly", "quarterly": "quarterly", "annual": "annually"}
+_CACHE_ATTR = "_purchase_intent"
+
+
+@dataclass(frozen=True)
+class PurchaseIntent:
+    plan_slug: str
+    plan_name: str
+    cycle: str
+
+    @property
+    def billed(self) -> str:
+        return BILLED[self.cycle]
+
+    @property
+    def headline(self) -> str:
+        return f"You are buying {self.plan_name}, billed {self.billed}"
+
+    @property
+    def buy_url(self) -> str:
+        return f"{reverse('billing:buy', args=[self.plan_slug])}?{urlencode({'cycle': self.cycle})}"
+
+    @property
+    def pricing_url(self) -> str:
+        return f"{reverse('catalog:pricing')}?{urlencode({'cycle': self.cycle})}"
+
+    def next_query(self) -> str:
+        """`?next=<the buy page>`, for a link that must lead back to this purchase."""
+        return "?" + urlencode({NEXT_FIELD: self.buy_url})
+
+
+def local_url(request: HttpRequest, candidate: str | None) -> str:
+    """`candidate` if it is a path on this site (no other host, no scheme tricks), else ""."""
+    candidate = (candidate or "").strip()
+    if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
+        return ""
+    if not url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    return candidate
+
+
+def intent_for(*, plan_slug: str, cycle: str | None) -> PurchaseIntent | None:
+    """The intent to buy `plan_slug` in `cycle`, if that plan is on sale in that cycle."""
+    if not plan_slug or cycle not in BillingCycle.values:
+        return None
+    price = (
+        PlanPrice.objects.filter(plan__slug=plan_slug, cycle=cycle, plan__is_active=True)
+        .select_related("plan")
+        .first()
+    )
+    if price is None:
+        return None
+    return PurchaseIntent(plan_slug=price.plan.slug, plan_name=price.plan.name, cycle=cycle)
+
+
+def intent_from_url(url: str) -> PurchaseIntent | None:
+    """The intent a local buy-page address names (`/buy/business/?cycle=quarterly`), else None.
+    An address nested in a sign-in link (`/accounts/login/?next=/buy/...`) counts too."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    query = parse_qs(parts.query)
+    if match.view_name == "billing:buy":
+        return intent_for(plan_slug=match.kwargs["slug"], cycle=(query.get("cycle") or [""])[0])
+    nested = (query.get(NEXT_FIELD) or [""])[0]
+    if nested and nested != url and nested.startswith("/") and not nested.startswith("//"):
+        return intent_from_url(nested)
+    return None
+
+
+def remember(request: HttpRequest, intent: PurchaseIntent) -> None:
+    request.session[SESSION_KEY] = {"plan": intent.plan_slug, "cycle": intent.cycle}
+    setattr(request, _CACHE_ATTR, intent)
+
+
+def forget(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+    setattr(request, _CACHE_ATTR, None)
+
+
+def _from_session(request: HttpRequest) -> PurchaseIntent | None:
+    stored = getattr(request, "session", {}).get(SESSION_KEY)
+    if not isinstance(stored, dict):
+        return None
+    return intent_for(plan_slug=str(stored.get("plan") or ""), cycle=stored.get("cycle"))
+
+
+def intent_of(request: HttpRequest | None) -> PurchaseIntent | None:
+    """What this request's buyer is buying: the `next` address first (it is what the page will
+    continue to), then the session; None when neither names a plan on sale. Read once per
+    request."""
+    if request is None:
+        return None
+    if hasattr(request, _CACHE_ATTR):
+        return getattr(request, _CACHE_ATTR)
+    candidate = request.POST.get(NEXT_FIELD) or request.GET.get(NEXT_FIELD)
+    intent = None
+    if candidate and local_url(request, candidate):
+        intent = intent_from_url(candidate)
+    if intent is None:
+        intent = _from_session(request)
+    setattr(request, _CACHE_ATTR, intent)
+    return intent
