@@ -181,7 +181,8 @@ def child_floor() -> None:
         f"""INSERT INTO billing_invoice (customer_id, subscription_id, status, series, number,
             number_year, number_seq, currency, tax_rate_bp, subtotal_minor, tax_minor, total_minor,
             credited_minor, period_start, period_end, issue_date, due_date, finalized_at,
-            bill_to_name, bill_to_address, bill_to_email, customer_reference, is_first,
+            bill_to_name, bill_to_address, bill_to_email, bill_to_vat_number, customer_reference,
+            is_first,
             payment_state, attempt_count, attempt_source, attempt_reserved_at, last_payment_code,
             last_payment_message, paid_at, dunning_retries, pdf_path, pdf_sha256,
             notified_attempt, followup_due, created_at)
@@ -190,7 +191,7 @@ def child_floor() -> None:
             s.amount_minor * s.tax_rate_bp / 10000,
             s.amount_minor + s.amount_minor * s.tax_rate_bp / 10000, 0,
             %(start)s{ts}, %(end)s{ts}, %(day)s{day}, %(due)s{day}, %(now)s{ts},
-            c.company, c.address_line1, u.email, 'CUS-' || c.user_id, false,
+            c.company, c.address_line1, u.email, c.vat_number, 'CUS-' || c.user_id, false,
             'succeeded', 1, 'issue', %(now)s{ts}, '', '', %(now)s{ts}, 0, '', '', 1, true,
             %(now)s{ts}
         FROM billing_subscription s JOIN accounts_customer c ON c.user_id = s.customer_id

@@ -149,6 +149,7 @@ class _Due:
     email: str
     first_name: str
     last_name: str
+    vat_number: str
 
 
 _DUE_COLUMNS = (
@@ -177,6 +178,7 @@ _ADDRESSEE_COLUMNS = (
     "user__email",
     "user__first_name",
     "user__last_name",
+    "vat_number",
 )
 
 
@@ -282,6 +284,7 @@ def _invoice_values(
         "bill_to_name": name,
         "bill_to_address": address,
         "bill_to_email": due.email,
+        "bill_to_vat_number": due.vat_number,
         "customer_reference": reference,
         "is_first": due.current_period_end is None,
         "payment_state": PaymentState.PROCESSING if charged else PaymentState.NONE,

@@ -57,7 +57,7 @@ def _customer(invoice: Invoice) -> dict:
         "reference": invoice.customer_reference,
         "email": invoice.bill_to_email,
         "address_lines": invoice.bill_to_lines,
-        "vat_number": invoice.customer.vat_number,
+        "vat_number": invoice.bill_to_vat_number,
     }
 
 

@@ -225,6 +225,7 @@ class Invoice(models.Model):
             "bill_to_name",
             "bill_to_address",
             "bill_to_email",
+            "bill_to_vat_number",
             "customer_reference",
         }
     )
@@ -257,6 +258,7 @@ class Invoice(models.Model):
     bill_to_name = models.CharField(max_length=200)
     bill_to_address = models.TextField(blank=True)
     bill_to_email = models.EmailField(max_length=254, blank=True)
+    bill_to_vat_number = models.CharField("VAT number", max_length=20, blank=True)
     customer_reference = models.CharField(max_length=20)
     # The subscription's first invoice: its issue and payment move the onboarding journey.
     is_first = models.BooleanField(default=False)

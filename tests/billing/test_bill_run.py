@@ -7,8 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from onboarding.accounts.services import customer_profile_update
 from onboarding.audit.models import AuditEntry
-from onboarding.billing.billrun import _issue_batch, bill_run_execute
+from onboarding.billing.billrun import _issue_batch, bill_run_execute, subscription_bill_due
 from onboarding.billing.models import (
     BillRun,
     Invoice,
@@ -19,7 +20,7 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.periods import end_of_day
 from onboarding.payments.models import PaymentAttempt, SandboxCharge
-from tests.billing.conftest import bought, invoices_of, ready_customer, utc
+from tests.billing.conftest import bought, buy, invoices_of, ready_customer, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,28 @@ def test_the_command_shows_progress_on_stderr_and_a_summary(plan):
 def test_the_command_refuses_a_day_that_is_not_one(bad):
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("bill_run", "--date", bad, stdout=StringIO(), stderr=StringIO())
+
+
+def _set_vat_number(customer, number: str) -> None:
+    customer_profile_update(customer=customer, actor=customer.user, profile={"vat_number": number})
+
+
+def test_the_bill_run_freezes_the_customers_vat_number_on_the_invoice_it_issues(due):
+    _set_vat_number(due.customer, "de 136 695 976")
+
+    bill_run_execute(run_date=DAY)
+    _set_vat_number(due.customer, "DE811569869")
+
+    first, renewal = invoices_of(due)
+    assert first.bill_to_vat_number == ""  # issued before the customer had one
+    assert renewal.bill_to_vat_number == "DE136695976"
+
+
+def test_an_invoice_issued_for_one_subscription_freezes_the_vat_number_too(plan):
+    customer = ready_customer(country="DE", vat_number="DE136695976")
+    subscription = buy(customer, plan)
+
+    [invoice_id] = subscription_bill_due(subscription_id=subscription.pk)
+    _set_vat_number(customer, "")
+
+    assert Invoice.objects.get(pk=invoice_id).bill_to_vat_number == "DE136695976"

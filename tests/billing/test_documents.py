@@ -11,6 +11,7 @@ import pypdf
 import pytest
 from django.core.files.storage import default_storage
 
+from onboarding.accounts.services import customer_profile_update
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.followups import (
@@ -255,3 +256,63 @@ def test_the_credit_note_pdf_shows_both_vat_numbers_in_one_font_family(plan, set
     assert "VAT number GB123456789" in text
     assert "VAT number DE136695976" in text
     assert pdf_font_families(credit_note.pdf_path) == {"DejaVu-Sans"}
+
+
+def _set_vat_number(customer, number: str) -> None:
+    customer_profile_update(customer=customer, actor=customer.user, profile={"vat_number": number})
+
+
+def test_an_invoice_pdf_shows_the_vat_number_it_was_issued_with_and_the_next_one_the_new(plan):
+    customer = ready_customer(company="Initech GmbH", country="DE", vat_number="DE136695976")
+    subscription = bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    _set_vat_number(customer, "DE811569869")
+    bill_run_execute(run_date=date(2030, 6, 2))
+
+    first, renewal = Invoice.objects.filter(subscription=subscription).order_by("period_start")
+    invoice_follow_up(invoice_id=first.pk)
+    invoice_follow_up(invoice_id=renewal.pk)
+    first.refresh_from_db()
+    renewal.refresh_from_db()
+
+    assert "VAT number DE136695976" in pdf_text(first.pdf_path)
+    assert "DE811569869" not in pdf_text(first.pdf_path)
+    assert "VAT number DE811569869" in pdf_text(renewal.pdf_path)
+
+
+def test_an_invoice_paid_after_the_vat_number_changed_keeps_the_issued_number_on_its_paid_pdf(
+    plan,
+):
+    customer = ready_customer(
+        company="Initech GmbH", country="DE", vat_number="DE136695976", card=DECLINING_CARD
+    )
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.select_related("customer__user").get()
+    invoice_follow_up(invoice_id=invoice.pk)
+    _set_vat_number(customer, "")
+    card_on_file(customer, GOOD_CARD, password=DEFAULT_PASSWORD)
+    invoice_pay(invoice=invoice, actor=customer.user)
+
+    invoice_follow_up(invoice_id=invoice.pk)
+
+    invoice.refresh_from_db()
+    assert invoice.pdf_path.split("/")[-1].startswith(f"{invoice.number}-paid-")
+    text = pdf_text(invoice.pdf_path)
+    assert "PAID" in text
+    assert "VAT number DE136695976" in text
+
+
+def test_a_credit_note_shows_the_vat_number_its_invoice_was_issued_with(plan, sysops):
+    customer = ready_customer(company="Initech GmbH", country="DE", vat_number="DE136695976")
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    _set_vat_number(customer, "DE811569869")
+    invoice = Invoice.objects.get()
+
+    credit_note = invoice_refund(invoice=invoice, actor=sysops, reason="Bought by mistake")
+    credit_note = credit_note_pdf_ensure(credit_note=credit_note)
+
+    text = pdf_text(credit_note.pdf_path)
+    assert "VAT number DE136695976" in text
+    assert "DE811569869" not in text
