@@ -28,6 +28,8 @@ document.addEventListener("DOMContentLoaded", async () => {
     },
     options: {
       responsive: true,
+      maintainAspectRatio: false, // the box's height (app.css .chart-box) holds on a phone too
+      plugins: { legend: { position: "bottom" } },
       animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
       scales: {
         y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Customers" } },
