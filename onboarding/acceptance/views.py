@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.acceptance.forms import (
@@ -63,15 +64,9 @@ def console(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _page(request: HttpRequest, contract_id, *, forms: dict | None = None, status: int = 200):
-    contract = contract_for_acceptance(contract_id=contract_id)
-    view = acceptance_view(contract=contract)
-    staff = staff_assignees()
-    context = {
-        "v": view,
-        "o": customer_overview(customer=contract.customer),
-        "is_manager": request.user.role in MANAGER_ROLES,
-        "add_form": RequirementForm(staff=staff),
+def _forms(view, staff) -> dict:
+    """The blank forms the contract page and its fragments show."""
+    return {
         "rate_form": RateForm(),
         "conditions_form": ConditionsForm(),
         "remediation_form": RemediationForm(staff=staff),
@@ -91,6 +86,19 @@ def _page(request: HttpRequest, contract_id, *, forms: dict | None = None, statu
             for r in view.requirements
         },
         "error_for": None,
+    }
+
+
+def _page(request: HttpRequest, contract_id, *, forms: dict | None = None, status: int = 200):
+    contract = contract_for_acceptance(contract_id=contract_id)
+    view = acceptance_view(contract=contract)
+    staff = staff_assignees()
+    context = {
+        "v": view,
+        "o": customer_overview(customer=contract.customer),
+        "is_manager": request.user.role in MANAGER_ROLES,
+        "add_form": RequirementForm(staff=staff),
+        **_forms(view, staff),
     }
     context.update(forms or {})
     return render(request, "acceptance/contract.html", context, status=status)
@@ -112,22 +120,31 @@ def _submit(
     extra: dict | None = None,
 ) -> HttpResponse:
     """Validate, call the service, and either redirect with a message or show the form's error
-    on the contract page (422). A fault of ours is an alert plus a clear message (503)."""
-    if form.is_valid():
-        try:
-            with reported_failure(
-                reason="acceptance_failed",
-                user_message=SAVE_FAILED,
-                actor=request.user,
-                context={"contract_id": contract_id, "action": form_name},
-            ):
-                call()
-        except (DomainError, ValidationError) as error:
-            form_error_from(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("acceptance:contract", contract_id=contract_id)
+    on the contract page (422). A fault of ours is an alert plus a clear message on the form."""
+    if _saved(request, contract_id=contract_id, form=form, form_name=form_name, call=call):
+        messages.success(request, done)
+        return redirect("acceptance:contract", contract_id=contract_id)
     return _page(request, contract_id, forms={form_name: form, **(extra or {})}, status=422)
+
+
+def _saved(
+    request: HttpRequest, *, contract_id: int, form, form_name: str, call: Callable[[], object]
+) -> bool:
+    """Validate and call the service; False with the refusal (or our fault) on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        with reported_failure(
+            reason="acceptance_failed",
+            user_message=SAVE_FAILED,
+            actor=request.user,
+            context={"contract_id": contract_id, "action": form_name},
+        ):
+            call()
+    except (DomainError, ValidationError) as error:
+        form_error_from(form, error)
+        return False
+    return True
 
 
 @require_POST
@@ -170,10 +187,47 @@ def requirements_template_view(request: HttpRequest, contract_id: int) -> HttpRe
     return redirect("acceptance:contract", contract_id=contract.pk)
 
 
+def _rated_fragment(request: HttpRequest, requirement, *, form) -> HttpResponse:
+    """The requirement's row after a rating posted with htmx, plus (out of band) the status,
+    the summary, the review and the manager's actions, read again after the change."""
+    contract = contract_for_acceptance(contract_id=requirement.contract_id)
+    view = acceptance_view(contract=contract)
+    row = next((r for r in view.requirements if r.pk == requirement.pk), None)
+    if row is None:  # removed meanwhile: the whole page says what is left
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("acceptance:contract", args=[contract.pk])
+        return response
+    context = {
+        "v": view,
+        "r": row,
+        "is_manager": request.user.role in MANAGER_ROLES,
+        **_forms(view, staff_assignees()),
+    }
+    if form.errors:
+        context.update(rate_form=form, error_for=row.pk)
+    else:
+        context["just_rated"] = True
+    return render(request, "acceptance/_rated.html", context, status=422 if form.errors else 200)
+
+
 @require_POST
 def requirement_rate_view(request: HttpRequest, requirement_id: int) -> HttpResponse:
     requirement = requirement_get(requirement_id=requirement_id)
     form = RateForm(request.POST)
+    if request.htmx:
+        _saved(
+            request,
+            contract_id=requirement.contract_id,
+            form=form,
+            form_name="rate_form",
+            call=lambda: requirement_rate(
+                requirement=requirement,
+                actor=request.user,
+                rating=form.cleaned_data["rating"],
+                note=form.cleaned_data["note"],
+            ),
+        )
+        return _rated_fragment(request, requirement, form=form)
     return _submit(
         request,
         contract_id=requirement.contract_id,

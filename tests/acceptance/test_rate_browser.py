@@ -1,0 +1,88 @@
+"""In a real browser: a requirement is rated in place, without the page reloading, on a desktop
+and on a phone; screenshots before and after go to var/screenshots/."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from onboarding.acceptance.models import Rating
+from onboarding.acceptance.services import requirement_add
+from tests.acceptance.conftest import active_contract
+from tests.browser.conftest import SCREENSHOTS
+
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def _signed_in_context(playwright_browser, live_server, user, *, width: int, height: int):
+    client = Client()
+    client.force_login(user)
+    context = playwright_browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(15_000)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_a_requirement_is_rated_in_place_without_a_page_reload(
+    playwright_browser, live_server, sysops, device
+):
+    contract = active_contract()
+    first = requirement_add(
+        contract=contract,
+        actor=sysops,
+        title="Remote access",
+        criteria="VPN reaches the server",
+        rating=Rating.GREEN,
+    )
+    requirement_add(
+        contract=contract,
+        actor=sysops,
+        title="Backups",
+        criteria="Nightly backup restores",
+        rating=Rating.GREEN,
+    )
+    width, height = WIDTHS[device]
+    context = _signed_in_context(
+        playwright_browser, live_server, sysops, width=width, height=height
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page = context.new_page()
+        page.goto(f"/staff/acceptance/contracts/{contract.pk}/")
+        assert page.locator("h1").count() == 1
+        assert page.locator("#acceptance-status").get_attribute("data-status") == "green"
+        page.evaluate("window.__stillTheSamePage = 'yes'")
+        page.locator("#requirements").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / f"acceptance-contract-before-{device}.png"))
+
+        row = page.locator(f"#req-{first.pk}")
+        row.locator("select[name=rating]").select_option("red")
+        row.locator("input[name=note]").fill("VPN is down")
+        row.get_by_role("button", name="Rate").click()
+
+        page.locator(f'#req-{first.pk}[data-rating="red"]').wait_for()
+        page.locator('#acceptance-status[data-status="red"]').wait_for()
+        assert page.evaluate("window.__stillTheSamePage") == "yes"  # no reload happened
+        assert "1 red" in page.locator("#requirements-summary").inner_text()
+        assert "The managers were notified" in page.locator("#review").inner_text()
+        assert page.locator(f"#req-{first.pk}").get_by_text("VPN is down").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator(f"#req-{first.pk}").scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / f"acceptance-contract-after-{device}.png"))
+        page.screenshot(
+            path=str(SCREENSHOTS / f"acceptance-contract-after-{device}-full.png"), full_page=True
+        )
+    finally:
+        context.close()
