@@ -105,3 +105,20 @@ def test_no_requests_means_none_overdue():
 def test_red_and_open_risk_counts_start_at_zero():
     assert acceptance_red_count() == 0
     assert risk_open_count() == 0
+
+
+def test_the_header_sign_up_and_sign_in_links_keep_a_chosen_plan(client):
+    plan = plan_with_prices()
+    buy = reverse("billing:buy", args=[plan.slug]) + "?cycle=quarterly"
+    client.get(buy)
+    html = client.get("/pricing/").content.decode()
+    header = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    assert f"{reverse('account_signup')}?next=" in header
+    assert f"{reverse('account_login')}?next=" in header
+    assert "business-care" in header
+
+
+def test_the_header_links_carry_no_next_without_a_chosen_plan(client):
+    html = client.get("/pricing/").content.decode()
+    header = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    assert f'href="{reverse("account_signup")}"' in header
