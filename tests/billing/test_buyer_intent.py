@@ -6,7 +6,6 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -210,14 +209,21 @@ def test_sign_up_with_an_external_next_ends_nowhere_but_here(client, plan, smtp_
     assert "evil" not in confirmed["Location"]
 
 
-def test_the_header_links_carry_the_plan_from_the_session(client, plan):
+def test_the_header_links_keep_the_plan_on_every_page_a_visitor_sees(client, plan):
+    client.get(BUY)  # the plan is in the session now, whatever page comes next
+    for url in (reverse("account_signup"), reverse("catalog:pricing"), "/"):
+        header = text_of(client.get(url)).split("</header>")[0]
+        assert f'href="{reverse("account_login")}?next={quote(BUY, safe="")}"' in header, url
+        assert f'href="{reverse("account_signup")}?next={quote(BUY, safe="")}"' in header, url
+
+
+def test_a_buyer_page_reads_the_plan_from_next_before_the_session(client, plan):
+    plan_with_prices("enterprise-care")
     client.get(BUY)
-    request = RequestFactory().get("/pricing/")
+    other = "/buy/enterprise-care/?cycle=annual"
+    request = RequestFactory().get("/accounts/login/", {"next": other})
     request.session = client.session
-    request.user = type("Anonymous", (), {"is_authenticated": False})()
-    rendered = Template("{% load purchase %}{% auth_next %}").render(Context({"request": request}))
-    assert rendered == f"?next={quote(BUY, safe='')}"
-    assert intent_of(request).cycle == "quarterly"
+    assert intent_of(request).headline == "You are buying Enterprise Care, billed annually"
 
 
 def test_without_a_chosen_plan_no_banner_and_no_next(client, plan):

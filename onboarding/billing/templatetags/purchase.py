@@ -2,7 +2,6 @@
 
 {% purchase_intent as intent %}  the PurchaseIntent itself (or None), for headings.
 {% purchase_banner %}  "You are buying Business, billed quarterly", with a way back to it.
-{% auth_next %}        "?next=<the buy page>" for sign-in and sign-up links, or "".
 """
 
 from django import template
@@ -18,12 +17,6 @@ def purchase_banner(context) -> dict:
     intent = intent_of(request)
     signed_in = bool(request is not None and request.user.is_authenticated)
     return {"intent": intent, "signed_in": signed_in}
-
-
-@register.simple_tag(takes_context=True)
-def auth_next(context) -> str:
-    intent = intent_of(context.get("request"))
-    return intent.next_query() if intent is not None else ""
 
 
 @register.simple_tag(takes_context=True)
