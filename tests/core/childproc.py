@@ -36,6 +36,8 @@ def production_env(**extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="example.com",
         DATABASE_URL=child_database_url(),
         DJANGO_SETTINGS_MODULE="config.settings",
+        # A production seller prints its VAT number; check --deploy warns without one.
+        BILLING_SELLER_TAX_ID="GB123456789",
     )
     env.update(extra)
     return env
