@@ -1,4 +1,6 @@
-"""Users in the Django admin (the site itself: admin_site.py). Roles, not groups, grant access."""
+"""Users and customers in the Django admin (the site itself: admin_site.py). Roles, not groups,
+grant access. Customers are read-only here: their profile changes go through
+customer_profile_update (the profile page, the API, the SysOps console), which audits them."""
 
 from allauth.mfa.models import Authenticator
 from django import forms
@@ -9,9 +11,10 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
-from onboarding.accounts.models import User
+from onboarding.accounts.models import Customer, User
 from onboarding.accounts.roles import Role
 from onboarding.accounts.services import customer_create
+from onboarding.accounts.validators import vat_number_normalize
 from onboarding.audit.services import audit_record
 
 AUDITED_USER_FIELDS = ("email", "role", "preferred_inbox", "is_active", "first_name", "last_name")
@@ -116,3 +119,41 @@ class UserAdmin(DjangoUserAdmin):
             # A customer account made here gets its customer record and journey as a sign-up
             # does; without one SysOps would not know the customer (idempotent).
             customer_create(user=obj)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("reference", "company", "vat_number", "email", "country", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("company", "user__email", "user__last_name", "vat_number")
+    search_help_text = "Company, email, last name or VAT number (spaces and dots allowed)."
+    actions = None
+
+    @admin.display(description="Reference", ordering="pk")
+    def reference(self, obj: Customer) -> str:
+        return obj.reference
+
+    @admin.display(description="Email", ordering="user__email")
+    def email(self, obj: Customer) -> str:
+        return obj.user.email
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        # VAT numbers are stored as tax offices print them ("DE136695976"); staff paste them
+        # as customers write them ("de 136 695 976").
+        number = vat_number_normalize(search_term)
+        if number and number != search_term.strip():
+            results |= queryset.filter(vat_number__startswith=number)
+        return results, duplicates
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
