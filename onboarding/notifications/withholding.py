@@ -12,6 +12,7 @@ is listed here.
 """
 
 import re
+from urllib.parse import urlsplit
 
 SECRET_MAIL_KINDS = frozenset(
     {
@@ -50,10 +51,20 @@ def _code_withheld(match: re.Match) -> str:
     return f"{before}{CODE_WITHHELD if _looks_like_code(token) else token}{after}"
 
 
+def _link_withheld(match: re.Match) -> str:
+    url = match.group(0)
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    # A bare site address (the signature's) has no path, query or fragment to carry a token.
+    if parts.path in ("", "/") and not parts.query and not parts.fragment:
+        return url
+    return LINK_WITHHELD
+
+
 def secrets_withhold(body: str) -> str:
-    """The body (text or HTML) with every link and every code replaced by a marker."""
+    """The body (text or HTML) with every link that could carry a token, and every code,
+    replaced by a marker."""
     if not body:
         return body
-    body = _URL.sub(LINK_WITHHELD, body)
+    body = _URL.sub(_link_withheld, body)
     body = _CODE_LINE.sub(_code_withheld, body)
     return _CODE_ELEMENT.sub(_code_withheld, body)

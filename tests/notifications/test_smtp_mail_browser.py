@@ -1,0 +1,90 @@
+"""In a real browser, in SMTP mode: staff see the emails the SMTP server accepted, a secret-bearing
+one with its link withheld; screenshots at desktop and phone width go to var/screenshots/."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from onboarding.notifications.models import SentMail
+from onboarding.notifications.relay import relay_drain
+from onboarding.notifications.withholding import LINK_WITHHELD
+from tests.browser.conftest import SCREENSHOTS
+from tests.notifications.conftest import send
+
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+PASSPHRASE = "a long and unusual passphrase"
+
+
+def _signed_in_context(playwright_browser, live_server, user, *, width: int, height: int):
+    client = Client()
+    client.force_login(user)
+    context = playwright_browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(15_000)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context
+
+
+@pytest.fixture
+def empty_cache():
+    # Sign-up rate-limit counters live in the cache table, which a transactional test leaves.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_staff_see_smtp_mail_with_secrets_withheld(
+    playwright_browser, live_server, smtp_mail, sysops, customer, device, empty_cache
+):
+    Client().post(
+        reverse("account_signup"),
+        {"email": "new.buyer@example.com", "password1": PASSPHRASE, "password2": PASSPHRASE},
+    )
+    send(customer, "smtp-browser:1", channels=["email"], subject="Your invoice INV-2026-0007")
+    relay_drain(worker_id="test-relay")
+    assert len(smtp_mail.sink.messages()) == 2
+    verification = SentMail.objects.get(to=["new.buyer@example.com"])
+    width, height = WIDTHS[device]
+    context = _signed_in_context(
+        playwright_browser, live_server, sysops, width=width, height=height
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page = context.new_page()
+        page.goto("/staff/mail/")
+        body = page.locator("main").inner_text()
+        assert "No email has been sent yet" not in body
+        assert "Your invoice INV-2026-0007" in body
+        assert body.count("Sent by SMTP") == 2
+        assert "secrets withheld" in body
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SCREENSHOTS / f"mail-list-smtp-{device}.png"), full_page=True)
+
+        page.goto(f"/staff/mail/{verification.pk}/")
+        text = page.locator("main").inner_text()
+        assert LINK_WITHHELD in text
+        assert "confirm-email" not in text
+        frame = page.frame_locator("iframe.mail-html")
+        assert LINK_WITHHELD in frame.locator("body").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator("iframe.mail-html").screenshot(
+            path=str(SCREENSHOTS / f"mail-detail-withheld-html-{device}.png")
+        )
+        shot = SCREENSHOTS / f"mail-detail-withheld-{device}.png"
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        context.close()
