@@ -18,3 +18,7 @@ keepalive = 75
 
 # TLS ends at the proxy, which sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = "*"
+
+# No control socket (gunicornc): its default path is one per user, so a second gunicorn on the
+# host (the README runs as many as the load needs) would take over the first one's socket.
+control_socket_disable = True
