@@ -325,7 +325,7 @@ def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -
             previous_state = alert.state
             alert.state, alert.resolved_at, alert.resolved_by = AlertState.RESOLVED, now, None
             alert.resolved_automatically = True
-            alert.resolution_note = f"Resolved by the system: {because}"[:2000]
+            alert.resolution_note = (because[:1].upper() + because[1:])[:2000]
             # A later failure of the same step is a new event: it opens (and mails) a new alert.
             alert.dedupe_key = None
             alert.save(
