@@ -33,3 +33,10 @@ def test_the_catalog_api_is_public_and_gives_prices_with_tax(client):
     assert response.status_code == 200
     prices = {p["cycle"]: p for p in response.json()[0]["prices"]}
     assert prices["annual"]["gross_minor"] == 118800
+
+
+def test_each_price_says_what_period_it_pays_for(client):
+    plan_with_prices()
+    page = client.get("/pricing/?cycle=quarterly").content.decode()
+    assert '279.00 EUR</strong> <span class="muted">a quarter + 20% tax' in page
+    assert "/ quarterly" not in page

@@ -144,7 +144,8 @@ PAGES: dict[str, Rule] = {
     "account/contacts/<int:contact_id>/": GET_POST(A_ONLY),
     "account/contacts/<int:contact_id>/delete/": POST(A_ONLY),
     "account/card/": GET_POST(CUSTOMERS),
-    "buy/<slug:slug>/": GET_POST(CUSTOMERS),
+    # A visitor who clicks Buy is offered sign-up first, the plan kept (billing.intent).
+    "buy/<slug:slug>/": GET_POST((to("/accounts/signup/"), 200, 200, 404, 404, 404)),
     "account/subscriptions/<int:subscription_id>/cycle/": POST(
         (LOGIN, to("/account/"), 404, 404, 404, 404), data=lambda ids: {"cycle": "annual"}
     ),
