@@ -16,6 +16,7 @@ from onboarding.billing.models import Invoice
 from onboarding.contracts.models import Contract
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import UserFactory, plan_with_prices, staff_user
 from tests.sysops.conftest import rich_customer
 
@@ -204,3 +205,30 @@ def test_the_skip_link_appears_on_the_first_tab_and_leads_to_the_content(page, s
     page.keyboard.press("Enter")
     assert re.search(r"#content$", page.url)
     assert page.evaluate("document.activeElement.id") == "content"
+
+
+def test_without_javascript_the_header_links_wrap_on_a_phone(playwright_browser, live_server):
+    engineer = staff_user()
+    context = playwright_browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport=PHONE
+    )
+    try:
+        page = context.new_page()
+        _sign_in(page, live_server, engineer)
+        page.goto(reverse("staff:home"))
+        assert _width(page) <= PHONE["width"]
+        assert not page.locator(".menu-toggle").is_visible()
+        for link in page.locator("header a").all():
+            box = link.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"] + 0.5
+        page.screenshot(path=str(SCREENSHOTS / "phone-staff-home-no-js.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_error_pages_fit_a_phone(page, screenshot):
+    page.set_viewport_size(PHONE)
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    assert _width(page) <= PHONE["width"]
+    screenshot("phone-404")
