@@ -80,9 +80,10 @@ def intent_for(*, plan_slug: str, cycle: str | None) -> PurchaseIntent | None:
     return PurchaseIntent(plan_slug=price.plan.slug, plan_name=price.plan.name, cycle=cycle)
 
 
-def intent_from_url(url: str) -> PurchaseIntent | None:
+def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
     """The intent a local buy-page address names (`/buy/business/?cycle=quarterly`), else None.
-    An address nested in a sign-in link (`/accounts/login/?next=/buy/...`) counts too."""
+    An address nested in a sign-in link (`/accounts/login/?next=/buy/...`) counts too, one level
+    deep: that is all a verification link carries."""
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
         return None
@@ -94,8 +95,8 @@ def intent_from_url(url: str) -> PurchaseIntent | None:
     if match.view_name == "billing:buy":
         return intent_for(plan_slug=match.kwargs["slug"], cycle=(query.get("cycle") or [""])[0])
     nested = (query.get(NEXT_FIELD) or [""])[0]
-    if nested and nested != url and nested.startswith("/") and not nested.startswith("//"):
-        return intent_from_url(nested)
+    if _depth == 0 and nested.startswith("/") and not nested.startswith("//"):
+        return intent_from_url(nested, _depth=1)
     return None
 
 

@@ -162,6 +162,7 @@ def test_signing_in_without_a_next_still_continues_to_the_plan_chosen_in_this_br
         "https://evil.example/buy/business-care/?cycle=quarterly",
         "//evil.example/buy/business-care/?cycle=quarterly",
         "/\\evil.example/",
+        "/\t/evil.example/buy/business-care/",
         "javascript:alert(1)",
     ],
 )
@@ -188,6 +189,9 @@ def test_a_next_that_is_not_a_plan_on_sale_carries_no_purchase(plan):
     assert intent_from_url("/buy/business-care/?cycle=weekly") is None
     assert intent_from_url("/account/") is None
     assert intent_from_url(BUY).headline == BANNER
+    assert intent_from_url(f"/accounts/login/?next={quote(BUY, safe='')}").headline == BANNER
+    twice = f"/accounts/login/?next={quote(f'/accounts/login/?next={quote(BUY)}', safe='')}"
+    assert intent_from_url(twice) is None
     plan.is_active = False
     plan.save()
     assert intent_from_url(BUY) is None
