@@ -11,11 +11,14 @@ from config.context_processors import ENTRIES
 from onboarding.acceptance.selectors import acceptance_red_count
 from onboarding.alerts.selectors import admin_alert_open_count
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.contracts.models import Contract
+from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.selectors import risk_open_count
+from onboarding.risk.services import risk_event_raise, risk_event_resolve
 from onboarding.sysops.models import RequestStatus, ServiceRequest
 from onboarding.sysops.selectors import service_request_overdue_count
 from tests.factories import plan_with_prices
-from tests.sysops.conftest import open_request, subscribe
+from tests.sysops.conftest import open_request, rich_customer, subscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +125,23 @@ def test_the_header_links_carry_no_next_without_a_chosen_plan(client):
     html = client.get("/pricing/").content.decode()
     header = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
     assert f'href="{reverse("account_signup")}"' in header
+
+
+def test_a_red_acceptance_and_an_open_risk_are_counted_on_the_nav(sysops_client, sysops):
+    subscription = rich_customer(plan_with_prices(), sysops)  # red, yellow and green ratings
+    contract = Contract.objects.get(customer=subscription.customer, term_index=1)
+    assert acceptance_red_count() == 1
+    event = risk_event_raise(
+        type=RiskType.ACCEPTANCE_UNACKNOWLEDGED,
+        level=RiskLevel.RED,
+        contract=contract,
+        reason="Red acceptance not acknowledged",
+        dedupe_key="test:red",
+        rating="red",
+    )
+    assert risk_open_count() == 1
+    nav = _nav(sysops_client.get(reverse("risk:board")).content.decode())
+    assert 'data-count="acceptance">1<' in nav
+    assert 'data-count="risk">1<' in nav
+    risk_event_resolve(event_id=event.pk, actor=sysops, note="Manager called back")
+    assert risk_open_count() == 0
