@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding.accounts.services import customer_profile_update
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.models import AuditEntry
@@ -162,3 +163,33 @@ def test_paying_the_invoice_resolves_its_payment_incomplete_alert_only(customer)
     assert alert.state == AlertState.RESOLVED
     assert invoice.number in alert.resolution_note
     assert unrelated.state == AlertState.OPEN
+
+
+def test_a_purchase_resolves_the_customers_failed_purchase_alert(customer):
+    profile = ready_customer(customer)
+    alert = admin_alert_raise(
+        reason="purchase_failed", message="Purchase failed", target=profile, customer_id=profile.pk
+    )
+    plan = plan_with_prices()
+
+    buy(profile, plan)
+
+    alert.refresh_from_db()
+    assert alert.state == AlertState.RESOLVED
+    assert plan.name in alert.resolution_note
+
+
+def test_a_saved_profile_resolves_the_customers_failed_profile_update_alert(customer):
+    profile = customer.customer
+    alert = admin_alert_raise(
+        reason="profile_update_failed",
+        message="Profile update failed",
+        target=profile,
+        customer_id=profile.pk,
+    )
+
+    customer_profile_update(customer=profile, actor=customer, profile={"company": "Compilers Ltd"})
+
+    alert.refresh_from_db()
+    assert alert.state == AlertState.RESOLVED
+    assert AuditEntry.objects.filter(action="alert.auto_resolved", object_id=str(alert.pk)).exists()
