@@ -257,6 +257,10 @@ def test_every_page_and_hashed_static_file_answers_200_with_the_security_headers
         problems += header_problems(answer, STATIC_HEADERS, csp=False)
         if "immutable" not in answer.response.headers.get("Cache-Control", ""):
             problems.append(f"{path}: not cached as immutable")
+        # collectstatic compressed it; WhiteNoise serves the variant the client accepts.
+        encoding = answer.response.headers.get("Content-Encoding")
+        if path.endswith((".css", ".js")) and encoding not in {"br", "gzip"}:
+            problems.append(f"{path}: served uncompressed")
     assert problems == [], "\n".join(problems) + "\n" + deployment.diagnostics()
 
 
