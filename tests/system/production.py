@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import psycopg
 import requests
@@ -99,8 +99,9 @@ def fresh_database(folder: Path):
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
-            password = f":{server['password']}" if server["password"] else ""
-            yield f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
+            user = quote(server["user"], safe="")
+            password = f":{quote(server['password'], safe='')}" if server["password"] else ""
+            yield f"postgres://{user}{password}@{server['host']}:{server['port']}/{name}"
         finally:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))

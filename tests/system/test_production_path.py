@@ -22,8 +22,10 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from allauth.mfa import app_settings as mfa_settings
 from django.db import connection
 from django.utils import timezone
@@ -269,6 +271,15 @@ def test_debug_is_off_and_an_unknown_page_is_the_plain_404(deployment):
     assert page.status == 404
     assert "Traceback" not in page.text and "URLconf" not in page.text
     assert page.response.headers.get("Strict-Transport-Security")
+
+
+def test_a_request_that_did_not_come_through_tls_is_redirected_to_https(deployment):
+    # Without the proxy's X-Forwarded-Proto, gunicorn's plain HTTP is not trusted as secure.
+    plain = requests.get(f"{deployment.base_url}/pricing/", allow_redirects=False, timeout=30)
+    assert plain.status_code == 301
+    assert plain.headers["Location"] == f"https://{urlsplit(deployment.base_url).netloc}/pricing/"
+    # Health checks answer the load balancer on plain HTTP (SECURE_REDIRECT_EXEMPT).
+    assert requests.get(f"{deployment.base_url}/healthz", timeout=30).status_code == 200
 
 
 def verification_link(smtp: SmtpServer, address: str) -> str:
