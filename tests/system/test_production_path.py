@@ -319,7 +319,7 @@ def test_a_new_customer_buys_a_plan_and_the_worker_gets_the_first_invoice_paid(d
     buy = browser.get(buy_path)
     assert buy.path == f"/buy/{PLAN}/", f"not signed in after verifying: {buy.path}"
     profile = browser.get(buy.link_to(r"^/account/profile/"))
-    browser.submit(
+    saved = browser.submit(
         profile,
         profile.form_with("company", "address_line1", "city", "postal_code", "country"),
         company="Production Path Ltd",
@@ -328,8 +328,10 @@ def test_a_new_customer_buys_a_plan_and_the_worker_gets_the_first_invoice_paid(d
         postal_code="M1 1AA",
         country="GB",
     )
+    # An accepted form sends the buyer on; a refused one answers again with its errors.
+    assert saved.status == 200 and saved.path != profile.path, saved.text[:3000]
     card = browser.get(browser.get(buy_path).link_to(r"^/account/card/"))
-    browser.submit(
+    saved = browser.submit(
         card,
         card.form_with("number", "exp_month", "exp_year", "cvc"),
         number="4242 4242 4242 4242",
@@ -337,6 +339,7 @@ def test_a_new_customer_buys_a_plan_and_the_worker_gets_the_first_invoice_paid(d
         exp_year=str(timezone.now().year + 2),
         cvc="123",
     )
+    assert saved.status == 200 and saved.path != card.path, saved.text[:3000]
     buy = browser.get(buy_path)
     purchase = buy.form_with("cycle")
     assert "quarterly" in purchase.choices["cycle"], purchase
