@@ -109,7 +109,6 @@ class Deployment:
 def deployment(tmp_path_factory):
     folder = tmp_path_factory.mktemp("production")
     recipe = readme_recipe()
-    port = free_port()
     with ExitStack() as stack:
         smtp = SmtpServer(free_port())
         smtp.start()
@@ -131,10 +130,8 @@ def deployment(tmp_path_factory):
             EMAIL_URL=smtp.url,
             # STATIC_ROOT (and media, and the rest of var/) in this test's folder.
             VAR_DIR=str(folder / "var"),
-            SITE_URL=f"https://127.0.0.1:{port}",
             DEFAULT_FROM_EMAIL="Production Path <support@production.test>",
             BILLING_SELLER_TAX_ID="GB123456789",
-            GUNICORN_CMD_ARGS=f"--bind=127.0.0.1:{port} --workers=2",
             **extra,
         )
         step_output, timings = {}, {}
@@ -144,6 +141,10 @@ def deployment(tmp_path_factory):
             name = manage_command(argv) or argv[0]
             step_output[name] = result.stdout + result.stderr
             timings[name] = round(time.monotonic() - started, 1)
+        port = free_port()  # taken just before gunicorn binds it, so nothing else takes it first
+        # The address the proxy answers on: the links in every email.
+        env["SITE_URL"] = f"https://127.0.0.1:{port}"
+        env["GUNICORN_CMD_ARGS"] = f"--bind=127.0.0.1:{port} --workers=2"
         processes: list[Process] = []
         for argv in recipe.processes:
             name = manage_command(argv) or Path(argv[0]).name
