@@ -432,6 +432,8 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ma
 LANGUAGE_CODE = "en-us"
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONENUMBER_DEFAULT_REGION") or None
 TIME_ZONE = "UTC"
+# Dates are written one way everywhere ("3 December 2026"); the locale formats live there.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 

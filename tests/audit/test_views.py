@@ -169,4 +169,4 @@ def test_dates_are_shown_in_utc(sysops_client):
     AuditEntry.objects.create(
         action="x.event", occurred_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=5)
     )
-    assert "2026-03-01 12:00:05" in sysops_client.get(LIST).content.decode()
+    assert "1 March 2026, 12:00:05" in sysops_client.get(LIST).content.decode()
