@@ -1,4 +1,4 @@
-"""Dates are written one way on every page: the formats of config/formats, never ad hoc."""
+"""Dates are written one way on every page, email and PDF: config/formats, never ad hoc."""
 
 import re
 from datetime import date, datetime
@@ -11,8 +11,6 @@ from django.utils.formats import date_format
 
 # Named formats (config/formats/en/formats.py) and ISO 8601 for machines ("c", in attributes).
 ALLOWED = {"DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "c"}
-# Emails and PDF documents are their own media, reviewed with their senders.
-SKIPPED_DIRS = {"email", "pdf"}
 DATE_FILTER = re.compile(r"""\|\s*date\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s|}%]+))""")
 
 
@@ -20,7 +18,7 @@ def _templates() -> list[Path]:
     root = Path(settings.BASE_DIR)
     found = [*root.glob("onboarding/*/templates/**/*.html"), *root.glob("templates/**/*.html")]
     found += [*root.glob("onboarding/*/templates/**/*.txt"), *root.glob("templates/**/*.txt")]
-    return [path for path in found if not SKIPPED_DIRS & set(path.parts)]
+    return found
 
 
 def ad_hoc_formats(text: str) -> list[str]:
