@@ -63,3 +63,40 @@ def test_ready_when_configured_redis_answers(client, fresh_worker, redis_url):
 def test_health_answers_are_never_cached(client, fresh_worker):
     assert "no-store" in client.get("/readyz")["Cache-Control"]
     assert "no-store" in client.get("/healthz")["Cache-Control"]
+
+
+@pytest.fixture
+def hashed_static_names(settings, tmp_path):
+    """The production storage (pages name hashed files) over an empty STATIC_ROOT."""
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    return tmp_path
+
+
+def test_not_ready_when_static_files_were_never_collected(
+    client, fresh_worker, hashed_static_names
+):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["static_files"] == (
+        "static files not collected: run manage.py collectstatic, then restart"
+    )
+
+
+def test_ready_once_collectstatic_wrote_its_manifest(client, fresh_worker, hashed_static_names):
+    (hashed_static_names / "staticfiles.json").write_text(
+        '{"version": "1.1", "paths": {"css/app.css": "css/app.0123456789ab.css"}, "hash": "x"}'
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["static_files"] == "ok"
+
+
+def test_not_ready_when_the_static_manifest_is_not_json(client, fresh_worker, hashed_static_names):
+    (hashed_static_names / "staticfiles.json").write_text("{not json")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "manifest unreadable" in response.json()["checks"]["static_files"]

@@ -361,3 +361,7 @@ def test_a_new_customer_buys_a_plan_and_the_worker_gets_the_first_invoice_paid(d
     assert invoice["total_minor"] > 0 and invoice["paid_at"]
     invoices = browser.get("/account/invoices/")
     assert invoice["number"] in invoices.text
+    # With the worker beating and the manifest collected, the load balancer may send traffic.
+    ready = requests.get(f"{deployment.base_url}/readyz", timeout=30)
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["static_files"] == "ok"
