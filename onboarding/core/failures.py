@@ -52,7 +52,10 @@ def report_failure(
     one the customer caused and can fix (a declined card), which still tells an admin.
     """
     detail = f"{error.__class__.__name__}: {error}"[:500]
-    logger.error("%s: %s", reason, detail, exc_info=error)
+    if severity == "warning":  # the customer's to fix: no traceback, no error in the log
+        logger.warning("%s: %s", reason, detail)
+    else:
+        logger.error("%s: %s", reason, detail, exc_info=error)
     try:
         admin_alert_raise(
             reason=reason,

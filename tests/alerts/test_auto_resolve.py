@@ -34,19 +34,32 @@ def _add_card(client, number: str):
     return client.post(reverse("payments:card"), card_form(number))
 
 
-def test_a_declined_card_is_a_warning_that_still_tells_the_admins(customer_client, admin_user):
+def _failure_log(caplog) -> list[tuple[str, bool]]:
+    return [
+        (r.levelname, r.exc_info is not None)
+        for r in caplog.records
+        if r.name == "onboarding.failures"
+    ]
+
+
+def test_a_declined_card_is_a_warning_that_still_tells_the_admins(
+    customer_client, admin_user, caplog
+):
     assert _add_card(customer_client, DECLINED).status_code == 422
 
     alert = AdminAlert.objects.get(reason="card_refused")
     assert alert.severity == "warning"
     assert alert.state == AlertState.OPEN
     assert Notification.objects.filter(recipient=admin_user, kind="admin_alert").exists()
+    # The customer's to fix: logged as a warning, without a traceback.
+    assert _failure_log(caplog) == [("WARNING", False)]
 
 
-def test_a_processing_error_at_the_provider_stays_an_error(customer_client):
+def test_a_processing_error_at_the_provider_stays_an_error(customer_client, caplog):
     assert _add_card(customer_client, PROCESSING_ERROR).status_code == 422
 
     assert AdminAlert.objects.get(reason="card_refused").severity == "error"
+    assert _failure_log(caplog) == [("ERROR", True)]
 
 
 def test_another_card_that_works_resolves_the_decline_alert_as_the_system(
