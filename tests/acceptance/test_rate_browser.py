@@ -2,34 +2,12 @@
 and on a phone; screenshots before and after go to var/screenshots/."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from onboarding.acceptance.models import Rating
 from onboarding.acceptance.services import requirement_add
 from tests.acceptance.conftest import active_contract
 from tests.browser.conftest import SCREENSHOTS
-
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-
-
-def _signed_in_context(playwright_browser, live_server, user, *, width: int, height: int):
-    client = Client()
-    client.force_login(user)
-    context = playwright_browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": height}
-    )
-    context.set_default_timeout(15_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
+from tests.browser.sessions import WIDTHS, signed_in_context
 
 
 @pytest.mark.browser
@@ -54,9 +32,7 @@ def test_a_requirement_is_rated_in_place_without_a_page_reload(
         rating=Rating.GREEN,
     )
     width, height = WIDTHS[device]
-    context = _signed_in_context(
-        playwright_browser, live_server, sysops, width=width, height=height
-    )
+    context = signed_in_context(playwright_browser, live_server, sysops, width=width, height=height)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         page = context.new_page()

@@ -2,36 +2,15 @@
 desktop and phone width; screenshots go to var/screenshots/."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.payments.services import CardRefused
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.sessions import WIDTHS, signed_in_context
 from tests.factories import UserFactory, complete_profile
 from tests.payments.helpers import GOOD_CARD, card_on_file
 
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 DECLINED = "4000000000000002"
-
-
-def _signed_in_context(playwright_browser, live_server, user, *, width: int, height: int):
-    client = Client()
-    client.force_login(user)
-    context = playwright_browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": height}
-    )
-    context.set_default_timeout(15_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
 
 
 @pytest.mark.browser
@@ -47,7 +26,7 @@ def test_an_alert_resolved_by_the_system_says_so(
     alert = AdminAlert.objects.get(reason="card_refused")
     assert alert.state == AlertState.RESOLVED
     width, height = WIDTHS[device]
-    context = _signed_in_context(
+    context = signed_in_context(
         playwright_browser, live_server, admin_user, width=width, height=height
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

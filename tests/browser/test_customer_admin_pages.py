@@ -1,26 +1,11 @@
 """The Django admin's customer list, with VAT numbers, at desktop and phone widths."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
+from tests.browser.sessions import sign_in
 from tests.factories import UserFactory, complete_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 @pytest.mark.parametrize(("width", "label"), [(1280, "desktop"), (390, "phone")])
@@ -30,7 +15,7 @@ def test_the_admin_customer_list_shows_and_finds_vat_numbers(
     for company, number in [("Initech GmbH", "DE136695976"), ("Globex SARL", "FR40303265045")]:
         complete_profile(UserFactory().customer, company=company, vat_number=number)
     complete_profile(UserFactory().customer, company="Acme Ltd")
-    _sign_in(page, live_server, admin_user)
+    sign_in(page.context, live_server, admin_user)
     page.set_viewport_size({"width": width, "height": 800})
 
     page.goto("/admin/accounts/customer/")

@@ -8,8 +8,6 @@ staff member each walk their pages in Debian's chromium.
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from onboarding.billing.models import Invoice
@@ -17,6 +15,7 @@ from onboarding.contracts.models import Contract
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.sessions import sign_in
 from tests.factories import UserFactory, plan_with_prices, staff_user
 from tests.sysops.conftest import rich_customer
 
@@ -53,20 +52,6 @@ OVERFLOWING = """() => {
 CHARTS_DRAWN = """() => [...document.querySelectorAll("canvas")].every(
   (canvas) => typeof Chart === "undefined" || Chart.getChart(canvas) !== undefined
 )"""
-
-
-def _sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def _width(page) -> int:
@@ -145,7 +130,7 @@ def test_a_customer_never_scrolls_sideways_on_a_phone(page, live_server, screens
     customer = subscription.customer
     invoice = Invoice.objects.filter(customer=customer).order_by("-id").first()
     contract = Contract.objects.filter(customer=customer).order_by("term_index").first()
-    _sign_in(page, live_server, customer.user)
+    sign_in(page.context, live_server, customer.user)
     pages = [
         ("account", reverse("accounts:home")),
         ("profile", reverse("accounts:profile")),
@@ -171,7 +156,7 @@ def test_staff_never_scroll_sideways_on_a_phone(page, live_server, screenshot, p
         customer = UserFactory().customer
         for step in finished:
             journey_step_complete(customer=customer, step=step)
-    _sign_in(page, live_server, engineer)
+    sign_in(page.context, live_server, engineer)
     pages = [
         ("staff-home", reverse("staff:home")),
         ("staff-search", reverse("sysops:customer_search") + "?q=northwind"),
@@ -216,7 +201,7 @@ def test_without_javascript_the_header_links_wrap_on_a_phone(playwright_browser,
     )
     try:
         page = context.new_page()
-        _sign_in(page, live_server, engineer)
+        sign_in(page.context, live_server, engineer)
         page.goto(reverse("staff:home"))
         assert _width(page) <= PHONE["width"]
         assert not page.locator(".menu-toggle").is_visible()

@@ -2,7 +2,6 @@
 one with its link withheld; screenshots at desktop and phone width go to var/screenshots/."""
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -11,29 +10,10 @@ from onboarding.notifications.models import SentMail
 from onboarding.notifications.relay import relay_drain
 from onboarding.notifications.withholding import LINK_WITHHELD
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.sessions import WIDTHS, signed_in_context
 from tests.notifications.conftest import send
 
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 PASSPHRASE = "a long and unusual passphrase"
-
-
-def _signed_in_context(playwright_browser, live_server, user, *, width: int, height: int):
-    client = Client()
-    client.force_login(user)
-    context = playwright_browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": height}
-    )
-    context.set_default_timeout(15_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
 
 
 @pytest.fixture
@@ -59,9 +39,7 @@ def test_staff_see_smtp_mail_with_secrets_withheld(
     assert len(smtp_mail.sink.messages()) == 2
     verification = SentMail.objects.get(to=["new.buyer@example.com"])
     width, height = WIDTHS[device]
-    context = _signed_in_context(
-        playwright_browser, live_server, sysops, width=width, height=height
-    )
+    context = signed_in_context(playwright_browser, live_server, sysops, width=width, height=height)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         page = context.new_page()

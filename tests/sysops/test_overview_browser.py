@@ -2,11 +2,10 @@
 screen of a 1280x800 desktop, and the audit timeline is short, with a way to the rest."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.sessions import sign_in
 from tests.sysops.conftest import rich_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,20 +16,6 @@ FACT_CARDS = ["#contact", "#card", "#contracts", "#products", "#open-requests", 
 AUDIT_SHOWN = 5
 
 
-def _sign_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
 def _content_width(page) -> int:
     """How wide the page's own content is (the site header is the layout's business)."""
     return page.evaluate("document.querySelector('main').scrollWidth")
@@ -39,7 +24,7 @@ def _content_width(page) -> int:
 @pytest.fixture
 def customer_page(page, live_server, sysops, plan):
     subscription = rich_customer(plan, sysops)
-    _sign_in(page, live_server, sysops)
+    sign_in(page.context, live_server, sysops)
     return reverse("sysops:customer", args=[subscription.customer_id]), subscription
 
 
