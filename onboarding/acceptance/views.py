@@ -214,18 +214,22 @@ def _rated_fragment(request: HttpRequest, requirement, *, form) -> HttpResponse:
 def requirement_rate_view(request: HttpRequest, requirement_id: int) -> HttpResponse:
     requirement = requirement_get(requirement_id=requirement_id)
     form = RateForm(request.POST)
+
+    def rate():
+        return requirement_rate(
+            requirement=requirement,
+            actor=request.user,
+            rating=form.cleaned_data["rating"],
+            note=form.cleaned_data["note"],
+        )
+
     if request.htmx:
         _saved(
             request,
             contract_id=requirement.contract_id,
             form=form,
             form_name="rate_form",
-            call=lambda: requirement_rate(
-                requirement=requirement,
-                actor=request.user,
-                rating=form.cleaned_data["rating"],
-                note=form.cleaned_data["note"],
-            ),
+            call=rate,
         )
         return _rated_fragment(request, requirement, form=form)
     return _submit(
@@ -233,12 +237,7 @@ def requirement_rate_view(request: HttpRequest, requirement_id: int) -> HttpResp
         contract_id=requirement.contract_id,
         form=form,
         form_name="rate_form",
-        call=lambda: requirement_rate(
-            requirement=requirement,
-            actor=request.user,
-            rating=form.cleaned_data["rating"],
-            note=form.cleaned_data["note"],
-        ),
+        call=rate,
         done=f"{requirement.title}: rating saved.",
         extra={"error_for": requirement.pk},
     )
