@@ -822,6 +822,7 @@ def service_request_overdue_count(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     hours = (
         ServiceRequest.objects.filter(status=RequestStatus.NEW)
+        .order_by()  # the model's ordering would make DISTINCT one row per request
         .values_list("subscription__plan__response_time_hours", flat=True)
         .distinct()
     )
