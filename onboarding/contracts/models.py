@@ -201,9 +201,19 @@ class Contract(models.Model):
         return timezone.now() - self.issued_at if self.issued_at else None
 
     @property
+    def issued_on(self) -> date | None:
+        """The day the contract was issued, in the business time zone; None before it is."""
+        return timezone.localdate(self.issued_at) if self.issued_at else None
+
+    def days_since_issue(self, *, today: date | None = None) -> int | None:
+        """Calendar days from the issue date to today, both in the business time zone: the one
+        rule for a contract's age, as `days_left` is for what remains. None before issue."""
+        issued_on = self.issued_on
+        return ((today or timezone.localdate()) - issued_on).days if issued_on else None
+
+    @property
     def age_days(self) -> int | None:
-        age = self.age
-        return age.days if age is not None else None
+        return self.days_since_issue()
 
     @property
     def ends_on(self) -> date:

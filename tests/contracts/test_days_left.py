@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.contracts.models import Contract
+from onboarding.sysops.selectors import customer_overview
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,27 @@ def test_every_page_and_api_shows_the_same_days_left(
     assert mine["days_to_expiry"] == expected
     assert staff["days_to_expiry"] == expected
     assert [line["days_left"] for line in overview["contracts"]] == [expected]
+
+
+def test_age_counts_calendar_days_since_the_issue_date(settings, delivered):
+    # Issued yesterday afternoon, read this morning: one day old everywhere, not "0 days" on
+    # one page (whole 24 hours) and "1 day" on another (calendar days).
+    settings.TIME_ZONE = "Europe/Berlin"
+    issued = datetime(2027, 3, 9, 14, 0, tzinfo=UTC)  # 15:00 in Berlin
+    Contract.objects.filter(pk=delivered.pk).update(issued_at=issued)
+    contract = Contract.objects.get(pk=delivered.pk)
+    assert contract.issued_on == date(2027, 3, 9)
+    assert contract.days_since_issue(today=date(2027, 3, 10)) == 1
+    assert contract.days_since_issue(today=date(2027, 3, 9)) == 0
+
+
+def test_the_customer_view_and_the_contract_pages_give_the_same_age(delivered, buyer_client):
+    contract = Contract.objects.get(pk=delivered.pk)
+    issued = timezone.now() - timedelta(days=3, hours=20)
+    Contract.objects.filter(pk=contract.pk).update(issued_at=issued)
+    contract.refresh_from_db()
+    overview = customer_overview(customer=contract.customer)
+    line = next(k for k in overview.contracts if k.contract_id == contract.pk)
+    assert line.age_days == contract.age_days == contract.days_since_issue()
+    page = buyer_client.get(reverse("contracts:detail", args=[contract.pk]))
+    assert f"({contract.age_days} days ago)" in page.content.decode()
