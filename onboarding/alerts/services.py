@@ -3,7 +3,7 @@
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -282,10 +282,22 @@ class Succeeded:
     customer_id: int
     target: models.Model
     because: str
+    # Facts the alert's context must hold too (the plan a failed purchase was for), so a
+    # success at something else for the same customer leaves that alert open.
+    about: dict[str, str] = field(default_factory=dict)
+
+    def answers(self, alert: AdminAlert) -> bool:
+        context = alert.context or {}
+        return all(context.get(key) == value for key, value in self.about.items())
 
 
 def admin_alerts_resolve_for(
-    *, success: str, customer_id: int, target: models.Model, because: str
+    *,
+    success: str,
+    customer_id: int,
+    target: models.Model,
+    because: str,
+    about: dict[str, str] | None = None,
 ) -> list[AdminAlert]:
     """Resolve, as the system, the unresolved alerts this success answers; returns them.
 
@@ -296,7 +308,9 @@ def admin_alerts_resolve_for(
     """
     return admin_alerts_resolve_many(
         success=success,
-        succeeded=[Succeeded(customer_id=customer_id, target=target, because=because)],
+        succeeded=[
+            Succeeded(customer_id=customer_id, target=target, because=because, about=about or {})
+        ],
     )
 
 
@@ -304,7 +318,7 @@ def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -
     """admin_alerts_resolve_for for a batch (a bill run's paid invoices), in one query."""
     reasons = RESOLVED_BY_SUCCESS[success]
     wanted = {
-        (item.customer_id, item.target._meta.label_lower, str(item.target.pk)): item.because
+        (item.customer_id, item.target._meta.label_lower, str(item.target.pk)): item
         for item in succeeded
     }
     if not wanted:
@@ -319,9 +333,10 @@ def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -
     resolved = []
     with transaction.atomic():
         for alert in candidates:
-            because = wanted.get((alert.customer_id, alert.object_type, alert.object_id))
-            if because is None:
-                continue  # the same id of another kind of object, or another customer's
+            item = wanted.get((alert.customer_id, alert.object_type, alert.object_id))
+            if item is None or not item.answers(alert):
+                continue  # another customer's, another kind of object, or another matter
+            because = item.because
             previous_state = alert.state
             alert.state, alert.resolved_at, alert.resolved_by = AlertState.RESOLVED, now, None
             alert.resolved_automatically = True

@@ -101,6 +101,7 @@ def subscription_purchase(
         customer_id=customer.pk,
         target=customer,
         because=f"{customer.reference} bought {plan.name} ({cycle}).",
+        about={"plan": plan.slug},
     )
     notification_send(
         recipient=customer.user,

@@ -178,18 +178,36 @@ def test_paying_the_invoice_resolves_its_payment_incomplete_alert_only(customer)
     assert unrelated.state == AlertState.OPEN
 
 
+def _purchase_failed(profile, plan_slug: str) -> AdminAlert:
+    return admin_alert_raise(
+        reason="purchase_failed",
+        message="Purchase failed",
+        target=profile,
+        customer_id=profile.pk,
+        context={"plan": plan_slug},
+    )
+
+
 def test_a_purchase_resolves_the_customers_failed_purchase_alert(customer):
     profile = ready_customer(customer)
-    alert = admin_alert_raise(
-        reason="purchase_failed", message="Purchase failed", target=profile, customer_id=profile.pk
-    )
     plan = plan_with_prices()
+    alert = _purchase_failed(profile, plan.slug)
 
     buy(profile, plan)
 
     alert.refresh_from_db()
     assert alert.state == AlertState.RESOLVED
     assert plan.name in alert.resolution_note
+
+
+def test_buying_another_plan_leaves_the_failed_purchase_alert_open(customer):
+    profile = ready_customer(customer)
+    alert = _purchase_failed(profile, "enterprise")
+
+    buy(profile, plan_with_prices("essential"))
+
+    alert.refresh_from_db()
+    assert alert.state == AlertState.OPEN
 
 
 def test_a_saved_profile_resolves_the_customers_failed_profile_update_alert(customer):
