@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.catalog.models import BillingCycle, PlanPrice
 
 SESSION_KEY = "purchase_intent"
@@ -110,11 +111,25 @@ def forget(request: HttpRequest) -> None:
     setattr(request, _CACHE_ATTR, None)
 
 
+def _already_bought(request: HttpRequest, intent: PurchaseIntent) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return Subscription.objects.filter(
+        customer__user=user, plan__slug=intent.plan_slug, status__in=LIVE_STATUSES
+    ).exists()
+
+
 def _from_session(request: HttpRequest) -> PurchaseIntent | None:
     stored = getattr(request, "session", {}).get(SESSION_KEY)
     if not isinstance(stored, dict):
         return None
-    return intent_for(plan_slug=str(stored.get("plan") or ""), cycle=stored.get("cycle"))
+    intent = intent_for(plan_slug=str(stored.get("plan") or ""), cycle=stored.get("cycle"))
+    if intent is not None and _already_bought(request, intent):
+        # Bought by another way (the API, another tab): the purchase is over, so is the intent.
+        request.session.pop(SESSION_KEY, None)
+        return None
+    return intent
 
 
 def intent_of(request: HttpRequest | None) -> PurchaseIntent | None:

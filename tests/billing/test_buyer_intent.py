@@ -13,6 +13,7 @@ from django.utils import timezone
 from onboarding.billing.intent import intent_from_url, intent_of, local_url
 from onboarding.billing.models import Subscription
 from onboarding.notifications.relay import relay_drain
+from tests.billing.conftest import buy, ready_customer
 from tests.factories import plan_with_prices
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +235,18 @@ def test_without_a_chosen_plan_no_banner_and_no_next(client, plan):
     page = text_of(client.get(reverse("account_signup")))
     assert "You are buying" not in page
     assert "<h1>Create your account</h1>" in page
+
+
+def test_a_plan_bought_another_way_is_no_longer_being_bought(client, plan, customer):
+    client.get(BUY)  # chosen in this browser
+    client.post(
+        reverse("account_login"),
+        {"login": customer.email, "password": "correct horse battery staple"},
+    )
+    assert BANNER in text_of(client.get(reverse("accounts:profile")))
+    buy(ready_customer(customer), plan, "quarterly")  # through the API, another tab, staff...
+
+    profile = client.get(reverse("accounts:profile"))
+
+    assert BANNER not in text_of(profile)
+    assert "purchase_intent" not in client.session
