@@ -7,30 +7,26 @@ from django.utils import timezone
 from onboarding.accounts.access import access_rule
 from onboarding.accounts.models import Customer
 from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.billing.states import (  # noqa: F401  (re-exported: the models' vocabulary)
+    CREDIT_NOTE_MOVES,
+    INVOICE_BADGES,
+    INVOICE_MOVES,
+    LIVE_STATUSES,
+    PAYABLE_STATUSES,
+    PAYMENT_FAILED,
+    PAYMENT_IN_FLIGHT,
+    SUBSCRIPTION_MOVES,
+    AttemptSource,
+    CreditNoteStatus,
+    InvoiceStatus,
+    PaymentState,
+    SubscriptionStatus,
+    invoice_move_allowed,
+    invoice_move_refusal,
+)
 from onboarding.catalog.models import BillingCycle, Plan
 from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
-
-
-class SubscriptionStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting first payment"
-    ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Past due"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-# Every allowed move, in one place; anything else is refused.
-SUBSCRIPTION_MOVES = {
-    SubscriptionStatus.PENDING: {
-        SubscriptionStatus.ACTIVE,
-        SubscriptionStatus.PAST_DUE,
-        SubscriptionStatus.CANCELLED,
-    },
-    SubscriptionStatus.ACTIVE: {SubscriptionStatus.PAST_DUE, SubscriptionStatus.CANCELLED},
-    SubscriptionStatus.PAST_DUE: {SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED},
-    SubscriptionStatus.CANCELLED: set(),
-}
-LIVE_STATUSES = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
@@ -105,64 +101,6 @@ class Subscription(models.Model):
 
 
 # --- Invoices and credit notes ----------------------------------------------------------------
-
-
-class InvoiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    PAID = "paid", "Paid"
-    VOID = "void", "Void"
-    UNCOLLECTIBLE = "uncollectible", "Uncollectible"
-
-
-# Every allowed move, in one place; anything else is refused. An uncollectible invoice can still
-# be paid (a late payment, or the customer paying from the portal).
-INVOICE_MOVES: dict[str, frozenset[str]] = {
-    InvoiceStatus.DRAFT: frozenset({InvoiceStatus.OPEN, InvoiceStatus.VOID}),
-    InvoiceStatus.OPEN: frozenset(
-        {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
-    ),
-    InvoiceStatus.UNCOLLECTIBLE: frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID}),
-    InvoiceStatus.PAID: frozenset(),
-    InvoiceStatus.VOID: frozenset(),
-}
-# Invoices a customer can still pay.
-PAYABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
-
-
-def invoice_move_allowed(current: str, target: str) -> bool:
-    return target in INVOICE_MOVES[current]
-
-
-def invoice_move_refusal(current: str, target: str) -> Conflict:
-    return Conflict(
-        f"An invoice that is {InvoiceStatus(current).label.lower()} cannot become "
-        f"{InvoiceStatus(target).label.lower()}."
-    )
-
-
-class PaymentState(models.TextChoices):
-    """Where the invoice's latest charge attempt stands."""
-
-    NONE = "none", "Not charged yet"
-    # An attempt number is reserved and the charge is being sent (or was, by a process that
-    # died): sending it again with the same key is safe.
-    PROCESSING = "processing", "Charging"
-    # The gateway's answer was lost: the payments reconciler settles it later.
-    PENDING = "pending", "Payment pending"
-    SUCCEEDED = "succeeded", "Paid"
-    DECLINED = "declined", "Declined"
-    FAILED = "failed", "Failed"
-
-
-PAYMENT_IN_FLIGHT = (PaymentState.PROCESSING, PaymentState.PENDING)
-PAYMENT_FAILED = (PaymentState.DECLINED, PaymentState.FAILED)
-
-
-class AttemptSource(models.TextChoices):
-    ISSUE = "issue", "When issued"
-    RETRY = "retry", "Dunning retry"
-    CUSTOMER = "customer", "Paid by the customer"
 
 
 class DocumentSequence(models.Model):
@@ -460,20 +398,6 @@ class InvoiceLine(models.Model):
         return Money(self.amount_minor, self.invoice.currency)
 
 
-class CreditNoteStatus(models.TextChoices):
-    # Reserved while the refund is sent to the gateway; numbered only once it went through.
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-CREDIT_NOTE_MOVES: dict[str, frozenset[str]] = {
-    CreditNoteStatus.DRAFT: frozenset({CreditNoteStatus.ISSUED, CreditNoteStatus.CANCELLED}),
-    CreditNoteStatus.ISSUED: frozenset(),
-    CreditNoteStatus.CANCELLED: frozenset(),
-}
-
-
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
 class CreditNote(models.Model):
     """A correction of a finalized invoice: money given back, with its own number and PDF."""
@@ -592,12 +516,3 @@ class BillRun(models.Model):
 
     def __str__(self) -> str:
         return f"Bill run {self.run_date}"
-
-
-INVOICE_BADGES = {
-    InvoiceStatus.DRAFT: "",
-    InvoiceStatus.OPEN: "open",
-    InvoiceStatus.PAID: "green",
-    InvoiceStatus.VOID: "",
-    InvoiceStatus.UNCOLLECTIBLE: "red",
-}

@@ -1,0 +1,111 @@
+"""Billing's state machines: each status, its allowed moves, and the sets pages and queries use.
+
+One place for every move a subscription, invoice or credit note may make; anything else is
+refused with a clear error (`invoice_move_refusal`).
+"""
+
+from django.db import models
+
+from onboarding.core.errors import Conflict
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting first payment"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Past due"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Every allowed move, in one place; anything else is refused.
+SUBSCRIPTION_MOVES = {
+    SubscriptionStatus.PENDING: {
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.PAST_DUE,
+        SubscriptionStatus.CANCELLED,
+    },
+    SubscriptionStatus.ACTIVE: {SubscriptionStatus.PAST_DUE, SubscriptionStatus.CANCELLED},
+    SubscriptionStatus.PAST_DUE: {SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED},
+    SubscriptionStatus.CANCELLED: set(),
+}
+LIVE_STATUSES = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+    UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+
+# Every allowed move, in one place; anything else is refused. An uncollectible invoice can still
+# be paid (a late payment, or the customer paying from the portal).
+INVOICE_MOVES: dict[str, frozenset[str]] = {
+    InvoiceStatus.DRAFT: frozenset({InvoiceStatus.OPEN, InvoiceStatus.VOID}),
+    InvoiceStatus.OPEN: frozenset(
+        {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE}
+    ),
+    InvoiceStatus.UNCOLLECTIBLE: frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID}),
+    InvoiceStatus.PAID: frozenset(),
+    InvoiceStatus.VOID: frozenset(),
+}
+# Invoices a customer can still pay.
+PAYABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+
+
+def invoice_move_allowed(current: str, target: str) -> bool:
+    return target in INVOICE_MOVES[current]
+
+
+def invoice_move_refusal(current: str, target: str) -> Conflict:
+    return Conflict(
+        f"An invoice that is {InvoiceStatus(current).label.lower()} cannot become "
+        f"{InvoiceStatus(target).label.lower()}."
+    )
+
+
+class PaymentState(models.TextChoices):
+    """Where the invoice's latest charge attempt stands."""
+
+    NONE = "none", "Not charged yet"
+    # An attempt number is reserved and the charge is being sent (or was, by a process that
+    # died): sending it again with the same key is safe.
+    PROCESSING = "processing", "Charging"
+    # The gateway's answer was lost: the payments reconciler settles it later.
+    PENDING = "pending", "Payment pending"
+    SUCCEEDED = "succeeded", "Paid"
+    DECLINED = "declined", "Declined"
+    FAILED = "failed", "Failed"
+
+
+PAYMENT_IN_FLIGHT = (PaymentState.PROCESSING, PaymentState.PENDING)
+PAYMENT_FAILED = (PaymentState.DECLINED, PaymentState.FAILED)
+
+
+class AttemptSource(models.TextChoices):
+    ISSUE = "issue", "When issued"
+    RETRY = "retry", "Dunning retry"
+    CUSTOMER = "customer", "Paid by the customer"
+
+
+class CreditNoteStatus(models.TextChoices):
+    # Reserved while the refund is sent to the gateway; numbered only once it went through.
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+CREDIT_NOTE_MOVES: dict[str, frozenset[str]] = {
+    CreditNoteStatus.DRAFT: frozenset({CreditNoteStatus.ISSUED, CreditNoteStatus.CANCELLED}),
+    CreditNoteStatus.ISSUED: frozenset(),
+    CreditNoteStatus.CANCELLED: frozenset(),
+}
+
+
+INVOICE_BADGES = {
+    InvoiceStatus.DRAFT: "",
+    InvoiceStatus.OPEN: "open",
+    InvoiceStatus.PAID: "green",
+    InvoiceStatus.VOID: "",
+    InvoiceStatus.UNCOLLECTIBLE: "red",
+}
