@@ -66,6 +66,8 @@ _SECRET_ASSIGNMENT = re.compile(
 )
 _SECRET_WORD = re.compile(r"(?i)password|passwd|secret|token|cvc|cvv|api[_-]?key")
 _WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
+# A digest or id in hex (a SHA-256, a UUID without dashes): its digit runs are not card numbers.
+_HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
 
 
 @functools.lru_cache(maxsize=4096)  # keys are few and repeat on every entry
@@ -104,9 +106,16 @@ def scrub_text(text: str) -> str:
     if _SECRET_WORD.search(text):
         text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     if len(text) - len(text.translate(_WITHOUT_DIGITS)) >= 13:
-        text = _CARD_CANDIDATE.sub(
-            lambda m: REDACTED_CARD if _looks_like_card(m.group(0)) else m.group(0), text
-        )
+        hex_spans = [match.span() for match in _HEX_TOKEN.finditer(text)]
+
+        def redact(match: re.Match[str]) -> str:
+            start, end = match.span()
+            inside_hex = any(low <= start and end <= high for low, high in hex_spans)
+            if inside_hex or not _looks_like_card(match.group(0)):
+                return match.group(0)
+            return REDACTED_CARD
+
+        text = _CARD_CANDIDATE.sub(redact, text)
     return text
 
 

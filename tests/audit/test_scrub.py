@@ -118,3 +118,17 @@ def test_audit_record_stores_scrubbed_changes_and_message(db):
     assert stored.changes == {"card_number": REDACTED, "cvc": REDACTED, "card_last4": "4242"}
     assert VISA_TEST not in stored.message
     assert "123" not in stored.message
+
+
+def test_digit_runs_inside_a_hex_digest_are_kept():
+    # The digit run passes the Luhn check; a SHA-256 in an audit entry once lost its middle to it.
+    digest = "a7bbb651b3068cb1372915ba2162936858063b24af8be1e50d2fa9fde25a6af8"
+    assert luhn_valid("2162936858063")
+    assert scrub_text(digest) == digest
+    assert audit_scrub({"pdf_sha256": digest}) == {"pdf_sha256": digest}
+
+
+def test_a_card_number_beside_a_hex_digest_is_still_redacted():
+    digest = "a7bbb651b3068cb1372915ba2162936858063b24af8be1e50d2fa9fde25a6af8"
+    text = scrub_text(f"{digest} paid with {VISA_TEST}; card{VISA_TEST}")
+    assert text == f"{digest} paid with {REDACTED_CARD}; card{REDACTED_CARD}"
