@@ -193,6 +193,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "onboarding.accounts.validators.RepetitivePasswordValidator"},
     {"NAME": "onboarding.accounts.validators.BreachedLookingPasswordValidator"},
+    # zxcvbn's estimate, with the user's details and the product's name as known to a guesser.
+    {
+        "NAME": "onboarding.accounts.validators.GuessablePasswordValidator",
+        "OPTIONS": {"min_score": 3},
+    },
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,8 +1,12 @@
+import contextlib
 import functools
 import re
+import threading
 
+from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from zxcvbn import zxcvbn
 
 
 class RepetitivePasswordValidator:
@@ -93,6 +97,65 @@ class BreachedLookingPasswordValidator:
 
     def get_help_text(self) -> str:
         return "Your password cannot be a common password with a few changes."
+
+
+# zxcvbn refuses longer input (its matching grows fast with length): a longer password is judged
+# by its first 72 characters.
+ESTIMATE_MAX_LENGTH = 72
+_NO_ADVICE = "Add another word or two. Uncommon words are better."
+# zxcvbn puts each call's user inputs into a module-global dictionary before matching: two threads
+# estimating at once would judge one user's password against the other user's details.
+_ESTIMATE_LOCK = threading.Lock()
+
+
+def _user_inputs(user) -> list[str]:
+    """What a guesser who knows this person and this product tries first: the product's name,
+    the user's email address, names and company: whole, in parts (an address's local part and
+    domain), word by word and run together. zxcvbn charges each extra piece of a password
+    heavily, so "Ada.Lovelace!" is only found guessable when "ada.lovelace" is one of these."""
+    values = [settings.SITE_NAME]
+    if user is not None:
+        values += [getattr(user, name, "") or "" for name in ("email", "first_name", "last_name")]
+        if user.pk is not None:
+            with contextlib.suppress(ObjectDoesNotExist):  # staff have no customer record
+                values.append(user.customer.company)
+    inputs: set[str] = set()
+    for value in filter(None, values):
+        value = value.lower()
+        words = [w for w in re.split(r"[\W_]+", value) if w]
+        inputs.update([value, *re.split(r"[\s@]+", value), "".join(words), *words])
+    return sorted(w for w in inputs if len(w) >= 3)
+
+
+class GuessablePasswordValidator:
+    """Refuse passwords that zxcvbn (Dropbox's strength estimator, as crackers guess: common
+    passwords, words, names, dates, sequences, repeats, keyboard walks, leetspeak) scores below
+    `min_score` (0-4; 3 means "safely unguessable": about 10^8 guesses or more), counting the
+    user's own details and the product's name as known to the guesser. The refusal passes on the
+    estimator's advice.
+    """
+
+    def __init__(self, min_score: int = 3) -> None:
+        self.min_score = min_score
+
+    def validate(self, password: str, user=None) -> None:
+        if not password:
+            return
+        user_inputs = _user_inputs(user)
+        with _ESTIMATE_LOCK:
+            estimate = zxcvbn(password[:ESTIMATE_MAX_LENGTH], user_inputs=user_inputs)
+        if estimate["score"] >= self.min_score:
+            return
+        feedback = estimate["feedback"]
+        advice = " ".join(filter(None, [feedback["warning"], *feedback["suggestions"]]))
+        raise ValidationError(
+            "This password is too easy to guess. %(advice)s",
+            code="password_too_guessable",
+            params={"advice": advice or _NO_ADVICE},
+        )
+
+    def get_help_text(self) -> str:
+        return "Your password must be hard to guess: a few uncommon words of your own work well."
 
 
 # VAT numbers: the country prefix, then that country's format (the EU's VIES formats, Northern
