@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from onboarding.audit.models import AuditEntry, Outcome
+from onboarding.core.cardmask import is_card_number, replace_card_numbers
+from onboarding.core.cardmask import luhn_valid as luhn_valid  # re-exported for older callers
 from onboarding.core.context import current_client_ip, current_request_id
 
 logger = logging.getLogger(__name__)
@@ -57,17 +59,12 @@ _SENSITIVE_KEY_WORDS = frozenset({"pan", "pin", "otp", "totp", "csc"})
 _SENSITIVE_KEYS = frozenset({"card"})
 _KEY_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
-# 13 to 19 digits, optionally grouped by single spaces or dashes, not inside a longer number.
-_CARD_CANDIDATE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 # "password=..." / "token: ..." inside free text; _SECRET_WORD is its cheap precheck.
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(\w*(?:password|passwd|secret|token|cvc|cvv|api[_-]?key)\w*)"
     r"(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
 )
 _SECRET_WORD = re.compile(r"(?i)password|passwd|secret|token|cvc|cvv|api[_-]?key")
-_WITHOUT_DIGITS = str.maketrans("", "", "0123456789")
-# A digest or id in hex (a SHA-256, a UUID without dashes): its digit runs are not card numbers.
-_HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
 
 
 @functools.lru_cache(maxsize=4096)  # keys are few and repeat on every entry
@@ -79,43 +76,17 @@ def is_sensitive_key(key: str) -> bool:
     return normalised in _SENSITIVE_KEYS or bool(words & _SENSITIVE_KEY_WORDS)
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def _looks_like_card(candidate: str) -> bool:
-    digits = re.sub(r"[ -]", "", candidate)
-    return 13 <= len(digits) <= 19 and luhn_valid(digits)
-
-
 def scrub_text(text: str) -> str:
     """Redact card numbers and `secret=value` pairs in free text; drop NULs (PostgreSQL refuses
     them, and an audit write must not fail the change it records)."""
     text = text.replace("\x00", "")
     # Each pattern runs only where it could match: most entries hold neither a secret's name nor
-    # 13 digits, and these two checks cost far less than the patterns (the bill run writes three
+    # 13 digits, and these checks cost far less than the patterns (the bill run writes three
     # entries per invoice).
     if _SECRET_WORD.search(text):
         text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    if len(text) - len(text.translate(_WITHOUT_DIGITS)) >= 13:
-        hex_spans = [match.span() for match in _HEX_TOKEN.finditer(text)]
-
-        def redact(match: re.Match[str]) -> str:
-            start, end = match.span()
-            inside_hex = any(low <= start and end <= high for low, high in hex_spans)
-            if inside_hex or not _looks_like_card(match.group(0)):
-                return match.group(0)
-            return REDACTED_CARD
-
-        text = _CARD_CANDIDATE.sub(redact, text)
+    # Card numbers as core.cardmask finds them (digits inside a hex digest are not one).
+    text = replace_card_numbers(text, REDACTED_CARD)
     return text
 
 
@@ -134,7 +105,7 @@ def audit_scrub(value: Any) -> Any:
         return [audit_scrub(item) for item in value]
     if isinstance(value, str):
         return scrub_text(value)
-    if isinstance(value, int) and not isinstance(value, bool) and _looks_like_card(str(value)):
+    if isinstance(value, int) and not isinstance(value, bool) and is_card_number(str(value)):
         return REDACTED_CARD
     return value
 

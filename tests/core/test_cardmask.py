@@ -1,0 +1,70 @@
+import pytest
+
+from onboarding.core.cardmask import (
+    card_number_spans,
+    contains_card_number,
+    is_card_number,
+    mask_card_numbers,
+)
+
+VISA = "4242424242424242"
+DECLINED = "4000000000000002"
+DIGEST = "a7bbb651b3068cb1372915ba2162936858063b24af8be1e50d2fa9fde25a6af8"
+
+
+def test_a_card_grouped_by_spaces_keeps_its_last_four_and_its_shape():
+    assert mask_card_numbers("paid with 4242 4242 4242 4242.") == "paid with •••• •••• •••• 4242."
+
+
+def test_a_card_grouped_by_dashes_is_masked():
+    assert mask_card_numbers("card 4000-0000-0000-0002") == "card ••••-••••-••••-0002"
+
+
+def test_an_ungrouped_card_is_masked_even_glued_to_words():
+    assert mask_card_numbers(f"card{VISA}!") == "card••••••••••••4242!"
+
+
+def test_an_amex_in_its_own_grouping_is_masked():
+    assert mask_card_numbers("3782 822463 10005") == "•••• •••••• •0005"
+
+
+def test_a_card_followed_by_its_expiry_is_found_whole():
+    assert mask_card_numbers("4242 4242 4242 4242 12 26") == "•••• •••• •••• 4242 12 26"
+
+
+def test_every_card_in_a_text_is_masked():
+    text = mask_card_numbers(f"{VISA} or {DECLINED}\n4242-4242-4242-4242")
+    assert not contains_card_number(text)
+    assert text.count("•") == 36
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4242424242424241",  # 16 digits failing the Luhn check
+        "4242 4242 4242 4241",
+        "424242424242",  # 12 digits: too short
+        "42424242424242424242",  # 20 digits: too long
+        DIGEST,  # holds 2162936858063, which passes the Luhn check
+        "invoice INV-2026-000123, call +44 20 7946 0958",
+        "",
+    ],
+)
+def test_text_without_a_card_number_is_kept(text):
+    assert mask_card_numbers(text) == text
+
+
+def test_a_card_beside_a_hex_digest_is_masked_and_the_digest_kept():
+    assert mask_card_numbers(f"{DIGEST} {VISA}") == f"{DIGEST} ••••••••••••4242"
+
+
+def test_masking_never_changes_the_length():
+    text = f"a {VISA} b 4000 0000 0000 0002 c"
+    assert len(mask_card_numbers(text)) == len(text)
+
+
+def test_card_number_spans_point_at_the_cards():
+    text = f"x {VISA} y"
+    assert card_number_spans(text) == [(2, 18)]
+    assert is_card_number("4242 4242 4242 4242")
+    assert not is_card_number("4242 4242 4242 4241")
