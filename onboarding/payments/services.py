@@ -51,7 +51,6 @@ from onboarding.payments.models import (
     PaymentRefund,
     PaymentStatus,
     RefundStatus,
-    SandboxFault,
 )
 from onboarding.payments.selectors import (
     cards_expiring_soon,
@@ -631,43 +630,6 @@ def _collect_one(r: CollectRequest, method: PaymentMethod) -> CollectOutcome:
     except DomainError as refused:
         return CollectOutcome(r, None, refused)
     return CollectOutcome(r, attempt)
-
-
-# --- The sandbox's faults on demand -----------------------------------------------------------
-
-SANDBOX_FAULT_KINDS: dict[str, tuple[str, ...]] = {
-    "tokenize": ("timeout", "card_declined", "insufficient_funds", "processing_error"),
-    "charge": (
-        "timeout",
-        "timeout_after_charge",
-        "card_declined",
-        "insufficient_funds",
-        "processing_error",
-    ),
-    "lookup": ("timeout",),
-}
-
-
-def sandbox_fault_arm(*, operation: str, kind: str, times: int = 1) -> SandboxFault:
-    """Make the sandbox gateway's next `times` calls of `operation` fail as `kind`.
-
-    For tests and demos of the unhappy paths: "timeout" (no answer, nothing done),
-    "timeout_after_charge" (the card is charged but the answer is lost), or a decline code.
-    """
-    if settings.PAYMENT_GATEWAY != "sandbox":
-        raise DomainError("Faults can only be armed on the sandbox gateway.")
-    if kind not in SANDBOX_FAULT_KINDS.get(operation, ()):
-        raise DomainError(f"Choose an operation and kind from {SANDBOX_FAULT_KINDS}.", field="kind")
-    if not 1 <= times <= 1000:
-        raise DomainError("Arm a fault for 1 to 1000 calls.", field="times")
-    with transaction.atomic():
-        fault = SandboxFault.objects.create(operation=operation, kind=kind, remaining=times)
-        audit_record(
-            action="sandbox.fault_armed",
-            target=fault,
-            message=f"{operation}: {kind} x{times}",
-        )
-    return fault
 
 
 # --- Refunds ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from onboarding.journey.models import JourneyStep, Step, StepState
 from onboarding.notifications.models import Notification
 from onboarding.payments.models import PaymentAttempt, SandboxCharge
 from onboarding.payments.reconcile import payment_reconcile_unknown
-from onboarding.payments.services import sandbox_fault_arm
+from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from onboarding.worker.models import TaskKey
 from tests.billing.conftest import DECLINING_CARD, buy, ready_customer, today
 from tests.factories import DEFAULT_PASSWORD

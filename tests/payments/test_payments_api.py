@@ -1,7 +1,8 @@
 import pytest
 
 from onboarding.core.money import Money
-from onboarding.payments.services import payment_collect, sandbox_fault_arm
+from onboarding.payments.sandbox_faults import sandbox_fault_arm
+from onboarding.payments.services import payment_collect
 from tests.payments.helpers import GOOD_CARD, card_on_file
 
 pytestmark = pytest.mark.django_db

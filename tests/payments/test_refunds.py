@@ -5,12 +5,12 @@ from onboarding.audit.models import AuditEntry
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
 from onboarding.payments.models import PaymentRefund, RefundStatus, SandboxRefund
+from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from onboarding.payments.services import (
     RefundFailed,
     RefundNotAllowed,
     payment_collect,
     payment_refund,
-    sandbox_fault_arm,
 )
 from tests.payments.helpers import card_on_file
 

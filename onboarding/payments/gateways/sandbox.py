@@ -9,6 +9,7 @@ demos of the unhappy paths.
 """
 
 import secrets
+import time
 
 from django.db import IntegrityError, transaction
 
@@ -43,6 +44,9 @@ _REFUSED_AT_SETUP = {
     ),
 }
 _CHARGE_BEHAVIOUR = {"4000000000009995": "insufficient_funds"}
+# How long an armed "stall" holds a charge before it times out, having recorded nothing: long
+# enough for a test or a demo to kill the caller mid-charge.
+STALL_SECONDS = 30
 
 
 def _consume_fault(operation: str) -> str | None:
@@ -133,6 +137,9 @@ class SandboxGateway:
         if fault == "timeout_after_charge":
             # The provider charged the card but the answer never came back.
             self._record_charge(token, amount, idempotency_key, ChargeStatus.SUCCEEDED, "")
+            raise GatewayTimeout()
+        if fault == "stall":
+            time.sleep(STALL_SECONDS)  # a provider that hangs, then drops the request
             raise GatewayTimeout()
         if fault == "timeout":
             raise GatewayTimeout()

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from onboarding.core.errors import DomainError
 from onboarding.payments.models import SandboxFault
-from onboarding.payments.services import SANDBOX_FAULT_KINDS, sandbox_fault_arm
+from onboarding.payments.sandbox_faults import SANDBOX_FAULT_KINDS, sandbox_fault_arm
 
 
 class Command(BaseCommand):

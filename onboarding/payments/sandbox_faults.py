@@ -1,0 +1,44 @@
+"""Faults armed on demand in the sandbox gateway, for tests and demos of the unhappy paths."""
+
+from django.conf import settings
+from django.db import transaction
+
+from onboarding.audit.services import audit_record
+from onboarding.core.errors import DomainError
+from onboarding.payments.models import SandboxFault
+
+SANDBOX_FAULT_KINDS: dict[str, tuple[str, ...]] = {
+    "tokenize": ("timeout", "card_declined", "insufficient_funds", "processing_error"),
+    "charge": (
+        "timeout",
+        "timeout_after_charge",
+        "stall",
+        "card_declined",
+        "insufficient_funds",
+        "processing_error",
+    ),
+    "lookup": ("timeout",),
+}
+
+
+def sandbox_fault_arm(*, operation: str, kind: str, times: int = 1) -> SandboxFault:
+    """Make the sandbox gateway's next `times` calls of `operation` fail as `kind`.
+
+    "timeout" (no answer, nothing done), "timeout_after_charge" (the card is charged but the
+    answer is lost), "stall" (the provider hangs before it records anything, then times out:
+    time to kill the caller mid-charge), or a decline code.
+    """
+    if settings.PAYMENT_GATEWAY != "sandbox":
+        raise DomainError("Faults can only be armed on the sandbox gateway.")
+    if kind not in SANDBOX_FAULT_KINDS.get(operation, ()):
+        raise DomainError(f"Choose an operation and kind from {SANDBOX_FAULT_KINDS}.", field="kind")
+    if not 1 <= times <= 1000:
+        raise DomainError("Arm a fault for 1 to 1000 calls.", field="times")
+    with transaction.atomic():
+        fault = SandboxFault.objects.create(operation=operation, kind=kind, remaining=times)
+        audit_record(
+            action="sandbox.fault_armed",
+            target=fault,
+            message=f"{operation}: {kind} x{times}",
+        )
+    return fault
