@@ -2,11 +2,18 @@
 
 Publishing is idempotent: a Lua script marks the event id as published and XADDs in one atomic
 step, so a relay that delivers the same outbox row twice (it died between XADD and recording the
-delivery) still puts the event on the stream once. Consumers read with consumer groups
-(XREADGROUP) and should still dedupe by event id; `risk_stream_read` does.
+delivery) still puts the event on the stream once.
+
+Reading is at least once (`risk_stream_consume`): a consumer first re-reads its own pending
+entries (read before a crash, never acknowledged), claims entries other consumers left pending
+longer than RISK_STREAM_CLAIM_IDLE_SECONDS, and reads new ones. An entry is acknowledged only
+after it is handled, in the same atomic step that marks its event id handled for the group; an
+entry whose event id is already marked (a replay) is acknowledged without being handled again.
 """
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -26,10 +33,23 @@ return false
 """
 
 
-def redis_client(url: str | None = None) -> redis.Redis:
+logger = logging.getLogger(__name__)
+
+# KEYS[1] handled marker, KEYS[2] stream; ARGV: group, entry id, marker ttl, consumer.
+_MARK_HANDLED = """
+local first = redis.call('SET', KEYS[1], ARGV[4], 'NX', 'EX', ARGV[3])
+redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+if first then return 1 end
+return 0
+"""
+
+
+def redis_client(url: str | None = None, *, block_ms: int = 0) -> redis.Redis:
+    """A client for the risk stream; `block_ms` is the longest blocking read it will make (the
+    socket must wait that long for an answer, and the usual timeout on top)."""
     return redis.Redis.from_url(
         url or settings.REDIS_URL,
-        socket_timeout=settings.RISK_REDIS_TIMEOUT_SECONDS,
+        socket_timeout=settings.RISK_REDIS_TIMEOUT_SECONDS + block_ms / 1000,
         socket_connect_timeout=settings.RISK_REDIS_TIMEOUT_SECONDS,
         decode_responses=True,
     )
@@ -70,7 +90,25 @@ def risk_event_publish(message, batch: DeliveryBatch) -> None:
 @dataclass(frozen=True)
 class StreamEntry:
     entry_id: str  # the stream's id, to XACK
-    event: dict
+    event: dict | None  # None: trimmed from the stream meanwhile, or not a risk event
+
+
+def _entry(entry_id: str, fields: dict | None) -> StreamEntry:
+    try:
+        event = json.loads(fields["event"]) if fields else None
+    except (KeyError, TypeError, ValueError):
+        event = None
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        event = None
+    return StreamEntry(entry_id=entry_id, event=event)
+
+
+def _entries(answer) -> list[StreamEntry]:
+    return [_entry(entry_id, fields) for _stream, rows in answer or [] for entry_id, fields in rows]
+
+
+def _handled_marker(group: str, event_id: str) -> str:
+    return f"{settings.RISK_STREAM}:handled:{group}:{event_id}"
 
 
 def stream_group_ensure(client: redis.Redis, group: str) -> None:
@@ -83,27 +121,185 @@ def stream_group_ensure(client: redis.Redis, group: str) -> None:
 
 
 def risk_stream_read(
-    client: redis.Redis, *, group: str, consumer: str, count: int = 100, block_ms: int = 1000
+    client: redis.Redis,
+    *,
+    group: str,
+    consumer: str,
+    count: int = 100,
+    block_ms: int | None = 1000,
 ) -> list[StreamEntry]:
-    """Read new entries for `consumer` of `group`, dropping (and acknowledging) any event id
-    this group has already taken, so a consumer sees each event once."""
-    stream_group_ensure(client, group)
+    """Entries no consumer of `group` has had yet, waiting up to `block_ms` for one (None: not
+    at all). They are pending for `consumer` from now on, until acknowledged: read again by
+    `risk_stream_pending` or claimed by another consumer."""
     answer = client.xreadgroup(group, consumer, {settings.RISK_STREAM: ">"}, count, block_ms)
-    entries: list[StreamEntry] = []
-    for _stream, rows in answer or []:
-        for entry_id, fields in rows:
-            seen_key = f"{settings.RISK_STREAM}:seen:{group}:{fields.get('id')}"
-            first = client.set(
-                seen_key, "1", nx=True, ex=settings.RISK_PUBLISHED_MARKER_TTL_SECONDS
-            )
-            if not first:
-                client.xack(settings.RISK_STREAM, group, entry_id)
-                continue
-            entries.append(StreamEntry(entry_id=entry_id, event=json.loads(fields["event"])))
-    return entries
+    return _entries(answer)
+
+
+def risk_stream_pending(
+    client: redis.Redis, *, group: str, consumer: str, after: str = "0", count: int = 100
+) -> list[StreamEntry]:
+    """`consumer`'s own entries read before and never acknowledged (it crashed), oldest first,
+    from after the entry id `after`."""
+    answer = client.xreadgroup(group, consumer, {settings.RISK_STREAM: after}, count)
+    return _entries(answer)
+
+
+def risk_stream_claim(
+    client: redis.Redis,
+    *,
+    group: str,
+    consumer: str,
+    min_idle_seconds: int,
+    cursor: str = "0-0",
+    count: int = 100,
+) -> tuple[str, list[StreamEntry]]:
+    """Take over entries that other consumers of `group` left pending at least
+    `min_idle_seconds` (they died, or hang). Returns the cursor to continue the scan from
+    ("0-0": it went round) and the entries, now pending for `consumer`."""
+    next_cursor, rows, *trimmed = client.xautoclaim(
+        settings.RISK_STREAM,
+        group,
+        consumer,
+        min_idle_time=min_idle_seconds * 1000,
+        start_id=cursor,
+        count=count,
+    )
+    if trimmed and trimmed[0]:  # Redis dropped them from the pending list: nothing to handle
+        logger.warning("risk stream entries trimmed before handling: %s", trimmed[0])
+    return next_cursor, [_entry(entry_id, fields) for entry_id, fields in rows]
+
+
+def risk_stream_handled(client: redis.Redis, *, group: str, event_ids: list[str]) -> dict[str, str]:
+    """Which of `event_ids` are marked handled in `group`: event id -> the consumer that did."""
+    if not event_ids:
+        return {}
+    markers = client.mget([_handled_marker(group, event_id) for event_id in event_ids])
+    return {event_id: by for event_id, by in zip(event_ids, markers, strict=True) if by}
+
+
+def risk_stream_mark_handled(
+    client: redis.Redis, *, group: str, consumer: str, entry: StreamEntry
+) -> bool:
+    """Mark the entry's event handled by `consumer` and acknowledge the entry, in one atomic
+    step (no crash can leave one without the other). False: it was marked handled before."""
+    first = client.eval(
+        _MARK_HANDLED,
+        2,
+        _handled_marker(group, entry.event["id"]),
+        settings.RISK_STREAM,
+        group,
+        entry.entry_id,
+        settings.RISK_PUBLISHED_MARKER_TTL_SECONDS,
+        consumer,
+    )
+    return bool(first)
 
 
 def risk_stream_ack(client: redis.Redis, *, group: str, entry_ids: list[str]) -> int:
     if not entry_ids:
         return 0
     return client.xack(settings.RISK_STREAM, group, *entry_ids)
+
+
+def _handle_entries(
+    client: redis.Redis,
+    entries: list[StreamEntry],
+    *,
+    group: str,
+    consumer: str,
+    handle: Callable[[dict], None],
+    should_stop: Callable[[], bool],
+) -> int:
+    """Handle each entry whose event is not marked handled, then mark and acknowledge it; the
+    others are acknowledged only. Returns how many were handled."""
+    done = risk_stream_handled(
+        client, group=group, event_ids=[entry.event["id"] for entry in entries if entry.event]
+    )
+    handled = 0
+    for entry in entries:
+        if should_stop():
+            break  # the rest stay pending: read again at restart, or claimed
+        if entry.event is None:
+            logger.warning("risk stream entry %s holds no event; acknowledged", entry.entry_id)
+            risk_stream_ack(client, group=group, entry_ids=[entry.entry_id])
+            continue
+        event_id = entry.event["id"]
+        if event_id in done:
+            risk_stream_ack(client, group=group, entry_ids=[entry.entry_id])
+            continue
+        handle(entry.event)
+        handled += 1
+        if not risk_stream_mark_handled(client, group=group, consumer=consumer, entry=entry):
+            logger.warning("risk event %s was handled by another consumer as well", event_id)
+        done[event_id] = consumer
+    return handled
+
+
+def risk_stream_consume(
+    client: redis.Redis,
+    *,
+    group: str,
+    consumer: str,
+    handle: Callable[[dict], None],
+    max_events: int = 0,
+    count: int = 100,
+    block_ms: int = 1000,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Read the stream as `consumer` of `group` and call `handle(event)` for each event, at
+    least once, until `should_stop()` or `max_events` handled (0: no limit). Returns how many
+    were handled.
+
+    First this consumer's own pending entries (a previous run of it crashed), until drained;
+    then, in turn, entries other consumers left pending longer than
+    RISK_STREAM_CLAIM_IDLE_SECONDS and new entries. A crash between `handle` and the marker
+    makes the event handled again once; after the marker, never.
+    """
+    stream_group_ensure(client, group)
+    handled = 0
+
+    def batch_size() -> int:
+        return min(count, max_events - handled) if max_events else count
+
+    def finished() -> bool:
+        return should_stop() or bool(max_events and handled >= max_events)
+
+    def take(entries: list[StreamEntry]) -> None:
+        nonlocal handled
+        handled += _handle_entries(
+            client, entries, group=group, consumer=consumer, handle=handle, should_stop=finished
+        )
+
+    after = "0"
+    while not finished():
+        entries = risk_stream_pending(
+            client, group=group, consumer=consumer, after=after, count=batch_size()
+        )
+        if not entries:
+            break
+        take(entries)
+        after = entries[-1].entry_id
+
+    cursor = "0-0"
+    while not finished():
+        cursor, claimed = risk_stream_claim(
+            client,
+            group=group,
+            consumer=consumer,
+            min_idle_seconds=settings.RISK_STREAM_CLAIM_IDLE_SECONDS,
+            cursor=cursor,
+            count=batch_size(),
+        )
+        take(claimed)
+        if finished():
+            break
+        take(
+            risk_stream_read(
+                client,
+                group=group,
+                consumer=consumer,
+                count=batch_size(),
+                block_ms=None if claimed else block_ms,
+            )
+        )
+    return handled
