@@ -44,6 +44,7 @@ from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
 from onboarding.contracts.services import contract_cancel
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import notification_send
@@ -58,7 +59,7 @@ CLOSED_CONTRACT_STATES = (*FINAL_STATES, ContractState.EXPIRED)
 
 
 def _clean(text: str | None, *, limit: int | None = None) -> str:
-    value = (text or "").replace("\x00", "").strip()
+    value = mask_card_numbers((text or "").replace("\x00", "").strip())
     return value[:limit] if limit else value
 
 

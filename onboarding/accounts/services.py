@@ -12,11 +12,30 @@ from onboarding.accounts.models import Contact, Customer, User
 from onboarding.accounts.roles import PreferredInbox, Role
 from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, audit_record, model_snapshot
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
 
 CONTACT_FIELDS = ("name", "role", "email", "phone")
+# Fields a person types freely (the others are validated: VAT number, phone, country, email).
+# A card number typed into one would reach invoices, contracts and mail: it keeps its last four.
+FREE_TEXT_PROFILE_FIELDS = (
+    "company",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "region",
+)
+FREE_TEXT_CONTACT_FIELDS = ("name", "role")
+
+
+def _masked(values: dict[str, Any], free_text: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        name: mask_card_numbers(value) if name in free_text and isinstance(value, str) else value
+        for name, value in values.items()
+    }
 
 
 def _account_step_if_ready(customer: Customer) -> None:
@@ -46,6 +65,7 @@ def customer_profile_update(
     unknown = set(profile) - set(Customer.PROFILE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
+    profile = _masked(profile, FREE_TEXT_PROFILE_FIELDS)
     customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
     before = model_snapshot(customer, profile.keys())
     for name, value in profile.items():
@@ -80,6 +100,7 @@ def customer_profile_update(
 
 @transaction.atomic
 def contact_add(*, customer: Customer, actor: User, details: dict[str, Any]) -> Contact:
+    details = _masked(details, FREE_TEXT_CONTACT_FIELDS)
     contact = Contact(customer=customer, **{k: details.get(k, "") for k in CONTACT_FIELDS})
     contact.full_clean()
     contact.save()
@@ -95,6 +116,7 @@ def contact_add(*, customer: Customer, actor: User, details: dict[str, Any]) -> 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User, details: dict[str, Any]) -> Contact:
+    details = _masked(details, FREE_TEXT_CONTACT_FIELDS)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     before = model_snapshot(contact, CONTACT_FIELDS)
     for name in CONTACT_FIELDS:

@@ -24,6 +24,7 @@ from onboarding.alerts.permissions import require_admin
 from onboarding.alerts.selectors import object_url_for
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, NotFound
 from onboarding.notifications.services import notification_send
 
@@ -48,6 +49,14 @@ class _LenientEncoder(DjangoJSONEncoder):
 
 def _plain_json(context: dict | None) -> dict:
     return json.loads(json.dumps(context or {}, cls=_LenientEncoder))
+
+
+def _masked_context(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _masked_context(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_context(item) for item in value]
+    return mask_card_numbers(value) if isinstance(value, str) else value
 
 
 def _absolute(url: str) -> str:
@@ -93,6 +102,9 @@ def admin_alert_raise(
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
     reason, object_type, object_id = reason[:64], object_type[:80], str(object_id)[:64]
+    # Messages quote what people typed (an escalation's note, an error about a form): a card
+    # number in them would be stored, shown and emailed to every admin.
+    message = mask_card_numbers(message)
     key = alert_dedupe_key(reason=reason, object_type=object_type, object_id=object_id)
     now = timezone.now()
 
@@ -112,7 +124,7 @@ def admin_alert_raise(
                         target=target, object_type=object_type, object_id=object_id
                     )[:500],
                     "customer_id": customer_id,
-                    "context": _plain_json(context),
+                    "context": _masked_context(_plain_json(context)),
                 },
             )
             if alert.count == 1:
@@ -224,7 +236,7 @@ def _alert_move(
             alert.acknowledged_at, alert.acknowledged_by = now, actor
         else:
             alert.resolved_at, alert.resolved_by = now, actor
-            alert.resolution_note = note
+            alert.resolution_note = note = mask_card_numbers(note)
             # A resolved alert collects no more repeats: the next raise opens a new alert.
             alert.dedupe_key = None
         alert.save()

@@ -27,6 +27,7 @@ from onboarding.billing.models import (
     InvoiceStatus,
 )
 from onboarding.billing.numbering import CREDIT_NOTE_SERIES, numbers_take
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
 from onboarding.payments.models import PaymentRefund, RefundStatus
@@ -182,7 +183,8 @@ def invoice_refund(
     """Give back all (amount None) or part of a paid invoice; returns the issued credit note."""
     if getattr(actor, "role", None) not in STAFF_ROLES or not actor.is_active:
         raise RefundNotAllowed("Only staff can refund an invoice.")
-    reason = " ".join((reason or "").split())
+    # The reason is printed on the credit note and mailed: a card number keeps its last four.
+    reason = mask_card_numbers(" ".join((reason or "").split()))
     if not 3 <= len(reason) <= 500:
         raise DomainError("Say why, in 3 to 500 characters.", field="reason")
     credit_note = _reserve(invoice=invoice, actor=actor, amount=amount, reason=reason)

@@ -50,6 +50,7 @@ from onboarding.contracts.rendering import (
     pdf_from_html,
     sample_context,
 )
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.failures import report_failure
 from onboarding.journey.models import Step
@@ -609,7 +610,7 @@ def contract_acknowledge(
     the document changed); the refusal is audited. Acknowledging the same document twice returns
     the first acceptance.
     """
-    name = " ".join((typed_name or "").split())
+    name = mask_card_numbers(" ".join((typed_name or "").split()))
     if len(name) < 2:
         raise DomainError("Type your full name to acknowledge the contract.", field="name")
     if len(name) > 200:
@@ -1057,7 +1058,7 @@ def contract_template_publish(*, html: str, css: str, note: str, actor: User) ->
         version=(latest.version if latest else 0) + 1,
         html=html,
         css=css or "",
-        note=" ".join((note or "").split())[:200],
+        note=mask_card_numbers(" ".join((note or "").split()))[:200],
         created_by=actor,
     )
     audit_record(

@@ -6,6 +6,7 @@ from django.utils import timezone
 from onboarding.accounts.models import User
 from onboarding.audit.services import audit_record
 from onboarding.contracts.models import Contract
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict
 from onboarding.notifications.services import outbox_publish
 from onboarding.risk.models import RiskEvent, RiskLevel, RiskState
@@ -38,7 +39,7 @@ def risk_event_raise(
                 type=type,
                 level=level,
                 rating=rating,
-                reason=reason[:500],
+                reason=mask_card_numbers(reason)[:500],
                 contract=contract,
                 customer_id=contract.customer_id,
                 occurred_at=timezone.now(),
@@ -50,7 +51,7 @@ def risk_event_raise(
         target=event,
         customer_id=event.customer_id,
         changes={"event_id": str(event.event_id), "type": type, "level": level, "rating": rating},
-        message=reason[:500],
+        message=event.reason,
     )
     outbox_publish(
         topic=RISK_TOPIC, payload=event.as_message(), dedupe_key=f"risk:{event.event_id}"
@@ -60,7 +61,7 @@ def risk_event_raise(
 
 def risk_event_resolve(*, event_id: int, actor: User, note: str) -> RiskEvent:
     """A person has dealt with the risk: it leaves the board's open list."""
-    note = " ".join((note or "").split())
+    note = mask_card_numbers(" ".join((note or "").split()))
     if not note:
         raise Conflict("Say what was done about the risk.", field="note")
     with transaction.atomic():

@@ -23,6 +23,7 @@ from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.notifications.registry import PermanentDeliveryError
 from onboarding.notifications.services import notification_send
@@ -146,7 +147,8 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
         raise DomainError(f"The {label} contains a character that cannot be stored.", field=field)
     if len(text) > max_length:
         raise DomainError(f"Keep the {label} under {max_length} characters.", field=field)
-    return text
+    # A card number typed here would be stored and mailed in full: keep its last four only.
+    return mask_card_numbers(text)
 
 
 def _choice(value: str, choices, *, field: str, label: str) -> str:
@@ -390,7 +392,8 @@ def service_request_move(
     if len(note or "") > BODY_MAX:
         raise DomainError(f"Keep the note under {BODY_MAX} characters.", field="note")
     request = _locked(request)
-    _move(request, status, actor=actor, note=(note or "").strip(), now=timezone.now())
+    note = mask_card_numbers((note or "").strip())
+    _move(request, status, actor=actor, note=note, now=timezone.now())
     return request
 
 
