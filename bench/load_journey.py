@@ -34,6 +34,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -411,6 +412,11 @@ def measure(args: argparse.Namespace) -> dict:
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     extra["SITE_URL"] = base
+    # The relay writes each email whole here (no EMAIL_URL); locust reads verification links here.
+    mail_drop = WORK / "mail"
+    shutil.rmtree(mail_drop, ignore_errors=True)
+    extra["MAIL_DROP_DIR"] = str(mail_drop)
+    extra["MAIL_DROP_ECHO"] = "0"
     env = child_env(url, extra)
     plan_file = WORK / "plan.json"
 
@@ -506,7 +512,7 @@ def measure(args: argparse.Namespace) -> dict:
                 "LOAD_SIGNUP_SHARE": str(args.signup_share),
                 "LOAD_FAILING_CARD_SHARE": str(args.failing_card_share),
                 "LOAD_THINK": f"{args.think[0]},{args.think[1]}",
-                "LOAD_DATABASE_URL": url,
+                "LOAD_MAIL_DROP_DIR": str(mail_drop),
             },
             stdout=locust_log,
             stderr=subprocess.PIPE,

@@ -29,6 +29,8 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ("subject", "dedupe_key", "recipient__email", "to_email")
     list_select_related = ("recipient",)
     ordering = ("-id",)
+    # The sealed copy of a secret-bearing email is for the relay alone (sealing.py).
+    exclude = ("sealed_bodies",)
 
 
 @admin.register(OutboxMessage)

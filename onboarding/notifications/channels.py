@@ -23,7 +23,8 @@ from onboarding.notifications.registry import (
     PermanentDeliveryError,
     register_outbox_handler,
 )
-from onboarding.notifications.withholding import carries_secret
+from onboarding.notifications.sealing import SealBroken, bodies_unseal
+from onboarding.notifications.withholding import email_mark_secret
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,17 @@ def _notification_of(message: OutboxMessage) -> Notification:
 
 
 def email_build(notification: Notification) -> EmailMultiAlternatives:
-    """The email for a notification: text, optional HTML, attachments, stable identity headers."""
+    """The email for a notification: text, optional HTML, attachments, stable identity headers.
+
+    A secret-bearing notification is built from its sealed copy, links and codes included, and
+    marked so the mail backend's staff copy withholds them again.
+    """
+    text, html = notification.body_text, notification.body_html
+    if notification.secrets_withheld:
+        text, html = bodies_unseal(notification.sealed_bodies)
     email = EmailMultiAlternatives(
         subject=notification.subject,
-        body=notification.body_text,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.to_email],
         headers={
@@ -58,8 +66,10 @@ def email_build(notification: Notification) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
     )
-    if notification.body_html:
-        email.attach_alternative(notification.body_html, "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
+    if notification.secrets_withheld:
+        email_mark_secret(email)
     for attachment in notification.attachments:
         with default_storage.open(attachment["storage_path"], "rb") as handle:
             email.attach(attachment["filename"], handle.read(), attachment["content_type"])
@@ -92,11 +102,7 @@ def _smtp_copy_keep(email: EmailMultiAlternatives, notification: Notification) -
     The email has left: failing to file its copy must not fail (and so resend) the delivery.
     """
     try:
-        sent_mail_store(
-            email,
-            delivery=MailDelivery.SMTP,
-            withhold_secrets=carries_secret(notification.kind),
-        )
+        sent_mail_store(email, delivery=MailDelivery.SMTP)
     except Exception:
         logger.exception("could not keep the staff copy of notification %s", notification.pk)
 
@@ -105,10 +111,18 @@ def email_deliver(message: OutboxMessage, batch: DeliveryBatch) -> None:
     """Hand one notification email to the mail backend, on the batch's shared connection.
 
     In SMTP mode a copy of each accepted email is kept for staff (the embedded mailbox keeps
-    its own row already).
+    its own copy already); a secret-bearing email's sealed copy is erased once it is accepted.
     """
     notification = _notification_of(message)
-    email = email_build(notification)
+    if notification.secrets_withheld and not notification.sealed_bodies:
+        # The sealed copy is erased only after a mail server took the email: this row is being
+        # delivered again after a relay stopped before recording it. The email has gone.
+        logger.info("secret-bearing email %s was already accepted", notification.pk)
+        return
+    try:
+        email = email_build(notification)
+    except SealBroken as exc:
+        raise PermanentDeliveryError(str(exc)) from exc
     connection = batch.resource(_EMAIL_CONNECTION, _open_email_connection)
     try:
         accepted = connection.send_messages([email])
@@ -121,6 +135,9 @@ def email_deliver(message: OutboxMessage, batch: DeliveryBatch) -> None:
     if accepted != 1:
         batch.discard(_EMAIL_CONNECTION)
         raise DeliveryFailed("the mail backend did not accept the message")
+    if notification.secrets_withheld:
+        # Accepted: the working link now lives only in the recipient's mailbox.
+        Notification.objects.filter(pk=notification.pk).update(sealed_bodies="")
     if isinstance(connection, SmtpBackend):
         _smtp_copy_keep(email, notification)
 

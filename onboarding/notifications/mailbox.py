@@ -1,8 +1,9 @@
-"""The embedded email backend: every message is kept in the database and shown on /staff/mail/.
+"""The embedded email backend (EMAIL_URL unset): nothing leaves the machine.
 
-Used when EMAIL_URL is unset, so a development machine or a small install can see every email the
-system sent without running a mail server. It files each Message-ID once, as a real mailbox
-store does, so a message the relay sends twice appears once.
+Each email is written whole to MAIL_DROP_DIR and the sending process's terminal (maildrop.py), for
+the person running the product, and staff's copy is kept in the database for /staff/mail/, with
+the links and codes of a secret-bearing email withheld (withholding.py). Like a real mailbox store
+it files each Message-ID once, so a message the relay sends twice appears once.
 
 With EMAIL_URL set, the relay files the same kind of row (`sent_mail_store` with
 delivery=SMTP) after the SMTP server accepted an email, so staff see what was sent in either mode.
@@ -11,12 +12,13 @@ delivery=SMTP) after the SMTP server accepted an email, so staff see what was se
 from email.message import Message
 
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.message import EmailMessage
+from django.core.mail.message import DNS_NAME, EmailMessage, make_msgid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from onboarding.notifications.maildrop import mail_drop_echo, mail_drop_write
 from onboarding.notifications.models import MailDelivery, SentMail
-from onboarding.notifications.withholding import secrets_withhold
+from onboarding.notifications.withholding import email_carries_secret, secrets_withhold
 
 
 def _attachment_facts(attachment) -> dict:
@@ -48,14 +50,16 @@ def sent_mail_store(
     delivery: str = MailDelivery.KEPT,
     withhold_secrets: bool = False,
 ) -> SentMail | None:
-    """Keep one email; None when its Message-ID was filed before (a resend).
+    """Keep staff's copy of one email; None when its Message-ID was filed before (a resend).
 
-    `withhold_secrets` keeps its links and codes out of the stored copy (the message itself is
-    not changed): for the SMTP copy of an email that signs in, resets or verifies.
+    The links and codes of an email that signs in, resets or verifies (marked by the channel, or
+    linking to a key page) are withheld from the copy, as they are with `withhold_secrets`; the
+    message itself is not changed.
     """
     mime = message.message()  # also gives it a Message-ID if it had none
     message_id = str(mime.get("Message-ID", "")).strip()
     text, html = _bodies(message)
+    withhold_secrets = withhold_secrets or email_carries_secret(message, text, html)
     if withhold_secrets:
         text, html = secrets_withhold(text), secrets_withhold(html)
     recipients = [*message.to, *message.cc, *message.bcc]
@@ -81,6 +85,24 @@ def sent_mail_store(
         return None
 
 
+def _already_filed(message: EmailMessage) -> bool:
+    message_id = str(message.extra_headers.get("Message-ID", "")).strip()
+    return bool(message_id) and SentMail.objects.filter(message_id=message_id).exists()
+
+
+def mailbox_keep(message: EmailMessage) -> None:
+    """The embedded mode's "send": the whole email to the drop folder and the terminal, staff's
+    copy (secrets withheld) to the database; a Message-ID filed before is a resend, skipped."""
+    # One Message-ID for the file and the row (message() invents a new one on every call).
+    message.extra_headers.setdefault("Message-ID", make_msgid(domain=DNS_NAME))
+    if _already_filed(message):
+        return
+    path = mail_drop_write(message)
+    text, html = _bodies(message)
+    mail_drop_echo(message, path=path, text=text or html)
+    sent_mail_store(message)
+
+
 class DatabaseMailboxBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
         sent = 0
@@ -88,7 +110,7 @@ class DatabaseMailboxBackend(BaseEmailBackend):
             if not message.recipients():
                 continue
             try:
-                sent_mail_store(message)
+                mailbox_keep(message)
             except Exception:
                 if not self.fail_silently:
                     raise
@@ -97,4 +119,4 @@ class DatabaseMailboxBackend(BaseEmailBackend):
         return sent
 
 
-__all__ = ["DatabaseMailboxBackend", "sent_mail_store"]
+__all__ = ["DatabaseMailboxBackend", "mailbox_keep", "sent_mail_store"]

@@ -45,6 +45,11 @@ class Notification(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # A secret-bearing email (a reset or verification link, a code): the bodies above have its
+    # links and codes withheld, and the email as sent is sealed (sealing.py) until the mail
+    # server takes it, then erased. Never shown anywhere (editable=False keeps it off the admin).
+    secrets_withheld = models.BooleanField(default=False)
+    sealed_bodies = models.TextField(blank=True, editable=False)
     # [{"filename", "content_type", "storage_path"}]: files in default storage, read at send time.
     attachments = models.JSONField(default=list, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
@@ -174,7 +179,8 @@ class InboxMessage(models.Model):
 
 
 class MailDelivery(models.TextChoices):
-    # The embedded mailbox (no EMAIL_URL): the row is the only copy, kept here in full.
+    # The embedded mailbox (no EMAIL_URL): the email itself is a file in MAIL_DROP_DIR; this row
+    # is staff's copy, with the secrets of a secret-bearing email withheld.
     KEPT = "kept", "Kept here"
     # A copy of what an SMTP server accepted (EMAIL_URL set), with secrets withheld.
     SMTP = "smtp", "Sent by SMTP"
@@ -182,8 +188,9 @@ class MailDelivery(models.TextChoices):
 
 @access_rule(owner=None, staff=STAFF_ROLES)
 class SentMail(models.Model):
-    """An email the system sent, as staff see it on /staff/mail/: the embedded mailbox's own
-    copy, or (in SMTP mode) a copy of what the SMTP server accepted."""
+    """An email the system sent, as staff see it on /staff/mail/: the embedded mailbox's copy,
+    or (in SMTP mode) a copy of what the SMTP server accepted; links and codes of a
+    secret-bearing email withheld in either mode."""
 
     message_id = models.CharField(max_length=255, blank=True)
     from_email = models.CharField(max_length=320)

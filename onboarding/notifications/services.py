@@ -26,7 +26,9 @@ from onboarding.notifications.models import (
     OutboxStatus,
 )
 from onboarding.notifications.registry import register_outbox_handler
+from onboarding.notifications.sealing import bodies_seal
 from onboarding.notifications.selectors import inbox_message_get, inbox_of
+from onboarding.notifications.withholding import carries_secret, secrets_withhold
 
 __all__ = [
     "Attachment",
@@ -107,8 +109,9 @@ def notification_send(
     """Queue one notification to `recipient`, in the caller's transaction.
 
     `template` names `<template>.txt` (required) and `<template>.html` (optional), rendered now
-    with `context`. The same `dedupe_key` twice returns the first notification and queues
-    nothing more. `channels=None` means the recipient's preferred inbox.
+    with `context`. A secret-bearing email (withholding.py) is stored with its links and codes
+    withheld and sent from its sealed copy. The same `dedupe_key` twice returns the first
+    notification and queues nothing more. `channels=None` means the recipient's preferred inbox.
     """
     if not kind or not dedupe_key or len(dedupe_key) > 255:
         raise ValueError("kind and a dedupe_key of at most 255 characters are required")
@@ -120,6 +123,11 @@ def notification_send(
     if Channel.EMAIL in chosen and not address:
         raise ValueError("the email channel needs an address and the recipient has none")
     text, html = _render_bodies(template, context)
+    secret = carries_secret(kind, text, html)
+    sealed = bodies_seal(text=text, html=html) if secret else ""
+    if secret:
+        # What anyone but the recipient can read (admin, inbox copy) has no working link or code.
+        text, html = secrets_withhold(text), secrets_withhold(html)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -133,6 +141,8 @@ def notification_send(
                     subject=" ".join(subject.split())[:255],
                     body_text=text,
                     body_html=html,
+                    secrets_withheld=secret,
+                    sealed_bodies=sealed,
                     attachments=[asdict(a) for a in attachments],
                     request_id=current_request_id(),
                 )

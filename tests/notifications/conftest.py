@@ -11,6 +11,7 @@ from django.db import connection
 
 from onboarding.notifications.relay import relay_drain
 from onboarding.notifications.services import notification_send
+from tests.maildrop import MailDrop
 from tests.services import free_port
 from tests.smtp import MailSink, SmtpServer
 
@@ -43,8 +44,17 @@ def deliver():
 
 
 @pytest.fixture
-def db_mailbox(settings):
+def embedded_mail(settings, tmp_path) -> MailDrop:
+    """The embedded mail backend (no EMAIL_URL), its drop folder in this test's tmp_path; yields
+    the folder's reader: each email whole there, staff's copies (secrets withheld) in SentMail."""
     settings.EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
+    settings.MAIL_DROP_DIR = tmp_path / "mail"
+    return MailDrop(tmp_path / "mail")
+
+
+@pytest.fixture
+def db_mailbox(embedded_mail) -> MailDrop:
+    return embedded_mail
 
 
 @pytest.fixture

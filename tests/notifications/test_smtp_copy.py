@@ -112,14 +112,19 @@ def test_an_ordinary_email_is_kept_in_full_once_per_message_id(customer, smtp_ma
     assert len(smtp_mail.sink.messages()) == 1
 
 
-def test_the_embedded_mailbox_keeps_the_verification_link_as_before(client, db_mailbox, deliver):
+def test_the_embedded_mailbox_withholds_the_verification_link_the_dropped_email_has(
+    client, db_mailbox, deliver
+):
     _sign_up(client)
 
     deliver()
 
     kept = SentMail.objects.get(to=[NEW_ADDRESS])
-    assert (kept.delivery, kept.secrets_withheld) == (MailDelivery.KEPT, False)
-    assert CONFIRM_LINK.search(kept.body_text)
+    assert (kept.delivery, kept.secrets_withheld) == (MailDelivery.KEPT, True)
+    assert not CONFIRM_LINK.search(kept.body_text) and LINK_WITHHELD in kept.body_text
+    [dropped] = db_mailbox.to(NEW_ADDRESS)
+    assert dropped.message_id == kept.message_id
+    assert CONFIRM_LINK.search(dropped.text())
 
 
 def test_withholding_replaces_links_and_codes_and_keeps_the_words():

@@ -588,6 +588,7 @@ def world(settings, tmp_path) -> World:
         },
     }
     settings.EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
+    settings.MAIL_DROP_DIR = tmp_path / "mail"  # the embedded mode's whole emails
 
     plan = plan_with_prices("access-care")
     customer_a = UserFactory(first_name="Quentin", last_name="Aardvark")

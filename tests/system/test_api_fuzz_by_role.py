@@ -90,6 +90,7 @@ def world(settings, tmp_path):
         },
     }
     settings.EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
+    settings.MAIL_DROP_DIR = tmp_path / "mail"  # the embedded mode's whole emails
 
     plan = plan_with_prices()
     customers = []
