@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from onboarding.accounts.roles import Role
+from onboarding.core.redirects import safe_next_url
 
 
 class OnboardingAdminSite(admin.AdminSite):
@@ -22,7 +23,7 @@ class OnboardingAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         # The admin's own form would sign in with a password alone; allauth asks for TOTP too.
-        target = request.GET.get("next") or reverse("admin:index")
+        target = safe_next_url(request, request.GET.get("next"), reverse("admin:index"))
         return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
     def logout(self, request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -22,6 +22,7 @@ from ninja.security import SessionAuth
 
 from onboarding.accounts.access import access_refused, user_has_totp
 from onboarding.accounts.roles import STAFF_ROLES, Role
+from onboarding.core.redirects import safe_next_url
 
 
 class Refusal(Enum):
@@ -53,7 +54,9 @@ def audit_role_refusal(request: HttpRequest, refusal: Refusal, roles: Iterable[s
 
 
 def login_url_for(request: HttpRequest) -> str:
-    return f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}"
+    # A path such as "//evil.example/x" reaches us too; it must not become the sign-in's next.
+    back = safe_next_url(request, request.get_full_path(), reverse("home"))
+    return f"{reverse('account_login')}?{urlencode({'next': back})}"
 
 
 def browser_redirect(request: HttpRequest, url: str) -> HttpResponse:

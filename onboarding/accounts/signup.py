@@ -16,6 +16,7 @@ import uuid
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
+from allauth.core import context
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
@@ -26,6 +27,7 @@ from onboarding.accounts.models import User
 from onboarding.accounts.roles import Role
 from onboarding.accounts.services import customer_create
 from onboarding.billing import intent as purchase_intent
+from onboarding.core.redirects import safe_next_url
 from onboarding.notifications.services import notification_send
 
 
@@ -95,7 +97,10 @@ def _customer_intent(request: HttpRequest) -> purchase_intent.PurchaseIntent | N
 
 class PurchaseIntentAdapterMixin:
     """Where allauth sends a buyer next: to the plan they chose, whenever no explicit `next`
-    says otherwise (allauth validates an explicit `next` as a local URL itself)."""
+    says otherwise; an explicit `next` is checked by the product's one rule (core.redirects)."""
+
+    def is_safe_url(self, url: str | None) -> bool:
+        return bool(url) and safe_next_url(context.request, url) == url
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         chosen = _customer_intent(request)

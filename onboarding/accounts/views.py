@@ -16,12 +16,12 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
-from onboarding.billing.intent import local_url
 from onboarding.billing.selectors import invoice_list_of, subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
+from onboarding.core.redirects import requested_next_url
 from onboarding.journey.selectors import journey_of
 from onboarding.journey.steps import Progress, after_journey, journey_rows
 from onboarding.notifications.selectors import acknowledged_email_of
@@ -91,11 +91,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             form_error_from(form, error)
         else:
             messages.success(request, "Your profile is saved.")
-            return redirect(local_url(request, request.GET.get("next")) or "accounts:home")
+            return redirect(requested_next_url(request) or "accounts:home")
     return render(
         request,
         "accounts/profile_form.html",
-        {"form": form, "customer": customer, "next": local_url(request, request.GET.get("next"))},
+        {"form": form, "customer": customer, "next": requested_next_url(request)},
     )
 
 

@@ -16,13 +16,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.catalog.models import BillingCycle, PlanPrice
+from onboarding.core.redirects import NEXT_FIELD, requested_next_url
 
 SESSION_KEY = "purchase_intent"
-NEXT_FIELD = "next"
 # "billed ...": how each cycle reads after that verb.
 BILLED = {"monthly": "monthly", "quarterly": "quarterly", "annual": "annually"}
 _CACHE_ATTR = "_purchase_intent"
@@ -53,18 +52,6 @@ class PurchaseIntent:
     def next_query(self) -> str:
         """`?next=<the buy page>`, for a link that must lead back to this purchase."""
         return "?" + urlencode({NEXT_FIELD: self.buy_url})
-
-
-def local_url(request: HttpRequest, candidate: str | None) -> str:
-    """`candidate` if it is a path on this site (no other host, no scheme tricks), else ""."""
-    candidate = (candidate or "").strip()
-    if not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate:
-        return ""
-    if not url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return ""
-    return candidate
 
 
 def intent_for(*, plan_slug: str, cycle: str | None) -> PurchaseIntent | None:
@@ -140,10 +127,8 @@ def intent_of(request: HttpRequest | None) -> PurchaseIntent | None:
         return None
     if hasattr(request, _CACHE_ATTR):
         return getattr(request, _CACHE_ATTR)
-    candidate = request.POST.get(NEXT_FIELD) or request.GET.get(NEXT_FIELD)
-    intent = None
-    if candidate and local_url(request, candidate):
-        intent = intent_from_url(candidate)
+    candidate = requested_next_url(request)
+    intent = intent_from_url(candidate) if candidate else None
     if intent is None:
         intent = _from_session(request)
     setattr(request, _CACHE_ATTR, intent)

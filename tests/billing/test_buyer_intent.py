@@ -10,8 +10,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.billing.intent import intent_from_url, intent_of, local_url
+from onboarding.billing.intent import intent_from_url, intent_of
 from onboarding.billing.models import Subscription
+from onboarding.core.redirects import safe_next_url
 from onboarding.notifications.relay import relay_drain
 from tests.billing.conftest import buy, ready_customer
 from tests.factories import plan_with_prices
@@ -169,7 +170,7 @@ def test_signing_in_without_a_next_still_continues_to_the_plan_chosen_in_this_br
 )
 def test_a_next_to_another_site_is_refused(client, plan, customer_client, bad_next):
     request = RequestFactory().get("/", {"next": bad_next})
-    assert local_url(request, bad_next) == ""
+    assert safe_next_url(request, bad_next) == ""
     response = customer_client.post(
         f"{reverse('accounts:profile')}?next={quote(bad_next, safe='')}",
         {
