@@ -8,8 +8,9 @@ same way everywhere.
 A card number is 13 to 19 digits passing the Luhn check, written as one run of digits or as
 consecutive groups joined by single spaces or dashes ("4242 4242 4242 4242", "4000-0000-0000-0002",
 "3782 822463 10005"). Groups are taken whole: a card typed next to other numbers ("4242 4242 4242
-4242 12 26") is still found, and a 20-digit number is not a card. Digits inside a hex digest or id
-(32 or more hex characters: a SHA-256, a UUID without dashes) are never card numbers.
+4242 12 26") is still found, and a 20-digit number is not a card. Digits inside a hex digest or
+id (20 or more hex characters with a letter among them, or a UUID) are never card numbers: a
+SHA-256 once lost 13 of its digits to the audit log's scrubber.
 """
 
 import re
@@ -21,7 +22,12 @@ _DIGIT_RUN = re.compile(rf"\d+(?:[{_SEPARATORS}]\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
 # The cheap test first: no card number without 13 digits in a row, separators allowed.
 _THIRTEEN_DIGITS = re.compile(rf"\d(?:[{_SEPARATORS}]?\d){{12}}")
-_HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
+# Machine ids and digests: 20 or more hex characters with a letter among them (a SHA-256, a
+# UUID's hex, a gateway's "ch_sbx_<24 hex>"), or a UUID with its dashes.
+_HEX_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])(?=[0-9]*[a-fA-F])[0-9a-fA-F]{20,}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![0-9A-Za-z-])"
+)
 CARD_MIN_DIGITS = 13
 CARD_MAX_DIGITS = 19
 MASK_CHAR = "\u2022"  # "•"

@@ -46,6 +46,8 @@ def test_every_card_in_a_text_is_masked():
         "424242424242",  # 12 digits: too short
         "42424242424242424242",  # 20 digits: too long
         DIGEST,  # holds 2162936858063, which passes the Luhn check
+        "ch_sbx_4242424242424242abcd0123",  # a gateway's id: 24 hex characters
+        "42424242-4242-4242-4242-4242abcdef01",  # a UUID whose digit groups add up to a card
         "invoice INV-2026-000123, call +44 20 7946 0958",
         "",
     ],
@@ -68,3 +70,7 @@ def test_card_number_spans_point_at_the_cards():
     assert card_number_spans(text) == [(2, 18)]
     assert is_card_number("4242 4242 4242 4242")
     assert not is_card_number("4242 4242 4242 4241")
+
+
+def test_a_card_glued_to_a_word_is_not_taken_for_a_hex_id():
+    assert mask_card_numbers(f"ref{VISA} card{VISA}") == "ref••••••••••••4242 card••••••••••••4242"
