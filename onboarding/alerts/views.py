@@ -18,6 +18,7 @@ from onboarding.alerts.permissions import Forbidden, is_admin
 from onboarding.alerts.selectors import admin_alert_counts, admin_alert_list, admin_alert_reasons
 from onboarding.alerts.services import admin_alert_acknowledge, admin_alert_resolve
 from onboarding.core.errors import DomainError
+from onboarding.core.pagination import page_number
 
 PAGE_SIZE = 25
 
@@ -35,7 +36,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "reason": request.GET.get("reason", "")[:64],
     }
     alerts = visible_to(request.user, admin_alert_list(**filters))
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(alerts, PAGE_SIZE).get_page(page_number(request))
     counts = admin_alert_counts()
     return render(
         request,

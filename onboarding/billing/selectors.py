@@ -16,6 +16,7 @@ from onboarding.billing.models import (
 )
 from onboarding.catalog.models import BillingCycle, Plan
 from onboarding.core.money import Money
+from onboarding.core.numbers import parse_query_int
 from onboarding.payments.models import PaymentAttempt
 
 
@@ -79,8 +80,9 @@ def invoice_staff_list(*, status: str = "", query: str = "") -> QuerySet[Invoice
             | Q(bill_to_name__icontains=query)
             | Q(customer__user__email__icontains=query)
         )
-        if query.isdigit():
-            match |= Q(customer_id=int(query))
+        customer_id = parse_query_int(query, minimum=1)
+        if customer_id is not None:
+            match |= Q(customer_id=customer_id)
         invoices = invoices.filter(match)
     return invoices
 

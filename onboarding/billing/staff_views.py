@@ -25,6 +25,7 @@ from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
 from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
+from onboarding.core.pagination import page_number
 
 PAGE_SIZE = 50
 REFUND_FAILED = (
@@ -38,7 +39,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {"status": "", "q": ""}
     invoices = invoice_staff_list(status=filters["status"], query=filters["q"])
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request))
     return render(
         request,
         "billing/staff/invoice_list.html",

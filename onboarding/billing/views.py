@@ -40,6 +40,7 @@ from onboarding.catalog.selectors import plan_get_on_sale
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
+from onboarding.core.pagination import page_number
 from onboarding.payments.selectors import payment_method_active
 
 PURCHASE_FAILED = (
@@ -183,7 +184,7 @@ DOCUMENT_FAILED = (
 def invoice_list(request: HttpRequest) -> HttpResponse:
     customer = customer_of_user(user=request.user)
     invoices = invoice_list_of(customer=customer)
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request))
     return render(request, "billing/invoices.html", {"page": page, "customer": customer})
 
 

@@ -42,6 +42,7 @@ from onboarding.core.errors import DomainError
 from onboarding.core.failures import report_failure, reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.middleware import client_ip_of
+from onboarding.core.pagination import page_number
 
 PAGE_SIZE = 25
 ACKNOWLEDGE_FAILED = (
@@ -321,7 +322,7 @@ def staff_contract_list(request: HttpRequest) -> HttpResponse:
         expires_within_days=filters.get("expires_within"),
         search=filters.get("q") or "",
     )
-    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(contracts, PAGE_SIZE).get_page(page_number(request))
     counts = contract_state_counts(user=request.user)
     return render(
         request,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.roles import Role
 from onboarding.core.errors import DomainError
+from onboarding.core.pagination import page_number
 from onboarding.notifications.channels import email_leaves_by_smtp
 from onboarding.notifications.models import OutboxStatus
 from onboarding.notifications.selectors import (
@@ -56,7 +57,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     page = Paginator(inbox_list(user=request.user, unread_only=unread_only), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        page_number(request)
     )
     return render(
         request,
@@ -102,7 +103,7 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 def mail_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:200]
     page = Paginator(sent_mail_list(user=request.user, search=search), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        page_number(request)
     )
     return render(
         request,
@@ -145,7 +146,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:200]
     page = Paginator(
         outbox_list(user=request.user, status=status, search=search), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    ).get_page(page_number(request))
     return render(
         request,
         "notifications/outbox_list.html",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.core.errors import DomainError
+from onboarding.core.numbers import parse_query_int
 from onboarding.risk.forms import ResolveForm
 from onboarding.risk.selectors import (
     risk_board_events,
@@ -49,8 +50,9 @@ def counts(request: HttpRequest) -> JsonResponse:
 def _cursor(request: HttpRequest) -> int:
     # EventSource sends Last-Event-ID when it reconnects; the page passes ?after= the first time.
     for value in (request.headers.get("Last-Event-ID", ""), request.GET.get("after", "")):
-        if value.isdigit() and len(value) < 19:
-            return int(value)
+        cursor = parse_query_int(value)
+        if cursor is not None:
+            return cursor
     return risk_last_id()
 
 

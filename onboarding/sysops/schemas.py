@@ -558,7 +558,9 @@ class QueueQuery(Schema):
     status: str = Field("open", max_length=20, pattern=NO_NUL)
     severity: str = Field("", max_length=10, pattern=NO_NUL)
     assignee: str = Field(
-        "", max_length=20, pattern=NO_NUL, description='"me", "none" or a staff user id'
+        "",
+        pattern=r"^(|me|none|[0-9]{1,18})$",  # ASCII digits: int() of "²" fails, of "٣" is 3
+        description='"me", "none" or a staff user id',
     )
     limit: int = Field(25, ge=1, le=100)
     offset: int = Field(0, ge=0, le=10_000_000)

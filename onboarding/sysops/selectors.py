@@ -35,6 +35,7 @@ from onboarding.billing.models import (
 from onboarding.catalog.models import PlanPrice
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
 from onboarding.core.money import Money
+from onboarding.core.numbers import parse_query_int
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.journey.selectors import journey_of
 from onboarding.notifications.models import Notification, OutboxMessage
@@ -764,8 +765,8 @@ def service_request_queue(*, user: User, filters: QueueFilters | None = None) ->
         queryset = queryset.filter(assignee=user)
     elif filters.assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit() and len(filters.assignee) <= 18:
-        queryset = queryset.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := parse_query_int(filters.assignee, minimum=1)) is not None:
+        queryset = queryset.filter(assignee_id=assignee_id)
     return queryset.order_by("severity_rank", "created_at", "id")
 
 

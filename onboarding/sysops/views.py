@@ -18,6 +18,7 @@ from onboarding.accounts.selectors import customer_of_user
 from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
+from onboarding.core.pagination import page_number
 from onboarding.sysops.forms import (
     AssignForm,
     CommentForm,
@@ -52,12 +53,6 @@ from onboarding.sysops.services import (
     service_request_open,
 )
 
-
-def _page_number(request: HttpRequest) -> int:
-    value = request.GET.get("page", "1")
-    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
-
-
 # --- Staff: customers ----------------------------------------------------------------------------
 
 
@@ -65,9 +60,7 @@ def _page_number(request: HttpRequest) -> int:
 def customer_search_page(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = (
-        customer_search_with_health(query=query, page=_page_number(request)) if query else None
-    )
+    results = customer_search_with_health(query=query, page=page_number(request)) if query else None
     unknown = None
     if query and looks_like_email(query):
         try:
@@ -118,7 +111,7 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         assignee=data.get("assignee", ""),
     )
     queue = service_request_queue(user=request.user, filters=filters)
-    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(_page_number(request))
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(page_number(request))
     return render(
         request,
         "sysops/request_queue.html",
