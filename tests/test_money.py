@@ -32,7 +32,11 @@ def test_parse_major_reads_what_format_writes(amount):
     assert parse_major(money.format().split()[0].replace(",", ""), "EUR") == money
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.234", "1..2", "--1", "1e3", " . "])
+# "٣" and fullwidth digits are digits int() reads; "²" one it cannot.
+NOT_ASCII = ["٣", "1.٣", "\uff11\uff12", "²", "1.²"]
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.234", "1..2", "--1", "1e3", " . ", *NOT_ASCII])
 def test_parse_major_refuses_malformed_amounts(text):
     with pytest.raises(ValueError):
         parse_major(text, "EUR")

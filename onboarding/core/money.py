@@ -79,7 +79,10 @@ def parse_major(text: str, currency: str) -> Money:
     negative = text.startswith("-")
     digits = text[1:] if text[:1] in {"+", "-"} else text
     whole, _, fraction = digits.partition(".")
-    if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > exp:
+    # isascii: "²" passes isdigit() and fails int(); int() reads "٣" as 3.
+    if not digits.isascii() or not whole.isdigit() or (fraction and not fraction.isdigit()):
+        raise ValueError(f"not an amount in {currency}: {text!r}")
+    if len(fraction) > exp:
         raise ValueError(f"not an amount in {currency}: {text!r}")
     minor = int(whole) * 10**exp + (int(fraction.ljust(exp, "0")) if exp else 0)
     return Money(-minor if negative else minor, currency)
