@@ -11,6 +11,7 @@ from playwright.sync_api import sync_playwright
 
 from onboarding.accounts.roles import Role
 from onboarding.contracts.models import ContractTemplate
+from tests.audit.flush import audit_tables_emptied
 from tests.factories import UserFactory, staff_user
 from tests.services import (
     CHROMIUM,
@@ -38,6 +39,27 @@ def _rows_seeded_by_migrations(request):
     ContractTemplate.objects.get_or_create(
         version=1, defaults={"html": CONTRACT_TEMPLATE_V1.HTML, "css": CONTRACT_TEMPLATE_V1.CSS}
     )
+
+
+_TRANSACTIONAL_FIXTURES = frozenset(
+    {"transactional_db", "live_server", "django_db_reset_sequences"}
+)
+
+
+@pytest.fixture(autouse=True)
+def _audit_tables_emptied_before_flush(request):
+    """The flush after a transactional test truncates every table, and on PostgreSQL the audit
+    log refuses TRUNCATE while it holds rows: empty it first (tests/audit/flush.py)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(_TRANSACTIONAL_FIXTURES & set(request.fixturenames)) or bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so this runs before its flush
+    yield
+    audit_tables_emptied()
 
 
 @pytest.fixture

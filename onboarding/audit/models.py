@@ -108,3 +108,29 @@ def _display(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class AuditChainHead(models.Model):
+    """The chain's last sealed seq and hash, kept outside the entries table: one row.
+
+    The sealer moves it forward in the transaction of each batch. A tail cut off the entries (or
+    the whole table emptied) leaves a chain that still verifies on its own; this row says how far
+    the chain reached, so verify_audit can tell. On PostgreSQL a trigger refuses to delete it or
+    move it backwards (migration 0005).
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.SmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_is_one_row"),
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_chain_head_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit chain head seq {self.seq} hash {self.hash}"

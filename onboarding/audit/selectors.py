@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
-from onboarding.audit.models import AuditEntry
+from onboarding.audit.models import AuditChainHead, AuditEntry
 
 PAGE_SIZE = 50
 
@@ -137,7 +137,7 @@ DEFAULT_GRACE = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class ChainProblem:
-    kind: str  # edited|deleted|broken_link|malformed|out_of_order|rewritten|truncated
+    kind: str  # edited|deleted|broken_link|malformed|out_of_order|rewritten|truncated|head_missing
     entry_id: int | None
     seq: int | None
     detail: str
@@ -154,11 +154,21 @@ class ChainProblem:
         return f"{self.kind} at {where or 'end of chain'}: {self.detail}"
 
 
+@dataclass(frozen=True)
+class ChainAnchor:
+    """A head recorded outside the entries table: seq and its hash. The sealer keeps one in
+    AuditChainHead and logs each one (a copy outside the database, passed as --anchor)."""
+
+    seq: int
+    hash: str
+
+
 @dataclass
 class ChainReport:
     entries_verified: int = 0
     head_seq: int | None = None
     head_hash: str | None = None
+    recorded_head: ChainAnchor | None = None
     unsealed: int = 0
     problem: ChainProblem | None = None
     warnings: list[str] = field(default_factory=list)
@@ -166,14 +176,6 @@ class ChainReport:
     @property
     def intact(self) -> bool:
         return self.problem is None
-
-
-@dataclass(frozen=True)
-class ChainAnchor:
-    """A head recorded outside the database (from the sealer's log line): seq and its hash."""
-
-    seq: int
-    hash: str
 
 
 _WALK_FIELDS = ("seq", "prev_hash", "hash", *HASHED_FIELDS)
@@ -261,14 +263,45 @@ def _check_unsealed(
     )
 
 
-def _check_anchor(row: dict, anchor: ChainAnchor) -> ChainProblem | None:
+# Where an anchor came from, as its problems name it: (source, "<source> ... seq N").
+_GIVEN_ANCHOR = ("the anchor given", "the anchor records seq {seq}")
+_RECORDED_HEAD = ("the recorded head", "the recorded head is seq {seq}")
+
+
+def _recorded_head() -> ChainAnchor | None:
+    row = (
+        AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_ID)
+        .values_list("seq", "hash")
+        .first()
+    )
+    return ChainAnchor(seq=row[0], hash=row[1]) if row else None
+
+
+def _check_anchor(row: dict, anchor: ChainAnchor, source: str) -> ChainProblem | None:
     if row["hash"] == anchor.hash:
         return None
     return ChainProblem(
         "rewritten",
         row["id"],
         row["seq"],
-        "its hash differs from the recorded anchor: the chain was rebuilt from here or earlier",
+        f"its hash differs from {source}: the chain was rebuilt from here or earlier",
+    )
+
+
+def _check_end(head_seq: int | None, anchor: ChainAnchor, claim: str) -> ChainProblem | None:
+    """The chain must reach the anchored seq: a tail cut off, or every entry removed (TRUNCATE
+    with the trigger dropped), leaves a chain that is valid on its own."""
+    if (head_seq or 0) >= anchor.seq:
+        return None
+    if head_seq:
+        found, meaning = f"the table's chain ends at seq {head_seq}", "deleted from the end"
+    else:
+        found, meaning = "the table holds no sealed entries", "deleted (the log was emptied)"
+    return ChainProblem(
+        "truncated",
+        None,
+        anchor.seq,
+        f"{found} but {claim.format(seq=anchor.seq)}: entries were {meaning}",
     )
 
 
@@ -284,10 +317,16 @@ def audit_verify_chain(
 
     Finds an edited entry (hash mismatch), a deleted one (a gap in seq, or a prev_hash that
     does not link), one inserted out of order (a seq or hash that does not fit, or an entry
-    backdated by more than `grace` behind entries sealed before it), and, with `anchor`, a
-    rewritten or removed tail.
+    backdated by more than `grace` behind entries sealed before it), and, against the recorded
+    head (and `anchor`, when given), a rewritten or removed tail or an emptied table.
     """
-    report = ChainReport()
+    # Read before the walk: a sealer running meanwhile only moves it past what the walk sees.
+    report = ChainReport(recorded_head=_recorded_head())
+    anchors = [
+        (checked, source)
+        for checked, source in ((anchor, _GIVEN_ANCHOR), (report.recorded_head, _RECORDED_HEAD))
+        if checked is not None
+    ]
     expected_seq, expected_prev = 1, GENESIS_HASH
     high_water: datetime | None = None
     max_sealed_id: int | None = None
@@ -305,8 +344,9 @@ def audit_verify_chain(
             high_water=high_water,
             grace=grace,
         )
-        if problem is None and anchor is not None and row["seq"] == anchor.seq:
-            problem = _check_anchor(row, anchor)
+        for checked, (source, _) in anchors:
+            if problem is None and row["seq"] == checked.seq:
+                problem = _check_anchor(row, checked, source)
         if problem is not None:
             report.problem = problem
             return report
@@ -320,15 +360,21 @@ def audit_verify_chain(
         if progress is not None and report.entries_verified % progress_every == 0:
             progress(report.entries_verified)
 
-    if anchor is not None and (report.head_seq or 0) < anchor.seq:
-        report.problem = ChainProblem(
-            "truncated",
-            None,
-            anchor.seq,
-            f"the chain ends at seq {report.head_seq or 0} but the anchor records seq "
-            f"{anchor.seq}: entries were deleted from the end",
-        )
-        return report
+    for checked, (_, claim) in anchors:
+        report.problem = _check_end(report.head_seq, checked, claim)
+        if report.problem is not None:
+            return report
+    if report.recorded_head is None and report.head_seq is not None:
+        report.recorded_head = _recorded_head()  # the first seal may have landed during the walk
+        if report.recorded_head is None:
+            report.problem = ChainProblem(
+                "head_missing",
+                None,
+                None,
+                f"the table's chain reaches seq {report.head_seq} but no head is recorded "
+                "(audit_auditchainhead is empty): the recorded head was deleted",
+            )
+            return report
 
     report.problem = _check_unsealed(
         max_sealed_id=max_sealed_id, high_water=high_water, grace=grace

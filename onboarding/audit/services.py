@@ -2,7 +2,8 @@
 
 `audit_record` only inserts, so recording never waits on the chain. `audit_seal_pending` runs in
 the background (every few seconds, see tasks.py) and gives unsealed entries their place in the
-chain one batch at a time, under a lock so two sealers never interleave.
+chain one batch at a time, under a lock so two sealers never interleave, moving the recorded head
+(AuditChainHead) in the same transaction.
 """
 
 import functools
@@ -20,7 +21,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
-from onboarding.audit.models import AuditEntry, Outcome
+from onboarding.audit.models import AuditChainHead, AuditEntry, Outcome
 from onboarding.core.cardmask import is_card_number, replace_card_numbers
 from onboarding.core.cardmask import luhn_valid as luhn_valid  # re-exported for older callers
 from onboarding.core.context import current_client_ip, current_request_id
@@ -232,16 +233,52 @@ def _write_seals(rows: list[tuple[int, str, str, int]]) -> None:
             raise RuntimeError(f"sealed {cursor.rowcount} of {len(rows)} audit entries")
 
 
+class AuditChainBroken(Exception):
+    """The entries' chain no longer ends where the recorded head says it does."""
+
+
+def _chain_end() -> tuple[int, str, bool]:
+    """Where the chain ends (seq, hash) and whether a head is recorded; refuses to go on when the
+    entries table and the recorded head disagree.
+
+    Sealing on from a cut tail would renumber new entries over the missing ones and, where no
+    trigger guards the head (SQLite), move the head back over the evidence. The sealer stops
+    instead, and the periodic task fails until someone has looked (verify_audit names it).
+    """
+    tail = (
+        AuditEntry.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    recorded = AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_ID).values_list(
+        "seq", "hash"
+    )
+    head = recorded.first()
+    if tail != head:
+        table_end = f"ends at seq {tail[0]}" if tail else "holds no sealed entries"
+        recorded_end = f"is seq {head[0]}" if head else "is missing"
+        raise AuditChainBroken(
+            f"audit sealing stopped: the table's chain {table_end} but the recorded head "
+            f"{recorded_end}; entries were removed or rewritten (run manage.py verify_audit)"
+        )
+    return (*(tail or (0, GENESIS_HASH)), head is not None)
+
+
+def _record_head(*, seq: int, hash: str, exists: bool) -> None:
+    """Move the recorded head to the batch's last entry: one statement per batch."""
+    if exists:
+        AuditChainHead.objects.filter(pk=AuditChainHead.SINGLETON_ID).update(
+            seq=seq, hash=hash, sealed_at=timezone.now()
+        )
+    else:
+        AuditChainHead.objects.create(seq=seq, hash=hash, sealed_at=timezone.now())
+
+
 def _seal_batch(batch_size: int) -> int:
     with transaction.atomic():
         _take_seal_lock()
-        head = (
-            AuditEntry.objects.filter(seq__isnull=False)
-            .order_by("-seq")
-            .values_list("seq", "hash")
-            .first()
-        )
-        seq, prev_hash = head if head else (0, GENESIS_HASH)
+        seq, prev_hash, head_recorded = _chain_end()
         # Read back from the database: the hash covers what is stored (see chain.py).
         pending = list(
             AuditEntry.objects.filter(seq__isnull=True)
@@ -256,8 +293,9 @@ def _seal_batch(batch_size: int) -> int:
             prev_hash = digest
         if sealed:
             _write_seals(sealed)
-            # The head goes to the log stream, a copy outside the database: verify_audit --anchor
-            # checks a recorded head, which catches a deleted tail the chain alone cannot see.
+            _record_head(seq=seq, hash=prev_hash, exists=head_recorded)
+            # A second copy of the head, outside the database: the log stream. verify_audit
+            # --anchor checks it, which catches a tail cut together with a head moved back.
             logger.info(
                 "audit sealed %d entries, head seq=%d hash=%s",
                 len(sealed),

@@ -1,10 +1,14 @@
-"""The PostgreSQL trigger that makes the table append-only (SQLite relies on the chain alone)."""
+"""The PostgreSQL triggers that make the log append-only and its recorded head move forward only
+(SQLite has none: there the chain and the recorded head make tampering visible to verify_audit)."""
+
+import re
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from onboarding.audit.models import AuditEntry
+from onboarding.audit.models import AuditChainHead, AuditEntry
 from onboarding.audit.services import audit_record, audit_seal_pending
+from tests.audit.conftest import record_many
 
 pytestmark = pytest.mark.postgres
 
@@ -14,7 +18,7 @@ def _refused(sql: str, params: list) -> bool:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
     except DatabaseError as exc:
-        return "append-only" in str(exc)
+        return bool(re.search(r"append-only|only moves forward", str(exc)))
     return False
 
 
@@ -60,3 +64,51 @@ def test_sealing_that_also_changes_content_is_refused(require_postgres, db):
         "UPDATE audit_auditentry SET seq = 1, prev_hash = %s, hash = %s, action = %s WHERE id = %s",
         ["0" * 64, "f" * 64, "invoice.refunded", entry.pk],
     )
+
+
+def test_truncating_the_log_is_refused(require_postgres, db):
+    entry = audit_record(action="invoice.paid")
+    audit_seal_pending()
+    assert _refused("TRUNCATE audit_auditentry", [])
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_truncating_the_log_together_with_other_tables_is_refused(require_postgres, db):
+    entry = audit_record(action="invoice.paid")
+    assert _refused("TRUNCATE django_session, audit_auditentry", [])
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_truncating_an_empty_log_is_allowed(require_postgres, db):
+    """Nothing is lost, and the test suite's flush between transactional tests relies on it."""
+    assert not _refused("TRUNCATE audit_auditentry, audit_auditchainhead", [])
+
+
+def test_deleting_the_recorded_head_is_refused(require_postgres, db):
+    audit_record(action="invoice.paid")
+    audit_seal_pending()
+    assert _refused("DELETE FROM audit_auditchainhead", [])
+    assert _refused("TRUNCATE audit_auditchainhead", [])
+    assert AuditChainHead.objects.get().seq == 1
+
+
+def test_moving_the_recorded_head_backwards_is_refused(require_postgres, db):
+    record_many(3)
+    audit_seal_pending()
+    assert _refused("UPDATE audit_auditchainhead SET seq = 2", [])
+    assert AuditChainHead.objects.get().seq == 3
+
+
+def test_rewriting_the_recorded_heads_hash_is_refused(require_postgres, db):
+    record_many(3)
+    audit_seal_pending()
+    assert _refused("UPDATE audit_auditchainhead SET hash = %s", ["e" * 64])
+
+
+def test_the_recorded_head_moves_forward(require_postgres, db):
+    record_many(2)
+    audit_seal_pending()
+    record_many(2)
+    audit_seal_pending()
+    head = AuditChainHead.objects.get()
+    assert (head.seq, head.hash) == (4, AuditEntry.objects.get(seq=4).hash)

@@ -98,3 +98,13 @@ def test_the_command_exits_non_zero_on_a_deleted_entry(tamper):
     result = _manage_verify()
     assert result.returncode != 0
     assert f"deleted at seq 3, id {entries[2].pk}" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_exits_non_zero_on_an_emptied_log(tamper):
+    record_many(3)
+    audit_seal_pending()
+    tamper.empty_the_log()
+    result = _manage_verify()
+    assert result.returncode != 0
+    assert "the table holds no sealed entries but the recorded head is seq 3" in result.stderr

@@ -5,8 +5,7 @@ other column stays exactly as it was (compared as a whole row, so a column added
 without touching this function). SQLite has no such trigger; there the hash chain alone makes
 tampering visible to verify_audit.
 
-TRUNCATE is deliberately not refused: Django's test flush and a DBA's restore use it; removing
-the whole log or its tail is caught by verify_audit --anchor against a head recorded elsewhere.
+TRUNCATE fires no row trigger: migration 0005 refuses it with a statement trigger.
 """
 
 from django.db import migrations

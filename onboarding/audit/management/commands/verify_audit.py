@@ -1,7 +1,8 @@
 """manage.py verify_audit: recompute the audit hash chain and report the first problem.
 
 Exit status 0 with "N entries verified, chain intact" when it holds; non-zero, naming the first
-edited, deleted or out-of-order entry, when it does not.
+edited, deleted or out-of-order entry, when it does not, or when the chain ends before the head
+the sealer recorded (a cut tail, an emptied table).
 """
 
 import re
@@ -27,8 +28,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--anchor",
-            help="a head recorded elsewhere (the sealer logs it) as SEQ:HASH; catches a "
-            "deleted or rebuilt tail",
+            help="a head kept outside the database (the sealer logs it) as SEQ:HASH; catches "
+            "a deleted or rebuilt tail even when the recorded head was moved back with it",
         )
         parser.add_argument(
             "--grace-minutes",
@@ -73,3 +74,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"{report.entries_verified} entries verified, chain intact")
         )
         self.stdout.write(f"{head}; {report.unsealed} awaiting sealing")
+        recorded = report.recorded_head
+        if recorded is not None:
+            self.stdout.write(f"recorded head seq {recorded.seq} hash {recorded.hash} matches")
