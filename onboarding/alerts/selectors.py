@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 
 from onboarding.alerts.models import AdminAlert, AdminAlertQuerySet, AlertSeverity, AlertState
 from onboarding.core.errors import NotFound
+from onboarding.core.numbers import parse_query_int
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +83,9 @@ def admin_alert_reasons() -> list[str]:
 
 def admin_alert_get(*, alert_id: int | str) -> AdminAlert:
     """One alert by id; an id that is not a number or not an alert is NotFound."""
-    try:
-        pk = int(alert_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such alert.") from exc
+    pk = parse_query_int(str(alert_id), minimum=1)
+    if pk is None:
+        raise NotFound("No such alert.")
     alert = (
         AdminAlert.objects.select_related("acknowledged_by", "resolved_by").filter(pk=pk).first()
     )

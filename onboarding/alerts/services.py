@@ -26,6 +26,7 @@ from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, NotFound
+from onboarding.core.numbers import parse_query_int
 from onboarding.notifications.services import notification_send
 
 logger = logging.getLogger(__name__)
@@ -216,10 +217,9 @@ def _alert_move(
     *, alert_id: int | str, actor, to_state: str, action: str, note: str = ""
 ) -> AdminAlert:
     require_admin(actor, action=action, object_type="alerts.adminalert", object_id=str(alert_id))
-    try:
-        pk = int(alert_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("No such alert.") from exc
+    pk = parse_query_int(str(alert_id), minimum=1)
+    if pk is None:
+        raise NotFound("No such alert.")
     with transaction.atomic():
         alert = AdminAlert.objects.select_for_update().filter(pk=pk).first()
         if alert is None:

@@ -9,7 +9,6 @@ audit entry, and the customer's notification (preferred inbox, deduplicated per 
 """
 
 import logging
-import re
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
+from onboarding.core.numbers import parse_query_int
 from onboarding.notifications.registry import PermanentDeliveryError
 from onboarding.notifications.services import notification_send
 from onboarding.sysops.models import (
@@ -126,8 +126,8 @@ def _as_id(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if 0 < value < 2**63 else None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
-        return int(value)
+    if isinstance(value, str):
+        return parse_query_int(value, minimum=1)
     return None
 
 
