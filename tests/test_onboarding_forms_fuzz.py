@@ -41,7 +41,7 @@ def test_contact_form_always_answers_valid_or_with_errors(data):
 @FUZZ
 @given(data=fields_of(CardForm.base_fields))
 def test_card_form_always_answers_valid_or_with_errors(data):
-    form = CardForm(data=data, replacing=True)
+    form = CardForm(data=data)
     assert form.is_valid() or form.errors
 
 

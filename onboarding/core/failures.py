@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.mail import mail_admins
 from django.db import models
@@ -132,6 +133,8 @@ class FailureAlertMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, PermissionDenied | Http404 | SuspiciousOperation):
             return None  # answered as 403/404/400 by Django, not failures of ours
+        if isinstance(exception, ReauthenticationRequired | ImmediateHttpResponse):
+            return None  # allauth's own answers (ask for the password again), not failures
         account_path = request.path.startswith("/accounts/")
         report_failure(
             reason="account_unavailable" if account_path else "unhandled_error",

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from onboarding.accounts.access import visible_to
+from onboarding.accounts.reauthentication import password_confirm
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.core.errors import NotFound
 from onboarding.core.failures import reported_failure
@@ -27,11 +28,21 @@ def get_card(request: HttpRequest):
 
 @router.post(
     "",
-    response={201: CardOut, 400: dict, 404: dict, 422: dict, 503: dict},
+    response={201: CardOut, 400: dict, 404: dict, 422: dict, 429: dict, 503: dict},
     summary="Put a card on file, or replace it (password required)",
+    description="Replacing the card takes the account's password; a wrong one is audited, and "
+    "past 10 tries a minute (counted with the reauthentication page's) the answer is 429.",
 )
 def post_card(request: HttpRequest, payload: CardIn):
     customer = customer_of_user(user=request.user)
+    replacing = payment_method_active(customer=customer) is not None
+    if replacing and payload.password:
+        password_confirm(
+            request=request,
+            user=request.user,
+            password=payload.password,
+            purpose="replace the card",
+        )
     card = None
     if not payload.setup_intent:
         card = CardDetails(
@@ -53,7 +64,7 @@ def post_card(request: HttpRequest, payload: CardIn):
             actor=request.user,
             card=card,
             client_token=payload.setup_intent or None,
-            password=payload.password or None,
+            identity_confirmed=replacing and bool(payload.password),
         )
     return 201, CardOut.of(method)
 

@@ -22,20 +22,10 @@ class CardForm(forms.Form):
         max_length=4,
         widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
-    password = forms.CharField(
-        label="Your current password",
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Needed to replace the card on file.",
-    )
 
-    def __init__(self, *args, replacing: bool = False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["exp_year"].initial = timezone.now().year + 1
-        if not replacing:
-            del self.fields["password"]
-        else:
-            self.fields["password"].required = True
 
     def card_details(self) -> CardDetails:
         data = self.cleaned_data
@@ -50,5 +40,5 @@ class CardForm(forms.Form):
     def forget_card(self) -> None:
         """After any outcome, render the form again without the number and the code."""
         self.data = self.data.copy()
-        for name in ("number", "cvc", "password"):
+        for name in ("number", "cvc"):
             self.data.pop(name, None)

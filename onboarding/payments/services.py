@@ -134,11 +134,12 @@ def payment_method_add(
     actor: User,
     card: CardDetails | None = None,
     client_token: str | None = None,
-    password: str | None = None,
+    identity_confirmed: bool = False,
 ) -> PaymentMethod:
-    """Put a card on file, replacing the current one (which needs the password again)."""
+    """Put a card on file, replacing the current one only once the caller has confirmed the
+    actor's identity (the password asked again: accounts.reauthentication)."""
     replacing = payment_method_active(customer=customer) is not None
-    if replacing and not (password and actor.check_password(password)):
+    if replacing and not identity_confirmed:
         audit_record(
             action="payment_method.replace_refused",
             actor=actor,
@@ -147,7 +148,7 @@ def payment_method_add(
             outcome="refused",
             message="password not confirmed",
         )
-        raise DomainError("Enter your current password to replace the card.", field="password")
+        raise DomainError("Confirm your current password to replace the card.", field="password")
     try:
         token = _tokenize(customer=customer, card=card, client_token=client_token)
     except GatewayTimeout as exc:

@@ -1,16 +1,22 @@
-"""The card on file: add one, or replace it (with the password again)."""
+"""The card on file: add one, or replace it after the password again (accounts.reauthentication)."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import urlencode
 
+from onboarding.accounts.reauthentication import (
+    reauthentication_redirect,
+    recently_reauthenticated,
+)
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.core.errors import DomainError
 from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
+from onboarding.core.redirects import requested_next_url
 from onboarding.payments.forms import CardForm
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.selectors import payment_method_active
@@ -23,19 +29,29 @@ CARD_FAILED = (
 
 
 def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
-        return candidate
-    return ""
+    return requested_next_url(request)
+
+
+def _ask_for_the_password(request: HttpRequest) -> HttpResponse:
+    """Replacing a card needs the password again. Asked before the form is filled in: a POST
+    is not kept to be replayed after it, because it holds a card number."""
+    then = reverse("payments:card")
+    if _next_url(request):
+        then += "?" + urlencode({"next": _next_url(request)})
+    again = " Then enter the new card again." if request.method == "POST" else ""
+    messages.info(request, f"To replace your card, enter your password again.{again}")
+    return reauthentication_redirect(request, then=then)
 
 
 @login_required
 def card(request: HttpRequest) -> HttpResponse:
     customer = customer_of_user(user=request.user)
     current = payment_method_active(customer=customer)
+    if current is not None and not recently_reauthenticated(request):
+        return _ask_for_the_password(request)
     if getattr(get_gateway(), "client_side_fields", False):
         return _card_with_client_side_fields(request, customer, current)
-    form = CardForm(request.POST or None, replacing=current is not None)
+    form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             with reported_failure(
@@ -49,7 +65,7 @@ def card(request: HttpRequest) -> HttpResponse:
                     customer=customer,
                     actor=request.user,
                     card=form.card_details(),
-                    password=form.cleaned_data.get("password"),
+                    identity_confirmed=recently_reauthenticated(request),
                 )
         except DomainError as error:
             form_error_from(form, error)
@@ -86,7 +102,7 @@ def _card_with_client_side_fields(request: HttpRequest, customer, current) -> Ht
                     customer=customer,
                     actor=request.user,
                     client_token=request.POST.get("setup_intent", "")[:128],
-                    password=request.POST.get("password"),
+                    identity_confirmed=recently_reauthenticated(request),
                 )
         except DomainError as refusal:
             error = refusal.message

@@ -3,15 +3,21 @@ handed to the browser as its cookie (staff factories already have TOTP, so no se
 
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 # The two widths every page is looked at: a desktop and a phone.
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
-def sign_in(context, live_server, user) -> None:
-    """Give the browser `context` a signed-in session of `user` on the live server."""
+def sign_in(context, live_server, user, *, password_again: str | None = None) -> None:
+    """Give the browser `context` a signed-in session of `user` on the live server. With
+    `password_again`, the session has just reauthenticated (allauth), so the pages that replace
+    the card or change email addresses open for the next few minutes without asking."""
     client = Client()
     client.force_login(user)
+    if password_again is not None:
+        answer = client.post(reverse("account_reauthenticate"), {"password": password_again})
+        assert answer.status_code == 302, answer.status_code
     context.add_cookies(
         [
             {

@@ -16,7 +16,7 @@ from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import sign_in
-from tests.factories import UserFactory, plan_with_prices, staff_user
+from tests.factories import DEFAULT_PASSWORD, UserFactory, plan_with_prices, staff_user
 from tests.sysops.conftest import rich_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -130,11 +130,12 @@ def test_a_customer_never_scrolls_sideways_on_a_phone(page, live_server, screens
     customer = subscription.customer
     invoice = Invoice.objects.filter(customer=customer).order_by("-id").first()
     contract = Contract.objects.filter(customer=customer).order_by("term_index").first()
-    sign_in(page.context, live_server, customer.user)
+    sign_in(page.context, live_server, customer.user, password_again=DEFAULT_PASSWORD)
     pages = [
         ("account", reverse("accounts:home")),
         ("profile", reverse("accounts:profile")),
-        ("card", reverse("payments:card")),
+        ("card", reverse("payments:card")),  # open: the password was just given again
+        ("reauthenticate", reverse("account_reauthenticate")),
         ("buy", reverse("billing:buy", args=[plan.slug])),
         ("invoices", reverse("billing:invoices")),
         ("invoice", reverse("billing:invoice", args=[invoice.pk])),

@@ -4,9 +4,11 @@ from django.utils import timezone
 
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
+from onboarding.core.errors import DomainError
 from onboarding.journey.models import JourneyStep, Step, StepState
 from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
 from tests.factories import DEFAULT_PASSWORD
+from tests.payments.helpers import card_on_file
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.now().year + 2
@@ -49,18 +51,25 @@ def test_the_card_number_is_not_echoed_back_into_the_page(customer_client):
 
 def test_replacing_a_card_needs_the_password(customer_client, customer):
     customer_client.post(reverse("payments:card"), card_form("4242424242424242"))
-    refused = customer_client.post(
-        reverse("payments:card"), card_form("5555555555554444", password="wrong password!")
-    )
-    assert refused.status_code == 422
-    assert "password" in refused.context["form"].errors
+    asked = customer_client.post(reverse("payments:card"), card_form("5555555555554444"))
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
     assert PaymentMethod.objects.get(status=PaymentMethodStatus.ACTIVE).last4 == "4242"
-    assert AuditEntry.objects.filter(action="payment_method.replace_refused").exists()
-    customer_client.post(
-        reverse("payments:card"), card_form("5555555555554444", password=DEFAULT_PASSWORD)
-    )
+    refused = customer_client.post(asked["Location"], {"password": "wrong password!"})
+    assert refused.status_code == 200
+    assert "password" in refused.context["form"].errors
+    customer_client.post(asked["Location"], {"password": DEFAULT_PASSWORD})
+    customer_client.post(reverse("payments:card"), card_form("5555555555554444"))
     assert PaymentMethod.objects.get(status=PaymentMethodStatus.ACTIVE).last4 == "4444"
     assert PaymentMethod.objects.filter(status=PaymentMethodStatus.REPLACED).count() == 1
+
+
+def test_the_service_refuses_a_replacement_without_a_confirmed_identity(customer):
+    card_on_file(customer.customer)
+    with pytest.raises(DomainError):
+        card_on_file(customer.customer, "5555555555554444")
+    assert PaymentMethod.objects.get(status=PaymentMethodStatus.ACTIVE).last4 == "4242"
+    assert AuditEntry.objects.filter(action="payment_method.replace_refused").exists()
 
 
 def test_the_api_takes_a_card_and_answers_without_the_number(customer_client):

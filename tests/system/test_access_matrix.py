@@ -103,6 +103,7 @@ PAGES: dict[str, Rule] = {
     "readyz": Rule(PUBLIC),
     "metrics": Rule(PUBLIC),  # loopback, no proxy: the test client's REMOTE_ADDR is 127.0.0.1
     "api/v1/": Rule((404,) * 6),
+    "^api/": Rule((404,) * 6, paths=("/api/v1/inbox/null,null",)),  # no operation: a JSON 404
     "api/v1/docs": Rule(PUBLIC),
     "api/v1/openapi.json": Rule(PUBLIC),
     # sign-in, sign-up, email, password, second factor (django-allauth)
@@ -143,7 +144,8 @@ PAGES: dict[str, Rule] = {
     "account/contacts/": GET_POST(CUSTOMERS),
     "account/contacts/<int:contact_id>/": GET_POST(A_ONLY),
     "account/contacts/<int:contact_id>/delete/": POST(A_ONLY),
-    "account/card/": GET_POST(CUSTOMERS),
+    # Both customers have a card on file: replacing it asks for the password again first.
+    "account/card/": GET_POST((LOGIN, *[to("/accounts/reauthenticate/")] * 2, 404, 404, 404)),
     # A visitor who clicks Buy is offered sign-up first, the plan kept (billing.intent).
     "buy/<slug:slug>/": GET_POST((to("/accounts/signup/"), 200, 200, 404, 404, 404)),
     "account/subscriptions/<int:subscription_id>/cycle/": POST(
@@ -465,8 +467,8 @@ API: dict[str, Rule] = {
 
 def ninja_operations(callback) -> list | None:
     """The django-ninja operations behind a URL pattern's view, or None for any other view."""
-    try:
-        bound = inspect.getclosurevars(callback).nonlocals.get("self")
+    try:  # unwrap: OnboardingAPI wraps each view (a JSON 405)
+        bound = inspect.getclosurevars(inspect.unwrap(callback)).nonlocals.get("self")
     except TypeError:
         return None
     return getattr(bound, "operations", None)
