@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from config.api import api
 from onboarding.core import health, views
@@ -27,6 +27,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # A path under /api/ that no operation takes: a JSON 404 with DEBUG on too (Django's own 404
+    # page is HTML), and no redirect to the path with a slash (an HTML answer, a 500 for a POST).
+    re_path(r"^api/", views.page_not_found),
     path("pricing/", include("onboarding.catalog.urls")),
     path("", include("onboarding.billing.urls")),
     path("account/card/", include("onboarding.payments.urls")),

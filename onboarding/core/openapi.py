@@ -15,18 +15,29 @@ them out of the document:
 `OnboardingAPI` adds these to every operation that lacks them, so a client (and schemathesis)
 knows them, and a new router gets them without declaring them. The 422 also covers a NUL
 character in any path, query or body value, refused before a handler sees it.
+
+Every answer is JSON. django-ninja answers a method no operation of a path takes with a text/html
+405, and with DEBUG on a failure with a plain-text traceback; here both are JSON like the rest. (A
+path no operation takes is config/urls.py's catch-all under /api/.)
 """
 
 import contextlib
 import json
+from functools import wraps
+from inspect import iscoroutinefunction
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.request import RawPostDataException
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from onboarding.accounts.permissions import StaffAuth
+from onboarding.core.failures import FailureAlertMiddleware
+from onboarding.core.views import server_error
 
 ERROR_SCHEMA_NAME = "ApiError"
 ERROR_SCHEMA = {
@@ -123,9 +134,48 @@ def nul_input_errors(request: HttpRequest) -> list[dict]:
     return errors
 
 
+# Exceptions Django itself turns into 4xx answers (handler403, handler404, handler400).
+DJANGO_ANSWERS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
+
+
 class OnboardingAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any):
         return document_common_answers(super().get_openapi_schema(**kwargs))
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return [self._json_405(pattern) for pattern in patterns], app_name, namespace
+
+    def _json_405(self, pattern: URLPattern) -> URLPattern:
+        view = pattern.callback
+        if iscoroutinefunction(view):  # none today; a sync wrapper would not await it
+            return pattern
+
+        @wraps(view)  # keeps csrf_exempt: django-ninja checks CSRF itself
+        def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if not isinstance(response, HttpResponseNotAllowed):
+                return response
+            body = {"detail": "Method not allowed.", "code": "method_not_allowed"}
+            json_response = self.create_response(request, body, status=405)
+            json_response["Allow"] = response["Allow"]
+            return json_response
+
+        return URLPattern(pattern.pattern, answer, pattern.default_args, pattern.name)
+
+    def set_default_exception_handlers(self) -> None:
+        super().set_default_exception_handlers()
+        self.add_exception_handler(Exception, self._unexpected_error)
+
+    def _unexpected_error(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        if not settings.DEBUG or isinstance(exc, DJANGO_ANSWERS):
+            # Django answers: FailureAlertMiddleware tells an admin, handler500 answers JSON.
+            raise exc
+        # DEBUG (make run): Django's answer would be its HTML traceback page. The same as in
+        # production instead; the traceback goes to the log with the admin alert.
+        FailureAlertMiddleware(get_response=None).process_exception(request, exc)
+        return server_error(request)
 
     def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
         # django-ninja calls this once per operation, after authentication and before reading
