@@ -217,7 +217,10 @@ def test_no_page_without_arguments_echoes_or_follows_another_site(customer, targ
     """The walk: every page that takes no arguments, anonymous and signed in, GET with `next`."""
     visitors = [Client(), Client()]
     visitors[1].force_login(customer)
-    for name, path in _pages_without_arguments(get_resolver()):
+    pages = list(_pages_without_arguments(get_resolver()))
+    walked = {path for _name, path in pages}
+    assert {"/account/profile/", "/account/card/", "/accounts/login/", "/admin/login/"} <= walked
+    for name, path in pages:
         for visitor in visitors:
             response = visitor.get(_with_next(path, target))
             assert all(stays_here(url) for url in every_location(response)), (name, response)
