@@ -1,5 +1,6 @@
 """schemathesis over the customer onboarding part of the API (catalog and /me), signed in as a
-customer: no input gets a server error, and every answer matches the OpenAPI document."""
+customer: no input gets a server error, and every answer matches the OpenAPI document. Every
+integer-like parameter also gets crafted numbers (tests/api/crafted_numbers.py)."""
 
 import pytest
 import schemathesis
@@ -12,6 +13,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.api.crafted_numbers import run_crafted
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 
 CSRF = _get_new_csrf_string()
@@ -32,10 +34,14 @@ def customer_cookies(client):
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF}
 
 
-def fuzz_operations(app, path_regex: str, cookies: dict, *, examples: int) -> list[str]:
-    """Run every operation matching `path_regex` with generated inputs; return their labels."""
+def fuzz_operations(
+    app, path_regex: str, cookies: dict, *, examples: int, crafted: list | None = None
+) -> list[str]:
+    """Run every operation matching `path_regex` with generated inputs, then with crafted numbers
+    in its integer-like parameters (their labels go to `crafted`); return the operations' labels."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     tried = []
+    crafted = crafted if crafted is not None else []
     for result in schema.include(path_regex=path_regex).get_all_operations():
         operation = result.ok()
         tried.append(operation.label)
@@ -55,10 +61,23 @@ def fuzz_operations(app, path_regex: str, cookies: dict, *, examples: int) -> li
             case.validate_response(response, checks=CHECKS)
 
         call()
+
+        def call_crafted(label, case, operation=operation):
+            response = case.call(cookies=cookies, headers={"X-CSRFToken": CSRF})
+            assert response.status_code < 500, f"{operation.label} {label}: {response.text}"
+            case.validate_response(response, checks=CHECKS)
+            crafted.append(f"{operation.label} {label}")
+
+        run_crafted(operation, call_crafted)
     return tried
 
 
 def test_no_input_breaks_the_onboarding_api(wsgi_app, customer_cookies):
-    tried = fuzz_operations(wsgi_app, r"^/api/v1/(catalog|me)/", customer_cookies, examples=15)
+    crafted: list[str] = []
+    tried = fuzz_operations(
+        wsgi_app, r"^/api/v1/(catalog|me)/", customer_cookies, examples=15, crafted=crafted
+    )
     assert "POST /api/v1/me/card" in tried
     assert "PUT /api/v1/me/profile" in tried
+    assert "GET /api/v1/me/invoices query limit='²'" in crafted
+    assert f"PUT /api/v1/me/contacts/{{contact_id}} path contact_id='{2**63}'" in crafted

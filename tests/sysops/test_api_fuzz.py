@@ -31,8 +31,16 @@ def test_no_input_breaks_the_customers_requests_api(wsgi_app, customer_cookies):
 
 
 def test_no_input_breaks_the_staff_back_office_api(wsgi_app, sysops_cookies):
+    crafted: list[str] = []
     tried = fuzz_operations(
-        wsgi_app, r"^/api/v1/staff/(customers|requests)", sysops_cookies, examples=25
+        wsgi_app,
+        r"^/api/v1/staff/(customers|requests)",
+        sysops_cookies,
+        examples=25,
+        crafted=crafted,
     )
     assert "GET /api/v1/staff/customers/{customer_id}/overview" in tried
     assert "POST /api/v1/staff/requests/{request_id}/status" in tried
+    # The queue's assignee "²" was a 500 (str.isdigit() true, int() failing).
+    assert "GET /api/v1/staff/requests query assignee='²'" in crafted
+    assert f"GET /api/v1/staff/customers query q='{10**30}'" in crafted

@@ -9,6 +9,10 @@ parameters are now and then replaced by ids of rows that exist, found by the par
 handlers get past "not found" and meet real objects. No answer may be a server error, and every
 answer must be documented: its status code, its content type and its body.
 
+Every integer-like parameter (typed integer, or an id, page, cursor or search) also gets crafted
+numbers: Unicode digits, integers past the database's bigint, negatives, with the other
+parameters valid and the path's ids those of rows that exist (tests/api/crafted_numbers.py).
+
 Failures are collected, not raised at the first one, so one run lists every broken operation.
 """
 
@@ -53,6 +57,7 @@ from onboarding.notifications.relay import relay_drain
 from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.services import risk_event_raise
 from onboarding.sysops.services import service_request_open
+from tests.api.crafted_numbers import run_crafted
 from tests.factories import UserFactory, complete_profile, plan_with_prices, staff_user
 from tests.payments.helpers import card_on_file
 
@@ -209,6 +214,7 @@ class Run:
     succeeded_on_real_rows: set = field(default_factory=set)
     statuses: dict = field(default_factory=lambda: defaultdict(set))
     failures: dict = field(default_factory=dict)
+    crafted: set = field(default_factory=set)  # "<operation> <location> <name>=<value>"
 
     def report(self) -> str:
         keys = sorted(self.failures)
@@ -257,6 +263,20 @@ def fuzz_operation(operation, run: Run, cookies: dict, examples: int) -> None:
         except Unsatisfiable:
             # Nothing to break: an operation that takes no input has no invalid input.
             assert mode is GenerationMode.NEGATIVE, operation.label
+
+    def call_crafted(label: str, case) -> None:
+        response = case.call(cookies=cookies, headers={"X-CSRFToken": CSRF})
+        run.statuses[operation.label].add(response.status_code)
+        run.crafted.add(f"{operation.label} {label}")
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                key = (operation.label, f"{failure.title} ({response.status_code}) for {label}")
+                run.failures.setdefault(key, str(group))
+
+    real_ids = {name: values[-1] for name, values in rows.items()}
+    run_crafted(operation, call_crafted, path_parameters=real_ids)
     run.tried.add(operation.label)
 
 
@@ -281,6 +301,14 @@ def test_no_input_breaks_the_api_for_any_role(role, wsgi_app, world):
     operations = schema_operations()
     assert run.tried == set(operations)
     assert not run.failures, run.report()
+    # The crafted numbers reached the parameters that were 500s.
+    assert {
+        "GET /api/v1/staff/invoices query q='²'",
+        f"GET /api/v1/staff/invoices query q='{2**63}'",
+        "GET /api/v1/staff/requests query assignee='²'",
+        "GET /api/v1/staff/risk/events query after='٣'",
+        f"GET /api/v1/staff/alerts/{{alert_id}} path alert_id='{10**30}'",
+    } <= run.crafted
     if world[role] is None:
         # The anonymous are asked to sign in wherever a session is needed, and get nothing there
         # (a path no route takes, `/inbox/abc/read`, is a plain 404).
