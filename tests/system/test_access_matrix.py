@@ -103,6 +103,7 @@ PAGES: dict[str, Rule] = {
     "readyz": Rule(PUBLIC),
     "metrics": Rule(PUBLIC),  # loopback, no proxy: the test client's REMOTE_ADDR is 127.0.0.1
     "api/v1/": Rule((404,) * 6),
+    "^api/": Rule((404,) * 6, paths=("/api/v1/inbox/null,null",)),  # no operation: a JSON 404
     "api/v1/docs": Rule(PUBLIC),
     "api/v1/openapi.json": Rule(PUBLIC),
     # sign-in, sign-up, email, password, second factor (django-allauth)
@@ -466,8 +467,8 @@ API: dict[str, Rule] = {
 
 def ninja_operations(callback) -> list | None:
     """The django-ninja operations behind a URL pattern's view, or None for any other view."""
-    try:
-        bound = inspect.getclosurevars(callback).nonlocals.get("self")
+    try:  # unwrap: OnboardingAPI wraps each view (a JSON 405)
+        bound = inspect.getclosurevars(inspect.unwrap(callback)).nonlocals.get("self")
     except TypeError:
         return None
     return getattr(bound, "operations", None)
