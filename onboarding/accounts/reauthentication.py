@@ -96,8 +96,10 @@ class ReauthenticateForm(AllauthReauthenticateForm):
     def clean_password(self) -> str:
         try:
             return super().clean_password()
-        except ValidationError:
-            password_confirmation_failed(user=self.user, purpose="confirm a sensitive change")
+        except ValidationError as refusal:
+            # "too_many_login_attempts" is the sign-in throttle, audited by the adapter itself.
+            if refusal.code == "incorrect_password":
+                password_confirmation_failed(user=self.user, purpose="confirm a sensitive change")
             raise
 
 

@@ -143,3 +143,13 @@ def test_configured_confirmation_limits_are_the_documented_ones():
     assert limits["change_password"] == "5/m/user"
     assert django_settings.ACCOUNT_REAUTHENTICATION_REQUIRED is True
     assert django_settings.ACCOUNT_REAUTHENTICATION_TIMEOUT == 300
+
+
+def test_each_wrong_password_on_the_reauthentication_page_is_audited_once(
+    customer_client, customer
+):
+    for _ in range(7):  # past the sign-in throttle of 5 per address: refused, not wrong
+        reauthenticate(customer_client, WRONG)
+    failed = AuditEntry.objects.filter(action="auth.password_confirmation_failed", actor=customer)
+    assert failed.count() == 5
+    assert AuditEntry.objects.filter(action="auth.login_throttled").exists()
