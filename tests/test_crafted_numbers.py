@@ -232,3 +232,15 @@ def test_no_api_list_fails_on_a_crafted_number(admin_web, value):
             if response.status_code >= 500 or not json:
                 failed.append(f"{path}?{parameter}={value}: {response.status_code}")
     assert failed == []
+
+
+CUSTOMER_LISTS = ["/inbox/", "/account/invoices/", "/account/contracts/", "/account/requests/"]
+
+
+@pytest.mark.parametrize("value", SWEEP)
+def test_no_customer_list_fails_on_a_crafted_page_number(customer_client, value):
+    customer_client.raise_request_exception = False
+    statuses = {
+        url: customer_client.get(url, {"page": value}).status_code for url in CUSTOMER_LISTS
+    }
+    assert statuses == dict.fromkeys(CUSTOMER_LISTS, 200)
