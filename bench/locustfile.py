@@ -362,6 +362,17 @@ class Customer(Person):
 
     def _add_card(self, number: str, *, next_path: str, replacing: bool = False) -> None:
         card_path = f"/account/card/?next={quote(next_path)}"
+        if replacing:
+            # Replacing the card asks for the password again first (allauth's reauthentication).
+            asked = self.fetch("GET", card_path, "/account/card/ (to reauthenticate)", expect=302)
+            reauth = asked.headers["Location"]
+            form = self.page(reauth, "/accounts/reauthenticate/")
+            self.think()
+            back = self.submit(
+                reauth, "/accounts/reauthenticate/ (POST)", form, {"password": PLAN["password"]}
+            )
+            if urlsplit(back).path != "/account/card/":
+                raise JourneyFailed(f"reauthentication led to {back}, not back to the card")
         form = self.page(card_path, "/account/card/")
         self.think()
         data = {
@@ -371,8 +382,6 @@ class Customer(Person):
             "exp_year": str(time.gmtime().tm_year + 2),
             "cvc": "123",
         }
-        if replacing:
-            data["password"] = PLAN["password"]
         landed = self.submit(card_path, "/account/card/ (POST)", form, data)
         if landed != next_path:
             raise JourneyFailed(f"the card led to {landed}, not back to {next_path}")
