@@ -14,10 +14,14 @@
 An invoice left PROCESSING by a process that died is sent again, with its reserved key, by the
 next bill run or dunning pass (`invoices_processing_resume`). On PostgreSQL an invoice being
 sent is held by a session advisory lock, which dies with its connection: live processes never
-send the same invoice at once, and a dead process's invoices are free at once.
+send the same invoice at once, and a dead process's invoices are free at once. An attempt the
+gateway never received (settled `not_received` by payments' reconciler) is no failure: the next
+attempt is reserved and sent at once, and the customer is told nothing (resend.py).
 """
 
+import functools
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,12 +46,19 @@ from onboarding.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from onboarding.billing.resend import (
+    never_received_counts,
+    resend_allowed,
+    resend_reserve,
+    resends_exhausted_alert,
+)
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.core.bulk import rows_update
 from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
+from onboarding.payments.gateways.base import NOT_RECEIVED
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
 from onboarding.payments.services import CollectOutcome, CollectRequest, payment_collect_many
 from onboarding.worker.services import enqueue_on_commit
@@ -105,6 +116,7 @@ class Tally:
     pending: int = 0
     errors: int = 0
     uncollectible: int = 0
+    resent: int = 0
     followups: list[int] = field(default_factory=list)
 
     def add(self, other: "Tally") -> None:
@@ -113,6 +125,7 @@ class Tally:
         self.pending += other.pending
         self.errors += other.errors
         self.uncollectible += other.uncollectible
+        self.resent += other.resent
         self.followups.extend(other.followups)
 
 
@@ -247,6 +260,8 @@ def invoices_processing_resume(*, batch_size: int) -> Tally:
 # --- Applying what happened ------------------------------------------------------------------
 
 _INVOICE_OUTCOME_FIELDS = [
+    "attempt_count",
+    "attempt_reserved_at",
     "status",
     "payment_state",
     "last_payment_code",
@@ -270,7 +285,6 @@ _OUTCOME_READ_FIELDS = [
     "currency",
     "total_minor",
     "is_first",
-    "attempt_count",
     "attempt_source",
 ]
 
@@ -405,16 +419,22 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             .filter(pk__in=[s.charge.invoice_id for s in answered])
             .only(*_OUTCOME_READ_FIELDS)
         }
-        recorded = dict(
-            PaymentAttempt.objects.filter(
+        recorded = {
+            pk: (status, code)
+            for pk, status, code in PaymentAttempt.objects.filter(
                 pk__in=[s.attempt_id for s in answered if s.attempt_id]
-            ).values_list("pk", "status")
+            ).values_list("pk", "status", "code")
+        }
+        never_received = (
+            never_received_counts([s.charge.number for s in answered])
+            if any(code == NOT_RECEIVED for _, code in recorded.values())
+            else Counter()
         )
         effects = _Effects()
-        rows = []
+        rows, resends = [], []
         for item in answered:
             invoice = invoices.get(item.charge.invoice_id)
-            status = recorded.get(item.attempt_id, item.status) if item.attempt_id else item.status
+            status, code = recorded.get(item.attempt_id, (item.status, item.code))
             if (
                 invoice is None
                 or invoice.attempt_count != item.charge.attempt
@@ -428,6 +448,14 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             ):
                 tally.pending += 1
                 continue  # still unknown: nothing new
+            if status == PaymentStatus.FAILED and code == NOT_RECEIVED:
+                lost = never_received[invoice.number]
+                if resend_allowed(lost):
+                    effects.audit.append(resend_reserve(invoice, now=now))
+                    resends.append(charge_of(invoice))
+                    rows.append(_outcome_row(invoice))
+                    continue  # not a failure: nothing to tell, no dunning
+                resends_exhausted_alert(invoice, never_received=lost)
             state = _apply_one(invoice, item, status, now, effects)
             tally.paid += state == PaymentState.SUCCEEDED
             tally.failed += state in PAYMENT_FAILED
@@ -435,12 +463,7 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             tally.uncollectible += invoice.status == InvoiceStatus.UNCOLLECTIBLE
             if invoice.followup_due:
                 tally.followups.append(invoice.pk)
-            rows.append(
-                (
-                    *(getattr(invoice, _attname(name)) for name in _INVOICE_OUTCOME_FIELDS),
-                    invoice.pk,
-                )
-            )
+            rows.append(_outcome_row(invoice))
         rows_update(Invoice, _INVOICE_OUTCOME_FIELDS, rows)
         _subscriptions_follow(effects, now)
         audit_rows_write(effects.audit)
@@ -457,7 +480,16 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
                 for invoice in effects.paid
             ],
         )
+        if resends:
+            # Sent once this commits: the reserved attempt must be committed before payments
+            # records it and the gateway hears of it. If it fails, the invoice stays PROCESSING.
+            transaction.on_commit(functools.partial(charges_run, resends), robust=True)
+            tally.resent = len(resends)
     return tally
+
+
+def _outcome_row(invoice: Invoice) -> tuple:
+    return (*(getattr(invoice, _attname(name)) for name in _INVOICE_OUTCOME_FIELDS), invoice.pk)
 
 
 def _attname(name: str) -> str:

@@ -1,8 +1,10 @@
 """The reconciler: settle charges whose answer was lost (UNKNOWN) or never recorded (a PENDING
 attempt left by a crash), by asking the gateway what happened to their idempotency key.
 
-Never re-sends a charge. Found: settled to the gateway's outcome. Not found once the attempt is
-older than PAYMENT_LOOKUP_GRACE_SECONDS: the gateway never saw it, so it failed. Still unknown
+Never re-sends a charge itself. Found: settled to the gateway's outcome. Not found once the
+attempt is older than PAYMENT_LOOKUP_GRACE_SECONDS: the gateway never saw it, so that attempt
+failed, code `not_received` (nothing was charged); billing then sends the invoice again at once
+as a new attempt with a new key, telling the customer nothing (billing/resend.py). Still unknown
 after PAYMENT_RECONCILE_MAX_TRIES questions (backing off from PAYMENT_RECONCILE_BASE_SECONDS):
 an admin is alerted once, and it keeps being asked at the capped interval. A settle and billing's
 `invoice_payment_settled` commit together, so billing hears of every settle exactly once.
@@ -20,7 +22,12 @@ from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.services import invoice_payment_settled
 from onboarding.core.failures import report_failure
 from onboarding.payments.gateways import get_gateway
-from onboarding.payments.gateways.base import ChargeResult, ChargeStatus, GatewayError
+from onboarding.payments.gateways.base import (
+    NOT_RECEIVED,
+    ChargeResult,
+    ChargeStatus,
+    GatewayError,
+)
 from onboarding.payments.models import PAYMENT_OPEN, PaymentAttempt
 from onboarding.payments.services import payment_attempt_settle, reconcile_delay
 
@@ -78,7 +85,7 @@ def _ask_gateway(*, attempt: PaymentAttempt, now: datetime) -> ChargeResult:
         return found
     grace = timedelta(seconds=settings.PAYMENT_LOOKUP_GRACE_SECONDS)
     if attempt.created_at <= now - grace:
-        return ChargeResult(ChargeStatus.FAILED, code="not_received", message=NOT_RECEIVED_MESSAGE)
+        return ChargeResult(ChargeStatus.FAILED, code=NOT_RECEIVED, message=NOT_RECEIVED_MESSAGE)
     return ChargeResult(ChargeStatus.UNKNOWN, code="not_found_yet")
 
 

@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from bench.bill_run_seed import due_moment, seed_subscriptions
+from onboarding.audit.models import AuditEntry
 from onboarding.billing.followups import follow_ups_due, invoice_follow_ups
 from onboarding.billing.models import (
     PAYMENT_FAILED,
@@ -29,8 +30,15 @@ from onboarding.billing.models import (
 from onboarding.billing.periods import add_months
 from onboarding.notifications.models import InboxMessage, Notification, OutboxMessage
 from onboarding.notifications.relay import relay_drain
-from onboarding.payments.models import PaymentAttempt, PaymentMethod, SandboxCard, SandboxCharge
+from onboarding.payments.models import (
+    PaymentAttempt,
+    PaymentMethod,
+    SandboxCard,
+    SandboxCharge,
+    SandboxFault,
+)
 from onboarding.payments.reconcile import payment_reconcile_unknown
+from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from tests.core.childproc import ROOT, child_database_url
 from tests.waiting import wait_until
 
@@ -39,7 +47,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 COUNT, DAY, DECLINING = 2000, date(2030, 1, 15), 25  # every 25th card is declined
 
 
-def bill_run(log_path) -> subprocess.Popen:
+def bill_run(log_path, *, batch_size: int = 50) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": child_database_url(), "PYTHONUNBUFFERED": "1"}
     with log_path.open("ab") as log:
         return subprocess.Popen(
@@ -48,7 +56,7 @@ def bill_run(log_path) -> subprocess.Popen:
                 str(ROOT / "manage.py"),
                 "bill_run",
                 f"--date={DAY}",
-                "--batch-size=50",
+                f"--batch-size={batch_size}",
                 "--progress-every=100",
             ],
             cwd=ROOT,
@@ -107,10 +115,15 @@ def test_a_killed_bill_run_run_again_bills_each_period_once_and_tells_everyone_o
     seqs = sorted(Invoice.objects.values_list("number_seq", flat=True))
     assert seqs == list(range(1, COUNT + 1))  # numbers gap-free, the crash notwithstanding
 
-    # Each invoice charged at most once: one attempt, one gateway charge per key and invoice.
-    assert set(PaymentAttempt.objects.values_list("idempotency_key", flat=True)) <= {
-        f"invoice:{n}:attempt:1" for n in Invoice.objects.values_list("number", flat=True)
+    # Each invoice charged at most once: its own attempts' keys (a second only where the first
+    # never reached the gateway), and one gateway charge per invoice.
+    attempts = {
+        number: set(range(1, count + 1))
+        for number, count in Invoice.objects.values_list("number", "attempt_count")
     }
+    for key in PaymentAttempt.objects.values_list("idempotency_key", flat=True):
+        _, number, _, attempt = key.split(":")
+        assert int(attempt) in attempts[number], key
     per_invoice = Counter(
         key.rsplit(":attempt:", 1)[0]
         for key in SandboxCharge.objects.values_list("idempotency_key", flat=True)
@@ -123,8 +136,8 @@ def test_a_killed_bill_run_run_again_bills_each_period_once_and_tells_everyone_o
     ).exists()
     failed = Invoice.objects.filter(payment_state__in=PAYMENT_FAILED)
     assert paid.count() + failed.count() == COUNT
-    # A declining card is never paid; a charge the dead run sent that the gateway never
-    # received is failed by the reconciler ("not_received") and left to dunning.
+    # A declining card is never paid, and every other card is: a charge the dead run never got
+    # to the gateway is sent again at once once the reconciler finds the gateway has no record.
     poor = set(
         PaymentMethod.objects.filter(
             token__in=SandboxCard.objects.filter(behaviour="insufficient_funds").values("token")
@@ -132,10 +145,8 @@ def test_a_killed_bill_run_run_again_bills_each_period_once_and_tells_everyone_o
     )
     assert len(poor) == COUNT // DECLINING
     assert not paid.filter(customer_id__in=poor).exists()
-    assert set(failed.values_list("last_payment_code", flat=True)) <= {
-        "insufficient_funds",
-        "not_received",
-    }
+    assert paid.count() == COUNT - len(poor)
+    assert set(failed.values_list("last_payment_code", flat=True)) == {"insufficient_funds"}
 
     # The workers' part, run twice: every invoice gets its one notice (with the PDF), every
     # failed payment its admin alert, and the second pass queues nothing more.
@@ -162,3 +173,86 @@ def test_a_killed_bill_run_run_again_bills_each_period_once_and_tells_everyone_o
         Notification.objects.values("dedupe_key").annotate(n=Count("id")).filter(n__gt=1).count()
         == 0
     )
+
+
+KILLS, SMALL_COUNT, SMALL_BATCH = 4, 300, 25
+
+
+def kill_while_the_provider_holds_a_charge(log, *, held: int) -> None:
+    """Start a bill run, wait until the sandbox provider holds its first charge (the `held`-th
+    stall taken), and SIGKILL it there: that batch's attempts are committed, none received."""
+    sandbox_fault_arm(operation="charge", kind="stall")
+    run = bill_run(log, batch_size=SMALL_BATCH)
+    wait_until(
+        lambda: (
+            SandboxFault.objects.filter(kind="stall", remaining=0).count() == held
+            or run.poll() is not None
+        ),
+        timeout=60,
+        what=f"bill run {held} to be held by the provider (see {log})",
+    )
+    run.send_signal(signal.SIGKILL)
+    assert run.wait(10) == -signal.SIGKILL, log.read_text()[-3000:]
+
+
+def test_charges_killed_bill_runs_never_sent_are_sent_again_and_paid_without_a_failure_notice(
+    tmp_path, small_pdf_template
+):
+    """Four bill runs are SIGKILLed while the provider holds a charge (a "stall": nothing
+    recorded yet), each leaving a batch of attempts the gateway never received. After a full
+    run and the reconciler, every good card's invoice is paid, once, and nobody with a good card
+    was told a payment failed."""
+    seed_subscriptions(count=SMALL_COUNT, due_at=due_moment(DAY), declining=DECLINING)
+    log = tmp_path / "bill_run.log"
+    for held in range(1, KILLS + 1):
+        kill_while_the_provider_holds_a_charge(log, held=held)
+    received = SandboxCharge.objects.values("idempotency_key")
+    never_received = set(
+        PaymentAttempt.objects.exclude(idempotency_key__in=received).values_list(
+            "invoice_reference", flat=True
+        )
+    )
+    assert len(never_received) == KILLS * SMALL_BATCH
+
+    last = bill_run(log, batch_size=SMALL_BATCH)
+    assert last.wait(120) == 0, log.read_text()[-3000:]
+    later = timezone.now() + timedelta(hours=1)
+    while payment_reconcile_unknown(now=later):
+        pass
+
+    poor = set(
+        PaymentMethod.objects.filter(
+            token__in=SandboxCard.objects.filter(behaviour="insufficient_funds").values("token")
+        ).values_list("customer_id", flat=True)
+    )
+    good = Invoice.objects.exclude(customer_id__in=poor)
+    assert Invoice.objects.count() == SMALL_COUNT
+    assert good.count() == SMALL_COUNT - len(poor)
+    assert set(good.values_list("status", flat=True)) == {InvoiceStatus.PAID}
+    assert not Invoice.objects.filter(customer_id__in=poor, status=InvoiceStatus.PAID).exists()
+    # The gateway took at most one successful charge per invoice.
+    per_invoice = Counter(
+        key.rsplit(":attempt:", 1)[0]
+        for key in SandboxCharge.objects.filter(status="succeeded").values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    assert sorted(per_invoice.values()) == [1] * good.count()
+    # Each never-received attempt was sent again at once as its invoice's next attempt, audited.
+    resent = AuditEntry.objects.filter(action="invoice.payment_resent")
+    assert resent.count() == len(never_received)
+    assert not AuditEntry.objects.filter(
+        action="invoice.payment_failed", customer_id__in=good.values("customer_id")
+    ).exists()
+
+    # The workers' notices for the invoices at stake (PDFs make all 300 slow): nobody whose
+    # charge never reached the provider is told a payment failed; the poor cards are.
+    at_stake = Invoice.objects.filter(number__in=never_received) | Invoice.objects.filter(
+        customer_id__in=poor
+    )
+    invoice_follow_ups(invoice_ids=list(at_stake.values_list("pk", flat=True)))
+    assert Notification.objects.filter(kind="invoice_issued").count() == at_stake.count()
+    told_failed = Notification.objects.filter(kind="payment_failed") | Notification.objects.filter(
+        kind="invoice_issued", subject__contains="did not go through"
+    )
+    assert set(told_failed.values_list("recipient_id", flat=True)) == poor

@@ -175,21 +175,6 @@ def test_the_reconciler_settles_it_and_the_invoice_follows(unknown):
     assert SandboxCharge.objects.count() == 1  # asked, never charged again
 
 
-def test_a_charge_the_gateway_never_received_becomes_a_failure_with_dunning(plan, customer):
-    buy(ready_customer(customer), plan)
-    sandbox_fault_arm(operation="charge", kind="timeout")
-    bill_run_execute(run_date=today())
-
-    payment_reconcile_unknown(now=timezone.now() + timedelta(hours=1))
-
-    invoice = Invoice.objects.get()
-    assert (invoice.payment_state, invoice.last_payment_code) == (
-        PaymentState.FAILED,
-        "not_received",
-    )
-    assert invoice.next_retry_at is not None
-
-
 def test_settling_the_same_attempt_twice_changes_the_invoice_once(unknown):
     payment_reconcile_unknown(now=timezone.now() + timedelta(hours=1))
     attempt = PaymentAttempt.objects.get()

@@ -50,6 +50,11 @@ class CardToken:
     exp_year: int
 
 
+# The code of a charge the gateway has no record of (our process died before sending it, or the
+# request was lost on the way): nothing was charged, and nothing is wrong with the card.
+NOT_RECEIVED = "not_received"
+
+
 class ChargeStatus(StrEnum):
     SUCCEEDED = "succeeded"
     DECLINED = "declined"
