@@ -32,8 +32,9 @@ Missing invoice
 Payment incomplete
     the sandbox gateway declines the charge
         test_payment_incomplete_gateway_declines
-    the sandbox gateway times out on the charge
+    the sandbox gateway times out on the charge, and on every resend of it
         test_payment_incomplete_gateway_times_out
+        (and test_payment_never_received_is_sent_again_at_once, when the resend goes through)
     the gateway's answer is lost after the charge, and it cannot be asked
         test_payment_incomplete_answer_lost_and_gateway_unreachable
 Contract incomplete
@@ -882,13 +883,43 @@ def test_payment_incomplete_gateway_declines(media, plan, smtp_mail, admin_user)
     assert_each_mail_once(smtp_mail)
 
 
+def reconcile_all() -> None:
+    """The reconciler until it settles nothing more (each charge that never reached the gateway
+    is sent again as it commits)."""
+    while payment_reconcile_unknown(now=timezone.now() + timedelta(minutes=10)):
+        pass
+
+
 @pytest.mark.django_db(transaction=True)
-def test_payment_incomplete_gateway_times_out(media, plan, smtp_mail, admin_user):
-    """The gateway never answers the first invoice's charge; the reconciler finds it never
-    arrived."""
+def test_payment_never_received_is_sent_again_at_once(media, plan, smtp_mail, admin_user):
+    """The gateway drops the first invoice's charge once: the reconciler finds it never arrived,
+    and it is sent again at once, paid, with nothing told to the customer but the receipt."""
+    customer = ready_customer()
+    call_command("sandbox_fault", "charge", "timeout")
+    invoice = first_invoice(customer, plan)
+
+    reconcile_all()
+    worker_pass()
+    relay()
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempt_count) == ("paid", 2)
+    assert audited("invoice.payment_resent", object_id=str(invoice.pk)) == 1
+    assert SandboxCharge.objects.filter(status="succeeded").count() == 1
+    assert len(receipts_of(smtp_mail, invoice)) == 1
+    assert not mails_to(smtp_mail, customer.user.email, "did not go through")
+    assert not alerts("payment_incomplete").exists()
+    assert_each_mail_once(smtp_mail)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payment_incomplete_gateway_times_out(media, plan, smtp_mail, admin_user, settings):
+    """The gateway never answers the first invoice's charge, nor any of its resends; the
+    reconciler finds none arrived, and after the last resend it is a failed payment."""
     customer = ready_customer()
     client = client_of(customer.user)
-    call_command("sandbox_fault", "charge", "timeout")
+    tries = 1 + settings.BILLING_NOT_RECEIVED_RESENDS
+    call_command("sandbox_fault", "charge", "timeout", "--times", str(tries))
     invoice = first_invoice(customer, plan)
     waiting = pay_now(client, invoice)
     api = client.post(f"/api/v1/me/invoices/{invoice.pk}/pay")
@@ -900,8 +931,8 @@ def test_payment_incomplete_gateway_times_out(media, plan, smtp_mail, admin_user
     assert "already being processed" in api.json()["detail"]
     assert not alerts("payment_incomplete").exists()  # unknown is not failed
 
-    # The reconciler asks the gateway, which never saw the charge: it failed.
-    payment_reconcile_unknown(now=timezone.now() + timedelta(minutes=10))
+    # The reconciler asks the gateway, which never saw the charge nor its resends: it failed.
+    reconcile_all()
     worker_pass()
     relay()
     page = page_text(client.get(reverse("billing:invoice", args=[invoice.pk])))
@@ -910,7 +941,9 @@ def test_payment_incomplete_gateway_times_out(media, plan, smtp_mail, admin_user
     # 2. alerted, 3. audited.
     alert = alerts("payment_incomplete").get()
     assert alert.object_id == str(invoice.pk)
-    assert audited("payment.failed", customer_id=customer.pk) == 1
+    assert alerts("payment_not_received").get().object_id == str(invoice.pk)
+    assert audited("payment.failed", customer_id=customer.pk) == tries
+    assert audited("invoice.payment_resent", object_id=str(invoice.pk)) == tries - 1
     assert audited("invoice.payment_failed", object_id=str(invoice.pk)) == 1
     # 4. Nothing reached the gateway; the customer heard of the failure once.
     assert not SandboxCharge.objects.exists()
