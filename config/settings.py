@@ -1,7 +1,7 @@
 """Settings for Onboarding, one module, every value from the environment.
 
-With no environment at all the app runs embedded: SQLite under var/, mail kept in the
-database and shown to staff, tasks in the database. Production chooses PostgreSQL, Redis
+With no environment at all the app runs embedded: SQLite under var/, mail written to var/mail/
+(staff see copies), tasks in the database. Production chooses PostgreSQL, Redis
 and SMTP with DATABASE_URL, REDIS_URL and EMAIL_URL (see README.md).
 """
 
@@ -223,6 +223,18 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
+    # Every password confirmation of a signed-in user (the reauthentication page and the card
+    # API share "reauthenticate"; the password change's current password): per user.
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+}
+# Changing email addresses, the second factor or the card asks for the password again unless it
+# was given in the last 5 minutes (onboarding/accounts/reauthentication.py).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_FORMS = {
+    "reauthenticate": "onboarding.accounts.reauthentication.ReauthenticateForm",
+    "change_password": "onboarding.accounts.reauthentication.ChangePasswordForm",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Onboarding"
@@ -278,8 +290,12 @@ EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL:
     vars().update(dj_email_url.parse(EMAIL_URL))
 else:
-    # Embedded default: every message is kept in the database and shown on /staff/mail/.
+    # Embedded default: nothing leaves the machine. Each email is written whole to MAIL_DROP_DIR
+    # (and, with MAIL_DROP_ECHO, to the relay's terminal); staff's copy on /staff/mail/ has the
+    # links and codes of password, verification and sign-in mail withheld.
     EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
+MAIL_DROP_DIR = Path(os.environ.get("MAIL_DROP_DIR", VAR_DIR / "mail"))
+MAIL_DROP_ECHO = env_bool("MAIL_DROP_ECHO", default=not PRODUCTION)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <support@onboarding.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -316,6 +332,9 @@ if PAYMENT_GATEWAY == "stripe":
 BILLING_DUNNING_DAYS = [int(days) for days in env_list("BILLING_DUNNING_DAYS", "1,3,5,7")]
 BILLING_PAYMENT_TERMS_DAYS = env_int("BILLING_PAYMENT_TERMS_DAYS", 14)  # issue date to due date
 BILLING_BATCH_SIZE = env_int("BILLING_BATCH_SIZE", 500)  # subscriptions per bill-run batch
+# A charge the gateway never received is sent again at once, this many times per invoice; the
+# next one is a normal failure and an admin alert (billing/resend.py).
+BILLING_NOT_RECEIVED_RESENDS = env_int("BILLING_NOT_RECEIVED_RESENDS", 3)
 # A live subscription whose period began this long ago without an invoice raises an alert.
 BILLING_MISSING_INVOICE_GRACE_MINUTES = env_int("BILLING_MISSING_INVOICE_GRACE_MINUTES", 120)
 # Who the invoices are from; address lines separated by "|".
@@ -398,6 +417,10 @@ RISK_STREAM = os.environ.get("RISK_STREAM", "onboarding:risk-events")
 RISK_STREAM_MAXLEN = env_int("RISK_STREAM_MAXLEN", 1_000_000)
 RISK_PUBLISHED_MARKER_TTL_SECONDS = env_int("RISK_PUBLISHED_MARKER_TTL_SECONDS", 30 * 86400)
 RISK_REDIS_TIMEOUT_SECONDS = env_int("RISK_REDIS_TIMEOUT_SECONDS", 2)
+# An entry a consumer read and left unacknowledged this long (it died) is claimed by another.
+RISK_STREAM_CLAIM_IDLE_SECONDS = env_int("RISK_STREAM_CLAIM_IDLE_SECONDS", 60)
+if RISK_STREAM_CLAIM_IDLE_SECONDS < 0:
+    raise ImproperlyConfigured("RISK_STREAM_CLAIM_IDLE_SECONDS must be 0 or more")
 # The live risk board: how often its event stream looks for new events, and how long one
 # connection lasts before the browser reconnects (a worker is not held forever).
 RISK_BOARD_POLL_SECONDS = float(os.environ.get("RISK_BOARD_POLL_SECONDS", "0.5"))
