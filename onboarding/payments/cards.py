@@ -6,6 +6,8 @@ import re
 
 from django.utils import timezone
 
+from onboarding.core.cardmask import luhn_valid as core_luhn_valid
+
 _NON_DIGITS = re.compile(r"[\s-]")
 _BRANDS = [
     ("amex", re.compile(r"^3[47]")),
@@ -27,17 +29,8 @@ def is_ascii_digits(text: str) -> bool:
 
 
 def luhn_valid(digits: str) -> bool:
-    if not is_ascii_digits(digits):
-        return False
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    """The Luhn check of a card number typed at checkout: ASCII digits only."""
+    return is_ascii_digits(digits) and core_luhn_valid(digits)
 
 
 def brand_of(digits: str) -> str:
