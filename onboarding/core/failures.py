@@ -142,6 +142,7 @@ class FailureAlertMiddleware:
             + f": {request.method} {route_of(request)}",
             error=exception,
             actor=getattr(request, "user", None),
-            context={"path": request.path[:200], "method": request.method},
+            # The route, not the path: a reset or verification path carries its secret key.
+            context={"route": route_of(request), "method": request.method},
         )
         return None

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.context import current_request_id
+from onboarding.core.middleware import route_of
 
 logger = logging.getLogger("onboarding.errors")
 
@@ -83,10 +84,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """allauth's rate limits answer through this (config.urls.handler429); audited."""
     sign_in = request.path_info == reverse("account_login")
-    audit_record(
+    audit_record(  # the route, never the path: a reset or verification path holds its key
         action="auth.login_throttled" if sign_in else "auth.rate_limited",
         outcome=Outcome.REFUSED,
-        message=f"{request.method} {request.path_info}: too many requests",
+        message=f"{request.method} {route_of(request)}: too many requests",
     )
     response = _error_page(
         request,

@@ -60,7 +60,7 @@ SEARCH_MIN_LENGTH = 3
 # Each way of matching contributes at most this many customers: a search that matches more
 # asks for a narrower query instead of sorting a hundred thousand rows.
 SEARCH_BRANCH_CAP = 200
-_REFERENCE = re.compile(r"^(?:cus-?|#)(\d{1,18})$", re.IGNORECASE)
+_REFERENCE = re.compile(r"^(?:cus-?|#)([0-9]{1,18})$", re.IGNORECASE)  # ASCII digits only
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{4,}$")
 
 

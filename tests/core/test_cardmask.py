@@ -74,3 +74,17 @@ def test_card_number_spans_point_at_the_cards():
 
 def test_a_card_glued_to_a_word_is_not_taken_for_a_hex_id():
     assert mask_card_numbers(f"ref{VISA} card{VISA}") == "ref••••••••••••4242 card••••••••••••4242"
+
+
+@pytest.mark.parametrize(
+    ("typed", "masked"),
+    [
+        ("4242  4242  4242  4242", "••••  ••••  ••••  4242"),
+        ("4242.4242.4242.4242", "••••.••••.••••.4242"),
+        ("4242/4242/4242/4242", "••••/••••/••••/4242"),
+        ("4242\n4242\n4242\n4242", "••••\n••••\n••••\n4242"),
+        ("4242 - 4242 - 4242 - 4242", "•••• - •••• - •••• - 4242"),
+    ],
+)
+def test_a_card_split_by_several_separators_or_over_lines_is_masked(typed, masked):
+    assert mask_card_numbers(f"card: {typed}") == f"card: {masked}"

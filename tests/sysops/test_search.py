@@ -64,6 +64,15 @@ def test_search_finds_a_customer_by_exact_reference(people):
     assert _found(people["grace"].reference) == [people["grace"].pk]
 
 
+def test_a_reference_in_other_scripts_digits_is_no_reference(people):
+    # int() reads Arabic-Indic and fullwidth digits; a reference is ASCII digits only.
+    pk = people["grace"].pk
+    foreign = "".join(chr(0x0660 + int(digit)) for digit in str(pk))
+    wide = "".join(chr(0xFF10 + int(digit)) for digit in str(pk))
+    assert _found(f"CUS-{foreign}") == []
+    assert _found(f"#{wide}") == []
+
+
 def test_search_finds_a_customer_by_invoice_number(subscription):
     invoice = make_invoice(subscription, 3)
     assert _found(invoice.number.lower()) == [subscription.customer_id]
