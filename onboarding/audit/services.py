@@ -255,6 +255,14 @@ def _chain_end() -> tuple[int, str, bool]:
         "seq", "hash"
     )
     head = recorded.first()
+    if tail and head and tail[0] > head[0] and _holds(seq=head[0], hash=head[1]):
+        # The table reaches past the head and still holds it: a sealer of an older release ran
+        # while this one migrated (a rolling deploy). Nothing is missing; the head catches up.
+        logger.warning(
+            "audit head seq %d was behind the chain's end seq %d: moved", head[0], tail[0]
+        )
+        _record_head(seq=tail[0], hash=tail[1], exists=True)
+        head = tail
     if tail != head:
         table_end = f"ends at seq {tail[0]}" if tail else "holds no sealed entries"
         recorded_end = f"is seq {head[0]}" if head else "is missing"
@@ -263,6 +271,10 @@ def _chain_end() -> tuple[int, str, bool]:
             f"{recorded_end}; entries were removed or rewritten (run manage.py verify_audit)"
         )
     return (*(tail or (0, GENESIS_HASH)), head is not None)
+
+
+def _holds(*, seq: int, hash: str) -> bool:
+    return AuditEntry.objects.filter(seq=seq, hash=hash).exists()
 
 
 def _record_head(*, seq: int, hash: str, exists: bool) -> None:

@@ -69,6 +69,19 @@ def test_the_sealer_refuses_to_extend_a_chain_whose_tail_was_cut(tamper):
     assert AuditChainHead.objects.get().hash == entries[2].hash
 
 
+def test_a_head_left_behind_by_an_older_sealer_catches_up(tamper):
+    """A rolling deploy: the previous release's sealer (which knew no head) sealed entries while
+    this one migrated, so the table reaches past the head and still holds it."""
+    entries = _sealed(5)
+    tamper.execute_without_triggers("UPDATE {head} SET seq = 3, hash = %s", [entries[2].hash])
+    late = audit_record(action="late.event")
+    assert audit_seal_pending() == 1
+    late.refresh_from_db()
+    assert late.seq == 6
+    assert AuditChainHead.objects.get().seq == 6
+    assert audit_verify_chain().intact
+
+
 # --- verify_audit against the head ---------------------------------------------------------
 
 
