@@ -13,6 +13,7 @@ entry whose event id is already marked (a replay) is acknowledged without being 
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -216,6 +217,9 @@ def _handle_entries(
         client, group=group, event_ids=[entry.event["id"] for entry in entries if entry.event]
     )
     handled = 0
+    # Past half the claim time another consumer may have claimed the rest of this batch and
+    # handled it: from then on each event's marker is read again just before handling it.
+    recheck_after = time.monotonic() + settings.RISK_STREAM_CLAIM_IDLE_SECONDS / 2
     for entry in entries:
         if should_stop():
             break  # the rest stay pending: read again at restart, or claimed
@@ -224,6 +228,8 @@ def _handle_entries(
             risk_stream_ack(client, group=group, entry_ids=[entry.entry_id])
             continue
         event_id = entry.event["id"]
+        if event_id not in done and time.monotonic() > recheck_after:
+            done.update(risk_stream_handled(client, group=group, event_ids=[event_id]))
         if event_id in done:
             risk_stream_ack(client, group=group, entry_ids=[entry.entry_id])
             continue

@@ -18,10 +18,12 @@ from onboarding.notifications.registry import DeliveryBatch, handler_for
 from onboarding.risk.models import RiskEvent
 from onboarding.risk.streams import (
     RISK_TOPIC,
+    StreamEntry,
     redis_client,
     risk_stream_claim,
     risk_stream_consume,
     risk_stream_handled,
+    risk_stream_mark_handled,
     risk_stream_read,
     stream_group_ensure,
     stream_publish_once,
@@ -206,6 +208,30 @@ def test_an_event_already_handled_is_acknowledged_and_not_handled_again(redis_ur
     taken = consume(client, consumer="b", max_events=1)
 
     assert [e["id"] for e in taken] == [event_with_id(2)["id"]]
+    assert client.xpending(settings.RISK_STREAM, "reporting")["pending"] == 0
+
+
+def test_an_event_another_consumer_handled_while_this_one_worked_is_not_handled_again(
+    redis_url, settings
+):
+    """A slow batch: past half the claim time another consumer may have claimed and handled
+    the rest of it, so each marker is read again just before handling."""
+    settings.RISK_STREAM_CLAIM_IDLE_SECONDS = 0
+    client = redis_client()
+    for n in (1, 2, 3):
+        stream_publish_once(client, event_with_id(n))
+    second_entry_id = client.xrange(settings.RISK_STREAM)[1][0]
+    handled: list[str] = []
+
+    def handle_slowly(event: dict) -> None:
+        handled.append(event["id"])
+        if event["id"] == event_with_id(1)["id"]:  # meanwhile "c" claims and handles event 2
+            entry = StreamEntry(entry_id=second_entry_id, event=event_with_id(2))
+            risk_stream_mark_handled(client, group="reporting", consumer="c", entry=entry)
+
+    consume(client, consumer="b", handle=handle_slowly, max_events=2)
+
+    assert handled == [event_with_id(1)["id"], event_with_id(3)["id"]]
     assert client.xpending(settings.RISK_STREAM, "reporting")["pending"] == 0
 
 
