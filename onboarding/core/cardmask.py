@@ -16,9 +16,10 @@ SHA-256 once lost 13 of its digits to the audit log's scrubber.
 import re
 from collections.abc import Callable
 
-# Digit groups joined by up to three separators: white space of any kind (a line break too), a
-# dot, a slash, or a dash of any kind ("4242  4242", "4242.4242", groups split over lines).
-_SEPARATORS = "\\s\u00a0\u202f./\\-\u2010\u2011\u2012\u2013\u2014\u2212"
+# Digit groups joined by up to three separators: white space of any kind (a line break too) or
+# a dash of any kind ("4242  4242", groups split over lines). Not dots: timings and versions in
+# logs ("200 0.0123 s") would be taken for cards.
+_SEPARATORS = "\\s\u00a0\u202f\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 _DIGIT_RUN = re.compile(rf"\d+(?:[{_SEPARATORS}]{{1,3}}\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
 # The cheap test first (the audit log runs every message through here): fewer than 13 digits in

@@ -80,11 +80,9 @@ def test_a_card_glued_to_a_word_is_not_taken_for_a_hex_id():
     ("typed", "masked"),
     [
         ("4242  4242  4242  4242", "••••  ••••  ••••  4242"),
-        ("4242.4242.4242.4242", "••••.••••.••••.4242"),
-        ("4242/4242/4242/4242", "••••/••••/••••/4242"),
         ("4242\n4242\n4242\n4242", "••••\n••••\n••••\n4242"),
         ("4242 - 4242 - 4242 - 4242", "•••• - •••• - •••• - 4242"),
     ],
 )
-def test_a_card_split_by_several_separators_or_over_lines_is_masked(typed, masked):
+def test_a_card_split_by_several_spaces_dashes_or_lines_is_masked(typed, masked):
     assert mask_card_numbers(f"card: {typed}") == f"card: {masked}"
