@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime
 
 from django.db import connection
 
-from onboarding.accounts.models import Customer, User
-from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.accounts.models import Customer, PreferredInbox, User
 from onboarding.billing.models import Subscription, SubscriptionStatus
 from onboarding.billing.periods import add_months
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product
+from onboarding.core.roles import Role
 from onboarding.payments.models import PaymentMethod, SandboxCard
 
 CHUNK = 5000

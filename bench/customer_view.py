@@ -124,7 +124,7 @@ def _staff_client():
     from django.test import Client
 
     from onboarding.accounts.models import User
-    from onboarding.accounts.roles import Role
+    from onboarding.core.roles import Role
 
     user = User.objects.filter(email="bench-sysops@example.test").first()
     if user is None:

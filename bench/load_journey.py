@@ -118,10 +118,10 @@ def child_seed(customers: int, sysops: int, plan_file: Path) -> None:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
-    from onboarding.accounts.models import Customer, User
-    from onboarding.accounts.roles import PreferredInbox, Role
+    from onboarding.accounts.models import Customer, PreferredInbox, User
     from onboarding.accounts.services import customer_create, customer_profile_update
     from onboarding.catalog.models import Plan
+    from onboarding.core.roles import Role
     from onboarding.demo.services import demo_data_load
 
     started = time.perf_counter()

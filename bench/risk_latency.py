@@ -76,9 +76,9 @@ def seed(count: int):
 
     from bench.bill_run_seed import bench_plan
     from onboarding.accounts.models import Customer, User
-    from onboarding.accounts.roles import Role
     from onboarding.billing.models import Subscription, SubscriptionStatus
     from onboarding.contracts.models import Contract, ContractState
+    from onboarding.core.roles import Role
 
     plan = bench_plan()
     sysops = User.objects.create_user(email="sysops@bench.test", password=None, role=Role.SYSOPS)

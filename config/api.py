@@ -4,8 +4,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.security import django_auth
 
+from config.openapi import OnboardingAPI
 from onboarding.acceptance.api import router as acceptance_router
 from onboarding.accounts.api import router as me_router
+from onboarding.accounts.events import hidden_row_refused
 from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
@@ -14,8 +16,8 @@ from onboarding.billing.api import router as subscriptions_router
 from onboarding.catalog.api import router as catalog_router
 from onboarding.contracts.api import me_router as contracts_router
 from onboarding.contracts.api import staff_router as staff_contracts_router
+from onboarding.core.access import RowHidden
 from onboarding.core.errors import DomainError
-from onboarding.core.openapi import OnboardingAPI
 from onboarding.journey.api import me_router as journey_router
 from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
@@ -80,4 +82,6 @@ def model_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRe
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    if isinstance(exc, RowHidden):
+        hidden_row_refused(request, exc)
     return api.create_response(request, {"detail": "Not found.", "code": "not_found"}, status=404)

@@ -118,7 +118,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "onboarding.accounts.middleware.StaffIdleTimeoutMiddleware",
     "onboarding.accounts.middleware.StaffAccessMiddleware",
-    "onboarding.core.failures.FailureAlertMiddleware",
+    "onboarding.accounts.middleware.HiddenRowAuditMiddleware",
+    "onboarding.alerts.failures.FailureAlertMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -248,7 +249,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "onboarding.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 # --- Security headers ----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

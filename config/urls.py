@@ -1,16 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from config import health, views
 from config.api import api
-from onboarding.core import health, views
 from onboarding.core.metrics import metrics_view
 
 # Error pages that never leak details; JSON under /api/. handler429 is allauth's rate-limit answer.
-handler400 = "onboarding.core.views.bad_request"
-handler403 = "onboarding.core.views.permission_denied"
-handler404 = "onboarding.core.views.page_not_found"
-handler500 = "onboarding.core.views.server_error"
-handler429 = "onboarding.core.views.too_many_requests"
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+handler429 = "config.views.too_many_requests"
 
 staff_patterns = (
     [

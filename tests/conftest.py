@@ -9,8 +9,8 @@ from django.db import close_old_connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
-from onboarding.accounts.roles import Role
 from onboarding.contracts.models import ContractTemplate
+from onboarding.core.roles import Role
 from tests.audit.flush import audit_tables_emptied
 from tests.factories import UserFactory, staff_user
 from tests.services import (

@@ -4,9 +4,9 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from onboarding.accounts.models import Customer, User
-from onboarding.accounts.roles import Role
 from onboarding.accounts.services import customer_create
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product
+from onboarding.core.roles import Role
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 

@@ -14,11 +14,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.api import api
-from onboarding.accounts.roles import Role
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
+from onboarding.core.roles import Role
 from tests.factories import UserFactory, plan_with_prices, staff_user
 from tests.risk.test_board import raise_red
 from tests.sysops.conftest import open_request, subscribe

@@ -32,9 +32,9 @@ from onboarding.acceptance.services import (
 )
 from onboarding.acceptance.views import SAVE_FAILED
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import Conflict
-from onboarding.core.failures import reported_failure
+from onboarding.core.roles import STAFF_ROLES
 
 router = Router()
 _ERRORS = {400: dict, 403: dict, 404: dict, 409: dict, 422: dict, 503: dict}

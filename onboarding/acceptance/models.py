@@ -18,11 +18,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.catalog.models import Plan
 from onboarding.contracts.models import Contract
+from onboarding.core.access import access_rule
 from onboarding.core.errors import Conflict
+from onboarding.core.roles import STAFF_ROLES
 
 
 class Rating(models.TextChoices):

@@ -39,13 +39,13 @@ from onboarding.acceptance.selectors import (
 )
 from onboarding.acceptance.timers import timer_schedule, timers_cancel
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
 from onboarding.contracts.services import contract_cancel
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
+from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import notification_send
 

@@ -42,8 +42,8 @@ from onboarding.acceptance.services import (
     review_request_remediation,
 )
 from onboarding.accounts.permissions import role_required
+from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.sysops.selectors import customer_overview, staff_assignees
 

@@ -12,10 +12,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
 from onboarding.accounts.models import Customer, User
-from onboarding.accounts.roles import Role
 from onboarding.accounts.services import customer_create
 from onboarding.accounts.validators import vat_number_normalize
 from onboarding.audit.services import audit_record
+from onboarding.core.roles import Role
 
 AUDITED_USER_FIELDS = ("email", "role", "preferred_inbox", "is_active", "first_name", "last_name")
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from onboarding.accounts.roles import Role
 from onboarding.core.redirects import safe_next_url
+from onboarding.core.roles import Role
 
 
 class OnboardingAdminSite(admin.AdminSite):

@@ -3,7 +3,6 @@
 from django.http import HttpRequest
 from ninja import Router
 
-from onboarding.accounts.access import get_visible_or_404
 from onboarding.accounts.models import Contact
 from onboarding.accounts.schemas import ContactIn, ContactOut, ProfileIn, ProfileOut
 from onboarding.accounts.selectors import contacts_of, customer_of_user
@@ -13,7 +12,8 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
-from onboarding.core.failures import reported_failure
+from onboarding.alerts.failures import reported_failure
+from onboarding.core.access import get_visible_or_404
 
 router = Router()
 _ERRORS = {404: dict, 422: dict, 503: dict}

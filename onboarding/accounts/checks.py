@@ -2,7 +2,7 @@
 
 from django.core.checks import Error
 
-from onboarding.accounts.access import owner_path_problem, registered_rules
+from onboarding.core.access import owner_path_problem, registered_rules
 
 
 def check_access_rules(app_configs=None, **kwargs) -> list[Error]:

@@ -1,8 +1,7 @@
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
-from onboarding.accounts.models import Contact, Customer
-from onboarding.accounts.roles import PreferredInbox
+from onboarding.accounts.models import Contact, Customer, PreferredInbox
 
 
 class ProfileForm(forms.ModelForm):

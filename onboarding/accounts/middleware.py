@@ -13,9 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from onboarding.accounts.access import (
-    user_has_totp,
-)  # re-exported: older callers import it from here
+from onboarding.accounts.events import hidden_row_refused
 from onboarding.accounts.permissions import (
     Refusal,
     audit_role_refusal,
@@ -23,8 +21,9 @@ from onboarding.accounts.permissions import (
     login_url_for,
     role_refusal,
 )
-from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.audit.services import audit_record
+from onboarding.core.access import RowHidden, user_has_totp
+from onboarding.core.roles import STAFF_ROLES, Role
 
 STAFF_AREAS = ("/staff", "/api/v1/staff")
 ADMIN_AREA = "/admin"
@@ -126,6 +125,24 @@ class StaffIdleTimeoutMiddleware:
         return browser_redirect(request, login_url_for(request))
 
 
+class HiddenRowAuditMiddleware:
+    """Records each page's 404 for a row that exists but is not the user's as "access.refused".
+
+    The access rules only decide (onboarding.core.access raises RowHidden); the request is where
+    the refusal has an actor, so it is written here, and by the API's 404 handler for the API.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, RowHidden):
+            hidden_row_refused(request, exception)
+
+
 def _seconds(setting: str) -> float:
     value = getattr(settings, setting)
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
@@ -134,6 +151,7 @@ def _seconds(setting: str) -> float:
 __all__ = [
     "LAST_SEEN_KEY",
     "STARTED_KEY",
+    "HiddenRowAuditMiddleware",
     "StaffAccessMiddleware",
     "StaffIdleTimeoutMiddleware",
     "is_staff_path",

@@ -3,9 +3,16 @@ from django.db import models
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.roles import STAFF_ROLES, PreferredInbox, Role
 from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
+from onboarding.core.access import access_rule
+from onboarding.core.roles import STAFF_ROLES, Role
+
+
+class PreferredInbox(models.TextChoices):
+    """Where a person's notifications go; the values are notification channel names."""
+
+    EMAIL = "email", "Email"
+    IN_APP = "in_app", "In-app inbox"
 
 
 class UserManager(BaseUserManager["User"]):

@@ -20,9 +20,10 @@ from django.utils.http import urlencode
 from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import SessionAuth
 
-from onboarding.accounts.access import access_refused, user_has_totp
-from onboarding.accounts.roles import STAFF_ROLES, Role
+from onboarding.accounts.events import access_refused
+from onboarding.core.access import user_has_totp
 from onboarding.core.redirects import safe_next_url
+from onboarding.core.roles import STAFF_ROLES, Role
 
 
 class Refusal(Enum):

@@ -1,8 +1,8 @@
 from django.http import Http404
 
-from onboarding.accounts.access import visible_to
 from onboarding.accounts.models import Contact, Customer, User
-from onboarding.accounts.roles import Role
+from onboarding.core.access import visible_to
+from onboarding.core.roles import Role
 
 
 def customer_of_user(*, user: User) -> Customer:

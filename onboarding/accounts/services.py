@@ -8,12 +8,12 @@ from typing import Any
 
 from django.db import transaction
 
-from onboarding.accounts.models import Contact, Customer, User
-from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.accounts.models import Contact, Customer, PreferredInbox, User
 from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, audit_record, model_snapshot
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import DomainError, NotFound
+from onboarding.core.roles import Role
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
 

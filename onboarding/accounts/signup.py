@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import Role
 from onboarding.accounts.services import customer_create
 from onboarding.billing import intent as purchase_intent
 from onboarding.core.redirects import safe_next_url
+from onboarding.core.roles import Role
 from onboarding.notifications.services import notification_send
 
 

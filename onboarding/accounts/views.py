@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from onboarding.accounts.access import get_visible_or_404
 from onboarding.accounts.forms import ContactForm, ProfileForm
 from onboarding.accounts.selectors import contacts_of, customer_of_user
 from onboarding.accounts.services import (
@@ -16,10 +15,11 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
+from onboarding.alerts.failures import reported_failure
 from onboarding.billing.selectors import invoice_list_of, subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
+from onboarding.core.access import get_visible_or_404
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.redirects import requested_next_url
 from onboarding.journey.selectors import journey_of

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from onboarding.accounts.access import visible_to
 from onboarding.alerts.schemas import AlertFilters, AlertOut, AlertResolveIn
 from onboarding.alerts.selectors import admin_alert_get, admin_alert_list
 from onboarding.alerts.services import admin_alert_acknowledge, admin_alert_resolve
+from onboarding.core.access import visible_to
 from onboarding.core.pagination import BoundedLimitOffsetPagination
 
 router = Router()

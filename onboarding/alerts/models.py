@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.roles import Role
+from onboarding.core.access import access_rule
+from onboarding.core.roles import Role
 
 
 class AlertState(models.TextChoices):

@@ -1,9 +1,9 @@
 """Who may change alerts and re-queue tasks: admins only. Other staff roles may look."""
 
-from onboarding.accounts.roles import Role
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.errors import DomainError
+from onboarding.core.roles import Role
 
 
 class Forbidden(DomainError):

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from onboarding.accounts.models import User
-from onboarding.accounts.roles import Role
 from onboarding.alerts.events import alert_resolved_by_system
 from onboarding.alerts.models import (
     AdminAlert,
@@ -27,6 +26,7 @@ from onboarding.audit.services import audit_record
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, NotFound
 from onboarding.core.numbers import parse_query_int
+from onboarding.core.roles import Role
 from onboarding.notifications.services import notification_send
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _absolute(url: str) -> str:
 
 
 def _admins() -> models.QuerySet:
-    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk")
+    return get_user_model().objects.filter(role=Role.ADMIN, is_active=True).order_by("pk")
 
 
 def admin_alert_raise(

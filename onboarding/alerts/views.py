@@ -12,11 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.alerts.models import SEVERITY_BADGES, AdminAlert, AlertSeverity, AlertState
 from onboarding.alerts.permissions import Forbidden, is_admin
 from onboarding.alerts.selectors import admin_alert_counts, admin_alert_list, admin_alert_reasons
 from onboarding.alerts.services import admin_alert_acknowledge, admin_alert_resolve
+from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.errors import DomainError
 from onboarding.core.pagination import page_number
 

@@ -4,6 +4,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from onboarding.core.access import access_rule
+from onboarding.core.roles import STAFF_ROLES
+
 
 class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"
@@ -11,6 +14,7 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
+@access_rule(owner=None, staff=STAFF_ROLES)
 class AuditEntry(models.Model):
     """One business event. Append-only; sealed into a SHA-256 chain by a background step.
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from onboarding.audit.models import AuditChainHead, AuditEntry
+from onboarding.core.access import get_visible_or_404, visible_to
 
 PAGE_SIZE = 50
 

@@ -4,8 +4,8 @@
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.alerts.failures import reported_failure
 from onboarding.billing.models import InvoiceStatus
 from onboarding.billing.schemas import (
     CreditNoteOut,
@@ -34,8 +34,8 @@ from onboarding.billing.services import (
 )
 from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
 from onboarding.catalog.selectors import plan_get_on_sale
+from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import reported_failure
 from onboarding.core.money import Money
 
 router = Router()

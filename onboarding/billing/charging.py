@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import Succeeded, admin_alert_raise, admin_alerts_resolve_many
 from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.models import Outcome
@@ -54,7 +55,6 @@ from onboarding.billing.resend import (
 )
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.core.bulk import rows_update
-from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.billing.documents import (
@@ -37,7 +38,6 @@ from onboarding.billing.models import (
     InvoiceStatus,
     PaymentState,
 )
-from onboarding.core.failures import report_failure
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import Attachment, notification_send
 from onboarding.payments.models import PaymentAttempt

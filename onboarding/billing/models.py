@@ -4,9 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
 from onboarding.accounts.models import Customer
-from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.billing.states import (  # noqa: F401  (re-exported: the models' vocabulary)
     CREDIT_NOTE_MOVES,
     INVOICE_BADGES,
@@ -25,8 +23,10 @@ from onboarding.billing.states import (  # noqa: F401  (re-exported: the models'
     invoice_move_refusal,
 )
 from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.core.access import access_rule
 from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
+from onboarding.core.roles import STAFF_ROLES
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)

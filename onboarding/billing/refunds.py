@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import (
@@ -30,6 +29,7 @@ from onboarding.billing.numbering import CREDIT_NOTE_SERIES, numbers_take
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
+from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.models import PaymentRefund, RefundStatus
 from onboarding.payments.services import payment_refund
 

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from onboarding.accounts.access import get_visible_or_404
 from onboarding.accounts.models import Customer
 from onboarding.billing.models import (
     BillRun,
@@ -15,6 +14,7 @@ from onboarding.billing.models import (
     Subscription,
 )
 from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money
 from onboarding.core.numbers import parse_query_int
 from onboarding.payments.models import PaymentAttempt

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from onboarding.alerts.failures import reported_failure
 from onboarding.billing.forms import InvoiceFilterForm, RefundForm, VoidForm
 from onboarding.billing.models import Invoice
 from onboarding.billing.selectors import (
@@ -23,7 +24,6 @@ from onboarding.billing.selectors import (
 from onboarding.billing.services import invoice_refund, invoice_void
 from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.pagination import page_number
 

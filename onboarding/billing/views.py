@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.accounts.access import get_visible_or_404
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.alerts.failures import reported_failure
 from onboarding.billing.documents import pdf_read
 from onboarding.billing.followups import credit_note_pdf_ensure, invoice_pdf_ensure
 from onboarding.billing.forms import CycleForm
@@ -37,8 +37,8 @@ from onboarding.billing.services import (
     subscription_purchase,
 )
 from onboarding.catalog.selectors import plan_get_on_sale
+from onboarding.core.access import get_visible_or_404
 from onboarding.core.errors import DomainError, NotFound
-from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.pagination import page_number
 from onboarding.payments.selectors import payment_method_active

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.alerts.failures import ServiceUnavailable, report_failure, reported_failure
 from onboarding.audit.services import audit_record
 from onboarding.contracts import services
 from onboarding.contracts.models import Contract, ContractDocument
@@ -31,7 +32,6 @@ from onboarding.contracts.selectors import (
     contracts_of,
 )
 from onboarding.core.errors import Conflict
-from onboarding.core.failures import ServiceUnavailable, report_failure, reported_failure
 from onboarding.core.middleware import client_ip_of
 
 me_router = Router()

@@ -11,13 +11,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
 from onboarding.accounts.models import Customer
-from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.billing.models import Subscription
 from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.core.access import access_rule
 from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
+from onboarding.core.roles import STAFF_ROLES
 
 
 class ContractState(models.TextChoices):

@@ -9,7 +9,6 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.billing.models import LIVE_STATUSES
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
@@ -19,6 +18,7 @@ from onboarding.contracts.models import (
     ContractState,
     ContractTemplate,
 )
+from onboarding.core.access import get_visible_or_404, visible_to
 
 # The expiry windows the staff list offers (days).
 EXPIRY_WINDOWS = (7, 30, 60, 90)

@@ -26,8 +26,8 @@ from django.db import IntegrityError, transaction
 from django.template import Context, TemplateSyntaxError
 from django.utils import timezone
 
-from onboarding.accounts.models import User
-from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.accounts.models import PreferredInbox, User
+from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
@@ -52,7 +52,7 @@ from onboarding.contracts.rendering import (
 )
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
-from onboarding.core.failures import report_failure
+from onboarding.core.roles import Role
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
 from onboarding.notifications.models import Channel, Notification

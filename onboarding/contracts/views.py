@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.accounts.roles import Role
+from onboarding.alerts.failures import report_failure, reported_failure
 from onboarding.audit.services import audit_record
 from onboarding.contracts import services
 from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
@@ -39,10 +39,10 @@ from onboarding.contracts.selectors import (
     contracts_of,
 )
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import report_failure, reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.middleware import client_ip_of
 from onboarding.core.pagination import page_number
+from onboarding.core.roles import Role
 
 PAGE_SIZE = 25
 ACKNOWLEDGE_FAILED = (

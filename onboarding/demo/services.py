@@ -19,12 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.acceptance.models import RequirementTemplate
-from onboarding.accounts.models import User
-from onboarding.accounts.roles import PreferredInbox, Role
+from onboarding.accounts.models import PreferredInbox, User
 from onboarding.accounts.services import customer_create, customer_profile_update
 from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product, Tier
 from onboarding.core.errors import DomainError
+from onboarding.core.roles import Role
 from onboarding.payments.gateways.base import CardDetails
 from onboarding.payments.services import payment_method_add
 

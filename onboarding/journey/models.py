@@ -1,8 +1,7 @@
 from django.db import models
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.models import Customer
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.core.access import access_rule
+from onboarding.core.roles import STAFF_ROLES
 
 
 class Step(models.TextChoices):
@@ -31,7 +30,9 @@ class StepState(models.TextChoices):
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
 class JourneyStep(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="journey_steps")
+    customer = models.ForeignKey(
+        "accounts.Customer", on_delete=models.CASCADE, related_name="journey_steps"
+    )
     step = models.CharField(max_length=20, choices=Step.choices)
     position = models.PositiveSmallIntegerField(
         help_text="The step's place in the journey, from 0."

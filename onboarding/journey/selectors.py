@@ -1,14 +1,13 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Q
 
-from onboarding.accounts.models import Customer
 from onboarding.journey.models import JourneyStep, Step, StepState
 
 
-def journey_of(*, customer: Customer) -> list[JourneyStep]:
+def journey_of(*, customer: models.Model) -> list[JourneyStep]:
     return list(JourneyStep.objects.filter(customer=customer).order_by("position"))
 
 

@@ -4,15 +4,14 @@ A step is pending until done; a failure marks it failed with the reason, and a l
 marks it done (a customer who fixes their card moves on). A done step stays done.
 """
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from onboarding.accounts.models import Customer
 from onboarding.audit.services import audit_record
 from onboarding.journey.models import JourneyStep, Step, StepState
 
 
-def journey_start(*, customer: Customer) -> None:
+def journey_start(*, customer: models.Model) -> None:
     """Create the five steps as pending; idempotent."""
     now = timezone.now()
     existing = set(JourneyStep.objects.filter(customer=customer).values_list("step", flat=True))
@@ -25,13 +24,13 @@ def journey_start(*, customer: Customer) -> None:
     )
 
 
-def _step_for_update(customer: Customer, step: Step) -> JourneyStep:
+def _step_for_update(customer: models.Model, step: Step) -> JourneyStep:
     journey_start(customer=customer)
     return JourneyStep.objects.select_for_update().get(customer=customer, step=step)
 
 
 @transaction.atomic
-def journey_step_complete(*, customer: Customer, step: Step) -> JourneyStep:
+def journey_step_complete(*, customer: models.Model, step: Step) -> JourneyStep:
     row = _step_for_update(customer, step)
     if row.state == StepState.DONE:
         return row
@@ -48,7 +47,7 @@ def journey_step_complete(*, customer: Customer, step: Step) -> JourneyStep:
 
 
 @transaction.atomic
-def journey_step_fail(*, customer: Customer, step: Step, reason: str) -> JourneyStep:
+def journey_step_fail(*, customer: models.Model, step: Step, reason: str) -> JourneyStep:
     row = _step_for_update(customer, step)
     if row.state == StepState.DONE:
         return row  # a later failure (a renewal's payment) does not undo onboarding

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.core.access import access_rule
+from onboarding.core.roles import STAFF_ROLES
 
 
 class Channel(models.TextChoices):

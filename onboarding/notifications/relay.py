@@ -30,11 +30,11 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from onboarding.accounts.roles import Role
 from onboarding.alerts.services import ALERT_NOTIFICATION_KIND, admin_alert_raise
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.context import request_context
+from onboarding.core.roles import Role
 from onboarding.notifications.models import OUTBOX_OPEN_STATES, OutboxMessage, OutboxStatus
 from onboarding.notifications.registry import DeliveryBatch, PermanentDeliveryError, handler_for
 

@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from onboarding.accounts.access import get_visible_or_404, visible_to
+from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.notifications.models import (
     OUTBOX_OPEN_STATES,
     InboxMessage,

@@ -8,15 +8,15 @@ the relay (relay.py) delivers committed outbox rows.
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone
 
-from onboarding.accounts.models import User
-from onboarding.accounts.roles import Role
 from onboarding.audit.services import audit_record
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import Conflict, DomainError, NotFound
+from onboarding.core.roles import Role
 from onboarding.notifications.models import (
     CHANNEL_TOPICS,
     Channel,
@@ -96,7 +96,7 @@ def _outbox_insert(**fields) -> OutboxMessage | None:
 
 def notification_send(
     *,
-    recipient: User,
+    recipient: AbstractBaseUser,
     kind: str,
     subject: str,
     template: str,

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.accounts.roles import Role
 from onboarding.core.errors import DomainError
 from onboarding.core.pagination import page_number
+from onboarding.core.roles import Role
 from onboarding.notifications.channels import email_leaves_by_smtp
 from onboarding.notifications.models import OutboxStatus
 from onboarding.notifications.selectors import (

@@ -4,11 +4,11 @@
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from onboarding.accounts.access import visible_to
 from onboarding.accounts.reauthentication import password_confirm
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.alerts.failures import reported_failure
+from onboarding.core.access import visible_to
 from onboarding.core.errors import NotFound
-from onboarding.core.failures import reported_failure
 from onboarding.payments.gateways.base import CardDetails
 from onboarding.payments.schemas import CardIn, CardOut, PaymentOut
 from onboarding.payments.selectors import payment_attempts_of, payment_method_active

@@ -4,9 +4,9 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.core.access import access_rule
 from onboarding.core.money import Money
+from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.gateways.base import ChargeResult, ChargeStatus
 
 # --- The sandbox gateway's own side -----------------------------------------------------------

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.services import invoice_payment_settled
-from onboarding.core.failures import report_failure
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
     NOT_RECEIVED,

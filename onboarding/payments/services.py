@@ -22,14 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.services import audit_record
 from onboarding.core.bulk import instances_insert, rows_update
 from onboarding.core.errors import Conflict, DomainError
-from onboarding.core.failures import report_failure
 from onboarding.core.money import Money
+from onboarding.core.roles import STAFF_ROLES
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
 from onboarding.notifications.services import notification_send

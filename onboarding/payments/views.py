@@ -13,8 +13,8 @@ from onboarding.accounts.reauthentication import (
     recently_reauthenticated,
 )
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.redirects import requested_next_url
 from onboarding.payments.forms import CardForm

@@ -11,10 +11,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
 from onboarding.accounts.models import Customer
-from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.contracts.models import Contract
+from onboarding.core.access import access_rule
+from onboarding.core.roles import STAFF_ROLES
 
 
 class RiskType(models.TextChoices):

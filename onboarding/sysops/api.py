@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import STAFF_ROLES
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.core.failures import reported_failure
+from onboarding.alerts.failures import reported_failure
+from onboarding.core.roles import STAFF_ROLES
 from onboarding.sysops.schemas import (
     AssignIn,
     CommentIn,

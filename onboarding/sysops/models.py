@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from onboarding.accounts.access import access_rule
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.core.access import access_rule
 from onboarding.core.errors import Conflict
+from onboarding.core.roles import STAFF_ROLES
 
 
 class RequestKind(models.TextChoices):

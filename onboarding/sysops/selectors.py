@@ -18,9 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from onboarding.acceptance.selectors import acceptance_flags_for
-from onboarding.accounts.access import get_visible_or_404, visible_to
 from onboarding.accounts.models import Contact, Customer, User
-from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_timeline_for_customer
@@ -34,8 +32,10 @@ from onboarding.billing.models import (
 )
 from onboarding.catalog.models import PlanPrice
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
+from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.money import Money
 from onboarding.core.numbers import parse_query_int
+from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.journey.selectors import journey_of
 from onboarding.notifications.models import Notification, OutboxMessage

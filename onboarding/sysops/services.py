@@ -18,13 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
-from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.numbers import parse_query_int
+from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.registry import PermanentDeliveryError
 from onboarding.notifications.services import notification_send
 from onboarding.sysops.models import (

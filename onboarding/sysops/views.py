@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import DomainError
-from onboarding.core.failures import reported_failure
 from onboarding.core.forms import form_error_from
 from onboarding.core.pagination import page_number
 from onboarding.sysops.forms import (

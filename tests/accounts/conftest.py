@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from onboarding.accounts.roles import Role
+from onboarding.core.roles import Role
 from tests.factories import UserFactory, add_totp
 
 

@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Router
 from config.urls import handler403, handler404, handler500  # noqa: F401 (same error pages)
 from config.urls import urlpatterns as project_urlpatterns
 from onboarding.accounts.permissions import StaffAuth, role_required
-from onboarding.accounts.roles import Role
+from onboarding.core.roles import Role
 
 managers = Router(auth=StaffAuth(roles={Role.MANAGER}))
 

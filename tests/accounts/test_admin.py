@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import Role
 from onboarding.audit.models import AuditEntry
+from onboarding.core.roles import Role
 from tests.factories import UserFactory
 
 USERS = "/admin/accounts/user/"

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from onboarding.accounts.roles import Role
 from onboarding.audit.models import AuditEntry
+from onboarding.core.roles import Role
 from tests.accounts.flows import sign_in, submit_password, submit_totp, totp_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from onboarding.accounts.permissions import Refusal, StaffAuth, role_refusal, role_required
-from onboarding.accounts.roles import Role
 from onboarding.audit.models import AuditEntry
+from onboarding.core.roles import Role
 from tests.factories import UserFactory, staff_user
 
 pytestmark = pytest.mark.urls("tests.accounts.staff_auth_urls")

@@ -8,7 +8,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from config.api import api
-from onboarding.accounts.roles import Role
+from onboarding.core.roles import Role
 from tests.factories import UserFactory
 
 WITHOUT_MIDDLEWARE = [

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 
 from onboarding.accounts.middleware import is_staff_path, roles_for_path
-from onboarding.accounts.roles import STAFF_ROLES, Role
 from onboarding.audit.models import AuditEntry
+from onboarding.core.roles import STAFF_ROLES, Role
 from tests.factories import UserFactory
 
 STAFF_PAGE = "/staff/"

@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from onboarding.accounts.roles import Role
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.alerts.services import (
     ALERT_NOTIFICATION_KIND,
@@ -15,6 +14,7 @@ from onboarding.alerts.services import (
     admin_alert_resolve,
 )
 from onboarding.audit.models import AuditEntry
+from onboarding.core.roles import Role
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.notifications.relay import relay_drain
 from onboarding.worker.testing_tasks import worker_probe

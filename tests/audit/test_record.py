@@ -1,9 +1,9 @@
 from django.contrib.auth.models import AnonymousUser
 
-from onboarding.accounts.roles import Role
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.context import request_context
+from onboarding.core.roles import Role
 from tests.factories import UserFactory
 
 

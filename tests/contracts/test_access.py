@@ -15,10 +15,15 @@ pytestmark = pytest.mark.django_db
         "contracts:pdf_current",
     ],
 )
-def test_another_customers_contract_page_is_a_404(other_customer_client, delivered, url):
+def test_another_customers_contract_page_is_a_404(
+    other_customer, other_customer_client, delivered, url
+):
     response = other_customer_client.get(reverse(url, args=[delivered.pk]))
     assert response.status_code == 404
-    assert AuditEntry.objects.filter(action="access.refused").exists()
+    # The page's door (HiddenRowAuditMiddleware) records the refusal, naming the row.
+    entry = AuditEntry.objects.get(action="access.refused")
+    assert (entry.object_type, entry.object_id) == ("contracts.contract", str(delivered.pk))
+    assert entry.actor == other_customer
 
 
 def test_another_customers_document_pdf_is_a_404(other_customer_client, delivered):
@@ -41,6 +46,15 @@ def test_another_customers_contract_is_a_404_in_the_api(other_customer_client, d
     response = other_customer_client.get(f"/api/v1/me/contracts/{delivered.pk}{suffix}")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+    # The API's 404 handler is the door that records the refusal, naming the row.
+    entry = AuditEntry.objects.get(action="access.refused")
+    assert (entry.object_type, entry.object_id) == ("contracts.contract", str(delivered.pk))
+
+
+def test_a_contract_that_does_not_exist_is_a_404_without_a_refusal(other_customer_client):
+    assert other_customer_client.get("/api/v1/me/contracts/987654").status_code == 404
+    assert other_customer_client.get("/account/contracts/987654/").status_code == 404
+    assert not AuditEntry.objects.filter(action="access.refused").exists()
 
 
 def test_the_api_acknowledge_of_another_customers_contract_is_a_404(

@@ -8,7 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from pypdf import PdfReader
 
-from onboarding.accounts.roles import PreferredInbox
+from onboarding.accounts.models import PreferredInbox
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.contracts import services

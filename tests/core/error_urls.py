@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from ninja import Router
 
+from config.openapi import OnboardingAPI
 from config.urls import (  # noqa: F401 (the project's error handlers, unchanged)
     handler400,
     handler403,
@@ -14,7 +15,6 @@ from config.urls import (  # noqa: F401 (the project's error handlers, unchanged
     handler500,
 )
 from config.urls import urlpatterns as project_urlpatterns
-from onboarding.core.openapi import OnboardingAPI
 
 SECRET_DETAIL = "db password is hunter2"  # what an exception might say; must never be shown
 

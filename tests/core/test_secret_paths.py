@@ -5,10 +5,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import resolve
 
+from config.views import too_many_requests
+from onboarding.alerts.failures import FailureAlertMiddleware
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
-from onboarding.core.failures import FailureAlertMiddleware
-from onboarding.core.views import too_many_requests
 
 KEY = "3-c8k2v1-0123456789abcdef0123456789abcdef"
 RESET_PATH = f"/accounts/password/reset/key/{KEY}/"

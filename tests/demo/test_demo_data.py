@@ -4,8 +4,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
 
 from onboarding.accounts.models import User
-from onboarding.accounts.roles import Role
 from onboarding.core.errors import DomainError
+from onboarding.core.roles import Role
 from onboarding.demo.services import DEMO_PASSWORD, demo_data_load
 from onboarding.journey.models import JourneyStep, Step
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from onboarding.accounts.roles import PreferredInbox
+from onboarding.accounts.models import PreferredInbox
 from onboarding.notifications.models import Notification, OutboxMessage, OutboxStatus
 from onboarding.notifications.selectors import acknowledged_email_of
 from onboarding.notifications.services import Attachment, outbox_publish

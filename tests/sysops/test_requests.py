@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from onboarding.accounts.roles import Role
 from onboarding.audit.models import AuditEntry
 from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.roles import Role
 from onboarding.notifications.models import Notification
 from onboarding.sysops.models import REQUEST_MOVES, RequestStatus, ServiceRequest, UpdateKind
 from onboarding.sysops.services import (

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from onboarding.accounts.roles import Role
+from onboarding.core.roles import Role
 from onboarding.sysops.selectors import customer_search
 from tests.factories import UserFactory, complete_profile
 from tests.sysops.conftest import make_contract, make_invoice

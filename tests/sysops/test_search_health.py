@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.roles import Role
 from onboarding.billing.models import InvoiceStatus, PaymentState
+from onboarding.core.roles import Role
 from onboarding.payments.models import PaymentStatus
 from onboarding.sysops.health import customer_search_with_health
 from onboarding.sysops.selectors import customer_overview

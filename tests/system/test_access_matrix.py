@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config.api import api
-from onboarding.accounts.roles import Role
+from onboarding.core.roles import Role
 from tests.factories import DEFAULT_PASSWORD
 
 ROLES = ("anonymous", "customer_a", "customer_b", "sysops", "manager", "admin")

@@ -42,7 +42,6 @@ from schemathesis.specs.openapi.checks import (
 from config.api import api
 from onboarding.acceptance.models import Rating
 from onboarding.acceptance.services import requirement_add
-from onboarding.accounts.roles import Role
 from onboarding.accounts.services import contact_add
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.services import admin_alert_raise
@@ -53,6 +52,7 @@ from onboarding.billing.services import invoice_refund, subscription_purchase
 from onboarding.contracts import services as contracts
 from onboarding.contracts.models import Contract
 from onboarding.core.money import Money
+from onboarding.core.roles import Role
 from onboarding.notifications.relay import relay_drain
 from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.services import risk_event_raise

@@ -61,7 +61,7 @@ PLAN = "business-care"
 # authenticator, made by the suite's factories through `manage.py shell -c` against it.
 PEOPLE_AND_CATALOG = f"""
 import json
-from onboarding.accounts.roles import Role
+from onboarding.core.roles import Role
 from tests.factories import UserFactory, add_totp, plan_with_prices
 plan_with_prices({PLAN!r})
 UserFactory(email={CUSTOMER!r}, role=Role.CUSTOMER)

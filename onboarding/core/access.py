@@ -8,8 +8,10 @@ handlers fetch through `visible_to` / `get_visible_or_404`, so:
 - a staff role named in the rule, with a second factor (TOTP): every row;
 - anyone else: the rows they own, through the owner path; none if the rule names no owner.
 
-A row that exists but is not the user's answers 404, never 403 (a 403 would confirm it exists),
-and the refusal is written to the audit log as "access.refused".
+A row that exists but is not the user's answers 404, never 403 (a 403 would confirm it exists).
+The 404 raised then is a `RowHidden`, which names the row: the request's door (a middleware for
+pages, the API's 404 handler) writes it to the audit log as "access.refused". This module sits on
+the ground floor, so it decides and never records.
 """
 
 from collections.abc import Callable
@@ -22,9 +24,18 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Vali
 from django.db import models
 from django.http import Http404
 
-from onboarding.accounts.roles import STAFF_ROLES
+from onboarding.core.roles import STAFF_ROLES
 
 M = TypeVar("M", bound=type[models.Model])
+
+
+class RowHidden(Http404):
+    """A 404 for a row that exists but that the user may not see: a refusal worth recording."""
+
+    def __init__(self, message: str, *, object_type: str, object_id: str | int) -> None:
+        super().__init__(message)
+        self.object_type = object_type
+        self.object_id = object_id
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,7 @@ def _as_queryset(source) -> models.QuerySet:
 
 
 def get_visible_or_404(user, queryset_or_model, **lookup) -> models.Model:
-    """The one row matching `lookup` that `user` may see, else Http404.
+    """The one row matching `lookup` that `user` may see, else Http404 (RowHidden if it exists).
 
     Works the same in a page view (Django renders 404.html) and in a django-ninja handler
     (config/api.py turns Http404 into a 404 JSON answer). A malformed lookup value ("abc" for an
@@ -134,30 +145,10 @@ def get_visible_or_404(user, queryset_or_model, **lookup) -> models.Model:
         raise not_found from None
     hidden_pk = queryset.filter(**lookup).values_list("pk", flat=True).first()
     if hidden_pk is not None:
-        access_refused(
-            actor=user,
-            object_type=queryset.model._meta.label_lower,
-            object_id=hidden_pk,
-            reason="not visible to this user",
+        raise RowHidden(
+            str(not_found), object_type=queryset.model._meta.label_lower, object_id=hidden_pk
         )
     raise not_found
-
-
-def access_refused(*, actor, reason: str, object_type: str = "", object_id: str | int = "") -> None:
-    """Write one "access.refused" audit entry (who, what, why; the request id comes along)."""
-    # Imported here, not at the top: models (the audit log's own among them) import this module
-    # for @access_rule while Django loads models, before the audit app can be imported.
-    from onboarding.audit.models import Outcome
-    from onboarding.audit.services import audit_record
-
-    audit_record(
-        action="access.refused",
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        outcome=Outcome.REFUSED,
-        message=reason[:500],
-    )
 
 
 def owner_path_problem(model: type[models.Model], path: str) -> str | None:

@@ -35,9 +35,9 @@ from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from config.views import server_error
 from onboarding.accounts.permissions import StaffAuth
-from onboarding.core.failures import FailureAlertMiddleware
-from onboarding.core.views import server_error
+from onboarding.alerts.failures import FailureAlertMiddleware
 
 ERROR_SCHEMA_NAME = "ApiError"
 ERROR_SCHEMA = {

@@ -11,8 +11,3 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.SYSOPS, Role.MANAGER, Role.ADMIN})
-
-
-class PreferredInbox(models.TextChoices):
-    EMAIL = "email", "Email"
-    IN_APP = "in_app", "In-app inbox"
