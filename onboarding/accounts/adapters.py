@@ -1,14 +1,12 @@
-"""allauth's hooks: audit every sign-in, failure, throttle and sign-out; one client address."""
+"""allauth's account-level hooks: audit every sign-in, failure, throttle and sign-out; one client
+address. portal.adapters.PortalAccountAdapter composes them with the mail and sign-up hooks."""
 
 import time
 
-from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from onboarding.accounts.mail import AccountMailMixin
 from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
-from onboarding.accounts.signup import PurchaseIntentAdapterMixin, SignupAdapterMixin
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.middleware import client_ip_of
@@ -19,9 +17,7 @@ def _attempted_login(credentials: dict) -> str:
     return str(credentials.get("email") or credentials.get("username") or "")[:254]
 
 
-class AccountAdapter(
-    AccountMailMixin, SignupAdapterMixin, PurchaseIntentAdapterMixin, DefaultAccountAdapter
-):
+class SignInAdapterMixin:
     def login(self, request: HttpRequest, user) -> None:
         super().login(request, user)  # django.contrib.auth.login: a new session id
         now = time.time()

@@ -1,4 +1,4 @@
-"""allauth's mail names the product (mixed into accounts.adapters.AccountAdapter).
+"""allauth's mail names the product (mixed into portal.adapters.PortalAccountAdapter).
 
 The project runs without django.contrib.sites, so allauth would take the site's name and domain
 from the request's host ("[127.0.0.1:8000] ..."), or, on the outbox path, from nothing at all

@@ -7,7 +7,7 @@ copy staff can read keeps the wording but withholds every link and every code: t
 row (Django admin), an inbox copy, and the SentMail copy on /staff/mail/ and its API.
 
 The kinds are named, not guessed from the text: allauth's mail is filed as
-"account.<template name>" where accounts/signup.py prerenders it into a notification, and a test
+"account.<template name>" where portal/signup.py prerenders it into a notification, and a test
 (tests/notifications/test_smtp_copy.py) checks every allauth template that renders a link or code
 is listed here. As a second net, mail of any kind that holds a link to one of allauth's key pages
 (verification, password reset) is treated the same.

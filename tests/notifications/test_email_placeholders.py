@@ -377,7 +377,7 @@ NOTIFICATION_CONTEXTS = {
         for expired in (False, True)
     ],
     "alerts/email/alert_raised": lambda w: [_alert(w)],
-    # accounts/signup.py: allauth's mail, rendered already, on its way through the outbox.
+    # portal/signup.py: allauth's mail, rendered already, on its way through the outbox.
     "accounts/email/prerendered": lambda w: [
         {
             "text": f"Hello,\n\nOpen this link:\n\n{settings.SITE_URL}/c/1/\n\n-- \n{name}",

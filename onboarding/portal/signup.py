@@ -1,4 +1,4 @@
-"""allauth hooks for sign-up and account mail (mixed into accounts.adapters.AccountAdapter).
+"""allauth hooks for sign-up and account mail (mixed into portal.adapters.PortalAccountAdapter).
 
 - A new customer account gets its customer record and onboarding journey at once ("Log creation").
 - allauth's mail (verification, password reset, "your password changed") goes through the

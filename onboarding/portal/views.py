@@ -53,7 +53,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
     rows = journey_rows(journey=journey_of(customer=customer), progress=progress)
     return render(
         request,
-        "accounts/account_home.html",
+        "portal/account_home.html",
         {
             "customer": customer,
             # The company, else the person: an email address is not a page title.
@@ -94,13 +94,13 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             return redirect(requested_next_url(request) or "accounts:home")
     return render(
         request,
-        "accounts/profile_form.html",
+        "portal/profile_form.html",
         {"form": form, "customer": customer, "next": requested_next_url(request)},
     )
 
 
 def _contacts_page(request: HttpRequest, customer, form: ContactForm, status: int = 200):
-    template = "accounts/_contacts.html" if request.htmx else "accounts/contacts.html"
+    template = "portal/_contacts.html" if request.htmx else "portal/contacts.html"
     return render(
         request,
         template,
@@ -152,7 +152,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         else:
             messages.success(request, "Contact saved.")
             return redirect("accounts:contacts")
-    return render(request, "accounts/contact_form.html", {"form": form, "contact": contact})
+    return render(request, "portal/contact_form.html", {"form": form, "contact": contact})
 
 
 @require_POST

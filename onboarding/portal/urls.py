@@ -1,7 +1,8 @@
 from django.urls import path
 
-from onboarding.accounts import views
+from onboarding.portal import views
 
+# The pages of a customer's account: every app and template reverses them as accounts:<name>.
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_home, name="home"),
