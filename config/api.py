@@ -18,11 +18,11 @@ from onboarding.contracts.api import me_router as contracts_router
 from onboarding.contracts.api import staff_router as staff_contracts_router
 from onboarding.core.access import RowHidden
 from onboarding.core.errors import DomainError
-from onboarding.journey.api import me_router as journey_router
 from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
 from onboarding.payments.api import payments_router
 from onboarding.payments.api import router as card_router
+from onboarding.portal.api import journey_router
 from onboarding.risk.api import router as risk_router
 from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
 

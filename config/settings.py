@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "onboarding.contracts",
     "onboarding.acceptance",
     "onboarding.risk",
+    "onboarding.portal",
     "onboarding.demo",
 ]
 
@@ -204,7 +205,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-ACCOUNT_ADAPTER = "onboarding.accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "onboarding.portal.adapters.PortalAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -214,7 +215,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # No "someone tried your address" mail to addresses without an account: all account mail then has
-# a recipient and goes through the outbox (accounts/signup.py).
+# a recipient and goes through the outbox (portal/signup.py).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
