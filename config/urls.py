@@ -35,7 +35,7 @@ urlpatterns = [
     path("account/card/", include("onboarding.payments.urls")),
     path("account/contracts/", include("onboarding.contracts.urls")),
     path("account/requests/", include("onboarding.sysops.portal_urls")),
-    path("account/", include("onboarding.accounts.urls")),
+    path("account/", include("onboarding.portal.urls")),
     path("inbox/", include("onboarding.notifications.urls")),
     path("staff/", include(staff_patterns)),
     path("staff/audit/", include("onboarding.audit.urls")),
@@ -44,7 +44,7 @@ urlpatterns = [
     path("staff/tasks/", include("onboarding.worker.urls")),
     path("staff/funnel/", include("onboarding.journey.urls")),
     path("staff/contracts/", include("onboarding.contracts.staff_urls")),
-    path("staff/acceptance/", include("onboarding.acceptance.urls")),
+    path("staff/acceptance/", include("onboarding.sysops.acceptance_urls")),
     path("staff/risk/", include("onboarding.risk.urls")),
     path("staff/", include("onboarding.sysops.staff_urls")),
 ]
