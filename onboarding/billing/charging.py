@@ -58,9 +58,9 @@ from onboarding.core.bulk import rows_update
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
+from onboarding.payments.charges import CollectOutcome, CollectRequest, payment_collect_many
 from onboarding.payments.gateways.base import NOT_RECEIVED
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
-from onboarding.payments.services import CollectOutcome, CollectRequest, payment_collect_many
 from onboarding.worker.services import enqueue_on_commit
 
 logger = logging.getLogger(__name__)

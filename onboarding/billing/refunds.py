@@ -31,7 +31,7 @@ from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.models import PaymentRefund, RefundStatus
-from onboarding.payments.services import payment_refund
+from onboarding.payments.refunds import payment_refund
 
 
 class RefundNotAllowed(DomainError):

@@ -26,7 +26,7 @@ from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product, Ti
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
 from onboarding.payments.gateways.base import CardDetails
-from onboarding.payments.services import payment_method_add
+from onboarding.payments.methods import payment_method_add
 
 DEMO_PASSWORD = "onboarding-demo-2026"  # noqa: S105 (printed for people trying the demo)
 

@@ -10,9 +10,9 @@ from onboarding.alerts.failures import reported_failure
 from onboarding.core.access import visible_to
 from onboarding.core.errors import NotFound
 from onboarding.payments.gateways.base import CardDetails
+from onboarding.payments.methods import payment_method_add
 from onboarding.payments.schemas import CardIn, CardOut, PaymentOut
 from onboarding.payments.selectors import payment_attempts_of, payment_method_active
-from onboarding.payments.services import payment_method_add
 
 router = Router()
 payments_router = Router()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.services import invoice_payment_settled
+from onboarding.payments.charges import payment_attempt_settle, reconcile_delay
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
     NOT_RECEIVED,
@@ -29,7 +30,6 @@ from onboarding.payments.gateways.base import (
     GatewayError,
 )
 from onboarding.payments.models import PAYMENT_OPEN, PaymentAttempt
-from onboarding.payments.services import payment_attempt_settle, reconcile_delay
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ scheduler by dotted path (settings.WORKER_PERIODIC_TASKS)."""
 
 from django_tasks import task
 
-from onboarding.payments import reconcile, services
+from onboarding.payments import methods, reconcile
 
 
 @task()
@@ -15,4 +15,4 @@ def payments_reconcile_unknown() -> int:
 @task()
 def cards_remind_expiring() -> int:
     """Daily: remind each customer, once per card, that their card expires within 30 days."""
-    return services.cards_remind_expiring()
+    return methods.cards_remind_expiring()

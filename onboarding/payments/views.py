@@ -19,8 +19,8 @@ from onboarding.core.forms import form_error_from
 from onboarding.core.redirects import requested_next_url
 from onboarding.payments.forms import CardForm
 from onboarding.payments.gateways import get_gateway
+from onboarding.payments.methods import payment_method_add
 from onboarding.payments.selectors import payment_method_active
-from onboarding.payments.services import payment_method_add
 
 CARD_FAILED = (
     "Your card could not be saved because of a problem on our side. "

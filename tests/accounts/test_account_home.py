@@ -10,7 +10,7 @@ from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
-from onboarding.payments.services import CardRefused
+from onboarding.payments.methods import CardRefused
 from tests.billing.conftest import DECLINING_CARD, buy, ready_customer, today
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 from tests.payments.helpers import GOOD_CARD, card_on_file

@@ -4,7 +4,7 @@ desktop and phone width; screenshots go to var/screenshots/."""
 import pytest
 
 from onboarding.alerts.models import AdminAlert, AlertState
-from onboarding.payments.services import CardRefused
+from onboarding.payments.methods import CardRefused
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import WIDTHS, signed_in_context
 from tests.factories import UserFactory, complete_profile

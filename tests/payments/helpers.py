@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from onboarding.accounts.models import Customer
 from onboarding.payments.gateways.base import CardDetails
+from onboarding.payments.methods import payment_method_add
 from onboarding.payments.models import PaymentMethod
-from onboarding.payments.services import payment_method_add
 
 GOOD_CARD = "4242424242424242"
 INSUFFICIENT_FUNDS_CARD = "4000000000009995"

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry
 from onboarding.notifications.models import Notification
+from onboarding.payments.methods import cards_remind_expiring
 from onboarding.payments.selectors import cards_expiring_soon
-from onboarding.payments.services import cards_remind_expiring
 from onboarding.payments.tasks import cards_remind_expiring as cards_remind_expiring_task
 from tests.factories import DEFAULT_PASSWORD
 from tests.payments.helpers import card_on_file

@@ -4,9 +4,9 @@ from django.db import transaction
 from onboarding.audit.models import AuditEntry
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
+from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import PaymentAttempt, PaymentStatus, SandboxCharge
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
-from onboarding.payments.services import payment_collect
 from tests.payments.helpers import GOOD_CARD, INSUFFICIENT_FUNDS_CARD, card_on_file
 
 pytestmark = pytest.mark.django_db

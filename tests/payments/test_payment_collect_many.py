@@ -5,13 +5,13 @@ from django.db import connection
 
 from onboarding.audit.models import AuditEntry
 from onboarding.core.money import Money
-from onboarding.payments.models import PaymentAttempt, PaymentStatus, SandboxCharge
-from onboarding.payments.sandbox_faults import sandbox_fault_arm
-from onboarding.payments.services import (
+from onboarding.payments.charges import (
     CollectRequest,
     payment_collect,
     payment_collect_many,
 )
+from onboarding.payments.models import PaymentAttempt, PaymentStatus, SandboxCharge
+from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from tests.factories import UserFactory
 from tests.payments.helpers import INSUFFICIENT_FUNDS_CARD, card_on_file
 

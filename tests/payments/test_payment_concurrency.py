@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from onboarding.core.money import Money
+from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import PaymentAttempt, SandboxCharge
-from onboarding.payments.services import payment_collect
 from tests.payments.helpers import card_on_file
 
 THREADS = 4

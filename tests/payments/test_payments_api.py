@@ -1,8 +1,8 @@
 import pytest
 
 from onboarding.core.money import Money
+from onboarding.payments.charges import payment_collect
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
-from onboarding.payments.services import payment_collect
 from tests.payments.helpers import GOOD_CARD, card_on_file
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from django.utils import timezone
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.core.money import Money
+from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import PaymentAttempt, PaymentStatus, SandboxCharge
 from onboarding.payments.reconcile import payment_reconcile_unknown
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
-from onboarding.payments.services import payment_collect
 from onboarding.payments.tasks import payments_reconcile_unknown
 from tests.payments.helpers import card_on_file
 

@@ -4,14 +4,10 @@ from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
+from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import PaymentRefund, RefundStatus, SandboxRefund
+from onboarding.payments.refunds import RefundFailed, RefundNotAllowed, payment_refund
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
-from onboarding.payments.services import (
-    RefundFailed,
-    RefundNotAllowed,
-    payment_collect,
-    payment_refund,
-)
 from tests.payments.helpers import card_on_file
 
 pytestmark = pytest.mark.django_db

@@ -30,7 +30,7 @@ from onboarding.contracts.models import Contract, ContractAcceptance, ContractSt
 from onboarding.core.cardmask import contains_card_number
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments.gateways.base import CardDetails
-from onboarding.payments.services import payment_method_add
+from onboarding.payments.methods import payment_method_add
 from onboarding.risk.services import risk_event_raise
 from onboarding.sysops.models import ServiceRequest, ServiceRequestUpdate
 from tests.billing.conftest import run_tasks

@@ -101,7 +101,7 @@ class PaymentGateway(Protocol):
 
     # Optional: `charge_many(*, charges: list[ChargeRequest]) -> list[ChargeResult |
     # GatewayError]`, the same as `charge` for each, answered in order, faster in bulk. Adapters
-    # without it are called once per charge (see charges_send in onboarding.payments.services).
+    # without it are called once per charge (see charges_send in onboarding.payments.charges).
 
     def lookup_charge(self, *, idempotency_key: str) -> ChargeResult | None:
         """What happened to the charge sent with this key; None if the gateway never saw it."""

@@ -1,0 +1,221 @@
+"""Writes for cards on file: add, replace, and the reminder that a card expires.
+
+The card number is handed to the gateway at once and forgotten. The gateway call happens before
+the database transaction: a slow provider never holds a lock, and a refusal leaves nothing behind
+but its audit entry, the journey's failed step and an admin alert (every card failure is one a
+person may need to follow up).
+"""
+
+import datetime as dt
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.accounts.models import Customer, User
+from onboarding.alerts.failures import report_failure
+from onboarding.alerts.services import admin_alerts_resolve_for
+from onboarding.audit.services import audit_record
+from onboarding.core.errors import DomainError
+from onboarding.journey.models import Step
+from onboarding.journey.services import journey_step_fail
+from onboarding.notifications.services import notification_send
+from onboarding.payments.gateways import get_gateway
+from onboarding.payments.gateways.base import (
+    CardDetails,
+    CardToken,
+    GatewayError,
+    GatewayTimeout,
+)
+from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
+from onboarding.payments.selectors import cards_expiring_soon, payment_method_active
+
+
+class CardRefused(DomainError):
+    code = "card_refused"
+
+
+# Refusals the customer causes and can fix with another card or a corrected entry: graded as
+# warnings. Anything else (a timeout, a processing error, a setup failure) is an error on our side
+# or the provider's.
+CUSTOMER_SIDE_CARD_CODES = frozenset(
+    {
+        "card_declined",
+        "generic_decline",
+        "do_not_honor",
+        "insufficient_funds",
+        "expired_card",
+        "incorrect_number",
+        "invalid_number",
+        "invalid_expiry",
+        "invalid_expiry_month",
+        "invalid_expiry_year",
+        "incorrect_cvc",
+        "invalid_cvc",
+        "lost_card",
+        "stolen_card",
+        "card_not_supported",
+        "authentication_required",
+    }
+)
+
+
+def card_failure_severity(code: str) -> str:
+    """The alert grade of a card failure: a refusal the customer can fix, or a system failure."""
+    return "warning" if code in CUSTOMER_SIDE_CARD_CODES else "error"
+
+
+def _card_failed(*, customer: Customer, actor: User, code: str, message: str) -> None:
+    with transaction.atomic():
+        audit_record(
+            action="payment_method.add_failed",
+            actor=actor,
+            target=customer,
+            customer_id=customer.pk,
+            outcome="failure",
+            message=f"{code}: {message}",
+        )
+        journey_step_fail(customer=customer, step=Step.CARD_AND_CYCLE, reason=message)
+    report_failure(
+        reason="card_refused",
+        user_message=f"A card for {customer.reference} was refused ({code})",
+        error=GatewayError(code, message),
+        target=customer,
+        customer_id=customer.pk,
+        severity=card_failure_severity(code),
+    )
+
+
+def _tokenize(
+    *, customer: Customer, card: CardDetails | None, client_token: str | None
+) -> CardToken:
+    gateway = get_gateway()
+    reference = customer.reference
+    if client_token:
+        return gateway.attach_token(token=client_token, customer_reference=reference)
+    if card is None:
+        raise DomainError("Enter your card details.", field="number")
+    return gateway.tokenize_card(card=card, customer_reference=reference)
+
+
+def payment_method_add(
+    *,
+    customer: Customer,
+    actor: User,
+    card: CardDetails | None = None,
+    client_token: str | None = None,
+    identity_confirmed: bool = False,
+) -> PaymentMethod:
+    """Put a card on file, replacing the current one only once the caller has confirmed the
+    actor's identity (the password asked again: accounts.reauthentication)."""
+    replacing = payment_method_active(customer=customer) is not None
+    if replacing and not identity_confirmed:
+        audit_record(
+            action="payment_method.replace_refused",
+            actor=actor,
+            target=customer,
+            customer_id=customer.pk,
+            outcome="refused",
+            message="password not confirmed",
+        )
+        raise DomainError("Confirm your current password to replace the card.", field="password")
+    try:
+        token = _tokenize(customer=customer, card=card, client_token=client_token)
+    except GatewayTimeout as exc:
+        _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
+        raise CardRefused(
+            "The payment provider did not answer. Your card was not saved; try again shortly."
+        ) from exc
+    except GatewayError as exc:
+        _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
+        raise CardRefused(exc.message, field=exc.field or "number", code=exc.code) from exc
+    return _payment_method_store(customer=customer, actor=actor, token=token)
+
+
+@transaction.atomic
+def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) -> PaymentMethod:
+    now = timezone.now()
+    previous = (
+        PaymentMethod.objects.select_for_update()
+        .filter(customer=customer, status=PaymentMethodStatus.ACTIVE)
+        .first()
+    )
+    if previous is not None:
+        previous.status, previous.replaced_at = PaymentMethodStatus.REPLACED, now
+        previous.save(update_fields=["status", "replaced_at"])
+    method = PaymentMethod.objects.create(
+        customer=customer,
+        gateway=get_gateway().name,
+        token=token.token,
+        brand=token.brand,
+        last4=token.last4,
+        exp_month=token.exp_month,
+        exp_year=token.exp_year,
+    )
+    audit_record(
+        action="payment_method.replaced" if previous else "payment_method.added",
+        actor=actor,
+        target=method,
+        customer_id=customer.pk,
+        changes={
+            "card": [str(previous) if previous else None, str(method)],
+        },
+    )
+    admin_alerts_resolve_for(
+        success="card_added",
+        customer_id=customer.pk,
+        target=customer,
+        because=f"{method} was put on file for {customer.reference}.",
+    )
+    return method
+
+
+# --- Expiring cards ---------------------------------------------------------------------------
+
+
+def card_expiry_remind(*, method_id: int, now: datetime | None = None) -> bool:
+    """Remind the card's owner, once per card, that it expires soon; False if already done."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The guarded UPDATE is the "once": a second run, or a concurrent one, changes no row.
+        claimed = PaymentMethod.objects.filter(
+            pk=method_id, status=PaymentMethodStatus.ACTIVE, expiry_reminded_at__isnull=True
+        ).update(expiry_reminded_at=now)
+        if not claimed:
+            return False
+        method = PaymentMethod.objects.select_related("customer__user").get(pk=method_id)
+        customer = method.customer
+        expired = method.expires_on < now.date()
+        notification_send(
+            recipient=customer.user,
+            kind="card_expiring",
+            subject=(
+                f"Your card ending {method.last4} " + ("has expired" if expired else "expires soon")
+            ),
+            template="payments/email/card_expiring",
+            context={
+                "customer": customer,
+                "method": method,
+                "expired": expired,
+                "card_url": settings.SITE_URL + reverse("payments:card"),
+            },
+            dedupe_key=f"card-expiring:{method.pk}",
+        )
+        audit_record(
+            action="payment_method.expiry_reminded",
+            target=method,
+            customer_id=customer.pk,
+            message=f"{method} reminder sent to {customer.user.preferred_inbox}",
+        )
+    return True
+
+
+def cards_remind_expiring(*, today: dt.date | None = None) -> int:
+    """Remind every customer whose active card expires within 30 days; return how many."""
+    reminded = 0
+    due = cards_expiring_soon(today=today).filter(expiry_reminded_at__isnull=True)
+    for method_id in due.values_list("pk", flat=True):
+        reminded += card_expiry_remind(method_id=method_id)
+    return reminded

@@ -1,0 +1,164 @@
+"""Refunds: give back all or part of a succeeded payment through the gateway.
+
+A refund commits as PENDING before the gateway is called, so it counts against what is left of
+the payment while it is in flight; its idempotency key is unique, so the same key never pays
+out twice, and a refund whose answer is lost is sent again with the same key.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onboarding.accounts.models import User
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.services import audit_record
+from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.money import Money
+from onboarding.core.roles import STAFF_ROLES
+from onboarding.payments.gateways import get_gateway
+from onboarding.payments.gateways.base import GatewayError, GatewayTimeout
+from onboarding.payments.models import (
+    PaymentAttempt,
+    PaymentRefund,
+    PaymentStatus,
+    RefundStatus,
+)
+from onboarding.payments.selectors import payment_refunded
+
+
+class RefundNotAllowed(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class RefundFailed(DomainError):
+    status_code = 502
+    code = "refund_failed"
+
+
+def _refund_reserve(
+    *, attempt: PaymentAttempt, amount: Money, actor: User, idempotency_key: str
+) -> PaymentRefund:
+    """Commit a PENDING refund before the gateway hears of it. A pending refund counts against
+    what is left, so two refunds at once cannot give back more than was paid."""
+    with transaction.atomic(durable=True):
+        locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status != PaymentStatus.SUCCEEDED:
+            raise Conflict("Only a payment that went through can be refunded.")
+        if amount.currency != locked.currency:
+            raise DomainError(f"Refund in {locked.currency}, the payment's currency.")
+        left = locked.amount - payment_refunded(attempt=locked)
+        if amount.amount_minor > left.amount_minor:
+            raise DomainError(
+                f"You can refund at most {left} of this payment ({locked.amount} paid).",
+                field="amount",
+                code="refund_too_large",
+            )
+        return PaymentRefund.objects.create(
+            attempt=locked,
+            idempotency_key=idempotency_key,
+            amount_minor=amount.amount_minor,
+            currency=amount.currency,
+            created_by=actor,
+        )
+
+
+def _refund_record(
+    *, refund: PaymentRefund, actor: User, status: str, gateway_refund_id: str = "", **why
+) -> PaymentRefund:
+    with transaction.atomic():
+        refund = PaymentRefund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.PENDING:
+            return refund  # recorded already (a retry with the same key)
+        refund.status, refund.settled_at = status, timezone.now()
+        refund.gateway_refund_id = gateway_refund_id
+        refund.code, refund.message = why.get("code", ""), why.get("message", "")[:255]
+        refund.save(update_fields=["status", "settled_at", "gateway_refund_id", "code", "message"])
+        succeeded = status == RefundStatus.SUCCEEDED
+        audit_record(
+            action="payment.refunded" if succeeded else "payment.refund_failed",
+            actor=actor,
+            target=refund.attempt,
+            customer_id=refund.attempt.customer_id,
+            changes={"refunded": [None, str(refund.amount)]},
+            outcome="success" if succeeded else "failure",
+            message=f"refund {refund.pk}" + (f": {refund.code}" if refund.code else ""),
+        )
+    return refund
+
+
+def _refund_alert(*, refund: PaymentRefund, detail: str) -> None:
+    attempt = refund.attempt
+    admin_alert_raise(
+        reason="refund_failed",
+        message=(
+            f"Refund of {refund.amount} on payment {attempt.pk} "
+            f"({attempt.invoice_reference or attempt.description}) did not go through: {detail}"
+        ),
+        target=attempt,
+        customer_id=attempt.customer_id,
+    )
+
+
+def payment_refund(
+    *, attempt: PaymentAttempt, amount: Money, actor: User, idempotency_key: str
+) -> PaymentRefund:
+    """Give back all or part of a succeeded payment through the gateway; staff only.
+
+    Never more than what is left (pending refunds count). The same key again returns the same
+    refund (a pending one is re-sent with the same key, which the gateway answers once). A
+    refusal or a timeout alerts an admin and raises RefundFailed with a clear message. Call it
+    outside a transaction: the pending refund commits before the gateway is called.
+    """
+    if getattr(actor, "role", None) not in STAFF_ROLES:
+        raise RefundNotAllowed("Only staff can refund a payment.")
+    if amount.amount_minor <= 0:
+        raise DomainError("Enter an amount to refund above zero.", field="amount")
+    if not idempotency_key or len(idempotency_key) > 128:
+        raise ValueError("idempotency_key must be 1 to 128 characters")
+    refund = PaymentRefund.objects.filter(idempotency_key=idempotency_key).first()
+    if refund is not None:
+        if refund.attempt_id != attempt.pk or refund.amount != amount:
+            raise Conflict("This refund key was already used for a different refund.")
+        if refund.status == RefundStatus.SUCCEEDED:
+            return refund
+        if refund.status == RefundStatus.FAILED:
+            raise RefundFailed(f"This refund was refused: {refund.message}")
+    else:
+        try:
+            refund = _refund_reserve(
+                attempt=attempt, amount=amount, actor=actor, idempotency_key=idempotency_key
+            )
+        except IntegrityError:  # a concurrent call with the same key reserved it first
+            return payment_refund(
+                attempt=attempt, amount=amount, actor=actor, idempotency_key=idempotency_key
+            )
+    try:
+        result = get_gateway().refund(
+            gateway_charge_id=attempt.gateway_charge_id,
+            amount=amount,
+            idempotency_key=idempotency_key,
+        )
+    except GatewayTimeout as lost:
+        # The refund may or may not exist: it stays pending (still counted), and sending it
+        # again with the same key is safe.
+        _refund_alert(refund=refund, detail=f"no answer ({lost.code})")
+        raise RefundFailed(
+            "The payment provider did not answer, so the refund is not confirmed. "
+            "Try again in a moment: it will not be paid out twice."
+        ) from lost
+    except GatewayError as refused:
+        _refund_record(
+            refund=refund,
+            actor=actor,
+            status=RefundStatus.FAILED,
+            code=refused.code,
+            message=refused.message,
+        )
+        _refund_alert(refund=refund, detail=f"{refused.code}: {refused.message}")
+        raise RefundFailed(f"The refund was refused: {refused.message}") from refused
+    return _refund_record(
+        refund=refund,
+        actor=actor,
+        status=RefundStatus.SUCCEEDED,
+        gateway_refund_id=result.gateway_refund_id,
+    )
