@@ -40,10 +40,6 @@ def _encode_datetime(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-# One encoder for every entry: json.dumps would build a new one per call.
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_content(content: dict[str, Any]) -> bytes:
     """One byte string per entry content: sorted keys, no spaces, UTF-8."""
     document = {}
