@@ -5,7 +5,6 @@ heartbeats tell live workers from dead ones, PeriodicSlot makes each period's ru
 across several workers, TaskKey makes enqueueing by a business id idempotent.
 """
 
-import random
 from datetime import timedelta
 from traceback import format_exception
 
@@ -15,6 +14,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import retry
+
+from onboarding.core.backoff import backoff_seconds
 
 
 class WorkerHeartbeat(models.Model):
@@ -99,11 +100,13 @@ def task_retry_delay(attempts: int) -> timedelta:
     TASK_RETRY_BASE_SECONDS doubling per attempt, capped at TASK_RETRY_MAX_SECONDS, with "equal
     jitter" (between half and all of it) so tasks that failed together do not retry together.
     """
-    ceiling = min(
-        settings.TASK_RETRY_MAX_SECONDS,
-        settings.TASK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+    return timedelta(
+        seconds=backoff_seconds(
+            attempts,
+            base=settings.TASK_RETRY_BASE_SECONDS,
+            cap=settings.TASK_RETRY_MAX_SECONDS,
+        )
     )
-    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311 (jitter)
 
 
 class TaskAttempt(DBTaskResult):
