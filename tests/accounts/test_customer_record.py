@@ -1,10 +1,13 @@
 import pytest
 from django.urls import reverse
 
-from onboarding.accounts.models import Contact, Customer
+from onboarding.accounts.models import Contact, Customer, User
+from onboarding.accounts.services import customer_create
 from onboarding.audit.models import AuditEntry
+from onboarding.core.errors import DomainError
+from onboarding.core.roles import Role
 from onboarding.journey.models import JourneyStep, Step, StepState
-from tests.factories import UserFactory, complete_profile
+from tests.factories import complete_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +119,35 @@ def test_the_account_page_shows_the_journey(customer_client, customer):
     assert b"Card and billing cycle" in response.content
 
 
-def test_a_staff_user_gets_no_customer_record():
-    user = UserFactory(role="sysops")
-    assert not Customer.objects.filter(user=user).exists()
+def _admin_adds_user(client, *, email: str, role: str):
+    return client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": email,
+            "role": role,
+            "preferred_inbox": "email",
+            "usable_password": "true",
+            "password1": "a long and unusual passphrase",
+            "password2": "a long and unusual passphrase",
+        },
+    )
+
+
+def test_a_customer_account_made_in_the_admin_gets_its_customer_record(admin_client_2fa):
+    response = _admin_adds_user(admin_client_2fa, email="walk.in@example.com", role=Role.CUSTOMER)
+    assert response.status_code == 302
+    customer = Customer.objects.get(user__email="walk.in@example.com")
+    assert AuditEntry.objects.filter(action="customer.created", customer_id=customer.pk).exists()
+
+
+def test_a_staff_user_gets_no_customer_record(admin_client_2fa):
+    # Staff accounts are made in the admin, the one place besides sign-up that makes records.
+    response = _admin_adds_user(admin_client_2fa, email="new.sysops@example.com", role=Role.SYSOPS)
+    assert response.status_code == 302
+    staff = User.objects.get(email="new.sysops@example.com")
+    assert staff.role == Role.SYSOPS
+    assert not Customer.objects.filter(user=staff).exists()
+    with pytest.raises(DomainError, match="Only customer accounts"):
+        customer_create(user=staff)
+    assert not Customer.objects.filter(user=staff).exists()
+    assert not AuditEntry.objects.filter(action="customer.created").exists()
