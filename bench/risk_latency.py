@@ -139,7 +139,7 @@ def measure(count: int, warmup: int) -> None:
     django.setup()
     import redis
 
-    from onboarding.acceptance.services import requirement_add
+    from onboarding.acceptance.requirements import requirement_add
 
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     client.delete(STREAM)

@@ -4,6 +4,14 @@ manager's actions. Staff only (StaffAuth); manager actions are refused (403) for
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from onboarding.acceptance.requirements import requirement_add, requirement_rate
+from onboarding.acceptance.reviews import (
+    review_accept_with_conditions,
+    review_acknowledge,
+    review_cancel_contract,
+    review_escalate,
+    review_request_remediation,
+)
 from onboarding.acceptance.schemas import (
     AcceptanceOut,
     ConsoleQuery,
@@ -21,16 +29,7 @@ from onboarding.acceptance.selectors import (
     requirement_get,
     review_get,
 )
-from onboarding.acceptance.services import (
-    requirement_add,
-    requirement_rate,
-    review_accept_with_conditions,
-    review_acknowledge,
-    review_cancel_contract,
-    review_escalate,
-    review_request_remediation,
-)
-from onboarding.acceptance.views import SAVE_FAILED
+from onboarding.acceptance.services import SAVE_FAILED
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import Conflict

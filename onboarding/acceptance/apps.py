@@ -10,8 +10,8 @@ class AcceptanceConfig(AppConfig):
         # A contract that becomes active starts the "requirements unknown" timer. Contracts
         # publish the fact through the outbox; this consumer writes rows only, so the relay
         # runs it and records the delivery in one transaction (exactly once).
-        from onboarding.acceptance.services import contract_activated
-        from onboarding.contracts.services import CONTRACT_ACTIVATED_TOPIC
+        from onboarding.acceptance.requirements import contract_activated
+        from onboarding.contracts.transitions import CONTRACT_ACTIVATED_TOPIC
         from onboarding.notifications.registry import register_outbox_handler
 
         register_outbox_handler(CONTRACT_ACTIVATED_TOPIC, contract_activated, transactional=True)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from onboarding.acceptance.models import Review, Timer
-from onboarding.acceptance.services import requirement_add, requirement_rate
+from onboarding.acceptance.requirements import requirement_add, requirement_rate
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.risk.models import RiskEvent
 from tests.acceptance.conftest import active_contract

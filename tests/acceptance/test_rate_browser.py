@@ -4,7 +4,7 @@ and on a phone; screenshots before and after go to var/screenshots/."""
 import pytest
 
 from onboarding.acceptance.models import Rating
-from onboarding.acceptance.services import requirement_add
+from onboarding.acceptance.requirements import requirement_add
 from tests.acceptance.conftest import active_contract
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import WIDTHS, signed_in_context

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from onboarding.acceptance.models import Rating, RatingChange, Requirement, Review
-from onboarding.acceptance.services import requirement_add
+from onboarding.acceptance.requirements import requirement_add
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

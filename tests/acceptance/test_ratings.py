@@ -14,10 +14,12 @@ from onboarding.acceptance.models import (
     ReviewState,
     Timer,
 )
-from onboarding.acceptance.services import (
+from onboarding.acceptance.requirements import (
     requirement_add,
     requirement_rate,
     requirements_start_from_template,
+)
+from onboarding.acceptance.reviews import (
     review_accept_with_conditions,
     review_acknowledge,
     review_cancel_contract,

@@ -22,8 +22,8 @@ def test_status_is_the_worst_rating(ratings, expected):
 
 
 def test_status_is_never_stored_so_a_new_rating_shows_at_once(contract, sysops):
+    from onboarding.acceptance.requirements import requirement_add, requirement_rate
     from onboarding.acceptance.selectors import contract_status
-    from onboarding.acceptance.services import requirement_add, requirement_rate
 
     requirement = requirement_add(
         contract=contract, actor=sysops, title="VPN", criteria="VPN works", rating="green"

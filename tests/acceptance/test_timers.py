@@ -8,16 +8,16 @@ from django.test import Client
 from django.utils import timezone
 
 from onboarding.acceptance.models import RequirementTemplate, Review, ReviewState, Timer
-from onboarding.acceptance.services import (
+from onboarding.acceptance.requirements import (
     requirement_add,
     requirement_remove,
     requirements_start_from_template,
-    review_acknowledge,
 )
+from onboarding.acceptance.reviews import review_acknowledge
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.audit.models import AuditEntry
 from onboarding.contracts.models import ContractState
-from onboarding.contracts.services import _publish_activated
+from onboarding.contracts.transitions import contract_activated_publish
 from onboarding.notifications.models import OutboxMessage
 from onboarding.risk.models import RiskEvent
 from tests.acceptance.conftest import deliver_outbox
@@ -91,7 +91,7 @@ def test_a_due_timer_survives_a_restart(contract, sysops, manager):
 
 
 def test_activation_starts_the_requirements_unknown_timer(contract, settings):
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
     deliver_outbox()
     timer = Timer.objects.get(kind="requirements_unknown")
     assert timer.contract == contract
@@ -104,7 +104,7 @@ def test_activation_starts_the_requirements_unknown_timer(contract, settings):
 
 
 def test_requirements_captured_in_time_cancel_the_unknown_timer(contract, sysops, settings):
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
     deliver_outbox()
     add(contract, sysops, "green")
     assert Timer.objects.get(kind="requirements_unknown").state == "cancelled"
@@ -117,15 +117,15 @@ def test_acknowledging_a_contract_publishes_its_activation_once(sysops):
     from tests.acceptance.conftest import active_contract
 
     contract = active_contract()
-    _publish_activated(contract)
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
+    contract_activated_publish(contract=contract)
     assert OutboxMessage.objects.filter(topic="contract.activated").count() == 1
 
 
 def test_activation_starts_a_new_contract_from_its_plans_standard_requirements(contract, settings):
     RequirementTemplate.objects.create(plan=contract.plan, title="VPN", criteria="VPN up")
     RequirementTemplate.objects.create(plan=contract.plan, title="Agent", criteria="Agent up")
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
     deliver_outbox()
 
     copied = contract.requirements.order_by("position")
@@ -141,14 +141,14 @@ def test_activation_starts_a_new_contract_from_its_plans_standard_requirements(c
 def test_a_contract_that_has_requirements_at_activation_gets_no_standard_ones(contract, sysops):
     RequirementTemplate.objects.create(plan=contract.plan, title="VPN", criteria="VPN up")
     add(contract, sysops, "green", title="Remote access")
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
     deliver_outbox()
     assert list(contract.requirements.values_list("title", flat=True)) == ["Remote access"]
     assert not Timer.objects.filter(kind="requirements_unknown").exists()
 
 
 def test_removing_the_rated_requirements_starts_the_wait_for_them_again(contract, sysops, settings):
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
     deliver_outbox()
     requirement = add(contract, sysops, "green")
     assert Timer.objects.get(kind="requirements_unknown").state == "cancelled"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from onboarding.acceptance.services import requirement_add
+from onboarding.acceptance.requirements import requirement_add
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.risk.models import RiskEvent
 from tests.acceptance.conftest import active_contract

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from onboarding.acceptance.models import Review
-from onboarding.acceptance.services import requirement_add, review_acknowledge
+from onboarding.acceptance.requirements import requirement_add
+from onboarding.acceptance.reviews import review_acknowledge
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.notifications.models import OutboxMessage, OutboxStatus
 from onboarding.notifications.registry import DeliveryBatch, handler_for

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from onboarding.acceptance.services import requirement_add
+from onboarding.acceptance.requirements import requirement_add
 from onboarding.accounts.models import Contact, User
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState, Subscription

@@ -562,7 +562,7 @@ class World:
 @pytest.fixture
 def world(settings, tmp_path) -> World:
     from onboarding.acceptance.models import Review
-    from onboarding.acceptance.services import requirement_add
+    from onboarding.acceptance.requirements import requirement_add
     from onboarding.acceptance.timers import timers_fire_due
     from onboarding.accounts.services import contact_add
     from onboarding.alerts.services import admin_alert_raise
@@ -570,7 +570,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.billing.billrun import bill_run_execute
     from onboarding.billing.models import Invoice
     from onboarding.billing.refunds import invoice_refund
-    from onboarding.contracts import services as contracts
+    from onboarding.contracts.acknowledgement import contract_acknowledge
     from onboarding.core.money import Money
     from onboarding.notifications.models import InboxMessage, OutboxMessage, SentMail
     from onboarding.notifications.relay import relay_drain
@@ -607,7 +607,7 @@ def world(settings, tmp_path) -> World:
     )
     contract = deliver_inline(subscription)
     document = contract.documents.order_by("-version").first()
-    acceptance = contracts.contract_acknowledge(
+    acceptance = contract_acknowledge(
         contract=contract,
         user=customer_a,
         typed_name="Quentin Aardvark",

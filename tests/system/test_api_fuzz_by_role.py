@@ -41,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.api import api
 from onboarding.acceptance.models import Rating
-from onboarding.acceptance.services import requirement_add
+from onboarding.acceptance.requirements import requirement_add
 from onboarding.accounts.services import contact_add
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.services import admin_alert_raise
@@ -49,7 +49,10 @@ from onboarding.billing import followups
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
 from onboarding.billing.services import invoice_refund, subscription_purchase
-from onboarding.contracts import services as contracts
+from onboarding.contracts.acknowledgement import contract_acknowledge
+from onboarding.contracts.delivery import contract_deliver
+from onboarding.contracts.documents import contract_document_generate
+from onboarding.contracts.issuing import contract_issue_for_subscription
 from onboarding.contracts.models import Contract
 from onboarding.core.money import Money
 from onboarding.core.roles import Role
@@ -110,9 +113,9 @@ def world(settings, tmp_path):
     bill_run_execute(run_date=subscription.next_invoice_at.date())
     followups.invoice_follow_ups(invoice_ids=followups.follow_ups_due())
     for user, subscription in customers:
-        contract = contracts.contract_issue_for_subscription(subscription=subscription)
-        contracts.contract_document_generate(contract=contract)
-        contracts.contract_deliver(contract=contract)
+        contract = contract_issue_for_subscription(subscription=subscription)
+        contract_document_generate(contract=contract)
+        contract_deliver(contract=contract)
         service_request_open(
             customer=subscription.customer,
             subscription_id=subscription.pk,
@@ -138,7 +141,7 @@ def world(settings, tmp_path):
         details={"name": "Grace Hopper", "role": "IT lead", "email": "grace@example.com"},
     )
     contract = Contract.objects.get(subscription=subscription)
-    contracts.contract_acknowledge(
+    contract_acknowledge(
         contract=contract,
         user=user,
         typed_name=user.get_full_name(),

@@ -18,11 +18,11 @@ from django.test import Client
 from django.utils import timezone
 
 from onboarding.acceptance.models import Requirement, Review, Timer
-from onboarding.acceptance.services import requirement_add
+from onboarding.acceptance.requirements import requirement_add
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
-from onboarding.contracts.services import _publish_activated
+from onboarding.contracts.transitions import contract_activated_publish
 from onboarding.notifications.models import OutboxMessage, OutboxStatus
 from onboarding.risk.models import RiskEvent
 from tests.acceptance.conftest import active_contract
@@ -47,7 +47,7 @@ def acceptance_page(user, contract) -> str:
 
 def test_requirements_unknown_is_a_risk_event(sysops):
     contract = active_contract()
-    _publish_activated(contract)
+    contract_activated_publish(contract=contract)
     relay()
     # 1. SysOps see it on the contract before the deadline.
     assert "No requirements captured yet" in acceptance_page(sysops, contract)

@@ -1,6 +1,8 @@
-"""Pages under /staff/acceptance/: the console, a contract's requirements and review, and the
-manager's actions. StaffAccessMiddleware has let only staff with TOTP in; manager actions are
-narrowed further by role_required and, again, by the services."""
+"""Acceptance's staff pages under /staff/acceptance/: the console, a contract's requirements and
+review, and the manager's actions. They belong to sysops, above acceptance, because the contract
+page shows the customer's full overview beside the acceptance. StaffAccessMiddleware has let only
+staff with TOTP in; manager actions are narrowed further by role_required and, again, by the
+services."""
 
 from collections.abc import Callable
 
@@ -21,6 +23,20 @@ from onboarding.acceptance.forms import (
     RequirementEditForm,
     RequirementForm,
 )
+from onboarding.acceptance.requirements import (
+    requirement_add,
+    requirement_rate,
+    requirement_remove,
+    requirement_update,
+    requirements_start_from_template,
+)
+from onboarding.acceptance.reviews import (
+    review_accept_with_conditions,
+    review_acknowledge,
+    review_cancel_contract,
+    review_escalate,
+    review_request_remediation,
+)
 from onboarding.acceptance.selectors import (
     acceptance_console,
     acceptance_view,
@@ -28,29 +44,13 @@ from onboarding.acceptance.selectors import (
     requirement_get,
     review_get,
 )
-from onboarding.acceptance.services import (
-    MANAGER_ROLES,
-    requirement_add,
-    requirement_rate,
-    requirement_remove,
-    requirement_update,
-    requirements_start_from_template,
-    review_accept_with_conditions,
-    review_acknowledge,
-    review_cancel_contract,
-    review_escalate,
-    review_request_remediation,
-)
+from onboarding.acceptance.services import MANAGER_ROLES, SAVE_FAILED
 from onboarding.accounts.permissions import role_required
+from onboarding.accounts.selectors import staff_assignees
 from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import DomainError
 from onboarding.core.forms import form_error_from
-from onboarding.sysops.selectors import customer_overview, staff_assignees
-
-SAVE_FAILED = (
-    "The change could not be saved because of a fault on our side. Nothing was changed; an "
-    "admin has been told. Please try again in a few minutes."
-)
+from onboarding.sysops.overview import customer_overview
 
 
 @require_GET

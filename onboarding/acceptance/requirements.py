@@ -1,0 +1,304 @@
+"""Requirements: capturing, rating, editing and removing them, the plans' standard ones, and
+seeding a contract's requirements when it becomes active.
+
+Each write locks the contract, checks it can still change, and settles the contract's status
+and review afterwards (services.py), so ratings and the live review move in step.
+"""
+
+from django.db import transaction
+
+from onboarding.acceptance.models import (
+    GIVEN_RATINGS,
+    AcceptanceStatus,
+    Rating,
+    RatingChange,
+    Requirement,
+    RequirementTemplate,
+)
+from onboarding.acceptance.selectors import contract_status, requirement_get
+from onboarding.acceptance.services import (
+    actor_require_manager,
+    actor_require_staff,
+    clean_text,
+    contract_lock,
+    contract_require_writable,
+    owner_check,
+    requirements_unknown_timer_start,
+    status_settle,
+)
+from onboarding.accounts.models import User
+from onboarding.audit.services import audit_record
+from onboarding.contracts.models import Contract
+from onboarding.core.errors import Conflict
+
+
+def requirement_add(
+    *,
+    contract: Contract,
+    actor: User,
+    title: str,
+    criteria: str,
+    rating: str,
+    owner: User | None = None,
+    notes: str = "",
+) -> Requirement:
+    """Capture one requirement with its acceptance criteria and first rating."""
+    actor_require_staff(actor=actor)
+    title, criteria = clean_text(title, limit=200), clean_text(criteria)
+    if not title:
+        raise Conflict("Name the requirement.", field="title")
+    if not criteria:
+        raise Conflict("Say what must be true for it to be green.", field="criteria")
+    if rating not in GIVEN_RATINGS:
+        raise Conflict("Rate it Red, Yellow or Green.", field="rating")
+    with transaction.atomic():
+        contract = contract_lock(contract_id=contract.pk)
+        contract_require_writable(contract=contract)
+        if contract.requirements.filter(title__iexact=title).exists():
+            raise Conflict("This contract already has a requirement of that name.", field="title")
+        requirement = Requirement.objects.create(
+            contract=contract,
+            title=title,
+            criteria=criteria,
+            rating=rating,
+            owner=owner_check(owner=owner),
+            notes=clean_text(notes),
+            position=contract.requirements.count(),
+        )
+        RatingChange.objects.create(
+            requirement=requirement, from_rating=Rating.UNRATED, to_rating=rating, actor=actor
+        )
+        audit_record(
+            action="acceptance.requirement_added",
+            actor=actor,
+            target=requirement,
+            customer_id=contract.customer_id,
+            changes={"contract": contract.pk, "title": title, "rating": rating},
+        )
+        status_settle(contract=contract, actor=actor)
+    return requirement
+
+
+def requirements_start_from_template(*, contract: Contract, actor: User) -> list[Requirement]:
+    """Copy the plan's standard requirements into the contract, not yet rated. Ones the
+    contract already has (by title) are left alone."""
+    actor_require_staff(actor=actor)
+    with transaction.atomic():
+        contract = contract_lock(contract_id=contract.pk)
+        contract_require_writable(contract=contract)
+        if not RequirementTemplate.objects.filter(plan_id=contract.plan_id).exists():
+            raise Conflict(f"Plan {contract.plan_name} has no standard requirements.")
+        created = _copy_plan_templates(contract, actor=actor)
+        status_settle(contract=contract, actor=actor)
+    return created
+
+
+def _copy_plan_templates(contract: Contract, *, actor: User | None) -> list[Requirement]:
+    """The plan's standard requirements the contract lacks (by title), added unrated and
+    audited (contract locked)."""
+    templates = list(RequirementTemplate.objects.filter(plan_id=contract.plan_id))
+    have = {title.lower() for title in contract.requirements.values_list("title", flat=True)}
+    position = len(have)
+    created = []
+    for template in templates:
+        if template.title.lower() in have:
+            continue
+        created.append(
+            Requirement.objects.create(
+                contract=contract,
+                title=template.title,
+                criteria=template.criteria,
+                rating=Rating.UNRATED,
+                template=template,
+                position=position,
+            )
+        )
+        position += 1
+    if templates:
+        audit_record(
+            action="acceptance.requirements_from_template",
+            actor=actor,
+            target=contract,
+            customer_id=contract.customer_id,
+            changes={"added": [r.title for r in created]},
+        )
+    return created
+
+
+def requirement_update(
+    *,
+    requirement: Requirement,
+    actor: User,
+    title: str,
+    criteria: str,
+    owner: User | None,
+    notes: str,
+) -> Requirement:
+    actor_require_staff(actor=actor)
+    title, criteria = clean_text(title, limit=200), clean_text(criteria)
+    if not title:
+        raise Conflict("Name the requirement.", field="title")
+    if not criteria:
+        raise Conflict("Say what must be true for it to be green.", field="criteria")
+    with transaction.atomic():
+        contract = contract_lock(contract_id=requirement.contract_id)
+        contract_require_writable(contract=contract)
+        requirement = requirement_get(requirement_id=requirement.pk, lock=True)
+        clash = contract.requirements.filter(title__iexact=title).exclude(pk=requirement.pk)
+        if clash.exists():
+            raise Conflict("This contract already has a requirement of that name.", field="title")
+        before = {
+            "title": requirement.title,
+            "criteria": requirement.criteria,
+            "owner": requirement.owner_id,
+            "notes": requirement.notes,
+        }
+        requirement.title, requirement.criteria = title, criteria
+        requirement.owner, requirement.notes = owner_check(owner=owner), clean_text(notes)
+        after = {
+            "title": requirement.title,
+            "criteria": requirement.criteria,
+            "owner": requirement.owner_id,
+            "notes": requirement.notes,
+        }
+        changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if not changes:
+            return requirement
+        requirement.save(update_fields=["title", "criteria", "owner", "notes", "updated_at"])
+        audit_record(
+            action="acceptance.requirement_updated",
+            actor=actor,
+            target=requirement,
+            customer_id=contract.customer_id,
+            changes=changes,
+        )
+    return requirement
+
+
+def requirement_rate(
+    *, requirement: Requirement, actor: User, rating: str, note: str = ""
+) -> Requirement:
+    """Give a requirement a new rating; the rating's history keeps who, when and why."""
+    actor_require_staff(actor=actor)
+    if rating not in GIVEN_RATINGS:
+        raise Conflict("Rate it Red, Yellow or Green.", field="rating")
+    with transaction.atomic():
+        contract = contract_lock(contract_id=requirement.contract_id)
+        contract_require_writable(contract=contract)
+        requirement = requirement_get(requirement_id=requirement.pk, lock=True)
+        if requirement.rating == rating:
+            return requirement
+        previous = requirement.rating
+        requirement.rating = rating
+        requirement.save(update_fields=["rating", "updated_at"])
+        RatingChange.objects.create(
+            requirement=requirement,
+            from_rating=previous,
+            to_rating=rating,
+            actor=actor,
+            note=clean_text(note, limit=500),
+        )
+        audit_record(
+            action="acceptance.rated",
+            actor=actor,
+            target=requirement,
+            customer_id=contract.customer_id,
+            changes={"rating": [previous, rating], "contract": contract.pk},
+            message=clean_text(note, limit=500),
+        )
+        status_settle(contract=contract, actor=actor)
+    return requirement
+
+
+def requirement_remove(*, requirement: Requirement, actor: User) -> None:
+    actor_require_staff(actor=actor)
+    with transaction.atomic():
+        contract = contract_lock(contract_id=requirement.contract_id)
+        contract_require_writable(contract=contract)
+        requirement = requirement_get(requirement_id=requirement.pk, lock=True)
+        audit_record(
+            action="acceptance.requirement_removed",
+            actor=actor,
+            target=requirement,
+            customer_id=contract.customer_id,
+            changes={"title": requirement.title, "rating": requirement.rating},
+        )
+        requirement.delete()
+        status_settle(contract=contract, actor=actor)
+
+
+def requirement_template_add(*, plan_id: int, actor: User, title: str, criteria: str):
+    """Admins and managers maintain a plan's standard requirements (also in the Django admin)."""
+    actor_require_manager(actor=actor)
+    title, criteria = clean_text(title, limit=200), clean_text(criteria)
+    if not title or not criteria:
+        raise Conflict("A standard requirement needs a title and its criteria.", field="title")
+    with transaction.atomic():
+        template, created = RequirementTemplate.objects.get_or_create(
+            plan_id=plan_id,
+            title=title,
+            defaults={
+                "criteria": criteria,
+                "position": RequirementTemplate.objects.filter(plan_id=plan_id).count(),
+            },
+        )
+        if created:
+            audit_record(
+                action="acceptance.template_added",
+                actor=actor,
+                target=template,
+                changes={"plan": plan_id, "title": title},
+            )
+    return template
+
+
+# --- seeding a contract that becomes active ------------------------------------------------------
+
+
+def contract_activated(message, batch) -> None:
+    """Outbox consumer of "contract.activated" (transactional): a renewal starts from the last
+    term's requirements, a new contract from its plan's standard ones; a contract still without
+    rated requirements starts the timer after which they are "unknown to SysOps"."""
+    contract = Contract.objects.filter(pk=message.payload.get("contract_id")).first()
+    if contract is None:
+        return
+    contract = contract_lock(contract_id=contract.pk)
+    if not contract.requirements.exists():
+        if contract.previous_id:
+            _carry_over(contract)
+        else:
+            _copy_plan_templates(contract, actor=None)
+    if contract_status(contract=contract) in (
+        AcceptanceStatus.UNKNOWN,
+        AcceptanceStatus.IN_CAPTURE,
+    ):
+        requirements_unknown_timer_start(contract=contract)
+
+
+def _carry_over(contract: Contract) -> None:
+    previous = list(Requirement.objects.filter(contract_id=contract.previous_id))
+    for requirement in previous:
+        copy = Requirement.objects.create(
+            contract=contract,
+            title=requirement.title,
+            criteria=requirement.criteria,
+            rating=requirement.rating,
+            owner=requirement.owner,
+            notes=requirement.notes,
+            position=requirement.position,
+            template=requirement.template,
+        )
+        RatingChange.objects.create(
+            requirement=copy,
+            from_rating=Rating.UNRATED,
+            to_rating=copy.rating,
+            note=f"carried over from contract {contract.previous}",
+        )
+    if previous:
+        audit_record(
+            action="acceptance.requirements_carried_over",
+            target=contract,
+            customer_id=contract.customer_id,
+            changes={"from": contract.previous_id, "count": len(previous)},
+        )
+        status_settle(contract=contract, actor=None)

@@ -1,0 +1,171 @@
+"""Reviews: the acknowledgement of a contract's status and the manager's next action on a
+yellow or red one (accept with conditions, request remediation, escalate, cancel the contract).
+
+Each action moves the live review through its state machine (Review.move_to refuses illegal
+moves), records who acted and when, and cancels the review's acknowledgement timer.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.acceptance.models import Review, ReviewState
+from onboarding.acceptance.selectors import review_get
+from onboarding.acceptance.services import (
+    actor_require_manager,
+    actor_require_staff,
+    clean_text,
+    contract_lock,
+    owner_check,
+)
+from onboarding.acceptance.timers import timers_cancel
+from onboarding.accounts.models import User
+from onboarding.alerts.services import admin_alert_raise
+from onboarding.audit.services import audit_record
+from onboarding.contracts.lifecycle import contract_cancel
+from onboarding.core.errors import Conflict
+from onboarding.notifications.models import Channel
+from onboarding.notifications.services import notification_send
+
+
+def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
+    """Move a review, record who and when, cancel its timer; returns the locked review."""
+    # Lock order as everywhere: the contract, then its review.
+    contract = contract_lock(contract_id=review_get(review_id=review_id).contract_id)
+    review = review_get(review_id=review_id, lock=True)
+    if not review.is_live:
+        raise Conflict(
+            f"This review is {review.get_state_display().lower()}; open the contract's current "
+            "review instead."
+        )
+    previous = review.state
+    review.move_to(state)
+    now = timezone.now()
+    if review.acknowledged_at is None:
+        review.acknowledged_at, review.acknowledged_by = now, actor
+    for name, value in fields.items():
+        setattr(review, name, value)
+    if state != ReviewState.ACKNOWLEDGED:
+        review.acted_at, review.acted_by = now, actor
+    review.save()
+    timers_cancel(review=review, reason=f"{state} by {actor.email}")
+    late = review.overdue_at is not None
+    audit_record(
+        action=f"acceptance.review_{state}",
+        actor=actor,
+        target=review,
+        customer_id=contract.customer_id,
+        changes={"state": [previous, review.state], "rating": review.rating, "late": late},
+        message=clean_text(fields.get("outcome_note", ""), limit=500),
+    )
+    return review
+
+
+def review_acknowledge(*, review: Review, actor: User) -> Review:
+    """Green: a SysOps user acknowledges the logged acceptance (the contract is accepted).
+    Yellow or red: a manager acknowledges seeing it; the next action is still to come."""
+    actor_require_staff(actor=actor)
+    if not review.is_green:
+        actor_require_manager(actor=actor)
+    state = ReviewState.ACCEPTED if review.is_green else ReviewState.ACKNOWLEDGED
+    with transaction.atomic():
+        return _act(review.pk, actor=actor, state=state)
+
+
+def _no_green(review: Review) -> None:
+    if review.is_green:
+        raise Conflict("A green acceptance needs only an acknowledgement.")
+
+
+def review_accept_with_conditions(*, review: Review, actor: User, conditions: str) -> Review:
+    actor_require_manager(actor=actor)
+    _no_green(review)
+    conditions = clean_text(conditions, limit=2000)
+    if not conditions:
+        raise Conflict("State the conditions of the acceptance.", field="conditions")
+    with transaction.atomic():
+        return _act(
+            review.pk,
+            actor=actor,
+            state=ReviewState.ACCEPTED_WITH_CONDITIONS,
+            outcome_note=conditions,
+        )
+
+
+def review_request_remediation(
+    *, review: Review, actor: User, owner: User | None, due: date | None, note: str
+) -> Review:
+    """Ask someone to fix what is not green by a date; they are told in-app and by email."""
+    actor_require_manager(actor=actor)
+    _no_green(review)
+    if owner is None:
+        raise Conflict("Choose who will fix it.", field="owner")
+    owner_check(owner=owner)
+    if due is None:
+        raise Conflict("Give a due date.", field="due")
+    if due < timezone.now().date():
+        raise Conflict("The due date cannot be in the past.", field="due")
+    note = clean_text(note, limit=2000)
+    with transaction.atomic():
+        review = _act(
+            review.pk,
+            actor=actor,
+            state=ReviewState.REMEDIATION,
+            outcome_note=note,
+            remediation_owner=owner,
+            remediation_due=due,
+        )
+        notification_send(
+            recipient=owner,
+            kind="acceptance_remediation",
+            subject=f"Remediation for contract {review.contract} due {due:%Y-%m-%d}",
+            template="acceptance/email/remediation_requested",
+            context={
+                "review": review,
+                "contract": review.contract,
+                "due": due,
+                "note": note,
+                "site_url": settings.SITE_URL,
+            },
+            dedupe_key=f"acceptance:review:{review.pk}:remediation:{owner.pk}:{due}",
+            channels=[Channel.IN_APP, Channel.EMAIL],
+        )
+    return review
+
+
+def review_escalate(*, review: Review, actor: User, note: str) -> Review:
+    """Take it above the manager: every admin is alerted with the manager's note."""
+    actor_require_manager(actor=actor)
+    _no_green(review)
+    note = clean_text(note, limit=2000)
+    if not note:
+        raise Conflict("Say why it is escalated.", field="note")
+    with transaction.atomic():
+        review = _act(review.pk, actor=actor, state=ReviewState.ESCALATED, outcome_note=note)
+        admin_alert_raise(
+            reason="acceptance_escalated",
+            message=f"Manager {actor.email} escalated the {review.rating} acceptance of "
+            f"contract {review.contract}: {note}",
+            target=review.contract,
+            customer_id=review.contract.customer_id,
+            severity="warning",
+        )
+    return review
+
+
+def review_cancel_contract(*, review: Review, actor: User, reason: str) -> Review:
+    """The service cannot be supplied: cancel the contract (billing stops at period end)."""
+    actor_require_manager(actor=actor)
+    _no_green(review)
+    reason = clean_text(reason, limit=500)
+    if not reason:
+        raise Conflict("Say why the contract is cancelled.", field="reason")
+    with transaction.atomic():
+        review = _act(
+            review.pk, actor=actor, state=ReviewState.CONTRACT_CANCELLED, outcome_note=reason
+        )
+        contract_cancel(contract=review.contract, actor=actor, reason=reason)
+        timers_cancel(contract=review.contract, reason="contract cancelled")
+    return review
