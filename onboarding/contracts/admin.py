@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from onboarding.contracts.documents import contract_template_publish
 from onboarding.contracts.models import ContractTemplate
-from onboarding.contracts.services import contract_template_publish
 from onboarding.core.errors import DomainError
 
 

@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.alerts.failures import ServiceUnavailable, report_failure, reported_failure
 from onboarding.audit.services import audit_record
-from onboarding.contracts import services
+from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
 from onboarding.contracts.models import Contract, ContractDocument
 from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.schemas import (
@@ -126,7 +126,7 @@ def acknowledge(request: HttpRequest, contract_id: int, payload: AcknowledgeIn):
         customer_id=contract.customer_id,
         actor=request.user,
     ):
-        acceptance = services.contract_acknowledge(
+        acceptance = acknowledgement.contract_acknowledge(
             contract=contract,
             user=request.user,
             typed_name=payload.name,
@@ -217,7 +217,7 @@ def _staff_act(request: HttpRequest, contract_id: int, action, **kwargs) -> Staf
     summary="Renew: issue the next term's contract (returns it)",
 )
 def staff_renew(request: HttpRequest, contract_id: int):
-    return _staff_act(request, contract_id, services.contract_renew)
+    return _staff_act(request, contract_id, lifecycle.contract_renew)
 
 
 @staff_router.post(
@@ -226,7 +226,7 @@ def staff_renew(request: HttpRequest, contract_id: int):
     summary="Cancel; billing stops at the end of the paid period",
 )
 def staff_cancel(request: HttpRequest, contract_id: int, payload: ReasonIn):
-    return _staff_act(request, contract_id, services.contract_cancel, reason=payload.reason)
+    return _staff_act(request, contract_id, lifecycle.contract_cancel, reason=payload.reason)
 
 
 @staff_router.post(
@@ -235,7 +235,7 @@ def staff_cancel(request: HttpRequest, contract_id: int, payload: ReasonIn):
     summary="Issue a new document version (needs a new acknowledgement)",
 )
 def staff_amend(request: HttpRequest, contract_id: int, payload: ReasonIn):
-    return _staff_act(request, contract_id, services.contract_amend, reason=payload.reason)
+    return _staff_act(request, contract_id, lifecycle.contract_amend, reason=payload.reason)
 
 
 @staff_router.post(
@@ -244,7 +244,7 @@ def staff_amend(request: HttpRequest, contract_id: int, payload: ReasonIn):
     summary="Generate or deliver a pending document again",
 )
 def staff_retry(request: HttpRequest, contract_id: int):
-    return _staff_act(request, contract_id, services.contract_generation_retry)
+    return _staff_act(request, contract_id, documents.contract_generation_retry)
 
 
 @staff_router.post(
@@ -253,4 +253,4 @@ def staff_retry(request: HttpRequest, contract_id: int):
     summary="Email the current PDF to the customer's verified address",
 )
 def staff_email(request: HttpRequest, contract_id: int):
-    return _staff_act(request, contract_id, services.contract_email_send)
+    return _staff_act(request, contract_id, delivery.contract_email_send)

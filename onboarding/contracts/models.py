@@ -1,7 +1,8 @@
 """Contracts: one per subscription term, its numbered documents, acceptances and reminders.
 
-Rows here hold data and the invariants of one row. The workflows (issue, generate, deliver,
-acknowledge, renew, cancel) are in services.py.
+Rows here hold data and the invariants of one row. The workflows are in a module per stage:
+issuing.py, documents.py, delivery.py, acknowledgement.py and lifecycle.py (amend, renew, cancel,
+expire).
 """
 
 from datetime import date, datetime, timedelta

@@ -1,4 +1,5 @@
-"""Background work for contracts: thin wrappers around services.py.
+"""Background work for contracts: thin wrappers around the stage modules (issuing.py,
+documents.py, delivery.py, lifecycle.py).
 
 A generation or delivery that raises is "Contract incomplete": the failure is noted on the
 contract, the journey step and an admin alert (contract_incomplete_report), and the exception
@@ -11,7 +12,9 @@ import logging
 from django_tasks import task
 
 from onboarding.billing.models import Subscription
-from onboarding.contracts import services  # services.py imports this module too (enqueueing)
+
+# documents.py and issuing.py import this module too (to queue its tasks): module imports only.
+from onboarding.contracts import delivery, documents, incomplete, issuing, lifecycle
 from onboarding.contracts.models import Contract
 from onboarding.core.errors import DomainError
 
@@ -27,7 +30,7 @@ def contract_issue_for_subscription_task(subscription_id: int) -> str | None:
         logger.warning("no subscription %s: no contract to issue", subscription_id)
         return None
     try:
-        contract = services.contract_issue_for_subscription(subscription=subscription)
+        contract = issuing.contract_issue_for_subscription(subscription=subscription)
     except DomainError as refusal:
         logger.info("contract not issued for subscription %s: %s", subscription_id, refusal)
         return None
@@ -45,7 +48,7 @@ def _run_stage(contract_id: int, stage: str, work) -> str | None:
         logger.info("contract %s %s refused: %s", contract_id, stage, refusal)
         return None
     except Exception as error:
-        services.contract_incomplete_report(contract=contract, stage=stage, error=error)
+        incomplete.contract_incomplete_report(contract=contract, stage=stage, error=error)
         raise
     return str(result) if result is not None else None
 
@@ -53,25 +56,25 @@ def _run_stage(contract_id: int, stage: str, work) -> str | None:
 @task()
 def contract_document_generate_task(contract_id: int) -> str | None:
     """Render and store the contract's wanted document version; queues its delivery."""
-    return _run_stage(contract_id, "generation", services.contract_document_generate)
+    return _run_stage(contract_id, "generation", documents.contract_document_generate)
 
 
 @task()
 def contract_deliver_task(contract_id: int) -> str | None:
     """Notice to the preferred inbox and the PDF to the verified address."""
-    return _run_stage(contract_id, "delivery", services.contract_deliver)
+    return _run_stage(contract_id, "delivery", delivery.contract_deliver)
 
 
 @task()
 def contracts_issue_missing_task() -> int:
     """Periodic (WORKER_PERIODIC_TASKS): queue first contracts that are due and missing."""
-    return services.contracts_issue_missing()
+    return issuing.contracts_issue_missing()
 
 
 @task()
 def contracts_lifecycle_task() -> dict:
     """Periodic (WORKER_PERIODIC_TASKS): activate, mark expiring, remind, renew or expire."""
-    report = services.contracts_lifecycle_advance()
+    report = lifecycle.contracts_lifecycle_advance()
     return {
         "cancelled": report.cancelled,
         "activated": report.activated,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.alerts.failures import report_failure, reported_failure
 from onboarding.audit.services import audit_record
-from onboarding.contracts import services
+from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
 from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
@@ -186,7 +186,7 @@ def contract_acknowledge(request: HttpRequest, contract_id: int) -> HttpResponse
                 customer_id=contract.customer_id,
                 actor=request.user,
             ):
-                services.contract_acknowledge(
+                acknowledgement.contract_acknowledge(
                     contract=contract,
                     user=request.user,
                     typed_name=form.cleaned_data["name"],
@@ -261,7 +261,7 @@ def contract_email(request: HttpRequest, contract_id: int) -> HttpResponse:
     _customer_only(request)
     contract = contract_get(user=request.user, contract_id=contract_id)
     return _act(
-        request, contract, services.contract_email_send, "The contract is on its way by email."
+        request, contract, delivery.contract_email_send, "The contract is on its way by email."
     )
 
 
@@ -302,7 +302,7 @@ def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
     return _act(
         request,
         contract,
-        services.contract_cancel,
+        lifecycle.contract_cancel,
         f"Your contract is cancelled. Support continues until {date_format(ends, 'j F Y')}, "
         "the end of the period already paid; you are not charged again.",
         reason=form.cleaned_data["reason"],
@@ -378,12 +378,12 @@ def staff_contract_certificate(request: HttpRequest, contract_id: int, acceptanc
 def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -> HttpResponse:
     contract = contract_get(user=request.user, contract_id=contract_id)
     if action == "retry":
-        return _act(request, contract, services.contract_generation_retry, "Generation queued.")
+        return _act(request, contract, documents.contract_generation_retry, "Generation queued.")
     if action == "email":
-        return _act(request, contract, services.contract_email_send, "The PDF is being emailed.")
+        return _act(request, contract, delivery.contract_email_send, "The PDF is being emailed.")
     if action == "renew":
         return _act(
-            request, contract, services.contract_renew, "The next term's contract is issued."
+            request, contract, lifecycle.contract_renew, "The next term's contract is issued."
         )
     if action == "amend":
         form = AmendForm(request.POST, prefix="amend")
@@ -393,7 +393,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
         return _act(
             request,
             contract,
-            services.contract_amend,
+            lifecycle.contract_amend,
             "A new version is being generated; the customer will acknowledge it again.",
             reason=form.cleaned_data["reason"],
         )
@@ -405,7 +405,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
         return _act(
             request,
             contract,
-            services.contract_cancel,
+            lifecycle.contract_cancel,
             "Cancelled; billing stops at the end of the paid period.",
             reason=form.cleaned_data["reason"],
         )

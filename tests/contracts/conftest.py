@@ -7,7 +7,9 @@ from django.test import Client
 from django.utils import timezone
 
 from onboarding.billing.models import Subscription, SubscriptionStatus
-from onboarding.contracts import services
+from onboarding.contracts.delivery import contract_deliver
+from onboarding.contracts.documents import contract_document_generate
+from onboarding.contracts.issuing import contract_issue_for_subscription
 from onboarding.contracts.models import Contract
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 
@@ -61,9 +63,9 @@ def paying_customer(**user_fields):
 
 def deliver_inline(subscription: Subscription) -> Contract:
     """Issue, generate and deliver, calling the services the tasks call, in this process."""
-    contract = services.contract_issue_for_subscription(subscription=subscription)
-    services.contract_document_generate(contract=contract)
-    services.contract_deliver(contract=contract)
+    contract = contract_issue_for_subscription(subscription=subscription)
+    contract_document_generate(contract=contract)
+    contract_deliver(contract=contract)
     return Contract.objects.get(pk=contract.pk)
 
 

@@ -4,7 +4,7 @@ acknowledging the delivered contract, and nothing once it is acknowledged."""
 import pytest
 from django.urls import reverse
 
-from onboarding.contracts import services
+from onboarding.contracts.acknowledgement import contract_acknowledge
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 
@@ -29,7 +29,7 @@ def test_a_delivered_contract_waiting_for_acknowledgement_is_the_next_step(buyer
 
 def test_an_acknowledged_contract_leaves_no_next_step(buyer_client, onboarded):
     document = onboarded.documents.get()
-    services.contract_acknowledge(
+    contract_acknowledge(
         contract=onboarded,
         user=onboarded.customer.user,
         typed_name="Ada Lovelace",

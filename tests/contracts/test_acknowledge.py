@@ -9,7 +9,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from onboarding.audit.models import AuditEntry
-from onboarding.contracts import services
+from onboarding.contracts.delivery import contract_deliver
+from onboarding.contracts.documents import contract_document_generate
+from onboarding.contracts.lifecycle import contract_amend
 from onboarding.contracts.models import ContractAcceptance, ContractState
 
 pytestmark = pytest.mark.django_db
@@ -124,11 +126,11 @@ def test_a_changed_contract_is_a_new_version_that_needs_a_new_acknowledgement(
     first = delivered.documents.get()
     _acknowledge(buyer_client, delivered, first.sha256)
 
-    services.contract_amend(contract=delivered, actor=sysops, reason="New response time")
+    contract_amend(contract=delivered, actor=sysops, reason="New response time")
     delivered.refresh_from_db()
     assert delivered.state == ContractState.ISSUED
-    services.contract_document_generate(contract=delivered)
-    services.contract_deliver(contract=delivered)
+    contract_document_generate(contract=delivered)
+    contract_deliver(contract=delivered)
     delivered.refresh_from_db()
     second = delivered.documents.get(version=2)
 

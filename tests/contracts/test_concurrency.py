@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from onboarding.contracts import services
+from onboarding.contracts.issuing import contract_issue_for_subscription
+from onboarding.contracts.lifecycle import contract_expiry_remind
 from onboarding.contracts.models import Contract, ContractReminder, ContractSequence
 from tests.contracts.conftest import deliver_inline, paying_customer, subscribe
 
@@ -42,10 +43,7 @@ def test_concurrent_issues_take_consecutive_numbers(require_postgres, media, pla
     subscriptions = [subscribe(paying_customer(), plan) for _ in range(4)]
 
     contracts = _together(
-        *[
-            lambda s=s: services.contract_issue_for_subscription(subscription=s)
-            for s in subscriptions
-        ]
+        *[lambda s=s: contract_issue_for_subscription(subscription=s) for s in subscriptions]
     )
 
     year = timezone.now().year
@@ -57,8 +55,8 @@ def test_concurrent_issues_of_one_subscription_make_one_contract(require_postgre
     subscription = subscribe(paying_customer(), plan)
 
     first, second = _together(
-        lambda: services.contract_issue_for_subscription(subscription=subscription),
-        lambda: services.contract_issue_for_subscription(subscription=subscription),
+        lambda: contract_issue_for_subscription(subscription=subscription),
+        lambda: contract_issue_for_subscription(subscription=subscription),
     )
 
     assert first.pk == second.pk
@@ -74,8 +72,8 @@ def test_concurrent_reminders_send_one(require_postgres, media, plan):
     )
 
     sent = _together(
-        lambda: services.contract_expiry_remind(contract=contract, days_before=7),
-        lambda: services.contract_expiry_remind(contract=contract, days_before=7),
+        lambda: contract_expiry_remind(contract=contract, days_before=7),
+        lambda: contract_expiry_remind(contract=contract, days_before=7),
     )
 
     assert sorted(sent) == [False, True]

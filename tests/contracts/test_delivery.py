@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from onboarding.accounts.models import PreferredInbox
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
-from onboarding.contracts import services
+from onboarding.contracts.delivery import contract_deliver, contract_email_send
 from onboarding.contracts.models import ContractState
 from onboarding.core.errors import DomainError
 from onboarding.journey.models import JourneyStep, Step, StepState
@@ -62,7 +62,7 @@ def test_delivery_is_logged_as_notifications_and_moves_the_contract_to_sent(deli
 
 
 def test_delivering_twice_sends_nothing_more(delivered):
-    services.contract_deliver(contract=delivered)
+    contract_deliver(contract=delivered)
     assert Notification.objects.filter(kind="contract_document").count() == 1
     assert Notification.objects.filter(kind="contract_ready").count() == 1
 
@@ -87,7 +87,7 @@ def test_once_verified_the_customer_can_have_the_pdf_emailed(media, plan):
     contract = deliver_inline(subscribe(user, plan))
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
-    services.contract_email_send(contract=contract, actor=user)
+    contract_email_send(contract=contract, actor=user)
 
     email = Notification.objects.get(kind="contract_document")
     assert email.to_email == user.email
@@ -101,4 +101,4 @@ def test_asking_for_the_email_without_a_verified_address_is_refused(media, plan)
     user = paying_customer(verified=False)
     contract = deliver_inline(subscribe(user, plan))
     with pytest.raises(DomainError):
-        services.contract_email_send(contract=contract, actor=user)
+        contract_email_send(contract=contract, actor=user)

@@ -2,13 +2,16 @@
 
 import hashlib
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.core.files.storage import default_storage
 from django.db import transaction
 from pypdf import PdfReader
 
-from onboarding.contracts import services
+from onboarding.billing.periods import add_months
+from onboarding.contracts.documents import contract_document_generate
+from onboarding.contracts.issuing import contract_issue_for_subscription
 from onboarding.contracts.models import Contract, ContractDocument, ContractState
 from onboarding.core.errors import Conflict
 from tests.contracts.conftest import paying_customer, subscribe
@@ -50,12 +53,8 @@ def test_a_stored_document_cannot_be_changed(delivered):
 
 
 def test_contract_numbers_follow_each_other_within_the_year(media, plan):
-    first = services.contract_issue_for_subscription(
-        subscription=subscribe(paying_customer(), plan)
-    )
-    second = services.contract_issue_for_subscription(
-        subscription=subscribe(paying_customer(), plan)
-    )
+    first = contract_issue_for_subscription(subscription=subscribe(paying_customer(), plan))
+    second = contract_issue_for_subscription(subscription=subscribe(paying_customer(), plan))
     year = first.issued_at.year
     assert (first.number, second.number) == (f"CTR-{year}-000001", f"CTR-{year}-000002")
 
@@ -63,39 +62,42 @@ def test_contract_numbers_follow_each_other_within_the_year(media, plan):
 def test_a_rolled_back_issue_gives_its_number_back(media, plan):
     subscription = subscribe(paying_customer(), plan)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.contract_issue_for_subscription(subscription=subscription)
+        contract_issue_for_subscription(subscription=subscription)
         raise RuntimeError("the caller's transaction fails after the number was taken")
-    contract = services.contract_issue_for_subscription(subscription=subscription)
+    contract = contract_issue_for_subscription(subscription=subscription)
     assert contract.number.endswith("-000001")
 
 
 def test_issuing_twice_gives_the_same_contract(media, subscription):
-    first = services.contract_issue_for_subscription(subscription=subscription)
-    again = services.contract_issue_for_subscription(subscription=subscription)
+    first = contract_issue_for_subscription(subscription=subscription)
+    again = contract_issue_for_subscription(subscription=subscription)
     assert again.pk == first.pk
     assert Contract.objects.count() == 1
     assert first.state == ContractState.ISSUED
 
 
 def test_generating_twice_stores_one_document(media, subscription):
-    contract = services.contract_issue_for_subscription(subscription=subscription)
-    first = services.contract_document_generate(contract=contract)
-    again = services.contract_document_generate(contract=contract)
+    contract = contract_issue_for_subscription(subscription=subscription)
+    first = contract_document_generate(contract=contract)
+    again = contract_document_generate(contract=contract)
     assert again.pk == first.pk
     assert ContractDocument.objects.count() == 1
     assert len(list(media.rglob("*.pdf"))) == 1
 
 
 def test_the_term_runs_the_plans_term_months_from_the_billing_anchor(media, subscription):
-    contract = services.contract_issue_for_subscription(subscription=subscription)
+    contract = contract_issue_for_subscription(subscription=subscription)
     assert contract.term_start == subscription.billing_anchor
     assert contract.term_months == 12
     assert contract.term_end.year == contract.term_start.year + 1
 
 
-def test_add_months_keeps_to_the_end_of_a_short_month():
-    from datetime import UTC, datetime
-
-    assert services.add_months(datetime(2026, 1, 31, tzinfo=UTC), 1) == datetime(
-        2026, 2, 28, tzinfo=UTC
-    )
+def test_a_term_from_the_end_of_a_month_ends_at_the_end_of_a_shorter_one(media, plan):
+    # The term counts months as billing periods do (billing.periods.add_months): 29 February
+    # plus the plan's 12 months is 28 February, not 1 March.
+    anchor = datetime(2028, 2, 29, 9, 30, tzinfo=UTC)
+    subscription = subscribe(paying_customer(), plan, anchor=anchor)
+    contract = contract_issue_for_subscription(subscription=subscription)
+    assert contract.term_months == 12
+    assert contract.term_end == datetime(2029, 2, 28, 9, 30, tzinfo=UTC)
+    assert contract.term_end == add_months(anchor, 12)

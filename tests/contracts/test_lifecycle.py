@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.models import Subscription
-from onboarding.contracts import services
+from onboarding.contracts.acknowledgement import contract_acknowledge
+from onboarding.contracts.delivery import contract_deliver
+from onboarding.contracts.documents import contract_document_generate
+from onboarding.contracts.lifecycle import (
+    contract_cancel,
+    contract_renew,
+    contracts_lifecycle_advance,
+)
 from onboarding.contracts.models import (
     CONTRACT_MOVES,
     Contract,
@@ -27,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def _acknowledge(contract: Contract) -> Contract:
     document = contract.documents.get()
-    services.contract_acknowledge(
+    contract_acknowledge(
         contract=contract,
         user=contract.customer.user,
         typed_name="Ada Lovelace",
@@ -70,8 +77,8 @@ def test_a_reminder_goes_once_to_the_customer_and_every_sysops_even_when_run_twi
     first, second = staff_user(), staff_user()
     contract = _ends_in(_acknowledge(delivered), timedelta(days=25))
 
-    services.contracts_lifecycle_advance()
-    services.contracts_lifecycle_advance()
+    contracts_lifecycle_advance()
+    contracts_lifecycle_advance()
 
     assert list(ContractReminder.objects.values_list("days_before", flat=True)) == [30]
     assert Notification.objects.filter(kind="contract_expiry_reminder").count() == 1
@@ -85,10 +92,10 @@ def test_a_reminder_goes_once_to_the_customer_and_every_sysops_even_when_run_twi
 def test_each_offset_is_reminded_once_as_the_end_comes_closer(delivered):
     staff_user()
     contract = _ends_in(_acknowledge(delivered), timedelta(days=45))
-    services.contracts_lifecycle_advance()
-    services.contracts_lifecycle_advance(now=contract.term_end - timedelta(days=20))
-    services.contracts_lifecycle_advance(now=contract.term_end - timedelta(days=5))
-    services.contracts_lifecycle_advance(now=contract.term_end - timedelta(days=4))
+    contracts_lifecycle_advance()
+    contracts_lifecycle_advance(now=contract.term_end - timedelta(days=20))
+    contracts_lifecycle_advance(now=contract.term_end - timedelta(days=5))
+    contracts_lifecycle_advance(now=contract.term_end - timedelta(days=4))
     assert sorted(ContractReminder.objects.values_list("days_before", flat=True)) == [7, 30, 60]
     assert Notification.objects.filter(kind="contract_expiry_reminder").count() == 3
 
@@ -114,16 +121,16 @@ def test_two_scheduled_runs_of_the_periodic_task_send_each_reminder_once(media, 
 def test_the_reminder_days_are_configurable(settings, delivered):
     settings.CONTRACT_EXPIRY_REMINDER_DAYS = [14]
     _ends_in(delivered, timedelta(days=20))
-    services.contracts_lifecycle_advance()
+    contracts_lifecycle_advance()
     assert not ContractReminder.objects.exists()
-    services.contracts_lifecycle_advance(now=timezone.now() + timedelta(days=7))
+    contracts_lifecycle_advance(now=timezone.now() + timedelta(days=7))
     assert list(ContractReminder.objects.values_list("days_before", flat=True)) == [14]
 
 
 def test_a_term_that_ends_while_billing_continues_renews_with_a_new_contract(delivered):
     old = _ends_in(_acknowledge(delivered), timedelta(seconds=-1))
 
-    report = services.contracts_lifecycle_advance()
+    report = contracts_lifecycle_advance()
 
     old.refresh_from_db()
     assert report.renewed == 1
@@ -137,8 +144,8 @@ def test_a_term_that_ends_while_billing_continues_renews_with_a_new_contract(del
 
 
 def test_renewing_twice_gives_one_next_term(delivered, sysops):
-    first = services.contract_renew(contract=delivered, actor=sysops)
-    again = services.contract_renew(contract=delivered, actor=sysops)
+    first = contract_renew(contract=delivered, actor=sysops)
+    again = contract_renew(contract=delivered, actor=sysops)
     assert first.pk == again.pk
     assert Contract.objects.filter(subscription=delivered.subscription).count() == 2
 
@@ -147,7 +154,7 @@ def test_a_term_whose_subscription_ends_expires(delivered):
     Subscription.objects.filter(pk=delivered.subscription_id).update(cancel_at_period_end=True)
     old = _ends_in(delivered, timedelta(seconds=-1))
 
-    report = services.contracts_lifecycle_advance()
+    report = contracts_lifecycle_advance()
 
     old.refresh_from_db()
     assert (report.expired, report.renewed) == (1, 0)
@@ -158,19 +165,19 @@ def test_a_term_whose_subscription_ends_expires(delivered):
 def test_without_auto_renewal_a_term_expires(settings, delivered):
     settings.CONTRACT_AUTO_RENEW = False
     _ends_in(delivered, timedelta(seconds=-1))
-    services.contracts_lifecycle_advance()
+    contracts_lifecycle_advance()
     delivered.refresh_from_db()
     assert delivered.state == ContractState.EXPIRED
 
 
 def test_an_acknowledged_renewal_becomes_active_when_its_term_starts(delivered, sysops):
-    following = services.contract_renew(contract=delivered, actor=sysops)
-    services.contract_document_generate(contract=following)
-    services.contract_deliver(contract=following)
+    following = contract_renew(contract=delivered, actor=sysops)
+    contract_document_generate(contract=following)
+    contract_deliver(contract=following)
     following = _acknowledge(Contract.objects.get(pk=following.pk))
     assert following.state == ContractState.ACKNOWLEDGED  # the term has not started yet
 
-    services.contracts_lifecycle_advance(now=following.term_start + timedelta(minutes=1))
+    contracts_lifecycle_advance(now=following.term_start + timedelta(minutes=1))
 
     following.refresh_from_db()
     assert following.state == ContractState.ACTIVE
@@ -195,13 +202,13 @@ def test_the_customer_cancels_and_billing_stops_at_the_end_of_the_paid_period(
 
 
 def test_a_cancelled_contract_cannot_be_renewed_or_acknowledged(delivered, sysops):
-    services.contract_cancel(contract=delivered, actor=sysops)
+    contract_cancel(contract=delivered, actor=sysops)
     with pytest.raises(Conflict):
-        services.contract_renew(contract=delivered, actor=sysops)
+        contract_renew(contract=delivered, actor=sysops)
     with pytest.raises(Conflict):
         _acknowledge(delivered)
     _ends_in(delivered, timedelta(days=5))
-    services.contracts_lifecycle_advance()
+    contracts_lifecycle_advance()
     assert not ContractReminder.objects.exists()
 
 
@@ -211,7 +218,7 @@ def test_a_contract_ends_with_a_subscription_billing_cancelled(delivered):
         status="cancelled", cancelled_at=ended_at
     )
 
-    report = services.contracts_lifecycle_advance()
+    report = contracts_lifecycle_advance()
 
     delivered.refresh_from_db()
     assert report.cancelled == 1

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.models import Subscription
-from onboarding.contracts import services
+from onboarding.contracts.lifecycle import contract_cancel
 from onboarding.contracts.models import ContractState
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_a_confirmed_cancel_cancels_and_says_until_when(buyer_client, delivered)
 def test_a_cancelled_contract_cannot_be_cancelled_again_from_its_manage_page(
     buyer_client, delivered, sysops
 ):
-    services.contract_cancel(contract=delivered, actor=sysops)
+    contract_cancel(contract=delivered, actor=sysops)
     html = buyer_client.get(reverse("contracts:manage", args=[delivered.pk])).content.decode()
 
     assert "it cannot be cancelled" in html

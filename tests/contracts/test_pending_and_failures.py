@@ -9,7 +9,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from onboarding.alerts.models import AdminAlert
-from onboarding.contracts import services
+from onboarding.contracts.documents import contract_template_publish
+from onboarding.contracts.issuing import contract_issue_for_subscription, issue_task_key
 from onboarding.contracts.models import Contract, ContractState, ContractTemplate
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.core.errors import DomainError
@@ -26,7 +27,7 @@ FIXED_HTML = (
 
 @pytest.mark.django_db
 def test_an_issued_contract_without_its_pdf_shows_pending(buyer_client, media, subscription):
-    contract = services.contract_issue_for_subscription(subscription=subscription)
+    contract = contract_issue_for_subscription(subscription=subscription)
 
     page = buyer_client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
     listing = buyer_client.get(reverse("contracts:list")).content.decode()
@@ -41,7 +42,7 @@ def test_an_issued_contract_without_its_pdf_shows_pending(buyer_client, media, s
 
 @pytest.mark.django_db
 def test_the_api_says_pending_until_the_pdf_exists(buyer_client, media, subscription):
-    contract = services.contract_issue_for_subscription(subscription=subscription)
+    contract = contract_issue_for_subscription(subscription=subscription)
 
     got = buyer_client.get(f"/api/v1/me/contracts/{contract.pk}").json()
     pdf = buyer_client.get(f"/api/v1/me/contracts/{contract.pk}/pdf")
@@ -68,16 +69,16 @@ def test_a_changed_file_on_disk_is_never_served(buyer_client, delivered, admin_u
 @pytest.mark.django_db
 def test_publishing_a_template_that_does_not_render_is_refused(admin_user):
     with pytest.raises(DomainError, match="does not render"):
-        services.contract_template_publish(html=BROKEN_HTML, css="", note="", actor=admin_user)
+        contract_template_publish(html=BROKEN_HTML, css="", note="", actor=admin_user)
     with pytest.raises(DomainError, match="does not compile"):
-        services.contract_template_publish(html="{% if %}", css="", note="", actor=admin_user)
+        contract_template_publish(html="{% if %}", css="", note="", actor=admin_user)
     assert ContractTemplate.objects.count() == 1  # the seeded version 1 only
 
 
 @pytest.mark.django_db
 def test_only_an_admin_publishes_a_template(sysops):
     with pytest.raises(DomainError):
-        services.contract_template_publish(html=FIXED_HTML, css="", note="", actor=sysops)
+        contract_template_publish(html=FIXED_HTML, css="", note="", actor=sysops)
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def _make_due() -> None:
 def test_the_task_billing_enqueues_issues_generates_and_delivers(media, subscription):
     task_enqueue_once(
         contract_issue_for_subscription_task,
-        key=services.issue_task_key(subscription.pk),
+        key=issue_task_key(subscription.pk),
         kwargs={"subscription_id": subscription.pk},
     )
 
@@ -116,7 +117,7 @@ def test_a_failing_generation_alerts_shows_pending_and_recovers_after_the_fix(
     ContractTemplate.objects.create(version=2, html=BROKEN_HTML, css="", note="broken restyle")
     task_enqueue_once(
         contract_issue_for_subscription_task,
-        key=services.issue_task_key(subscription.pk),
+        key=issue_task_key(subscription.pk),
         kwargs={"subscription_id": subscription.pk},
     )
 
@@ -137,9 +138,7 @@ def test_a_failing_generation_alerts_shows_pending_and_recovers_after_the_fix(
         in buyer_client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
     )
 
-    fixed = services.contract_template_publish(
-        html=FIXED_HTML, css="", note="fixed", actor=admin_user
-    )
+    fixed = contract_template_publish(html=FIXED_HTML, css="", note="fixed", actor=admin_user)
     _make_due()
     run_worker_in_process()
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.billing.models import Subscription, SubscriptionStatus
-from onboarding.contracts import services
+from onboarding.contracts.issuing import contracts_issue_missing, issue_task_key
+from onboarding.contracts.lifecycle import contract_cancel
 from onboarding.contracts.models import Contract, ContractState, ContractTemplate
 from onboarding.worker.models import TaskKey
 from tests.contracts.conftest import deliver_inline, paying_customer, subscribe
@@ -35,7 +36,7 @@ def test_the_staff_list_filters_by_expiry_window(sysops_client, two_contracts):
 
 def test_the_staff_list_filters_by_state(sysops_client, two_contracts, sysops):
     soon, later = two_contracts
-    services.contract_cancel(contract=later, actor=sysops)
+    contract_cancel(contract=later, actor=sysops)
     html = sysops_client.get(reverse("contracts_staff:list"), {"state": "cancelled"}).content
     assert later.number in html.decode() and soon.number not in html.decode()
 
@@ -65,7 +66,7 @@ def test_staff_renew_through_the_api_returns_the_next_term(sysops_client, delive
 
 
 def test_an_illegal_staff_action_is_a_409(sysops_client, delivered, sysops):
-    services.contract_cancel(contract=delivered, actor=sysops)
+    contract_cancel(contract=delivered, actor=sysops)
     response = sysops_client.post(
         f"/api/v1/staff/contracts/{delivered.pk}/amend",
         {"reason": "x"},
@@ -105,32 +106,16 @@ def test_the_admin_refuses_a_template_that_does_not_render(admin_client_2fa):
 def test_on_purchase_the_sweep_queues_a_contract_for_a_new_subscription(settings, plan):
     settings.CONTRACT_ISSUE_ON = "purchase"
     subscription = subscribe(paying_customer(), plan, status=SubscriptionStatus.PENDING)
-    assert services.contracts_issue_missing() == 1
-    assert services.contracts_issue_missing() == 0  # already queued
-    assert TaskKey.objects.filter(key=services.issue_task_key(subscription.pk)).exists()
+    assert contracts_issue_missing() == 1
+    assert contracts_issue_missing() == 0  # already queued
+    assert TaskKey.objects.filter(key=issue_task_key(subscription.pk)).exists()
 
 
 def test_on_first_payment_the_sweep_waits_for_the_payment(settings, plan):
     settings.CONTRACT_ISSUE_ON = "first_payment"
     subscription = subscribe(paying_customer(), plan, status=SubscriptionStatus.PENDING)
-    assert services.contracts_issue_missing() == 0
+    assert contracts_issue_missing() == 0
     Subscription.objects.filter(pk=subscription.pk).update(
         status=SubscriptionStatus.ACTIVE, first_paid_at=timezone.now()
     )
-    assert services.contracts_issue_missing() == 1
-
-
-def test_the_issue_schedule_follows_the_configured_trigger(
-    settings, plan, django_capture_on_commit_callbacks
-):
-    settings.CONTRACT_ISSUE_ON = "first_payment"
-    subscription = subscribe(paying_customer(), plan)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert (
-            services.contract_issue_schedule(subscription=subscription, trigger="purchase") is False
-        )
-        assert (
-            services.contract_issue_schedule(subscription=subscription, trigger="first_payment")
-            is True
-        )
-    assert TaskKey.objects.count() == 1
+    assert contracts_issue_missing() == 1

@@ -298,7 +298,7 @@ def _billing(w, invoice, outcome):
 
 
 def _contract(w, **extra):
-    # contracts/services.py _notify_customer and contract_expiry_remind
+    # the context of contracts/delivery.py contract_notice_send and lifecycle.contract_expiry_remind
     return {"contract": w["contract"], "user": w["user"], "site_url": settings.SITE_URL, **extra}
 
 

@@ -86,8 +86,8 @@ from onboarding.audit.models import AuditEntry
 from onboarding.billing import documents as billing_documents
 from onboarding.billing.models import Invoice, InvoiceLine, Subscription
 from onboarding.billing.tasks import follow_ups_dispatch, invoices_missing_task
+from onboarding.contracts.issuing import issue_task_key
 from onboarding.contracts.models import Contract, ContractDocument, ContractState
-from onboarding.contracts.services import issue_task_key
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.core.errors import Conflict
 from onboarding.journey.models import JourneyStep, Step, StepState

@@ -1,0 +1,128 @@
+"""The customer acknowledges the exact document they read, identified by its SHA-256.
+
+Acknowledging a sent contract makes it acknowledged, and active at once if its term has
+started (otherwise the lifecycle pass activates it when the term starts).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.accounts.models import User
+from onboarding.audit.models import Outcome
+from onboarding.audit.services import audit_record
+from onboarding.contracts.delivery import contract_notice_send
+from onboarding.contracts.models import (
+    ACKNOWLEDGEABLE_STATES,
+    Contract,
+    ContractAcceptance,
+    ContractDocument,
+    ContractState,
+)
+from onboarding.contracts.transitions import (
+    contract_activated_publish,
+    contract_locked,
+    contract_move,
+)
+from onboarding.core.cardmask import mask_card_numbers
+from onboarding.core.errors import Conflict, DomainError, NotFound
+
+S = ContractState
+
+
+def _normalised_hash(value: str) -> str:
+    return "".join((value or "").split()).lower()
+
+
+def contract_acknowledge(
+    *,
+    contract: Contract,
+    user: User,
+    typed_name: str,
+    document_sha256: str,
+    client_ip: str | None,
+    user_agent: str,
+) -> ContractAcceptance:
+    """The customer acknowledges the exact document they read, identified by its SHA-256.
+
+    Refused (409) when the hash is not the stored current document's (the page was stale, or
+    the document changed); the refusal is audited. Acknowledging the same document twice returns
+    the first acceptance.
+    """
+    name = mask_card_numbers(" ".join((typed_name or "").split()))
+    if len(name) < 2:
+        raise DomainError("Type your full name to acknowledge the contract.", field="name")
+    if len(name) > 200:
+        raise DomainError("That name is too long.", field="name")
+    refusal: DomainError | None = None
+    with transaction.atomic():
+        contract = contract_locked(contract=contract)
+        if user.pk != contract.customer_id:
+            raise NotFound("No such contract.")
+        document = ContractDocument.objects.filter(
+            contract=contract, version=contract.document_version_wanted
+        ).first()
+        if document is None or contract.state in (S.DRAFT, S.ISSUED):
+            raise Conflict(
+                "This contract is still being prepared; you can acknowledge it once it is ready."
+            )
+        if contract.state not in ACKNOWLEDGEABLE_STATES:
+            raise Conflict(
+                f"A contract that is {contract.get_state_display().lower()} cannot be acknowledged."
+            )
+        offered = _normalised_hash(document_sha256)
+        if offered != document.sha256:
+            # Recorded in this transaction, which commits: the refusal is raised after it.
+            audit_record(
+                action="contract.acknowledge_refused",
+                actor=user,
+                target=contract,
+                customer_id=contract.customer_id,
+                outcome=Outcome.REFUSED,
+                changes={"offered_sha256": offered[:64], "current_sha256": document.sha256},
+                message="the document acknowledged is not the current stored document",
+            )
+            refusal = Conflict(
+                "The contract you read is not the current version. Reload the page, read it "
+                "again, and acknowledge that version.",
+                field="document_sha256",
+            )
+        else:
+            acceptance = ContractAcceptance.objects.filter(document=document).first()
+            if acceptance is not None:
+                return acceptance
+            acceptance = ContractAcceptance.objects.create(
+                contract=contract,
+                document=document,
+                user=user,
+                typed_name=name,
+                client_ip=client_ip or None,
+                user_agent=(user_agent or "")[:500],
+                document_sha256=document.sha256,
+            )
+            changes = {"version": document.version, "sha256": document.sha256, "name": name}
+            if contract.state == S.SENT:
+                states = contract_move(contract=contract, state=S.ACKNOWLEDGED)
+                if contract.term_start <= timezone.now():
+                    states.append(contract_move(contract=contract, state=S.ACTIVE)[1])
+                contract.save(update_fields=["state", "updated_at"])
+                if contract.state == S.ACTIVE:
+                    contract_activated_publish(contract=contract)
+                changes["state"] = states
+            audit_record(
+                action="contract.acknowledged",
+                actor=user,
+                target=contract,
+                customer_id=contract.customer_id,
+                changes=changes,
+                message=f"acknowledged as {acceptance.reference}",
+            )
+            contract_notice_send(
+                contract=contract,
+                kind="contract_acknowledged",
+                subject=f"You acknowledged contract {contract.number}",
+                template="contracts/email/contract_acknowledged",
+                context={"acceptance": acceptance},
+                dedupe_key=f"contract:{contract.pk}:v{document.version}:acknowledged",
+            )
+            return acceptance
+    raise refusal

@@ -1,0 +1,188 @@
+"""A contract's documents: publishing the template, rendering the wanted version to PDF and
+storing it with its SHA-256, and queueing generation and delivery.
+
+A stored document never changes: an amendment wants a new version. Rendering is slow, so it
+runs outside any transaction; the row is written in a short one.
+"""
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template import Context, TemplateSyntaxError
+
+from onboarding.accounts.models import User
+from onboarding.audit.services import audit_record
+
+# tasks.py imports this module too: imported whole, so either may be imported first.
+from onboarding.contracts import tasks as contract_tasks
+from onboarding.contracts.incomplete import ContractIncomplete
+from onboarding.contracts.models import Contract, ContractDocument, ContractState, ContractTemplate
+from onboarding.contracts.rendering import (
+    compile_template,
+    contract_pdf,
+    pdf_from_html,
+    sample_context,
+)
+from onboarding.contracts.transitions import contract_locked
+from onboarding.core.cardmask import mask_card_numbers
+from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.roles import Role
+from onboarding.worker.services import enqueue_on_commit
+
+S = ContractState
+
+
+def document_generation_enqueue(*, contract: Contract) -> None:
+    """Queue the rendering of the wanted document version once the caller's transaction
+    commits; one task per version."""
+    enqueue_on_commit(
+        contract_tasks.contract_document_generate_task,
+        key=f"contract:{contract.pk}:document:{contract.document_version_wanted}",
+        kwargs={"contract_id": contract.pk},
+    )
+
+
+def document_delivery_enqueue(*, contract: Contract, version: int) -> None:
+    """Queue the delivery of a stored document version once the caller's transaction commits."""
+    enqueue_on_commit(
+        contract_tasks.contract_deliver_task,
+        key=f"contract:{contract.pk}:deliver:{version}",
+        kwargs={"contract_id": contract.pk},
+    )
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def contract_template_current() -> ContractTemplate:
+    template = ContractTemplate.objects.order_by("-version").first()
+    if template is None:
+        raise ContractIncomplete("no contract template has been published")
+    return template
+
+
+@transaction.atomic
+def contract_template_publish(*, html: str, css: str, note: str, actor: User) -> ContractTemplate:
+    """Publish a new template version (a restyle). It must compile and render a sample contract
+    to PDF first, so a broken layout never reaches a customer's document."""
+    if actor is None or not actor.has_role(Role.ADMIN):
+        raise DomainError("Only an admin can publish a contract template.", code="forbidden")
+    if not (html or "").strip():
+        raise DomainError("The template is empty.", field="html")
+    try:
+        compiled = compile_template(html)
+        pdf_from_html(
+            html=compiled.render(Context(sample_context(), autoescape=True)), css=css or ""
+        )
+    except TemplateSyntaxError as error:
+        raise DomainError(f"The template does not compile: {error}", field="html") from error
+    except Exception as error:
+        raise DomainError(
+            f"The template does not render: {error.__class__.__name__}: {error}", field="html"
+        ) from error
+    latest = ContractTemplate.objects.select_for_update().order_by("-version").first()
+    template = ContractTemplate.objects.create(
+        version=(latest.version if latest else 0) + 1,
+        html=html,
+        css=css or "",
+        note=mask_card_numbers(" ".join((note or "").split()))[:200],
+        created_by=actor,
+    )
+    audit_record(
+        action="contract.template_published",
+        actor=actor,
+        target=template,
+        changes={"version": template.version},
+        message=template.note,
+    )
+    return template
+
+
+# --- generating a document -----------------------------------------------------------------
+
+
+def _storage_name(contract: Contract, version: int, sha256: str) -> str:
+    return f"contracts/{contract.pk}/{contract.number}-v{version}-{sha256[:16]}.pdf"
+
+
+class _LostRace(Exception):
+    def __init__(self, document: ContractDocument | None):
+        super().__init__("another run stored this document version first")
+        self.document = document
+
+
+def contract_document_generate(*, contract: Contract) -> ContractDocument | None:
+    """Render the wanted document version to PDF, store it with its SHA-256, queue delivery.
+
+    Idempotent: the version already stored is returned as it is (a stored document never
+    changes). Rendering runs outside any transaction; the row is written in a short one.
+    """
+    contract = Contract.objects.select_related("customer__user", "previous").get(pk=contract.pk)
+    version = contract.document_version_wanted
+    if not version or contract.state in (S.DRAFT, S.CANCELLED, S.RENEWED, S.EXPIRED):
+        return None
+    existing = ContractDocument.objects.filter(contract=contract, version=version).first()
+    if existing is not None:
+        return existing
+    template = contract_template_current()
+    rendered = contract_pdf(contract=contract, template=template, version=version)
+    path = default_storage.save(
+        _storage_name(contract, version, rendered.sha256), ContentFile(rendered.content)
+    )
+    try:
+        with transaction.atomic():
+            locked = contract_locked(contract=contract)
+            stored = ContractDocument.objects.filter(contract=locked, version=version).first()
+            if stored is not None or locked.document_version_wanted != version:
+                raise _LostRace(stored)
+            document = ContractDocument.objects.create(
+                contract=locked,
+                version=version,
+                template=template,
+                storage_path=path,
+                sha256=rendered.sha256,
+                size_bytes=len(rendered.content),
+            )
+            locked.last_error = ""
+            locked.save(update_fields=["last_error", "updated_at"])
+            audit_record(
+                action="contract.document_generated",
+                target=locked,
+                customer_id=locked.customer_id,
+                changes={
+                    "version": version,
+                    "sha256": rendered.sha256,
+                    "size_bytes": len(rendered.content),
+                    "template_version": template.version,
+                },
+            )
+            document_delivery_enqueue(contract=locked, version=version)
+    except _LostRace as lost:
+        default_storage.delete(path)  # ours is not the stored one; theirs stays
+        return lost.document
+    except BaseException:
+        default_storage.delete(path)  # no row points at it: do not leave it behind
+        raise
+    return document
+
+
+@transaction.atomic
+def contract_generation_retry(*, contract: Contract, actor: User) -> Contract:
+    """Staff ask for a pending document to be generated again (e.g. after fixing the template)."""
+    contract = contract_locked(contract=contract)
+    if contract.state != S.ISSUED:
+        raise Conflict("Only a contract whose document is pending can be generated again.")
+    audit_record(
+        action="contract.generation_retried",
+        actor=actor,
+        target=contract,
+        customer_id=contract.customer_id,
+        changes={"version": contract.document_version_wanted},
+    )
+    if ContractDocument.objects.filter(
+        contract=contract, version=contract.document_version_wanted
+    ).exists():
+        document_delivery_enqueue(contract=contract, version=contract.document_version_wanted)
+    else:
+        document_generation_enqueue(contract=contract)
+    return contract
