@@ -8,7 +8,8 @@ One pass (`relay_run_batch`):
    SMTP connection);
 3. record the outcome of each row in its own transaction right after the consumer returns:
    sent (with its audit entry), retrying (next attempt after an exponential, jittered delay) or
-   dead (audit failure + admin alert).
+   dead (audit failure + an OUTBOX_DEAD_TOPIC event, which the alerts app turns into an admin
+   alert).
 
 A relay that dies holding a lease leaves its rows to the next relay once the lease runs out.
 The only duplicate it can cause is a message the receiver accepted in the instant between
@@ -26,21 +27,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import mail_admins
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from onboarding.alerts.services import ALERT_NOTIFICATION_KIND, admin_alert_raise
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
+from onboarding.core.backoff import backoff_seconds
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.context import request_context
 from onboarding.core.roles import Role
 from onboarding.notifications.models import OUTBOX_OPEN_STATES, OutboxMessage, OutboxStatus
 from onboarding.notifications.registry import DeliveryBatch, PermanentDeliveryError, handler_for
+from onboarding.notifications.services import outbox_publish
 
 logger = logging.getLogger(__name__)
 
 _ERROR_LIMIT = 2000
+
+# Published when a message is declared dead, in the transaction that marks it dead. Payload:
+# outbox_id, topic, channel, attempts, dedupe_key (of the dead message), error, customer_id
+# (the recipient, when a customer), notification_kind (None for an integration event).
+OUTBOX_DEAD_TOPIC = "outbox.dead"
 
 
 @dataclass
@@ -62,15 +71,13 @@ def relay_worker_id() -> str:
 
 
 def retry_delay_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
-    """Delay after the `attempts`-th failure: exponential, capped, with "equal jitter".
-
-    Half the exponential step is kept so the delay always grows; the other half is random so
-    relays retrying after an outage do not all knock on the server at the same moment.
-    """
-    rng = rng or random.Random()  # noqa: S311 (spreading retries, not security)
-    base = settings.OUTBOX_RETRY_BASE_SECONDS
-    ceiling = min(settings.OUTBOX_RETRY_MAX_SECONDS, base * 2 ** max(attempts - 1, 0))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    """Delay after the `attempts`-th failure: the shared backoff rule on the outbox's settings."""
+    return backoff_seconds(
+        attempts,
+        base=settings.OUTBOX_RETRY_BASE_SECONDS,
+        cap=settings.OUTBOX_RETRY_MAX_SECONDS,
+        rng=rng,
+    )
 
 
 def outbox_claim(*, worker_id: str, limit: int, now: datetime | None = None) -> list[OutboxMessage]:
@@ -129,35 +136,41 @@ def _record_sent(message: OutboxMessage, *, worker_id: str) -> bool:
     return bool(updated)
 
 
-def _raise_dead_alert(message: OutboxMessage, error: str) -> None:
-    notification = message.notification
-    context = {
-        "outbox_id": message.pk,
-        "topic": message.topic,
-        "channel": message.channel,
-        "attempts": message.attempts,
-        "last_error": error[:500],
-        "dedupe_key": message.dedupe_key,
-    }
-    if notification is not None and notification.kind == ALERT_NOTIFICATION_KIND:
-        # An alert's own email failing must not raise one new alert (and email) per failure:
-        # count them all on the channel, which the alerts app folds into one per window.
-        admin_alert_raise(
-            reason="notification.undelivered",
-            message=f"Admin alert notifications cannot be delivered by {message.channel}: {error}",
-            object_type="notifications.channel",
-            object_id=message.channel or message.topic,
-            context=context,
-        )
-        return
-    what = f"{notification.kind} notification" if notification else f"{message.topic} event"
-    admin_alert_raise(
-        reason="notification.undelivered" if notification else "outbox.undelivered",
-        message=f"Could not deliver {what} #{message.pk} after {message.attempts} attempt(s): "
-        f"{error}",
-        target=message,
-        customer_id=_customer_id_of(message),
-        context=context,
+def _publish_dead(row: OutboxMessage, error: str) -> None:
+    """Tell whoever watches (the alerts app) that `row` is dead, in the caller's transaction."""
+    notification = row.notification
+    outbox_publish(
+        topic=OUTBOX_DEAD_TOPIC,
+        payload={
+            "outbox_id": row.pk,
+            "topic": row.topic,
+            "channel": row.channel,
+            "attempts": row.attempts,
+            "dedupe_key": row.dedupe_key,
+            "error": error,
+            "customer_id": _customer_id_of(row),
+            "notification_kind": notification.kind if notification else None,
+        },
+        # One event per death: a message re-queued by an admin may die again.
+        dedupe_key=f"{OUTBOX_DEAD_TOPIC}:{row.pk}:{uuid.uuid4().hex}",
+    )
+
+
+def _report_lost_alert(row: OutboxMessage, error: str) -> None:
+    """A dead OUTBOX_DEAD_TOPIC event publishes no other (that could loop without end): it is
+    logged at CRITICAL and mailed to settings.ADMINS, so the lost alert is never silent."""
+    logger.critical(
+        "a dead outbox message could not be reported as an admin alert",
+        extra={"outbox_id": row.pk, "payload": row.payload, "error": error},
+    )
+    # The dead message's error may quote what someone typed; admins' mail gets no card number.
+    mail_admins(
+        subject=f"Outbox message #{row.payload.get('outbox_id')} is dead and its alert was lost",
+        message=mask_card_numbers(
+            f"Outbox event #{row.pk} ({OUTBOX_DEAD_TOPIC}) could not be delivered after "
+            f"{row.attempts} attempt(s): {error}\n\nPayload: {row.payload}"
+        ),
+        fail_silently=True,
     )
 
 
@@ -169,7 +182,8 @@ def _record_failure(
     permanent: bool,
     now: datetime,
 ) -> str:
-    """Schedule a retry, or declare the row dead (audit + admin alert). Returns the new state."""
+    """Schedule a retry, or declare the row dead (audit + OUTBOX_DEAD_TOPIC event). Returns the
+    new state."""
     error = error[:_ERROR_LIMIT]
     with transaction.atomic():
         row = (
@@ -182,29 +196,28 @@ def _record_failure(
             return "lost"
         row.last_error = error
         row.locked_until = None
-        if permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            row.status = OutboxStatus.DEAD
+        if not (permanent or row.attempts >= settings.OUTBOX_MAX_ATTEMPTS):
+            row.status = OutboxStatus.RETRYING
+            row.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(row.attempts))
             row.save()
-            notification = row.notification
-            audit_record(
-                action="notification.failed" if notification else "outbox.dead",
-                target=notification or row,
-                customer_id=_customer_id_of(row),
-                outcome=Outcome.FAILURE,
-                changes={"channel": row.channel, "outbox_id": row.pk, "attempts": row.attempts},
-                message=error,
-            )
-            try:
-                with transaction.atomic():
-                    _raise_dead_alert(row, error)
-            except Exception:
-                # The row stays dead and audited even if the alert cannot be written.
-                logger.exception("admin alert for a dead outbox message failed")
-            return OutboxStatus.DEAD
-        row.status = OutboxStatus.RETRYING
-        row.next_attempt_at = now + timedelta(seconds=retry_delay_seconds(row.attempts))
+            return OutboxStatus.RETRYING
+        row.status = OutboxStatus.DEAD
         row.save()
-        return OutboxStatus.RETRYING
+        notification = row.notification
+        audit_record(
+            action="notification.failed" if notification else "outbox.dead",
+            target=notification or row,
+            customer_id=_customer_id_of(row),
+            outcome=Outcome.FAILURE,
+            changes={"channel": row.channel, "outbox_id": row.pk, "attempts": row.attempts},
+            message=error,
+        )
+        if row.topic != OUTBOX_DEAD_TOPIC:
+            _publish_dead(row, error)
+    if row.topic == OUTBOX_DEAD_TOPIC:
+        # After commit: mailing is network I/O, and the row is dead and audited whatever it does.
+        _report_lost_alert(row, error)
+    return OutboxStatus.DEAD
 
 
 def _lease_is_ours(message: OutboxMessage, *, worker_id: str, now: datetime) -> bool:

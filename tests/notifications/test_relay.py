@@ -15,10 +15,12 @@ from onboarding.notifications.models import InboxMessage, OutboxMessage, OutboxS
 from onboarding.notifications.registry import (
     DeliveryBatch,
     PermanentDeliveryError,
+    handler_for,
     register_outbox_handler,
     unregister_outbox_handler,
 )
 from onboarding.notifications.relay import (
+    OUTBOX_DEAD_TOPIC,
     outbox_claim,
     outbox_deliver,
     relay_run_batch,
@@ -391,3 +393,41 @@ def test_a_slow_batch_renews_the_lease_of_the_row_it_is_about_to_send(settings, 
     assert claimed.locked_until == later + timedelta(seconds=30)
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT
+
+
+@pytest.fixture
+def alerts_down():
+    """The alerts app's consumer of "outbox.dead" fails; the real one is put back afterwards."""
+    real = handler_for(OUTBOX_DEAD_TOPIC)
+
+    def fail(message, batch):
+        raise ConnectionError("alerts table unavailable")
+
+    register_outbox_handler(OUTBOX_DEAD_TOPIC, fail, transactional=True)
+    yield
+    register_outbox_handler(OUTBOX_DEAD_TOPIC, real.handler, transactional=real.transactional)
+
+
+def test_a_dead_report_of_a_dead_message_publishes_no_other_but_is_logged_and_mailed(
+    settings, db, consumed, alerts_down, deliver, caplog, mailoutbox
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    settings.ADMINS = [("Admins", "admins@example.com")]
+    message = outbox_publish(topic="test.event", payload={"refuse": True}, dedupe_key="event:5")
+
+    deliver()
+
+    [report] = OutboxMessage.objects.filter(topic=OUTBOX_DEAD_TOPIC)
+    assert report.status == OutboxStatus.DEAD
+    assert report.payload["outbox_id"] == message.pk
+    assert OutboxMessage.objects.count() == 2
+    assert AuditEntry.objects.filter(action="outbox.dead", object_id=str(report.pk)).exists()
+    assert not AdminAlert.objects.exists()
+    assert any(
+        record.levelname == "CRITICAL" and record.outbox_id == report.pk
+        for record in caplog.records
+    )
+    [mail] = mailoutbox
+    assert mail.to == ["admins@example.com"]
+    assert f"Outbox message #{message.pk} is dead" in mail.subject
+    assert "alerts table unavailable" in mail.body
