@@ -12,12 +12,10 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
-from onboarding.alerts.failures import reported_failure
 from onboarding.core.access import get_visible_or_404
 
 router = Router()
 _ERRORS = {404: dict, 422: dict, 503: dict}
-UPDATE_FAILED = "Your changes could not be saved because of a problem on our side."
 
 
 def _own_contact(request: HttpRequest, contact_id: int) -> Contact:
@@ -37,16 +35,9 @@ def put_profile(request: HttpRequest, payload: ProfileIn):
     customer = customer_of_user(user=request.user)
     data = payload.dict()
     inbox = data.pop("preferred_inbox")
-    with reported_failure(
-        reason="profile_update_failed",
-        user_message=UPDATE_FAILED,
-        target=customer,
-        customer_id=customer.pk,
-        actor=request.user,
-    ):
-        customer = customer_profile_update(
-            customer=customer, actor=request.user, profile=data, preferred_inbox=inbox
-        )
+    customer = customer_profile_update(
+        customer=customer, actor=request.user, profile=data, preferred_inbox=inbox
+    )
     return ProfileOut.of(customer)
 
 
@@ -59,14 +50,7 @@ def list_contacts(request: HttpRequest):
 @router.post("/contacts", response={201: ContactOut, **_ERRORS}, summary="Add a contact")
 def add_contact(request: HttpRequest, payload: ContactIn):
     customer = customer_of_user(user=request.user)
-    with reported_failure(
-        reason="contact_update_failed",
-        user_message=UPDATE_FAILED,
-        target=customer,
-        customer_id=customer.pk,
-        actor=request.user,
-    ):
-        contact = contact_add(customer=customer, actor=request.user, details=payload.dict())
+    contact = contact_add(customer=customer, actor=request.user, details=payload.dict())
     return 201, ContactOut.of(contact)
 
 
@@ -75,14 +59,7 @@ def add_contact(request: HttpRequest, payload: ContactIn):
 )
 def put_contact(request: HttpRequest, contact_id: int, payload: ContactIn):
     contact = _own_contact(request, contact_id)
-    with reported_failure(
-        reason="contact_update_failed",
-        user_message=UPDATE_FAILED,
-        target=contact,
-        customer_id=contact.customer_id,
-        actor=request.user,
-    ):
-        contact = contact_update(contact=contact, actor=request.user, details=payload.dict())
+    contact = contact_update(contact=contact, actor=request.user, details=payload.dict())
     return ContactOut.of(contact)
 
 
@@ -91,12 +68,5 @@ def put_contact(request: HttpRequest, contact_id: int, payload: ContactIn):
 )
 def delete_contact(request: HttpRequest, contact_id: int):
     contact = _own_contact(request, contact_id)
-    with reported_failure(
-        reason="contact_update_failed",
-        user_message=UPDATE_FAILED,
-        target=contact,
-        customer_id=contact.customer_id,
-        actor=request.user,
-    ):
-        contact_remove(contact=contact, actor=request.user)
+    contact_remove(contact=contact, actor=request.user)
     return 204, None

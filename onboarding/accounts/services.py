@@ -1,7 +1,8 @@
 """Writes for the customer record: creation at sign-up, profile and contact changes.
 
 Each runs in one transaction with its audit entry ("Log creation", "Log update") and the journey
-step it moves; callers wrap them in core.failures.reported_failure for the unexpected failures.
+step it moves. An unexpected failure in one that a page or the API calls is reported at its
+boundary (alerts.failures.failure_reported) with the notice defined here.
 """
 
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from onboarding.accounts.models import Contact, Customer, PreferredInbox, User
+from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, audit_record, model_snapshot
 from onboarding.core.cardmask import mask_card_numbers
@@ -16,6 +18,13 @@ from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.roles import Role
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
+
+UPDATE_FAILED = (
+    "Your changes could not be saved because of a problem on our side. "
+    "Nothing was changed, and our team has been told."
+)
+PROFILE_UPDATE_FAILED = FailureNotice("profile_update_failed", UPDATE_FAILED)
+CONTACT_UPDATE_FAILED = FailureNotice("contact_update_failed", UPDATE_FAILED)
 
 CONTACT_FIELDS = ("name", "role", "email", "phone")
 # Fields a person types freely (the others are validated: VAT number, phone, country, email).
@@ -57,6 +66,7 @@ def customer_create(*, user: User) -> Customer:
     return customer
 
 
+@failure_reported(PROFILE_UPDATE_FAILED, target="customer")
 @transaction.atomic
 def customer_profile_update(
     *, customer: Customer, actor: User, profile: dict[str, Any], preferred_inbox: str | None = None
@@ -98,6 +108,7 @@ def customer_profile_update(
     return customer
 
 
+@failure_reported(CONTACT_UPDATE_FAILED, target="customer")
 @transaction.atomic
 def contact_add(*, customer: Customer, actor: User, details: dict[str, Any]) -> Contact:
     details = _masked(details, FREE_TEXT_CONTACT_FIELDS)
@@ -114,6 +125,7 @@ def contact_add(*, customer: Customer, actor: User, details: dict[str, Any]) -> 
     return contact
 
 
+@failure_reported(CONTACT_UPDATE_FAILED, target="contact")
 @transaction.atomic
 def contact_update(*, contact: Contact, actor: User, details: dict[str, Any]) -> Contact:
     details = _masked(details, FREE_TEXT_CONTACT_FIELDS)
@@ -136,6 +148,7 @@ def contact_update(*, contact: Contact, actor: User, details: dict[str, Any]) ->
     return contact
 
 
+@failure_reported(CONTACT_UPDATE_FAILED, target="contact")
 @transaction.atomic
 def contact_remove(*, contact: Contact, actor: User) -> None:
     deleted, _ = Contact.objects.filter(pk=contact.pk).delete()

@@ -1,9 +1,17 @@
 """Turning an unexpected failure into what the seed asks: tell the user, notify an admin.
 
-Wrap a service call (outside its transaction, so the failed work has rolled back first):
+A service that a page or the API calls declares its failure once, at its boundary:
 
-    with reported_failure(reason="profile_update_failed", user_message="...", target=customer):
-        customer_profile_update(...)
+    PROFILE_UPDATE_FAILED = FailureNotice("profile_update_failed", "Your changes could not ...")
+
+    @failure_reported(PROFILE_UPDATE_FAILED, target="customer")
+    @transaction.atomic
+    def customer_profile_update(*, customer, actor, ...): ...
+
+(the decorator outside the transaction, so the failed work has rolled back first). Pages and the
+API then just call the service: the API's DomainError handler answers, and a page shows the
+refusal with `core.forms.refusals_on`. `reported_failure` is the same as a block, for a door that
+does more than one service call.
 
 A DomainError or ValidationError (the user's own input, refused) passes through untouched.
 Anything else is logged, raised as an admin alert, audited as a failure, and re-raised as
@@ -12,9 +20,13 @@ cannot be stored: the failure is logged at CRITICAL and mailed to settings.ADMIN
 it is never silent.
 """
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
@@ -34,6 +46,63 @@ logger = logging.getLogger("onboarding.failures")
 class ServiceUnavailable(DomainError):
     status_code = 503
     code = "unavailable"
+
+
+@dataclass(frozen=True)
+class FailureNotice:
+    """What an action's unexpected failure is called (the alert reason, audited as
+    "failure.<reason>") and what the person is told: defined once, beside the service."""
+
+    reason: str
+    message: str
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Set while a service with a declared failure runs: a service it calls in turn leaves the
+# reporting to the outermost one, whose transaction is the one that rolls back.
+_inside_boundary: ContextVar[bool] = ContextVar("inside_failure_boundary", default=False)
+
+
+def _customer_id_of(target: models.Model | None) -> int | None:
+    if target is None:
+        return None
+    if target._meta.label_lower == "accounts.customer":
+        return target.pk
+    return getattr(target, "customer_id", None)
+
+
+def failure_reported(
+    notice: FailureNotice, *, target: str | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service: an unexpected failure in it is reported (admin alert, audit entry,
+    log) against the keyword argument named `target` (its customer found from it) and the
+    `actor` argument, and re-raised as ServiceUnavailable(notice.message)."""
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            if _inside_boundary.get():
+                return service(*args, **kwargs)
+            row = kwargs.get(target) if target else None
+            token = _inside_boundary.set(True)
+            try:
+                with reported_failure(
+                    reason=notice.reason,
+                    user_message=notice.message,
+                    target=row,
+                    customer_id=_customer_id_of(row),
+                    actor=kwargs.get("actor"),
+                ):
+                    return service(*args, **kwargs)
+            finally:
+                _inside_boundary.reset(token)
+
+        run.failure_notice = notice  # type: ignore[attr-defined]
+        return run
+
+    return decorate
 
 
 def report_failure(

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,22 +14,15 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
-from onboarding.alerts.failures import reported_failure
 from onboarding.billing.selectors import invoice_list_of, subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.access import get_visible_or_404
-from onboarding.core.errors import DomainError
-from onboarding.core.forms import form_error_from
+from onboarding.core.forms import refusals_on
 from onboarding.core.redirects import requested_next_url
 from onboarding.journey.selectors import journey_of
 from onboarding.journey.steps import Progress, after_journey, journey_rows
 from onboarding.notifications.selectors import acknowledged_email_of
 from onboarding.payments.selectors import payment_method_active
-
-UPDATE_FAILED = (
-    "Your changes could not be saved because of a problem on our side. "
-    "Nothing was changed, and our team has been told."
-)
 
 
 def _ref(row) -> tuple[int, str] | None:
@@ -73,23 +65,14 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     initial = {"preferred_inbox": request.user.preferred_inbox}
     form = ProfileForm(request.POST or None, instance=customer, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            with reported_failure(
-                reason="profile_update_failed",
-                user_message=UPDATE_FAILED,
-                target=customer,
-                customer_id=customer.pk,
+        with refusals_on(form) as outcome:
+            customer_profile_update(
+                customer=customer,
                 actor=request.user,
-            ):
-                customer_profile_update(
-                    customer=customer,
-                    actor=request.user,
-                    profile=form.profile_data(),
-                    preferred_inbox=form.cleaned_data["preferred_inbox"],
-                )
-        except (DomainError, ValidationError) as error:
-            form_error_from(form, error)
-        else:
+                profile=form.profile_data(),
+                preferred_inbox=form.cleaned_data["preferred_inbox"],
+            )
+        if outcome.ok:
             messages.success(request, "Your profile is saved.")
             return redirect(requested_next_url(request) or "accounts:home")
     return render(
@@ -114,18 +97,9 @@ def contacts(request: HttpRequest) -> HttpResponse:
     customer = customer_of_user(user=request.user)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with reported_failure(
-                reason="contact_update_failed",
-                user_message=UPDATE_FAILED,
-                target=customer,
-                customer_id=customer.pk,
-                actor=request.user,
-            ):
-                contact_add(customer=customer, actor=request.user, details=form.cleaned_data)
-        except (DomainError, ValidationError) as error:
-            form_error_from(form, error)
-        else:
+        with refusals_on(form) as outcome:
+            contact_add(customer=customer, actor=request.user, details=form.cleaned_data)
+        if outcome.ok:
             messages.success(request, "Contact added.")
             form = ContactForm()
     status = 422 if form.errors else 200
@@ -138,18 +112,9 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_visible_or_404(request.user, customer.contacts.all(), pk=contact_id)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        try:
-            with reported_failure(
-                reason="contact_update_failed",
-                user_message=UPDATE_FAILED,
-                target=contact,
-                customer_id=contact.customer_id,
-                actor=request.user,
-            ):
-                contact_update(contact=contact, actor=request.user, details=form.cleaned_data)
-        except (DomainError, ValidationError) as error:
-            form_error_from(form, error)
-        else:
+        with refusals_on(form) as outcome:
+            contact_update(contact=contact, actor=request.user, details=form.cleaned_data)
+        if outcome.ok:
             messages.success(request, "Contact saved.")
             return redirect("accounts:contacts")
     return render(request, "portal/contact_form.html", {"form": form, "contact": contact})
@@ -160,17 +125,8 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
     customer = customer_of_user(user=request.user)
     contact = get_visible_or_404(request.user, customer.contacts.all(), pk=contact_id)
-    try:
-        with reported_failure(
-            reason="contact_update_failed",
-            user_message=UPDATE_FAILED,
-            target=contact,
-            customer_id=contact.customer_id,
-            actor=request.user,
-        ):
-            contact_remove(contact=contact, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    with refusals_on(request=request) as outcome:
+        contact_remove(contact=contact, actor=request.user)
+    if outcome.ok:
         messages.success(request, f"{contact.name} removed.")
     return _contacts_page(request, customer, ContactForm())
