@@ -10,3 +10,10 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         register(check_seller_tax_id, "billing", deploy=True)
+        # Imported here because the subscriber needs the models, loaded only once apps are ready.
+        # It writes rows only, so the relay runs it and records the delivery in one transaction.
+        from onboarding.billing.subscribers import payment_settled
+        from onboarding.notifications.registry import register_outbox_handler
+        from onboarding.payments.reconcile import PAYMENT_SETTLED_TOPIC
+
+        register_outbox_handler(PAYMENT_SETTLED_TOPIC, payment_settled, transactional=True)

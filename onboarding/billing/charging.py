@@ -8,7 +8,8 @@
    has. One attempt can never charge the card twice.
 3. Apply, one transaction per batch: the attempt's status as payments recorded it moves the
    invoice (paid, dunning, uncollectible, or pending while the gateway's answer is unknown) and
-   its subscription, audited, with the journey and the contract after a first payment. PDFs,
+   its subscription, audited, with the journey after a first payment; a subscription's first
+   paid invoice publishes `invoice.first_paid` (contracts subscribe: docs/events.md). PDFs,
    notices and admin alerts are the follow-up's work (followups.py), flagged by followup_due.
 
 An invoice left PROCESSING by a process that died is sent again, with its reserved key, by the
@@ -32,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
-from onboarding.alerts.services import Succeeded, admin_alert_raise, admin_alerts_resolve_many
+from onboarding.alerts.services import Succeeded, admin_alerts_resolve_many
 from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.models import Outcome
 from onboarding.billing.models import (
@@ -53,20 +54,21 @@ from onboarding.billing.resend import (
     resend_reserve,
     resends_exhausted_alert,
 )
-from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.core.bulk import rows_update
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
+from onboarding.notifications.services import outbox_publish
 from onboarding.payments.charges import CollectOutcome, CollectRequest, payment_collect_many
 from onboarding.payments.gateways.base import NOT_RECEIVED
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
-from onboarding.worker.services import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 INVOICE_TYPE = Invoice._meta.label_lower
 SUBSCRIPTION_TYPE = Subscription._meta.label_lower
+# Published once per subscription, in the transaction that records its first paid invoice.
+INVOICE_FIRST_PAID_TOPIC = "invoice.first_paid"
 # payment_collect refusals that mean "this attempt failed", not "our code is broken".
 _REFUSALS_AS_FAILURES = {"no_card", "invalid_amount"}
 # Namespace of the advisory locks on invoices being charged (the ids are added to it).
@@ -79,6 +81,11 @@ _STATE_OF_PAYMENT = {
     PaymentStatus.PENDING: PaymentState.PENDING,
     PaymentStatus.UNKNOWN: PaymentState.PENDING,
 }
+
+
+def charge_key(*, number: str, attempt: int) -> str:
+    """The idempotency key of an invoice's attempt `attempt`: derived only from committed data."""
+    return f"invoice:{number}:attempt:{attempt}"
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class Charge:
 
     @property
     def key(self) -> str:
-        return f"invoice:{self.number}:attempt:{self.attempt}"
+        return charge_key(number=self.number, attempt=self.attempt)
 
 
 @dataclass(frozen=True)
@@ -497,8 +504,8 @@ def _attname(name: str) -> str:
 
 
 def _subscriptions_follow(effects: _Effects, now: datetime) -> None:
-    """Paid: the subscription is active (unless another invoice of it is uncollectible), and a
-    first payment brings the contract. Uncollectible: the subscription is past due."""
+    """Paid: the subscription is active (unless another invoice of it is uncollectible), and its
+    first payment is published. Uncollectible: the subscription is past due."""
     if effects.paid_subscriptions:
         still_owing = set(
             Invoice.objects.filter(
@@ -518,12 +525,9 @@ def _subscriptions_follow(effects: _Effects, now: datetime) -> None:
         )
         if first:
             Subscription.objects.filter(pk__in=first).update(first_paid_at=now)
+            paid_by_subscription = {invoice.subscription_id: invoice for invoice in effects.paid}
             for subscription_id in first:
-                enqueue_on_commit(
-                    contract_issue_for_subscription_task,
-                    key=f"contract-issue:{subscription_id}",
-                    kwargs={"subscription_id": subscription_id},
-                )
+                _first_paid_publish(invoice=paid_by_subscription[subscription_id], now=now)
     if effects.overdue_subscriptions:
         _subscriptions_move(
             ids=effects.overdue_subscriptions,
@@ -532,6 +536,22 @@ def _subscriptions_follow(effects: _Effects, now: datetime) -> None:
             message="an invoice is uncollectible",
             outcome=Outcome.FAILURE,
         )
+
+
+def _first_paid_publish(*, invoice: Invoice, now: datetime) -> None:
+    """Tell the apps above (contracts issue the first contract) that a subscription's first
+    invoice is paid; one message per subscription, whoever applies the payment."""
+    outbox_publish(
+        topic=INVOICE_FIRST_PAID_TOPIC,
+        payload={
+            "subscription_id": invoice.subscription_id,
+            "invoice_id": invoice.pk,
+            "invoice_number": invoice.number,
+            "customer_id": invoice.customer_id,
+            "paid_at": now.isoformat(),
+        },
+        dedupe_key=f"invoice-first-paid:{invoice.subscription_id}",
+    )
 
 
 def _subscriptions_move(
@@ -572,18 +592,3 @@ def _journeys_follow(effects: _Effects) -> None:
             step=Step.FIRST_PAYMENT,
             reason=f"Invoice {invoice.number}: {invoice.last_payment_message}",
         )
-
-
-def payment_unmatched_alert(*, attempt: PaymentAttempt, invoice: Invoice) -> None:
-    """A payment went through for an attempt its invoice no longer waits for: money to check."""
-    admin_alert_raise(
-        reason="payment_unmatched",
-        message=(
-            f"Payment {attempt.pk} of {attempt.amount} went through for invoice {invoice.number}, "
-            f"which is {invoice.get_status_display().lower()} "
-            f"(attempt {invoice.attempt_count} is its current one). Refund or match it by hand."
-        ),
-        target=invoice,
-        customer_id=invoice.customer_id,
-        context={"attempt": attempt.pk, "key": attempt.idempotency_key},
-    )

@@ -6,21 +6,23 @@ notes), followups.py (PDFs and notices, in workers) and numbering.py (gap-free n
 functions here are what pages, the API and other apps call; they queue the follow-up work.
 """
 
+import dataclasses
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
-from onboarding.alerts.services import admin_alerts_resolve_for
+from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.services import audit_record
 from onboarding.billing import refunds, tasks
 from onboarding.billing.charging import (
     Sent,
     attempt_reserve,
+    charge_key,
     charge_of,
     charges_run,
     outcomes_apply,
-    payment_unmatched_alert,
 )
 from onboarding.billing.models import (
     LIVE_STATUSES,
@@ -202,14 +204,21 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
     return Invoice.objects.select_related("customer__user").get(pk=locked.pk)
 
 
-def _attempt_number(key: str, number: str) -> int | None:
-    prefix = f"invoice:{number}:attempt:"
-    tail = key[len(prefix) :] if key.startswith(prefix) else ""
-    return int(tail) if tail.isdigit() else None
+def _attempt_sent_with(invoice: Invoice, key: str) -> int | None:
+    """Which of the invoice's attempts was sent with `key`: billing made every such key."""
+    return next(
+        (
+            attempt
+            for attempt in range(invoice.attempt_count, 0, -1)
+            if charge_key(number=invoice.number, attempt=attempt) == key
+        ),
+        None,
+    )
 
 
 def invoice_payment_settled(*, attempt_id: int) -> Invoice | None:
-    """Payments settled an attempt later (the reconciler): apply it to its invoice. Idempotent.
+    """Payments settled an attempt later (their reconciler publishes `payment.settled`, which
+    billing's subscriber hands here): apply it to its invoice. Idempotent.
 
     Runs in the caller's transaction. Returns the invoice, or None for an attempt that is not an
     invoice's. A payment that went through for an attempt its invoice no longer waits for (paid
@@ -223,12 +232,11 @@ def invoice_payment_settled(*, attempt_id: int) -> Invoice | None:
         .filter(number=attempt.invoice_reference)
         .first()
     )
-    number = _attempt_number(attempt.idempotency_key, attempt.invoice_reference)
+    number = _attempt_sent_with(invoice, attempt.idempotency_key) if invoice else None
     if invoice is None or number is None:
         return None
-    charge = charge_of(invoice)
     sent = Sent(
-        charge=type(charge)(**{**charge.__dict__, "attempt": number}),
+        charge=dataclasses.replace(charge_of(invoice), attempt=number),
         attempt_id=attempt.pk,
         status=attempt.status,
         code=attempt.code,
@@ -242,10 +250,25 @@ def invoice_payment_settled(*, attempt_id: int) -> Invoice | None:
             and not tally.paid
             and invoice.paid_attempt_id != attempt.pk
         ):
-            payment_unmatched_alert(attempt=attempt, invoice=invoice)
+            _payment_unmatched_alert(attempt=attempt, invoice=invoice)
         if tally.followups:
             _follow_up(invoice.pk)
     return invoice
+
+
+def _payment_unmatched_alert(*, attempt: PaymentAttempt, invoice: Invoice) -> None:
+    """A payment went through for an attempt its invoice no longer waits for: money to check."""
+    admin_alert_raise(
+        reason="payment_unmatched",
+        message=(
+            f"Payment {attempt.pk} of {attempt.amount} went through for invoice {invoice.number}, "
+            f"which is {invoice.get_status_display().lower()} "
+            f"(attempt {invoice.attempt_count} is its current one). Refund or match it by hand."
+        ),
+        target=invoice,
+        customer_id=invoice.customer_id,
+        context={"attempt": attempt.pk, "key": attempt.idempotency_key},
+    )
 
 
 def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:

@@ -6,8 +6,9 @@ attempt is older than PAYMENT_LOOKUP_GRACE_SECONDS: the gateway never saw it, so
 failed, code `not_received` (nothing was charged); billing then sends the invoice again at once
 as a new attempt with a new key, telling the customer nothing (billing/resend.py). Still unknown
 after PAYMENT_RECONCILE_MAX_TRIES questions (backing off from PAYMENT_RECONCILE_BASE_SECONDS):
-an admin is alerted once, and it keeps being asked at the capped interval. A settle and billing's
-`invoice_payment_settled` commit together, so billing hears of every settle exactly once.
+an admin is alerted once, and it keeps being asked at the capped interval. A settle publishes
+`payment.settled` in its own transaction (docs/events.md): whoever charged (billing) hears of
+every settle through the outbox, at least once, without payments knowing who listens.
 """
 
 import logging
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.billing.services import invoice_payment_settled
+from onboarding.notifications.services import outbox_publish
 from onboarding.payments.charges import payment_attempt_settle, reconcile_delay
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 NOT_RECEIVED_MESSAGE = "The payment did not reach the payment provider; nothing was charged."
+# Published in the transaction that settles an open attempt to its final status.
+PAYMENT_SETTLED_TOPIC = "payment.settled"
 
 
 def payment_reconcile_unknown(*, now: datetime | None = None) -> int:
@@ -103,8 +106,24 @@ def _reconcile_one(*, attempt: PaymentAttempt, now: datetime) -> bool:
     with transaction.atomic():
         settled, changed = payment_attempt_settle(attempt_id=attempt.pk, result=result, now=now)
         if changed:
-            invoice_payment_settled(attempt_id=settled.pk)
+            _settled_publish(attempt=settled)
     return changed
+
+
+def _settled_publish(*, attempt: PaymentAttempt) -> None:
+    """Tell whoever charged that an open attempt is settled; once per attempt (a final status
+    never changes again)."""
+    outbox_publish(
+        topic=PAYMENT_SETTLED_TOPIC,
+        payload={
+            "attempt_id": attempt.pk,
+            "invoice_reference": attempt.invoice_reference,
+            "idempotency_key": attempt.idempotency_key,
+            "status": attempt.status,
+            "code": attempt.code,
+        },
+        dedupe_key=f"payment-settled:{attempt.pk}",
+    )
 
 
 def _alert_still_unknown(*, attempt_id: int, tries: int) -> None:

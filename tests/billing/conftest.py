@@ -1,5 +1,6 @@
 """Billing test set-up: a plan, customers ready to buy, subscriptions bought through the service,
-documents stored in a temporary directory, and the worker run in this process."""
+documents stored in a temporary directory, and the worker and the outbox relay run in this
+process."""
 
 from datetime import UTC, datetime
 
@@ -10,6 +11,8 @@ from onboarding.accounts.models import Customer
 from onboarding.billing.models import Invoice, Subscription
 from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import Plan
+from onboarding.notifications.relay import relay_drain
+from onboarding.payments.reconcile import payment_reconcile_unknown
 from tests.factories import UserFactory, complete_profile, plan_with_prices
 from tests.payments.helpers import GOOD_CARD, card_on_file
 from tests.worker.conftest import run_worker_in_process
@@ -57,9 +60,28 @@ def bought(
     return subscription
 
 
+def deliver_events() -> None:
+    """What the relay process does: deliver every outbox row due now, so the events one app
+    publishes (payment.settled, invoice.first_paid) reach the app that subscribes."""
+    relay_drain(worker_id="billing-test-relay")
+
+
 def run_tasks() -> None:
-    """Run every task that is due, with the project's own worker, in this process."""
+    """Run every task that is due, with the project's own worker, and the relay between passes,
+    in this process, until neither has anything left (a task's events can queue more tasks)."""
     run_worker_in_process()
+    while relay_drain(worker_id="billing-test-relay").claimed:
+        run_worker_in_process()
+
+
+def reconcile_and_deliver(*, now: datetime) -> int:
+    """The payments reconciler, each pass's settles delivered to billing by the relay, until it
+    settles nothing more; returns how many attempts it settled."""
+    total = 0
+    while settled := payment_reconcile_unknown(now=now):
+        total += settled
+        deliver_events()
+    return total
 
 
 def invoices_of(subscription: Subscription) -> list[Invoice]:

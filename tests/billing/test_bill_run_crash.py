@@ -37,8 +37,8 @@ from onboarding.payments.models import (
     SandboxCharge,
     SandboxFault,
 )
-from onboarding.payments.reconcile import payment_reconcile_unknown
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
+from tests.billing.conftest import reconcile_and_deliver
 from tests.core.childproc import ROOT, child_database_url
 from tests.waiting import wait_until
 
@@ -102,9 +102,7 @@ def test_a_killed_bill_run_run_again_bills_each_period_once_and_tells_everyone_o
     assert second.wait(180) == 0, log.read_text()[-3000:]
     # Charges the dead run sent but never heard back from are settled by the payments
     # reconciler (by key, never sent again).
-    later = timezone.now() + timedelta(hours=1)
-    while payment_reconcile_unknown(now=later):
-        pass
+    reconcile_and_deliver(now=timezone.now() + timedelta(hours=1))
 
     # Each period invoiced once, and every subscription moved on by exactly one period.
     assert Invoice.objects.count() == COUNT
@@ -216,9 +214,7 @@ def test_charges_killed_bill_runs_never_sent_are_sent_again_and_paid_without_a_f
 
     last = bill_run(log, batch_size=SMALL_BATCH)
     assert last.wait(120) == 0, log.read_text()[-3000:]
-    later = timezone.now() + timedelta(hours=1)
-    while payment_reconcile_unknown(now=later):
-        pass
+    reconcile_and_deliver(now=timezone.now() + timedelta(hours=1))
 
     poor = set(
         PaymentMethod.objects.filter(

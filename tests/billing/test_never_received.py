@@ -17,7 +17,7 @@ from onboarding.notifications.models import Notification
 from onboarding.payments.models import PaymentAttempt, PaymentStatus, SandboxCharge
 from onboarding.payments.reconcile import payment_reconcile_unknown
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
-from tests.billing.conftest import buy, ready_customer, today
+from tests.billing.conftest import buy, deliver_events, ready_customer, today
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,14 @@ def lost(plan, customer) -> Invoice:
 
 
 def reconcile_all(capture) -> None:
-    """Run the reconciler until it settles nothing more, with its resends sent on commit."""
+    """Run the reconciler until it settles nothing more, each settle delivered to billing by the
+    relay, and the resends billing queues sent on commit."""
     later = timezone.now() + timedelta(hours=1)
     settled = True
     while settled:
         with capture(execute=True):
             settled = payment_reconcile_unknown(now=later)
+            deliver_events()
 
 
 def keys(invoice: Invoice) -> list[str]:

@@ -21,7 +21,7 @@ from onboarding.payments.models import PaymentAttempt, SandboxCharge
 from onboarding.payments.reconcile import payment_reconcile_unknown
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from onboarding.worker.models import TaskKey
-from tests.billing.conftest import DECLINING_CARD, buy, ready_customer, today
+from tests.billing.conftest import DECLINING_CARD, buy, deliver_events, ready_customer, today
 from tests.factories import DEFAULT_PASSWORD
 from tests.payments.helpers import GOOD_CARD, card_on_file
 
@@ -114,6 +114,7 @@ def test_a_retry_after_the_card_is_replaced_pays_activates_and_brings_the_contra
 
     with django_capture_on_commit_callbacks(execute=True):
         tally = invoice_retries_run(now=retry_at(declined, 1))
+    deliver_events()  # invoice.first_paid reaches contracts
 
     declined.refresh_from_db()
     assert (tally.paid, declined.status) == (1, InvoiceStatus.PAID)
@@ -169,6 +170,7 @@ def test_a_pending_payment_cannot_be_paid_again_from_the_portal(unknown):
 
 def test_the_reconciler_settles_it_and_the_invoice_follows(unknown):
     settled = payment_reconcile_unknown(now=timezone.now() + timedelta(hours=1))
+    deliver_events()  # payment.settled reaches billing
     unknown.refresh_from_db()
     assert settled == 1
     assert (unknown.status, unknown.payment_state) == (InvoiceStatus.PAID, PaymentState.SUCCEEDED)
@@ -177,6 +179,7 @@ def test_the_reconciler_settles_it_and_the_invoice_follows(unknown):
 
 def test_settling_the_same_attempt_twice_changes_the_invoice_once(unknown):
     payment_reconcile_unknown(now=timezone.now() + timedelta(hours=1))
+    deliver_events()
     attempt = PaymentAttempt.objects.get()
     again = invoice_payment_settled(attempt_id=attempt.pk)
     assert again.status == InvoiceStatus.PAID

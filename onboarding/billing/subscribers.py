@@ -1,0 +1,13 @@
+"""What billing does with other apps' outbox events (registered in apps.py, delivered by the
+relay inside the transaction that records the delivery, so each is applied exactly once)."""
+
+from onboarding.billing.services import invoice_payment_settled
+from onboarding.notifications.models import OutboxMessage
+from onboarding.notifications.registry import DeliveryBatch
+
+
+def payment_settled(message: OutboxMessage, batch: DeliveryBatch) -> None:
+    """payments.reconcile settled an attempt: apply it to the invoice it charged, if any."""
+    if not message.payload.get("invoice_reference"):
+        return  # not an invoice's payment: nothing of billing's moves
+    invoice_payment_settled(attempt_id=int(message.payload["attempt_id"]))
