@@ -21,8 +21,8 @@ from django.utils import timezone
 from onboarding.catalog.models import Plan
 from onboarding.contracts.models import Contract
 from onboarding.core.access import access_rule
-from onboarding.core.errors import Conflict
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.core.transitions import check_move, move_allowed
 
 
 class Rating(models.TextChoices):
@@ -178,6 +178,9 @@ REVIEW_MOVES: dict[str, frozenset[str]] = {
 LIVE_REVIEW_STATES = (R.OPEN, R.ACKNOWLEDGED, R.REMEDIATION, R.ESCALATED)
 # The moves a green review can make: it only waits for SysOps' acknowledgement.
 GREEN_REVIEW_MOVES = frozenset({R.ACCEPTED, R.SUPERSEDED})
+GREEN_REVIEW_TABLE = {
+    state: allowed & GREEN_REVIEW_MOVES for state, allowed in REVIEW_MOVES.items()
+}
 
 
 @access_rule(owner=None, staff=STAFF_ROLES)
@@ -244,17 +247,16 @@ class Review(models.Model):
             self.overdue_at is not None or self.ack_due_at <= timezone.now()
         )
 
+    @property
+    def moves(self) -> dict[str, frozenset[str]]:
+        return GREEN_REVIEW_TABLE if self.is_green else REVIEW_MOVES
+
     def can_move_to(self, state: str) -> bool:
-        allowed = REVIEW_MOVES[ReviewState(self.state)]
-        if self.is_green:
-            allowed = allowed & GREEN_REVIEW_MOVES
-        return ReviewState(state) in allowed
+        return move_allowed(self.moves, self.state, state)
 
     def move_to(self, state: str) -> None:
-        if not self.can_move_to(state):
-            current = ReviewState(self.state).label.lower()
-            wanted = ReviewState(state).label.lower()
-            raise Conflict(f"A review that is {current} cannot become {wanted}.")
+        """Change state in memory, refusing any move its table does not allow."""
+        check_move(self.moves, self.state, state, what="review", states=ReviewState)
         self.state = state
         if state not in LIVE_REVIEW_STATES and self.closed_at is None:
             self.closed_at = timezone.now()

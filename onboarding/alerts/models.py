@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import Role
+from onboarding.core.transitions import check_move
 
 
 class AlertState(models.TextChoices):
@@ -14,8 +15,8 @@ class AlertState(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
-# The one place that says which state moves are allowed; services refuse every other move.
-ALERT_TRANSITIONS: dict[str, frozenset[str]] = {
+# Every allowed move, in one place; AdminAlert.move_to refuses anything else.
+ALERT_MOVES: dict[str, frozenset[str]] = {
     AlertState.OPEN: frozenset({AlertState.ACKNOWLEDGED, AlertState.RESOLVED}),
     AlertState.ACKNOWLEDGED: frozenset({AlertState.RESOLVED}),
     AlertState.RESOLVED: frozenset(),
@@ -129,5 +130,7 @@ class AdminAlert(models.Model):
     def is_resolved(self) -> bool:
         return self.state == AlertState.RESOLVED
 
-    def can_move_to(self, state: str) -> bool:
-        return state in ALERT_TRANSITIONS[self.state]
+    def move_to(self, state: str) -> None:
+        """Change state in memory, refusing any move ALERT_MOVES does not allow."""
+        check_move(ALERT_MOVES, self.state, state, what="alert", states=AlertState)
+        self.state = state

@@ -24,7 +24,7 @@ from onboarding.alerts.selectors import object_url_for
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.cardmask import mask_card_numbers
-from onboarding.core.errors import Conflict, NotFound
+from onboarding.core.errors import NotFound
 from onboarding.core.numbers import parse_query_int
 from onboarding.core.roles import Role
 from onboarding.notifications.services import notification_send
@@ -224,14 +224,9 @@ def _alert_move(
         alert = AdminAlert.objects.select_for_update().filter(pk=pk).first()
         if alert is None:
             raise NotFound("No such alert.")
-        if not alert.can_move_to(to_state):
-            raise Conflict(
-                f"This alert is {alert.get_state_display().lower()} and cannot be "
-                f"{AlertState(to_state).label.lower()}."
-            )
         old_state = alert.state
+        alert.move_to(to_state)
         now = timezone.now()
-        alert.state = to_state
         if to_state == AlertState.ACKNOWLEDGED:
             alert.acknowledged_at, alert.acknowledged_by = now, actor
         else:
@@ -252,7 +247,7 @@ def _alert_move(
 
 
 def admin_alert_acknowledge(*, alert_id: int, actor) -> AdminAlert:
-    """An admin says they are on it: open -> acknowledged. Other moves raise Conflict."""
+    """An admin says they are on it: open -> acknowledged. Other moves raise IllegalTransition."""
     return _alert_move(
         alert_id=alert_id,
         actor=actor,
@@ -262,7 +257,8 @@ def admin_alert_acknowledge(*, alert_id: int, actor) -> AdminAlert:
 
 
 def admin_alert_resolve(*, alert_id: int, actor, note: str = "") -> AdminAlert:
-    """An admin closes the alert: open or acknowledged -> resolved. Other moves raise Conflict."""
+    """An admin closes the alert: open or acknowledged -> resolved. Other moves raise
+    IllegalTransition."""
     return _alert_move(
         alert_id=alert_id,
         actor=actor,
@@ -350,7 +346,8 @@ def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -
                 continue  # another customer's, another kind of object, or another matter
             because = item.because
             previous_state = alert.state
-            alert.state, alert.resolved_at, alert.resolved_by = AlertState.RESOLVED, now, None
+            alert.move_to(AlertState.RESOLVED)
+            alert.resolved_at, alert.resolved_by = now, None
             alert.resolved_automatically = True
             alert.resolution_note = (because[:1].upper() + because[1:])[:2000]
             # A later failure of the same step is a new event: it opens (and mails) a new alert.

@@ -19,14 +19,12 @@ from onboarding.billing.states import (  # noqa: F401  (re-exported: the models'
     InvoiceStatus,
     PaymentState,
     SubscriptionStatus,
-    invoice_move_allowed,
-    invoice_move_refusal,
 )
 from onboarding.catalog.models import BillingCycle, Plan
 from onboarding.core.access import access_rule
-from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.core.transitions import check_move
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
@@ -91,12 +89,9 @@ class Subscription(models.Model):
 
     def move_to(self, status: str) -> None:
         """Change status, refusing any move SUBSCRIPTION_MOVES does not allow."""
-        current = SubscriptionStatus(self.status)
-        if SubscriptionStatus(status) not in SUBSCRIPTION_MOVES[current]:
-            raise Conflict(
-                f"A subscription that is {current.label.lower()} cannot become "
-                f"{SubscriptionStatus(status).label.lower()}."
-            )
+        check_move(
+            SUBSCRIPTION_MOVES, self.status, status, what="subscription", states=SubscriptionStatus
+        )
         self.status = status
 
 
@@ -350,13 +345,9 @@ class Invoice(models.Model):
     def bill_to_lines(self) -> list[str]:
         return [line for line in self.bill_to_address.splitlines() if line]
 
-    def attempt_key(self, attempt: int) -> str:
-        return f"invoice:{self.number}:attempt:{attempt}"
-
     def move_to(self, status: str) -> None:
         """Change status in memory, refusing any move INVOICE_MOVES does not allow."""
-        if not invoice_move_allowed(self.status, status):
-            raise invoice_move_refusal(self.status, status)
+        check_move(INVOICE_MOVES, self.status, status, what="invoice", states=InvoiceStatus)
         self.status = status
 
 
@@ -476,11 +467,10 @@ class CreditNote(models.Model):
         return Money(self.total_minor, self.currency)
 
     def move_to(self, status: str) -> None:
-        if status not in CREDIT_NOTE_MOVES[self.status]:
-            raise Conflict(
-                f"A credit note that is {CreditNoteStatus(self.status).label.lower()} cannot "
-                f"become {CreditNoteStatus(status).label.lower()}."
-            )
+        """Change status in memory, refusing any move CREDIT_NOTE_MOVES does not allow."""
+        check_move(
+            CREDIT_NOTE_MOVES, self.status, status, what="credit note", states=CreditNoteStatus
+        )
         self.status = status
 
 

@@ -1,12 +1,10 @@
 """Billing's state machines: each status, its allowed moves, and the sets pages and queries use.
 
-One place for every move a subscription, invoice or credit note may make; anything else is
-refused with a clear error (`invoice_move_refusal`).
+One place for every move a subscription, invoice or credit note may make; the models' move_to
+refuses anything else (onboarding.core.transitions).
 """
 
 from django.db import models
-
-from onboarding.core.errors import Conflict
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -51,17 +49,6 @@ INVOICE_MOVES: dict[str, frozenset[str]] = {
 }
 # Invoices a customer can still pay.
 PAYABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
-
-
-def invoice_move_allowed(current: str, target: str) -> bool:
-    return target in INVOICE_MOVES[current]
-
-
-def invoice_move_refusal(current: str, target: str) -> Conflict:
-    return Conflict(
-        f"An invoice that is {InvoiceStatus(current).label.lower()} cannot become "
-        f"{InvoiceStatus(target).label.lower()}."
-    )
 
 
 class PaymentState(models.TextChoices):

@@ -19,6 +19,7 @@ from onboarding.core.access import access_rule
 from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.core.transitions import check_move, move_allowed
 
 
 class ContractState(models.TextChoices):
@@ -160,16 +161,11 @@ class Contract(models.Model):
     # --- state ---
 
     def can_move_to(self, state: str) -> bool:
-        return ContractState(state) in CONTRACT_MOVES[ContractState(self.state)]
+        return move_allowed(CONTRACT_MOVES, self.state, state)
 
     def move_to(self, state: str) -> None:
         """Change state, refusing any move CONTRACT_MOVES does not allow."""
-        current = ContractState(self.state)
-        if not self.can_move_to(state):
-            raise Conflict(
-                f"A contract that is {current.label.lower()} cannot become "
-                f"{ContractState(state).label.lower()}."
-            )
+        check_move(CONTRACT_MOVES, self.state, state, what="contract", states=ContractState)
         self.state = state
 
     @property

@@ -7,6 +7,7 @@ from django.utils import timezone
 from onboarding.core.access import access_rule
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.core.transitions import check_move, move_allowed
 from onboarding.payments.gateways.base import ChargeResult, ChargeStatus
 
 # --- The sandbox gateway's own side -----------------------------------------------------------
@@ -177,10 +178,6 @@ PAYMENT_SETTLED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED, Pa
 PAYMENT_OPEN = frozenset({PaymentStatus.PENDING, PaymentStatus.UNKNOWN})
 
 
-class IllegalPaymentMove(Exception):
-    """A programming error: the code tried a move PAYMENT_MOVES does not allow."""
-
-
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
 class PaymentAttempt(models.Model):
     """One charge sent (or about to be sent) to the gateway under one idempotency key.
@@ -240,12 +237,11 @@ class PaymentAttempt(models.Model):
         return self.status in PAYMENT_SETTLED
 
     def can_move_to(self, status: str) -> bool:
-        return status in PAYMENT_MOVES[self.status]
+        return move_allowed(PAYMENT_MOVES, self.status, status)
 
     def move_to(self, status: str) -> None:
         """Change status in memory, refusing any move PAYMENT_MOVES does not list."""
-        if not self.can_move_to(status):
-            raise IllegalPaymentMove(f"payment {self.pk}: {self.status} -> {status} not allowed")
+        check_move(PAYMENT_MOVES, self.status, status, what="payment", states=PaymentStatus)
         self.status = status
 
 

@@ -11,8 +11,8 @@ from django.db import models
 from django.utils import timezone
 
 from onboarding.core.access import access_rule
-from onboarding.core.errors import Conflict
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.core.transitions import check_move
 
 
 class RequestKind(models.TextChoices):
@@ -154,15 +154,10 @@ class ServiceRequest(models.Model):
 
     def move_to(self, status: str, *, now=None) -> None:
         """Change status in memory, refusing any move REQUEST_MOVES does not allow."""
-        current = RequestStatus(self.status)
-        if status not in RequestStatus.values:
-            raise Conflict(f"{status!r} is not a request status.", field="status")
+        check_move(
+            REQUEST_MOVES, self.status, status, what="request", states=RequestStatus, field="status"
+        )
         target = RequestStatus(status)
-        if target not in REQUEST_MOVES[current]:
-            raise Conflict(
-                f"A request that is {current.label.lower()} cannot become {target.label.lower()}.",
-                field="status",
-            )
         now = now or timezone.now()
         self.status = target
         if target == RequestStatus.RESOLVED:

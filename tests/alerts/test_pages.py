@@ -114,7 +114,7 @@ def test_an_illegal_move_from_the_page_says_why(admin_client_2fa, alert):
         f"/staff/alerts/{alert.pk}/acknowledge", headers={"HX-Request": "true"}
     )
 
-    assert "cannot be acknowledged" in response.content.decode()
+    assert "An alert that is resolved cannot become acknowledged." in response.content.decode()
     assert AdminAlert.objects.get(pk=alert.pk).state == AlertState.RESOLVED
 
 

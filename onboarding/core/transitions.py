@@ -1,0 +1,48 @@
+"""State machines: a table of allowed moves per model, checked here, refused with one error.
+
+Each machine keeps its table beside its model (`CONTRACT_MOVES`, `INVOICE_MOVES`, ...): every
+state maps to the states it may move to, and anything the table does not list is refused with
+IllegalTransition, worded the same way for every machine.
+"""
+
+from collections.abc import Collection, Mapping
+
+from django.db import models
+
+from onboarding.core.errors import Conflict
+
+Moves = Mapping[str, Collection[str]]
+
+
+class IllegalTransition(Conflict):
+    """The object's current state does not allow the move asked for."""
+
+
+def move_allowed(moves: Moves, current: str, target: str) -> bool:
+    """Does the table let an object in `current` move to `target`?"""
+    return target in moves.get(current, ())
+
+
+def check_move(
+    moves: Moves,
+    current: str,
+    target: str,
+    *,
+    what: str,
+    states: type[models.TextChoices],
+    field: str | None = None,
+) -> None:
+    """Refuse a move the table does not list: "A contract that is sent cannot become draft."
+
+    `what` names the object as a person reads it ("contract", "credit note"); `states` gives
+    the labels; `field`, when the target came from a form field, places the error on it.
+    """
+    if target not in states.values:
+        raise IllegalTransition(f"{target!r} is not a {what} status.", field=field)
+    if not move_allowed(moves, current, target):
+        article = "An" if what[:1].lower() in "aeiou" else "A"
+        raise IllegalTransition(
+            f"{article} {what} that is {states(current).label.lower()} cannot become "
+            f"{states(target).label.lower()}.",
+            field=field,
+        )
