@@ -139,7 +139,8 @@ def measure(*, customers: int, samples: int, seed: int) -> dict:
     from django.db import connection, reset_queries
     from django.template.loader import render_to_string
 
-    from onboarding.sysops.selectors import customer_overview, customer_search
+    from onboarding.sysops.overview import customer_overview
+    from onboarding.sysops.search import customer_search
     from onboarding.sysops.services import customer_resolve
 
     load_before = os.getloadavg()

@@ -17,7 +17,7 @@ from onboarding.acceptance.selectors import acceptance_red_count
 from onboarding.accounts.middleware import STAFF_AREAS
 from onboarding.alerts.selectors import admin_alert_open_count
 from onboarding.risk.selectors import risk_open_count
-from onboarding.sysops.selectors import service_request_overdue_count
+from onboarding.sysops.requests import service_request_overdue_count
 
 COUNTS_CACHE_KEY = "staff-nav-counts"
 COUNTS_CACHE_SECONDS = 5

@@ -2,7 +2,7 @@ from django.http import Http404
 
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.core.access import visible_to
-from onboarding.core.roles import Role
+from onboarding.core.roles import STAFF_ROLES, Role
 
 
 def customer_of_user(*, user: User) -> Customer:
@@ -17,3 +17,12 @@ def customer_of_user(*, user: User) -> Customer:
 
 def contacts_of(*, customer: Customer) -> list[Contact]:
     return list(customer.contacts.all())
+
+
+def staff_assignees() -> list[User]:
+    """The active staff users a request, requirement or remediation can be assigned to."""
+    return list(
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .order_by("email")
+        .only("id", "email", "first_name", "last_name", "role")
+    )

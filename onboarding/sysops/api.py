@@ -16,6 +16,14 @@ from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.alerts.failures import reported_failure
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.sysops.models import ServiceRequest
+from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.requests import (
+    QueueFilters,
+    service_request_get,
+    service_request_queue,
+    service_requests_of,
+)
 from onboarding.sysops.schemas import (
     AssignIn,
     CommentIn,
@@ -33,16 +41,7 @@ from onboarding.sysops.schemas import (
     StaffCommentIn,
     StaffRequestOpenIn,
 )
-from onboarding.sysops.selectors import (
-    QueueFilters,
-    customer_overview,
-    customer_search,
-    looks_like_email,
-    service_request_get,
-    service_request_queue,
-    service_request_updates,
-    service_requests_of,
-)
+from onboarding.sysops.search import customer_search, looks_like_email
 from onboarding.sysops.services import (
     SAVE_FAILED,
     customer_of_requester,
@@ -73,7 +72,7 @@ def search_customers(request: HttpRequest, filters: Query[CustomerSearchQuery]):
     if looks_like_email(page.query):
         # An exact address nobody signed up with: not found, and an admin is told.
         customer_resolve(email=page.query, source="staff customer search API", actor=request.user)
-    return CustomerSearchOut.of(page)
+    return page
 
 
 @customers_router.get(
@@ -82,10 +81,9 @@ def search_customers(request: HttpRequest, filters: Query[CustomerSearchQuery]):
     summary="The customer with exactly this email address",
 )
 def lookup_customer(request: HttpRequest, filters: Query[EmailLookupQuery]):
-    customer = customer_resolve(
+    return customer_resolve(
         email=filters.email, source="staff customer look-up API", actor=request.user
     )
-    return CustomerSummaryOut.of(customer)
 
 
 @customers_router.get(
@@ -98,7 +96,7 @@ def customer_overview_api(request: HttpRequest, customer_id: str):
     customer = customer_resolve(
         customer_id=customer_id, source="staff customer overview API", actor=request.user
     )
-    return CustomerOverviewOut.of(customer_overview(customer=customer))
+    return customer_overview(customer=customer)
 
 
 # --- Staff: requests -----------------------------------------------------------------------------
@@ -112,8 +110,7 @@ def staff_queue(request: HttpRequest, filters: Query[QueueQuery]):
             status=filters.status, severity=filters.severity, assignee=filters.assignee
         ),
     )
-    items = queue[filters.offset : filters.offset + filters.limit]
-    return QueuePageOut(count=queue.count(), items=[RequestSummaryOut.of(r) for r in items])
+    return {"count": queue.count(), "items": queue[filters.offset : filters.offset + filters.limit]}
 
 
 @staff_requests_router.post(
@@ -136,10 +133,9 @@ def staff_open(request: HttpRequest, payload: StaffRequestOpenIn):
     return 201, _detail(request, opened.pk)
 
 
-def _detail(request: HttpRequest, request_id: int) -> RequestOut:
-    found = service_request_get(user=request.user, request_id=request_id)
-    updates = service_request_updates(user=request.user, request=found)
-    return RequestOut.of_detail(found, updates, for_staff=request.user.is_staff_role)
+def _detail(request: HttpRequest, request_id: int) -> ServiceRequest:
+    # RequestOut reads the history the reader may see, and masks staff for customers.
+    return service_request_get(user=request.user, request_id=request_id)
 
 
 @staff_requests_router.get("/{request_id}", response={200: RequestOut, 404: dict}, summary="One")
@@ -147,7 +143,7 @@ def staff_get(request: HttpRequest, request_id: int):
     return _detail(request, request_id)
 
 
-def _act(request: HttpRequest, request_id: int, call) -> RequestOut:
+def _act(request: HttpRequest, request_id: int, call) -> ServiceRequest:
     found = service_request_get(user=request.user, request_id=request_id)
     with reported_failure(
         reason="service_request_failed",
@@ -210,7 +206,7 @@ def staff_move(request: HttpRequest, request_id: int, payload: MoveIn):
 )
 def my_requests(request: HttpRequest):
     customer = customer_of_user(user=request.user)
-    return [RequestSummaryOut.of(r) for r in service_requests_of(customer=customer)]
+    return service_requests_of(customer=customer)
 
 
 @me_requests_router.post("", response={201: RequestOut, **_ERRORS}, summary="Open a request")

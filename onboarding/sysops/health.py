@@ -1,6 +1,6 @@
 """The health of a page of customers at once, for the search results.
 
-Each result carries the flags the full customer view raises (selectors.risks_from), computed
+Each result carries the flags the full customer view raises (risks.risks_from), computed
 from the same kinds of rows, but loaded for the whole page in one query per kind: a page of
 25 customers costs the same number of queries as a page of one.
 """
@@ -20,21 +20,14 @@ from onboarding.contracts.models import Contract
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentMethodStatus
 from onboarding.sysops.models import OPEN_STATUSES, ServiceRequest, Severity
-from onboarding.sysops.selectors import (
-    HISTORY_LIMIT,
+from onboarding.sysops.overview import ALERTS_LIMIT, HISTORY_LIMIT
+from onboarding.sysops.risks import ContractLine, RiskFlag, card_facts, contract_line, risks_from
+from onboarding.sysops.search import (
     SEARCH_PAGE_SIZE,
-    ContractLine,
     CustomerHit,
     CustomerSearchPage,
-    RiskFlag,
-    _card_facts,
-    _contract_line,
     customer_search,
-    risks_from,
 )
-
-# The full view counts at most this many unresolved alerts (selectors._open_alerts).
-ALERTS_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -119,7 +112,7 @@ def customer_health_many(
         )
     )
     contracts = {
-        customer_id: [_contract_line(contract, today) for contract in rows]
+        customer_id: [contract_line(contract=contract, today=today) for contract in rows]
         for customer_id, rows in _by_customer(
             _newest(
                 Contract.objects.filter(customer_id__in=ids),
@@ -167,7 +160,7 @@ def customer_health_many(
                 acceptance=acceptance.get(customer_id, []),
                 payments=payments.get(customer_id, []),
                 invoices=invoices.get(customer_id, []),
-                card=_card_facts(cards.get(customer_id), today),
+                card=card_facts(card=cards.get(customer_id), today=today),
                 subscriptions=owned,
                 contracts=lines,
                 requests=requests.get(customer_id, []),

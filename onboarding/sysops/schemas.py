@@ -1,64 +1,61 @@
-"""API shapes for the back office: search, the full customer view, service requests."""
+"""API shapes for the back office: search, the full customer view, service requests.
+
+The output schemas read the objects the selectors return (models and the overview's
+dataclasses), which the handlers hand to django-ninja as they are: a field is read by its name,
+by a path (`validation_alias`), or by a resolver where a rule decides it. What a customer may
+see of staff depends on the reader, taken from the request in the validation context.
+"""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field, field_validator
 
 from onboarding.accounts.models import Customer
-from onboarding.core.money import Money
+from onboarding.billing.models import Invoice
+from onboarding.core.schemas import MoneyOut
+from onboarding.notifications.models import Notification
+from onboarding.payments.models import PaymentAttempt
 from onboarding.sysops.models import ServiceRequest, ServiceRequestUpdate
-from onboarding.sysops.selectors import (
-    CustomerHit,
-    CustomerOverview,
-    CustomerSearchPage,
-    invoice_is_overdue,
-)
+from onboarding.sysops.requests import service_request_updates
+from onboarding.sysops.risks import invoice_is_overdue
+from onboarding.sysops.search import CustomerHit, CustomerSearchPage
 
 MATCHES = {0: "exact", 1: "prefix", 2: "contains"}
 # PostgreSQL text cannot hold NUL: such input is refused as invalid, never passed on.
 NO_NUL = r"^[^\x00]*$"
 
 
-class MoneyOut(Schema):
-    amount_minor: int
-    currency: str
-    display: str
+def _text(value: Any) -> str:
+    """A phone number or a country as text; blank when there is none."""
+    return str(value or "")
 
-    @staticmethod
-    def of(money: Money) -> "MoneyOut":
-        return MoneyOut(
-            amount_minor=money.amount_minor, currency=money.currency, display=str(money)
-        )
+
+def _for_staff(context: dict | None) -> bool:
+    """Whether the reader of this answer is staff; without a request, shape it for a customer."""
+    request = (context or {}).get("request")
+    return request is not None and request.user.is_staff_role
 
 
 # --- Search ------------------------------------------------------------------------------------
 
 
 class CustomerSummaryOut(Schema):
-    id: int
+    # By name as well: a search hit is shaped from its customer, then validated again as itself.
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
+
+    id: int = Field(..., validation_alias="pk")
     reference: str
-    name: str
-    email: str
+    name: str = Field(..., validation_alias="user.get_full_name")
+    email: str = Field(..., validation_alias="user.email")
     company: str
     phone: str
     city: str
     country: str
 
-    @staticmethod
-    def of(customer: Customer) -> "CustomerSummaryOut":
-        user = customer.user
-        return CustomerSummaryOut(
-            id=customer.pk,
-            reference=customer.reference,
-            name=user.get_full_name(),
-            email=user.email,
-            company=customer.company,
-            phone=str(customer.phone or ""),
-            city=customer.city,
-            country=str(customer.country or ""),
-        )
+    _phone_and_country_as_text = field_validator("phone", "country", mode="before")(_text)
 
 
 class CustomerHitOut(CustomerSummaryOut):
@@ -66,8 +63,8 @@ class CustomerHitOut(CustomerSummaryOut):
 
     @staticmethod
     def of_hit(hit: CustomerHit) -> "CustomerHitOut":
-        summary = CustomerSummaryOut.of(hit.customer)
-        return CustomerHitOut(**summary.dict(), match=MATCHES.get(hit.rank, "contains"))
+        summary = CustomerSummaryOut.model_validate(hit.customer)
+        return CustomerHitOut(**summary.model_dump(), match=MATCHES.get(hit.rank, "contains"))
 
 
 class CustomerSearchOut(Schema):
@@ -81,17 +78,8 @@ class CustomerSearchOut(Schema):
     results: list[CustomerHitOut]
 
     @staticmethod
-    def of(page: CustomerSearchPage) -> "CustomerSearchOut":
-        return CustomerSearchOut(
-            query=page.query,
-            page=page.page,
-            pages=page.pages,
-            size=page.size,
-            total=page.total,
-            capped=page.capped,
-            too_short=page.too_short,
-            results=[CustomerHitOut.of_hit(hit) for hit in page.hits],
-        )
+    def resolve_results(page: CustomerSearchPage) -> list[CustomerHitOut]:
+        return [CustomerHitOut.of_hit(hit) for hit in page.hits]
 
 
 class CustomerSearchQuery(Schema):
@@ -111,23 +99,29 @@ class RiskOut(Schema):
     code: str
     level: Literal["red", "yellow"]
     message: str
-    section: str
+    section: str = Field(..., validation_alias="anchor")
 
 
 class AddressOut(Schema):
-    line1: str
-    line2: str
+    line1: str = Field(..., validation_alias="address_line1")
+    line2: str = Field(..., validation_alias="address_line2")
     city: str
     postal_code: str
     region: str
     country: str
-    lines: list[str]
+    lines: list[str] = Field(..., validation_alias="billing_address_lines")
+
+    _country_as_text = field_validator("country", mode="before")(_text)
 
 
 class CustomerOut(CustomerSummaryOut):
-    preferred_inbox: str
+    preferred_inbox: str = Field(..., validation_alias="user.preferred_inbox")
     created_at: datetime
     address: AddressOut
+
+    @staticmethod
+    def resolve_address(customer: Customer) -> Customer:
+        return customer  # the address is the customer's own fields
 
 
 class OverviewContactOut(Schema):
@@ -135,6 +129,8 @@ class OverviewContactOut(Schema):
     role: str
     email: str
     phone: str
+
+    _phone_as_text = field_validator("phone", mode="before")(_text)
 
 
 class OverviewCardOut(Schema):
@@ -174,7 +170,7 @@ class ProductOut(Schema):
 
 
 class OverviewContractOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="contract_id")
     number: str
     status: str
     product: str
@@ -189,13 +185,13 @@ class OverviewContractOut(Schema):
 
 
 class RequestSummaryOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     reference: str
     kind: str
     severity: str
     status: str
     summary: str
-    product: str
+    product: str = Field(..., validation_alias="subscription.plan.product.name")
     assignee: str | None
     created_at: datetime
     updated_at: datetime
@@ -203,25 +199,12 @@ class RequestSummaryOut(Schema):
     closed_at: datetime | None
 
     @staticmethod
-    def of(request: ServiceRequest) -> "RequestSummaryOut":
-        return RequestSummaryOut(
-            id=request.pk,
-            reference=request.reference,
-            kind=request.kind,
-            severity=request.severity,
-            status=request.status,
-            summary=request.summary,
-            product=request.subscription.plan.product.name,
-            assignee=request.assignee.email if request.assignee else None,
-            created_at=request.created_at,
-            updated_at=request.updated_at,
-            resolved_at=request.resolved_at,
-            closed_at=request.closed_at,
-        )
+    def resolve_assignee(request: ServiceRequest) -> str | None:
+        return request.assignee.email if request.assignee else None
 
 
 class InvoiceOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     number: str
     status: str
     payment_state: str
@@ -231,9 +214,18 @@ class InvoiceOut(Schema):
     paid_at: datetime | None
     overdue: bool
 
+    @staticmethod
+    def resolve_number(invoice: Invoice) -> str:
+        return str(invoice)  # a draft has no number yet: it reads as one all the same
+
+    @staticmethod
+    def resolve_overdue(invoice: Invoice) -> bool:
+        # The API's overview is always today's, so overdue is counted from the same day.
+        return invoice_is_overdue(invoice=invoice, today=timezone.localdate())
+
 
 class OverviewPaymentOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     created_at: datetime
     amount: MoneyOut
     status: str
@@ -241,6 +233,10 @@ class OverviewPaymentOut(Schema):
     message: str
     invoice_reference: str
     card_last4: str
+
+    @staticmethod
+    def resolve_card_last4(payment: PaymentAttempt) -> str:
+        return payment.payment_method.last4 if payment.payment_method else ""
 
 
 class DeliveryOut(Schema):
@@ -251,16 +247,20 @@ class DeliveryOut(Schema):
 
 
 class NotificationOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     kind: str
     subject: str
     channels: list[str]
     created_at: datetime
-    deliveries: list[DeliveryOut]
+    deliveries: list[DeliveryOut]  # prefetched by the overview
+
+    @staticmethod
+    def resolve_channels(notification: Notification) -> list[str]:
+        return list(notification.channels or [])
 
 
 class AuditOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     occurred_at: datetime
     action: str
     outcome: str
@@ -272,7 +272,7 @@ class AuditOut(Schema):
 
 class JourneyOut(Schema):
     step: str
-    label: str
+    label: str = Field(..., validation_alias="get_step_display")
     state: str
     failure_reason: str
     updated_at: datetime
@@ -280,7 +280,7 @@ class JourneyOut(Schema):
 
 
 class OverviewAlertOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     reason: str
     severity: str
     state: str
@@ -289,6 +289,7 @@ class OverviewAlertOut(Schema):
     last_seen_at: datetime
 
 
+# Read from a CustomerOverview (sysops.overview), section by section.
 class CustomerOverviewOut(Schema):
     today: date
     customer: CustomerOut
@@ -306,156 +307,6 @@ class CustomerOverviewOut(Schema):
     journey: list[JourneyOut]
     alerts: list[OverviewAlertOut]
     limit: int = Field(description="Each list holds at most this many newest rows")
-
-    @staticmethod
-    def of(o: CustomerOverview) -> "CustomerOverviewOut":
-        c, user = o.customer, o.customer.user
-        return CustomerOverviewOut(
-            today=o.today,
-            customer=CustomerOut(
-                **CustomerSummaryOut.of(c).dict(),
-                preferred_inbox=user.preferred_inbox,
-                created_at=c.created_at,
-                address=AddressOut(
-                    line1=c.address_line1,
-                    line2=c.address_line2,
-                    city=c.city,
-                    postal_code=c.postal_code,
-                    region=c.region,
-                    country=str(c.country or ""),
-                    lines=c.billing_address_lines,
-                ),
-            ),
-            risks=[
-                RiskOut(code=r.code, level=r.level, message=r.message, section=r.anchor)
-                for r in o.risks
-            ],
-            contacts=[
-                OverviewContactOut(
-                    name=x.name, role=x.role, email=x.email, phone=str(x.phone or "")
-                )
-                for x in o.contacts
-            ],
-            card=OverviewCardOut(**vars(o.card)) if o.card else None,
-            schedule=[
-                ScheduleOut(
-                    subscription_id=s.subscription_id,
-                    product=s.product,
-                    plan=s.plan,
-                    status=s.status,
-                    cycle=s.cycle,
-                    next_cycle=s.next_cycle,
-                    next_charge_at=s.next_charge_at,
-                    net=MoneyOut.of(s.net),
-                    tax=MoneyOut.of(s.tax),
-                    gross=MoneyOut.of(s.gross),
-                    cancel_at_period_end=s.cancel_at_period_end,
-                )
-                for s in o.schedule
-            ],
-            products=[ProductOut(**vars(p)) for p in o.products],
-            contracts=[
-                OverviewContractOut(
-                    id=k.contract_id,
-                    number=k.number,
-                    status=k.status,
-                    product=k.product,
-                    plan=k.plan,
-                    starts_on=k.starts_on,
-                    ends_on=k.ends_on,
-                    issued_on=k.issued_on,
-                    age_days=k.age_days,
-                    days_left=k.days_left,
-                    expired=k.expired,
-                    expiring_soon=k.expiring_soon,
-                )
-                for k in o.contracts
-            ],
-            requests=[RequestSummaryOut.of(r) for r in o.requests],
-            invoices=[
-                InvoiceOut(
-                    id=i.pk,
-                    number=str(i),
-                    status=i.status,
-                    payment_state=i.payment_state,
-                    issue_date=i.issue_date,
-                    due_date=i.due_date,
-                    total=MoneyOut.of(i.total),
-                    paid_at=i.paid_at,
-                    overdue=invoice_is_overdue(invoice=i, today=o.today),
-                )
-                for i in o.invoices
-            ],
-            payments=[
-                OverviewPaymentOut(
-                    id=p.pk,
-                    created_at=p.created_at,
-                    amount=MoneyOut.of(p.amount),
-                    status=p.status,
-                    code=p.code,
-                    message=p.message,
-                    invoice_reference=p.invoice_reference,
-                    card_last4=p.payment_method.last4 if p.payment_method else "",
-                )
-                for p in o.payments
-            ],
-            notifications=[
-                NotificationOut(
-                    id=n.pk,
-                    kind=n.kind,
-                    subject=n.subject,
-                    channels=list(n.channels or []),
-                    created_at=n.created_at,
-                    deliveries=[
-                        DeliveryOut(
-                            channel=d.channel,
-                            status=d.status,
-                            attempts=d.attempts,
-                            sent_at=d.sent_at,
-                        )
-                        for d in n.deliveries.all()
-                    ],
-                )
-                for n in o.notifications
-            ],
-            audit=[
-                AuditOut(
-                    id=e.pk,
-                    occurred_at=e.occurred_at,
-                    action=e.action,
-                    outcome=e.outcome,
-                    actor_email=e.actor_email,
-                    object_type=e.object_type,
-                    object_id=e.object_id,
-                    message=e.message,
-                )
-                for e in o.audit
-            ],
-            journey=[
-                JourneyOut(
-                    step=j.step,
-                    label=j.get_step_display(),
-                    state=j.state,
-                    failure_reason=j.failure_reason,
-                    updated_at=j.updated_at,
-                    completed_at=j.completed_at,
-                )
-                for j in o.journey
-            ],
-            alerts=[
-                OverviewAlertOut(
-                    id=a.pk,
-                    reason=a.reason,
-                    severity=a.severity,
-                    state=a.state,
-                    message=a.message,
-                    count=a.count,
-                    last_seen_at=a.last_seen_at,
-                )
-                for a in o.alerts
-            ],
-            limit=o.limit,
-        )
 
 
 # --- Service requests --------------------------------------------------------------------------
@@ -496,7 +347,7 @@ class MoveIn(Schema):
 
 
 class UpdateOut(Schema):
-    id: int
+    id: int = Field(..., validation_alias="pk")
     kind: str
     author: str | None
     by_staff: bool
@@ -508,30 +359,23 @@ class UpdateOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def of(update: ServiceRequestUpdate, *, for_staff: bool) -> "UpdateOut":
+    def resolve_author(update: ServiceRequestUpdate, context: dict | None = None) -> str | None:
         author = update.author
-        # Customers see "SysOps" rather than a member of staff's address.
         if author is None:
-            name = None
-        elif for_staff or not author.is_staff_role:
-            name = author.email
-        else:
-            name = "SysOps"
-        assignee = update.assignee
-        return UpdateOut(
-            id=update.pk,
-            kind=update.kind,
-            author=name,
-            by_staff=update.by_staff,
-            body=update.body,
-            internal=update.internal,
-            from_status=update.from_status,
-            to_status=update.to_status,
-            assignee=(assignee.email if for_staff else "an engineer") if assignee else None,
-            created_at=update.created_at,
-        )
+            return None
+        # Customers see "SysOps" rather than a member of staff's address.
+        if _for_staff(context) or not author.is_staff_role:
+            return author.email
+        return "SysOps"
+
+    @staticmethod
+    def resolve_assignee(update: ServiceRequestUpdate, context: dict | None = None) -> str | None:
+        if update.assignee is None:
+            return None
+        return update.assignee.email if _for_staff(context) else "an engineer"
 
 
+# Read from a ServiceRequest, for the reader in the validation context.
 class RequestOut(RequestSummaryOut):
     description: str
     customer_id: int
@@ -539,19 +383,21 @@ class RequestOut(RequestSummaryOut):
     updates: list[UpdateOut]
 
     @staticmethod
-    def of_detail(
-        request: ServiceRequest, updates: list[ServiceRequestUpdate], *, for_staff: bool
-    ) -> "RequestOut":
-        summary = RequestSummaryOut.of(request).dict()
-        if not for_staff and request.assignee is not None:
-            summary["assignee"] = "an engineer"
-        return RequestOut(
-            **summary,
-            description=request.description,
-            customer_id=request.customer_id,
-            allowed_moves=request.allowed_moves if for_staff else [],
-            updates=[UpdateOut.of(u, for_staff=for_staff) for u in updates],
-        )
+    def resolve_assignee(request: ServiceRequest, context: dict | None = None) -> str | None:
+        if request.assignee is None:
+            return None
+        return request.assignee.email if _for_staff(context) else "an engineer"
+
+    @staticmethod
+    def resolve_allowed_moves(request: ServiceRequest, context: dict | None = None) -> list[str]:
+        return request.allowed_moves if _for_staff(context) else []
+
+    @staticmethod
+    def resolve_updates(
+        request: ServiceRequest, context: dict | None = None
+    ) -> list[ServiceRequestUpdate]:
+        """The history as the reader may see it (customers never see internal notes)."""
+        return service_request_updates(user=context["request"].user, request=request)
 
 
 class QueueQuery(Schema):

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.models import User
-from onboarding.accounts.selectors import customer_of_user
+from onboarding.accounts.selectors import customer_of_user, staff_assignees
 from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import DomainError
 from onboarding.core.forms import form_error_from
@@ -30,18 +30,17 @@ from onboarding.sysops.forms import (
 )
 from onboarding.sysops.health import customer_search_with_health
 from onboarding.sysops.models import RequestStatus, ServiceRequest, Severity
-from onboarding.sysops.selectors import (
+from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.requests import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
-    customer_overview,
-    looks_like_email,
     request_subscriptions_of,
     service_request_get,
     service_request_queue,
     service_request_updates,
     service_requests_of,
-    staff_assignees,
 )
+from onboarding.sysops.search import looks_like_email
 from onboarding.sysops.services import (
     SAVE_FAILED,
     CustomerUnknown,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.contracts.models import Contract
-from onboarding.sysops.selectors import customer_overview
+from onboarding.sysops.overview import customer_overview
 
 pytestmark = pytest.mark.django_db
 

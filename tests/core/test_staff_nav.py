@@ -16,7 +16,7 @@ from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.selectors import risk_open_count
 from onboarding.risk.services import risk_event_raise, risk_event_resolve
 from onboarding.sysops.models import RequestStatus, ServiceRequest
-from onboarding.sysops.selectors import service_request_overdue_count
+from onboarding.sysops.requests import service_request_overdue_count
 from tests.factories import plan_with_prices
 from tests.sysops.conftest import open_request, rich_customer, subscribe
 

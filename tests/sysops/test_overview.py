@@ -12,7 +12,8 @@ from django.utils import timezone
 from onboarding.billing.models import InvoiceStatus, PaymentState
 from onboarding.contracts.models import ContractState
 from onboarding.payments.models import PaymentStatus
-from onboarding.sysops.selectors import customer_acceptance_flags, customer_overview
+from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.risks import customer_acceptance_flags
 from onboarding.sysops.services import customer_resolve
 from tests.sysops.conftest import (
     add_history,

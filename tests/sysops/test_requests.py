@@ -8,6 +8,7 @@ from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.roles import Role
 from onboarding.notifications.models import Notification
 from onboarding.sysops.models import REQUEST_MOVES, RequestStatus, ServiceRequest, UpdateKind
+from onboarding.sysops.requests import service_request_queue
 from onboarding.sysops.services import (
     NotAllowed,
     service_request_assign,
@@ -309,8 +310,6 @@ def test_the_queue_puts_critical_first_then_the_longest_waiting(sysops, subscrip
     low = open_request(subscription, severity="low")
     normal = open_request(subscription, severity="normal")
     critical = open_request(subscription, severity="critical")
-    from onboarding.sysops.selectors import service_request_queue
-
     assert list(service_request_queue(user=sysops)) == [critical, normal, low]
 
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from onboarding.core.roles import Role
-from onboarding.sysops.selectors import customer_search
+from onboarding.sysops.search import customer_search
 from tests.factories import UserFactory, complete_profile
 from tests.sysops.conftest import make_contract, make_invoice
 

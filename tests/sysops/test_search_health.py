@@ -13,7 +13,7 @@ from onboarding.billing.models import InvoiceStatus, PaymentState
 from onboarding.core.roles import Role
 from onboarding.payments.models import PaymentStatus
 from onboarding.sysops.health import customer_search_with_health
-from onboarding.sysops.selectors import customer_overview
+from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.services import customer_resolve
 from tests.factories import UserFactory
 from tests.sysops.conftest import (

@@ -1,0 +1,248 @@
+"""The full customer view: everything SysOps know about one customer, risky facts first.
+
+`customer_overview` is the one read behind the view, as a page and as an API call (and the
+manager's contract page reuses it). It runs a fixed number of queries however long the
+customer's history is: one per section, each bounded by `limit` newest rows.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from onboarding.accounts.models import Contact, Customer
+from onboarding.alerts.models import AdminAlert, AlertState
+from onboarding.audit.models import AuditEntry
+from onboarding.audit.selectors import audit_timeline_for_customer
+from onboarding.billing.models import LIVE_STATUSES, Invoice, Subscription, SubscriptionStatus
+from onboarding.catalog.models import PlanPrice
+from onboarding.contracts.models import Contract
+from onboarding.core.money import Money
+from onboarding.journey.models import JourneyStep
+from onboarding.journey.selectors import journey_of
+from onboarding.notifications.models import Notification, OutboxMessage
+from onboarding.payments.models import PaymentAttempt
+from onboarding.payments.selectors import payment_method_active
+from onboarding.sysops.models import ServiceRequest
+from onboarding.sysops.risks import (
+    CardFacts,
+    ContractLine,
+    RiskFlag,
+    card_facts,
+    contract_line,
+    customer_acceptance_flags,
+    risks_from,
+)
+
+HISTORY_LIMIT = 50
+# The view shows at most this many unresolved alerts; the search results count as many.
+ALERTS_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    """What the customer will next be charged for one subscription, and when."""
+
+    subscription_id: int
+    plan: str
+    product: str
+    status: str
+    status_label: str
+    cycle: str
+    next_cycle: str  # the cycle of the next period (a pending change applies then)
+    next_charge_at: datetime | None
+    net: Money
+    tax: Money
+    gross: Money
+    cancel_at_period_end: bool
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    product_id: int
+    name: str
+    plan: str
+    released_on: date
+    age_days: int  # since the product was released
+    bought_at: datetime
+    owned_days: int  # since this customer bought it
+    subscription_status: str
+
+
+@dataclass(frozen=True)
+class CustomerOverview:
+    customer: Customer
+    today: date
+    risks: list[RiskFlag]
+    contacts: list[Contact]
+    card: CardFacts | None
+    schedule: list[ScheduleLine]
+    products: list[ProductLine]
+    contracts: list[ContractLine]
+    requests: list[ServiceRequest]
+    invoices: list[Invoice]
+    payments: list[PaymentAttempt]
+    notifications: list[Notification]
+    audit: list[AuditEntry]
+    journey: list[JourneyStep]
+    alerts: list[AdminAlert]
+    limit: int = HISTORY_LIMIT
+
+    @property
+    def red_risks(self) -> list[RiskFlag]:
+        return [risk for risk in self.risks if risk.is_red]
+
+    @property
+    def open_requests(self) -> list[ServiceRequest]:
+        return [request for request in self.requests if request.is_open]
+
+
+def _schedule_line(subscription: Subscription) -> ScheduleLine:
+    next_cycle = subscription.pending_cycle or subscription.cycle
+    net = subscription.price
+    if subscription.pending_cycle:
+        # The next period is billed at the plan's price for the new cycle (prefetched).
+        price: PlanPrice | None = next(
+            (p for p in subscription.plan.prices.all() if p.cycle == next_cycle), None
+        )
+        if price is not None:
+            net = Money(price.amount_minor, subscription.currency)
+    tax = net.percentage(subscription.tax_rate_bp)
+    live = subscription.status in LIVE_STATUSES and not (
+        subscription.cancel_at_period_end and subscription.status != SubscriptionStatus.PENDING
+    )
+    return ScheduleLine(
+        subscription_id=subscription.pk,
+        plan=subscription.plan.name,
+        product=subscription.plan.product.name,
+        status=subscription.status,
+        status_label=subscription.get_status_display(),
+        cycle=subscription.cycle,
+        next_cycle=next_cycle,
+        next_charge_at=subscription.next_invoice_at if live else None,
+        net=net,
+        tax=tax,
+        gross=net + tax,
+        cancel_at_period_end=subscription.cancel_at_period_end,
+    )
+
+
+def _product_line(subscription: Subscription, today: date) -> ProductLine:
+    product = subscription.plan.product
+    bought = subscription.purchased_at
+    return ProductLine(
+        product_id=product.pk,
+        name=product.name,
+        plan=subscription.plan.name,
+        released_on=product.released_on,
+        age_days=(today - product.released_on).days,
+        bought_at=bought,
+        owned_days=(today - bought.date()).days,
+        subscription_status=subscription.status,
+    )
+
+
+def _subscriptions(customer: Customer) -> list[Subscription]:
+    return list(
+        Subscription.objects.filter(customer=customer)
+        .select_related("plan__product")
+        .prefetch_related(Prefetch("plan__prices", queryset=PlanPrice.objects.order_by("cycle")))
+        .order_by("-purchased_at", "-id")
+    )
+
+
+def _requests(customer: Customer, limit: int) -> list[ServiceRequest]:
+    return list(
+        ServiceRequest.objects.filter(customer=customer)
+        .select_related("subscription__plan__product", "assignee")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def _payments(customer: Customer, limit: int) -> list[PaymentAttempt]:
+    return list(
+        PaymentAttempt.objects.filter(customer=customer)
+        .select_related("payment_method")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def _notifications(customer: Customer, limit: int) -> list[Notification]:
+    deliveries = OutboxMessage.objects.only(
+        "id", "notification_id", "channel", "status", "attempts", "sent_at", "last_error"
+    ).order_by("channel")
+    return list(
+        Notification.objects.filter(recipient_id=customer.pk)
+        .defer("body_text", "body_html")
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+        .order_by("-id")[:limit]
+    )
+
+
+def _open_alerts(customer: Customer) -> list[AdminAlert]:
+    return list(
+        AdminAlert.objects.filter(customer_id=customer.pk)
+        .exclude(state=AlertState.RESOLVED)
+        .order_by("-last_seen_at", "-id")[:ALERTS_LIMIT]
+    )
+
+
+def _invoices(customer: Customer, limit: int) -> list[Invoice]:
+    # Drafts are the bill run's work in progress, not something the customer was sent.
+    return list(Invoice.objects.filter(customer=customer).finalized().order_by("-id")[:limit])
+
+
+def _contracts(customer: Customer, limit: int, today: date) -> list[ContractLine]:
+    contracts = Contract.objects.filter(customer=customer).order_by("-term_start", "-id")[:limit]
+    return [contract_line(contract=contract, today=today) for contract in contracts]
+
+
+def customer_overview(
+    *, customer: Customer, today: date | None = None, limit: int = HISTORY_LIMIT
+) -> CustomerOverview:
+    """Everything SysOps know about one customer, risky facts first, in a fixed number of
+    queries (one per section; lists hold the newest `limit` rows).
+
+    `customer` should come with its user loaded (customer_resolve does that). `today` (in the
+    business time zone) is the day ages and expiry warnings are counted from.
+    """
+    today = today or timezone.localdate()
+    card = card_facts(card=payment_method_active(customer=customer), today=today)
+    subscriptions = _subscriptions(customer)
+    requests = _requests(customer, limit)
+    payments = _payments(customer, limit)
+    invoices = _invoices(customer, limit)
+    contracts = _contracts(customer, limit, today)
+    journey = journey_of(customer=customer)
+    alerts = _open_alerts(customer)
+    risks = risks_from(
+        acceptance=customer_acceptance_flags(customer=customer, contracts=contracts),
+        payments=payments,
+        invoices=invoices,
+        card=card,
+        subscriptions=subscriptions,
+        contracts=contracts,
+        requests=requests,
+        journey=journey,
+        alerts=alerts,
+        today=today,
+    )
+    return CustomerOverview(
+        customer=customer,
+        today=today,
+        risks=risks,
+        contacts=list(customer.contacts.all()),
+        card=card,
+        schedule=[_schedule_line(s) for s in subscriptions if s.status in LIVE_STATUSES],
+        products=[_product_line(s, today) for s in subscriptions],
+        contracts=contracts,
+        requests=requests,
+        invoices=invoices,
+        payments=payments,
+        notifications=_notifications(customer, limit),
+        audit=audit_timeline_for_customer(customer_id=customer.pk, limit=limit),
+        journey=journey,
+        alerts=alerts,
+        limit=limit,
+    )

@@ -1,0 +1,110 @@
+"""Reads of repair and troubleshoot requests: the staff queue, one request and its history as
+its reader may see it, a customer's own requests, and the count of requests answered late.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from onboarding.accounts.models import Customer, User
+from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.core.access import get_visible_or_404, visible_to
+from onboarding.core.numbers import parse_query_int
+from onboarding.sysops.models import (
+    OPEN_STATUSES,
+    RequestStatus,
+    ServiceRequest,
+    ServiceRequestUpdate,
+    Severity,
+)
+
+QUEUE_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "open"  # "open" (new, in progress, waiting), "" (all), or one status
+    severity: str = ""
+    assignee: str = ""  # "", "me", "none", or a staff user's id
+
+
+def service_request_queue(*, user: User, filters: QueueFilters | None = None) -> QuerySet:
+    """The staff queue: most urgent first, then oldest first (who has waited longest)."""
+    filters = filters or QueueFilters()
+    queryset = visible_to(user, ServiceRequest.objects.all()).select_related(
+        "customer__user", "subscription__plan__product", "assignee"
+    )
+    if filters.status == "open":
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif filters.status in RequestStatus.values:
+        queryset = queryset.filter(status=filters.status)
+    if filters.severity in Severity.values:
+        queryset = queryset.filter(severity=filters.severity)
+    if filters.assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif (assignee_id := parse_query_int(filters.assignee, minimum=1)) is not None:
+        queryset = queryset.filter(assignee_id=assignee_id)
+    return queryset.order_by("severity_rank", "created_at", "id")
+
+
+def service_request_get(*, user: User, request_id: int) -> ServiceRequest:
+    """One request `user` may see (their own, or any for staff), else Http404."""
+    return get_visible_or_404(
+        user,
+        ServiceRequest.objects.select_related(
+            "customer__user", "subscription__plan__product", "assignee", "opened_by"
+        ),
+        pk=request_id,
+    )
+
+
+def service_request_updates(*, user: User, request: ServiceRequest) -> list[ServiceRequestUpdate]:
+    """The request's history as `user` may see it: customers never see internal notes."""
+    updates = visible_to(user, ServiceRequestUpdate.objects.filter(request=request))
+    if not user.is_staff_role:
+        updates = updates.filter(internal=False)
+    return list(updates.select_related("author", "assignee").order_by("created_at", "id"))
+
+
+def service_requests_of(*, customer: Customer) -> list[ServiceRequest]:
+    return list(
+        ServiceRequest.objects.filter(customer=customer)
+        .select_related("subscription__plan__product", "assignee")
+        .order_by("-created_at", "-id")
+    )
+
+
+def request_subscriptions_of(*, customer: Customer) -> list[Subscription]:
+    """The subscriptions a customer may open a request for: the live ones."""
+    return list(
+        Subscription.objects.filter(customer=customer, status__in=LIVE_STATUSES)
+        .select_related("plan__product")
+        .order_by("plan__product__name", "plan__name")
+    )
+
+
+def service_request_overdue_count(*, now: datetime | None = None) -> int:
+    """New requests nobody has answered within their plan's first-response time.
+
+    The response times in use are few (one per plan), so the deadline is one condition per
+    distinct time: two queries, with no date arithmetic the databases spell differently.
+    """
+    now = now or timezone.now()
+    hours = (
+        ServiceRequest.objects.filter(status=RequestStatus.NEW)
+        .order_by()  # the model's ordering would make DISTINCT one row per request
+        .values_list("subscription__plan__response_time_hours", flat=True)
+        .distinct()
+    )
+    late = Q()
+    for h in hours:
+        late |= Q(
+            subscription__plan__response_time_hours=h, created_at__lt=now - timedelta(hours=h)
+        )
+    if not late:
+        return 0
+    return ServiceRequest.objects.filter(late, status=RequestStatus.NEW).count()

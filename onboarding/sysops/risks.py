@@ -1,0 +1,335 @@
+"""What makes a customer risky: the facts flags rest on (a card's expiry, a contract's term, an
+overdue invoice) and the rules that raise them, reds first.
+
+The full customer view (overview.py) flags one customer's rows through `risks_from`; the search
+results (health.py) load the same kinds of rows for a page of customers at once and flag each
+through it too, so both show the same flags for the same facts.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from onboarding.acceptance.selectors import acceptance_flags_for
+from onboarding.accounts.models import Customer
+from onboarding.alerts.models import AdminAlert
+from onboarding.billing.models import (
+    LIVE_STATUSES,
+    PAYMENT_FAILED,
+    Invoice,
+    InvoiceStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
+from onboarding.journey.models import JourneyStep, StepState
+from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentStatus
+from onboarding.sysops.models import ServiceRequest, Severity
+
+CARD_WARNING_DAYS = 30
+CONTRACT_WARNING_DAYS = 60
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    """A fact an engineer must see first. `level` is "red" (act now) or "yellow" (watch)."""
+
+    code: str
+    level: str
+    message: str
+    anchor: str = ""  # the section of the page that explains it
+
+    @property
+    def is_red(self) -> bool:
+        return self.level == "red"
+
+    @property
+    def label(self) -> str:
+        """A few words for a badge where the whole message does not fit (search results)."""
+        return RISK_LABELS.get(self.code, self.code.replace("_", " ").capitalize())
+
+
+RISK_LABELS = {
+    "acceptance_red": "Acceptance red",
+    "acceptance_yellow": "Acceptance yellow",
+    "payment_failed": "Payment failed",
+    "payment_unknown": "Payment unknown",
+    "invoice_overdue": "Invoice overdue",
+    "no_card": "No card",
+    "card_expired": "Card expired",
+    "card_expiring": "Card expiring",
+    "contract_expired": "Contract expired",
+    "contract_expiring": "Contract expiring",
+    "subscription_past_due": "Past due",
+    "request_critical": "Critical request",
+    "request_high": "High request",
+    "journey_failed": "Onboarding failed",
+    "open_alerts": "Open alerts",
+}
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    expires_on: date
+    days_left: int
+    expired: bool
+    expires_soon: bool
+
+
+@dataclass(frozen=True)
+class ContractLine:
+    contract_id: int
+    number: str
+    status: str
+    status_label: str
+    product: str
+    plan: str
+    starts_on: date
+    ends_on: date
+    issued_on: date | None
+    age_days: int | None  # since the contract was issued; None before it is
+    days_left: int  # until the term ends; negative after
+    expired: bool
+    expiring_soon: bool
+    row: Contract | None = None  # the contract itself, for pages that need more
+
+
+def _day(value: date | datetime) -> str:
+    """A day as every page writes it (DATE_FORMAT), a moment on its local day."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return date_format(value)
+
+
+def card_facts(*, card: PaymentMethod | None, today: date) -> CardFacts | None:
+    """The card's expiry as the flags and the page read it; None without a card."""
+    if card is None:
+        return None
+    expires_on = card.expires_on
+    return CardFacts(
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        expires_on=expires_on,
+        days_left=(expires_on - today).days,
+        expired=expires_on < today,
+        expires_soon=card.expires_within(CARD_WARNING_DAYS, today=today),
+    )
+
+
+def contract_line(*, contract: Contract, today: date) -> ContractLine:
+    """A contract's term counted from `today`: days left, expired, expiring soon."""
+    ends_on = contract.ends_on
+    days_left = contract.days_left(today=today)
+    in_force = contract.state in IN_FORCE_STATES
+    return ContractLine(
+        contract_id=contract.pk,
+        number=contract.number or f"#{contract.pk} (not numbered)",
+        status=contract.state,
+        status_label=contract.get_state_display(),
+        product=contract.product_name,
+        plan=contract.plan_name,
+        starts_on=contract.term_start.date(),
+        ends_on=ends_on,
+        issued_on=contract.issued_on,
+        age_days=contract.days_since_issue(today=today),
+        days_left=days_left,
+        expired=contract.state == ContractState.EXPIRED or (in_force and days_left < 0),
+        expiring_soon=in_force and 0 <= days_left <= CONTRACT_WARNING_DAYS,
+        row=contract,
+    )
+
+
+def invoice_is_overdue(*, invoice: Invoice, today: date) -> bool:
+    """Open past its due date or after a failed charge, or given up on (uncollectible)."""
+    if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+        return True
+    return invoice.status == InvoiceStatus.OPEN and (
+        (invoice.due_date is not None and invoice.due_date < today)
+        or invoice.payment_state in PAYMENT_FAILED
+    )
+
+
+def customer_acceptance_flags(
+    *, customer: Customer, contracts: list[ContractLine]
+) -> list[RiskFlag]:
+    """One flag per contract in force whose acceptance needs someone: red or yellow ratings,
+    requirements not captured or rated, a green acceptance nobody acknowledged in time."""
+    flags = acceptance_flags_for(contract_ids=[line.contract_id for line in contracts])
+    return [RiskFlag(f"acceptance_{f.level}", f.level, f.message, "contracts") for f in flags]
+
+
+def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag]:
+    risks = []
+    settled = [p for p in payments if p.status != PaymentStatus.PENDING]
+    latest = settled[0] if settled else None
+    if latest is not None and latest.status in (PaymentStatus.DECLINED, PaymentStatus.FAILED):
+        reason = (latest.message or latest.code or latest.get_status_display()).rstrip(".")
+        risks.append(
+            RiskFlag(
+                "payment_failed",
+                "red",
+                f"Last payment failed on {_day(latest.created_at)}: {latest.amount} ({reason}).",
+                "payments",
+            )
+        )
+    if any(p.status == PaymentStatus.UNKNOWN for p in payments):
+        risks.append(
+            RiskFlag(
+                "payment_unknown",
+                "yellow",
+                "A payment's outcome is unknown; the reconciler is asking the gateway.",
+                "payments",
+            )
+        )
+    return risks
+
+
+def _card_risks(
+    card: CardFacts | None, subscriptions: list[Subscription], today: date
+) -> list[RiskFlag]:
+    live = any(s.status in LIVE_STATUSES for s in subscriptions)
+    if card is None:
+        if live:
+            return [RiskFlag("no_card", "red", "No card on file for a live subscription.", "card")]
+        return []
+    label = f"{card.brand.title()} •••• {card.last4}"
+    if card.expired:
+        expired = f"{label} expired on {_day(card.expires_on)}."
+        return [RiskFlag("card_expired", "red", expired, "card")]
+    if card.expires_soon:
+        return [
+            RiskFlag(
+                "card_expiring",
+                "yellow",
+                f"{label} expires on {_day(card.expires_on)} (in {card.days_left} days).",
+                "card",
+            )
+        ]
+    return []
+
+
+def _invoice_risks(invoices: list[Invoice], today: date) -> list[RiskFlag]:
+    overdue = [invoice for invoice in invoices if invoice_is_overdue(invoice=invoice, today=today)]
+    if not overdue:
+        return []
+    numbers = ", ".join(str(invoice) for invoice in overdue[:3])
+    more = f" and {len(overdue) - 3} more" if len(overdue) > 3 else ""
+    return [RiskFlag("invoice_overdue", "red", f"Overdue: {numbers}{more}.", "invoices")]
+
+
+def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
+    risks = []
+    for contract in contracts:
+        if contract.expired:
+            risks.append(
+                RiskFlag(
+                    "contract_expired",
+                    "yellow",
+                    f"Contract {contract.number} expired on {_day(contract.ends_on)}.",
+                    "contracts",
+                )
+            )
+        elif contract.expiring_soon:
+            risks.append(
+                RiskFlag(
+                    "contract_expiring",
+                    "yellow",
+                    f"Contract {contract.number} expires on {_day(contract.ends_on)} "
+                    f"(in {contract.days_left} days).",
+                    "contracts",
+                )
+            )
+    return risks
+
+
+def _other_risks(
+    subscriptions: list[Subscription],
+    requests: list[ServiceRequest],
+    journey: list[JourneyStep],
+    alerts: list[AdminAlert],
+) -> list[RiskFlag]:
+    risks = [
+        RiskFlag(
+            "subscription_past_due",
+            "red",
+            f"{s.plan.name} is past due.",
+            "schedule",
+        )
+        for s in subscriptions
+        if s.status == SubscriptionStatus.PAST_DUE
+    ]
+    for request in requests:
+        if request.is_open and request.severity == Severity.CRITICAL:
+            risks.append(
+                RiskFlag(
+                    "request_critical",
+                    "red",
+                    f"Critical request open: {request.reference} {request.summary}",
+                    "requests",
+                )
+            )
+        elif request.is_open and request.severity == Severity.HIGH:
+            risks.append(
+                RiskFlag(
+                    "request_high",
+                    "yellow",
+                    f"High-severity request open: {request.reference} {request.summary}",
+                    "requests",
+                )
+            )
+    risks.extend(
+        RiskFlag(
+            "journey_failed",
+            "yellow",
+            f"Onboarding step failed: {step.get_step_display()}"
+            + (f" ({step.failure_reason})" if step.failure_reason else ""),
+            "journey",
+        )
+        for step in journey
+        if step.state == StepState.FAILED
+    )
+    if alerts:
+        risks.append(
+            RiskFlag(
+                "open_alerts",
+                "yellow",
+                f"{len(alerts)} unresolved admin alert(s) about this customer.",
+                "alerts",
+            )
+        )
+    return risks
+
+
+def risks_from(
+    *,
+    acceptance: list[RiskFlag],
+    payments: list[PaymentAttempt],
+    invoices: list[Invoice],
+    card: CardFacts | None,
+    subscriptions: list[Subscription],
+    contracts: list[ContractLine],
+    requests: list[ServiceRequest],
+    journey: list[JourneyStep],
+    alerts: list[AdminAlert],
+    today: date,
+) -> list[RiskFlag]:
+    """One customer's risky facts, reds first: the full view and the search results (which
+    load the same rows for a page of customers at once) both flag through here."""
+    risks = [
+        *acceptance,
+        *_payment_risks(payments, today),
+        *_invoice_risks(invoices, today),
+        *_card_risks(card, subscriptions, today),
+        *_contract_risks(contracts),
+        *_other_risks(subscriptions, requests, journey, alerts),
+    ]
+    risks.sort(key=lambda risk: 0 if risk.is_red else 1)  # stable: reds first, order kept
+    return risks
