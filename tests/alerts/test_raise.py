@@ -203,6 +203,10 @@ def test_the_admin_email_reaches_the_smtp_server_after_the_relay_runs(admin_user
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_raises_count_every_occurrence_on_one_alert(admin_user):
+    """On PostgreSQL the raises meet on the alert's row lock and its unique key. On SQLite each
+    transaction takes the database's one write lock when it begins (IMMEDIATE), so the raises run
+    one after another: that leg proves they wait their turn instead of failing with "database is
+    locked", and that each later raise counts on the alert the first one opened."""
     threads_count = 6
     barrier = threading.Barrier(threads_count)
     errors: list[BaseException] = []

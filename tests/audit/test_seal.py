@@ -110,6 +110,10 @@ def _in_thread(target, results: list, errors: list):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sealers_build_one_gap_free_chain():
+    """On PostgreSQL the sealers meet on the seal lock. On SQLite each batch's transaction takes
+    the database's one write lock when it begins (IMMEDIATE), so batches of different sealers run
+    one after another: that leg proves the sealers wait their turn instead of failing, and that a
+    batch continues the chain another sealer's batch committed."""
     record_many(400)
     results: list[int] = []
     errors: list[Exception] = []

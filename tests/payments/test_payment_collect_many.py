@@ -107,6 +107,10 @@ def test_duplicate_keys_in_one_batch_are_refused(payers):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_overlapping_batches_charge_each_key_once():
+    """On SQLite the transactions run one at a time (IMMEDIATE takes the write lock when each
+    begins), but the threads still interleave between them: a batch can read a key as unused
+    and find it taken when it records its attempt. That leg proves the unique key, not a row
+    lock, is what keeps the second charge away; PostgreSQL adds truly parallel transactions."""
     customers = [UserFactory().customer for _ in range(6)]
     for customer in customers:
         card_on_file(customer)

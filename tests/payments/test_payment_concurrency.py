@@ -15,6 +15,10 @@ THREADS = 4
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_calls_with_the_same_key_charge_once(customer):
+    """On SQLite the transactions run one at a time (IMMEDIATE takes the write lock when each
+    begins), but the threads still interleave between them: a call can read the key as unused
+    and find it taken when it records its attempt. That leg proves the unique key, not a row
+    lock, is what keeps the second charge away; PostgreSQL adds truly parallel transactions."""
     card_on_file(customer.customer)
     start = threading.Barrier(THREADS)
     returned, errors = [], []

@@ -29,6 +29,10 @@ def test_slots_are_aligned_so_every_worker_computes_the_same_one():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_schedulers_ticking_at_once_enqueue_the_slot_once():
+    """On SQLite the two slot transactions run one after another (IMMEDIATE takes the write lock
+    when each begins), after both schedulers may have read that no run is waiting: that leg
+    proves the unique (task, slot) row, not a lock, turns the second enqueue away. PostgreSQL
+    adds truly parallel transactions."""
     schedulers = [_scheduler("worker-a"), _scheduler("worker-b")]
     barrier = threading.Barrier(len(schedulers))
     enqueued: list[int] = []
