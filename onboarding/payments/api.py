@@ -6,7 +6,6 @@ from ninja import Query, Router
 
 from onboarding.accounts.reauthentication import password_confirm
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.alerts.failures import reported_failure
 from onboarding.core.access import visible_to
 from onboarding.core.errors import NotFound
 from onboarding.payments.gateways.base import CardDetails
@@ -52,20 +51,13 @@ def post_card(request: HttpRequest, payload: CardIn):
             cvc=payload.cvc,
             holder_name=payload.holder_name,
         )
-    with reported_failure(
-        reason="card_update_failed",
-        user_message="Your card could not be saved because of a problem on our side.",
-        target=customer,
-        customer_id=customer.pk,
+    method = payment_method_add(
+        customer=customer,
         actor=request.user,
-    ):
-        method = payment_method_add(
-            customer=customer,
-            actor=request.user,
-            card=card,
-            client_token=payload.setup_intent or None,
-            identity_confirmed=replacing and bool(payload.password),
-        )
+        card=card,
+        client_token=payload.setup_intent or None,
+        identity_confirmed=replacing and bool(payload.password),
+    )
     return 201, CardOut.of(method)
 
 

@@ -42,3 +42,13 @@ class CardForm(forms.Form):
         self.data = self.data.copy()
         for name in ("number", "cvc"):
             self.data.pop(name, None)
+
+
+class SetupIntentForm(forms.Form):
+    """Stripe mode: Stripe's own fields confirm a SetupIntent in the browser; only its id comes
+    back. A refusal (a declined card, the password not confirmed) shows as the form's error."""
+
+    setup_intent = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def client_token(self) -> str:
+        return self.cleaned_data["setup_intent"][:128]

@@ -3,7 +3,8 @@
 The card number is handed to the gateway at once and forgotten. The gateway call happens before
 the database transaction: a slow provider never holds a lock, and a refusal leaves nothing behind
 but its audit entry, the journey's failed step and an admin alert (every card failure is one a
-person may need to follow up).
+person may need to follow up). A failure of ours while putting a card on file is reported at the
+service's boundary (alerts.failures.failure_reported) with the notice defined here.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
-from onboarding.alerts.failures import report_failure
+from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
 from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_record
 from onboarding.core.errors import DomainError
@@ -31,6 +32,16 @@ from onboarding.payments.gateways.base import (
 )
 from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
 from onboarding.payments.selectors import cards_expiring_soon, payment_method_active
+
+CARD_FAILED = FailureNotice(
+    "card_update_failed",
+    "Your card could not be saved because of a problem on our side. "
+    "Nothing was charged, and our team has been told.",
+)
+# The card page asks the gateway to start a setup before it can show Stripe's fields.
+CARD_FORM_UNAVAILABLE = FailureNotice(
+    "card_form_unavailable", "The card form cannot be shown right now; our team has been told."
+)
 
 
 class CardRefused(DomainError):
@@ -100,6 +111,7 @@ def _tokenize(
     return gateway.tokenize_card(card=card, customer_reference=reference)
 
 
+@failure_reported(CARD_FAILED, target="customer")
 def payment_method_add(
     *,
     customer: Customer,

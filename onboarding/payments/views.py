@@ -14,18 +14,12 @@ from onboarding.accounts.reauthentication import (
 )
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.alerts.failures import reported_failure
-from onboarding.core.errors import DomainError
-from onboarding.core.forms import form_error_from
+from onboarding.core.forms import refusals_on
 from onboarding.core.redirects import requested_next_url
-from onboarding.payments.forms import CardForm
+from onboarding.payments.forms import CardForm, SetupIntentForm
 from onboarding.payments.gateways import get_gateway
-from onboarding.payments.methods import payment_method_add
+from onboarding.payments.methods import CARD_FORM_UNAVAILABLE, payment_method_add
 from onboarding.payments.selectors import payment_method_active
-
-CARD_FAILED = (
-    "Your card could not be saved because of a problem on our side. "
-    "Nothing was charged, and our team has been told."
-)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -53,23 +47,14 @@ def card(request: HttpRequest) -> HttpResponse:
         return _card_with_client_side_fields(request, customer, current)
     form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with reported_failure(
-                reason="card_update_failed",
-                user_message=CARD_FAILED,
-                target=customer,
-                customer_id=customer.pk,
+        with refusals_on(form) as outcome:
+            method = payment_method_add(
+                customer=customer,
                 actor=request.user,
-            ):
-                method = payment_method_add(
-                    customer=customer,
-                    actor=request.user,
-                    card=form.card_details(),
-                    identity_confirmed=recently_reauthenticated(request),
-                )
-        except DomainError as error:
-            form_error_from(form, error)
-        else:
+                card=form.card_details(),
+                identity_confirmed=recently_reauthenticated(request),
+            )
+        if outcome.ok:
             messages.success(request, f"{method} is on file.")
             return redirect(_next_url(request) or "accounts:home")
     form.forget_card()
@@ -88,41 +73,34 @@ def card(request: HttpRequest) -> HttpResponse:
 
 def _card_with_client_side_fields(request: HttpRequest, customer, current) -> HttpResponse:
     """Stripe mode: Stripe's own fields confirm a SetupIntent; we receive only its id."""
-    error = ""
-    if request.method == "POST":
-        try:
-            with reported_failure(
-                reason="card_update_failed",
-                user_message=CARD_FAILED,
-                target=customer,
-                customer_id=customer.pk,
+    form = SetupIntentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form) as outcome:
+            method = payment_method_add(
+                customer=customer,
                 actor=request.user,
-            ):
-                method = payment_method_add(
-                    customer=customer,
-                    actor=request.user,
-                    client_token=request.POST.get("setup_intent", "")[:128],
-                    identity_confirmed=recently_reauthenticated(request),
-                )
-        except DomainError as refusal:
-            error = refusal.message
-        else:
+                client_token=form.client_token(),
+                identity_confirmed=recently_reauthenticated(request),
+            )
+        if outcome.ok:
             messages.success(request, f"{method} is on file.")
             return redirect(_next_url(request) or "accounts:home")
-    try:
-        with reported_failure(
-            reason="card_form_unavailable",
-            user_message="The card form cannot be shown right now; our team has been told.",
+    # Not one service call: the gateway itself is asked to start a setup for Stripe's fields.
+    with (
+        refusals_on(request=request) as shown,
+        reported_failure(
+            reason=CARD_FORM_UNAVAILABLE.reason,
+            user_message=CARD_FORM_UNAVAILABLE.message,
             target=customer,
             customer_id=customer.pk,
-        ):
-            start = get_gateway().setup_start(
-                customer_reference=customer.reference,
-                email=customer.user.email,
-                gateway_customer_id=customer.gateway_customer_id,
-            )
-    except DomainError as unavailable:
-        messages.error(request, unavailable.message)
+        ),
+    ):
+        start = get_gateway().setup_start(
+            customer_reference=customer.reference,
+            email=customer.user.email,
+            gateway_customer_id=customer.gateway_customer_id,
+        )
+    if not shown.ok:
         return redirect("accounts:home")
     return render(
         request,
@@ -131,8 +109,8 @@ def _card_with_client_side_fields(request: HttpRequest, customer, current) -> Ht
             "current": current,
             "client_secret": start.client_secret,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-            "error": error,
+            "form": form,
             "next": _next_url(request),
         },
-        status=422 if error else 200,
+        status=422 if form.errors else 200,
     )
