@@ -253,6 +253,7 @@ def main() -> None:
 
     print("migrating", flush=True)
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the staff pages' nav counts are cached there
     have = Customer.objects.count()
     if have == 0:
         print(f"seeding {args.customers:,} customers", flush=True)
