@@ -29,7 +29,17 @@ from onboarding.sysops.api import customers_router, me_requests_router, staff_re
 api = OnboardingAPI(
     title="Onboarding API",
     version="1",
-    description="Support contracts: accounts, billing, contracts, back office, acceptance, risk.",
+    description=(
+        "Support contracts: accounts, billing, contracts, back office, acceptance, risk.\n\n"
+        "**Money** is one object, `MoneyOut`: `amount_minor` (integer minor units), `currency` "
+        "(ISO 4217) and `display` (formatted for people, never for arithmetic). The back office "
+        "(`/staff/customers`, its full customer view) and the catalog answer in it. The "
+        "catalog's flat `amount_minor`, `tax_minor`, `gross_minor` and `currency` beside the "
+        "price's `amount`, `tax` and `gross` objects are deprecated and go in the next release. "
+        "Subscriptions, invoices, credit notes, contracts and payments still answer in flat "
+        "`*_minor` fields (invoices and payments also with a formatted string) until they move "
+        "to the object the same way."
+    ),
     urls_namespace="api",
     auth=django_auth,
 )
