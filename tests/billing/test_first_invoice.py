@@ -1,14 +1,17 @@
 """Right after a purchase a worker issues the first invoice and charges it: the invoice is paid,
-the subscription active, the journey moves, the contract is queued and the customer is told."""
+the subscription active, the journey moves, the first payment is published (contracts queue the
+contract when the relay delivers it) and the customer is told."""
 
 import pytest
 
 from onboarding.audit.models import AuditEntry
+from onboarding.billing.charging import INVOICE_FIRST_PAID_TOPIC
 from onboarding.billing.models import Invoice, InvoiceStatus, SubscriptionStatus
 from onboarding.journey.models import JourneyStep, Step, StepState
-from onboarding.notifications.models import Notification
+from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.worker.models import TaskKey
 from tests.billing.conftest import buy, ready_customer, run_tasks
+from tests.worker.conftest import run_worker_in_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +45,20 @@ def test_the_journey_marks_the_first_invoice_and_first_payment_done(purchase):
 def test_the_first_payment_queues_the_contract_once(purchase):
     run_tasks()
     assert TaskKey.objects.filter(key=f"contract-issue:{purchase.pk}").count() == 1
+
+
+def test_the_first_payment_is_published_once_for_contracts_to_hear_through_the_relay(purchase):
+    run_worker_in_process()  # the worker alone: the first invoice issued and paid
+
+    invoice = Invoice.objects.get()
+    event = OutboxMessage.objects.get(topic=INVOICE_FIRST_PAID_TOPIC)
+    assert event.dedupe_key == f"invoice-first-paid:{purchase.pk}"
+    assert event.payload["subscription_id"] == purchase.pk
+    assert (event.payload["invoice_id"], event.payload["invoice_number"]) == (
+        invoice.pk,
+        invoice.number,
+    )
+    assert not TaskKey.objects.filter(key=f"contract-issue:{purchase.pk}").exists()
 
 
 def test_the_customer_gets_the_invoice_with_its_receipt_and_it_is_logged(purchase):

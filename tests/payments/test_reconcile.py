@@ -6,9 +6,10 @@ from django.utils import timezone
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.core.money import Money
+from onboarding.notifications.models import OutboxMessage
 from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import PaymentAttempt, PaymentStatus, SandboxCharge
-from onboarding.payments.reconcile import payment_reconcile_unknown
+from onboarding.payments.reconcile import PAYMENT_SETTLED_TOPIC, payment_reconcile_unknown
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from onboarding.payments.tasks import payments_reconcile_unknown
 from tests.payments.helpers import card_on_file
@@ -159,3 +160,27 @@ def test_the_periodic_task_settles_what_is_due(payer, settings):
     assert payments_reconcile_unknown.call() == 1
     attempt.refresh_from_db()
     assert attempt.status == PaymentStatus.SUCCEEDED
+
+
+def test_a_settle_publishes_payment_settled_once_with_the_invoice_it_charged(payer):
+    sandbox_fault_arm(operation="charge", kind="timeout_after_charge")
+    attempt = collect(payer)
+    payment_reconcile_unknown(now=later(3600))
+    payment_reconcile_unknown(now=later(7200))  # settled already: nothing more to say
+
+    event = OutboxMessage.objects.get(topic=PAYMENT_SETTLED_TOPIC)
+    assert event.payload == {
+        "attempt_id": attempt.pk,
+        "invoice_reference": "INV-2026-000003",
+        "idempotency_key": "inv-3-try-1",
+        "status": PaymentStatus.SUCCEEDED,
+        "code": "",
+    }
+
+
+def test_an_answer_still_unknown_publishes_nothing(payer):
+    sandbox_fault_arm(operation="charge", kind="timeout_after_charge")
+    sandbox_fault_arm(operation="lookup", kind="timeout")
+    collect(payer)
+    assert payment_reconcile_unknown(now=later(3600)) == 0
+    assert not OutboxMessage.objects.filter(topic=PAYMENT_SETTLED_TOPIC).exists()
