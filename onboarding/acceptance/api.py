@@ -29,9 +29,7 @@ from onboarding.acceptance.selectors import (
     requirement_get,
     review_get,
 )
-from onboarding.acceptance.services import SAVE_FAILED
 from onboarding.accounts.models import User
-from onboarding.alerts.failures import reported_failure
 from onboarding.core.errors import Conflict
 from onboarding.core.roles import STAFF_ROLES
 
@@ -46,15 +44,6 @@ def _staff(user_id: int | None, field: str) -> User | None:
     if user is None:
         raise Conflict("No active staff member has that id.", field=field)
     return user
-
-
-def _failure_guard(request: HttpRequest, action: str, target_id: int):
-    return reported_failure(
-        reason="acceptance_failed",
-        user_message=SAVE_FAILED,
-        actor=request.user,
-        context={"action": action, "id": target_id},
-    )
 
 
 @router.get("", response=list[ConsoleRowOut], summary="Contracts in force and their acceptance")
@@ -80,16 +69,15 @@ def contract_acceptance(request: HttpRequest, contract_id: int):
 def add_requirement(request: HttpRequest, contract_id: int, payload: RequirementIn):
     contract = contract_for_acceptance(contract_id=contract_id)
     owner = _staff(payload.owner_id, "owner_id")
-    with _failure_guard(request, "requirement_add", contract.pk):
-        requirement = requirement_add(
-            contract=contract,
-            actor=request.user,
-            title=payload.title,
-            criteria=payload.criteria,
-            rating=payload.rating,
-            owner=owner,
-            notes=payload.notes,
-        )
+    requirement = requirement_add(
+        contract=contract,
+        actor=request.user,
+        title=payload.title,
+        criteria=payload.criteria,
+        rating=payload.rating,
+        owner=owner,
+        notes=payload.notes,
+    )
     return 201, RequirementOut.of(requirement_get(requirement_id=requirement.pk))
 
 
@@ -100,10 +88,9 @@ def add_requirement(request: HttpRequest, contract_id: int, payload: Requirement
 )
 def rate_requirement(request: HttpRequest, requirement_id: int, payload: RateIn):
     requirement = requirement_get(requirement_id=requirement_id)
-    with _failure_guard(request, "requirement_rate", requirement.pk):
-        requirement_rate(
-            requirement=requirement, actor=request.user, rating=payload.rating, note=payload.note
-        )
+    requirement_rate(
+        requirement=requirement, actor=request.user, rating=payload.rating, note=payload.note
+    )
     return RequirementOut.of(requirement_get(requirement_id=requirement.pk))
 
 
@@ -114,8 +101,7 @@ def rate_requirement(request: HttpRequest, requirement_id: int, payload: RateIn)
 )
 def acknowledge(request: HttpRequest, review_id: int):
     review = review_get(review_id=review_id)
-    with _failure_guard(request, "review_acknowledge", review.pk):
-        review = review_acknowledge(review=review, actor=request.user)
+    review = review_acknowledge(review=review, actor=request.user)
     return ReviewOut.of(review)
 
 
@@ -127,21 +113,18 @@ def acknowledge(request: HttpRequest, review_id: int):
 def act(request: HttpRequest, review_id: int, payload: ReviewActionIn):
     review = review_get(review_id=review_id)
     actor = request.user
-    with _failure_guard(request, payload.action, review.pk):
-        if payload.action == "accept_with_conditions":
-            review = review_accept_with_conditions(
-                review=review, actor=actor, conditions=payload.note
-            )
-        elif payload.action == "request_remediation":
-            review = review_request_remediation(
-                review=review,
-                actor=actor,
-                owner=_staff(payload.owner_id, "owner_id"),
-                due=payload.due,
-                note=payload.note,
-            )
-        elif payload.action == "escalate":
-            review = review_escalate(review=review, actor=actor, note=payload.note)
-        else:
-            review = review_cancel_contract(review=review, actor=actor, reason=payload.note)
+    if payload.action == "accept_with_conditions":
+        review = review_accept_with_conditions(review=review, actor=actor, conditions=payload.note)
+    elif payload.action == "request_remediation":
+        review = review_request_remediation(
+            review=review,
+            actor=actor,
+            owner=_staff(payload.owner_id, "owner_id"),
+            due=payload.due,
+            note=payload.note,
+        )
+    elif payload.action == "escalate":
+        review = review_escalate(review=review, actor=actor, note=payload.note)
+    else:
+        review = review_cancel_contract(review=review, actor=actor, reason=payload.note)
     return ReviewOut.of(review)

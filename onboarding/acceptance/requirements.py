@@ -2,7 +2,8 @@
 seeding a contract's requirements when it becomes active.
 
 Each write locks the contract, checks it can still change, and settles the contract's status
-and review afterwards (services.py), so ratings and the live review move in step.
+and review afterwards (services.py), so ratings and the live review move in step. A failure of
+ours in a write that a page or the API calls is reported at its boundary, as SAVE_FAILED.
 """
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from onboarding.acceptance.models import (
 )
 from onboarding.acceptance.selectors import contract_status, requirement_get
 from onboarding.acceptance.services import (
+    SAVE_FAILED,
     actor_require_manager,
     actor_require_staff,
     clean_text,
@@ -27,11 +29,13 @@ from onboarding.acceptance.services import (
     status_settle,
 )
 from onboarding.accounts.models import User
+from onboarding.alerts.failures import failure_reported
 from onboarding.audit.services import audit_record
 from onboarding.contracts.models import Contract
 from onboarding.core.errors import Conflict
 
 
+@failure_reported(SAVE_FAILED, target="contract")
 def requirement_add(
     *,
     contract: Contract,
@@ -79,6 +83,7 @@ def requirement_add(
     return requirement
 
 
+@failure_reported(SAVE_FAILED, target="contract")
 def requirements_start_from_template(*, contract: Contract, actor: User) -> list[Requirement]:
     """Copy the plan's standard requirements into the contract, not yet rated. Ones the
     contract already has (by title) are left alone."""
@@ -125,6 +130,7 @@ def _copy_plan_templates(contract: Contract, *, actor: User | None) -> list[Requ
     return created
 
 
+@failure_reported(SAVE_FAILED, target="requirement")
 def requirement_update(
     *,
     requirement: Requirement,
@@ -175,6 +181,7 @@ def requirement_update(
     return requirement
 
 
+@failure_reported(SAVE_FAILED, target="requirement")
 def requirement_rate(
     *, requirement: Requirement, actor: User, rating: str, note: str = ""
 ) -> Requirement:
@@ -210,6 +217,7 @@ def requirement_rate(
     return requirement
 
 
+@failure_reported(SAVE_FAILED, target="requirement")
 def requirement_remove(*, requirement: Requirement, actor: User) -> None:
     actor_require_staff(actor=actor)
     with transaction.atomic():

@@ -2,7 +2,8 @@
 yellow or red one (accept with conditions, request remediation, escalate, cancel the contract).
 
 Each action moves the live review through its state machine (Review.move_to refuses illegal
-moves), records who acted and when, and cancels the review's acknowledgement timer.
+moves), records who acted and when, and cancels the review's acknowledgement timer. A failure of
+ours in one is reported at its boundary, as SAVE_FAILED.
 """
 
 from datetime import date
@@ -14,6 +15,7 @@ from django.utils import timezone
 from onboarding.acceptance.models import Review, ReviewState
 from onboarding.acceptance.selectors import review_get
 from onboarding.acceptance.services import (
+    SAVE_FAILED,
     actor_require_manager,
     actor_require_staff,
     clean_text,
@@ -22,6 +24,7 @@ from onboarding.acceptance.services import (
 )
 from onboarding.acceptance.timers import timers_cancel
 from onboarding.accounts.models import User
+from onboarding.alerts.failures import failure_reported
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.contracts.lifecycle import contract_cancel
@@ -63,6 +66,7 @@ def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
     return review
 
 
+@failure_reported(SAVE_FAILED, target="review")
 def review_acknowledge(*, review: Review, actor: User) -> Review:
     """Green: a SysOps user acknowledges the logged acceptance (the contract is accepted).
     Yellow or red: a manager acknowledges seeing it; the next action is still to come."""
@@ -79,6 +83,7 @@ def _no_green(review: Review) -> None:
         raise Conflict("A green acceptance needs only an acknowledgement.")
 
 
+@failure_reported(SAVE_FAILED, target="review")
 def review_accept_with_conditions(*, review: Review, actor: User, conditions: str) -> Review:
     actor_require_manager(actor=actor)
     _no_green(review)
@@ -94,6 +99,7 @@ def review_accept_with_conditions(*, review: Review, actor: User, conditions: st
         )
 
 
+@failure_reported(SAVE_FAILED, target="review")
 def review_request_remediation(
     *, review: Review, actor: User, owner: User | None, due: date | None, note: str
 ) -> Review:
@@ -135,6 +141,7 @@ def review_request_remediation(
     return review
 
 
+@failure_reported(SAVE_FAILED, target="review")
 def review_escalate(*, review: Review, actor: User, note: str) -> Review:
     """Take it above the manager: every admin is alerted with the manager's note."""
     actor_require_manager(actor=actor)
@@ -155,6 +162,7 @@ def review_escalate(*, review: Review, actor: User, note: str) -> Review:
     return review
 
 
+@failure_reported(SAVE_FAILED, target="review")
 def review_cancel_contract(*, review: Review, actor: User, reason: str) -> Review:
     """The service cannot be supplied: cancel the contract (billing stops at period end)."""
     actor_require_manager(actor=actor)

@@ -31,6 +31,7 @@ from onboarding.acceptance.models import (
 from onboarding.acceptance.selectors import contract_status, live_review_of
 from onboarding.acceptance.timers import timer_schedule, timers_cancel
 from onboarding.accounts.models import User
+from onboarding.alerts.failures import FailureNotice
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
@@ -43,10 +44,12 @@ from onboarding.notifications.services import notification_send
 MANAGER_ROLES = (Role.MANAGER, Role.ADMIN)
 CLOSED_CONTRACT_STATES = (*FINAL_STATES, ContractState.EXPIRED)
 
-# What a page or the API tells the user when a write fails on our side (reported_failure).
-SAVE_FAILED = (
+# What a page or the API tells the user when an acceptance write fails on our side: each write
+# that a door calls declares it at its boundary (alerts.failures.failure_reported).
+SAVE_FAILED = FailureNotice(
+    "acceptance_failed",
     "The change could not be saved because of a fault on our side. Nothing was changed; an "
-    "admin has been told. Please try again in a few minutes."
+    "admin has been told. Please try again in a few minutes.",
 )
 
 

@@ -7,7 +7,6 @@ services."""
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,12 +43,10 @@ from onboarding.acceptance.selectors import (
     requirement_get,
     review_get,
 )
-from onboarding.acceptance.services import MANAGER_ROLES, SAVE_FAILED
+from onboarding.acceptance.services import MANAGER_ROLES
 from onboarding.accounts.permissions import role_required
 from onboarding.accounts.selectors import staff_assignees
-from onboarding.alerts.failures import reported_failure
-from onboarding.core.errors import DomainError
-from onboarding.core.forms import form_error_from
+from onboarding.core.forms import refusals_on
 from onboarding.sysops.overview import customer_overview
 
 
@@ -120,31 +117,21 @@ def _submit(
     extra: dict | None = None,
 ) -> HttpResponse:
     """Validate, call the service, and either redirect with a message or show the form's error
-    on the contract page (422). A fault of ours is an alert plus a clear message on the form."""
-    if _saved(request, contract_id=contract_id, form=form, form_name=form_name, call=call):
+    on the contract page (422). A fault of ours (reported by the service) is a clear message on
+    the form."""
+    if _saved(form=form, call=call):
         messages.success(request, done)
         return redirect("acceptance:contract", contract_id=contract_id)
     return _page(request, contract_id, forms={form_name: form, **(extra or {})}, status=422)
 
 
-def _saved(
-    request: HttpRequest, *, contract_id: int, form, form_name: str, call: Callable[[], object]
-) -> bool:
+def _saved(*, form, call: Callable[[], object]) -> bool:
     """Validate and call the service; False with the refusal (or our fault) on the form."""
     if not form.is_valid():
         return False
-    try:
-        with reported_failure(
-            reason="acceptance_failed",
-            user_message=SAVE_FAILED,
-            actor=request.user,
-            context={"contract_id": contract_id, "action": form_name},
-        ):
-            call()
-    except (DomainError, ValidationError) as error:
-        form_error_from(form, error)
-        return False
-    return True
+    with refusals_on(form) as outcome:
+        call()
+    return outcome.ok
 
 
 @require_POST
@@ -172,17 +159,9 @@ def requirement_add_view(request: HttpRequest, contract_id: int) -> HttpResponse
 @require_POST
 def requirements_template_view(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = contract_for_acceptance(contract_id=contract_id)
-    try:
-        with reported_failure(
-            reason="acceptance_failed",
-            user_message=SAVE_FAILED,
-            target=contract,
-            actor=request.user,
-        ):
-            created = requirements_start_from_template(contract=contract, actor=request.user)
-    except (DomainError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-    else:
+    with refusals_on(request=request) as outcome:
+        created = requirements_start_from_template(contract=contract, actor=request.user)
+    if outcome.ok:
         messages.success(request, f"{len(created)} standard requirement(s) added; rate each one.")
     return redirect("acceptance:contract", contract_id=contract.pk)
 
@@ -224,13 +203,7 @@ def requirement_rate_view(request: HttpRequest, requirement_id: int) -> HttpResp
         )
 
     if request.htmx:
-        _saved(
-            request,
-            contract_id=requirement.contract_id,
-            form=form,
-            form_name="rate_form",
-            call=rate,
-        )
+        _saved(form=form, call=rate)
         return _rated_fragment(request, requirement, form=form)
     return _submit(
         request,
@@ -269,17 +242,9 @@ def requirement_edit_view(request: HttpRequest, requirement_id: int) -> HttpResp
 @require_POST
 def requirement_remove_view(request: HttpRequest, requirement_id: int) -> HttpResponse:
     requirement = requirement_get(requirement_id=requirement_id)
-    try:
-        with reported_failure(
-            reason="acceptance_failed",
-            user_message=SAVE_FAILED,
-            target=requirement,
-            actor=request.user,
-        ):
-            requirement_remove(requirement=requirement, actor=request.user)
-    except (DomainError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-    else:
+    with refusals_on(request=request) as outcome:
+        requirement_remove(requirement=requirement, actor=request.user)
+    if outcome.ok:
         messages.success(request, f"{requirement.title}: removed.")
     return redirect("acceptance:contract", contract_id=requirement.contract_id)
 
@@ -287,14 +252,9 @@ def requirement_remove_view(request: HttpRequest, requirement_id: int) -> HttpRe
 @require_POST
 def review_acknowledge_view(request: HttpRequest, review_id: int) -> HttpResponse:
     review = review_get(review_id=review_id)
-    try:
-        with reported_failure(
-            reason="acceptance_failed", user_message=SAVE_FAILED, target=review, actor=request.user
-        ):
-            review_acknowledge(review=review, actor=request.user)
-    except (DomainError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-    else:
+    with refusals_on(request=request) as outcome:
+        review_acknowledge(review=review, actor=request.user)
+    if outcome.ok:
         messages.success(
             request,
             "Acceptance acknowledged."
