@@ -2,15 +2,8 @@
 
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
-from onboarding.core.errors import DomainError
+from onboarding.core.errors import Forbidden
 from onboarding.core.roles import Role
-
-
-class Forbidden(DomainError):
-    """The person is signed in and may see the page, but their role may not do this."""
-
-    status_code = 403
-    code = "forbidden"
 
 
 def is_admin(user) -> bool:

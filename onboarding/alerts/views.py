@@ -13,11 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.alerts.models import SEVERITY_BADGES, AdminAlert, AlertSeverity, AlertState
-from onboarding.alerts.permissions import Forbidden, is_admin
+from onboarding.alerts.permissions import is_admin
 from onboarding.alerts.selectors import admin_alert_counts, admin_alert_list, admin_alert_reasons
 from onboarding.alerts.services import admin_alert_acknowledge, admin_alert_resolve
 from onboarding.core.access import get_visible_or_404, visible_to
-from onboarding.core.errors import DomainError
+from onboarding.core.errors import DomainError, Forbidden
 from onboarding.core.pagination import page_number
 
 PAGE_SIZE = 25
@@ -83,18 +83,19 @@ def _act(request: HttpRequest, alert_id: int, move, **kwargs) -> HttpResponse:
     error, status = "", 200
     try:
         alert = move(alert_id=alert.pk, actor=request.user, **kwargs)
-    except Forbidden as exc:
-        error, status = exc.message, 403
-    except DomainError as exc:
-        error = exc.message
+    except Forbidden as refusal:
+        # A role that may look but not act: the page again, saying why, answered 403.
+        error, status = refusal.message, refusal.status_code
+    except DomainError as refusal:
+        error = refusal.message
     if htmx:
         # htmx swaps only 2xx answers: an illegal move answers 200 with its reason in the fragment.
         return render(
             request, "alerts/_actions.html", _detail_context(request, alert, error), status=status
         )
-    if status == 403:
+    if status != 200:
         return render(
-            request, "alerts/detail.html", _detail_context(request, alert, error), status=403
+            request, "alerts/detail.html", _detail_context(request, alert, error), status=status
         )
     if error:
         messages.error(request, error)

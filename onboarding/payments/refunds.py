@@ -11,7 +11,7 @@ from django.utils import timezone
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.gateways import get_gateway
@@ -23,11 +23,6 @@ from onboarding.payments.models import (
     RefundStatus,
 )
 from onboarding.payments.selectors import payment_refunded
-
-
-class RefundNotAllowed(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 class RefundFailed(DomainError):
@@ -110,7 +105,7 @@ def payment_refund(
     outside a transaction: the pending refund commits before the gateway is called.
     """
     if getattr(actor, "role", None) not in STAFF_ROLES:
-        raise RefundNotAllowed("Only staff can refund a payment.")
+        raise Forbidden("Only staff can refund a payment.")
     if amount.amount_minor <= 0:
         raise DomainError("Enter an amount to refund above zero.", field="amount")
     if not idempotency_key or len(idempotency_key) > 128:

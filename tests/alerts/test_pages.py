@@ -125,6 +125,7 @@ def test_other_staff_cannot_acknowledge_from_the_page(request, client_fixture, a
     response = client.post(f"/staff/alerts/{alert.pk}/acknowledge")
 
     assert response.status_code == 403
+    assert b"Only an admin may do this." in response.content
     assert AdminAlert.objects.get(pk=alert.pk).state == AlertState.OPEN
 
 

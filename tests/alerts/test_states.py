@@ -1,14 +1,13 @@
 import pytest
 
 from onboarding.alerts.models import AdminAlert, AlertState
-from onboarding.alerts.permissions import Forbidden
 from onboarding.alerts.services import (
     admin_alert_acknowledge,
     admin_alert_raise,
     admin_alert_resolve,
 )
 from onboarding.audit.models import AuditEntry
-from onboarding.core.errors import Conflict, NotFound
+from onboarding.core.errors import Conflict, Forbidden, NotFound
 
 
 @pytest.fixture

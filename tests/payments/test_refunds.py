@@ -2,11 +2,11 @@ import pytest
 
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import PaymentRefund, RefundStatus, SandboxRefund
-from onboarding.payments.refunds import RefundFailed, RefundNotAllowed, payment_refund
+from onboarding.payments.refunds import RefundFailed, payment_refund
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from tests.payments.helpers import card_on_file
 
@@ -71,7 +71,7 @@ def test_a_refund_key_reused_for_another_amount_is_refused(paid, manager):
 
 
 def test_a_customer_cannot_refund(paid, customer):
-    with pytest.raises(RefundNotAllowed):
+    with pytest.raises(Forbidden):
         refund(paid, customer, 100, "refund-1")
     assert not PaymentRefund.objects.exists()
 
