@@ -67,33 +67,6 @@ class TaskKey(models.Model):
         return self.key
 
 
-class TaskProbe(models.Model):
-    """A step of a probe task (onboarding.worker.testing_tasks): "started", "completed", ...
-
-    The crash-recovery tests watch these rows to know where a task in a child worker process
-    is; an operator can enqueue `worker_probe` to see a worker run a task end to end.
-    """
-
-    key = models.CharField(max_length=100, db_index=True)
-    event = models.CharField(max_length=32)
-    attempt = models.PositiveIntegerField(default=0)
-    worker_id = models.CharField(max_length=64, blank=True)
-    pid = models.IntegerField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            # Completing is the business effect: once per key, however many attempts ran.
-            models.UniqueConstraint(
-                fields=["key"], condition=models.Q(event="completed"), name="task_probe_done_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.event} (attempt {self.attempt})"
-
-
 def task_retry_delay(attempts: int) -> timedelta:
     """How long a task waits after its `attempts`-th failed attempt before the next one.
 

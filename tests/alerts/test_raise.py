@@ -17,8 +17,8 @@ from onboarding.audit.models import AuditEntry
 from onboarding.core.roles import Role
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.notifications.relay import relay_drain
-from onboarding.worker.testing_tasks import worker_probe
 from tests.factories import UserFactory, staff_user
+from tests.probes.tasks import worker_probe
 from tests.waiting import wait_until
 
 

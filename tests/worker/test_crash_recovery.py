@@ -8,8 +8,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from onboarding.audit.models import AuditEntry
-from onboarding.worker.models import TaskProbe, WorkerHeartbeat
-from onboarding.worker.testing_tasks import worker_probe
+from onboarding.worker.models import WorkerHeartbeat
+from tests.probes.models import TaskProbe
+from tests.probes.tasks import worker_probe
 from tests.waiting import wait_until
 from tests.worker.conftest import CHILD_STALE_AFTER_SECONDS
 

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from onboarding.worker.models import TaskKey
 from onboarding.worker.services import enqueue_on_commit, task_enqueue_once
-from onboarding.worker.testing_tasks import worker_probe
+from tests.probes.tasks import worker_probe
 
 
 def test_a_second_enqueue_with_the_same_key_enqueues_nothing(db):

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from onboarding.worker.models import PeriodicSlot, WorkerHeartbeat
 from onboarding.worker.services import heartbeats_prune, periodic_slots_prune
-from onboarding.worker.testing_tasks import worker_probe
+from tests.probes.tasks import worker_probe
 
 
 def _heartbeat(worker_id: str, seen) -> None:

@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from onboarding.audit.models import AuditEntry
 from onboarding.worker.models import WorkerHeartbeat
-from onboarding.worker.testing_tasks import failing_probe, worker_probe
+from tests.probes.tasks import failing_probe, worker_probe
 
 PAGE = "/staff/tasks/"
 

@@ -11,7 +11,7 @@ from onboarding.audit.models import AuditEntry
 from onboarding.worker.models import WorkerHeartbeat
 from onboarding.worker.services import tasks_reap_stale
 from onboarding.worker.tasks import tasks_reap_stale as tasks_reap_stale_task
-from onboarding.worker.testing_tasks import worker_probe
+from tests.probes.tasks import worker_probe
 
 
 def _running_on(worker_id: str, *, key: str) -> DBTaskResult:

@@ -9,8 +9,9 @@ from django_tasks_db.models import DBTaskResult
 
 from onboarding.alerts.models import AdminAlert
 from onboarding.notifications.models import Notification
-from onboarding.worker.models import TaskProbe, task_retry_delay
-from onboarding.worker.testing_tasks import failing_probe, flaky_probe
+from onboarding.worker.models import task_retry_delay
+from tests.probes.models import TaskProbe
+from tests.probes.tasks import failing_probe, flaky_probe
 from tests.worker.conftest import run_worker_in_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +63,7 @@ def test_a_task_fails_for_good_after_its_last_attempt_and_alerts_the_admins(
     assert TaskProbe.objects.filter(key="retry-2", event="attempt").count() == 3
     alert = AdminAlert.objects.get(reason="task_failed")
     assert alert.object_id == str(queued.id)
-    assert alert.context["task_path"] == "onboarding.worker.testing_tasks.failing_probe"
+    assert alert.context["task_path"] == "tests.probes.tasks.failing_probe"
     assert alert.context["kwargs"] == {"key": "retry-2"}
     assert alert.context["attempts"] == 3
     assert "failed on attempt 3" in alert.context["traceback_tail"]

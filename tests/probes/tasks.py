@@ -1,9 +1,8 @@
 """Probe tasks: small tasks whose every step leaves a TaskProbe row.
 
-Used by the worker's crash-recovery tests (tests/worker/), which run them in real run_worker
-child processes and kill those mid-task; an operator can also enqueue worker_probe to watch a
-worker run a task end to end. Like every task, they are idempotent: a key that has completed
-is not completed again.
+Used by the worker tests (tests/worker/), which run them in real run_worker child processes
+and kill those mid-task. Like every task, they are idempotent: a key that has completed is not
+completed again.
 """
 
 import os
@@ -13,7 +12,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django_tasks import TaskContext, task
 
-from onboarding.worker.models import TaskProbe
+from tests.probes.models import TaskProbe
 
 # Upper bound on how long a blocked probe waits for its go-file, so a forgotten one ends.
 MAX_BLOCK_SECONDS = 120

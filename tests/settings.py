@@ -1,0 +1,8 @@
+"""The test suite's settings: config.settings as every environment reads it, plus the probe app
+(tests/probes) whose tasks and rows the worker tests use. Child processes the tests start
+(run_worker) inherit DJANGO_SETTINGS_MODULE, so they see the same apps."""
+
+from config.settings import *  # noqa: F403
+from config.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.probes"]
