@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 @task()
 def contract_issue_for_subscription_task(subscription_id: int) -> str | None:
-    """Issue the first contract of a subscription (billing enqueues it once the first invoice is
-    paid). Idempotent: a second run returns the same contract's number."""
+    """Issue the first contract of a subscription (queued when billing publishes its first paid
+    invoice: subscribers.py, and by the periodic sweep). Idempotent: a second run returns the
+    same contract's number."""
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None:
         logger.warning("no subscription %s: no contract to issue", subscription_id)
