@@ -27,9 +27,11 @@ run: demo
 	@echo "Starting web (http://127.0.0.1:8000), task worker and outbox relay; Ctrl-C stops all."
 	$(BIN)/honcho start -f Procfile
 
+# lint-imports checks the floors (pyproject.toml [tool.importlinter]): an upward import fails.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # pip-audit asks the PyPI advisory service about every pinned package: a known vulnerability fails.
 # A package the service gives no answer for is counted as not audited and named in
