@@ -1,13 +1,15 @@
 """The customer acknowledges the exact document they read, identified by its SHA-256.
 
 Acknowledging a sent contract makes it acknowledged, and active at once if its term has
-started (otherwise the lifecycle pass activates it when the term starts).
+started (otherwise the lifecycle pass activates it when the term starts). An unexpected failure
+is reported at the service's boundary (alerts.failures.failure_reported) with ACKNOWLEDGE_FAILED.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
+from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.contracts.delivery import contract_notice_send
@@ -27,22 +29,29 @@ from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
 
 S = ContractState
+ACKNOWLEDGE_FAILED = FailureNotice(
+    "contract_acknowledge_failed",
+    "Your acknowledgement could not be recorded because of a problem on our side. "
+    "Nothing was recorded, and our team has been told.",
+)
 
 
 def _normalised_hash(value: str) -> str:
     return "".join((value or "").split()).lower()
 
 
+@failure_reported(ACKNOWLEDGE_FAILED, target="contract")
 def contract_acknowledge(
     *,
     contract: Contract,
-    user: User,
+    actor: User,
     typed_name: str,
     document_sha256: str,
     client_ip: str | None,
     user_agent: str,
 ) -> ContractAcceptance:
-    """The customer acknowledges the exact document they read, identified by its SHA-256.
+    """The customer (`actor`) acknowledges the exact document they read, identified by its
+    SHA-256.
 
     Refused (409) when the hash is not the stored current document's (the page was stale, or
     the document changed); the refusal is audited. Acknowledging the same document twice returns
@@ -56,7 +65,7 @@ def contract_acknowledge(
     refusal: DomainError | None = None
     with transaction.atomic():
         contract = contract_locked(contract=contract)
-        if user.pk != contract.customer_id:
+        if actor.pk != contract.customer_id:
             raise NotFound("No such contract.")
         document = ContractDocument.objects.filter(
             contract=contract, version=contract.document_version_wanted
@@ -74,7 +83,7 @@ def contract_acknowledge(
             # Recorded in this transaction, which commits: the refusal is raised after it.
             audit_record(
                 action="contract.acknowledge_refused",
-                actor=user,
+                actor=actor,
                 target=contract,
                 customer_id=contract.customer_id,
                 outcome=Outcome.REFUSED,
@@ -93,7 +102,7 @@ def contract_acknowledge(
             acceptance = ContractAcceptance.objects.create(
                 contract=contract,
                 document=document,
-                user=user,
+                user=actor,
                 typed_name=name,
                 client_ip=client_ip or None,
                 user_agent=(user_agent or "")[:500],
@@ -110,7 +119,7 @@ def contract_acknowledge(
                 changes["state"] = states
             audit_record(
                 action="contract.acknowledged",
-                actor=user,
+                actor=actor,
                 target=contract,
                 customer_id=contract.customer_id,
                 changes=changes,

@@ -6,11 +6,10 @@ through contract_template_publish, which refuses a template that does not render
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from onboarding.contracts.documents import contract_template_publish
 from onboarding.contracts.models import ContractTemplate
-from onboarding.core.errors import DomainError
+from onboarding.core.forms import refusals_on
 
 
 class ContractTemplateForm(forms.ModelForm):
@@ -27,15 +26,13 @@ class ContractTemplateForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        try:
+        with refusals_on(self):
             self.published = contract_template_publish(
                 html=cleaned.get("html", ""),
                 css=cleaned.get("css", ""),
                 note=cleaned.get("note", ""),
                 actor=self.actor,
             )
-        except DomainError as error:
-            raise ValidationError(error.message) from error
         return cleaned
 
 

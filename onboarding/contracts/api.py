@@ -1,16 +1,19 @@
 """/api/v1/me/contracts (the customer's own) and /api/v1/staff/contracts (every contract).
 
 The same selectors and services as the pages. Another customer's contract is a 404; a document
-still being prepared is a 409 with "pending"; a refused acknowledgement is a 409.
+still being prepared is a 409 with "pending"; a refused acknowledgement is a 409. A service's
+unexpected failure is a 503 in the words the service declares; serving a stored PDF and rendering
+a certificate are wrapped in reported_failure with the notices documents.py defines.
 """
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.alerts.failures import ServiceUnavailable, report_failure, reported_failure
+from onboarding.alerts.failures import reported_failure
 from onboarding.audit.services import audit_record
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
+from onboarding.contracts.documents import CERTIFICATE_FAILED, DOCUMENT_UNAVAILABLE
 from onboarding.contracts.models import Contract, ContractDocument
 from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.schemas import (
@@ -23,7 +26,6 @@ from onboarding.contracts.schemas import (
     StaffContractPage,
 )
 from onboarding.contracts.selectors import (
-    DocumentTampered,
     contract_acceptance_of,
     contract_document_bytes,
     contract_document_get,
@@ -57,18 +59,15 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 def _document_pdf(request: HttpRequest, document: ContractDocument) -> HttpResponse:
     contract = document.contract
-    try:
+    with reported_failure(
+        reason=DOCUMENT_UNAVAILABLE.reason,
+        user_message=DOCUMENT_UNAVAILABLE.message,
+        target=contract,
+        customer_id=contract.customer_id,
+        actor=request.user,
+        context={"version": document.version},
+    ):
         content = contract_document_bytes(document=document)
-    except (DocumentTampered, OSError) as error:
-        report_failure(
-            reason="contract_document_unavailable",
-            user_message=f"Contract {contract} v{document.version} could not be served",
-            error=error,
-            target=contract,
-            customer_id=contract.customer_id,
-            actor=request.user,
-        )
-        raise ServiceUnavailable("This document cannot be served right now.") from error
     audit_record(
         action="contract.document_viewed",
         actor=request.user,
@@ -119,21 +118,14 @@ def contract_pdf(request: HttpRequest, contract_id: int):
 )
 def acknowledge(request: HttpRequest, contract_id: int, payload: AcknowledgeIn):
     contract = _own(request, contract_id)
-    with reported_failure(
-        reason="contract_acknowledge_failed",
-        user_message="Your acknowledgement could not be recorded because of a problem on our side.",
-        target=contract,
-        customer_id=contract.customer_id,
+    acceptance = acknowledgement.contract_acknowledge(
+        contract=contract,
         actor=request.user,
-    ):
-        acceptance = acknowledgement.contract_acknowledge(
-            contract=contract,
-            user=request.user,
-            typed_name=payload.name,
-            document_sha256=payload.document_sha256,
-            client_ip=client_ip_of(request),
-            user_agent=request.headers.get("User-Agent", ""),
-        )
+        typed_name=payload.name,
+        document_sha256=payload.document_sha256,
+        client_ip=client_ip_of(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
     return Status(201, ContractAcceptanceOut.of(acceptance))
 
 
@@ -149,8 +141,8 @@ def certificate(request: HttpRequest, contract_id: int):
     if acceptance is None:
         raise Conflict("The current version of this contract is not acknowledged yet.")
     with reported_failure(
-        reason="contract_certificate_failed",
-        user_message="The certificate of acceptance could not be produced.",
+        reason=CERTIFICATE_FAILED.reason,
+        user_message=CERTIFICATE_FAILED.message,
         target=contract,
         customer_id=contract.customer_id,
         actor=request.user,
@@ -200,14 +192,7 @@ def staff_pdf(request: HttpRequest, contract_id: int, version: int):
 
 def _staff_act(request: HttpRequest, contract_id: int, action, **kwargs) -> StaffContractOut:
     contract = contract_get(user=request.user, contract_id=contract_id)
-    with reported_failure(
-        reason="contract_action_failed",
-        user_message="The contract action failed because of a problem on our side.",
-        target=contract,
-        customer_id=contract.customer_id,
-        actor=request.user,
-    ):
-        result = action(contract=contract, actor=request.user, **kwargs)
+    result = action(contract=contract, actor=request.user, **kwargs)
     return StaffContractOut.of(contract_get(user=request.user, contract_id=result.pk))
 
 

@@ -3,7 +3,8 @@ verified email address.
 
 An email only ever goes to an acknowledged (verified) address. Without one the PDF is withheld:
 the contract says why, an admin is alerted, and the journey step waits until the customer
-verifies an address and asks for it (contract_email_send).
+verifies an address and asks for it (contract_email_send), whose unexpected failure is
+reported at its boundary (alerts.failures.failure_reported).
 """
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import PreferredInbox, User
+from onboarding.alerts.failures import failure_reported
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
@@ -21,7 +23,7 @@ from onboarding.contracts.models import (
     ContractDocument,
     ContractState,
 )
-from onboarding.contracts.transitions import contract_locked, contract_move
+from onboarding.contracts.transitions import ACTION_FAILED, contract_locked, contract_move
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
@@ -179,6 +181,7 @@ def contract_deliver(*, contract: Contract) -> Contract:
     return contract
 
 
+@failure_reported(ACTION_FAILED, target="contract")
 @transaction.atomic
 def contract_email_send(*, contract: Contract, actor: User) -> Contract:
     """Email the current document to the customer's verified address now (e.g. after they

@@ -2,7 +2,8 @@
 storing it with its SHA-256, and queueing generation and delivery.
 
 A stored document never changes: an amendment wants a new version. Rendering is slow, so it
-runs outside any transaction; the row is written in a short one.
+runs outside any transaction; the row is written in a short one. A stored document that cannot
+be served, or a certificate that cannot be rendered, is told in the words defined here.
 """
 
 from django.core.files.base import ContentFile
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.template import Context, TemplateSyntaxError
 
 from onboarding.accounts.models import User
+from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.audit.services import audit_record
 
 # tasks.py imports this module too: imported whole, so either may be imported first.
@@ -23,13 +25,22 @@ from onboarding.contracts.rendering import (
     pdf_from_html,
     sample_context,
 )
-from onboarding.contracts.transitions import contract_locked
+from onboarding.contracts.transitions import ACTION_FAILED, contract_locked
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.roles import Role
 from onboarding.worker.services import enqueue_on_commit
 
 S = ContractState
+# Serving a stored PDF (its bytes checked against their SHA-256) and rendering a certificate of
+# acceptance are not one service call: the page and the API wrap them in reported_failure.
+DOCUMENT_UNAVAILABLE = FailureNotice(
+    "contract_document_unavailable",
+    "This document cannot be shown right now. Our team has been told and will send it again.",
+)
+CERTIFICATE_FAILED = FailureNotice(
+    "contract_certificate_failed", "The certificate of acceptance could not be produced."
+)
 
 
 def document_generation_enqueue(*, contract: Contract) -> None:
@@ -166,6 +177,7 @@ def contract_document_generate(*, contract: Contract) -> ContractDocument | None
     return document
 
 
+@failure_reported(ACTION_FAILED, target="contract")
 @transaction.atomic
 def contract_generation_retry(*, contract: Contract, actor: User) -> Contract:
     """Staff ask for a pending document to be generated again (e.g. after fixing the template)."""

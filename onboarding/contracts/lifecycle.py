@@ -5,6 +5,10 @@ Every step locks the contract and checks it may still move, so a pass run twice,
 workers at once, does nothing twice. Billing owns the subscription: a cancelled contract asks
 billing to stop at the end of the paid period (billing.subscriptions), and a subscription billing
 cancelled ends its contract here.
+
+An unexpected failure of an action a person takes (amend, renew, cancel) is reported at the
+service's boundary (alerts.failures.failure_reported); the periodic pass reports each contract's
+failure itself and carries on with the next.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
-from onboarding.alerts.failures import report_failure
+from onboarding.alerts.failures import failure_reported, report_failure
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
 from onboarding.billing.subscriptions import subscription_stop_at_period_end
@@ -31,6 +35,7 @@ from onboarding.contracts.models import (
     ContractState,
 )
 from onboarding.contracts.transitions import (
+    ACTION_FAILED,
     contract_activated_publish,
     contract_locked,
     contract_move,
@@ -50,6 +55,7 @@ def _subscription_renewable(subscription: Subscription) -> bool:
 # --- amendment, renewal, cancellation ------------------------------------------------------
 
 
+@failure_reported(ACTION_FAILED, target="contract")
 @transaction.atomic
 def contract_amend(*, contract: Contract, actor: User, reason: str) -> Contract:
     """A changed contract: a new document version (current template and details), delivered
@@ -77,12 +83,19 @@ def contract_amend(*, contract: Contract, actor: User, reason: str) -> Contract:
     return contract
 
 
+@failure_reported(ACTION_FAILED, target="contract")
+def contract_renew(*, contract: Contract, actor: User) -> Contract:
+    """Staff renew the contract now: the next term's contract, issued (see _next_term_issue)."""
+    return _next_term_issue(contract=contract, actor=actor)
+
+
 @transaction.atomic
-def contract_renew(*, contract: Contract, actor: User | None) -> Contract:
+def _next_term_issue(*, contract: Contract, actor: User | None) -> Contract:
     """Create the next term's contract (a new number and document) and mark this one renewed.
 
     The next term starts when this one ends. Idempotent: the next term's contract, once it
-    exists, is returned. Refused when the subscription is ending.
+    exists, is returned. Refused when the subscription is ending. The periodic pass calls it
+    directly, as it reports each contract's failure itself (_each).
     """
     contract = contract_locked(contract=contract)
     following = Contract.objects.filter(
@@ -126,6 +139,7 @@ def contract_renew(*, contract: Contract, actor: User | None) -> Contract:
     return following
 
 
+@failure_reported(ACTION_FAILED, target="contract")
 @transaction.atomic
 def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Contract:
     """Cancel the contract; the subscription stops billing at the end of the period already
@@ -302,7 +316,7 @@ def _follow_ended_subscription(contract: Contract) -> bool:
 
 
 def _renew_at_end(contract: Contract) -> bool:
-    return contract_renew(contract=contract, actor=None) is not None
+    return _next_term_issue(contract=contract, actor=None) is not None
 
 
 def contracts_lifecycle_advance(*, now: datetime | None = None) -> LifecycleReport:

@@ -1,15 +1,23 @@
 """Moving one contract between states: the row lock every write takes, the move with its
 before/after pair for the audit entry, and the event other apps hear when a contract becomes
-active.
+active; and what a person is told when an action on a contract fails on our side.
 
 The states and their allowed moves are in models.py (ContractState, Contract.move_to).
 """
 
+from onboarding.alerts.failures import FailureNotice
 from onboarding.contracts.models import Contract
 from onboarding.notifications.services import outbox_publish
 
 # Published when a contract becomes active (acceptance consumes it).
 CONTRACT_ACTIVATED_TOPIC = "contract.activated"
+
+# The failure of every action a person takes on a contract (email, retry, amend, renew, cancel):
+# the services that move or touch a contract all lock it here, so their notice lives here too.
+ACTION_FAILED = FailureNotice(
+    "contract_action_failed",
+    "This could not be done because of a problem on our side; our team has been told.",
+)
 
 
 def contract_locked(*, contract: Contract) -> Contract:

@@ -1,8 +1,10 @@
 """Contract pages: the customer's (/account/contracts/) and the staff's (/staff/contracts/).
 
-Views parse, call a selector or a service, and shape the answer. Unexpected failures are
-wrapped with reported_failure (an admin alert, a clear message); a refusal is a form error.
-Staff pages sit behind StaffAccessMiddleware (a staff role and TOTP).
+Views parse, call a selector or a service, and shape the answer. A service reports its own
+unexpected failure (an admin alert, the message it declares); refusals_on shows it, or a refusal,
+on the form or as a message. Serving a stored PDF and rendering a certificate are wrapped in
+reported_failure with the notices documents.py defines. Staff pages sit behind
+StaffAccessMiddleware (a staff role and TOTP).
 """
 
 from django.contrib import messages
@@ -15,9 +17,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.alerts.failures import report_failure, reported_failure
+from onboarding.alerts.failures import reported_failure
 from onboarding.audit.services import audit_record
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
+from onboarding.contracts.documents import CERTIFICATE_FAILED, DOCUMENT_UNAVAILABLE
 from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
@@ -27,7 +30,6 @@ from onboarding.contracts.models import (
 )
 from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.selectors import (
-    DocumentTampered,
     contract_acceptance_get,
     contract_acceptance_of,
     contract_cancellation_terms,
@@ -38,21 +40,12 @@ from onboarding.contracts.selectors import (
     contract_state_counts,
     contracts_of,
 )
-from onboarding.core.errors import DomainError
-from onboarding.core.forms import form_error_from
+from onboarding.core.forms import refusals_on
 from onboarding.core.middleware import client_ip_of
 from onboarding.core.pagination import page_number
 from onboarding.core.roles import Role
 
 PAGE_SIZE = 25
-ACKNOWLEDGE_FAILED = (
-    "Your acknowledgement could not be recorded because of a problem on our side. "
-    "Nothing was recorded, and our team has been told."
-)
-ACTION_FAILED = "This could not be done because of a problem on our side; our team has been told."
-DOCUMENT_UNAVAILABLE = (
-    "This document cannot be shown right now. Our team has been told and will send it again."
-)
 
 
 def _customer_only(request: HttpRequest) -> None:
@@ -75,18 +68,19 @@ def pdf_response(content: bytes, filename: str, *, download: bool) -> HttpRespon
 def document_response(request: HttpRequest, document: ContractDocument) -> HttpResponse:
     """The stored PDF, checked against its SHA-256 (a changed file is refused, and alerted)."""
     contract = document.contract
-    try:
-        content = contract_document_bytes(document=document)
-    except (DocumentTampered, OSError) as error:
-        report_failure(
-            reason="contract_document_unavailable",
-            user_message=f"Contract {contract} v{document.version} could not be served",
-            error=error,
+    with (
+        refusals_on(request=request) as outcome,
+        reported_failure(
+            reason=DOCUMENT_UNAVAILABLE.reason,
+            user_message=DOCUMENT_UNAVAILABLE.message,
             target=contract,
             customer_id=contract.customer_id,
             actor=request.user,
-        )
-        messages.error(request, DOCUMENT_UNAVAILABLE)
+            context={"version": document.version},
+        ),
+    ):
+        content = contract_document_bytes(document=document)
+    if not outcome.ok:
         return redirect(_detail_url(request, contract))
     audit_record(
         action="contract.document_viewed",
@@ -99,17 +93,22 @@ def document_response(request: HttpRequest, document: ContractDocument) -> HttpR
 
 
 def certificate_response(request: HttpRequest, contract: Contract, acceptance_id) -> HttpResponse:
-    acceptance = contract_acceptance_get(
-        user=request.user, contract=contract, acceptance_id=acceptance_id
-    )
-    with reported_failure(
-        reason="contract_certificate_failed",
-        user_message="The certificate of acceptance could not be produced",
-        target=contract,
-        customer_id=contract.customer_id,
-        actor=request.user,
-    ):
-        rendered = certificate_pdf(acceptance=acceptance)
+    """The certificate of an acceptance, rendered now; a refusal or a failure is told on the
+    contract's page."""
+    with refusals_on(request=request) as outcome:
+        acceptance = contract_acceptance_get(
+            user=request.user, contract=contract, acceptance_id=acceptance_id
+        )
+        with reported_failure(
+            reason=CERTIFICATE_FAILED.reason,
+            user_message=CERTIFICATE_FAILED.message,
+            target=contract,
+            customer_id=contract.customer_id,
+            actor=request.user,
+        ):
+            rendered = certificate_pdf(acceptance=acceptance)
+    if not outcome.ok:
+        return redirect(_detail_url(request, contract))
     return pdf_response(
         rendered.content,
         f"{contract.number}-v{acceptance.document.version}-certificate.pdf",
@@ -178,25 +177,16 @@ def contract_acknowledge(request: HttpRequest, contract_id: int) -> HttpResponse
     contract = contract_get(user=request.user, contract_id=contract_id)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
-        try:
-            with reported_failure(
-                reason="contract_acknowledge_failed",
-                user_message=ACKNOWLEDGE_FAILED,
-                target=contract,
-                customer_id=contract.customer_id,
+        with refusals_on(form) as outcome:
+            acknowledgement.contract_acknowledge(
+                contract=contract,
                 actor=request.user,
-            ):
-                acknowledgement.contract_acknowledge(
-                    contract=contract,
-                    user=request.user,
-                    typed_name=form.cleaned_data["name"],
-                    document_sha256=form.cleaned_data["document_sha256"],
-                    client_ip=client_ip_of(request),
-                    user_agent=request.headers.get("User-Agent", ""),
-                )
-        except DomainError as error:
-            form_error_from(form, error)
-        else:
+                typed_name=form.cleaned_data["name"],
+                document_sha256=form.cleaned_data["document_sha256"],
+                client_ip=client_ip_of(request),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        if outcome.ok:
             messages.success(request, f"Thank you: contract {contract.number} is acknowledged.")
             return redirect("contracts:detail", contract_id=contract.pk)
     contract = contract_get(user=request.user, contract_id=contract_id)
@@ -231,26 +221,13 @@ def contract_pdf_current(request: HttpRequest, contract_id: int) -> HttpResponse
 def contract_certificate(request: HttpRequest, contract_id: int, acceptance_id: int):
     _customer_only(request)
     contract = contract_get(user=request.user, contract_id=contract_id)
-    try:
-        return certificate_response(request, contract, acceptance_id)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("contracts:detail", contract_id=contract.pk)
+    return certificate_response(request, contract, acceptance_id)
 
 
 def _act(request: HttpRequest, contract: Contract, action, success: str, **kwargs):
-    try:
-        with reported_failure(
-            reason="contract_action_failed",
-            user_message=ACTION_FAILED,
-            target=contract,
-            customer_id=contract.customer_id,
-            actor=request.user,
-        ):
-            action(contract=contract, actor=request.user, **kwargs)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    with refusals_on(request=request) as outcome:
+        action(contract=contract, actor=request.user, **kwargs)
+    if outcome.ok:
         messages.success(request, success)
     return redirect(_detail_url(request, contract))
 
@@ -367,11 +344,7 @@ def staff_contract_pdf(request: HttpRequest, contract_id: int, version: int) -> 
 @require_GET
 def staff_contract_certificate(request: HttpRequest, contract_id: int, acceptance_id: int):
     contract = contract_get(user=request.user, contract_id=contract_id)
-    try:
-        return certificate_response(request, contract, acceptance_id)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect(contract.get_absolute_url())
+    return certificate_response(request, contract, acceptance_id)
 
 
 @require_POST

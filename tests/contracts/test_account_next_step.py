@@ -31,7 +31,7 @@ def test_an_acknowledged_contract_leaves_no_next_step(buyer_client, onboarded):
     document = onboarded.documents.get()
     contract_acknowledge(
         contract=onboarded,
-        user=onboarded.customer.user,
+        actor=onboarded.customer.user,
         typed_name="Ada Lovelace",
         document_sha256=document.sha256,
         client_ip="127.0.0.1",

@@ -36,7 +36,7 @@ def _acknowledge(contract: Contract) -> Contract:
     document = contract.documents.get()
     contract_acknowledge(
         contract=contract,
-        user=contract.customer.user,
+        actor=contract.customer.user,
         typed_name="Ada Lovelace",
         document_sha256=document.sha256,
         client_ip="127.0.0.1",

@@ -609,7 +609,7 @@ def world(settings, tmp_path) -> World:
     document = contract.documents.order_by("-version").first()
     acceptance = contract_acknowledge(
         contract=contract,
-        user=customer_a,
+        actor=customer_a,
         typed_name="Quentin Aardvark",
         document_sha256=document.sha256,
         client_ip="127.0.0.1",

@@ -143,7 +143,7 @@ def world(settings, tmp_path):
     contract = Contract.objects.get(subscription=subscription)
     contract_acknowledge(
         contract=contract,
-        user=user,
+        actor=user,
         typed_name=user.get_full_name(),
         document_sha256=contract.documents.latest("version").sha256,
         client_ip="127.0.0.1",
