@@ -199,8 +199,11 @@ class RequestSummaryOut(Schema):
     closed_at: datetime | None
 
     @staticmethod
-    def resolve_assignee(request: ServiceRequest) -> str | None:
-        return request.assignee.email if request.assignee else None
+    def resolve_assignee(request: ServiceRequest, context: dict | None = None) -> str | None:
+        # Staff read who has it; a customer reads that an engineer does, never a staff address.
+        if request.assignee is None:
+            return None
+        return request.assignee.email if _for_staff(context) else "an engineer"
 
 
 class InvoiceOut(Schema):
@@ -381,12 +384,6 @@ class RequestOut(RequestSummaryOut):
     customer_id: int
     allowed_moves: list[str]
     updates: list[UpdateOut]
-
-    @staticmethod
-    def resolve_assignee(request: ServiceRequest, context: dict | None = None) -> str | None:
-        if request.assignee is None:
-            return None
-        return request.assignee.email if _for_staff(context) else "an engineer"
 
     @staticmethod
     def resolve_allowed_moves(request: ServiceRequest, context: dict | None = None) -> list[str]:

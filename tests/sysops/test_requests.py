@@ -114,6 +114,25 @@ def test_a_customer_gets_404_for_another_customers_request_page(
     assert AuditEntry.objects.filter(action="access.refused").exists()
 
 
+def test_a_customer_never_reads_the_assigned_engineers_address(
+    customer_client, sysops_client, subscription
+):
+    engineer = UserFactory(role=Role.SYSOPS, email="sam.engineer@staff.test")
+    request = open_request(subscription)
+    ServiceRequest.objects.filter(pk=request.pk).update(assignee=engineer)
+    listed = customer_client.get("/api/v1/me/requests")
+    one = customer_client.get(f"/api/v1/me/requests/{request.pk}")
+    assert [row["assignee"] for row in listed.json()] == ["an engineer"]
+    assert one.json()["assignee"] == "an engineer"
+    assert "sam.engineer" not in listed.content.decode() + one.content.decode()
+    # Staff read who has it, in the queue and on the request.
+    queue = sysops_client.get("/api/v1/staff/requests").json()
+    assert [row["assignee"] for row in queue["items"]] == [engineer.email]
+    assert sysops_client.get(f"/api/v1/staff/requests/{request.pk}").json()["assignee"] == (
+        engineer.email
+    )
+
+
 def test_a_customer_gets_404_for_another_customers_request_in_the_api(
     other_customer_client, subscription
 ):
