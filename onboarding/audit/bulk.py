@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from onboarding.audit.chain import HASHED_FIELDS
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.audit.services import audit_scrub, json_safe, scrub_text
 from onboarding.core.bulk import rows_insert
@@ -28,24 +29,8 @@ class AuditRow:
     message: str = ""
 
 
-_COLUMNS = (
-    "occurred_at",
-    "actor_id",
-    "actor_email",
-    "actor_role",
-    "action",
-    "outcome",
-    "object_type",
-    "object_id",
-    "customer_id",
-    "changes",
-    "message",
-    "request_id",
-    "client_ip",
-    "seq",
-    "prev_hash",
-    "hash",
-)
+# The entry's content as the chain hashes it (the id is the database's), then the chain columns.
+_COLUMNS = (*(name for name in HASHED_FIELDS if name != "id"), "seq", "prev_hash", "hash")
 
 
 def audit_rows_write(rows: list[AuditRow], *, actor=None) -> None:
