@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
+from onboarding.accounts import events
 from onboarding.core.context import current_request_id
 from onboarding.core.middleware import route_of
 
@@ -84,11 +83,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """allauth's rate limits answer through this (config.urls.handler429); audited."""
     sign_in = request.path_info == reverse("account_login")
-    audit_record(  # the route, never the path: a reset or verification path holds its key
-        action="auth.login_throttled" if sign_in else "auth.rate_limited",
-        outcome=Outcome.REFUSED,
-        message=f"{request.method} {route_of(request)}: too many requests",
-    )
+    refused = events.login_throttled if sign_in else events.rate_limited
+    # The route, never the path: a reset or verification path holds its key.
+    refused(message=f"{request.method} {route_of(request)}: too many requests")
     response = _error_page(
         request,
         429,

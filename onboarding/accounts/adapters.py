@@ -6,9 +6,8 @@ import time
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from onboarding.accounts import events
 from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.core.middleware import client_ip_of
 
 
@@ -24,12 +23,12 @@ class SignInAdapterMixin:
         # The staff session clocks start at the real sign-in, not at the first staff page.
         request.session[STARTED_KEY] = now
         request.session[LAST_SEEN_KEY] = now
-        audit_record(action="auth.login", actor=user, target=user)
+        events.signed_in(user=user)
 
     def logout(self, request: HttpRequest) -> None:
         user = request.user
         if user.is_authenticated:
-            audit_record(action="auth.logout", actor=user, target=user)
+            events.signed_out(user=user)
         super().logout(request)  # flushes the session row, so its id signs nobody in again
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
@@ -38,30 +37,18 @@ class SignInAdapterMixin:
         except ValidationError:
             # allauth refuses before checking the password: too many recent failures for this
             # address or from this client (ACCOUNT_RATE_LIMITS["login_failed"]).
-            audit_record(
-                action="auth.login_throttled",
-                outcome=Outcome.REFUSED,
-                message=f"too many failed sign-ins for {_attempted_login(credentials)}",
+            events.login_throttled(
+                message=f"too many failed sign-ins for {_attempted_login(credentials)}"
             )
             raise
 
     def authentication_failed(self, request: HttpRequest, **credentials) -> None:
         super().authentication_failed(request, **credentials)
-        audit_record(
-            action="auth.login_failed",
-            outcome=Outcome.FAILURE,
-            message=f"failed sign-in for {_attempted_login(credentials)}",
-        )
+        events.login_failed(attempted_login=_attempted_login(credentials))
 
     def respond_user_inactive(self, request: HttpRequest, user) -> HttpResponse:
         # The password was right but the account is switched off: refused, and recorded as such.
-        audit_record(
-            action="auth.login_refused",
-            actor=user,
-            target=user,
-            outcome=Outcome.REFUSED,
-            message="sign-in to a deactivated account",
-        )
+        events.login_refused(user=user)
         return super().respond_user_inactive(request, user)
 
     def get_client_ip(self, request: HttpRequest) -> str:

@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 
+from onboarding.accounts import events
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.services import customer_create
 from onboarding.accounts.validators import vat_number_normalize
-from onboarding.audit.services import audit_record
 from onboarding.core.roles import Role
 
 AUDITED_USER_FIELDS = ("email", "role", "preferred_inbox", "is_active", "first_name", "last_name")
@@ -109,12 +109,8 @@ class UserAdmin(DjangoUserAdmin):
             for field in AUDITED_USER_FIELDS
             if not change or before.get(field) != getattr(obj, field)
         }
-        audit_record(
-            action="accounts.user_updated" if change else "accounts.user_created",
-            actor=request.user,
-            target=obj,
-            changes=changes,
-        )
+        recorded = events.user_updated if change else events.user_created
+        recorded(actor=request.user, user=obj, changes=changes)
         if obj.role == Role.CUSTOMER:
             # A customer account made here gets its customer record and journey as a sign-up
             # does; without one SysOps would not know the customer (idempotent).

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from onboarding.accounts.events import hidden_row_refused
+from onboarding.accounts.events import hidden_row_refused, session_expired
 from onboarding.accounts.permissions import (
     Refusal,
     audit_role_refusal,
@@ -21,7 +21,6 @@ from onboarding.accounts.permissions import (
     login_url_for,
     role_refusal,
 )
-from onboarding.audit.services import audit_record
 from onboarding.core.access import RowHidden, user_has_totp
 from onboarding.core.roles import STAFF_ROLES, Role
 
@@ -113,11 +112,8 @@ class StaffIdleTimeoutMiddleware:
         return self.get_response(request)
 
     def _expire(self, request: HttpRequest, user, why: str) -> HttpResponse:
-        audit_record(
-            action="auth.session_expired",
-            actor=user,
-            target=user,
-            message="idle timeout" if why == "idle" else "maximum session age",
+        session_expired(
+            user=user, reason="idle timeout" if why == "idle" else "maximum session age"
         )
         logout(request)  # flushes the session: the old id no longer signs anyone in
         if request.path_info.startswith(API_PREFIX):

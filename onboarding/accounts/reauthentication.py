@@ -25,9 +25,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from onboarding.accounts.events import password_confirmation_failed, password_confirmation_throttled
 from onboarding.accounts.models import User
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.core.errors import DomainError
 from onboarding.core.redirects import safe_next_url
 
@@ -40,24 +39,8 @@ class TooManyConfirmations(DomainError):
     code = "too_many_attempts"
 
 
-def password_confirmation_failed(*, user: User, purpose: str) -> None:
-    audit_record(
-        action="auth.password_confirmation_failed",
-        actor=user,
-        target=user,
-        outcome=Outcome.FAILURE,
-        message=f"wrong password to {purpose}",
-    )
-
-
 def _throttled(*, user: User, purpose: str) -> TooManyConfirmations:
-    audit_record(
-        action="auth.password_confirmation_throttled",
-        actor=user,
-        target=user,
-        outcome=Outcome.REFUSED,
-        message=f"too many password confirmations to {purpose}",
-    )
+    password_confirmation_throttled(user=user, purpose=purpose)
     return TooManyConfirmations(TOO_MANY, field="password")
 
 

@@ -5,33 +5,19 @@ Security logging, not business flow: connected once in AccountsConfig.ready().
 
 from allauth.mfa import signals as mfa_signals
 
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
+from onboarding.accounts import events
 
 
 def _mfa_failed(sender, request, user, authenticator, **kwargs) -> None:
-    audit_record(
-        action="auth.mfa_failed",
-        actor=user,
-        target=user,
-        outcome=Outcome.FAILURE,
-        message=f"wrong {authenticator.type} code",
-    )
+    events.mfa_failed(user=user, authenticator_type=authenticator.type)
 
 
 def _authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
-    audit_record(
-        action="auth.mfa_added", actor=user, target=user, message=f"{authenticator.type} added"
-    )
+    events.mfa_added(user=user, authenticator_type=authenticator.type)
 
 
 def _authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
-    audit_record(
-        action="auth.mfa_removed",
-        actor=user,
-        target=user,
-        message=f"{authenticator.type} removed",
-    )
+    events.mfa_removed(user=user, authenticator_type=authenticator.type)
 
 
 def connect() -> None:

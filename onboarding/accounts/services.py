@@ -9,10 +9,11 @@ from typing import Any
 
 from django.db import transaction
 
+from onboarding.accounts import events
 from onboarding.accounts.models import Contact, Customer, PreferredInbox, User
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alerts_resolve_for
-from onboarding.audit.services import audit_diff, audit_record, model_snapshot
+from onboarding.audit.services import audit_diff, model_snapshot
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.roles import Role
@@ -60,9 +61,7 @@ def customer_create(*, user: User) -> Customer:
     customer, created = Customer.objects.get_or_create(user=user)
     if created:
         journey_start(customer=customer)
-        audit_record(
-            action="customer.created", actor=user, target=customer, customer_id=customer.pk
-        )
+        events.customer_created(actor=user, customer=customer)
     return customer
 
 
@@ -91,13 +90,7 @@ def customer_profile_update(
         user.preferred_inbox = preferred_inbox
         user.save(update_fields=["preferred_inbox"])
     if changes:
-        audit_record(
-            action="customer.profile_updated",
-            actor=actor,
-            target=customer,
-            customer_id=customer.pk,
-            changes=changes,
-        )
+        events.customer_profile_updated(actor=actor, customer=customer, changes=changes)
     admin_alerts_resolve_for(
         success="profile_updated",
         customer_id=customer.pk,
@@ -115,11 +108,9 @@ def contact_add(*, customer: Customer, actor: User, details: dict[str, Any]) -> 
     contact = Contact(customer=customer, **{k: details.get(k, "") for k in CONTACT_FIELDS})
     contact.full_clean()
     contact.save()
-    audit_record(
-        action="customer.contact_added",
+    events.contact_added(
         actor=actor,
-        target=contact,
-        customer_id=customer.pk,
+        contact=contact,
         changes=audit_diff(before={}, after=model_snapshot(contact, CONTACT_FIELDS)),
     )
     return contact
@@ -138,13 +129,7 @@ def contact_update(*, contact: Contact, actor: User, details: dict[str, Any]) ->
     contact.save()
     changes = audit_diff(before=before, after=model_snapshot(contact, CONTACT_FIELDS))
     if changes:
-        audit_record(
-            action="customer.contact_updated",
-            actor=actor,
-            target=contact,
-            customer_id=contact.customer_id,
-            changes=changes,
-        )
+        events.contact_updated(actor=actor, contact=contact, changes=changes)
     return contact
 
 
@@ -154,11 +139,8 @@ def contact_remove(*, contact: Contact, actor: User) -> None:
     deleted, _ = Contact.objects.filter(pk=contact.pk).delete()
     if not deleted:
         raise NotFound("That contact no longer exists.")
-    audit_record(
-        action="customer.contact_removed",
+    events.contact_removed(
         actor=actor,
-        object_type="accounts.contact",
-        object_id=contact.pk,
-        customer_id=contact.customer_id,
+        contact=contact,
         changes=audit_diff(before=model_snapshot(contact, CONTACT_FIELDS), after={}),
     )
