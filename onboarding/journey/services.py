@@ -7,7 +7,7 @@ marks it done (a customer who fixes their card moves on). A done step stays done
 from django.db import models, transaction
 from django.utils import timezone
 
-from onboarding.audit.services import audit_record
+from onboarding.journey.events import journey_step_done, journey_step_failed
 from onboarding.journey.models import JourneyStep, Step, StepState
 
 
@@ -37,12 +37,7 @@ def journey_step_complete(*, customer: models.Model, step: Step) -> JourneyStep:
     now = timezone.now()
     row.state, row.failure_reason, row.updated_at, row.completed_at = StepState.DONE, "", now, now
     row.save(update_fields=["state", "failure_reason", "updated_at", "completed_at"])
-    audit_record(
-        action="journey.step_done",
-        target=row,
-        customer_id=customer.pk,
-        changes={"step": step.value, "state": [StepState.PENDING, StepState.DONE]},
-    )
+    journey_step_done(customer=customer, row=row, step=step)
     return row
 
 
@@ -54,12 +49,5 @@ def journey_step_fail(*, customer: models.Model, step: Step, reason: str) -> Jou
     row.state, row.failure_reason, row.updated_at = StepState.FAILED, reason[:300], timezone.now()
     row.failures += 1
     row.save(update_fields=["state", "failure_reason", "updated_at", "failures"])
-    audit_record(
-        action="journey.step_failed",
-        target=row,
-        customer_id=customer.pk,
-        outcome="failure",
-        message=reason[:300],
-        changes={"step": step.value},
-    )
+    journey_step_failed(customer=customer, row=row, step=step, reason=reason)
     return row

@@ -32,12 +32,11 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.core.backoff import backoff_seconds
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.context import request_context
 from onboarding.core.roles import Role
+from onboarding.notifications import events
 from onboarding.notifications.models import OUTBOX_OPEN_STATES, OutboxMessage, OutboxStatus
 from onboarding.notifications.registry import DeliveryBatch, PermanentDeliveryError, handler_for
 from onboarding.notifications.services import outbox_publish
@@ -119,19 +118,10 @@ def _record_sent(message: OutboxMessage, *, worker_id: str) -> bool:
             status=OutboxStatus.SENT, sent_at=now, locked_until=None, last_error="", updated_at=now
         )
         if updated and message.notification is not None:
-            notification = message.notification
-            audit_record(
-                action="notification.delivered",
-                target=notification,
+            events.notification_delivered(
+                message=message,
+                notification=message.notification,
                 customer_id=_customer_id_of(message),
-                changes={
-                    "channel": message.channel,
-                    "outbox_id": message.pk,
-                    "attempt": message.attempts,
-                    "kind": notification.kind,
-                },
-                message=f"{notification.kind} by {message.channel} to "
-                f"{notification.to_email or notification.recipient.email}",
             )
     return bool(updated)
 
@@ -204,14 +194,12 @@ def _record_failure(
         row.status = OutboxStatus.DEAD
         row.save()
         notification = row.notification
-        audit_record(
-            action="notification.failed" if notification else "outbox.dead",
-            target=notification or row,
-            customer_id=_customer_id_of(row),
-            outcome=Outcome.FAILURE,
-            changes={"channel": row.channel, "outbox_id": row.pk, "attempts": row.attempts},
-            message=error,
-        )
+        if notification:
+            events.notification_failed(
+                row=row, notification=notification, customer_id=_customer_id_of(row), error=error
+            )
+        else:
+            events.outbox_dead(row=row, customer_id=_customer_id_of(row), error=error)
         if row.topic != OUTBOX_DEAD_TOPIC:
             _publish_dead(row, error)
     if row.topic == OUTBOX_DEAD_TOPIC:

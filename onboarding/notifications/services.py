@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone
 
-from onboarding.audit.services import audit_record
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.roles import Role
+from onboarding.notifications.events import outbox_requeued
 from onboarding.notifications.models import (
     CHANNEL_TOPICS,
     Channel,
@@ -213,12 +213,5 @@ def outbox_requeue(*, message_id: int, actor) -> OutboxMessage:
         message.locked_by = ""
         message.save()
         recipient = message.notification.recipient if message.notification else None
-        audit_record(
-            action="outbox.requeued",
-            actor=actor,
-            target=message,
-            customer_id=_customer_id_of(recipient),
-            changes={"status": [OutboxStatus.DEAD, OutboxStatus.PENDING]},
-            message=f"{message.topic} re-queued after: {message.last_error[:200]}",
-        )
+        outbox_requeued(actor=actor, message=message, customer_id=_customer_id_of(recipient))
     return message
