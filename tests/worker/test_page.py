@@ -96,6 +96,7 @@ def test_other_staff_cannot_requeue(request, client_fixture, failed_task):
     response = client.post(_requeue_url(failed_task))
 
     assert response.status_code == 403
+    assert b"Only an admin may do this." in response.content
     assert DBTaskResult.objects.get(pk=failed_task.pk).status == TaskResultStatus.FAILED
     assert AuditEntry.objects.filter(action="task.requeued", outcome="refused").exists()
 
