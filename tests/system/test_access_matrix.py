@@ -577,9 +577,9 @@ def world(settings, tmp_path) -> World:
     from onboarding.notifications.services import notification_send
     from onboarding.risk.models import RiskEvent
     from onboarding.worker.models import WorkerHeartbeat
-    from tests.probes.tasks import failing_probe
     from tests.contracts.conftest import deliver_inline
     from tests.factories import UserFactory, complete_profile, plan_with_prices, staff_user
+    from tests.probes.tasks import failing_probe
     from tests.sysops.conftest import open_request, subscribe
 
     settings.STORAGES = {
