@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.core.errors import DomainError
+from onboarding.core.forms import refusals_on
 from onboarding.core.numbers import parse_query_int
 from onboarding.risk.forms import ResolveForm
 from onboarding.risk.selectors import (
@@ -104,10 +103,8 @@ def resolve(request: HttpRequest, event_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Say what was done about the risk before resolving it.")
         return redirect("risk:board")
-    try:
+    with refusals_on(request=request) as outcome:
         risk_event_resolve(event_id=event_id, actor=request.user, note=form.cleaned_data["note"])
-    except (DomainError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-    else:
+    if outcome.ok:
         messages.success(request, "Risk resolved.")
     return redirect("risk:board")

@@ -14,7 +14,6 @@ from ninja import Query, Router
 
 from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.alerts.failures import reported_failure
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.overview import customer_overview
@@ -43,7 +42,6 @@ from onboarding.sysops.schemas import (
 )
 from onboarding.sysops.search import customer_search, looks_like_email
 from onboarding.sysops.services import (
-    SAVE_FAILED,
     customer_of_requester,
     customer_resolve,
     service_request_assign,
@@ -122,14 +120,7 @@ def staff_open(request: HttpRequest, payload: StaffRequestOpenIn):
     )
     data = payload.dict()
     data.pop("customer_id")
-    with reported_failure(
-        reason="service_request_failed",
-        user_message=SAVE_FAILED,
-        target=customer,
-        customer_id=customer.pk,
-        actor=request.user,
-    ):
-        opened = service_request_open(customer=customer, actor=request.user, source="staff", **data)
+    opened = service_request_open(customer=customer, actor=request.user, source="staff", **data)
     return 201, _detail(request, opened.pk)
 
 
@@ -144,15 +135,7 @@ def staff_get(request: HttpRequest, request_id: int):
 
 
 def _act(request: HttpRequest, request_id: int, call) -> ServiceRequest:
-    found = service_request_get(user=request.user, request_id=request_id)
-    with reported_failure(
-        reason="service_request_failed",
-        user_message=SAVE_FAILED,
-        target=found,
-        customer_id=found.customer_id,
-        actor=request.user,
-    ):
-        call(found)
+    call(service_request_get(user=request.user, request_id=request_id))
     return _detail(request, request_id)
 
 
@@ -180,7 +163,7 @@ def staff_comment(request: HttpRequest, request_id: int, payload: StaffCommentIn
         request,
         request_id,
         lambda found: service_request_comment(
-            request=found, author=request.user, body=payload.body, internal=payload.internal
+            request=found, actor=request.user, body=payload.body, internal=payload.internal
         ),
     )
 
@@ -212,16 +195,9 @@ def my_requests(request: HttpRequest):
 @me_requests_router.post("", response={201: RequestOut, **_ERRORS}, summary="Open a request")
 def my_open(request: HttpRequest, payload: RequestOpenIn):
     customer = customer_of_requester(user=request.user, source="customer request API")
-    with reported_failure(
-        reason="service_request_failed",
-        user_message=SAVE_FAILED,
-        target=customer,
-        customer_id=customer.pk,
-        actor=request.user,
-    ):
-        opened = service_request_open(
-            customer=customer, actor=request.user, source="api", **payload.dict()
-        )
+    opened = service_request_open(
+        customer=customer, actor=request.user, source="api", **payload.dict()
+    )
     return 201, _detail(request, opened.pk)
 
 
@@ -239,7 +215,5 @@ def my_comment(request: HttpRequest, request_id: int, payload: CommentIn):
     return _act(
         request,
         request_id,
-        lambda found: service_request_comment(
-            request=found, author=request.user, body=payload.body
-        ),
+        lambda found: service_request_comment(request=found, actor=request.user, body=payload.body),
     )

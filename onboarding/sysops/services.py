@@ -5,7 +5,9 @@ customer goes through `customer_resolve`, which answers with the customer or rai
 `CustomerUnknown` after raising the admin alert, so no caller can forget the alert.
 
 Each request service runs in one transaction with its `ServiceRequestUpdate` (the history), its
-audit entry, and the customer's notification (preferred inbox, deduplicated per update).
+audit entry, and the customer's notification (preferred inbox, deduplicated per update). An
+unexpected failure in one that a page or the API calls is reported at its boundary
+(alerts.failures.failure_reported) as SAVE_FAILED.
 """
 
 import logging
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
+from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription
@@ -43,9 +46,10 @@ REQUEST_REPORTED_TOPIC = "sysops.request_reported"
 NOTIFICATION_TEMPLATE = "sysops/email/request_update"
 SUMMARY_MAX = 200
 BODY_MAX = 10_000
-SAVE_FAILED = (
+SAVE_FAILED = FailureNotice(
+    "service_request_failed",
     "The request could not be saved because of a problem on our side. "
-    "Nothing was changed, and our team has been told."
+    "Nothing was changed, and our team has been told.",
 )
 
 
@@ -222,7 +226,7 @@ def _touch(request: ServiceRequest, now, *fields: str) -> None:
     request.save(update_fields=["updated_at", *fields])
 
 
-@transaction.atomic
+@failure_reported(SAVE_FAILED, target="customer")
 def service_request_open(
     *,
     customer: Customer,
@@ -236,9 +240,35 @@ def service_request_open(
 ) -> ServiceRequest:
     """Open a repair or troubleshoot request for a product the customer subscribes to.
 
-    `actor` is the customer, a member of staff opening it for them (a phone call), or None for an
-    inbound event. The customer is told it was received.
+    `actor` is the customer or a member of staff opening it for them (a phone call). The customer
+    is told it was received.
     """
+    return _request_open(
+        customer=customer,
+        subscription_id=subscription_id,
+        kind=kind,
+        severity=severity,
+        summary=summary,
+        description=description,
+        actor=actor,
+        source=source,
+    )
+
+
+@transaction.atomic
+def _request_open(
+    *,
+    customer: Customer,
+    subscription_id: int | None,
+    kind: str,
+    severity: str,
+    summary: str,
+    description: str,
+    actor: User | None,
+    source: str,
+) -> ServiceRequest:
+    # An inbound event opens its request here directly (actor None): its unexpected failure is
+    # the relay's to retry, not a failure to report to a person.
     if actor is not None and actor.pk != customer.pk:
         _require_staff(actor, "open a request for a customer")
     subscription = _live_subscription(customer, subscription_id)
@@ -279,6 +309,7 @@ def service_request_open(
     return request
 
 
+@failure_reported(SAVE_FAILED, target="request")
 @transaction.atomic
 def service_request_assign(
     *, request: ServiceRequest, assignee: User | None, actor: User
@@ -314,9 +345,10 @@ def service_request_assign(
     return request
 
 
+@failure_reported(SAVE_FAILED, target="request")
 @transaction.atomic
 def service_request_comment(
-    *, request: ServiceRequest, author: User, body: str, internal: bool = False
+    *, request: ServiceRequest, actor: User, body: str, internal: bool = False
 ) -> ServiceRequestUpdate:
     """Add a comment. Staff may write internal notes (never shown to or sent to the customer).
 
@@ -324,9 +356,9 @@ def service_request_comment(
     waiting on them puts it back in progress.
     """
     request = _locked(request)
-    is_owner = author.pk == request.customer_id
+    is_owner = actor.pk == request.customer_id
     if not is_owner:
-        _require_staff(author, "comment on another customer's request")
+        _require_staff(actor, "comment on another customer's request")
     elif internal:
         raise NotAllowed("Only staff can write internal notes.")
     text = _clean_text(body, field="body", label="comment", max_length=BODY_MAX)
@@ -336,7 +368,7 @@ def service_request_comment(
     update = ServiceRequestUpdate.objects.create(
         request=request,
         kind=UpdateKind.COMMENT,
-        author=author,
+        author=actor,
         body=text,
         internal=internal,
         created_at=now,
@@ -344,7 +376,7 @@ def service_request_comment(
     _touch(request, now)
     audit_record(
         action="service_request.commented",
-        actor=author,
+        actor=actor,
         target=request,
         customer_id=request.customer_id,
         changes={"internal": internal, "length": len(text), "update": update.pk},
@@ -352,7 +384,7 @@ def service_request_comment(
     if is_owner:
         _notify_assignee(request, update, "the customer replied")
         if request.status == RequestStatus.WAITING_ON_CUSTOMER:
-            _move(request, RequestStatus.IN_PROGRESS, actor=author, note="", now=now)
+            _move(request, RequestStatus.IN_PROGRESS, actor=actor, note="", now=now)
     elif not internal:
         _notify_customer(request, update, "a new reply from SysOps")
     return update
@@ -383,6 +415,7 @@ def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) 
     _notify_customer(request, update, f"your request is now {label}")
 
 
+@failure_reported(SAVE_FAILED, target="request")
 @transaction.atomic
 def service_request_move(
     *, request: ServiceRequest, status: str, actor: User, note: str = ""
@@ -428,7 +461,7 @@ def service_request_reported(message, batch) -> None:
         subscription_id = live[0] if len(live) == 1 else None
     try:
         with transaction.atomic():
-            service_request_open(
+            _request_open(
                 customer=customer,
                 subscription_id=subscription_id,
                 kind=str(payload.get("kind", RequestKind.TROUBLESHOOT)),

@@ -7,7 +7,6 @@ the portal views fetch through the access rules, so another customer's request i
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,9 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user, staff_assignees
-from onboarding.alerts.failures import reported_failure
-from onboarding.core.errors import DomainError
-from onboarding.core.forms import form_error_from
+from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 from onboarding.sysops.forms import (
     AssignForm,
@@ -42,7 +39,6 @@ from onboarding.sysops.requests import (
 )
 from onboarding.sysops.search import looks_like_email
 from onboarding.sysops.services import (
-    SAVE_FAILED,
     CustomerUnknown,
     customer_of_requester,
     customer_resolve,
@@ -154,21 +150,11 @@ def staff_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return _staff_detail(request, service_request_get(user=request.user, request_id=request_id))
 
 
-def _run(form, call, *, request: HttpRequest, service_request: ServiceRequest) -> bool:
+def _run(form, call) -> bool:
     """Call a service for a valid form; its refusal becomes the form's error. True on success."""
-    try:
-        with reported_failure(
-            reason="service_request_failed",
-            user_message=SAVE_FAILED,
-            target=service_request,
-            customer_id=service_request.customer_id,
-            actor=request.user,
-        ):
-            call()
-    except (DomainError, ValidationError) as error:
-        form_error_from(form, error)
-        return False
-    return True
+    with refusals_on(form) as outcome:
+        call()
+    return outcome.ok
 
 
 @require_POST
@@ -183,8 +169,6 @@ def staff_request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
             lambda: service_request_assign(
                 request=service_request, assignee=assignee, actor=request.user
             ),
-            request=request,
-            service_request=service_request,
         ):
             messages.success(request, "Assignment saved.")
             return redirect("sysops:request_detail", request_id=service_request.pk)
@@ -199,12 +183,10 @@ def staff_request_comment(request: HttpRequest, request_id: int) -> HttpResponse
         form,
         lambda: service_request_comment(
             request=service_request,
-            author=request.user,
+            actor=request.user,
             body=form.cleaned_data["body"],
             internal=form.cleaned_data["internal"],
         ),
-        request=request,
-        service_request=service_request,
     ):
         messages.success(request, "Comment added.")
         return redirect("sysops:request_detail", request_id=service_request.pk)
@@ -223,8 +205,6 @@ def staff_request_move(request: HttpRequest, request_id: int) -> HttpResponse:
             actor=request.user,
             note=form.cleaned_data["note"],
         ),
-        request=request,
-        service_request=service_request,
     ):
         messages.success(request, "Status changed.")
         return redirect("sysops:request_detail", request_id=service_request.pk)
@@ -254,20 +234,11 @@ def my_request_new(request: HttpRequest) -> HttpResponse:
     subscriptions = request_subscriptions_of(customer=customer)
     form = RequestOpenForm(request.POST or None, subscriptions=subscriptions)
     if request.method == "POST" and form.is_valid():
-        try:
-            with reported_failure(
-                reason="service_request_failed",
-                user_message=SAVE_FAILED,
-                target=customer,
-                customer_id=customer.pk,
-                actor=request.user,
-            ):
-                opened = service_request_open(
-                    customer=customer, actor=request.user, source="portal", **form.cleaned_data
-                )
-        except (DomainError, ValidationError) as error:
-            form_error_from(form, error)
-        else:
+        with refusals_on(form) as outcome:
+            opened = service_request_open(
+                customer=customer, actor=request.user, source="portal", **form.cleaned_data
+            )
+        if outcome.ok:
             messages.success(request, f"Request {opened.reference} sent. We will keep you posted.")
             return redirect("requests:detail", request_id=opened.pk)
     return render(
@@ -289,10 +260,8 @@ def my_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         and _run(
             form,
             lambda: service_request_comment(
-                request=service_request, author=request.user, body=form.cleaned_data["body"]
+                request=service_request, actor=request.user, body=form.cleaned_data["body"]
             ),
-            request=request,
-            service_request=service_request,
         )
     ):
         messages.success(request, "Your reply is sent.")

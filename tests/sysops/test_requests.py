@@ -270,9 +270,7 @@ def test_staff_work_a_request_through_the_pages(sysops_client, sysops, subscript
 
 def test_internal_notes_stay_with_staff(customer_client, sysops, subscription):
     request = open_request(subscription)
-    service_request_comment(
-        request=request, author=sysops, body="Customer is grumpy", internal=True
-    )
+    service_request_comment(request=request, actor=sysops, body="Customer is grumpy", internal=True)
     page = customer_client.get(reverse("requests:detail", args=[request.pk])).content.decode()
     api = customer_client.get(f"/api/v1/me/requests/{request.pk}").json()
     assert "grumpy" not in page
@@ -284,7 +282,7 @@ def test_a_staff_reply_reaches_the_customer_without_naming_the_engineer(
     customer_client, sysops, subscription
 ):
     request = open_request(subscription)
-    service_request_comment(request=request, author=sysops, body="Try turning it off and on.")
+    service_request_comment(request=request, actor=sysops, body="Try turning it off and on.")
     assert _notices(subscription.customer.user, "service_request.comment").count() == 1
     api = customer_client.get(f"/api/v1/me/requests/{request.pk}").json()
     assert api["updates"][-1]["author"] == "SysOps"
@@ -312,14 +310,14 @@ def test_a_customer_reply_puts_a_waiting_request_back_in_progress(
 def test_customers_cannot_write_internal_notes(customer, subscription):
     request = open_request(subscription)
     with pytest.raises(NotAllowed):
-        service_request_comment(request=request, author=customer, body="psst", internal=True)
+        service_request_comment(request=request, actor=customer, body="psst", internal=True)
 
 
 def test_a_closed_request_takes_no_more_replies(customer, sysops, subscription):
     request = open_request(subscription)
     service_request_move(request=request, status="closed", actor=sysops)
     with pytest.raises(Conflict):
-        service_request_comment(request=request, author=customer, body="One more thing")
+        service_request_comment(request=request, actor=customer, body="One more thing")
 
 
 # --- The queue ---------------------------------------------------------------------------------
