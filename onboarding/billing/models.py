@@ -388,6 +388,10 @@ class InvoiceLine(models.Model):
     def amount(self) -> Money:
         return Money(self.amount_minor, self.invoice.currency)
 
+    @property
+    def tax(self) -> Money:
+        return Money(self.tax_minor, self.invoice.currency)
+
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
 class CreditNote(models.Model):

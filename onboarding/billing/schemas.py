@@ -4,6 +4,7 @@ from ninja import Schema
 from pydantic import Field
 
 from onboarding.billing.models import CreditNote, Invoice, Subscription
+from onboarding.core.schemas import MoneyOut, deprecated
 
 
 class PurchaseIn(Schema):
@@ -22,9 +23,11 @@ class SubscriptionOut(Schema):
     status: str
     cycle: str
     pending_cycle: str
-    amount_minor: int
-    tax_minor: int
+    amount_minor: int = Field(..., json_schema_extra=deprecated("amount.amount_minor"))
+    tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
     currency: str
+    amount: MoneyOut = Field(..., description="Net, per cycle")
+    tax: MoneyOut
     purchased_at: datetime
     next_invoice_at: datetime
 
@@ -40,6 +43,8 @@ class SubscriptionOut(Schema):
             amount_minor=subscription.amount_minor,
             tax_minor=subscription.tax.amount_minor,
             currency=subscription.currency,
+            amount=subscription.price,
+            tax=subscription.tax,
             purchased_at=subscription.purchased_at,
             next_invoice_at=subscription.next_invoice_at,
         )
@@ -48,17 +53,21 @@ class SubscriptionOut(Schema):
 class InvoiceLineOut(Schema):
     description: str
     quantity: int
-    unit_amount_minor: int
-    amount_minor: int
-    tax_minor: int
+    unit_amount_minor: int = Field(..., json_schema_extra=deprecated("unit_amount.amount_minor"))
+    amount_minor: int = Field(..., json_schema_extra=deprecated("amount.amount_minor"))
+    tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
+    unit_amount: MoneyOut
+    amount: MoneyOut = Field(..., description="Net: quantity times unit amount")
+    tax: MoneyOut
 
 
 class CreditNoteOut(Schema):
     id: int
     number: str | None
     status: str
-    total_minor: int
+    total_minor: int = Field(..., json_schema_extra=deprecated("total.amount_minor"))
     currency: str
+    total: MoneyOut
     reason: str
     issue_date: date | None
 
@@ -70,6 +79,7 @@ class CreditNoteOut(Schema):
             status=note.status,
             total_minor=note.total_minor,
             currency=note.currency,
+            total=note.total,
             reason=note.reason,
             issue_date=note.issue_date,
         )
@@ -82,12 +92,17 @@ class InvoiceSummaryOut(Schema):
     payment_state: str
     subscription_id: int
     currency: str
-    subtotal_minor: int
-    tax_minor: int
+    subtotal_minor: int = Field(..., json_schema_extra=deprecated("subtotal.amount_minor"))
+    tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
     tax_rate_bp: int
-    total_minor: int
-    total: str
-    credited_minor: int
+    total_minor: int = Field(..., json_schema_extra=deprecated("total_money.amount_minor"))
+    # The formatted string holds the name `total`, so its object is `total_money`.
+    total: str = Field(..., json_schema_extra=deprecated("total_money.display"))
+    credited_minor: int = Field(..., json_schema_extra=deprecated("credited.amount_minor"))
+    subtotal: MoneyOut
+    tax: MoneyOut
+    total_money: MoneyOut
+    credited: MoneyOut = Field(..., description="Given back by credit notes")
     period_start: datetime
     period_end: datetime
     issue_date: date | None
@@ -112,6 +127,10 @@ class InvoiceSummaryOut(Schema):
             "total_minor": invoice.total_minor,
             "total": str(invoice.total),
             "credited_minor": invoice.credited_minor,
+            "subtotal": invoice.subtotal,
+            "tax": invoice.tax,
+            "total_money": invoice.total,
+            "credited": invoice.credited,
             "period_start": invoice.period_start,
             "period_end": invoice.period_end,
             "issue_date": invoice.issue_date,
@@ -146,6 +165,9 @@ class InvoiceDetailOut(InvoiceSummaryOut):
                     unit_amount_minor=line.unit_amount_minor,
                     amount_minor=line.amount_minor,
                     tax_minor=line.tax_minor,
+                    unit_amount=line.unit_amount,
+                    amount=line.amount,
+                    tax=line.tax,
                 )
                 for line in invoice.lines.all()
             ],

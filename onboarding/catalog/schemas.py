@@ -2,20 +2,15 @@ from ninja import Schema
 from pydantic import Field
 
 from onboarding.catalog.models import Plan
-from onboarding.core.schemas import MoneyOut
-
-
-def _deprecated(instead: str) -> dict:
-    """A flat money field kept for one release beside its object: marked so in the OpenAPI."""
-    return {"deprecated": True, "description": f"Deprecated: read {instead}."}
+from onboarding.core.schemas import MoneyOut, deprecated
 
 
 class PriceOut(Schema):
     cycle: str
-    amount_minor: int = Field(..., json_schema_extra=_deprecated("amount.amount_minor"))
-    tax_minor: int = Field(..., json_schema_extra=_deprecated("tax.amount_minor"))
-    gross_minor: int = Field(..., json_schema_extra=_deprecated("gross.amount_minor"))
-    currency: str = Field(..., json_schema_extra=_deprecated("amount.currency"))
+    amount_minor: int = Field(..., json_schema_extra=deprecated("amount.amount_minor"))
+    tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
+    gross_minor: int = Field(..., json_schema_extra=deprecated("gross.amount_minor"))
+    currency: str = Field(..., json_schema_extra=deprecated("amount.currency"))
     amount: MoneyOut  # net, per cycle
     tax: MoneyOut
     gross: MoneyOut  # net plus tax

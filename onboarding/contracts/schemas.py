@@ -5,6 +5,7 @@ from pydantic import Field
 
 from onboarding.contracts.models import Contract, ContractAcceptance, ContractDocument
 from onboarding.contracts.selectors import EXPIRY_WINDOWS, contract_acceptance_of
+from onboarding.core.schemas import MoneyOut, deprecated
 
 
 class AcknowledgeIn(Schema):
@@ -72,9 +73,11 @@ class ContractOut(Schema):
     )
     age_days: int | None
     cycle: str
-    amount_minor: int
-    tax_minor: int
+    amount_minor: int = Field(..., json_schema_extra=deprecated("amount.amount_minor"))
+    tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
     currency: str
+    amount: MoneyOut = Field(..., description="Net, per cycle")
+    tax: MoneyOut
     document_pending: bool = Field(..., description="True until the current PDF exists")
     document: DocumentOut | None
     acknowledged: bool
@@ -103,6 +106,8 @@ class ContractOut(Schema):
             "amount_minor": contract.amount_minor,
             "tax_minor": contract.tax.amount_minor,
             "currency": contract.currency,
+            "amount": contract.price,
+            "tax": contract.tax,
             "document_pending": document is None,
             "document": DocumentOut.of(document) if document else None,
             "acknowledged": acceptance is not None,

@@ -15,3 +15,8 @@ class MoneyOut(Schema):
         validation_alias=AliasChoices("display", "format"),
         description='For people, e.g. "1,234.50 EUR"; not for arithmetic',
     )
+
+
+def deprecated(instead: str) -> dict:
+    """A flat money field kept for one release beside its object: marked so in the OpenAPI."""
+    return {"deprecated": True, "description": f"Deprecated: read {instead}."}

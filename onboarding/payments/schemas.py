@@ -3,6 +3,8 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from onboarding.core.money import Money
+from onboarding.core.schemas import MoneyOut, deprecated
 from onboarding.payments.models import PaymentAttempt, PaymentMethod
 
 
@@ -44,19 +46,24 @@ class PaymentOut(Schema):
     id: int
     reference: str
     description: str
-    amount_minor: int
+    amount_minor: int = Field(..., json_schema_extra=deprecated("amount_money.amount_minor"))
     currency: str
-    amount: str
+    # The formatted string holds the name `amount`, so its object is `amount_money`.
+    amount: str = Field(..., json_schema_extra=deprecated("amount_money.display"))
+    amount_money: MoneyOut
     status: str
     message: str
     card: str
-    refunded_minor: int
+    refunded_minor: int = Field(..., json_schema_extra=deprecated("refunded.amount_minor"))
+    refunded: MoneyOut = Field(..., description="Given back, or on its way back")
     created_at: datetime
     settled_at: datetime | None
 
     @staticmethod
     def of(attempt: PaymentAttempt) -> "PaymentOut":
         method = attempt.payment_method
+        # Annotated by payment_attempts_of; an attempt read on its own has none.
+        refunded_minor = getattr(attempt, "refunded_minor", 0)
         return PaymentOut(
             id=attempt.pk,
             reference=attempt.invoice_reference,
@@ -64,10 +71,12 @@ class PaymentOut(Schema):
             amount_minor=attempt.amount_minor,
             currency=attempt.currency,
             amount=str(attempt.amount),
+            amount_money=attempt.amount,
             status=attempt.status,
             message=attempt.message,
             card=f"{method.brand.title()} •••• {method.last4}" if method else "",
-            refunded_minor=getattr(attempt, "refunded_minor", 0),
+            refunded_minor=refunded_minor,
+            refunded=Money(refunded_minor, attempt.currency),
             created_at=attempt.created_at,
             settled_at=attempt.settled_at,
         )
