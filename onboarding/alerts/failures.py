@@ -34,8 +34,8 @@ from django.core.mail import mail_admins
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 
+from onboarding.alerts.events import failure_recorded
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.services import audit_record
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import DomainError
 from onboarding.core.middleware import route_of
@@ -135,13 +135,8 @@ def report_failure(
             context={**(context or {}), "error": detail, "request_id": current_request_id()},
             severity=severity,
         )
-        audit_record(
-            action=f"failure.{reason}",
-            actor=actor,
-            target=target,
-            customer_id=customer_id,
-            outcome="failure",
-            message=detail,
+        failure_recorded(
+            reason=reason, detail=detail, actor=actor, target=target, customer_id=customer_id
         )
     except Exception as storing_failed:  # the database may be the thing that failed
         logger.critical(

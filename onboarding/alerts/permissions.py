@@ -1,25 +1,24 @@
 """Who may change alerts and re-queue tasks: admins only. Other staff roles may look."""
 
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
+from typing import Protocol
+
 from onboarding.core.errors import Forbidden
 from onboarding.core.roles import Role
+
+
+class RefusalEvent(Protocol):
+    """The audit event that records a refused admin-only move (an app's events module)."""
+
+    def __call__(self, *, actor, object_id: str) -> None: ...
 
 
 def is_admin(user) -> bool:
     return user is not None and user.is_authenticated and user.has_role(Role.ADMIN)
 
 
-def require_admin(actor, *, action: str, object_type: str = "", object_id: str = "") -> None:
-    """Refuse (and audit the refusal) unless `actor` is an active admin."""
+def require_admin(actor, *, refused: RefusalEvent, object_id: str = "") -> None:
+    """Refuse unless `actor` is an active admin, recording the refusal with `refused` first."""
     if is_admin(actor):
         return
-    audit_record(
-        action=action,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        outcome=Outcome.REFUSED,
-        message="only an admin may do this",
-    )
+    refused(actor=actor, object_id=object_id)
     raise Forbidden("Only an admin may do this.")

@@ -12,17 +12,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from onboarding.alerts.events import alert_resolved_by_system
+from onboarding.alerts import events
 from onboarding.alerts.models import (
     AdminAlert,
     AlertSeverity,
     AlertState,
     alert_dedupe_key,
 )
-from onboarding.alerts.permissions import require_admin
+from onboarding.alerts.permissions import RefusalEvent, require_admin
 from onboarding.alerts.selectors import object_url_for
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import NotFound
 from onboarding.core.numbers import parse_query_int
@@ -130,14 +128,13 @@ def admin_alert_raise(
             )
             if alert.count == 1:
                 _alert_notify_admins(alert)
-        audit_record(
-            action="alert.raised",
+        events.alert_raised(
+            alert=alert,
+            reason=reason,
+            message=message,
             object_type=object_type,
             object_id=object_id,
             customer_id=customer_id,
-            changes={"alert_id": alert.pk, "reason": reason, "count": alert.count},
-            outcome=Outcome.FAILURE,
-            message=message,
         )
     logger.warning(
         "admin alert raised",
@@ -214,9 +211,9 @@ def _alert_notify_admins(alert: AdminAlert) -> None:
 
 
 def _alert_move(
-    *, alert_id: int | str, actor, to_state: str, action: str, note: str = ""
+    *, alert_id: int | str, actor, to_state: str, refused: RefusalEvent, note: str = ""
 ) -> AdminAlert:
-    require_admin(actor, action=action, object_type="alerts.adminalert", object_id=str(alert_id))
+    require_admin(actor, refused=refused, object_id=str(alert_id))
     pk = parse_query_int(str(alert_id), minimum=1)
     if pk is None:
         raise NotFound("No such alert.")
@@ -235,14 +232,10 @@ def _alert_move(
             # A resolved alert collects no more repeats: the next raise opens a new alert.
             alert.dedupe_key = None
         alert.save()
-        audit_record(
-            action=action,
-            actor=actor,
-            target=alert,
-            customer_id=alert.customer_id,
-            changes={"state": [old_state, to_state]},
-            message=note,
-        )
+        if to_state == AlertState.ACKNOWLEDGED:
+            events.alert_acknowledged(actor=actor, alert=alert, previous_state=old_state)
+        else:
+            events.alert_resolved(actor=actor, alert=alert, previous_state=old_state, note=note)
     return alert
 
 
@@ -252,7 +245,7 @@ def admin_alert_acknowledge(*, alert_id: int, actor) -> AdminAlert:
         alert_id=alert_id,
         actor=actor,
         to_state=AlertState.ACKNOWLEDGED,
-        action="alert.acknowledged",
+        refused=events.alert_acknowledge_refused,
     )
 
 
@@ -263,7 +256,7 @@ def admin_alert_resolve(*, alert_id: int, actor, note: str = "") -> AdminAlert:
         alert_id=alert_id,
         actor=actor,
         to_state=AlertState.RESOLVED,
-        action="alert.resolved",
+        refused=events.alert_resolve_refused,
         note=note[:2000],
     )
 
@@ -362,7 +355,9 @@ def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -
                     "dedupe_key",
                 ]
             )
-            alert_resolved_by_system(alert=alert, previous_state=previous_state, because=because)
+            events.alert_resolved_by_system(
+                alert=alert, previous_state=previous_state, because=because
+            )
             resolved.append(alert)
     if resolved:
         logger.info(

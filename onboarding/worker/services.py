@@ -24,17 +24,14 @@ from django_tasks_db.models import DBTaskResult
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.permissions import require_admin
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.core.errors import Conflict, NotFound
+from onboarding.worker.events import task_reaped, task_requeue_refused, task_requeued
 from onboarding.worker.models import PeriodicSlot, TaskKey, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
 UNFINISHED = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
 TRACEBACK_TAIL_CHARS = 4000
-# What audit entries and alerts call a task ("django_tasks_database.dbtaskresult").
-TASK_OBJECT_TYPE = DBTaskResult._meta.label_lower
 
 
 class WorkerLost(Exception):
@@ -140,19 +137,7 @@ def _task_reap(*, task_id: uuid.UUID, last_worker: str, now: datetime) -> bool:
                 "traceback",
             ]
         )
-        audit_record(
-            action="task.reaped",
-            object_type=TASK_OBJECT_TYPE,
-            object_id=str(row.pk),
-            changes={
-                "task_path": row.task_path,
-                "worker_id": last_worker,
-                "attempts": attempts,
-                "status": [TaskResultStatus.RUNNING, row.status],
-            },
-            outcome=Outcome.FAILURE,
-            message=str(lost),
-        )
+        task_reaped(row=row, last_worker=last_worker, attempts=attempts, message=str(lost))
     logger.warning(
         "re-queued a task whose worker died" if not final else "a task's last worker died",
         extra={"task_id": str(row.pk), "task_path": row.task_path, "worker_id": last_worker},
@@ -292,12 +277,7 @@ def task_requeue(*, task_result_id: str | uuid.UUID, actor) -> DBTaskResult:
 
     The last error stays in `traceback` until the next attempt replaces it.
     """
-    require_admin(
-        actor,
-        action="task.requeued",
-        object_type=TASK_OBJECT_TYPE,
-        object_id=str(task_result_id)[:64],
-    )
+    require_admin(actor, refused=task_requeue_refused, object_id=str(task_result_id)[:64])
     try:
         pk = uuid.UUID(str(task_result_id))
     except ValueError as exc:
@@ -314,15 +294,5 @@ def task_requeue(*, task_result_id: str | uuid.UUID, actor) -> DBTaskResult:
         row.finished_at = None
         row.worker_ids = []
         row.save(update_fields=["status", "run_after", "finished_at", "worker_ids"])
-        audit_record(
-            action="task.requeued",
-            actor=actor,
-            object_type=TASK_OBJECT_TYPE,
-            object_id=str(row.pk),
-            changes={
-                "task_path": row.task_path,
-                "status": [TaskResultStatus.FAILED, TaskResultStatus.READY],
-                "previous_worker_ids": previous_workers,
-            },
-        )
+        task_requeued(actor=actor, row=row, previous_worker_ids=previous_workers)
     return row
