@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.forms.models import model_to_dict
 
-from onboarding.audit.services import audit_diff, audit_record
+from onboarding.audit.services import audit_diff
+from onboarding.catalog.events import catalog_item_deleted, catalog_item_saved
 from onboarding.catalog.models import Plan, PlanPrice, Product
 
 
@@ -11,17 +12,15 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
-        audit_record(
-            action=f"catalog.{obj._meta.model_name}_{'updated' if change else 'created'}",
+        catalog_item_saved(
             actor=request.user,
-            target=obj,
+            item=obj,
+            created=not change,
             changes=audit_diff(before=before, after=model_to_dict(obj)),
         )
 
     def delete_model(self, request, obj) -> None:
-        audit_record(
-            action=f"catalog.{obj._meta.model_name}_deleted", actor=request.user, target=obj
-        )
+        catalog_item_deleted(actor=request.user, item=obj)
         super().delete_model(request, obj)
 
 

@@ -4,11 +4,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
-from onboarding.audit.services import audit_record
 from onboarding.contracts.models import Contract
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict
 from onboarding.notifications.services import outbox_publish
+from onboarding.risk.events import risk_raised, risk_resolved
 from onboarding.risk.models import RiskEvent, RiskLevel, RiskState
 from onboarding.risk.selectors import risk_event_get
 from onboarding.risk.streams import RISK_TOPIC
@@ -46,13 +46,7 @@ def risk_event_raise(
             )
     except IntegrityError:
         return RiskEvent.objects.get(dedupe_key=dedupe_key)
-    audit_record(
-        action="risk.raised",
-        target=event,
-        customer_id=event.customer_id,
-        changes={"event_id": str(event.event_id), "type": type, "level": level, "rating": rating},
-        message=event.reason,
-    )
+    risk_raised(event=event)
     outbox_publish(
         topic=RISK_TOPIC, payload=event.as_message(), dedupe_key=f"risk:{event.event_id}"
     )
@@ -73,12 +67,5 @@ def risk_event_resolve(*, event_id: int, actor: User, note: str) -> RiskEvent:
         event.resolved_by = actor
         event.resolution_note = note[:500]
         event.save(update_fields=["state", "resolved_at", "resolved_by", "resolution_note"])
-        audit_record(
-            action="risk.resolved",
-            actor=actor,
-            target=event,
-            customer_id=event.customer_id,
-            changes={"state": [RiskState.OPEN, RiskState.RESOLVED]},
-            message=event.resolution_note,
-        )
+        risk_resolved(actor=actor, event=event)
     return event
