@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.alerts.failures import reported_failure
 from onboarding.billing.models import InvoiceStatus
 from onboarding.billing.schemas import (
     CreditNoteOut,
@@ -52,17 +51,9 @@ def list_subscriptions(request: HttpRequest):
 def purchase(request: HttpRequest, payload: PurchaseIn):
     customer = customer_of_user(user=request.user)
     plan = plan_get_on_sale(slug=payload.plan)
-    with reported_failure(
-        reason="purchase_failed",
-        user_message="Your purchase could not be completed because of a problem on our side.",
-        target=customer,
-        customer_id=customer.pk,
-        actor=request.user,
-        context={"plan": plan.slug},
-    ):
-        subscription = subscription_purchase(
-            customer=customer, plan=plan, cycle=payload.cycle, actor=request.user
-        )
+    subscription = subscription_purchase(
+        customer=customer, plan=plan, cycle=payload.cycle, actor=request.user
+    )
     return 201, SubscriptionOut.of(subscription)
 
 
@@ -76,16 +67,9 @@ def change_cycle(request: HttpRequest, subscription_id: int, payload: CycleIn):
     subscription = get_visible_or_404(
         request.user, customer.subscriptions.select_related("plan"), pk=subscription_id
     )
-    with reported_failure(
-        reason="cycle_change_failed",
-        user_message="Your billing cycle could not be changed because of a problem on our side.",
-        target=subscription,
-        customer_id=customer.pk,
-        actor=request.user,
-    ):
-        subscription = subscription_change_cycle(
-            subscription=subscription, cycle=payload.cycle, actor=request.user
-        )
+    subscription = subscription_change_cycle(
+        subscription=subscription, cycle=payload.cycle, actor=request.user
+    )
     return SubscriptionOut.of(subscription)
 
 
@@ -149,14 +133,7 @@ def get_credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: i
 def pay_invoice(request: HttpRequest, invoice_id: int):
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    with reported_failure(
-        reason="invoice_payment_failed",
-        user_message="Your payment could not be sent because of a problem on our side.",
-        target=invoice,
-        customer_id=invoice.customer_id,
-        actor=request.user,
-    ):
-        invoice = invoice_pay(invoice=invoice, actor=request.user)
+    invoice = invoice_pay(invoice=invoice, actor=request.user)
     return InvoiceSummaryOut.of(invoice)
 
 
@@ -211,16 +188,9 @@ def staff_refund_invoice(request: HttpRequest, invoice_id: int, payload: RefundI
     amount = (
         Money(payload.amount_minor, invoice.currency) if payload.amount_minor is not None else None
     )
-    with reported_failure(
-        reason="refund_failed",
-        user_message="The refund could not be completed because of a problem on our side.",
-        target=invoice,
-        customer_id=invoice.customer_id,
-        actor=request.user,
-    ):
-        credit_note = invoice_refund(
-            invoice=invoice, actor=request.user, amount=amount, reason=payload.reason
-        )
+    credit_note = invoice_refund(
+        invoice=invoice, actor=request.user, amount=amount, reason=payload.reason
+    )
     return 201, CreditNoteOut.of(credit_note)
 
 

@@ -22,13 +22,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.alerts.failures import report_failure
+from onboarding.accounts.models import User
+from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.services import audit_record
 from onboarding.billing.documents import (
     credit_note_pdf_build,
     invoice_pdf_build,
     invoice_pdf_outdated,
+    pdf_read,
 )
 from onboarding.billing.models import (
     PAYMENT_FAILED,
@@ -45,6 +47,12 @@ from onboarding.payments.models import PaymentAttempt
 logger = logging.getLogger(__name__)
 
 PAID, FAILED = "paid", "failed"
+DOCUMENT_FAILED = (
+    "The document could not be prepared because of a problem on our side; our team has been "
+    "told. Please try again later."
+)
+INVOICE_PDF_FAILED = FailureNotice("invoice_pdf_failed", DOCUMENT_FAILED)
+CREDIT_NOTE_PDF_FAILED = FailureNotice("credit_note_pdf_failed", DOCUMENT_FAILED)
 
 
 def _absolute(path: str) -> str:
@@ -117,6 +125,20 @@ def credit_note_pdf_ensure(*, credit_note: CreditNote) -> CreditNote:
         default_storage.delete(stored.path)
     credit_note.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
     return credit_note
+
+
+@failure_reported(INVOICE_PDF_FAILED, target="invoice")
+def invoice_pdf_content(*, invoice: Invoice, actor: User | None) -> bytes:
+    """The invoice's PDF for a download, rendered now if the worker has not made it yet. A
+    document that cannot be rendered, or read back from storage, is a reported failure."""
+    invoice = invoice_pdf_ensure(invoice=invoice)
+    return pdf_read(invoice.pdf_path)
+
+
+@failure_reported(CREDIT_NOTE_PDF_FAILED, target="credit_note")
+def credit_note_pdf_content(*, credit_note: CreditNote, actor: User | None) -> bytes:
+    credit_note = credit_note_pdf_ensure(credit_note=credit_note)
+    return pdf_read(credit_note.pdf_path)
 
 
 # --- Invoice notices ---------------------------------------------------------------------------

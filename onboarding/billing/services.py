@@ -4,6 +4,8 @@ The machinery lives beside this module, one job per file: billrun.py (invoicing 
 charging.py (attempts, their keys and outcomes), dunning.py (retries), refunds.py (credit
 notes), followups.py (PDFs and notices, in workers) and numbering.py (gap-free numbers). The
 functions here are what pages, the API and other apps call; they queue the follow-up work.
+An unexpected failure in one that a page or the API calls is reported at its boundary
+(alerts.failures.failure_reported) with the notice defined here, in the same words on both.
 """
 
 import dataclasses
@@ -13,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
+from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.audit.services import audit_record
 from onboarding.billing import refunds, tasks
@@ -45,6 +48,27 @@ from onboarding.payments.models import PaymentAttempt, PaymentStatus
 from onboarding.payments.selectors import payment_method_active
 from onboarding.worker.services import enqueue_on_commit
 
+PURCHASE_FAILED = FailureNotice(
+    "purchase_failed",
+    "Your purchase could not be completed because of a problem on our side. "
+    "You have not been charged, and our team has been told.",
+)
+CYCLE_CHANGE_FAILED = FailureNotice(
+    "cycle_change_failed",
+    "Your billing cycle could not be changed because of a problem on our side. "
+    "Nothing was changed, and our team has been told.",
+)
+INVOICE_PAYMENT_FAILED = FailureNotice(
+    "invoice_payment_failed",
+    "Your payment could not be sent because of a problem on our side. You have not been "
+    "charged, and our team has been told.",
+)
+REFUND_FAILED = FailureNotice(
+    "refund_failed",
+    "The refund could not be completed because of a problem on our side; the team has been "
+    "told. Nothing was paid out unless the invoice shows a credit note.",
+)
+
 
 def _purchase_blockers(customer: Customer) -> None:
     missing = customer.missing_for_purchase
@@ -55,6 +79,7 @@ def _purchase_blockers(customer: Customer) -> None:
         raise DomainError("Add a card before you buy.", field="payment_method")
 
 
+@failure_reported(PURCHASE_FAILED, target="customer")
 @transaction.atomic
 def subscription_purchase(
     *, customer: Customer, plan: Plan, cycle: str, actor: User
@@ -127,6 +152,7 @@ def subscription_purchase(
     return subscription
 
 
+@failure_reported(CYCLE_CHANGE_FAILED, target="subscription")
 @transaction.atomic
 def subscription_change_cycle(
     *, subscription: Subscription, cycle: str, actor: User
@@ -166,6 +192,7 @@ def _follow_up(invoice_id: int) -> None:
     )
 
 
+@failure_reported(INVOICE_PAYMENT_FAILED, target="invoice")
 def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
     """The customer pays an open (or uncollectible) invoice now with the card on file.
 
@@ -295,6 +322,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     return locked
 
 
+@failure_reported(REFUND_FAILED, target="invoice")
 def invoice_refund(
     *, invoice: Invoice, actor: User, amount: Money | None = None, reason: str
 ) -> CreditNote:

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.alerts.failures import reported_failure
 from onboarding.billing.forms import InvoiceFilterForm, RefundForm, VoidForm
 from onboarding.billing.models import Invoice
 from onboarding.billing.selectors import (
@@ -23,15 +22,10 @@ from onboarding.billing.selectors import (
 )
 from onboarding.billing.services import invoice_refund, invoice_void
 from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
-from onboarding.core.errors import DomainError
-from onboarding.core.forms import form_error_from
+from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 
 PAGE_SIZE = 50
-REFUND_FAILED = (
-    "The refund could not be completed because of a problem on our side; the team has been "
-    "told. Nothing was paid out unless the invoice shows a credit note."
-)
 
 
 @require_GET
@@ -80,23 +74,14 @@ def invoice_refund_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
     form = RefundForm(request.POST, currency=invoice.currency)
     if form.is_valid():
-        try:
-            with reported_failure(
-                reason="refund_failed",
-                user_message=REFUND_FAILED,
-                target=invoice,
-                customer_id=invoice.customer_id,
+        with refusals_on(form) as outcome:
+            credit_note = invoice_refund(
+                invoice=invoice,
                 actor=request.user,
-            ):
-                credit_note = invoice_refund(
-                    invoice=invoice,
-                    actor=request.user,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                )
-        except DomainError as error:
-            form_error_from(form, error)
-        else:
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+            )
+        if outcome.ok:
             messages.success(
                 request, f"Refunded {credit_note.total}: credit note {credit_note.number}."
             )
@@ -110,11 +95,9 @@ def invoice_void_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
     form = VoidForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_on(form) as outcome:
             invoice_void(invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            form_error_from(form, error)
-        else:
+        if outcome.ok:
             messages.success(request, f"Invoice {invoice.number} is void.")
             return redirect("billing:staff_invoice", invoice_id=invoice.pk)
     return _detail(request, invoice, void_form=form, status=422)
@@ -123,11 +106,11 @@ def invoice_void_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @require_GET
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    try:
-        return invoice_pdf_file(invoice=invoice, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("billing:staff_invoice", invoice_id=invoice.pk)
+    with refusals_on(request=request) as outcome:
+        response = invoice_pdf_file(invoice=invoice, actor=request.user)
+    if outcome.ok:
+        return response
+    return redirect("billing:staff_invoice", invoice_id=invoice.pk)
 
 
 @require_GET
@@ -135,8 +118,8 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) 
     credit_note = credit_note_get_for(
         user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
     )
-    try:
-        return credit_note_pdf_file(credit_note=credit_note, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("billing:staff_invoice", invoice_id=invoice_id)
+    with refusals_on(request=request) as outcome:
+        response = credit_note_pdf_file(credit_note=credit_note, actor=request.user)
+    if outcome.ok:
+        return response
+    return redirect("billing:staff_invoice", invoice_id=invoice_id)

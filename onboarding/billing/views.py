@@ -13,9 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.alerts.failures import reported_failure
-from onboarding.billing.documents import pdf_read
-from onboarding.billing.followups import credit_note_pdf_ensure, invoice_pdf_ensure
+from onboarding.billing.followups import credit_note_pdf_content, invoice_pdf_content
 from onboarding.billing.forms import CycleForm
 from onboarding.billing.intent import BILLED, forget, intent_for, remember
 from onboarding.billing.models import (
@@ -38,19 +36,10 @@ from onboarding.billing.services import (
 )
 from onboarding.catalog.selectors import plan_get_on_sale
 from onboarding.core.access import get_visible_or_404
-from onboarding.core.errors import DomainError, NotFound
-from onboarding.core.forms import form_error_from
+from onboarding.core.errors import NotFound
+from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 from onboarding.payments.selectors import payment_method_active
-
-PURCHASE_FAILED = (
-    "Your purchase could not be completed because of a problem on our side. "
-    "You have not been charged, and our team has been told."
-)
-CYCLE_FAILED = (
-    "Your billing cycle could not be changed because of a problem on our side. "
-    "Nothing was changed, and our team has been told."
-)
 
 
 def _missing_reason(*, needs_address: bool, needs_card: bool) -> str:
@@ -92,24 +81,11 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         remember(request, chosen)
     form = CycleForm(request.POST or None, offers=offers, initial={"cycle": cycle})
     if request.method == "POST" and form.is_valid():
-        try:
-            with reported_failure(
-                reason="purchase_failed",
-                user_message=PURCHASE_FAILED,
-                target=customer,
-                customer_id=customer.pk,
-                actor=request.user,
-                context={"plan": plan.slug},
-            ):
-                subscription = subscription_purchase(
-                    customer=customer,
-                    plan=plan,
-                    cycle=form.cleaned_data["cycle"],
-                    actor=request.user,
-                )
-        except DomainError as error:
-            form_error_from(form, error)
-        else:
+        with refusals_on(form) as outcome:
+            subscription = subscription_purchase(
+                customer=customer, plan=plan, cycle=form.cleaned_data["cycle"], actor=request.user
+            )
+        if outcome.ok:
             forget(request)
             billed = BILLED[subscription.cycle]
             messages.success(request, f"Thank you: {plan.name} is yours, billed {billed}.")
@@ -143,20 +119,11 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose one of the billing cycles offered for this plan.")
         return redirect("accounts:home")
-    try:
-        with reported_failure(
-            reason="cycle_change_failed",
-            user_message=CYCLE_FAILED,
-            target=subscription,
-            customer_id=subscription.customer_id,
-            actor=request.user,
-        ):
-            subscription = subscription_change_cycle(
-                subscription=subscription, cycle=form.cleaned_data["cycle"], actor=request.user
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    with refusals_on(request=request) as outcome:
+        subscription = subscription_change_cycle(
+            subscription=subscription, cycle=form.cleaned_data["cycle"], actor=request.user
+        )
+    if outcome.ok:
         messages.success(
             request,
             "Your billing cycle changes when the next period starts."
@@ -169,14 +136,6 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
 # --- Invoices ------------------------------------------------------------------------------------
 
 PAGE_SIZE = 25
-PAY_FAILED = (
-    "Your payment could not be sent because of a problem on our side. You have not been "
-    "charged, and our team has been told."
-)
-DOCUMENT_FAILED = (
-    "The document could not be prepared because of a problem on our side; our team has been "
-    "told. Please try again later."
-)
 
 
 @require_GET
@@ -212,30 +171,14 @@ def pdf_response(*, content: bytes, filename: str) -> FileResponse:
 
 
 def invoice_pdf_file(*, invoice: Invoice, actor) -> FileResponse:
-    """The invoice's PDF, rendered now if the worker has not made it yet. A document that
-    cannot be rendered, or read back from storage, is a reported failure, never a 500."""
-    with reported_failure(
-        reason="invoice_pdf_failed",
-        user_message=DOCUMENT_FAILED,
-        target=invoice,
-        customer_id=invoice.customer_id,
-        actor=actor,
-    ):
-        invoice = invoice_pdf_ensure(invoice=invoice)
-        content = pdf_read(invoice.pdf_path)
+    """The invoice's PDF, rendered now if the worker has not made it yet; a document that
+    cannot be prepared is a reported failure (ServiceUnavailable), never a 500."""
+    content = invoice_pdf_content(invoice=invoice, actor=actor)
     return pdf_response(content=content, filename=f"{invoice.number}.pdf")
 
 
 def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
-    with reported_failure(
-        reason="credit_note_pdf_failed",
-        user_message=DOCUMENT_FAILED,
-        target=credit_note,
-        customer_id=credit_note.customer_id,
-        actor=actor,
-    ):
-        credit_note = credit_note_pdf_ensure(credit_note=credit_note)
-        content = pdf_read(credit_note.pdf_path)
+    content = credit_note_pdf_content(credit_note=credit_note, actor=actor)
     return pdf_response(content=content, filename=f"{credit_note.number}.pdf")
 
 
@@ -244,11 +187,11 @@ def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    try:
-        return invoice_pdf_file(invoice=invoice, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("billing:invoice", invoice_id=invoice.pk)
+    with refusals_on(request=request) as outcome:
+        response = invoice_pdf_file(invoice=invoice, actor=request.user)
+    if outcome.ok:
+        return response
+    return redirect("billing:invoice", invoice_id=invoice.pk)
 
 
 @require_GET
@@ -258,11 +201,11 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) 
     credit_note = credit_note_get_for(
         user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
     )
-    try:
-        return credit_note_pdf_file(credit_note=credit_note, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("billing:invoice", invoice_id=invoice_id)
+    with refusals_on(request=request) as outcome:
+        response = credit_note_pdf_file(credit_note=credit_note, actor=request.user)
+    if outcome.ok:
+        return response
+    return redirect("billing:invoice", invoice_id=invoice_id)
 
 
 def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:
@@ -285,18 +228,9 @@ def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:
 def invoice_pay_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    try:
-        with reported_failure(
-            reason="invoice_payment_failed",
-            user_message=PAY_FAILED,
-            target=invoice,
-            customer_id=invoice.customer_id,
-            actor=request.user,
-        ):
-            invoice = invoice_pay(invoice=invoice, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    with refusals_on(request=request) as outcome:
+        invoice = invoice_pay(invoice=invoice, actor=request.user)
+    if outcome.ok:
         level, text = pay_outcome_message(invoice)
         getattr(messages, level)(request, text)
     return redirect("billing:invoice", invoice_id=invoice.pk)
