@@ -85,6 +85,7 @@ from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.billing import documents as billing_documents
 from onboarding.billing.models import Invoice, InvoiceLine, Subscription
+from onboarding.billing.services import CYCLE_CHANGE_FAILED, PURCHASE_FAILED
 from onboarding.billing.tasks import follow_ups_dispatch, invoices_missing_task
 from onboarding.contracts.issuing import issue_task_key
 from onboarding.contracts.models import Contract, ContractDocument, ContractState
@@ -582,7 +583,8 @@ def test_billing_cycle_change_failed(customer, customer_client, plan, admin_user
     assert "billing cycle could not be changed because of a problem on our side" in page_text(page)
     assert "Nothing was changed" in page_text(page)
     assert api.status_code == 503
-    assert "billing cycle could not be changed" in api.json()["detail"]
+    # One message, defined once beside the service, on the page and in the API.
+    assert api.json()["detail"] == CYCLE_CHANGE_FAILED.message
     # 2. alerted; 3. audited, and no change audited.
     alert = alerts("cycle_change_failed").get()
     assert (alert.count, alert.object_id) == (2, str(subscription.pk))
@@ -620,7 +622,7 @@ def test_purchase_with_billing_cycle_failed(plan, smtp_mail, admin_user):
     assert "could not be completed because of a problem on our side" in page_text(page)
     assert "You have not been charged" in page_text(page)
     assert api.status_code == 503
-    assert "could not be completed" in api.json()["detail"]
+    assert api.json()["detail"] == PURCHASE_FAILED.message
     # 2. alerted; 3. audited.
     alert = alerts("purchase_failed").get()
     assert (alert.count, alert.customer_id) == (2, customer.pk)
