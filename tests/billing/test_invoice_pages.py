@@ -117,8 +117,19 @@ def test_paying_a_paid_invoice_says_so_and_charges_nothing(customer_client, invo
 def test_the_api_lists_gets_and_pays(customer_client, customer, declined):
     [listed] = customer_client.get(API).json()
     assert (listed["number"], listed["payable"]) == (declined.number, True)
+    assert listed["total_money"] == {
+        "amount_minor": declined.total_minor,
+        "currency": declined.currency,
+        "display": listed["total"],
+    }
     detail = customer_client.get(f"{API}/{declined.pk}").json()
     assert detail["lines"][0]["amount_minor"] == 9900
+    assert detail["lines"][0]["amount"] == {
+        "amount_minor": 9900,
+        "currency": declined.currency,
+        "display": f"99.00 {declined.currency}",
+    }
+    assert detail["credited"]["amount_minor"] == detail["credited_minor"] == 0
     card_on_file(customer.customer, GOOD_CARD, password=DEFAULT_PASSWORD)
     paid = customer_client.post(f"{API}/{declined.pk}/pay")
     assert paid.status_code == 200

@@ -116,6 +116,13 @@ def test_purchase_through_the_api(customer_client, ready_customer, plan):
     )
     assert response.status_code == 201
     assert response.json()["amount_minor"] == 27900
+    body = response.json()
+    assert body["amount"] == {
+        "amount_minor": 27900,
+        "currency": body["currency"],
+        "display": f"279.00 {body['currency']}",
+    }
+    assert body["tax"]["amount_minor"] == body["tax_minor"]
     unknown = customer_client.post(
         "/api/v1/me/subscriptions",
         {"plan": "no-such-plan", "cycle": "quarterly"},

@@ -102,9 +102,13 @@ def test_refunding_an_unpaid_invoice_is_refused_on_the_form(sysops_client, invoi
 
 def test_the_api_lists_filters_and_refunds(admin_client_2fa, invoices):
     paid, _ = invoices
-    assert [i["number"] for i in admin_client_2fa.get(API, {"status": "paid"}).json()] == [
-        paid.number
-    ]
+    [listed] = admin_client_2fa.get(API, {"status": "paid"}).json()
+    assert listed["number"] == paid.number
+    assert listed["total_money"] == {
+        "amount_minor": listed["total_minor"],
+        "currency": paid.currency,
+        "display": listed["total"],
+    }
     response = admin_client_2fa.post(
         f"{API}/{paid.pk}/refund",
         {"reason": "Cancelled in the first week"},
@@ -112,6 +116,11 @@ def test_the_api_lists_filters_and_refunds(admin_client_2fa, invoices):
     )
     assert response.status_code == 201
     assert response.json()["total_minor"] == 11880
+    assert response.json()["total"] == {
+        "amount_minor": 11880,
+        "currency": paid.currency,
+        "display": f"118.80 {paid.currency}",
+    }
     assert response.json()["number"].startswith("CN-")
 
 

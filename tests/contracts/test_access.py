@@ -72,6 +72,11 @@ def test_the_list_holds_only_the_customers_own(other_customer_client, buyer_clie
     assert other_customer_client.get("/api/v1/me/contracts").json() == []
     [mine] = buyer_client.get("/api/v1/me/contracts").json()
     assert mine["number"] == delivered.number
+    assert mine["tax"] == {
+        "amount_minor": mine["tax_minor"],
+        "currency": delivered.currency,
+        "display": delivered.tax.format(),
+    }
     page = other_customer_client.get(reverse("contracts:list"))
     assert delivered.number not in page.content.decode()
 

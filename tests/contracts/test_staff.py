@@ -52,6 +52,11 @@ def test_the_staff_api_filters_by_state_and_expiry(sysops_client, two_contracts)
     assert body["count"] == 1
     assert body["items"][0]["number"] == soon.number
     assert body["items"][0]["customer_id"] == soon.customer_id
+    assert body["items"][0]["amount"] == {
+        "amount_minor": soon.amount_minor,
+        "currency": soon.currency,
+        "display": soon.price.format(),
+    }
     sent = sysops_client.get("/api/v1/staff/contracts", {"state": "sent"}).json()
     assert {item["number"] for item in sent["items"]} == {soon.number, later.number}
 

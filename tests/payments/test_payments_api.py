@@ -28,6 +28,12 @@ def test_a_customer_lists_their_payments_newest_first(customer_client, customer)
     assert [p["status"] for p in body] == ["declined", "succeeded"]
     assert body[1]["amount"] == "99.00 EUR" and body[1]["card"] == "Visa •••• 4242"
     assert body[0]["message"] == "Your card was declined."
+    assert body[1]["amount_money"] == {
+        "amount_minor": 9900,
+        "currency": "EUR",
+        "display": "99.00 EUR",
+    }
+    assert body[1]["refunded"] == {"amount_minor": 0, "currency": "EUR", "display": "0.00 EUR"}
 
 
 def test_the_list_carries_no_token_key_or_card_number(customer_client, customer):
