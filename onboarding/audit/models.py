@@ -19,8 +19,7 @@ class AuditEntry(models.Model):
     """One business event. Append-only; sealed into a SHA-256 chain by a background step.
 
     `audit_record` inserts with seq/prev_hash/hash NULL; `audit_seal_pending` later fills the
-    three in one UPDATE (the only UPDATE the PostgreSQL trigger allows). Staff-only rows: the
-    access rule is registered in AuditConfig.ready (accounts.access imports this app's services).
+    three in one UPDATE (the only UPDATE the PostgreSQL trigger allows). Staff-only rows.
     """
 
     occurred_at = models.DateTimeField(db_index=True)
