@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.contracts.delivery import contract_notice_send
+from onboarding.contracts.events import acknowledge_refused, contract_acknowledged
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
     Contract,
@@ -81,14 +80,8 @@ def contract_acknowledge(
         offered = _normalised_hash(document_sha256)
         if offered != document.sha256:
             # Recorded in this transaction, which commits: the refusal is raised after it.
-            audit_record(
-                action="contract.acknowledge_refused",
-                actor=actor,
-                target=contract,
-                customer_id=contract.customer_id,
-                outcome=Outcome.REFUSED,
-                changes={"offered_sha256": offered[:64], "current_sha256": document.sha256},
-                message="the document acknowledged is not the current stored document",
+            acknowledge_refused(
+                actor=actor, contract=contract, offered=offered, current=document.sha256
             )
             refusal = Conflict(
                 "The contract you read is not the current version. Reload the page, read it "
@@ -117,13 +110,8 @@ def contract_acknowledge(
                 if contract.state == S.ACTIVE:
                     contract_activated_publish(contract=contract)
                 changes["state"] = states
-            audit_record(
-                action="contract.acknowledged",
-                actor=actor,
-                target=contract,
-                customer_id=contract.customer_id,
-                changes=changes,
-                message=f"acknowledged as {acceptance.reference}",
+            contract_acknowledged(
+                actor=actor, contract=contract, acceptance=acceptance, changes=changes
             )
             contract_notice_send(
                 contract=contract,

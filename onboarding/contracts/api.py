@@ -11,9 +11,9 @@ from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.alerts.failures import reported_failure
-from onboarding.audit.services import audit_record
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
 from onboarding.contracts.documents import CERTIFICATE_FAILED, DOCUMENT_UNAVAILABLE
+from onboarding.contracts.events import document_viewed
 from onboarding.contracts.models import Contract, ContractDocument
 from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.schemas import (
@@ -68,13 +68,7 @@ def _document_pdf(request: HttpRequest, document: ContractDocument) -> HttpRespo
         context={"version": document.version},
     ):
         content = contract_document_bytes(document=document)
-    audit_record(
-        action="contract.document_viewed",
-        actor=request.user,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={"version": document.version, "sha256": document.sha256},
-    )
+    document_viewed(actor=request.user, document=document)
     return _pdf(content, document.filename)
 
 

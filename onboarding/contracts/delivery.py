@@ -14,8 +14,12 @@ from django.utils import timezone
 from onboarding.accounts.models import PreferredInbox, User
 from onboarding.alerts.failures import failure_reported
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
+from onboarding.contracts.events import (
+    contract_emailed,
+    contract_sent,
+    email_withheld,
+    notice_sent,
+)
 from onboarding.contracts.incomplete import ContractIncomplete
 from onboarding.contracts.models import (
     IN_FORCE_STATES,
@@ -86,14 +90,7 @@ def _email_document(
         to_email=address,
         attachments=[Attachment(document.filename, "application/pdf", document.storage_path)],
     )
-    audit_record(
-        action="contract.emailed",
-        actor=actor,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={"version": document.version, "to": address, "sha256": document.sha256},
-        message="Log notification: contract PDF emailed to the acknowledged address",
-    )
+    contract_emailed(actor=actor, contract=contract, document=document, address=address)
 
 
 def _emailed_alerts_resolve(contract: Contract) -> None:
@@ -127,38 +124,21 @@ def contract_deliver(*, contract: Contract) -> Contract:
             context={"document": document, "emailed_to": verified},
             dedupe_key=f"contract:{contract.pk}:v{version}:notice",
         )
-        audit_record(
-            action="contract.notice_sent",
-            target=contract,
-            customer_id=contract.customer_id,
-            changes={"version": version, "channels": channels},
-            message="Log notification: contract notice sent to the preferred inbox",
-        )
+        notice_sent(contract=contract, version=version, channels=channels)
         if verified:
             _email_document(contract, document, verified, actor=None)
             contract.delivery_note = ""
         else:
             withheld = True
             contract.delivery_note = EMAIL_WITHHELD_NOTE
-            audit_record(
-                action="contract.email_withheld",
-                target=contract,
-                customer_id=contract.customer_id,
-                outcome=Outcome.FAILURE,
-                message="no verified email address: the PDF was not emailed",
-            )
+            email_withheld(contract=contract)
         states = contract_move(contract=contract, state=S.SENT)
         contract.sent_at = timezone.now()
         contract.delivered_version = version
         contract.save(
             update_fields=["state", "sent_at", "delivered_version", "delivery_note", "updated_at"]
         )
-        audit_record(
-            action="contract.sent",
-            target=contract,
-            customer_id=contract.customer_id,
-            changes={"state": states, "version": version, "emailed": not withheld},
-        )
+        contract_sent(contract=contract, states=states, version=version, emailed=not withheld)
         if withheld:
             journey_step_fail(
                 customer=contract.customer,

@@ -13,10 +13,10 @@ from django.template import Context, TemplateSyntaxError
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
-from onboarding.audit.services import audit_record
 
 # tasks.py imports this module too: imported whole, so either may be imported first.
 from onboarding.contracts import tasks as contract_tasks
+from onboarding.contracts.events import document_generated, generation_retried, template_published
 from onboarding.contracts.incomplete import ContractIncomplete
 from onboarding.contracts.models import Contract, ContractDocument, ContractState, ContractTemplate
 from onboarding.contracts.rendering import (
@@ -99,13 +99,7 @@ def contract_template_publish(*, html: str, css: str, note: str, actor: User) ->
         note=mask_card_numbers(" ".join((note or "").split()))[:200],
         created_by=actor,
     )
-    audit_record(
-        action="contract.template_published",
-        actor=actor,
-        target=template,
-        changes={"version": template.version},
-        message=template.note,
-    )
+    template_published(actor=actor, template=template)
     return template
 
 
@@ -156,17 +150,7 @@ def contract_document_generate(*, contract: Contract) -> ContractDocument | None
             )
             locked.last_error = ""
             locked.save(update_fields=["last_error", "updated_at"])
-            audit_record(
-                action="contract.document_generated",
-                target=locked,
-                customer_id=locked.customer_id,
-                changes={
-                    "version": version,
-                    "sha256": rendered.sha256,
-                    "size_bytes": len(rendered.content),
-                    "template_version": template.version,
-                },
-            )
+            document_generated(contract=locked, document=document)
             document_delivery_enqueue(contract=locked, version=version)
     except _LostRace as lost:
         default_storage.delete(path)  # ours is not the stored one; theirs stays
@@ -184,13 +168,7 @@ def contract_generation_retry(*, contract: Contract, actor: User) -> Contract:
     contract = contract_locked(contract=contract)
     if contract.state != S.ISSUED:
         raise Conflict("Only a contract whose document is pending can be generated again.")
-    audit_record(
-        action="contract.generation_retried",
-        actor=actor,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={"version": contract.document_version_wanted},
-    )
+    generation_retried(actor=actor, contract=contract)
     if ContractDocument.objects.filter(
         contract=contract, version=contract.document_version_wanted
     ).exists():

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
-from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
 from onboarding.billing.periods import add_months
 
@@ -21,6 +20,7 @@ from onboarding.billing.periods import add_months
 # the modules of that loop import each other whole, so any of them may be imported first.
 from onboarding.contracts import documents
 from onboarding.contracts import tasks as contract_tasks
+from onboarding.contracts.events import contract_issued
 from onboarding.contracts.models import Contract, ContractSequence, ContractState
 from onboarding.contracts.transitions import contract_move
 from onboarding.core.errors import Conflict
@@ -87,22 +87,7 @@ def contract_issue(*, contract: Contract, actor: User | None) -> None:
     contract.issued_at = now
     contract.document_version_wanted = 1
     contract.save(update_fields=["state", "number", "issued_at", "document_version_wanted"])
-    audit_record(
-        action="contract.issued",
-        actor=actor,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={
-            "state": states,
-            "number": contract.number,
-            "subscription": contract.subscription_id,
-            "term_index": contract.term_index,
-            "term_start": contract.term_start,
-            "term_end": contract.term_end,
-            "price": str(contract.price),
-            "cycle": contract.cycle,
-        },
-    )
+    contract_issued(actor=actor, contract=contract, states=states)
     documents.document_generation_enqueue(contract=contract)
 
 

@@ -20,13 +20,12 @@ from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported, report_failure
-from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
 from onboarding.billing.subscriptions import subscription_stop_at_period_end
 
 # documents.py and issuing.py are in the loop with tasks.py (which imports this module):
 # imported whole, so any of them may be imported first.
-from onboarding.contracts import documents, issuing
+from onboarding.contracts import documents, events, issuing
 from onboarding.contracts.delivery import contract_notice_send
 from onboarding.contracts.models import (
     IN_FORCE_STATES,
@@ -71,14 +70,7 @@ def contract_amend(*, contract: Contract, actor: User, reason: str) -> Contract:
     states = contract_move(contract=contract, state=S.ISSUED)
     contract.document_version_wanted += 1
     contract.save(update_fields=["state", "document_version_wanted", "updated_at"])
-    audit_record(
-        action="contract.amended",
-        actor=actor,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={"state": states, "version": contract.document_version_wanted},
-        message=reason[:500],
-    )
+    events.contract_amended(actor=actor, contract=contract, states=states, reason=reason)
     documents.document_generation_enqueue(contract=contract)
     return contract
 
@@ -125,17 +117,7 @@ def _next_term_issue(*, contract: Contract, actor: User | None) -> Contract:
     states = contract_move(contract=contract, state=S.RENEWED)
     contract.save(update_fields=["state", "updated_at"])
     issuing.contract_issue(contract=following, actor=actor)
-    audit_record(
-        action="contract.renewed",
-        actor=actor,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={
-            "state": states,
-            "renewed_by": following.number,
-            "next_term_start": following.term_start,
-        },
-    )
+    events.contract_renewed(actor=actor, contract=contract, states=states, following=following)
     return following
 
 
@@ -155,17 +137,12 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Con
     contract.cancelled_at = now
     contract.service_ends_at = contract.service_end_if_cancelled(now=now)
     contract.save(update_fields=["state", "cancelled_at", "service_ends_at", "updated_at"])
-    audit_record(
-        action="contract.cancelled",
+    events.contract_cancelled(
         actor=actor,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={
-            "state": states,
-            "service_ends_at": contract.service_ends_at,
-            "billing_stopped": billing_stopped,
-        },
-        message=" ".join((reason or "").split())[:500],
+        contract=contract,
+        states=states,
+        billing_stopped=billing_stopped,
+        reason=" ".join((reason or "").split()),
     )
     contract_notice_send(
         contract=contract,
@@ -233,20 +210,14 @@ def contract_expiry_remind(*, contract: Contract, days_before: int) -> bool:
                 dedupe_key=f"contract:{contract.pk}:expiry:{days_before}:sysops:{person.pk}",
                 channels=[Channel.IN_APP],
             )
-        audit_record(
-            action="contract.expiry_reminder_sent",
-            target=contract,
-            customer_id=contract.customer_id,
-            changes={"days_before": days_before, "sysops": [p.pk for p in sysops]},
-            message="Log notification: expiry reminder to the customer and SysOps",
-        )
+        events.expiry_reminder_sent(contract=contract, days_before=days_before, sysops=sysops)
     return True
 
 
 # --- the periodic pass ---------------------------------------------------------------------
 
 
-def _transition(contract: Contract, state: str, *, action: str) -> bool:
+def _transition(contract: Contract, state: str) -> bool:
     """Move one contract in its own transaction if it still may (another run may have)."""
     with transaction.atomic():
         locked = contract_locked(contract=contract)
@@ -254,9 +225,7 @@ def _transition(contract: Contract, state: str, *, action: str) -> bool:
             return False
         states = contract_move(contract=locked, state=state)
         locked.save(update_fields=["state", "updated_at"])
-        audit_record(
-            action=action, target=locked, customer_id=locked.customer_id, changes={"state": states}
-        )
+        events.contract_moved_by_schedule(contract=locked, states=states)
         if state == S.ACTIVE:
             contract_activated_publish(contract=locked)
     return True
@@ -305,13 +274,7 @@ def _follow_ended_subscription(contract: Contract) -> bool:
         locked.cancelled_at = now
         locked.service_ends_at = locked.subscription.cancelled_at or now
         locked.save(update_fields=["state", "cancelled_at", "service_ends_at", "updated_at"])
-        audit_record(
-            action="contract.cancelled",
-            target=locked,
-            customer_id=locked.customer_id,
-            changes={"state": states, "service_ends_at": locked.service_ends_at},
-            message="the subscription was cancelled",
-        )
+        events.contract_cancelled_with_subscription(contract=locked, states=states)
     return True
 
 
@@ -340,7 +303,7 @@ def contracts_lifecycle_advance(*, now: datetime | None = None) -> LifecycleRepo
     report.activated = _each(
         report,
         base.filter(state=S.ACKNOWLEDGED, term_start__lte=now),
-        lambda c: _transition(c, S.ACTIVE, action="contract.activated"),
+        lambda c: _transition(c, S.ACTIVE),
     )
     report.expiring = _each(
         report,
@@ -349,7 +312,7 @@ def contracts_lifecycle_advance(*, now: datetime | None = None) -> LifecycleRepo
             term_end__gt=now,
             term_end__lte=now + window,
         ),
-        lambda c: _transition(c, S.EXPIRING, action="contract.expiring"),
+        lambda c: _transition(c, S.EXPIRING),
     )
     for contract in base.filter(
         state__in=IN_FORCE_STATES, term_end__gt=now, term_end__lte=now + window
@@ -370,6 +333,6 @@ def contracts_lifecycle_advance(*, now: datetime | None = None) -> LifecycleRepo
     report.expired = _each(
         report,
         [c for c in ended if c not in renewing],
-        lambda c: _transition(c, S.EXPIRED, action="contract.expired"),
+        lambda c: _transition(c, S.EXPIRED),
     )
     return report

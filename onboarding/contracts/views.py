@@ -18,9 +18,9 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.alerts.failures import reported_failure
-from onboarding.audit.services import audit_record
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
 from onboarding.contracts.documents import CERTIFICATE_FAILED, DOCUMENT_UNAVAILABLE
+from onboarding.contracts.events import document_viewed
 from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
@@ -82,13 +82,7 @@ def document_response(request: HttpRequest, document: ContractDocument) -> HttpR
         content = contract_document_bytes(document=document)
     if not outcome.ok:
         return redirect(_detail_url(request, contract))
-    audit_record(
-        action="contract.document_viewed",
-        actor=request.user,
-        target=contract,
-        customer_id=contract.customer_id,
-        changes={"version": document.version, "sha256": document.sha256},
-    )
+    document_viewed(actor=request.user, document=document)
     return pdf_response(content, document.filename, download=request.GET.get("download") == "1")
 
 
