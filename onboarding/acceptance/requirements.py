@@ -8,6 +8,7 @@ ours in a write that a page or the API calls is reported at its boundary, as SAV
 
 from django.db import transaction
 
+from onboarding.acceptance import events
 from onboarding.acceptance.models import (
     GIVEN_RATINGS,
     AcceptanceStatus,
@@ -30,7 +31,6 @@ from onboarding.acceptance.services import (
 )
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported
-from onboarding.audit.services import audit_record
 from onboarding.contracts.models import Contract
 from onboarding.core.errors import Conflict
 
@@ -72,13 +72,7 @@ def requirement_add(
         RatingChange.objects.create(
             requirement=requirement, from_rating=Rating.UNRATED, to_rating=rating, actor=actor
         )
-        audit_record(
-            action="acceptance.requirement_added",
-            actor=actor,
-            target=requirement,
-            customer_id=contract.customer_id,
-            changes={"contract": contract.pk, "title": title, "rating": rating},
-        )
+        events.requirement_added(actor=actor, contract=contract, requirement=requirement)
         status_settle(contract=contract, actor=actor)
     return requirement
 
@@ -120,13 +114,7 @@ def _copy_plan_templates(contract: Contract, *, actor: User | None) -> list[Requ
         )
         position += 1
     if templates:
-        audit_record(
-            action="acceptance.requirements_from_template",
-            actor=actor,
-            target=contract,
-            customer_id=contract.customer_id,
-            changes={"added": [r.title for r in created]},
-        )
+        events.requirements_from_template(actor=actor, contract=contract, created=created)
     return created
 
 
@@ -171,12 +159,8 @@ def requirement_update(
         if not changes:
             return requirement
         requirement.save(update_fields=["title", "criteria", "owner", "notes", "updated_at"])
-        audit_record(
-            action="acceptance.requirement_updated",
-            actor=actor,
-            target=requirement,
-            customer_id=contract.customer_id,
-            changes=changes,
+        events.requirement_updated(
+            actor=actor, contract=contract, requirement=requirement, changes=changes
         )
     return requirement
 
@@ -205,13 +189,12 @@ def requirement_rate(
             actor=actor,
             note=clean_text(note, limit=500),
         )
-        audit_record(
-            action="acceptance.rated",
+        events.requirement_rated(
             actor=actor,
-            target=requirement,
-            customer_id=contract.customer_id,
-            changes={"rating": [previous, rating], "contract": contract.pk},
-            message=clean_text(note, limit=500),
+            contract=contract,
+            requirement=requirement,
+            previous=previous,
+            note=clean_text(note, limit=500),
         )
         status_settle(contract=contract, actor=actor)
     return requirement
@@ -224,13 +207,7 @@ def requirement_remove(*, requirement: Requirement, actor: User) -> None:
         contract = contract_lock(contract_id=requirement.contract_id)
         contract_require_writable(contract=contract)
         requirement = requirement_get(requirement_id=requirement.pk, lock=True)
-        audit_record(
-            action="acceptance.requirement_removed",
-            actor=actor,
-            target=requirement,
-            customer_id=contract.customer_id,
-            changes={"title": requirement.title, "rating": requirement.rating},
-        )
+        events.requirement_removed(actor=actor, contract=contract, requirement=requirement)
         requirement.delete()
         status_settle(contract=contract, actor=actor)
 
@@ -251,12 +228,7 @@ def requirement_template_add(*, plan_id: int, actor: User, title: str, criteria:
             },
         )
         if created:
-            audit_record(
-                action="acceptance.template_added",
-                actor=actor,
-                target=template,
-                changes={"plan": plan_id, "title": title},
-            )
+            events.template_added(actor=actor, template=template)
     return template
 
 
@@ -303,10 +275,5 @@ def _carry_over(contract: Contract) -> None:
             note=f"carried over from contract {contract.previous}",
         )
     if previous:
-        audit_record(
-            action="acceptance.requirements_carried_over",
-            target=contract,
-            customer_id=contract.customer_id,
-            changes={"from": contract.previous_id, "count": len(previous)},
-        )
+        events.requirements_carried_over(contract=contract, count=len(previous))
         status_settle(contract=contract, actor=None)

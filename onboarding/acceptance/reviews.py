@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from onboarding.acceptance.events import review_acted
 from onboarding.acceptance.models import Review, ReviewState
 from onboarding.acceptance.selectors import review_get
 from onboarding.acceptance.services import (
@@ -26,7 +27,6 @@ from onboarding.acceptance.timers import timers_cancel
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.services import audit_record
 from onboarding.contracts.lifecycle import contract_cancel
 from onboarding.core.errors import Conflict
 from onboarding.notifications.models import Channel
@@ -55,13 +55,13 @@ def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
     review.save()
     timers_cancel(review=review, reason=f"{state} by {actor.email}")
     late = review.overdue_at is not None
-    audit_record(
-        action=f"acceptance.review_{state}",
+    review_acted(
         actor=actor,
-        target=review,
-        customer_id=contract.customer_id,
-        changes={"state": [previous, review.state], "rating": review.rating, "late": late},
-        message=clean_text(fields.get("outcome_note", ""), limit=500),
+        contract=contract,
+        review=review,
+        previous=previous,
+        late=late,
+        note=clean_text(fields.get("outcome_note", ""), limit=500),
     )
     return review
 

@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from onboarding.acceptance import events
 from onboarding.acceptance.models import (
     AcceptanceStatus,
     Rating,
@@ -33,7 +34,6 @@ from onboarding.acceptance.timers import timer_schedule, timers_cancel
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.services import audit_record
 from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
@@ -153,13 +153,7 @@ def _supersede(review: Review, *, actor: User | None, status: str) -> None:
     review.move_to(ReviewState.SUPERSEDED)
     review.save(update_fields=["state", "closed_at"])
     timers_cancel(review=review, reason=f"status became {status}")
-    audit_record(
-        action="acceptance.review_superseded",
-        actor=actor,
-        target=review,
-        customer_id=review.contract.customer_id,
-        changes={"state": [previous, review.state], "status": status},
-    )
+    events.review_superseded(actor=actor, review=review, previous=previous, status=status)
 
 
 def _review_open(contract: Contract, *, rating: Rating, actor: User | None) -> Review:
@@ -179,15 +173,7 @@ def _review_open(contract: Contract, *, rating: Rating, actor: User | None) -> R
         due_at=review.ack_due_at,
     )
     if rating == Rating.GREEN:
-        audit_record(
-            action="acceptance.logged",
-            actor=actor,
-            target=review,
-            customer_id=contract.customer_id,
-            changes={"contract": contract.pk, "ack_due_at": review.ack_due_at},
-            message="Log acceptance: every requirement is green; waiting for a SysOps "
-            "acknowledgement",
-        )
+        events.review_logged(actor=actor, contract=contract, review=review)
     else:
         _notify_managers(review)
     return review
@@ -226,10 +212,4 @@ def _notify_managers(review: Review) -> None:
             dedupe_key=f"acceptance:review:{review.pk}:manager:{manager.pk}",
             channels=[Channel.IN_APP, Channel.EMAIL],
         )
-    audit_record(
-        action="acceptance.manager_notified",
-        target=review,
-        customer_id=contract.customer_id,
-        changes={"managers": [m.pk for m in managers], "rating": review.rating},
-        message=f"Log notification: {review.rating} acceptance sent to {len(managers)} manager(s)",
-    )
+    events.managers_notified(contract=contract, review=review, managers=managers)

@@ -12,11 +12,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from onboarding.acceptance import events
 from onboarding.acceptance.models import AcceptanceStatus, Rating, ReviewState, Timer, TimerKind
 from onboarding.acceptance.models import TimerState as T
 from onboarding.acceptance.selectors import contract_status
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.services import risk_event_raise
@@ -98,14 +97,7 @@ def _fire_green(timer: Timer) -> None:
         "green acceptance not acknowledged in time",
         extra={"contract_id": timer.contract_id, "review_id": review.pk},
     )
-    audit_record(
-        action="acceptance.green_unacknowledged",
-        target=review,
-        customer_id=timer.contract.customer_id,
-        outcome=Outcome.FAILURE,
-        changes={"ack_due_at": review.ack_due_at},
-        message="Soft failure: the logged acceptance was not acknowledged by SysOps in time",
-    )
+    events.green_unacknowledged(contract=timer.contract, review=review)
 
 
 def _fire_manager(timer: Timer) -> None:
@@ -114,14 +106,7 @@ def _fire_manager(timer: Timer) -> None:
         return
     review.overdue_at = timezone.now()
     review.save(update_fields=["overdue_at"])
-    audit_record(
-        action="acceptance.manager_unacknowledged",
-        target=review,
-        customer_id=timer.contract.customer_id,
-        outcome=Outcome.FAILURE,
-        changes={"rating": review.rating, "ack_due_at": review.ack_due_at},
-        message="No manager acknowledged the rating in time: sent to the risk queue",
-    )
+    events.manager_unacknowledged(contract=timer.contract, review=review)
     risk_event_raise(
         type=RiskType.ACCEPTANCE_UNACKNOWLEDGED,
         level=RiskLevel.RED if review.rating == Rating.RED else RiskLevel.YELLOW,
@@ -141,14 +126,7 @@ def _fire_requirements_unknown(timer: Timer) -> None:
         AcceptanceStatus.IN_CAPTURE,
     ):
         return
-    audit_record(
-        action="acceptance.requirements_unknown",
-        target=contract,
-        customer_id=contract.customer_id,
-        outcome=Outcome.FAILURE,
-        changes={"status": status},
-        message="Product support requirements unknown to SysOps: sent to the risk queue",
-    )
+    events.requirements_unknown(contract=contract, status=status)
     risk_event_raise(
         type=RiskType.REQUIREMENTS_UNKNOWN,
         level=RiskLevel.RED,
