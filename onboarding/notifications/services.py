@@ -14,7 +14,7 @@ from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone
 
 from onboarding.core.context import current_request_id
-from onboarding.core.errors import Conflict, DomainError, NotFound
+from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.core.roles import Role
 from onboarding.notifications.events import outbox_requeued
 from onboarding.notifications.models import (
@@ -39,11 +39,6 @@ __all__ = [
     "outbox_requeue",
     "register_outbox_handler",
 ]
-
-
-class NotAllowed(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -194,7 +189,7 @@ def inbox_mark_all_read(*, user) -> int:
 def outbox_requeue(*, message_id: int, actor) -> OutboxMessage:
     """An admin sends a dead message round again, with a fresh set of attempts (audited)."""
     if actor is None or not actor.is_authenticated or not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Only an admin can re-queue a message.")
+        raise Forbidden("Only an admin can re-queue a message.")
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(of=("self",))
