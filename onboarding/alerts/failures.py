@@ -74,11 +74,12 @@ def _customer_id_of(target: models.Model | None) -> int | None:
 
 
 def failure_reported(
-    notice: FailureNotice, *, target: str | None = None
+    notice: FailureNotice, *, target: str | None = None, context: tuple[str, ...] = ()
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a service: an unexpected failure in it is reported (admin alert, audit entry,
     log) against the keyword argument named `target` (its customer found from it) and the
-    `actor` argument, and re-raised as ServiceUnavailable(notice.message)."""
+    `actor` argument, and re-raised as ServiceUnavailable(notice.message). The keyword
+    arguments named in `context` go into the alert's context, as text (what was being bought)."""
 
     def decorate(service: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(service)
@@ -94,6 +95,7 @@ def failure_reported(
                     target=row,
                     customer_id=_customer_id_of(row),
                     actor=kwargs.get("actor"),
+                    context={name: str(kwargs.get(name)) for name in context} or None,
                 ):
                     return service(*args, **kwargs)
             finally:

@@ -17,7 +17,7 @@ BROKE = FailureNotice("boundary_probe_failed", "That could not be done; our team
 OUTER = FailureNotice("boundary_outer_failed", "The outer action could not be done.")
 
 
-@failure_reported(BROKE, target="customer")
+@failure_reported(BROKE, target="customer", context=("actor",))
 @transaction.atomic
 def rename_then_break(*, customer: Customer, actor, error: Exception) -> None:
     Customer.objects.filter(pk=customer.pk).update(company="Half Written Ltd")
@@ -41,6 +41,7 @@ def test_an_unexpected_failure_is_reported_once_and_told_in_the_declared_words(c
     assert told.value.message == BROKE.message
     alert = AdminAlert.objects.get(reason="boundary_probe_failed")
     assert alert.customer_id == customer.pk
+    assert alert.context["actor"] == str(customer.user)  # named arguments ride along
     entry = AuditEntry.objects.get(action="failure.boundary_probe_failed")
     assert (entry.customer_id, entry.actor_id) == (customer.pk, customer.user.pk)
     # The failed work rolled back before the report was written.
