@@ -18,12 +18,12 @@ from django.utils import timezone
 from onboarding.accounts.models import Customer
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.bulk import AuditRow, audit_rows_write
-from onboarding.audit.services import audit_record
+from onboarding.audit.bulk import audit_rows_write
 from onboarding.core.backoff import backoff_seconds
 from onboarding.core.bulk import instances_insert, rows_update
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
+from onboarding.payments.events import payment_settled, payment_settled_row
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
     ChargeRequest,
@@ -305,22 +305,6 @@ def _contradicts(attempt: PaymentAttempt, result: ChargeResult) -> bool:
     return attempt.is_settled and result.status not in (attempt.status, ChargeStatus.UNKNOWN)
 
 
-def _settle_audit(attempt: PaymentAttempt, previous: str) -> dict:
-    """What audit_record is given for a settle (written in bulk by _attempts_settle_many too)."""
-    return {
-        "action": f"payment.{attempt.status}",
-        "object_type": PaymentAttempt._meta.label_lower,
-        "object_id": attempt.pk,
-        "customer_id": attempt.customer_id,
-        "changes": {"status": [previous, attempt.status]},
-        "outcome": "success" if attempt.status == PaymentStatus.SUCCEEDED else "failure",
-        "message": (
-            f"{attempt.amount} for {attempt.invoice_reference or attempt.description}"
-            + (f" ({attempt.code})" if attempt.code else "")
-        ),
-    }
-
-
 def _mismatch_alert(attempt: PaymentAttempt, result: ChargeResult) -> None:
     logger.error(
         "payment %s is %s but the gateway says %s", attempt.pk, attempt.status, result.status
@@ -351,17 +335,11 @@ def payment_attempt_settle(
         previous = _result_apply(attempt=attempt, result=result, now=now)
         if previous is not None:
             attempt.save(update_fields=_SETTLE_FIELDS)
-            audit_record(**_settle_audit(attempt, previous))
+            payment_settled(attempt=attempt, previous=previous)
             return attempt, True
     if _contradicts(attempt, result):
         _mismatch_alert(attempt, result)
     return attempt, False
-
-
-def _audit_many(rows: list[dict]) -> None:
-    """audit_record for many settles at once, in plain multi-row writes; no actor (the system
-    charged)."""
-    audit_rows_write([AuditRow(**row) for row in rows])
 
 
 def _attempts_save_many(attempts: list[PaymentAttempt]) -> None:
@@ -391,11 +369,11 @@ def _attempts_settle_many(
             previous = _result_apply(attempt=attempt, result=result, now=now)
             if previous is not None:
                 changed.append(attempt)
-                audits.append(_settle_audit(attempt, previous))
+                audits.append(payment_settled_row(attempt=attempt, previous=previous))
             elif _contradicts(attempt, result):
                 contradicted.append((attempt, result))
         _attempts_save_many(changed)
-        _audit_many(audits)
+        audit_rows_write(audits)
     for attempt, result in contradicted:
         _mismatch_alert(attempt, result)
     return locked

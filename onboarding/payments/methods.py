@@ -18,11 +18,11 @@ from django.utils import timezone
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
 from onboarding.alerts.services import admin_alerts_resolve_for
-from onboarding.audit.services import audit_record
 from onboarding.core.errors import DomainError
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
 from onboarding.notifications.services import notification_send
+from onboarding.payments import events
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
     CardDetails,
@@ -80,14 +80,7 @@ def card_failure_severity(code: str) -> str:
 
 def _card_failed(*, customer: Customer, actor: User, code: str, message: str) -> None:
     with transaction.atomic():
-        audit_record(
-            action="payment_method.add_failed",
-            actor=actor,
-            target=customer,
-            customer_id=customer.pk,
-            outcome="failure",
-            message=f"{code}: {message}",
-        )
+        events.card_add_failed(actor=actor, customer=customer, code=code, message=message)
         journey_step_fail(customer=customer, step=Step.CARD_AND_CYCLE, reason=message)
     report_failure(
         reason="card_refused",
@@ -124,14 +117,7 @@ def payment_method_add(
     actor's identity (the password asked again: accounts.reauthentication)."""
     replacing = payment_method_active(customer=customer) is not None
     if replacing and not identity_confirmed:
-        audit_record(
-            action="payment_method.replace_refused",
-            actor=actor,
-            target=customer,
-            customer_id=customer.pk,
-            outcome="refused",
-            message="password not confirmed",
-        )
+        events.card_replace_refused(actor=actor, customer=customer)
         raise DomainError("Confirm your current password to replace the card.", field="password")
     try:
         token = _tokenize(customer=customer, card=card, client_token=client_token)
@@ -166,15 +152,7 @@ def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) 
         exp_month=token.exp_month,
         exp_year=token.exp_year,
     )
-    audit_record(
-        action="payment_method.replaced" if previous else "payment_method.added",
-        actor=actor,
-        target=method,
-        customer_id=customer.pk,
-        changes={
-            "card": [str(previous) if previous else None, str(method)],
-        },
-    )
+    events.card_added(actor=actor, method=method, previous=previous)
     admin_alerts_resolve_for(
         success="card_added",
         customer_id=customer.pk,
@@ -215,12 +193,7 @@ def card_expiry_remind(*, method_id: int, now: datetime | None = None) -> bool:
             },
             dedupe_key=f"card-expiring:{method.pk}",
         )
-        audit_record(
-            action="payment_method.expiry_reminded",
-            target=method,
-            customer_id=customer.pk,
-            message=f"{method} reminder sent to {customer.user.preferred_inbox}",
-        )
+        events.card_expiry_reminded(method=method, customer=customer)
     return True
 
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.services import audit_record
 from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.payments.events import refund_settled
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import GatewayError, GatewayTimeout
 from onboarding.payments.models import (
@@ -68,16 +68,7 @@ def _refund_record(
         refund.gateway_refund_id = gateway_refund_id
         refund.code, refund.message = why.get("code", ""), why.get("message", "")[:255]
         refund.save(update_fields=["status", "settled_at", "gateway_refund_id", "code", "message"])
-        succeeded = status == RefundStatus.SUCCEEDED
-        audit_record(
-            action="payment.refunded" if succeeded else "payment.refund_failed",
-            actor=actor,
-            target=refund.attempt,
-            customer_id=refund.attempt.customer_id,
-            changes={"refunded": [None, str(refund.amount)]},
-            outcome="success" if succeeded else "failure",
-            message=f"refund {refund.pk}" + (f": {refund.code}" if refund.code else ""),
-        )
+        refund_settled(actor=actor, refund=refund)
     return refund
 
 

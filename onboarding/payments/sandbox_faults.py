@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.db import transaction
 
-from onboarding.audit.services import audit_record
 from onboarding.core.errors import DomainError
+from onboarding.payments.events import sandbox_fault_armed
 from onboarding.payments.models import SandboxFault
 
 SANDBOX_FAULT_KINDS: dict[str, tuple[str, ...]] = {
@@ -36,9 +36,5 @@ def sandbox_fault_arm(*, operation: str, kind: str, times: int = 1) -> SandboxFa
         raise DomainError("Arm a fault for 1 to 1000 calls.", field="times")
     with transaction.atomic():
         fault = SandboxFault.objects.create(operation=operation, kind=kind, remaining=times)
-        audit_record(
-            action="sandbox.fault_armed",
-            target=fault,
-            message=f"{operation}: {kind} x{times}",
-        )
+        sandbox_fault_armed(fault=fault)
     return fault
