@@ -32,13 +32,16 @@ api = OnboardingAPI(
     description=(
         "Support contracts: accounts, billing, contracts, back office, acceptance, risk.\n\n"
         "**Money** is one object, `MoneyOut`: `amount_minor` (integer minor units), `currency` "
-        "(ISO 4217) and `display` (formatted for people, never for arithmetic). The back office "
-        "(`/staff/customers`, its full customer view) and the catalog answer in it. The "
-        "catalog's flat `amount_minor`, `tax_minor`, `gross_minor` and `currency` beside the "
-        "price's `amount`, `tax` and `gross` objects are deprecated and go in the next release. "
-        "Subscriptions, invoices, credit notes, contracts and payments still answer in flat "
-        "`*_minor` fields (invoices and payments also with a formatted string) until they move "
-        "to the object the same way."
+        "(ISO 4217) and `display` (formatted for people, never for arithmetic). Every answer "
+        "gives its amounts in it: the catalog, subscriptions, invoices and their lines, credit "
+        "notes, contracts, payments and the back office.\n\n"
+        "**Naming:** an amount's object takes the name of its flat field without `_minor` "
+        "(`amount_minor` gives `amount`, `tax_minor` gives `tax`, `total_minor` gives `total`); "
+        "where that name is held by a formatted string, the object is `<name>_money` (invoices' "
+        "`total_money`, payments' `amount_money`). A record's own `currency` stays.\n\n"
+        "**Deprecated** (marked so in the schemas, they go in the next release): the flat "
+        "`*_minor` amounts beside their objects (the catalog price's `currency` too) and the "
+        "formatted strings invoices' `total` and payments' `amount`."
     ),
     urls_namespace="api",
     auth=django_auth,
