@@ -27,7 +27,7 @@ from onboarding.contracts.rendering import (
 )
 from onboarding.contracts.transitions import ACTION_FAILED, contract_locked
 from onboarding.core.cardmask import mask_card_numbers
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.roles import Role
 from onboarding.worker.services import enqueue_on_commit
 
@@ -77,7 +77,7 @@ def contract_template_publish(*, html: str, css: str, note: str, actor: User) ->
     """Publish a new template version (a restyle). It must compile and render a sample contract
     to PDF first, so a broken layout never reaches a customer's document."""
     if actor is None or not actor.has_role(Role.ADMIN):
-        raise DomainError("Only an admin can publish a contract template.", code="forbidden")
+        raise Forbidden("Only an admin can publish a contract template.")
     if not (html or "").strip():
         raise DomainError("The template is empty.", field="html")
     try:
