@@ -26,10 +26,9 @@ from django_countries import countries
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.bulk import AuditRow, audit_rows_write
+from onboarding.audit.bulk import audit_rows_write
+from onboarding.billing import events
 from onboarding.billing.charging import (
-    INVOICE_TYPE,
-    SUBSCRIPTION_TYPE,
     Charge,
     Tally,
     charges_run,
@@ -392,17 +391,14 @@ def _invoices_create(
     ]
     audit_rows_write(
         [
-            AuditRow(
-                action="invoice.issued",
-                object_type=INVOICE_TYPE,
-                object_id=pk,
+            events.invoice_issued_row(
+                invoice_id=pk,
+                number=v["number"],
                 customer_id=v["customer_id"],
-                changes={
-                    "number": v["number"],
-                    "total": str(Money(v["total_minor"], v["currency"])),
-                    "period": [v["period_start"], v["period_end"]],
-                },
-                message=f"{v['number']} for subscription {v['subscription_id']}",
+                subscription_id=v["subscription_id"],
+                total=Money(v["total_minor"], v["currency"]),
+                period_start=v["period_start"],
+                period_end=v["period_end"],
             )
             for pk, v in zip(keys, invoices, strict=True)
         ]
@@ -421,13 +417,8 @@ def _cancel_at_period_end(subscriptions: list[_Due], now: datetime) -> int:
     )
     audit_rows_write(
         [
-            AuditRow(
-                action="subscription.cancelled",
-                object_type=SUBSCRIPTION_TYPE,
-                object_id=s.pk,
-                customer_id=s.customer_id,
-                changes={"status": [s.status, SubscriptionStatus.CANCELLED]},
-                message="cancelled at the end of its period",
+            events.subscription_cancelled_row(
+                subscription_id=s.pk, customer_id=s.customer_id, previous_status=s.status
             )
             for s in subscriptions
         ]
@@ -558,7 +549,7 @@ def invoices_missing_reconcile(*, now: datetime | None = None) -> int:
                 f"{sample[0].next_invoice_at:%Y-%m-%d %H:%M} UTC); they are being invoiced now. "
                 "Is the bill run scheduled?"
             ),
-            object_type=SUBSCRIPTION_TYPE,
+            object_type=events.SUBSCRIPTION_TYPE,
             object_id="many",
             context={"count": count, "first_ids": [s.pk for s in sample]},
         )

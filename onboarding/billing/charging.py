@@ -23,7 +23,7 @@ attempt is reserved and sent at once, and the customer is told nothing (resend.p
 import functools
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +35,7 @@ from django.utils import timezone
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import Succeeded, admin_alerts_resolve_many
 from onboarding.audit.bulk import AuditRow, audit_rows_write
-from onboarding.audit.models import Outcome
+from onboarding.billing import events
 from onboarding.billing.models import (
     PAYABLE_STATUSES,
     PAYMENT_FAILED,
@@ -65,8 +65,6 @@ from onboarding.payments.models import PaymentAttempt, PaymentStatus
 
 logger = logging.getLogger(__name__)
 
-INVOICE_TYPE = Invoice._meta.label_lower
-SUBSCRIPTION_TYPE = Subscription._meta.label_lower
 # Published once per subscription, in the transaction that records its first paid invoice.
 INVOICE_FIRST_PAID_TOPIC = "invoice.first_paid"
 # payment_collect refusals that mean "this attempt failed", not "our code is broken".
@@ -347,13 +345,8 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         if invoice.is_first:
             effects.first_paid.append(invoice)
         effects.audit.append(
-            AuditRow(
-                action="invoice.paid",
-                object_type=INVOICE_TYPE,
-                object_id=invoice.pk,
-                customer_id=invoice.customer_id,
-                changes={"status": [sent_status_before(invoice), InvoiceStatus.PAID]},
-                message=f"{invoice.number}: {invoice.total} paid, {label}",
+            events.invoice_paid_row(
+                invoice=invoice, previous_status=sent_status_before(invoice), attempt=label
             )
         )
     elif state in PAYMENT_FAILED:
@@ -365,39 +358,16 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         if invoice.is_first:
             effects.first_failed.append(invoice)
         effects.audit.append(
-            AuditRow(
-                action="invoice.payment_failed",
-                object_type=INVOICE_TYPE,
-                object_id=invoice.pk,
-                customer_id=invoice.customer_id,
-                outcome=Outcome.FAILURE,
-                changes={"payment_state": [PaymentState.PROCESSING, state], "code": sent.code},
-                message=f"{invoice.number}: {label} {state}: {invoice.last_payment_message}",
+            events.invoice_payment_failed_row(
+                invoice=invoice, state=state, code=sent.code, attempt=label
             )
         )
         if was_open and invoice.status == InvoiceStatus.UNCOLLECTIBLE:
             effects.overdue_subscriptions.add(invoice.subscription_id)
-            effects.audit.append(
-                AuditRow(
-                    action="invoice.uncollectible",
-                    object_type=INVOICE_TYPE,
-                    object_id=invoice.pk,
-                    customer_id=invoice.customer_id,
-                    outcome=Outcome.FAILURE,
-                    changes={"status": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]},
-                    message=f"{invoice.number}: every dunning retry failed",
-                )
-            )
+            effects.audit.append(events.invoice_uncollectible_row(invoice=invoice))
     else:
         effects.audit.append(
-            AuditRow(
-                action="invoice.payment_pending",
-                object_type=INVOICE_TYPE,
-                object_id=invoice.pk,
-                customer_id=invoice.customer_id,
-                changes={"payment_state": [PaymentState.PROCESSING, state]},
-                message=f"{invoice.number}: {label}: the gateway's answer is not known yet",
-            )
+            events.invoice_payment_pending_row(invoice=invoice, state=state, attempt=label)
         )
     return state
 
@@ -515,8 +485,7 @@ def _subscriptions_follow(effects: _Effects, now: datetime) -> None:
         _subscriptions_move(
             ids=effects.paid_subscriptions - still_owing,
             to=SubscriptionStatus.ACTIVE,
-            action="subscription.activated",
-            message="paid",
+            row=events.subscription_activated_row,
         )
         first = list(
             Subscription.objects.filter(
@@ -532,9 +501,7 @@ def _subscriptions_follow(effects: _Effects, now: datetime) -> None:
         _subscriptions_move(
             ids=effects.overdue_subscriptions,
             to=SubscriptionStatus.PAST_DUE,
-            action="subscription.past_due",
-            message="an invoice is uncollectible",
-            outcome=Outcome.FAILURE,
+            row=events.subscription_past_due_row,
         )
 
 
@@ -554,9 +521,8 @@ def _first_paid_publish(*, invoice: Invoice, now: datetime) -> None:
     )
 
 
-def _subscriptions_move(
-    *, ids: Iterable[int], to: str, action: str, message: str, outcome: str = Outcome.SUCCESS
-) -> None:
+def _subscriptions_move(*, ids: Iterable[int], to: str, row: Callable[..., AuditRow]) -> None:
+    """Move the subscriptions that may go `to`; `row` is the event of the move (events.py)."""
     movable = [status for status, allowed in SUBSCRIPTION_MOVES.items() if to in allowed]
     moving = list(
         Subscription.objects.select_for_update()
@@ -568,15 +534,7 @@ def _subscriptions_move(
     Subscription.objects.filter(pk__in=[pk for pk, _, _ in moving]).update(status=to)
     audit_rows_write(
         [
-            AuditRow(
-                action=action,
-                object_type=SUBSCRIPTION_TYPE,
-                object_id=pk,
-                customer_id=customer_id,
-                changes={"status": [status, to]},
-                outcome=outcome,
-                message=message,
-            )
+            row(subscription_id=pk, customer_id=customer_id, previous_status=status)
             for pk, status, customer_id in moving
         ]
     )

@@ -25,7 +25,7 @@ from django.utils import timezone
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.services import audit_record
+from onboarding.billing import events
 from onboarding.billing.documents import (
     credit_note_pdf_build,
     invoice_pdf_build,
@@ -81,17 +81,7 @@ def invoice_pdf_ensure(*, invoice: Invoice) -> Invoice:
             pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
         )
         if taken:
-            audit_record(
-                action="invoice.pdf_generated",
-                target=invoice,
-                customer_id=invoice.customer_id,
-                changes={
-                    "pdf_sha256": stored.sha256,
-                    "bytes": stored.size,
-                    **({"replaces": invoice.pdf_sha256} if invoice.pdf_sha256 else {}),
-                },
-                message=f"{invoice.number}: {stored.path}",
-            )
+            events.invoice_pdf_generated(invoice=invoice, stored=stored)
     if not taken:
         default_storage.delete(stored.path)  # another worker stored the same document first
         invoice.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
@@ -114,13 +104,7 @@ def credit_note_pdf_ensure(*, credit_note: CreditNote) -> CreditNote:
             pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
         )
         if taken:
-            audit_record(
-                action="credit_note.pdf_generated",
-                target=credit_note,
-                customer_id=credit_note.customer_id,
-                changes={"pdf_sha256": stored.sha256, "bytes": stored.size},
-                message=f"{credit_note.number}: {stored.path}",
-            )
+            events.credit_note_pdf_generated(credit_note=credit_note, stored=stored)
     if not taken:
         default_storage.delete(stored.path)
     credit_note.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
@@ -185,20 +169,6 @@ def _context(invoice: Invoice, outcome: str | None) -> dict:
     }
 
 
-def _notified(invoice: Invoice, notification, *, action: str, message: str) -> None:
-    audit_record(
-        action=action,
-        target=invoice,
-        customer_id=invoice.customer_id,
-        changes={
-            "notification": notification.pk,
-            "kind": notification.kind,
-            "channels": notification.channels,
-        },
-        message=message,
-    )
-
-
 def _issue_notice(invoice: Invoice, outcome: str | None) -> None:
     user = invoice.customer.user
     suffix = {PAID: " (paid)", FAILED: ": payment did not go through"}.get(outcome or "", "")
@@ -218,12 +188,7 @@ def _issue_notice(invoice: Invoice, outcome: str | None) -> None:
             )
         ],
     )
-    _notified(
-        invoice,
-        notification,
-        action="invoice.notified",
-        message=f"{invoice.number} sent to {', '.join(notification.channels)}",
-    )
+    events.invoice_notified(invoice=invoice, notification=notification)
 
 
 def _payment_notice(invoice: Invoice, outcome: str) -> None:
@@ -247,12 +212,7 @@ def _payment_notice(invoice: Invoice, outcome: str) -> None:
         context=_context(invoice, outcome),
         dedupe_key=key,
     )
-    _notified(
-        invoice,
-        notification,
-        action="invoice.payment_notified",
-        message=f"{invoice.number} attempt {invoice.attempt_count}: {outcome}",
-    )
+    events.invoice_payment_notified(invoice=invoice, notification=notification, outcome=outcome)
 
 
 def _payment_incomplete_alert(invoice: Invoice) -> None:
@@ -390,13 +350,7 @@ def credit_note_follow_up(*, credit_note_id: int) -> bool:
                 )
             ],
         )
-        audit_record(
-            action="credit_note.notified",
-            target=credit_note,
-            customer_id=credit_note.customer_id,
-            changes={"notification": notification.pk, "channels": notification.channels},
-            message=f"{credit_note.number} sent to {', '.join(notification.channels)}",
-        )
+        events.credit_note_notified(credit_note=credit_note, notification=notification)
         credit_note.notified_at, credit_note.followup_due = timezone.now(), False
         credit_note.save(update_fields=["notified_at", "followup_due"])
     return True

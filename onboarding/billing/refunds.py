@@ -16,8 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
-from onboarding.audit.models import Outcome
-from onboarding.audit.services import audit_record
+from onboarding.billing import events
 from onboarding.billing.models import (
     CreditNote,
     CreditNoteLine,
@@ -89,13 +88,8 @@ def _reserve(*, invoice: Invoice, actor: User, amount: Money | None, reason: str
             refund_key=f"invoice:{locked.number}:refund:{sequence}",
             created_by=actor,
         )
-        audit_record(
-            action="credit_note.requested",
-            actor=actor,
-            target=credit_note,
-            customer_id=locked.customer_id,
-            changes={"invoice": locked.number, "amount": str(amount)},
-            message=reason,
+        events.credit_note_requested(
+            actor=actor, credit_note=credit_note, invoice=locked, amount=amount
         )
     return credit_note
 
@@ -123,22 +117,7 @@ def _issue(*, credit_note: CreditNote, refund: PaymentRefund, actor: User | None
         )
         invoice.credited_minor += credit_note.total_minor
         invoice.save(update_fields=["credited_minor"])
-        audit_record(
-            action="credit_note.issued",
-            actor=actor,
-            target=credit_note,
-            customer_id=credit_note.customer_id,
-            changes={
-                "number": number,
-                "invoice": invoice.number,
-                "refunded": str(credit_note.total),
-                "credited": [
-                    str(Money(invoice.credited_minor - credit_note.total_minor, invoice.currency)),
-                    str(invoice.credited),
-                ],
-            },
-            message=credit_note.reason,
-        )
+        events.credit_note_issued(actor=actor, credit_note=credit_note, invoice=invoice)
     return credit_note
 
 
@@ -150,14 +129,7 @@ def _cancel(*, credit_note: CreditNote, actor: User | None, message: str) -> Non
         credit_note.move_to(CreditNoteStatus.CANCELLED)
         credit_note.failure_message = message[:255]
         credit_note.save(update_fields=["status", "failure_message"])
-        audit_record(
-            action="credit_note.cancelled",
-            actor=actor,
-            target=credit_note,
-            customer_id=credit_note.customer_id,
-            outcome=Outcome.FAILURE,
-            message=message,
-        )
+        events.credit_note_cancelled(actor=actor, credit_note=credit_note, message=message)
 
 
 def _send(*, credit_note: CreditNote, actor: User) -> CreditNote:

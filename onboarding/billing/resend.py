@@ -20,6 +20,7 @@ from django.conf import settings
 
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.bulk import AuditRow
+from onboarding.billing import events
 from onboarding.billing.models import Invoice, PaymentState
 from onboarding.payments.gateways.base import NOT_RECEIVED
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
@@ -46,17 +47,7 @@ def resend_reserve(invoice: Invoice, *, now: datetime) -> AuditRow:
     invoice.attempt_count += 1
     invoice.attempt_reserved_at = now
     invoice.payment_state = PaymentState.PROCESSING
-    return AuditRow(
-        action="invoice.payment_resent",
-        object_type=Invoice._meta.label_lower,
-        object_id=invoice.pk,
-        customer_id=invoice.customer_id,
-        changes={"attempt": [lost, invoice.attempt_count], "code": NOT_RECEIVED},
-        message=(
-            f"{invoice.number}: attempt {lost} never reached the payment provider; "
-            f"sent again as attempt {invoice.attempt_count}"
-        ),
-    )
+    return events.invoice_payment_resent_row(invoice=invoice, lost_attempt=lost)
 
 
 def resends_exhausted_alert(invoice: Invoice, *, never_received: int) -> None:

@@ -17,8 +17,7 @@ from django.utils import timezone
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
-from onboarding.audit.services import audit_record
-from onboarding.billing import refunds, tasks
+from onboarding.billing import events, refunds, tasks
 from onboarding.billing.charging import (
     Sent,
     attempt_reserve,
@@ -37,7 +36,7 @@ from onboarding.billing.models import (
     InvoiceStatus,
     Subscription,
 )
-from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import plan_price_for
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
@@ -111,17 +110,7 @@ def subscription_purchase(
         ).exists():
             raise Conflict(f"You already have {plan.name}.", field="plan") from exc
         raise
-    audit_record(
-        action="subscription.purchased",
-        actor=actor,
-        target=subscription,
-        customer_id=customer.pk,
-        changes={
-            "plan": [None, plan.slug],
-            "cycle": [None, cycle],
-            "price": [None, str(subscription.price)],
-        },
-    )
+    events.subscription_purchased(actor=actor, subscription=subscription)
     journey_step_complete(customer=customer, step=Step.CARD_AND_CYCLE)
     admin_alerts_resolve_for(
         success="purchase_done",
@@ -169,13 +158,8 @@ def subscription_change_cycle(
     if before == cycle:
         return subscription
     subscription.save(update_fields=["pending_cycle"])
-    audit_record(
-        action="subscription.cycle_changed",
-        actor=actor,
-        target=subscription,
-        customer_id=subscription.customer_id,
-        changes={"cycle": [before, cycle]},
-        message=f"effective from the next period ({BillingCycle(cycle).label})",
+    events.subscription_cycle_changed(
+        actor=actor, subscription=subscription, previous_cycle=before, cycle=cycle
     )
     return subscription
 
@@ -218,14 +202,7 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
         if payment_method_active(customer=locked.customer) is None:
             raise DomainError("Add a card before you pay.", field="payment_method")
         attempt_reserve(invoice=locked, source=AttemptSource.CUSTOMER, now=timezone.now())
-        audit_record(
-            action="invoice.payment_requested",
-            actor=actor,
-            target=locked,
-            customer_id=locked.customer_id,
-            changes={"attempt": locked.attempt_count},
-            message=f"{locked.number}: {locked.total}",
-        )
+        events.invoice_payment_requested(actor=actor, invoice=locked)
     charges_run([charge_of(locked)])
     _follow_up(locked.pk)
     return Invoice.objects.select_related("customer__user").get(pk=locked.pk)
@@ -311,14 +288,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
         locked.move_to(InvoiceStatus.VOID)
         locked.voided_at, locked.next_retry_at = timezone.now(), None
         locked.save(update_fields=["status", "voided_at", "next_retry_at"])
-        audit_record(
-            action="invoice.voided",
-            actor=actor,
-            target=locked,
-            customer_id=locked.customer_id,
-            changes={"status": [before, InvoiceStatus.VOID]},
-            message=reason,
-        )
+        events.invoice_voided(actor=actor, invoice=locked, previous_status=before, reason=reason)
     return locked
 
 

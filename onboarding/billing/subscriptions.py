@@ -5,7 +5,7 @@ to it from outside billing, each audited.
 from django.db import transaction
 
 from onboarding.accounts.models import User
-from onboarding.audit.services import audit_record
+from onboarding.billing import events
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 
 
@@ -24,12 +24,5 @@ def subscription_stop_at_period_end(
         return False
     locked.cancel_at_period_end = True
     locked.save(update_fields=["cancel_at_period_end"])
-    audit_record(
-        action="subscription.cancel_at_period_end",
-        actor=actor,
-        target=locked,
-        customer_id=locked.customer_id,
-        changes={"cancel_at_period_end": [False, True]},
-        message=f"billing stops at the end of the paid period ({because})",
-    )
+    events.subscription_stopping(actor=actor, subscription=locked, because=because)
     return True

@@ -1,0 +1,353 @@
+"""Billing's audit events, one keyword-only function per event: nothing else writes them.
+
+Subscriptions bought, changed, stopped and moved; invoices issued, paid, failed, resent, voided,
+documented and told; refunds requested, issued and cancelled. The bill run and the charging of a
+batch write their entries many at a time (onboarding.audit.bulk): their events are the `*_row`
+functions, each a plain constructor of the row, free of queries, that the caller hands to
+`audit_rows_write`.
+"""
+
+from datetime import date
+
+from onboarding.accounts.models import User
+from onboarding.audit.bulk import AuditRow
+from onboarding.audit.models import Outcome
+from onboarding.audit.services import audit_record
+from onboarding.billing.documents import StoredPdf
+from onboarding.billing.models import (
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    PaymentState,
+    Subscription,
+    SubscriptionStatus,
+)
+from onboarding.catalog.models import BillingCycle
+from onboarding.core.money import Money
+from onboarding.notifications.models import Notification
+from onboarding.payments.gateways.base import NOT_RECEIVED
+
+# What audit entries (and admin alerts about many rows) call an invoice and a subscription.
+INVOICE_TYPE = Invoice._meta.label_lower
+SUBSCRIPTION_TYPE = Subscription._meta.label_lower
+
+# --- Subscriptions -----------------------------------------------------------------------------
+
+
+def subscription_purchased(*, actor: User, subscription: Subscription) -> None:
+    audit_record(
+        action="subscription.purchased",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={
+            "plan": [None, subscription.plan.slug],
+            "cycle": [None, subscription.cycle],
+            "price": [None, str(subscription.price)],
+        },
+    )
+
+
+def subscription_cycle_changed(
+    *, actor: User, subscription: Subscription, previous_cycle: str, cycle: str
+) -> None:
+    audit_record(
+        action="subscription.cycle_changed",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={"cycle": [previous_cycle, cycle]},
+        message=f"effective from the next period ({BillingCycle(cycle).label})",
+    )
+
+
+def subscription_stopping(*, actor: User | None, subscription: Subscription, because: str) -> None:
+    """Billing stops at the end of the paid period; `because` ends the message."""
+    audit_record(
+        action="subscription.cancel_at_period_end",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={"cancel_at_period_end": [False, True]},
+        message=f"billing stops at the end of the paid period ({because})",
+    )
+
+
+def subscription_cancelled_row(
+    *, subscription_id: int, customer_id: int, previous_status: str
+) -> AuditRow:
+    """The bill run cancels a subscription that was to stop at the end of its period."""
+    return AuditRow(
+        action="subscription.cancelled",
+        object_type=SUBSCRIPTION_TYPE,
+        object_id=subscription_id,
+        customer_id=customer_id,
+        changes={"status": [previous_status, SubscriptionStatus.CANCELLED]},
+        message="cancelled at the end of its period",
+    )
+
+
+def subscription_activated_row(
+    *, subscription_id: int, customer_id: int, previous_status: str
+) -> AuditRow:
+    """A paid invoice makes its subscription active."""
+    return AuditRow(
+        action="subscription.activated",
+        object_type=SUBSCRIPTION_TYPE,
+        object_id=subscription_id,
+        customer_id=customer_id,
+        changes={"status": [previous_status, SubscriptionStatus.ACTIVE]},
+        message="paid",
+    )
+
+
+def subscription_past_due_row(
+    *, subscription_id: int, customer_id: int, previous_status: str
+) -> AuditRow:
+    """An uncollectible invoice makes its subscription past due."""
+    return AuditRow(
+        action="subscription.past_due",
+        object_type=SUBSCRIPTION_TYPE,
+        object_id=subscription_id,
+        customer_id=customer_id,
+        changes={"status": [previous_status, SubscriptionStatus.PAST_DUE]},
+        outcome=Outcome.FAILURE,
+        message="an invoice is uncollectible",
+    )
+
+
+# --- Invoices: issued and paid -----------------------------------------------------------------
+
+
+def invoice_issued_row(
+    *,
+    invoice_id: int,
+    number: str,
+    customer_id: int,
+    subscription_id: int,
+    total: Money,
+    period_start: date,
+    period_end: date,
+) -> AuditRow:
+    """The bill run issues an invoice for a subscription's period."""
+    return AuditRow(
+        action="invoice.issued",
+        object_type=INVOICE_TYPE,
+        object_id=invoice_id,
+        customer_id=customer_id,
+        changes={"number": number, "total": str(total), "period": [period_start, period_end]},
+        message=f"{number} for subscription {subscription_id}",
+    )
+
+
+def invoice_payment_requested(*, actor: User, invoice: Invoice) -> None:
+    """The customer asks to pay now: the invoice's next attempt is reserved."""
+    audit_record(
+        action="invoice.payment_requested",
+        actor=actor,
+        target=invoice,
+        customer_id=invoice.customer_id,
+        changes={"attempt": invoice.attempt_count},
+        message=f"{invoice.number}: {invoice.total}",
+    )
+
+
+def invoice_paid_row(*, invoice: Invoice, previous_status: str, attempt: str) -> AuditRow:
+    """`attempt` names the attempt that paid ("attempt 2 (retry)")."""
+    return AuditRow(
+        action="invoice.paid",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        changes={"status": [previous_status, InvoiceStatus.PAID]},
+        message=f"{invoice.number}: {invoice.total} paid, {attempt}",
+    )
+
+
+def invoice_payment_failed_row(
+    *, invoice: Invoice, state: str, code: str, attempt: str
+) -> AuditRow:
+    """The attempt was declined or failed (`state`); the message ends with what the customer
+    is told (the invoice's last payment message)."""
+    return AuditRow(
+        action="invoice.payment_failed",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        outcome=Outcome.FAILURE,
+        changes={"payment_state": [PaymentState.PROCESSING, state], "code": code},
+        message=f"{invoice.number}: {attempt} {state}: {invoice.last_payment_message}",
+    )
+
+
+def invoice_uncollectible_row(*, invoice: Invoice) -> AuditRow:
+    return AuditRow(
+        action="invoice.uncollectible",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        outcome=Outcome.FAILURE,
+        changes={"status": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]},
+        message=f"{invoice.number}: every dunning retry failed",
+    )
+
+
+def invoice_payment_pending_row(*, invoice: Invoice, state: str, attempt: str) -> AuditRow:
+    return AuditRow(
+        action="invoice.payment_pending",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        changes={"payment_state": [PaymentState.PROCESSING, state]},
+        message=f"{invoice.number}: {attempt}: the gateway's answer is not known yet",
+    )
+
+
+def invoice_payment_resent_row(*, invoice: Invoice, lost_attempt: int) -> AuditRow:
+    """Attempt `lost_attempt` never reached the provider; the invoice's current attempt is the
+    one sent again."""
+    return AuditRow(
+        action="invoice.payment_resent",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        changes={"attempt": [lost_attempt, invoice.attempt_count], "code": NOT_RECEIVED},
+        message=(
+            f"{invoice.number}: attempt {lost_attempt} never reached the payment provider; "
+            f"sent again as attempt {invoice.attempt_count}"
+        ),
+    )
+
+
+def invoice_voided(*, actor: User, invoice: Invoice, previous_status: str, reason: str) -> None:
+    audit_record(
+        action="invoice.voided",
+        actor=actor,
+        target=invoice,
+        customer_id=invoice.customer_id,
+        changes={"status": [previous_status, InvoiceStatus.VOID]},
+        message=reason,
+    )
+
+
+# --- Invoices: the document and the notices ----------------------------------------------------
+
+
+def invoice_pdf_generated(*, invoice: Invoice, stored: StoredPdf) -> None:
+    """`invoice` still carries the hash of the PDF the new one replaces, if any."""
+    audit_record(
+        action="invoice.pdf_generated",
+        target=invoice,
+        customer_id=invoice.customer_id,
+        changes={
+            "pdf_sha256": stored.sha256,
+            "bytes": stored.size,
+            **({"replaces": invoice.pdf_sha256} if invoice.pdf_sha256 else {}),
+        },
+        message=f"{invoice.number}: {stored.path}",
+    )
+
+
+def _invoice_notice_sent(
+    *, action: str, invoice: Invoice, notification: Notification, message: str
+) -> None:
+    audit_record(
+        action=action,
+        target=invoice,
+        customer_id=invoice.customer_id,
+        changes={
+            "notification": notification.pk,
+            "kind": notification.kind,
+            "channels": notification.channels,
+        },
+        message=message,
+    )
+
+
+def invoice_notified(*, invoice: Invoice, notification: Notification) -> None:
+    """The issue notice, with the PDF, is on its way."""
+    _invoice_notice_sent(
+        action="invoice.notified",
+        invoice=invoice,
+        notification=notification,
+        message=f"{invoice.number} sent to {', '.join(notification.channels)}",
+    )
+
+
+def invoice_payment_notified(*, invoice: Invoice, notification: Notification, outcome: str) -> None:
+    """A receipt or a failed payment's notice for the invoice's current attempt."""
+    _invoice_notice_sent(
+        action="invoice.payment_notified",
+        invoice=invoice,
+        notification=notification,
+        message=f"{invoice.number} attempt {invoice.attempt_count}: {outcome}",
+    )
+
+
+# --- Refunds (credit notes) --------------------------------------------------------------------
+
+
+def credit_note_requested(
+    *, actor: User, credit_note: CreditNote, invoice: Invoice, amount: Money
+) -> None:
+    """A draft credit note reserves a refund of `amount` on `invoice`."""
+    audit_record(
+        action="credit_note.requested",
+        actor=actor,
+        target=credit_note,
+        customer_id=invoice.customer_id,
+        changes={"invoice": invoice.number, "amount": str(amount)},
+        message=credit_note.reason,
+    )
+
+
+def credit_note_issued(*, actor: User | None, credit_note: CreditNote, invoice: Invoice) -> None:
+    """The refund went through: `invoice` already counts the credit note in its credited total."""
+    audit_record(
+        action="credit_note.issued",
+        actor=actor,
+        target=credit_note,
+        customer_id=credit_note.customer_id,
+        changes={
+            "number": credit_note.number,
+            "invoice": invoice.number,
+            "refunded": str(credit_note.total),
+            "credited": [
+                str(Money(invoice.credited_minor - credit_note.total_minor, invoice.currency)),
+                str(invoice.credited),
+            ],
+        },
+        message=credit_note.reason,
+    )
+
+
+def credit_note_cancelled(*, actor: User | None, credit_note: CreditNote, message: str) -> None:
+    """The refund was refused: the draft is cancelled, `message` says why."""
+    audit_record(
+        action="credit_note.cancelled",
+        actor=actor,
+        target=credit_note,
+        customer_id=credit_note.customer_id,
+        outcome=Outcome.FAILURE,
+        message=message,
+    )
+
+
+def credit_note_pdf_generated(*, credit_note: CreditNote, stored: StoredPdf) -> None:
+    audit_record(
+        action="credit_note.pdf_generated",
+        target=credit_note,
+        customer_id=credit_note.customer_id,
+        changes={"pdf_sha256": stored.sha256, "bytes": stored.size},
+        message=f"{credit_note.number}: {stored.path}",
+    )
+
+
+def credit_note_notified(*, credit_note: CreditNote, notification: Notification) -> None:
+    audit_record(
+        action="credit_note.notified",
+        target=credit_note,
+        customer_id=credit_note.customer_id,
+        changes={"notification": notification.pk, "channels": notification.channels},
+        message=f"{credit_note.number} sent to {', '.join(notification.channels)}",
+    )
