@@ -22,7 +22,6 @@ from django.utils import timezone
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise
-from onboarding.audit.services import audit_record
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
@@ -30,6 +29,7 @@ from onboarding.core.numbers import parse_query_int
 from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.registry import PermanentDeliveryError
 from onboarding.notifications.services import notification_send
+from onboarding.sysops import events
 from onboarding.sysops.models import (
     RequestKind,
     RequestStatus,
@@ -292,19 +292,7 @@ def _request_open(
         to_status=request.status,
         created_at=request.created_at,
     )
-    audit_record(
-        action="service_request.opened",
-        actor=actor,
-        target=request,
-        customer_id=customer.pk,
-        changes={
-            "kind": request.kind,
-            "severity": request.severity,
-            "product": subscription.plan.product.name,
-            "source": request.source,
-        },
-        message=request.summary,
-    )
+    events.request_opened(actor=actor, request=request)
     _notify_customer(request, update, "we received your request")
     return request
 
@@ -330,15 +318,7 @@ def service_request_assign(
     update = ServiceRequestUpdate.objects.create(
         request=request, kind=UpdateKind.ASSIGNED, author=actor, assignee=assignee, created_at=now
     )
-    audit_record(
-        action="service_request.assigned",
-        actor=actor,
-        target=request,
-        customer_id=request.customer_id,
-        changes={
-            "assignee": [before.email if before else None, assignee.email if assignee else None]
-        },
-    )
+    events.request_assigned(actor=actor, request=request, previous=before)
     if assignee is not None:
         _notify_customer(request, update, "an engineer is working on your request")
         _notify_assignee(request, update, f"assigned to you by {actor.email}")
@@ -374,13 +354,7 @@ def service_request_comment(
         created_at=now,
     )
     _touch(request, now)
-    audit_record(
-        action="service_request.commented",
-        actor=actor,
-        target=request,
-        customer_id=request.customer_id,
-        changes={"internal": internal, "length": len(text), "update": update.pk},
-    )
+    events.request_commented(actor=actor, request=request, update=update)
     if is_owner:
         _notify_assignee(request, update, "the customer replied")
         if request.status == RequestStatus.WAITING_ON_CUSTOMER:
@@ -403,14 +377,7 @@ def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) 
         to_status=request.status,
         created_at=now,
     )
-    audit_record(
-        action="service_request.status_changed",
-        actor=actor,
-        target=request,
-        customer_id=request.customer_id,
-        changes={"status": [before, request.status]},
-        message=note[:500],
-    )
+    events.request_status_changed(actor=actor, request=request, previous_status=before, note=note)
     label = RequestStatus(request.status).label.lower()
     _notify_customer(request, update, f"your request is now {label}")
 
