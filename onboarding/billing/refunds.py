@@ -26,16 +26,11 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.numbering import CREDIT_NOTE_SERIES, numbers_take
 from onboarding.core.cardmask import mask_card_numbers
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.models import PaymentRefund, RefundStatus
 from onboarding.payments.refunds import payment_refund
-
-
-class RefundNotAllowed(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 def net_of_gross(gross_minor: int, rate_bp: int) -> int:
@@ -154,7 +149,7 @@ def invoice_refund(
 ) -> CreditNote:
     """Give back all (amount None) or part of a paid invoice; returns the issued credit note."""
     if getattr(actor, "role", None) not in STAFF_ROLES or not actor.is_active:
-        raise RefundNotAllowed("Only staff can refund an invoice.")
+        raise Forbidden("Only staff can refund an invoice.")
     # The reason is printed on the credit note and mailed: a card number keeps its last four.
     reason = mask_card_numbers(" ".join((reason or "").split()))
     if not 3 <= len(reason) <= 500:

@@ -24,7 +24,7 @@ from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core.cardmask import mask_card_numbers
-from onboarding.core.errors import Conflict, DomainError, NotFound
+from onboarding.core.errors import Conflict, DomainError, Forbidden, NotFound
 from onboarding.core.numbers import parse_query_int
 from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.registry import PermanentDeliveryError
@@ -57,11 +57,6 @@ class CustomerUnknown(NotFound):
     """No customer matches what a look-up, request or event named (an admin was alerted)."""
 
     code = CUSTOMER_UNKNOWN
-
-
-class NotAllowed(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 # --- Customer unknown to SysOps ----------------------------------------------------------------
@@ -140,7 +135,7 @@ def _as_id(value: Any) -> int | None:
 
 def _require_staff(actor: User | None, what: str) -> None:
     if actor is None or not actor.is_authenticated or not actor.has_role(*STAFF_ROLES):
-        raise NotAllowed(f"Only SysOps staff can {what}.")
+        raise Forbidden(f"Only SysOps staff can {what}.")
 
 
 def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
@@ -340,7 +335,7 @@ def service_request_comment(
     if not is_owner:
         _require_staff(actor, "comment on another customer's request")
     elif internal:
-        raise NotAllowed("Only staff can write internal notes.")
+        raise Forbidden("Only staff can write internal notes.")
     text = _clean_text(body, field="body", label="comment", max_length=BODY_MAX)
     if request.status == RequestStatus.CLOSED and not internal:
         raise Conflict("This request is closed. Open a new request instead.", field="body")

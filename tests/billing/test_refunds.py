@@ -10,9 +10,9 @@ from onboarding.audit.models import AuditEntry
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.followups import credit_note_follow_up
 from onboarding.billing.models import CreditNote, Invoice
-from onboarding.billing.refunds import RefundNotAllowed, net_of_gross
+from onboarding.billing.refunds import net_of_gross
 from onboarding.billing.services import invoice_refund
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.notifications.models import Notification
 from onboarding.payments.models import SandboxRefund
@@ -61,7 +61,7 @@ def test_more_than_is_left_is_refused_and_nothing_is_paid_out(paid, sysops):
 
 
 def test_a_customer_cannot_refund_even_their_own_invoice(paid):
-    with pytest.raises(RefundNotAllowed):
+    with pytest.raises(Forbidden):
         invoice_refund(invoice=paid, actor=paid.customer.user, reason="Please")
     assert not CreditNote.objects.exists()
 

@@ -4,13 +4,12 @@ import pytest
 from django.urls import reverse
 
 from onboarding.audit.models import AuditEntry
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.roles import Role
 from onboarding.notifications.models import Notification
 from onboarding.sysops.models import REQUEST_MOVES, RequestStatus, ServiceRequest, UpdateKind
 from onboarding.sysops.requests import service_request_queue
 from onboarding.sysops.services import (
-    NotAllowed,
     service_request_assign,
     service_request_comment,
     service_request_move,
@@ -185,7 +184,7 @@ def test_a_request_can_only_be_assigned_to_staff(sysops, subscription, other_cus
 
 def test_a_customer_cannot_assign_their_own_request(customer, sysops, subscription):
     request = open_request(subscription)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         service_request_assign(request=request, assignee=sysops, actor=customer)
 
 
@@ -309,7 +308,7 @@ def test_a_customer_reply_puts_a_waiting_request_back_in_progress(
 
 def test_customers_cannot_write_internal_notes(customer, subscription):
     request = open_request(subscription)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         service_request_comment(request=request, actor=customer, body="psst", internal=True)
 
 
