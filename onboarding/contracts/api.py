@@ -2,20 +2,17 @@
 
 The same selectors and services as the pages. Another customer's contract is a 404; a document
 still being prepared is a 409 with "pending"; a refused acknowledgement is a 409. A service's
-unexpected failure is a 503 in the words the service declares; serving a stored PDF and rendering
-a certificate are wrapped in reported_failure with the notices documents.py defines.
+unexpected failure is a 503 in the words the service declares (serving a stored PDF and rendering
+a certificate included: documents.py).
 """
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.alerts.failures import reported_failure
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
-from onboarding.contracts.documents import CERTIFICATE_FAILED, DOCUMENT_UNAVAILABLE
-from onboarding.contracts.events import document_viewed
+from onboarding.contracts.documents import contract_certificate_render, contract_document_open
 from onboarding.contracts.models import Contract, ContractDocument
-from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.schemas import (
     AcknowledgeIn,
     ContractAcceptanceOut,
@@ -27,7 +24,6 @@ from onboarding.contracts.schemas import (
 )
 from onboarding.contracts.selectors import (
     contract_acceptance_of,
-    contract_document_bytes,
     contract_document_get,
     contract_get,
     contract_staff_list,
@@ -59,16 +55,7 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 def _document_pdf(request: HttpRequest, document: ContractDocument) -> HttpResponse:
     contract = document.contract
-    with reported_failure(
-        reason=DOCUMENT_UNAVAILABLE.reason,
-        user_message=DOCUMENT_UNAVAILABLE.message,
-        target=contract,
-        customer_id=contract.customer_id,
-        actor=request.user,
-        context={"version": document.version},
-    ):
-        content = contract_document_bytes(document=document)
-    document_viewed(actor=request.user, document=document)
+    content = contract_document_open(contract=contract, document=document, actor=request.user)
     return _pdf(content, document.filename)
 
 
@@ -134,14 +121,9 @@ def certificate(request: HttpRequest, contract_id: int):
     acceptance = contract_acceptance_of(contract=contract, document=contract.current_document)
     if acceptance is None:
         raise Conflict("The current version of this contract is not acknowledged yet.")
-    with reported_failure(
-        reason=CERTIFICATE_FAILED.reason,
-        user_message=CERTIFICATE_FAILED.message,
-        target=contract,
-        customer_id=contract.customer_id,
-        actor=request.user,
-    ):
-        rendered = certificate_pdf(acceptance=acceptance)
+    rendered = contract_certificate_render(
+        contract=contract, acceptance=acceptance, actor=request.user
+    )
     return _pdf(
         rendered.content, f"{contract.number}-v{acceptance.document.version}-certificate.pdf"
     )

@@ -16,15 +16,29 @@ from onboarding.alerts.failures import FailureNotice, failure_reported
 
 # tasks.py imports this module too: imported whole, so either may be imported first.
 from onboarding.contracts import tasks as contract_tasks
-from onboarding.contracts.events import document_generated, generation_retried, template_published
+from onboarding.contracts.events import (
+    document_generated,
+    document_viewed,
+    generation_retried,
+    template_published,
+)
 from onboarding.contracts.incomplete import ContractIncomplete
-from onboarding.contracts.models import Contract, ContractDocument, ContractState, ContractTemplate
+from onboarding.contracts.models import (
+    Contract,
+    ContractAcceptance,
+    ContractDocument,
+    ContractState,
+    ContractTemplate,
+)
 from onboarding.contracts.rendering import (
+    RenderedPdf,
+    certificate_pdf,
     compile_template,
     contract_pdf,
     pdf_from_html,
     sample_context,
 )
+from onboarding.contracts.selectors import contract_document_bytes
 from onboarding.contracts.transitions import ACTION_FAILED, contract_locked
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, Forbidden
@@ -32,8 +46,6 @@ from onboarding.core.roles import Role
 from onboarding.worker.services import enqueue_on_commit
 
 S = ContractState
-# Serving a stored PDF (its bytes checked against their SHA-256) and rendering a certificate of
-# acceptance are not one service call: the page and the API wrap them in reported_failure.
 DOCUMENT_UNAVAILABLE = FailureNotice(
     "contract_document_unavailable",
     "This document cannot be shown right now. Our team has been told and will send it again.",
@@ -41,6 +53,23 @@ DOCUMENT_UNAVAILABLE = FailureNotice(
 CERTIFICATE_FAILED = FailureNotice(
     "contract_certificate_failed", "The certificate of acceptance could not be produced."
 )
+
+
+@failure_reported(DOCUMENT_UNAVAILABLE, target="contract", context=("document",))
+def contract_document_open(*, contract: Contract, document: ContractDocument, actor) -> bytes:
+    """A stored version's PDF for `actor` to read, checked against its SHA-256 (a file changed on
+    disk is refused and reported), the reading audited."""
+    content = contract_document_bytes(document=document)
+    document_viewed(actor=actor, document=document)
+    return content
+
+
+@failure_reported(CERTIFICATE_FAILED, target="contract")
+def contract_certificate_render(
+    *, contract: Contract, acceptance: ContractAcceptance, actor
+) -> RenderedPdf:
+    """The certificate of an acceptance, rendered now."""
+    return certificate_pdf(acceptance=acceptance)
 
 
 def document_generation_enqueue(*, contract: Contract) -> None:

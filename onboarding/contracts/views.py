@@ -2,9 +2,8 @@
 
 Views parse, call a selector or a service, and shape the answer. A service reports its own
 unexpected failure (an admin alert, the message it declares); refusals_on shows it, or a refusal,
-on the form or as a message. Serving a stored PDF and rendering a certificate are wrapped in
-reported_failure with the notices documents.py defines. Staff pages sit behind
-StaffAccessMiddleware (a staff role and TOTP).
+on the form or as a message. Staff pages sit behind StaffAccessMiddleware (a staff role and
+TOTP).
 """
 
 from django.contrib import messages
@@ -17,10 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.alerts.failures import reported_failure
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
-from onboarding.contracts.documents import CERTIFICATE_FAILED, DOCUMENT_UNAVAILABLE
-from onboarding.contracts.events import document_viewed
+from onboarding.contracts.documents import contract_certificate_render, contract_document_open
 from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
@@ -28,12 +25,10 @@ from onboarding.contracts.models import (
     ContractDocument,
     ContractState,
 )
-from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.selectors import (
     contract_acceptance_get,
     contract_acceptance_of,
     contract_cancellation_terms,
-    contract_document_bytes,
     contract_document_get,
     contract_get,
     contract_staff_list,
@@ -68,21 +63,10 @@ def pdf_response(content: bytes, filename: str, *, download: bool) -> HttpRespon
 def document_response(request: HttpRequest, document: ContractDocument) -> HttpResponse:
     """The stored PDF, checked against its SHA-256 (a changed file is refused, and alerted)."""
     contract = document.contract
-    with (
-        refusals_on(request=request) as outcome,
-        reported_failure(
-            reason=DOCUMENT_UNAVAILABLE.reason,
-            user_message=DOCUMENT_UNAVAILABLE.message,
-            target=contract,
-            customer_id=contract.customer_id,
-            actor=request.user,
-            context={"version": document.version},
-        ),
-    ):
-        content = contract_document_bytes(document=document)
+    with refusals_on(request=request) as outcome:
+        content = contract_document_open(contract=contract, document=document, actor=request.user)
     if not outcome.ok:
         return redirect(_detail_url(request, contract))
-    document_viewed(actor=request.user, document=document)
     return pdf_response(content, document.filename, download=request.GET.get("download") == "1")
 
 
@@ -93,14 +77,9 @@ def certificate_response(request: HttpRequest, contract: Contract, acceptance_id
         acceptance = contract_acceptance_get(
             user=request.user, contract=contract, acceptance_id=acceptance_id
         )
-        with reported_failure(
-            reason=CERTIFICATE_FAILED.reason,
-            user_message=CERTIFICATE_FAILED.message,
-            target=contract,
-            customer_id=contract.customer_id,
-            actor=request.user,
-        ):
-            rendered = certificate_pdf(acceptance=acceptance)
+        rendered = contract_certificate_render(
+            contract=contract, acceptance=acceptance, actor=request.user
+        )
     if not outcome.ok:
         return redirect(_detail_url(request, contract))
     return pdf_response(
