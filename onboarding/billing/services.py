@@ -78,7 +78,7 @@ def _purchase_blockers(customer: Customer) -> None:
         raise DomainError("Add a card before you buy.", field="payment_method")
 
 
-@failure_reported(PURCHASE_FAILED, target="customer")
+@failure_reported(PURCHASE_FAILED, target="customer", context=("plan", "cycle"))
 @transaction.atomic
 def subscription_purchase(
     *, customer: Customer, plan: Plan, cycle: str, actor: User

@@ -41,8 +41,10 @@ def check_move(
         raise IllegalTransition(f"{target!r} is not a {what} status.", field=field)
     if not move_allowed(moves, current, target):
         article = "An" if what[:1].lower() in "aeiou" else "A"
+        # A row in a state the choices no longer name (an old or hand-edited row) is still
+        # refused as an illegal move, named by its stored value.
+        now = states(current).label.lower() if current in states.values else str(current)
         raise IllegalTransition(
-            f"{article} {what} that is {states(current).label.lower()} cannot become "
-            f"{states(target).label.lower()}.",
+            f"{article} {what} that is {now} cannot become {states(target).label.lower()}.",
             field=field,
         )

@@ -147,18 +147,24 @@ def _publish_dead(row: OutboxMessage, error: str) -> None:
 
 
 def _report_lost_alert(row: OutboxMessage, error: str) -> None:
-    """A dead OUTBOX_DEAD_TOPIC event publishes no other (that could loop without end): it is
-    logged at CRITICAL and mailed to settings.ADMINS, so the lost alert is never silent."""
+    """A dead message whose alert cannot travel as an OUTBOX_DEAD_TOPIC event (the event itself
+    died, which must not publish another and loop, or publishing it failed) is logged at
+    CRITICAL and mailed to settings.ADMINS, so the lost alert is never silent."""
+    is_dead_event = row.topic == OUTBOX_DEAD_TOPIC
+    dead_id = row.payload.get("outbox_id") if is_dead_event else row.pk
     logger.critical(
         "a dead outbox message could not be reported as an admin alert",
-        extra={"outbox_id": row.pk, "payload": row.payload, "error": error},
+        extra={"outbox_id": row.pk, "topic": row.topic, "error": error},
     )
     # The dead message's error may quote what someone typed; admins' mail gets no card number.
+    # Only a dead-event's payload (ids, topic, error) is quoted: another message's payload may
+    # hold what only its recipient may read.
+    detail = f"\n\nPayload: {row.payload}" if is_dead_event else ""
     mail_admins(
-        subject=f"Outbox message #{row.payload.get('outbox_id')} is dead and its alert was lost",
+        subject=f"Outbox message #{dead_id} is dead and its alert was lost",
         message=mask_card_numbers(
-            f"Outbox event #{row.pk} ({OUTBOX_DEAD_TOPIC}) could not be delivered after "
-            f"{row.attempts} attempt(s): {error}\n\nPayload: {row.payload}"
+            f"Outbox message #{row.pk} ({row.topic}) could not be delivered after "
+            f"{row.attempts} attempt(s): {error}{detail}"
         ),
         fail_silently=True,
     )
@@ -175,6 +181,7 @@ def _record_failure(
     """Schedule a retry, or declare the row dead (audit + OUTBOX_DEAD_TOPIC event). Returns the
     new state."""
     error = error[:_ERROR_LIMIT]
+    lost_event = False
     with transaction.atomic():
         row = (
             OutboxMessage.objects.select_for_update(of=("self",))
@@ -201,8 +208,17 @@ def _record_failure(
         else:
             events.outbox_dead(row=row, customer_id=_customer_id_of(row), error=error)
         if row.topic != OUTBOX_DEAD_TOPIC:
-            _publish_dead(row, error)
-    if row.topic == OUTBOX_DEAD_TOPIC:
+            try:
+                with transaction.atomic():
+                    _publish_dead(row, error)
+            except Exception:
+                # The row stays dead and audited whatever happens to its event; the admins
+                # still hear of it, by mail, after commit.
+                logger.critical(
+                    "the outbox.dead event for message %s failed", row.pk, exc_info=True
+                )
+                lost_event = True
+    if row.topic == OUTBOX_DEAD_TOPIC or lost_event:
         # After commit: mailing is network I/O, and the row is dead and audited whatever it does.
         _report_lost_alert(row, error)
     return OutboxStatus.DEAD
@@ -226,6 +242,10 @@ def _lease_is_ours(message: OutboxMessage, *, worker_id: str, now: datetime) -> 
     if renewed:
         message.locked_until = renewed_until
     return bool(renewed)
+
+
+class _LeaseLost(Exception):
+    """A transactional handler finished after another relay took the row's lease over."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -263,9 +283,16 @@ def _deliver(message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, no
         if spec.transactional:
             with transaction.atomic():
                 spec.handler(message, batch)
-                recorded = _record_sent(message, worker_id=worker_id)
+                if not _record_sent(message, worker_id=worker_id):
+                    # Another relay holds the row now and delivers it: the handler's writes
+                    # must not commit beside theirs, so they roll back with this transaction.
+                    raise _LeaseLost
+            recorded = True
         else:
             spec.handler(message, batch)
+    except _LeaseLost:
+        logger.warning("outbox message handled after its lease was taken over", extra=log)
+        return "lost"
     except Exception as exc:
         permanent = isinstance(exc, PermanentDeliveryError)
         state = _record_failure(

@@ -37,6 +37,12 @@ def test_a_state_missing_from_the_table_allows_no_move():
     assert not move_allowed(MOVES, "closed", "new")
 
 
+def test_a_row_in_a_state_the_choices_no_longer_name_is_refused_not_a_500():
+    with pytest.raises(IllegalTransition) as refused:
+        check_move(MOVES, "archived", "new", what="request", states=RequestStatus)
+    assert refused.value.message == "A request that is archived cannot become new."
+
+
 def test_an_unknown_target_is_refused_on_the_given_field():
     with pytest.raises(IllegalTransition) as refused:
         check_move(MOVES, "new", "lost", what="request", states=RequestStatus, field="status")

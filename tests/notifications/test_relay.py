@@ -36,6 +36,7 @@ from tests.notifications.conftest import (
     smtp_server_with,
 )
 from tests.services import free_port
+from tests.system.test_fault_matrix import database_refuses
 
 
 def _row(notification, channel="email") -> OutboxMessage:
@@ -431,3 +432,49 @@ def test_a_dead_report_of_a_dead_message_publishes_no_other_but_is_logged_and_ma
     assert mail.to == ["admins@example.com"]
     assert f"Outbox message #{message.pk} is dead" in mail.subject
     assert "alerts table unavailable" in mail.body
+
+
+def test_a_transactional_handler_that_loses_its_lease_commits_nothing(settings, db):
+    """Another relay took the row over while the handler ran: its writes roll back, so the
+    event is applied once, by the relay that holds the row."""
+    settings.OUTBOX_LEASE_SECONDS = 30
+    written = []
+
+    def apply_then_lose_the_lease(message, batch):
+        written.append(AuditEntry.objects.create(action="test.applied", occurred_at=timezone.now()))
+        OutboxMessage.objects.filter(pk=message.pk).update(locked_by="fast-relay")
+
+    register_outbox_handler("test.exactly_once", apply_then_lose_the_lease, transactional=True)
+    try:
+        outbox_publish(topic="test.exactly_once", payload={}, dedupe_key="once:1")
+        [claimed] = outbox_claim(worker_id="slow-relay", limit=1)
+        state = outbox_deliver(claimed, worker_id="slow-relay", batch=DeliveryBatch())
+    finally:
+        unregister_outbox_handler("test.exactly_once")
+
+    assert state == "lost"
+    assert len(written) == 1  # the handler ran ...
+    assert not AuditEntry.objects.filter(action="test.applied").exists()  # ... and rolled back
+    row = OutboxMessage.objects.get(topic="test.exactly_once")
+    assert (row.status, row.locked_by) != (OutboxStatus.SENT, "slow-relay")
+
+
+def test_a_dead_message_whose_dead_event_cannot_be_written_is_still_dead_audited_and_mailed(
+    settings, db, consumed, deliver, caplog, mailoutbox
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    settings.ADMINS = [("Admins", "admins@example.com")]
+    message = outbox_publish(topic="test.event", payload={"refuse": True}, dedupe_key="event:6")
+
+    with database_refuses(OutboxMessage, "{row}topic = 'outbox.dead'", name="fault_dead_event"):
+        deliver()
+
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DEAD
+    assert AuditEntry.objects.filter(action="outbox.dead", object_id=str(message.pk)).exists()
+    assert not OutboxMessage.objects.filter(topic=OUTBOX_DEAD_TOPIC).exists()
+    assert any(record.levelname == "CRITICAL" for record in caplog.records)
+    [mail] = mailoutbox
+    assert f"Outbox message #{message.pk} is dead" in mail.subject
+    assert "malformed event" in mail.body
+    assert "refuse" not in mail.body  # another message's payload is not mailed

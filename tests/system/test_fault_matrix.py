@@ -626,6 +626,7 @@ def test_purchase_with_billing_cycle_failed(plan, smtp_mail, admin_user):
     # 2. alerted; 3. audited.
     alert = alerts("purchase_failed").get()
     assert (alert.count, alert.customer_id) == (2, customer.pk)
+    assert (alert.context["plan"], alert.context["cycle"]) == (str(plan), "quarterly")
     assert audited("failure.purchase_failed", customer_id=customer.pk) == 2
     # 4. No subscription, no confirmation queued, no first invoice waiting to be issued.
     assert not Subscription.objects.exists()
