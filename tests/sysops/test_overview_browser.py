@@ -73,7 +73,8 @@ def test_the_open_requests_card_leads_to_the_request_history(page, customer_page
     page.set_viewport_size(FIRST_SCREEN)
     page.goto(url)
     page.locator("#open-requests a[href='#requests']").click()
-    assert page.locator("#requests table").is_visible()
+    # overview.js opens the collapsed history on the click: wait for it, do not race it.
+    page.locator("#requests table").wait_for(state="visible", timeout=5000)
     assert page.locator("#requests tbody tr").count() == 14
 
 
