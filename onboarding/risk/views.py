@@ -1,23 +1,22 @@
 """The live risk board under /staff/risk/: open risks, a chart of counts by rating over time,
 and a server-sent event stream that puts a new risk on the page within a second."""
 
-import json
-import time
-from datetime import timedelta
-
-from django.conf import settings
+from asgiref.sync import sync_to_async
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from onboarding.accounts.permissions import role_refusal
 from onboarding.core.forms import refusals_on
 from onboarding.core.numbers import parse_query_int
+from onboarding.core.roles import STAFF_ROLES
+from onboarding.risk.board_stream import BoardCursor, polled_events, streamed_events
 from onboarding.risk.forms import ResolveForm
 from onboarding.risk.selectors import (
-    risk_board_events,
     risk_counts_by_day,
     risk_last_id,
     risk_open_list,
@@ -55,43 +54,30 @@ def _cursor(request: HttpRequest) -> int:
     return risk_last_id()
 
 
+def _release_request_connection() -> None:
+    # Under ASGI the middlewares ran in a thread kept for this request until the stream ends:
+    # its database connection would stay open all that time, one per open board. Inside a
+    # transaction (a test's) the connection is the caller's to keep.
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 @require_GET
-def events(request: HttpRequest) -> StreamingHttpResponse:
-    """Server-sent events: one "risk" event per new open risk, for a bounded time; the browser
-    then reconnects on its own and carries on from the last id it saw. Each poll also looks back
-    RISK_BOARD_LOOKBACK_SECONDS for risks that committed after a higher id (the page drops any it
-    already shows)."""
-    after = _cursor(request)
-
-    def stream():
-        last = after
-        sent: dict[int, float] = {}  # id -> when it was sent, forgotten after the lookback
-        lookback = settings.RISK_BOARD_LOOKBACK_SECONDS
-        yield "retry: 1000\n\n"
-        deadline = time.monotonic() + settings.RISK_BOARD_STREAM_SECONDS
-        while True:
-            now = time.monotonic()
-            since = timezone.now() - timedelta(seconds=lookback)
-            for event in risk_board_events(after_id=last, since=since):
-                last = max(last, event.pk)
-                if event.pk in sent:
-                    continue
-                sent[event.pk] = now
-                data = {
-                    **event.as_message(),
-                    "pk": event.pk,
-                    "html": render_to_string(
-                        "risk/_row.html", {"event": event, "resolve_form": ResolveForm()}
-                    ),
-                }
-                yield f"id: {last}\nevent: risk\ndata: {json.dumps(data)}\n\n"
-            sent = {pk: at for pk, at in sent.items() if now - at <= 2 * lookback}
-            yield ": keep-alive\n\n"
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(settings.RISK_BOARD_POLL_SECONDS)
-
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+async def events(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-sent events: one "risk" event per new open risk, for a bounded time
+    (onboarding/risk/board_stream.py). Under ASGI the stream holds no thread."""
+    # StaffAccessMiddleware refuses anyone else before this view; the check here keeps the
+    # stream closed should the view ever be mounted outside the staff area.
+    user = await request.auser()
+    if await sync_to_async(role_refusal)(user, STAFF_ROLES) is not None:
+        raise Http404("Not found")
+    cursor = BoardCursor(after=await sync_to_async(_cursor)(request), csrf_token=get_token(request))
+    if isinstance(request, ASGIRequest):
+        await sync_to_async(_release_request_connection)()
+        stream = streamed_events(cursor)
+    else:
+        stream = polled_events(cursor)
+    response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy must pass events on at once
     return response
