@@ -14,9 +14,18 @@ For each database and size N:
    INSERT ... SELECT per table (invoices, their lines, payment attempts, gateway charges, audit
    entries) and one UPDATE of the subscriptions, in one transaction.
 
-Reports invoices per second and the ratio of the bill run's time to the floor's, prints a
-Markdown table and writes var/bench/bill_run.json. Progress goes to stderr. Target (issue 4):
-100,000 on PostgreSQL in 60 s or less, peak memory under 300 MB at both sizes.
+4. The check: after each run (and after the floor) the rows are counted in the database: every
+   due subscription must have exactly one invoice for the period, paid, with one succeeded
+   payment attempt; a shortfall or a duplicate fails the benchmark (a child's exit code alone
+   is not trusted).
+
+Reports invoices per second, the ratio of the bill run's time to the floor's, the 1-minute load
+average at the start of each run, and where the CPU went: the bill run's Python (user + system
+time of its processes, from wait4) and its PostgreSQL backends (each child reads its own
+backend's CPU from /proc/<pid>/stat just before it exits), in milliseconds per invoice, beside
+the floor's backend. Prints a Markdown table and writes var/bench/bill_run.json. Progress goes
+to stderr. Targets (issue 15, PostgreSQL, 100,000): one process within 4x of the floor, two
+within 2.5x; peak memory flat.
 """
 
 import argparse
@@ -27,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
@@ -56,20 +66,47 @@ def run(args: list[str], database_url: str) -> None:
     subprocess.run(args, cwd=ROOT, env=child_env(database_url), check=True)
 
 
-def run_timed(commands: list[list[str]], database_url: str) -> tuple[float, float]:
-    """Start the commands at once, wait for all; (seconds, largest peak RSS in MB)."""
+@dataclass
+class Timed:
+    seconds: float
+    peak_rss_mb: float
+    python_cpu_s: float  # user + system time of the children themselves
+    backend_cpu_s: float  # what the children's PostgreSQL backends reported (0 on SQLite)
+
+
+def run_timed(commands: list[list[str]], database_url: str) -> Timed:
+    """Start the commands at once, wait for all. Each child writes one JSON line to stdout last
+    ({"backend_cpu_s": ...}); everything else it says goes to stderr."""
     started = time.perf_counter()
     children = [
-        subprocess.Popen(command, cwd=ROOT, env=child_env(database_url)) for command in commands
+        subprocess.Popen(command, cwd=ROOT, env=child_env(database_url), stdout=subprocess.PIPE)
+        for command in commands
     ]
-    peak_kb = 0
-    for child in children:
+    peak_kb, python_cpu, backend_cpu = 0, 0.0, 0.0
+    outputs = [child.stdout.read() for child in children]  # until each child closes it
+    for child, output in zip(children, outputs, strict=True):
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
         if child.returncode != 0:
             raise SystemExit(f"{commands[0][2:]} failed with {child.returncode}")
         peak_kb = max(peak_kb, usage.ru_maxrss)  # kilobytes on Linux
-    return time.perf_counter() - started, peak_kb / 1024
+        python_cpu += usage.ru_utime + usage.ru_stime
+        backend_cpu += json.loads(output.decode().strip().splitlines()[-1])["backend_cpu_s"]
+    return Timed(time.perf_counter() - started, peak_kb / 1024, python_cpu, backend_cpu)
+
+
+def backend_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far, read from
+    /proc (the server runs on this machine); 0 on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- Databases -----------------------------------------------------------------------------------
@@ -236,6 +273,7 @@ def child_floor() -> None:
             current_period_end = %(end)s{ts}, next_invoice_at = %(end)s{ts}""",
     ]
     raw = connection.cursor().connection  # the driver's own connection, no Django in between
+    backend_before = backend_cpu_seconds()
     started = time.perf_counter()
     cursor = raw.cursor()
     for statement in statements:
@@ -247,23 +285,95 @@ def child_floor() -> None:
     raw.commit()
     seconds = time.perf_counter() - started
     say(f"floor wrote its rows in {seconds:.2f}s")
-    print(json.dumps({"floor_seconds": seconds}))
+    print(
+        json.dumps(
+            {"floor_seconds": seconds, "backend_cpu_s": backend_cpu_seconds() - backend_before}
+        )
+    )
 
 
-CHILDREN = {"seed": child_seed, "checkpoint": child_checkpoint, "floor": child_floor}
+def child_bill_run() -> None:
+    """`manage.py bill_run` as the operator runs it (Django start-up and checks included), then
+    one JSON line: the CPU its PostgreSQL backend used."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("bill_run", f"--date={DAY}", "--progress-every=10000", stdout=sys.stderr)
+    print(json.dumps({"backend_cpu_s": backend_cpu_seconds()}), flush=True)
+
+
+def child_count() -> None:
+    """Count what a run left for the day's period, from the database: one JSON line."""
+    import django
+
+    django.setup()
+    from django.db.models import Count, Q
+
+    from bench.bill_run_seed import due_moment
+    from onboarding.billing.models import Invoice, Subscription
+    from onboarding.payments.models import PaymentAttempt
+
+    start = due_moment(DAY)
+    invoices = Invoice.objects.filter(period_start=start).aggregate(
+        issued=Count("id"),
+        paid=Count("id", filter=Q(status="paid")),
+        subscriptions=Count("subscription_id", distinct=True),
+    )
+    figures = {
+        "due": Subscription.objects.count(),
+        **invoices,
+        "succeeded_attempts": PaymentAttempt.objects.filter(
+            status="succeeded",
+            invoice_reference__in=Invoice.objects.filter(period_start=start).values("number"),
+        ).count(),
+        "subscriptions_moved": Subscription.objects.filter(current_period_start=start).count(),
+    }
+    print(json.dumps(figures))
+
+
+CHILDREN = {
+    "seed": child_seed,
+    "checkpoint": child_checkpoint,
+    "floor": child_floor,
+    "bill_run": child_bill_run,
+    "count": child_count,
+}
 
 
 # --- The benchmark -------------------------------------------------------------------------------
 
 
 def bill_run_command() -> list[str]:
-    return [
-        sys.executable,
-        str(ROOT / "manage.py"),
-        "bill_run",
-        f"--date={DAY}",
-        "--progress-every=10000",
-    ]
+    return [sys.executable, __file__, "bill_run"]
+
+
+def counted(database_url: str, label: str) -> dict:
+    """Count the run's rows in the database and fail on any shortfall or duplicate."""
+    output = subprocess.run(
+        [sys.executable, __file__, "count"],
+        cwd=ROOT,
+        env=child_env(database_url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    due = figures["due"]
+    wanted = {
+        "issued": due,
+        "paid": due,
+        "subscriptions": due,
+        "succeeded_attempts": due,
+        "subscriptions_moved": due,
+    }
+    wrong = {name: (figures[name], n) for name, n in wanted.items() if figures[name] != n}
+    if wrong:
+        shown = ", ".join(f"{name} {got} (expected {n})" for name, (got, n) in wrong.items())
+        raise SystemExit(f"{label}: the database does not hold what the run claims: {shown}")
+    say(f"{label}: counted {figures['issued']} invoices issued and paid for {due} due")
+    return figures
 
 
 def measure(database, count: int, workers_options: list[int]) -> list[dict]:
@@ -281,21 +391,35 @@ def measure(database, count: int, workers_options: list[int]) -> list[dict]:
         capture_output=True,
         text=True,
     )
-    floor_seconds = json.loads(floor.stdout.strip().splitlines()[-1])["floor_seconds"]
+    floor_figures = json.loads(floor.stdout.strip().splitlines()[-1])
+    floor_seconds = floor_figures["floor_seconds"]
+    counted(floor_url, f"{database.name} {count} floor")
     for workers in workers_options:
         url = database.copy(f"seed_{count}", f"run_{count}_{workers}")
         say(f"{database.name} {count}: bill run with {workers} process(es)")
-        seconds, rss = run_timed([bill_run_command() for _ in range(workers)], url)
+        load = os.getloadavg()[0]
+        timed = run_timed([bill_run_command() for _ in range(workers)], url)
+        rows = counted(url, f"{database.name} {count} x{workers}")
         result = {
             "database": database.name,
             "subscriptions": count,
             "processes": workers,
-            "seconds": round(seconds, 1),
-            "invoices_per_second": round(count / seconds),
-            "peak_rss_mb": round(rss),
+            "seconds": round(timed.seconds, 1),
+            "invoices_per_second": round(count / timed.seconds),
+            "peak_rss_mb": round(timed.peak_rss_mb),
             "floor_seconds": round(floor_seconds, 2),
             "floor_invoices_per_second": round(count / floor_seconds),
-            "ratio_to_floor": round(seconds / floor_seconds, 1),
+            "ratio_to_floor": round(timed.seconds / floor_seconds, 1),
+            "load_average_1m_at_start": round(load, 2),
+            "invoices_counted": rows["issued"],
+            "paid_counted": rows["paid"],
+            # Milliseconds of CPU per invoice: the bill run's processes (Python, start-up
+            # included), their PostgreSQL backends, and the floor's backend.
+            "python_cpu_ms_per_invoice": round(timed.python_cpu_s / count * 1000, 3),
+            "backend_cpu_ms_per_invoice": round(timed.backend_cpu_s / count * 1000, 3),
+            "floor_backend_cpu_ms_per_invoice": round(
+                floor_figures["backend_cpu_s"] / count * 1000, 3
+            ),
         }
         say(json.dumps(result))
         results.append(result)
@@ -305,14 +429,18 @@ def measure(database, count: int, workers_options: list[int]) -> list[dict]:
 def table(results: list[dict]) -> str:
     lines = [
         "| database | subscriptions | processes | bill run | invoices/s | peak RSS | floor | "
-        "floor invoices/s | ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "floor invoices/s | ratio | invoices paid (counted) | Python CPU ms/invoice | "
+        "PostgreSQL CPU ms/invoice | floor's PostgreSQL CPU ms/invoice | load at start |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r['database']} | {r['subscriptions']:,} | {r['processes']} | {r['seconds']} s | "
             f"{r['invoices_per_second']:,} | {r['peak_rss_mb']} MB | {r['floor_seconds']} s | "
-            f"{r['floor_invoices_per_second']:,} | {r['ratio_to_floor']}x |"
+            f"{r['floor_invoices_per_second']:,} | {r['ratio_to_floor']}x | "
+            f"{r['paid_counted']:,} | {r['python_cpu_ms_per_invoice']} | "
+            f"{r['backend_cpu_ms_per_invoice']} | {r['floor_backend_cpu_ms_per_invoice']} | "
+            f"{r['load_average_1m_at_start']} |"
         )
     return "\n".join(lines)
 
