@@ -17,6 +17,7 @@ from tests.services import (
     CHROMIUM,
     TEST_REDIS_URL,
     chromium_available,
+    claimed_redis_url,
     free_port,
     missing,
     redis_available,
@@ -152,15 +153,17 @@ def smtp_mail(settings, smtp_server):
 
 @pytest.fixture
 def redis_url(settings):
-    """The machine's real Redis, on a database number of its own, emptied before the test."""
-    if not redis_available(TEST_REDIS_URL):
+    """The machine's real Redis, on a database number this process holds alone
+    (tests/services.py), emptied before and after the test."""
+    if not redis_available():
         missing(f"Redis at {TEST_REDIS_URL} (start it with redis-server)")
     import redis
 
-    client = redis.Redis.from_url(TEST_REDIS_URL)
+    url = claimed_redis_url()
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    settings.REDIS_URL = TEST_REDIS_URL
-    yield TEST_REDIS_URL
+    settings.REDIS_URL = url
+    yield url
     client.flushdb()
 
 

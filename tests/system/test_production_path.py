@@ -50,7 +50,9 @@ from tests.system.production import (
 )
 from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.slow]
+# One deployment (migrate, collectstatic, gunicorn, worker, relay) serves the whole module: under
+# `pytest -n 2 --dist loadgroup` its tests stay on one worker, so it is set up once, not twice.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production_path")]
 if connection.vendor == "postgresql":
     pytestmark += [pytest.mark.postgres, pytest.mark.redis]
 
