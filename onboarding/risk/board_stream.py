@@ -42,7 +42,8 @@ KEEP_ALIVE = ": keep-alive\n\n"
 # A live row is rendered once per process with this in place of the CSRF token, then each board
 # puts in its own (rendering it for each of hundreds of boards would cost more than the read).
 _CSRF_PLACEHOLDER = "__risk_board_csrf_token__"
-_rendered_rows: dict[int, tuple[float, str]] = {}  # risk id -> (when rendered, html)
+# Keyed by the event id (a UUID): a risk id names another row in another database (tests).
+_rendered_rows: dict[str, tuple[float, str]] = {}  # event id -> (when rendered, html)
 
 
 def keepalive_seconds() -> float:
@@ -50,22 +51,23 @@ def keepalive_seconds() -> float:
 
 
 def _row_html(event, csrf_token: str, now: float) -> str:
-    cached = _rendered_rows.get(event.pk)
+    key = str(event.event_id)
+    cached = _rendered_rows.get(key)
     if cached is None:
         html = render_to_string(
             "risk/_row.html",
             {"event": event, "resolve_form": ResolveForm(), "csrf_token": _CSRF_PLACEHOLDER},
         )
-        cached = _rendered_rows[event.pk] = (now, html)
+        cached = _rendered_rows[key] = (now, html)
     return cached[1].replace(_CSRF_PLACEHOLDER, csrf_token)
 
 
 def _forget_rendered_rows(now: float) -> None:
     # A row is asked for only while it is within some board's lookback.
     keep = 2 * settings.RISK_BOARD_LOOKBACK_SECONDS + settings.RISK_BOARD_STREAM_SECONDS
-    for pk, (at, _html) in list(_rendered_rows.items()):
+    for key, (at, _html) in list(_rendered_rows.items()):
         if now - at > keep:
-            _rendered_rows.pop(pk, None)
+            _rendered_rows.pop(key, None)
 
 
 class BoardCursor:

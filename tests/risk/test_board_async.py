@@ -6,10 +6,11 @@ in one event loop, none holding a thread."""
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import Http404
 from django.test import AsyncClient, AsyncRequestFactory
 from django.utils import timezone
@@ -24,6 +25,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Longer than any wait below: a board that gets a risk got it from the stream, not from the
 # stream ending and a reconnect.
 STREAM_SECONDS = 30
+
+
+def run(coroutine_function):
+    """Run a scenario in an event loop of its own thread: the test's thread may have one
+    running already (Playwright's, after a browser test in the same process)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine_function()).result()
 
 
 def staff_board_client(user) -> AsyncClient:
@@ -90,7 +98,7 @@ def test_redis_stream_wakes_the_board_with_a_new_risk(private_redis, sysops, man
             await board.close()
         return event, body
 
-    event, body = async_to_sync(scenario)()
+    event, body = run(scenario)
     assert body.startswith("retry: 1000\n\n")
     assert body.count("event: risk\n") == 1
     assert str(event.event_id) in body and "CTR-2026-000401" in body
@@ -114,7 +122,7 @@ def test_without_redis_the_board_polls_the_database(sysops, manager, settings):
             await board.close()
         return event, body
 
-    event, body = async_to_sync(scenario)()
+    event, body = run(scenario)
     assert str(event.event_id) in body and body.count("event: risk\n") == 1
 
 
@@ -136,7 +144,7 @@ def test_a_board_falls_back_to_polling_when_redis_goes_away(
             await board.close()
         return event, body
 
-    event, body = async_to_sync(scenario)()
+    event, body = run(scenario)
     assert str(event.event_id) in body
 
 
@@ -151,7 +159,7 @@ def test_a_reconnecting_board_gets_what_it_missed(private_redis, sysops, manager
         response = await client.get("/staff/risk/events", headers={"Last-Event-ID": str(seen.pk)})
         return await Board(response).read_to_end(timeout=20)
 
-    body = async_to_sync(scenario)()
+    body = run(scenario)
     assert body.count("event: risk\n") == 1
     assert f"id: {missed.pk}\nevent: risk\n" in body
     assert str(missed.event_id) in body and str(seen.event_id) not in body
@@ -167,7 +175,7 @@ def test_the_stream_is_refused_to_anyone_but_staff(customer, settings):
         as_customer = await customer_client.get("/staff/risk/events")
         return anonymous, as_customer
 
-    anonymous, as_customer = async_to_sync(scenario)()
+    anonymous, as_customer = run(scenario)
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     assert as_customer.status_code == 404 and not as_customer.streaming
 
@@ -178,8 +186,12 @@ def test_the_stream_is_refused_to_anyone_but_staff(customer, settings):
         return customer
 
     request.auser = as_user
+
+    async def call_view():
+        return await views.events(request)
+
     with pytest.raises(Http404):
-        async_to_sync(views.events)(request)
+        run(call_view)
 
 
 def test_many_boards_in_one_event_loop_each_get_the_risk_without_a_thread_each(
@@ -204,7 +216,7 @@ def test_many_boards_in_one_event_loop_each_get_the_risk_without_a_thread_each(
             await asyncio.gather(*(board.close() for board in boards))
         return threads_while_open, delivered_after
 
-    threads_while_open, delivered_after = async_to_sync(scenario)()
+    threads_while_open, delivered_after = run(scenario)
     # A board that held a thread (a sync stream) would add one per board; the shared pool that
     # reads the database for all of them is a handful.
     assert threads_while_open - threads_before < boards_open // 5
