@@ -11,6 +11,11 @@ One pass (`relay_run_batch`):
    dead (audit failure + an OUTBOX_DEAD_TOPIC event, which the alerts app turns into an admin
    alert).
 
+Between passes the relay waits its poll interval, or less: on PostgreSQL a trigger on the outbox
+table notifies OUTBOX_WAKEUP_CHANNEL when rows are committed, and a relay listening there
+(wakeup.py) starts its next pass at once. The poll stays for what no insert announces (retries
+and timers due later) and is the only way on SQLite.
+
 A relay that dies holding a lease leaves its rows to the next relay once the lease runs out.
 The only duplicate it can cause is a message the receiver accepted in the instant between
 "accepted" and the commit of "sent": at most one per consumer call in flight when it died.
@@ -40,6 +45,7 @@ from onboarding.notifications import events
 from onboarding.notifications.models import OUTBOX_OPEN_STATES, OutboxMessage, OutboxStatus
 from onboarding.notifications.registry import DeliveryBatch, PermanentDeliveryError, handler_for
 from onboarding.notifications.services import outbox_publish
+from onboarding.notifications.wakeup import Wakeup, listening_supported, wait_or_stop
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +55,14 @@ _ERROR_LIMIT = 2000
 # outbox_id, topic, channel, attempts, dedupe_key (of the dead message), error, customer_id
 # (the recipient, when a customer), notification_kind (None for an integration event).
 OUTBOX_DEAD_TOPIC = "outbox.dead"
+
+# Notified on commit by the outbox table's triggers (migration 0004), PostgreSQL only.
+OUTBOX_WAKEUP_CHANNEL = "outbox_wakeup"
+
+
+def relay_wakeup() -> Wakeup | None:
+    """A listener on OUTBOX_WAKEUP_CHANNEL on PostgreSQL; None elsewhere (the relay polls)."""
+    return Wakeup(OUTBOX_WAKEUP_CHANNEL) if listening_supported() else None
 
 
 @dataclass
@@ -374,26 +388,45 @@ def relay_loop(
     stop: threading.Event,
     batch_size: int | None = None,
     ticks: Sequence[Callable[[], object]] = (),
+    wakeup: Wakeup | None = None,
 ) -> RelayStats:
     """Deliver until `stop` is set: run the ticks (due timers, which may write outbox rows),
-    drain, then wait `interval` (or until stopped), repeat."""
+    drain, then wait `interval`, or until `wakeup` hears of a committed row, or until stopped;
+    repeat."""
     total = RelayStats()
-    while not stop.is_set():
-        close_old_connections()
-        try:
-            for tick in ticks:
-                tick()
-            stats = relay_drain(worker_id=worker_id, batch_size=batch_size, should_stop=stop.is_set)
-        except Exception:
-            # The database or a consumer is down: the rows are safe; try again next round.
-            logger.exception("relay pass failed")
-            connection.close()
-            stats = RelayStats()
-        total.add(stats)
-        if stats.claimed:
-            logger.info(
-                "relay pass",
-                extra={"sent": stats.sent, "retrying": stats.retrying, "dead": stats.dead},
+    try:
+        while not stop.is_set():
+            _relay_pass(
+                worker_id=worker_id, stop=stop, batch_size=batch_size, ticks=ticks, total=total
             )
-        stop.wait(interval)
+            wait_or_stop(wakeup, interval, stop)
+    finally:
+        if wakeup is not None:
+            wakeup.close()
     return total
+
+
+def _relay_pass(
+    *,
+    worker_id: str,
+    stop: threading.Event,
+    batch_size: int | None,
+    ticks: Sequence[Callable[[], object]],
+    total: RelayStats,
+) -> None:
+    close_old_connections()
+    try:
+        for tick in ticks:
+            tick()
+        stats = relay_drain(worker_id=worker_id, batch_size=batch_size, should_stop=stop.is_set)
+    except Exception:
+        # The database or a consumer is down: the rows are safe; try again next round.
+        logger.exception("relay pass failed")
+        connection.close()
+        stats = RelayStats()
+    total.add(stats)
+    if stats.claimed:
+        logger.info(
+            "relay pass",
+            extra={"sent": stats.sent, "retrying": stats.retrying, "dead": stats.dead},
+        )

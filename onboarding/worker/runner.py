@@ -7,26 +7,34 @@ On top of the stock loop (claim a READY task, run it, record the outcome) it add
 - retries with capped exponential backoff (TaskAttempt), and an admin alert once a task has
   failed for good;
 - a scheduler thread that enqueues settings.WORKER_PERIODIC_TASKS, each period once across
-  every worker.
+  every worker;
+- on PostgreSQL, a wake-up: a trigger on the task table notifies TASKS_WAKEUP_CHANNEL when a
+  task is committed ready, and an idle worker listening there claims it at once instead of at
+  its next poll (notifications/wakeup.py). The poll interval stays as the fallback (tasks due
+  later, the listening connection down) and is the only way on SQLite.
 """
 
 import logging
 import math
 import os
+import random
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from onboarding.core.context import request_context
+from onboarding.notifications.wakeup import Wakeup, listening_supported
 from onboarding.worker.models import TaskAttempt
 from onboarding.worker.services import (
     heartbeat_beat,
@@ -43,6 +51,9 @@ logger = logging.getLogger("onboarding.worker")
 # How long enqueued periodic slots (only needed while current) and the heartbeats of workers
 # that died (kept so the tasks page shows them) are remembered.
 RETENTION_SECONDS = 24 * 3600
+
+# Notified on commit by the task table's triggers (migration 0004), PostgreSQL only.
+TASKS_WAKEUP_CHANNEL = "tasks_wakeup"
 
 
 def slot_start_for(now: datetime, every_seconds: int) -> datetime:
@@ -179,9 +190,16 @@ class ResilientWorker(Worker):
     """django-tasks-db's Worker with heartbeats, the reaper, retries and periodic tasks."""
 
     def __init__(
-        self, *, periodic_tasks: dict[str, int] | None = None, scheduler: bool = True, **kwargs
+        self,
+        *,
+        periodic_tasks: dict[str, int] | None = None,
+        scheduler: bool = True,
+        listen: bool = True,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        self.listen = listen
+        self.wakeup: Wakeup | None = None
         self.hostname = socket.gethostname()
         self.pid = os.getpid()
         self.periodic_tasks = (
@@ -216,14 +234,65 @@ class ResilientWorker(Worker):
         for thread in self._threads:
             thread.start()
         try:
-            super().run()
+            self._claim_loop()
         finally:
+            if self.wakeup is not None:
+                self.wakeup.close()
             self._stop_threads()
             try:
                 heartbeat_remove(worker_id=self.worker_id)
             except DatabaseError:
                 logger.exception("could not remove the heartbeat of %s", self.worker_id)
             logger.info("worker %s stopped", self.worker_id)
+
+    def _claim_loop(self) -> None:
+        """django-tasks-db 0.13's Worker.run, idling on the wake-up instead of time.sleep."""
+        logger.info("worker %s started on queues %s", self.worker_id, ",".join(self.queue_names))
+        if self.startup_delay and self.interval:
+            # A small random delay, so workers started together do not all poll in step.
+            time.sleep(random.random())  # noqa: S311
+        if self.listen and not self.batch and listening_supported():
+            self.wakeup = Wakeup(TASKS_WAKEUP_CHANNEL)
+        while self.running:
+            close_old_connections()
+            task_result, retrieved = self._claim_one()
+            if task_result is not None:
+                self.run_task(task_result)
+            if self.batch and retrieved and task_result is None:
+                logger.info("no more tasks for worker %s; leaving", self.worker_id)
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                logger.info("worker %s ran its %d tasks; leaving", self.worker_id, self.max_tasks)
+                return
+            close_old_connections()
+            if self.running and task_result is None:
+                self._idle()
+
+    def _claim_one(self) -> tuple[DBTaskResult | None, bool]:
+        """Claim the next ready task for this worker; (task or None, whether the queue was read)."""
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+            except OperationalError as exc:
+                # SQLite's lock is busy: someone else is claiming; try again on the next round.
+                if is_locked_database_exception(exc):
+                    return None, False
+                raise
+        return task_result, True
+
+    def _idle(self) -> None:
+        """Wait for the next round: the poll interval, cut short by a wake-up on PostgreSQL."""
+        if self.wakeup is None:
+            time.sleep(self.interval)
+            return
+        self.wakeup.wait(self.interval, should_stop=lambda: not self.running)
 
     def _stop_threads(self) -> None:
         for thread in self._threads:

@@ -1,8 +1,9 @@
 """`manage.py run_worker`: the one task worker to run (never django-tasks-db's db_worker).
 
 It takes db_worker's options (queues, interval, batch, max tasks, worker id) and adds
-heartbeats, the stale-task reaper, retries with backoff and the periodic scheduler; see
-onboarding/worker/runner.py and docs/worker.md.
+heartbeats, the stale-task reaper, retries with backoff, the periodic scheduler and, on
+PostgreSQL, a wake-up when a task is committed (--interval is then the fallback poll;
+--no-listen polls only); see onboarding/worker/runner.py and docs/worker.md.
 """
 
 import os
@@ -26,6 +27,12 @@ class Command(DbWorkerCommand):
             dest="scheduler",
             help="Do not enqueue settings.WORKER_PERIODIC_TASKS from this worker.",
         )
+        parser.add_argument(
+            "--no-listen",
+            action="store_false",
+            dest="listen",
+            help="Do not LISTEN for committed tasks on PostgreSQL: poll every --interval only.",
+        )
         # Our defaults: every queue; no reloader unless asked (a reload kills running tasks);
         # an id that names the host and process, so the tasks page says which worker is which.
         parser.set_defaults(queue_name="*", reload=False, worker_id=None)
@@ -44,6 +51,7 @@ class Command(DbWorkerCommand):
         worker_id: str | None,
         exclude_queues: str,
         scheduler: bool,
+        listen: bool = True,
         **options,
     ) -> None:
         self.configure_logging(verbosity)
@@ -59,6 +67,7 @@ class Command(DbWorkerCommand):
             worker_id=worker_id or new_worker_id(),
             excluded_queue_names=exclude_queues.split(",") if exclude_queues else [],
             scheduler=scheduler and not batch,
+            listen=listen,
         )
         if reload and not batch:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
