@@ -1,0 +1,1 @@
+"""The framework's floor for bench/pages.py: bare Django, two middlewares, one view."""
