@@ -16,7 +16,9 @@ from urllib.parse import urlparse
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The benchmarks in bench/ use databases 12 to 15 of the same Redis (and flush them): the suite
+# counts down from 11 (claimed_redis_url).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
@@ -51,7 +53,7 @@ def claimed_redis_url() -> str:
     The redis_url fixture empties its database before and after each test, so two processes
     sharing one (the workers of `pytest -n 2`, or two suites run at once on one machine) would
     empty each other's streams mid-test. Each process claims the first number, counting down from
-    TEST_REDIS_URL's (15 by default) to 1, whose lock file no other process holds; the kernel drops
+    TEST_REDIS_URL's (11 by default) to 1, whose lock file no other process holds; the kernel drops
     the lock when the process ends, however it ends. Database 0 is left to `make run`.
     """
     parsed = urlparse(TEST_REDIS_URL)
