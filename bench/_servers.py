@@ -1,6 +1,7 @@
 """Helpers of bench/pages.py: the bench database, the two gunicorns, and signing in through the
 product's own forms."""
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -31,6 +32,16 @@ def say(message: str) -> None:
     print(f"[pages bench] {message}", file=sys.stderr, flush=True)
 
 
+def last_error(log: Path) -> str:
+    """The last exception the product logged, in one line, and where to read the rest."""
+    found = ""
+    for line in log.read_text(errors="replace").splitlines():
+        if '"exc_info"' in line:
+            with contextlib.suppress(ValueError, KeyError):
+                found = json.loads(line)["exc_info"].strip().splitlines()[-1]
+    return f"last error: {found or 'none logged'} (see {log})"
+
+
 # --- Browsing as a person would: forms, CSRF token, cookies --------------------------------------
 
 
@@ -56,8 +67,8 @@ class Browser:
                 return urlparse(response.geturl()).path, response.read().decode()
         except urllib.error.HTTPError as error:
             raise SystemExit(
-                f"{path} answered {error.code} while signing in or finding the paths; see "
-                f"{WORK / 'product.log'}"
+                f"{path} answered {error.code} while signing in or finding the paths; "
+                f"{last_error(WORK / 'product.log')}"
             ) from error
 
     def get(self, path: str) -> tuple[str, str]:

@@ -6,10 +6,11 @@
 
 Needs `wrk` (`sudo apt-get install wrk`, or `make bench-tools`), PostgreSQL and Redis. Each run:
 
-1. Creates the PostgreSQL database `onboarding_bench_pages` afresh (DATABASE_URL names another),
+1. Creates the PostgreSQL database `onboarding_bench_pages` afresh (--database-url names another),
    migrates it, loads the demo data (`manage.py load_demo_data`) and runs the task worker and the
    outbox relay until nothing is left to do, so the demo customer has an invoice, a contract and
-   an inbox message. Empties its own Redis database (--redis-url), the cache.
+   inbox messages (their notices go to the in-app inbox here). Empties its own Redis database
+   (--redis-url), the cache. --keep-database reuses the last run's database instead.
 2. Starts, side by side on free loopback ports and under the same gunicorn settings
    (config/gunicorn.py, --web-workers x --web-threads): the bare Django app of bench/bare/
    (SecurityMiddleware and CommonMiddleware, one view answering "ok") and the product
@@ -51,6 +52,7 @@ from bench._servers import (
     WORK,
     Browser,
     gunicorn,
+    last_error,
     prepare_database,
     product_env,
     say,
@@ -257,7 +259,8 @@ def measure_one(
 
 def progress(n: int, total: int, result: Result) -> None:
     say(
-        f"{n}/{total} {result.path}: {result.rps} req/s, p50 {result.p50_ms} ms, "
+        f"{n}/{total} {'bare Django ' if result.group == 'bare' else ''}{result.path}: "
+        f"{result.rps} req/s, p50 {result.p50_ms} ms, "
         f"p99 {result.p99_ms} ms, {result.errors} errors, {result.cpu_ms_per_request} CPU ms/req"
     )
 
@@ -278,9 +281,11 @@ def commit() -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+    url = args.database_url
     if not url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL database of its own (it is dropped).")
+        raise SystemExit(
+            "--database-url must name a PostgreSQL database of its own (it is dropped)"
+        )
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "report.lua").unlink(missing_ok=True)
     if args.redis_url:
@@ -388,6 +393,7 @@ def run(args: argparse.Namespace) -> dict:
         "paths": [asdict(r) for r in results],
         "skipped": skipped,
         "errors": sum(r.errors for r in results + bare_runs),
+        "server_last_error": last_error(WORK / "product.log"),
         "targets_met": sum(bool(r.met) for r in results),
     }
 
@@ -406,7 +412,8 @@ def report(figures: dict) -> str:
             else ""
         ),
         f"bare Django: {bare['rps']} req/s (first {runs[0]['rps']}, last {runs[1]['rps']}: "
-        f"drift {bare['drift_pct']}%), {runs[0]['cpu_ms_per_request']} CPU ms/req",
+        f"drift {bare['drift_pct']}%), "
+        f"{statistics.fmean(r['cpu_ms_per_request'] for r in runs):.2f} CPU ms/req",
         "",
         "| path | req/s | p50 ms | p99 ms | errors | CPU ms/req | x bare | target | met |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -423,6 +430,8 @@ def report(figures: dict) -> str:
         f"targets met: {figures['targets_met']} of {len(figures['paths'])}; "
         f"failed requests: {figures['errors']}",
     ]
+    if figures["errors"]:
+        lines.append(f"the product's {figures['server_last_error']}")
     lines += [f"{r['path']}: {note}" for r in figures["paths"] for note in r["notes"]]
     lines += [f"not measured: {why}" for why in figures["skipped"]]
     return "\n".join(lines)
@@ -436,6 +445,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk first, dropped")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    # Not DATABASE_URL from the environment: a developer's own database there would be dropped.
+    parser.add_argument(
+        "--database-url", default=DEFAULT_DATABASE, help="dropped and created afresh; the product's"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="'' for none")
     parser.add_argument(
         "--log-level", default="", help="the product's LOG_LEVEL (default: its own, INFO)"
