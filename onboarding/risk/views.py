@@ -4,7 +4,6 @@ and a server-sent event stream that puts a new risk on the page within a second.
 from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -54,29 +53,19 @@ def _cursor(request: HttpRequest) -> int:
     return risk_last_id()
 
 
-def _release_request_connection() -> None:
-    # Under ASGI the middlewares ran in a thread kept for this request until the stream ends:
-    # its database connection would stay open all that time, one per open board. Inside a
-    # transaction (a test's) the connection is the caller's to keep.
-    if not connection.in_atomic_block:
-        connection.close()
-
-
 @require_GET
 async def events(request: HttpRequest) -> StreamingHttpResponse:
     """Server-sent events: one "risk" event per new open risk, for a bounded time
-    (onboarding/risk/board_stream.py). Under ASGI the stream holds no thread."""
+    (onboarding/risk/board_stream.py). Under ASGI the stream holds no thread (config/asgi.py)."""
     # StaffAccessMiddleware refuses anyone else before this view; the check here keeps the
     # stream closed should the view ever be mounted outside the staff area.
     user = await request.auser()
     if await sync_to_async(role_refusal)(user, STAFF_ROLES) is not None:
         raise Http404("Not found")
     cursor = BoardCursor(after=await sync_to_async(_cursor)(request), csrf_token=get_token(request))
-    if isinstance(request, ASGIRequest):
-        await sync_to_async(_release_request_connection)()
-        stream = streamed_events(cursor)
-    else:
-        stream = polled_events(cursor)
+    # Under WSGI (runserver, the test server) Django would buffer an async stream whole.
+    asgi = isinstance(request, ASGIRequest)
+    stream = streamed_events(cursor) if asgi else polled_events(cursor)
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy must pass events on at once

@@ -4,6 +4,7 @@ database; resumed from Last-Event-ID; refused to anyone but staff; and many boar
 in one event loop, none holding a thread."""
 
 import asyncio
+import gc
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,8 +31,13 @@ STREAM_SECONDS = 30
 def run(coroutine_function):
     """Run a scenario in an event loop of its own thread: the test's thread may have one
     running already (Playwright's, after a browser test in the same process)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine_function()).result()
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coroutine_function()).result()
+    finally:
+        # The loop's pool threads have ended; their database connections (a cycle of objects)
+        # close when collected, and PostgreSQL will not drop the test database while they live.
+        gc.collect()
 
 
 def staff_board_client(user) -> AsyncClient:
