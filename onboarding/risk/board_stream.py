@@ -62,6 +62,26 @@ def _row_html(event, csrf_token: str, now: float) -> str:
     return cached[1].replace(_CSRF_PLACEHOLDER, csrf_token)
 
 
+# Boards woken by the same stream entry, with the same cursor, share one read of the database:
+# it was made after that entry was added, so it holds every risk committed before it.
+# (stream position, cursor) -> (when read, the risks); kept for a few seconds.
+_shared_reads: dict[tuple[str, int], tuple[float, list]] = {}
+_SHARED_READ_SECONDS = 5.0
+
+
+def _board_events(after_id: int, since, position: str | None, now: float) -> list:
+    if position is None:
+        return risk_board_events(after_id=after_id, since=since)
+    key = (position, after_id)
+    shared = _shared_reads.get(key)
+    if shared is None or now - shared[0] > _SHARED_READ_SECONDS:
+        shared = _shared_reads[key] = (now, risk_board_events(after_id=after_id, since=since))
+        for old, (at, _events) in list(_shared_reads.items()):
+            if now - at > _SHARED_READ_SECONDS:
+                _shared_reads.pop(old, None)
+    return shared[1]
+
+
 def _forget_rendered_rows(now: float) -> None:
     # A row is asked for only while it is within some board's lookback.
     keep = 2 * settings.RISK_BOARD_LOOKBACK_SECONDS + settings.RISK_BOARD_STREAM_SECONDS
@@ -79,14 +99,14 @@ class BoardCursor:
         self.csrf_token = csrf_token
         self.sent: dict[int, float] = {}  # id -> when it was sent, forgotten after the lookback
 
-    def take(self) -> list[str]:
-        """The server-sent events for the risks this board has not had yet (reads the database
-        once)."""
+    def take(self, position: str | None = None) -> list[str]:
+        """The server-sent events for the risks this board has not had yet: one read of the
+        database, shared with the boards woken by the same stream entry `position`."""
         now = time.monotonic()
         lookback = settings.RISK_BOARD_LOOKBACK_SECONDS
         since = timezone.now() - timedelta(seconds=lookback)
         messages = []
-        for event in risk_board_events(after_id=self.last, since=since):
+        for event in _board_events(self.last, since, position, now):
             self.last = max(self.last, event.pk)
             if event.pk in self.sent:
                 continue
@@ -112,18 +132,18 @@ def polled_events(cursor: BoardCursor) -> Iterator[str]:
         time.sleep(settings.RISK_BOARD_POLL_SECONDS)
 
 
-def _take_in_pool(cursor: BoardCursor) -> list[str]:
+def _take_in_pool(cursor: BoardCursor, position: str | None) -> list[str]:
     # A thread of the shared pool, not the request's own: a board must hold no thread and no
     # database connection while it waits. The pool's connections are checked as a request would.
     close_old_connections()
     try:
-        return cursor.take()
+        return cursor.take(position)
     finally:
         close_old_connections()
 
 
-async def _take(cursor: BoardCursor) -> list[str]:
-    return await sync_to_async(_take_in_pool, thread_sensitive=False)(cursor)
+async def _take(cursor: BoardCursor, position: str | None) -> list[str]:
+    return await sync_to_async(_take_in_pool, thread_sensitive=False)(cursor, position)
 
 
 async def _stream_position(client: aredis.Redis) -> str:
@@ -157,7 +177,7 @@ async def streamed_events(cursor: BoardCursor) -> AsyncIterator[str]:
             except redis.RedisError as error:
                 logger.warning("risk board: Redis unavailable, polling the database: %s", error)
         # Once at connect, after the stream position: what a reconnecting board missed.
-        for message in await _take(cursor):
+        for message in await _take(cursor, position):
             yield message
         yield KEEP_ALIVE
         while (remaining := deadline - time.monotonic()) > 0:
@@ -177,7 +197,7 @@ async def streamed_events(cursor: BoardCursor) -> AsyncIterator[str]:
                     yield KEEP_ALIVE
                     continue
                 position = answer[0][1][-1][0]
-            for message in await _take(cursor):
+            for message in await _take(cursor, position):
                 yield message
             yield KEEP_ALIVE
     finally:

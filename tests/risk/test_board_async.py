@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connections
 from django.http import Http404
 from django.test import AsyncClient, AsyncRequestFactory
 from django.utils import timezone
@@ -31,9 +32,17 @@ STREAM_SECONDS = 30
 def run(coroutine_function):
     """Run a scenario in an event loop of its own thread: the test's thread may have one
     running already (Playwright's, after a browser test in the same process)."""
+
+    async def scenario():
+        try:
+            return await coroutine_function()
+        finally:
+            # asgiref's shared thread (the middlewares ran there) keeps its connection otherwise.
+            await sync_to_async(connections.close_all)()
+
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, coroutine_function()).result()
+            return pool.submit(asyncio.run, scenario()).result()
     finally:
         # The loop's pool threads have ended; their database connections (a cycle of objects)
         # close when collected, and PostgreSQL will not drop the test database while they live.
