@@ -1,10 +1,11 @@
 """Billing's API: /api/v1/me/subscriptions (buy, list, change the cycle), /api/v1/me/invoices
 (list, get, PDF, pay) and /api/v1/staff/invoices (list, get, PDF, refund, void)."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.billing.downloads import BEING_PREPARED, credit_note_pdf_stored, invoice_pdf_stored
 from onboarding.billing.models import InvoiceStatus
 from onboarding.billing.schemas import (
     CreditNoteOut,
@@ -31,13 +32,26 @@ from onboarding.billing.services import (
     subscription_change_cycle,
     subscription_purchase,
 )
-from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
+from onboarding.billing.views import pdf_response
 from onboarding.catalog.selectors import plan_get_on_sale
 from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.errors import DomainError
 from onboarding.core.money import Money
 
 router = Router()
+
+
+def _pdf_or_pending(content: bytes | None, *, filename: str) -> HttpResponse:
+    """The stored PDF, or 202 while the worker prepares it: ask again after Retry-After."""
+    if content is None:
+        return JsonResponse(
+            {"detail": BEING_PREPARED, "code": "being_prepared"},
+            status=202,
+            headers={"Retry-After": "3", "Cache-Control": "private, no-store"},
+        )
+    return pdf_response(content=content, filename=filename)
+
+
 _ERRORS = {400: dict, 404: dict, 409: dict, 422: dict, 503: dict}
 
 
@@ -101,19 +115,20 @@ def get_invoice(request: HttpRequest, invoice_id: int):
 
 @invoices_router.get(
     "/{invoice_id}/pdf",
-    response={200: None, 404: dict, 503: dict},
+    response={200: None, 202: dict, 404: dict, 503: dict},
     summary="The invoice as a PDF",
     openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
 )
 def get_invoice_pdf(request: HttpRequest, invoice_id: int):
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    return invoice_pdf_file(invoice=invoice, actor=request.user)
+    content = invoice_pdf_stored(invoice=invoice, actor=request.user)
+    return _pdf_or_pending(content, filename=f"{invoice.number}.pdf")
 
 
 @invoices_router.get(
     "/{invoice_id}/credit-notes/{credit_note_id}/pdf",
-    response={200: None, 404: dict, 503: dict},
+    response={200: None, 202: dict, 404: dict, 503: dict},
     summary="A credit note of the invoice as a PDF",
     openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
 )
@@ -122,7 +137,8 @@ def get_credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: i
     credit_note = credit_note_get_for(
         user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
     )
-    return credit_note_pdf_file(credit_note=credit_note, actor=request.user)
+    content = credit_note_pdf_stored(credit_note=credit_note, actor=request.user)
+    return _pdf_or_pending(content, filename=f"{credit_note.number}.pdf")
 
 
 @invoices_router.post(
@@ -169,13 +185,14 @@ def staff_get_invoice(request: HttpRequest, invoice_id: int):
 
 @staff_invoices_router.get(
     "/{invoice_id}/pdf",
-    response={200: None, 404: dict, 503: dict},
+    response={200: None, 202: dict, 404: dict, 503: dict},
     summary="The invoice as a PDF",
     openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
 )
 def staff_get_invoice_pdf(request: HttpRequest, invoice_id: int):
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    return invoice_pdf_file(invoice=invoice, actor=request.user)
+    content = invoice_pdf_stored(invoice=invoice, actor=request.user)
+    return _pdf_or_pending(content, filename=f"{invoice.number}.pdf")
 
 
 @staff_invoices_router.post(

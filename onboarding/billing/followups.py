@@ -22,15 +22,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.models import User
-from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
+from onboarding.alerts.failures import FailureNotice, report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing import events
 from onboarding.billing.documents import (
     credit_note_pdf_build,
     invoice_pdf_build,
     invoice_pdf_outdated,
-    pdf_read,
 )
 from onboarding.billing.models import (
     PAYMENT_FAILED,
@@ -109,20 +107,6 @@ def credit_note_pdf_ensure(*, credit_note: CreditNote) -> CreditNote:
         default_storage.delete(stored.path)
     credit_note.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
     return credit_note
-
-
-@failure_reported(INVOICE_PDF_FAILED, target="invoice")
-def invoice_pdf_content(*, invoice: Invoice, actor: User | None) -> bytes:
-    """The invoice's PDF for a download, rendered now if the worker has not made it yet. A
-    document that cannot be rendered, or read back from storage, is a reported failure."""
-    invoice = invoice_pdf_ensure(invoice=invoice)
-    return pdf_read(invoice.pdf_path)
-
-
-@failure_reported(CREDIT_NOTE_PDF_FAILED, target="credit_note")
-def credit_note_pdf_content(*, credit_note: CreditNote, actor: User | None) -> bytes:
-    credit_note = credit_note_pdf_ensure(credit_note=credit_note)
-    return pdf_read(credit_note.pdf_path)
 
 
 # --- Invoice notices ---------------------------------------------------------------------------

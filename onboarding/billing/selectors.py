@@ -1,10 +1,13 @@
 """Reads for billing pages and the API, each in a fixed number of queries."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django_tasks import TaskResultStatus
 
 from onboarding.accounts.models import Customer
+from onboarding.alerts.models import AdminAlert
 from onboarding.billing.models import (
     BillRun,
     CreditNote,
@@ -18,6 +21,7 @@ from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money
 from onboarding.core.numbers import parse_query_int
 from onboarding.payments.models import PaymentAttempt
+from onboarding.worker.models import TaskKey
 
 
 def subscriptions_of(*, customer: Customer) -> list[Subscription]:
@@ -48,6 +52,18 @@ def invoice_list_of(*, customer: Customer) -> QuerySet[Invoice]:
         .filter(customer=customer)
         .select_related("subscription__plan__product")
         .order_by("-id")
+    )
+
+
+def invoice_to_pay_of(*, customer: Customer) -> Invoice | None:
+    """The customer's oldest invoice still to pay (id and number only), or None."""
+    return (
+        Invoice.objects.finalized()
+        .filter(customer=customer)
+        .payable()
+        .only("id", "number")
+        .order_by("id")
+        .first()
     )
 
 
@@ -118,6 +134,30 @@ def invoice_paid_by(*, invoice: Invoice) -> PaymentAttempt | None:
         .filter(pk=invoice.paid_attempt_id)
         .first()
     )
+
+
+def document_render_failed(
+    *, task_key: str, target: Model, since: datetime | None, alert_reason: str = ""
+) -> bool:
+    """True when the worker's last attempt at a document wanted since `since` failed: the task
+    queued under `task_key` waits for a retry after an error or failed for good, or (for a task
+    that reports its own failures) an unresolved `alert_reason` alert about `target` was raised
+    since then. Two indexed queries at most."""
+    queued = TaskKey.objects.select_related("task_result").filter(key=task_key).first()
+    if queued is not None:
+        result = queued.task_result
+        recent = since is None or result.enqueued_at >= since
+        retrying = result.status == TaskResultStatus.READY and bool(result.exception_class_path)
+        if recent and (retrying or result.status == TaskResultStatus.FAILED):
+            return True
+    if not alert_reason:
+        return False
+    alerts = AdminAlert.objects.unresolved().filter(
+        reason=alert_reason, object_type=target._meta.label_lower, object_id=str(target.pk)
+    )
+    if since is not None:
+        alerts = alerts.filter(last_seen_at__gte=since)
+    return alerts.exists()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.billing.forms import InvoiceFilterForm, RefundForm, VoidForm
@@ -21,7 +22,7 @@ from onboarding.billing.selectors import (
     invoice_status_counts,
 )
 from onboarding.billing.services import invoice_refund, invoice_void
-from onboarding.billing.views import credit_note_pdf_file, invoice_pdf_file
+from onboarding.billing.views import credit_note_pdf_answer, invoice_pdf_answer
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 
@@ -106,11 +107,9 @@ def invoice_void_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
 @require_GET
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    with refusals_on(request=request) as outcome:
-        response = invoice_pdf_file(invoice=invoice, actor=request.user)
-    if outcome.ok:
-        return response
-    return redirect("billing:staff_invoice", invoice_id=invoice.pk)
+    return invoice_pdf_answer(
+        request, invoice, back_url=reverse("billing:staff_invoice", args=[invoice.pk])
+    )
 
 
 @require_GET
@@ -118,8 +117,6 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) 
     credit_note = credit_note_get_for(
         user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
     )
-    with refusals_on(request=request) as outcome:
-        response = credit_note_pdf_file(credit_note=credit_note, actor=request.user)
-    if outcome.ok:
-        return response
-    return redirect("billing:staff_invoice", invoice_id=invoice_id)
+    return credit_note_pdf_answer(
+        request, credit_note, back_url=reverse("billing:staff_invoice", args=[invoice_id])
+    )

@@ -13,7 +13,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.selectors import customer_of_user
-from onboarding.billing.followups import credit_note_pdf_content, invoice_pdf_content
+from onboarding.billing.downloads import (
+    BEING_PREPARED,
+    credit_note_pdf_stored,
+    invoice_pdf_stored,
+)
 from onboarding.billing.forms import CycleForm
 from onboarding.billing.intent import BILLED, forget, intent_for, remember
 from onboarding.billing.models import (
@@ -170,16 +174,61 @@ def pdf_response(*, content: bytes, filename: str) -> FileResponse:
     return response
 
 
-def invoice_pdf_file(*, invoice: Invoice, actor) -> FileResponse:
-    """The invoice's PDF, rendered now if the worker has not made it yet; a document that
-    cannot be prepared is a reported failure (ServiceUnavailable), never a 500."""
-    content = invoice_pdf_content(invoice=invoice, actor=actor)
-    return pdf_response(content=content, filename=f"{invoice.number}.pdf")
+def document_answer(
+    request: HttpRequest,
+    stored,
+    *,
+    filename: str,
+    document_name: str,
+    back_url: str,
+    back_label: str,
+) -> HttpResponse:
+    """The stored PDF the worker made, or a "being prepared" page that asks again by itself
+    (htmx) until it is there. `stored()` never renders: it reads storage and queues the worker
+    (downloads.py). A failure is told on the page `back_url` names, and was reported there."""
+    with refusals_on(request=request) as outcome:
+        content = stored()
+    if not outcome.ok:
+        if request.htmx:  # the poll: send the whole page to where the message is shown
+            return HttpResponse(status=204, headers={"HX-Redirect": back_url})
+        return redirect(back_url)
+    context = {
+        "document_name": document_name,
+        "message": BEING_PREPARED,
+        "back_url": back_url,
+        "back_label": back_label,
+    }
+    if content is not None and not request.htmx:
+        return pdf_response(content=content, filename=filename)
+    context["ready"] = content is not None
+    template = "billing/_document_status.html" if request.htmx else "billing/document_pending.html"
+    response = render(request, template, context, status=200 if content is not None else 202)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
-def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
-    content = credit_note_pdf_content(credit_note=credit_note, actor=actor)
-    return pdf_response(content=content, filename=f"{credit_note.number}.pdf")
+def invoice_pdf_answer(request: HttpRequest, invoice: Invoice, *, back_url: str) -> HttpResponse:
+    return document_answer(
+        request,
+        lambda: invoice_pdf_stored(invoice=invoice, actor=request.user),
+        filename=f"{invoice.number}.pdf",
+        document_name=f"Invoice {invoice.number} (PDF)",
+        back_url=back_url,
+        back_label=f"Back to invoice {invoice.number}",
+    )
+
+
+def credit_note_pdf_answer(
+    request: HttpRequest, credit_note: CreditNote, *, back_url: str
+) -> HttpResponse:
+    return document_answer(
+        request,
+        lambda: credit_note_pdf_stored(credit_note=credit_note, actor=request.user),
+        filename=f"{credit_note.number}.pdf",
+        document_name=f"Credit note {credit_note.number} (PDF)",
+        back_url=back_url,
+        back_label="Back to the invoice",
+    )
 
 
 @require_GET
@@ -187,11 +236,9 @@ def credit_note_pdf_file(*, credit_note: CreditNote, actor) -> FileResponse:
 def invoice_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    with refusals_on(request=request) as outcome:
-        response = invoice_pdf_file(invoice=invoice, actor=request.user)
-    if outcome.ok:
-        return response
-    return redirect("billing:invoice", invoice_id=invoice.pk)
+    return invoice_pdf_answer(
+        request, invoice, back_url=reverse("billing:invoice", args=[invoice.pk])
+    )
 
 
 @require_GET
@@ -201,11 +248,9 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) 
     credit_note = credit_note_get_for(
         user=request.user, invoice_id=invoice_id, credit_note_id=credit_note_id
     )
-    with refusals_on(request=request) as outcome:
-        response = credit_note_pdf_file(credit_note=credit_note, actor=request.user)
-    if outcome.ok:
-        return response
-    return redirect("billing:invoice", invoice_id=invoice_id)
+    return credit_note_pdf_answer(
+        request, credit_note, back_url=reverse("billing:invoice", args=[invoice_id])
+    )
 
 
 def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:

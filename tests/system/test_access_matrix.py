@@ -568,6 +568,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.alerts.services import admin_alert_raise
     from onboarding.audit.models import AuditEntry
     from onboarding.billing.billrun import bill_run_execute
+    from onboarding.billing.followups import credit_note_follow_up, invoice_follow_up
     from onboarding.billing.models import Invoice
     from onboarding.billing.refunds import invoice_refund
     from onboarding.contracts.acknowledgement import contract_acknowledge
@@ -605,6 +606,9 @@ def world(settings, tmp_path) -> World:
     credit_note = invoice_refund(
         invoice=invoice, actor=staff[Role.SYSOPS], amount=Money(100, "EUR"), reason="Goodwill"
     )
+    # The worker's work: a download serves the stored PDFs and never renders one itself.
+    invoice_follow_up(invoice_id=invoice.pk)
+    credit_note_follow_up(credit_note_id=credit_note.pk)
     contract = deliver_inline(subscription)
     document = contract.documents.order_by("-version").first()
     acceptance = contract_acknowledge(
