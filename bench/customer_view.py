@@ -13,8 +13,14 @@ measures server time in-process over random customers and a mix of realistic sea
 - search    customer_search + rendering the results template
 - search_api GET /api/v1/staff/customers?q=..., likewise
 
-Prints p50/p95/p99/max per measure and per kind of search, and writes them as JSON to
-var/bench/customer_view.json. Target: p99 under 50 ms for the view and the search.
+Each measure reads its own customers and searches, drawn without replacement from one pool, and
+the warm-up reads yet others: no measure replays rows or queries another one just brought into
+PostgreSQL's or the process's caches. The queries each measure runs are counted too (on the first
+sample of each, which is itself fresh).
+
+Prints p50/p95/p99/max per measure and per kind of search, the seeded acceptance mix and the query
+counts, and writes them as JSON to var/bench/customer_view.json. Targets (issue 15): the view
+(selector + template) p99 under 20 ms; the search p99 under 50 ms.
 """
 
 import argparse
@@ -38,7 +44,8 @@ os.environ.setdefault("DEBUG", "0")  # as in production: no query log, no templa
 import django
 import psycopg
 
-TARGET_MS = 50.0
+TARGET_MS = {"view": 20.0}  # issue 15; every other measure keeps the earlier 50 ms target
+DEFAULT_TARGET_MS = 50.0
 WARM_UP = 200
 
 
@@ -84,8 +91,8 @@ def timed(call: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def search_queries(count: int, customers: int, rng: random.Random) -> list[tuple[str, str]]:
-    """A mix of what staff type: (kind, query)."""
+def search_queries(ids: list[int], rng: random.Random) -> list[tuple[str, str]]:
+    """A mix of what staff type, one query about each customer in `ids`: (kind, query)."""
     from bench.customer_view_seed import Names
 
     names = Names()
@@ -99,22 +106,23 @@ def search_queries(count: int, customers: int, rng: random.Random) -> list[tuple
         ("invoice", 0.05),
         ("contract", 0.05),
     )
+    count = len(ids)
+    kinds = [kind for kind, share in mix for _ in range(round(count * share))]
+    kinds = (kinds + ["surname"] * count)[:count]
     queries = []
-    for kind, share in mix:
-        for _ in range(round(count * share)):
-            i = rng.randint(1, customers)
-            first, last = names.person(i)
-            query = {
-                "surname": last[: max(4, len(last) - 2)],
-                "full_name": f"{first} {last}",
-                "email_exact": names.email(i),
-                "email_part": names.email(i).split("@")[0],
-                "company": names.company(i).rsplit(" ", 1)[0],
-                "phone": "0" + names.phone(i)[3:],
-                "invoice": Names.invoice_number(i, rng.randint(0, 2), 3),
-                "contract": Names.contract_number(i),
-            }[kind]
-            queries.append((kind, query))
+    for kind, i in zip(kinds, ids, strict=True):
+        first, last = names.person(i)
+        query = {
+            "surname": last[: max(4, len(last) - 2)],
+            "full_name": f"{first} {last}",
+            "email_exact": names.email(i),
+            "email_part": names.email(i).split("@")[0],
+            "company": names.company(i).rsplit(" ", 1)[0],
+            "phone": "0" + names.phone(i)[3:],
+            "invoice": Names.invoice_number(i, rng.randint(0, 2), 3),
+            "contract": Names.contract_number(i),
+        }[kind]
+        queries.append((kind, query))
     rng.shuffle(queries)
     return queries
 
@@ -135,8 +143,39 @@ def _staff_client():
     return client
 
 
+def acceptance_mix() -> dict[str, int]:
+    """Contracts by acceptance status, live reviews by rating and open risk events, as seeded."""
+    from django.db.models import Count
+
+    from onboarding.acceptance.models import Review
+    from onboarding.acceptance.selectors import _counted, _status_from_counts
+    from onboarding.contracts.models import Contract
+    from onboarding.risk.models import RiskEvent, RiskState
+
+    mix: dict[str, int] = defaultdict(int)
+    for contract in _counted(Contract.objects.all()).iterator(chunk_size=10_000):
+        mix[f"contracts_{_status_from_counts(contract)}"] += 1
+    live = Review.objects.filter(closed_at__isnull=True).values("rating").annotate(n=Count("id"))
+    for row in live:
+        mix[f"live_reviews_{row['rating']}"] = row["n"]
+    mix["reviews"] = Review.objects.count()
+    mix["open_risk_events"] = RiskEvent.objects.filter(state=RiskState.OPEN).count()
+    return dict(sorted(mix.items()))
+
+
+def _queries_of(call: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries)
+
+
+MEASURES = ("view", "page", "api", "search", "search_api")
+
+
 def measure(*, customers: int, samples: int, seed: int) -> dict:
-    from django.db import connection, reset_queries
     from django.template.loader import render_to_string
 
     from onboarding.sysops.overview import customer_overview
@@ -145,8 +184,18 @@ def measure(*, customers: int, samples: int, seed: int) -> dict:
 
     load_before = os.getloadavg()
     rng = random.Random(seed)
-    ids = [rng.randint(1, customers) for _ in range(samples)]
-    queries = search_queries(samples, customers, rng)
+    # Disjoint customers for the warm-up and for each measure: a measure never reads what an
+    # earlier one (or the warm-up) just brought into the caches.
+    needed = WARM_UP * 2 + samples * len(MEASURES)
+    if needed > customers:
+        sys.exit(f"{needed:,} distinct customers needed, the database holds {customers:,}")
+    pool = rng.sample(range(1, customers + 1), needed)
+    warm_ids, warm_search_ids = pool[:WARM_UP], pool[WARM_UP : WARM_UP * 2]
+    ids = {
+        name: pool[WARM_UP * 2 + n * samples : WARM_UP * 2 + (n + 1) * samples]
+        for n, name in enumerate(MEASURES)
+    }
+    queries = {name: search_queries(ids[name], rng) for name in ("search", "search_api")}
     client = _staff_client()
 
     def view(customer_id: int) -> None:
@@ -163,45 +212,63 @@ def measure(*, customers: int, samples: int, seed: int) -> dict:
         if response.status_code != 200:
             raise RuntimeError(f"{url} {params} answered {response.status_code}")
 
-    # Warm up connections, templates and caches with other customers and searches than the
-    # measured ones, so the figures are a warm server's, not a replay of pages already read.
-    warm = random.Random(seed + 1)
-    for _ in range(WARM_UP):
-        customer_id = warm.randint(1, customers)
-        view(customer_id)
-        get(f"/api/v1/staff/customers/{customer_id}/overview")
-    for _, query in search_queries(WARM_UP, customers, warm):
-        search(query)
+    def page(customer_id: int) -> None:
+        get(f"/staff/customers/{customer_id}/")
 
+    def api(customer_id: int) -> None:
+        get(f"/api/v1/staff/customers/{customer_id}/overview")
+
+    def search_api(query: str) -> None:
+        get("/api/v1/staff/customers", q=query)
+
+    # Warm up connections, templates, the session and the nav-count cache with customers and
+    # searches no measure reads, so the figures are a warm server's, not a replay.
+    for customer_id in warm_ids:
+        view(customer_id)
+        page(customer_id)
+        api(customer_id)
+    for _, query in search_queries(warm_search_ids, random.Random(seed + 1)):
+        search(query)
+        search_api(query)
+
+    # The queries of each measure, counted on its first sample (then not timed again).
+    query_counts = {
+        "view": _queries_of(lambda: view(ids["view"][0])),
+        "page": _queries_of(lambda: page(ids["page"][0])),
+        "api": _queries_of(lambda: api(ids["api"][0])),
+        "search": _queries_of(lambda: search(queries["search"][0][1])),
+        "search_api": _queries_of(lambda: search_api(queries["search_api"][0][1])),
+    }
+    calls = {"view": view, "page": page, "api": api}
     results: dict[str, list[float]] = defaultdict(list)
-    for customer_id in ids:
-        results["view"].append(timed(lambda c=customer_id: view(c)))
-    for customer_id in ids:
-        results["page"].append(timed(lambda c=customer_id: get(f"/staff/customers/{c}/")))
-    for customer_id in ids:
-        url = f"/api/v1/staff/customers/{customer_id}/overview"
-        results["api"].append(timed(lambda u=url: get(u)))
+    for name, call in calls.items():
+        for customer_id in ids[name][1:]:
+            results[name].append(timed(lambda c=customer_id, f=call: f(c)))
     by_kind: dict[str, list[float]] = defaultdict(list)
-    hits = 0
-    for kind, query in queries:
+    for kind, query in queries["search"][1:]:
         elapsed = timed(lambda q=query: search(q))
         results["search"].append(elapsed)
         by_kind[kind].append(elapsed)
-        hits += bool(customer_search(query=query).hits)
-    for _, query in queries:
-        results["search_api"].append(timed(lambda q=query: get("/api/v1/staff/customers", q=q)))
-    reset_queries()
+    for _, query in queries["search_api"][1:]:
+        results["search_api"].append(timed(lambda q=query: search_api(q)))
+    load_after = os.getloadavg()
+    # Counted after the timing, so this does not warm anything measured.
+    hits = sum(bool(customer_search(query=query).hits) for _, query in queries["search"])
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         size = cursor.fetchone()[0]
     return {
         "load_average_before": load_before,
-        "load_average_after": os.getloadavg(),
+        "load_average_after": load_after,
         "cpus": os.cpu_count(),
         "customers": customers,
         "samples": samples,
         "database_bytes": size,
         "searches_with_hits": hits,
+        "queries": query_counts,
+        "acceptance": acceptance_mix(),
         "measures": {name: summary(values) for name, values in results.items()},
         "search_by_kind": {kind: summary(values) for kind, values in sorted(by_kind.items())},
     }
@@ -215,17 +282,21 @@ def report(figures: dict) -> str:
         f"load average before/after: {figures['load_average_before'][0]:.1f}/"
         f"{figures['load_average_after'][0]:.1f} on {figures['cpus']} CPUs",
         "",
-        "| measure | n | p50 ms | p95 ms | p99 ms | max ms | p99 < 50 ms |",
-        "|---|---|---|---|---|---|---|",
+        "| measure | n | queries | p50 ms | p95 ms | p99 ms | max ms | target p99 | met |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in figures["measures"].items():
-        ok = "yes" if s["p99"] < TARGET_MS else "NO"
+        target = TARGET_MS.get(name, DEFAULT_TARGET_MS)
+        ok = "yes" if s["p99"] < target else "NO"
         lines.append(
-            f"| {name} | {s['n']} | {s['p50']} | {s['p95']} | {s['p99']} | {s['max']} | {ok} |"
+            f"| {name} | {s['n']} | {figures['queries'][name]} | {s['p50']} | {s['p95']} | "
+            f"{s['p99']} | {s['max']} | < {target:.0f} ms | {ok} |"
         )
     lines += ["", "| search kind | n | p50 ms | p99 ms | max ms |", "|---|---|---|---|---|"]
     for kind, s in figures["search_by_kind"].items():
         lines.append(f"| {kind} | {s['n']} | {s['p50']} | {s['p99']} | {s['max']} |")
+    mix = ", ".join(f"{name} {n:,}" for name, n in figures["acceptance"].items())
+    lines += ["", f"acceptance as seeded: {mix}"]
     return "\n".join(lines)
 
 

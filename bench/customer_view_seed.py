@@ -2,8 +2,10 @@
 
 Rows go in with COPY through psycopg (no ORM, no signals), in the shape the services would leave
 them: per customer a user, the customer record, five journey steps, a card, a subscription,
-`invoices` invoices with their payment attempts, a contract, about one repair/troubleshoot
-request with its history, notifications with their deliveries, and audit entries.
+`invoices` invoices with their payment attempts, a contract with its acceptance (support
+requirements, their ratings and the reviews they opened; see `acceptance_of`), about one
+repair/troubleshoot request with its history, notifications with their deliveries, and audit
+entries.
 
 Speed: foreign-key triggers are off for the seeding session (session_replication_role = replica:
 the generator keeps every reference consistent itself), and the trigram search indexes are
@@ -13,6 +15,7 @@ dropped first and rebuilt after, which is much faster than maintaining them row 
 import importlib
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,6 +24,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
+from onboarding.acceptance.models import Requirement, Review
 from onboarding.accounts.models import Customer, User
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.models import Invoice, PaymentState, Subscription
@@ -29,6 +33,7 @@ from onboarding.contracts.models import Contract
 from onboarding.journey.models import JourneyStep, Step
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.payments.models import PaymentAttempt, PaymentMethod
+from onboarding.risk.models import RiskEvent
 from onboarding.sysops.models import SEVERITY_RANK, ServiceRequest, ServiceRequestUpdate
 
 # The trigram indexes of sysops migration 0002 (dropped before the COPY, rebuilt after).
@@ -461,6 +466,152 @@ def contracts(ids: range, plans: list[Plan]) -> Iterator[dict]:
         }
 
 
+# --- Acceptance ----------------------------------------------------------------------------------
+
+REQUIREMENTS = (
+    ("Response time", "A technician answers within the plan's response time, business hours."),
+    ("Spare parts", "Replacement units for the installed model are held in the region."),
+    ("Remote access", "SysOps can reach the device over the customer's VPN."),
+    ("Escalation contact", "The customer named an on-call contact for critical faults."),
+    ("Maintenance window", "Updates are applied Sundays 02:00-04:00 local time."),
+)
+REQUIREMENT_SLOTS = len(REQUIREMENTS)
+REVIEW_SLOTS = 2  # the current review and the green one it superseded
+
+
+def acceptance_of(i: int) -> str:
+    """Customer `i`'s contract acceptance, in the proportions a live book of contracts has:
+    80% green, 10% yellow, 4% red, 4% still being captured, 2% nothing captured yet."""
+    bucket = (i * 2654435761 >> 9) % 100
+    if bucket < 2:
+        return "unknown"
+    if bucket < 6:
+        return "in_capture"
+    if bucket < 86:
+        return "green"
+    if bucket < 96:
+        return "yellow"
+    return "red"
+
+
+def _requirement_count(i: int) -> int:
+    return 3 + i % 3  # 3 to 5
+
+
+def _ratings(i: int, status: str) -> list[str]:
+    count = _requirement_count(i)
+    if status == "unknown":
+        return []
+    if status == "in_capture":
+        return ["green"] * (count - 2) + ["unrated", "unrated"]
+    ratings = ["green"] * count
+    if status in ("yellow", "red"):
+        ratings[i % count] = status
+        if status == "red" and i % 2:
+            ratings[(i + 1) % count] = "yellow"  # a red contract often has a yellow as well
+    return ratings
+
+
+def _contract_start(i: int) -> datetime:
+    return NOW - timedelta(days=i % 300 + 1)  # as contracts() writes it
+
+
+def requirements(ids: range) -> Iterator[dict]:
+    for i in ids:
+        captured = _contract_start(i) + timedelta(days=3)
+        for n, rating in enumerate(_ratings(i, acceptance_of(i))):
+            title, criteria = REQUIREMENTS[n]
+            yield {
+                "id": (i - 1) * REQUIREMENT_SLOTS + n + 1,
+                "contract_id": i,
+                "title": title,
+                "criteria": criteria,
+                "rating": rating,
+                "owner_id": i,  # the customer's own user stands in for the SysOps owner
+                "notes": "" if rating in ("green", "unrated") else "Not yet met on site.",
+                "position": n,
+                "created_at": captured,
+                "updated_at": captured + timedelta(days=2),
+            }
+
+
+def _review(i: int, slot: int, rating: str, state: str, opened: datetime, **fields) -> dict:
+    hours = {"green": 24, "yellow": 8, "red": 1}[rating]
+    closed = state not in ("open", "acknowledged", "remediation", "escalated")
+    return {
+        "id": (i - 1) * REVIEW_SLOTS + slot + 1,
+        "contract_id": i,
+        "rating": rating,
+        "state": state,
+        "opened_at": opened,
+        "ack_due_at": opened + timedelta(hours=hours),
+        "closed_at": opened + timedelta(hours=hours // 2 or 1) if closed else None,
+        **fields,
+    }
+
+
+def reviews(ids: range) -> Iterator[dict]:
+    """Green contracts: their green review, acknowledged (one in a hundred still waiting, past its
+    deadline). Yellow and red: the green review their rating superseded and the live one, in each
+    state a manager leaves it; some yellow ones already accepted with conditions (closed)."""
+    for i in ids:
+        status = acceptance_of(i)
+        if status in ("unknown", "in_capture"):
+            continue
+        rated = _contract_start(i) + timedelta(days=5)
+        if status == "green":
+            waiting = i % 100 == 0
+            state = "open" if waiting else "accepted"
+            extra = {"overdue_at": rated + timedelta(hours=24)} if waiting else {}
+            if not waiting:
+                extra = {"acknowledged_at": rated + timedelta(hours=2), "acknowledged_by_id": i}
+            yield _review(i, 0, "green", state, rated, **extra)
+            continue
+        yield _review(i, 0, "green", "superseded", rated - timedelta(days=2))
+        states = ("open", "acknowledged", "remediation", "escalated", "accepted_with_conditions")
+        state = states[i % len(states)]
+        extra: dict[str, Any] = {}
+        if state == "open" and i % 3 == 0:
+            extra["overdue_at"] = rated + timedelta(hours=8)
+        if state != "open":
+            extra |= {"acknowledged_at": rated + timedelta(hours=1), "acknowledged_by_id": i}
+        if state in ("remediation", "escalated", "accepted_with_conditions"):
+            extra |= {"acted_at": rated + timedelta(hours=3), "acted_by_id": i}
+            extra["outcome_note"] = "Spare parts ordered; re-rate after delivery."
+        if state == "remediation":
+            extra |= {"remediation_owner_id": i, "remediation_due": (rated + timedelta(14)).date()}
+        yield _review(i, 1, status, state, rated, **extra)
+
+
+def risk_events(ids: range) -> Iterator[dict]:
+    """What the timers raised: requirements not captured or rated by their deadline (half the
+    contracts still in capture or unknown) and yellow/red reviews nobody acknowledged in time."""
+    for i in ids:
+        status = acceptance_of(i)
+        unacknowledged = status in ("yellow", "red") and i % 5 == 0 and i % 3 == 0  # open, late
+        if status in ("unknown", "in_capture") and i % 2:
+            kind, level, rating = "requirements_unknown", "red", ""
+            reason = "Support requirements not captured and rated by the deadline."
+        elif unacknowledged:
+            kind, level, rating = "acceptance_unacknowledged", status, status
+            reason = f"A {status} acceptance was not acknowledged by a manager in time."
+        else:
+            continue
+        yield {
+            "id": i,
+            "event_id": uuid.UUID(int=i),
+            "dedupe_key": f"bench:{kind}:{i}",
+            "type": kind,
+            "level": level,
+            "rating": rating,
+            "reason": reason,
+            "contract_id": i,
+            "customer_id": i,
+            "occurred_at": _contract_start(i) + timedelta(days=6),
+            "state": "open",
+        }
+
+
 def requests_for(i: int) -> int:
     """How many requests customer `i` has opened: 0 to 3, about one on average."""
     return (i * 2654435761 >> 7) % 4 if i % 2 else (i % 3 == 0)
@@ -626,6 +777,9 @@ def seed(
                 (Invoice, invoices(ids, invoices_per_customer)),
                 (PaymentAttempt, payments(ids, invoices_per_customer)),
                 (Contract, contracts(ids, plans)),
+                (Requirement, requirements(ids)),
+                (Review, reviews(ids)),
+                (RiskEvent, risk_events(ids)),
                 (ServiceRequest, service_requests(ids, offsets)),
                 (ServiceRequestUpdate, service_request_updates(ids, offsets)),
                 (Notification, notifications(ids, notifications_per_customer)),
