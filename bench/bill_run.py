@@ -29,12 +29,14 @@ within 2.5x; peak memory flat.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -105,6 +107,11 @@ def backend_cpu_seconds() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
+    return proc_cpu_seconds(pid)
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process on this machine, from /proc/<pid>/stat."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -125,6 +132,9 @@ class Sqlite:
         for suffix in ("", "-wal", "-shm"):
             (WORK / f"{label}.sqlite3{suffix}").unlink(missing_ok=True)
         return self.url(label)
+
+    def drop(self, label: str) -> None:
+        self.fresh(label)
 
     def copy(self, source: str, label: str) -> str:
         target = self.fresh(label)
@@ -153,6 +163,9 @@ class Postgres:
         self._admin(f'DROP DATABASE IF EXISTS "bench_bill_{label}" WITH (FORCE)')
         self._admin(f'CREATE DATABASE "bench_bill_{label}"')
         return self.url(label)
+
+    def drop(self, label: str) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "bench_bill_{label}" WITH (FORCE)')
 
     def copy(self, source: str, label: str) -> str:
         self._admin(f'DROP DATABASE IF EXISTS "bench_bill_{label}" WITH (FORCE)')
@@ -292,16 +305,45 @@ def child_floor() -> None:
     )
 
 
-def child_bill_run() -> None:
+def child_bill_run(loops: int, batch_size: int) -> None:
     """`manage.py bill_run` as the operator runs it (Django start-up and checks included), then
-    one JSON line: the CPU its PostgreSQL backend used."""
+    one JSON line: the CPU its PostgreSQL backends used. Each connection's backend is noted as
+    it opens and its CPU read every 0.2 s until it ends (a loop's connection closes with the
+    loop), so up to 0.2 s of a closed backend's last moments can be missed."""
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.db.backends.signals import connection_created
 
-    call_command("bill_run", f"--date={DAY}", "--progress-every=10000", stdout=sys.stderr)
-    print(json.dumps({"backend_cpu_s": backend_cpu_seconds()}), flush=True)
+    last_seen: dict[int, float] = {}
+    done = threading.Event()
+
+    def noted(sender, connection, **kwargs) -> None:
+        if connection.vendor == "postgresql":
+            with connection.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                last_seen[cursor.fetchone()[0]] = 0.0
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            for pid in list(last_seen):
+                with contextlib.suppress(OSError):
+                    last_seen[pid] = proc_cpu_seconds(pid)
+
+    connection_created.connect(noted)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    options = [f"--date={DAY}", "--progress-every=10000", f"--loops={loops}"]
+    if batch_size:
+        options.append(f"--batch-size={batch_size}")
+    call_command("bill_run", *options, stdout=sys.stderr)
+    done.set()
+    sampler.join()
+    for pid in last_seen:  # the ones still open: read them once more
+        with contextlib.suppress(OSError):
+            last_seen[pid] = proc_cpu_seconds(pid)
+    print(json.dumps({"backend_cpu_s": sum(last_seen.values())}), flush=True)
 
 
 def child_count() -> None:
@@ -345,8 +387,8 @@ CHILDREN = {
 # --- The benchmark -------------------------------------------------------------------------------
 
 
-def bill_run_command() -> list[str]:
-    return [sys.executable, __file__, "bill_run"]
+def bill_run_command(loops: int, batch_size: int) -> list[str]:
+    return [sys.executable, __file__, "bill_run", str(loops), str(batch_size)]
 
 
 def counted(database_url: str, label: str) -> dict:
@@ -376,10 +418,13 @@ def counted(database_url: str, label: str) -> dict:
     return figures
 
 
-def measure(database, count: int, workers_options: list[int]) -> list[dict]:
+def measure(
+    database, count: int, workers_options: list[int], loops_options: list[int], batch_size: int
+) -> list[dict]:
     say(f"{database.name}, {count} subscriptions: migrating and seeding")
     seed = database.fresh(f"seed_{count}")
     run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], seed)
+    run([sys.executable, str(ROOT / "manage.py"), "createcachetable"], seed)  # as deployed
     run([sys.executable, __file__, "seed", str(count)], seed)
     results = []
     floor_url = database.copy(f"seed_{count}", f"floor_{count}")
@@ -394,16 +439,20 @@ def measure(database, count: int, workers_options: list[int]) -> list[dict]:
     floor_figures = json.loads(floor.stdout.strip().splitlines()[-1])
     floor_seconds = floor_figures["floor_seconds"]
     counted(floor_url, f"{database.name} {count} floor")
-    for workers in workers_options:
-        url = database.copy(f"seed_{count}", f"run_{count}_{workers}")
-        say(f"{database.name} {count}: bill run with {workers} process(es)")
+    runs = [(workers, loops) for workers in workers_options for loops in loops_options]
+    for workers, loops in runs:
+        url = database.copy(f"seed_{count}", f"run_{count}_{workers}_{loops}")
+        say(f"{database.name} {count}: bill run with {workers} process(es) x {loops} loop(s)")
         load = os.getloadavg()[0]
-        timed = run_timed([bill_run_command() for _ in range(workers)], url)
-        rows = counted(url, f"{database.name} {count} x{workers}")
+        timed = run_timed([bill_run_command(loops, batch_size) for _ in range(workers)], url)
+        rows = counted(url, f"{database.name} {count} x{workers} x{loops}")
+        database.drop(f"run_{count}_{workers}_{loops}")
         result = {
             "database": database.name,
             "subscriptions": count,
             "processes": workers,
+            "loops_per_process": loops,
+            "batch_size": batch_size or None,
             "seconds": round(timed.seconds, 1),
             "invoices_per_second": round(count / timed.seconds),
             "peak_rss_mb": round(timed.peak_rss_mb),
@@ -428,14 +477,15 @@ def measure(database, count: int, workers_options: list[int]) -> list[dict]:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| database | subscriptions | processes | bill run | invoices/s | peak RSS | floor | "
-        "floor invoices/s | ratio | invoices paid (counted) | Python CPU ms/invoice | "
+        "| database | subscriptions | processes x loops | bill run | invoices/s | peak RSS | "
+        "floor | floor invoices/s | ratio | invoices paid (counted) | Python CPU ms/invoice | "
         "PostgreSQL CPU ms/invoice | floor's PostgreSQL CPU ms/invoice | load at start |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['database']} | {r['subscriptions']:,} | {r['processes']} | {r['seconds']} s | "
+            f"| {r['database']} | {r['subscriptions']:,} | {r['processes']} x "
+            f"{r['loops_per_process']} | {r['seconds']} s | "
             f"{r['invoices_per_second']:,} | {r['peak_rss_mb']} MB | {r['floor_seconds']} s | "
             f"{r['floor_invoices_per_second']:,} | {r['ratio_to_floor']}x | "
             f"{r['paid_counted']:,} | {r['python_cpu_ms_per_invoice']} | "
@@ -459,14 +509,26 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1, 2], help="bill_run processes (PostgreSQL)"
     )
+    parser.add_argument(
+        "--loops",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="claim-and-charge loops per bill_run process (bill_run --loops; PostgreSQL)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=0, help="bill_run --batch-size (0: the setting)"
+    )
     options = parser.parse_args()
     results = []
     load_before = os.getloadavg()
     for name in options.databases:
         database = Sqlite() if name == "sqlite" else Postgres(options.postgres)
-        workers = options.workers if name == "postgres" else [1]  # SQLite has one writer
+        # SQLite has one writer: one process, one loop.
+        workers = options.workers if name == "postgres" else [1]
+        loops = options.loops if name == "postgres" else [1]
         for count in options.sizes:
-            results.extend(measure(database, count, workers))
+            results.extend(measure(database, count, workers, loops, options.batch_size))
     report = {
         "results": results,
         "cpus": os.cpu_count(),

@@ -20,7 +20,6 @@ starts over as the next customer, from a new address and with no cookies.
 """
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import itertools
@@ -92,7 +91,21 @@ clock = {"started_at": None, "spawned_at": None, "stopped_at": None}
 
 
 class JourneyFailed(Exception):
-    """The page answered, but not what the journey needs: recorded on that request; start over."""
+    """The page answered, but not what the journey needs; start over. `request_failed`: the
+    cause is a request already recorded as failed (a wrong status); otherwise every response
+    was a success and the journey still failed (a PDF that is not a PDF, a payment that did not
+    pay), which only this count shows."""
+
+    def __init__(self, message: str, *, request_failed: bool = False) -> None:
+        super().__init__(message)
+        self.request_failed = request_failed
+
+
+def journey_failed(kind: str, failed: Exception) -> None:
+    """Count a failed journey by what failed, and apart those whose every request succeeded."""
+    journey_failures[f"{kind}: {failed}"] += 1
+    if not getattr(failed, "request_failed", False):
+        journeys["failed_with_every_request_ok"] += 1
 
 
 def totp_code(secret: str, at: float) -> str:
@@ -140,7 +153,7 @@ class Person(HttpUser):
                     f"{name}: {response.status_code}, expected {expect} {where}"
                     f"{no_answer(response)}"
                 )
-                raise JourneyFailed(name)
+                raise JourneyFailed(name, request_failed=True)
             response.success()
             return response
 
@@ -167,7 +180,7 @@ class Person(HttpUser):
                     f"{name}: {response.status_code}, expected {expect} {errors[:2]}"
                     f"{no_answer(response)}"
                 )
-                raise JourneyFailed(name)
+                raise JourneyFailed(name, request_failed=True)
             response.success()
             return path_of(response.headers.get("Location", ""))
 
@@ -196,9 +209,14 @@ class Customer(Person):
         journeys["started"] += 1
         try:
             self._journey()
+        except StopUser:
+            raise
         except JourneyFailed as failed:
             journeys["failed"] += 1
-            journey_failures[str(failed)] += 1
+            journey_failed("customer", failed)
+        except Exception as error:  # a page the journey cannot read is a failed journey too
+            journeys["failed"] += 1
+            journey_failed("customer", RuntimeError(f"{type(error).__name__}: {error}"))
         else:
             journeys["completed"] += 1
 
@@ -212,13 +230,15 @@ class Customer(Person):
             pricing = self.page(f"/pricing/?cycle={cycle}", "/pricing/?cycle=")
         buy = random.choice(BUY_LINK.findall(pricing)).replace("&amp;", "&")
         self.think()
-        # Not signed in: the plan's page sends the visitor to sign in first.
-        login = path_of(self.fetch("GET", buy, "/buy/[plan]/ (anonymous)", 302).headers["Location"])
-        if not login.startswith("/accounts/login/?next="):
-            raise JourneyFailed("the plan page did not ask for a sign-in")
+        # Not signed in: the plan's page sends the visitor to sign up (or in) first, and back.
+        door = path_of(self.fetch("GET", buy, "/buy/[plan]/ (anonymous)", 302).headers["Location"])
+        if not door.startswith(("/accounts/login/?next=", "/accounts/signup/?next=")):
+            raise JourneyFailed("the plan page did not ask for a sign-up or sign-in")
+        back = door.split("?", 1)[1]
+        login = f"/accounts/login/?{back}"
         self.think()
         if random.random() < SIGNUP_SHARE:
-            self._sign_up(buy, login.replace("/accounts/login/", "/accounts/signup/"))
+            self._sign_up(buy, f"/accounts/signup/?{back}")
             journeys["signed_up"] += 1
         else:
             account = next(customers, None)
@@ -262,8 +282,8 @@ class Customer(Person):
             journeys["paid_now"] += 1
             paid = time.time()
             self.think()
-        pdf = self.fetch("GET", f"{invoice_path}pdf/", "/account/invoices/[id]/pdf/")
-        if not pdf.content.startswith(b"%PDF"):
+        pdf = self._invoice_pdf(invoice_path)
+        if not pdf.startswith(b"%PDF"):
             raise JourneyFailed("the invoice PDF is not a PDF")
         self.think()
 
@@ -386,6 +406,23 @@ class Customer(Person):
         if landed != next_path:
             raise JourneyFailed(f"the card led to {landed}, not back to {next_path}")
 
+    def _invoice_pdf(self, invoice_path: str) -> bytes:
+        """The invoice's PDF; while the page answers that it is being prepared (the worker makes
+        it), reload it as a person would, and record how long that took."""
+        asked = time.time()
+        deadline = asked + POLL_LIMIT
+        while True:
+            answer = self.fetch("GET", f"{invoice_path}pdf/", "/account/invoices/[id]/pdf/")
+            content = answer.content
+            if content.startswith(b"%PDF"):
+                background["invoice PDF asked → PDF received"].append((time.time() - asked) * 1000)
+                return content
+            if b"being prepared" not in content.lower():
+                return content  # neither the PDF nor "being prepared": the journey fails
+            if time.time() > deadline:
+                raise JourneyFailed("the invoice PDF was still being prepared")
+            gevent.sleep(POLL_SECONDS)
+
     def _wait_for_invoice(self) -> tuple[str, str]:
         """Reload the invoices page until the first invoice is there and its charge settled."""
         deadline = time.time() + POLL_LIMIT
@@ -444,13 +481,15 @@ class SysOps(Person):
                 {"code": totp_code(account["secret"], time.time())},
             )
         except JourneyFailed as failed:
-            journey_failures[f"SysOps sign-in: {failed}"] += 1
+            journey_failed("SysOps sign-in", failed)
             raise StopUser from failed
 
     @task(3)
     def search_and_open(self) -> None:
-        with contextlib.suppress(JourneyFailed):
+        try:
             self._search_and_open()
+        except JourneyFailed as failed:
+            journey_failed("SysOps search", failed)
 
     def _search_and_open(self) -> None:
         seeded = random.choice(PLAN["customers"])
@@ -469,13 +508,15 @@ class SysOps(Person):
     @task(1)
     def search_as_typed(self) -> None:
         """The search box asks for the results fragment (htmx) as the name is typed."""
-        with contextlib.suppress(JourneyFailed):
+        try:
             self.page(
                 "/staff/customers/",
                 "/staff/customers/?q= (htmx fragment)",
                 params={"q": random.choice(PLAN["surnames"])},
                 headers={"HX-Request": "true"},
             )
+        except JourneyFailed as failed:
+            journey_failed("SysOps search as typed", failed)
 
 
 # --- Recording ------------------------------------------------------------------------------------

@@ -10,17 +10,19 @@ crash, invoices nothing twice; invoices a dead process left unsent are sent at t
 next run with their reserved keys. PDFs and notices are left to the workers (followups.py).
 """
 
+import contextvars
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django_countries import countries
 
@@ -437,33 +439,61 @@ def _count(progress: BillRunProgress, tally: Tally) -> None:
     progress.errors += tally.errors
 
 
+def bill_run_loops(wanted: int | None = None) -> int:
+    """How many claim-and-charge loops one bill-run process runs at once: `wanted`, else
+    BILLING_RUN_LOOPS (1 by default).
+
+    On PostgreSQL each loop has its own connection and claims with SKIP LOCKED, as separate
+    processes do, so one loop's Python runs while PostgreSQL answers the other's queries (a
+    single loop leaves one of them idle at every round trip). Always one on SQLite (one writer)
+    and inside a transaction (a test's: other connections would not see its rows).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, wanted or int(getattr(settings, "BILLING_RUN_LOOPS", 1)))
+
+
 def bill_run_execute(
     *,
     run_date: date,
     batch_size: int | None = None,
     on_progress: Callable[[BillRunProgress], None] | None = None,
+    loops: int | None = None,
 ) -> BillRunProgress:
     """Invoice and charge every live subscription due on `run_date` (next_invoice_at before the
     end of that day, UTC), batch by batch, then send whatever a dead process left unsent.
 
-    `on_progress` is called after each batch. Safe to run again, and alongside other processes
-    running the same day on PostgreSQL.
+    `on_progress` is called after each batch. `loops`: claim-and-charge loops run at once
+    (see bill_run_loops). Safe to run again, and alongside other processes running the
+    same day on PostgreSQL.
     """
     batch_size = batch_size or settings.BILLING_BATCH_SIZE
     cutoff, issue_date = end_of_day(run_date), issue_date_for(run_date)
     run = _bill_run_join(run_date)
     progress = BillRunProgress(run_date=run_date)
-    while True:
-        issued = _issue_batch(cutoff=cutoff, issue_date=issue_date, batch_size=batch_size)
-        if not issued.claimed:
-            break
-        tally = _charge_issued(issued.invoices)
-        progress.issued += len(issued.invoices)
-        progress.cancelled += issued.cancelled
-        _count(progress, tally)
-        _bill_run_add(run, invoices=len(issued.invoices), cancelled=issued.cancelled, tally=tally)
-        if on_progress:
-            on_progress(progress)
+    counting = threading.Lock()
+
+    def loop() -> None:
+        while True:
+            issued = _issue_batch(cutoff=cutoff, issue_date=issue_date, batch_size=batch_size)
+            if not issued.claimed:
+                return
+            tally = _charge_issued(issued.invoices)
+            _bill_run_add(
+                run, invoices=len(issued.invoices), cancelled=issued.cancelled, tally=tally
+            )
+            with counting:
+                progress.issued += len(issued.invoices)
+                progress.cancelled += issued.cancelled
+                _count(progress, tally)
+                if on_progress:
+                    on_progress(progress)
+
+    loops = bill_run_loops(loops)
+    if loops == 1:
+        loop()
+    else:
+        _in_threads(loop, loops)
     resumed = invoices_processing_resume(batch_size=batch_size)
     progress.resumed = resumed.paid + resumed.failed + resumed.pending
     _count(progress, resumed)
@@ -472,6 +502,33 @@ def bill_run_execute(
         on_progress(progress)
     logger.info(progress.line(), extra={"run_date": str(run_date), "issued": progress.issued})
     return progress
+
+
+def _in_threads(loop: Callable[[], None], count: int) -> None:
+    """Run `loop` in `count` threads, each on its own connection (closed when it ends), in the
+    caller's language and context; re-raise the first error once all have ended."""
+    errors: list[BaseException] = []
+    language = get_language()
+
+    def run(context: contextvars.Context) -> None:
+        try:
+            with translation.override(language):
+                context.run(loop)
+        except BaseException as error:  # re-raised in the caller's thread below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(contextvars.copy_context(),), name=f"bill-run-{n}")
+        for n in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _bill_run_join(run_date: date) -> BillRun:

@@ -26,6 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--date", type=str, help="The billing day, YYYY-MM-DD (UTC).")
         parser.add_argument("--batch-size", type=int, default=None, help="Subscriptions a batch.")
         parser.add_argument(
+            "--loops",
+            type=int,
+            default=None,
+            help=(
+                "Claim-and-charge loops at once in this process, each on its own connection "
+                "(PostgreSQL; BILLING_RUN_LOOPS by default, 1 if unset)."
+            ),
+        )
+        parser.add_argument(
             "--progress-every",
             type=int,
             default=1000,
@@ -37,6 +46,9 @@ class Command(BaseCommand):
         batch_size = options["batch_size"]
         if batch_size is not None and not 1 <= batch_size <= 10_000:
             raise CommandError("--batch-size takes 1 to 10000")
+        loops = options["loops"]
+        if loops is not None and not 1 <= loops <= 8:
+            raise CommandError("--loops takes 1 to 8")
         every = max(options["progress_every"], 0)
         next_line = every
 
@@ -47,7 +59,9 @@ class Command(BaseCommand):
                 self.stderr.flush()
                 next_line = (progress.issued // every + 1) * every
 
-        progress = bill_run_execute(run_date=run_date, batch_size=batch_size, on_progress=report)
+        progress = bill_run_execute(
+            run_date=run_date, batch_size=batch_size, on_progress=report, loops=loops
+        )
         if progress.resumed:
             self.stderr.write(f"sent {progress.resumed} charges a previous run left unsent")
         self.stdout.write(progress.line())
