@@ -236,3 +236,67 @@ def test_many_boards_in_one_event_loop_each_get_the_risk_without_a_thread_each(
     # reads the database for all of them is a handful.
     assert threads_while_open - threads_before < boards_open // 5
     assert delivered_after < STREAM_SECONDS / 2
+
+
+def test_under_the_asgi_application_open_boards_hold_no_thread(
+    private_redis, sysops, manager, settings
+):
+    # config.asgi as uvicorn runs it: Django's handler would keep a thread per request until
+    # its response ends; the event stream's requests share asgiref's one thread instead.
+    from asgiref.testing import ApplicationCommunicator
+
+    from config.asgi import application
+
+    boards_open = 30
+    settings.RISK_BOARD_STREAM_SECONDS = STREAM_SECONDS
+    settings.RISK_BOARD_POLL_SECONDS = 60
+    client = staff_board_client(sysops)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/staff/risk/events",
+        "raw_path": b"/staff/risk/events",
+        "query_string": b"after=0",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+    async def read_until(board, text: str) -> str:
+        body = ""
+        while text not in body:
+            message = await board.receive_output(timeout=20)
+            assert message["type"] == "http.response.body" and message.get("more_body")
+            body += message["body"].decode()
+        return body
+
+    async def open_one():
+        board = ApplicationCommunicator(application, scope)
+        await board.send_input({"type": "http.request", "body": b""})
+        start = await board.receive_output(timeout=20)
+        assert start["status"] == 200, start
+        await read_until(board, ": keep-alive\n\n")
+        return board
+
+    async def scenario():
+        threads_before = threading.active_count()
+        boards = await asyncio.gather(*(open_one() for _ in range(boards_open)))
+        threads_while_open = threading.active_count()
+        try:
+            event = await sync_to_async(raise_and_publish)(sysops, "CTR-2026-000407")
+            needle = f"id: {event.pk}\nevent: risk\n"
+            bodies = await asyncio.gather(*(read_until(board, needle) for board in boards))
+        finally:
+            for board in boards:
+                await board.send_input({"type": "http.disconnect"})
+                await board.wait(timeout=20)
+        return threads_before, threads_while_open, bodies
+
+    threads_before, threads_while_open, bodies = run(scenario)
+    assert len(bodies) == boards_open
+    assert threads_while_open - threads_before < boards_open // 3
