@@ -210,7 +210,42 @@ def measure(count: int, rate: float, concurrency: int, timeout: float, workers: 
         for process in processes.values():
             process.wait(timeout=60)
     samples = [(paid[s].timestamp() - moment) * 1000 for s, moment in committed.items()]
-    print(json.dumps({"purchases": len(samples), "charged": len(paid), **percentiles(samples)}))
+    print(
+        json.dumps(
+            {
+                "purchases": len(samples),
+                "charged": len(paid),
+                **percentiles(samples),
+                "tasks": task_breakdown(),
+            }
+        )
+    )
+
+
+def task_breakdown() -> dict[str, dict[str, float]]:
+    """Per task: how many ran, how long each waited in the queue and ran (means, and the first
+    bill's queue wait p95): where a first charge's time goes besides the poll."""
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(started_at__isnull=False, finished_at__isnull=False)
+    waits: dict[str, list[float]] = {}
+    runs: dict[str, list[float]] = {}
+    for path, enqueued, started, finished in rows.values_list(
+        "task_path", "enqueued_at", "started_at", "finished_at"
+    ):
+        name = path.rsplit(".", 1)[-1]
+        waits.setdefault(name, []).append((started - enqueued).total_seconds() * 1000)
+        runs.setdefault(name, []).append((finished - started).total_seconds() * 1000)
+    return {
+        name: {
+            "count": len(waits[name]),
+            "wait_mean_ms": round(statistics.fmean(waits[name]), 1),
+            "wait_p95_ms": percentiles(waits[name])["p95_ms"],
+            "run_mean_ms": round(statistics.fmean(runs[name]), 1),
+            "run_total_s": round(sum(runs[name]) / 1000, 1),
+        }
+        for name in sorted(waits, key=lambda n: -sum(runs[n]))
+    }
 
 
 # --- the parent -----------------------------------------------------------------------------------
@@ -280,6 +315,13 @@ def main() -> None:
             f"| {r['worker']} | {r['charged']}/{r['purchases']} | {r['p50_ms']} ms | "
             f"{r['p95_ms']} ms | {r['p99_ms']} ms | {r['max_ms']} ms | {r['load_1min']} |"
         )
+    print("\nWhere the worker's time went (per run: task, count, queue wait mean / p95, run mean):")
+    for n, r in enumerate(results, 1):
+        for name, t in r["tasks"].items():
+            print(
+                f"  run {n} ({r['worker']}): {name}: {t['count']}, wait {t['wait_mean_ms']} / "
+                f"{t['wait_p95_ms']} ms, run {t['run_mean_ms']} ms (total {t['run_total_s']} s)"
+            )
 
 
 if __name__ == "__main__":

@@ -167,7 +167,8 @@ def measure(count: int, warmup: int, relay_args: list[str]) -> None:
 
     from onboarding.acceptance.requirements import requirement_add
 
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    # No socket timeout shorter than an XREAD's block.
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True, socket_timeout=None)
     client.delete(STREAM)
     for key in client.scan_iter(f"{STREAM}:*"):
         client.delete(key)
@@ -192,10 +193,14 @@ def measure(count: int, warmup: int, relay_args: list[str]) -> None:
                 rating="red",
             )
             saved = time.perf_counter()
-            answer = client.xread({STREAM: cursor}, count=1, block=10_000)
+            # The warm-up also covers the relay's start (imports, first pass) on a busy machine.
+            block_ms = 120_000 if index < warmup else 10_000
+            answer = client.xread({STREAM: cursor}, count=1, block=block_ms)
             elapsed = time.perf_counter() - started
             if not answer:
-                raise SystemExit(f"no event on the stream within 10 s (contract {contract.pk})")
+                raise SystemExit(
+                    f"no event on the stream within {block_ms} ms (contract {contract.pk})"
+                )
             event = json.loads(answer[0][1][0][1]["event"])
             if event["contract"]["id"] != contract.pk:
                 raise SystemExit(f"unexpected event {event} for contract {contract.pk}")
