@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from onboarding.catalog.snapshot import catalog_changed
 from onboarding.core.money import SUPPORTED_CURRENCIES, Money
 
 
@@ -20,7 +21,50 @@ class Tier(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise"
 
 
-class Product(models.Model):
+class CatalogQuerySet(models.QuerySet):
+    """Bulk writes tell the catalogue snapshot too (catalog/snapshot.py): a stale price on the
+    pricing page is a wrong price."""
+
+    def update(self, **kwargs) -> int:
+        rows = super().update(**kwargs)
+        catalog_changed()
+        return rows
+
+    def delete(self):
+        deleted = super().delete()
+        catalog_changed()
+        return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        catalog_changed()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        catalog_changed()
+        return rows
+
+
+class CatalogModel(models.Model):
+    """A row of the catalogue: every save and delete marks the catalogue changed."""
+
+    objects = CatalogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        catalog_changed()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        catalog_changed()
+        return deleted
+
+
+class Product(CatalogModel):
     """What a support plan covers: a product the business supports."""
 
     name = models.CharField(max_length=120, unique=True)
@@ -37,12 +81,12 @@ class Product(models.Model):
         return self.name
 
 
-class PlanQuerySet(models.QuerySet["Plan"]):
+class PlanQuerySet(CatalogQuerySet):
     def on_sale(self) -> "PlanQuerySet":
         return self.filter(is_active=True)
 
 
-class Plan(models.Model):
+class Plan(CatalogModel):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="plans")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
@@ -89,7 +133,7 @@ class Plan(models.Model):
         return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
 
 
-class PlanPrice(models.Model):
+class PlanPrice(CatalogModel):
     """The price of a plan for one billing cycle; each cycle is priced on its own."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
