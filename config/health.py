@@ -1,11 +1,12 @@
 """Liveness (/healthz) and readiness (/readyz) for load balancers and orchestrators.
 
 /healthz says the process answers (no dependencies: a database outage must not get every web
-process restarted). /readyz says it can do useful work: the database answers, a task worker has
-reported a heartbeat recently, Redis answers when REDIS_URL is configured, and, where pages name
-static files by their hashed names, collectstatic has written the manifest (without it every page
-is a 500). Problems are named
-by kind only (an exception class), never with connection strings or messages.
+process restarted); onboarding.core.middleware.LivenessMiddleware answers it before sessions and
+authentication run, so a probe costs no query. /readyz says it can do useful work: the database
+answers, a task worker has reported a heartbeat recently, Redis answers when REDIS_URL is
+configured, and, where pages name static files by their hashed names, collectstatic has written
+the manifest (without it every page is a 500). Problems are named by kind only (an exception
+class), never with connection strings or messages.
 """
 
 import redis
@@ -16,14 +17,15 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 
+from onboarding.core.middleware import liveness_response
 from onboarding.worker.selectors import worker_heartbeat_is_fresh
 
 REDIS_TIMEOUT_SECONDS = 1.0
 
 
-@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
+    """Reached only where LivenessMiddleware is not installed; it answers /healthz first."""
+    return liveness_response()
 
 
 def _check_database() -> str | None:

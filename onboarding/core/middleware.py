@@ -2,8 +2,8 @@ import logging
 import re
 import time
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
 from onboarding.core.context import new_request_id, request_context
 
@@ -23,6 +23,8 @@ def route_of(request: HttpRequest) -> str:
     """The URL pattern that answered, not the path: paths carry ids and, for password resets,
     secret keys, which must stay out of logs and metric labels."""
     match = getattr(request, "resolver_match", None)
+    if match is None and getattr(request, "liveness_probe", False):
+        return "healthz"
     if match is None:
         return "unmatched"
     return match.route or match.view_name or "unknown"
@@ -57,6 +59,35 @@ class RequestIdMiddleware:
             )
         response["X-Request-ID"] = rid
         return response
+
+
+LIVENESS_PATH = "/healthz"
+
+
+def liveness_response() -> JsonResponse:
+    """The process answers: nothing else is asked (no session, user, database or template)."""
+    response = JsonResponse({"status": "ok"})
+    add_never_cache_headers(response)
+    return response
+
+
+class LivenessMiddleware:
+    """Answers /healthz before sessions, authentication and the rest of the stack run.
+
+    A load balancer probes it every few seconds, often with a browser's cookies when people test
+    it by hand; none of that may cost a session or user query. It sits after RequestIdMiddleware
+    and MetricsMiddleware (the probe still gets a request id, an access line and a count) and
+    after SecurityMiddleware (HTTPS redirect exemption and HSTS as on any answer).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == LIVENESS_PATH:
+            request.liveness_probe = True  # route_of names it: no URL resolution happened
+            return liveness_response()
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:
