@@ -19,6 +19,10 @@ def contacts_of(*, customer: Customer) -> list[Contact]:
     return list(customer.contacts.all())
 
 
+def contact_count_of(*, customer: Customer) -> int:
+    return customer.contacts.count()
+
+
 def staff_assignees() -> list[User]:
     """The active staff users a request, requirement or remediation can be assigned to."""
     return list(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from onboarding.billing.models import LIVE_STATUSES
@@ -19,6 +19,7 @@ from onboarding.contracts.models import (
     ContractTemplate,
 )
 from onboarding.core.access import get_visible_or_404, visible_to
+from onboarding.core.roles import Role
 
 # The expiry windows the staff list offers (days).
 EXPIRY_WINDOWS = (7, 30, 60, 90)
@@ -28,7 +29,19 @@ class DocumentTampered(Exception):
     """A stored PDF no longer matches the SHA-256 recorded when it was stored."""
 
 
-def _with_documents(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+def _with_documents(contracts: QuerySet[Contract], *, user) -> QuerySet[Contract]:
+    if user.role == Role.CUSTOMER:
+        # A customer's pages show neither the template behind a document (its HTML and CSS are
+        # long texts) nor who is on the customer record or the acceptance: they are the reader.
+        return contracts.select_related("previous", "next_term").prefetch_related(
+            Prefetch("documents", queryset=ContractDocument.objects.order_by("version")),
+            Prefetch(
+                "acceptances",
+                queryset=ContractAcceptance.objects.select_related("document").order_by(
+                    "-accepted_at", "-id"
+                ),
+            ),
+        )
     return contracts.select_related("customer__user", "previous", "next_term").prefetch_related(
         Prefetch(
             "documents",
@@ -45,7 +58,9 @@ def _with_documents(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
 
 def contracts_of(*, user) -> QuerySet[Contract]:
     """The contracts `user` may see (a customer: their own), newest term first."""
-    return _with_documents(visible_to(user, Contract.objects.all())).order_by("-term_start", "-id")
+    return _with_documents(visible_to(user, Contract.objects.all()), user=user).order_by(
+        "-term_start", "-id"
+    )
 
 
 @dataclass(frozen=True)
@@ -57,13 +72,31 @@ class ContractsAtAGlance:
 
 
 def contracts_at_a_glance(*, user) -> ContractsAtAGlance:
-    contracts = list(contracts_of(user=user))
+    """In one query of a few columns: the account page needs ids and numbers, and which current
+    document has no acceptance yet, not the documents and acceptances themselves."""
+    wanted = ContractDocument.objects.filter(
+        contract=OuterRef("pk"), version=OuterRef("document_version_wanted")
+    )
+    contracts = list(
+        visible_to(user, Contract.objects.all())
+        .annotate(
+            has_current_document=Exists(wanted),
+            current_acknowledged=Exists(
+                ContractAcceptance.objects.filter(
+                    contract=OuterRef("pk"), document__version=OuterRef("document_version_wanted")
+                )
+            ),
+        )
+        .only("id", "number", "state", "document_version_wanted", "term_start")
+        .order_by("-term_start", "-id")
+    )
     waiting = (
         contract
         for contract in contracts
         if contract.state in ACKNOWLEDGEABLE_STATES
-        and contract.current_document is not None
-        and contract_acceptance_of(contract=contract, document=contract.current_document) is None
+        and contract.document_version_wanted
+        and contract.has_current_document
+        and not contract.current_acknowledged
     )
     return ContractsAtAGlance(
         newest=contracts[0] if contracts else None, to_acknowledge=next(waiting, None)
@@ -72,7 +105,9 @@ def contracts_at_a_glance(*, user) -> ContractsAtAGlance:
 
 def contract_get(*, user, contract_id) -> Contract:
     """One contract `user` may see; anyone else's, or a bad id, is a 404 (and audited)."""
-    return get_visible_or_404(user, _with_documents(Contract.objects.all()), pk=contract_id)
+    return get_visible_or_404(
+        user, _with_documents(Contract.objects.all(), user=user), pk=contract_id
+    )
 
 
 @dataclass(frozen=True)

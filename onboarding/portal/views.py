@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from onboarding.accounts.forms import ContactForm, ProfileForm
-from onboarding.accounts.selectors import contacts_of, customer_of_user
+from onboarding.accounts.selectors import contact_count_of, contacts_of, customer_of_user
 from onboarding.accounts.services import (
     contact_add,
     contact_remove,
     contact_update,
     customer_profile_update,
 )
-from onboarding.billing.selectors import invoice_list_of, subscriptions_of
+from onboarding.billing.selectors import invoice_to_pay_of, subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.forms import refusals_on
@@ -38,7 +38,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
     progress = Progress(
         email_verified=acknowledged_email_of(request.user) is not None,
         has_card=card is not None,
-        invoice_to_pay=_ref(invoice_list_of(customer=customer).payable().last()),
+        invoice_to_pay=_ref(invoice_to_pay_of(customer=customer)),
         contract=_ref(contracts.newest),
         contract_to_acknowledge=_ref(contracts.to_acknowledge),
     )
@@ -54,7 +54,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
             "after_journey": after_journey(rows=rows, progress=progress),
             "card": card,
             "subscriptions": subscriptions,
-            "contacts": contacts_of(customer=customer),
+            "contact_count": contact_count_of(customer=customer),
         },
     )
 
