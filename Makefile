@@ -7,7 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install lint security format migrate demo requirements clean
+.PHONY: run test install lint security format migrate demo requirements clean bench-tools
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,3 +82,13 @@ requirements: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# bench/pages.py drives its load with wrk, a system package (not on PyPI): Debian's, installed
+# with apt when missing, as .ci/run installs chromium for the browser tests.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing Debian's wrk for bench/pages.py"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	}
+	@wrk -v 2>&1 | head -1

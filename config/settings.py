@@ -429,6 +429,8 @@ RISK_BOARD_POLL_SECONDS = float(os.environ.get("RISK_BOARD_POLL_SECONDS", "0.5")
 RISK_BOARD_STREAM_SECONDS = env_int("RISK_BOARD_STREAM_SECONDS", 30)
 # How far back each poll of the board's stream looks for risks that committed late.
 RISK_BOARD_LOOKBACK_SECONDS = env_int("RISK_BOARD_LOOKBACK_SECONDS", 30)
+# A comment line on an open board's stream this often, so proxies keep the connection open.
+RISK_BOARD_KEEPALIVE_SECONDS = env_int("RISK_BOARD_KEEPALIVE_SECONDS", 15)
 
 # --- Admin alerts --------------------------------------------------------------------------
 # The same reason on the same object within this window is one alert with a count.

@@ -25,7 +25,8 @@ def bill_run_task(run_date: str | None = None) -> dict:
     return {"issued": progress.issued, "paid": progress.paid, "failed": progress.failed}
 
 
-@task()
+# Claimed before PDFs and notices (higher first): a purchase waits on its first charge.
+@task(priority=50)
 def subscription_bill_task(subscription_id: int) -> list[int]:
     """A subscription's first invoice, right after the purchase (and its charge)."""
     invoice_ids = billrun.subscription_bill_due(subscription_id=subscription_id)
