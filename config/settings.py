@@ -333,7 +333,9 @@ if PAYMENT_GATEWAY == "stripe":
 # retry fails the invoice is uncollectible and the subscription past due.
 BILLING_DUNNING_DAYS = [int(days) for days in env_list("BILLING_DUNNING_DAYS", "1,3,5,7")]
 BILLING_PAYMENT_TERMS_DAYS = env_int("BILLING_PAYMENT_TERMS_DAYS", 14)  # issue date to due date
-BILLING_BATCH_SIZE = env_int("BILLING_BATCH_SIZE", 500)  # subscriptions per bill-run batch
+BILLING_BATCH_SIZE = env_int("BILLING_BATCH_SIZE", 2000)  # subscriptions per bill-run batch
+# Claim-and-charge loops per bill-run process, each on its own connection (PostgreSQL only).
+BILLING_RUN_LOOPS = env_int("BILLING_RUN_LOOPS", 1)
 # A charge the gateway never received is sent again at once, this many times per invoice; the
 # next one is a normal failure and an admin alert (billing/resend.py).
 BILLING_NOT_RECEIVED_RESENDS = env_int("BILLING_NOT_RECEIVED_RESENDS", 3)
