@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "onboarding.core.middleware.RequestIdMiddleware",
     "onboarding.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Answers /healthz here: liveness loads no session, user or template (docs/operations.md).
+    "onboarding.core.middleware.LivenessMiddleware",
     "onboarding.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
