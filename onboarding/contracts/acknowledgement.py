@@ -1,7 +1,8 @@
 """The customer acknowledges the exact document they read, identified by its SHA-256.
 
 Acknowledging a sent contract makes it acknowledged, and active at once if its term has
-started (otherwise the lifecycle pass activates it when the term starts). An unexpected failure
+started (otherwise the lifecycle pass activates it when the term starts), and queues the
+rendering of its certificate of acceptance (certificates.py). An unexpected failure
 is reported at the service's boundary (alerts.failures.failure_reported) with ACKNOWLEDGE_FAILED.
 """
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
+from onboarding.contracts.certificates import certificate_generation_enqueue
 from onboarding.contracts.delivery import contract_notice_send
 from onboarding.contracts.events import acknowledge_refused, contract_acknowledged
 from onboarding.contracts.models import (
@@ -113,6 +115,8 @@ def contract_acknowledge(
             contract_acknowledged(
                 actor=actor, contract=contract, acceptance=acceptance, changes=changes
             )
+            # The worker renders the certificate the notice links to; a download never does.
+            certificate_generation_enqueue(acceptance=acceptance)
             contract_notice_send(
                 contract=contract,
                 kind="contract_acknowledged",

@@ -2,16 +2,21 @@
 
 The same selectors and services as the pages. Another customer's contract is a 404; a document
 still being prepared is a 409 with "pending"; a refused acknowledgement is a 409. A service's
-unexpected failure is a 503 in the words the service declares (serving a stored PDF and rendering
-a certificate included: documents.py).
+unexpected failure is a 503 in the words the service declares (serving a stored PDF included:
+documents.py). The certificate of acceptance is the worker's: 202 with Retry-After until it is
+stored, a 503 if the worker could not make it (certificates.py).
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
-from onboarding.contracts.documents import contract_certificate_render, contract_document_open
+from onboarding.contracts.certificates import (
+    CERTIFICATE_BEING_PREPARED,
+    contract_certificate_stored,
+)
+from onboarding.contracts.documents import contract_document_open
 from onboarding.contracts.models import Contract, ContractDocument
 from onboarding.contracts.schemas import (
     AcknowledgeIn,
@@ -112,8 +117,9 @@ def acknowledge(request: HttpRequest, contract_id: int, payload: AcknowledgeIn):
 
 @me_router.get(
     "/{contract_id}/certificate",
-    response={404: dict, 409: dict, 503: dict},
+    response={202: dict, 404: dict, 409: dict, 503: dict},
     summary="The certificate of acceptance of the current document (PDF)",
+    description="202 with Retry-After while the worker prepares it: ask again then.",
     openapi_extra=_PDF,
 )
 def certificate(request: HttpRequest, contract_id: int):
@@ -121,12 +127,16 @@ def certificate(request: HttpRequest, contract_id: int):
     acceptance = contract_acceptance_of(contract=contract, document=contract.current_document)
     if acceptance is None:
         raise Conflict("The current version of this contract is not acknowledged yet.")
-    rendered = contract_certificate_render(
+    content = contract_certificate_stored(
         contract=contract, acceptance=acceptance, actor=request.user
     )
-    return _pdf(
-        rendered.content, f"{contract.number}-v{acceptance.document.version}-certificate.pdf"
-    )
+    if content is None:
+        return JsonResponse(
+            {"detail": CERTIFICATE_BEING_PREPARED, "code": "being_prepared"},
+            status=202,
+            headers={"Retry-After": "3", "Cache-Control": "private, no-store"},
+        )
+    return _pdf(content, f"{contract.number}-v{acceptance.document.version}-certificate.pdf")
 
 
 # --- staff ----------------------------------------------------------------------------------

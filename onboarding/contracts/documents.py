@@ -3,7 +3,7 @@ storing it with its SHA-256, and queueing generation and delivery.
 
 A stored document never changes: an amendment wants a new version. Rendering is slow, so it
 runs outside any transaction; the row is written in a short one. A stored document that cannot
-be served, or a certificate that cannot be rendered, is told in the words defined here.
+be served is told in the words defined here. (The certificate of acceptance: certificates.py.)
 """
 
 from django.core.files.base import ContentFile
@@ -25,14 +25,11 @@ from onboarding.contracts.events import (
 from onboarding.contracts.incomplete import ContractIncomplete
 from onboarding.contracts.models import (
     Contract,
-    ContractAcceptance,
     ContractDocument,
     ContractState,
     ContractTemplate,
 )
 from onboarding.contracts.rendering import (
-    RenderedPdf,
-    certificate_pdf,
     compile_template,
     contract_pdf,
     pdf_from_html,
@@ -50,9 +47,6 @@ DOCUMENT_UNAVAILABLE = FailureNotice(
     "contract_document_unavailable",
     "This document cannot be shown right now. Our team has been told and will send it again.",
 )
-CERTIFICATE_FAILED = FailureNotice(
-    "contract_certificate_failed", "The certificate of acceptance could not be produced."
-)
 
 
 @failure_reported(DOCUMENT_UNAVAILABLE, target="contract", context=("document",))
@@ -62,14 +56,6 @@ def contract_document_open(*, contract: Contract, document: ContractDocument, ac
     content = contract_document_bytes(document=document)
     document_viewed(actor=actor, document=document)
     return content
-
-
-@failure_reported(CERTIFICATE_FAILED, target="contract")
-def contract_certificate_render(
-    *, contract: Contract, acceptance: ContractAcceptance, actor
-) -> RenderedPdf:
-    """The certificate of an acceptance, rendered now."""
-    return certificate_pdf(acceptance=acceptance)
 
 
 def document_generation_enqueue(*, contract: Contract) -> None:

@@ -348,6 +348,23 @@ class ContractAcceptance(ImmutableRow):
         return f"ACK-{self.pk:06d}"
 
 
+@access_rule(owner="acceptance__contract__customer__user", staff=STAFF_ROLES)
+class ContractCertificate(ImmutableRow):
+    """The certificate of an acceptance as the worker rendered it: the PDF in default storage
+    and its SHA-256. A download serves this file and never renders one itself."""
+
+    acceptance = models.OneToOneField(
+        ContractAcceptance, on_delete=models.PROTECT, related_name="certificate"
+    )
+    storage_path = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Certificate of {self.acceptance_id}"
+
+
 @access_rule(owner=None, staff=STAFF_ROLES)
 class ContractReminder(models.Model):
     """One expiry reminder sent for a contract (N days before its end); unique, so sent once."""

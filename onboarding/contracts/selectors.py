@@ -14,6 +14,7 @@ from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
     Contract,
     ContractAcceptance,
+    ContractCertificate,
     ContractDocument,
     ContractState,
     ContractTemplate,
@@ -198,15 +199,24 @@ def contract_document_get(*, user, contract: Contract, version) -> ContractDocum
     )
 
 
-def contract_document_bytes(*, document: ContractDocument) -> bytes:
-    """The stored PDF, checked against its SHA-256: a file changed on disk is never served."""
-    with default_storage.open(document.storage_path, "rb") as handle:
+def stored_pdf_bytes(*, storage_path: str, sha256: str, what: object) -> bytes:
+    """A stored PDF, checked against its SHA-256: a file changed on disk is never served."""
+    with default_storage.open(storage_path, "rb") as handle:
         content = handle.read()
-    if hashlib.sha256(content).hexdigest() != document.sha256:
-        raise DocumentTampered(
-            f"{document.storage_path} does not match the SHA-256 stored for {document}"
-        )
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise DocumentTampered(f"{storage_path} does not match the SHA-256 stored for {what}")
     return content
+
+
+def contract_document_bytes(*, document: ContractDocument) -> bytes:
+    return stored_pdf_bytes(
+        storage_path=document.storage_path, sha256=document.sha256, what=document
+    )
+
+
+def contract_certificate_of(*, acceptance: ContractAcceptance) -> ContractCertificate | None:
+    """The certificate the worker stored for `acceptance`, or None while there is none."""
+    return ContractCertificate.objects.filter(acceptance=acceptance).first()
 
 
 def contract_template_list() -> QuerySet[ContractTemplate]:

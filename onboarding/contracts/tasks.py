@@ -1,5 +1,5 @@
 """Background work for contracts: thin wrappers around the stage modules (issuing.py,
-documents.py, delivery.py, lifecycle.py).
+documents.py, delivery.py, lifecycle.py) and the certificate of acceptance (certificates.py).
 
 A generation or delivery that raises is "Contract incomplete": the failure is noted on the
 contract, the journey step and an admin alert (contract_incomplete_report), and the exception
@@ -13,8 +13,9 @@ from django_tasks import task
 
 from onboarding.billing.models import Subscription
 
-# documents.py and issuing.py import this module too (to queue its tasks): module imports only.
-from onboarding.contracts import delivery, documents, incomplete, issuing, lifecycle
+# documents.py, certificates.py and issuing.py import this module too (to queue its tasks):
+# module imports only.
+from onboarding.contracts import certificates, delivery, documents, incomplete, issuing, lifecycle
 from onboarding.contracts.models import Contract
 from onboarding.core.errors import DomainError
 
@@ -64,6 +65,18 @@ def contract_document_generate_task(contract_id: int) -> str | None:
 def contract_deliver_task(contract_id: int) -> str | None:
     """Notice to the preferred inbox and the PDF to the verified address."""
     return _run_stage(contract_id, "delivery", delivery.contract_deliver)
+
+
+@task()
+def contract_certificate_generate_task(acceptance_id: int) -> str | None:
+    """Render and store the certificate of an acceptance (queued when it is acknowledged, and
+    again by a download that finds none). A failure is alerted, then raised to be retried."""
+    try:
+        certificate = certificates.contract_certificate_generate(acceptance_id=acceptance_id)
+    except Exception as error:
+        certificates.certificate_generation_failed(acceptance_id=acceptance_id, error=error)
+        raise
+    return certificate.storage_path if certificate is not None else None
 
 
 @task()

@@ -17,7 +17,11 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
-from onboarding.contracts.documents import contract_certificate_render, contract_document_open
+from onboarding.contracts.certificates import (
+    CERTIFICATE_BEING_PREPARED,
+    contract_certificate_stored,
+)
+from onboarding.contracts.documents import contract_document_open
 from onboarding.contracts.forms import AcknowledgeForm, AmendForm, CancelForm, StaffFilterForm
 from onboarding.contracts.models import (
     ACKNOWLEDGEABLE_STATES,
@@ -71,22 +75,39 @@ def document_response(request: HttpRequest, document: ContractDocument) -> HttpR
 
 
 def certificate_response(request: HttpRequest, contract: Contract, acceptance_id) -> HttpResponse:
-    """The certificate of an acceptance, rendered now; a refusal or a failure is told on the
-    contract's page."""
+    """The certificate the worker stored, or a "being prepared" page (202) that asks again by
+    itself (htmx) until it is there; never rendered here (certificates.py). A refusal or a
+    failure is told on the contract's page; the poll is sent there (HX-Redirect)."""
+    back_url = _detail_url(request, contract)
     with refusals_on(request=request) as outcome:
         acceptance = contract_acceptance_get(
             user=request.user, contract=contract, acceptance_id=acceptance_id
         )
-        rendered = contract_certificate_render(
+        content = contract_certificate_stored(
             contract=contract, acceptance=acceptance, actor=request.user
         )
     if not outcome.ok:
-        return redirect(_detail_url(request, contract))
-    return pdf_response(
-        rendered.content,
-        f"{contract.number}-v{acceptance.document.version}-certificate.pdf",
-        download=request.GET.get("download") == "1",
+        if request.htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": back_url})
+        return redirect(back_url)
+    filename = f"{contract.number}-v{acceptance.document.version}-certificate.pdf"
+    if content is not None and not request.htmx:
+        return pdf_response(content, filename, download=request.GET.get("download") == "1")
+    template = (
+        "contracts/_certificate_status.html"
+        if request.htmx
+        else "contracts/certificate_pending.html"
     )
+    context = {
+        "ready": content is not None,
+        "document_name": f"Certificate of acceptance {acceptance.reference} (PDF)",
+        "message": CERTIFICATE_BEING_PREPARED,
+        "back_url": back_url,
+        "back_label": f"Back to contract {contract.number}",
+    }
+    response = render(request, template, context, status=200 if content is not None else 202)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _detail_url(request: HttpRequest, contract: Contract) -> str:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from onboarding.audit.models import AuditEntry
+from onboarding.contracts.certificates import contract_certificate_generate
 from onboarding.contracts.delivery import contract_deliver
 from onboarding.contracts.documents import contract_document_generate
 from onboarding.contracts.lifecycle import contract_amend
@@ -106,6 +107,8 @@ def test_the_certificate_of_acceptance_is_a_pdf_of_the_record(buyer_client, deli
     document = delivered.documents.get()
     _acknowledge(buyer_client, delivered, document.sha256)
     acceptance = ContractAcceptance.objects.get()
+    # The worker makes it: a download never renders (tests/contracts/test_certificate_downloads.py).
+    contract_certificate_generate(acceptance_id=acceptance.pk)
 
     response = buyer_client.get(
         reverse("contracts:certificate", args=[delivered.pk, acceptance.pk])

@@ -572,6 +572,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.billing.models import Invoice
     from onboarding.billing.refunds import invoice_refund
     from onboarding.contracts.acknowledgement import contract_acknowledge
+    from onboarding.contracts.certificates import contract_certificate_generate
     from onboarding.core.money import Money
     from onboarding.notifications.models import InboxMessage, OutboxMessage, SentMail
     from onboarding.notifications.relay import relay_drain
@@ -619,6 +620,7 @@ def world(settings, tmp_path) -> World:
         client_ip="127.0.0.1",
         user_agent="access-matrix",
     )
+    contract_certificate_generate(acceptance_id=acceptance.pk)  # the worker's, as for invoices
     contact = contact_add(
         customer=customer_a.customer,
         actor=customer_a,

@@ -1,0 +1,146 @@
+"""The certificate of acceptance: rendered by the worker once the customer has acknowledged a
+document, stored with its SHA-256, and served from storage. A request never renders one.
+
+Rendering takes WeasyPrint a second or more of CPU; a page answers in milliseconds. So the
+acknowledgement queues a task that renders and stores the certificate, and a download serves the
+stored file when it is there; otherwise it says the certificate is being prepared, making sure a
+task is queued for it (a lost task, or an acceptance from before certificates were stored, is
+queued again by the next ask). When the worker's last attempt failed, the person is told the
+certificate could not be prepared and an admin is alerted (the worker's own alert, and the
+download's).
+"""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
+from onboarding.billing.selectors import document_render_failed
+
+# tasks.py imports this module too: imported whole, so either may be imported first.
+from onboarding.contracts import tasks as contract_tasks
+from onboarding.contracts.models import Contract, ContractAcceptance, ContractCertificate
+from onboarding.contracts.rendering import certificate_pdf
+from onboarding.contracts.selectors import contract_certificate_of, stored_pdf_bytes
+from onboarding.worker.services import enqueue_on_commit, task_enqueue_once
+
+logger = logging.getLogger(__name__)
+
+CERTIFICATE_BEING_PREPARED = (
+    "Your certificate of acceptance is being prepared. This page updates by itself when it is "
+    "ready; it usually takes a few seconds."
+)
+CERTIFICATE_FAILED = FailureNotice(
+    "contract_certificate_failed",
+    "The certificate of acceptance could not be prepared because of a problem on our side; our "
+    "team has been told. Please try again later.",
+)
+# The worker's own alert when its rendering fails (the download raises CERTIFICATE_FAILED's).
+GENERATION_FAILED_REASON = "contract_certificate_generation_failed"
+
+
+class CertificateNotPrepared(Exception):
+    """The worker tried to render the certificate and failed; its retry is queued."""
+
+
+def certificate_task_key(acceptance_id: int) -> str:
+    return f"contract-certificate:{acceptance_id}"
+
+
+def certificate_generation_enqueue(*, acceptance: ContractAcceptance) -> None:
+    """Queue the certificate's rendering once the acknowledgement commits; one task at a time."""
+    enqueue_on_commit(
+        contract_tasks.contract_certificate_generate_task,
+        key=certificate_task_key(acceptance.pk),
+        kwargs={"acceptance_id": acceptance.pk},
+    )
+
+
+def _storage_name(acceptance: ContractAcceptance, sha256: str) -> str:
+    contract = acceptance.contract
+    return (
+        f"contracts/{contract.pk}/certificates/"
+        f"{contract.number}-v{acceptance.document.version}-{acceptance.reference}-{sha256[:16]}.pdf"
+    )
+
+
+def contract_certificate_generate(*, acceptance_id: int) -> ContractCertificate | None:
+    """Render the acceptance's certificate and store it (the worker's work).
+
+    Idempotent: a certificate already stored is returned as it is (it never changes). Rendering
+    runs outside any transaction; the row is written in a short one, and a run that lost the race
+    to another removes its own file.
+    """
+    acceptance = (
+        ContractAcceptance.objects.select_related("document", "user", "contract__customer__user")
+        .filter(pk=acceptance_id)
+        .first()
+    )
+    if acceptance is None:
+        return None
+    existing = contract_certificate_of(acceptance=acceptance)
+    if existing is not None:
+        return existing
+    rendered = certificate_pdf(acceptance=acceptance)
+    path = default_storage.save(
+        _storage_name(acceptance, rendered.sha256), ContentFile(rendered.content)
+    )
+    try:
+        with transaction.atomic():
+            return ContractCertificate.objects.create(
+                acceptance=acceptance,
+                storage_path=path,
+                sha256=rendered.sha256,
+                size_bytes=len(rendered.content),
+            )
+    except IntegrityError:
+        default_storage.delete(path)  # another run stored it first; theirs stays
+        return ContractCertificate.objects.get(acceptance=acceptance)
+    except BaseException:
+        default_storage.delete(path)  # no row points at it: do not leave it behind
+        raise
+
+
+def certificate_generation_failed(*, acceptance_id: int, error: BaseException) -> None:
+    """The worker could not render or store a certificate: alert an admin (the task then raises,
+    so the worker retries it with backoff)."""
+    acceptance = (
+        ContractAcceptance.objects.select_related("contract").filter(pk=acceptance_id).first()
+    )
+    contract: Contract | None = acceptance.contract if acceptance else None
+    report_failure(
+        reason=GENERATION_FAILED_REASON,
+        user_message=f"The certificate of acceptance {acceptance_id} could not be rendered",
+        error=error,
+        target=contract,
+        customer_id=contract.customer_id if contract else None,
+        context={"acceptance": acceptance_id, "contract": contract.number if contract else ""},
+    )
+
+
+@failure_reported(CERTIFICATE_FAILED, target="contract")
+def contract_certificate_stored(
+    *, contract: Contract, acceptance: ContractAcceptance, actor
+) -> bytes | None:
+    """The certificate the worker stored, checked against its SHA-256, or None while a worker
+    prepares it (queued here if no task is waiting). A failed rendering, or a stored file that
+    cannot be read or was changed, is a reported failure. Never renders."""
+    certificate = contract_certificate_of(acceptance=acceptance)
+    if certificate is not None:
+        return stored_pdf_bytes(
+            storage_path=certificate.storage_path, sha256=certificate.sha256, what=certificate
+        )
+    key = certificate_task_key(acceptance.pk)
+    failed = document_render_failed(task_key=key, target=acceptance, since=acceptance.accepted_at)
+    task_enqueue_once(
+        contract_tasks.contract_certificate_generate_task,
+        key=key,
+        kwargs={"acceptance_id": acceptance.pk},
+    )
+    if failed:
+        raise CertificateNotPrepared(
+            f"the worker could not render the certificate of acceptance {acceptance.pk}"
+        )
+    return None
