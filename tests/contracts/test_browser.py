@@ -1,5 +1,6 @@
 """In a real browser: the customer finds their contract, reads it, types their name and
-acknowledges it; the page then offers the certificate of acceptance."""
+acknowledges it; the page then offers the certificate of acceptance, which says it is being
+prepared until the worker has made it, then offers the download by itself."""
 
 import re
 
@@ -8,6 +9,7 @@ from django.conf import settings
 
 from onboarding.contracts.models import ContractAcceptance, ContractState
 from tests.factories import DEFAULT_PASSWORD
+from tests.worker.conftest import run_worker_in_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = settings.VAR_DIR / "screenshots"
@@ -44,8 +46,15 @@ def test_a_customer_acknowledges_their_contract_in_the_portal(page, buyer, deliv
 
     page.get_by_text("is acknowledged").wait_for()
     page.screenshot(path=str(SCREENSHOTS / "contract-acknowledged.png"), full_page=True)
+    # The worker renders the certificate; until it has, the link says it is being prepared.
+    page.get_by_role("link", name=re.compile("Certificate of acceptance")).click()
+    page.get_by_text("Being prepared", exact=True).wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "contract-certificate-pending.png"), full_page=True)
+    run_worker_in_process()
+    ready = page.get_by_role("link", name=re.compile("Download Certificate of acceptance"))
+    ready.wait_for()  # the page asked again by itself (htmx) and now offers the download
     with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile("Certificate of acceptance")).click()
+        ready.click()
     assert download.value.suggested_filename.endswith("-certificate.pdf")
     acceptance = ContractAcceptance.objects.get()
     assert acceptance.document_sha256 == sha
