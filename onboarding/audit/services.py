@@ -83,8 +83,8 @@ def scrub_text(text: str) -> str:
     text = text.replace("\x00", "")
     # Each pattern runs only where it could match: most entries hold neither a secret's name nor
     # 13 digits, and these checks cost far less than the patterns (the bill run writes three
-    # entries per invoice).
-    if _SECRET_WORD.search(text):
+    # entries per invoice). A `secret=value` pair needs its "=" or ":".
+    if ("=" in text or ":" in text) and _SECRET_WORD.search(text):
         text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     # Card numbers as core.cardmask finds them (digits inside a hex digest are not one).
     text = replace_card_numbers(text, REDACTED_CARD)
@@ -109,6 +109,34 @@ def audit_scrub(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and is_card_number(str(value)):
         return REDACTED_CARD
     return value
+
+
+def audit_changes_safe(value: Any) -> Any:
+    """`audit_scrub(json_safe(value))` in one walk: what an entry's `changes` column stores.
+
+    A date, time or datetime becomes its ISO 8601 text unscrubbed: that text is composed here,
+    and its digit groups (at most 8 digits joined by dashes, then "T", ":", "." or "+") can never
+    hold a card number or a secret. Everything else is scrubbed as audit_scrub does.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, int):
+        return REDACTED_CARD if is_card_number(str(value)) else value
+    if isinstance(value, dict):
+        safe = {}
+        for key, item in value.items():
+            name = str(key)
+            safe[name] = REDACTED if is_sensitive_key(name) else audit_changes_safe(item)
+        return safe
+    if isinstance(value, list | tuple | set | frozenset):
+        return [audit_changes_safe(item) for item in value]
+    if isinstance(value, datetime | date | time):
+        return json_safe(value)
+    if isinstance(value, models.Model):
+        return audit_changes_safe(value.pk)
+    return audit_scrub(json_safe(value))
 
 
 # --- Diffs ---------------------------------------------------------------------------------
@@ -193,7 +221,7 @@ def audit_record(
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),
         customer_id=customer_id,
-        changes=audit_scrub(json_safe(changes or {})),
+        changes=audit_changes_safe(changes or {}),
         message=scrub_text(message or ""),
         request_id=current_request_id(),
         client_ip=current_client_ip(),

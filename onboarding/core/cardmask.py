@@ -23,8 +23,10 @@ _SEPARATORS = "\\s\u00a0\u202f\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 _DIGIT_RUN = re.compile(rf"\d+(?:[{_SEPARATORS}]{{1,3}}\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
 # The cheap test first (the audit log runs every message through here): fewer than 13 digits in
-# the whole text, no card number.
+# the whole text, no card number. ASCII text (nearly all of it) counts its digits by deleting them
+# from its bytes, several times faster than the pattern; other text may hold digits of any script.
 _NON_DIGITS = re.compile(r"\D+")
+_ASCII_DIGITS = b"0123456789"
 # Machine ids and digests: 20 or more hex characters with a letter among them (a SHA-256, a
 # UUID's hex, a gateway's "ch_sbx_<24 hex>"), or a UUID with its dashes.
 _HEX_TOKEN = re.compile(
@@ -82,9 +84,15 @@ def _cards_in_run(run: re.Match[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def _digit_count(text: str) -> int:
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
+    return len(_NON_DIGITS.sub("", text))
+
+
 def card_number_spans(text: str) -> list[tuple[int, int]]:
     """Where the card numbers are in `text`, as (start, end) pairs, in order."""
-    if not text or len(_NON_DIGITS.sub("", text)) < CARD_MIN_DIGITS:
+    if not text or len(text) < CARD_MIN_DIGITS or _digit_count(text) < CARD_MIN_DIGITS:
         return []
     hex_spans = None
     spans = []

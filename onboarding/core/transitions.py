@@ -5,6 +5,7 @@ state maps to the states it may move to, and anything the table does not list is
 IllegalTransition, worded the same way for every machine.
 """
 
+import functools
 from collections.abc import Collection, Mapping
 
 from django.db import models
@@ -23,6 +24,12 @@ def move_allowed(moves: Moves, current: str, target: str) -> bool:
     return target in moves.get(current, ())
 
 
+@functools.cache
+def _state_values(states: type[models.TextChoices]) -> frozenset[str]:
+    # Choices classes are fixed at import; `states.values` builds a new list on every read.
+    return frozenset(states.values)
+
+
 def check_move(
     moves: Moves,
     current: str,
@@ -37,13 +44,14 @@ def check_move(
     `what` names the object as a person reads it ("contract", "credit note"); `states` gives
     the labels; `field`, when the target came from a form field, places the error on it.
     """
-    if target not in states.values:
+    values = _state_values(states)
+    if target not in values:
         raise IllegalTransition(f"{target!r} is not a {what} status.", field=field)
     if not move_allowed(moves, current, target):
         article = "An" if what[:1].lower() in "aeiou" else "A"
         # A row in a state the choices no longer name (an old or hand-edited row) is still
         # refused as an illegal move, named by its stored value.
-        now = states(current).label.lower() if current in states.values else str(current)
+        now = states(current).label.lower() if current in values else str(current)
         raise IllegalTransition(
             f"{article} {what} that is {now} cannot become {states(target).label.lower()}.",
             field=field,

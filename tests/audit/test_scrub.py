@@ -132,3 +132,46 @@ def test_a_card_number_beside_a_hex_digest_is_still_redacted():
     digest = "a7bbb651b3068cb1372915ba2162936858063b24af8be1e50d2fa9fde25a6af8"
     text = scrub_text(f"{digest} paid with {VISA_TEST}; card{VISA_TEST}")
     assert text == f"{digest} paid with {REDACTED_CARD}; card{REDACTED_CARD}"
+
+
+# audit_changes_safe: the changes column's scrub in one walk, equal to audit_scrub(json_safe()).
+
+
+def test_changes_safe_equals_scrubbing_the_json_safe_form(db):
+    from datetime import UTC, date, datetime, time, timedelta
+    from decimal import Decimal
+
+    from onboarding.audit.services import audit_changes_safe, json_safe
+    from onboarding.payments.models import PaymentStatus
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    changes = {
+        "status": [PaymentStatus.PENDING, PaymentStatus.SUCCEEDED],
+        "paid_at": [None, datetime(2030, 1, 15, 6, 0, 0, 123456, tzinfo=UTC)],
+        "due_on": date(2030, 1, 15),
+        "at": time(6, 30),
+        "grace": timedelta(days=3),
+        "amount": Decimal("118.80"),
+        "pasted": Decimal(VISA_TEST),
+        "number": int(VISA_TEST),
+        "note": f"paid with {VISA_TEST[:4]} {VISA_TEST[4:8]} {VISA_TEST[8:12]} {VISA_TEST[12:]}",
+        "remark": "token: abc123 and password=hunter2",
+        "password": "hunter2",
+        "tags": {"a", "b"},
+        "nested": {"card": "x", 7: (1, 2.5, float("inf"), True)},
+        "owner": user,
+    }
+    safe = audit_changes_safe(changes)
+    assert safe == audit_scrub(json_safe(changes))
+    assert safe["pasted"] == REDACTED_CARD and safe["number"] == REDACTED_CARD
+    assert safe["note"] == f"paid with {REDACTED_CARD}"
+    assert safe["remark"] == f"token: {REDACTED} and password={REDACTED}"
+    assert safe["paid_at"] == [None, "2030-01-15T06:00:00.123456+00:00"]
+    assert safe["owner"] == user.pk
+
+
+def test_a_secret_needs_its_equals_or_colon_to_be_redacted():
+    assert scrub_text("password hunter2") == "password hunter2"
+    assert scrub_text("password:hunter2") == f"password:{REDACTED}"
+    assert scrub_text("api_key = hunter2") == f"api_key = {REDACTED}"

@@ -86,3 +86,29 @@ def test_a_card_glued_to_a_word_is_not_taken_for_a_hex_id():
 )
 def test_a_card_split_by_several_spaces_dashes_or_lines_is_masked(typed, masked):
     assert mask_card_numbers(f"card: {typed}") == f"card: {masked}"
+
+
+# The digit count that skips texts too short for a card: ASCII text counts its digits by bytes,
+# any other text by pattern (digits of other scripts count too, as luhn_valid reads them).
+
+
+def test_a_card_in_text_with_letters_beyond_ascii_is_masked():
+    assert mask_card_numbers("Zahlung über 4242 4242 4242 4242 €") == (
+        "Zahlung über •••• •••• •••• 4242 €"
+    )
+
+
+def test_a_card_typed_in_arabic_indic_digits_is_still_found():
+    arabic = VISA.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert card_number_spans(f"card {arabic}") == [(5, 21)]
+
+
+def test_a_bare_card_of_exactly_thirteen_characters_is_found():
+    thirteen = "4222222222222"  # Visa's 13-digit test number, passes Luhn
+    assert is_card_number(thirteen)
+    assert card_number_spans(thirteen) == [(0, 13)]
+
+
+@pytest.mark.parametrize("text", ["424242424242", "4242 4242 4242", "INV-2030-000001 for 12"])
+def test_fewer_than_thirteen_digits_are_never_a_card(text):
+    assert card_number_spans(text) == []

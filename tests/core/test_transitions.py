@@ -77,3 +77,20 @@ def test_a_green_review_only_waits_for_its_acknowledgement():
     assert red.can_move_to("acknowledged")
     green.move_to("accepted")
     assert green.state == "accepted" and green.closed_at is not None
+
+
+def test_each_choices_class_is_checked_against_its_own_states():
+    """The states each choices class names are read once per class: a second class sharing some
+    values still refuses what only the first one names."""
+    from django.db import models
+
+    class Narrow(models.TextChoices):
+        NEW = "new", "Fresh"
+
+    check_move(MOVES, "new", "in_progress", what="request", states=RequestStatus)
+    with pytest.raises(IllegalTransition) as refused:
+        check_move(MOVES, "new", "in_progress", what="request", states=Narrow)
+    assert refused.value.message == "'in_progress' is not a request status."
+    with pytest.raises(IllegalTransition) as refused:
+        check_move(MOVES, "in_progress", "new", what="request", states=RequestStatus)
+    assert refused.value.message == "A request that is in progress cannot become new."
