@@ -2,8 +2,13 @@ import logging
 import re
 import time
 
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.functional import empty
 
 from onboarding.core.context import new_request_id, request_context
 
@@ -106,8 +111,84 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+        if "Cache-Control" not in response and signed_in(request):
             patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+def signed_in(request: HttpRequest) -> bool:
+    """Whether the request carries a signed-in user, without loading one nobody asked for.
+
+    Authentication finds a user only through the session's user id (django.contrib.auth.get_user
+    answers AnonymousUser without it), so a request whose user was never read and whose session
+    holds no user id is anonymous: no session row, user row or lazy object is touched for it.
+    """
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    if getattr(user, "_wrapped", None) is empty:
+        session = getattr(request, "session", None)
+        if session is not None and SESSION_KEY not in session:
+            return False
+    return bool(user.is_authenticated)
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware, building the site-wide header once instead of twice per response.
+
+    django-csp builds the policy from settings on every response, and the report-only one too
+    even when none is configured. A response with no per-view policy (csp decorators) and no nonce
+    gets the same header every time, so it is built once per settings object; anything else goes
+    through django-csp unchanged.
+    """
+
+    _cached: tuple[object, object, HttpResponse] | None = None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if settings.DEBUG or _has_own_policy(request, response) or _excludes_urls():
+            return super().process_response(request, response)
+        template = self._site_wide_headers()
+        for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+            if header in template and header not in response:
+                response[header] = template[header]
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+    def _site_wide_headers(self) -> HttpResponse:
+        """What django-csp sets on a plain response, for the current settings objects."""
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        cached = CSPMiddleware._cached
+        if cached is not None and cached[0] is policy and cached[1] is report_only:
+            return cached[2]
+        template = super().process_response(HttpRequest(), HttpResponse())
+        CSPMiddleware._cached = (policy, report_only, template)
+        return template
+
+
+_OWN_POLICY_ATTRIBUTES = (
+    "_csp_exempt",
+    "_csp_exempt_ro",
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+
+def _has_own_policy(request: HttpRequest, response: HttpResponse) -> bool:
+    if getattr(request, "_csp_nonce", None) is not None:
+        return True
+    return any(getattr(response, name, None) is not None for name in _OWN_POLICY_ATTRIBUTES)
+
+
+def _excludes_urls() -> bool:
+    """EXCLUDE_URL_PREFIXES depends on the path: the site-wide header is not the whole story."""
+    for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
+        if (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES"):
+            return True
+    return False
