@@ -68,8 +68,12 @@ security: install
 		--format json --output $(AUDIT_JSON); \
 	$(BIN)/python -c "$$AUDIT_SUMMARY" $(AUDIT_JSON) $(if $(AUDIT_STRICT),strict)
 
+# The suite runs on both cores of CI's machine (pytest-xdist: a database, a Redis database and
+# ports per worker). PYTEST_WORKERS=0 runs it in one process, =auto on every core.
+PYTEST_WORKERS ?= 2
+
 test: lint security
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 format: install
 	$(BIN)/ruff format .
