@@ -20,7 +20,7 @@ from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.core.backoff import backoff_seconds
-from onboarding.core.bulk import instances_insert, rows_update
+from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.core.money import Money
 from onboarding.payments.events import payment_settled, payment_settled_row
@@ -158,7 +158,7 @@ def payment_collect_many(*, requests: Sequence[CollectRequest]) -> list[CollectO
         )
     }
     outcomes: dict[str, CollectOutcome] = {}
-    fresh: list[tuple[CollectRequest, PaymentAttempt]] = []
+    fresh: list[tuple[CollectRequest, tuple]] = []
     now, gateway_name = timezone.now(), get_gateway().name
     for r in requests:
         if r.idempotency_key in existing:
@@ -170,11 +170,12 @@ def payment_collect_many(*, requests: Sequence[CollectRequest]) -> list[CollectO
             refused = DomainError(NO_CARD_MESSAGE, code="no_card")
             outcomes[r.idempotency_key] = CollectOutcome(r, None, refused)
         else:
-            attempt = _attempt_new(r, methods[r.customer_id], gateway=gateway_name, now=now)
-            fresh.append((r, attempt))
-    if fresh and not _attempts_record([attempt for _, attempt in fresh]):
+            fresh.append((r, _attempt_row(r, methods[r.customer_id], gateway_name, now)))
+    attempt_ids = _attempts_record([row for _, row in fresh]) if fresh else None
+    if fresh and attempt_ids is None:
         outcomes.update(_collect_after_a_race(fresh))
     elif fresh:
+        assert attempt_ids is not None  # recorded: one id per fresh row, in order
         answers = charges_send(
             charges=[
                 ChargeRequest(
@@ -187,51 +188,81 @@ def payment_collect_many(*, requests: Sequence[CollectRequest]) -> list[CollectO
             ]
         )
         settled = _attempts_settle_many(
-            answers={
-                attempt.pk: answer for (_, attempt), answer in zip(fresh, answers, strict=True)
-            },
-            now=timezone.now(),
+            answers=dict(zip(attempt_ids, answers, strict=True)), now=timezone.now()
         )
-        for r, attempt in fresh:
-            outcomes[r.idempotency_key] = CollectOutcome(r, settled[attempt.pk])
+        for (r, _), attempt_id in zip(fresh, attempt_ids, strict=True):
+            outcomes[r.idempotency_key] = CollectOutcome(r, settled[attempt_id])
     return [outcomes[key] for key in keys]
 
 
-def _attempt_new(
-    r: CollectRequest, method: PaymentMethod, *, gateway: str, now: datetime
-) -> PaymentAttempt:
-    return PaymentAttempt(
-        customer_id=r.customer_id,
-        payment_method=method,
-        invoice_reference=r.reference[:64],
-        description=r.description[:255],
-        idempotency_key=r.idempotency_key,
-        amount_minor=r.amount.amount_minor,
-        currency=r.amount.currency,
-        gateway=gateway,
-        created_at=now,
+# A new attempt's columns, as _attempt_row gives them. The row is written as it is and never
+# used as an instance: the settle reads the attempts back, locked, as the instances it returns.
+_NEW_ATTEMPT_COLUMNS = (
+    "idempotency_key",
+    "customer_id",
+    "payment_method_id",
+    "invoice_reference",
+    "description",
+    "amount_minor",
+    "currency",
+    "status",
+    "code",
+    "message",
+    "gateway",
+    "gateway_charge_id",
+    "created_at",
+    "settled_at",
+    "reconcile_attempts",
+    "next_reconcile_at",
+)
+
+
+def _attempt_row(r: CollectRequest, method: PaymentMethod, gateway: str, now: datetime) -> tuple:
+    """A PENDING attempt's row (in _NEW_ATTEMPT_COLUMNS order) for the charge of `r`."""
+    return (
+        r.idempotency_key,
+        r.customer_id,
+        method.pk,
+        r.reference[:64],
+        r.description[:255],
+        r.amount.amount_minor,
+        r.amount.currency,
+        PaymentStatus.PENDING.value,
+        "",
+        "",
+        gateway,
+        "",
+        now,
+        None,
+        0,
         # If we crash before recording the answer, the reconciler picks it up then.
-        next_reconcile_at=now + timedelta(seconds=settings.PAYMENT_PENDING_STALE_SECONDS),
+        now + timedelta(seconds=settings.PAYMENT_PENDING_STALE_SECONDS),
     )
 
 
-def _attempts_record(attempts: list[PaymentAttempt]) -> bool:
-    """Commit new attempts as PENDING, all or none; False if a concurrent call recorded one of
-    their keys first."""
+def _attempts_record(rows: list[tuple]) -> list[int] | None:
+    """Commit new attempts as PENDING, all or none, and return their ids in the order of `rows`;
+    None if a concurrent call recorded one of their keys first."""
+    # Inserted in key order (a row's first column), so overlapping batches wait on each other
+    # instead of deadlocking on the unique index.
+    order = sorted(range(len(rows)), key=lambda index: rows[index][0])
     try:
         # durable: these rows must be committed, not part of a caller's transaction that could
         # roll them back after the cards were charged.
         with transaction.atomic(durable=True):
-            # Inserted in key order, so overlapping batches wait on each other instead of
-            # deadlocking on the unique index.
-            instances_insert(sorted(attempts, key=lambda a: a.idempotency_key))
+            keys = rows_insert(
+                PaymentAttempt, _NEW_ATTEMPT_COLUMNS, [rows[i] for i in order], returning=True
+            )
     except IntegrityError:
-        return False
-    return True
+        return None
+    ids = [0] * len(rows)
+    for index, key in zip(order, keys, strict=True):
+        ids[index] = key
+    return ids
 
 
 def _collect_after_a_race(
-    fresh: list[tuple[CollectRequest, PaymentAttempt]],
+    fresh: list[tuple[CollectRequest, tuple]],
 ) -> dict[str, CollectOutcome]:
     """Outcomes for a batch whose insert lost a race for a key (and so recorded nothing).
 
