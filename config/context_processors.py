@@ -2,25 +2,18 @@
 
 It lives in config/ because it reads several apps' selectors: onboarding/core imports no app, and
 no app may import its peers just to draw a menu. The counts are read only when a template shows
-the navigation (an htmx fragment or a JSON answer never pays for them) and are kept for a few
-seconds in the cache, so paging through a list costs one cache read, not four counts.
+the navigation (an htmx fragment or a JSON answer never pays for them), and reading them is one
+cache read: the worker counts (config/staff_counts.py), a request never does.
 """
 
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 
-from onboarding.acceptance.selectors import acceptance_red_count
+from config.staff_counts import StaffCounts, staff_counts_stored
 from onboarding.accounts.middleware import STAFF_AREAS
-from onboarding.alerts.selectors import admin_alert_open_count
-from onboarding.risk.selectors import risk_open_count
-from onboarding.sysops.requests import service_request_overdue_count
-
-COUNTS_CACHE_KEY = "staff-nav-counts"
-COUNTS_CACHE_SECONDS = 5
 
 # (key, label, URL name, what its count means); a count only where it means work waiting.
 ENTRIES = (
@@ -36,20 +29,6 @@ ENTRIES = (
     ("tasks", "Tasks", "tasks:list", ""),
     ("funnel", "Funnel", "journey:funnel", ""),
 )
-
-
-def staff_counts() -> dict[str, int]:
-    """Work waiting, by navigation entry: a few COUNT queries, cached for a few seconds."""
-
-    def count() -> dict[str, int]:
-        return {
-            "requests": service_request_overdue_count(),
-            "acceptance": acceptance_red_count(),
-            "risk": risk_open_count(),
-            "alerts": admin_alert_open_count(),
-        }
-
-    return cache.get_or_set(COUNTS_CACHE_KEY, count, COUNTS_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -72,8 +51,22 @@ class StaffNav:
         return True
 
     @cached_property
+    def stored(self) -> StaffCounts | None:
+        return staff_counts_stored()
+
+    @cached_property
     def counts(self) -> dict[str, int]:
-        return staff_counts()
+        """The last counts the worker stored; empty (no badges) before its first run."""
+        return self.stored.counts if self.stored else {}
+
+    @cached_property
+    def counts_stale(self) -> bool:
+        """True when the worker has not counted for a while: the template shows the age."""
+        return self.stored is not None and self.stored.is_stale()
+
+    @cached_property
+    def counts_age_seconds(self) -> int | None:
+        return None if self.stored is None else int(self.stored.age_seconds())
 
     @cached_property
     def entries(self) -> list[StaffNavEntry]:

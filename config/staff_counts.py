@@ -1,0 +1,82 @@
+"""The staff navigation's counts of work waiting: counted by the worker, read by pages.
+
+Counting reads every contract in force with its acceptance requirements and every open request
+(seconds at a million customers), so no request counts. The periodic task
+config.tasks.staff_nav_counts_refresh counts every STAFF_NAV_COUNTS_SECONDS and stores the
+counts with the moment counting began; a page reads that one cache entry. A missing entry (fresh
+install, cache flushed) shows no counts until the next run, instead of every page counting at
+once; an entry older than STAFF_NAV_COUNTS_STALE_SECONDS says its age (the worker is behind or
+down). The entry has no expiry: the last known counts stay until replaced.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from onboarding.acceptance.selectors import acceptance_red_count
+from onboarding.alerts.selectors import admin_alert_open_count
+from onboarding.risk.selectors import risk_open_count
+from onboarding.sysops.requests import service_request_overdue_count
+
+COUNTS_CACHE_KEY = "staff-nav-counts:v2"
+# Held while one worker counts, so two workers never count at once; it outlives any sane count
+# and lapses by itself if the worker dies mid-count.
+COUNTING_LOCK_KEY = "staff-nav-counts:counting"
+COUNTING_LOCK_SECONDS = 300
+# The period the task runs at (settings.WORKER_PERIODIC_TASKS must agree) and when to show age.
+DEFAULT_PERIOD_SECONDS = 5
+DEFAULT_STALE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class StaffCounts:
+    counts: dict[str, int]
+    counted_at: datetime
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        return max(0.0, ((now or timezone.now()) - self.counted_at).total_seconds())
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        limit = getattr(settings, "STAFF_NAV_COUNTS_STALE_SECONDS", DEFAULT_STALE_SECONDS)
+        return self.age_seconds(now) > limit
+
+
+def staff_counts_count() -> dict[str, int]:
+    """Work waiting, by navigation entry: the expensive part, for the worker only."""
+    return {
+        "requests": service_request_overdue_count(),
+        "acceptance": acceptance_red_count(),
+        "risk": risk_open_count(),
+        "alerts": admin_alert_open_count(),
+    }
+
+
+def staff_counts_refresh() -> StaffCounts | None:
+    """Count and store; None when another worker is counting right now (its result will do)."""
+    if not cache.add(COUNTING_LOCK_KEY, 1, COUNTING_LOCK_SECONDS):
+        return None
+    try:
+        # The moment counting begins: the counts are at least this fresh.
+        counted_at = timezone.now()
+        stored = StaffCounts(counts=staff_counts_count(), counted_at=counted_at)
+        cache.set(
+            COUNTS_CACHE_KEY,
+            {"counts": stored.counts, "counted_at": counted_at.isoformat()},
+            timeout=None,
+        )
+        return stored
+    finally:
+        cache.delete(COUNTING_LOCK_KEY)
+
+
+def staff_counts_stored() -> StaffCounts | None:
+    """The last stored counts, or None before the first run: one cache read, never a count."""
+    value = cache.get(COUNTS_CACHE_KEY)
+    if not value:
+        return None
+    return StaffCounts(
+        counts=dict(value["counts"]), counted_at=datetime.fromisoformat(value["counted_at"])
+    )
