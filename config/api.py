@@ -1,5 +1,8 @@
 """The JSON API at /api/v1/: one NinjaAPI, one router per app, errors shaped in one place."""
 
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.security import django_auth
@@ -8,6 +11,7 @@ from config.openapi import OnboardingAPI
 from onboarding.acceptance.api import router as acceptance_router
 from onboarding.accounts.api import router as me_router
 from onboarding.accounts.events import hidden_row_refused
+from onboarding.accounts.middleware import StaffAccessMiddleware, roles_for_path
 from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
@@ -25,6 +29,32 @@ from onboarding.payments.api import router as card_router
 from onboarding.portal.api import journey_router
 from onboarding.risk.api import router as risk_router
 from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
+
+STAFF_ACCESS_MIDDLEWARE = f"{StaffAccessMiddleware.__module__}.{StaffAccessMiddleware.__qualname__}"
+
+
+class GuardedStaffAuth(StaffAuth):
+    """StaffAuth that trusts StaffAccessMiddleware's answer instead of asking the database again.
+
+    The middleware already refused this request unless the user is signed in, holds a role it
+    guards the path with and has an authenticator app (one TOTP query). When the middleware is
+    installed and guards the path with roles that are all among ours, that refusal is the same
+    one StaffAuth would give, so repeating the TOTP query buys nothing. Anything else (the
+    middleware removed, a path it does not guard, narrower roles) gets the full check.
+    """
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        guarded_roles = roles_for_path(request.path_info)
+        if (
+            guarded_roles is not None
+            and guarded_roles <= self.roles
+            and STAFF_ACCESS_MIDDLEWARE in settings.MIDDLEWARE
+            and request.user.is_authenticated
+            and request.user.role in guarded_roles
+        ):
+            return request.user
+        return super().authenticate(request, key)
+
 
 api = OnboardingAPI(
     title="Onboarding API",
@@ -57,17 +87,19 @@ api.add_router("/me/journey", journey_router, tags=["me"])
 api.add_router("/me/contracts", contracts_router, tags=["contracts"])
 api.add_router("/me/requests", me_requests_router, tags=["requests"])
 api.add_router("/inbox/", inbox_router, tags=["inbox"])
-# Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware.
-api.add_router("/staff/funnel", funnel_router, tags=["funnel"], auth=StaffAuth())
-api.add_router("/staff/invoices", staff_invoices_router, tags=["invoices"], auth=StaffAuth())
-api.add_router("/staff/contracts", staff_contracts_router, tags=["contracts"], auth=StaffAuth())
-api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=StaffAuth())
-api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=StaffAuth())
-api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=StaffAuth())
-api.add_router("/staff/customers", customers_router, tags=["sysops"], auth=StaffAuth())
-api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=StaffAuth())
-api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth=StaffAuth())
-api.add_router("/staff/risk", risk_router, tags=["risk"], auth=StaffAuth())
+# Staff routers authenticate with StaffAuth (staff role + TOTP), behind StaffAccessMiddleware,
+# which has checked both already (GuardedStaffAuth does not ask again).
+staff_auth = GuardedStaffAuth()
+api.add_router("/staff/funnel", funnel_router, tags=["funnel"], auth=staff_auth)
+api.add_router("/staff/invoices", staff_invoices_router, tags=["invoices"], auth=staff_auth)
+api.add_router("/staff/contracts", staff_contracts_router, tags=["contracts"], auth=staff_auth)
+api.add_router("/staff/audit/", audit_router, tags=["audit"], auth=staff_auth)
+api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=staff_auth)
+api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=staff_auth)
+api.add_router("/staff/customers", customers_router, tags=["sysops"], auth=staff_auth)
+api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=staff_auth)
+api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth=staff_auth)
+api.add_router("/staff/risk", risk_router, tags=["risk"], auth=staff_auth)
 
 
 @api.exception_handler(DomainError)
