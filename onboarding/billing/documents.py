@@ -168,9 +168,11 @@ def pdf_render(*, template: str, context: dict) -> bytes:
 
 
 def pdf_store(*, folder: str, stem: str, content: bytes) -> StoredPdf:
-    """Save the PDF in the default storage under a name carrying its digest."""
+    """Save the PDF in the default storage under a name carrying its digest. A dot, not a dash,
+    joins them: "CN-2026-000001-340d..." would read as the digit run 2026000001340, which can pass
+    the Luhn check and be taken for a card number wherever the path is shown or logged."""
     digest = hashlib.sha256(content).hexdigest()
-    name = default_storage.save(f"{folder}/{stem}-{digest[:16]}.pdf", ContentFile(content))
+    name = default_storage.save(f"{folder}/{stem}.{digest[:16]}.pdf", ContentFile(content))
     return StoredPdf(path=name, sha256=digest, size=len(content))
 
 
@@ -185,7 +187,8 @@ def invoice_pdf_outdated(invoice: Invoice) -> bool:
     if not invoice.pdf_path or not _shows_paid(invoice):
         return False
     paid_stem = _invoice_pdf_stem(invoice, paid=True)
-    return not PurePosixPath(invoice.pdf_path).name.startswith(f"{paid_stem}-")
+    # Names stored before the dot came joined by a dash.
+    return not PurePosixPath(invoice.pdf_path).name.startswith((f"{paid_stem}.", f"{paid_stem}-"))
 
 
 def invoice_pdf_build(invoice: Invoice) -> StoredPdf:

@@ -17,6 +17,7 @@ from onboarding.alerts.models import AdminAlert
 from onboarding.billing import documents
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
+from onboarding.core.cardmask import contains_card_number
 from onboarding.worker.models import TaskKey
 from tests.billing.conftest import buy, ready_customer, run_tasks, today
 
@@ -190,3 +191,15 @@ def test_a_rendering_the_worker_cannot_do_is_told_and_alerted(
     settings.TEMPLATES = original  # the stylesheet is fixed: the retry makes the document
     run_tasks()
     assert customer_client.get(url).status_code == 200
+
+
+def test_a_stored_pdf_name_never_reads_as_a_card_number(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    # A digest starting with digits after "CN-2026-000001" made the Luhn-valid run 2026000001340
+    # (one name in forty or so); two hundred names would all but surely show it again.
+    for attempt in range(200):
+        content = b"%PDF-" + str(attempt).encode()
+        stored = documents.pdf_store(
+            folder="credit-notes/2026", stem="CN-2026-000001", content=content
+        )
+        assert not contains_card_number(stored.path), stored.path
