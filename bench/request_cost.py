@@ -199,6 +199,39 @@ def _measure(client, path: str, requests: int, repeat: int = 1) -> tuple[float, 
     return cpu_ms, len(queries), response.status_code
 
 
+def _swapped_client(swap: str, user=None):
+    """A client whose handler runs MIDDLEWARE with OLD replaced by NEW ("OLD=NEW")."""
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    old, new = swap.split("=", 1)
+    if old not in settings.MIDDLEWARE:
+        raise SystemExit(f"--swap: {old} is not in MIDDLEWARE")
+    client = Client(secure=True, headers=PROXY_HEADERS)
+    if user is not None:
+        client.force_login(user)
+    with override_settings(MIDDLEWARE=[new if m == old else m for m in settings.MIDDLEWARE]):
+        client.get("/healthz")  # the handler builds its middleware chain on its first request
+    return client
+
+
+def _measure_ab(a, b, path: str, requests: int, repeat: int) -> tuple[float, float]:
+    """CPU ms per request of two clients, their rounds alternating in one process, so load from
+    other processes falls on both alike; the lowest round of each counts."""
+    for _ in range(WARM_UP):
+        a.get(path)
+        b.get(path)
+    rounds: dict[int, list[float]] = {0: [], 1: []}
+    for _ in range(repeat):
+        for side, client in enumerate((a, b)):
+            started = time.process_time()
+            for _ in range(requests):
+                client.get(path)
+            rounds[side].append((time.process_time() - started) * 1000 / requests)
+    return min(rounds[0]), min(rounds[1])
+
+
 def _profile(client, path: str, requests: int) -> None:
     for _ in range(WARM_UP):
         client.get(path)
@@ -232,6 +265,11 @@ def main() -> None:
     )
     parser.add_argument("--profile", metavar="PATH", help="print a cProfile of PATH instead")
     parser.add_argument(
+        "--swap",
+        metavar="OLD=NEW",
+        help="compare MIDDLEWARE as set with OLD replaced by NEW, rounds alternating",
+    )
+    parser.add_argument(
         "--bare", action="store_true", help="measure bare Django's floor instead (see _bare_floor)"
     )
     args = parser.parse_args()
@@ -255,10 +293,23 @@ def main() -> None:
         clients = {"anonymous": anonymous, "customer": customer}
         if args.who == "staff":
             staff = Client(secure=True, headers=PROXY_HEADERS)
-            staff.force_login(_seed_staff())
+            staff_user = _seed_staff()
+            staff.force_login(staff_user)
             clients["staff"] = staff
         if args.who != "both":
             clients = {args.who: clients[args.who]}
+        if args.swap:
+            users = {"anonymous": None, "customer": user}
+            if "staff" in clients:
+                users["staff"] = staff_user
+            print(f"# --swap {args.swap}: lowest of {args.repeat} alternating rounds")
+            print(f"{'path':28} {'who':10} {'as set':>7} {'swapped':>7}")
+            for path in args.paths:
+                for who, client in clients.items():
+                    swapped = _swapped_client(args.swap, users[who])
+                    a, b = _measure_ab(client, swapped, path, args.requests, args.repeat)
+                    print(f"{path:28} {who:10} {a:7.3f} {b:7.3f}")
+            return
         if args.profile:
             for who, client in clients.items():
                 print(f"== {who} {args.profile}")

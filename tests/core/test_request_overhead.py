@@ -150,3 +150,18 @@ def test_an_anonymous_page_costs_no_query(client, db, django_assert_num_queries)
     client.get("/")
     with django_assert_num_queries(0):
         assert client.get("/").status_code == 200
+
+
+def test_site_static_is_the_static_tags_address(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    ours = Template("{% load site_urls %}{% site_static 'css/app.css' %}").render(Context())
+    django = Template("{% load static %}{% static 'css/app.css' %}").render(Context())
+    assert ours == django == "/static/css/app.css"
+    settings.STATIC_URL = "/assets/"
+    settings.STORAGES = {**settings.STORAGES}  # a new storage object, as a deploy would make
+    assert Template("{% load site_urls %}{% site_static 'css/app.css' %}").render(Context()) == (
+        "/assets/css/app.css"
+    )
