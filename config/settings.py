@@ -363,6 +363,9 @@ TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
 WORKER_PERIODIC_TASKS = {
     "onboarding.audit.tasks.audit_seal_pending": 5,
     "onboarding.worker.tasks.tasks_reap_stale": 15,
+    # The staff navigation's counts of work waiting (config/staff_counts.py): pages only read
+    # what this stores, so its period is the counts' lag.
+    "config.tasks.staff_nav_counts_refresh": 5,
     # Billing (docs/billing.md): the bill run for today, dunning retries, the missing-invoice
     # check, PDFs and notices handed to workers, refunds whose answer never came.
     "onboarding.billing.tasks.bill_run_task": 900,
