@@ -94,6 +94,7 @@ class Deployment:
     recipe: Recipe
     env: dict[str, str]
     base_url: str
+    events_url: str
     smtp: SmtpServer
     processes: list[Process]
     step_output: dict[str, str]
@@ -105,6 +106,11 @@ class Deployment:
 
     def diagnostics(self) -> str:
         return "\n".join(process.log_tail() for process in self.processes)
+
+
+def with_bind(argv: list[str], address: str) -> list[str]:
+    at = argv.index("--bind")
+    return [*argv[: at + 1], address, *argv[at + 2 :]]
 
 
 @pytest.fixture(scope="module")
@@ -147,15 +153,20 @@ def deployment(tmp_path_factory):
         # The address the proxy answers on: the links in every email.
         env["SITE_URL"] = f"https://127.0.0.1:{port}"
         env["GUNICORN_CMD_ARGS"] = f"--bind=127.0.0.1:{port} --workers=2"
+        events_port = free_port()
         processes: list[Process] = []
         for argv in recipe.processes:
             name = manage_command(argv) or Path(argv[0]).name
+            if "config.asgi" in argv:
+                # The README's port 8001 is the proxy's to reach; here a free loopback port.
+                name, argv = "events", with_bind(argv, f"127.0.0.1:{events_port}")
             processes.append(start_process(name, argv, env, folder))
             stack.callback(processes[-1].stop)  # stopped before the database is dropped
         deployment = Deployment(
             recipe=recipe,
             env=env,
             base_url=f"http://127.0.0.1:{port}",
+            events_url=f"http://127.0.0.1:{events_port}",
             smtp=smtp,
             processes=processes,
             step_output=step_output,
@@ -177,9 +188,13 @@ def test_the_readme_recipe_sets_up_then_runs_web_worker_and_relay():
     assert commands == ["migrate", "createcachetable", "collectstatic", "check"], recipe.steps
     assert "--noinput" in recipe.steps[0] and "--noinput" in recipe.steps[2]
     assert "--deploy" in recipe.steps[3]
-    gunicorn, *others = recipe.processes
+    gunicorn, events, *others = recipe.processes
     assert Path(gunicorn[0]).name == "gunicorn"
     assert gunicorn[1:] == ["-c", "config/gunicorn.py", "config.wsgi"]
+    # The risk board's live stream: one async worker, on its own port behind the proxy.
+    assert Path(events[0]).name == "gunicorn"
+    assert events[1:4] == ["-c", "config/gunicorn.py", "config.asgi"]
+    assert "uvicorn_worker.UvicornWorker" in events and "--bind" in events
     assert [manage_command(argv) for argv in others] == ["run_worker", "run_relay"]
     assert {"ONBOARDING_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"} <= set(recipe.exported)
 
@@ -193,16 +208,27 @@ def test_every_setting_the_recipe_exports_is_given_to_the_processes(deployment):
     assert "static files copied" in deployment.step_output["collectstatic"]
 
 
+USED_TOTP_PERIODS: set[float] = set()
+
+
 def sign_in(browser: Browser, email: str, totp_secret: str | None = None) -> Page:
     login = browser.get("/accounts/login/")
     page = browser.submit(
         login, login.form_with("login", "password"), login=email, password=DEFAULT_PASSWORD
     )
     if totp_secret:
-        # A code read in a period's last second may be stale when it arrives: read a fresh one.
+        # A code read in a period's last second may be stale when it arrives, and a code once
+        # used is refused (allauth): each sign-in waits for a fresh period it has not used.
         period = mfa_settings.TOTP_PERIOD
-        wait_until(lambda: time.time() % period < period - 2, timeout=5, what="a fresh period")
+
+        def fresh_period() -> bool:
+            now = time.time()
+            return now // period not in USED_TOTP_PERIODS and now % period < period - 2
+
+        wait_until(fresh_period, timeout=period + 5, what="a fresh TOTP period")
+        USED_TOTP_PERIODS.add(time.time() // period)
         page = browser.submit(page, page.form_with("code"), code=totp_code(totp_secret))
+        assert "/2fa/" not in page.path, page.text[:2000]
     assert page.status == 200, (page.path, page.text[:2000])
     return page
 
@@ -367,3 +393,39 @@ def test_a_new_customer_buys_a_plan_and_the_worker_gets_the_first_invoice_paid(d
     ready = requests.get(f"{deployment.base_url}/readyz", timeout=30)
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"]["static_files"] == "ok"
+
+
+def test_the_risk_boards_live_stream_is_served_by_the_async_server(deployment):
+    """What the proxy sends to the second server: the board's event stream, for staff only."""
+    headers = {"X-Forwarded-Proto": "https", "Accept": "text/event-stream"}
+
+    def events_server_answers() -> bool:
+        try:
+            return requests.get(deployment.events_url + "/healthz", timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_until(events_server_answers, timeout=60, what="the events server")
+    # Without a session the async server refuses as the pages do: to the sign-in page. Asked
+    # first, so the signed-in ask below also proves a later request sees a session made since.
+    anonymous = requests.get(
+        deployment.events_url + "/staff/risk/events",
+        headers=headers,
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert anonymous.status_code == 302
+    assert "/accounts/login/" in anonymous.headers["Location"]
+
+    staff = deployment.browser()
+    sign_in(staff, ADMIN, deployment.totp_secret)
+    board = staff.get("/staff/risk/")
+    assert board.status == 200 and board.path == "/staff/risk/", board.path
+    with staff.session.get(
+        deployment.events_url + "/staff/risk/events", headers=headers, stream=True, timeout=30
+    ) as stream:
+        assert stream.status_code == 200, deployment.diagnostics()
+        assert not stream.history, deployment.diagnostics()
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        first = next(stream.iter_lines(decode_unicode=True))
+    assert first == "retry: 1000"
