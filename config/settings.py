@@ -110,7 +110,8 @@ MIDDLEWARE = [
     "onboarding.core.middleware.LivenessMiddleware",
     "onboarding.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # Builds the site-wide policy header once, not twice per response (django-csp otherwise).
+    "onboarding.core.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
