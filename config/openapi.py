@@ -71,7 +71,8 @@ def common_answers(method: str, operation: dict) -> dict[int, str]:
         answers[401] = "Sign in first."
         if method in UNSAFE_METHODS:
             answers[403] = "The CSRF check failed."
-    if StaffAuth.__name__ in schemes:
+    # The scheme is named after the auth class: StaffAuth or a subclass such as GuardedStaffAuth.
+    if any(name.endswith(StaffAuth.__name__) for name in schemes):
         answers[403] = "Your role does not allow this, or you have no authenticator app yet."
         answers[404] = "Not found (also what a customer is told at a staff door)."
     if operation.get("parameters") or "requestBody" in operation:

@@ -297,7 +297,7 @@ def test_an_invoice_paid_after_the_vat_number_changed_keeps_the_issued_number_on
     invoice_follow_up(invoice_id=invoice.pk)
 
     invoice.refresh_from_db()
-    assert invoice.pdf_path.split("/")[-1].startswith(f"{invoice.number}-paid-")
+    assert invoice.pdf_path.split("/")[-1].startswith(f"{invoice.number}-paid.")
     text = pdf_text(invoice.pdf_path)
     assert "PAID" in text
     assert "VAT number DE136695976" in text
