@@ -91,7 +91,9 @@ def catalog_changed() -> None:
     """The catalogue was written: every process rebuilds its snapshot on next use."""
     global _current
     _current = None
-    _bump()
+    # Replaced once the rows are committed (at once outside a transaction): a replacement inside
+    # the transaction would tell other processes before the rows are there to read, and with the
+    # database cache a failed cache write would abort the caller's transaction.
     transaction.on_commit(_bump, robust=True)
 
 

@@ -120,3 +120,20 @@ def test_a_plan_from_the_snapshot_is_the_callers_own_copy():
     mine.name = "Changed by one caller"
     assert plan_get_on_sale(slug="business-care").name == "Business Care"
     assert plan_list_on_sale()[0].name == "Business Care"
+
+
+def test_a_price_change_is_saved_when_the_cache_is_down(settings, caplog):
+    plan = plan_with_prices("cache-down")
+    # A Redis nobody listens on: every cache call fails.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with transaction.atomic():
+        price = PlanPrice.objects.get(plan=plan, cycle=BillingCycle.MONTHLY)
+        price.amount_minor = 12345
+        price.save()
+    assert PlanPrice.objects.get(pk=price.pk).amount_minor == 12345
+    assert "catalogue version not replaced" in caplog.text
