@@ -336,7 +336,10 @@ if PAYMENT_GATEWAY == "stripe":
 # retry fails the invoice is uncollectible and the subscription past due.
 BILLING_DUNNING_DAYS = [int(days) for days in env_list("BILLING_DUNNING_DAYS", "1,3,5,7")]
 BILLING_PAYMENT_TERMS_DAYS = env_int("BILLING_PAYMENT_TERMS_DAYS", 14)  # issue date to due date
-BILLING_BATCH_SIZE = env_int("BILLING_BATCH_SIZE", 2000)  # subscriptions per bill-run batch
+# Subscriptions per bill-run batch. A batch's attempts are committed pending, then charged one by
+# one on a gateway without batch charges (Stripe): the batch must be sent well inside
+# PAYMENT_LOOKUP_GRACE_SECONDS, or the reconciler books unsent attempts as not received.
+BILLING_BATCH_SIZE = env_int("BILLING_BATCH_SIZE", 500)
 # Claim-and-charge loops per bill-run process, each on its own connection (PostgreSQL only).
 BILLING_RUN_LOOPS = env_int("BILLING_RUN_LOOPS", 1)
 # A charge the gateway never received is sent again at once, this many times per invoice; the

@@ -38,7 +38,7 @@ from onboarding.billing.models import (
 )
 from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import plan_price_for
-from onboarding.core.errors import Conflict, DomainError
+from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
@@ -85,6 +85,11 @@ def subscription_purchase(
 ) -> Subscription:
     """Buy `plan` billed per `cycle`; the subscription starts now, due for its first invoice."""
     price = plan_price_for(plan=plan, cycle=cycle)
+    # The caller's plan may come from the catalogue snapshot (up to a second old): the terms the
+    # subscription keeps for good (on sale, currency, tax rate) are read from the row here.
+    plan = price.plan
+    if not plan.is_active:
+        raise NotFound("That plan does not exist or is no longer on sale.", field="plan")
     _purchase_blockers(customer)
     if Subscription.objects.filter(customer=customer, plan=plan, status__in=LIVE_STATUSES).exists():
         raise Conflict(f"You already have {plan.name}.", field="plan")

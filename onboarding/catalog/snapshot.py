@@ -72,11 +72,19 @@ def _check_interval() -> float:
 
 
 def catalog_version() -> str:
-    """The shared version token; a new one if the cache has none (emptied, evicted, new)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or uuid.uuid4().hex
+    """The shared version token; a new one if the cache has none (emptied, evicted, new).
+
+    With the cache down it is "" (never a stored token): each check then rebuilds, so prices
+    come from the database, and the page stays up.
+    """
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(VERSION_KEY) or uuid.uuid4().hex
+    except Exception:  # the cache is down: the catalogue is read from the database
+        logger.warning("catalogue version unreadable: the cache is unavailable", exc_info=True)
+        return ""
     return version
 
 
@@ -123,7 +131,7 @@ def catalog_snapshot(build: Callable[[], list]) -> CatalogSnapshot:
     if snapshot is not None and now - snapshot.built_at < _max_age():
         if now - snapshot.checked_at < _check_interval():
             return snapshot
-        if snapshot.version == catalog_version():
+        if snapshot.version and snapshot.version == catalog_version():
             snapshot.checked_at = now
             return snapshot
     with _lock:

@@ -62,8 +62,8 @@ def _storage_name(acceptance: ContractAcceptance, sha256: str) -> str:
     contract = acceptance.contract
     return (
         f"contracts/{contract.pk}/certificates/"
-        f"{contract.number}-v{acceptance.document.version}-{acceptance.reference}-{sha256[:16]}.pdf"
-    )
+        f"{contract.number}-v{acceptance.document.version}-{acceptance.reference}.{sha256[:16]}.pdf"
+    )  # a dot before the digest: digits joined by dashes can read as a card number
 
 
 def contract_certificate_generate(*, acceptance_id: int) -> ContractCertificate | None:

@@ -137,3 +137,19 @@ def test_a_price_change_is_saved_when_the_cache_is_down(settings, caplog):
         price.save()
     assert PlanPrice.objects.get(pk=price.pk).amount_minor == 12345
     assert "catalogue version not replaced" in caplog.text
+
+
+def test_the_pricing_page_answers_from_the_database_when_the_cache_is_down(settings, client):
+    plan = plan_with_prices("cache-down-page")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    settings.CATALOG_VERSION_CHECK_SECONDS = 0
+    assert client.get("/pricing/").status_code == 200
+    PlanPrice.objects.filter(plan=plan).update(amount_minor=77700)
+    page = client.get("/pricing/")
+    assert page.status_code == 200
+    assert "777" in page.content.decode()
