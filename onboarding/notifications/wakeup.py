@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 _SLICE_SECONDS = 0.25
 RECONNECT_BASE_SECONDS = 0.5
 RECONNECT_MAX_SECONDS = 30.0
+# A listening connection dropped sooner than this after it was made counts as a failed connect.
+STABLE_CONNECTION_SECONDS = 10.0
 # TCP keepalives: a silently cut network shows as a dead socket within about a minute, instead
 # of a listener that hears nothing for ever (the poll covers the gap meanwhile).
 _KEEPALIVES = {
@@ -124,10 +126,10 @@ class Wakeup:
             )
             return False
         self._conn = conn
+        self._connected_at = time.monotonic()
         self.connects += 1
         if self._failures or self.connects > 1:
             logger.info("listening for wake-ups again", extra={"channel": self.channel})
-        self._failures = 0
         return True
 
     def _heard(self, timeout: float) -> bool:
@@ -150,8 +152,17 @@ class Wakeup:
 
     def _lost(self, exc: Exception) -> None:
         self.close()
-        # The first reconnect is at once; only a connection that keeps failing backs off.
-        self._retry_at = time.monotonic()
+        # A connection that had lasted reconnects at once; one dropped soon after it was made (a
+        # pooler or proxy cutting it) counts as a failure and backs off like a refused connect.
+        now = time.monotonic()
+        if now - getattr(self, "_connected_at", now) >= STABLE_CONNECTION_SECONDS:
+            self._failures = 0
+            self._retry_at = now
+        else:
+            self._failures += 1
+            self._retry_at = now + backoff_seconds(
+                self._failures, base=RECONNECT_BASE_SECONDS, cap=RECONNECT_MAX_SECONDS
+            )
         logger.warning(
             "the wake-up connection dropped; polling until it is back",
             extra={"channel": self.channel, "error": str(exc)},

@@ -211,3 +211,27 @@ def test_a_message_requeued_by_an_admin_wakes_the_relay(relay_thread, customer):
         what="the relay to deliver the re-queued message",
     )
     assert relay.wakeup.woken > heard
+
+
+@pytest.mark.postgres
+def test_a_listening_connection_cut_soon_after_it_is_made_backs_off(
+    require_postgres, transactional_db
+):
+    # A pooler or proxy that accepts and then cuts the connection must not make a tight loop.
+    wakeup = Wakeup(OUTBOX_WAKEUP_CHANNEL)
+    try:
+        delays = []
+        for _ in range(3):
+            assert wakeup.wait(0) is True and wakeup.listening
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
+                    [f'LISTEN "{OUTBOX_WAKEUP_CHANNEL}"'],
+                )
+            wait_until(lambda: not wakeup.wait(0.05) and not wakeup.listening, timeout=DEADLINE)
+            delays.append(wakeup._retry_at - time.monotonic())
+            wakeup._retry_at = 0.0  # connect again now, to be cut again
+        assert all(delay > 0.1 for delay in delays), delays
+        assert delays[2] > delays[0], delays  # and backs off further each time
+    finally:
+        wakeup.close()
