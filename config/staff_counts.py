@@ -9,6 +9,7 @@ once; an entry older than STAFF_NAV_COUNTS_STALE_SECONDS says its age (the worke
 down). The entry has no expiry: the last known counts stay until replaced.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,7 +57,8 @@ def staff_counts_count() -> dict[str, int]:
 
 def staff_counts_refresh() -> StaffCounts | None:
     """Count and store; None when another worker is counting right now (its result will do)."""
-    if not cache.add(COUNTING_LOCK_KEY, 1, COUNTING_LOCK_SECONDS):
+    token = uuid.uuid4().hex
+    if not cache.add(COUNTING_LOCK_KEY, token, COUNTING_LOCK_SECONDS):
         return None
     try:
         # The moment counting begins: the counts are at least this fresh.
@@ -69,7 +71,9 @@ def staff_counts_refresh() -> StaffCounts | None:
         )
         return stored
     finally:
-        cache.delete(COUNTING_LOCK_KEY)
+        # Only our own lock: a count that outlasted it must not free the next counter's.
+        if cache.get(COUNTING_LOCK_KEY) == token:
+            cache.delete(COUNTING_LOCK_KEY)
 
 
 def staff_counts_stored() -> StaffCounts | None:
