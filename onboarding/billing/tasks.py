@@ -9,7 +9,7 @@ from datetime import date
 from django.utils import timezone
 from django_tasks import task
 
-from onboarding.billing import billrun, dunning, followups, refunds
+from onboarding.billing import billrun, dunning, followups, missing, refunds
 from onboarding.worker.services import task_enqueue_once
 
 # Invoices are followed up in chunks of ids that share id // FOLLOW_UP_CHUNK, so a chunk keeps
@@ -49,7 +49,7 @@ def invoice_retries_task() -> dict:
 @task()
 def invoices_missing_task() -> int:
     """Periodic: subscriptions whose period began without an invoice: alert and invoice them."""
-    return billrun.invoices_missing_reconcile()
+    return missing.invoices_missing_reconcile()
 
 
 @task()

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.alerts.models import AdminAlert
-from onboarding.billing.billrun import invoices_missing_reconcile
+from onboarding.billing.missing import invoices_missing_reconcile
 from onboarding.billing.models import Invoice, Subscription
 from tests.billing.conftest import buy, ready_customer
 
