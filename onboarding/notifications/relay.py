@@ -309,13 +309,14 @@ def _deliver(message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, no
         return "lost"
     except Exception as exc:
         permanent = isinstance(exc, PermanentDeliveryError)
+        # A handler's error may quote what someone typed (a mail server echoing a line, a
+        # validation message): the row, the log and the admins' alert get it masked.
+        error = mask_card_numbers(_describe(exc))
         state = _record_failure(
-            message, worker_id=worker_id, error=_describe(exc), permanent=permanent, now=now
+            message, worker_id=worker_id, error=error, permanent=permanent, now=now
         )
         level = logging.ERROR if state == OutboxStatus.DEAD else logging.WARNING
-        logger.log(
-            level, "outbox delivery failed", extra={**log, "state": state, "error": str(exc)}
-        )
+        logger.log(level, "outbox delivery failed", extra={**log, "state": state, "error": error})
         return state
     if not spec.transactional:
         # Right after the receiver accepted: the smaller this gap, the rarer a duplicate.

@@ -150,10 +150,12 @@ STANDARD_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message"
 def log_leaks(records: list[logging.LogRecord]) -> list[str]:
     found = []
     for record in records:
-        extra = [str(v) for k, v in vars(record).items() if k not in STANDARD_RECORD_FIELDS]
-        text = " ".join([record.getMessage(), str(record.exc_info or ""), *extra])
-        if hits := leaks_in(text):
-            found.append(f"log {record.name}: {hits}")
+        extra = {k: str(v) for k, v in vars(record).items() if k not in STANDARD_RECORD_FIELDS}
+        fields = {"message": record.getMessage(), "exc_info": str(record.exc_info or ""), **extra}
+        # Each field alone: joined, two fields' numbers could read as one card.
+        for name, text in fields.items():
+            if hits := leaks_in(text):
+                found.append(f"log {record.name} {record.msg!r} field {name}: {hits}")
     return found
 
 
