@@ -5,6 +5,8 @@
         REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python bench/request_cost.py
     .venv/bin/python bench/request_cost.py --requests 1000 / /pricing/ /account/
     .venv/bin/python bench/request_cost.py --profile /pricing/     # cProfile of one path
+    .venv/bin/python bench/request_cost.py --who staff --customers 50 \\
+        /staff/customers/?q=Customer /staff/customers/107/          # staff pages with data
 
 Runs the whole WSGI stack through Django's test client (no network, no server), with settings as
 production reads them: ONBOARDING_ENV=production, DEBUG off, hashed static names (collectstatic
@@ -120,6 +122,47 @@ def _seed_staff():
     )
     TOTP.activate(staff, generate_totp_secret())
     return staff
+
+
+def _seed_customers(count: int, first: int = 101) -> None:
+    """`count` customers (ids first..) surnamed "Customer", each with the history
+    bench/customer_view_seed.py gives one (card, subscription, invoices and payments, a contract
+    with its acceptance, requests, notifications, audit), written through the ORM so SQLite works
+    too: the staff search for "Customer" and the full customer view then have rows to show."""
+    from bench import customer_view_seed as rows
+    from onboarding.audit.models import AuditEntry
+
+    if count <= 0:
+        return
+    ids = range(first, first + count)
+    offsets, next_request = {}, first * 4  # request ids above any the one-customer seed made
+    for i in ids:
+        offsets[i] = next_request
+        next_request += rows.requests_for(i)
+    names, plans = rows.Names(), rows.catalog()
+    audit_first = (AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    people = ({**row, "last_name": "Customer"} for row in rows.users(ids, names))
+    tables = (
+        (rows.User, people),
+        (rows.Customer, rows.customers(ids, names)),
+        (rows.JourneyStep, rows.journey_steps(ids)),
+        (rows.PaymentMethod, rows.cards(ids)),
+        (rows.Subscription, rows.subscriptions(ids, plans)),
+        (rows.Invoice, rows.invoices(ids, 3)),
+        (rows.PaymentAttempt, rows.payments(ids, 3)),
+        (rows.Contract, rows.contracts(ids, plans)),
+        (rows.Requirement, rows.requirements(ids)),
+        (rows.Review, rows.reviews(ids)),
+        (rows.RiskEvent, rows.risk_events(ids)),
+        (rows.ServiceRequest, rows.service_requests(ids, offsets)),
+        (rows.ServiceRequestUpdate, rows.service_request_updates(ids, offsets)),
+        (rows.Notification, rows.notifications(ids, 2)),
+        (rows.OutboxMessage, rows.deliveries(ids, 2)),
+        (rows.AuditEntry, rows.audit_entries(ids, audit_first)),
+    )
+    for model, made in tables:
+        model.objects.bulk_create([model(**row) for row in made])
+    rows._reset_sequences([model for model, _ in tables])
 
 
 def bare_ok(request):
@@ -270,6 +313,13 @@ def main() -> None:
         help="compare MIDDLEWARE as set with OLD replaced by NEW, rounds alternating",
     )
     parser.add_argument(
+        "--customers",
+        type=int,
+        default=0,
+        metavar="N",
+        help='also seed N customers surnamed "Customer" (ids 101..) with a full history',
+    )
+    parser.add_argument(
         "--bare", action="store_true", help="measure bare Django's floor instead (see _bare_floor)"
     )
     args = parser.parse_args()
@@ -286,6 +336,7 @@ def main() -> None:
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         user = _seed()
+        _seed_customers(args.customers)
         # As behind the TLS-ending proxy: https by X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
         anonymous = Client(secure=True, headers=PROXY_HEADERS)
         customer = Client(secure=True, headers=PROXY_HEADERS)
