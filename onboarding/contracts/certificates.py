@@ -5,9 +5,10 @@ Rendering takes WeasyPrint a second or more of CPU; a page answers in millisecon
 acknowledgement queues a task that renders and stores the certificate, and a download serves the
 stored file when it is there; otherwise it says the certificate is being prepared, making sure a
 task is queued for it (a lost task, or an acceptance from before certificates were stored, is
-queued again by the next ask). When the worker's last attempt failed, the person is told the
-certificate could not be prepared and an admin is alerted (the worker's own alert, and the
-download's).
+queued again by the next ask). The asks are bounded as an invoice PDF's are
+(billing/downloads.py, document_prepare): a failed rendering is tried again at the worker's
+pace, never at every poll; failed or waiting too long, the person is told and the page stops
+asking, and an admin is alerted once.
 """
 
 import logging
@@ -17,14 +18,14 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
-from onboarding.billing.selectors import document_render_failed
+from onboarding.billing.downloads import RenderWork, document_prepare
 
 # tasks.py imports this module too: imported whole, so either may be imported first.
 from onboarding.contracts import tasks as contract_tasks
 from onboarding.contracts.models import Contract, ContractAcceptance, ContractCertificate
 from onboarding.contracts.rendering import certificate_pdf
 from onboarding.contracts.selectors import contract_certificate_of, stored_pdf_bytes
-from onboarding.worker.services import enqueue_on_commit, task_enqueue_once
+from onboarding.worker.services import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +40,6 @@ CERTIFICATE_FAILED = FailureNotice(
 )
 # The worker's own alert when its rendering fails (the download raises CERTIFICATE_FAILED's).
 GENERATION_FAILED_REASON = "contract_certificate_generation_failed"
-
-
-class CertificateNotPrepared(Exception):
-    """The worker tried to render the certificate and failed; its retry is queued."""
 
 
 def certificate_task_key(acceptance_id: int) -> str:
@@ -125,22 +122,22 @@ def contract_certificate_stored(
     *, contract: Contract, acceptance: ContractAcceptance, actor
 ) -> bytes | None:
     """The certificate the worker stored, checked against its SHA-256, or None while a worker
-    prepares it (queued here if no task is waiting). A failed rendering, or a stored file that
-    cannot be read or was changed, is a reported failure. Never renders."""
+    prepares it (document_prepare). A failed rendering, a wait past the limit, or a stored file
+    that cannot be read or was changed, is a reported failure. Never renders."""
     certificate = contract_certificate_of(acceptance=acceptance)
     if certificate is not None:
         return stored_pdf_bytes(
             storage_path=certificate.storage_path, sha256=certificate.sha256, what=certificate
         )
-    key = certificate_task_key(acceptance.pk)
-    failed = document_render_failed(task_key=key, target=acceptance, since=acceptance.accepted_at)
-    task_enqueue_once(
-        contract_tasks.contract_certificate_generate_task,
-        key=key,
+    work = RenderWork(
+        task=contract_tasks.contract_certificate_generate_task,
+        key=certificate_task_key(acceptance.pk),
         kwargs={"acceptance_id": acceptance.pk},
+        # The task raises (the worker retries it) and alerts on the contract at each failure.
+        failure_reason=GENERATION_FAILED_REASON,
+        failure_target=contract,
     )
-    if failed:
-        raise CertificateNotPrepared(
-            f"the worker could not render the certificate of acceptance {acceptance.pk}"
-        )
+    document_prepare(
+        work=work, target=contract, since=acceptance.accepted_at, failed=CERTIFICATE_FAILED
+    )
     return None

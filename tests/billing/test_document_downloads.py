@@ -1,14 +1,14 @@
 """A page never renders a PDF in the request: before the worker has stored an invoice's (or
 credit note's) PDF, the download says it is being prepared and makes sure a task will make it;
 once the worker has run, the stored document is served. A rendering that fails is told to the
-customer and alerted to an admin."""
+customer and alerted to an admin, once; it is tried again after a backoff, never at every ask;
+and the page stops asking once the document has failed or waited too long."""
 
 import io
 from pathlib import Path
 
 import pypdf
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -16,10 +16,12 @@ from django_tasks_db.models import DBTaskResult
 from onboarding.alerts.models import AdminAlert
 from onboarding.billing import documents
 from onboarding.billing.billrun import bill_run_execute
+from onboarding.billing.downloads import retry_delay, wait_limit
 from onboarding.billing.models import Invoice
 from onboarding.core.cardmask import contains_card_number
 from onboarding.worker.models import TaskKey
 from tests.billing.conftest import buy, ready_customer, run_tasks, today
+from tests.documents import backoff_passed, poll, queued_task, unrenderable, waited
 
 pytestmark = pytest.mark.django_db(transaction=True)
 API = "/api/v1/me/invoices"
@@ -59,7 +61,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def follow_up_task(invoice: Invoice) -> DBTaskResult:
-    return TaskKey.objects.get(key=f"invoice-follow-up:{invoice.pk}").task_result
+    return queued_task(f"invoice-follow-up:{invoice.pk}")
 
 
 def test_before_the_worker_ran_the_page_says_being_prepared_and_renders_nothing(
@@ -101,13 +103,13 @@ def test_once_the_worker_ran_the_page_serves_the_stored_pdf(
 
 def test_the_poll_answers_a_fragment_until_the_document_is_ready(customer_client, invoice):
     url = reverse("billing:invoice_pdf", args=[invoice.pk])
-    waiting = customer_client.get(url, headers={"HX-Request": "true"})
+    waiting = poll(customer_client, url)
     assert waiting.status_code == 202
     assert "<html" not in waiting.content.decode()
     assert 'hx-trigger="every 3s"' in waiting.content.decode()
 
     run_tasks()
-    ready = customer_client.get(url, headers={"HX-Request": "true"})
+    ready = poll(customer_client, url)
 
     assert ready.status_code == 200
     fragment = ready.content.decode()
@@ -162,33 +164,102 @@ def test_a_paid_invoice_is_not_served_without_its_paid_mark(customer_client, inv
 def test_a_rendering_the_worker_cannot_do_is_told_and_alerted(
     customer_client, invoice, settings, tmp_path
 ):
-    # A restyled stylesheet WeasyPrint cannot lay out (see tests/system/test_fault_matrix.py).
-    css = tmp_path / "templates" / "billing" / "pdf" / "document.css"
-    css.parent.mkdir(parents=True)
-    shipped = Path(django_settings.BASE_DIR) / "onboarding/billing/templates/billing/pdf"
-    css.write_text((shipped / "document.css").read_text() + "\nbody { font-size: 1e308px; }\n")
-    original = settings.TEMPLATES
-    settings.TEMPLATES = [{**original[0], "DIRS": [tmp_path / "templates", *original[0]["DIRS"]]}]
     url = reverse("billing:invoice_pdf", args=[invoice.pk])
-    assert customer_client.get(url).status_code == 202
-    run_tasks()  # the worker's attempt fails, and is reported
+    with unrenderable(settings, tmp_path, "billing/pdf/document.css"):
+        assert customer_client.get(url).status_code == 202
+        run_tasks()  # the worker's attempt fails, and is reported
 
-    page = customer_client.get(url, follow=True)
+        page = customer_client.get(url, follow=True)
 
-    assert "The document could not be prepared because of a problem on our side" in (
-        page.content.decode()
-    )
-    assert AdminAlert.objects.filter(
-        reason="invoice_follow_up_failed", object_id=str(invoice.pk)
-    ).exists()
-    assert AdminAlert.objects.get(reason="invoice_pdf_failed").object_id == str(invoice.pk)
-    api = customer_client.get(f"{API}/{invoice.pk}/pdf")
-    assert api.status_code == 503
-    # The poll sends the page to the invoice, where the message is.
-    poll = customer_client.get(url, headers={"HX-Request": "true"})
-    assert poll["HX-Redirect"] == reverse("billing:invoice", args=[invoice.pk])
+        assert "The document could not be prepared because of a problem on our side" in (
+            page.content.decode()
+        )
+        assert AdminAlert.objects.filter(
+            reason="invoice_follow_up_failed", object_id=str(invoice.pk)
+        ).exists()
+        assert AdminAlert.objects.get(reason="invoice_pdf_failed").object_id == str(invoice.pk)
+        api = customer_client.get(f"{API}/{invoice.pk}/pdf")
+        assert api.status_code == 503
+        # The poll sends the page to the invoice, where the message is.
+        poll_answer = poll(customer_client, url)
+        assert poll_answer["HX-Redirect"] == reverse("billing:invoice", args=[invoice.pk])
 
-    settings.TEMPLATES = original  # the stylesheet is fixed: the retry makes the document
+    # The stylesheet is fixed and the retry's backoff has passed: the retry makes the document.
+    backoff_passed(follow_up_task(invoice))
+    run_tasks()
+    assert customer_client.get(url).status_code == 200
+
+
+def test_a_failed_rendering_is_tried_again_after_its_backoff_not_at_every_ask(
+    customer_client, invoice, renders, settings, tmp_path
+):
+    url = reverse("billing:invoice_pdf", args=[invoice.pk])
+    with unrenderable(settings, tmp_path, "billing/pdf/document.css"):
+        customer_client.get(url)
+        run_tasks()
+        assert renders == ["billing/pdf/invoice.html"]  # the worker's one attempt, failed
+        failed = AdminAlert.objects.get(reason="invoice_follow_up_failed")
+
+        for _ in range(3):  # the person clicks, the page polls, a script asks the API
+            assert customer_client.get(url).status_code == 302
+            assert poll(customer_client, url).status_code == 204
+            assert customer_client.get(f"{API}/{invoice.pk}/pdf").status_code == 503
+
+        # One retry is queued, to run once the backoff has passed: none of the asks rendered.
+        retry = follow_up_task(invoice)
+        assert retry.status == TaskResultStatus.READY
+        assert retry.run_after >= failed.last_seen_at + retry_delay(1)
+        assert (
+            DBTaskResult.objects.filter(task_path__endswith=".invoice_follow_ups_task")
+            .filter(status=TaskResultStatus.READY)
+            .count()
+            == 1
+        )
+        run_tasks()
+        assert renders == ["billing/pdf/invoice.html"]
+
+        backoff_passed(retry)
+        run_tasks()  # the retry fails too: the next one waits twice as long
+        assert len(renders) == 2
+        customer_client.get(url)
+        failed.refresh_from_db()
+        assert failed.count == 2
+        assert follow_up_task(invoice).run_after >= failed.last_seen_at + retry_delay(2)
+        assert retry_delay(2) == 2 * retry_delay(1)
+
+
+def test_asking_again_after_a_failure_alerts_an_admin_once(
+    customer_client, invoice, settings, tmp_path
+):
+    url = reverse("billing:invoice_pdf", args=[invoice.pk])
+    with unrenderable(settings, tmp_path, "billing/pdf/document.css"):
+        customer_client.get(url)
+        run_tasks()
+        for _ in range(4):
+            customer_client.get(url)
+            poll(customer_client, url)
+
+    alert = AdminAlert.objects.get(reason="invoice_pdf_failed")
+    assert alert.count == 1
+
+
+def test_a_document_no_worker_prepares_stops_the_page_and_alerts_once(customer_client, invoice):
+    url = reverse("billing:invoice_pdf", args=[invoice.pk])
+    assert poll(customer_client, url).status_code == 202  # being prepared: asking again
+    waited(follow_up_task(invoice), wait_limit().total_seconds() + 1)  # no worker took it
+
+    stopped = poll(customer_client, url)
+
+    # The poll stops: the page goes to the invoice, where the person is told what happened.
+    assert stopped.status_code == 204
+    assert stopped["HX-Redirect"] == reverse("billing:invoice", args=[invoice.pk])
+    page = customer_client.get(url, follow=True).content.decode()
+    assert "taking much longer than it should" in page and "been alerted" in page
+    assert customer_client.get(f"{API}/{invoice.pk}/pdf").status_code == 503
+    alert = AdminAlert.objects.get(reason="document_delayed")
+    assert (alert.object_id, alert.count) == (str(invoice.pk), 1)
+    # Nothing was dropped: the task still waits for a worker, which makes the document.
+    assert follow_up_task(invoice).status == TaskResultStatus.READY
     run_tasks()
     assert customer_client.get(url).status_code == 200
 

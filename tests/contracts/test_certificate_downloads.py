@@ -1,23 +1,24 @@
 """A page never renders a PDF in the request: the certificate of acceptance is rendered by the
 worker once the customer acknowledges; until it is stored, the download says it is being prepared
 (202, the page polls with htmx; the API answers 202 with Retry-After) and makes sure a task will
-make it. A rendering the worker cannot do is told to the customer and alerted to an admin."""
+make it. A rendering the worker cannot do is told to the customer and alerted to an admin once,
+and tried again after a backoff, never at every ask."""
 
 import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from onboarding.alerts.models import AdminAlert
+from onboarding.billing.downloads import retry_delay
 from onboarding.contracts import rendering
 from onboarding.contracts.models import Contract, ContractAcceptance, ContractCertificate
 from onboarding.worker.models import TaskKey
+from tests.documents import backoff_passed, poll, queued_task, unrenderable
 from tests.worker.conftest import run_worker_in_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,7 +61,7 @@ def stored_certificates(media: Path) -> list[Path]:
 
 
 def certificate_task(acceptance: ContractAcceptance) -> DBTaskResult:
-    return TaskKey.objects.get(key=f"contract-certificate:{acceptance.pk}").task_result
+    return queued_task(f"contract-certificate:{acceptance.pk}")
 
 
 def certificate_renders(renders: list[str]) -> list[str]:
@@ -123,13 +124,13 @@ def test_once_the_worker_ran_the_page_serves_the_stored_pdf(
 
 def test_the_poll_answers_a_fragment_until_the_certificate_is_ready(buyer_client, acceptance):
     url = page_url(acceptance) + "?download=1"
-    waiting = buyer_client.get(url, headers={"HX-Request": "true"})
+    waiting = poll(buyer_client, url)
     assert waiting.status_code == 202
     assert "<html" not in waiting.content.decode()
     assert 'hx-trigger="every 3s"' in waiting.content.decode()
 
     run_worker_in_process()
-    ready = buyer_client.get(url, headers={"HX-Request": "true"})
+    ready = poll(buyer_client, url)
 
     assert ready.status_code == 200
     fragment = ready.content.decode()
@@ -186,41 +187,63 @@ def test_staff_are_served_the_same_stored_certificate(sysops_client, acceptance,
 def test_a_rendering_the_worker_cannot_do_is_told_and_alerted(
     buyer_client, acceptance, settings, tmp_path
 ):
-    # A restyled certificate WeasyPrint cannot lay out (as in tests/system/test_fault_matrix.py).
-    shipped = Path(django_settings.BASE_DIR) / "onboarding/contracts/templates/contracts/pdf"
-    broken = tmp_path / "templates" / "contracts" / "pdf" / "certificate.html"
-    broken.parent.mkdir(parents=True)
-    broken.write_text(
-        (shipped / "certificate.html")
-        .read_text()
-        .replace("</style>", "body { font-size: 1e308px; }\n</style>")
-    )
-    original = settings.TEMPLATES
-    settings.TEMPLATES = [{**original[0], "DIRS": [tmp_path / "templates", *original[0]["DIRS"]]}]
     contract = Contract.objects.get(pk=acceptance.contract_id)
-    run_worker_in_process()  # the worker's attempt fails, is alerted, and waits for its retry
-    task = certificate_task(acceptance)
-    assert (task.status, bool(task.exception_class_path)) == (TaskResultStatus.READY, True)
-    assert AdminAlert.objects.filter(
-        reason="contract_certificate_generation_failed", object_id=str(contract.pk)
-    ).exists()
+    # A restyled certificate WeasyPrint cannot lay out (as in tests/system/test_fault_matrix.py).
+    with unrenderable(settings, tmp_path, "contracts/pdf/certificate.html", inside_style=True):
+        run_worker_in_process()  # the worker's attempt fails, is alerted, and waits for its retry
+        task = certificate_task(acceptance)
+        assert (task.status, bool(task.exception_class_path)) == (TaskResultStatus.READY, True)
+        assert AdminAlert.objects.filter(
+            reason="contract_certificate_generation_failed", object_id=str(contract.pk)
+        ).exists()
 
-    page = buyer_client.get(page_url(acceptance), follow=True)
+        page = buyer_client.get(page_url(acceptance), follow=True)
 
-    assert page.redirect_chain[-1][0] == reverse("contracts:detail", args=[contract.pk])
-    assert "could not be prepared because of a problem on our side" in page.content.decode()
-    alert = AdminAlert.objects.get(reason="contract_certificate_failed")
-    assert (alert.object_id, alert.customer_id) == (str(contract.pk), contract.customer_id)
-    api = buyer_client.get(f"{API}/{contract.pk}/certificate")
-    assert api.status_code == 503
-    assert "could not be prepared" in api.json()["detail"]
-    # The poll sends the page to the contract, where the message is.
-    poll = buyer_client.get(page_url(acceptance), headers={"HX-Request": "true"})
-    assert poll["HX-Redirect"] == reverse("contracts:detail", args=[contract.pk])
-    assert not ContractCertificate.objects.exists()
+        assert page.redirect_chain[-1][0] == reverse("contracts:detail", args=[contract.pk])
+        assert "could not be prepared because of a problem on our side" in page.content.decode()
+        alert = AdminAlert.objects.get(reason="contract_certificate_failed")
+        assert (alert.object_id, alert.customer_id) == (str(contract.pk), contract.customer_id)
+        api = buyer_client.get(f"{API}/{contract.pk}/certificate")
+        assert api.status_code == 503
+        assert "could not be prepared" in api.json()["detail"]
+        # The poll sends the page to the contract, where the message is.
+        poll_answer = poll(buyer_client, page_url(acceptance))
+        assert poll_answer["HX-Redirect"] == reverse("contracts:detail", args=[contract.pk])
+        assert not ContractCertificate.objects.exists()
 
     # The template is fixed and the retry's backoff has passed: the retry makes the certificate.
-    settings.TEMPLATES = original
-    DBTaskResult.objects.filter(pk=task.pk).update(run_after=timezone.now())
+    backoff_passed(task)
+    run_worker_in_process()
+    assert buyer_client.get(page_url(acceptance)).status_code == 200
+
+
+def test_a_certificate_that_failed_for_good_is_queued_again_after_a_backoff_not_at_every_ask(
+    buyer_client, acceptance, renders, settings, tmp_path
+):
+    settings.TASK_MAX_ATTEMPTS = 1  # the first failure is the last: the task is FAILED
+    with unrenderable(settings, tmp_path, "contracts/pdf/certificate.html", inside_style=True):
+        run_worker_in_process()
+        failed = certificate_task(acceptance)
+        assert failed.status == TaskResultStatus.FAILED
+        tried = len(certificate_renders(renders))
+
+        for _ in range(3):  # the person clicks, the page polls, a script asks the API
+            assert buyer_client.get(page_url(acceptance)).status_code == 302
+            assert poll(buyer_client, page_url(acceptance)).status_code == 204
+            assert (
+                buyer_client.get(f"{API}/{acceptance.contract_id}/certificate").status_code == 503
+            )
+
+        # One task is queued again, to run once the backoff has passed; the failed one stays.
+        retry = certificate_task(acceptance)
+        assert retry.pk != failed.pk and retry.status == TaskResultStatus.READY
+        assert retry.run_after >= failed.finished_at + retry_delay(1)
+        assert DBTaskResult.objects.filter(task_path__endswith=TASK_PATH).count() == 2
+        assert DBTaskResult.objects.get(pk=failed.pk).status == TaskResultStatus.FAILED
+        run_worker_in_process()
+        assert len(certificate_renders(renders)) == tried  # nothing rendered before its time
+    assert AdminAlert.objects.get(reason="contract_certificate_failed").count == 1
+
+    backoff_passed(retry)
     run_worker_in_process()
     assert buyer_client.get(page_url(acceptance)).status_code == 200
