@@ -6,6 +6,7 @@ rather than in each view. Pages get redirects and HTML error pages, the API gets
 """
 
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -52,6 +53,33 @@ def _api_error(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse({"detail": detail, "code": code}, status=status)
 
 
+@dataclass(frozen=True)
+class StaffAccessVerified:
+    """What StaffAccessMiddleware checked for this request: this user holds one of these roles
+    and has an authenticator app (TOTP)."""
+
+    user_id: int
+    roles: frozenset[str]
+
+
+# The request attribute the middleware sets once it has let a request in; nothing from the
+# client can set an attribute on the request object.
+STAFF_ACCESS_VERIFIED = "staff_access_verified"
+
+
+def staff_access_verified(request: HttpRequest) -> frozenset[str] | None:
+    """The roles StaffAccessMiddleware verified this request's user against (role and TOTP), or
+    None when it did not run for this request, let it through unchecked, or checked another
+    user than the one signed in now."""
+    verified = getattr(request, STAFF_ACCESS_VERIFIED, None)
+    user = getattr(request, "user", None)
+    if not isinstance(verified, StaffAccessVerified) or user is None:
+        return None
+    if not user.is_authenticated or user.pk != verified.user_id:
+        return None
+    return verified.roles
+
+
 class StaffAccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,6 +92,13 @@ class StaffAccessMiddleware:
             if refusal is not None:
                 audit_role_refusal(request, refusal, roles)
                 return self._answer(request, refusal)
+            # Said for this request only, so a later check (GuardedStaffAuth) need not repeat
+            # the TOTP query, and repeats it whenever this middleware did not run.
+            setattr(
+                request,
+                STAFF_ACCESS_VERIFIED,
+                StaffAccessVerified(user_id=request.user.pk, roles=roles),
+            )
         return self.get_response(request)
 
     def _answer(self, request: HttpRequest, refusal: Refusal) -> HttpResponse:
@@ -155,11 +190,14 @@ def _seconds(setting: str) -> float:
 
 __all__ = [
     "LAST_SEEN_KEY",
+    "STAFF_ACCESS_VERIFIED",
     "STARTED_KEY",
     "HiddenRowAuditMiddleware",
     "StaffAccessMiddleware",
+    "StaffAccessVerified",
     "StaffIdleTimeoutMiddleware",
     "is_staff_path",
     "roles_for_path",
+    "staff_access_verified",
     "user_has_totp",
 ]

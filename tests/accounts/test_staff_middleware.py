@@ -1,13 +1,19 @@
 """StaffAccessMiddleware: /staff/, /api/v1/staff/ and /admin/ need a staff role and TOTP."""
 
 import pytest
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from onboarding.accounts.middleware import is_staff_path, roles_for_path
+from onboarding.accounts.middleware import (
+    StaffAccessMiddleware,
+    is_staff_path,
+    roles_for_path,
+    staff_access_verified,
+)
 from onboarding.audit.models import AuditEntry
 from onboarding.core.roles import STAFF_ROLES, Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_user
 
 STAFF_PAGE = "/staff/"
 STAFF_API = "/api/v1/staff/audit/"
@@ -138,3 +144,53 @@ def test_admin_with_totp_opens_the_django_admin(admin_client_2fa):
     response = admin_client_2fa.get("/admin/")
     assert response.status_code == 200
     assert b"Onboarding administration" in response.content
+
+
+# --- the mark it leaves on a request it let in (GuardedStaffAuth reads it) ----------------------
+
+
+def _through_the_middleware(path: str, user):
+    """The request as the handler after the middleware sees it (None if it answered itself)."""
+    seen = []
+    request = RequestFactory().get(path)
+    request.user = user
+
+    def next_handler(passed):
+        seen.append(passed)
+        return HttpResponse()
+
+    StaffAccessMiddleware(next_handler)(request)
+    return seen[0] if seen else None
+
+
+def test_a_staff_request_it_let_in_is_marked_with_the_user_and_the_roles_checked(db):
+    sysops = staff_user(Role.SYSOPS)
+    admin = staff_user(Role.ADMIN)
+
+    assert staff_access_verified(_through_the_middleware(STAFF_API, sysops)) == STAFF_ROLES
+    assert staff_access_verified(_through_the_middleware("/admin/", admin)) == {Role.ADMIN}
+
+
+def test_a_request_it_did_not_check_carries_no_mark(db):
+    # Not a staff path: nothing was checked, whoever the user is.
+    assert (
+        staff_access_verified(_through_the_middleware("/inbox/", staff_user(Role.SYSOPS))) is None
+    )
+    # A request that never went through the middleware (another stack, a test's own request).
+    request = RequestFactory().get(STAFF_API)
+    request.user = staff_user(Role.MANAGER)
+    assert staff_access_verified(request) is None
+
+
+def test_staff_without_totp_are_answered_by_the_middleware_and_never_marked(db):
+    request = RequestFactory().get(STAFF_API)
+    request.user = UserFactory(role=Role.SYSOPS)
+    response = StaffAccessMiddleware(lambda passed: HttpResponse())(request)
+    assert response.status_code == 403
+    assert staff_access_verified(request) is None
+
+
+def test_the_mark_holds_only_for_the_user_it_was_made_for(db):
+    request = _through_the_middleware(STAFF_API, staff_user(Role.SYSOPS))
+    request.user = UserFactory(role=Role.SYSOPS)  # signed in as someone else since (no TOTP)
+    assert staff_access_verified(request) is None
