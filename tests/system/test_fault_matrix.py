@@ -711,12 +711,13 @@ def test_missing_invoice_pdf_cannot_be_rendered(
     assert "The document could not be prepared because of a problem on our side" in page_text(page)
     assert api.status_code == 503
     assert "could not be prepared" in api.json()["detail"]
-    # 2. The follow-up's failure and the customer's failed download are alerted;
+    # 2. The follow-up's failure and the customer's failed download are alerted, the download
+    # once however often it is asked for (page, then API);
     assert alerts("invoice_follow_up_failed").get().object_id == str(invoice.pk)
-    assert alerts("invoice_pdf_failed").get().count == 2
+    assert alerts("invoice_pdf_failed").get().count == 1
     # 3. and audited.
     assert audited("failure.invoice_follow_up_failed", object_id=str(invoice.pk)) >= 1
-    assert audited("failure.invoice_pdf_failed", object_id=str(invoice.pk)) == 2
+    assert audited("failure.invoice_pdf_failed", object_id=str(invoice.pk)) == 1
     # 4. Paid once; no PDF half-stored; no notice queued without its attachment; still due.
     invoice.refresh_from_db()
     assert (invoice.status, invoice.pdf_path, invoice.issue_notified_at) == ("paid", "", None)
