@@ -83,6 +83,12 @@ class LivenessMiddleware:
     it by hand; none of that may cost a session or user query. It sits after RequestIdMiddleware
     and MetricsMiddleware (the probe still gets a request id, an access line and a count) and
     after SecurityMiddleware (HTTPS redirect exemption and HSTS as on any answer).
+
+    It answers whatever the Host header says, on purpose: load balancers and kubelets probe by
+    address (Host: 10.0.3.7:8000), and a liveness failure restarts a process that is fine, so
+    ALLOWED_HOSTS must not decide it. The answer is a constant that quotes nothing from the
+    request (no host, no URL, no cookie), so there is nothing for a forged Host to poison; every
+    other path, /readyz and /metrics included, still refuses a host it does not serve (400).
     """
 
     def __init__(self, get_response):

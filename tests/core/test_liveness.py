@@ -1,10 +1,13 @@
 """/healthz is answered before sessions and authentication: a probe costs no query, whatever
-cookies it carries, and still gets a request id, an access line and the security headers."""
+cookies it carries, and still gets a request id, an access line and the security headers. It
+is answered whatever the Host header says (a decision: docs/operations.md, "Health"), and echoes
+none of it; every other path still refuses a host it does not serve."""
 
 import io
 import json
 import logging
 
+import pytest
 from django.conf import settings
 
 from onboarding.core.logging import RequestIdFilter
@@ -64,3 +67,32 @@ def test_anonymous_pages_load_no_session_and_query_nothing(client, db, django_as
         response = client.get("/")
     assert response.status_code == 200
     assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+# --- the Host header (docs/operations.md, "Health") ---------------------------------------------
+
+BAD_HOST = "attacker.example"
+
+
+@pytest.fixture
+def production_hosts(settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["onboarding.example"]
+
+
+def test_liveness_answers_whatever_the_host_and_echoes_none_of_it(client, production_hosts):
+    # Deliberate: load balancers and kubelets probe by address (Host: 10.0.3.7:8000), and a
+    # liveness failure restarts a healthy process. The answer is a constant: nothing to poison.
+    response = client.get("/healthz", headers={"host": BAD_HOST})
+
+    assert response.status_code == 200
+    assert response.content == b'{"status": "ok"}'
+    assert not response.cookies
+    assert all(BAD_HOST not in str(value) for value in response.headers.values())
+
+
+def test_every_other_path_refuses_a_host_it_does_not_serve(client, production_hosts, db):
+    for path in ("/", "/readyz", "/healthz/", "/healthz/x", "/pricing/", "/api/v1/catalog/"):
+        response = client.get(path, headers={"host": BAD_HOST})
+        assert response.status_code == 400, path
+    assert client.get("/readyz", headers={"host": "onboarding.example"}).status_code != 400
