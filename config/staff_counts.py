@@ -7,8 +7,15 @@ counts with the moment counting began; a page reads that one cache entry. A miss
 install, cache flushed) shows no counts until the next run, instead of every page counting at
 once; an entry older than STAFF_NAV_COUNTS_STALE_SECONDS says its age (the worker is behind or
 down). The entry has no expiry: the last known counts stay until replaced.
+
+Nobody signed in to the staff console, nobody needs the counts: a page that reads them also marks
+them wanted for STAFF_NAV_COUNTS_WANTED_SECONDS (a cache entry with that lifetime, renewed when
+half of it is gone, so a busy console writes it once in a while, not on every page), and the
+periodic task counts only while the mark is there. The first page after a quiet spell shows the
+last known counts with their age; the worker's next run (seconds later) brings them up to date.
 """
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +37,9 @@ COUNTING_LOCK_SECONDS = 300
 # The period the task runs at (settings.WORKER_PERIODIC_TASKS must agree) and when to show age.
 DEFAULT_PERIOD_SECONDS = 5
 DEFAULT_STALE_SECONDS = 30
+# Pages mark the counts wanted until this long after they read them (a Unix time, as the value).
+WANTED_KEY = "staff-nav-counts:wanted-until"
+DEFAULT_WANTED_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -76,9 +86,37 @@ def staff_counts_refresh() -> StaffCounts | None:
             cache.delete(COUNTING_LOCK_KEY)
 
 
+def wanted_seconds() -> int:
+    return getattr(settings, "STAFF_NAV_COUNTS_WANTED_SECONDS", DEFAULT_WANTED_SECONDS)
+
+
+def staff_counts_wanted() -> bool:
+    """True while a staff page has read the counts within the last wanted_seconds()."""
+    until = cache.get(WANTED_KEY)
+    return until is not None and until > time.time()
+
+
+def staff_counts_refresh_if_wanted() -> StaffCounts | None:
+    """The periodic task's work: count and store while staff pages want the counts; None (and
+    not one query) while nobody does."""
+    if not staff_counts_wanted():
+        return None
+    return staff_counts_refresh()
+
+
+def _mark_wanted(until: float | None) -> None:
+    now, window = time.time(), wanted_seconds()
+    # Renewed once half the window is gone: a busy console writes the mark now and then only.
+    if until is None or until - now < window / 2:
+        cache.set(WANTED_KEY, now + window, timeout=window)
+
+
 def staff_counts_stored() -> StaffCounts | None:
-    """The last stored counts, or None before the first run: one cache read, never a count."""
-    value = cache.get(COUNTS_CACHE_KEY)
+    """The last stored counts, or None before the first run: one cache read, never a count.
+    Reading them marks them wanted (a cache write at most every half wanted_seconds())."""
+    values = cache.get_many([COUNTS_CACHE_KEY, WANTED_KEY])
+    _mark_wanted(values.get(WANTED_KEY))
+    value = values.get(COUNTS_CACHE_KEY)
     if not value:
         return None
     return StaffCounts(

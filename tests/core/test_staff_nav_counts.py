@@ -2,11 +2,12 @@
 
 At a million customers a count takes seconds; a page that counted when its cache expired (and
 every page arriving at that moment with it) had a p99 of 5.5-6.6 s. These tests hold that no
-request counts, whatever state the stored counts are in, and that the real periodic task keeps
-them up to date.
+request counts, whatever state the stored counts are in, that the real periodic task keeps
+them up to date, and that it counts nothing while no staff page wants them.
 """
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -22,9 +23,12 @@ from django_tasks_db.models import DBTaskResult
 from config.staff_counts import (
     COUNTING_LOCK_KEY,
     COUNTS_CACHE_KEY,
+    WANTED_KEY,
     staff_counts_refresh,
     staff_counts_stored,
+    staff_counts_wanted,
 )
+from config.tasks import staff_nav_counts_refresh
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.worker.runner import PeriodicScheduler
 from tests.factories import staff_user
@@ -187,3 +191,54 @@ def test_pages_arriving_together_with_no_stored_counts_do_not_count(customer):
     assert statuses == [200] * pages
     assert counted == [[]] * pages
     assert cache.get(COUNTS_CACHE_KEY) is None
+
+
+# --- counted only while staff pages want them ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_task_counts_nothing_while_no_staff_page_wants_the_counts(customer):
+    admin_alert_raise(reason="card_refused", message="Card declined", target=customer)
+    with CaptureQueriesContext(connection) as ctx:
+        assert staff_nav_counts_refresh.call() is None
+    assert _count_queries(ctx.captured_queries) == []
+    assert cache.get(COUNTS_CACHE_KEY) is None
+
+
+@pytest.mark.django_db
+def test_a_staff_page_reading_the_counts_makes_the_next_run_count(sysops_client, customer):
+    admin_alert_raise(reason="card_refused", message="Card declined", target=customer)
+    with CaptureQueriesContext(connection) as ctx:
+        sysops_client.get(reverse(PAGE))
+    assert _count_queries(ctx.captured_queries) == []  # the page itself still counts nothing
+    assert staff_counts_wanted()
+
+    assert staff_nav_counts_refresh.call()["alerts"] == 1
+    assert staff_counts_stored().counts["alerts"] == 1
+
+
+@pytest.mark.django_db
+def test_once_the_mark_has_lapsed_the_task_stops_counting(sysops_client, customer):
+    sysops_client.get(reverse(PAGE))
+    staff_nav_counts_refresh.call()
+    before = cache.get(COUNTS_CACHE_KEY)
+    cache.set(WANTED_KEY, time.time() - 1, timeout=None)  # the last staff page was long ago
+
+    admin_alert_raise(reason="card_refused", message="Card declined", target=customer)
+    assert staff_nav_counts_refresh.call() is None
+    assert cache.get(COUNTS_CACHE_KEY) == before  # the last known counts stay
+
+
+@pytest.mark.django_db
+def test_pages_renew_the_mark_only_once_half_of_it_is_gone(sysops_client, settings):
+    settings.STAFF_NAV_COUNTS_WANTED_SECONDS = 300
+    sysops_client.get(reverse(PAGE))
+    first = cache.get(WANTED_KEY)
+    assert 290 < first - time.time() <= 300
+
+    sysops_client.get(reverse(PAGE))
+    assert cache.get(WANTED_KEY) == first  # not rewritten on every page
+
+    cache.set(WANTED_KEY, time.time() + 100, timeout=100)  # less than half is left
+    sysops_client.get(reverse(PAGE))
+    assert cache.get(WANTED_KEY) - time.time() > 290
