@@ -7,19 +7,24 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from phonenumber_field.formfields import PhoneNumberField
 
+from onboarding.accounts.form_rendering import QUICK_RENDERER
 from onboarding.accounts.models import Contact, Customer, PreferredInbox
 
 
 class LongSelect(forms.Select):
     """A select of fixed flat choices (the ~250 countries) whose options are rendered once per
-    field name and language, then joined. Django renders each option through its own template
-    on every request; for the countries that was most of the profile page's CPU. The markup is
-    Django's: the attributes the bound field asks for, one <option> per choice."""
+    set of choices and language, then joined. Django renders each option through its own
+    template on every request; for the countries that was most of the profile page's CPU. The
+    markup is Django's: the attributes the bound field asks for, one <option> per choice.
 
+    The options are kept under `choices_key`: a select of other fixed choices is a subclass
+    with its own key."""
+
+    choices_key: ClassVar[str] = "countries"
     _options: ClassVar[dict[tuple[str, str], list[tuple[str, SafeString, SafeString]]]] = {}
 
-    def _rendered_options(self, name: str) -> list[tuple[str, SafeString, SafeString]]:
-        key = (name, get_language() or "")
+    def _rendered_options(self) -> list[tuple[str, SafeString, SafeString]]:
+        key = (self.choices_key, get_language() or "")
         if key not in self._options:
             rows = []
             for value, label in self.choices:
@@ -34,12 +39,20 @@ class LongSelect(forms.Select):
             self._options[key] = rows
         return self._options[key]
 
+    def use_required_attribute(self, initial) -> bool:
+        # Django's Select asks its choices for the first one, and a blank-first choice list
+        # walks and sorts all the countries to answer; the rendered options know it already.
+        if not super(forms.Select, self).use_required_attribute(initial):
+            return False
+        rows = self._rendered_options()
+        return bool(rows) and rows[0][0] == ""
+
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = set(self.format_value(value))
         options = SafeString(
             "".join(
                 selected if option in chosen else plain
-                for option, plain, selected in self._rendered_options(name)
+                for option, plain, selected in self._rendered_options()
             )
         )
         final = self.build_attrs(self.attrs, attrs)
@@ -47,6 +60,8 @@ class LongSelect(forms.Select):
 
 
 class ProfileForm(forms.ModelForm):
+    default_renderer = QUICK_RENDERER
+
     preferred_inbox = forms.ChoiceField(
         choices=PreferredInbox.choices,
         widget=forms.RadioSelect,
@@ -71,6 +86,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class ContactForm(forms.ModelForm):
+    default_renderer = QUICK_RENDERER
+
     phone = PhoneNumberField(required=False, help_text="With the country code.")
 
     class Meta:

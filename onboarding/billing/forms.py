@@ -1,11 +1,14 @@
 from django import forms
 
+from onboarding.accounts.form_rendering import QUICK_RENDERER
 from onboarding.billing.models import InvoiceStatus
 from onboarding.catalog.models import BillingCycle
 from onboarding.core.money import Money, parse_major
 
 
 class CycleForm(forms.Form):
+    default_renderer = QUICK_RENDERER
+
     cycle = forms.ChoiceField(
         label="Billing cycle", choices=BillingCycle.choices, widget=forms.RadioSelect
     )

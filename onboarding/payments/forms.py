@@ -1,11 +1,14 @@
 from django import forms
 from django.utils import timezone
 
+from onboarding.accounts.form_rendering import QUICK_RENDERER
 from onboarding.payments.gateways.base import CardDetails
 
 
 class CardForm(forms.Form):
     """Card entry for the sandbox gateway. The number is never rendered back into the page."""
+
+    default_renderer = QUICK_RENDERER
 
     holder_name = forms.CharField(label="Name on card", max_length=100, required=False)
     number = forms.CharField(
@@ -47,6 +50,8 @@ class CardForm(forms.Form):
 class SetupIntentForm(forms.Form):
     """Stripe mode: Stripe's own fields confirm a SetupIntent in the browser; only its id comes
     back. A refusal (a declined card, the password not confirmed) shows as the form's error."""
+
+    default_renderer = QUICK_RENDERER
 
     setup_intent = forms.CharField(required=False, widget=forms.HiddenInput)
 
