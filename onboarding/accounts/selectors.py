@@ -9,9 +9,11 @@ def customer_of_user(*, user: User) -> Customer:
     """The signed-in customer's own record; anyone else (staff included) gets a 404 here."""
     if not user.is_authenticated or user.role != Role.CUSTOMER:
         raise Http404("This page is for customers.")
-    customer = visible_to(user, Customer.objects.select_related("user")).filter(user=user).first()
+    customer = visible_to(user, Customer.objects.all()).filter(user=user).first()
     if customer is None:
         raise Http404("No customer record for this account.")
+    # The signed-in user is the record's user, already loaded for this request: no join.
+    Customer.user.field.set_cached_value(customer, user)
     return customer
 
 

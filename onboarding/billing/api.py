@@ -23,6 +23,7 @@ from onboarding.billing.selectors import (
     invoice_get_for,
     invoice_list_of,
     invoice_staff_list,
+    invoice_with_lines_get_for,
     subscriptions_of,
 )
 from onboarding.billing.services import (
@@ -110,7 +111,7 @@ def list_invoices(
 )
 def get_invoice(request: HttpRequest, invoice_id: int):
     customer_of_user(user=request.user)
-    return InvoiceDetailOut.of(invoice_get_for(user=request.user, invoice_id=invoice_id))
+    return InvoiceDetailOut.of(invoice_with_lines_get_for(user=request.user, invoice_id=invoice_id))
 
 
 @invoices_router.get(

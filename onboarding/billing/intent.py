@@ -18,7 +18,8 @@ from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
 
 from onboarding.billing.models import LIVE_STATUSES, Subscription
-from onboarding.catalog.models import BillingCycle, PlanPrice
+from onboarding.catalog.models import BillingCycle
+from onboarding.catalog.selectors import catalog_on_sale
 from onboarding.core.redirects import NEXT_FIELD, requested_next_url
 
 SESSION_KEY = "purchase_intent"
@@ -58,14 +59,12 @@ def intent_for(*, plan_slug: str, cycle: str | None) -> PurchaseIntent | None:
     """The intent to buy `plan_slug` in `cycle`, if that plan is on sale in that cycle."""
     if not plan_slug or cycle not in BillingCycle.values:
         return None
-    price = (
-        PlanPrice.objects.filter(plan__slug=plan_slug, cycle=cycle, plan__is_active=True)
-        .select_related("plan")
-        .first()
-    )
-    if price is None:
+    # The catalogue on sale as this process keeps it (no query while it is current), as the
+    # pricing and buy pages show it; the purchase itself reads the price from the database.
+    plan = catalog_on_sale().by_slug.get(plan_slug)
+    if plan is None or not any(price.cycle == cycle for price in plan.prices.all()):
         return None
-    return PurchaseIntent(plan_slug=price.plan.slug, plan_name=price.plan.name, cycle=cycle)
+    return PurchaseIntent(plan_slug=plan.slug, plan_name=plan.name, cycle=cycle)
 
 
 def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
@@ -89,7 +88,10 @@ def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
 
 
 def remember(request: HttpRequest, intent: PurchaseIntent) -> None:
-    request.session[SESSION_KEY] = {"plan": intent.plan_slug, "cycle": intent.cycle}
+    stored = {"plan": intent.plan_slug, "cycle": intent.cycle}
+    # Written only when it changes: each write saves the whole session row again.
+    if request.session.get(SESSION_KEY) != stored:
+        request.session[SESSION_KEY] = stored
     setattr(request, _CACHE_ATTR, intent)
 
 

@@ -16,7 +16,8 @@ from onboarding.billing.models import (
     InvoiceStatus,
     Subscription,
 )
-from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
+from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money
 from onboarding.core.numbers import parse_query_int
@@ -25,12 +26,25 @@ from onboarding.worker.models import TaskKey
 
 
 def subscriptions_of(*, customer: Customer) -> list[Subscription]:
-    return list(
-        Subscription.objects.filter(customer=customer)
-        .select_related("plan__product")
-        .prefetch_related("plan__prices")
-        .order_by("-purchased_at")
-    )
+    """A customer's subscriptions, newest first, each with its plan, product and the plan's
+    prices (ordered by cycle). A plan on sale is the one of the catalogue this process keeps
+    (catalog/snapshot.py: shared objects, read them only), so no query joins or prefetches the
+    catalogue on every page; only plans no longer on sale are read from the database."""
+    subscriptions = list(Subscription.objects.filter(customer=customer).order_by("-purchased_at"))
+    if not subscriptions:
+        return subscriptions
+    plans = {plan.pk: plan for plan in plan_list_on_sale()}
+    gone = {subscription.plan_id for subscription in subscriptions} - plans.keys()
+    if gone:
+        plans.update(
+            (plan.pk, plan)
+            for plan in Plan.objects.filter(pk__in=gone)
+            .select_related("product")
+            .prefetch_related(Prefetch("prices", queryset=PlanPrice.objects.order_by("cycle")))
+        )
+    for subscription in subscriptions:
+        Subscription.plan.field.set_cached_value(subscription, plans[subscription.plan_id])
+    return subscriptions
 
 
 def _with_documents(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -71,6 +85,25 @@ def invoice_get_for(*, user, invoice_id) -> Invoice:
     """One invoice `user` may see (its customer, or staff), with lines and credit notes; 404
     for anyone else's."""
     return get_visible_or_404(user, _with_documents(Invoice.objects.finalized()), pk=invoice_id)
+
+
+def invoice_with_lines_get_for(*, user, invoice_id) -> Invoice:
+    """One invoice `user` may see with its lines and credit notes, and nothing it refers to:
+    the API's answer reads only these (the page's selector above also joins the plan, product,
+    customer and user for the page's header)."""
+    return get_visible_or_404(
+        user,
+        Invoice.objects.finalized().prefetch_related(
+            "lines",
+            Prefetch(
+                "credit_notes",
+                queryset=CreditNote.objects.exclude(status=CreditNoteStatus.CANCELLED).order_by(
+                    "id"
+                ),
+            ),
+        ),
+        pk=invoice_id,
+    )
 
 
 def credit_note_get_for(*, user, invoice_id, credit_note_id) -> CreditNote:
