@@ -172,8 +172,21 @@ def pdf_store(*, folder: str, stem: str, content: bytes) -> StoredPdf:
     joins them: "CN-2026-000001-340d..." would read as the digit run 2026000001340, which can pass
     the Luhn check and be taken for a card number wherever the path is shown or logged."""
     digest = hashlib.sha256(content).hexdigest()
-    name = default_storage.save(f"{folder}/{stem}.{digest[:16]}.pdf", ContentFile(content))
+    name = f"{folder}/{stem}.{digest[:16]}.pdf"
+    # The name is the content's: a second render of the same document (a retry, a worker that
+    # stopped before recording the first) finds its file there and keeps it, instead of storing
+    # a copy under a name the storage invents.
+    if not _stored_as(name, digest):
+        name = default_storage.save(name, ContentFile(content))
     return StoredPdf(path=name, sha256=digest, size=len(content))
+
+
+def _stored_as(name: str, digest: str) -> bool:
+    """True when `name` holds exactly these bytes (not a copy cut short by a stopped worker)."""
+    if not default_storage.exists(name):
+        return False
+    with default_storage.open(name, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest() == digest
 
 
 def _invoice_pdf_stem(invoice: Invoice, *, paid: bool) -> str:
@@ -187,8 +200,11 @@ def invoice_pdf_outdated(invoice: Invoice) -> bool:
     if not invoice.pdf_path or not _shows_paid(invoice):
         return False
     paid_stem = _invoice_pdf_stem(invoice, paid=True)
-    # Names stored before the dot came joined by a dash.
-    return not PurePosixPath(invoice.pdf_path).name.startswith((f"{paid_stem}.", f"{paid_stem}-"))
+    # Names stored before the dot came joined by a dash; two workers storing at once may leave
+    # the storage's own suffix ("_a1B2c3D") after the stem.
+    return not PurePosixPath(invoice.pdf_path).name.startswith(
+        (f"{paid_stem}.", f"{paid_stem}-", f"{paid_stem}_")
+    )
 
 
 def invoice_pdf_build(invoice: Invoice) -> StoredPdf:

@@ -81,8 +81,11 @@ def invoice_pdf_ensure(*, invoice: Invoice) -> Invoice:
         if taken:
             events.invoice_pdf_generated(invoice=invoice, stored=stored)
     if not taken:
-        default_storage.delete(stored.path)  # another worker stored the same document first
+        # Another worker stored the document first; the same bytes share one name, so ours is
+        # removed only when it is a different file from the one now recorded.
         invoice.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
+        if stored.path != invoice.pdf_path:
+            default_storage.delete(stored.path)
     else:
         invoice.pdf_path, invoice.pdf_sha256, invoice.pdf_generated_at = (
             stored.path,
@@ -103,9 +106,9 @@ def credit_note_pdf_ensure(*, credit_note: CreditNote) -> CreditNote:
         )
         if taken:
             events.credit_note_pdf_generated(credit_note=credit_note, stored=stored)
-    if not taken:
-        default_storage.delete(stored.path)
     credit_note.refresh_from_db(fields=["pdf_path", "pdf_sha256", "pdf_generated_at"])
+    if not taken and stored.path != credit_note.pdf_path:
+        default_storage.delete(stored.path)  # another worker's copy is the recorded one
     return credit_note
 
 

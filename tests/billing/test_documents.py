@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 from datetime import date
+from pathlib import Path, PurePosixPath
 
 import pypdf
 import pytest
@@ -13,6 +14,7 @@ from django.core.files.storage import default_storage
 
 from onboarding.accounts.services import customer_profile_update
 from onboarding.audit.models import AuditEntry
+from onboarding.billing import documents
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.followups import (
     credit_note_pdf_ensure,
@@ -316,3 +318,49 @@ def test_a_credit_note_shows_the_vat_number_its_invoice_was_issued_with(plan, sy
     text = pdf_text(credit_note.pdf_path)
     assert "VAT number DE136695976" in text
     assert "DE811569869" not in text
+
+
+def test_storing_the_same_pdf_twice_keeps_one_file():
+    first = documents.pdf_store(folder="invoices/2031", stem="INV-2031-000001", content=b"%PDF-1")
+    again = documents.pdf_store(folder="invoices/2031", stem="INV-2031-000001", content=b"%PDF-1")
+
+    assert again.path == first.path
+    assert default_storage.listdir("invoices/2031")[1] == [PurePosixPath(first.path).name]
+
+
+def test_a_copy_cut_short_is_not_taken_for_the_document():
+    whole = documents.pdf_store(folder="invoices/2032", stem="INV-2032-000001", content=b"%PDF-1")
+    Path(default_storage.path(whole.path)).write_bytes(b"%PD")  # a worker stopped writing it
+
+    stored = documents.pdf_store(folder="invoices/2032", stem="INV-2032-000001", content=b"%PDF-1")
+
+    with default_storage.open(stored.path, "rb") as handle:
+        assert handle.read() == b"%PDF-1"
+
+
+def test_a_paid_pdf_rendered_again_after_its_path_was_lost_is_not_rendered_for_ever(invoice):
+    """A worker stopped between storing the paid PDF and recording it: the next render finds the
+    same document under the same name, and once recorded it counts as the paid version."""
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    recorded = invoice.pdf_path
+    Invoice.objects.filter(pk=invoice.pk).update(pdf_path="", pdf_sha256="")
+    invoice.refresh_from_db()
+
+    again = invoice_pdf_ensure(invoice=invoice)
+
+    assert not documents.invoice_pdf_outdated(again)
+    assert invoice_pdf_ensure(invoice=again).pdf_path == again.pdf_path
+    folder = PurePosixPath(recorded).parent
+    paid = [name for name in default_storage.listdir(str(folder))[1] if "-paid" in name]
+    assert len(paid) <= 2, paid  # the recorded file and at most one new render, never a stream
+
+
+def test_a_paid_pdf_under_a_name_the_storage_suffixed_counts_as_paid(invoice):
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    path = PurePosixPath(invoice.pdf_path)
+    stem, digest, _ = path.name.split(".")
+    invoice.pdf_path = str(path.with_name(f"{stem}_a1B2c3D.{digest}.pdf"))
+
+    assert not documents.invoice_pdf_outdated(invoice)
