@@ -21,7 +21,14 @@ from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentMethodStatus
 from onboarding.sysops.models import OPEN_STATUSES, ServiceRequest, Severity
 from onboarding.sysops.overview import ALERTS_LIMIT, HISTORY_LIMIT
-from onboarding.sysops.risks import ContractLine, RiskFlag, card_facts, contract_line, risks_from
+from onboarding.sysops.risks import (
+    CONTRACT_LINE_COLUMNS,
+    ContractLine,
+    RiskFlag,
+    card_facts,
+    contract_line,
+    risks_from,
+)
 from onboarding.sysops.search import (
     SEARCH_PAGE_SIZE,
     CustomerHit,
@@ -44,6 +51,13 @@ class CustomerHealth:
 @dataclass(frozen=True)
 class CustomerHitWithHealth(CustomerHit):
     health: CustomerHealth | None = None
+
+
+# The columns the flags and the results table read; the rest of these rows (and the product
+# behind each plan) would only cost compilation and row building.
+_SUBSCRIPTION_COLUMNS = ("id", "customer_id", "status", "plan__name")
+_CARD_COLUMNS = ("id", "customer_id", "brand", "last4", "exp_month", "exp_year")
+_INVOICE_COLUMNS = ("id", "customer_id", "status", "payment_state", "number", "due_date")
 
 
 def _newest(queryset: QuerySet, limit: int, *order: str) -> QuerySet:
@@ -75,14 +89,15 @@ def customer_health_many(
     ids = list(customer_ids)
     subscriptions = _by_customer(
         Subscription.objects.filter(customer_id__in=ids)
-        .select_related("plan__product")
+        .select_related("plan")
+        .only(*_SUBSCRIPTION_COLUMNS)
         .order_by("customer_id", "-purchased_at", "-id")
     )
     cards = {
         card.customer_id: card
         for card in PaymentMethod.objects.filter(
             customer_id__in=ids, status=PaymentMethodStatus.ACTIVE
-        )
+        ).only(*_CARD_COLUMNS)
     }
     payments = _by_customer(
         _newest(
@@ -106,7 +121,8 @@ def customer_health_many(
         _newest(
             Invoice.objects.filter(customer_id__in=ids)
             .finalized()
-            .filter(status__in=[InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]),
+            .filter(status__in=[InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE])
+            .only(*_INVOICE_COLUMNS),
             HISTORY_LIMIT,
             "-id",
         )
@@ -115,7 +131,7 @@ def customer_health_many(
         customer_id: [contract_line(contract=contract, today=today) for contract in rows]
         for customer_id, rows in _by_customer(
             _newest(
-                Contract.objects.filter(customer_id__in=ids),
+                Contract.objects.filter(customer_id__in=ids).only(*CONTRACT_LINE_COLUMNS),
                 HISTORY_LIMIT,
                 "-term_start",
                 "-id",
@@ -134,16 +150,21 @@ def customer_health_many(
             customer_id__in=ids,
             status__in=OPEN_STATUSES,
             severity__in=[Severity.CRITICAL, Severity.HIGH],
-        ).order_by("customer_id", "-created_at", "-id")
+        )
+        .only("id", "customer_id", "severity", "status", "summary")
+        .order_by("customer_id", "-created_at", "-id")
     )
     journey = _by_customer(
-        JourneyStep.objects.filter(customer_id__in=ids, state=StepState.FAILED).order_by(
-            "customer_id", "position"
-        )
+        JourneyStep.objects.filter(customer_id__in=ids, state=StepState.FAILED)
+        .only("id", "customer_id", "step", "position", "state", "failure_reason")
+        .order_by("customer_id", "position")
     )
     alerts = _by_customer(
         _newest(
-            AdminAlert.objects.filter(customer_id__in=ids).exclude(state=AlertState.RESOLVED),
+            # Only counted: a flag says how many.
+            AdminAlert.objects.filter(customer_id__in=ids)
+            .exclude(state=AlertState.RESOLVED)
+            .only("id", "customer_id"),
             ALERTS_LIMIT,
             "-last_seen_at",
             "-id",

@@ -26,6 +26,7 @@ from onboarding.payments.models import PaymentAttempt
 from onboarding.payments.selectors import payment_method_active
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.risks import (
+    CONTRACT_LINE_COLUMNS,
     CardFacts,
     ContractLine,
     RiskFlag,
@@ -141,7 +142,8 @@ def _product_line(subscription: Subscription, today: date) -> ProductLine:
 
 
 # The columns the view, its flags and the API read. Each query compiles and each row builds in
-# time proportional to its columns, and the joined plan, product and user rows are wide.
+# time proportional to its columns (Django hashes every selected column to compile ORDER BY),
+# and the joined plan, product and user rows are wide.
 _SUBSCRIPTION_COLUMNS = (
     "id",
     "customer_id",
@@ -199,6 +201,18 @@ _INVOICE_COLUMNS = (
     "paid_at",
 )
 
+_NOTIFICATION_COLUMNS = ("id", "recipient_id", "kind", "subject", "channels", "created_at")
+_ALERT_COLUMNS = (
+    "id",
+    "customer_id",
+    "reason",
+    "severity",
+    "state",
+    "message",
+    "count",
+    "last_seen_at",
+)
+
 
 def _subscriptions(customer: Customer) -> list[Subscription]:
     # The price of a pending cycle rides along as a column rather than a second query.
@@ -238,7 +252,7 @@ def _notifications(customer: Customer, limit: int) -> list[Notification]:
     ).order_by("channel")
     return list(
         Notification.objects.filter(recipient_id=customer.pk)
-        .defer("body_text", "body_html")
+        .only(*_NOTIFICATION_COLUMNS)
         .prefetch_related(Prefetch("deliveries", queryset=deliveries))
         .order_by("-id")[:limit]
     )
@@ -248,6 +262,7 @@ def _open_alerts(customer: Customer) -> list[AdminAlert]:
     return list(
         AdminAlert.objects.filter(customer_id=customer.pk)
         .exclude(state=AlertState.RESOLVED)
+        .only(*_ALERT_COLUMNS)
         .order_by("-last_seen_at", "-id")[:ALERTS_LIMIT]
     )
 
@@ -259,7 +274,11 @@ def _invoices(customer: Customer, limit: int) -> list[Invoice]:
 
 
 def _contracts(customer: Customer, limit: int, today: date) -> list[ContractLine]:
-    contracts = Contract.objects.filter(customer=customer).order_by("-term_start", "-id")[:limit]
+    contracts = (
+        Contract.objects.filter(customer=customer)
+        .only(*CONTRACT_LINE_COLUMNS)
+        .order_by("-term_start", "-id")[:limit]
+    )
     return [contract_line(contract=contract, today=today) for contract in contracts]
 
 

@@ -124,6 +124,20 @@ def card_facts(*, card: PaymentMethod | None, today: date) -> CardFacts | None:
     )
 
 
+# What contract_line (and a ContractLine's row link) reads: load contracts with .only() of these.
+CONTRACT_LINE_COLUMNS = (
+    "id",
+    "customer_id",
+    "number",
+    "state",
+    "product_name",
+    "plan_name",
+    "term_start",
+    "term_end",
+    "issued_at",
+)
+
+
 def contract_line(*, contract: Contract, today: date) -> ContractLine:
     """A contract's term counted from `today`: days left, expired, expiring soon."""
     ends_on = contract.ends_on
