@@ -3,6 +3,7 @@
     .venv/bin/python bench/pages.py                  # wrk -t2 -c16 -d15s per path
     .venv/bin/python bench/pages.py --duration 3     # a quick run
     .venv/bin/python bench/pages.py --only /account  # the paths containing "/account"
+    .venv/bin/python bench/pages.py --path / --path /pricing/   # these paths exactly
 
 Needs `wrk` (`sudo apt-get install wrk`, or `make bench-tools`), PostgreSQL and Redis. Each run:
 
@@ -326,8 +327,10 @@ def run(args: argparse.Namespace) -> dict:
             "staff": sign_in(base, STAFF, password, env),
         }
         found, skipped = targets(browsers["customer"], browsers["staff"])
-        if args.only:
-            found = [t for t in found if any(part in t.path for part in args.only)]
+        if args.only or args.path:
+            found = [
+                t for t in found if t.path in args.path or any(part in t.path for part in args.only)
+            ]
         check(found, browsers, password, "Before the run")
         total = len(found) + 2
         say(
@@ -460,6 +463,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only", action="append", default=[], help="measure only paths containing this"
+    )
+    parser.add_argument(
+        "--path", action="append", default=[], help="measure this path (exactly; repeatable)"
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
