@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.security import django_auth
@@ -11,7 +10,7 @@ from config.openapi import OnboardingAPI
 from onboarding.acceptance.api import router as acceptance_router
 from onboarding.accounts.api import router as me_router
 from onboarding.accounts.events import hidden_row_refused
-from onboarding.accounts.middleware import StaffAccessMiddleware, roles_for_path
+from onboarding.accounts.middleware import StaffAccessMiddleware, staff_access_verified
 from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.api import router as alerts_router
 from onboarding.audit.api import router as audit_router
@@ -36,22 +35,16 @@ STAFF_ACCESS_MIDDLEWARE = f"{StaffAccessMiddleware.__module__}.{StaffAccessMiddl
 class GuardedStaffAuth(StaffAuth):
     """StaffAuth that trusts StaffAccessMiddleware's answer instead of asking the database again.
 
-    The middleware already refused this request unless the user is signed in, holds a role it
-    guards the path with and has an authenticator app (one TOTP query). When the middleware is
-    installed and guards the path with roles that are all among ours, that refusal is the same
-    one StaffAuth would give, so repeating the TOTP query buys nothing. Anything else (the
-    middleware removed, a path it does not guard, narrower roles) gets the full check.
+    The middleware marks a request it has let in (staff_access_verified: this user, a role it
+    guards the path with, an authenticator app; one TOTP query). When it marked this request,
+    for this user, with roles that are all among ours, that check is the one StaffAuth would
+    make, so repeating the TOTP query buys nothing. A request it did not mark (the middleware
+    removed or skipped, a path it does not guard, narrower roles) gets the full check.
     """
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        guarded_roles = roles_for_path(request.path_info)
-        if (
-            guarded_roles is not None
-            and guarded_roles <= self.roles
-            and STAFF_ACCESS_MIDDLEWARE in settings.MIDDLEWARE
-            and request.user.is_authenticated
-            and request.user.role in guarded_roles
-        ):
+        verified = staff_access_verified(request)
+        if verified is not None and verified <= self.roles and request.user.role in verified:
             return request.user
         return super().authenticate(request, key)
 

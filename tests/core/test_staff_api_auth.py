@@ -6,8 +6,9 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from ninja.errors import AuthorizationError
 
-from config.api import STAFF_ACCESS_MIDDLEWARE
+from config.api import STAFF_ACCESS_MIDDLEWARE, GuardedStaffAuth
 from onboarding.core.roles import Role
 from tests.factories import UserFactory
 
@@ -55,3 +56,13 @@ def test_without_the_middleware_the_router_still_refuses_staff_without_totp(sett
 def test_without_the_middleware_a_customer_is_not_let_in(customer_client, settings):
     settings.MIDDLEWARE = [m for m in django_settings.MIDDLEWARE if m != STAFF_ACCESS_MIDDLEWARE]
     assert customer_client.get(URL).status_code == 404
+
+
+def test_the_router_checks_for_itself_when_the_middleware_did_not_run_for_the_request(rf, db):
+    # Listed in settings, yet this request never went through it (a stack that skips it, a
+    # path it does not guard): the router makes the full check and refuses staff without TOTP.
+    assert STAFF_ACCESS_MIDDLEWARE in django_settings.MIDDLEWARE
+    request = rf.get(URL)
+    request.user = UserFactory(role=Role.SYSOPS)
+    with pytest.raises(AuthorizationError):
+        GuardedStaffAuth().authenticate(request, None)
