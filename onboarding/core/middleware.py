@@ -7,6 +7,7 @@ from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.functional import empty
 
@@ -26,12 +27,24 @@ def client_ip_of(request: HttpRequest) -> str:
 
 def route_of(request: HttpRequest) -> str:
     """The URL pattern that answered, not the path: paths carry ids and, for password resets,
-    secret keys, which must stay out of logs and metric labels."""
+    secret keys, which must stay out of logs and metric labels.
+
+    A middleware can answer before the URL resolver runs (StaffAccessMiddleware's refusals, a
+    staff session signed out when idle): the path is then resolved here, once per request, so
+    its route is named still; "unmatched" is left for paths no pattern matches."""
     match = getattr(request, "resolver_match", None)
     if match is None and getattr(request, "liveness_probe", False):
         return "healthz"
     if match is None:
-        return "unmatched"
+        match = getattr(request, "_route_resolved", None)
+        if match is None:
+            try:
+                match = resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404:
+                match = False
+            request._route_resolved = match
+        if match is False:
+            return "unmatched"
     return match.route or match.view_name or "unknown"
 
 
