@@ -22,6 +22,18 @@ SEARCH_MIN_LENGTH = 3
 SEARCH_BRANCH_CAP = 200
 _REFERENCE = re.compile(r"^(?:cus-?|#)([0-9]{1,18})$", re.IGNORECASE)  # ASCII digits only
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{4,}$")
+# What a hit shows (the results page and CustomerHitOut); the customer and user rows are wide.
+HIT_COLUMNS = (
+    "user_id",
+    "company",
+    "phone",
+    "city",
+    "country",
+    "user__id",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +178,9 @@ def customer_search(
     total = int(rows[0][2]) if rows else 0
     if not rows and page > 1:
         return customer_search(query=query, page=1, size=size)
-    customers = Customer.objects.select_related("user").in_bulk([row[0] for row in rows])
+    customers = (
+        Customer.objects.select_related("user").only(*HIT_COLUMNS).in_bulk([row[0] for row in rows])
+    )
     hits = [CustomerHit(customers[row[0]], int(row[1])) for row in rows if row[0] in customers]
     return CustomerSearchPage(
         query=query,
