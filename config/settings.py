@@ -362,6 +362,11 @@ WORKER_STALE_AFTER_SECONDS = env_int("WORKER_STALE_AFTER_SECONDS", 30)
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 10)
 TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
+# A document the worker prepares (invoice PDF, certificate): past this wait, or failed, the
+# page stops polling and says so; the admin hears once (billing/downloads.py).
+DOCUMENT_PREPARE_WAIT_SECONDS = env_int("DOCUMENT_PREPARE_WAIT_SECONDS", 120)
+# Staff nav counts are counted only while a staff page has asked for them this recently.
+STAFF_NAV_COUNTS_WANTED_SECONDS = env_int("STAFF_NAV_COUNTS_WANTED_SECONDS", 300)
 # Periodic work the worker enqueues itself: task path -> every N seconds (once per slot, even with
 # several workers running).
 WORKER_PERIODIC_TASKS = {
