@@ -12,13 +12,21 @@ An invoice flagged `followup_due` gets, once each:
 Each notice has a dedupe key and the invoice records what it was told (issue_notified_at,
 notified_attempt) in the transaction that queues it, so a follow-up run twice, or by two workers
 at once, tells nobody twice. Credit notes get the same: PDF, then a notice with the PDF.
+
+A follow-up that fails (a PDF that cannot be rendered) leaves the row due and counts the failure
+on it (followup_failures); the dispatcher leaves the row alone until followup_not_before, which
+backs off like the worker's retries (TASK_RETRY_BASE_SECONDS doubling per failure in a row,
+capped at TASK_RETRY_MAX_SECONDS, with jitter). Nothing is dropped: past the cap it is tried at
+the cap's pace for as long as it fails; a success clears both fields.
 """
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +49,7 @@ from onboarding.billing.models import (
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import Attachment, notification_send
 from onboarding.payments.models import PaymentAttempt
+from onboarding.worker.models import task_retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +236,32 @@ def _payment_incomplete_alert(invoice: Invoice) -> None:
     )
 
 
+def _follow_up_backoff(model: type[Model], pk: int) -> None:
+    """Count one more failed follow-up of the row and hold the next back for its backoff. Its own
+    transaction, after the failed one: the count survives restarts and every worker sees it."""
+    with transaction.atomic():
+        failures = (
+            model.objects.select_for_update(of=("self",))
+            .filter(pk=pk)
+            .values_list("followup_failures", flat=True)
+            .first()
+        )
+        if failures is None:
+            return
+        model.objects.filter(pk=pk).update(
+            followup_failures=failures + 1,
+            followup_not_before=timezone.now() + task_retry_delay(failures + 1),
+        )
+
+
+def _due(now: datetime | None) -> Q:
+    """Rows that want a follow-up and are not waiting out a failure's backoff."""
+    now = now or timezone.now()
+    return Q(followup_due=True) & (
+        Q(followup_not_before__isnull=True) | Q(followup_not_before__lte=now)
+    )
+
+
 def invoice_follow_up(*, invoice_id: int) -> bool:
     """Produce whatever the invoice still owes people (PDF, notices, alert); True if any."""
     invoice = (
@@ -255,19 +290,31 @@ def invoice_follow_up(*, invoice_id: int) -> bool:
             invoice.notified_attempt = invoice.attempt_count
         if outcome == FAILED:
             _payment_incomplete_alert(invoice)
-        if told or invoice.followup_due:
+        if told or invoice.followup_due or invoice.followup_failures:
             invoice.followup_due = False
-            invoice.save(update_fields=["issue_notified_at", "notified_attempt", "followup_due"])
+            invoice.followup_failures, invoice.followup_not_before = 0, None
+            invoice.save(
+                update_fields=[
+                    "issue_notified_at",
+                    "notified_attempt",
+                    "followup_due",
+                    "followup_failures",
+                    "followup_not_before",
+                ]
+            )
     return told or not had_pdf
 
 
 def invoice_follow_ups(*, invoice_ids: list[int]) -> int:
-    """Follow up each invoice; one that fails is reported and left for the next pass."""
+    """Follow up each invoice; one that fails is reported, and left for the dispatcher's pass
+    once its backoff is over. (A single invoice_follow_up task raises instead: the worker
+    retries it with its own backoff.)"""
     done = 0
     for invoice_id in invoice_ids:
         try:
             done += invoice_follow_up(invoice_id=invoice_id)
         except Exception as error:
+            _follow_up_backoff(Invoice, invoice_id)
             _follow_up_failed(invoice_id, error)
     return done
 
@@ -283,11 +330,10 @@ def _follow_up_failed(invoice_id: int, error: Exception) -> None:
     )
 
 
-def follow_ups_due(*, limit: int = 5000) -> list[int]:
+def follow_ups_due(*, limit: int = 5000, now: datetime | None = None) -> list[int]:
+    """Invoices due a follow-up at `now`: flagged, and not waiting out a failure's backoff."""
     return list(
-        Invoice.objects.filter(followup_due=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        Invoice.objects.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:limit]
     )
 
 
@@ -295,6 +341,16 @@ def follow_ups_due(*, limit: int = 5000) -> list[int]:
 
 
 def credit_note_follow_up(*, credit_note_id: int) -> bool:
+    """The credit note's PDF, then its notice; a failure is counted (its backoff) and raised,
+    so the worker retries the task as well."""
+    try:
+        return _credit_note_follow_up(credit_note_id)
+    except Exception:
+        _follow_up_backoff(CreditNote, credit_note_id)
+        raise
+
+
+def _credit_note_follow_up(credit_note_id: int) -> bool:
     credit_note = (
         CreditNote.objects.select_related("invoice", "customer__user")
         .filter(pk=credit_note_id, status=CreditNoteStatus.ISSUED)
@@ -309,10 +365,12 @@ def credit_note_follow_up(*, credit_note_id: int) -> bool:
             .select_related("invoice", "customer__user")
             .get(pk=credit_note_id)
         )
+        cleared = ["followup_due", "followup_failures", "followup_not_before"]
         if credit_note.notified_at is not None:
-            if credit_note.followup_due:
-                credit_note.followup_due = False
-                credit_note.save(update_fields=["followup_due"])
+            if credit_note.followup_due or credit_note.followup_failures:
+                credit_note.followup_due, credit_note.followup_failures = False, 0
+                credit_note.followup_not_before = None
+                credit_note.save(update_fields=cleared)
             return False
         user = credit_note.customer.user
         notification = notification_send(
@@ -339,13 +397,15 @@ def credit_note_follow_up(*, credit_note_id: int) -> bool:
         )
         events.credit_note_notified(credit_note=credit_note, notification=notification)
         credit_note.notified_at, credit_note.followup_due = timezone.now(), False
-        credit_note.save(update_fields=["notified_at", "followup_due"])
+        credit_note.followup_failures, credit_note.followup_not_before = 0, None
+        credit_note.save(update_fields=["notified_at", *cleared])
     return True
 
 
-def credit_note_follow_ups_due(*, limit: int = 500) -> list[int]:
+def credit_note_follow_ups_due(*, limit: int = 500, now: datetime | None = None) -> list[int]:
+    """Issued credit notes due a follow-up at `now` (not waiting out a failure's backoff)."""
     return list(
-        CreditNote.objects.filter(followup_due=True, status=CreditNoteStatus.ISSUED)
+        CreditNote.objects.filter(_due(now), status=CreditNoteStatus.ISSUED)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

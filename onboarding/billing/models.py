@@ -228,6 +228,10 @@ class Invoice(models.Model):
     # The attempt whose outcome the customer (and, on failure, an admin) has been told of.
     notified_attempt = models.PositiveSmallIntegerField(default=0)
     followup_due = models.BooleanField(default=False)
+    # Follow-ups that failed in a row, and the time before which the dispatcher leaves the
+    # invoice alone: a broken one is retried with a backoff, not every pass (followups.py).
+    followup_failures = models.PositiveIntegerField(default=0)
+    followup_not_before = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = InvoiceQuerySet.as_manager()
@@ -427,6 +431,9 @@ class CreditNote(models.Model):
     pdf_generated_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     followup_due = models.BooleanField(default=False)
+    # As on Invoice: the follow-up's failures in a row and when the dispatcher may queue it again.
+    followup_failures = models.PositiveIntegerField(default=0)
+    followup_not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

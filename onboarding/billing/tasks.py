@@ -4,7 +4,7 @@ Periodic ones (settings.WORKER_PERIODIC_TASKS): the bill run, dunning retries, t
 invoice reconciliation and the follow-up dispatcher. Every body is idempotent (docs/worker.md).
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import timezone
 from django_tasks import task
@@ -67,10 +67,13 @@ def credit_note_follow_up_task(credit_note_id: int) -> bool:
     return followups.credit_note_follow_up(credit_note_id=credit_note_id)
 
 
-def follow_ups_dispatch() -> int:
-    """Queue a follow-up task per chunk of invoices that are due one; returns chunks queued."""
+def follow_ups_dispatch(*, now: datetime | None = None) -> int:
+    """Queue a follow-up task per chunk of invoices that are due one; returns chunks queued.
+
+    An invoice or credit note whose last follow-up failed is left out until its backoff is over
+    (followups.py), so a broken one is not queued again at every pass."""
     chunks: dict[int, list[int]] = {}
-    for invoice_id in followups.follow_ups_due():
+    for invoice_id in followups.follow_ups_due(now=now):
         chunks.setdefault(invoice_id // FOLLOW_UP_CHUNK, []).append(invoice_id)
     queued = 0
     for chunk, invoice_ids in chunks.items():
@@ -82,7 +85,7 @@ def follow_ups_dispatch() -> int:
             )
             is not None
         )
-    for credit_note_id in followups.credit_note_follow_ups_due():
+    for credit_note_id in followups.credit_note_follow_ups_due(now=now):
         task_enqueue_once(
             credit_note_follow_up_task,
             key=f"credit-note-follow-up:{credit_note_id}",
