@@ -201,8 +201,8 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
             )
         if locked.payment_state in PAYMENT_IN_FLIGHT:
             raise Conflict(
-                "A payment for this invoice is already being processed. You will not be charged "
-                "twice; check back in a few minutes."
+                "Your payment is already being processed. You will not be charged twice; this "
+                "page shows the result as soon as it is known."
             )
         if payment_method_active(customer=locked.customer) is None:
             raise DomainError("Add a card before you pay.", field="payment_method")

@@ -21,7 +21,9 @@ from onboarding.billing.downloads import (
 from onboarding.billing.forms import CycleForm
 from onboarding.billing.intent import BILLED, forget, intent_for, remember
 from onboarding.billing.models import (
+    LIVE_STATUSES,
     PAYMENT_FAILED,
+    PAYMENT_IN_FLIGHT,
     CreditNote,
     Invoice,
     PaymentState,
@@ -32,6 +34,7 @@ from onboarding.billing.selectors import (
     invoice_get_for,
     invoice_list_of,
     plan_cycle_offers,
+    subscriptions_of,
 )
 from onboarding.billing.services import (
     invoice_pay,
@@ -40,7 +43,7 @@ from onboarding.billing.services import (
 )
 from onboarding.catalog.selectors import plan_get_on_sale
 from onboarding.core.access import get_visible_or_404
-from onboarding.core.errors import NotFound
+from onboarding.core.errors import Conflict, NotFound
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 from onboarding.payments.selectors import payment_method_active
@@ -64,6 +67,18 @@ def _plan_or_404(slug: str):
         raise Http404(error.message) from error
 
 
+def _owned(customer, plan) -> Subscription | None:
+    """The customer's live subscription of `plan`, if they have one."""
+    return next(
+        (
+            subscription
+            for subscription in subscriptions_of(customer=customer)
+            if subscription.plan_id == plan.pk and subscription.status in LIVE_STATUSES
+        ),
+        None,
+    )
+
+
 def buy(request: HttpRequest, slug: str) -> HttpResponse:
     """The purchase page: the plan, what is still needed (profile, card), the cycle, confirm.
 
@@ -81,10 +96,15 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         remember(request, chosen)
         return redirect(reverse("account_signup") + chosen.next_query())
     customer = customer_of_user(user=request.user)
+    owned = _owned(customer, plan)
+    if owned is not None and request.method == "GET":
+        # Back after buying, or the link again: nothing to confirm, so no button to press.
+        forget(request)
+        return render(request, "billing/buy.html", {"plan": plan, "owned": owned})
     if chosen is not None and request.method == "GET":
         remember(request, chosen)
     form = CycleForm(request.POST or None, offers=offers, initial={"cycle": cycle})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and owned is None and form.is_valid():
         with refusals_on(form) as outcome:
             subscription = subscription_purchase(
                 customer=customer, plan=plan, cycle=form.cleaned_data["cycle"], actor=request.user
@@ -92,8 +112,20 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         if outcome.ok:
             forget(request)
             billed = BILLED[subscription.cycle]
-            messages.success(request, f"Thank you: {plan.name} is yours, billed {billed}.")
+            # The first charge runs in the worker after this answer: it may still be declined.
+            messages.info(
+                request,
+                f"Thank you for your order: {plan.name}, billed {billed}. We are charging your "
+                "card now; this page updates when the payment is through.",
+            )
             return redirect("accounts:home")
+        owned = _owned(customer, plan)  # a second tap that lost the race to the first
+    if owned is not None:
+        # A second tap (or Back and Confirm again) after the purchase went through: no error,
+        # the purchase stands; the account page is where it shows.
+        forget(request)
+        messages.info(request, f"You already have {plan.name}: it is on your account.")
+        return redirect("accounts:home")
     card = payment_method_active(customer=customer)
     missing = customer.missing_for_purchase
     return render(
@@ -151,16 +183,37 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/invoices.html", {"page": page, "customer": customer})
 
 
+# A payment in flight is asked about every POLL_SECONDS, at most POLL_LIMIT times (about a
+# minute); a payment still unknown by then is settled by the reconciler, which takes longer.
+POLL_SECONDS = 3
+POLL_LIMIT = 20
+
+
+def _poll_count(request: HttpRequest) -> int:
+    """How many times the page asked by itself so far (its `poll` parameter; 0 for a person)."""
+    try:
+        return max(0, int(request.GET.get("poll", "0")))
+    except ValueError:
+        return 0
+
+
 @require_GET
 @login_required
 def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
-    return render(
-        request,
-        "billing/invoice_detail.html",
-        {"invoice": invoice, "card": payment_method_active(customer=invoice.customer)},
-    )
+    polls = _poll_count(request)
+    in_flight = invoice.payment_state in PAYMENT_IN_FLIGHT
+    context = {
+        "invoice": invoice,
+        "card": payment_method_active(customer=invoice.customer),
+        "poll_next": polls + 1 if in_flight and polls < POLL_LIMIT else None,
+        "poll_stopped": in_flight and polls >= POLL_LIMIT,
+        "poll_seconds": POLL_SECONDS,
+    }
+    # The poll gets the invoice alone: a whole page would also take the flash messages.
+    template = "billing/_invoice.html" if request.htmx else "billing/invoice_detail.html"
+    return render(request, template, context)
 
 
 def pdf_response(*, content: bytes, filename: str) -> FileResponse:
@@ -274,7 +327,13 @@ def invoice_pay_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer_of_user(user=request.user)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
     with refusals_on(request=request) as outcome:
-        invoice = invoice_pay(invoice=invoice, actor=request.user)
+        try:
+            invoice = invoice_pay(invoice=invoice, actor=request.user)
+        except Conflict as moved_on:
+            # Paid or being paid since the page was shown (a second tap, another tab): nothing
+            # went wrong, and the invoice's page shows where it stands.
+            messages.info(request, moved_on.message)
+            return redirect("billing:invoice", invoice_id=invoice.pk)
     if outcome.ok:
         level, text = pay_outcome_message(invoice)
         getattr(messages, level)(request, text)

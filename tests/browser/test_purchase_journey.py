@@ -114,7 +114,7 @@ def test_a_new_visitor_buys_the_plan_and_cycle_chosen_on_the_pricing_page(
     assert page.get_by_role("radio", name=re.compile("^Quarterly")).is_checked()
     assert confirm.is_enabled()
     confirm.click()
-    page.get_by_text("Thank you: Business Care is yours, billed quarterly").wait_for()
+    page.get_by_text("Thank you for your order: Business Care, billed quarterly.").wait_for()
     screenshot("purchase-confirmed")
     subscription = Subscription.objects.get(customer__user__email="visitor@example.com")
     assert subscription.cycle == "quarterly"
