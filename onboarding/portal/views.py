@@ -29,11 +29,22 @@ def _ref(row) -> tuple[int, str] | None:
     return (row.pk, row.number or "being prepared") if row is not None else None
 
 
-@login_required
-def account_home(request: HttpRequest) -> HttpResponse:
-    customer = customer_of_user(user=request.user)
-    card = payment_method_active(customer=customer)
-    subscriptions = subscriptions_of(customer=customer)
+# While the next step waits on us (the first invoice, its charge, the contract), the journey asks
+# again every POLL_SECONDS, at most POLL_LIMIT times (about two minutes), then says it stopped.
+POLL_SECONDS = 3
+POLL_LIMIT = 40
+
+
+def _poll_count(request: HttpRequest) -> int:
+    """How many times the page asked by itself so far (its `poll` parameter; 0 for a person)."""
+    try:
+        return max(0, int(request.GET.get("poll", "0")))
+    except ValueError:
+        return 0
+
+
+def _journey(request: HttpRequest, customer, card) -> dict:
+    """The journey block's context: its rows, what follows them, and whether it asks again."""
     contracts = contracts_at_a_glance(user=request.user)
     progress = Progress(
         email_verified=acknowledged_email_of(request.user) is not None,
@@ -43,6 +54,23 @@ def account_home(request: HttpRequest) -> HttpResponse:
         contract_to_acknowledge=_ref(contracts.to_acknowledge),
     )
     rows = journey_rows(journey=journey_of(customer=customer), progress=progress)
+    waiting = any(row.is_next and row.action and row.action.waiting_note for row in rows)
+    polls = _poll_count(request)
+    return {
+        "journey": rows,
+        "after_journey": after_journey(rows=rows, progress=progress),
+        "poll_next": polls + 1 if waiting and polls < POLL_LIMIT else None,
+        "poll_stopped": waiting and polls >= POLL_LIMIT,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    customer = customer_of_user(user=request.user)
+    card = payment_method_active(customer=customer)
+    if request.htmx and "poll" in request.GET:  # the journey asking again: that block alone
+        return render(request, "portal/_journey.html", _journey(request, customer, card))
     return render(
         request,
         "portal/account_home.html",
@@ -50,10 +78,9 @@ def account_home(request: HttpRequest) -> HttpResponse:
             "customer": customer,
             # The company, else the person: an email address is not a page title.
             "title": customer.company or request.user.get_full_name() or "Your account",
-            "journey": rows,
-            "after_journey": after_journey(rows=rows, progress=progress),
+            **_journey(request, customer, card),
             "card": card,
-            "subscriptions": subscriptions,
+            "subscriptions": subscriptions_of(customer=customer),
             "contact_count": contact_count_of(customer=customer),
         },
     )
@@ -101,6 +128,8 @@ def contacts(request: HttpRequest) -> HttpResponse:
             contact_add(customer=customer, actor=request.user, details=form.cleaned_data)
         if outcome.ok:
             messages.success(request, "Contact added.")
+            if not request.htmx:  # a page posted without JavaScript: a reload must not add again
+                return redirect("accounts:contacts")
             form = ContactForm()
     status = 422 if form.errors else 200
     return _contacts_page(request, customer, form, status)
@@ -129,4 +158,6 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
         contact_remove(contact=contact, actor=request.user)
     if outcome.ok:
         messages.success(request, f"{contact.name} removed.")
+    if not request.htmx:
+        return redirect("accounts:contacts")
     return _contacts_page(request, customer, ContactForm())
