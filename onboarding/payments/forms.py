@@ -1,8 +1,9 @@
 from django import forms
-from django.utils import timezone
 
 from onboarding.accounts.form_rendering import QUICK_RENDERER
 from onboarding.payments.gateways.base import CardDetails
+
+NUMBER_AGAIN = "For your security, enter the card number and security code again."
 
 
 class CardForm(forms.Form):
@@ -10,7 +11,12 @@ class CardForm(forms.Form):
 
     default_renderer = QUICK_RENDERER
 
-    holder_name = forms.CharField(label="Name on card", max_length=100, required=False)
+    holder_name = forms.CharField(
+        label="Name on card",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
+    )
     number = forms.CharField(
         label="Card number",
         max_length=23,
@@ -18,17 +24,24 @@ class CardForm(forms.Form):
             attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )
-    exp_month = forms.IntegerField(label="Expiry month", min_value=1, max_value=12)
-    exp_year = forms.IntegerField(label="Expiry year", min_value=2000, max_value=2100)
+    # No initial year: a year filled in for the customer is saved unread, and is often wrong.
+    exp_month = forms.IntegerField(
+        label="Expiry month",
+        min_value=1,
+        max_value=12,
+        widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric"}),
+    )
+    exp_year = forms.IntegerField(
+        label="Expiry year",
+        min_value=2000,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric"}),
+    )
     cvc = forms.CharField(
         label="Security code",
         max_length=4,
         widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["exp_year"].initial = timezone.now().year + 1
 
     def card_details(self) -> CardDetails:
         data = self.cleaned_data
@@ -41,10 +54,15 @@ class CardForm(forms.Form):
         )
 
     def forget_card(self) -> None:
-        """After any outcome, render the form again without the number and the code."""
+        """After any outcome, render the form again without the number and the code, and say
+        why they are empty: a number the customer typed does not vanish without a word."""
+        typed = bool(self.data.get("number"))
         self.data = self.data.copy()
         for name in ("number", "cvc"):
             self.data.pop(name, None)
+        if typed:
+            self.fields["number"].help_text = NUMBER_AGAIN
+            self["number"].help_text = NUMBER_AGAIN  # the bound field keeps its own copy
 
 
 class SetupIntentForm(forms.Form):
