@@ -78,6 +78,8 @@ API_PUBLIC = PUBLIC
 API_SIGNED_IN = (401, 200, 200, 200, 200, 200)
 API_CUSTOMERS = (401, 200, 200, 404, 404, 404)
 API_A_ONLY = (401, 200, 404, 404, 404, 404)
+# Signed in already: each is sent to their own home, customers their account, staff the console.
+HOMES = (to("/account/"), to("/account/"), to("/staff/"), to("/staff/"), to("/staff/"))
 API_STAFF = (401, 404, 404, 200, 200, 200)
 
 # URL parameters that name one of customer A's rows: customer B must get 404 wherever they appear.
@@ -107,8 +109,8 @@ PAGES: dict[str, Rule] = {
     "api/v1/docs": Rule(PUBLIC),
     "api/v1/openapi.json": Rule(PUBLIC),
     # sign-in, sign-up, email, password, second factor (django-allauth)
-    "accounts/login/": Rule((200, to("/"), to("/"), to("/"), to("/"), to("/"))),
-    "accounts/signup/": Rule((200, to("/"), to("/"), to("/"), to("/"), to("/"))),
+    "accounts/login/": Rule((200, *HOMES)),
+    "accounts/signup/": Rule((200, *HOMES)),
     "accounts/logout/": Rule((to("/"), 200, 200, 200, 200, 200)),
     "accounts/inactive/": Rule(PUBLIC),
     "accounts/reauthenticate/": Rule(SIGNED_IN),
@@ -125,9 +127,9 @@ PAGES: dict[str, Rule] = {
         PUBLIC, paths=("/accounts/password/reset/key/zz-not-a-real-key/",)
     ),
     "accounts/password/reset/key/done/": Rule(PUBLIC),
-    "accounts/login/code/confirm/": Rule((LOGIN, *[to("/")] * 5)),
+    "accounts/login/code/confirm/": Rule((LOGIN, *HOMES)),
     "accounts/2fa/": Rule(SIGNED_IN),
-    "accounts/2fa/authenticate/": Rule((LOGIN, *[to("/")] * 5)),
+    "accounts/2fa/authenticate/": Rule((LOGIN, *HOMES)),
     "accounts/2fa/reauthenticate/": Rule(
         (LOGIN, to("/accounts/reauthenticate/"), to("/accounts/reauthenticate/"), 200, 200, 200)
     ),
@@ -143,11 +145,17 @@ PAGES: dict[str, Rule] = {
     "account/profile/": GET_POST(CUSTOMERS),
     "account/contacts/": GET_POST(CUSTOMERS),
     "account/contacts/<int:contact_id>/": GET_POST(A_ONLY),
-    "account/contacts/<int:contact_id>/delete/": POST(A_ONLY),
+    # Without JavaScript a removal answers with the list again (htmx gets it in place).
+    "account/contacts/<int:contact_id>/delete/": POST(
+        (LOGIN, to("/account/contacts/"), 404, 404, 404, 404)
+    ),
     # Both customers have a card on file: replacing it asks for the password again first.
     "account/card/": GET_POST((LOGIN, *[to("/accounts/reauthenticate/")] * 2, 404, 404, 404)),
     # A visitor who clicks Buy is offered sign-up first, the plan kept (billing.intent).
-    "buy/<slug:slug>/": GET_POST((to("/accounts/signup/"), 200, 200, 404, 404, 404)),
+    # A plan nobody owns: a plan already owned sends a POST (a second tap) to the account.
+    "buy/<slug:slug>/": GET_POST(
+        (to("/accounts/signup/"), 200, 200, 404, 404, 404), paths=("/buy/spare-care/",)
+    ),
     "account/subscriptions/<int:subscription_id>/cycle/": POST(
         (LOGIN, to("/account/"), 404, 404, 404, 404), data=lambda ids: {"cycle": "annual"}
     ),
@@ -600,6 +608,7 @@ def world(settings, tmp_path) -> World:
     subscription = subscribe(customer_a, plan)
     complete_profile(customer_a.customer, company="Zyxwvut Alpha Holdings", phone="+441179460123")
     subscribe(customer_b, plan_with_prices("other-care"))
+    plan_with_prices("spare-care")  # on sale, owned by nobody: the buy page's own answers
     staff = {role: staff_user(role) for role in (Role.SYSOPS, Role.MANAGER, Role.ADMIN)}
 
     bill_run_execute(run_date=timezone.now().date())  # A's first invoice, issued and paid

@@ -97,7 +97,7 @@ def test_the_whole_journey(
     page.wait_for_url(re.compile(r"/buy/business-care/\?cycle=annual"))
     assert page.get_by_role("radio", name=re.compile("^Annual")).is_checked()
     page.get_by_role("button", name="Confirm purchase").click()
-    page.get_by_text("Thank you: Business Care is yours, billed annually").wait_for()
+    page.get_by_text("Thank you for your order: Business Care, billed annually.").wait_for()
     shoot(page, "01-purchase-confirmed")
 
     # --- the first invoice, paid with the card on file; the contract is made and sent -------
