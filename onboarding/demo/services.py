@@ -25,6 +25,7 @@ from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product, Tier
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
+from onboarding.notifications.services import notification_send
 from onboarding.payments.gateways.base import CardDetails
 from onboarding.payments.methods import payment_method_add
 
@@ -143,6 +144,54 @@ def _card(number: str) -> CardDetails:
     return CardDetails(number=number, exp_month=12, exp_year=timezone.now().year + 2, cvc="123")
 
 
+# A few notices for the customer who reads the in-app inbox, so a person trying the demo sees a
+# filled inbox: subject, body, a link to follow (path on the site), in the order they arrive.
+DEMO_INBOX_NOTICES = [
+    (
+        "Welcome to Onboarding",
+        "This inbox keeps every notice we send you: purchases, invoices, contracts and replies "
+        "to your requests. You chose to read them here rather than by email; your profile "
+        "changes that.",
+        "/account/profile/",
+        "Your profile",
+    ),
+    (
+        "Your profile is complete",
+        "Thank you. Next, put a card on file and choose a billing cycle; your support contract "
+        "starts when the first invoice is paid.",
+        "/pricing/",
+        "See the plans",
+    ),
+    (
+        "Planned maintenance on Saturday",
+        "The customer portal is read-only on Saturday from 06:00 to 07:00 UTC while we update "
+        "it. Support requests by phone are answered as usual.",
+        "",
+        "",
+    ),
+]
+
+
+def _inbox_notices_load(user: User) -> None:
+    """Queue the demo notices through the notification service: the relay delivers them to the
+    user's preferred inbox as it does every other notice. Dedupe keys keep a rerun a no-op."""
+    for n, (subject, body, path, label) in enumerate(DEMO_INBOX_NOTICES):
+        notification_send(
+            recipient=user,
+            kind="demo_notice",
+            subject=subject,
+            template="notifications/generic",
+            context={
+                "subject": subject,
+                "greeting": f"Hello {user.first_name},",
+                "body": body,
+                "action_url": f"{settings.SITE_URL}{path}" if path else "",
+                "action_label": label,
+            },
+            dedupe_key=f"demo-notice:{user.pk}:{n}",
+        )
+
+
 def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
     user, created = _person(email, Role.CUSTOMER, *names, inbox)
     customer = customer_create(user=user)
@@ -170,6 +219,8 @@ def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
             # The point: the journey shows a failed card step, and an admin has an alert.
             with contextlib.suppress(DomainError):
                 payment_method_add(customer=customer, actor=user, card=_card("4000000000000002"))
+    if inbox == PreferredInbox.IN_APP:
+        _inbox_notices_load(user)
     return DemoLogin(
         email=email, role=Role.CUSTOMER, totp_secret=None, note=stage.replace("_", " ")
     )

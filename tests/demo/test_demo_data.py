@@ -3,11 +3,13 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
 
-from onboarding.accounts.models import User
+from onboarding.accounts.models import PreferredInbox, User
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
-from onboarding.demo.services import DEMO_PASSWORD, demo_data_load
+from onboarding.demo.services import DEMO_INBOX_NOTICES, DEMO_PASSWORD, demo_data_load
 from onboarding.journey.models import JourneyStep, Step
+from onboarding.notifications.models import Channel, InboxMessage, Notification
+from onboarding.notifications.relay import relay_drain
 
 
 @pytest.mark.django_db
@@ -62,3 +64,26 @@ def test_demo_customers_stand_at_different_steps_of_the_journey():
     assert state("inapp.customer@demo.test", Step.CARD_AND_CYCLE) == "pending"
     assert state("declined@demo.test", Step.CARD_AND_CYCLE) == "failed"
     assert state("customer@demo.test", Step.CARD_AND_CYCLE) == "done"
+
+
+@pytest.mark.django_db
+def test_the_in_app_demo_customer_finds_notices_in_the_inbox_once_relayed():
+    demo_data_load()
+    demo_data_load()  # a rerun queues nothing more
+    relay_drain(worker_id="demo-test-relay")
+    reader = User.objects.get(email="inapp.customer@demo.test")
+    assert reader.preferred_inbox == PreferredInbox.IN_APP
+    subjects = list(
+        InboxMessage.objects.filter(recipient=reader)
+        .order_by("pk")
+        .values_list("subject", flat=True)
+    )
+    assert subjects == [subject for subject, *_ in DEMO_INBOX_NOTICES]
+    # Sent through the notification service: each has its notification and nothing by email.
+    notices = Notification.objects.filter(recipient=reader, kind="demo_notice")
+    assert notices.count() == len(DEMO_INBOX_NOTICES)
+    assert all(n.channels == [Channel.IN_APP] for n in notices)
+    # Customers who read email get no demo notices.
+    assert not Notification.objects.filter(
+        recipient__email="customer@demo.test", kind="demo_notice"
+    ).exists()
