@@ -173,14 +173,11 @@ if REDIS_URL:
             # One redis client per connection pool, not one per call (core/cache.py).
             "BACKEND": "onboarding.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            # A Redis that hangs rather than refuses costs a page one second, not redis-py's
-            # default of five, before the session falls back to the database.
+            # A Redis that hangs rather than refuses costs a cache call one second, not
+            # redis-py's default of five.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    # A signed-in request reads its session from Redis, not PostgreSQL (0.3-0.6 CPU ms a page
-    # under gunicorn, docs/benchmarks.md); the database stays the record (accounts/sessions.py).
-    SESSION_ENGINE = "onboarding.accounts.sessions"
 else:
     CACHES = {
         "default": {

@@ -2,16 +2,10 @@
 
 import time
 from datetime import timedelta
-from importlib import import_module
 
-import pytest
-import redis
 from django.conf import settings
-from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from onboarding.accounts.middleware import LAST_SEEN_KEY, STARTED_KEY
@@ -23,7 +17,6 @@ from tests.accounts.flows import (
     submit_totp,
     totp_code,
 )
-from tests.services import free_port
 
 STAFF_PAGE = "/staff/"
 
@@ -174,119 +167,3 @@ def test_session_cookie_ends_with_the_browser(client, customer):
     # ACCOUNT_SESSION_REMEMBER = False: no "remember me", no persistent cookie.
     sign_in(client, customer.email)
     assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
-
-
-# --- sessions read from Redis (onboarding.accounts.sessions), the database the record ---------
-
-CACHED_DB = "onboarding.accounts.sessions"
-
-
-def _redis_cache(url: str) -> dict:
-    return {"default": {"BACKEND": "onboarding.core.cache.RedisCache", "LOCATION": url}}
-
-
-@pytest.fixture
-def cached_sessions(settings, redis_url):
-    """SESSION_ENGINE and CACHES as production sets them with REDIS_URL; the Redis client that
-    sees what the session store wrote."""
-    settings.CACHES = _redis_cache(redis_url)
-    settings.SESSION_ENGINE = CACHED_DB
-    return redis.Redis.from_url(redis_url)
-
-
-@pytest.fixture
-def cache_down(settings):
-    """Point the cache at a port nobody listens on: every cache call fails."""
-
-    def down() -> None:
-        settings.CACHES = _redis_cache(f"redis://127.0.0.1:{free_port()}/0")
-
-    return down
-
-
-def signed_in_client(user, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)  # saved through settings.SESSION_ENGINE, so into the cache too
-    return client
-
-
-def cached_copy(redis_client: redis.Redis, key: str) -> bool:
-    return any(redis_client.scan_iter(match=f"*{cached_db.KEY_PREFIX}{key}"))
-
-
-def test_signed_in_page_reads_its_session_from_the_cache_not_the_database(
-    cached_sessions, customer
-):
-    client = signed_in_client(customer)
-    assert cached_copy(cached_sessions, session_key_of(client))
-    with CaptureQueriesContext(connection) as queries:
-        assert is_signed_in(client)
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "accounts_user" in sql  # the signed-in user was read ...
-    assert "django_session" not in sql  # ... and the session was not
-
-
-def test_signed_in_page_answers_from_the_database_when_the_cache_is_down(
-    cached_sessions, cache_down, customer, caplog
-):
-    client = signed_in_client(customer)
-    cache_down()
-    with CaptureQueriesContext(connection) as queries:
-        assert is_signed_in(client)
-    assert "django_session" in " ".join(q["sql"] for q in queries.captured_queries)
-    assert "session read from the database: the cache is unavailable" in caplog.text
-
-
-def test_a_new_session_is_created_when_the_cache_is_down(db, cached_sessions, cache_down):
-    cache_down()
-    store = import_module(CACHED_DB).SessionStore()
-    store["marker"] = "anonymous visitor"
-    store.create()
-    assert SessionStore().exists(store.session_key)
-
-
-def test_sign_out_with_the_cache_down_fails_and_leaves_the_session_whole(
-    settings, cached_sessions, cache_down, customer, redis_url
-):
-    client = signed_in_client(customer, raise_request_exception=False)
-    key = session_key_of(client)
-    cache_down()
-    assert client.post(reverse("account_logout")).status_code == 500
-    # Never signed out in the database while still signed in from the cache: both kept.
-    assert SessionStore().exists(key)
-    assert cached_copy(cached_sessions, key)
-    assert is_signed_in(client)  # from the database, the cache still down
-    settings.CACHES = _redis_cache(redis_url)
-    assert is_signed_in(client)  # from the cache, back
-    client.post(reverse("account_logout"))
-    assert not is_signed_in(client)
-    assert not SessionStore().exists(key)
-    assert not cached_copy(cached_sessions, key)
-
-
-def test_sign_out_with_the_cache_up_ends_the_session_on_the_next_request(cached_sessions, customer):
-    client = signed_in_client(customer)
-    key = session_key_of(client)
-    assert is_signed_in(client)  # read, and so cached
-    client.post(reverse("account_logout"))
-    assert not cached_copy(cached_sessions, key)
-    assert not SessionStore().exists(key)
-    assert not is_signed_in(client)
-    replay = Client()
-    replay.cookies[settings.SESSION_COOKIE_NAME] = key
-    assert not is_signed_in(replay)
-
-
-def test_idle_staff_session_is_ended_with_sessions_in_the_cache(settings, cached_sessions, sysops):
-    settings.STAFF_IDLE_TIMEOUT = timedelta(seconds=60)
-    client = signed_in_client(sysops)
-    assert client.get(STAFF_PAGE).status_code == 200
-    key = session_key_of(client)
-    # Saved to the database and the cache: the next request must read this clock, not the
-    # cached one from the request before.
-    set_session_values(client, **{LAST_SEEN_KEY: time.time() - 61})
-    response = client.get(STAFF_PAGE)
-    assert response["Location"] == f"{reverse('account_login')}?next=%2Fstaff%2F"
-    assert not SessionStore().exists(key)
-    assert not cached_copy(cached_sessions, key)
-    assert AuditEntry.objects.get(action="auth.session_expired").actor == sysops
