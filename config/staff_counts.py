@@ -15,6 +15,7 @@ periodic task counts only while the mark is there. The first page after a quiet 
 last known counts with their age; the worker's next run (seconds later) brings them up to date.
 """
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from onboarding.acceptance.selectors import acceptance_red_count
 from onboarding.alerts.selectors import admin_alert_open_count
 from onboarding.risk.selectors import risk_open_count
 from onboarding.sysops.requests import service_request_overdue_count
+
+logger = logging.getLogger(__name__)
 
 COUNTS_CACHE_KEY = "staff-nav-counts:v2"
 # Held while one worker counts, so two workers never count at once; it outlives any sane count
@@ -114,8 +117,12 @@ def _mark_wanted(until: float | None) -> None:
 def staff_counts_stored() -> StaffCounts | None:
     """The last stored counts, or None before the first run: one cache read, never a count.
     Reading them marks them wanted (a cache write at most every half wanted_seconds())."""
-    values = cache.get_many([COUNTS_CACHE_KEY, WANTED_KEY])
-    _mark_wanted(values.get(WANTED_KEY))
+    try:
+        values = cache.get_many([COUNTS_CACHE_KEY, WANTED_KEY])
+        _mark_wanted(values.get(WANTED_KEY))
+    except Exception:  # the cache is down: the page shows no badges rather than failing
+        logger.warning("staff nav counts unreadable: the cache is unavailable", exc_info=True)
+        return None
     value = values.get(COUNTS_CACHE_KEY)
     if not value:
         return None

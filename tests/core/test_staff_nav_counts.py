@@ -242,3 +242,21 @@ def test_pages_renew_the_mark_only_once_half_of_it_is_gone(sysops_client, settin
     cache.set(WANTED_KEY, time.time() + 100, timeout=100)  # less than half is left
     sysops_client.get(reverse(PAGE))
     assert cache.get(WANTED_KEY) - time.time() > 290
+
+
+@pytest.mark.django_db
+def test_a_staff_page_answers_without_badges_when_the_cache_is_down(
+    settings, sysops_client, caplog
+):
+    staff_counts_refresh()
+    # A Redis nobody listens on: every cache call fails.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "onboarding.core.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = sysops_client.get(reverse(PAGE))
+    assert response.status_code == 200
+    assert "nav-count" not in _nav(response.content.decode())
+    assert "staff nav counts unreadable" in caplog.text
