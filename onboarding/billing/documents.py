@@ -223,6 +223,15 @@ def credit_note_pdf_build(credit_note: CreditNote) -> StoredPdf:
     )
 
 
-def pdf_read(path: str) -> bytes:
+class StoredPdfDamaged(Exception):
+    """The stored file is not the document that was recorded (cut short, overwritten)."""
+
+
+def pdf_read(path: str, *, sha256: str = "") -> bytes:
+    """The stored PDF's bytes, checked against the digest recorded with it when one is given:
+    a damaged file is a failure to report, never a document to hand a customer."""
     with default_storage.open(path, "rb") as handle:
-        return handle.read()
+        content = handle.read()
+    if sha256 and hashlib.sha256(content).hexdigest() != sha256:
+        raise StoredPdfDamaged(f"{path} does not match the digest recorded when it was stored")
+    return content

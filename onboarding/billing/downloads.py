@@ -198,7 +198,7 @@ def invoice_pdf_stored(*, invoice: Invoice, actor) -> bytes | None:
     rendering, a wait past the limit, or a stored file that cannot be read is a reported
     failure."""
     if invoice_pdf_ready(invoice):
-        return pdf_read(invoice.pdf_path)
+        return pdf_read(invoice.pdf_path, sha256=invoice.pdf_sha256)
     if invoice.status == InvoiceStatus.DRAFT:
         raise DocumentNotPrepared(f"invoice {invoice.pk} is a draft: it has no document")
     # The version wanted now: the first one since it was issued, the "Paid" one since it was paid.
@@ -219,7 +219,7 @@ def invoice_pdf_stored(*, invoice: Invoice, actor) -> bytes | None:
 def credit_note_pdf_stored(*, credit_note: CreditNote, actor) -> bytes | None:
     """The credit note's stored PDF, or None while a worker prepares it (see invoice_pdf_stored)."""
     if credit_note.pdf_path:
-        return pdf_read(credit_note.pdf_path)
+        return pdf_read(credit_note.pdf_path, sha256=credit_note.pdf_sha256)
     if credit_note.status != CreditNoteStatus.ISSUED:
         raise DocumentNotPrepared(f"credit note {credit_note.pk} is not issued: no document")
     work = RenderWork(

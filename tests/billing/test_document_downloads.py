@@ -274,3 +274,21 @@ def test_a_stored_pdf_name_never_reads_as_a_card_number(settings, tmp_path):
             folder="credit-notes/2026", stem="CN-2026-000001", content=content
         )
         assert not contains_card_number(stored.path), stored.path
+
+
+def test_a_stored_pdf_that_no_longer_matches_its_digest_is_not_served(
+    customer_client, invoice, settings
+):
+    url = reverse("billing:invoice_pdf", args=[invoice.pk])
+    assert customer_client.get(url).status_code == 202
+    run_tasks()
+    assert customer_client.get(url).status_code == 200
+    (stored,) = stored_pdfs(settings)
+    stored.write_bytes(stored.read_bytes()[:200])  # cut short by a crash or a bad restore
+
+    page = customer_client.get(url, follow=True)
+
+    assert page.status_code != 200 or "application/pdf" not in page.get("Content-Type", "")
+    assert "problem on our side" in page.content.decode()
+    assert AdminAlert.objects.get(reason="invoice_pdf_failed").object_id == str(invoice.pk)
+    assert customer_client.get(f"{API}/{invoice.pk}/pdf").status_code == 503
