@@ -123,3 +123,18 @@ if (window.htmx) {
     showFirstError(event.target.isConnected ? event.target : document);
   });
 })();
+
+// 4. A session that ended while a page was asking for a fragment (a poll, a form): htmx follows
+// the redirect to the sign-in page and would put that whole page inside the fragment. The browser
+// goes to the sign-in page instead, with its ?next= back to where the person was.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  const loginPath = document.body.dataset.loginUrl;
+  if (!xhr || !xhr.responseURL || !loginPath) return;
+  const answered = new URL(xhr.responseURL);
+  if (answered.origin !== window.location.origin || answered.pathname !== loginPath) return;
+  event.detail.shouldSwap = false;
+  const back = new URL(answered.href);
+  back.searchParams.set("next", window.location.pathname + window.location.search);
+  window.location.assign(back.href);
+});

@@ -260,3 +260,17 @@ def test_the_contract_list_shows_state_and_pdf_on_the_screen(browse, media, size
         box = row.locator(f'td[data-label="{label}"]').bounding_box()
         assert box is not None and box["x"] + box["width"] <= size[0], label
     shoot(page, "contracts")
+
+
+def test_a_page_polling_after_its_session_ended_goes_to_sign_in_not_into_the_fragment(browse, plan):
+    customer = UserFactory()
+    buy(ready_customer(customer, card=DECLINING_CARD), plan)
+    journey_step_complete(customer=customer.customer, step=Step.ACCOUNT)
+    page = browse(customer, PHONE)
+    page.goto(reverse("accounts:home"))
+    page.get_by_text("This list updates by itself").wait_for()
+    page.context.clear_cookies()  # the session ends (signed out elsewhere, expired)
+
+    page.wait_for_url(re.compile(r"/accounts/login/\?next=%2Faccount%2F$"), timeout=15_000)
+    assert page.locator("#journey").count() == 0  # the whole page went, not a fragment
+    assert page.get_by_role("button", name="Sign in").count() == 1
