@@ -56,7 +56,7 @@ RISK_LABELS = {
     "acceptance_yellow": "Acceptance yellow",
     "payment_failed": "Payment failed",
     "payment_unknown": "Payment unknown",
-    "invoice_overdue": "Invoice overdue",
+    "invoice_overdue": "Invoice unpaid",
     "no_card": "No card",
     "card_expired": "Card expired",
     "card_expiring": "Card expiring",
@@ -234,9 +234,20 @@ def _invoice_risks(invoices: list[Invoice], today: date) -> list[RiskFlag]:
     overdue = [invoice for invoice in invoices if invoice_is_overdue(invoice=invoice, today=today)]
     if not overdue:
         return []
-    numbers = ", ".join(str(invoice) for invoice in overdue[:3])
+    # "Overdue" only for what is past its due date: an invoice whose charge failed before then
+    # is unpaid, and says when it falls due.
+    numbers = ", ".join(_invoice_state(invoice, today) for invoice in overdue[:3])
     more = f" and {len(overdue) - 3} more" if len(overdue) > 3 else ""
-    return [RiskFlag("invoice_overdue", "red", f"Overdue: {numbers}{more}.", "invoices")]
+    return [RiskFlag("invoice_overdue", "red", f"Unpaid: {numbers}{more}.", "invoices")]
+
+
+def _invoice_state(invoice: Invoice, today: date) -> str:
+    if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+        return f"{invoice} (uncollectible)"
+    if invoice.due_date is not None and invoice.due_date < today:
+        return f"{invoice} (overdue since {_day(invoice.due_date)})"
+    due = f", due {_day(invoice.due_date)}" if invoice.due_date else ""
+    return f"{invoice} (charge failed{due})"
 
 
 def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:

@@ -277,3 +277,28 @@ def test_the_view_embedded_in_another_page_leaves_the_h1_to_that_page(subscripti
     assert alone.count("<h1") == 1
     assert "<h1" not in embedded
     assert overview.customer.display_name in embedded
+
+
+def test_an_invoice_whose_charge_failed_before_its_due_date_is_unpaid_not_overdue(subscription):
+    due = today() + timedelta(days=14)
+    make_invoice(
+        subscription,
+        0,
+        status=InvoiceStatus.OPEN,
+        payment_state=PaymentState.DECLINED,
+        due_date=due,
+    )
+    risk = _overview(subscription).risks[0]
+    assert (risk.code, risk.level) == ("invoice_overdue", "red")
+    assert "charge failed, due" in risk.message and "overdue" not in risk.message.lower()
+
+
+def test_an_invoice_past_its_due_date_says_since_when(subscription):
+    make_invoice(
+        subscription,
+        0,
+        status=InvoiceStatus.OPEN,
+        payment_state=PaymentState.DECLINED,
+        due_date=today() - timedelta(days=2),
+    )
+    assert "overdue since" in _overview(subscription).risks[0].message
