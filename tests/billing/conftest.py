@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer
+from onboarding.billing import documents
 from onboarding.billing.models import Invoice, Subscription
 from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import Plan
@@ -94,3 +95,17 @@ def utc(*args) -> datetime:
 
 def today():
     return timezone.now().date()
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[str]:
+    """Every PDF rendering in this process, by template (the real renderer still runs)."""
+    calls: list[str] = []
+    real = documents.pdf_render
+
+    def counted(*, template: str, context: dict) -> bytes:
+        calls.append(template)
+        return real(template=template, context=context)
+
+    monkeypatch.setattr(documents, "pdf_render", counted)
+    return calls

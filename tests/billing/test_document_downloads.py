@@ -37,20 +37,6 @@ def invoice(plan, customer) -> Invoice:
     return invoice
 
 
-@pytest.fixture
-def renders(monkeypatch) -> list[str]:
-    """Every PDF rendering in this process, by template (the real renderer still runs)."""
-    calls: list[str] = []
-    real = documents.pdf_render
-
-    def counted(*, template: str, context: dict) -> bytes:
-        calls.append(template)
-        return real(template=template, context=context)
-
-    monkeypatch.setattr(documents, "pdf_render", counted)
-    return calls
-
-
 def stored_pdfs(settings) -> list[Path]:
     media = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
     return sorted((media / "invoices").rglob("*.pdf"))

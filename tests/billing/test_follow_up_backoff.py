@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from onboarding.alerts.models import AdminAlert
-from onboarding.billing import documents
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.followups import (
     credit_note_follow_up,
@@ -42,20 +41,6 @@ def invoice(plan, customer) -> Invoice:
     invoice = Invoice.objects.get()
     assert (invoice.followup_due, invoice.pdf_path) == (True, "")
     return invoice
-
-
-@pytest.fixture
-def renders(monkeypatch) -> list[str]:
-    """Every PDF rendering in this process, by template (the real renderer still runs)."""
-    calls: list[str] = []
-    real = documents.pdf_render
-
-    def counted(*, template: str, context: dict) -> bytes:
-        calls.append(template)
-        return real(template=template, context=context)
-
-    monkeypatch.setattr(documents, "pdf_render", counted)
-    return calls
 
 
 def dispatched_and_run(now: datetime | None = None) -> int:

@@ -72,6 +72,17 @@ def on_first_screen(locator) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
 
 
+def account_waiting_on_a_first_charge(browse, plan, customer):
+    """The account page of a customer who bought with a card that declines, before the bill run:
+    the page is asking for its journey every few seconds."""
+    buy(ready_customer(customer, card=DECLINING_CARD), plan)
+    journey_step_complete(customer=customer.customer, step=Step.ACCOUNT)
+    page = browse(customer, PHONE)
+    page.goto(reverse("accounts:home"))
+    page.get_by_text("This list updates by itself").wait_for()
+    return page
+
+
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_a_contact_error_shows_in_place_and_an_added_contact_is_announced(browse, size):
     customer = UserFactory()
@@ -129,11 +140,7 @@ def test_a_double_tap_on_confirm_buys_once_and_back_shows_the_plan_owned(browse,
 
 def test_the_account_page_shows_a_declined_first_charge_by_itself(browse, plan):
     customer = UserFactory()
-    buy(ready_customer(customer, card=DECLINING_CARD), plan)
-    journey_step_complete(customer=customer.customer, step=Step.ACCOUNT)
-    page = browse(customer, PHONE)
-    page.goto(reverse("accounts:home"))
-    page.get_by_text("This list updates by itself").wait_for()
+    page = account_waiting_on_a_first_charge(browse, plan, customer)
     page.evaluate("window.notReloaded = true")
     bill_run_execute(run_date=today())  # the worker's part: issued, charged, declined
     page.locator("#journey").get_by_text("insufficient funds").wait_for(timeout=15_000)
@@ -264,11 +271,7 @@ def test_the_contract_list_shows_state_and_pdf_on_the_screen(browse, media, size
 
 def test_a_page_polling_after_its_session_ended_goes_to_sign_in_not_into_the_fragment(browse, plan):
     customer = UserFactory()
-    buy(ready_customer(customer, card=DECLINING_CARD), plan)
-    journey_step_complete(customer=customer.customer, step=Step.ACCOUNT)
-    page = browse(customer, PHONE)
-    page.goto(reverse("accounts:home"))
-    page.get_by_text("This list updates by itself").wait_for()
+    page = account_waiting_on_a_first_charge(browse, plan, customer)
     page.context.clear_cookies()  # the session ends (signed out elsewhere, expired)
 
     page.wait_for_url(re.compile(r"/accounts/login/\?next=%2Faccount%2F$"), timeout=15_000)
