@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -350,6 +351,28 @@ async def watch_stream(redis_url: str, published: dict[str, float]) -> None:
         await client.aclose()
 
 
+def _own_cpu() -> tuple[float, float]:
+    """CPU seconds of this process (the board clients, the stream monitor) and of the children
+    it has waited for (wrk, the rating raiser)."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _cpu_since(servers: dict, own: tuple[float, float], processes: dict) -> dict:
+    """CPU seconds each part used since `servers` and `own` were read, so a drop in page
+    throughput can be laid at the door of whoever took the cores."""
+    me, children = _own_cpu()
+    used = {
+        name: round(process_tree_cpu(p.pid) - servers[name], 1) for name, p in processes.items()
+    }
+    used["bench (board clients)"] = round(me - own[0], 1)
+    used["wrk and raiser"] = round(children - own[1], 1)
+    return used
+
+
 def summary(samples: list[float]) -> dict:
     if not samples:
         return {}
@@ -395,14 +418,16 @@ def measure(args: argparse.Namespace) -> dict:
         page_url = f"http://127.0.0.1:{page_port}{args.page}"
         wrk(page_url, 3)  # warm-up
         say(f"wrk {args.page} for {args.duration}s without boards")
-        cpu = process_tree_cpu(processes["web"].pid)
-        without = wrk(page_url, args.duration)
-        without["web_cpu_s"] = round(process_tree_cpu(processes["web"].pid) - cpu, 1)
         cpu = {name: process_tree_cpu(p.pid) for name, p in processes.items()}
+        own = _own_cpu()
+        without = wrk(page_url, args.duration)
+        without["cpu_s"] = _cpu_since(cpu, own, processes)
+        cpu, own = {name: process_tree_cpu(p.pid) for name, p in processes.items()}, _own_cpu()
         loaded = asyncio.run(with_boards(args, env, stream_port, cookies, page_url))
-        loaded["cpu_s"] = {
-            name: round(process_tree_cpu(p.pid) - cpu[name], 1) for name, p in processes.items()
-        }
+        loaded["cpu_s"] = _cpu_since(cpu, own, processes)
+        for run in (without, loaded):
+            requests = run.get("wrk", run)["rps"] * args.duration
+            run["web_cpu_ms_per_request"] = round(run["cpu_s"]["web"] * 1000 / requests, 3)
     finally:
         stop(processes)
     drop = 1 - loaded["wrk"]["rps"] / without["rps"]
@@ -442,7 +467,11 @@ def report(r: dict) -> str:
             f"max {b.get('max')} ms",
             f"latency from the stream entry (XADD): p50 {c.get('p50')} ms, p99 {c.get('p99')} ms, "
             f"max {c.get('max')} ms",
+            f"CPU seconds without boards: {r['without_boards']['cpu_s']}",
             f"CPU seconds during the loaded run: {w['cpu_s']}",
+            f"web CPU per page request: without boards "
+            f"{r['without_boards']['web_cpu_ms_per_request']} ms, with "
+            f"{w['web_cpu_ms_per_request']} ms",
         ]
     )
 
