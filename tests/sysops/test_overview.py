@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.billing.models import InvoiceStatus, PaymentState
-from onboarding.contracts.models import ContractState
+from onboarding.contracts.models import Contract, ContractState
 from onboarding.payments.models import PaymentStatus
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.risks import customer_acceptance_flags
@@ -252,13 +252,14 @@ def test_the_page_shows_every_fact_the_seed_asks_for(sysops_client, sysops, plan
     subscription = rich_customer(plan, sysops)
     page = sysops_client.get(reverse("sysops:customer", args=[subscription.customer_id]))
     html = page.content.decode()
+    newest = Contract.objects.get(customer_id=subscription.customer_id, term_index=1)
     facts = {
         "address": "1 High Street",
         "contact info": "andrew@northwind.test",
         "payment": "Visa •••• 4242",
         "payment schedule": "118.80 EUR</strong>",
         "payment expiry": 'data-fact="card-expiry"',
-        "contract age": "days old)",
+        "contract age": f"({newest.age_days} days ago)",
         "contract expiry": 'data-fact="days-left"',
         "product": "Helpdesk Suite",
         "product age": f"product {(today() - date(2020, 1, 15)).days} days old",
