@@ -1,4 +1,4 @@
-"""Day counts in words: {{ n|days_ago }} and {{ n|days }} (onboarding/core/templatetags/day_counts)."""
+"""Day counts in words: {{ n|days_ago }} and {{ n|days }} (core/templatetags/day_counts)."""
 
 import pytest
 from django.template import Context, Template
