@@ -7,8 +7,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from phonenumber_field.formfields import PhoneNumberField
 
-from onboarding.accounts.form_rendering import QUICK_RENDERER
 from onboarding.accounts.models import Contact, Customer, PreferredInbox
+from onboarding.core.form_rendering import QUICK_RENDERER
 
 
 class LongSelect(forms.Select):

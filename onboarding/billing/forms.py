@@ -1,8 +1,8 @@
 from django import forms
 
-from onboarding.accounts.form_rendering import QUICK_RENDERER
 from onboarding.billing.models import InvoiceStatus
 from onboarding.catalog.models import BillingCycle
+from onboarding.core.form_rendering import QUICK_RENDERER
 from onboarding.core.money import Money, parse_major
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from onboarding.accounts.form_rendering import QUICK_RENDERER
+from onboarding.core.form_rendering import QUICK_RENDERER
 from onboarding.payments.gateways.base import CardDetails
 
 NUMBER_AGAIN = "For your security, enter the card number and security code again."
