@@ -94,6 +94,7 @@ def test_quick_widgets_print_what_djangos_templates_print(form_class, data, kwar
 @pytest.mark.parametrize("form_class", [ProfileForm, ContactForm, CardForm, CycleForm])
 def test_the_customer_forms_render_their_widgets_quickly(form_class):
     assert form_class.default_renderer is QUICK_RENDERER
+    assert QUICK_RENDERER._builds_for(QUICK_RENDERER.base)  # the project's renderer: Django's own
 
 
 @pytest.mark.django_db
