@@ -117,11 +117,14 @@ def report_failure(
     actor=None,
     context: dict | None = None,
     severity: str = "error",
+    until_resolved: bool = False,
 ) -> None:
     """Record an unexpected failure as an admin alert and an audit entry (mail if that fails).
 
     `severity` grades the alert: "error" for a failure on our side (the default), "warning" for
     one the customer caused and can fix (a declined card), which still tells an admin.
+    `until_resolved` is for a failure that repeats until someone fixes it: its open alert keeps
+    counting instead of a new alert and email every ALERT_DEDUPE_WINDOW (admin_alert_raise).
     """
     detail = f"{error.__class__.__name__}: {error}"[:500]
     if severity == "warning":  # the customer's to fix: no traceback, no error in the log
@@ -136,6 +139,7 @@ def report_failure(
             customer_id=customer_id,
             context={**(context or {}), "error": detail, "request_id": current_request_id()},
             severity=severity,
+            until_resolved=until_resolved,
         )
         failure_recorded(
             reason=reason, detail=detail, actor=actor, target=target, customer_id=customer_id

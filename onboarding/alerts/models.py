@@ -58,7 +58,8 @@ class AdminAlert(models.Model):
 
     `dedupe_key` is set only while the alert still collects repeats of its failure; a unique
     index on it lets concurrent first raises agree on one row. Resolving the alert, or its
-    window running out, clears the key so the next raise opens a new alert.
+    window running out (unless it is raised `until_resolved`), clears the key so the next raise
+    opens a new alert.
     """
 
     reason = models.CharField(max_length=64, db_index=True)

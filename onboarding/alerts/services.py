@@ -76,6 +76,7 @@ def admin_alert_raise(
     customer_id: int | None = None,
     context: dict | None = None,
     severity: str = "error",
+    until_resolved: bool = False,
 ) -> AdminAlert:
     """Record a failure that needs a person, and tell every admin once per window.
 
@@ -83,6 +84,11 @@ def admin_alert_raise(
     `object_id`) within settings.ALERT_DEDUPE_WINDOW of the alert's first occurrence is one
     alert: its `count` goes up and `last_seen_at` moves, and nobody is emailed again. Once the
     window has passed, or the alert was resolved, the next raise opens a new alert and emails.
+
+    `until_resolved=True` is for a condition that persists until someone fixes it (a document
+    that cannot be prepared, a follow-up that keeps failing): the open alert keeps counting for
+    as long as it is unresolved, however old, so admins are emailed once, not once per window.
+    Once it is resolved, the next raise opens a new alert and emails.
 
     Every admin (active users with role admin) gets the first occurrence by email and in-app
     inbox through the notifications outbox; the relay delivers it after commit.
@@ -108,11 +114,14 @@ def admin_alert_raise(
     now = timezone.now()
 
     with transaction.atomic():
-        alert = _alert_count_occurrence(key=key, now=now, severity=severity)
+        alert = _alert_count_occurrence(
+            key=key, now=now, severity=severity, until_resolved=until_resolved
+        )
         if alert is None:
             alert = _alert_open(
                 key=key,
                 now=now,
+                until_resolved=until_resolved,
                 fields={
                     "reason": reason,
                     "message": message,
@@ -143,8 +152,11 @@ def admin_alert_raise(
     return alert
 
 
-def _alert_count_occurrence(*, key: str, now, severity: str) -> AdminAlert | None:
-    """Add one occurrence to the alert still collecting `key`, if it is within its window.
+def _alert_count_occurrence(
+    *, key: str, now, severity: str, until_resolved: bool
+) -> AdminAlert | None:
+    """Add one occurrence to the alert still collecting `key`, if it is within its window (or,
+    `until_resolved`, whatever its age: only resolving it clears its key).
 
     An alert whose window ran out stops collecting (its key is cleared) and None is returned,
     so the caller opens a new one. The row lock makes concurrent raises count one by one.
@@ -152,7 +164,7 @@ def _alert_count_occurrence(*, key: str, now, severity: str) -> AdminAlert | Non
     current = AdminAlert.objects.select_for_update().filter(dedupe_key=key).first()
     if current is None:
         return None
-    if current.first_seen_at < now - settings.ALERT_DEDUPE_WINDOW:
+    if not until_resolved and current.first_seen_at < now - settings.ALERT_DEDUPE_WINDOW:
         current.dedupe_key = None
         current.save(update_fields=["dedupe_key"])
         return None
@@ -164,7 +176,7 @@ def _alert_count_occurrence(*, key: str, now, severity: str) -> AdminAlert | Non
     return current
 
 
-def _alert_open(*, key: str, now, fields: dict) -> AdminAlert:
+def _alert_open(*, key: str, now, until_resolved: bool, fields: dict) -> AdminAlert:
     for _ in range(_CLAIM_TRIES):
         try:
             with transaction.atomic():
@@ -173,7 +185,9 @@ def _alert_open(*, key: str, now, fields: dict) -> AdminAlert:
                 )
         except IntegrityError:
             # Another raise inserted the same key first and has committed: count on its row.
-            counted = _alert_count_occurrence(key=key, now=now, severity=fields["severity"])
+            counted = _alert_count_occurrence(
+                key=key, now=now, severity=fields["severity"], until_resolved=until_resolved
+            )
             if counted is not None:
                 return counted
     raise RuntimeError(f"could not record alert {fields['reason']!r}")
