@@ -308,26 +308,62 @@ def invoice_follow_up(*, invoice_id: int) -> bool:
 def invoice_follow_ups(*, invoice_ids: list[int]) -> int:
     """Follow up each invoice; one that fails is reported, and left for the dispatcher's pass
     once its backoff is over. (A single invoice_follow_up task raises instead: the worker
-    retries it with its own backoff.)"""
+    retries it with its own backoff.)
+
+    The failure is reported before its backoff is written: the backoff is a database write that
+    can fail too, and the admin must hear of the failure whatever happens to it. Neither stops
+    the loop: one bad invoice leaves the others to be followed up."""
     done = 0
     for invoice_id in invoice_ids:
         try:
             done += invoice_follow_up(invoice_id=invoice_id)
         except Exception as error:
-            _follow_up_backoff(Invoice, invoice_id)
             _follow_up_failed(invoice_id, error)
+            _follow_up_backoff_or_report(Invoice, invoice_id)
     return done
 
 
+def _failed_row(model: type[Model], pk: int) -> Model | None:
+    """The row whose follow-up failed, for the alert; None when it cannot be read (the database
+    may be what failed), so the report still goes out, naming the row in its message."""
+    try:
+        return model.objects.filter(pk=pk).first()
+    except Exception:
+        logger.exception("could not read %s %s for its failure report", model.__name__, pk)
+        return None
+
+
 def _follow_up_failed(invoice_id: int, error: Exception) -> None:
-    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    invoice = _failed_row(Invoice, invoice_id)
     report_failure(
         reason="invoice_follow_up_failed",
         user_message=f"The PDF or notices of invoice {invoice_id} could not be produced",
         error=error,
         target=invoice,
         customer_id=invoice.customer_id if invoice else None,
+        context={"invoice_id": invoice_id},
+        # It fails at every try until someone fixes its cause: one open alert counts them all.
+        until_resolved=True,
     )
+
+
+def _follow_up_backoff_or_report(model: type[Model], pk: int) -> None:
+    """_follow_up_backoff, its own failure reported instead of raised: without the backoff the row
+    is tried again at the dispatcher's next pass, which admins must know of."""
+    try:
+        _follow_up_backoff(model, pk)
+    except Exception as error:
+        report_failure(
+            reason="follow_up_backoff_failed",
+            user_message=(
+                f"The failed follow-up of {model._meta.verbose_name} {pk} could not be held back "
+                "for its backoff; it is tried again at the next pass"
+            ),
+            error=error,
+            target=_failed_row(model, pk),
+            context={"id": pk},
+            until_resolved=True,
+        )
 
 
 def follow_ups_due(*, limit: int = 5000, now: datetime | None = None) -> list[int]:
@@ -346,7 +382,9 @@ def credit_note_follow_up(*, credit_note_id: int) -> bool:
     try:
         return _credit_note_follow_up(credit_note_id)
     except Exception:
-        _follow_up_backoff(CreditNote, credit_note_id)
+        # A backoff that cannot be written is reported, and the follow-up's own error is the one
+        # raised to the worker (its traceback is what someone needs to fix).
+        _follow_up_backoff_or_report(CreditNote, credit_note_id)
         raise
 
 
