@@ -26,10 +26,11 @@ class SignInAdapterMixin:
         events.signed_in(user=user)
 
     def logout(self, request: HttpRequest) -> None:
-        user = request.user
+        user = request.user  # taken first: logging out sets request.user to the anonymous user
+        super().logout(request)  # flushes the session row, so its id signs nobody in again
+        # Audited once it is done: a sign-out that failed (and was reported) must not read as one.
         if user.is_authenticated:
             events.signed_out(user=user)
-        super().logout(request)  # flushes the session row, so its id signs nobody in again
 
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         try:

@@ -22,7 +22,9 @@ from onboarding.accounts.permissions import (
     login_url_for,
     role_refusal,
 )
+from onboarding.alerts.failures import report_failure
 from onboarding.core.access import RowHidden, user_has_totp
+from onboarding.core.middleware import route_of
 from onboarding.core.roles import STAFF_ROLES, Role
 
 STAFF_AREAS = ("/staff", "/api/v1/staff")
@@ -151,10 +153,21 @@ class StaffIdleTimeoutMiddleware:
         return self.get_response(request)
 
     def _expire(self, request: HttpRequest, user, why: str) -> HttpResponse:
-        session_expired(
-            user=user, reason="idle timeout" if why == "idle" else "maximum session age"
-        )
-        logout(request)  # flushes the session: the old id no longer signs anyone in
+        reason = "idle timeout" if why == "idle" else "maximum session age"
+        try:
+            logout(request)  # flushes the session: the old id no longer signs anyone in
+        except Exception as error:
+            # Raised from a middleware, no view's failure handling sees it: reported here.
+            report_failure(
+                reason="session_expiry_failed",
+                user_message=f"An expired staff session ({reason}) could not be ended",
+                error=error,
+                actor=user,
+                context={"route": route_of(request), "method": request.method},
+            )
+            raise
+        # Audited once the session is ended, with the user taken before logout cleared it.
+        session_expired(user=user, reason=reason)
         if request.path_info.startswith(API_PREFIX):
             return _api_error(401, "Your session has expired; sign in again.", "session_expired")
         return browser_redirect(request, login_url_for(request))
