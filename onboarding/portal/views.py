@@ -7,26 +7,30 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from onboarding.accounts.forms import ContactForm, ProfileForm
-from onboarding.accounts.selectors import contact_count_of, contacts_of, customer_of_user
+from onboarding.accounts.selectors import contacts_of, customer_of_user
 from onboarding.accounts.services import (
     contact_add,
     contact_remove,
     contact_update,
     customer_profile_update,
 )
-from onboarding.billing.selectors import invoice_to_pay_of, subscriptions_of
+from onboarding.billing.selectors import subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.forms import refusals_on
 from onboarding.core.redirects import requested_next_url
 from onboarding.journey.selectors import journey_of
 from onboarding.journey.steps import Progress, after_journey, journey_rows
-from onboarding.notifications.selectors import acknowledged_email_of
 from onboarding.payments.selectors import payment_method_active
+from onboarding.portal.selectors import AccountFacts, account_facts_of
 
 
-def _ref(row) -> tuple[int, str] | None:
-    return (row.pk, row.number or "being prepared") if row is not None else None
+def _ref(pk: int, number: str | None) -> tuple[int, str]:
+    return (pk, number or "being prepared")
+
+
+def _ref_of(row) -> tuple[int, str] | None:
+    return _ref(row.pk, row.number) if row is not None else None
 
 
 # While the next step waits on us (the first invoice, its charge, the contract), the journey asks
@@ -43,17 +47,17 @@ def _poll_count(request: HttpRequest) -> int:
         return 0
 
 
-def _journey(request: HttpRequest, customer, card) -> dict:
+def _journey(request: HttpRequest, facts: AccountFacts, card) -> dict:
     """The journey block's context: its rows, what follows them, and whether it asks again."""
     contracts = contracts_at_a_glance(user=request.user)
     progress = Progress(
-        email_verified=acknowledged_email_of(request.user) is not None,
+        email_verified=facts.email_verified,
         has_card=card is not None,
-        invoice_to_pay=_ref(invoice_to_pay_of(customer=customer)),
-        contract=_ref(contracts.newest),
-        contract_to_acknowledge=_ref(contracts.to_acknowledge),
+        invoice_to_pay=_ref(*facts.invoice_to_pay) if facts.invoice_to_pay else None,
+        contract=_ref_of(contracts.newest),
+        contract_to_acknowledge=_ref_of(contracts.to_acknowledge),
     )
-    rows = journey_rows(journey=journey_of(customer=customer), progress=progress)
+    rows = journey_rows(journey=journey_of(customer=facts.customer), progress=progress)
     waiting = any(row.is_next and row.action and row.action.waiting_note for row in rows)
     polls = _poll_count(request)
     return {
@@ -67,10 +71,11 @@ def _journey(request: HttpRequest, customer, card) -> dict:
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    customer = customer_of_user(user=request.user)
+    facts = account_facts_of(user=request.user)
+    customer = facts.customer
     card = payment_method_active(customer=customer)
     if request.htmx and "poll" in request.GET:  # the journey asking again: that block alone
-        return render(request, "portal/_journey.html", _journey(request, customer, card))
+        return render(request, "portal/_journey.html", _journey(request, facts, card))
     return render(
         request,
         "portal/account_home.html",
@@ -78,10 +83,10 @@ def account_home(request: HttpRequest) -> HttpResponse:
             "customer": customer,
             # The company, else the person: an email address is not a page title.
             "title": customer.company or request.user.get_full_name() or "Your account",
-            **_journey(request, customer, card),
+            **_journey(request, facts, card),
             "card": card,
             "subscriptions": subscriptions_of(customer=customer),
-            "contact_count": contact_count_of(customer=customer),
+            "contact_count": facts.contact_count,
         },
     )
 
