@@ -287,6 +287,8 @@ RESOLVED_BY_SUCCESS: dict[str, frozenset[str]] = {
     "purchase_done": frozenset({"purchase_failed"}),
     "profile_updated": frozenset({"profile_update_failed"}),
     "contract_emailed": frozenset({"contract_email_unverified"}),
+    # Both are raised until_resolved: left open, a later failure would count on them unseen.
+    "invoice_followed_up": frozenset({"invoice_follow_up_failed", "follow_up_backoff_failed"}),
 }
 
 

@@ -17,7 +17,9 @@ A follow-up that fails (a PDF that cannot be rendered) leaves the row due and co
 on it (followup_failures); the dispatcher leaves the row alone until followup_not_before, which
 backs off like the worker's retries (TASK_RETRY_BASE_SECONDS doubling per failure in a row,
 capped at TASK_RETRY_MAX_SECONDS, with jitter). Nothing is dropped: past the cap it is tried at
-the cap's pace for as long as it fails; a success clears both fields.
+the cap's pace for as long as it fails; a success clears both fields. The failures count on one
+admin alert for as long as it is open ("invoice_follow_up_failed", until_resolved), which the
+invoice's next successful follow-up resolves.
 """
 
 import logging
@@ -31,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.alerts.failures import FailureNotice, report_failure
-from onboarding.alerts.services import admin_alert_raise
+from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.billing import events
 from onboarding.billing.documents import (
     credit_note_pdf_build,
@@ -290,6 +292,13 @@ def invoice_follow_up(*, invoice_id: int) -> bool:
             invoice.notified_attempt = invoice.attempt_count
         if outcome == FAILED:
             _payment_incomplete_alert(invoice)
+        if invoice.followup_failures:
+            admin_alerts_resolve_for(
+                success="invoice_followed_up",
+                customer_id=invoice.customer_id,
+                target=invoice,
+                because=f"invoice {invoice.number} was followed up at a later try",
+            )
         if told or invoice.followup_due or invoice.followup_failures:
             invoice.followup_due = False
             invoice.followup_failures, invoice.followup_not_before = 0, None

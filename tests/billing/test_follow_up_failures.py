@@ -10,7 +10,7 @@ database (tests/db_faults.py)."""
 import pytest
 from django.utils import timezone
 
-from onboarding.alerts.models import AdminAlert
+from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.alerts.services import ALERT_NOTIFICATION_KIND
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.followups import (
@@ -130,3 +130,26 @@ def test_a_credit_note_whose_backoff_cannot_be_written_raises_its_own_error_and_
     assert (unheld.object_type, unheld.object_id) == ("billing.creditnote", str(note.pk))
     assert HICCUP in unheld.message
     assert CreditNote.objects.get(pk=note.pk).followup_failures == 0
+
+
+def test_a_later_successful_follow_up_resolves_the_failures_alert(
+    invoices, admin_user, settings, tmp_path
+):
+    broken, fine = invoices
+    with unrenderable(settings, tmp_path, INVOICE_STYLE):
+        invoice_follow_ups(invoice_ids=[broken.pk])
+    assert AdminAlert.objects.get(reason="invoice_follow_up_failed").state == AlertState.OPEN
+
+    # The stylesheet is fixed: the next try produces the PDF and notice, and closes the alert.
+    assert invoice_follow_ups(invoice_ids=[broken.pk, fine.pk]) == 2
+
+    assert _followed_up(broken)
+    alert = AdminAlert.objects.get(reason="invoice_follow_up_failed")
+    assert (alert.state, alert.resolved_automatically) == (AlertState.RESOLVED, True)
+    assert broken.number in alert.resolution_note
+    # A new failure afterwards is a new alert, emailed again.
+    with unrenderable(settings, tmp_path, INVOICE_STYLE):
+        Invoice.objects.filter(pk=broken.pk).update(followup_due=True, pdf_path="")
+        invoice_follow_ups(invoice_ids=[broken.pk])
+    assert AdminAlert.objects.filter(reason="invoice_follow_up_failed").count() == 2
+    assert Notification.objects.filter(kind=ALERT_NOTIFICATION_KIND).count() == 2
