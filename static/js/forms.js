@@ -87,12 +87,21 @@ if (window.htmx) {
   });
 })();
 
-// 3. A page or fragment that comes back with form errors brings its first error into view and
-// focuses it, so an error far down a phone page is not missed.
+// 3. A page or fragment that comes back with form errors brings its error summary into view and
+// focuses it (includes/error_summary.html: the count and a link to each field with errors), so
+// an error far down a phone page is not missed; a form without a summary, its first error.
+// A link in the summary focuses its field and shows the field with its label.
 (() => {
+  const SUMMARY = "form .error-summary";
   const FIRST_ERROR = "form [aria-invalid='true'], form .has-error, form .errorlist.nonfield";
 
   const showFirstError = (root) => {
+    const summary = root.querySelector(SUMMARY);
+    if (summary) {
+      summary.scrollIntoView({ block: "start" });
+      summary.focus({ preventScroll: true });
+      return summary;
+    }
     const found = root.querySelector(FIRST_ERROR);
     if (!found) return null;
     let target = found;
@@ -104,6 +113,19 @@ if (window.htmx) {
     target.focus({ preventScroll: true });
     return target;
   };
+
+  // Without this the browser scrolls the control itself to the top edge (its label out of
+  // sight) and leaves the focus where it was.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    const control = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!control) return;
+    event.preventDefault();
+    const field = control.closest(".field, fieldset") || control;
+    field.scrollIntoView({ block: "center" });
+    control.focus({ preventScroll: true });
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     const target = showFirstError(document);

@@ -1,4 +1,5 @@
-"""Every form error sits under its own field; errors of no field at the top of the form."""
+"""Every form error sits under its own field; errors of no field at the top of the form, in its
+error summary."""
 
 import re
 
@@ -62,6 +63,25 @@ def test_a_wrong_password_at_sign_in_is_an_error_of_the_form_at_its_top(client, 
     )
     html = response.content.decode()
     form = html[html.index('<form method="post" class="card auth-form"') :]
-    top = form.index('<ul class="errorlist nonfield" role="alert">')
-    assert top < form.index('data-field="login"')
+    top = form.index('<div class="error-summary" role="alert"')
+    assert top < form.index("not correct") < form.index('data-field="login"')
     assert "field-error" not in "".join(field_blocks(html).values())
+
+
+def test_the_summary_counts_the_problems_and_links_each_field_to_its_control(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "not-an-address", "password1": "a long passphrase", "password2": "another"},
+    )
+    html = response.content.decode()
+    summary = html[html.index('<div class="error-summary"') : html.index('data-field="email"')]
+    assert "There are 2 problems" in summary
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [
+        ("id_email", "Email"),
+        ("id_password2", "Password (again)"),
+    ]
+    assert 'id="id_email"' in html and 'id="id_password2"' in html
+
+
+def test_a_form_without_errors_has_no_summary(client):
+    assert "error-summary" not in client.get(reverse("account_signup")).content.decode()

@@ -82,6 +82,11 @@ def test_a_cycle_the_plan_is_not_sold_in_is_refused(customer_client, ready_custo
     response = customer_client.post(reverse("billing:buy", args=[plan.slug]), {"cycle": "annual"})
     assert response.status_code == 422
     assert "cycle" in response.context["form"].errors
+    # The summary at the top of the form links to the first cycle on offer.
+    html = response.content.decode()
+    summary = html[html.index('<div class="error-summary"') :]
+    assert '<a href="#id_cycle_0">Billing cycle</a>' in summary[: summary.index("</div>")]
+    assert 'id="id_cycle_0"' in html
 
 
 def test_changing_the_cycle_applies_from_the_next_period(customer_client, ready_customer, plan):

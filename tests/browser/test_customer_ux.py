@@ -92,7 +92,11 @@ def test_a_contact_error_shows_in_place_and_an_added_contact_is_announced(browse
     error = page.locator("#id_name_error")
     error.wait_for()
     assert error.inner_text() == "This field is required."
-    assert on_first_screen(page.locator("#id_name"))  # brought into view
+    summary = page.locator("form .error-summary")
+    assert on_first_screen(summary)  # brought into view, with the focus
+    page.wait_for_function("() => document.activeElement.matches('form .error-summary')")
+    summary.locator("a[href='#id_name']").click()
+    assert on_first_screen(page.locator("#id_name"))
     assert page.evaluate("document.activeElement.id") == "id_name"
     shoot(page, "contact-error")
 

@@ -64,14 +64,14 @@ def test_an_htmx_form_refused_with_422_shows_its_errors_in_place(
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Add contact").click()
     assert answer.value.status == 422
-    # The fragment with the errors replaced the form, and its first bad field has the focus.
+    # The fragment with the errors replaced the form, and its error summary has the focus.
     page.locator("[data-field=name] .field-error").wait_for()
     assert page.locator("[data-field=phone] .field-error").is_visible()
-    page.wait_for_function("() => document.activeElement.id === 'id_name'")
+    page.wait_for_function("() => document.activeElement.matches('form .error-summary')")
+    assert page.locator("form .error-summary").evaluate(IN_VIEW)
     name = page.locator("#id_name")
     assert name.get_attribute("aria-invalid") == "true"
     assert name.evaluate("el => getComputedStyle(el).borderTopColor") == RED
-    assert name.evaluate(IN_VIEW)
 
     page.locator("#id_name").fill("Ada Lovelace")
     page.locator("#id_role").fill("Billing")
