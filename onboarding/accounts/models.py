@@ -1,9 +1,15 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
-from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
+from onboarding.accounts.validators import (
+    postal_code_normalize,
+    validate_postal_code,
+    validate_vat_number,
+    vat_number_normalize,
+)
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES, Role
 
@@ -119,6 +125,13 @@ class Customer(models.Model):
 
     def clean(self) -> None:
         self.vat_number = vat_number_normalize(self.vat_number)
+        # The postal code's format depends on the country: checked here, where both are known,
+        # for the profile page and the API alike (both save through full_clean()).
+        self.postal_code = postal_code_normalize(self.postal_code)
+        try:
+            validate_postal_code(self.postal_code, self.country)
+        except ValidationError as refused:
+            raise ValidationError({"postal_code": refused.messages}) from None
 
     @property
     def reference(self) -> str:

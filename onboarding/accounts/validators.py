@@ -228,3 +228,85 @@ def validate_vat_number(value: str) -> None:
             code="vat_number_format",
             params={"prefix": prefix},
         )
+
+
+# Postal codes: each country's format, as its post office prints it, checked against the code
+# normalised by postal_code_normalize (upper case, single spaces). A separator that people often
+# leave out ("SW1A1AA", "1012AB", "00950") is optional. Formats only: a code of the right shape
+# may still not exist. A country not listed here (or one without postal codes) only has its code
+# kept short enough to print on an invoice's city line.
+POSTAL_CODE_MAX_LENGTH = 12
+_UK_POSTCODE = r"(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})"
+_CA_POSTAL_CODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d"
+_EIRCODE = r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}"
+# country: (pattern, what its code is, an example)
+POSTAL_CODE_FORMATS: dict[str, tuple[str, str, str]] = {
+    "AT": (r"\d{4}", "An Austrian postal code has 4 digits", "1010"),
+    "BE": (r"\d{4}", "A Belgian postal code has 4 digits", "1000"),
+    "BG": (r"\d{4}", "A Bulgarian postal code has 4 digits", "1000"),
+    "CY": (r"\d{4}", "A Cypriot postal code has 4 digits", "1010"),
+    "CZ": (r"\d{3} ?\d{2}", "A Czech postal code has 5 digits", "110 00"),
+    "DE": (r"\d{5}", "A German postal code has 5 digits", "10115"),
+    "DK": (r"\d{4}", "A Danish postal code has 4 digits", "1050"),
+    "EE": (r"\d{5}", "An Estonian postal code has 5 digits", "10111"),
+    "ES": (r"(?:0[1-9]|[1-4]\d|5[0-2])\d{3}", "A Spanish postal code has 5 digits", "28001"),
+    "FI": (r"\d{5}", "A Finnish postal code has 5 digits", "00100"),
+    "FR": (r"\d{5}", "A French postal code has 5 digits", "75001"),
+    "GR": (r"\d{3} ?\d{2}", "A Greek postal code has 5 digits", "105 57"),
+    "HR": (r"\d{5}", "A Croatian postal code has 5 digits", "10000"),
+    "HU": (r"\d{4}", "A Hungarian postal code has 4 digits", "1051"),
+    "IE": (_EIRCODE, "An Irish Eircode has 7 letters and digits", "D02 X285"),
+    "IT": (r"\d{5}", "An Italian postal code has 5 digits", "00118"),
+    "LT": (r"(?:LT-?)?\d{5}", "A Lithuanian postal code has 5 digits", "LT-01100"),
+    "LU": (r"(?:L-?)?\d{4}", "A Luxembourg postal code has 4 digits", "L-1111"),
+    "LV": (r"(?:LV-?)?\d{4}", "A Latvian postal code has 4 digits", "LV-1050"),
+    "MT": (r"[A-Z]{3} ?\d{4}", "A Maltese postal code has 3 letters and 4 digits", "VLT 1117"),
+    "NL": (r"[1-9]\d{3} ?[A-Z]{2}", "A Dutch postal code has 4 digits and 2 letters", "1012 AB"),
+    "PL": (r"\d{2}-?\d{3}", "A Polish postal code has 5 digits", "00-950"),
+    "PT": (r"\d{4}-?\d{3}", "A Portuguese postal code has 7 digits", "1000-001"),
+    "RO": (r"\d{6}", "A Romanian postal code has 6 digits", "010011"),
+    "SE": (r"\d{3} ?\d{2}", "A Swedish postal code has 5 digits", "114 55"),
+    "SI": (r"(?:SI-?)?\d{4}", "A Slovenian postal code has 4 digits", "1000"),
+    "SK": (r"\d{3} ?\d{2}", "A Slovak postal code has 5 digits", "811 01"),
+    "GB": (_UK_POSTCODE, "A UK postcode has 2 parts of letters and digits", "SW1A 1AA"),
+    "CH": (r"\d{4}", "A Swiss postal code has 4 digits", "8001"),
+    "NO": (r"\d{4}", "A Norwegian postal code has 4 digits", "0150"),
+    "US": (r"\d{5}(?:-\d{4})?", "A US ZIP code has 5 digits (or 5+4)", "20500"),
+    "CA": (_CA_POSTAL_CODE, "A Canadian postal code has 6 letters and digits", "K1A 0B1"),
+    "AU": (r"\d{4}", "An Australian postcode has 4 digits", "2000"),
+}
+_POSTAL_CODE_PATTERNS = {
+    country: re.compile(pattern, re.ASCII)
+    for country, (pattern, _, _) in POSTAL_CODE_FORMATS.items()
+}
+
+
+def postal_code_normalize(value: str) -> str:
+    """The code as post offices print it: upper case, trimmed, one space where there were
+    several (" sw1a   1aa" -> "SW1A 1AA")."""
+    return " ".join((value or "").split()).upper()
+
+
+def validate_postal_code(value: str, country: str) -> None:
+    """Refuse a postal code that is not in `country`'s format (ISO 3166-1 alpha-2), naming the
+    format; for a country without a known format, one longer than any country's."""
+    code = postal_code_normalize(value)
+    if not code:
+        return
+    country = str(country or "").upper()
+    pattern = _POSTAL_CODE_PATTERNS.get(country)
+    if pattern is None:
+        if len(code) > POSTAL_CODE_MAX_LENGTH:
+            raise ValidationError(
+                "A postal code has at most %(limit)d characters.",
+                code="postal_code_length",
+                params={"limit": POSTAL_CODE_MAX_LENGTH},
+            )
+        return
+    if not pattern.fullmatch(code):
+        what, example = POSTAL_CODE_FORMATS[country][1:]
+        raise ValidationError(
+            "%(what)s, like %(example)s.",
+            code="postal_code_format",
+            params={"what": what, "example": example},
+        )
