@@ -82,7 +82,12 @@ def inbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
     message = inbox_mark_read(user=request.user, message_id=message_id)
     if _is_htmx(request):
-        return render(request, "notifications/_inbox_row.html", {"message": message})
+        # The row, and the heading's unread count swapped out of band so it does not go stale.
+        return render(
+            request,
+            "notifications/_inbox_row.html",
+            {"message": message, "unread_now": inbox_unread_count(user=request.user)},
+        )
     if request.POST.get("next") == "detail":
         return redirect(message)
     return redirect("notifications:inbox")
