@@ -289,6 +289,7 @@ RESOLVED_BY_SUCCESS: dict[str, frozenset[str]] = {
     "contract_emailed": frozenset({"contract_email_unverified"}),
     # Both are raised until_resolved: left open, a later failure would count on them unseen.
     "invoice_followed_up": frozenset({"invoice_follow_up_failed", "follow_up_backoff_failed"}),
+    "certificate_stored": frozenset({"contract_certificate_generation_failed"}),
 }
 
 
@@ -301,7 +302,7 @@ class Succeeded:
     because: str
     # Facts the alert's context must hold too (the plan a failed purchase was for), so a
     # success at something else for the same customer leaves that alert open.
-    about: dict[str, str] = field(default_factory=dict)
+    about: dict[str, Any] = field(default_factory=dict)
 
     def answers(self, alert: AdminAlert) -> bool:
         context = alert.context or {}
@@ -314,7 +315,7 @@ def admin_alerts_resolve_for(
     customer_id: int,
     target: models.Model,
     because: str,
-    about: dict[str, str] | None = None,
+    about: dict[str, Any] | None = None,
 ) -> list[AdminAlert]:
     """Resolve, as the system, the unresolved alerts this success answers; returns them.
 

@@ -22,13 +22,14 @@ def outbox_message_dead(message: OutboxMessage, batch: DeliveryBatch) -> None:
     }
     if kind == ALERT_NOTIFICATION_KIND:
         # An alert's own email failing must not raise one new alert (and email) per failure:
-        # count them all on the channel, which admin_alert_raise folds into one per window.
+        # count them all on the channel: one open alert until someone fixes the channel.
         admin_alert_raise(
             reason="notification.undelivered",
             message=f"Admin alert notifications cannot be delivered by {channel}: {error}",
             object_type="notifications.channel",
             object_id=channel or topic,
             context=context,
+            until_resolved=True,
         )
         return
     notification = kind is not None

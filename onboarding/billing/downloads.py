@@ -100,6 +100,8 @@ def _alert_once(*, notice: FailureNotice, target: Model, detail: str) -> None:
             target=target,
             customer_id=getattr(target, "customer_id", None),
             context={"document": str(target)},
+            # Races between asks, or an ask after the window, count on the open alert.
+            until_resolved=True,
         )
 
 

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
+from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.billing.downloads import RenderWork, document_prepare
 
 # tasks.py imports this module too: imported whole, so either may be imported first.
@@ -86,12 +87,22 @@ def contract_certificate_generate(*, acceptance_id: int) -> ContractCertificate 
     )
     try:
         with transaction.atomic():
-            return ContractCertificate.objects.create(
+            certificate = ContractCertificate.objects.create(
                 acceptance=acceptance,
                 storage_path=path,
                 sha256=rendered.sha256,
                 size_bytes=len(rendered.content),
             )
+            # Its failures were raised until_resolved: left open, a later failure of this
+            # acceptance would count on them unseen.
+            admin_alerts_resolve_for(
+                success="certificate_stored",
+                customer_id=acceptance.contract.customer_id,
+                target=acceptance.contract,
+                because=f"The certificate of acceptance {acceptance.pk} was stored.",
+                about={"acceptance": acceptance.pk},
+            )
+            return certificate
     except IntegrityError:
         default_storage.delete(path)  # another run stored it first; theirs stays
         return ContractCertificate.objects.get(acceptance=acceptance)
@@ -114,6 +125,8 @@ def certificate_generation_failed(*, acceptance_id: int, error: BaseException) -
         target=contract,
         customer_id=contract.customer_id if contract else None,
         context={"acceptance": acceptance_id, "contract": contract.number if contract else ""},
+        # The worker retries it until someone fixes its cause: one open alert counts the tries.
+        until_resolved=True,
     )
 
 

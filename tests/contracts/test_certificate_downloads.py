@@ -211,10 +211,14 @@ def test_a_rendering_the_worker_cannot_do_is_told_and_alerted(
         assert poll_answer["HX-Redirect"] == reverse("contracts:detail", args=[contract.pk])
         assert not ContractCertificate.objects.exists()
 
-    # The template is fixed and the retry's backoff has passed: the retry makes the certificate.
+    # The template is fixed and the retry's backoff has passed: the retry makes the certificate,
+    # and closes the worker's alert (raised until resolved), so a later failure alerts anew.
     backoff_passed(task)
     run_worker_in_process()
     assert buyer_client.get(page_url(acceptance)).status_code == 200
+    generation = AdminAlert.objects.get(reason="contract_certificate_generation_failed")
+    assert generation.resolved_at is not None
+    assert f"certificate of acceptance {acceptance.pk} was stored" in generation.resolution_note
 
 
 def test_a_certificate_that_failed_for_good_is_queued_again_after_a_backoff_not_at_every_ask(
