@@ -4,13 +4,14 @@ tables allow."""
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.billing.models import Invoice
 from onboarding.core.access import visible_to
 from onboarding.core.roles import Role
+from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
 
 
 @dataclass(frozen=True)
@@ -18,18 +19,20 @@ class AccountFacts:
     """The signed-in customer's record and the counts and flags the account page shows with it."""
 
     customer: Customer
+    card: PaymentMethod | None  # the active card (at most one: one_active_card_per_customer)
     contact_count: int
     email_verified: bool  # the user has an address they proved they read
     invoice_to_pay: tuple[int, str | None] | None  # the oldest still to pay: id and number
 
 
 def account_facts_of(*, user: User) -> AccountFacts:
-    """The customer record of `user` with its contact count, whether the user has a verified
-    address, and the oldest invoice still to pay, in one query (they were four).
+    """The customer record of `user` with its active card, its contact count, whether the user
+    has a verified address, and the oldest invoice still to pay, in one query (they were five).
 
     The same answers as accounts.selectors.customer_of_user (a 404 for anyone but the record's
-    customer), contact_count_of, notifications.selectors.acknowledged_email_of and
-    billing.selectors.invoice_to_pay_of; tests/portal/test_account_facts.py holds them equal."""
+    customer), payments.selectors.payment_method_active, contact_count_of,
+    notifications.selectors.acknowledged_email_of and billing.selectors.invoice_to_pay_of;
+    tests/portal/test_account_facts.py holds them equal."""
     if not user.is_authenticated or user.role != Role.CUSTOMER:
         raise Http404("This page is for customers.")
     to_pay = Invoice.objects.finalized().payable().filter(customer=OuterRef("pk")).order_by("id")
@@ -44,6 +47,11 @@ def account_facts_of(*, user: User) -> AccountFacts:
         visible_to(user, Customer.objects.all())
         .filter(user=user)
         .annotate(
+            # A join, not a query: the database holds a customer to one active card.
+            active_card=FilteredRelation(
+                "payment_methods",
+                condition=Q(payment_methods__status=PaymentMethodStatus.ACTIVE),
+            ),
             contact_count=Subquery(contacts, output_field=IntegerField()),
             email_verified=Exists(
                 EmailAddress.objects.filter(user=OuterRef("user"), verified=True).exclude(email="")
@@ -51,6 +59,7 @@ def account_facts_of(*, user: User) -> AccountFacts:
             invoice_to_pay_id=Subquery(to_pay.values("id")[:1]),
             invoice_to_pay_number=Subquery(to_pay.values("number")[:1]),
         )
+        .select_related("active_card")
         .first()
     )
     if customer is None:
@@ -60,6 +69,8 @@ def account_facts_of(*, user: User) -> AccountFacts:
     invoice_id = customer.invoice_to_pay_id
     return AccountFacts(
         customer=customer,
+        # Django sets a joined reverse relation only when the join found a row.
+        card=getattr(customer, "active_card", None),
         contact_count=customer.contact_count or 0,
         email_verified=customer.email_verified,
         invoice_to_pay=(

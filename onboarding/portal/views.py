@@ -21,7 +21,6 @@ from onboarding.core.forms import refusals_on
 from onboarding.core.redirects import requested_next_url
 from onboarding.journey.selectors import journey_of
 from onboarding.journey.steps import Progress, after_journey, journey_rows
-from onboarding.payments.selectors import payment_method_active
 from onboarding.portal.selectors import AccountFacts, account_facts_of
 
 
@@ -72,8 +71,7 @@ def _journey(request: HttpRequest, facts: AccountFacts, card) -> dict:
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
     facts = account_facts_of(user=request.user)
-    customer = facts.customer
-    card = payment_method_active(customer=customer)
+    customer, card = facts.customer, facts.card
     if request.htmx and "poll" in request.GET:  # the journey asking again: that block alone
         return render(request, "portal/_journey.html", _journey(request, facts, card))
     return render(

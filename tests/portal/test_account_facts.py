@@ -11,9 +11,11 @@ from onboarding.billing.models import Invoice
 from onboarding.billing.selectors import invoice_to_pay_of
 from onboarding.core.roles import Role
 from onboarding.notifications.selectors import acknowledged_email_of
+from onboarding.payments.selectors import payment_method_active
 from onboarding.portal.selectors import account_facts_of
 from tests.billing.conftest import DECLINING_CARD, buy, ready_customer, today
-from tests.factories import UserFactory, plan_with_prices
+from tests.factories import DEFAULT_PASSWORD, UserFactory, plan_with_prices
+from tests.payments.helpers import card_on_file
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,7 @@ def apps_say(user) -> dict:
     invoice = invoice_to_pay_of(customer=customer)
     return {
         "customer": customer.pk,
+        "card": payment_method_active(customer=customer),
         "contact_count": contact_count_of(customer=customer),
         "email_verified": acknowledged_email_of(user) is not None,
         "invoice_to_pay": (invoice.pk, invoice.number) if invoice else None,
@@ -34,6 +37,7 @@ def facts_say(user) -> dict:
     facts = account_facts_of(user=user)
     return {
         "customer": facts.customer.pk,
+        "card": facts.card,
         "contact_count": facts.contact_count,
         "email_verified": facts.email_verified,
         "invoice_to_pay": facts.invoice_to_pay,
@@ -49,6 +53,7 @@ def test_a_new_customers_facts_are_one_query_and_what_the_apps_say(
     assert facts == apps_say(user)
     assert facts["contact_count"] == 0 and facts["invoice_to_pay"] is None
     assert facts["email_verified"] is True
+    assert facts["card"] is None
 
 
 def test_an_unverified_customer_with_contacts_and_an_unpaid_invoice(django_assert_num_queries):
@@ -71,6 +76,7 @@ def test_an_unverified_customer_with_contacts_and_an_unpaid_invoice(django_asser
     assert facts["contact_count"] == 2
     assert facts["email_verified"] is False
     assert facts["invoice_to_pay"] == (invoice.pk, invoice.number)
+    assert facts["card"].last4 == DECLINING_CARD[-4:]
 
 
 def test_the_oldest_invoice_still_to_pay_is_the_one_named():
@@ -94,3 +100,12 @@ def test_staff_have_no_account_facts(role):
 def test_a_customer_login_without_a_customer_record_has_no_account_facts():
     with pytest.raises(Http404):
         account_facts_of(user=UserFactory(customer_record=False))
+
+
+def test_after_a_card_is_replaced_the_facts_name_the_new_card_only():
+    customer = ready_customer()
+    new = card_on_file(customer, "5555555555554444", password=DEFAULT_PASSWORD)
+
+    facts = account_facts_of(user=customer.user)
+    assert facts.card == new and facts.card.last4 == "4444"
+    assert facts_say(customer.user) == apps_say(customer.user)
