@@ -131,7 +131,9 @@ def test_a_declined_card_is_explained_and_nothing_is_bought(
     fill_profile(page)
     page.get_by_role("link", name="Add a card").click()
     add_card(page, "4000 0000 0000 0002")
-    page.get_by_text("Your card was declined").wait_for()
+    # Under the card number field (the form's error summary repeats it, linked to the field).
+    page.locator("#id_number_error", has_text="Your card was declined").wait_for()
+    assert page.locator(".error-summary a[href='#id_number']").is_visible()
     screenshot("card-declined")
     assert page.locator("#id_number").input_value() == ""
     assert not Subscription.objects.exists()
