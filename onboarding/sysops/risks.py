@@ -24,6 +24,7 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
+from onboarding.core.templatetags.day_counts import days
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentStatus
 from onboarding.sysops.models import ServiceRequest, Severity
@@ -223,7 +224,7 @@ def _card_risks(
             RiskFlag(
                 "card_expiring",
                 "yellow",
-                f"{label} expires on {_day(card.expires_on)} (in {card.days_left} days).",
+                f"{label} expires on {_day(card.expires_on)} (in {days(card.days_left)}).",
                 "card",
             )
         ]
@@ -268,7 +269,7 @@ def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
                     "contract_expiring",
                     "yellow",
                     f"Contract {contract.number} expires on {_day(contract.ends_on)} "
-                    f"(in {contract.days_left} days).",
+                    f"(in {days(contract.days_left)}).",
                     "contracts",
                 )
             )
