@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install lint security format migrate demo requirements clean bench-tools
+.PHONY: run test install lint security format migrate demo reset-demo requirements clean bench-tools
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -27,7 +27,13 @@ demo: migrate
 
 run: demo
 	@echo "Starting web (http://127.0.0.1:8000), task worker and outbox relay; Ctrl-C stops all."
-	$(BIN)/honcho start -f Procfile
+	@# Ctrl-C is how it ends (honcho answers it with 130): not an error.
+	$(BIN)/honcho start -f Procfile || [ $$? -eq 130 ]
+
+# The embedded default's data (SQLite database, sent mail, files, the development secret key):
+# the next `make run` starts over with fresh demo data. A DATABASE_URL database is not touched.
+reset-demo:
+	rm -rf var
 
 # lint-imports checks the floors (pyproject.toml [tool.importlinter]): an upward import fails.
 lint: install
@@ -85,7 +91,7 @@ requirements: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache
 
 # bench/pages.py drives its load with wrk, a system package (not on PyPI): Debian's, installed
 # with apt when missing, as .ci/run installs chromium for the browser tests.

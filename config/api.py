@@ -95,6 +95,17 @@ api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth
 api.add_router("/staff/risk", risk_router, tags=["risk"], auth=staff_auth)
 
 
+@api.get("/", auth=None, include_in_schema=False)
+def api_root(request: HttpRequest) -> dict[str, str]:
+    """Where a person or a client landing on /api/v1/ finds the API's description."""
+    return {
+        "name": api.title,
+        "version": api.version,
+        "openapi": request.build_absolute_uri("openapi.json"),
+        "docs": request.build_absolute_uri("docs"),
+    }
+
+
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body = {"detail": exc.message, "code": exc.code}

@@ -60,6 +60,12 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+if PRODUCTION and not ALLOWED_HOSTS:
+    # Started without it, every request but /healthz would get a 400: say so at start instead.
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set in production (the host names the site answers to, "
+        "comma-separated, e.g. support.example.com)"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The product's name: every email names it, in its subject, greeting and signature.

@@ -67,6 +67,15 @@ def test_production_refuses_to_start_without_a_secret_key(db):
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
+def test_production_refuses_to_start_without_allowed_hosts(db):
+    # Started without it, every request would be refused with a 400: refuse to start instead.
+    env = production_env()
+    del env["ALLOWED_HOSTS"]
+    result = run_python(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set in production" in result.stderr
+
+
 def test_the_production_web_server_config_loads_the_app_with_threads_and_a_long_keep_alive(db):
     # The README's production command: gunicorn -c config/gunicorn.py config.wsgi
     gunicorn = Path(sys.executable).parent / "gunicorn"

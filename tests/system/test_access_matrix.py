@@ -104,7 +104,7 @@ PAGES: dict[str, Rule] = {
     "healthz": Rule(PUBLIC),
     "readyz": Rule(PUBLIC),
     "metrics": Rule(PUBLIC),  # loopback, no proxy: the test client's REMOTE_ADDR is 127.0.0.1
-    "api/v1/": Rule((404,) * 6),
+    "api/v1/": Rule(PUBLIC),  # the API root: where its description is
     "^api/": Rule((404,) * 6, paths=("/api/v1/inbox/null,null",)),  # no operation: a JSON 404
     "api/v1/docs": Rule(PUBLIC),
     "api/v1/openapi.json": Rule(PUBLIC),
@@ -310,6 +310,7 @@ PROFILE = {
 CONTACT = {"name": "Yannick New-Contact", "role": "Billing", "email": "yannick@example.com"}
 
 API: dict[str, Rule] = {
+    "GET /api/v1/": Rule(API_PUBLIC),
     "GET /api/v1/catalog/plans": Rule(API_PUBLIC),
     "GET /api/v1/catalog/plans/{slug}": Rule(API_PUBLIC),
     # me: the signed-in customer's own account

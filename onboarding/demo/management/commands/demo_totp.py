@@ -9,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from onboarding.accounts.models import User
 
+# The least time a printed code has left to be typed in.
+FRESH_SECONDS = 10
+
 
 class Command(BaseCommand):
     help = "Print the current TOTP code of a demo staff user (development only)."
@@ -27,5 +30,14 @@ class Command(BaseCommand):
         if authenticator is None:
             raise CommandError(f"{email} has no TOTP authenticator.")
         secret = decrypt(authenticator.data["secret"])
-        counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+        period = mfa_settings.TOTP_PERIOD
+        left = period - time.time() % period
+        if left < FRESH_SECONDS:
+            # A code about to expire would be refused by the time it is typed in: wait for the
+            # next one (the sign-in accepts only the current step's code).
+            self.stderr.write(f"waiting {left:.0f}s for a fresh code")
+            time.sleep(left)
+            left = period
+        counter = int(time.time()) // period
         self.stdout.write(format_hotp_value(hotp_value(secret, counter)))
+        self.stderr.write(f"valid for {left:.0f} more seconds")
