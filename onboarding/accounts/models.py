@@ -4,6 +4,7 @@ from django.db import models
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
+from onboarding.accounts.addresses import address_lines
 from onboarding.accounts.validators import (
     postal_code_normalize,
     validate_postal_code,
@@ -147,11 +148,15 @@ class Customer(models.Model):
 
     @property
     def billing_address_lines(self) -> list[str]:
-        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
-        lines = [self.address_line1, self.address_line2, city_line, self.region]
-        if self.country:
-            lines.append(self.country.name)
-        return [line for line in lines if line]
+        return address_lines(
+            line1=self.address_line1,
+            line2=self.address_line2,
+            city=self.city,
+            postal_code=self.postal_code,
+            region=self.region,
+            country=self.country.code or "",
+            country_name=lambda _code: self.country.name,
+        )
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)

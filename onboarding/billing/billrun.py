@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django_countries import countries
 
+from onboarding.accounts.addresses import address_lines
 from onboarding.accounts.models import Customer
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
@@ -210,11 +211,16 @@ def bill_to_of(due: _Due) -> tuple[str, str, str]:
     """(name, address, reference) as Customer.display_name, .billing_address_lines and
     .reference give them, from plain values."""
     name = due.company or f"{due.first_name} {due.last_name}".strip() or due.email
-    city_line = " ".join(part for part in (due.postal_code, due.city) if part)
-    lines = [due.address_line1, due.address_line2, city_line, due.region]
-    if due.country:
-        lines.append(_country_name(due.country, get_language()))
-    address = "\n".join(line for line in lines if line)
+    lines = address_lines(
+        line1=due.address_line1,
+        line2=due.address_line2,
+        city=due.city,
+        postal_code=due.postal_code,
+        region=due.region,
+        country=due.country,
+        country_name=lambda code: _country_name(code, get_language()),
+    )
+    address = "\n".join(lines)
     return name[:200], address, f"CUS-{due.customer_id:06d}"
 
 

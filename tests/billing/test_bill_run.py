@@ -74,7 +74,7 @@ def test_the_invoice_carries_lines_tax_dates_addressee_and_a_number(due):
     assert invoice.issue_date == DAY
     assert invoice.due_date == DAY + timedelta(days=14)
     assert invoice.bill_to_name == "Acme Ltd"
-    assert invoice.bill_to_lines == ["1 High Street", "BS1 4DJ Bristol", "United Kingdom"]
+    assert invoice.bill_to_lines == ["1 High Street", "Bristol BS1 4DJ", "United Kingdom"]
     assert invoice.is_first is False
 
 
