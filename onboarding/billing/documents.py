@@ -55,7 +55,7 @@ def _customer(invoice: Invoice) -> dict:
     return {
         "name": invoice.bill_to_name,
         "reference": invoice.customer_reference,
-        "email": invoice.bill_to_email,
+        "email": invoice.bill_to_email_line,
         "address_lines": invoice.bill_to_lines,
         "vat_number": invoice.bill_to_vat_number,
     }

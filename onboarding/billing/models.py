@@ -349,6 +349,14 @@ class Invoice(models.Model):
     def bill_to_lines(self) -> list[str]:
         return [line for line in self.bill_to_address.splitlines() if line]
 
+    @property
+    def bill_to_email_line(self) -> str:
+        """The billing address's email, unless it is the name already shown above it (a
+        customer with neither company nor name is billed under their email address)."""
+        if self.bill_to_email.casefold() == self.bill_to_name.strip().casefold():
+            return ""
+        return self.bill_to_email
+
     def move_to(self, status: str) -> None:
         """Change status in memory, refusing any move INVOICE_MOVES does not allow."""
         check_move(INVOICE_MOVES, self.status, status, what="invoice", states=InvoiceStatus)
