@@ -47,13 +47,25 @@ def card_expired(exp_month: int, exp_year: int, *, today: dt.date | None = None)
     return dt.date(exp_year, exp_month, last_day) < today
 
 
+# Cards are issued for at most this many years; a later year is a typing slip.
+LONGEST_VALIDITY_YEARS = 25
+# A four-digit year before this is not a card's expiry but a slip (a birth year, "0202").
+FIRST_CARD_YEAR = 1950
+
+
 def expiry_errors(exp_month: int, exp_year: int) -> dict[str, str]:
+    """Field errors for an expiry date: a month or year that cannot be one, or a card that has
+    expired (said as such, with the month it expired in)."""
     errors = {}
-    if not 1 <= exp_month <= 12:
+    month_ok = 1 <= exp_month <= 12
+    if not month_ok:
         errors["exp_month"] = "Enter the expiry month as a number from 1 to 12."
     current_year = timezone.now().year
-    if not current_year - 1 <= exp_year <= current_year + 25:
+    if not FIRST_CARD_YEAR <= exp_year <= current_year + LONGEST_VALIDITY_YEARS:
         errors["exp_year"] = "Enter the four-digit expiry year shown on the card."
-    if not errors and card_expired(exp_month, exp_year):
-        errors["exp_month"] = "This card has expired. Use a card that is still valid."
+    elif month_ok and card_expired(exp_month, exp_year):
+        month = calendar.month_name[exp_month]
+        errors["exp_year" if exp_year < current_year else "exp_month"] = (
+            f"This card expired in {month} {exp_year}. Use a card that is still valid."
+        )
     return errors
