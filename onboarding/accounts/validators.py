@@ -194,6 +194,40 @@ VAT_NUMBER_FORMATS = {
     "CH": r"E\d{9}(?:MWST|TVA|IVA)?",
     "NO": r"\d{9}(?:MVA)?",
 }
+# One number of each prefix's shape, as the refusal shows it.
+VAT_NUMBER_EXAMPLES = {
+    "AT": "ATU12345678",
+    "BE": "BE0123456789",
+    "BG": "BG123456789",
+    "CY": "CY12345678L",
+    "CZ": "CZ12345678",
+    "DE": "DE123456789",
+    "DK": "DK12345678",
+    "EE": "EE123456789",
+    "EL": "EL123456789",
+    "ES": "ESA12345678",
+    "FI": "FI12345678",
+    "FR": "FR12345678901",
+    "HR": "HR12345678901",
+    "HU": "HU12345678",
+    "IE": "IE1234567T",
+    "IT": "IT12345678901",
+    "LT": "LT123456789",
+    "LU": "LU12345678",
+    "LV": "LV12345678901",
+    "MT": "MT12345678",
+    "NL": "NL123456789B01",
+    "PL": "PL1234567890",
+    "PT": "PT123456789",
+    "RO": "RO12345678",
+    "SE": "SE123456789001",
+    "SI": "SI12345678",
+    "SK": "SK1234567890",
+    "XI": "XI123456789",
+    "GB": "GB123456789",
+    "CH": "CHE123456789",
+    "NO": "NO123456789MVA",
+}
 _VAT_PATTERNS = {
     prefix: re.compile(rf"(?:{pattern})", re.ASCII)
     for prefix, pattern in VAT_NUMBER_FORMATS.items()
@@ -218,15 +252,23 @@ def validate_vat_number(value: str) -> None:
             raise ValidationError(
                 "Greek VAT numbers start with EL, not GR.", code="vat_number_prefix"
             )
+        if not (prefix.isascii() and prefix.isalpha()):
+            raise ValidationError(
+                "Start with the two-letter country prefix, like DE123456789 for Germany.",
+                code="vat_number_prefix",
+            )
         raise ValidationError(
-            "Start with the country prefix, e.g. DE123456789 or FR12345678901.",
+            "%(prefix)s is not a country prefix of VAT numbers we know. Start with the "
+            "country's prefix, like DE123456789 (Germany), FR12345678901 (France) or "
+            "GB123456789 (United Kingdom).",
             code="vat_number_prefix",
+            params={"prefix": prefix},
         )
     if not pattern.fullmatch(rest):
         raise ValidationError(
-            "This is not a valid %(prefix)s VAT number: check the digits after %(prefix)s.",
+            "This is not a valid %(prefix)s VAT number: one looks like %(example)s.",
             code="vat_number_format",
-            params={"prefix": prefix},
+            params={"prefix": prefix, "example": VAT_NUMBER_EXAMPLES[prefix]},
         )
 
 

@@ -8,7 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
+from onboarding.accounts.validators import (
+    VAT_NUMBER_EXAMPLES,
+    VAT_NUMBER_FORMATS,
+    validate_vat_number,
+    vat_number_normalize,
+)
 from onboarding.audit.models import AuditEntry
 from tests.factories import complete_profile
 
@@ -66,6 +71,36 @@ def test_numbers_without_a_known_prefix_or_in_the_wrong_format_are_refused(numbe
     with pytest.raises(ValidationError) as refused:
         validate_vat_number(number)
     assert why in refused.value.messages[0]
+
+
+def test_an_unknown_prefix_is_named_and_the_expected_shape_shown():
+    with pytest.raises(ValidationError) as refused:
+        validate_vat_number("XX12")
+    message = refused.value.messages[0]
+    assert message.startswith("XX is not a country prefix")
+    assert "DE123456789" in message
+
+
+def test_a_number_without_letters_in_front_is_asked_for_its_country_prefix():
+    with pytest.raises(ValidationError) as refused:
+        validate_vat_number("136695976")
+    assert refused.value.messages == [
+        "Start with the two-letter country prefix, like DE123456789 for Germany."
+    ]
+
+
+def test_a_number_of_the_wrong_shape_shows_its_countrys_shape():
+    with pytest.raises(ValidationError) as refused:
+        validate_vat_number("NL004495445A01")
+    assert refused.value.messages == [
+        "This is not a valid NL VAT number: one looks like NL123456789B01."
+    ]
+
+
+def test_every_known_prefix_has_an_example_of_its_own_shape():
+    assert VAT_NUMBER_EXAMPLES.keys() == VAT_NUMBER_FORMATS.keys()
+    for example in VAT_NUMBER_EXAMPLES.values():
+        validate_vat_number(example)
 
 
 def test_spaces_dots_and_dashes_are_dropped_and_letters_upper_cased():
