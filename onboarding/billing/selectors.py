@@ -40,7 +40,9 @@ def subscriptions_of(*, customer: Customer) -> list[Subscription]:
             (plan.pk, plan)
             for plan in Plan.objects.filter(pk__in=gone)
             .select_related("product")
-            .prefetch_related(Prefetch("prices", queryset=PlanPrice.objects.order_by("cycle")))
+            .prefetch_related(
+                Prefetch("prices", queryset=PlanPrice.objects.order_by(BillingCycle.order()))
+            )
         )
     for subscription in subscriptions:
         Subscription.plan.field.set_cached_value(subscription, plans[subscription.plan_id])

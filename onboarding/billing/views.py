@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.selectors import customer_of_user
@@ -160,13 +162,17 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
             subscription=subscription, cycle=form.cleaned_data["cycle"], actor=request.user
         )
     if outcome.ok:
-        messages.success(
-            request,
-            "Your billing cycle changes when the next period starts."
-            if subscription.pending_cycle
-            else "Your billing cycle stays as it is.",
-        )
+        messages.success(request, _cycle_change_message(subscription))
     return redirect("accounts:home")
+
+
+def _cycle_change_message(subscription: Subscription) -> str:
+    if not subscription.pending_cycle:
+        return "Your billing cycle stays as it is."
+    # The bill run invoices the next period at next_invoice_at, with the new cycle's price.
+    starts = date_format(timezone.localtime(subscription.next_invoice_at), "j F Y")
+    cycle = subscription.get_pending_cycle_display().lower()
+    return f"Your billing cycle changes to {cycle} on {starts}, when the next period starts."
 
 
 # --- Invoices ------------------------------------------------------------------------------------

@@ -14,6 +14,15 @@ class BillingCycle(models.TextChoices):
     def months(self) -> int:
         return {"monthly": 1, "quarterly": 3, "annual": 12}[self.value]
 
+    @classmethod
+    def order(cls, field: str = "cycle") -> models.Case:
+        """An ordering by `field` in the cycles' own order (monthly, quarterly, annual), the
+        order the pricing page shows, where ordering by the value would put annual first."""
+        return models.Case(
+            *(models.When(**{field: cycle.value}, then=rank) for rank, cycle in enumerate(cls)),
+            default=len(cls),
+        )
+
 
 class Tier(models.TextChoices):
     ESSENTIAL = "essential", "Essential"

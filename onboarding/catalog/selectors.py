@@ -11,7 +11,9 @@ def _plans_on_sale_from_database() -> list[Plan]:
     return list(
         Plan.objects.on_sale()
         .select_related("product")
-        .prefetch_related(Prefetch("prices", queryset=PlanPrice.objects.order_by("cycle")))
+        .prefetch_related(
+            Prefetch("prices", queryset=PlanPrice.objects.order_by(BillingCycle.order()))
+        )
     )
 
 
