@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.billing.downloads import (
@@ -48,6 +48,7 @@ from onboarding.core.access import get_visible_or_404
 from onboarding.core.errors import Conflict, NotFound
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
+from onboarding.core.post_only import post_only
 from onboarding.payments.selectors import payment_method_active
 
 
@@ -145,7 +146,7 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only(lambda subscription_id: reverse("accounts:home"))
 @login_required
 def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
     customer_of_user(user=request.user)  # a customer's own page: staff get 404, as on the API
@@ -327,7 +328,7 @@ def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:
     )
 
 
-@require_POST
+@post_only(lambda invoice_id: reverse("billing:invoice", args=[invoice_id]))
 @login_required
 def invoice_pay_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
     customer_of_user(user=request.user)

@@ -42,6 +42,7 @@ from onboarding.contracts.selectors import (
 from onboarding.core.forms import refusals_on
 from onboarding.core.middleware import client_ip_of
 from onboarding.core.pagination import page_number
+from onboarding.core.post_only import post_only
 from onboarding.core.roles import Role
 
 PAGE_SIZE = 25
@@ -119,6 +120,10 @@ def _detail_url(request: HttpRequest, contract: Contract) -> str:
 # --- customer pages -------------------------------------------------------------------------
 
 
+def _customer_page(contract_id: int, anchor: str = "") -> str:
+    return reverse("contracts:detail", args=[contract_id]) + anchor
+
+
 @require_GET
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
@@ -164,7 +169,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     return _customer_detail(request, contract_get(user=request.user, contract_id=contract_id))
 
 
-@require_POST
+@post_only(lambda contract_id: _customer_page(contract_id, "#acknowledge"))
 @login_required
 def contract_acknowledge(request: HttpRequest, contract_id: int) -> HttpResponse:
     _customer_only(request)
@@ -226,7 +231,7 @@ def _act(request: HttpRequest, contract: Contract, action, success: str, **kwarg
     return redirect(_detail_url(request, contract))
 
 
-@require_POST
+@post_only(lambda contract_id: _customer_page(contract_id))
 @login_required
 def contract_email(request: HttpRequest, contract_id: int) -> HttpResponse:
     _customer_only(request)
@@ -260,7 +265,7 @@ def contract_manage(request: HttpRequest, contract_id: int) -> HttpResponse:
     return _manage_page(request, contract_get(user=request.user, contract_id=contract_id))
 
 
-@require_POST
+@post_only(lambda contract_id: reverse("contracts:manage", args=[contract_id]))
 @login_required
 def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
     _customer_only(request)
