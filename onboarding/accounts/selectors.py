@@ -32,3 +32,23 @@ def staff_assignees() -> list[User]:
         .order_by("email")
         .only("id", "email", "first_name", "last_name", "role")
     )
+
+
+def greeting_name_of(*, user: User) -> str:
+    """Whom an email to `user` greets: their own name; else the name of the customer's contact
+    who has their address; else the company; else nobody ("Hello,"): an email address is not a
+    name."""
+    name = user.get_full_name().strip()
+    if name:
+        return name
+    try:
+        customer = user.customer
+    except Customer.DoesNotExist:
+        return ""
+    contact = (
+        Contact.objects.filter(customer=customer, email__iexact=user.email)
+        .order_by("id")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return (contact or customer.company or "").strip()

@@ -73,6 +73,13 @@ def _channels_with_email(user) -> list[str]:
     return list(dict.fromkeys([user.preferred_inbox, Channel.EMAIL]))
 
 
+def _outcome_rides_with_issue_notice(user) -> bool:
+    """Whether a payment's outcome already known at issue can be told in the issue notice. That
+    notice also goes by email (the PDF), so only to someone whose preferred inbox is email: a
+    customer who chose the in-app inbox hears of payments there, in a payment notice."""
+    return user.preferred_inbox == Channel.EMAIL
+
+
 # --- PDFs --------------------------------------------------------------------------------------
 
 
@@ -167,7 +174,9 @@ def _context(invoice: Invoice, outcome: str | None) -> dict:
     }
 
 
-def _issue_notice(invoice: Invoice, outcome: str | None) -> None:
+def _issue_notice(
+    invoice: Invoice, outcome: str | None, *, outcome_told_in_app: bool = False
+) -> None:
     user = invoice.customer.user
     suffix = {PAID: " (paid)", FAILED: ": payment did not go through"}.get(outcome or "", "")
     notification = notification_send(
@@ -175,7 +184,11 @@ def _issue_notice(invoice: Invoice, outcome: str | None) -> None:
         kind="invoice_issued",
         subject=f"Invoice {invoice.number}, {invoice.total}{suffix}",
         template="billing/email/invoice_issued",
-        context=_context(invoice, outcome),
+        context={
+            **_context(invoice, outcome),
+            "outcome_told_in_app": outcome_told_in_app,
+            "inbox_url": _absolute(reverse("notifications:inbox")),
+        },
         dedupe_key=f"invoice-issued:{invoice.pk}",
         channels=_channels_with_email(user),
         attachments=[
@@ -284,7 +297,11 @@ def invoice_follow_up(*, invoice_id: int) -> bool:
         outcome = _unnotified_outcome(invoice)
         told = invoice.issue_notified_at is None or outcome is not None
         if invoice.issue_notified_at is None:
-            _issue_notice(invoice, outcome)
+            if outcome is None or _outcome_rides_with_issue_notice(invoice.customer.user):
+                _issue_notice(invoice, outcome)
+            else:
+                _issue_notice(invoice, None, outcome_told_in_app=True)
+                _payment_notice(invoice, outcome)
             invoice.issue_notified_at = timezone.now()
         elif outcome is not None:
             _payment_notice(invoice, outcome)
