@@ -1,6 +1,8 @@
 from typing import ClassVar
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -93,3 +95,44 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "role", "email", "phone"]
+
+
+# The strength refusals, the most useful first: length is the one fix that always works; a
+# similarity to the address names the thing to avoid; the estimator's refusal carries its own
+# advice; the rest say "guessable" less precisely. Codes of Django's validators and of
+# accounts/validators.py.
+PASSWORD_REFUSAL_ORDER = (
+    "password_too_short",
+    "password_too_similar",
+    "password_too_guessable",
+    "password_repetitive",
+    "password_breached_looking",
+    "password_too_common",
+    "password_entirely_numeric",
+)
+PASSWORDS_DIFFER = "You must type the same password each time."
+
+
+def most_useful_refusal(errors: list[ValidationError]) -> ValidationError:
+    """The one strength refusal to show of those a password got (several say the same)."""
+    rank = {code: place for place, code in enumerate(PASSWORD_REFUSAL_ORDER)}
+    return min(errors, key=lambda error: rank.get(error.code, len(rank)))
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up (settings.ACCOUNT_FORMS["signup"]) with one strength message for a weak
+    password, not each validator's overlapping one, and the second box's mismatch said even when
+    the first password is refused (allauth compares them only when the first passed)."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        refusals = self.errors.get("password1")
+        if refusals:
+            self.errors["password1"] = self.error_class(
+                [most_useful_refusal(refusals.as_data())], renderer=self.renderer
+            )
+            typed = self.data.get("password1", "")
+            again = cleaned.get("password2")
+            if again and typed != again and "password2" not in self.errors:
+                self.add_error("password2", PASSWORDS_DIFFER)
+        return cleaned
