@@ -1,4 +1,8 @@
-from django.http import Http404
+from allauth.account import app_settings as allauth_settings
+from allauth.account.internal.stagekit import unstash_login
+from allauth.account.models import EmailAddress, EmailConfirmation
+from django.core import signing
+from django.http import Http404, HttpRequest
 
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.core.access import visible_to
@@ -52,3 +56,35 @@ def greeting_name_of(*, user: User) -> str:
         .first()
     )
     return (contact or customer.company or "").strip()
+
+
+def email_confirmation_key_confirmed(*, key: str) -> bool:
+    """Whether an email confirmation link's key, one allauth no longer takes, is for an address
+    that is confirmed already (the link opened a second time), rather than expired or forged."""
+    try:
+        # allauth's HMAC keys sign the address's id, whatever became of the address since.
+        pk = signing.loads(
+            key,
+            max_age=60 * 60 * 24 * allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS,
+            salt=allauth_settings.SALT,
+        )
+    except signing.BadSignature:  # SignatureExpired is one too
+        return EmailConfirmation.objects.filter(
+            key=key.lower(), email_address__verified=True
+        ).exists()
+    return isinstance(pk, int) and EmailAddress.objects.filter(pk=pk, verified=True).exists()
+
+
+def pending_signup_confirmed(*, request: HttpRequest) -> bool:
+    """Whether the address this browser's sign-up waits to have confirmed ("Check your email")
+    has been confirmed since, in another tab or on another device."""
+    if request.user.is_authenticated:
+        # Confirmed in another tab of this browser: that signed this session in.
+        return EmailAddress.objects.filter(user=request.user, verified=True).exists()
+    login = unstash_login(request, peek=True)
+    if login is None or login.user is None:
+        return False
+    addresses = EmailAddress.objects.filter(user=login.user, verified=True)
+    if login.email:
+        addresses = addresses.filter(email__iexact=login.email)
+    return addresses.exists()
