@@ -89,6 +89,17 @@ def test_staff_amend_from_the_page_issues_a_new_version(sysops_client, delivered
     assert (delivered.state, delivered.document_version_wanted) == (ContractState.ISSUED, 2)
 
 
+def test_the_staff_page_writes_the_term_as_dates_as_the_customer_page_does(
+    sysops_client, buyer_client, delivered
+):
+    term = f"{delivered.term_start:%-d %B %Y} to {delivered.term_end:%-d %B %Y}"
+    term += f" ({delivered.term_months} months)"
+    staff = sysops_client.get(reverse("contracts_staff:detail", args=[delivered.pk]))
+    mine = buyer_client.get(reverse("contracts:detail", args=[delivered.pk]))
+    assert term in staff.content.decode()
+    assert term in mine.content.decode()
+
+
 def test_an_admin_publishes_a_template_version_in_the_admin(admin_client_2fa):
     response = admin_client_2fa.post(
         reverse("admin:contracts_contracttemplate_add"),
