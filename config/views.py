@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 
+from config.staff_counts import staff_counts_stored
 from onboarding.accounts import events
 from onboarding.core.context import current_request_id
 from onboarding.core.middleware import route_of
@@ -25,9 +26,37 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
+# Counts of work waiting that are missing or too old to trust are asked for again every
+# STAFF_COUNTS_POLL_SECONDS, at most STAFF_COUNTS_POLL_LIMIT times (about half a minute): the worker
+# counts every few seconds while staff pages want the counts (config/staff_counts.py).
+STAFF_COUNTS_POLL_SECONDS = 2
+STAFF_COUNTS_POLL_LIMIT = 15
+
+
+def _poll_count(request: HttpRequest) -> int:
+    """How many times the page asked by itself so far (its `poll` parameter; 0 for a person)."""
+    try:
+        return max(0, int(request.GET.get("poll", "0")))
+    except ValueError:
+        return 0
+
+
 def staff_home(request: HttpRequest) -> HttpResponse:
     # StaffAccessMiddleware has already refused anyone without a staff role and a second factor.
-    return render(request, "core/staff_home.html")
+    # One cache read, never a count: a page does not count (reading marks the counts wanted).
+    stored = staff_counts_stored()
+    current = stored is not None and not stored.is_stale()
+    polls = _poll_count(request)
+    context = {
+        "stored": stored,
+        "counts": stored.counts if stored is not None else {},
+        "counts_current": current,
+        "poll_next": polls + 1 if not current and polls < STAFF_COUNTS_POLL_LIMIT else None,
+        "poll_seconds": STAFF_COUNTS_POLL_SECONDS,
+    }
+    if request.htmx and "poll" in request.GET:  # the tiles asking again: that block alone
+        return render(request, "core/_staff_tiles.html", context)
+    return render(request, "core/staff_home.html", context)
 
 
 def _wants_json(request: HttpRequest) -> bool:
