@@ -251,6 +251,7 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_FORMS = {
+    "signup": "onboarding.accounts.forms.SignupForm",
     "reauthenticate": "onboarding.accounts.reauthentication.ReauthenticateForm",
     "change_password": "onboarding.accounts.reauthentication.ChangePasswordForm",
 }
