@@ -10,13 +10,8 @@ from onboarding.accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _signup_form(settings):
-    # As config/settings.py is to say it (ACCOUNT_FORMS["signup"]); allauth reads it per request.
-    settings.ACCOUNT_FORMS = {
-        **settings.ACCOUNT_FORMS,
-        "signup": "onboarding.accounts.forms.SignupForm",
-    }
+def test_the_site_signs_up_with_the_projects_form(settings):
+    assert settings.ACCOUNT_FORMS["signup"] == "onboarding.accounts.forms.SignupForm"
 
 
 def _sign_up(client, password1: str, password2: str):
