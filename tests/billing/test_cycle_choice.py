@@ -54,3 +54,6 @@ def test_changing_the_cycle_says_on_which_day_the_new_cycle_starts(customer, cus
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         f"Your billing cycle changes to monthly on {day}, when the next period starts."
     ]
+    # The account page says the same day beside the plan, as long as the change waits.
+    page = customer_client.get(reverse("accounts:home")).content.decode()
+    assert f"changes to monthly on {day}, when the next period starts" in page
