@@ -1,11 +1,18 @@
 from django import forms
 
-from onboarding.acceptance.models import GIVEN_RATINGS, Rating
+from onboarding.acceptance.models import GIVEN_RATINGS
 from onboarding.accounts.models import User
 
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
 
-RATING_CHOICES = [(r.value, r.label) for r in GIVEN_RATINGS]
+# No rating is preselected: a green logs acceptance and a red or yellow tells the managers, so
+# each is a choice someone makes, never what a form happened to start on.
+RATING_CHOICES = [("", "Choose a rating")] + [(r.value, r.label) for r in GIVEN_RATINGS]
+RATING_REQUIRED = "Choose a rating: Red, Yellow or Green."
+
+
+def _rating_field() -> forms.ChoiceField:
+    return forms.ChoiceField(choices=RATING_CHOICES, error_messages={"required": RATING_REQUIRED})
 
 
 class _StaffChoice(forms.TypedChoiceField):
@@ -39,7 +46,7 @@ class RequirementForm(_WithStaff):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What must be true for this requirement to be green.",
     )
-    rating = forms.ChoiceField(choices=RATING_CHOICES, initial=Rating.RED)
+    rating = _rating_field()
     owner = _StaffChoice(required=False)
     notes = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -58,7 +65,7 @@ class RequirementEditForm(_WithStaff):
 
 
 class RateForm(forms.Form):
-    rating = forms.ChoiceField(choices=RATING_CHOICES)
+    rating = _rating_field()
     note = forms.CharField(max_length=500, required=False, label="Why")
 
 
