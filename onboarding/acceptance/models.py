@@ -3,8 +3,9 @@
 - Requirement: one thing SysOps must have in place (remote access, a monitoring agent, named
   escalation contacts), with its acceptance criteria, a rating, an owner and notes. Every rating
   change is kept (RatingChange).
-- The contract's acceptance status is derived from its requirements on every read (the worst
-  rating wins; see `status_of`), never stored, so it cannot go stale.
+- The contract's acceptance status is derived from its requirements on every read (a red wins
+  at once, otherwise capture finishes first and the worst rating wins; see
+  `status_from_counts`), never stored, so it cannot go stale.
 - Review: one episode of that status needing a person. Green: SysOps acknowledge the logged
   acceptance. Yellow or red: a manager acknowledges and starts the next action. A review is open
   until it is closed by an outcome or superseded by a change of status.
@@ -34,7 +35,6 @@ class Rating(models.TextChoices):
 
 # The ratings a person can give (a requirement starts unrated only when copied from a template).
 GIVEN_RATINGS = (Rating.GREEN, Rating.YELLOW, Rating.RED)
-_SEVERITY = {Rating.GREEN: 0, Rating.YELLOW: 1, Rating.RED: 2}
 
 
 class AcceptanceStatus(models.TextChoices):
@@ -45,15 +45,39 @@ class AcceptanceStatus(models.TextChoices):
     RED = "red", "Red"
 
 
-def status_of(ratings: list[str]) -> AcceptanceStatus:
-    """The contract's acceptance status from its requirements' ratings: none captured is
-    unknown, any still unrated is in capture, otherwise the worst rating wins."""
-    if not ratings:
+def status_from_counts(*, total: int, unrated: int, red: int, yellow: int) -> AcceptanceStatus:
+    """The contract's acceptance status from how many of its requirements carry each rating.
+
+    No requirements: unknown. Any red: red, even while others are unrated, because the contract
+    stays red whatever they turn out to be, so the manager hears of it at once. Otherwise any
+    unrated: in capture; a yellow waits for the rest (a red may yet join it, and a manager
+    decides on the whole contract). Otherwise yellow if any is yellow, else green."""
+    if not total:
         return AcceptanceStatus.UNKNOWN
-    if Rating.UNRATED in ratings:
+    if red:
+        return AcceptanceStatus.RED
+    if unrated:
         return AcceptanceStatus.IN_CAPTURE
-    worst = max(ratings, key=lambda rating: _SEVERITY[Rating(rating)])
-    return AcceptanceStatus(worst)
+    return AcceptanceStatus.YELLOW if yellow else AcceptanceStatus.GREEN
+
+
+def status_of(ratings: list[str]) -> AcceptanceStatus:
+    """The contract's acceptance status from its requirements' ratings (status_from_counts)."""
+    strange = set(ratings) - set(Rating.values)
+    if strange:
+        raise ValueError(f"not a rating: {sorted(strange)}")
+    return status_from_counts(
+        total=len(ratings),
+        unrated=ratings.count(Rating.UNRATED),
+        red=ratings.count(Rating.RED),
+        yellow=ratings.count(Rating.YELLOW),
+    )
+
+
+def capture_complete(ratings: list[str]) -> bool:
+    """Every requirement captured and rated: what the "requirements unknown" wait waits for.
+    A red during capture does not complete it, though it makes the contract red."""
+    return bool(ratings) and Rating.UNRATED not in ratings
 
 
 @access_rule(owner=None, staff=STAFF_ROLES)

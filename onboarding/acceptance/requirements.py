@@ -11,13 +11,13 @@ from django.db import transaction
 from onboarding.acceptance import events
 from onboarding.acceptance.models import (
     GIVEN_RATINGS,
-    AcceptanceStatus,
     Rating,
     RatingChange,
     Requirement,
     RequirementTemplate,
+    capture_complete,
 )
-from onboarding.acceptance.selectors import contract_status, requirement_get
+from onboarding.acceptance.selectors import contract_ratings, requirement_get
 from onboarding.acceptance.services import (
     SAVE_FAILED,
     actor_require_manager,
@@ -237,8 +237,8 @@ def requirement_template_add(*, plan_id: int, actor: User, title: str, criteria:
 
 def contract_activated(message, batch) -> None:
     """Outbox consumer of "contract.activated" (transactional): a renewal starts from the last
-    term's requirements, a new contract from its plan's standard ones; a contract still without
-    rated requirements starts the timer after which they are "unknown to SysOps"."""
+    term's requirements, a new contract from its plan's standard ones; a contract with none, or
+    with some unrated, starts the timer after which they are "unknown to SysOps"."""
     contract = Contract.objects.filter(pk=message.payload.get("contract_id")).first()
     if contract is None:
         return
@@ -248,10 +248,7 @@ def contract_activated(message, batch) -> None:
             _carry_over(contract)
         else:
             _copy_plan_templates(contract, actor=None)
-    if contract_status(contract=contract) in (
-        AcceptanceStatus.UNKNOWN,
-        AcceptanceStatus.IN_CAPTURE,
-    ):
+    if not capture_complete(contract_ratings(contract=contract)):
         requirements_unknown_timer_start(contract=contract)
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.acceptance.events import review_acted
-from onboarding.acceptance.models import Review, ReviewState
+from onboarding.acceptance.models import Rating, Review, ReviewState
 from onboarding.acceptance.selectors import review_get
 from onboarding.acceptance.services import (
     SAVE_FAILED,
@@ -78,6 +78,18 @@ def review_acknowledge(*, review: Review, actor: User) -> Review:
         return _act(review.pk, actor=actor, state=state)
 
 
+def _require_capture_complete(review: Review) -> None:
+    """An acceptance covers every requirement, so a red found during capture cannot be accepted
+    before the rest are rated. It also keeps the review live through capture, so completing it
+    red does not open a second red review (and notify the managers again)."""
+    contract = contract_lock(contract_id=review.contract_id)
+    if contract.requirements.filter(rating=Rating.UNRATED).exists():
+        raise Conflict(
+            "Some requirements are not rated yet. Accept with conditions once every one is "
+            "rated; until then acknowledge, request remediation, escalate or cancel."
+        )
+
+
 def _no_green(review: Review) -> None:
     if review.is_green:
         raise Conflict("A green acceptance needs only an acknowledgement.")
@@ -91,6 +103,7 @@ def review_accept_with_conditions(*, review: Review, actor: User, conditions: st
     if not conditions:
         raise Conflict("State the conditions of the acceptance.", field="conditions")
     with transaction.atomic():
+        _require_capture_complete(review)
         return _act(
             review.pk,
             actor=actor,

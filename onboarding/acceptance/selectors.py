@@ -13,6 +13,7 @@ from onboarding.acceptance.models import (
     ReviewState,
     Timer,
     TimerState,
+    status_from_counts,
     status_of,
 )
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
@@ -20,9 +21,14 @@ from onboarding.core.errors import NotFound
 from onboarding.risk.models import RiskEvent, RiskState, RiskType
 
 
+def contract_ratings(*, contract: Contract) -> list[str]:
+    """The ratings of the contract's requirements as they are now (one query)."""
+    return list(contract.requirements.values_list("rating", flat=True))
+
+
 def contract_status(*, contract: Contract) -> AcceptanceStatus:
     """The status from the ratings as they are now (one query)."""
-    return status_of(list(contract.requirements.values_list("rating", flat=True)))
+    return status_of(contract_ratings(contract=contract))
 
 
 def live_review_of(*, contract: Contract, lock: bool = False) -> Review | None:
@@ -138,14 +144,13 @@ def _counted(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
 
 
 def _status_from_counts(contract) -> AcceptanceStatus:
-    if contract.n_total == 0:
-        return AcceptanceStatus.UNKNOWN
-    if contract.n_unrated:
-        return AcceptanceStatus.IN_CAPTURE
-    for rating in (Rating.RED, Rating.YELLOW):
-        if getattr(contract, f"n_{rating}"):
-            return AcceptanceStatus(rating)
-    return AcceptanceStatus.GREEN
+    """The status of a contract annotated by `_counted`, by the same rule as `status_of`."""
+    return status_from_counts(
+        total=contract.n_total,
+        unrated=contract.n_unrated,
+        red=contract.n_red,
+        yellow=contract.n_yellow,
+    )
 
 
 def acceptance_console(*, show: str = "attention", limit: int = 200) -> list[ConsoleRow]:
@@ -223,11 +228,13 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
         review = contract.live_reviews[0] if contract.live_reviews else None
         if status in (AcceptanceStatus.RED, AcceptanceStatus.YELLOW):
             state = review.get_state_display().lower() if review else "no review"
+            # A red stands before capture ends (status_from_counts): say what is still to rate.
+            unrated = f"; {contract.n_unrated} not rated yet" if contract.n_unrated else ""
             flags.append(
                 AcceptanceFlag(
                     contract,
                     str(status),
-                    f"Contract {contract} acceptance is {status.label.lower()} ({state}).",
+                    f"Contract {contract} acceptance is {status.label.lower()} ({state}{unrated}).",
                 )
             )
         elif status == AcceptanceStatus.GREEN and review is not None and review.is_overdue:
@@ -255,10 +262,6 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
 
 
 def acceptance_red_count() -> int:
-    """Contracts in force whose acceptance status is red (every requirement rated, one red), in
-    one query."""
-    return (
-        _counted(Contract.objects.filter(state__in=IN_FORCE_STATES))
-        .filter(n_total__gt=0, n_unrated=0, n_red__gt=0)
-        .count()
-    )
+    """Contracts in force whose acceptance status is red (any requirement red, also while
+    others are still unrated), in one query."""
+    return _counted(Contract.objects.filter(state__in=IN_FORCE_STATES)).filter(n_red__gt=0).count()

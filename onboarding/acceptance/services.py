@@ -28,8 +28,10 @@ from onboarding.acceptance.models import (
     Timer,
     TimerKind,
     TimerState,
+    capture_complete,
+    status_of,
 )
-from onboarding.acceptance.selectors import contract_status, live_review_of
+from onboarding.acceptance.selectors import contract_ratings, live_review_of
 from onboarding.acceptance.timers import timer_schedule, timers_cancel
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice
@@ -106,26 +108,42 @@ def ack_deadline_seconds(rating: str) -> int:
 # --- the status and its review -------------------------------------------------------------------
 
 
+RATED_STATUSES = (AcceptanceStatus.GREEN, AcceptanceStatus.YELLOW, AcceptanceStatus.RED)
+
+
 def status_settle(*, contract: Contract, actor: User | None) -> Review | None:
-    """Bring the contract's live review in line with its derived status (contract locked)."""
-    status = contract_status(contract=contract)
+    """Bring the contract's live review and its "requirements unknown" wait in line with its
+    ratings (contract locked)."""
+    ratings = contract_ratings(contract=contract)
+    _requirements_wait_settle(contract, ratings=ratings)
+    status = status_of(ratings)
     live = live_review_of(contract=contract, lock=True)
-    if status not in (AcceptanceStatus.GREEN, AcceptanceStatus.YELLOW, AcceptanceStatus.RED):
+    if status not in RATED_STATUSES:
         if live is not None:
             _supersede(live, actor=actor, status=status)
-        if contract.state in IN_FORCE_STATES:
-            # Rated requirements removed or unrated again: the wait for them starts over.
-            requirements_unknown_timer_start(contract=contract, again=True)
         return None
-    # Captured and rated: the "requirements unknown" timer has what it waited for.
-    timers_cancel(
-        contract=contract, kinds=[TimerKind.REQUIREMENTS_UNKNOWN], reason="requirements captured"
-    )
     if live is not None and live.rating == status:
+        # Same status, same review: a red found during capture is not notified again when
+        # capture completes, nor by a second red.
         return live
     if live is not None:
         _supersede(live, actor=actor, status=status)
     return _review_open(contract, rating=Rating(status.value), actor=actor)
+
+
+def _requirements_wait_settle(contract: Contract, *, ratings: list[str]) -> None:
+    """Every requirement rated: the wait has what it waited for. Otherwise (none, or some
+    unrated, also beside a red) it runs; one that ends while the contract is red raises
+    nothing (timers.py), since the red review's own deadline is the alarm then."""
+    if capture_complete(ratings):
+        timers_cancel(
+            contract=contract,
+            kinds=[TimerKind.REQUIREMENTS_UNKNOWN],
+            reason="requirements captured and rated",
+        )
+    elif contract.state in IN_FORCE_STATES:
+        # Rated requirements removed or unrated again: the wait for them starts over.
+        requirements_unknown_timer_start(contract=contract, again=True)
 
 
 def requirements_unknown_timer_start(*, contract: Contract, again: bool = False) -> None:

@@ -119,6 +119,8 @@ def _fire_manager(timer: Timer) -> None:
 
 
 def _fire_requirements_unknown(timer: Timer) -> None:
+    """A red contract is not "unknown", even with unrated requirements beside the red: its red
+    review and that review's own deadline carry it."""
     contract = timer.contract
     status = contract_status(contract=contract)
     if contract.state not in IN_FORCE_STATES or status not in (

@@ -1,4 +1,5 @@
-"""The contract's acceptance status is derived from its ratings: the worst one wins."""
+"""The contract's acceptance status is derived from its ratings: a red wins at once, even during
+capture; otherwise capture finishes first and then the worst rating wins."""
 
 import pytest
 
@@ -13,12 +14,22 @@ from onboarding.acceptance.models import AcceptanceStatus, status_of
         (["green", "green"], AcceptanceStatus.GREEN),
         (["green", "yellow"], AcceptanceStatus.YELLOW),
         (["yellow", "red", "green"], AcceptanceStatus.RED),
-        (["red", "unrated"], AcceptanceStatus.IN_CAPTURE),
         (["unrated"], AcceptanceStatus.IN_CAPTURE),
+        (["green", "unrated"], AcceptanceStatus.IN_CAPTURE),
+        # A yellow waits for the rest: a red may still join it.
+        (["yellow", "unrated"], AcceptanceStatus.IN_CAPTURE),
+        # A red does not wait: the contract is red whatever the unrated ones become.
+        (["red", "unrated"], AcceptanceStatus.RED),
+        (["unrated", "yellow", "red", "unrated"], AcceptanceStatus.RED),
     ],
 )
-def test_status_is_the_worst_rating(ratings, expected):
+def test_status_is_red_at_once_otherwise_the_worst_rating_once_all_are_rated(ratings, expected):
     assert status_of(ratings) == expected
+
+
+def test_a_value_that_is_no_rating_is_refused_not_read_as_green():
+    with pytest.raises(ValueError, match="purple"):
+        status_of(["green", "purple"])
 
 
 def test_status_is_never_stored_so_a_new_rating_shows_at_once(contract, sysops):
