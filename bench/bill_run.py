@@ -235,14 +235,14 @@ def child_floor() -> None:
             is_first,
             payment_state, attempt_count, attempt_source, attempt_reserved_at, last_payment_code,
             last_payment_message, paid_at, dunning_retries, pdf_path, pdf_sha256,
-            notified_attempt, followup_due, created_at)
+            notified_attempt, followup_due, followup_failures, created_at)
         SELECT s.customer_id, s.id, 'paid', 'INV',
             'INV-2030-' || s.id, 2030, s.id, s.currency, s.tax_rate_bp, s.amount_minor,
             s.amount_minor * s.tax_rate_bp / 10000,
             s.amount_minor + s.amount_minor * s.tax_rate_bp / 10000, 0,
             %(start)s{ts}, %(end)s{ts}, %(day)s{day}, %(due)s{day}, %(now)s{ts},
             c.company, c.address_line1, u.email, c.vat_number, 'CUS-' || c.user_id, false,
-            'succeeded', 1, 'issue', %(now)s{ts}, '', '', %(now)s{ts}, 0, '', '', 1, true,
+            'succeeded', 1, 'issue', %(now)s{ts}, '', '', %(now)s{ts}, 0, '', '', 1, true, 0,
             %(now)s{ts}
         FROM billing_subscription s JOIN accounts_customer c ON c.user_id = s.customer_id
         JOIN accounts_user u ON u.id = c.user_id ORDER BY s.id""",
