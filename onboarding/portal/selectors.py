@@ -11,6 +11,7 @@ from onboarding.accounts.models import Contact, Customer, User
 from onboarding.billing.models import Invoice
 from onboarding.core.access import visible_to
 from onboarding.core.roles import Role
+from onboarding.notifications.models import InboxMessage
 from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
 
 
@@ -23,16 +24,19 @@ class AccountFacts:
     contact_count: int
     email_verified: bool  # the user has an address they proved they read
     invoice_to_pay: tuple[int, str | None] | None  # the oldest still to pay: id and number
+    unread_count: int  # the user's inbox messages not read yet
 
 
 def account_facts_of(*, user: User) -> AccountFacts:
     """The customer record of `user` with its active card, its contact count, whether the user
-    has a verified address, and the oldest invoice still to pay, in one query (they were five).
+    has a verified address, the oldest invoice still to pay and the unread inbox count, in one
+    query (they were six).
 
     The same answers as accounts.selectors.customer_of_user (a 404 for anyone but the record's
     customer), payments.selectors.payment_method_active, contact_count_of,
-    notifications.selectors.acknowledged_email_of and billing.selectors.invoice_to_pay_of;
-    tests/portal/test_account_facts.py holds them equal."""
+    notifications.selectors.acknowledged_email_of, billing.selectors.invoice_to_pay_of and
+    notifications.selectors.inbox_unread_count; tests/portal/test_account_facts.py holds them
+    equal."""
     if not user.is_authenticated or user.role != Role.CUSTOMER:
         raise Http404("This page is for customers.")
     to_pay = Invoice.objects.finalized().payable().filter(customer=OuterRef("pk")).order_by("id")
@@ -40,6 +44,13 @@ def account_facts_of(*, user: User) -> AccountFacts:
         Contact.objects.filter(customer=OuterRef("pk"))
         .order_by()
         .values("customer")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    unread = (
+        InboxMessage.objects.filter(recipient=OuterRef("user"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
         .annotate(count=Count("pk"))
         .values("count")
     )
@@ -58,6 +69,7 @@ def account_facts_of(*, user: User) -> AccountFacts:
             ),
             invoice_to_pay_id=Subquery(to_pay.values("id")[:1]),
             invoice_to_pay_number=Subquery(to_pay.values("number")[:1]),
+            unread_count=Subquery(unread, output_field=IntegerField()),
         )
         .select_related("active_card")
         .first()
@@ -76,4 +88,5 @@ def account_facts_of(*, user: User) -> AccountFacts:
         invoice_to_pay=(
             (invoice_id, customer.invoice_to_pay_number) if invoice_id is not None else None
         ),
+        unread_count=customer.unread_count or 0,
     )

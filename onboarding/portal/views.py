@@ -85,6 +85,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
             "card": card,
             "subscriptions": subscriptions_of(customer=customer),
             "contact_count": facts.contact_count,
+            "unread_count": facts.unread_count,
         },
     )
 

@@ -10,11 +10,14 @@ from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
 from onboarding.billing.selectors import invoice_to_pay_of
 from onboarding.core.roles import Role
-from onboarding.notifications.selectors import acknowledged_email_of
+from onboarding.notifications.relay import relay_drain
+from onboarding.notifications.selectors import acknowledged_email_of, inbox_unread_count
+from onboarding.notifications.services import inbox_mark_read
 from onboarding.payments.selectors import payment_method_active
 from onboarding.portal.selectors import account_facts_of
 from tests.billing.conftest import DECLINING_CARD, buy, ready_customer, today
 from tests.factories import DEFAULT_PASSWORD, UserFactory, plan_with_prices
+from tests.notifications.conftest import send
 from tests.payments.helpers import card_on_file
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,7 @@ def apps_say(user) -> dict:
         "contact_count": contact_count_of(customer=customer),
         "email_verified": acknowledged_email_of(user) is not None,
         "invoice_to_pay": (invoice.pk, invoice.number) if invoice else None,
+        "unread_count": inbox_unread_count(user=user),
     }
 
 
@@ -41,6 +45,7 @@ def facts_say(user) -> dict:
         "contact_count": facts.contact_count,
         "email_verified": facts.email_verified,
         "invoice_to_pay": facts.invoice_to_pay,
+        "unread_count": facts.unread_count,
     }
 
 
@@ -109,3 +114,20 @@ def test_after_a_card_is_replaced_the_facts_name_the_new_card_only():
     facts = account_facts_of(user=customer.user)
     assert facts.card == new and facts.card.last4 == "4444"
     assert facts_say(customer.user) == apps_say(customer.user)
+
+
+def test_the_unread_inbox_count_is_the_users_own_unread_messages(client):
+    customer = ready_customer()
+    someone_else = ready_customer()
+    for key in ("a", "b", "c"):
+        send(customer.user, f"facts:{key}", channels=["in_app"])
+    send(someone_else.user, "facts:other", channels=["in_app"])
+    relay_drain(worker_id="test-relay")
+    first = customer.user.inbox_messages.order_by("id").first()
+    inbox_mark_read(user=customer.user, message_id=first.pk)
+
+    assert account_facts_of(user=customer.user).unread_count == 2
+    assert facts_say(customer.user) == apps_say(customer.user)
+    client.force_login(customer.user)
+    page = client.get("/account/").content.decode()
+    assert "2 unread notices in your inbox" in page
