@@ -34,11 +34,12 @@ def test_a_subscription_to_a_plan_no_longer_on_sale_keeps_its_plan_and_prices(pl
     subscriptions = {s.plan.slug: s for s in subscriptions_of(customer=customer)}
     gone = subscriptions[plan.slug].plan
     assert gone.product.name == "Helpdesk Suite"
-    assert [p.cycle for p in gone.prices.all()] == ["annual", "monthly", "quarterly"]
+    # Cycles in the order people read them (BillingCycle.order()), on sale or not.
+    assert [p.cycle for p in gone.prices.all()] == ["monthly", "quarterly", "annual"]
     assert [p.cycle for p in subscriptions["still-sold"].plan.prices.all()] == [
-        "annual",
         "monthly",
         "quarterly",
+        "annual",
     ]
 
 

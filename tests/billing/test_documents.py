@@ -113,9 +113,13 @@ def test_the_customer_is_told_in_the_preferred_inbox_and_by_email_with_the_pdf(i
             "storage_path": invoice.pdf_path,
         }
     ]
-    # Paid already: the one notice is the receipt too.
-    assert "(paid)" in notice.subject
-    assert "This is your receipt" in notice.body_text
+    # Paid already, and the customer reads the in-app inbox: the payment notice goes there, on
+    # its own (the invoice's email carries the PDF, not the outcome).
+    assert "(paid)" not in notice.subject
+    receipt = Notification.objects.get(kind="payment_received")
+    assert receipt.recipient == invoice.customer.user
+    assert receipt.channels == ["in_app"]
+    assert invoice.number in receipt.subject
     assert invoice.issue_notified_at is not None
     assert invoice.followup_due is False
     logged = AuditEntry.objects.get(action="invoice.notified", object_id=str(invoice.pk))
@@ -125,12 +129,12 @@ def test_the_customer_is_told_in_the_preferred_inbox_and_by_email_with_the_pdf(i
 def test_following_up_twice_tells_the_customer_once(invoice):
     invoice_follow_up(invoice_id=invoice.pk)
     invoice_follow_up(invoice_id=invoice.pk)
-    assert (
+    kinds = (
         Notification.objects.filter(recipient=invoice.customer.user)
         .exclude(kind__in=["purchase_confirmed"])
-        .count()
-        == 1
+        .values_list("kind", flat=True)
     )
+    assert sorted(kinds) == ["invoice_issued", "payment_received"]
     assert AuditEntry.objects.filter(action="invoice.notified").count() == 1
 
 

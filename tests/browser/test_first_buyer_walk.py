@@ -87,7 +87,13 @@ def test_the_account_pages_a_buyer_meets_on_a_phone(playwright_browser, live_ser
         assert [o.split(" ")[0] for o in options] == ["Monthly", "Quarterly", "Annual"]
         page.locator("select[name=cycle]").select_option("monthly")
         page.get_by_role("button", name="Change cycle").click()
-        page.get_by_text(re.compile(r"changes to monthly on \d+ \w+ \d{4}")).wait_for()
+        page.locator(".message.success").get_by_text(
+            re.compile(r"changes to monthly on \d+ \w+ \d{4}")
+        ).wait_for()
+        # The plan on the account page says the same day while the change waits.
+        page.locator(".subscription").get_by_text(
+            re.compile(r"changes to monthly on \d+ \w+ \d{4}, when the next period starts")
+        ).wait_for()
         _shoot(page, "cycle-changed")
 
         page.goto(reverse("billing:invoice_pay", args=[invoice.pk]))
