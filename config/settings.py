@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "onboarding.alerts",
     "onboarding.worker",
     "onboarding.catalog",
+    "onboarding.tax",
     "onboarding.payments",
     "onboarding.billing",
     "onboarding.journey",
@@ -364,9 +365,12 @@ BILLING_MISSING_INVOICE_GRACE_MINUTES = env_int("BILLING_MISSING_INVOICE_GRACE_M
 # Who the invoices are from; address lines separated by "|".
 BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "Onboarding Support Ltd")
 BILLING_SELLER_ADDRESS = os.environ.get(
-    "BILLING_SELLER_ADDRESS", "1 Service Street|London EC1A 1AA|United Kingdom"
+    "BILLING_SELLER_ADDRESS", "1 Service Street|Dublin D02 X285|Ireland"
 )
 BILLING_SELLER_TAX_ID = os.environ.get("BILLING_SELLER_TAX_ID", "")
+# The seller's country (ISO 3166): a business customer with a VAT number of another EU member
+# state is reverse-charged (tax/selectors.py).
+BILLING_SELLER_COUNTRY = os.environ.get("BILLING_SELLER_COUNTRY", "IE").upper()
 
 # --- Background work -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -419,7 +423,7 @@ CONTRACT_AUTO_RENEW = env_bool("CONTRACT_AUTO_RENEW", True)
 CONTRACT_PROVIDER_NAME = os.environ.get("CONTRACT_PROVIDER_NAME", "Onboarding Support Ltd")
 # The provider's address on every contract, lines separated by "|".
 CONTRACT_PROVIDER_ADDRESS = os.environ.get(
-    "CONTRACT_PROVIDER_ADDRESS", "1 Service Street|London EC1A 1AA|United Kingdom"
+    "CONTRACT_PROVIDER_ADDRESS", "1 Service Street|Dublin D02 X285|Ireland"
 )
 
 # --- Outbox relay --------------------------------------------------------------------------
