@@ -371,6 +371,11 @@ BILLING_SELLER_TAX_ID = os.environ.get("BILLING_SELLER_TAX_ID", "")
 # The seller's country (ISO 3166): a business customer with a VAT number of another EU member
 # state is reverse-charged (tax/selectors.py).
 BILLING_SELLER_COUNTRY = os.environ.get("BILLING_SELLER_COUNTRY", "IE").upper()
+# Confirm a business's new EU VAT number with the EU's register (VIES) before saving it; off by
+# default: the check digits need no network, and VIES is often slow (tax/vies.py).
+TAX_VIES_ENABLED = env_bool("TAX_VIES_ENABLED", False)
+TAX_VIES_URL = os.environ.get("TAX_VIES_URL", "https://ec.europa.eu/taxation_customs/vies/rest-api")
+TAX_VIES_TIMEOUT_SECONDS = env_int("TAX_VIES_TIMEOUT_SECONDS", 5)
 
 # --- Background work -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

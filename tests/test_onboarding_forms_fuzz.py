@@ -50,7 +50,7 @@ phones = st.sampled_from(
     ]
 )
 vat_numbers = st.sampled_from(
-    [("", ""), ("DE123456789", "DE123456789"), ("de 123.456.789", "DE123456789")]
+    [("", ""), ("DE136695976", "DE136695976"), ("de 136.695.976", "DE136695976")]
 )
 postal_codes = st.from_regex(r"[A-Z0-9]{2,4} [A-Z0-9]{3}", fullmatch=True)
 country_codes = st.sampled_from([code for code, _ in countries])

@@ -7,10 +7,12 @@ boundary (alerts.failures.failure_reported) with the notice defined here.
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from onboarding.accounts import events
 from onboarding.accounts.models import Contact, Customer, PreferredInbox, User
+from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, model_snapshot
@@ -19,6 +21,7 @@ from onboarding.core.errors import DomainError, NotFound
 from onboarding.core.roles import Role
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
+from onboarding.tax.vies import ViesAnswer, ViesUnavailable, vies_applies, vies_check
 
 UPDATE_FAILED = (
     "Your changes could not be saved because of a problem on our side. "
@@ -75,6 +78,7 @@ def customer_profile_update(
     if unknown:
         raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
     profile = _masked(profile, FREE_TEXT_PROFILE_FIELDS)
+    confirmed = _vat_number_confirmed(customer=customer, number=profile.get("vat_number"))
     customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
     before = model_snapshot(customer, profile.keys())
     for name, value in profile.items():
@@ -82,6 +86,12 @@ def customer_profile_update(
     customer.full_clean(exclude=["user"])
     customer.save()
     changes = audit_diff(before=before, after=model_snapshot(customer, profile.keys()))
+    if confirmed is not None:
+        # The register's answer is the evidence the reverse charge rests on.
+        changes["vat_number_vies"] = [
+            "",
+            f"registered ({confirmed.request_date}, request {confirmed.request_identifier})",
+        ]
     user = customer.user
     if preferred_inbox is not None and preferred_inbox != user.preferred_inbox:
         if preferred_inbox not in PreferredInbox.values:
@@ -99,6 +109,34 @@ def customer_profile_update(
     )
     _account_step_if_ready(customer)
     return customer
+
+
+def _vat_number_confirmed(*, customer: Customer, number: str | None) -> ViesAnswer | None:
+    """A new EU VAT number confirmed with VIES when that check is on (settings.TAX_VIES_ENABLED):
+    the answer, or None when there is nothing to ask. A number VIES does not know, or a VIES
+    that cannot answer, refuses the change: the reverse charge needs a registered number."""
+    number = vat_number_normalize(number or "")
+    if not number or number == customer.vat_number or not vies_applies(number):
+        return None
+    try:
+        validate_vat_number(number)
+    except ValidationError:
+        return None  # full_clean says what is wrong with it; VIES is not asked
+    try:
+        answer = vies_check(number)
+    except ViesUnavailable:
+        raise DomainError(
+            "The EU's VAT register (VIES) cannot confirm your VAT number just now. Try again in "
+            "a few minutes, or save your profile without the VAT number for now.",
+            field="vat_number",
+        ) from None
+    if not answer.valid:
+        raise DomainError(
+            "The EU's VAT register (VIES) does not know this VAT number. Check it against your "
+            "VAT registration.",
+            field="vat_number",
+        )
+    return answer
 
 
 @failure_reported(CONTACT_UPDATE_FAILED, target="customer")

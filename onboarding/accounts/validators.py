@@ -6,6 +6,11 @@ import threading
 from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from stdnum import exceptions as stdnum_errors
+from stdnum.ch import vat as ch_vat
+from stdnum.eu import vat as eu_vat
+from stdnum.gb import vat as gb_vat
+from stdnum.no import mva as no_mva
 from zxcvbn import zxcvbn
 
 
@@ -270,6 +275,17 @@ def validate_vat_number(value: str) -> None:
             code="vat_number_format",
             params={"prefix": prefix, "example": VAT_NUMBER_EXAMPLES[prefix]},
         )
+    if not _VAT_CHECKERS.get(prefix, eu_vat).is_valid(number):
+        raise ValidationError(
+            "The check digits of this %(prefix)s VAT number do not match: please check it "
+            "for a typo against your VAT registration.",
+            code="vat_number_checksum",
+            params={"prefix": prefix},
+        )
+
+
+# The check-digit algorithms (python-stdnum); every other known prefix is an EU one.
+_VAT_CHECKERS = {"GB": gb_vat, "CH": ch_vat, "NO": no_mva}
 
 
 # Postal codes: each country's format, as its post office prints it, checked against the code

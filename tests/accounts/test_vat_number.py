@@ -98,9 +98,25 @@ def test_a_number_of_the_wrong_shape_shows_its_countrys_shape():
 
 
 def test_every_known_prefix_has_an_example_of_its_own_shape():
+    # The examples show a shape, not a registered number: only their check digits may fail.
     assert VAT_NUMBER_EXAMPLES.keys() == VAT_NUMBER_FORMATS.keys()
     for example in VAT_NUMBER_EXAMPLES.values():
-        validate_vat_number(example)
+        try:
+            validate_vat_number(example)
+        except ValidationError as refused:
+            assert refused.error_list[0].code == "vat_number_checksum", example
+
+
+@pytest.mark.parametrize(
+    "number", ["DE136695977", "FR40303265046", "GB980780685", "IE6388047W", "CHE116281711MWST"]
+)
+def test_a_number_of_the_right_shape_with_wrong_check_digits_is_refused(number):
+    with pytest.raises(ValidationError) as refused:
+        validate_vat_number(number)
+    assert refused.value.error_list[0].code == "vat_number_checksum"
+    assert f"check digits of this {number[:2]} VAT number do not match" in (
+        refused.value.messages[0]
+    )
 
 
 def test_spaces_dots_and_dashes_are_dropped_and_letters_upper_cased():
