@@ -66,6 +66,7 @@ _SUBSCRIPTION_PERIOD_FIELDS = [
     "cycle",
     "pending_cycle",
     "amount_minor",
+    "tax_rate_bp",
 ]
 
 
@@ -139,6 +140,7 @@ class _Due:
     pending_cycle: str
     amount_minor: int
     currency: str
+    tax_rate_bp: int  # shown with the subscription's price: the rate of its latest invoice
     billing_anchor: datetime
     current_period_end: datetime | None
     next_invoice_at: datetime
@@ -165,6 +167,7 @@ _DUE_COLUMNS = (
     "pending_cycle",
     "amount_minor",
     "currency",
+    "tax_rate_bp",
     "billing_anchor",
     "current_period_end",
     "next_invoice_at",
@@ -370,6 +373,7 @@ def _issue_batch(
                 except TaxRateMissing:
                     issued.tax_missing.setdefault(d.country, []).append(d.pk)
                     continue
+                d.tax_rate_bp = tax.rate_bp
             cycle = BillingCycle(d.cycle)
             end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
             if (d.pk, start) not in invoiced:
@@ -379,7 +383,9 @@ def _issue_batch(
                     )
                 )
                 lines.append(f"{names[d.plan_id]}, {cycle.label.lower()} support")
-            periods.append((start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.pk))
+            periods.append(
+                (start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.tax_rate_bp, d.pk)
+            )
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
         issued.cancelled = _cancel_at_period_end(cancelled, now)
         issued.invoices = _invoices_create(invoices, lines, issue_date)

@@ -43,6 +43,8 @@ class Subscription(models.Model):
     pending_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, blank=True)
     amount_minor = models.PositiveBigIntegerField(help_text="Net price per cycle, as bought.")
     currency = models.CharField(max_length=3)
+    # The customer's rate as last decided (at purchase, then by each invoice), to show the price
+    # with tax; invoices never read it: each decides its own on its issue date.
     tax_rate_bp = models.PositiveIntegerField()
     purchased_at = models.DateTimeField()
     # The day periods start from; it never changes (periods are counted from it).

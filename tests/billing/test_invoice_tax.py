@@ -233,3 +233,20 @@ def test_issued_invoices_lines_add_up_in_the_database(plan):
         assert invoice.total_minor == invoice.subtotal_minor + invoice.tax_minor
         assert all(line.tax_rate_bp == invoice.tax_rate_bp for line in lines)
     assert InvoiceLine.objects.filter(tax_rate_bp=2700).exists()  # Hungary's 27%
+
+
+def test_the_next_invoice_follows_a_change_of_country_and_the_first_keeps_its_rate(customer, plan):
+    buyer = ready_customer(customer)  # GB
+    first = invoiced(buyer, plan)
+    complete_profile(buyer, country="DE")
+    bill_run_execute(run_date=first.period_end.date())
+    second = Invoice.objects.exclude(pk=first.pk).get()
+    assert (second.tax_rate_bp, second.tax_country, second.issue_date) == (
+        1900,
+        "DE",
+        first.period_end.date(),
+    )
+    first.refresh_from_db()
+    assert (first.tax_rate_bp, first.tax_country, first.tax_minor) == (2000, "GB", 1980)
+    # The subscription's price is shown with the rate its latest invoice took.
+    assert Subscription.objects.get(pk=first.subscription_id).tax_rate_bp == 1900
