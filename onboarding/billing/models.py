@@ -204,11 +204,14 @@ class Invoice(models.Model):
     customer_reference = models.CharField(max_length=20)
     # The tax decision as it was on the issue date (tax/selectors.tax_for): a later change of
     # rate or of the customer's country never alters it.
-    tax_country = models.CharField(max_length=2, blank=True)
-    tax_name = models.CharField(max_length=40, default="VAT")
-    reverse_charge = models.BooleanField(default=False)
-    tax_mention = models.CharField(max_length=300, blank=True)
-    seller_vat_number = models.CharField("seller's VAT number", max_length=20, blank=True)
+    # Database defaults too: rows written by plain SQL (the bench's floor) stay valid.
+    tax_country = models.CharField(max_length=2, blank=True, default="", db_default="")
+    tax_name = models.CharField(max_length=40, default="VAT", db_default="VAT")
+    reverse_charge = models.BooleanField(default=False, db_default=False)
+    tax_mention = models.CharField(max_length=300, blank=True, default="", db_default="")
+    seller_vat_number = models.CharField(
+        "seller's VAT number", max_length=20, blank=True, default="", db_default=""
+    )
     # The subscription's first invoice: its issue and payment move the onboarding journey.
     is_first = models.BooleanField(default=False)
 
@@ -406,7 +409,9 @@ class InvoiceLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     unit_amount_minor = models.BigIntegerField()
     amount_minor = models.BigIntegerField(help_text="Net: quantity times unit amount.")
-    tax_rate_bp = models.PositiveIntegerField(default=0, help_text="In basis points: 1900 is 19%.")
+    tax_rate_bp = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="In basis points: 1900 is 19%."
+    )
     tax_minor = models.BigIntegerField(help_text="The net at the line's rate, rounded half up.")
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
@@ -545,7 +550,9 @@ class CreditNoteLine(models.Model):
     description = models.CharField(max_length=255)
     amount_minor = models.BigIntegerField(help_text="Net.")
     # The rate of the invoice lines this line gives back, whatever the rate is today.
-    tax_rate_bp = models.PositiveIntegerField(default=0, help_text="In basis points: 1900 is 19%.")
+    tax_rate_bp = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="In basis points: 1900 is 19%."
+    )
     tax_minor = models.BigIntegerField()
 
     class Meta:

@@ -250,3 +250,11 @@ def test_the_next_invoice_follows_a_change_of_country_and_the_first_keeps_its_ra
     assert (first.tax_rate_bp, first.tax_country, first.tax_minor) == (2000, "GB", 1980)
     # The subscription's price is shown with the rate its latest invoice took.
     assert Subscription.objects.get(pk=first.subscription_id).tax_rate_bp == 1900
+
+
+def test_the_staff_invoice_page_shows_the_decision_and_the_summary(sysops_client, customer, plan):
+    invoice = invoiced(ready_customer(customer, country="HU"), plan)
+    page = sysops_client.get(f"/staff/invoices/{invoice.pk}/").content.decode()
+    assert "VAT 27%, HU" in page
+    assert "data-tax-summary" in page and "26.73 EUR" in page  # 27% of 99.00
+    assert f"ours {SELLER_VAT}" in page
