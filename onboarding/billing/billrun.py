@@ -15,7 +15,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -49,11 +49,13 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
+from onboarding.billing.taxes import line_tax_minor, tax_missing_alert, totals_of
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
+from onboarding.tax.selectors import TaxDecision, TaxRateMissing, tax_for, tax_rates
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ _SUBSCRIPTION_PERIOD_FIELDS = [
     "cycle",
     "pending_cycle",
     "amount_minor",
+    "tax_rate_bp",
 ]
 
 
@@ -100,6 +103,8 @@ class _Issued:
     claimed: int = 0
     cancelled: int = 0
     invoices: list["IssuedInvoice"] = field(default_factory=list)
+    # Subscriptions left due because their customer's country has no rate in force, by country.
+    tax_missing: dict[str, list[int]] = field(default_factory=dict)
 
 
 def issue_date_for(run_date: date) -> date:
@@ -135,7 +140,7 @@ class _Due:
     pending_cycle: str
     amount_minor: int
     currency: str
-    tax_rate_bp: int
+    tax_rate_bp: int  # shown with the subscription's price: the rate of its latest invoice
     billing_anchor: datetime
     current_period_end: datetime | None
     next_invoice_at: datetime
@@ -257,6 +262,7 @@ _LINE_FIELDS = (
     "quantity",
     "unit_amount_minor",
     "amount_minor",
+    "tax_rate_bp",
     "tax_minor",
     "period_start",
     "period_end",
@@ -264,12 +270,19 @@ _LINE_FIELDS = (
 
 
 def _invoice_values(
-    due: _Due, *, start: datetime, end: datetime, issue_date: date, now: datetime
+    due: _Due,
+    *,
+    tax: TaxDecision,
+    start: datetime,
+    end: datetime,
+    issue_date: date,
+    now: datetime,
 ) -> dict:
-    net = Money(due.amount_minor, due.currency)
-    tax = net.percentage(due.tax_rate_bp)
-    total = net + tax
-    charged = total.amount_minor > 0
+    """The invoice's columns; its one line's tax at the decided rate, and the totals as the sum
+    of its lines (taxes.totals_of), as every invoice adds up."""
+    line_tax = line_tax_minor(due.amount_minor, tax.rate_bp, due.currency)
+    totals = totals_of([(due.amount_minor, line_tax)])
+    charged = totals.total_minor > 0
     name, address, reference = bill_to_of(due)
     return {
         **_INVOICE_DEFAULTS,
@@ -278,10 +291,15 @@ def _invoice_values(
         "status": InvoiceStatus.OPEN if charged else InvoiceStatus.PAID,
         "series": INVOICE_SERIES,
         "currency": due.currency,
-        "tax_rate_bp": due.tax_rate_bp,
-        "subtotal_minor": net.amount_minor,
-        "tax_minor": tax.amount_minor,
-        "total_minor": total.amount_minor,
+        "tax_rate_bp": tax.rate_bp,
+        "subtotal_minor": totals.subtotal_minor,
+        "tax_minor": totals.tax_minor,
+        "total_minor": totals.total_minor,
+        "tax_country": tax.country,
+        "tax_name": tax.name,
+        "reverse_charge": tax.reverse_charge,
+        "tax_mention": tax.mention,
+        "seller_vat_number": settings.BILLING_SELLER_TAX_ID,
         "period_start": start,
         "period_end": end,
         "issue_date": issue_date,
@@ -304,21 +322,32 @@ def _invoice_values(
 
 
 def _issue_batch(
-    *, cutoff: datetime, issue_date: date, batch_size: int, only: list[int] | None = None
+    *,
+    cutoff: datetime,
+    issue_date: date,
+    batch_size: int,
+    only: list[int] | None = None,
+    passed: Collection[int] = (),
 ) -> _Issued:
-    """Claim due subscriptions, advance each a period and invoice it: one transaction."""
+    """Claim due subscriptions, advance each a period and invoice it: one transaction.
+
+    Tax is decided per row from one read of the rates table. A subscription whose customer's
+    country has no rate in force is left as it is (still due: the next run invoices it once the
+    table is fixed) and reported in `tax_missing`; `passed` are those this run already left."""
     now = timezone.now()
     issued = _Issued()
     with transaction.atomic():
         due = Subscription.objects.filter(status__in=LIVE_STATUSES, next_invoice_at__lt=cutoff)
         if only is not None:
             due = due.filter(pk__in=only)
+        if passed:
+            due = due.exclude(pk__in=passed)
         claimed = _claim(due, batch_size)
         issued.claimed = len(claimed)
         if not claimed:
             return issued
         plan_ids = {d.plan_id for d in claimed}
-        prices, names = _prices(plan_ids), _plan_names(plan_ids)
+        prices, names, rates = _prices(plan_ids), _plan_names(plan_ids), tax_rates()
         invoiced = set(
             Invoice.objects.filter(
                 subscription_id__in=[d.pk for d in claimed],
@@ -336,14 +365,27 @@ def _issue_batch(
                 amount = prices.get((d.plan_id, d.pending_cycle))
                 if amount is not None:
                     d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
+            if (d.pk, start) not in invoiced:
+                try:
+                    tax = tax_for(
+                        country=d.country, vat_number=d.vat_number, on=issue_date, rates=rates
+                    )
+                except TaxRateMissing:
+                    issued.tax_missing.setdefault(d.country, []).append(d.pk)
+                    continue
+                d.tax_rate_bp = tax.rate_bp
             cycle = BillingCycle(d.cycle)
             end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
             if (d.pk, start) not in invoiced:
                 invoices.append(
-                    _invoice_values(d, start=start, end=end, issue_date=issue_date, now=now)
+                    _invoice_values(
+                        d, tax=tax, start=start, end=end, issue_date=issue_date, now=now
+                    )
                 )
                 lines.append(f"{names[d.plan_id]}, {cycle.label.lower()} support")
-            periods.append((start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.pk))
+            periods.append(
+                (start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.tax_rate_bp, d.pk)
+            )
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
         issued.cancelled = _cancel_at_period_end(cancelled, now)
         issued.invoices = _invoices_create(invoices, lines, issue_date)
@@ -377,6 +419,7 @@ def _invoices_create(
                 1,
                 v["subtotal_minor"],
                 v["subtotal_minor"],
+                v["tax_rate_bp"],
                 v["tax_minor"],
                 v["period_start"],
                 v["period_end"],
@@ -433,6 +476,19 @@ def _cancel_at_period_end(subscriptions: list[_Due], now: datetime) -> int:
     return len(subscriptions)
 
 
+def _tax_missing_report(issued: _Issued, issue_date: date) -> None:
+    """One admin alert per country without a rate, after the batch committed: it counts the
+    batches that met the gap until an admin resolves it."""
+    for country, subscriptions in issued.tax_missing.items():
+        logger.warning(
+            "bill run left %d subscriptions due: no tax rate for %s on %s",
+            len(subscriptions),
+            country,
+            issue_date,
+        )
+        tax_missing_alert(country=country, on=issue_date, subscriptions=subscriptions)
+
+
 def _charge_issued(invoices: list[IssuedInvoice]) -> Tally:
     return charges_run([invoice.charge for invoice in invoices if invoice.amount is not None])
 
@@ -477,12 +533,21 @@ def bill_run_execute(
     run = _bill_run_join(run_date)
     progress = BillRunProgress(run_date=run_date)
     counting = threading.Lock()
+    # Subscriptions left due for want of a tax rate: not claimed again in this run.
+    passed: set[int] = set()
 
     def loop() -> None:
         while True:
-            issued = _issue_batch(cutoff=cutoff, issue_date=issue_date, batch_size=batch_size)
+            with counting:
+                leave = frozenset(passed)
+            issued = _issue_batch(
+                cutoff=cutoff, issue_date=issue_date, batch_size=batch_size, passed=leave
+            )
             if not issued.claimed:
                 return
+            _tax_missing_report(issued, issue_date)
+            with counting:
+                passed.update(pk for pks in issued.tax_missing.values() for pk in pks)
             tally = _charge_issued(issued.invoices)
             _bill_run_add(
                 run, invoices=len(issued.invoices), cancelled=issued.cancelled, tally=tally
@@ -569,5 +634,6 @@ def subscription_bill_due(*, subscription_id: int) -> list[int]:
         batch_size=1,
         only=[subscription_id],
     )
+    _tax_missing_report(issued, timezone.now().date())
     _charge_issued(issued.invoices)
     return [invoice.pk for invoice in issued.invoices]

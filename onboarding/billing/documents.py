@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from onboarding.billing.models import CreditNote, Invoice, InvoiceStatus
 from onboarding.billing.selectors import invoice_paid_by
+from onboarding.billing.taxes import TaxSummaryRow
 from onboarding.core.money import Money
 
 _fonts = threading.local()
@@ -38,13 +39,22 @@ class StoredPdf:
     size: int
 
 
-def _seller() -> dict:
+def _seller(invoice: Invoice) -> dict:
+    """The seller; its VAT number as frozen on the invoice (today's setting for an invoice
+    issued before invoices recorded it)."""
     lines = [line.strip() for line in settings.BILLING_SELLER_ADDRESS.split("|")]
     return {
         "name": settings.BILLING_SELLER_NAME,
         "address_lines": [line for line in lines if line],
-        "tax_id": settings.BILLING_SELLER_TAX_ID,
+        "tax_id": invoice.seller_vat_number or settings.BILLING_SELLER_TAX_ID,
     }
+
+
+def _tax_summary(rows: list[TaxSummaryRow]) -> list[dict]:
+    return [
+        {"label": row.label, "rate": row.rate_percent, "net": str(row.net), "tax": str(row.tax)}
+        for row in rows
+    ]
 
 
 def _money(amount_minor: int, currency: str) -> str:
@@ -82,7 +92,7 @@ def invoice_context(invoice: Invoice) -> dict:
     """Everything an invoice template may show, as plain values."""
     currency = invoice.currency
     return {
-        "seller": _seller(),
+        "seller": _seller(invoice),
         "invoice": {
             "number": invoice.number,
             "status": invoice.get_status_display(),
@@ -93,9 +103,13 @@ def invoice_context(invoice: Invoice) -> dict:
             "currency": currency,
             "subtotal": _money(invoice.subtotal_minor, currency),
             "tax_rate": invoice.tax_rate_percent,
+            "tax_label": invoice.tax_label,
             "tax": _money(invoice.tax_minor, currency),
             "total": _money(invoice.total_minor, currency),
+            "reverse_charge": invoice.reverse_charge,
+            "tax_mention": invoice.tax_mention,
         },
+        "tax_summary": _tax_summary(invoice.tax_summary),
         "payment": _payment(invoice),
         "customer": _customer(invoice),
         "lines": [
@@ -104,6 +118,7 @@ def invoice_context(invoice: Invoice) -> dict:
                 "quantity": line.quantity,
                 "unit_amount": _money(line.unit_amount_minor, currency),
                 "amount": _money(line.amount_minor, currency),
+                "tax_rate": line.tax_rate_percent,
                 "tax": _money(line.tax_minor, currency),
             }
             for line in invoice.lines.all()
@@ -115,7 +130,7 @@ def credit_note_context(credit_note: CreditNote) -> dict:
     invoice = credit_note.invoice
     currency = credit_note.currency
     return {
-        "seller": _seller(),
+        "seller": _seller(invoice),
         "credit_note": {
             "number": credit_note.number,
             "issue_date": credit_note.issue_date,
@@ -125,7 +140,10 @@ def credit_note_context(credit_note: CreditNote) -> dict:
             "tax_rate": invoice.tax_rate_percent,
             "tax": _money(credit_note.tax_minor, currency),
             "total": _money(credit_note.total_minor, currency),
+            "reverse_charge": invoice.reverse_charge,
+            "tax_mention": invoice.tax_mention,
         },
+        "tax_summary": _tax_summary(credit_note.tax_summary),
         "invoice": {
             "number": invoice.number,
             "issue_date": invoice.issue_date,
@@ -136,6 +154,7 @@ def credit_note_context(credit_note: CreditNote) -> dict:
             {
                 "description": line.description,
                 "amount": _money(line.amount_minor, currency),
+                "tax_rate": line.tax_rate_percent,
                 "tax": _money(line.tax_minor, currency),
             }
             for line in credit_note.lines.all()

@@ -20,11 +20,13 @@ from onboarding.billing.states import (  # noqa: F401  (re-exported: the models'
     PaymentState,
     SubscriptionStatus,
 )
+from onboarding.billing.taxes import TaxSummaryRow, tax_summary
 from onboarding.catalog.models import BillingCycle, Plan
 from onboarding.core.access import access_rule
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.core.transitions import check_move
+from onboarding.tax.models import percent_of
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
@@ -41,6 +43,8 @@ class Subscription(models.Model):
     pending_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, blank=True)
     amount_minor = models.PositiveBigIntegerField(help_text="Net price per cycle, as bought.")
     currency = models.CharField(max_length=3)
+    # The customer's rate as last decided (at purchase, then by each invoice), to show the price
+    # with tax; invoices never read it: each decides its own on its issue date.
     tax_rate_bp = models.PositiveIntegerField()
     purchased_at = models.DateTimeField()
     # The day periods start from; it never changes (periods are counted from it).
@@ -160,6 +164,11 @@ class Invoice(models.Model):
             "bill_to_email",
             "bill_to_vat_number",
             "customer_reference",
+            "tax_country",
+            "tax_name",
+            "reverse_charge",
+            "tax_mention",
+            "seller_vat_number",
         }
     )
 
@@ -193,6 +202,16 @@ class Invoice(models.Model):
     bill_to_email = models.EmailField(max_length=254, blank=True)
     bill_to_vat_number = models.CharField("VAT number", max_length=20, blank=True)
     customer_reference = models.CharField(max_length=20)
+    # The tax decision as it was on the issue date (tax/selectors.tax_for): a later change of
+    # rate or of the customer's country never alters it.
+    # Database defaults too: rows written by plain SQL (the bench's floor) stay valid.
+    tax_country = models.CharField(max_length=2, blank=True, default="", db_default="")
+    tax_name = models.CharField(max_length=40, default="VAT", db_default="VAT")
+    reverse_charge = models.BooleanField(default=False, db_default=False)
+    tax_mention = models.CharField(max_length=300, blank=True, default="", db_default="")
+    seller_vat_number = models.CharField(
+        "seller's VAT number", max_length=20, blank=True, default="", db_default=""
+    )
     # The subscription's first invoice: its issue and payment move the onboarding journey.
     is_first = models.BooleanField(default=False)
 
@@ -337,8 +356,24 @@ class Invoice(models.Model):
 
     @property
     def tax_rate_percent(self) -> str:
-        whole, rest = divmod(self.tax_rate_bp, 100)
-        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+        return percent_of(self.tax_rate_bp)
+
+    @property
+    def tax_label(self) -> str:
+        """ "VAT 19%", or "VAT 0% (reverse charge)": the decision the invoice was issued with."""
+        suffix = " (reverse charge)" if self.reverse_charge else ""
+        return f"{self.tax_name} {self.tax_rate_percent}{suffix}"
+
+    @property
+    def tax_summary(self) -> list[TaxSummaryRow]:
+        """Per rate: the nets of the lines at that rate and their taxes (uses lines.all(), so a
+        prefetch serves it)."""
+        return tax_summary(
+            ((line.amount_minor, line.tax_rate_bp, line.tax_minor) for line in self.lines.all()),
+            currency=self.currency,
+            name=self.tax_name,
+            reverse_charge=self.reverse_charge,
+        )
 
     @property
     def period_last_day(self):
@@ -374,7 +409,10 @@ class InvoiceLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     unit_amount_minor = models.BigIntegerField()
     amount_minor = models.BigIntegerField(help_text="Net: quantity times unit amount.")
-    tax_minor = models.BigIntegerField()
+    tax_rate_bp = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="In basis points: 1900 is 19%."
+    )
+    tax_minor = models.BigIntegerField(help_text="The net at the line's rate, rounded half up.")
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
 
@@ -403,6 +441,10 @@ class InvoiceLine(models.Model):
     @property
     def tax(self) -> Money:
         return Money(self.tax_minor, self.invoice.currency)
+
+    @property
+    def tax_rate_percent(self) -> str:
+        return percent_of(self.tax_rate_bp)
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
@@ -485,6 +527,16 @@ class CreditNote(models.Model):
     def total(self) -> Money:
         return Money(self.total_minor, self.currency)
 
+    @property
+    def tax_summary(self) -> list[TaxSummaryRow]:
+        """Per rate, as on the invoice it corrects: the rates its lines were issued at."""
+        return tax_summary(
+            ((line.amount_minor, line.tax_rate_bp, line.tax_minor) for line in self.lines.all()),
+            currency=self.currency,
+            name=self.invoice.tax_name,
+            reverse_charge=self.invoice.reverse_charge,
+        )
+
     def move_to(self, status: str) -> None:
         """Change status in memory, refusing any move CREDIT_NOTE_MOVES does not allow."""
         check_move(
@@ -497,6 +549,10 @@ class CreditNoteLine(models.Model):
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     description = models.CharField(max_length=255)
     amount_minor = models.BigIntegerField(help_text="Net.")
+    # The rate of the invoice lines this line gives back, whatever the rate is today.
+    tax_rate_bp = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="In basis points: 1900 is 19%."
+    )
     tax_minor = models.BigIntegerField()
 
     class Meta:
@@ -504,6 +560,10 @@ class CreditNoteLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def tax_rate_percent(self) -> str:
+        return percent_of(self.tax_rate_bp)
 
 
 class BillRun(models.Model):

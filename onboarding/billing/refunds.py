@@ -1,7 +1,8 @@
 """Refunds by staff: money back through the gateway, recorded as a numbered credit note.
 
-1. With the invoice locked, a DRAFT credit note reserves the refund: its amount (net and tax)
-   and its refund key "invoice:<number>:refund:<k>". One draft per invoice at a time, so a
+1. With the invoice locked, a DRAFT credit note reserves the refund: its amount, split into net
+   and tax per rate of the invoice's lines (the rates it was issued at, never today's), its
+   lines, and its refund key "invoice:<number>:refund:<k>". One draft per invoice at a time, so a
    second click cannot send a second refund while the first is unconfirmed.
 2. Outside any transaction, payments' payment_refund sends it (it commits its own record first).
 3. Gone through: the credit note takes its number (gap-free, CN-2026-000001) and is ISSUED, the
@@ -10,6 +11,7 @@
    again with the same key (the gateway pays a key out once).
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -31,6 +33,7 @@ from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.models import PaymentRefund, RefundStatus
 from onboarding.payments.refunds import payment_refund
+from onboarding.tax.models import percent_of
 
 
 def net_of_gross(gross_minor: int, rate_bp: int) -> int:
@@ -39,16 +42,50 @@ def net_of_gross(gross_minor: int, rate_bp: int) -> int:
     return quotient + (remainder * 2 >= 10000 + rate_bp)
 
 
-def _split(invoice: Invoice, amount: Money) -> tuple[int, int]:
-    """(net, tax) of a refund. The last refund takes exactly what is left of each, so the
-    credit notes of an invoice always add up to its own net and tax."""
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What a refund gives back at one of the invoice's rates."""
+
+    rate_bp: int
+    net_minor: int
+    tax_minor: int
+
+
+def _left_by_rate(invoice: Invoice) -> dict[int, tuple[int, int]]:
+    """Per rate of the invoice's lines: (net, tax) not yet given back by issued credit notes."""
+    left: dict[int, tuple[int, int]] = {}
+    for net, rate, tax in invoice.lines.values_list("amount_minor", "tax_rate_bp", "tax_minor"):
+        had_net, had_tax = left.get(rate, (0, 0))
+        left[rate] = (had_net + net, had_tax + tax)
+    credited = CreditNoteLine.objects.filter(
+        credit_note__invoice=invoice, credit_note__status=CreditNoteStatus.ISSUED
+    ).values_list("tax_rate_bp", "amount_minor", "tax_minor")
+    for rate, net, tax in credited:
+        had_net, had_tax = left.get(rate, (0, 0))
+        left[rate] = (had_net - net, had_tax - tax)
+    return left
+
+
+def _split(invoice: Invoice, amount: Money) -> list[_Part]:
+    """The refund per rate of the invoice's lines, at those rates whatever the table says now.
+
+    The last refund takes exactly what is left at each rate, so the credit notes of an invoice
+    always add up to its own net and tax. A partial one is shared between the rates in
+    proportion to what is left at each (the remainder of the division to the highest rate),
+    and each share is split into net and tax at its own rate."""
+    left = {rate: nt for rate, nt in _left_by_rate(invoice).items() if nt[0] + nt[1] > 0}
     if amount.amount_minor == invoice.total_minor - invoice.credited_minor:
-        issued = invoice.credit_notes.filter(status=CreditNoteStatus.ISSUED)
-        credited_net = sum(issued.values_list("subtotal_minor", flat=True))
-        credited_tax = sum(issued.values_list("tax_minor", flat=True))
-        return invoice.subtotal_minor - credited_net, invoice.tax_minor - credited_tax
-    net = net_of_gross(amount.amount_minor, invoice.tax_rate_bp)
-    return net, amount.amount_minor - net
+        return [_Part(rate, net, tax) for rate, (net, tax) in sorted(left.items(), reverse=True)]
+    gross_left = sum(net + tax for net, tax in left.values())
+    rates = sorted(left, reverse=True)
+    shares = {rate: amount.amount_minor * sum(left[rate]) // gross_left for rate in rates[1:]}
+    shares[rates[0]] = amount.amount_minor - sum(shares.values())
+    parts = []
+    for rate in rates:
+        net = net_of_gross(shares[rate], rate)
+        if shares[rate]:
+            parts.append(_Part(rate, net, shares[rate] - net))
+    return parts
 
 
 def _reserve(*, invoice: Invoice, actor: User, amount: Money | None, reason: str) -> CreditNote:
@@ -70,18 +107,35 @@ def _reserve(*, invoice: Invoice, actor: User, amount: Money | None, reason: str
             raise DomainError("Enter an amount above zero.", field="amount")
         if amount.amount_minor > left.amount_minor:
             raise DomainError(f"At most {left} is left to refund on this invoice.", field="amount")
-        net, tax = _split(locked, amount)
+        parts = _split(locked, amount)
         sequence = locked.credit_notes.count() + 1
         credit_note = CreditNote.objects.create(
             invoice=locked,
             customer_id=locked.customer_id,
             currency=locked.currency,
-            subtotal_minor=net,
-            tax_minor=tax,
+            subtotal_minor=sum(part.net_minor for part in parts),
+            tax_minor=sum(part.tax_minor for part in parts),
             total_minor=amount.amount_minor,
             reason=reason,
             refund_key=f"invoice:{locked.number}:refund:{sequence}",
             created_by=actor,
+        )
+        # The lines are written with the draft: they hold the split at the invoice's rates
+        # until the refund goes through (a cancelled draft's lines count for nothing).
+        description = f"Refund on invoice {locked.number}: {reason}"
+        CreditNoteLine.objects.bulk_create(
+            CreditNoteLine(
+                credit_note=credit_note,
+                description=(
+                    f"{description} ({locked.tax_name} {percent_of(part.rate_bp)})"
+                    if len(parts) > 1
+                    else description
+                )[:255],
+                amount_minor=part.net_minor,
+                tax_rate_bp=part.rate_bp,
+                tax_minor=part.tax_minor,
+            )
+            for part in parts
         )
         events.credit_note_requested(
             actor=actor, credit_note=credit_note, invoice=locked, amount=amount
@@ -104,12 +158,6 @@ def _issue(*, credit_note: CreditNote, refund: PaymentRefund, actor: User | None
         credit_note.issue_date, credit_note.issued_at = today, timezone.now()
         credit_note.refund, credit_note.followup_due = refund, True
         credit_note.save()
-        CreditNoteLine.objects.create(
-            credit_note=credit_note,
-            description=f"Refund on invoice {invoice.number}: {credit_note.reason}"[:255],
-            amount_minor=credit_note.subtotal_minor,
-            tax_minor=credit_note.tax_minor,
-        )
         invoice.credited_minor += credit_note.total_minor
         invoice.save(update_fields=["credited_minor"])
         events.credit_note_issued(actor=actor, credit_note=credit_note, invoice=invoice)

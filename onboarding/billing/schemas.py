@@ -4,6 +4,7 @@ from ninja import Schema
 from pydantic import Field
 
 from onboarding.billing.models import CreditNote, Invoice, Subscription
+from onboarding.billing.taxes import TaxSummaryRow
 from onboarding.core.schemas import MoneyOut, deprecated
 
 
@@ -58,7 +59,21 @@ class InvoiceLineOut(Schema):
     tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
     unit_amount: MoneyOut
     amount: MoneyOut = Field(..., description="Net: quantity times unit amount")
+    tax_rate_bp: int = Field(..., description="The line's rate in basis points (1900 is 19%)")
+    tax: MoneyOut = Field(..., description="The net at the line's rate, rounded half up")
+
+
+class TaxSummaryOut(Schema):
+    """One rate of the invoice: the nets of its lines at that rate and their taxes."""
+
+    rate_bp: int
+    label: str = Field(..., description='"VAT 19%", or "VAT 0% (reverse charge)"')
+    net: MoneyOut
     tax: MoneyOut
+
+    @staticmethod
+    def of(row: TaxSummaryRow) -> "TaxSummaryOut":
+        return TaxSummaryOut(rate_bp=row.rate_bp, label=row.label, net=row.net, tax=row.tax)
 
 
 class CreditNoteOut(Schema):
@@ -94,7 +109,12 @@ class InvoiceSummaryOut(Schema):
     currency: str
     subtotal_minor: int = Field(..., json_schema_extra=deprecated("subtotal.amount_minor"))
     tax_minor: int = Field(..., json_schema_extra=deprecated("tax.amount_minor"))
-    tax_rate_bp: int
+    tax_rate_bp: int = Field(..., description="The rate decided on the issue date")
+    tax_country: str = Field(..., description="The billing country the tax was decided for")
+    reverse_charge: bool = Field(..., description="0%: the customer accounts for the VAT")
+    tax_mention: str = Field(..., description="The legal mention printed on the invoice")
+    bill_to_vat_number: str
+    seller_vat_number: str
     total_minor: int = Field(..., json_schema_extra=deprecated("total_money.amount_minor"))
     # The formatted string holds the name `total`, so its object is `total_money`.
     total: str = Field(..., json_schema_extra=deprecated("total_money.display"))
@@ -124,6 +144,11 @@ class InvoiceSummaryOut(Schema):
             "subtotal_minor": invoice.subtotal_minor,
             "tax_minor": invoice.tax_minor,
             "tax_rate_bp": invoice.tax_rate_bp,
+            "tax_country": invoice.tax_country,
+            "reverse_charge": invoice.reverse_charge,
+            "tax_mention": invoice.tax_mention,
+            "bill_to_vat_number": invoice.bill_to_vat_number,
+            "seller_vat_number": invoice.seller_vat_number,
             "total_minor": invoice.total_minor,
             "total": str(invoice.total),
             "credited_minor": invoice.credited_minor,
@@ -150,6 +175,7 @@ class InvoiceDetailOut(InvoiceSummaryOut):
     bill_to_name: str
     bill_to_address: list[str]
     lines: list[InvoiceLineOut]
+    tax_summary: list[TaxSummaryOut]
     credit_notes: list[CreditNoteOut]
 
     @staticmethod
@@ -167,10 +193,12 @@ class InvoiceDetailOut(InvoiceSummaryOut):
                     tax_minor=line.tax_minor,
                     unit_amount=line.unit_amount,
                     amount=line.amount,
+                    tax_rate_bp=line.tax_rate_bp,
                     tax=line.tax,
                 )
                 for line in invoice.lines.all()
             ],
+            tax_summary=[TaxSummaryOut.of(row) for row in invoice.tax_summary],
             credit_notes=[CreditNoteOut.of(note) for note in invoice.credit_notes.all()],
         )
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from onboarding.accounts.models import Customer
@@ -16,12 +17,14 @@ from onboarding.billing.models import (
     InvoiceStatus,
     Subscription,
 )
+from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money
 from onboarding.core.numbers import parse_query_int
 from onboarding.payments.models import PaymentAttempt
+from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.models import TaskKey
 
 
@@ -219,10 +222,27 @@ class CycleOffer:
         )
 
 
-def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
+def buyer_tax(*, customer: Customer) -> TaxDecision | None:
+    """The tax a purchase by `customer` would be invoiced with today; None while their billing
+    country is unknown or the rates table has a gap for it (the purchase itself refuses that)."""
+    if not customer.country:
+        return None
+    try:
+        return customer_tax(customer=customer, on=timezone.now().date())
+    except TaxRateMissing:
+        return None
+
+
+def plan_cycle_offers(*, plan: Plan, tax: TaxDecision | None = None) -> list[CycleOffer]:
     """The plan's prices, one per cycle it is sold in, in BillingCycle's order (monthly,
-    quarterly, annual). Savings are computed in integer minor units from the totals with tax."""
+    quarterly, annual), taxed as `tax` decides for the buyer (untaxed without one). Savings are
+    computed in integer minor units from the totals with tax."""
     prices = {price.cycle: price for price in plan.prices.all()}
+    rate_bp = tax.rate_bp if tax is not None else 0
+
+    def gross_of(price: PlanPrice) -> Money:
+        return price.amount + price.amount.percentage(rate_bp)
+
     monthly = prices.get(BillingCycle.MONTHLY)
     offers = []
     for cycle in BillingCycle:
@@ -231,8 +251,8 @@ def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
             continue
         saving = percent = None
         if monthly is not None and cycle != BillingCycle.MONTHLY:
-            as_monthly = monthly.gross.times(cycle.months)
-            difference = as_monthly - price.gross
+            as_monthly = gross_of(monthly).times(cycle.months)
+            difference = as_monthly - gross_of(price)
             if difference.amount_minor > 0:
                 saving = difference
                 percent = difference.amount_minor * 100 // as_monthly.amount_minor
@@ -242,8 +262,8 @@ def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
                 label=cycle.label,
                 months=cycle.months,
                 net=price.amount,
-                tax=price.tax,
-                gross=price.gross,
+                tax=price.amount.percentage(rate_bp),
+                gross=gross_of(price),
                 saving=saving,
                 saving_percent=percent,
             )

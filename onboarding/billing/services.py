@@ -36,6 +36,7 @@ from onboarding.billing.models import (
     InvoiceStatus,
     Subscription,
 )
+from onboarding.billing.taxes import purchase_tax, tax_missing_refused
 from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import plan_price_for
 from onboarding.core.errors import Conflict, DomainError, NotFound
@@ -79,6 +80,7 @@ def _purchase_blockers(customer: Customer) -> None:
 
 
 @failure_reported(PURCHASE_FAILED, target="customer", context=("plan", "cycle"))
+@tax_missing_refused
 @transaction.atomic
 def subscription_purchase(
     *, customer: Customer, plan: Plan, cycle: str, actor: User
@@ -86,7 +88,7 @@ def subscription_purchase(
     """Buy `plan` billed per `cycle`; the subscription starts now, due for its first invoice."""
     price = plan_price_for(plan=plan, cycle=cycle)
     # The caller's plan may come from the catalogue snapshot (up to a second old): the terms the
-    # subscription keeps for good (on sale, currency, tax rate) are read from the row here.
+    # subscription keeps for good (on sale, currency) are read from the row here.
     plan = price.plan
     if not plan.is_active:
         raise NotFound("That plan does not exist or is no longer on sale.", field="plan")
@@ -94,6 +96,7 @@ def subscription_purchase(
     if Subscription.objects.filter(customer=customer, plan=plan, status__in=LIVE_STATUSES).exists():
         raise Conflict(f"You already have {plan.name}.", field="plan")
     now = timezone.now()
+    tax = purchase_tax(customer=customer, on=now.date())  # a gap in the rates table: refused
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
@@ -102,7 +105,7 @@ def subscription_purchase(
                 cycle=cycle,
                 amount_minor=price.amount_minor,
                 currency=plan.currency,
-                tax_rate_bp=plan.tax_rate_bp,
+                tax_rate_bp=tax.rate_bp,
                 purchased_at=now,
                 billing_anchor=now,
                 next_invoice_at=now,

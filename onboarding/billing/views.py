@@ -32,6 +32,7 @@ from onboarding.billing.models import (
     Subscription,
 )
 from onboarding.billing.selectors import (
+    buyer_tax,
     credit_note_get_for,
     invoice_get_for,
     invoice_list_of,
@@ -106,6 +107,8 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "billing/buy.html", {"plan": plan, "owned": owned})
     if chosen is not None and request.method == "GET":
         remember(request, chosen)
+    tax = buyer_tax(customer=customer)
+    offers = plan_cycle_offers(plan=plan, tax=tax)  # taxed by the buyer's country
     form = CycleForm(request.POST or None, offers=offers, initial={"cycle": cycle})
     if request.method == "POST" and owned is None and form.is_valid():
         with refusals_on(form) as outcome:
@@ -137,6 +140,7 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "plan": plan,
             "form": form,
+            "tax": tax,
             "customer": customer,
             "card": card,
             "missing": missing,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from onboarding.accounts.models import User
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
 from onboarding.billing.periods import add_months
+from onboarding.billing.taxes import customer_tax
 
 # tasks.py imports this module and documents.py, which import tasks.py to queue its tasks:
 # the modules of that loop import each other whole, so any of them may be imported first.
@@ -24,6 +25,7 @@ from onboarding.contracts.events import contract_issued
 from onboarding.contracts.models import Contract, ContractSequence, ContractState
 from onboarding.contracts.transitions import contract_move
 from onboarding.core.errors import Conflict
+from onboarding.tax.selectors import TaxRateMissing
 from onboarding.worker.services import task_enqueue_once
 
 
@@ -44,6 +46,13 @@ def contract_draft_create(
     """Insert the draft for one term; None if that term's contract already exists."""
     plan = subscription.plan
     term_months = max(1, plan.term_months)
+    # The price's tax as invoices take it: the customer's country and VAT number on the day the
+    # contract is drawn up. A gap in the rates table (alerted by billing, which invoices nothing
+    # meanwhile) leaves the rate decided at purchase by the same rule.
+    try:
+        tax_rate_bp = customer_tax(customer=subscription.customer, on=timezone.now().date()).rate_bp
+    except TaxRateMissing:
+        tax_rate_bp = subscription.tax_rate_bp
     try:
         with transaction.atomic():
             return Contract.objects.create(
@@ -58,7 +67,7 @@ def contract_draft_create(
                 cycle=subscription.cycle,
                 amount_minor=subscription.amount_minor,
                 currency=subscription.currency,
-                tax_rate_bp=subscription.tax_rate_bp,
+                tax_rate_bp=tax_rate_bp,
                 product_name=plan.product.name,
                 plan_name=plan.name,
                 service_terms=_service_terms(subscription),

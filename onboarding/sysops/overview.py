@@ -16,6 +16,7 @@ from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_timeline_for_customer
 from onboarding.billing.models import LIVE_STATUSES, Invoice, Subscription, SubscriptionStatus
+from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import PlanPrice
 from onboarding.contracts.models import Contract
 from onboarding.core.money import Money
@@ -35,6 +36,7 @@ from onboarding.sysops.risks import (
     customer_acceptance_flags,
     risks_from,
 )
+from onboarding.tax.selectors import TaxRateMissing, TaxRates, tax_rates
 
 HISTORY_LIMIT = 50
 # The view shows at most this many unresolved alerts; the search results count as many.
@@ -57,6 +59,8 @@ class ScheduleLine:
     tax: Money
     gross: Money
     cancel_at_period_end: bool
+    # The customer's tax decision on the charge's day ("VAT 19%"), as its invoice will take it.
+    tax_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,14 +103,28 @@ class CustomerOverview:
         return [request for request in self.requests if request.is_open]
 
 
-def _schedule_line(subscription: Subscription) -> ScheduleLine:
+def _schedule(customer: Customer, subscriptions: list[Subscription]) -> list[ScheduleLine]:
+    live = [s for s in subscriptions if s.status in LIVE_STATUSES]
+    rates = tax_rates() if live else None  # one read of the rates table for every line
+    return [_schedule_line(s, customer=customer, rates=rates) for s in live]
+
+
+def _schedule_line(
+    subscription: Subscription, *, customer: Customer, rates: TaxRates | None = None
+) -> ScheduleLine:
     next_cycle = subscription.pending_cycle or subscription.cycle
     net = subscription.price
     # The next period is billed at the plan's price for the new cycle (annotated).
     next_price = getattr(subscription, "pending_cycle_price_minor", None)
     if subscription.pending_cycle and next_price is not None:
         net = Money(next_price, subscription.currency)
-    tax = net.percentage(subscription.tax_rate_bp)
+    # Taxed as the bill run will: the customer's country and VAT number, on the charge's day.
+    on = max(subscription.next_invoice_at.date(), timezone.now().date())
+    try:
+        decision = customer_tax(customer=customer, on=on, rates=rates)
+        tax, tax_label = net.percentage(decision.rate_bp), decision.label
+    except TaxRateMissing:
+        tax, tax_label = Money.zero(net.currency), "no tax rate in force: not invoiced until set"
     live = subscription.status in LIVE_STATUSES and not (
         subscription.cancel_at_period_end and subscription.status != SubscriptionStatus.PENDING
     )
@@ -123,6 +141,7 @@ def _schedule_line(subscription: Subscription) -> ScheduleLine:
         tax=tax,
         gross=net + tax,
         cancel_at_period_end=subscription.cancel_at_period_end,
+        tax_label=tax_label,
     )
 
 
@@ -152,7 +171,6 @@ _SUBSCRIPTION_COLUMNS = (
     "pending_cycle",
     "amount_minor",
     "currency",
-    "tax_rate_bp",
     "cancel_at_period_end",
     "next_invoice_at",
     "purchased_at",
@@ -318,7 +336,7 @@ def customer_overview(
         risks=risks,
         contacts=list(customer.contacts.all()),
         card=card,
-        schedule=[_schedule_line(s) for s in subscriptions if s.status in LIVE_STATUSES],
+        schedule=_schedule(customer, subscriptions),
         products=[_product_line(s, today) for s in subscriptions],
         contracts=contracts,
         requests=requests,

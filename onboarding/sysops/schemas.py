@@ -156,6 +156,7 @@ class ScheduleOut(Schema):
     tax: MoneyOut
     gross: MoneyOut
     cancel_at_period_end: bool
+    tax_label: str = Field("", description='The customer\'s tax on that day: "VAT 19%"')
 
 
 class ProductOut(Schema):

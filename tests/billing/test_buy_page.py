@@ -2,6 +2,7 @@
 button disabled, with the reason beside it, until the billing address and the card are there."""
 
 import re
+from datetime import date
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from onboarding.billing.selectors import plan_cycle_offers
 from onboarding.core.money import Money
+from onboarding.tax.selectors import tax_for
 from tests.factories import complete_profile, plan_with_prices
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ def add_card(client) -> None:
 
 
 def test_each_cycle_is_offered_once_in_calendar_order_with_net_tax_total_and_saving(plan):
-    offers = plan_cycle_offers(plan=plan)
+    offers = plan_cycle_offers(plan=plan, tax=tax_for(country="GB", on=date(2026, 12, 3)))
     assert [o.cycle for o in offers] == ["monthly", "quarterly", "annual"]
     monthly, quarterly, annual = offers
     assert (monthly.net, monthly.tax, monthly.gross) == (
@@ -61,7 +63,10 @@ def test_without_a_monthly_price_no_saving_is_invented():
     assert [o.saving for o in plan_cycle_offers(plan=plan)] == [None, None]
 
 
-def test_the_buy_page_shows_each_cycle_once_as_a_choice_carrying_its_price(customer_client, plan):
+def test_the_buy_page_shows_each_cycle_once_as_a_choice_carrying_its_price(
+    customer_client, customer, plan
+):
+    complete_profile(customer.customer)  # billed in GB: the UK's 20%
     html = customer_client.get(reverse("billing:buy", args=[plan.slug])).content.decode()
     assert re.findall(r'name="cycle" value="(\w+)"', html) == ["monthly", "quarterly", "annual"]
     assert html.count('class="cycle-offer"') == 3
@@ -70,6 +75,14 @@ def test_the_buy_page_shows_each_cycle_once_as_a_choice_carrying_its_price(custo
     annual = annual[: annual.index("</label>")]
     assert "1,188.00 EUR" in annual and "990.00 EUR + 198.00 EUR tax" in annual
     assert "Save 237.60 EUR (16%) against monthly" in annual
+
+
+def test_the_buy_page_taxes_the_offers_by_the_buyers_country(customer_client, customer, plan):
+    complete_profile(customer.customer, country="FR", vat_number="FR40303265045")
+    html = customer_client.get(reverse("billing:buy", args=[plan.slug])).content.decode()
+    assert "VAT 0% (reverse charge) for your billing country" in html
+    annual = html[html.index('data-cycle="annual"') :]
+    assert "990.00 EUR + 0.00 EUR tax" in annual[: annual.index("</label>")]
 
 
 def test_confirm_is_disabled_and_says_both_address_and_card_are_missing(customer_client, plan):

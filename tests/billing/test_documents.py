@@ -85,7 +85,7 @@ def test_the_pdf_shows_the_number_the_customer_and_the_total(invoice):
     assert invoice.number in text
     assert "Globex Corporation" in text
     assert "118.80 EUR" in text
-    assert "Tax (20%)" in text
+    assert "VAT 20%" in text  # the tax summary: the customer is billed in GB
 
 
 def test_the_stored_pdf_matches_its_recorded_sha256_and_is_audited(invoice):

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 
 # Card, subscriptions (with a pending cycle's price in the same query), requests, payments,
 # invoices, contracts, journey, open alerts, contacts, notifications (+ their deliveries), audit
-# timeline, and the contracts' acceptance (ratings counted + their live reviews).
-OVERVIEW_QUERIES = 14
+# timeline, the contracts' acceptance (ratings counted + their live reviews), and the tax rates
+# (the next charges are taxed by the customer's country).
+OVERVIEW_QUERIES = 15
 
 
 def _overview(subscription):
