@@ -2,6 +2,7 @@ import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
@@ -11,6 +12,7 @@ from playwright.sync_api import sync_playwright
 
 from onboarding.contracts.models import ContractTemplate
 from onboarding.core.roles import Role
+from onboarding.tax.models import TaxRate
 from tests.audit.flush import audit_tables_emptied
 from tests.factories import UserFactory, staff_user
 from tests.services import (
@@ -27,6 +29,7 @@ from tests.smtp import SmtpServer
 CONTRACT_TEMPLATE_V1 = importlib.import_module(
     "onboarding.contracts.migrations.0002_template_version_1"
 )
+TAX_RATES_SEED = importlib.import_module("onboarding.tax.migrations.0002_seed_eu_and_uk_rates")
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +43,9 @@ def _rows_seeded_by_migrations(request):
     ContractTemplate.objects.get_or_create(
         version=1, defaults={"html": CONTRACT_TEMPLATE_V1.HTML, "css": CONTRACT_TEMPLATE_V1.CSS}
     )
+    # The seeded VAT rates too: a purchase's tax follows the customer's country.
+    if not TaxRate.objects.exists():
+        TAX_RATES_SEED.seed(django_apps, None)
 
 
 _TRANSACTIONAL_FIXTURES = frozenset(

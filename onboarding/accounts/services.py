@@ -16,6 +16,7 @@ from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, model_snapshot
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import DomainError, NotFound
+from onboarding.core.money import SUPPORTED_CURRENCIES
 from onboarding.core.roles import Role
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
@@ -99,6 +100,27 @@ def customer_profile_update(
     )
     _account_step_if_ready(customer)
     return customer
+
+
+@transaction.atomic
+def customer_currency_fix(*, customer: Customer, currency: str, actor: User) -> str:
+    """The customer's currency for good: set at the first purchase, and the same currency
+    afterwards (any other is refused: a customer's money is never mixed). Returns it."""
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.currency:
+        if currency != locked.currency:
+            raise DomainError(
+                f"Your account pays in {locked.currency}; it cannot change.", field="currency"
+            )
+        return locked.currency
+    if currency not in SUPPORTED_CURRENCIES:
+        raise DomainError(
+            f"Choose a currency: {', '.join(SUPPORTED_CURRENCIES)}.", field="currency"
+        )
+    locked.currency = customer.currency = currency
+    locked.save(update_fields=["currency", "updated_at"])
+    events.customer_currency_fixed(actor=actor, customer=locked)
+    return currency
 
 
 @failure_reported(CONTACT_UPDATE_FAILED, target="customer")

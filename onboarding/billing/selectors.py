@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, Sum
 from django_tasks import TaskResultStatus
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.models import AdminAlert
 from onboarding.billing.models import (
+    PAYABLE_STATUSES,
     BillRun,
     CreditNote,
     CreditNoteStatus,
@@ -19,9 +20,10 @@ from onboarding.billing.models import (
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
-from onboarding.core.money import Money
+from onboarding.core.money import Money, currencies_in_order
 from onboarding.core.numbers import parse_query_int
 from onboarding.payments.models import PaymentAttempt
+from onboarding.tax.selectors import TaxDecision
 from onboarding.worker.models import TaskKey
 
 
@@ -146,6 +148,48 @@ def invoice_status_counts() -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class CurrencyTotals:
+    """What a set of invoices adds up to in one currency: money in different currencies is never
+    added together, so a report has one of these per currency."""
+
+    currency: str
+    count: int
+    invoiced: Money  # every invoice's total, void ones excluded
+    paid: Money
+    unpaid: Money  # open or uncollectible
+    credited: Money
+
+
+def invoice_totals_by_currency(*, invoices: QuerySet[Invoice]) -> list[CurrencyTotals]:
+    """Totals of `invoices` (a staff list, filtered or not), one row per currency, the default
+    currency first; one query."""
+    live = ~Q(status=InvoiceStatus.VOID)
+    rows = (
+        invoices.order_by()
+        .values("currency")
+        .annotate(
+            count=Count("id"),
+            invoiced=Sum("total_minor", filter=live, default=0),
+            paid=Sum("total_minor", filter=Q(status=InvoiceStatus.PAID), default=0),
+            unpaid=Sum("total_minor", filter=Q(status__in=PAYABLE_STATUSES), default=0),
+            credited=Sum("credited_minor", filter=live, default=0),
+        )
+    )
+    by_currency = {row["currency"]: row for row in rows}
+    return [
+        CurrencyTotals(
+            currency=code,
+            count=by_currency[code]["count"],
+            **{
+                name: Money(int(by_currency[code][name]), code)
+                for name in ("invoiced", "paid", "unpaid", "credited")
+            },
+        )
+        for code in currencies_in_order(by_currency)
+    ]
+
+
 def invoice_payments(*, invoice: Invoice) -> list[PaymentAttempt]:
     """The charge attempts made for an invoice, oldest first (for staff)."""
     return list(
@@ -198,7 +242,8 @@ def document_render_failed(
 @dataclass(frozen=True)
 class CycleOffer:
     """One way to pay for a plan, as the buy page offers it: the price per cycle (net, tax,
-    total) and what it saves against paying monthly for the same months."""
+    total) and what it saves against paying monthly for the same months. Without a tax
+    decision (the buyer's country is not known yet) tax is zero and `taxed` False."""
 
     cycle: str
     label: str
@@ -208,6 +253,7 @@ class CycleOffer:
     gross: Money
     saving: Money | None  # None for monthly itself, or when monthly is not sold
     saving_percent: int | None  # whole percent, rounded down: never promises more than it is
+    taxed: bool = True
 
     def __str__(self) -> str:
         return self.label
@@ -219,10 +265,18 @@ class CycleOffer:
         )
 
 
-def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
-    """The plan's prices, one per cycle it is sold in, in BillingCycle's order (monthly,
-    quarterly, annual). Savings are computed in integer minor units from the totals with tax."""
-    prices = {price.cycle: price for price in plan.prices.all()}
+def plan_cycle_offers(
+    *, plan: Plan, currency: str, tax: TaxDecision | None = None
+) -> list[CycleOffer]:
+    """The plan's prices in `currency`, one per cycle it is sold in, in BillingCycle's order
+    (monthly, quarterly, annual), with `tax` (the buyer's: tax.selectors.tax_for) added. Savings
+    are computed in integer minor units from the totals with tax."""
+    rate_bp = tax.rate_bp if tax is not None else 0
+
+    def gross(price: PlanPrice) -> Money:
+        return price.amount + price.amount.percentage(rate_bp)
+
+    prices = {price.cycle: price for price in plan.prices_in(currency)}
     monthly = prices.get(BillingCycle.MONTHLY)
     offers = []
     for cycle in BillingCycle:
@@ -231,8 +285,8 @@ def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
             continue
         saving = percent = None
         if monthly is not None and cycle != BillingCycle.MONTHLY:
-            as_monthly = monthly.gross.times(cycle.months)
-            difference = as_monthly - price.gross
+            as_monthly = gross(monthly).times(cycle.months)
+            difference = as_monthly - gross(price)
             if difference.amount_minor > 0:
                 saving = difference
                 percent = difference.amount_minor * 100 // as_monthly.amount_minor
@@ -242,10 +296,11 @@ def plan_cycle_offers(*, plan: Plan) -> list[CycleOffer]:
                 label=cycle.label,
                 months=cycle.months,
                 net=price.amount,
-                tax=price.tax,
-                gross=price.gross,
+                tax=price.amount.percentage(rate_bp),
+                gross=gross(price),
                 saving=saving,
                 saving_percent=percent,
+                taxed=tax is not None,
             )
         )
     return offers

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.models import Subscription, SubscriptionStatus
-from onboarding.catalog.models import Plan
+from onboarding.catalog.models import Plan, PlanPrice
 from onboarding.journey.models import JourneyStep, Step, StepState
 from onboarding.notifications.models import Notification
 from tests.factories import complete_profile, plan_with_prices
@@ -146,12 +146,12 @@ def test_purchase_through_the_api(customer_client, ready_customer, plan):
 def test_a_purchase_keeps_the_terms_on_the_row_not_an_older_copy(ready_customer, plan):
     from onboarding.billing.services import subscription_purchase
 
-    older = Plan.objects.get(pk=plan.pk)  # what a catalogue snapshot held a moment ago
-    Plan.objects.filter(pk=plan.pk).update(tax_rate_bp=2500)
+    older = Plan.objects.prefetch_related("prices").get(pk=plan.pk)  # a snapshot's copy
+    PlanPrice.objects.filter(plan=plan, cycle="monthly").update(amount_minor=12300)
     subscription = subscription_purchase(
         customer=ready_customer.customer, plan=older, cycle="monthly", actor=ready_customer
     )
-    assert subscription.tax_rate_bp == 2500
+    assert subscription.amount_minor == 12300
 
 
 def test_a_plan_taken_off_sale_a_moment_ago_is_not_sold(ready_customer, plan):
