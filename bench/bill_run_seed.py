@@ -36,8 +36,6 @@ def bench_plan() -> Plan:
             "summary": "Support for the benchmark",
             "includes": "Everything",
             "response_time_hours": 8,
-            "currency": "EUR",
-            "tax_rate_bp": TAX_RATE_BP,
         },
     )
     if created:

@@ -276,8 +276,6 @@ def catalog() -> list[Plan]:
                 "summary": "Business-hours support",
                 "includes": "Phone\nEmail",
                 "response_time_hours": 8,
-                "currency": "EUR",
-                "tax_rate_bp": 2000,
             },
         )
         if created:

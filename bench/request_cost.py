@@ -99,7 +99,6 @@ def _seed():
             summary=f"{name} support for {product.name}",
             includes="Email support\nSoftware updates\nKnowledge base",
             response_time_hours=8,
-            tax_rate_bp=2000,
             sort_order=order,
         )
         for cycle, amount in zip(BillingCycle.values, prices, strict=True):

@@ -78,8 +78,11 @@ def plan_with_prices(
     monthly: int | None = 9900,
     quarterly: int | None = 27900,
     annual: int | None = 99000,
-    tax_rate_bp: int = 2000,
+    currency: str = "EUR",
+    also_in: dict[str, tuple[int | None, int | None, int | None]] | None = None,
 ) -> Plan:
+    """A plan priced monthly/quarterly/annual in `currency`, and in each currency of `also_in`
+    at its (monthly, quarterly, annual) amounts (None: not sold with that cycle)."""
     product, _ = Product.objects.get_or_create(
         slug="helpdesk-suite",
         defaults={"name": "Helpdesk Suite", "released_on": "2020-01-15"},
@@ -92,16 +95,12 @@ def plan_with_prices(
         summary="Business-hours support",
         includes="Email and phone support\nRemote troubleshooting",
         response_time_hours=8,
-        currency="EUR",
-        tax_rate_bp=tax_rate_bp,
     )
-    for cycle, amount in (
-        (BillingCycle.MONTHLY, monthly),
-        (BillingCycle.QUARTERLY, quarterly),
-        (BillingCycle.ANNUAL, annual),
-    ):
-        if amount is not None:
-            PlanPrice.objects.create(plan=plan, cycle=cycle, amount_minor=amount)
+    cycles = (BillingCycle.MONTHLY, BillingCycle.QUARTERLY, BillingCycle.ANNUAL)
+    for code, amounts in {currency: (monthly, quarterly, annual), **(also_in or {})}.items():
+        for cycle, amount in zip(cycles, amounts, strict=True):
+            if amount is not None:
+                PlanPrice.objects.create(plan=plan, cycle=cycle, currency=code, amount_minor=amount)
     return plan
 
 

@@ -158,6 +158,16 @@ def customer_profile_updated(
     )
 
 
+def customer_currency_fixed(*, actor: User, customer: Customer) -> None:
+    audit_record(
+        action="customer.currency_fixed",
+        actor=actor,
+        target=customer,
+        customer_id=customer.pk,
+        changes={"currency": ["", customer.currency]},
+    )
+
+
 def contact_added(*, actor: User, contact: Contact, changes: dict[str, list[Any]]) -> None:
     audit_record(
         action="customer.contact_added",

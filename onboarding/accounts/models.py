@@ -12,6 +12,7 @@ from onboarding.accounts.validators import (
     vat_number_normalize,
 )
 from onboarding.core.access import access_rule
+from onboarding.core.money import SUPPORTED_CURRENCIES, locale_for
 from onboarding.core.roles import STAFF_ROLES, Role
 
 
@@ -100,6 +101,14 @@ class Customer(models.Model):
         validators=[validate_vat_number],
         help_text="With the country prefix, e.g. DE123456789. Printed on your invoices.",
     )
+    # Chosen at the first purchase and fixed from then on: every subscription, invoice and
+    # refund of the customer is in it, so their money never needs converting or mixing.
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        choices=[(code, code) for code in SUPPORTED_CURRENCIES],
+        help_text="Chosen at the first purchase; blank until then, fixed after.",
+    )
     gateway_customer_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -141,6 +150,11 @@ class Customer(models.Model):
     @property
     def display_name(self) -> str:
         return self.company or self.user.get_full_name() or self.user.email
+
+    @property
+    def money_locale(self) -> str:
+        """How money is written for this customer ("en_IE"): core.money.locale_for."""
+        return locale_for(country=self.country.code or "")
 
     @property
     def missing_for_purchase(self) -> list[str]:

@@ -35,6 +35,7 @@ class ProfileOut(Schema):
     country: str
     preferred_inbox: str
     missing_for_purchase: list[str]
+    currency: str = Field(..., description="Fixed at the first purchase; empty before it")
 
     @staticmethod
     def of(customer: Customer) -> "ProfileOut":
@@ -52,6 +53,7 @@ class ProfileOut(Schema):
             country=str(customer.country or ""),
             preferred_inbox=customer.user.preferred_inbox,
             missing_for_purchase=customer.missing_for_purchase,
+            currency=customer.currency,
         )
 
 

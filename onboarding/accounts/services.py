@@ -18,6 +18,7 @@ from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.audit.services import audit_diff, model_snapshot
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import DomainError, NotFound
+from onboarding.core.money import SUPPORTED_CURRENCIES
 from onboarding.core.roles import Role
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
@@ -137,6 +138,27 @@ def _vat_number_confirmed(*, customer: Customer, number: str | None) -> ViesAnsw
             field="vat_number",
         )
     return answer
+
+
+@transaction.atomic
+def customer_currency_fix(*, customer: Customer, currency: str, actor: User) -> str:
+    """The customer's currency for good: set at the first purchase, and the same currency
+    afterwards (any other is refused: a customer's money is never mixed). Returns it."""
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.currency:
+        if currency != locked.currency:
+            raise DomainError(
+                f"Your account pays in {locked.currency}; it cannot change.", field="currency"
+            )
+        return locked.currency
+    if currency not in SUPPORTED_CURRENCIES:
+        raise DomainError(
+            f"Choose a currency: {', '.join(SUPPORTED_CURRENCIES)}.", field="currency"
+        )
+    locked.currency = customer.currency = currency
+    locked.save(update_fields=["currency", "updated_at"])
+    events.customer_currency_fixed(actor=actor, customer=locked)
+    return currency
 
 
 @failure_reported(CONTACT_UPDATE_FAILED, target="customer")

@@ -6,7 +6,6 @@ import threading
 from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from stdnum import exceptions as stdnum_errors
 from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat

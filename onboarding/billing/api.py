@@ -67,7 +67,11 @@ def purchase(request: HttpRequest, payload: PurchaseIn):
     customer = customer_of_user(user=request.user)
     plan = plan_get_on_sale(slug=payload.plan)
     subscription = subscription_purchase(
-        customer=customer, plan=plan, cycle=payload.cycle, actor=request.user
+        customer=customer,
+        plan=plan,
+        cycle=payload.cycle,
+        currency=payload.currency,
+        actor=request.user,
     )
     return 201, SubscriptionOut.of(subscription)
 

@@ -52,7 +52,7 @@ from onboarding.billing.periods import end_of_day, period_end
 from onboarding.billing.taxes import line_tax_minor, tax_missing_alert, totals_of
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.core.bulk import rows_insert, rows_update
-from onboarding.core.money import Money
+from onboarding.core.money import Money, currencies_in_order
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing, tax_for, tax_rates
@@ -80,6 +80,9 @@ class BillRunProgress:
     errors: int = 0
     cancelled: int = 0
     resumed: int = 0
+    # What was invoiced, per currency (minor units): amounts in different currencies are never
+    # added together.
+    invoiced: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -90,9 +93,21 @@ class BillRunProgress:
     def rate(self) -> float:
         return self.issued / self.elapsed if self.elapsed > 0 else 0.0
 
+    def add_invoiced(self, totals: list[Money]) -> None:
+        for total in totals:
+            self.invoiced[total.currency] = (
+                self.invoiced.get(total.currency, 0) + total.amount_minor
+            )
+
+    @property
+    def invoiced_totals(self) -> list[Money]:
+        """The invoiced totals, one per currency, in currency order."""
+        return [Money(self.invoiced[code], code) for code in currencies_in_order(self.invoiced)]
+
     def line(self) -> str:
+        totals = ", ".join(str(total) for total in self.invoiced_totals) or "nothing"
         return (
-            f"bill run {self.run_date}: {self.issued} invoiced, {self.paid} paid, "
+            f"bill run {self.run_date}: {self.issued} invoiced ({totals}), {self.paid} paid, "
             f"{self.failed} failed, {self.pending} pending, {self.errors} errors, "
             f"{self.cancelled} cancelled, {self.elapsed:.1f}s ({self.rate:.0f} invoices/s)"
         )
@@ -112,12 +127,14 @@ def issue_date_for(run_date: date) -> date:
     return max(run_date, timezone.now().date())
 
 
-def _prices(plan_ids: set[int]) -> dict[tuple[int, str], int]:
+def _prices(plan_ids: set[int]) -> dict[tuple[int, str, str], int]:
+    """Net prices by (plan, cycle, currency): a subscription changes cycle at its plan's price
+    in its own currency, never another currency's number."""
     return {
-        (plan_id, cycle): amount
-        for plan_id, cycle, amount in PlanPrice.objects.filter(plan_id__in=plan_ids).values_list(
-            "plan_id", "cycle", "amount_minor"
-        )
+        (plan_id, cycle, currency): amount
+        for plan_id, cycle, currency, amount in PlanPrice.objects.filter(
+            plan_id__in=plan_ids
+        ).values_list("plan_id", "cycle", "currency", "amount_minor")
     }
 
 
@@ -237,6 +254,7 @@ class IssuedInvoice:
     subscription_id: int
     amount: Money | None  # None: nothing to charge (a zero invoice, paid as issued)
     is_first: bool
+    total: Money
 
     @property
     def charge(self) -> Charge:
@@ -362,7 +380,7 @@ def _issue_batch(
                 continue
             if d.pending_cycle:
                 # The new cycle starts with this period, at the plan's price for it.
-                amount = prices.get((d.plan_id, d.pending_cycle))
+                amount = prices.get((d.plan_id, d.pending_cycle, d.currency))
                 if amount is not None:
                     d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
             if (d.pk, start) not in invoiced:
@@ -436,6 +454,7 @@ def _invoices_create(
             subscription_id=v["subscription_id"],
             amount=Money(v["total_minor"], v["currency"]) if v["attempt_count"] else None,
             is_first=v["is_first"],
+            total=Money(v["total_minor"], v["currency"]),
         )
         for pk, v in zip(keys, invoices, strict=True)
     ]
@@ -554,6 +573,7 @@ def bill_run_execute(
             )
             with counting:
                 progress.issued += len(issued.invoices)
+                progress.add_invoiced([invoice.total for invoice in issued.invoices])
                 progress.cancelled += issued.cancelled
                 _count(progress, tally)
                 if on_progress:

@@ -91,6 +91,19 @@ class Subscription(models.Model):
     def price_with_tax(self) -> Money:
         return self.price + self.tax
 
+    @property
+    def cycle_prices(self) -> list[tuple[str, str, Money]]:
+        """(cycle, label, price with tax) for each cycle its plan is sold with in the
+        subscription's currency, from the plan's prefetched prices: the cycles it may move to."""
+        return [
+            (
+                price.cycle,
+                price.get_cycle_display(),
+                price.amount + price.amount.percentage(self.tax_rate_bp),
+            )
+            for price in self.plan.prices_in(self.currency)
+        ]
+
     def move_to(self, status: str) -> None:
         """Change status, refusing any move SUBSCRIPTION_MOVES does not allow."""
         check_move(

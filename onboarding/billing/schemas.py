@@ -11,6 +11,15 @@ from onboarding.core.schemas import MoneyOut, deprecated
 class PurchaseIn(Schema):
     plan: str = Field(..., min_length=1, max_length=120, description="The plan's slug")
     cycle: str = Field(..., min_length=1, max_length=16, description="monthly, quarterly or annual")
+    currency: str | None = Field(
+        None,
+        min_length=3,
+        max_length=3,
+        description=(
+            "ISO 4217 code of a first purchase (EUR if left out). A customer's currency is fixed "
+            "at their first purchase: leave it out afterwards, or give that same currency."
+        ),
+    )
 
 
 class CycleIn(Schema):

@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.models import AdminAlert
 from onboarding.billing.models import (
+    PAYABLE_STATUSES,
     BillRun,
     CreditNote,
     CreditNoteStatus,
@@ -21,7 +22,7 @@ from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
-from onboarding.core.money import Money
+from onboarding.core.money import Money, currencies_in_order
 from onboarding.core.numbers import parse_query_int
 from onboarding.payments.models import PaymentAttempt
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing
@@ -149,6 +150,48 @@ def invoice_status_counts() -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class CurrencyTotals:
+    """What a set of invoices adds up to in one currency: money in different currencies is never
+    added together, so a report has one of these per currency."""
+
+    currency: str
+    count: int
+    invoiced: Money  # every invoice's total, void ones excluded
+    paid: Money
+    unpaid: Money  # open or uncollectible
+    credited: Money
+
+
+def invoice_totals_by_currency(*, invoices: QuerySet[Invoice]) -> list[CurrencyTotals]:
+    """Totals of `invoices` (a staff list, filtered or not), one row per currency, the default
+    currency first; one query."""
+    live = ~Q(status=InvoiceStatus.VOID)
+    rows = (
+        invoices.order_by()
+        .values("currency")
+        .annotate(
+            count=Count("id"),
+            invoiced=Sum("total_minor", filter=live, default=0),
+            paid=Sum("total_minor", filter=Q(status=InvoiceStatus.PAID), default=0),
+            unpaid=Sum("total_minor", filter=Q(status__in=PAYABLE_STATUSES), default=0),
+            credited=Sum("credited_minor", filter=live, default=0),
+        )
+    )
+    by_currency = {row["currency"]: row for row in rows}
+    return [
+        CurrencyTotals(
+            currency=code,
+            count=by_currency[code]["count"],
+            **{
+                name: Money(int(by_currency[code][name]), code)
+                for name in ("invoiced", "paid", "unpaid", "credited")
+            },
+        )
+        for code in currencies_in_order(by_currency)
+    ]
+
+
 def invoice_payments(*, invoice: Invoice) -> list[PaymentAttempt]:
     """The charge attempts made for an invoice, oldest first (for staff)."""
     return list(
@@ -201,7 +244,8 @@ def document_render_failed(
 @dataclass(frozen=True)
 class CycleOffer:
     """One way to pay for a plan, as the buy page offers it: the price per cycle (net, tax,
-    total) and what it saves against paying monthly for the same months."""
+    total) and what it saves against paying monthly for the same months. Without a tax
+    decision (the buyer's country is not known yet) tax is zero and `taxed` False."""
 
     cycle: str
     label: str
@@ -211,6 +255,7 @@ class CycleOffer:
     gross: Money
     saving: Money | None  # None for monthly itself, or when monthly is not sold
     saving_percent: int | None  # whole percent, rounded down: never promises more than it is
+    taxed: bool = True
 
     def __str__(self) -> str:
         return self.label
@@ -233,16 +278,18 @@ def buyer_tax(*, customer: Customer) -> TaxDecision | None:
         return None
 
 
-def plan_cycle_offers(*, plan: Plan, tax: TaxDecision | None = None) -> list[CycleOffer]:
-    """The plan's prices, one per cycle it is sold in, in BillingCycle's order (monthly,
-    quarterly, annual), taxed as `tax` decides for the buyer (untaxed without one). Savings are
-    computed in integer minor units from the totals with tax."""
-    prices = {price.cycle: price for price in plan.prices.all()}
+def plan_cycle_offers(
+    *, plan: Plan, currency: str, tax: TaxDecision | None = None
+) -> list[CycleOffer]:
+    """The plan's prices in `currency`, one per cycle it is sold in, in BillingCycle's order
+    (monthly, quarterly, annual), with `tax` (the buyer's: tax.selectors.tax_for) added. Savings
+    are computed in integer minor units from the totals with tax."""
     rate_bp = tax.rate_bp if tax is not None else 0
 
-    def gross_of(price: PlanPrice) -> Money:
+    def gross(price: PlanPrice) -> Money:
         return price.amount + price.amount.percentage(rate_bp)
 
+    prices = {price.cycle: price for price in plan.prices_in(currency)}
     monthly = prices.get(BillingCycle.MONTHLY)
     offers = []
     for cycle in BillingCycle:
@@ -251,8 +298,8 @@ def plan_cycle_offers(*, plan: Plan, tax: TaxDecision | None = None) -> list[Cyc
             continue
         saving = percent = None
         if monthly is not None and cycle != BillingCycle.MONTHLY:
-            as_monthly = gross_of(monthly).times(cycle.months)
-            difference = as_monthly - gross_of(price)
+            as_monthly = gross(monthly).times(cycle.months)
+            difference = as_monthly - gross(price)
             if difference.amount_minor > 0:
                 saving = difference
                 percent = difference.amount_minor * 100 // as_monthly.amount_minor
@@ -263,9 +310,10 @@ def plan_cycle_offers(*, plan: Plan, tax: TaxDecision | None = None) -> list[Cyc
                 months=cycle.months,
                 net=price.amount,
                 tax=price.amount.percentage(rate_bp),
-                gross=gross_of(price),
+                gross=gross(price),
                 saving=saving,
                 saving_percent=percent,
+                taxed=tax is not None,
             )
         )
     return offers

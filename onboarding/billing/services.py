@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
+from onboarding.accounts.services import customer_currency_fix
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.billing import events, refunds, tasks
@@ -38,9 +39,9 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.taxes import purchase_tax, tax_missing_refused
 from onboarding.catalog.models import Plan
-from onboarding.catalog.selectors import plan_price_for
+from onboarding.catalog.selectors import CurrencyNotSold, currency_check, plan_price_for
 from onboarding.core.errors import Conflict, DomainError, NotFound
-from onboarding.core.money import Money
+from onboarding.core.money import DEFAULT_CURRENCY, Money
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 from onboarding.notifications.services import notification_send
@@ -79,16 +80,31 @@ def _purchase_blockers(customer: Customer) -> None:
         raise DomainError("Add a card before you buy.", field="payment_method")
 
 
-@failure_reported(PURCHASE_FAILED, target="customer", context=("plan", "cycle"))
+def purchase_currency(*, customer: Customer, chosen: str | None) -> str:
+    """The currency a purchase is in: the customer's, fixed at their first purchase; for a first
+    purchase the one they chose (EUR if they did not). Another than their fixed one is refused."""
+    if customer.currency:
+        if chosen and chosen.strip().upper() != customer.currency:
+            raise CurrencyNotSold(
+                f"Your account pays in {customer.currency}; it cannot change.", field="currency"
+            )
+        return customer.currency
+    return currency_check(currency=chosen or DEFAULT_CURRENCY)
+
+
+@failure_reported(PURCHASE_FAILED, target="customer", context=("plan", "cycle", "currency"))
 @tax_missing_refused
 @transaction.atomic
 def subscription_purchase(
-    *, customer: Customer, plan: Plan, cycle: str, actor: User
+    *, customer: Customer, plan: Plan, cycle: str, actor: User, currency: str | None = None
 ) -> Subscription:
-    """Buy `plan` billed per `cycle`; the subscription starts now, due for its first invoice."""
-    price = plan_price_for(plan=plan, cycle=cycle)
+    """Buy `plan` billed per `cycle`; the subscription starts now, due for its first invoice.
+    `currency`: what a first-time buyer chose (purchase_currency); a returning customer's is
+    their own whatever they pass, or refused if they pass another."""
+    currency = purchase_currency(customer=customer, chosen=currency)
+    price = plan_price_for(plan=plan, cycle=cycle, currency=currency)
     # The caller's plan may come from the catalogue snapshot (up to a second old): the terms the
-    # subscription keeps for good (on sale, currency) are read from the row here.
+    # subscription keeps for good (on sale, the price in its currency) are read from the rows.
     plan = price.plan
     if not plan.is_active:
         raise NotFound("That plan does not exist or is no longer on sale.", field="plan")
@@ -97,6 +113,7 @@ def subscription_purchase(
         raise Conflict(f"You already have {plan.name}.", field="plan")
     now = timezone.now()
     tax = purchase_tax(customer=customer, on=now.date())  # a gap in the rates table: refused
+    customer_currency_fix(customer=customer, currency=currency, actor=actor)
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
@@ -104,7 +121,7 @@ def subscription_purchase(
                 plan=plan,
                 cycle=cycle,
                 amount_minor=price.amount_minor,
-                currency=plan.currency,
+                currency=price.currency,
                 tax_rate_bp=tax.rate_bp,
                 purchased_at=now,
                 billing_anchor=now,
@@ -160,7 +177,8 @@ def subscription_change_cycle(
     )
     if subscription.status not in LIVE_STATUSES:
         raise Conflict("A cancelled subscription's billing cycle cannot change.", field="cycle")
-    plan_price_for(plan=subscription.plan, cycle=cycle)  # refuses a cycle the plan is not sold in
+    # Refuses a cycle the plan is not sold with in the subscription's currency.
+    plan_price_for(plan=subscription.plan, cycle=cycle, currency=subscription.currency)
     before = subscription.pending_cycle or subscription.cycle
     subscription.pending_cycle = "" if cycle == subscription.cycle else cycle
     if before == cycle:

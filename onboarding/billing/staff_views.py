@@ -20,6 +20,7 @@ from onboarding.billing.selectors import (
     invoice_payments,
     invoice_staff_list,
     invoice_status_counts,
+    invoice_totals_by_currency,
 )
 from onboarding.billing.services import invoice_refund, invoice_void
 from onboarding.billing.views import credit_note_pdf_answer, invoice_pdf_answer
@@ -42,6 +43,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "counts": invoice_status_counts(),
+            "totals": invoice_totals_by_currency(invoices=invoices),
             "bill_runs": bill_runs_recent(),
             "querystring": request.GET.urlencode(),
         },

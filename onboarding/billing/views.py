@@ -48,6 +48,7 @@ from onboarding.catalog.selectors import plan_get_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.errors import Conflict, NotFound
 from onboarding.core.forms import refusals_on
+from onboarding.core.money import DEFAULT_CURRENCY
 from onboarding.core.pagination import page_number
 from onboarding.core.post_only import post_only
 from onboarding.payments.selectors import payment_method_active
@@ -83,14 +84,25 @@ def _owned(customer, plan) -> Subscription | None:
     )
 
 
+def _buy_currency(request: HttpRequest, customer, plan) -> str:
+    """The currency the buy page shows and buys in: the customer's own once fixed; for a first
+    purchase the one they picked (`currency`), if the plan is sold in it, else the default."""
+    if customer.currency:
+        return customer.currency
+    picked = (request.POST.get("currency") or request.GET.get("currency") or "").upper()
+    sold = plan.currencies
+    if picked in sold:
+        return picked
+    return DEFAULT_CURRENCY if DEFAULT_CURRENCY in sold or not sold else sold[0]
+
+
 def buy(request: HttpRequest, slug: str) -> HttpResponse:
     """The purchase page: the plan, what is still needed (profile, card), the cycle, confirm.
 
     A visitor is sent to sign up first (sign-in is one link away there), with the plan and
     cycle kept in the session and in `next`, so every step after it leads back here."""
     plan = _plan_or_404(slug)
-    offers = plan_cycle_offers(plan=plan)
-    offered = [offer.cycle for offer in offers]
+    offered = [price.cycle for price in plan.prices.all()]
     requested = request.GET.get("cycle")
     cycle = requested if requested in offered else next(iter(offered), None)
     chosen = intent_for(plan_slug=plan.slug, cycle=cycle)
@@ -107,13 +119,17 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "billing/buy.html", {"plan": plan, "owned": owned})
     if chosen is not None and request.method == "GET":
         remember(request, chosen)
-    tax = buyer_tax(customer=customer)
-    offers = plan_cycle_offers(plan=plan, tax=tax)  # taxed by the buyer's country
+    currency, tax = _buy_currency(request, customer, plan), buyer_tax(customer=customer)
+    offers = plan_cycle_offers(plan=plan, currency=currency, tax=tax)  # the buyer's tax
     form = CycleForm(request.POST or None, offers=offers, initial={"cycle": cycle})
     if request.method == "POST" and owned is None and form.is_valid():
         with refusals_on(form) as outcome:
             subscription = subscription_purchase(
-                customer=customer, plan=plan, cycle=form.cleaned_data["cycle"], actor=request.user
+                customer=customer,
+                plan=plan,
+                cycle=form.cleaned_data["cycle"],
+                currency=currency,
+                actor=request.user,
             )
         if outcome.ok:
             forget(request)
@@ -140,11 +156,16 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "plan": plan,
             "form": form,
-            "tax": tax,
             "customer": customer,
+            "currency": currency,
+            "tax": tax,
             "card": card,
             "missing": missing,
-            "blocked_reason": _missing_reason(needs_address=bool(missing), needs_card=card is None),
+            "blocked_reason": (
+                f"{plan.name} has no price in {currency}, your account's currency."
+                if not offers
+                else _missing_reason(needs_address=bool(missing), needs_card=card is None)
+            ),
         },
         status=422 if form.errors else 200,
     )
@@ -157,7 +178,11 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
     subscription = get_visible_or_404(
         request.user, Subscription.objects.select_related("plan"), pk=subscription_id
     )
-    available = list(subscription.plan.prices.values_list("cycle", flat=True))
+    available = list(
+        subscription.plan.prices.filter(currency=subscription.currency).values_list(
+            "cycle", flat=True
+        )
+    )
     form = CycleForm(request.POST, available=available)
     if not form.is_valid():
         messages.error(request, "Choose one of the billing cycles offered for this plan.")

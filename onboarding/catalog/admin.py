@@ -25,8 +25,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 class PlanPriceInline(admin.TabularInline):
+    """One row per cycle and currency: each is priced on its own, net of tax (tax follows the
+    customer's country: the tax app's rates)."""
+
     model = PlanPrice
     extra = 0
+    fields = ["cycle", "currency", "amount_minor"]
+    ordering = ["currency", "cycle"]
 
 
 @admin.register(Product)
@@ -37,7 +42,14 @@ class ProductAdmin(AuditedAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(AuditedAdmin):
-    list_display = ["name", "product", "tier", "currency", "tax_rate_bp", "is_active", "sort_order"]
+    list_display = ["name", "product", "tier", "currencies", "is_active", "sort_order"]
     list_filter = ["is_active", "tier", "product"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PlanPriceInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product").prefetch_related("prices")
+
+    @admin.display(description="currencies")
+    def currencies(self, plan: Plan) -> str:
+        return ", ".join(plan.currencies) or "none"

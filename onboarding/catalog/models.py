@@ -1,8 +1,12 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from onboarding.catalog.snapshot import catalog_changed
-from onboarding.core.money import SUPPORTED_CURRENCIES, Money
+from onboarding.core.money import (
+    DEFAULT_CURRENCY,
+    SUPPORTED_CURRENCIES,
+    Money,
+    currencies_in_order,
+)
 
 
 class BillingCycle(models.TextChoices):
@@ -108,10 +112,6 @@ class Plan(CatalogModel):
     term_months = models.PositiveSmallIntegerField(
         default=12, help_text="Length of one contract term."
     )
-    currency = models.CharField(max_length=3, default="EUR")
-    tax_rate_bp = models.PositiveIntegerField(
-        default=0, help_text="Tax rate in basis points: 2000 is 20%."
-    )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -119,40 +119,44 @@ class Plan(CatalogModel):
 
     class Meta:
         ordering = ["sort_order", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(tax_rate_bp__lte=10000), name="plan_tax_rate_at_most_100pct"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.product.name} · {self.name}"
-
-    def clean(self) -> None:
-        if self.currency not in SUPPORTED_CURRENCIES:
-            raise ValidationError({"currency": f"Choose one of {', '.join(SUPPORTED_CURRENCIES)}."})
 
     @property
     def include_lines(self) -> list[str]:
         return [line.strip() for line in self.includes.splitlines() if line.strip()]
 
     @property
-    def tax_rate_percent(self) -> str:
-        whole, rest = divmod(self.tax_rate_bp, 100)
-        return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+    def currencies(self) -> list[str]:
+        """The currencies the plan is sold in (from its prefetched prices), default first."""
+        return currencies_in_order({price.currency for price in self.prices.all()})
+
+    def prices_in(self, currency: str) -> list["PlanPrice"]:
+        """Its prices in `currency`, in the prefetched prices' order (by cycle)."""
+        return [price for price in self.prices.all() if price.currency == currency]
 
 
 class PlanPrice(CatalogModel):
-    """The price of a plan for one billing cycle; each cycle is priced on its own."""
+    """The net price of a plan for one billing cycle in one currency: each cycle and currency is
+    priced on its own (no exchange rates). Tax is not the plan's: it follows the customer's
+    country (tax.selectors.tax_for)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
     cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
+    currency = models.CharField(
+        max_length=3,
+        choices=[(code, code) for code in SUPPORTED_CURRENCIES],
+        default=DEFAULT_CURRENCY,
+    )
     amount_minor = models.PositiveBigIntegerField(help_text="Net price per cycle in minor units.")
 
     class Meta:
-        ordering = ["plan", "cycle"]
+        ordering = ["plan", "cycle", "currency"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "cycle"], name="one_price_per_plan_cycle")
+            models.UniqueConstraint(
+                fields=["plan", "cycle", "currency"], name="one_price_per_plan_cycle_currency"
+            )
         ]
 
     def __str__(self) -> str:
@@ -160,12 +164,4 @@ class PlanPrice(CatalogModel):
 
     @property
     def amount(self) -> Money:
-        return Money(self.amount_minor, self.plan.currency)
-
-    @property
-    def tax(self) -> Money:
-        return self.amount.percentage(self.plan.tax_rate_bp)
-
-    @property
-    def gross(self) -> Money:
-        return self.amount + self.tax
+        return Money(self.amount_minor, self.currency)

@@ -1,10 +1,27 @@
 import copy
 
 from django.db.models import Prefetch
+from django.utils import timezone
+from django_countries import countries
 
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.catalog.snapshot import CatalogSnapshot, catalog_snapshot
-from onboarding.core.errors import NotFound
+from onboarding.core.errors import DomainError, NotFound
+from onboarding.core.money import SUPPORTED_CURRENCIES, currencies_in_order
+from onboarding.tax.selectors import TaxDecision, tax_for
+
+
+class ChoiceRefused(DomainError):
+    """A country or currency the buyer chose that the shop cannot take: a field error (422)."""
+
+    status_code = 422
+    code = "invalid"
+
+
+class CurrencyNotSold(ChoiceRefused):
+    """A currency the plan (or the shop) has no price in: the buyer chooses another."""
+
+    code = "currency_not_sold"
 
 
 def _plans_on_sale_from_database() -> list[Plan]:
@@ -37,15 +54,54 @@ def plan_get_on_sale(*, slug: str) -> Plan:
     return copy.copy(plan)
 
 
-def plan_price_for(*, plan: Plan, cycle: str) -> PlanPrice:
+def currency_check(*, currency: str) -> str:
+    """`currency` if the shop sells in it at all (upper-cased), else CurrencyNotSold."""
+    code = (currency or "").strip().upper()
+    if code not in SUPPORTED_CURRENCIES:
+        raise CurrencyNotSold(
+            f"Choose a currency: {', '.join(currencies_in_order(set(SUPPORTED_CURRENCIES)))}.",
+            field="currency",
+        )
+    return code
+
+
+def plan_price_for(*, plan: Plan, cycle: str, currency: str) -> PlanPrice:
+    """The plan's price for `cycle` in `currency`, read from the database (what a purchase or
+    a bill charges); NotFound for a cycle it is not sold with, CurrencyNotSold for a currency
+    it has no price in (the message names the ones it has)."""
     if cycle not in BillingCycle.values:
         raise NotFound(
             f"Choose a billing cycle: {', '.join(BillingCycle.values)}.", field="billing_cycle"
         )
-    price = PlanPrice.objects.filter(plan=plan, cycle=cycle).select_related("plan").first()
-    if price is None:
+    currency = currency_check(currency=currency)
+    prices = list(PlanPrice.objects.filter(plan=plan, cycle=cycle).select_related("plan"))
+    if not prices:
         raise NotFound(
             f"{plan.name} is not sold with {BillingCycle(cycle).label.lower()} billing.",
             field="billing_cycle",
         )
+    price = next((p for p in prices if p.currency == currency), None)
+    if price is None:
+        sold_in = ", ".join(currencies_in_order({p.currency for p in prices}))
+        raise CurrencyNotSold(
+            f"{plan.name} has no {BillingCycle(cycle).label.lower()} price in {currency}; "
+            f"it is sold in {sold_in}.",
+            field="currency",
+        )
     return price
+
+
+def country_check(*, country: str) -> str:
+    """An ISO 3166 alpha-2 code the site knows (upper-cased), "" for none; DomainError else."""
+    code = (country or "").strip().upper()
+    if code and not countries.alpha2(code):
+        raise ChoiceRefused("Choose a country from the list.", field="country")
+    return countries.alpha2(code) if code else ""
+
+
+def price_tax_for(*, country: str, vat_number: str = "") -> TaxDecision | None:
+    """The tax a buyer in `country` would pay today, for showing gross prices; None when the
+    country is not known (prices are then shown net only)."""
+    if not country:
+        return None
+    return tax_for(country=country, vat_number=vat_number, on=timezone.now().date())

@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from onboarding.core.money import currencies_in_order
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
@@ -47,6 +49,8 @@ class CatalogSnapshot:
     built_at: float
     plans: list  # list[Plan], each with .product and prefetched .prices (ordered by cycle)
     by_slug: dict
+    # The currencies any plan on sale has a price in, the default first (catalog/models.py).
+    currencies: list[str] = field(default_factory=list)
     checked_at: float = 0.0
     derived: dict[Any, Any] = field(default_factory=dict)
 
@@ -114,7 +118,12 @@ def _built(build: Callable[[], list], version: str) -> CatalogSnapshot:
         checked_at=now,
         plans=plans,
         by_slug={plan.slug: plan for plan in plans},
+        currencies=_currencies_of(plans),
     )
+
+
+def _currencies_of(plans: list) -> list[str]:
+    return currencies_in_order({price.currency for plan in plans for price in plan.prices.all()})
 
 
 def catalog_snapshot(build: Callable[[], list]) -> CatalogSnapshot:

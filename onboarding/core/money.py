@@ -1,10 +1,27 @@
 """Money as integer minor units and an ISO 4217 code. Never a float."""
 
+import copy
+import functools
 from dataclasses import dataclass
+from decimal import Decimal
+
+from babel import Locale, localedata
+from babel.numbers import parse_pattern
 
 # Minor units per currency where it is not 2 (ISO 4217 exponent).
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
 SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY")
+# What a customer pays in when they have not chosen yet.
+DEFAULT_CURRENCY = "EUR"
+# Until the site has languages (issue 20) money is written in English, the way the
+# customer's country writes it when Babel knows that variant ("en_DE": 1.234,50 €).
+DEFAULT_LOCALE = "en"
+
+
+def currencies_in_order(currencies: set[str] | list[str]) -> list[str]:
+    """The default currency first, then the others as SUPPORTED_CURRENCIES lists them."""
+    order = [DEFAULT_CURRENCY, *(c for c in SUPPORTED_CURRENCIES if c != DEFAULT_CURRENCY)]
+    return sorted(set(currencies), key=lambda c: (order.index(c) if c in order else len(order), c))
 
 
 def exponent_of(currency: str) -> int:
@@ -61,7 +78,17 @@ class Money:
             quotient += 1
         return Money(sign * quotient, self.currency)
 
-    def format(self) -> str:
+    @property
+    def decimal(self) -> Decimal:
+        """The amount in major units, exact: Money(1250, "EUR") -> Decimal("12.50")."""
+        return Decimal(self.amount_minor).scaleb(-exponent_of(self.currency))
+
+    def format(self, locale: str | None = None) -> str:
+        """ "1,234.50 EUR" without a locale (stable: logs, audit, plain text); with one, as
+        that locale writes money, symbol and separators included ("en_DE": "1.234,50 €"),
+        with the currency's own number of decimals (none for JPY)."""
+        if locale is not None:
+            return _format_localized(self, locale)
         exp = exponent_of(self.currency)
         sign = "-" if self.amount_minor < 0 else ""
         whole, minor = divmod(abs(self.amount_minor), 10**exp)
@@ -70,6 +97,29 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+@functools.lru_cache(maxsize=256)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name if localedata.exists(name) else DEFAULT_LOCALE)
+
+
+def _format_localized(money: Money, locale: str) -> str:
+    where = _locale(locale)
+    exp = exponent_of(money.currency)
+    # The locale's currency pattern, with as many decimals as the currency has minor units
+    # (CLDR's own digits differ from ISO 4217 for a few currencies); a copy, as Babel caches it.
+    pattern = copy.copy(parse_pattern(where.currency_formats["standard"]))
+    pattern.frac_prec = (exp, exp)
+    return pattern.apply(money.decimal, where, currency=money.currency, currency_digits=False)
+
+
+def locale_for(*, country: str = "") -> str:
+    """The locale money is written in for a customer in `country` (ISO 3166 alpha-2)."""
+    country = str(country or "").upper()
+    if len(country) == 2 and country.isalpha() and localedata.exists(f"en_{country}"):
+        return f"en_{country}"
+    return DEFAULT_LOCALE
 
 
 def parse_major(text: str, currency: str) -> Money:

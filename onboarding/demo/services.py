@@ -65,10 +65,36 @@ PRODUCTS = [
     ("Edge Gateway", "edge-gateway", "The on-site network appliance.", dt.date(2022, 6, 20)),
 ]
 PLANS = [
-    # product slug, plan slug, name, tier, response hours, monthly, quarterly, annual (EUR cents)
-    ("helpdesk-suite", "helpdesk-essential", "Essential", Tier.ESSENTIAL, 24, 4900, 13900, 49000),
-    ("helpdesk-suite", "helpdesk-business", "Business", Tier.BUSINESS, 8, 9900, 27900, 99000),
-    ("edge-gateway", "gateway-enterprise", "Enterprise", Tier.ENTERPRISE, 2, 24900, 69900, 249000),
+    # product slug, plan slug, name, tier, response hours,
+    # {currency: (monthly, quarterly, annual) net, in minor units}: each currency priced on its own
+    (
+        "helpdesk-suite",
+        "helpdesk-essential",
+        "Essential",
+        Tier.ESSENTIAL,
+        24,
+        {"EUR": (4900, 13900, 49000), "USD": (5500, 15500, 55000), "GBP": (4200, 11900, 42000)},
+    ),
+    (
+        "helpdesk-suite",
+        "helpdesk-business",
+        "Business",
+        Tier.BUSINESS,
+        8,
+        {"EUR": (9900, 27900, 99000), "USD": (10900, 30900, 109000), "GBP": (8500, 23900, 85000)},
+    ),
+    (
+        "edge-gateway",
+        "gateway-enterprise",
+        "Enterprise",
+        Tier.ENTERPRISE,
+        2,
+        {
+            "EUR": (24900, 69900, 249000),
+            "USD": (27500, 77500, 275000),
+            "GBP": (21500, 59900, 215000),
+        },
+    ),
 ]
 INCLUDES = {
     Tier.ESSENTIAL: "Email support on working days\nSoftware updates\nKnowledge base",
@@ -83,7 +109,7 @@ def _catalog_load() -> None:
         products[slug], _ = Product.objects.get_or_create(
             slug=slug, defaults={"name": name, "description": description, "released_on": released}
         )
-    for order, (product, slug, name, tier, hours, *prices) in enumerate(PLANS):
+    for order, (product, slug, name, tier, hours, prices) in enumerate(PLANS):
         plan, created = Plan.objects.get_or_create(
             slug=slug,
             defaults={
@@ -93,14 +119,15 @@ def _catalog_load() -> None:
                 "summary": f"{Tier(tier).label} support for {products[product].name}",
                 "includes": INCLUDES[tier],
                 "response_time_hours": hours,
-                "currency": "EUR",
-                "tax_rate_bp": 2000,
                 "sort_order": order,
             },
         )
         if created:
-            for cycle, amount in zip(BillingCycle.values, prices, strict=True):
-                PlanPrice.objects.create(plan=plan, cycle=cycle, amount_minor=amount)
+            PlanPrice.objects.bulk_create(
+                PlanPrice(plan=plan, cycle=cycle, currency=currency, amount_minor=amount)
+                for currency, amounts in prices.items()
+                for cycle, amount in zip(BillingCycle.values, amounts, strict=True)
+            )
 
 
 # Standard requirements every demo plan's contracts start from (acceptance).
@@ -213,6 +240,7 @@ def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
                 customer=customer,
                 plan=Plan.objects.get(slug="helpdesk-business"),
                 cycle=BillingCycle.ANNUAL,
+                currency="GBP",  # a customer in Bristol pays in pounds
                 actor=user,
             )
         elif stage == "declined":

@@ -2,7 +2,6 @@
 button disabled, with the reason beside it, until the billing address and the card are there."""
 
 import re
-from datetime import date
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -11,11 +10,12 @@ from django.utils import timezone
 
 from onboarding.billing.selectors import plan_cycle_offers
 from onboarding.core.money import Money
-from onboarding.tax.selectors import tax_for
+from onboarding.tax.selectors import TaxDecision
 from tests.factories import complete_profile, plan_with_prices
 
 pytestmark = pytest.mark.django_db
 YEAR = str(timezone.now().year + 2)
+UK_VAT = TaxDecision(rate_bp=2000, country="GB")
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def add_card(client) -> None:
 
 
 def test_each_cycle_is_offered_once_in_calendar_order_with_net_tax_total_and_saving(plan):
-    offers = plan_cycle_offers(plan=plan, tax=tax_for(country="GB", on=date(2026, 12, 3)))
+    offers = plan_cycle_offers(plan=plan, currency="EUR", tax=UK_VAT)
     assert [o.cycle for o in offers] == ["monthly", "quarterly", "annual"]
     monthly, quarterly, annual = offers
     assert (monthly.net, monthly.tax, monthly.gross) == (
@@ -52,7 +52,9 @@ def test_each_cycle_is_offered_once_in_calendar_order_with_net_tax_total_and_sav
 
 def test_a_longer_cycle_that_costs_more_than_monthly_claims_no_saving():
     plan = plan_with_prices("odd", monthly=1000, quarterly=3300, annual=None)
-    assert [(o.cycle, o.saving) for o in plan_cycle_offers(plan=plan)] == [
+    assert [
+        (o.cycle, o.saving) for o in plan_cycle_offers(plan=plan, currency="EUR", tax=UK_VAT)
+    ] == [
         ("monthly", None),
         ("quarterly", None),
     ]
@@ -60,21 +62,24 @@ def test_a_longer_cycle_that_costs_more_than_monthly_claims_no_saving():
 
 def test_without_a_monthly_price_no_saving_is_invented():
     plan = plan_with_prices("no-monthly", monthly=None)
-    assert [o.saving for o in plan_cycle_offers(plan=plan)] == [None, None]
+    assert [o.saving for o in plan_cycle_offers(plan=plan, currency="EUR", tax=UK_VAT)] == [
+        None,
+        None,
+    ]
 
 
 def test_the_buy_page_shows_each_cycle_once_as_a_choice_carrying_its_price(
     customer_client, customer, plan
 ):
-    complete_profile(customer.customer)  # billed in GB: the UK's 20%
+    complete_profile(customer.customer)  # in the UK: 20% VAT
     html = customer_client.get(reverse("billing:buy", args=[plan.slug])).content.decode()
     assert re.findall(r'name="cycle" value="(\w+)"', html) == ["monthly", "quarterly", "annual"]
     assert html.count('class="cycle-offer"') == 3
     assert '<table class="prices">' not in html
     annual = html[html.index('data-cycle="annual"') :]
     annual = annual[: annual.index("</label>")]
-    assert "1,188.00 EUR" in annual and "990.00 EUR + 198.00 EUR tax" in annual
-    assert "Save 237.60 EUR (16%) against monthly" in annual
+    assert "€1,188.00" in annual and "€990.00 + €198.00 tax" in annual
+    assert "Save €237.60 (16%) against monthly" in annual
 
 
 def test_the_buy_page_taxes_the_offers_by_the_buyers_country(customer_client, customer, plan):
@@ -82,7 +87,7 @@ def test_the_buy_page_taxes_the_offers_by_the_buyers_country(customer_client, cu
     html = customer_client.get(reverse("billing:buy", args=[plan.slug])).content.decode()
     assert "VAT 0% (reverse charge) for your billing country" in html
     annual = html[html.index('data-cycle="annual"') :]
-    assert "990.00 EUR + 0.00 EUR tax" in annual[: annual.index("</label>")]
+    assert "€990.00 + €0.00 tax" in annual[: annual.index("</label>")]
 
 
 def test_confirm_is_disabled_and_says_both_address_and_card_are_missing(customer_client, plan):

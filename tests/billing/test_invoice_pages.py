@@ -51,7 +51,7 @@ def test_another_customer_sees_none_of_them(other_customer_client, other_custome
 def test_the_detail_page_shows_lines_and_totals(customer_client, invoice):
     page = customer_client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
     assert "Business Care, monthly support" in page
-    assert "118.80 EUR" in page
+    assert "€118.80" in page  # the customer in the UK: en_GB
 
 
 def test_the_pdf_downloads_with_the_number_customer_and_total(customer_client, invoice):

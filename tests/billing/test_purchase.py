@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.models import Subscription, SubscriptionStatus
-from onboarding.catalog.models import Plan
+from onboarding.catalog.models import Plan, PlanPrice
 from onboarding.journey.models import JourneyStep, Step, StepState
 from onboarding.notifications.models import Notification
 from tests.factories import complete_profile, plan_with_prices
@@ -143,14 +143,16 @@ def test_purchase_through_the_api(customer_client, ready_customer, plan):
     assert unknown.status_code == 404
 
 
-def test_a_purchase_takes_the_customers_tax_not_the_plans(ready_customer, plan):
+def test_a_purchase_keeps_the_rows_price_and_the_customers_tax(ready_customer, plan):
     from onboarding.billing.services import subscription_purchase
 
-    Plan.objects.filter(pk=plan.pk).update(tax_rate_bp=2500)
+    older = Plan.objects.prefetch_related("prices").get(pk=plan.pk)  # a snapshot's copy
+    PlanPrice.objects.filter(plan=plan, cycle="monthly").update(amount_minor=12300)
     subscription = subscription_purchase(
-        customer=ready_customer.customer, plan=plan, cycle="monthly", actor=ready_customer
+        customer=ready_customer.customer, plan=older, cycle="monthly", actor=ready_customer
     )
-    assert subscription.tax_rate_bp == 2000  # billed in GB: the UK's 20%, whatever the plan says
+    assert subscription.amount_minor == 12300  # the row's price, not the older copy's
+    assert subscription.tax_rate_bp == 2000  # billed in GB: the UK's 20%
 
 
 def test_a_plan_taken_off_sale_a_moment_ago_is_not_sold(ready_customer, plan):

@@ -63,7 +63,7 @@ def rendered(form_class, data, renderer, **kwargs) -> list[str]:
 
 def cycle_form_kwargs():
     plan = plan_with_prices()
-    return {"offers": plan_cycle_offers(plan=plan), "initial": {"cycle": "annual"}}
+    return {"offers": plan_cycle_offers(plan=plan, currency="EUR"), "initial": {"cycle": "annual"}}
 
 
 CASES = [
