@@ -64,6 +64,10 @@ _SUBSCRIPTION_PERIOD_FIELDS = [
     "cycle",
     "pending_cycle",
     "amount_minor",
+    "plan",
+    "quantity",
+    "pending_plan",
+    "pending_quantity",
 ]
 
 
@@ -140,6 +144,9 @@ class _Due:
     current_period_end: datetime | None
     next_invoice_at: datetime
     cancel_at_period_end: bool
+    quantity: int
+    pending_plan_id: int | None
+    pending_quantity: int | None
     company: str
     address_line1: str
     address_line2: str
@@ -167,6 +174,9 @@ _DUE_COLUMNS = (
     "current_period_end",
     "next_invoice_at",
     "cancel_at_period_end",
+    "quantity",
+    "pending_plan_id",
+    "pending_quantity",
 )
 _ADDRESSEE_COLUMNS = (
     "company",
@@ -266,7 +276,7 @@ _LINE_FIELDS = (
 def _invoice_values(
     due: _Due, *, start: datetime, end: datetime, issue_date: date, now: datetime
 ) -> dict:
-    net = Money(due.amount_minor, due.currency)
+    net = Money(due.amount_minor * due.quantity, due.currency)
     tax = net.percentage(due.tax_rate_bp)
     total = net + tax
     charged = total.amount_minor > 0
@@ -317,7 +327,9 @@ def _issue_batch(
         issued.claimed = len(claimed)
         if not claimed:
             return issued
-        plan_ids = {d.plan_id for d in claimed}
+        plan_ids = {d.plan_id for d in claimed} | {
+            d.pending_plan_id for d in claimed if d.pending_plan_id
+        }
         prices, names = _prices(plan_ids), _plan_names(plan_ids)
         invoiced = set(
             Invoice.objects.filter(
@@ -336,22 +348,40 @@ def _issue_batch(
                 amount = prices.get((d.plan_id, d.pending_cycle))
                 if amount is not None:
                     d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
+            _scheduled_change_apply(d, prices)
             cycle = BillingCycle(d.cycle)
             end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
             if (d.pk, start) not in invoiced:
                 invoices.append(
                     _invoice_values(d, start=start, end=end, issue_date=issue_date, now=now)
                 )
-                lines.append(f"{names[d.plan_id]}, {cycle.label.lower()} support")
-            periods.append((start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.pk))
+                lines.append((f"{names[d.plan_id]}, {cycle.label.lower()} support", d.quantity))
+            periods.append(
+                (
+                    *(start, end, end, d.cycle, d.pending_cycle, d.amount_minor),
+                    *(d.plan_id, d.quantity, d.pending_plan_id, d.pending_quantity, d.pk),
+                )
+            )
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
         issued.cancelled = _cancel_at_period_end(cancelled, now)
         issued.invoices = _invoices_create(invoices, lines, issue_date)
     return issued
 
 
+def _scheduled_change_apply(d: _Due, prices: dict[tuple[int, str], int]) -> None:
+    """A scheduled downgrade or quantity decrease (plan_changes.py) starts with this period, at
+    the new plan's price for the period's cycle."""
+    if d.pending_plan_id:
+        amount = prices.get((d.pending_plan_id, d.cycle))
+        if amount is not None:
+            d.plan_id, d.amount_minor = d.pending_plan_id, amount
+        d.pending_plan_id = None
+    if d.pending_quantity:
+        d.quantity, d.pending_quantity = d.pending_quantity, None
+
+
 def _invoices_create(
-    invoices: list[dict], descriptions: list[str], issue_date: date
+    invoices: list[dict], descriptions: list[tuple[str, int]], issue_date: date
 ) -> list[IssuedInvoice]:
     """Number the invoices (last: the sequence row stays locked until commit), insert them with
     their lines and audit entries."""
@@ -374,14 +404,14 @@ def _invoices_create(
                 pk,
                 1,
                 description,
-                1,
-                v["subtotal_minor"],
+                quantity,
+                v["subtotal_minor"] // quantity,
                 v["subtotal_minor"],
                 v["tax_minor"],
                 v["period_start"],
                 v["period_end"],
             )
-            for pk, v, description in zip(keys, invoices, descriptions, strict=True)
+            for pk, v, (description, quantity) in zip(keys, invoices, descriptions, strict=True)
         ],
         returning=False,
     )
