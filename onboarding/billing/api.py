@@ -6,6 +6,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.billing.cycle_changes import (
+    cycle_change_now_preview,
+    subscription_change_cycle_now,
+)
 from onboarding.billing.downloads import BEING_PREPARED, credit_note_pdf_stored, invoice_pdf_stored
 from onboarding.billing.models import InvoiceStatus
 from onboarding.billing.plan_changes import (
@@ -129,13 +133,40 @@ def change_plan(request: HttpRequest, subscription_id: int, payload: PlanChangeI
     outcome = subscription_change_plan(
         subscription=subscription, plan=plan, quantity=payload.quantity, actor=request.user
     )
-    subscription = _own_subscription(request, subscription_id)
+    return _change_out(request, subscription_id, outcome)
+
+
+def _change_out(request: HttpRequest, subscription_id: int, outcome) -> PlanChangeOut:
     return PlanChangeOut(
         status=outcome.change.status if outcome.change else "scheduled",
         invoice_number=outcome.invoice.number if outcome.invoice else None,
         quote=PlanChangeQuoteOut.of(outcome.quote),
-        subscription=SubscriptionOut.of(subscription),
+        subscription=SubscriptionOut.of(_own_subscription(request, subscription_id)),
     )
+
+
+@router.post(
+    "/{subscription_id}/cycle/now/preview",
+    response={200: PlanChangeQuoteOut, **_ERRORS},
+    summary="What a longer billing cycle from now would cost; changes nothing",
+)
+def preview_cycle_now(request: HttpRequest, subscription_id: int, payload: CycleIn):
+    subscription = _own_subscription(request, subscription_id)
+    quote = cycle_change_now_preview(subscription=subscription, cycle=payload.cycle)
+    return PlanChangeQuoteOut.of(quote)
+
+
+@router.post(
+    "/{subscription_id}/cycle/now",
+    response={200: PlanChangeOut, **_ERRORS},
+    summary="Start a longer billing cycle now, prorated and charged at once",
+)
+def change_cycle_now(request: HttpRequest, subscription_id: int, payload: CycleIn):
+    subscription = _own_subscription(request, subscription_id)
+    outcome = subscription_change_cycle_now(
+        subscription=subscription, cycle=payload.cycle, actor=request.user
+    )
+    return _change_out(request, subscription_id, outcome)
 
 
 @router.delete(

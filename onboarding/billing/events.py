@@ -93,6 +93,7 @@ def subscription_plan_changed(*, actor: User | None, subscription: Subscription,
         changes={
             "plan": [change.from_plan.slug, change.to_plan.slug],
             "quantity": [change.from_quantity, change.to_quantity],
+            **({"cycle": [None, change.to_cycle]} if change.to_cycle else {}),
         },
         message=f"in effect from {change.effective_at.isoformat()}",
     )

@@ -573,6 +573,9 @@ class PlanChange(models.Model):
     to_quantity = models.PositiveIntegerField()
     # The new unit price for the subscription's cycle, as quoted.
     to_amount_minor = models.PositiveBigIntegerField()
+    # A move to a longer cycle now: the cycle and the stretched period's end it brings.
+    to_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
     effective_at = models.DateTimeField(help_text="The moment the proration counts from.")
     requested_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -88,6 +88,8 @@ class PlanChangeQuote:
     when: str  # NOW or AT_PERIOD_END
     at: datetime  # the moment it takes effect
     lines: tuple[QuoteLine, ...] = ()
+    cycle: str = ""  # a move to a longer cycle now (cycle_changes.py): the new cycle
+    period_end: datetime | None = None  # ... and the end of the stretched period
 
     @property
     def subtotal(self) -> Money:
@@ -118,7 +120,7 @@ class PlanChangeOutcome:
         return self.change is not None and self.change.status == PlanChangeStatus.APPLIED
 
 
-def _line_tax(net: Money, subscription: Subscription) -> Money:
+def line_tax(net: Money, subscription: Subscription) -> Money:
     """The tax of one invoice line: the one place the tax rule is asked (per line, rounded half
     up away from zero, so a credit's tax mirrors a charge's)."""
     return net.percentage(subscription.tax_rate_bp)
@@ -129,7 +131,7 @@ def units_in_use(*, subscription: Subscription) -> int:
     return subscription.customer.contacts.count()
 
 
-def _stamp(moment: datetime) -> str:
+def moment_stamp(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
@@ -182,7 +184,7 @@ def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
     return unit
 
 
-def _paid_for_current_terms(subscription: Subscription) -> int:
+def paid_for_current_terms(subscription: Subscription) -> int:
     """What was charged for the subscription's current terms in this period: the last applied
     change's charge line, else the period's invoice; refused unless the period is paid."""
     if subscription.status != SubscriptionStatus.ACTIVE or subscription.current_period_end is None:
@@ -239,7 +241,7 @@ def plan_change_preview(
             when=AT_PERIOD_END,
             at=subscription.current_period_end or subscription.next_invoice_at,
         )
-    paid = _paid_for_current_terms(subscription)
+    paid = paid_for_current_terms(subscription)
     # Counted in whole seconds: the moment of the change is its second.
     at = (at or timezone.now()).replace(microsecond=0)
     start, end = subscription.current_period_start, subscription.current_period_end
@@ -254,7 +256,10 @@ def plan_change_preview(
     )
     old_name = f"{subscription.plan.product.name} · {subscription.plan.name}"
     new_name = f"{plan.product.name} · {plan.name}"
-    span = f"from {_stamp(at)} to {_stamp(end)} ({p.remaining_seconds:,} of {p.period_seconds:,} s)"
+    span = (
+        f"from {moment_stamp(at)} to {moment_stamp(end)} "
+        f"({p.remaining_seconds:,} of {p.period_seconds:,} s)"
+    )
     credit, charge = Money(-p.credit_minor, currency), Money(p.charge_minor, currency)
     lines = (
         QuoteLine(
@@ -263,14 +268,14 @@ def plan_change_preview(
                 f"({units_label(subscription.plan, subscription.quantity)}) {span}"
             ),
             amount=credit,
-            tax=_line_tax(credit, subscription),
+            tax=line_tax(credit, subscription),
             period_start=at,
             period_end=end,
         ),
         QuoteLine(
             description=f"Remaining time on {new_name} ({units_label(plan, quantity)}) {span}",
             amount=charge,
-            tax=_line_tax(charge, subscription),
+            tax=line_tax(charge, subscription),
             period_start=at,
             period_end=end,
         ),
@@ -286,7 +291,7 @@ def plan_change_preview(
     )
 
 
-def _lock(subscription: Subscription) -> Subscription:
+def subscription_lock(subscription: Subscription) -> Subscription:
     return (
         Subscription.objects.select_for_update(of=("self",))
         .select_related("plan__product", "customer__user")
@@ -301,7 +306,7 @@ def subscription_change_plan(
     """Move `subscription` to `plan` x `quantity`: now if dearer (paid at once with the card on
     file, applied once paid), else at the period's end. Returns what happened."""
     with transaction.atomic():
-        locked = _lock(subscription)
+        locked = subscription_lock(subscription)
         plan = Plan.objects.select_related("product").get(pk=plan.pk)
         if PlanChange.objects.filter(
             subscription=locked, status=PlanChangeStatus.AWAITING_PAYMENT
@@ -312,7 +317,7 @@ def subscription_change_plan(
             return PlanChangeOutcome(quote=quote, subscription=_schedule(locked, quote, actor))
         if payment_method_active(customer=locked.customer) is None:
             raise PlanChangeRefused("Add a card before you upgrade.", field="payment_method")
-        change, invoice = _issue(locked, quote, actor)
+        change, invoice = change_invoice_issue(locked, quote, actor)
     if invoice.payment_state == PaymentState.PROCESSING:
         charges_run([charge_of(invoice)])
     change.refresh_from_db()
@@ -360,7 +365,7 @@ def _schedule(subscription: Subscription, quote: PlanChangeQuote, actor: User) -
     return subscription
 
 
-def _issue(
+def change_invoice_issue(
     subscription: Subscription, quote: PlanChangeQuote, actor: User
 ) -> tuple[PlanChange, Invoice]:
     """The proration invoice, numbered, with its two lines and its first attempt reserved, and
@@ -389,7 +394,7 @@ def _issue(
                 # The exact moment (its lines count from its whole second): an invoice is
                 # unique per subscription and period start.
                 period_start=max(now, quote.at),
-                period_end=subscription.current_period_end,
+                period_end=quote.period_end or subscription.current_period_end,
                 issue_date=issue_date,
                 due_date=issue_date + timedelta(days=settings.BILLING_PAYMENT_TERMS_DAYS),
                 finalized_at=now,
@@ -443,6 +448,8 @@ def _issue(
         from_quantity=subscription.quantity,
         to_quantity=quote.quantity,
         to_amount_minor=quote.unit_amount.amount_minor,
+        to_cycle=quote.cycle,
+        period_end=quote.period_end,
         effective_at=quote.at,
         requested_by=actor,
     )
@@ -466,7 +473,7 @@ def subscription_scheduled_change_cancel(
     *, subscription: Subscription, actor: User
 ) -> Subscription:
     """Drop the downgrade or quantity decrease scheduled for the period's end."""
-    locked = _lock(subscription)
+    locked = subscription_lock(subscription)
     if not locked.has_scheduled_change:
         raise PlanChangeRefused("No change is scheduled: there is nothing to cancel.", field="plan")
     plan = locked.pending_plan or locked.plan

@@ -62,9 +62,13 @@ def plan_change_apply(*, change: PlanChange, now: datetime) -> Subscription:
     subscription.amount_minor = change.to_amount_minor
     subscription.quantity = change.to_quantity
     subscription.pending_plan_id, subscription.pending_quantity = None, None
-    subscription.save(
-        update_fields=["plan", "amount_minor", "quantity", "pending_plan", "pending_quantity"]
-    )
+    fields = ["plan", "amount_minor", "quantity", "pending_plan", "pending_quantity"]
+    if change.to_cycle:
+        # A longer cycle from now: the period is stretched to the new cycle's length.
+        subscription.cycle, subscription.pending_cycle = change.to_cycle, ""
+        subscription.current_period_end = subscription.next_invoice_at = change.period_end
+        fields += ["cycle", "pending_cycle", "current_period_end", "next_invoice_at"]
+    subscription.save(update_fields=fields)
     change.status, change.decided_at = PlanChangeStatus.APPLIED, now
     change.save(update_fields=["status", "decided_at"])
     events.subscription_plan_changed(

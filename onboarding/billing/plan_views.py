@@ -12,6 +12,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.billing.cycle_changes import (
+    cycle_change_now_preview,
+    subscription_change_cycle_now,
+)
 from onboarding.billing.forms import PlanChangeForm
 from onboarding.billing.models import PlanChangeStatus, Subscription
 from onboarding.billing.plan_changes import (
@@ -21,7 +25,7 @@ from onboarding.billing.plan_changes import (
     subscription_scheduled_change_cancel,
 )
 from onboarding.billing.plan_settle import units_label
-from onboarding.catalog.models import Plan
+from onboarding.catalog.models import BillingCycle, Plan
 from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.forms import refusals_on
@@ -58,6 +62,8 @@ def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
 def _outcome_message(request: HttpRequest, outcome: PlanChangeOutcome) -> None:
     quote = outcome.quote
     name = f"{quote.plan.product.name} · {quote.plan.name} ({quote.terms})"
+    if quote.cycle:
+        name += f", billed {BillingCycle(quote.cycle).label.lower()}"
     if outcome.change is None:
         starts = date_format(timezone.localtime(quote.at), "j F Y")
         messages.success(
@@ -96,6 +102,11 @@ def plan_change_page(
         initial={"plan": subscription.plan.slug, "quantity": subscription.quantity},
     )
     quote = None
+    cycle = (request.POST if confirming else request.GET).get("cycle")
+    if cycle is not None:
+        return _cycle_now(
+            request, subscription, form, cycle, done_url=done_url, cancel_url=cancel_url
+        )
     if data is not None and form.is_valid():
         plan = offered[form.cleaned_data["plan"]][0]
         quantity = form.cleaned_data["quantity"]
@@ -110,6 +121,37 @@ def plan_change_page(
         else:
             with refusals_on(form):
                 quote = plan_change_preview(subscription=subscription, plan=plan, quantity=quantity)
+    return _page(request, subscription, form, quote, done_url=done_url, cancel_url=cancel_url)
+
+
+def _cycle_now(request, subscription, form, cycle: str, *, done_url: str, cancel_url: str):
+    """A longer billing cycle from now (cycle_changes.py): preview on GET, confirm on POST."""
+    quote = None
+    if request.method == "POST":
+        with refusals_on(request=request) as done:
+            outcome = subscription_change_cycle_now(
+                subscription=subscription, cycle=cycle, actor=request.user
+            )
+        if done.ok:
+            _outcome_message(request, outcome)
+            return redirect(done_url)
+    else:
+        with refusals_on(request=request) as done:
+            quote = cycle_change_now_preview(subscription=subscription, cycle=cycle)
+    return _page(
+        request,
+        subscription,
+        form,
+        quote,
+        done_url=done_url,
+        cancel_url=cancel_url,
+        refused=not done.ok,
+    )
+
+
+def _page(
+    request, subscription, form, quote, *, done_url: str, cancel_url: str, refused: bool = False
+) -> HttpResponse:
     return render(
         request,
         "billing/plan_change.html",
@@ -126,10 +168,16 @@ def plan_change_page(
             ),
             "form": form,
             "quote": quote,
+            "longer_cycles": [
+                c
+                for c in BillingCycle
+                if c.months > BillingCycle(subscription.cycle).months
+                and any(p.cycle == c for p in subscription.plan.prices.all())
+            ],
             "cancel_url": cancel_url,
             "done_url": done_url,
         },
-        status=422 if form.errors else 200,
+        status=422 if form.errors or refused else 200,
     )
 
 

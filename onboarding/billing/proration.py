@@ -87,3 +87,43 @@ def prorate(
         remaining_seconds=remaining,
         period_seconds=period,
     )
+
+
+def prorate_longer_cycle(
+    *,
+    period_start: datetime,
+    old_end: datetime,
+    new_end: datetime,
+    at: datetime,
+    old_total_minor: int,
+    new_total_minor: int,
+    old_paid_minor: int | None = None,
+) -> Proration:
+    """A move to a longer billing cycle now: the current period [start, old_end) is stretched
+    to [start, new_end), the new cycle's length from the same start (periods stay counted from
+    the anchor). The credit is the old terms' unused part of the old period, rounded up and
+    capped as in `prorate`; the charge the new cycle's price over what is left of the new
+    period, rounded down. The caller refuses a change that would net below zero."""
+    if not period_start < old_end <= new_end:
+        raise ValueError("the new period ends no earlier than the old one")
+    old = prorate(
+        period_start=period_start,
+        period_end=old_end,
+        at=at,
+        old_total_minor=old_total_minor,
+        new_total_minor=0,
+        old_paid_minor=old_paid_minor,
+    )
+    new = prorate(
+        period_start=period_start,
+        period_end=new_end,
+        at=at,
+        old_total_minor=0,
+        new_total_minor=new_total_minor,
+    )
+    return Proration(
+        credit_minor=old.credit_minor,
+        charge_minor=new.charge_minor,
+        remaining_seconds=new.remaining_seconds,
+        period_seconds=new.period_seconds,
+    )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onboarding.billing.proration import prorate
+from onboarding.billing.proration import prorate, prorate_longer_cycle
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 2, 1, tzinfo=UTC)  # 31 days: 2,678,400 seconds
@@ -154,3 +154,46 @@ def test_increases_alone_never_net_below_zero(case):
     rising = sorted(totals)
     _, steps = _run(start, end, moments, rising)
     assert all(p.net_minor >= 0 for p, _ in steps)
+
+
+# --- A longer cycle from now ------------------------------------------------------------------
+
+
+def test_a_move_to_annual_halfway_through_a_month_credits_half_the_month_and_charges_the_rest_of_the_year():  # noqa: E501
+    year_end = datetime(2027, 1, 1, tzinfo=UTC)
+    at = START + (END - START) / 2
+    p = prorate_longer_cycle(
+        period_start=START,
+        old_end=END,
+        new_end=year_end,
+        at=at,
+        old_total_minor=9900,
+        new_total_minor=99000,
+    )
+    assert p.credit_minor == 4950
+    seconds_left = int((year_end - at).total_seconds())
+    assert p.charge_minor == 99000 * seconds_left // int((year_end - START).total_seconds())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=31 * 86400),
+    prices,
+    prices,
+    st.integers(min_value=0, max_value=10_000_000),
+)
+def test_a_longer_cycle_never_charges_more_than_its_price_nor_credits_more_than_was_paid(
+    offset, old_total, new_total, paid
+):
+    year_end = datetime(2027, 1, 1, tzinfo=UTC)
+    p = prorate_longer_cycle(
+        period_start=START,
+        old_end=END,
+        new_end=year_end,
+        at=START + timedelta(seconds=offset),
+        old_total_minor=old_total,
+        new_total_minor=new_total,
+        old_paid_minor=paid,
+    )
+    assert 0 <= p.charge_minor <= new_total
+    assert 0 <= p.credit_minor <= min(old_total, paid)
