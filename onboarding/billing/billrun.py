@@ -49,6 +49,7 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
+from onboarding.billing.plan_settle import terms_changed_publish
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.money import Money
@@ -337,7 +338,7 @@ def _issue_batch(
                 period_start__in={d.next_invoice_at for d in claimed},
             ).values_list("subscription_id", "period_start")
         )
-        periods, cancelled, invoices, lines = [], [], [], []
+        periods, cancelled, invoices, lines, changed_terms = [], [], [], [], []
         for d in claimed:
             start = d.next_invoice_at
             if d.cancel_at_period_end and d.current_period_end is not None:
@@ -348,7 +349,8 @@ def _issue_batch(
                 amount = prices.get((d.plan_id, d.pending_cycle))
                 if amount is not None:
                     d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
-            _scheduled_change_apply(d, prices)
+            if _scheduled_change_apply(d, prices):
+                changed_terms.append(d)
             cycle = BillingCycle(d.cycle)
             end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
             if (d.pk, start) not in invoiced:
@@ -363,21 +365,32 @@ def _issue_batch(
                 )
             )
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
+        for d in changed_terms:
+            terms_changed_publish(
+                subscription_id=d.pk,
+                plan_id=d.plan_id,
+                quantity=d.quantity,
+                cycle=d.cycle,
+                key=f"period:{d.next_invoice_at.isoformat()}",
+                now=now,
+            )
         issued.cancelled = _cancel_at_period_end(cancelled, now)
         issued.invoices = _invoices_create(invoices, lines, issue_date)
     return issued
 
 
-def _scheduled_change_apply(d: _Due, prices: dict[tuple[int, str], int]) -> None:
+def _scheduled_change_apply(d: _Due, prices: dict[tuple[int, str], int]) -> bool:
     """A scheduled downgrade or quantity decrease (plan_changes.py) starts with this period, at
-    the new plan's price for the period's cycle."""
+    the new plan's price for the period's cycle; True if the terms changed."""
+    changed = False
     if d.pending_plan_id:
         amount = prices.get((d.pending_plan_id, d.cycle))
         if amount is not None:
-            d.plan_id, d.amount_minor = d.pending_plan_id, amount
+            d.plan_id, d.amount_minor, changed = d.pending_plan_id, amount, True
         d.pending_plan_id = None
     if d.pending_quantity:
-        d.quantity, d.pending_quantity = d.pending_quantity, None
+        d.quantity, d.pending_quantity, changed = d.pending_quantity, None, True
+    return changed
 
 
 def _invoices_create(

@@ -27,12 +27,33 @@ from onboarding.billing.models import (
     Subscription,
 )
 from onboarding.catalog.models import Plan
-from onboarding.notifications.services import notification_send
+from onboarding.notifications.services import notification_send, outbox_publish
+
+# Published in the transaction that changes a subscription's plan, quantity or cycle mid-term.
+SUBSCRIPTION_TERMS_CHANGED_TOPIC = "subscription.terms_changed"
 
 
 def units_label(plan: Plan, quantity: int) -> str:
     """ "3 seats", "1 seat": the plan names its unit."""
     return f"{quantity} {plan.unit_name if quantity == 1 else plan.unit_name_plural}"
+
+
+def terms_changed_publish(
+    *, subscription_id: int, plan_id: int, quantity: int, cycle: str, key: str, now: datetime
+) -> None:
+    """Tell the apps above that a subscription's plan, quantity or cycle changed (contracts
+    amend the contract, acceptance adds the new plan's requirements): docs/events.md."""
+    outbox_publish(
+        topic=SUBSCRIPTION_TERMS_CHANGED_TOPIC,
+        payload={
+            "subscription_id": subscription_id,
+            "plan_id": plan_id,
+            "quantity": quantity,
+            "cycle": cycle,
+            "changed_at": now.isoformat(),
+        },
+        dedupe_key=f"subscription-terms-changed:{subscription_id}:{key}",
+    )
 
 
 def plan_changes_follow(*, invoice_ids: list[int], now: datetime) -> int:
@@ -73,6 +94,14 @@ def plan_change_apply(*, change: PlanChange, now: datetime) -> Subscription:
     change.save(update_fields=["status", "decided_at"])
     events.subscription_plan_changed(
         actor=change.requested_by, subscription=subscription, change=change
+    )
+    terms_changed_publish(
+        subscription_id=subscription.pk,
+        plan_id=subscription.plan_id,
+        quantity=subscription.quantity,
+        cycle=subscription.cycle,
+        key=f"change:{change.pk}",
+        now=now,
     )
     _tell(subscription, change, kind="plan_changed", subject="Your plan has changed")
     return subscription
