@@ -151,6 +151,7 @@ _SUBSCRIPTION_COLUMNS = (
     "cycle",
     "pending_cycle",
     "amount_minor",
+    "quantity",
     "currency",
     "tax_rate_bp",
     "cancel_at_period_end",
