@@ -10,8 +10,12 @@ class AcceptanceConfig(AppConfig):
         # A contract that becomes active starts the "requirements unknown" timer. Contracts
         # publish the fact through the outbox; this consumer writes rows only, so the relay
         # runs it and records the delivery in one transaction (exactly once).
-        from onboarding.acceptance.requirements import contract_activated
+        from onboarding.acceptance.requirements import contract_activated, contract_plan_changed
+        from onboarding.contracts.amendments import CONTRACT_PLAN_CHANGED_TOPIC
         from onboarding.contracts.transitions import CONTRACT_ACTIVATED_TOPIC
         from onboarding.notifications.registry import register_outbox_handler
 
         register_outbox_handler(CONTRACT_ACTIVATED_TOPIC, contract_activated, transactional=True)
+        register_outbox_handler(
+            CONTRACT_PLAN_CHANGED_TOPIC, contract_plan_changed, transactional=True
+        )

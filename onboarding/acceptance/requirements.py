@@ -252,6 +252,18 @@ def contract_activated(message, batch) -> None:
         requirements_unknown_timer_start(contract=contract)
 
 
+def contract_plan_changed(message, batch) -> None:
+    """Outbox consumer of "contract.plan_changed" (transactional): an amendment moved the
+    contract onto another plan, so that plan's standard requirements are added (unrated, for
+    SysOps to rate) and the review follows its ratings."""
+    contract = Contract.objects.filter(pk=message.payload.get("contract_id")).first()
+    if contract is None:
+        return
+    contract = contract_lock(contract_id=contract.pk)
+    if _copy_plan_templates(contract, actor=None):
+        status_settle(contract=contract, actor=None)
+
+
 def _carry_over(contract: Contract) -> None:
     previous = list(Requirement.objects.filter(contract_id=contract.previous_id))
     for requirement in previous:

@@ -1,17 +1,30 @@
-"""Billing's API: /api/v1/me/subscriptions (buy, list, change the cycle), /api/v1/me/invoices
-(list, get, PDF, pay) and /api/v1/staff/invoices (list, get, PDF, refund, void)."""
+"""Billing's API: /api/v1/me/subscriptions (buy, list, change the cycle, change the plan or
+quantity), /api/v1/me/invoices (list, get, PDF, pay) and /api/v1/staff/invoices (list, get,
+PDF, refund, void)."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 
 from onboarding.accounts.selectors import customer_of_user
+from onboarding.billing.cycle_changes import (
+    cycle_change_now_preview,
+    subscription_change_cycle_now,
+)
 from onboarding.billing.downloads import BEING_PREPARED, credit_note_pdf_stored, invoice_pdf_stored
 from onboarding.billing.models import InvoiceStatus
+from onboarding.billing.plan_changes import (
+    plan_change_preview,
+    subscription_change_plan,
+    subscription_scheduled_change_cancel,
+)
 from onboarding.billing.schemas import (
     CreditNoteOut,
     CycleIn,
     InvoiceDetailOut,
     InvoiceSummaryOut,
+    PlanChangeIn,
+    PlanChangeOut,
+    PlanChangeQuoteOut,
     PurchaseIn,
     RefundIn,
     StaffInvoiceOut,
@@ -90,6 +103,85 @@ def change_cycle(request: HttpRequest, subscription_id: int, payload: CycleIn):
         subscription=subscription, cycle=payload.cycle, actor=request.user
     )
     return SubscriptionOut.of(subscription)
+
+
+def _own_subscription(request: HttpRequest, subscription_id: int):
+    customer = customer_of_user(user=request.user)
+    return get_visible_or_404(
+        request.user,
+        customer.subscriptions.select_related("plan__product", "pending_plan", "customer"),
+        pk=subscription_id,
+    )
+
+
+@router.post(
+    "/{subscription_id}/plan-change/preview",
+    response={200: PlanChangeQuoteOut, **_ERRORS},
+    summary="What a change of plan or quantity would cost now; changes nothing",
+)
+def preview_plan_change(request: HttpRequest, subscription_id: int, payload: PlanChangeIn):
+    subscription = _own_subscription(request, subscription_id)
+    plan = plan_get_on_sale(slug=payload.plan)
+    quote = plan_change_preview(subscription=subscription, plan=plan, quantity=payload.quantity)
+    return PlanChangeQuoteOut.of(quote)
+
+
+@router.post(
+    "/{subscription_id}/plan-change",
+    response={200: PlanChangeOut, **_ERRORS},
+    summary="Change plan or quantity: dearer now (charged at once), cheaper at the period end",
+)
+def change_plan(request: HttpRequest, subscription_id: int, payload: PlanChangeIn):
+    subscription = _own_subscription(request, subscription_id)
+    plan = plan_get_on_sale(slug=payload.plan)
+    outcome = subscription_change_plan(
+        subscription=subscription, plan=plan, quantity=payload.quantity, actor=request.user
+    )
+    return _change_out(request, subscription_id, outcome)
+
+
+def _change_out(request: HttpRequest, subscription_id: int, outcome) -> PlanChangeOut:
+    return PlanChangeOut(
+        status=outcome.change.status if outcome.change else "scheduled",
+        invoice_number=outcome.invoice.number if outcome.invoice else None,
+        quote=PlanChangeQuoteOut.of(outcome.quote),
+        subscription=SubscriptionOut.of(_own_subscription(request, subscription_id)),
+    )
+
+
+@router.post(
+    "/{subscription_id}/cycle/now/preview",
+    response={200: PlanChangeQuoteOut, **_ERRORS},
+    summary="What a longer billing cycle from now would cost; changes nothing",
+)
+def preview_cycle_now(request: HttpRequest, subscription_id: int, payload: CycleIn):
+    subscription = _own_subscription(request, subscription_id)
+    quote = cycle_change_now_preview(subscription=subscription, cycle=payload.cycle)
+    return PlanChangeQuoteOut.of(quote)
+
+
+@router.post(
+    "/{subscription_id}/cycle/now",
+    response={200: PlanChangeOut, **_ERRORS},
+    summary="Start a longer billing cycle now, prorated and charged at once",
+)
+def change_cycle_now(request: HttpRequest, subscription_id: int, payload: CycleIn):
+    subscription = _own_subscription(request, subscription_id)
+    outcome = subscription_change_cycle_now(
+        subscription=subscription, cycle=payload.cycle, actor=request.user
+    )
+    return _change_out(request, subscription_id, outcome)
+
+
+@router.delete(
+    "/{subscription_id}/scheduled-change",
+    response={200: SubscriptionOut, **_ERRORS},
+    summary="Cancel the change scheduled for the period end",
+)
+def cancel_scheduled_change(request: HttpRequest, subscription_id: int):
+    subscription = _own_subscription(request, subscription_id)
+    subscription_scheduled_change_cancel(subscription=subscription, actor=request.user)
+    return SubscriptionOut.of(_own_subscription(request, subscription_id))
 
 
 # --- /api/v1/me/invoices -------------------------------------------------------------------------

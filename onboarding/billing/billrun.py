@@ -49,6 +49,7 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
+from onboarding.billing.plan_settle import terms_changed_publish
 from onboarding.billing.taxes import line_tax_minor, tax_missing_alert, totals_of
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.core.bulk import rows_insert, rows_update
@@ -67,6 +68,10 @@ _SUBSCRIPTION_PERIOD_FIELDS = [
     "pending_cycle",
     "amount_minor",
     "tax_rate_bp",
+    "plan",
+    "quantity",
+    "pending_plan",
+    "pending_quantity",
 ]
 
 
@@ -162,6 +167,9 @@ class _Due:
     current_period_end: datetime | None
     next_invoice_at: datetime
     cancel_at_period_end: bool
+    quantity: int
+    pending_plan_id: int | None
+    pending_quantity: int | None
     company: str
     address_line1: str
     address_line2: str
@@ -189,6 +197,9 @@ _DUE_COLUMNS = (
     "current_period_end",
     "next_invoice_at",
     "cancel_at_period_end",
+    "quantity",
+    "pending_plan_id",
+    "pending_quantity",
 )
 _ADDRESSEE_COLUMNS = (
     "company",
@@ -296,10 +307,11 @@ def _invoice_values(
     issue_date: date,
     now: datetime,
 ) -> dict:
-    """The invoice's columns; its one line's tax at the decided rate, and the totals as the sum
-    of its lines (taxes.totals_of), as every invoice adds up."""
-    line_tax = line_tax_minor(due.amount_minor, tax.rate_bp, due.currency)
-    totals = totals_of([(due.amount_minor, line_tax)])
+    """The invoice's columns; its one line (quantity x unit price) taxed at the decided rate,
+    and the totals as the sum of its lines (taxes.totals_of), as every invoice adds up."""
+    net_minor = due.amount_minor * due.quantity
+    line_tax = line_tax_minor(net_minor, tax.rate_bp, due.currency)
+    totals = totals_of([(net_minor, line_tax)])
     charged = totals.total_minor > 0
     name, address, reference = bill_to_of(due)
     return {
@@ -364,7 +376,9 @@ def _issue_batch(
         issued.claimed = len(claimed)
         if not claimed:
             return issued
-        plan_ids = {d.plan_id for d in claimed}
+        plan_ids = {d.plan_id for d in claimed} | {
+            d.pending_plan_id for d in claimed if d.pending_plan_id
+        }
         prices, names, rates = _prices(plan_ids), _plan_names(plan_ids), tax_rates()
         invoiced = set(
             Invoice.objects.filter(
@@ -372,17 +386,12 @@ def _issue_batch(
                 period_start__in={d.next_invoice_at for d in claimed},
             ).values_list("subscription_id", "period_start")
         )
-        periods, cancelled, invoices, lines = [], [], [], []
+        periods, cancelled, invoices, lines, changed_terms = [], [], [], [], []
         for d in claimed:
             start = d.next_invoice_at
             if d.cancel_at_period_end and d.current_period_end is not None:
                 cancelled.append(d)
                 continue
-            if d.pending_cycle:
-                # The new cycle starts with this period, at the plan's price for it.
-                amount = prices.get((d.plan_id, d.pending_cycle, d.currency))
-                if amount is not None:
-                    d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
             if (d.pk, start) not in invoiced:
                 try:
                     tax = tax_for(
@@ -392,6 +401,13 @@ def _issue_batch(
                     issued.tax_missing.setdefault(d.country, []).append(d.pk)
                     continue
                 d.tax_rate_bp = tax.rate_bp
+            if d.pending_cycle:
+                # The new cycle starts with this period, at the plan's price for it.
+                amount = prices.get((d.plan_id, d.pending_cycle, d.currency))
+                if amount is not None:
+                    d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
+            if _scheduled_change_apply(d, prices):
+                changed_terms.append(d)
             cycle = BillingCycle(d.cycle)
             end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
             if (d.pk, start) not in invoiced:
@@ -400,18 +416,44 @@ def _issue_batch(
                         d, tax=tax, start=start, end=end, issue_date=issue_date, now=now
                     )
                 )
-                lines.append(f"{names[d.plan_id]}, {cycle.label.lower()} support")
+                lines.append((f"{names[d.plan_id]}, {cycle.label.lower()} support", d.quantity))
             periods.append(
-                (start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.tax_rate_bp, d.pk)
+                (
+                    *(start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.tax_rate_bp),
+                    *(d.plan_id, d.quantity, d.pending_plan_id, d.pending_quantity, d.pk),
+                )
             )
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
+        for d in changed_terms:
+            terms_changed_publish(
+                subscription_id=d.pk,
+                plan_id=d.plan_id,
+                quantity=d.quantity,
+                cycle=d.cycle,
+                key=f"period:{d.next_invoice_at.isoformat()}",
+                now=now,
+            )
         issued.cancelled = _cancel_at_period_end(cancelled, now)
         issued.invoices = _invoices_create(invoices, lines, issue_date)
     return issued
 
 
+def _scheduled_change_apply(d: _Due, prices: dict[tuple[int, str, str], int]) -> bool:
+    """A scheduled downgrade or quantity decrease (plan_changes.py) starts with this period, at
+    the new plan's price for the period's cycle; True if the terms changed."""
+    changed = False
+    if d.pending_plan_id:
+        amount = prices.get((d.pending_plan_id, d.cycle, d.currency))
+        if amount is not None:
+            d.plan_id, d.amount_minor, changed = d.pending_plan_id, amount, True
+        d.pending_plan_id = None
+    if d.pending_quantity:
+        d.quantity, d.pending_quantity, changed = d.pending_quantity, None, True
+    return changed
+
+
 def _invoices_create(
-    invoices: list[dict], descriptions: list[str], issue_date: date
+    invoices: list[dict], descriptions: list[tuple[str, int]], issue_date: date
 ) -> list[IssuedInvoice]:
     """Number the invoices (last: the sequence row stays locked until commit), insert them with
     their lines and audit entries."""
@@ -434,15 +476,15 @@ def _invoices_create(
                 pk,
                 1,
                 description,
-                1,
-                v["subtotal_minor"],
+                quantity,
+                v["subtotal_minor"] // quantity,
                 v["subtotal_minor"],
                 v["tax_rate_bp"],
                 v["tax_minor"],
                 v["period_start"],
                 v["period_end"],
             )
-            for pk, v, description in zip(keys, invoices, descriptions, strict=True)
+            for pk, v, (description, quantity) in zip(keys, invoices, descriptions, strict=True)
         ],
         returning=False,
     )

@@ -48,6 +48,7 @@ from onboarding.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from onboarding.billing.plan_settle import plan_changes_follow
 from onboarding.billing.resend import (
     never_received_counts,
     resend_allowed,
@@ -443,6 +444,8 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             rows.append(_outcome_row(invoice))
         rows_update(Invoice, _INVOICE_OUTCOME_FIELDS, rows)
         _subscriptions_follow(effects, now)
+        # A proration invoice's outcome applies or declines its plan change (plan_settle.py).
+        plan_changes_follow(invoice_ids=[pk for *_, pk in rows], now=now)
         audit_rows_write(effects.audit)
         _journeys_follow(effects)
         # A paid invoice answers the alerts about its earlier failed payments.

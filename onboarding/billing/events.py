@@ -61,6 +61,85 @@ def subscription_cycle_changed(
     )
 
 
+def _terms(plan_slug: str, quantity: int) -> str:
+    return f"{plan_slug} x{quantity}"
+
+
+def subscription_plan_change_requested(
+    *, actor: User | None, subscription: Subscription, change, invoice: Invoice
+) -> None:
+    """An upgrade or quantity increase, waiting for its proration invoice to be paid."""
+    audit_record(
+        action="subscription.plan_change_requested",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={
+            "terms": [
+                _terms(change.from_plan.slug, change.from_quantity),
+                _terms(change.to_plan.slug, change.to_quantity),
+            ]
+        },
+        message=f"takes effect when invoice {invoice.number} ({invoice.total}) is paid",
+    )
+
+
+def subscription_plan_changed(*, actor: User | None, subscription: Subscription, change) -> None:
+    audit_record(
+        action="subscription.plan_changed",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={
+            "plan": [change.from_plan.slug, change.to_plan.slug],
+            "quantity": [change.from_quantity, change.to_quantity],
+            **({"cycle": [None, change.to_cycle]} if change.to_cycle else {}),
+        },
+        message=f"in effect from {change.effective_at.isoformat()}",
+    )
+
+
+def subscription_plan_change_declined(*, subscription: Subscription, change, invoice) -> None:
+    audit_record(
+        action="subscription.plan_change_declined",
+        actor=change.requested_by,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        outcome=Outcome.FAILURE,
+        changes={"invoice": [invoice.number, "void"]},
+        message=f"payment of {invoice.number} failed; the plan was not changed",
+    )
+
+
+def subscription_change_scheduled(
+    *,
+    actor: User,
+    subscription: Subscription,
+    previous: tuple[str, int],
+    scheduled: tuple[str, int],
+) -> None:
+    audit_record(
+        action="subscription.change_scheduled",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={"terms": [_terms(*previous), _terms(*scheduled)]},
+        message="effective from the next period",
+    )
+
+
+def subscription_scheduled_change_cancelled(
+    *, actor: User, subscription: Subscription, scheduled: tuple[str, int]
+) -> None:
+    audit_record(
+        action="subscription.scheduled_change_cancelled",
+        actor=actor,
+        target=subscription,
+        customer_id=subscription.customer_id,
+        changes={"terms": [_terms(*scheduled), None]},
+    )
+
+
 def subscription_stopping(*, actor: User | None, subscription: Subscription, because: str) -> None:
     """Billing stops at the end of the paid period; `because` ends the message."""
     audit_record(

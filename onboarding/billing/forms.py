@@ -63,3 +63,15 @@ class RefundForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=500, min_length=3)
+
+
+class PlanChangeForm(forms.Form):
+    default_renderer = QUICK_RENDERER
+
+    plan = forms.ChoiceField(label="Plan")
+    # Range and units-in-use are the service's rules (plan_changes.py), said per plan there.
+    quantity = forms.IntegerField(label="Quantity", min_value=0, max_value=1_000_000)
+
+    def __init__(self, *args, plans: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = plans

@@ -41,7 +41,9 @@ class Subscription(models.Model):
     cycle = models.CharField(max_length=16, choices=BillingCycle.choices)
     # A cycle change takes effect when the next period starts.
     pending_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, blank=True)
-    amount_minor = models.PositiveBigIntegerField(help_text="Net price per cycle, as bought.")
+    amount_minor = models.PositiveBigIntegerField(
+        help_text="Net price of one unit per cycle, as bought."
+    )
     currency = models.CharField(max_length=3)
     # The customer's rate as last decided (at purchase, then by each invoice), to show the price
     # with tax; invoices never read it: each decides its own on its issue date.
@@ -56,6 +58,13 @@ class Subscription(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The first time an invoice of this subscription was paid: the contract follows it.
     first_paid_at = models.DateTimeField(null=True, blank=True)
+    # How many of the plan's units (seats, devices, sites) are billed; each costs amount_minor.
+    quantity = models.PositiveIntegerField(default=1)
+    # A downgrade (or a quantity decrease) takes effect when the next period starts.
+    pending_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pending_quantity = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -80,8 +89,17 @@ class Subscription(models.Model):
         return f"{self.customer} · {self.plan.name} ({self.get_cycle_display()})"
 
     @property
-    def price(self) -> Money:
+    def unit_price(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def price(self) -> Money:
+        """Net per period: the unit price times the quantity."""
+        return Money(self.amount_minor * self.quantity, self.currency)
+
+    @property
+    def has_scheduled_change(self) -> bool:
+        return self.pending_plan_id is not None or self.pending_quantity is not None
 
     @property
     def tax(self) -> Money:
@@ -598,3 +616,57 @@ class BillRun(models.Model):
 
     def __str__(self) -> str:
         return f"Bill run {self.run_date}"
+
+
+# --- Plan changes ------------------------------------------------------------------------------
+
+
+class PlanChangeStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    APPLIED = "applied", "Applied"
+    DECLINED = "declined", "Declined: not changed"
+
+
+@access_rule(owner="subscription__customer__user", staff=STAFF_ROLES)
+class PlanChange(models.Model):
+    """A change of plan or quantity that takes effect at once, and the proration invoice that
+    pays for it: the subscription changes only when that invoice is paid (plan_changes.py).
+    Changes scheduled for the period's end live on the subscription (pending_plan/quantity)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="plan_changes"
+    )
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="plan_change", null=True, blank=True
+    )
+    status = models.CharField(max_length=20, choices=PlanChangeStatus.choices)
+    from_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    to_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    from_quantity = models.PositiveIntegerField()
+    to_quantity = models.PositiveIntegerField()
+    # The new unit price for the subscription's cycle, as quoted.
+    to_amount_minor = models.PositiveBigIntegerField()
+    # A move to a longer cycle now: the cycle and the stretched period's end it brings.
+    to_cycle = models.CharField(max_length=16, choices=BillingCycle.choices, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    effective_at = models.DateTimeField(help_text="The moment the proration counts from.")
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=models.Q(status="awaiting_payment"),
+                name="one_plan_change_awaiting_payment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.from_plan_id}x{self.from_quantity} -> " + (
+            f"{self.to_plan_id}x{self.to_quantity} ({self.status})"
+        )

@@ -40,6 +40,9 @@ class SubscriptionOut(Schema):
     tax: MoneyOut
     purchased_at: datetime
     next_invoice_at: datetime
+    quantity: int = Field(..., description="Units billed; amount is the unit price x quantity")
+    pending_plan: str | None = Field(None, description="A plan scheduled from the next period")
+    pending_quantity: int | None = Field(None, description="A quantity from the next period")
 
     @staticmethod
     def of(subscription: Subscription) -> "SubscriptionOut":
@@ -57,6 +60,9 @@ class SubscriptionOut(Schema):
             tax=subscription.tax,
             purchased_at=subscription.purchased_at,
             next_invoice_at=subscription.next_invoice_at,
+            quantity=subscription.quantity,
+            pending_plan=subscription.pending_plan.slug if subscription.pending_plan else None,
+            pending_quantity=subscription.pending_quantity,
         )
 
 
@@ -238,3 +244,54 @@ class RefundIn(Schema):
 
 class VoidIn(Schema):
     reason: str = Field(..., min_length=3, max_length=500)
+
+
+# --- Plan changes ------------------------------------------------------------------------------
+
+
+class PlanChangeIn(Schema):
+    plan: str = Field(..., min_length=1, max_length=120, description="The new plan's slug")
+    quantity: int = Field(1, ge=0, le=1_000_000, description="Units of the new plan")
+
+
+class PlanChangeLineOut(Schema):
+    description: str
+    amount: MoneyOut = Field(..., description="Net; negative for the credit")
+    tax: MoneyOut
+    period_start: datetime
+    period_end: datetime
+
+
+class PlanChangeQuoteOut(Schema):
+    when: str = Field(..., description="now (prorated, charged at once) or period_end")
+    effective_at: datetime
+    plan: str
+    quantity: int
+    unit_amount: MoneyOut
+    lines: list[PlanChangeLineOut]
+    subtotal: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut = Field(..., description="Charged now with the card on file")
+
+    @staticmethod
+    def of(quote) -> "PlanChangeQuoteOut":
+        return PlanChangeQuoteOut(
+            when=quote.when,
+            effective_at=quote.at,
+            plan=quote.plan.slug,
+            quantity=quote.quantity,
+            unit_amount=quote.unit_amount,
+            lines=[
+                PlanChangeLineOut.model_validate(line, from_attributes=True) for line in quote.lines
+            ],
+            subtotal=quote.subtotal,
+            tax=quote.tax,
+            total=quote.total,
+        )
+
+
+class PlanChangeOut(Schema):
+    status: str = Field(..., description="scheduled, applied, awaiting_payment or declined")
+    invoice_number: str | None
+    quote: PlanChangeQuoteOut
+    subscription: SubscriptionOut

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding.billing import staff_views, views
+from onboarding.billing import plan_views, staff_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -9,6 +9,16 @@ urlpatterns = [
         "account/subscriptions/<int:subscription_id>/cycle/",
         views.change_cycle,
         name="change_cycle",
+    ),
+    path(
+        "account/subscriptions/<int:subscription_id>/plan/",
+        plan_views.plan_change,
+        name="plan_change",
+    ),
+    path(
+        "account/subscriptions/<int:subscription_id>/plan/scheduled/cancel/",
+        plan_views.plan_change_scheduled_cancel,
+        name="scheduled_change_cancel",
     ),
     path("account/invoices/", views.invoice_list, name="invoices"),
     path("account/invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
@@ -21,6 +31,16 @@ urlpatterns = [
     ),
     # Staff pages: under /staff/, so StaffAccessMiddleware guards them (role and TOTP).
     path("staff/invoices/", staff_views.invoice_list, name="staff_invoices"),
+    path(
+        "staff/subscriptions/<int:subscription_id>/plan/",
+        plan_views.staff_plan_change,
+        name="staff_plan_change",
+    ),
+    path(
+        "staff/subscriptions/<int:subscription_id>/plan/scheduled/cancel/",
+        plan_views.staff_scheduled_change_cancel,
+        name="staff_scheduled_change_cancel",
+    ),
     path("staff/invoices/<int:invoice_id>/", staff_views.invoice_detail, name="staff_invoice"),
     path(
         "staff/invoices/<int:invoice_id>/refund/",

@@ -114,6 +114,11 @@ class Plan(CatalogModel):
     )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # Quantities: what one unit of the plan is called, and how many a subscription may hold.
+    unit_name = models.CharField(max_length=40, default="seat")
+    unit_name_plural = models.CharField(max_length=40, default="seats")
+    min_quantity = models.PositiveIntegerField(default=1)
+    max_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
 
     objects = PlanQuerySet.as_manager()
 

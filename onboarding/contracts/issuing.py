@@ -29,7 +29,7 @@ from onboarding.tax.selectors import TaxRateMissing
 from onboarding.worker.services import task_enqueue_once
 
 
-def _service_terms(subscription: Subscription) -> dict:
+def service_terms_of(subscription: Subscription) -> dict:
     plan = subscription.plan
     return {
         "tier": plan.tier,
@@ -65,12 +65,12 @@ def contract_draft_create(
                 term_end=add_months(term_start, term_months),
                 term_months=term_months,
                 cycle=subscription.cycle,
-                amount_minor=subscription.amount_minor,
+                amount_minor=subscription.price.amount_minor,  # unit price x quantity
                 currency=subscription.currency,
                 tax_rate_bp=tax_rate_bp,
                 product_name=plan.product.name,
                 plan_name=plan.name,
-                service_terms=_service_terms(subscription),
+                service_terms=service_terms_of(subscription),
             )
     except IntegrityError:
         # A concurrent run created this term's contract first (one contract per term).

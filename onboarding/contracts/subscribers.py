@@ -1,6 +1,7 @@
 """What contracts do with other apps' outbox events (registered in apps.py, delivered by the
 relay inside the transaction that records the delivery)."""
 
+from onboarding.contracts.amendments import contract_follow_subscription
 from onboarding.contracts.issuing import issue_task_key
 from onboarding.contracts.tasks import contract_issue_for_subscription_task
 from onboarding.notifications.models import OutboxMessage
@@ -20,4 +21,13 @@ def invoice_first_paid(message: OutboxMessage, batch: DeliveryBatch) -> None:
         contract_issue_for_subscription_task,
         key=issue_task_key(subscription_id),
         kwargs={"subscription_id": subscription_id},
+    )
+
+
+def subscription_terms_changed(message: OutboxMessage, batch: DeliveryBatch) -> None:
+    """Billing changed a subscription's plan, quantity or cycle: the contract in force is
+    amended to the new terms (amendments.py), in the relay's transaction."""
+    payload = message.payload
+    contract_follow_subscription(
+        subscription_id=int(payload["subscription_id"]), key=message.dedupe_key[-60:]
     )

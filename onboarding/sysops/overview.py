@@ -170,6 +170,7 @@ _SUBSCRIPTION_COLUMNS = (
     "cycle",
     "pending_cycle",
     "amount_minor",
+    "quantity",
     "currency",
     "cancel_at_period_end",
     "next_invoice_at",

@@ -1,0 +1,155 @@
+"""Changing the billing cycle now, prorated, as the customer may choose instead of waiting for
+the period's end (services.subscription_change_cycle, still the default).
+
+Only to a longer cycle (monthly to quarterly or annual, quarterly to annual): the current
+period, counted from the anchor, is stretched to the new cycle's length from the same start, so
+periods stay counted from the anchor. One invoice, two lines: the credit for the unused part of
+the old period at the old price, and the new cycle's price over what is left of the stretched
+period (proration.prorate_longer_cycle); paid at once like an upgrade, and applied only once paid
+(plan_settle.py). A shorter cycle cannot start mid-period (its period would already be over):
+it waits for the period's end.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.accounts.models import User
+from onboarding.alerts.failures import failure_reported
+from onboarding.billing.charging import charge_of, charges_run
+from onboarding.billing.models import (
+    LIVE_STATUSES,
+    PaymentState,
+    PlanChange,
+    PlanChangeStatus,
+    Subscription,
+)
+from onboarding.billing.periods import period_end
+from onboarding.billing.plan_changes import (
+    NOW,
+    PLAN_CHANGE_FAILED,
+    PlanChangeOutcome,
+    PlanChangeQuote,
+    PlanChangeRefused,
+    QuoteLine,
+    change_invoice_issue,
+    change_tax,
+    line_tax,
+    moment_stamp,
+    paid_for_current_terms,
+    subscription_lock,
+)
+from onboarding.billing.plan_settle import units_label
+from onboarding.billing.proration import prorate_longer_cycle
+from onboarding.catalog.models import BillingCycle
+from onboarding.catalog.selectors import CurrencyNotSold, plan_price_for
+from onboarding.core.errors import Conflict, NotFound
+from onboarding.core.money import Money
+from onboarding.payments.selectors import payment_method_active
+
+
+def cycle_change_now_preview(*, subscription: Subscription, cycle: str) -> PlanChangeQuote:
+    """What moving to `cycle` now would cost; changes nothing."""
+    if cycle not in BillingCycle.values:
+        raise PlanChangeRefused(
+            f"Choose a billing cycle: {', '.join(BillingCycle.values)}.", field="cycle"
+        )
+    if subscription.status not in LIVE_STATUSES:
+        raise PlanChangeRefused("A cancelled subscription's cycle cannot change.", field="cycle")
+    if BillingCycle(cycle).months <= BillingCycle(subscription.cycle).months:
+        raise PlanChangeRefused(
+            "Only a longer billing cycle can start now; a shorter one starts with the next period.",
+            field="cycle",
+        )
+    try:
+        unit = plan_price_for(
+            plan=subscription.plan, cycle=cycle, currency=subscription.currency
+        ).amount_minor
+    except (NotFound, CurrencyNotSold) as exc:
+        raise PlanChangeRefused(exc.message, field="cycle") from exc
+    paid = paid_for_current_terms(subscription)
+    start, old_end = subscription.current_period_start, subscription.current_period_end
+    new_end = period_end(
+        anchor=subscription.billing_anchor, start=start, months=BillingCycle(cycle).months
+    )
+    at = min(max(timezone.now().replace(microsecond=0), start), old_end)
+    p = prorate_longer_cycle(
+        period_start=start,
+        old_end=old_end,
+        new_end=new_end,
+        at=at,
+        old_total_minor=subscription.amount_minor * subscription.quantity,
+        new_total_minor=unit * subscription.quantity,
+        old_paid_minor=paid,
+    )
+    if p.net_minor < 0:
+        raise PlanChangeRefused(
+            "Starting that cycle now would credit more than it charges: choose it from the "
+            "next period.",
+            field="cycle",
+        )
+    currency, plan = subscription.currency, subscription.plan
+    name = f"{plan.product.name} · {plan.name} ({units_label(plan, subscription.quantity)})"
+    old_label = subscription.get_cycle_display().lower()
+    credit, charge = Money(-p.credit_minor, currency), Money(p.charge_minor, currency)
+    tax = change_tax(subscription, at)
+    lines = (
+        QuoteLine(
+            description=(
+                f"Unused time on {name}, {old_label}, from {moment_stamp(at)} to "
+                f"{moment_stamp(old_end)}"
+            ),
+            amount=credit,
+            tax=line_tax(credit, tax),
+            period_start=at,
+            period_end=old_end,
+        ),
+        QuoteLine(
+            description=(
+                f"{name}, {BillingCycle(cycle).label.lower()}, from {moment_stamp(at)} to "
+                f"{moment_stamp(new_end)} ({p.remaining_seconds:,} of {p.period_seconds:,} s)"
+            ),
+            amount=charge,
+            tax=line_tax(charge, tax),
+            period_start=at,
+            period_end=new_end,
+        ),
+    )
+    return PlanChangeQuote(
+        subscription=subscription,
+        plan=plan,
+        quantity=subscription.quantity,
+        unit_amount=Money(unit, currency),
+        when=NOW,
+        at=at,
+        lines=lines,
+        cycle=cycle,
+        period_end=new_end,
+        tax_decision=tax,
+    )
+
+
+@failure_reported(PLAN_CHANGE_FAILED, target="subscription", context=("cycle",))
+def subscription_change_cycle_now(
+    *, subscription: Subscription, cycle: str, actor: User
+) -> PlanChangeOutcome:
+    """Move to a longer `cycle` now, paid at once with the card on file, applied once paid."""
+    with transaction.atomic():
+        locked = subscription_lock(subscription)
+        if PlanChange.objects.filter(
+            subscription=locked, status=PlanChangeStatus.AWAITING_PAYMENT
+        ).exists():
+            raise Conflict("A change is being paid: wait for its result.", field="cycle")
+        quote = cycle_change_now_preview(subscription=locked, cycle=cycle)
+        if payment_method_active(customer=locked.customer) is None:
+            raise PlanChangeRefused("Add a card first.", field="payment_method")
+        change, invoice = change_invoice_issue(locked, quote, actor)
+    if invoice.payment_state == PaymentState.PROCESSING:
+        charges_run([charge_of(invoice)])
+    change.refresh_from_db()
+    invoice.refresh_from_db()
+    return PlanChangeOutcome(
+        quote=quote,
+        subscription=Subscription.objects.get(pk=locked.pk),
+        change=change,
+        invoice=invoice,
+    )
