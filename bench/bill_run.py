@@ -19,6 +19,10 @@ For each database and size N:
    payment attempt; a shortfall or a duplicate fails the benchmark (a child's exit code alone
    is not trusted).
 
+`--plan-changes P`: P% of the subscriptions changed plan during the period (a downgrade
+scheduled for its end, issue 16), so the run applies their new plan and price and publishes
+their terms change as it invoices them; the check also counts the changes applied.
+
 Reports invoices per second, the ratio of the bill run's time to the floor's, the 1-minute load
 average at the start of each run, and where the CPU went: the bill run's Python (user + system
 time of its processes, from wait4) and its PostgreSQL backends (each child reads its own
@@ -176,7 +180,7 @@ class Postgres:
 # --- What the children do ------------------------------------------------------------------------
 
 
-def child_seed(count: int) -> None:
+def child_seed(count: int, plan_changes: int = 0) -> None:
     import django
 
     django.setup()
@@ -186,6 +190,7 @@ def child_seed(count: int) -> None:
     seed_subscriptions(
         count=count,
         due_at=due_moment(DAY),
+        changing=100 // plan_changes if plan_changes else 0,
         progress=lambda done: say(f"seeded {done}/{count} ({time.perf_counter() - started:.0f}s)"),
     )
 
@@ -247,9 +252,10 @@ def child_floor() -> None:
         FROM billing_subscription s JOIN accounts_customer c ON c.user_id = s.customer_id
         JOIN accounts_user u ON u.id = c.user_id ORDER BY s.id""",
         """INSERT INTO billing_invoiceline (invoice_id, position, description, quantity,
-            unit_amount_minor, amount_minor, tax_minor, period_start, period_end)
+            unit_amount_minor, amount_minor, tax_rate_bp, tax_minor, period_start, period_end)
         SELECT id, 1, 'Bench Suite · Bench Care, monthly support', 1, subtotal_minor,
-            subtotal_minor, tax_minor, period_start, period_end FROM billing_invoice""",
+            subtotal_minor, tax_rate_bp, tax_minor, period_start, period_end
+        FROM billing_invoice""",
         f"""INSERT INTO payments_paymentattempt (customer_id, payment_method_id,
             invoice_reference, description, idempotency_key, amount_minor, currency, status, code,
             message, gateway, gateway_charge_id, created_at, settled_at, reconcile_attempts)
@@ -371,6 +377,9 @@ def child_count() -> None:
             invoice_reference__in=Invoice.objects.filter(period_start=start).values("number"),
         ).count(),
         "subscriptions_moved": Subscription.objects.filter(current_period_start=start).count(),
+        # Scheduled plan changes the run did not apply, and those it applied (plan and price).
+        "changes_left": Subscription.objects.filter(pending_plan__isnull=False).count(),
+        "changes_applied": Subscription.objects.filter(plan__slug="bench-care-lite").count(),
     }
     print(json.dumps(figures))
 
@@ -391,7 +400,7 @@ def bill_run_command(loops: int, batch_size: int) -> list[str]:
     return [sys.executable, __file__, "bill_run", str(loops), str(batch_size)]
 
 
-def counted(database_url: str, label: str) -> dict:
+def counted(database_url: str, label: str, *, run: bool = True) -> dict:
     """Count the run's rows in the database and fail on any shortfall or duplicate."""
     output = subprocess.run(
         [sys.executable, __file__, "count"],
@@ -410,22 +419,32 @@ def counted(database_url: str, label: str) -> dict:
         "succeeded_attempts": due,
         "subscriptions_moved": due,
     }
+    if run:  # the floor writes the period's rows only; a run applies the scheduled changes too
+        wanted["changes_left"] = 0
     wrong = {name: (figures[name], n) for name, n in wanted.items() if figures[name] != n}
     if wrong:
         shown = ", ".join(f"{name} {got} (expected {n})" for name, (got, n) in wrong.items())
         raise SystemExit(f"{label}: the database does not hold what the run claims: {shown}")
-    say(f"{label}: counted {figures['issued']} invoices issued and paid for {due} due")
+    say(
+        f"{label}: counted {figures['issued']} invoices issued and paid for {due} due, "
+        f"{figures['changes_applied']} plan changes applied"
+    )
     return figures
 
 
 def measure(
-    database, count: int, workers_options: list[int], loops_options: list[int], batch_size: int
+    database,
+    count: int,
+    workers_options: list[int],
+    loops_options: list[int],
+    batch_size: int,
+    plan_changes: int = 0,
 ) -> list[dict]:
     say(f"{database.name}, {count} subscriptions: migrating and seeding")
     seed = database.fresh(f"seed_{count}")
     run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], seed)
     run([sys.executable, str(ROOT / "manage.py"), "createcachetable"], seed)  # as deployed
-    run([sys.executable, __file__, "seed", str(count)], seed)
+    run([sys.executable, __file__, "seed", str(count), str(plan_changes)], seed)
     results = []
     floor_url = database.copy(f"seed_{count}", f"floor_{count}")
     floor = subprocess.run(
@@ -438,7 +457,7 @@ def measure(
     )
     floor_figures = json.loads(floor.stdout.strip().splitlines()[-1])
     floor_seconds = floor_figures["floor_seconds"]
-    counted(floor_url, f"{database.name} {count} floor")
+    counted(floor_url, f"{database.name} {count} floor", run=False)
     runs = [(workers, loops) for workers in workers_options for loops in loops_options]
     for workers, loops in runs:
         url = database.copy(f"seed_{count}", f"run_{count}_{workers}_{loops}")
@@ -519,6 +538,14 @@ def main() -> None:
     parser.add_argument(
         "--batch-size", type=int, default=0, help="bill_run --batch-size (0: the setting)"
     )
+    parser.add_argument(
+        "--plan-changes",
+        type=int,
+        default=0,
+        choices=range(0, 101),
+        metavar="PERCENT",
+        help="subscriptions with a plan change scheduled for the period's end (issue 16)",
+    )
     options = parser.parse_args()
     results = []
     load_before = os.getloadavg()
@@ -528,9 +555,12 @@ def main() -> None:
         workers = options.workers if name == "postgres" else [1]
         loops = options.loops if name == "postgres" else [1]
         for count in options.sizes:
-            results.extend(measure(database, count, workers, loops, options.batch_size))
+            results.extend(
+                measure(database, count, workers, loops, options.batch_size, options.plan_changes)
+            )
     report = {
         "results": results,
+        "plan_changes_percent": options.plan_changes,
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],

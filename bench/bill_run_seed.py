@@ -20,7 +20,25 @@ from onboarding.core.roles import Role
 from onboarding.payments.models import PaymentMethod, SandboxCard
 
 CHUNK = 5000
-PRICE_MINOR, TAX_RATE_BP = 9900, 2000
+PRICE_MINOR, LITE_MINOR, TAX_RATE_BP = 9900, 4900, 2000
+
+
+def bench_lite_plan(product: Product) -> Plan:
+    """The plan the changing subscriptions move down to at the period's end."""
+    plan, created = Plan.objects.get_or_create(
+        slug="bench-care-lite",
+        defaults={
+            "product": product,
+            "name": "Bench Care Lite",
+            "tier": "essential",
+            "summary": "Less support for the benchmark",
+            "includes": "Something",
+            "response_time_hours": 24,
+        },
+    )
+    if created:
+        PlanPrice.objects.create(plan=plan, cycle=BillingCycle.MONTHLY, amount_minor=LITE_MINOR)
+    return plan
 
 
 def bench_plan() -> Plan:
@@ -44,7 +62,15 @@ def bench_plan() -> Plan:
 
 
 def _chunk(
-    start: int, count: int, *, tag: str, plan: Plan, due_at: datetime, declining: int
+    start: int,
+    count: int,
+    *,
+    tag: str,
+    plan: Plan,
+    due_at: datetime,
+    declining: int,
+    changing: int = 0,
+    lite: Plan | None = None,
 ) -> None:
     anchor = add_months(due_at, -1)
     numbers = range(start, start + count)
@@ -119,8 +145,9 @@ def _chunk(
                 current_period_end=due_at,
                 next_invoice_at=due_at,
                 first_paid_at=anchor,
+                pending_plan=lite if changing and n % changing == 0 else None,
             )
-            for customer in customers
+            for n, customer in zip(numbers, customers, strict=True)
         ]
     )
 
@@ -130,13 +157,16 @@ def seed_subscriptions(
     count: int,
     due_at: datetime,
     declining: int = 0,
+    changing: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Create `count` customers with cards and subscriptions due at `due_at`.
 
     `declining`: every declining-th customer's card is declined on every charge (0: none).
+    `changing`: every changing-th subscription has a downgrade scheduled for `due_at` (0: none).
     """
     plan = bench_plan()
+    lite = bench_lite_plan(plan.product) if changing else None
     tag = secrets.token_hex(3)
     for start in range(0, count, CHUNK):
         _chunk(
@@ -146,6 +176,8 @@ def seed_subscriptions(
             plan=plan,
             due_at=due_at,
             declining=declining,
+            changing=changing,
+            lite=lite,
         )
         if progress:
             progress(min(start + CHUNK, count))

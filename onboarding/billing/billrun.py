@@ -11,7 +11,6 @@ next run with their reserved keys. PDFs and notices are left to the workers (fol
 """
 
 import contextvars
-import functools
 import logging
 import threading
 import time
@@ -24,12 +23,17 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import get_language
-from django_countries import countries
 
-from onboarding.accounts.addresses import address_lines
 from onboarding.accounts.models import Customer
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
+from onboarding.billing.billrun_rows import (
+    DueRow,
+    bill_to_of,
+    due_claim,
+    plan_names_of,
+    prices_of,
+)
 from onboarding.billing.charging import (
     Charge,
     Tally,
@@ -51,7 +55,7 @@ from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
 from onboarding.billing.plan_settle import terms_changed_publish
 from onboarding.billing.taxes import line_tax_minor, tax_missing_alert, totals_of
-from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
+from onboarding.catalog.models import BillingCycle
 from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.money import Money, currencies_in_order
 from onboarding.journey.models import Step
@@ -132,131 +136,6 @@ def issue_date_for(run_date: date) -> date:
     return max(run_date, timezone.now().date())
 
 
-def _prices(plan_ids: set[int]) -> dict[tuple[int, str, str], int]:
-    """Net prices by (plan, cycle, currency): a subscription changes cycle at its plan's price
-    in its own currency, never another currency's number."""
-    return {
-        (plan_id, cycle, currency): amount
-        for plan_id, cycle, currency, amount in PlanPrice.objects.filter(
-            plan_id__in=plan_ids
-        ).values_list("plan_id", "cycle", "currency", "amount_minor")
-    }
-
-
-def _plan_names(plan_ids: set[int]) -> dict[int, str]:
-    return {
-        plan.pk: f"{plan.product.name} · {plan.name}"
-        for plan in Plan.objects.filter(pk__in=plan_ids).select_related("product")
-    }
-
-
-@dataclass(slots=True)
-class _Due:
-    """A claimed subscription, as plain values (model instances cost too much per row here)."""
-
-    pk: int
-    customer_id: int
-    plan_id: int
-    status: str
-    cycle: str
-    pending_cycle: str
-    amount_minor: int
-    currency: str
-    tax_rate_bp: int  # shown with the subscription's price: the rate of its latest invoice
-    billing_anchor: datetime
-    current_period_end: datetime | None
-    next_invoice_at: datetime
-    cancel_at_period_end: bool
-    quantity: int
-    pending_plan_id: int | None
-    pending_quantity: int | None
-    company: str
-    address_line1: str
-    address_line2: str
-    postal_code: str
-    city: str
-    region: str
-    country: str
-    email: str
-    first_name: str
-    last_name: str
-    vat_number: str
-
-
-_DUE_COLUMNS = (
-    "pk",
-    "customer_id",
-    "plan_id",
-    "status",
-    "cycle",
-    "pending_cycle",
-    "amount_minor",
-    "currency",
-    "tax_rate_bp",
-    "billing_anchor",
-    "current_period_end",
-    "next_invoice_at",
-    "cancel_at_period_end",
-    "quantity",
-    "pending_plan_id",
-    "pending_quantity",
-)
-_ADDRESSEE_COLUMNS = (
-    "company",
-    "address_line1",
-    "address_line2",
-    "postal_code",
-    "city",
-    "region",
-    "country",
-    "user__email",
-    "user__first_name",
-    "user__last_name",
-    "vat_number",
-)
-
-
-def _claim(due, batch_size: int) -> list[_Due]:
-    """Lock the next batch of due subscriptions (skipping rows another process holds), then read
-    their customers' names and addresses: two small queries, each walking an index."""
-    rows = list(
-        due.select_for_update(skip_locked=True)
-        .order_by("next_invoice_at", "pk")
-        .values_list(*_DUE_COLUMNS)[:batch_size]
-    )
-    addressees = {
-        pk: values
-        for pk, *values in Customer.objects.filter(pk__in={row[1] for row in rows}).values_list(
-            "pk", *_ADDRESSEE_COLUMNS
-        )
-    }
-    return [_Due(*row, *addressees[row[1]]) for row in rows]
-
-
-@functools.lru_cache(maxsize=512)
-def _country_name(code: str, language: str | None) -> str:
-    """The country's name in the active `language` (part of the cache key: names are translated).
-    django-countries looks each name up anew (about 50 us); a bill run asks for a few, often."""
-    return str(countries.name(code))
-
-
-def bill_to_of(due: _Due) -> tuple[str, str, str]:
-    """(name, address, reference) as Customer.display_name, .billing_address_lines and
-    .reference give them, from plain values."""
-    name = due.company or f"{due.first_name} {due.last_name}".strip() or due.email
-    lines = address_lines(
-        line1=due.address_line1,
-        line2=due.address_line2,
-        city=due.city,
-        postal_code=due.postal_code,
-        region=due.region,
-        country=due.country,
-        country_name=lambda code: _country_name(code, get_language()),
-    )
-    address = "\n".join(lines)
-    return name[:200], address, f"CUS-{due.customer_id:06d}"
-
-
 @dataclass(frozen=True, slots=True)
 class IssuedInvoice:
     pk: int
@@ -299,7 +178,7 @@ _LINE_FIELDS = (
 
 
 def _invoice_values(
-    due: _Due,
+    due: DueRow,
     *,
     tax: TaxDecision,
     start: datetime,
@@ -372,14 +251,14 @@ def _issue_batch(
             due = due.filter(pk__in=only)
         if passed:
             due = due.exclude(pk__in=passed)
-        claimed = _claim(due, batch_size)
+        claimed = due_claim(due, batch_size)
         issued.claimed = len(claimed)
         if not claimed:
             return issued
         plan_ids = {d.plan_id for d in claimed} | {
             d.pending_plan_id for d in claimed if d.pending_plan_id
         }
-        prices, names, rates = _prices(plan_ids), _plan_names(plan_ids), tax_rates()
+        prices, names, rates = prices_of(plan_ids), plan_names_of(plan_ids), tax_rates()
         invoiced = set(
             Invoice.objects.filter(
                 subscription_id__in=[d.pk for d in claimed],
@@ -395,7 +274,10 @@ def _issue_batch(
             if (d.pk, start) not in invoiced:
                 try:
                     tax = tax_for(
-                        country=d.country, vat_number=d.vat_number, on=issue_date, rates=rates
+                        country=d.country,
+                        vat_number=d.vat_number,
+                        on=issue_date,
+                        rates=rates,
                     )
                 except TaxRateMissing:
                     issued.tax_missing.setdefault(d.country, []).append(d.pk)
@@ -405,7 +287,11 @@ def _issue_batch(
                 # The new cycle starts with this period, at the plan's price for it.
                 amount = prices.get((d.plan_id, d.pending_cycle, d.currency))
                 if amount is not None:
-                    d.cycle, d.amount_minor, d.pending_cycle = d.pending_cycle, amount, ""
+                    d.cycle, d.amount_minor, d.pending_cycle = (
+                        d.pending_cycle,
+                        amount,
+                        "",
+                    )
             if _scheduled_change_apply(d, prices):
                 changed_terms.append(d)
             cycle = BillingCycle(d.cycle)
@@ -419,8 +305,22 @@ def _issue_batch(
                 lines.append((f"{names[d.plan_id]}, {cycle.label.lower()} support", d.quantity))
             periods.append(
                 (
-                    *(start, end, end, d.cycle, d.pending_cycle, d.amount_minor, d.tax_rate_bp),
-                    *(d.plan_id, d.quantity, d.pending_plan_id, d.pending_quantity, d.pk),
+                    *(
+                        start,
+                        end,
+                        end,
+                        d.cycle,
+                        d.pending_cycle,
+                        d.amount_minor,
+                        d.tax_rate_bp,
+                    ),
+                    *(
+                        d.plan_id,
+                        d.quantity,
+                        d.pending_plan_id,
+                        d.pending_quantity,
+                        d.pk,
+                    ),
                 )
             )
         rows_update(Subscription, _SUBSCRIPTION_PERIOD_FIELDS, periods)
@@ -438,7 +338,7 @@ def _issue_batch(
     return issued
 
 
-def _scheduled_change_apply(d: _Due, prices: dict[tuple[int, str, str], int]) -> bool:
+def _scheduled_change_apply(d: DueRow, prices: dict[tuple[int, str, str], int]) -> bool:
     """A scheduled downgrade or quantity decrease (plan_changes.py) starts with this period, at
     the new plan's price for the period's cycle; True if the terms changed."""
     changed = False
@@ -520,7 +420,7 @@ def _invoices_create(
     return issued
 
 
-def _cancel_at_period_end(subscriptions: list[_Due], now: datetime) -> int:
+def _cancel_at_period_end(subscriptions: list[DueRow], now: datetime) -> int:
     if not subscriptions:
         return 0
     Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(
@@ -529,7 +429,9 @@ def _cancel_at_period_end(subscriptions: list[_Due], now: datetime) -> int:
     audit_rows_write(
         [
             events.subscription_cancelled_row(
-                subscription_id=s.pk, customer_id=s.customer_id, previous_status=s.status
+                subscription_id=s.pk,
+                customer_id=s.customer_id,
+                previous_status=s.status,
             )
             for s in subscriptions
         ]
@@ -602,7 +504,10 @@ def bill_run_execute(
             with counting:
                 leave = frozenset(passed)
             issued = _issue_batch(
-                cutoff=cutoff, issue_date=issue_date, batch_size=batch_size, passed=leave
+                cutoff=cutoff,
+                issue_date=issue_date,
+                batch_size=batch_size,
+                passed=leave,
             )
             if not issued.claimed:
                 return
@@ -611,7 +516,10 @@ def bill_run_execute(
                 passed.update(pk for pks in issued.tax_missing.values() for pk in pks)
             tally = _charge_issued(issued.invoices)
             _bill_run_add(
-                run, invoices=len(issued.invoices), cancelled=issued.cancelled, tally=tally
+                run,
+                invoices=len(issued.invoices),
+                cancelled=issued.cancelled,
+                tally=tally,
             )
             with counting:
                 progress.issued += len(issued.invoices)

@@ -94,7 +94,8 @@ def plan_price_for(*, plan: Plan, cycle: str, currency: str) -> PlanPrice:
 def country_check(*, country: str) -> str:
     """An ISO 3166 alpha-2 code the site knows (upper-cased), "" for none; DomainError else."""
     code = (country or "").strip().upper()
-    if code and not countries.alpha2(code):
+    # isascii + isalpha: "²" passes isdigit() and makes django-countries' numeric lookup fail.
+    if code and not (code.isascii() and code.isalpha() and countries.alpha2(code)):
         raise ChoiceRefused("Choose a country from the list.", field="country")
     return countries.alpha2(code) if code else ""
 

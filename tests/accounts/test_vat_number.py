@@ -114,8 +114,8 @@ def test_a_number_of_the_right_shape_with_wrong_check_digits_is_refused(number):
     with pytest.raises(ValidationError) as refused:
         validate_vat_number(number)
     assert refused.value.error_list[0].code == "vat_number_checksum"
-    assert f"check digits of this {number[:2]} VAT number do not match" in (
-        refused.value.messages[0]
+    assert (
+        f"check digits of this {number[:2]} VAT number do not match" in (refused.value.messages[0])
     )
 
 

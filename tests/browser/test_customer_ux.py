@@ -187,7 +187,7 @@ def test_the_invoice_list_shows_total_state_and_pdf_on_a_phone(browse, plan):
         cell = row.locator(f'td[data-label="{label}"]')
         box = cell.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0], label
-    assert "118.80 EUR" in row.locator('td[data-label="Total"]').inner_text()
+    assert "€118.80" in row.locator('td[data-label="Total"]').inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     shoot(page, "invoices")
     desk = browse(customer, DESKTOP)

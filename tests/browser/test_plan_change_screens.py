@@ -45,7 +45,7 @@ def test_the_customer_previews_confirms_and_schedules_at_both_widths(
         page.get_by_role("link", name="Change plan or quantity").click()
         page.select_option("#id_plan", "enterprise-care")
         page.fill("#id_quantity", "3")
-        page.get_by_role("button", name="See what it costs").click()
+        page.get_by_role("button", name="See what it costs", exact=True).click()
         assert page.locator("[data-preview=now] tbody tr").count() == 2
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SCREENSHOTS / f"plan-change-preview-{size}.png"), full_page=True)
@@ -57,7 +57,7 @@ def test_the_customer_previews_confirms_and_schedules_at_both_widths(
         page.get_by_role("link", name="Change plan or quantity").click()
         page.select_option("#id_plan", "enterprise-care")
         page.fill("#id_quantity", "1")
-        page.get_by_role("button", name="See what it costs").click()
+        page.get_by_role("button", name="See what it costs", exact=True).click()
         page.get_by_role("button", name="Schedule the change").click()
         page.goto(reverse("billing:plan_change", args=[subscription.pk]))
         assert page.locator("[data-scheduled-change]").is_visible()

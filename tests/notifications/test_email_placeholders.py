@@ -13,6 +13,7 @@ import html
 import re
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import allauth
 import pytest
@@ -330,6 +331,21 @@ def _alert(w):
 
 
 # Each template's contexts, as its service builds them; one per branch the template takes.
+def _plan_change(w, invoice) -> dict:
+    """What plan_settle._tell gives a plan-change notice, with the change's own fields."""
+    change = SimpleNamespace(
+        from_plan=w["plan"], to_plan=w["plan"], effective_at=timezone.now(), invoice=invoice
+    )
+    return {
+        "customer": w["customer"],
+        "change": change,
+        "invoice": invoice,
+        "from_terms": "1 seat",
+        "to_terms": "2 seats",
+        "site_url": settings.SITE_URL,
+    }
+
+
 NOTIFICATION_CONTEXTS = {
     "notifications/generic": lambda w: [
         {"greeting": "Hello Nancy,", "body": "Your request was updated.", "subject": "Update"},
@@ -354,6 +370,19 @@ NOTIFICATION_CONTEXTS = {
         _billing(w, w["failed"], None),
     ],
     "billing/email/payment_received": lambda w: [_billing(w, w["invoice"], "paid")],
+    "billing/email/change_scheduled": lambda w: [
+        {
+            "customer": w["customer"],
+            # A live subscription: its period ends when the change takes effect.
+            "subscription": SimpleNamespace(current_period_end=timezone.now() + timedelta(days=9)),
+            "plan": w["plan"],
+            "from_terms": "3 seats",
+            "to_terms": "2 seats",
+            "site_url": settings.SITE_URL,
+        }
+    ],
+    "billing/email/plan_changed": lambda w: [_plan_change(w, w["invoice"])],
+    "billing/email/plan_change_declined": lambda w: [_plan_change(w, w["failed"])],
     "billing/email/payment_failed": lambda w: [
         _billing(w, w["failed"], "failed"),
         _billing(w, w["uncollectible"], "failed"),

@@ -159,6 +159,10 @@ PAGES: dict[str, Rule] = {
     "account/subscriptions/<int:subscription_id>/cycle/": POST(
         (LOGIN, to("/account/"), 404, 404, 404, 404), data=lambda ids: {"cycle": "annual"}
     ),
+    "account/subscriptions/<int:subscription_id>/plan/": Rule(A_ONLY),
+    "account/subscriptions/<int:subscription_id>/plan/scheduled/cancel/": POST(
+        (LOGIN, to("/account/subscriptions/{subscription_id}/plan/"), 404, 404, 404, 404)
+    ),
     "account/invoices/": Rule(CUSTOMERS),
     "account/invoices/<int:invoice_id>/": Rule(A_ONLY),
     "account/invoices/<int:invoice_id>/pdf/": Rule(A_ONLY),
@@ -189,6 +193,10 @@ PAGES: dict[str, Rule] = {
     ),
     # the staff console
     "staff/": Rule(STAFF),
+    "staff/subscriptions/<int:subscription_id>/plan/": Rule(STAFF),
+    "staff/subscriptions/<int:subscription_id>/plan/scheduled/cancel/": POST(
+        (LOGIN, 404, 404, *[to("/staff/subscriptions/{subscription_id}/plan/")] * 3)
+    ),
     "staff/audit/": Rule(STAFF),
     "staff/audit/<int:pk>/": Rule(STAFF, params={"pk": "audit_entry"}),
     "staff/alerts/": Rule(STAFF),
@@ -340,6 +348,23 @@ API: dict[str, Rule] = {
     ),
     "PUT /api/v1/me/subscriptions/{subscription_id}/cycle": Rule(
         API_A_ONLY, ("PUT",), data=lambda ids: {"cycle": "annual"}
+    ),
+    # A's own subscription to a plan that does not exist: 404 naming the plan, nothing changed.
+    "POST /api/v1/me/subscriptions/{subscription_id}/plan-change/preview": POST(
+        API_A_ONLY[:1] + (404,) * 5, data=lambda ids: {"plan": "no-such-plan", "quantity": 1}
+    ),
+    "POST /api/v1/me/subscriptions/{subscription_id}/plan-change": POST(
+        API_A_ONLY[:1] + (404,) * 5, data=lambda ids: {"plan": "no-such-plan", "quantity": 1}
+    ),
+    # A has nothing scheduled: 422.
+    "DELETE /api/v1/me/subscriptions/{subscription_id}/scheduled-change": Rule(
+        (401, 422, 404, 404, 404, 404), ("DELETE",)
+    ),
+    "POST /api/v1/me/subscriptions/{subscription_id}/cycle/now/preview": POST(
+        (401, 422, 404, 404, 404, 404), data=lambda ids: {"cycle": "monthly"}
+    ),
+    "POST /api/v1/me/subscriptions/{subscription_id}/cycle/now": POST(
+        (401, 422, 404, 404, 404, 404), data=lambda ids: {"cycle": "monthly"}
     ),
     "GET /api/v1/me/invoices": Rule(API_CUSTOMERS),
     "GET /api/v1/me/invoices/{invoice_id}": Rule(API_A_ONLY),

@@ -140,6 +140,7 @@ def deployment(tmp_path_factory):
             VAR_DIR=str(folder / "var"),
             DEFAULT_FROM_EMAIL="Production Path <support@production.test>",
             BILLING_SELLER_TAX_ID="GB123456789",
+            BILLING_SELLER_COUNTRY="IE",
             **extra,
         )
         step_output, timings = {}, {}
