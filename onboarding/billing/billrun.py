@@ -10,7 +10,6 @@ crash, invoices nothing twice; invoices a dead process left unsent are sent at t
 next run with their reserved keys. PDFs and notices are left to the workers (followups.py).
 """
 
-import contextvars
 import logging
 import threading
 import time
@@ -19,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
-from django.utils.translation import get_language
+from django.utils import timezone
 
 from onboarding.accounts.models import Customer
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
+from onboarding.billing.billrun_loops import bill_run_loops, loops_in_threads
 from onboarding.billing.billrun_rows import (
     DueRow,
     bill_to_of,
@@ -463,20 +462,6 @@ def _count(progress: BillRunProgress, tally: Tally) -> None:
     progress.errors += tally.errors
 
 
-def bill_run_loops(wanted: int | None = None) -> int:
-    """How many claim-and-charge loops one bill-run process runs at once: `wanted`, else
-    BILLING_RUN_LOOPS (1 by default).
-
-    On PostgreSQL each loop has its own connection and claims with SKIP LOCKED, as separate
-    processes do, so one loop's Python runs while PostgreSQL answers the other's queries (a
-    single loop leaves one of them idle at every round trip). Always one on SQLite (one writer)
-    and inside a transaction (a test's: other connections would not see its rows).
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return 1
-    return max(1, wanted or int(getattr(settings, "BILLING_RUN_LOOPS", 1)))
-
-
 def bill_run_execute(
     *,
     run_date: date,
@@ -533,7 +518,7 @@ def bill_run_execute(
     if loops == 1:
         loop()
     else:
-        _in_threads(loop, loops)
+        loops_in_threads(loop, loops)
     resumed = invoices_processing_resume(batch_size=batch_size)
     progress.resumed = resumed.paid + resumed.failed + resumed.pending
     _count(progress, resumed)
@@ -542,33 +527,6 @@ def bill_run_execute(
         on_progress(progress)
     logger.info(progress.line(), extra={"run_date": str(run_date), "issued": progress.issued})
     return progress
-
-
-def _in_threads(loop: Callable[[], None], count: int) -> None:
-    """Run `loop` in `count` threads, each on its own connection (closed when it ends), in the
-    caller's language and context; re-raise the first error once all have ended."""
-    errors: list[BaseException] = []
-    language = get_language()
-
-    def run(context: contextvars.Context) -> None:
-        try:
-            with translation.override(language):
-                context.run(loop)
-        except BaseException as error:  # re-raised in the caller's thread below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(contextvars.copy_context(),), name=f"bill-run-{n}")
-        for n in range(count)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 def _bill_run_join(run_date: date) -> BillRun:
