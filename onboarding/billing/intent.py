@@ -33,6 +33,8 @@ class PurchaseIntent:
     plan_slug: str
     plan_name: str
     cycle: str
+    # The currency picked on the pricing page ("" when none was): the first purchase fixes it.
+    currency: str = ""
 
     @property
     def billed(self) -> str:
@@ -42,21 +44,30 @@ class PurchaseIntent:
     def headline(self) -> str:
         return f"You are buying {self.plan_name}, billed {self.billed}"
 
+    def _query(self) -> str:
+        query = {"cycle": self.cycle}
+        if self.currency:
+            query["currency"] = self.currency
+        return urlencode(query)
+
     @property
     def buy_url(self) -> str:
-        return f"{reverse('billing:buy', args=[self.plan_slug])}?{urlencode({'cycle': self.cycle})}"
+        return f"{reverse('billing:buy', args=[self.plan_slug])}?{self._query()}"
 
     @property
     def pricing_url(self) -> str:
-        return f"{reverse('catalog:pricing')}?{urlencode({'cycle': self.cycle})}"
+        return f"{reverse('catalog:pricing')}?{self._query()}"
 
     def next_query(self) -> str:
         """`?next=<the buy page>`, for a link that must lead back to this purchase."""
         return "?" + urlencode({NEXT_FIELD: self.buy_url})
 
 
-def intent_for(*, plan_slug: str, cycle: str | None) -> PurchaseIntent | None:
-    """The intent to buy `plan_slug` in `cycle`, if that plan is on sale in that cycle."""
+def intent_for(
+    *, plan_slug: str, cycle: str | None, currency: str | None = None
+) -> PurchaseIntent | None:
+    """The intent to buy `plan_slug` in `cycle`, if that plan is on sale in that cycle; with
+    `currency` when the plan is sold in it in that cycle (else no currency: the buy page picks)."""
     if not plan_slug or cycle not in BillingCycle.values:
         return None
     # The catalogue on sale as this process keeps it (no query while it is current), as the
@@ -64,7 +75,11 @@ def intent_for(*, plan_slug: str, cycle: str | None) -> PurchaseIntent | None:
     plan = catalog_on_sale().by_slug.get(plan_slug)
     if plan is None or not any(price.cycle == cycle for price in plan.prices.all()):
         return None
-    return PurchaseIntent(plan_slug=plan.slug, plan_name=plan.name, cycle=cycle)
+    wanted = (currency or "").strip().upper()
+    sold = any(p.cycle == cycle and p.currency == wanted for p in plan.prices.all())
+    return PurchaseIntent(
+        plan_slug=plan.slug, plan_name=plan.name, cycle=cycle, currency=wanted if sold else ""
+    )
 
 
 def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
@@ -80,7 +95,11 @@ def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
         return None
     query = parse_qs(parts.query)
     if match.view_name == "billing:buy":
-        return intent_for(plan_slug=match.kwargs["slug"], cycle=(query.get("cycle") or [""])[0])
+        return intent_for(
+            plan_slug=match.kwargs["slug"],
+            cycle=(query.get("cycle") or [""])[0],
+            currency=(query.get("currency") or [""])[0],
+        )
     nested = (query.get(NEXT_FIELD) or [""])[0]
     if _depth == 0 and nested.startswith("/") and not nested.startswith("//"):
         return intent_from_url(nested, _depth=1)
@@ -88,7 +107,7 @@ def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
 
 
 def remember(request: HttpRequest, intent: PurchaseIntent) -> None:
-    stored = {"plan": intent.plan_slug, "cycle": intent.cycle}
+    stored = {"plan": intent.plan_slug, "cycle": intent.cycle, "currency": intent.currency}
     # Written only when it changes: each write saves the whole session row again.
     if request.session.get(SESSION_KEY) != stored:
         request.session[SESSION_KEY] = stored
@@ -113,7 +132,11 @@ def _from_session(request: HttpRequest) -> PurchaseIntent | None:
     stored = getattr(request, "session", {}).get(SESSION_KEY)
     if not isinstance(stored, dict):
         return None
-    intent = intent_for(plan_slug=str(stored.get("plan") or ""), cycle=stored.get("cycle"))
+    intent = intent_for(
+        plan_slug=str(stored.get("plan") or ""),
+        cycle=stored.get("cycle"),
+        currency=str(stored.get("currency") or ""),
+    )
     if intent is not None and _already_bought(request, intent):
         # Bought by another way (the API, another tab): the purchase is over, so is the intent.
         request.session.pop(SESSION_KEY, None)

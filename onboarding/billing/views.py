@@ -21,7 +21,7 @@ from onboarding.billing.downloads import (
     invoice_pdf_stored,
 )
 from onboarding.billing.forms import CycleForm
-from onboarding.billing.intent import BILLED, forget, intent_for, remember
+from onboarding.billing.intent import BILLED, forget, intent_for, intent_of, remember
 from onboarding.billing.models import (
     LIVE_STATUSES,
     PAYMENT_FAILED,
@@ -84,12 +84,13 @@ def _owned(customer, plan) -> Subscription | None:
     )
 
 
-def _buy_currency(request: HttpRequest, customer, plan) -> str:
+def _buy_currency(request: HttpRequest, customer, plan, kept: str) -> str:
     """The currency the buy page shows and buys in: the customer's own once fixed; for a first
-    purchase the one they picked (`currency`), if the plan is sold in it, else the default."""
+    purchase the one they picked (`currency`, else the one `kept` from the pricing page), if the
+    plan is sold in it, else the default."""
     if customer.currency:
         return customer.currency
-    picked = (request.POST.get("currency") or request.GET.get("currency") or "").upper()
+    picked = (request.POST.get("currency") or request.GET.get("currency") or kept).upper()
     sold = plan.currencies
     if picked in sold:
         return picked
@@ -103,9 +104,13 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
     cycle kept in the session and in `next`, so every step after it leads back here."""
     plan = _plan_or_404(slug)
     offered = [price.cycle for price in plan.prices.all()]
-    requested = request.GET.get("cycle")
+    # This page's own address first; else what this browser chose for this plan on the way here.
+    kept = intent_of(request)
+    kept = kept if kept is not None and kept.plan_slug == plan.slug else None
+    requested = request.GET.get("cycle") or (kept.cycle if kept else None)
     cycle = requested if requested in offered else next(iter(offered), None)
-    chosen = intent_for(plan_slug=plan.slug, cycle=cycle)
+    wanted = request.GET.get("currency") or (kept.currency if kept else "")
+    chosen = intent_for(plan_slug=plan.slug, cycle=cycle, currency=wanted)
     if not request.user.is_authenticated:
         if chosen is None:
             return redirect_to_login(request.get_full_path())
@@ -119,7 +124,10 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "billing/buy.html", {"plan": plan, "owned": owned})
     if chosen is not None and request.method == "GET":
         remember(request, chosen)
-    currency, tax = _buy_currency(request, customer, plan), buyer_tax(customer=customer)
+    currency, tax = (
+        _buy_currency(request, customer, plan, chosen.currency if chosen else ""),
+        buyer_tax(customer=customer),
+    )
     offers = plan_cycle_offers(plan=plan, currency=currency, tax=tax)  # the buyer's tax
     form = CycleForm(request.POST or None, offers=offers, initial={"cycle": cycle})
     if request.method == "POST" and owned is None and form.is_valid():

@@ -251,3 +251,35 @@ def test_a_plan_bought_another_way_is_no_longer_being_bought(client, plan, custo
 
     assert BANNER not in text_of(profile)
     assert "purchase_intent" not in client.session
+
+
+def test_the_currency_picked_on_the_pricing_page_is_kept_through_sign_up_to_the_purchase(
+    client, smtp_mail
+):
+    plan_with_prices(also_in={"GBP": (8500, 24000, 85000)})
+    in_pounds = "/buy/business-care/?cycle=quarterly&currency=GBP"
+    to_signup = client.get(in_pounds)
+    client.post(
+        to_signup["Location"],
+        {"email": "pounds@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    confirmed = Client().post(verification_link(smtp_mail, "pounds@example.com"))
+    # A fresh browser signs in first: the link alone carries plan, cycle and currency there.
+    assert confirmed["Location"].startswith(reverse("account_login"))
+    assert intent_from_url(confirmed["Location"]).buy_url == in_pounds
+
+    # This browser, signed in without any address: the session kept the currency too.
+    client.post(reverse("account_login"), {"login": "pounds@example.com", "password": PASSWORD})
+    buy_page = client.get("/buy/business-care/")
+    assert buy_page.context["currency"] == "GBP"
+    customer = ready_customer(user=buy_page.wsgi_request.user)
+    bought = client.post("/buy/business-care/", {"cycle": "quarterly"})
+    assert bought.status_code == 302
+    subscription = Subscription.objects.get(customer=customer)
+    assert (subscription.currency, subscription.amount_minor) == ("GBP", 24000)
+
+
+def test_a_currency_the_plan_is_not_sold_in_is_dropped_from_the_purchase(plan):
+    assert intent_from_url("/buy/business-care/?cycle=quarterly&currency=XYZ").currency == ""
+    kept = intent_from_url("/buy/business-care/?cycle=quarterly&currency=eur")
+    assert kept.currency == "EUR" and kept.buy_url.endswith("currency=EUR")
