@@ -43,6 +43,10 @@ def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
     )
 
 
+# How each cycle reads after a price: "£850.00 a year".
+PER_PERIOD = {"monthly": "a month", "quarterly": "a quarter", "annual": "a year"}
+
+
 def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
     """Plans on sale in the subscription's currency with a price for its cycle, by slug, each
     with its label (its unit price per cycle)."""
@@ -63,13 +67,13 @@ def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
     return offered
 
 
-def _outcome_message(request: HttpRequest, outcome: PlanChangeOutcome) -> None:
+def _outcome_message(request: HttpRequest, outcome: PlanChangeOutcome, country: str) -> None:
     quote = outcome.quote
     name = f"{quote.plan.product.name} · {quote.plan.name} ({quote.terms})"
     if quote.cycle:
         name += f", billed {BillingCycle(quote.cycle).label.lower()}"
     if outcome.change is None:
-        starts = date_format(timezone.localtime(quote.at), "j F Y")
+        starts = date_format(timezone.localtime(quote.at), "DATE_FORMAT")
         messages.success(
             request,
             f"{name} from {starts}, when the next period starts. You can cancel it until then.",
@@ -77,7 +81,8 @@ def _outcome_message(request: HttpRequest, outcome: PlanChangeOutcome) -> None:
     elif outcome.change.status == PlanChangeStatus.APPLIED:
         messages.success(
             request,
-            f"The plan is now {name}. Invoice {outcome.invoice.number} ({outcome.invoice.total})"
+            f"The plan is now {name}. Invoice {outcome.invoice.number}"
+            f" ({outcome.invoice.total.format(locale=locale_for(country=country))})"
             " is paid.",
         )
     elif outcome.change.status == PlanChangeStatus.DECLINED:
@@ -120,7 +125,7 @@ def plan_change_page(
                     subscription=subscription, plan=plan, quantity=quantity, actor=request.user
                 )
             if done.ok:
-                _outcome_message(request, outcome)
+                _outcome_message(request, outcome, subscription.customer.country.code)
                 return redirect(done_url)
         else:
             with refusals_on(form):
@@ -137,7 +142,7 @@ def _cycle_now(request, subscription, form, cycle: str, *, done_url: str, cancel
                 subscription=subscription, cycle=cycle, actor=request.user
             )
         if done.ok:
-            _outcome_message(request, outcome)
+            _outcome_message(request, outcome, subscription.customer.country.code)
             return redirect(done_url)
     else:
         with refusals_on(request=request) as done:
@@ -161,6 +166,8 @@ def _page(
         "billing/plan_change.html",
         {
             "subscription": subscription,
+            "country": subscription.customer.country,
+            "per_period": PER_PERIOD.get(subscription.cycle, ""),
             "current_terms": units_label(subscription.plan, subscription.quantity),
             "scheduled_terms": (
                 units_label(

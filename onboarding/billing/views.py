@@ -72,6 +72,21 @@ def _plan_or_404(slug: str):
         raise Http404(error.message) from error
 
 
+def _same_product(customer, plan) -> Subscription | None:
+    """The customer's live subscription of another plan of `plan`'s product: the buyer most
+    likely means to change that plan, not to hold two contracts for one product."""
+    return next(
+        (
+            subscription
+            for subscription in subscriptions_of(customer=customer)
+            if subscription.plan.product_id == plan.product_id
+            and subscription.plan_id != plan.pk
+            and subscription.status in LIVE_STATUSES
+        ),
+        None,
+    )
+
+
 def _owned(customer, plan) -> Subscription | None:
     """The customer's live subscription of `plan`, if they have one."""
     return next(
@@ -169,6 +184,7 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
             "tax": tax,
             "card": card,
             "missing": missing,
+            "same_product": _same_product(customer, plan),
             "blocked_reason": (
                 f"{plan.name} has no price in {currency}, your account's currency."
                 if not offers

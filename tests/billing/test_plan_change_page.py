@@ -1,0 +1,53 @@
+"""The plan-change page speaks the customer's money (Babel, their country), and a buy page for
+another plan of a product the customer already has steers them to a plan change instead."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.billing.billrun import bill_run_execute
+from tests.billing.conftest import bought, ready_customer
+from tests.factories import plan_with_prices
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+@pytest.fixture
+def active(customer):
+    """A GB customer's monthly Business Care (99.00 EUR a month), paid for ten days ago."""
+    plan_with_prices("enterprise-care", monthly=29900, quarterly=None, annual=None)
+    anchor = (timezone.now() - timedelta(days=10)).replace(microsecond=0)
+    subscription = bought(ready_customer(customer), plan_with_prices(), anchor=anchor)
+    bill_run_execute(run_date=anchor.date())
+    return subscription
+
+
+def test_the_page_shows_prices_in_the_customers_own_format(customer_client, active):
+    url = reverse("billing:plan_change", args=[active.pk])
+    page = text_of(customer_client.get(url))
+    assert "€99.00 a month before tax" in page
+    assert "99.00 EUR" not in page
+
+    preview = text_of(customer_client.get(url, {"plan": "enterprise-care", "quantity": 1}))
+    charged = re.search(r"Confirm and pay (€[\d,.]+)", preview)
+    assert charged, preview
+    assert "EUR" not in preview.split('id="preview"')[1]
+
+
+def test_buying_another_plan_of_the_same_product_offers_the_plan_change(customer_client, active):
+    page = customer_client.get(reverse("billing:buy", args=["enterprise-care"]))
+    html = page.content.decode()
+    assert "data-same-product" in html
+    link = reverse("billing:plan_change", args=[active.pk]) + "?plan=enterprise-care&amp;quantity=1"
+    assert f'href="{link}"' in html
+
+    # The plan it has: no such offer, the page says it is owned.
+    owned = customer_client.get(reverse("billing:buy", args=["business-care"]))
+    assert "data-same-product" not in owned.content.decode()
