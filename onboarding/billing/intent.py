@@ -107,7 +107,9 @@ def intent_from_url(url: str, *, _depth: int = 0) -> PurchaseIntent | None:
 
 
 def remember(request: HttpRequest, intent: PurchaseIntent) -> None:
-    stored = {"plan": intent.plan_slug, "cycle": intent.cycle, "currency": intent.currency}
+    stored = {"plan": intent.plan_slug, "cycle": intent.cycle}
+    if intent.currency:
+        stored["currency"] = intent.currency
     # Written only when it changes: each write saves the whole session row again.
     if request.session.get(SESSION_KEY) != stored:
         request.session[SESSION_KEY] = stored

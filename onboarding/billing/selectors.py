@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Model, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
@@ -15,6 +15,7 @@ from onboarding.billing.models import (
     CreditNote,
     CreditNoteStatus,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     Subscription,
 )
@@ -67,10 +68,14 @@ def _with_documents(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
 
 def invoice_list_of(*, customer: Customer) -> QuerySet[Invoice]:
     """A customer's invoices, newest first (finalized ones only: drafts are not theirs yet)."""
+    # What each bills, as issued: its first line (the plan as it was then, not as it is now),
+    # or the plan change it pays for.
+    first_line = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by("id")
     return (
         Invoice.objects.finalized()
         .filter(customer=customer)
-        .select_related("subscription__plan__product")
+        .select_related("plan_change__to_plan__product")
+        .annotate(first_line=Subquery(first_line.values("description")[:1]))
         .order_by("-id")
     )
 

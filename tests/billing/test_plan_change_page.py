@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onboarding.billing.billrun import bill_run_execute
+from onboarding.billing.plan_changes import subscription_change_plan
+from onboarding.catalog.models import Plan
 from tests.billing.conftest import bought, ready_customer
 from tests.factories import plan_with_prices
 
@@ -51,3 +53,17 @@ def test_buying_another_plan_of_the_same_product_offers_the_plan_change(customer
     # The plan it has: no such offer, the page says it is owned.
     owned = customer_client.get(reverse("billing:buy", args=["business-care"]))
     assert "data-same-product" not in owned.content.decode()
+
+
+def test_the_invoice_list_says_what_each_invoice_billed_as_issued(customer_client, active):
+    enterprise = Plan.objects.get(slug="enterprise-care")
+    subscription_change_plan(
+        subscription=active, plan=enterprise, quantity=1, actor=active.customer.user
+    )
+    rows = re.findall(
+        r'<td data-label="For">([^<]*)</td>',
+        customer_client.get(reverse("billing:invoices")).content.decode(),
+    )
+    # Newest first: the upgrade, then the first invoice still for the plan it billed.
+    assert rows[0] == "Change to Helpdesk Suite · Enterprise Care"
+    assert rows[1].startswith("Helpdesk Suite · Business Care")
