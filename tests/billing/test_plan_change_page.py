@@ -65,5 +65,5 @@ def test_the_invoice_list_says_what_each_invoice_billed_as_issued(customer_clien
         customer_client.get(reverse("billing:invoices")).content.decode(),
     )
     # Newest first: the upgrade, then the first invoice still for the plan it billed.
-    assert rows[0] == "Change to Helpdesk Suite · Enterprise Care"
+    assert rows[0] == "Helpdesk Suite · Enterprise Care: plan change"
     assert rows[1].startswith("Helpdesk Suite · Business Care")
