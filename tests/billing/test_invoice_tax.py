@@ -102,6 +102,9 @@ def test_the_invoice_page_and_the_api_show_the_summary_per_rate(client, customer
     assert "data-tax-summary" in page and "VAT 0% (reverse charge)" in page
     assert REVERSE_CHARGE_MENTION in page
     assert "DE136695976" in page and SELLER_VAT in page
+    # The summary in the customer's own format (de: "99,00 €"), as the lines above it.
+    summary = page[page.index("data-tax-summary") :]
+    assert "99,00\xa0€" in summary and "EUR" not in summary[: summary.index("</table>")]
     body = client.get(f"/api/v1/me/invoices/{invoice.pk}").json()
     assert body["tax_summary"] == [
         {
