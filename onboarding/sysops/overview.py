@@ -8,7 +8,8 @@ customer's history is: one per section, each bounded by `limit` newest rows.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from onboarding.accounts.models import Contact, Customer
@@ -16,6 +17,7 @@ from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_timeline_for_customer
 from onboarding.billing.models import LIVE_STATUSES, Invoice, Subscription, SubscriptionStatus
+from onboarding.billing.plan_settle import units_label
 from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import PlanPrice
 from onboarding.contracts.models import Contract
@@ -61,6 +63,9 @@ class ScheduleLine:
     cancel_at_period_end: bool
     # The customer's tax decision on the charge's day ("VAT 19%"), as its invoice will take it.
     tax_label: str = ""
+    terms: str = ""  # "3 seats"
+    # A plan or quantity change scheduled for the next period ("Essential, 3 seats"), else "".
+    scheduled: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,10 +119,13 @@ def _schedule_line(
 ) -> ScheduleLine:
     next_cycle = subscription.pending_cycle or subscription.cycle
     net = subscription.price
-    # The next period is billed at the plan's price for the new cycle (annotated).
-    next_price = getattr(subscription, "pending_cycle_price_minor", None)
-    if subscription.pending_cycle and next_price is not None:
-        net = Money(next_price, subscription.currency)
+    next_plan = subscription.pending_plan or subscription.plan
+    next_quantity = subscription.pending_quantity or subscription.quantity
+    # A change scheduled for the next period bills it at the next plan's price for the next
+    # cycle in the customer's currency (annotated), times the next quantity.
+    next_price = getattr(subscription, "next_price_minor", None)
+    if (subscription.pending_cycle or subscription.has_scheduled_change) and next_price is not None:
+        net = Money(next_price * next_quantity, subscription.currency)
     # Taxed as the bill run will: the customer's country and VAT number, on the charge's day.
     on = max(subscription.next_invoice_at.date(), timezone.now().date())
     try:
@@ -142,6 +150,12 @@ def _schedule_line(
         gross=net + tax,
         cancel_at_period_end=subscription.cancel_at_period_end,
         tax_label=tax_label,
+        terms=units_label(subscription.plan, subscription.quantity),
+        scheduled=(
+            f"{next_plan.name}, {units_label(next_plan, next_quantity)}"
+            if subscription.has_scheduled_change
+            else ""
+        ),
     )
 
 
@@ -176,8 +190,14 @@ _SUBSCRIPTION_COLUMNS = (
     "next_invoice_at",
     "purchased_at",
     "plan__name",
+    "plan__unit_name",
+    "plan__unit_name_plural",
     "plan__product__name",
     "plan__product__released_on",
+    "pending_plan__name",
+    "pending_plan__unit_name",
+    "pending_plan__unit_name_plural",
+    "pending_quantity",
 )
 _REQUEST_COLUMNS = (
     "id",
@@ -234,15 +254,18 @@ _ALERT_COLUMNS = (
 
 
 def _subscriptions(customer: Customer) -> list[Subscription]:
-    # The price of a pending cycle rides along as a column rather than a second query.
-    pending_price = PlanPrice.objects.filter(
-        plan_id=OuterRef("plan_id"), cycle=OuterRef("pending_cycle")
+    # The unit price of the next period (a scheduled plan or cycle applies then) rides along
+    # as a column rather than a second query.
+    next_price = PlanPrice.objects.filter(
+        plan_id=Coalesce(OuterRef("pending_plan_id"), OuterRef("plan_id")),
+        cycle=Coalesce(NullIf(OuterRef("pending_cycle"), Value("")), OuterRef("cycle")),
+        currency=OuterRef("currency"),
     ).values("amount_minor")[:1]
     return list(
         Subscription.objects.filter(customer=customer)
-        .select_related("plan__product")
+        .select_related("plan__product", "pending_plan")
         .only(*_SUBSCRIPTION_COLUMNS)
-        .annotate(pending_cycle_price_minor=Subquery(pending_price))
+        .annotate(next_price_minor=Subquery(next_price))
         .order_by("-purchased_at", "-id")
     )
 

@@ -15,6 +15,7 @@ from onboarding.payments.models import PaymentStatus
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.risks import customer_acceptance_flags
 from onboarding.sysops.services import customer_resolve
+from tests.factories import plan_with_prices
 from tests.sysops.conftest import (
     add_history,
     make_contract,
@@ -126,6 +127,31 @@ def test_a_pending_cycle_change_shows_the_next_periods_price(subscription):
     (line,) = _overview(subscription).schedule
     assert line.next_cycle == "annual"
     assert line.gross.amount_minor == 118800
+
+
+def test_a_scheduled_plan_and_seat_change_shows_the_next_periods_price_in_the_currency(
+    customer,
+):
+    # Sold in EUR and GBP: the next period is priced in the customer's currency, per seat.
+    plan = plan_with_prices(also_in={"GBP": (8500, 24000, 85000)})
+    essential = plan_with_prices(
+        "essential-care", monthly=4900, also_in={"GBP": (4200, None, None)}
+    )
+    subscription = subscribe(customer, plan)
+    subscription.customer.currency = "GBP"
+    subscription.customer.save(update_fields=["currency"])
+    subscription.currency, subscription.amount_minor, subscription.quantity = "GBP", 8500, 2
+    subscription.pending_plan, subscription.pending_quantity = essential, 3
+    subscription.save()
+
+    (line,) = _overview(subscription).schedule
+    assert line.terms == "2 seats"
+    assert line.scheduled == "Essential Care, 3 seats"
+    assert (line.net.currency, line.net.amount_minor, line.gross.amount_minor) == (
+        "GBP",
+        3 * 4200,
+        3 * 4200 * 12 // 10,
+    )
 
 
 def test_products_carry_their_age_and_how_long_the_customer_has_had_them(subscription):
