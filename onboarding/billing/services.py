@@ -27,6 +27,7 @@ from onboarding.billing.charging import (
     charges_run,
     outcomes_apply,
 )
+from onboarding.billing.intent import BILLED
 from onboarding.billing.models import (
     LIVE_STATUSES,
     PAYABLE_STATUSES,
@@ -153,6 +154,7 @@ def subscription_purchase(
             "subscription": subscription,
             "plan": plan,
             "customer": customer,
+            "billed": BILLED[subscription.cycle],
             "site_url": settings.SITE_URL,
         },
         dedupe_key=f"purchase-confirmed:{subscription.pk}",

@@ -59,10 +59,8 @@ def test_a_confirmed_purchase_keeps_the_price_and_moves_the_journey(
     step = JourneyStep.objects.get(customer=ready_customer.customer, step=Step.CARD_AND_CYCLE)
     assert step.state == StepState.DONE
     assert AuditEntry.objects.filter(action="subscription.purchased").exists()
-    assert (
-        Notification.objects.filter(recipient=ready_customer, kind="purchase_confirmed").count()
-        == 1
-    )
+    (confirmed,) = Notification.objects.filter(recipient=ready_customer, kind="purchase_confirmed")
+    assert "billed annually at €1,188.00 including tax" in confirmed.body_text
 
 
 def test_buying_the_same_plan_twice_buys_once_and_sends_the_second_to_the_account(

@@ -360,6 +360,7 @@ NOTIFICATION_CONTEXTS = {
             "subscription": w["subscription"],
             "plan": w["plan"],
             "customer": w["customer"],
+            "billed": "annually",
             "site_url": settings.SITE_URL,
         }
     ],
