@@ -187,6 +187,8 @@ def _page(
             ],
             "cancel_url": cancel_url,
             "done_url": done_url,
+            # Staff confirm on the customer's behalf: the card charged is the customer's.
+            "staff": request.user.is_staff_role,
         },
         status=422 if form.errors or refused else 200,
     )

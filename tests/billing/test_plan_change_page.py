@@ -67,3 +67,21 @@ def test_the_invoice_list_says_what_each_invoice_billed_as_issued(customer_clien
     # Newest first: the upgrade, then the first invoice still for the plan it billed.
     assert rows[0] == "Helpdesk Suite · Enterprise Care: plan change"
     assert rows[1].startswith("Helpdesk Suite · Business Care")
+
+
+def test_an_upgrade_preview_says_it_replaces_the_scheduled_change(customer_client, active):
+    url = reverse("billing:plan_change", args=[active.pk])
+    active.pending_quantity = 1
+    essential = plan_with_prices("essential-care", monthly=4900)
+    active.pending_plan = essential
+    active.save(update_fields=["pending_plan", "pending_quantity"])
+
+    preview = text_of(customer_client.get(url, {"plan": "enterprise-care", "quantity": 1}))
+    assert "This change replaces the one scheduled for the next period (1 seat)" in preview
+    assert "Confirm and pay €" in preview
+
+
+def test_staff_confirm_with_the_customers_card_named(sysops_client, active):
+    url = reverse("billing:staff_plan_change", args=[active.pk])
+    preview = text_of(sysops_client.get(url, {"plan": "enterprise-care", "quantity": 1}))
+    assert "Confirm and charge the customer's card €" in preview
