@@ -16,7 +16,13 @@ from onboarding.accounts.models import Contact, Customer
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_timeline_for_customer
-from onboarding.billing.models import LIVE_STATUSES, Invoice, Subscription, SubscriptionStatus
+from onboarding.billing.models import (
+    LIVE_STATUSES,
+    Invoice,
+    PlanChange,
+    Subscription,
+    SubscriptionStatus,
+)
 from onboarding.billing.plan_settle import units_label
 from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import PlanPrice
@@ -92,6 +98,7 @@ class CustomerOverview:
     contracts: list[ContractLine]
     requests: list[ServiceRequest]
     invoices: list[Invoice]
+    plan_changes: list[PlanChange]
     payments: list[PaymentAttempt]
     notifications: list[Notification]
     audit: list[AuditEntry]
@@ -198,6 +205,30 @@ _SUBSCRIPTION_COLUMNS = (
     "pending_plan__unit_name",
     "pending_plan__unit_name_plural",
     "pending_quantity",
+)
+_PLAN_CHANGE_COLUMNS = (
+    "id",
+    "subscription_id",
+    "status",
+    "from_quantity",
+    "to_quantity",
+    "to_cycle",
+    "effective_at",
+    "created_at",
+    "from_plan",
+    "to_plan",
+    "invoice",
+    "requested_by",
+    "from_plan__name",
+    "from_plan__unit_name",
+    "from_plan__unit_name_plural",
+    "to_plan__name",
+    "to_plan__unit_name",
+    "to_plan__unit_name_plural",
+    "invoice__id",
+    "invoice__number",
+    "invoice__status",
+    "requested_by__email",
 )
 _REQUEST_COLUMNS = (
     "id",
@@ -315,6 +346,17 @@ def _invoices(customer: Customer, limit: int) -> list[Invoice]:
     return list(invoices.order_by("-id")[:limit])
 
 
+def _plan_changes(customer: Customer, limit: int) -> list[PlanChange]:
+    """Changes of plan, quantity or cycle made at once, with the invoice that paid for each
+    (a change scheduled for the next period shows on the payment schedule until it applies)."""
+    return list(
+        PlanChange.objects.filter(subscription__customer=customer)
+        .select_related("from_plan", "to_plan", "invoice", "requested_by")
+        .only(*_PLAN_CHANGE_COLUMNS)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def _contracts(customer: Customer, limit: int, today: date) -> list[ContractLine]:
     contracts = (
         Contract.objects.filter(customer=customer)
@@ -365,6 +407,7 @@ def customer_overview(
         contracts=contracts,
         requests=requests,
         invoices=invoices,
+        plan_changes=_plan_changes(customer, limit),
         payments=payments,
         notifications=_notifications(customer, limit),
         audit=audit_timeline_for_customer(customer_id=customer.pk, limit=limit),

@@ -14,7 +14,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
 from onboarding.accounts.models import Customer
-from onboarding.billing.models import Invoice
+from onboarding.billing.models import Invoice, PlanChange
 from onboarding.core.schemas import MoneyOut
 from onboarding.notifications.models import Notification
 from onboarding.payments.models import PaymentAttempt
@@ -157,6 +157,10 @@ class ScheduleOut(Schema):
     gross: MoneyOut
     cancel_at_period_end: bool
     tax_label: str = Field("", description='The customer\'s tax on that day: "VAT 19%"')
+    terms: str = Field("", description='The quantity in the plan\'s unit: "3 seats"')
+    scheduled: str = Field(
+        "", description='A plan or quantity change from the next period: "Essential, 3 seats"'
+    )
 
 
 class ProductOut(Schema):
@@ -226,6 +230,36 @@ class InvoiceOut(Schema):
     def resolve_overdue(invoice: Invoice) -> bool:
         # The API's overview is always today's, so overdue is counted from the same day.
         return invoice_is_overdue(invoice=invoice, today=timezone.localdate())
+
+
+class PlanChangeOut(Schema):
+    id: int = Field(..., validation_alias="pk")
+    status: str
+    effective_at: datetime
+    from_plan: str
+    from_quantity: int
+    to_plan: str
+    to_quantity: int
+    to_cycle: str = Field("", description="A longer cycle from now, else empty")
+    invoice_id: int | None
+    invoice_number: str | None
+    requested_by: str | None = Field(None, description="Who asked; null for the system")
+
+    @staticmethod
+    def resolve_from_plan(change: PlanChange) -> str:
+        return change.from_plan.name
+
+    @staticmethod
+    def resolve_to_plan(change: PlanChange) -> str:
+        return change.to_plan.name
+
+    @staticmethod
+    def resolve_invoice_number(change: PlanChange) -> str | None:
+        return change.invoice.number if change.invoice_id else None
+
+    @staticmethod
+    def resolve_requested_by(change: PlanChange) -> str | None:
+        return change.requested_by.email if change.requested_by_id else None
 
 
 class OverviewPaymentOut(Schema):
@@ -305,6 +339,7 @@ class CustomerOverviewOut(Schema):
     contracts: list[OverviewContractOut]
     requests: list[RequestSummaryOut]
     invoices: list[InvoiceOut]
+    plan_changes: list[PlanChangeOut]
     payments: list[OverviewPaymentOut]
     notifications: list[NotificationOut]
     audit: list[AuditOut]

@@ -9,12 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import InvoiceStatus, PaymentState
+from onboarding.billing.plan_changes import subscription_change_plan
 from onboarding.contracts.models import Contract, ContractState
 from onboarding.payments.models import PaymentStatus
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.risks import customer_acceptance_flags
 from onboarding.sysops.services import customer_resolve
+from tests.billing.conftest import bought, ready_customer
 from tests.factories import plan_with_prices
 from tests.sysops.conftest import (
     add_history,
@@ -29,11 +32,11 @@ from tests.sysops.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-# Card, subscriptions (with a pending cycle's price in the same query), requests, payments,
-# invoices, contracts, journey, open alerts, contacts, notifications (+ their deliveries), audit
-# timeline, the contracts' acceptance (ratings counted + their live reviews), and the tax rates
-# (the next charges are taxed by the customer's country).
-OVERVIEW_QUERIES = 15
+# Card, subscriptions (with the next period's price in the same query), requests, payments,
+# invoices, plan changes, contracts, journey, open alerts, contacts, notifications (+ their
+# deliveries), audit timeline, the contracts' acceptance (ratings counted + their live
+# reviews), and the tax rates (the next charges are taxed by the customer's country).
+OVERVIEW_QUERIES = 16
 
 
 def _overview(subscription):
@@ -330,3 +333,30 @@ def test_an_invoice_past_its_due_date_says_since_when(subscription):
         due_date=today() - timedelta(days=2),
     )
     assert "overdue since" in _overview(subscription).risks[0].message
+
+
+def test_a_plan_change_shows_in_the_history_page_and_api(sysops_client, customer):
+    plan = plan_with_prices()
+    enterprise = plan_with_prices("enterprise-care", monthly=29900, quarterly=None, annual=None)
+    anchor = (timezone.now() - timedelta(days=10)).replace(microsecond=0)
+    subscription = bought(ready_customer(customer), plan, anchor=anchor)
+    bill_run_execute(run_date=anchor.date())
+    subscription_change_plan(subscription=subscription, plan=enterprise, quantity=2, actor=customer)
+
+    (change,) = _overview(subscription).plan_changes
+    assert (change.from_plan.name, change.to_plan.name, change.to_quantity) == (
+        "Business Care",
+        "Enterprise Care",
+        2,
+    )
+    page = sysops_client.get(reverse("sysops:customer", args=[subscription.customer_id]))
+    html = page.content.decode()
+    assert f'data-plan-change="{change.pk}"' in html and change.invoice.number in html
+    api = sysops_client.get(f"/api/v1/staff/customers/{subscription.customer_id}/overview")
+    (row,) = api.json()["plan_changes"]
+    assert (row["to_plan"], row["to_quantity"], row["status"], row["requested_by"]) == (
+        "Enterprise Care",
+        2,
+        "applied",
+        customer.email,
+    )
