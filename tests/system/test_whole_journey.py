@@ -187,6 +187,8 @@ def test_the_whole_journey(
         changes__plan=["business-care", HIGHER],
     ).exists()
     # The contract follows: a new version to acknowledge, and the plan's own requirement.
+    # Waited for until delivered: a change made while the amendment is still "issued" is not
+    # carried to the contract (contracts.amendments looks only at contracts in force).
     contract = amended(background_work, contract, version=2)
     assert (contract.plan_id, contract.amount_minor) == (enterprise.pk, HIGHER_ANNUAL)
     assert AuditEntry.objects.filter(action="contract.amended", object_id=str(contract.pk)).exists()
