@@ -10,7 +10,7 @@ from django.db import transaction
 from onboarding.billing.models import Subscription
 from onboarding.contracts.issuing import service_terms_of
 from onboarding.contracts.lifecycle import contract_amend
-from onboarding.contracts.models import IN_FORCE_STATES, Contract
+from onboarding.contracts.models import AMENDABLE_STATES, Contract, ContractState
 from onboarding.notifications.services import outbox_publish
 
 # Published when an amendment brought a contract onto another plan (acceptance consumes it).
@@ -18,21 +18,34 @@ CONTRACT_PLAN_CHANGED_TOPIC = "contract.plan_changed"
 
 
 @transaction.atomic
-def contract_follow_subscription(*, subscription_id: int, key: str) -> Contract | None:
-    """Amend the subscription's contract in force to its current terms; None if it has none
-    (the next contract is issued with the new terms) or the terms already match. `key` names
-    the change, so a redelivered event amends once."""
+def contract_follow_subscription(*, subscription_id: int, key: str) -> list[Contract]:
+    """Amend the subscription's current contracts to its current terms; the ones amended (none
+    when it has none, since the next contract is issued with the new terms, or when the terms
+    already match). Besides the contracts in force, one still being issued is amended too (a
+    new version supersedes the one in the making), and a draft only takes the terms, as its
+    first document is yet to be made. `key` names the change, so a redelivered event amends
+    once."""
     subscription = (
         Subscription.objects.select_related("plan__product").filter(pk=subscription_id).first()
     )
-    contract = (
+    if subscription is None:
+        return []
+    contracts = (
         Contract.objects.select_for_update()
-        .filter(subscription_id=subscription_id, state__in=IN_FORCE_STATES)
-        .order_by("-term_index")
-        .first()
+        .filter(
+            subscription_id=subscription_id,
+            state__in=(ContractState.DRAFT, *AMENDABLE_STATES),
+        )
+        .order_by("term_index")
     )
-    if subscription is None or contract is None:
-        return None
+    return [
+        amended
+        for contract in contracts
+        if (amended := _follow(contract, subscription=subscription, key=key)) is not None
+    ]
+
+
+def _follow(contract: Contract, *, subscription: Subscription, key: str) -> Contract | None:
     plan = subscription.plan
     terms = {
         "plan_id": plan.pk,
@@ -48,6 +61,8 @@ def contract_follow_subscription(*, subscription_id: int, key: str) -> Contract 
     for name, value in terms.items():
         setattr(contract, name, value)
     contract.save(update_fields=[*[n.removesuffix("_id") for n in terms], "updated_at"])
+    if contract.state == ContractState.DRAFT:
+        return contract
     quantity = f"{subscription.quantity} {plan.unit_name_plural}"
     contract = contract_amend(
         contract=contract,

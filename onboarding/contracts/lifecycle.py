@@ -28,6 +28,7 @@ from onboarding.billing.subscriptions import subscription_stop_at_period_end
 from onboarding.contracts import documents, events, issuing
 from onboarding.contracts.delivery import contract_notice_send
 from onboarding.contracts.models import (
+    AMENDABLE_STATES,
     IN_FORCE_STATES,
     Contract,
     ContractReminder,
@@ -63,11 +64,16 @@ def contract_amend(*, contract: Contract, actor: User, reason: str) -> Contract:
     if not reason:
         raise DomainError("Say what changed.", field="reason")
     contract = contract_locked(contract=contract)
-    if contract.state not in IN_FORCE_STATES:
+    if contract.state not in AMENDABLE_STATES:
         raise Conflict(
             f"A contract that is {contract.get_state_display().lower()} cannot be amended."
         )
-    states = contract_move(contract=contract, state=S.ISSUED)
+    if contract.state == S.ISSUED:
+        # Its latest version is still being made or delivered: the next one supersedes it
+        # (only the newest version is delivered and acknowledged).
+        states = [S.ISSUED, S.ISSUED]
+    else:
+        states = contract_move(contract=contract, state=S.ISSUED)
     contract.document_version_wanted += 1
     contract.save(update_fields=["state", "document_version_wanted", "updated_at"])
     events.contract_amended(actor=actor, contract=contract, states=states, reason=reason)

@@ -54,6 +54,9 @@ CONTRACT_MOVES: dict[str, frozenset[str]] = {
 }
 # A contract in force: it counts toward expiry, gets reminders and can be renewed or cancelled.
 IN_FORCE_STATES = (S.SENT, S.ACKNOWLEDGED, S.ACTIVE, S.EXPIRING)
+# States whose terms an amendment changes with a new document version: in force, or issued
+# (its latest version still being made or delivered; the new one supersedes it).
+AMENDABLE_STATES = (S.ISSUED, *IN_FORCE_STATES)
 # States in which the customer can acknowledge the current document.
 ACKNOWLEDGEABLE_STATES = IN_FORCE_STATES
 FINAL_STATES = (S.RENEWED, S.CANCELLED)

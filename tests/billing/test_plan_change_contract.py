@@ -8,8 +8,11 @@ import pytest
 from django.utils import timezone
 
 from onboarding.acceptance.models import Rating, RequirementTemplate
+from onboarding.audit.models import AuditEntry
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.plan_changes import subscription_change_plan
+from onboarding.contracts.delivery import contract_deliver
+from onboarding.contracts.documents import contract_document_generate
 from onboarding.contracts.models import Contract, ContractState
 from onboarding.notifications.models import OutboxMessage
 from tests.billing.conftest import bought, deliver_events, ready_customer
@@ -69,3 +72,29 @@ def test_a_quantity_change_amends_the_contract_without_new_requirements(contract
     assert contract.amount_minor == 3 * 9900
     assert contract.state == ContractState.ISSUED
     assert not OutboxMessage.objects.filter(topic="contract.plan_changed").exists()
+
+
+def test_a_second_change_before_the_first_amendment_is_delivered_is_not_lost(contract, plan):
+    """Upgrade, then more seats seconds later, while the first amendment's document is still
+    being made: the contract takes the last terms, and only its newest version goes out."""
+    enterprise = plan_with_prices("enterprise-care", monthly=29900, quarterly=None, annual=None)
+    subscription = contract.subscription
+    version = contract.document_version_wanted
+    user = subscription.customer.user
+
+    subscription_change_plan(subscription=subscription, plan=enterprise, quantity=1, actor=user)
+    deliver_events()
+    assert Contract.objects.get(pk=contract.pk).state == ContractState.ISSUED  # not delivered
+    subscription.refresh_from_db()
+    subscription_change_plan(subscription=subscription, plan=enterprise, quantity=3, actor=user)
+    deliver_events()
+
+    contract = Contract.objects.get(pk=contract.pk)
+    assert contract.document_version_wanted == version + 2
+    assert contract.amount_minor == 3 * 29900
+    contract_document_generate(contract=contract)
+    contract_deliver(contract=contract)
+    contract = Contract.objects.get(pk=contract.pk)
+    assert (contract.state, contract.delivered_version) == (ContractState.SENT, version + 2)
+    amended = AuditEntry.objects.filter(action="contract.amended", object_id=str(contract.pk))
+    assert amended.count() == 2
