@@ -9,9 +9,10 @@ needs nothing from the catalogue and is always made.
 When the catalogue lost the price, or the plan left the sale, the change is not made: the
 subscription renews on its current plan, quantity and cycle and the scheduled change is cleared.
 That is the system's fault, not the customer's, so the renewal also records the change as
-NOT_APPLIED with its reason (a PlanChange row the customer view shows), writes an audit entry
-and tells the customer in their preferred inbox, all in the batch's transaction; the bill run
-raises one admin alert per plan once the batch committed (scheduled_changes_not_applied_report).
+NOT_APPLIED with its reason (a PlanChange row), writes an audit entry (the customer view's
+history shows it) and tells the customer in their preferred inbox, all in the batch's
+transaction; the bill run raises one admin alert per plan once the batch committed
+(scheduled_changes_not_applied_report).
 """
 
 from dataclasses import dataclass
