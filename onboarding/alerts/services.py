@@ -290,6 +290,9 @@ RESOLVED_BY_SUCCESS: dict[str, frozenset[str]] = {
     # Both are raised until_resolved: left open, a later failure would count on them unseen.
     "invoice_followed_up": frozenset({"invoice_follow_up_failed", "follow_up_backoff_failed"}),
     "certificate_stored": frozenset({"contract_certificate_generation_failed"}),
+    # Raised until_resolved per country: a rate in force again (an admin's edit, or an invoice
+    # issued to the country) answers it (tax/services.py).
+    "tax_rate_in_force": frozenset({"tax_rate_missing"}),
 }
 
 
@@ -347,35 +350,64 @@ def admin_alerts_resolve_many(*, success: str, succeeded: Iterable[Succeeded]) -
         .filter(reason__in=reasons, customer_id__in={customer_id for customer_id, _, _ in wanted})
         .order_by("pk")
     )
-    now = timezone.now()
-    resolved = []
     with transaction.atomic():
+        answered = []
         for alert in candidates:
             item = wanted.get((alert.customer_id, alert.object_type, alert.object_id))
             if item is None or not item.answers(alert):
                 continue  # another customer's, another kind of object, or another matter
-            because = item.because
-            previous_state = alert.state
-            alert.move_to(AlertState.RESOLVED)
-            alert.resolved_at, alert.resolved_by = now, None
-            alert.resolved_automatically = True
-            alert.resolution_note = (because[:1].upper() + because[1:])[:2000]
-            # A later failure of the same step is a new event: it opens (and mails) a new alert.
-            alert.dedupe_key = None
-            alert.save(
-                update_fields=[
-                    "state",
-                    "resolved_at",
-                    "resolved_by",
-                    "resolved_automatically",
-                    "resolution_note",
-                    "dedupe_key",
-                ]
+            answered.append((alert, item.because))
+        return _resolve_by_system(success, answered)
+
+
+def admin_alerts_resolve_about(
+    *, success: str, object_type: str, object_ids: Iterable[str], because: str
+) -> list[AdminAlert]:
+    """Resolve, as the system, the unresolved alerts this success answers about things that are
+    nobody's in particular (a country's tax rate: `object_type` "tax.country", its codes as
+    `object_ids`), whichever customer met them first; returns them. Call it inside the
+    success's transaction, like admin_alerts_resolve_for."""
+    ids = sorted({str(object_id) for object_id in object_ids})
+    if not ids:
+        return []
+    with transaction.atomic():
+        alerts = (
+            AdminAlert.objects.select_for_update()
+            .unresolved()
+            .filter(
+                reason__in=RESOLVED_BY_SUCCESS[success],
+                object_type=object_type,
+                object_id__in=ids,
             )
-            events.alert_resolved_by_system(
-                alert=alert, previous_state=previous_state, because=because
-            )
-            resolved.append(alert)
+            .order_by("pk")
+        )
+        return _resolve_by_system(success, [(alert, because) for alert in alerts])
+
+
+def _resolve_by_system(success: str, answered: list[tuple[AdminAlert, str]]) -> list[AdminAlert]:
+    """Close each (alert, because), locked by the caller, with its note and audit entry."""
+    now = timezone.now()
+    resolved = []
+    for alert, because in answered:
+        previous_state = alert.state
+        alert.move_to(AlertState.RESOLVED)
+        alert.resolved_at, alert.resolved_by = now, None
+        alert.resolved_automatically = True
+        alert.resolution_note = (because[:1].upper() + because[1:])[:2000]
+        # A later failure of the same step is a new event: it opens (and mails) a new alert.
+        alert.dedupe_key = None
+        alert.save(
+            update_fields=[
+                "state",
+                "resolved_at",
+                "resolved_by",
+                "resolved_automatically",
+                "resolution_note",
+                "dedupe_key",
+            ]
+        )
+        events.alert_resolved_by_system(alert=alert, previous_state=previous_state, because=because)
+        resolved.append(alert)
     if resolved:
         logger.info(
             "admin alerts resolved by a later success",

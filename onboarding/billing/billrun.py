@@ -53,13 +53,21 @@ from onboarding.billing.models import (
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.periods import end_of_day, period_end
 from onboarding.billing.plan_settle import terms_changed_publish
-from onboarding.billing.taxes import line_tax_minor, tax_missing_alert, totals_of
+from onboarding.billing.scheduled_changes import (
+    NotApplied,
+    plans_on_sale,
+    scheduled_change_apply,
+    scheduled_changes_not_applied,
+    scheduled_changes_not_applied_report,
+)
+from onboarding.billing.taxes import line_tax_minor, totals_of
 from onboarding.catalog.models import BillingCycle
 from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.money import Money, currencies_in_order
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing, tax_for, tax_rates
+from onboarding.tax.services import tax_missing_alert, tax_missing_alerts_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +136,8 @@ class _Issued:
     invoices: list["IssuedInvoice"] = field(default_factory=list)
     # Subscriptions left due because their customer's country has no rate in force, by country.
     tax_missing: dict[str, list[int]] = field(default_factory=dict)
+    # Scheduled changes the renewal could not make (scheduled_changes.py).
+    not_applied: list[NotApplied] = field(default_factory=list)
 
 
 def issue_date_for(run_date: date) -> date:
@@ -258,6 +268,7 @@ def _issue_batch(
             d.pending_plan_id for d in claimed if d.pending_plan_id
         }
         prices, names, rates = prices_of(plan_ids), plan_names_of(plan_ids), tax_rates()
+        on_sale = plans_on_sale(claimed)
         invoiced = set(
             Invoice.objects.filter(
                 subscription_id__in=[d.pk for d in claimed],
@@ -265,6 +276,7 @@ def _issue_batch(
             ).values_list("subscription_id", "period_start")
         )
         periods, cancelled, invoices, lines, changed_terms = [], [], [], [], []
+        taxed_countries: set[str] = set()
         for d in claimed:
             start = d.next_invoice_at
             if d.cancel_at_period_end and d.current_period_end is not None:
@@ -282,17 +294,13 @@ def _issue_batch(
                     issued.tax_missing.setdefault(d.country, []).append(d.pk)
                     continue
                 d.tax_rate_bp = tax.rate_bp
-            if d.pending_cycle:
-                # The new cycle starts with this period, at the plan's price for it.
-                amount = prices.get((d.plan_id, d.pending_cycle, d.currency))
-                if amount is not None:
-                    d.cycle, d.amount_minor, d.pending_cycle = (
-                        d.pending_cycle,
-                        amount,
-                        "",
-                    )
-            if _scheduled_change_apply(d, prices):
+                if not tax.reverse_charge:  # a reverse charge reads no rate
+                    taxed_countries.add(d.country)
+            changed, missed = scheduled_change_apply(d, prices=prices, on_sale=on_sale, names=names)
+            if changed:
                 changed_terms.append(d)
+            if missed:
+                issued.not_applied.append(missed)
             cycle = BillingCycle(d.cycle)
             end = period_end(anchor=d.billing_anchor, start=start, months=cycle.months)
             if (d.pk, start) not in invoiced:
@@ -333,22 +341,13 @@ def _issue_batch(
                 now=now,
             )
         issued.cancelled = _cancel_at_period_end(cancelled, now)
+        scheduled_changes_not_applied(rows=issued.not_applied, now=now)
         issued.invoices = _invoices_create(invoices, lines, issue_date)
+        # An invoice taxed for a country shows its rate is in force again: its alert closes.
+        tax_missing_alerts_resolve(
+            countries=taxed_countries, because=f"invoices were issued and taxed on {issue_date}"
+        )
     return issued
-
-
-def _scheduled_change_apply(d: DueRow, prices: dict[tuple[int, str, str], int]) -> bool:
-    """A scheduled downgrade or quantity decrease (plan_changes.py) starts with this period, at
-    the new plan's price for the period's cycle; True if the terms changed."""
-    changed = False
-    if d.pending_plan_id:
-        amount = prices.get((d.pending_plan_id, d.cycle, d.currency))
-        if amount is not None:
-            d.plan_id, d.amount_minor, changed = d.pending_plan_id, amount, True
-        d.pending_plan_id = None
-    if d.pending_quantity:
-        d.quantity, d.pending_quantity, changed = d.pending_quantity, None, True
-    return changed
 
 
 def _invoices_create(
@@ -438,9 +437,11 @@ def _cancel_at_period_end(subscriptions: list[DueRow], now: datetime) -> int:
     return len(subscriptions)
 
 
-def _tax_missing_report(issued: _Issued, issue_date: date) -> None:
-    """One admin alert per country without a rate, after the batch committed: it counts the
-    batches that met the gap until an admin resolves it."""
+def _after_commit_report(issued: _Issued, issue_date: date) -> None:
+    """The batch's admin alerts, once it committed: one per country without a rate (counting
+    the batches that met the gap until it closes), one per plan a scheduled change could not
+    move to."""
+    scheduled_changes_not_applied_report(issued.not_applied)
     for country, subscriptions in issued.tax_missing.items():
         logger.warning(
             "bill run left %d subscriptions due: no tax rate for %s on %s",
@@ -496,7 +497,7 @@ def bill_run_execute(
             )
             if not issued.claimed:
                 return
-            _tax_missing_report(issued, issue_date)
+            _after_commit_report(issued, issue_date)
             with counting:
                 passed.update(pk for pks in issued.tax_missing.values() for pk in pks)
             tally = _charge_issued(issued.invoices)
@@ -562,6 +563,6 @@ def subscription_bill_due(*, subscription_id: int) -> list[int]:
         batch_size=1,
         only=[subscription_id],
     )
-    _tax_missing_report(issued, timezone.now().date())
+    _after_commit_report(issued, timezone.now().date())
     _charge_issued(issued.invoices)
     return [invoice.pk for invoice in issued.invoices]

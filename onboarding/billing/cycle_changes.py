@@ -25,30 +25,34 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.periods import period_end
 from onboarding.billing.plan_changes import (
-    NOW,
     PLAN_CHANGE_FAILED,
     PlanChangeOutcome,
     PlanChangeQuote,
     PlanChangeRefused,
-    QuoteLine,
     change_invoice_issue,
-    change_tax,
-    line_tax,
     moment_stamp,
     paid_for_current_terms,
+    proration_quote,
     subscription_lock,
 )
 from onboarding.billing.plan_settle import units_label
 from onboarding.billing.proration import prorate_longer_cycle
+from onboarding.billing.taxes import tax_missing_refused
 from onboarding.catalog.models import BillingCycle
 from onboarding.catalog.selectors import CurrencyNotSold, plan_price_for
 from onboarding.core.errors import Conflict, NotFound
-from onboarding.core.money import Money
 from onboarding.payments.selectors import payment_method_active
 
 
+@tax_missing_refused
 def cycle_change_now_preview(*, subscription: Subscription, cycle: str) -> PlanChangeQuote:
-    """What moving to `cycle` now would cost; changes nothing."""
+    """What moving to `cycle` now would cost; changes nothing. A gap in the rates table for the
+    customer's country refuses it and alerts an admin."""
+    return cycle_change_now_quote(subscription=subscription, cycle=cycle)
+
+
+def cycle_change_now_quote(*, subscription: Subscription, cycle: str) -> PlanChangeQuote:
+    """cycle_change_now_preview without the admin alert, for use inside a transaction."""
     if cycle not in BillingCycle.values:
         raise PlanChangeRefused(
             f"Choose a billing cycle: {', '.join(BillingCycle.values)}.", field="cycle"
@@ -87,47 +91,32 @@ def cycle_change_now_preview(*, subscription: Subscription, cycle: str) -> PlanC
             "next period.",
             field="cycle",
         )
-    currency, plan = subscription.currency, subscription.plan
+    plan = subscription.plan
     name = f"{plan.product.name} · {plan.name} ({units_label(plan, subscription.quantity)})"
     old_label = subscription.get_cycle_display().lower()
-    credit, charge = Money(-p.credit_minor, currency), Money(p.charge_minor, currency)
-    tax = change_tax(subscription, at)
-    lines = (
-        QuoteLine(
-            description=(
-                f"Unused time on {name}, {old_label}, from {moment_stamp(at)} to "
-                f"{moment_stamp(old_end)}"
-            ),
-            amount=credit,
-            tax=line_tax(credit, tax),
-            period_start=at,
-            period_end=old_end,
-        ),
-        QuoteLine(
-            description=(
-                f"{name}, {BillingCycle(cycle).label.lower()}, from {moment_stamp(at)} to "
-                f"{moment_stamp(new_end)} ({p.remaining_seconds:,} of {p.period_seconds:,} s)"
-            ),
-            amount=charge,
-            tax=line_tax(charge, tax),
-            period_start=at,
-            period_end=new_end,
-        ),
-    )
-    return PlanChangeQuote(
-        subscription=subscription,
+    return proration_quote(
+        subscription,
         plan=plan,
         quantity=subscription.quantity,
-        unit_amount=Money(unit, currency),
-        when=NOW,
+        unit_minor=unit,
         at=at,
-        lines=lines,
+        proration=p,
+        credit=(
+            f"Unused time on {name}, {old_label}, from {moment_stamp(at)} to "
+            f"{moment_stamp(old_end)}",
+            old_end,
+        ),
+        charge=(
+            f"{name}, {BillingCycle(cycle).label.lower()}, from {moment_stamp(at)} to "
+            f"{moment_stamp(new_end)} ({p.remaining_seconds:,} of {p.period_seconds:,} s)",
+            new_end,
+        ),
         cycle=cycle,
         period_end=new_end,
-        tax_decision=tax,
     )
 
 
+@tax_missing_refused
 @failure_reported(PLAN_CHANGE_FAILED, target="subscription", context=("cycle",))
 def subscription_change_cycle_now(
     *, subscription: Subscription, cycle: str, actor: User
@@ -139,7 +128,7 @@ def subscription_change_cycle_now(
             subscription=locked, status=PlanChangeStatus.AWAITING_PAYMENT
         ).exists():
             raise Conflict("A change is being paid: wait for its result.", field="cycle")
-        quote = cycle_change_now_preview(subscription=locked, cycle=cycle)
+        quote = cycle_change_now_quote(subscription=locked, cycle=cycle)
         if payment_method_active(customer=locked.customer) is None:
             raise PlanChangeRefused("Add a card first.", field="payment_method")
         change, invoice = change_invoice_issue(locked, quote, actor)

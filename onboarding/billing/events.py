@@ -166,6 +166,25 @@ def subscription_cancelled_row(
     )
 
 
+def scheduled_change_not_applied_row(
+    *,
+    subscription_id: int,
+    customer_id: int,
+    scheduled: tuple[str, int],
+    kept: tuple[str, int],
+    reason: str,
+) -> AuditRow:
+    """The renewal could not make the change scheduled for it: the subscription kept its terms."""
+    return AuditRow(
+        action="subscription.scheduled_change_not_applied",
+        object_type=SUBSCRIPTION_TYPE,
+        object_id=subscription_id,
+        customer_id=customer_id,
+        changes={"terms": [_terms(*scheduled), _terms(*kept)]},
+        message=f"renewed on its current terms: {reason}"[:500],
+    )
+
+
 def subscription_activated_row(
     *, subscription_id: int, customer_id: int, previous_status: str
 ) -> AuditRow:

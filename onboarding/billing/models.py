@@ -506,13 +506,18 @@ class PlanChangeStatus(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
     APPLIED = "applied", "Applied"
     DECLINED = "declined", "Declined: not changed"
+    # A change scheduled for the period's end that the renewal could not make (its plan lost
+    # its price or left the catalogue): the subscription renewed on its current terms.
+    NOT_APPLIED = "not_applied", "Not applied: renewed unchanged"
 
 
 @access_rule(owner="subscription__customer__user", staff=STAFF_ROLES)
 class PlanChange(models.Model):
     """A change of plan or quantity that takes effect at once, and the proration invoice that
     pays for it: the subscription changes only when that invoice is paid (plan_changes.py).
-    Changes scheduled for the period's end live on the subscription (pending_plan/quantity)."""
+    Changes scheduled for the period's end live on the subscription (pending_plan/quantity);
+    one the renewal cannot make is recorded here as NOT_APPLIED, with its reason
+    (scheduled_changes.py)."""
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="plan_changes"
@@ -536,6 +541,8 @@ class PlanChange(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Why a scheduled change was not applied, in words for the customer.
+    reason = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-id"]

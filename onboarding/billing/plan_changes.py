@@ -44,8 +44,8 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
 from onboarding.billing.plan_settle import plan_change_apply, units_label
-from onboarding.billing.proration import prorate
-from onboarding.billing.taxes import line_tax_minor, purchase_tax
+from onboarding.billing.proration import Proration, prorate
+from onboarding.billing.taxes import line_tax_minor, purchase_tax, tax_missing_refused
 from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import CurrencyNotSold, plan_price_for
 from onboarding.core.errors import Conflict, DomainError, NotFound
@@ -53,6 +53,7 @@ from onboarding.core.money import Money
 from onboarding.notifications.services import notification_send
 from onboarding.payments.selectors import payment_method_active
 from onboarding.tax.selectors import TaxDecision
+from onboarding.tax.services import tax_missing_alerts_resolve
 from onboarding.worker.services import enqueue_on_commit
 
 PLAN_CHANGE_FAILED = FailureNotice(
@@ -136,8 +137,18 @@ def line_tax(net: Money, tax: TaxDecision) -> Money:
     return Money(line_tax_minor(net.amount_minor, tax.rate_bp, net.currency), net.currency)
 
 
-def units_in_use(*, subscription: Subscription) -> int:
-    """Units the customer uses now: each support contact takes one."""
+# The units the data model can count. A seat is a person, and the people on record for a
+# customer are its support contacts (accounts.Contact: who may call for billing, technical
+# matters, escalation). Devices, sites and other units are recorded nowhere, so none of theirs
+# is in use beyond what the plan's minimum asks.
+PERSON_UNITS = frozenset({"seat", "user", "contact", "person", "agent"})
+
+
+def units_in_use(*, subscription: Subscription, plan: Plan) -> int:
+    """Units of `plan` the customer uses now: one per support contact when the plan counts
+    people (seats), none for a unit the system does not record (devices, sites)."""
+    if plan.unit_name.strip().lower() not in PERSON_UNITS:
+        return 0
     return subscription.customer.contacts.count()
 
 
@@ -175,7 +186,7 @@ def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
             "That is already your plan and quantity: choose another plan or quantity.",
             field="plan",
         )
-    in_use = units_in_use(subscription=subscription)
+    in_use = units_in_use(subscription=subscription, plan=plan)
     if quantity < in_use:
         raise PlanChangeRefused(
             f"You have {units_label(plan, in_use)} in use (your support contacts): choose at "
@@ -232,10 +243,20 @@ def paid_for_current_terms(subscription: Subscription) -> int:
     return period_invoice.subtotal_minor - period_invoice.credited_minor
 
 
+@tax_missing_refused
 def plan_change_preview(
     *, subscription: Subscription, plan: Plan, quantity: int, at: datetime | None = None
 ) -> PlanChangeQuote:
-    """What changing to `plan` x `quantity` would do and cost now; changes nothing."""
+    """What changing to `plan` x `quantity` would do and cost now; changes nothing. A gap in the
+    rates table for the customer's country refuses it and alerts an admin."""
+    return plan_change_quote(subscription=subscription, plan=plan, quantity=quantity, at=at)
+
+
+def plan_change_quote(
+    *, subscription: Subscription, plan: Plan, quantity: int, at: datetime | None = None
+) -> PlanChangeQuote:
+    """plan_change_preview without the admin alert, for the services that quote inside their
+    transaction (the alert is raised once it has rolled back)."""
     unit = _validate(subscription, plan, quantity)
     old_total = subscription.amount_minor * subscription.quantity
     new_total = unit * quantity
@@ -263,40 +284,65 @@ def plan_change_preview(
         old_paid_minor=paid,
     )
     old_name = f"{subscription.plan.product.name} · {subscription.plan.name}"
+    old_terms = units_label(subscription.plan, subscription.quantity)
     new_name = f"{plan.product.name} · {plan.name}"
     span = (
         f"from {moment_stamp(at)} to {moment_stamp(end)} "
         f"({p.remaining_seconds:,} of {p.period_seconds:,} s)"
     )
-    credit, charge = Money(-p.credit_minor, currency), Money(p.charge_minor, currency)
+    return proration_quote(
+        subscription,
+        plan=plan,
+        quantity=quantity,
+        unit_minor=unit,
+        at=at,
+        proration=p,
+        credit=(f"Unused time on {old_name} ({old_terms}) {span}", end),
+        charge=(f"Remaining time on {new_name} ({units_label(plan, quantity)}) {span}", end),
+    )
+
+
+def proration_quote(
+    subscription: Subscription,
+    *,
+    plan: Plan,
+    quantity: int,
+    unit_minor: int,
+    at: datetime,
+    proration: Proration,
+    credit: tuple[str, datetime],
+    charge: tuple[str, datetime],
+    cycle: str = "",
+    period_end: datetime | None = None,
+) -> PlanChangeQuote:
+    """A change that takes effect now at `at`: two lines, the credit for the old terms' unused
+    part and the charge for the new terms (each a description and the end of its span), both
+    taxed at the customer's rate on the day (a gap in the rates table refuses it)."""
+    currency = subscription.currency
     tax = change_tax(subscription, at)
-    lines = (
+    lines = tuple(
         QuoteLine(
-            description=(
-                f"Unused time on {old_name} "
-                f"({units_label(subscription.plan, subscription.quantity)}) {span}"
-            ),
-            amount=credit,
-            tax=line_tax(credit, tax),
+            description=description,
+            amount=amount,
+            tax=line_tax(amount, tax),
             period_start=at,
-            period_end=end,
-        ),
-        QuoteLine(
-            description=f"Remaining time on {new_name} ({units_label(plan, quantity)}) {span}",
-            amount=charge,
-            tax=line_tax(charge, tax),
-            period_start=at,
-            period_end=end,
-        ),
+            period_end=until,
+        )
+        for amount, (description, until) in (
+            (Money(-proration.credit_minor, currency), credit),
+            (Money(proration.charge_minor, currency), charge),
+        )
     )
     return PlanChangeQuote(
         subscription=subscription,
         plan=plan,
         quantity=quantity,
-        unit_amount=Money(unit, currency),
+        unit_amount=Money(unit_minor, currency),
         when=NOW,
         at=at,
         lines=lines,
+        cycle=cycle,
+        period_end=period_end,
         tax_decision=tax,
     )
 
@@ -309,6 +355,7 @@ def subscription_lock(subscription: Subscription) -> Subscription:
     )
 
 
+@tax_missing_refused
 @failure_reported(PLAN_CHANGE_FAILED, target="subscription", context=("plan", "quantity"))
 def subscription_change_plan(
     *, subscription: Subscription, plan: Plan, quantity: int, actor: User
@@ -322,7 +369,7 @@ def subscription_change_plan(
             subscription=locked, status=PlanChangeStatus.AWAITING_PAYMENT
         ).exists():
             raise Conflict("A change of plan is being paid: wait for its result.", field="plan")
-        quote = plan_change_preview(subscription=locked, plan=plan, quantity=quantity)
+        quote = plan_change_quote(subscription=locked, plan=plan, quantity=quantity)
         if quote.when == AT_PERIOD_END:
             return PlanChangeOutcome(quote=quote, subscription=_schedule(locked, quote, actor))
         if payment_method_active(customer=locked.customer) is None:
@@ -473,6 +520,10 @@ def change_invoice_issue(
     events.subscription_plan_change_requested(
         actor=actor, subscription=subscription, change=change, invoice=invoice
     )
+    if not decision.reverse_charge:  # a reverse charge reads no rate
+        tax_missing_alerts_resolve(
+            countries=[decision.country], because=f"invoice {invoice.number} was taxed"
+        )
     if charged:
         attempt_reserve(invoice=invoice, source=AttemptSource.ISSUE, now=now)
     else:

@@ -7,7 +7,8 @@ here the decision becomes lines and totals.
   nets plus that.
 - The summary per rate (rate, net, tax) is what invoices and credit notes print.
 - A rate missing from the table for a customer's country is the system's fault: an admin
-  alert, open until an admin resolves it (one per country, however many invoices it stops).
+  alert (tax/services.py), one per country however many sales and invoices it stops, open
+  until a rate is in force again.
 """
 
 from collections.abc import Callable, Iterable
@@ -18,12 +19,10 @@ from typing import ParamSpec, TypeVar
 
 from django.utils import timezone
 
-from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.money import Money
 from onboarding.tax.models import percent_of
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing, TaxRates, tax_for
-
-TAX_MISSING_ALERT = "tax_rate_missing"
+from onboarding.tax.services import tax_missing_alert
 
 
 def customer_tax(*, customer, on: date, rates: TaxRates | None = None) -> TaxDecision:
@@ -92,42 +91,24 @@ def tax_summary(
     ]
 
 
-def tax_missing_alert(
-    *, country: str, on: date, subscriptions: Iterable[int] = (), customer_id: int | None = None
-) -> None:
-    """Tell an admin the rates table has no rate in force for `country` on `on`: one alert per
-    country, counting repeats until someone resolves it (after fixing the table)."""
-    ids = sorted(subscriptions)
-    admin_alert_raise(
-        reason=TAX_MISSING_ALERT,
-        message=(
-            f"No tax rate is in force for {country or 'a customer without a country'} on "
-            f"{on:%Y-%m-%d}: nothing can be sold or invoiced to its customers until an admin "
-            "adds the rate (Admin > Tax > Tax rates). Resolve this alert once it is added."
-        ),
-        object_type="tax.country",
-        object_id=country,
-        customer_id=customer_id,
-        context={"day": on.isoformat(), "subscriptions": ids[:50], "count": len(ids)},
-        until_resolved=True,
-    )
-
-
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def tax_missing_refused(service: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a service whose `customer` may meet a gap in the rates table: the refusal
-    (TaxRateMissing, a field error on "country") reaches the caller as it is, and an admin is
-    alerted once the service's own transaction has rolled back (put this outside it)."""
+    """Decorate a service whose `customer` (or `subscription`'s customer) may meet a gap in the
+    rates table: the refusal (TaxRateMissing, a field error on "country") reaches the caller as
+    it is, and an admin is alerted once the service's own transaction has rolled back (put this
+    outside it)."""
 
     @wraps(service)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return service(*args, **kwargs)
         except TaxRateMissing:
-            customer = kwargs.get("customer")
+            customer = kwargs.get("customer") or getattr(
+                kwargs.get("subscription"), "customer", None
+            )
             tax_missing_alert(
                 country=str(getattr(customer, "country", "") or ""),
                 on=timezone.now().date(),

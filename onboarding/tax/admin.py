@@ -4,6 +4,7 @@ from django.forms.models import model_to_dict
 from onboarding.audit.services import audit_diff
 from onboarding.tax import events
 from onboarding.tax.models import TaxRate
+from onboarding.tax.services import tax_rate_gaps_closed
 
 
 @admin.register(TaxRate)
@@ -24,12 +25,16 @@ class TaxRateAdmin(admin.ModelAdmin):
             created=not change,
             changes=audit_diff(before=before, after=model_to_dict(obj)),
         )
+        tax_rate_gaps_closed(countries=[str(obj.country)], actor=request.user)
 
     def delete_model(self, request, obj) -> None:
         events.tax_rate_deleted(actor=request.user, rate=obj)
         super().delete_model(request, obj)
+        tax_rate_gaps_closed(countries=[str(obj.country)], actor=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
+        countries = [str(rate.country) for rate in queryset]
         for rate in queryset:
             events.tax_rate_deleted(actor=request.user, rate=rate)
         super().delete_queryset(request, queryset)
+        tax_rate_gaps_closed(countries=countries, actor=request.user)

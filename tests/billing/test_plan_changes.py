@@ -247,6 +247,22 @@ def test_a_quantity_below_the_units_in_use_is_refused(active, plan):
     assert (active.quantity, active.pending_quantity) == (3, None)
 
 
+def test_contacts_are_not_devices_in_use_for_a_plan_counted_in_devices(active, plan):
+    Plan.objects.filter(pk=plan.pk).update(unit_name="device", unit_name_plural="devices")
+    active.refresh_from_db()
+    _change(active, active.plan, quantity=3)
+    active.refresh_from_db()
+    for n in range(3):
+        Contact.objects.create(
+            customer=active.customer, name=f"C{n}", role="Technical", email=f"c{n}@x.test"
+        )
+
+    _change(active, active.plan, quantity=1)
+
+    active.refresh_from_db()
+    assert (active.quantity, active.pending_quantity) == (3, 1)
+
+
 def test_a_plan_not_sold_in_the_subscriptions_cycle_is_refused(active):
     annual_only = plan_with_prices("annual-only", monthly=None, quarterly=None, annual=500000)
     assert "not sold with monthly" in _refused(active, annual_only, 1, "plan")

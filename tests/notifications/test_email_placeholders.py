@@ -382,6 +382,21 @@ NOTIFICATION_CONTEXTS = {
             "site_url": settings.SITE_URL,
         }
     ],
+    "billing/email/scheduled_change_not_applied": lambda w: [
+        {
+            "customer": w["customer"],
+            "renewed_on": timezone.now(),
+            "plan": w["plan"],
+            "terms": "3 seats",
+            "cycle": "monthly",
+            "wanted_plan": w["plan"],
+            "wanted_terms": "2 seats",
+            "wanted_cycle": wanted_cycle,
+            "reason": "Gold has no monthly price in EUR.",
+            "site_url": settings.SITE_URL,
+        }
+        for wanted_cycle in ("", "annual")
+    ],
     "billing/email/plan_changed": lambda w: [_plan_change(w, w["invoice"])],
     "billing/email/plan_change_declined": lambda w: [_plan_change(w, w["failed"])],
     "billing/email/payment_failed": lambda w: [
