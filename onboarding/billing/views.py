@@ -224,7 +224,7 @@ def _cycle_change_message(subscription: Subscription) -> str:
     if not subscription.pending_cycle:
         return "Your billing cycle stays as it is."
     # The bill run invoices the next period at next_invoice_at, with the new cycle's price.
-    starts = date_format(timezone.localtime(subscription.next_invoice_at), "j F Y")
+    starts = date_format(timezone.localtime(subscription.next_invoice_at), "DATE_FORMAT")
     cycle = subscription.get_pending_cycle_display().lower()
     return f"Your billing cycle changes to {cycle} on {starts}, when the next period starts."
 
