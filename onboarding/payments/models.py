@@ -285,3 +285,42 @@ class PaymentRefund(models.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+# --- Stripe's webhook events ------------------------------------------------------------------
+
+
+class StripeEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed (to be retried)"
+
+
+class StripeEvent(models.Model):
+    """One event Stripe sent to /webhooks/stripe/, stored once by its id before anything is done
+    with it, so a replay is recognised and a failure to process loses nothing."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    # The id of the object the event is about (pi_..., ch_..., pm_..., dp_...): events about the
+    # same object are applied in Stripe's order, an older one arriving late is ignored.
+    object_id = models.CharField(max_length=255, blank=True)
+    stripe_created = models.DateTimeField()
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=StripeEventStatus.choices, default=StripeEventStatus.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=2000, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["object_id", "stripe_created"], name="stripe_event_obj_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} {self.type} ({self.status})"
