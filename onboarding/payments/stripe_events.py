@@ -142,7 +142,8 @@ def _payment_intent(obj) -> Handled:
     attempt = _attempt_of(key=_metadata_key(obj), intent_id=obj.get("id"))
     if attempt is None:
         return Handled(f"no attempt of ours for {obj.get('id')}", applied=False)
-    result = charge_result_of(obj)
+    # Read as the `stripe` library builds a PaymentIntent, as the gateway's own answers are.
+    result = charge_result_of(stripe.PaymentIntent.construct_from(obj, stripe.api_key))
     settled, changed = payment_attempt_settle(attempt_id=attempt.pk, result=result)
     if changed and settled.is_settled:
         payment_settled_publish(attempt=settled)
@@ -190,7 +191,9 @@ def _dispute(obj, *, closed: bool) -> Handled:
     attempt = _attempt_of(key=None, intent_id=obj.get("payment_intent"))
     if attempt is None:
         return Handled(f"no attempt of ours for dispute {obj.get('id')}", applied=False)
-    amount = Money(int(obj.get("amount") or 0), str(obj.get("currency") or attempt.currency))
+    amount = Money(
+        int(obj.get("amount") or 0), str(obj.get("currency") or attempt.currency).upper()
+    )
     reference = attempt.invoice_reference or attempt.description
     if closed:
         message = f"The dispute on payment {attempt.pk} ({reference}) closed: {obj.get('status')}."
@@ -240,18 +243,13 @@ def _stale(event: StripeEvent) -> bool:
     )
 
 
-def _as_stripe_object(event: StripeEvent):
-    """The event's object as the `stripe` library builds it (attribute and key access alike)."""
-    return stripe.Event.construct_from(event.payload, stripe.api_key).data.object
-
-
 def _handle(event: StripeEvent) -> Handled:
     handler = HANDLERS.get(event.type)
     if handler is None:
         return Handled(f"{event.type} is not handled", applied=False)
     if event.object_id and _stale(event):
         return Handled("older than an event already applied to its object", applied=False)
-    return handler(_as_stripe_object(event))
+    return handler(event.payload["data"]["object"])
 
 
 def stripe_event_process(*, event_id: int) -> str:
