@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.money import Money
 from onboarding.notifications.models import OutboxMessage
 from onboarding.notifications.registry import DeliveryBatch
@@ -76,6 +77,25 @@ def _parse(payload: bytes) -> dict:
     return data
 
 
+# A PaymentIntent's or SetupIntent's client secret confirms it from a browser: not ours to keep.
+_SECRET_FIELDS = frozenset({"client_secret"})
+
+
+def _scrubbed(value):
+    """The payload as stored: client secrets dropped, a card number typed into any text (a
+    description, metadata) masked. Stripe itself never sends a card number."""
+    if isinstance(value, dict):
+        return {
+            key: "[redacted]" if key in _SECRET_FIELDS and item else _scrubbed(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    return value
+
+
 def stripe_event_record(*, payload: bytes) -> tuple[StripeEvent, bool]:
     """Store an event whose signature was verified, once by its id, and queue its processing.
 
@@ -95,7 +115,7 @@ def stripe_event_record(*, payload: bytes) -> tuple[StripeEvent, bool]:
                 object_id=str(obj.get("id") or "")[:255],
                 stripe_created=datetime.fromtimestamp(data["created"], tz=UTC),
                 livemode=bool(data.get("livemode")),
-                payload=data,
+                payload=_scrubbed(data),
             )
             outbox_publish(
                 topic=STRIPE_EVENT_TOPIC,

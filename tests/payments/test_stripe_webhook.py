@@ -115,6 +115,15 @@ def test_a_signed_event_is_stored_queued_and_answered_at_once(client, attempt):
     assert attempt.status == PaymentStatus.UNKNOWN  # nothing processed in the request
 
 
+def test_the_stored_event_keeps_no_client_secret_and_no_card_number(client, attempt):
+    event = stripe_event("payment_intent.succeeded", description="card 4242 4242 4242 4242")
+    assert post_event(client, event).status_code == 200
+    stored = json.dumps(StripeEvent.objects.get().payload)
+    assert "pi_3QwE21_secret_fake" not in stored
+    assert "4242 4242 4242 4242" not in stored
+    assert "pi_3QwE21" in stored
+
+
 def test_a_bad_signature_is_400_counted_and_nothing_is_stored(client, attempt):
     before = refused("bad_signature")
     payload = json.dumps(stripe_event("payment_intent.succeeded"))
