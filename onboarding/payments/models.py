@@ -287,6 +287,33 @@ class PaymentRefund(models.Model):
         return Money(self.amount_minor, self.currency)
 
 
+@access_rule(owner="attempt__customer__user", staff=STAFF_ROLES)
+class PaymentDispute(models.Model):
+    """A chargeback the customer's bank opened on a succeeded payment, as the gateway reports it
+    (Stripe's dispute object): what the payment's invoice and the customer's view flag."""
+
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="disputes")
+    gateway_dispute_id = models.CharField(max_length=128, unique=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=64, blank=True)
+    # The gateway's own status: needs_response, under_review, won, lost, warning_closed ...
+    status = models.CharField(max_length=32)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"dispute {self.gateway_dispute_id} {self.status}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
 # --- Stripe's webhook events ------------------------------------------------------------------
 
 

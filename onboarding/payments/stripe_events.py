@@ -25,7 +25,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
-from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.money import Money
 from onboarding.notifications.models import OutboxMessage
@@ -33,6 +32,7 @@ from onboarding.notifications.registry import DeliveryBatch
 from onboarding.notifications.services import outbox_publish
 from onboarding.payments import events
 from onboarding.payments.charges import payment_attempt_settle
+from onboarding.payments.disputes import payment_dispute_record
 from onboarding.payments.gateways.stripe import charge_result_of
 from onboarding.payments.methods import card_refresh_from_network
 from onboarding.payments.models import (
@@ -205,35 +205,24 @@ def _charge_refunded(obj) -> Handled:
     return Handled(f"payment {attempt.pk}: {refund.amount} refunded outside", attempt.customer_id)
 
 
-def _dispute(obj, *, closed: bool) -> Handled:
-    """charge.dispute.created / closed: an admin is alerted (a chargeback needs evidence sent
-    within Stripe's deadline) and the attempt's audit trail says so."""
+def _dispute(obj) -> Handled:
+    """charge.dispute.created / updated / closed: the dispute is recorded in the state Stripe
+    reports, audited, and an admin alerted when it opens and when it closes."""
     attempt = _attempt_of(key=None, intent_id=obj.get("payment_intent"))
     if attempt is None:
         return Handled(f"no attempt of ours for dispute {obj.get('id')}", applied=False)
-    amount = Money(
-        int(obj.get("amount") or 0), str(obj.get("currency") or attempt.currency).upper()
+    currency = str(obj.get("currency") or attempt.currency).upper()
+    created = obj.get("created")
+    dispute, changed = payment_dispute_record(
+        attempt=attempt,
+        dispute_id=str(obj.get("id")),
+        amount=Money(int(obj.get("amount") or 0), currency),
+        reason=str(obj.get("reason") or ""),
+        status=str(obj.get("status") or ""),
+        opened_at=datetime.fromtimestamp(created, tz=UTC) if isinstance(created, int) else None,
     )
-    reference = attempt.invoice_reference or attempt.description
-    if closed:
-        message = f"The dispute on payment {attempt.pk} ({reference}) closed: {obj.get('status')}."
-    else:
-        message = (
-            f"Payment {attempt.pk} ({reference}) is disputed for {amount}: "
-            f"{obj.get('reason') or 'no reason given'}. Answer it in Stripe's dashboard "
-            f"(dispute {obj.get('id')}) before its evidence deadline."
-        )
-    action = "payment.dispute_closed" if closed else "payment.disputed"
-    events.payment_disputed(attempt=attempt, action=action, message=message)
-    admin_alert_raise(
-        reason="payment_dispute_closed" if closed else "payment_disputed",
-        message=message,
-        target=attempt,
-        customer_id=attempt.customer_id,
-        context={"dispute": obj.get("id"), "status": obj.get("status")},
-        severity="warning" if closed and obj.get("status") == "won" else "error",
-    )
-    return Handled(message, attempt.customer_id)
+    note = f"payment {attempt.pk}: {dispute}" + ("" if changed else " already")
+    return Handled(note, attempt.customer_id, applied=changed)
 
 
 HANDLERS: dict[str, Callable[[dict], Handled]] = {
@@ -243,8 +232,9 @@ HANDLERS: dict[str, Callable[[dict], Handled]] = {
     "payment_intent.requires_action": _payment_intent,
     "payment_method.automatically_updated": _card_updated,
     "charge.refunded": _charge_refunded,
-    "charge.dispute.created": lambda obj: _dispute(obj, closed=False),
-    "charge.dispute.closed": lambda obj: _dispute(obj, closed=True),
+    "charge.dispute.created": _dispute,
+    "charge.dispute.updated": _dispute,
+    "charge.dispute.closed": _dispute,
 }
 
 

@@ -20,6 +20,7 @@ from onboarding.notifications.relay import relay_drain
 from onboarding.payments.charges import payment_collect
 from onboarding.payments.models import (
     PaymentAttempt,
+    PaymentDispute,
     PaymentMethod,
     PaymentStatus,
     StripeEvent,
@@ -340,21 +341,43 @@ def test_the_card_updater_for_a_card_not_on_file_changes_nothing(client, card):
 # --- Disputes ---------------------------------------------------------------------------------
 
 
-def test_a_dispute_alerts_an_admin_and_its_close_too(client, attempt):
+def test_a_dispute_is_recorded_and_alerts_an_admin_and_its_close_too(client, attempt):
     receive(client, "payment_intent.succeeded", "charge.dispute.created")
+    dispute = PaymentDispute.objects.get()
+    assert (dispute.attempt_id, dispute.status, dispute.is_open) == (
+        attempt.pk,
+        "needs_response",
+        True,
+    )
+    assert (dispute.amount, dispute.reason) == (Money(4900, "EUR"), "fraudulent")
     opened = AdminAlert.objects.get(reason="payment_disputed")
     assert "fraudulent" in opened.message and "49.00 EUR" in opened.message
     assert AuditEntry.objects.filter(action="payment.disputed", object_id=attempt.pk).exists()
     receive(client, "charge.dispute.closed")
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.is_open) == ("won", False)
     closed = AdminAlert.objects.get(reason="payment_dispute_closed")
     assert "won" in closed.message
     assert closed.severity == "warning"
 
 
-def test_a_dispute_opened_after_its_close_arrived_is_ignored(client, attempt):
+def test_a_dispute_opened_after_its_close_arrived_stays_closed(client, attempt):
     receive(client, "payment_intent.succeeded", "charge.dispute.closed", "charge.dispute.created")
-    assert not AdminAlert.objects.filter(reason="payment_disputed").exists()
+    dispute = PaymentDispute.objects.get()
+    assert (dispute.status, dispute.is_open) == ("won", False)
     assert StripeEvent.objects.get(type="charge.dispute.created").status == "ignored"
+    assert AdminAlert.objects.filter(reason="payment_disputed").count() == 1
+
+
+def test_a_dispute_delivered_twice_alerts_once(client, attempt):
+    receive(client, "payment_intent.succeeded", "charge.dispute.created")
+    again = stripe_event("charge.dispute.created")
+    again["id"] = "evt_1DpNewResent"  # Stripe resends under a new event id at times
+    post_event(client, again)
+    deliver()
+    assert PaymentDispute.objects.count() == 1
+    assert AdminAlert.objects.get(reason="payment_disputed").count == 1
+    assert AuditEntry.objects.filter(action="payment.disputed").count() == 1
 
 
 # --- A failure to process ---------------------------------------------------------------------
