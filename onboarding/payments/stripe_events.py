@@ -262,12 +262,24 @@ def _handle(event: StripeEvent) -> Handled:
     return handler(event.payload["data"]["object"])
 
 
+def _lock_with_its_object(event_id: int) -> StripeEvent:
+    """Lock the event and every event about the same object, in id order: two relays then
+    process one object's events one after the other, and the later sees what the earlier did
+    (the stale check needs it)."""
+    object_id = StripeEvent.objects.values_list("object_id", flat=True).get(pk=event_id)
+    same = StripeEvent.objects.filter(object_id=object_id) if object_id else None
+    if same is None:
+        return StripeEvent.objects.select_for_update().get(pk=event_id)
+    locked = {e.pk: e for e in same.select_for_update().order_by("pk")}
+    return locked[event_id]
+
+
 def stripe_event_process(*, event_id: int) -> str:
     """Process one stored event exactly once; returns its status. Raises (after recording the
     failure and alerting an admin) when processing fails, for the outbox to retry."""
     try:
         with transaction.atomic():
-            event = StripeEvent.objects.select_for_update().get(pk=event_id)
+            event = _lock_with_its_object(event_id)
             if event.status in _DONE:
                 return event.status
             handled = _handle(event)
