@@ -170,10 +170,15 @@ def payment_refund_record_outside(
 
     `refunded_total` is everything refunded on the payment so far (Stripe's charge
     `amount_refunded`), so a late or repeated event records nothing twice; `reference` names
-    the gateway's charge and, with the total, makes the refund's key.
+    the gateway's charge and, with the total, makes the refund's key. Raises Conflict while
+    the payment is not recorded as succeeded yet.
     """
     with transaction.atomic():
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.status != PaymentStatus.SUCCEEDED:
+            # Its settle (the reconciler's, or the intent's own event) has not come yet: the
+            # caller retries later rather than record a refund of money not known as paid.
+            raise Conflict(f"payment {attempt.pk} is {attempt.status}, not yet succeeded")
         if refunded_total.currency != attempt.currency:
             raise ValueError(f"refund in {refunded_total.currency} on a {attempt.currency} payment")
         known = attempt.refunds.filter(

@@ -70,7 +70,7 @@ def _parse(payload: bytes) -> dict:
         raise MalformedEvent("no event id")
     if not (isinstance(kind, str) and 0 < len(kind) <= 100):
         raise MalformedEvent("no event type")
-    if not isinstance(created, int) or isinstance(created, bool) or created < 0:
+    if not isinstance(created, int) or isinstance(created, bool) or not 0 <= created < 2**33:
         raise MalformedEvent("no creation time")
     if not isinstance(obj, dict):
         raise MalformedEvent("no object")

@@ -399,3 +399,17 @@ def test_a_failure_to_process_alerts_an_admin_and_the_event_stays_for_retry(clie
     assert (event.status, event.attempts) == (StripeEventStatus.FAILED, 2)
     card.refresh_from_db()
     assert card.last4 == "4242"
+
+
+def test_a_refund_before_its_payment_is_known_paid_waits_for_it(client, attempt):
+    # Found by our key (the charge carries the intent's metadata), not yet settled.
+    post_event(client, stripe_event("charge.refunded", metadata={"idempotency_key": KEY}))
+    deliver()
+    event = StripeEvent.objects.get()
+    assert event.status == StripeEventStatus.FAILED  # kept, retried by the outbox
+    assert not attempt.refunds.exists()
+    receive(client, "payment_intent.succeeded")
+    relay_drain(worker_id="webhook-test-relay", now=timezone.now() + dt.timedelta(hours=1))
+    event.refresh_from_db()
+    assert event.status == StripeEventStatus.PROCESSED
+    assert attempt.refunds.get().amount == Money(1500, "EUR")
