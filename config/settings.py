@@ -327,6 +327,11 @@ ADMINS = [("Admins", address) for address in env_list("ADMINS_EMAILS")]
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "sandbox")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+# The signing secret of the /webhooks/stripe/ endpoint (whsec_..., from Stripe's dashboard).
+# Empty: every webhook is refused (400), as an unsigned one would be.
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# A signature older than this many seconds is refused (a captured request replayed later).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
 if PAYMENT_GATEWAY == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY):
     raise ImproperlyConfigured(
         "PAYMENT_GATEWAY=stripe needs STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY"

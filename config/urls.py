@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from config import health, views
 from config.api import api
 from onboarding.core.metrics import metrics_view
+from onboarding.payments.webhooks import stripe_webhook
 
 # Error pages that never leak details; JSON under /api/. handler429 is allauth's rate-limit answer.
 handler400 = "config.views.bad_request"
@@ -24,6 +25,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

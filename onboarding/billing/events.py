@@ -386,7 +386,7 @@ def invoice_payment_notified(*, invoice: Invoice, notification: Notification, ou
 
 
 def credit_note_requested(
-    *, actor: User, credit_note: CreditNote, invoice: Invoice, amount: Money
+    *, actor: User | None, credit_note: CreditNote, invoice: Invoice, amount: Money
 ) -> None:
     """A draft credit note reserves a refund of `amount` on `invoice`."""
     audit_record(

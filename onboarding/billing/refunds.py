@@ -9,6 +9,9 @@
    invoice's credited total grows, audited; its PDF and notice follow in a worker. Refused: the
    draft is cancelled. No answer: the draft stays, and `credit_notes_draft_resume` sends it
    again with the same key (the gateway pays a key out once).
+
+A refund made in the payment provider's dashboard comes the other way: payments records it from
+Stripe's webhook, and `invoice_refund_recorded` issues its credit note at once.
 """
 
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.accounts.models import User
+from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing import events
 from onboarding.billing.models import (
     CreditNote,
@@ -107,39 +111,53 @@ def _reserve(*, invoice: Invoice, actor: User, amount: Money | None, reason: str
             raise DomainError("Enter an amount above zero.", field="amount")
         if amount.amount_minor > left.amount_minor:
             raise DomainError(f"At most {left} is left to refund on this invoice.", field="amount")
-        parts = _split(locked, amount)
         sequence = locked.credit_notes.count() + 1
-        credit_note = CreditNote.objects.create(
+        credit_note = _draft_create(
             invoice=locked,
-            customer_id=locked.customer_id,
-            currency=locked.currency,
-            subtotal_minor=sum(part.net_minor for part in parts),
-            tax_minor=sum(part.tax_minor for part in parts),
-            total_minor=amount.amount_minor,
+            amount=amount,
             reason=reason,
             refund_key=f"invoice:{locked.number}:refund:{sequence}",
-            created_by=actor,
-        )
-        # The lines are written with the draft: they hold the split at the invoice's rates
-        # until the refund goes through (a cancelled draft's lines count for nothing).
-        description = f"Refund on invoice {locked.number}: {reason}"
-        CreditNoteLine.objects.bulk_create(
-            CreditNoteLine(
-                credit_note=credit_note,
-                description=(
-                    f"{description} ({locked.tax_name} {percent_of(part.rate_bp)})"
-                    if len(parts) > 1
-                    else description
-                )[:255],
-                amount_minor=part.net_minor,
-                tax_rate_bp=part.rate_bp,
-                tax_minor=part.tax_minor,
-            )
-            for part in parts
+            actor=actor,
         )
         events.credit_note_requested(
             actor=actor, credit_note=credit_note, invoice=locked, amount=amount
         )
+    return credit_note
+
+
+def _draft_create(
+    *, invoice: Invoice, amount: Money, reason: str, refund_key: str, actor: User | None
+) -> CreditNote:
+    """A draft credit note of `amount` on the locked `invoice`, with its lines per rate."""
+    parts = _split(invoice, amount)
+    credit_note = CreditNote.objects.create(
+        invoice=invoice,
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        subtotal_minor=sum(part.net_minor for part in parts),
+        tax_minor=sum(part.tax_minor for part in parts),
+        total_minor=amount.amount_minor,
+        reason=reason,
+        refund_key=refund_key,
+        created_by=actor,
+    )
+    # The lines are written with the draft: they hold the split at the invoice's rates until
+    # the refund goes through (a cancelled draft's lines count for nothing).
+    description = f"Refund on invoice {invoice.number}: {reason}"
+    CreditNoteLine.objects.bulk_create(
+        CreditNoteLine(
+            credit_note=credit_note,
+            description=(
+                f"{description} ({invoice.tax_name} {percent_of(part.rate_bp)})"
+                if len(parts) > 1
+                else description
+            )[:255],
+            amount_minor=part.net_minor,
+            tax_rate_bp=part.rate_bp,
+            tax_minor=part.tax_minor,
+        )
+        for part in parts
+    )
     return credit_note
 
 
@@ -221,3 +239,51 @@ def credit_notes_draft_resume(*, now: datetime | None = None) -> list[int]:
         except DomainError:
             continue  # cancelled, or still without an answer: both are recorded and alerted
     return issued
+
+
+OUTSIDE_REASON = "Refunded through the payment provider's dashboard"
+
+
+def invoice_refund_recorded(*, refund_id: int) -> CreditNote | None:
+    """A refund made outside the product (payments recorded it from Stripe's webhook and
+    published `payment.refunded_outside`): issue its credit note on the invoice it paid.
+
+    Idempotent (the credit note's refund key is the refund's own). Runs in the caller's
+    transaction. None when the payment paid no invoice. More than the invoice has left to
+    refund is credited up to what is left, and an admin is alerted about the difference.
+    """
+    refund = PaymentRefund.objects.select_related("attempt").get(pk=refund_id)
+    existing = CreditNote.objects.filter(refund_key=refund.idempotency_key).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update().filter(paid_attempt_id=refund.attempt_id).first()
+        )
+        if invoice is None:
+            return None
+        left = invoice.refundable
+        amount = Money(min(refund.amount_minor, left.amount_minor), invoice.currency)
+        if amount.amount_minor < refund.amount_minor:
+            admin_alert_raise(
+                reason="refund_beyond_invoice",
+                message=(
+                    f"{refund.amount} was refunded on invoice {invoice.number} in the payment "
+                    f"provider's dashboard, but only {left} was left to credit. Check it by hand."
+                ),
+                target=invoice,
+                customer_id=invoice.customer_id,
+            )
+        if amount.amount_minor <= 0:
+            return None
+        credit_note = _draft_create(
+            invoice=invoice,
+            amount=amount,
+            reason=OUTSIDE_REASON,
+            refund_key=refund.idempotency_key,
+            actor=None,
+        )
+        events.credit_note_requested(
+            actor=None, credit_note=credit_note, invoice=invoice, amount=amount
+        )
+        return _issue(credit_note=credit_note, refund=refund, actor=None)

@@ -1,6 +1,7 @@
 """What billing does with other apps' outbox events (registered in apps.py, delivered by the
 relay inside the transaction that records the delivery, so each is applied exactly once)."""
 
+from onboarding.billing.refunds import invoice_refund_recorded
 from onboarding.billing.services import invoice_payment_settled
 from onboarding.notifications.models import OutboxMessage
 from onboarding.notifications.registry import DeliveryBatch
@@ -11,3 +12,10 @@ def payment_settled(message: OutboxMessage, batch: DeliveryBatch) -> None:
     if not message.payload.get("invoice_reference"):
         return  # not an invoice's payment: nothing of billing's moves
     invoice_payment_settled(attempt_id=int(message.payload["attempt_id"]))
+
+
+def refunded_outside(message: OutboxMessage, batch: DeliveryBatch) -> None:
+    """payments recorded a refund made in Stripe's dashboard: issue the invoice's credit note."""
+    if not message.payload.get("invoice_reference"):
+        return  # not an invoice's payment: nothing to credit
+    invoice_refund_recorded(refund_id=int(message.payload["refund_id"]))

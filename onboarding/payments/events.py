@@ -1,7 +1,8 @@
 """The payments app's audit events, one typed function each: nothing else writes them.
 
 A card added, replaced, refused or reminded of its expiry; a charge settled (one at a time, or
-as rows for the bulk writer); a refund settled; a sandbox fault armed.
+as rows for the bulk writer); a refund settled; a sandbox fault armed; what Stripe's webhook
+events did (a card updated by the network, a refund made outside, a dispute, each event done).
 """
 
 from onboarding.accounts.models import Customer, User
@@ -15,6 +16,7 @@ from onboarding.payments.models import (
     PaymentStatus,
     RefundStatus,
     SandboxFault,
+    StripeEvent,
 )
 
 # --- Cards -------------------------------------------------------------------------------------
@@ -123,4 +125,56 @@ def sandbox_fault_armed(*, fault: SandboxFault) -> None:
         action="sandbox.fault_armed",
         target=fault,
         message=f"{fault.operation}: {fault.kind} x{fault.remaining}",
+    )
+
+
+# --- Stripe's webhook events -------------------------------------------------------------------
+
+
+def card_updated_by_network(*, method: PaymentMethod, previous: str) -> None:
+    """The card network gave Stripe a new expiry or number for the card on file (card updater):
+    brand, last four and expiry follow; the number itself never reaches us."""
+    audit_record(
+        action="payment_method.updated_by_network",
+        target=method,
+        customer_id=method.customer_id,
+        # Not under "card", a key the audit log redacts whole: brand, last four and expiry are
+        # what staff need to see here, and hold no number.
+        changes={"card_on_file": [previous, str(method)]},
+    )
+
+
+def refund_recorded_outside(*, refund: PaymentRefund) -> None:
+    """A refund made outside the product (Stripe's dashboard), learnt from a webhook."""
+    audit_record(
+        action="payment.refunded_outside",
+        target=refund.attempt,
+        customer_id=refund.attempt.customer_id,
+        changes={"refunded": [None, str(refund.amount)]},
+        message=f"refund {refund.pk} ({refund.gateway_refund_id or refund.idempotency_key})",
+    )
+
+
+def payment_disputed(*, attempt: PaymentAttempt, action: str, message: str) -> None:
+    """ "payment.disputed" (a chargeback opened) or "payment.dispute_closed"."""
+    audit_record(
+        action=action,
+        target=attempt,
+        customer_id=attempt.customer_id,
+        outcome=Outcome.FAILURE if action == "payment.disputed" else Outcome.SUCCESS,
+        message=message,
+    )
+
+
+def stripe_event_done(
+    *, event: StripeEvent, note: str, customer_id: int | None, processed: bool
+) -> None:
+    """ "stripe_event.processed" or "stripe_event.ignored" (not ours, not handled, or older
+    than one already applied), with what was done."""
+    audit_record(
+        action="stripe_event.processed" if processed else "stripe_event.ignored",
+        target=event,
+        customer_id=customer_id,
+        changes={"type": event.type, "stripe_id": event.stripe_id},
+        message=note,
     )

@@ -204,3 +204,34 @@ def cards_remind_expiring(*, today: dt.date | None = None) -> int:
     for method_id in due.values_list("pk", flat=True):
         reminded += card_expiry_remind(method_id=method_id)
     return reminded
+
+
+def card_refresh_from_network(
+    *, gateway: str, token: str, brand: str, last4: str, exp_month: int, exp_year: int
+) -> PaymentMethod | None:
+    """The card network updated a card on file (a new expiry, a reissued card): keep its brand,
+    last four and expiry. Returns the card, or None when no active card has that token.
+
+    Idempotent: the same details again change nothing. An expiry reminder already sent is
+    forgotten when the expiry moves, so the new expiry gets its own reminder in time.
+    """
+    if not (last4.isdigit() and len(last4) == 4) or not 1 <= exp_month <= 12:
+        raise ValueError("a card's last four digits and expiry month are required")
+    with transaction.atomic():
+        method = (
+            PaymentMethod.objects.select_for_update()
+            .filter(gateway=gateway, token=token, status=PaymentMethodStatus.ACTIVE)
+            .first()
+        )
+        if method is None:
+            return None
+        previous = str(method)
+        new = (brand[:16], last4, exp_month, exp_year)
+        if new == (method.brand, method.last4, method.exp_month, method.exp_year):
+            return method
+        if (exp_month, exp_year) != (method.exp_month, method.exp_year):
+            method.expiry_reminded_at = None
+        method.brand, method.last4, method.exp_month, method.exp_year = new
+        method.save(update_fields=["brand", "last4", "exp_month", "exp_year", "expiry_reminded_at"])
+        events.card_updated_by_network(method=method, previous=previous)
+    return method

@@ -285,3 +285,69 @@ class PaymentRefund(models.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+@access_rule(owner="attempt__customer__user", staff=STAFF_ROLES)
+class PaymentDispute(models.Model):
+    """A chargeback the customer's bank opened on a succeeded payment, as the gateway reports it
+    (Stripe's dispute object): what the payment's invoice and the customer's view flag."""
+
+    attempt = models.ForeignKey(PaymentAttempt, on_delete=models.PROTECT, related_name="disputes")
+    gateway_dispute_id = models.CharField(max_length=128, unique=True)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=64, blank=True)
+    # The gateway's own status: needs_response, under_review, won, lost, warning_closed ...
+    status = models.CharField(max_length=32)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"dispute {self.gateway_dispute_id} {self.status}"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+# --- Stripe's webhook events ------------------------------------------------------------------
+
+
+class StripeEventStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed (to be retried)"
+
+
+class StripeEvent(models.Model):
+    """One event Stripe sent to /webhooks/stripe/, stored once by its id before anything is done
+    with it, so a replay is recognised and a failure to process loses nothing."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    # The id of the object the event is about (pi_..., ch_..., pm_..., dp_...): events about the
+    # same object are applied in Stripe's order, an older one arriving late is ignored.
+    object_id = models.CharField(max_length=255, blank=True)
+    stripe_created = models.DateTimeField()
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=StripeEventStatus.choices, default=StripeEventStatus.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=2000, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["object_id", "stripe_created"], name="stripe_event_obj_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} {self.type} ({self.status})"

@@ -106,13 +106,14 @@ def _reconcile_one(*, attempt: PaymentAttempt, now: datetime) -> bool:
     with transaction.atomic():
         settled, changed = payment_attempt_settle(attempt_id=attempt.pk, result=result, now=now)
         if changed:
-            _settled_publish(attempt=settled)
+            payment_settled_publish(attempt=settled)
     return changed
 
 
-def _settled_publish(*, attempt: PaymentAttempt) -> None:
+def payment_settled_publish(*, attempt: PaymentAttempt) -> None:
     """Tell whoever charged that an open attempt is settled; once per attempt (a final status
-    never changes again)."""
+    never changes again). The reconciler and the Stripe webhook (stripe_events.py) both call it,
+    in the transaction of their settle."""
     outbox_publish(
         topic=PAYMENT_SETTLED_TOPIC,
         payload={

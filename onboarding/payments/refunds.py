@@ -3,9 +3,14 @@
 A refund commits as PENDING before the gateway is called, so it counts against what is left of
 the payment while it is in flight; its idempotency key is unique, so the same key never pays
 out twice, and a refund whose answer is lost is sent again with the same key.
+
+A refund made outside the product (in Stripe's dashboard) reaches us by Stripe's webhook: it is
+recorded as a succeeded refund and published as PAYMENT_REFUNDED_OUTSIDE_TOPIC, so billing
+issues its credit note without payments knowing billing.
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from onboarding.accounts.models import User
@@ -13,7 +18,8 @@ from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
-from onboarding.payments.events import refund_settled
+from onboarding.notifications.services import outbox_publish
+from onboarding.payments.events import refund_recorded_outside, refund_settled
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import GatewayError, GatewayTimeout
 from onboarding.payments.models import (
@@ -23,6 +29,11 @@ from onboarding.payments.models import (
     RefundStatus,
 )
 from onboarding.payments.selectors import payment_refunded
+
+# Published with a refund made outside the product; payload: refund_id, attempt_id,
+# invoice_reference, amount_minor, currency (docs/events.md).
+PAYMENT_REFUNDED_OUTSIDE_TOPIC = "payment.refunded_outside"
+OUTSIDE_REFUND_MESSAGE = "Refunded outside the product, in the payment provider's dashboard."
 
 
 class RefundFailed(DomainError):
@@ -148,3 +159,54 @@ def payment_refund(
         status=RefundStatus.SUCCEEDED,
         gateway_refund_id=result.gateway_refund_id,
     )
+
+
+def payment_refund_record_outside(
+    *, attempt_id: int, refunded_total: Money, reference: str, gateway_refund_id: str = ""
+) -> PaymentRefund | None:
+    """Record what the gateway says was refunded on a payment beyond the refunds we know of
+    (pending ones count: ours may still be waiting for its answer). Returns the refund
+    recorded, or None when nothing is new.
+
+    `refunded_total` is everything refunded on the payment so far (Stripe's charge
+    `amount_refunded`), so a late or repeated event records nothing twice; `reference` names
+    the gateway's charge and, with the total, makes the refund's key. Raises Conflict while
+    the payment is not recorded as succeeded yet.
+    """
+    with transaction.atomic():
+        attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.status != PaymentStatus.SUCCEEDED:
+            # Its settle (the reconciler's, or the intent's own event) has not come yet: the
+            # caller retries later rather than record a refund of money not known as paid.
+            raise Conflict(f"payment {attempt.pk} is {attempt.status}, not yet succeeded")
+        if refunded_total.currency != attempt.currency:
+            raise ValueError(f"refund in {refunded_total.currency} on a {attempt.currency} payment")
+        known = attempt.refunds.filter(
+            status__in=[RefundStatus.PENDING, RefundStatus.SUCCEEDED]
+        ).aggregate(total=Sum("amount_minor"))["total"]
+        extra = refunded_total.amount_minor - (known or 0)
+        if extra <= 0:
+            return None
+        refund = PaymentRefund.objects.create(
+            attempt=attempt,
+            idempotency_key=f"outside:{reference}:{refunded_total.amount_minor}"[:128],
+            amount_minor=extra,
+            currency=attempt.currency,
+            status=RefundStatus.SUCCEEDED,
+            gateway_refund_id=gateway_refund_id[:128],
+            message=OUTSIDE_REFUND_MESSAGE,
+            settled_at=timezone.now(),
+        )
+        refund_recorded_outside(refund=refund)
+        outbox_publish(
+            topic=PAYMENT_REFUNDED_OUTSIDE_TOPIC,
+            payload={
+                "refund_id": refund.pk,
+                "attempt_id": attempt.pk,
+                "invoice_reference": attempt.invoice_reference,
+                "amount_minor": refund.amount_minor,
+                "currency": refund.currency,
+            },
+            dedupe_key=f"payment-refunded-outside:{refund.pk}",
+        )
+    return refund

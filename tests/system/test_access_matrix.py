@@ -104,6 +104,8 @@ PAGES: dict[str, Rule] = {
     "healthz": Rule(PUBLIC),
     "readyz": Rule(PUBLIC),
     "metrics": Rule(PUBLIC),  # loopback, no proxy: the test client's REMOTE_ADDR is 127.0.0.1
+    # Stripe's webhooks: public, POST only, guarded by Stripe's signature (none here: 400).
+    "webhooks/stripe/": POST((400,) * 6),
     "api/v1/": Rule(PUBLIC),  # the API root: where its description is
     "^api/": Rule((404,) * 6, paths=("/api/v1/inbox/null,null",)),  # no operation: a JSON 404
     "api/v1/docs": Rule(PUBLIC),

@@ -38,7 +38,9 @@ def _split_token(token: str) -> tuple[str, str]:
     return customer_id, payment_method_id
 
 
-def _charge_result(intent) -> ChargeResult:
+def charge_result_of(intent) -> ChargeResult:
+    """What a PaymentIntent's state means for our attempt: one reading for the charge's answer,
+    the reconciler's lookup and the webhook's events, so all three agree."""
     if intent.status == "succeeded":
         return ChargeResult(ChargeStatus.SUCCEEDED, gateway_charge_id=intent.id)
     if intent.status == "processing":
@@ -152,7 +154,7 @@ class StripeGateway:
             raise GatewayTimeout() from exc
         except stripe.StripeError as exc:
             return ChargeResult(ChargeStatus.FAILED, code=exc.code or "stripe_error")
-        return _charge_result(intent)
+        return charge_result_of(intent)
 
     def lookup_charge(self, *, idempotency_key: str) -> ChargeResult | None:
         try:
@@ -161,7 +163,7 @@ class StripeGateway:
             )
         except (stripe.APIConnectionError, stripe.APIError) as exc:
             raise GatewayTimeout() from exc
-        return _charge_result(found.data[0]) if found.data else None
+        return charge_result_of(found.data[0]) if found.data else None
 
     def refund(
         self, *, gateway_charge_id: str, amount: Money, idempotency_key: str
