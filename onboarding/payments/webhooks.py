@@ -57,6 +57,9 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     payload = request.body
     if len(payload) > MAX_BODY_BYTES:
         return _refuse("too_large", status=413)
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        # Not configured: a signature made with an empty key would otherwise verify.
+        return _refuse("no_secret_configured")
     header = request.headers.get("Stripe-Signature")
     if not header:
         return _refuse("no_signature")

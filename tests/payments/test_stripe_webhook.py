@@ -162,6 +162,10 @@ def test_a_stale_signature_is_refused_as_a_replayed_capture(client, settings):
 def test_without_a_configured_secret_every_webhook_is_refused(client, settings):
     settings.STRIPE_WEBHOOK_SECRET = ""
     assert post_event(client, stripe_event("payment_intent.succeeded")).status_code == 400
+    # Not even one signed with the empty key the settings hold.
+    payload = json.dumps(stripe_event("payment_intent.succeeded"))
+    forged = signature_header(payload, secret="")
+    assert post_event(client, payload, header=forged).status_code == 400
     assert not StripeEvent.objects.exists()
 
 
