@@ -29,20 +29,25 @@ from tests.smtp import SmtpServer
 CONTRACT_TEMPLATE_V1 = importlib.import_module(
     "onboarding.contracts.migrations.0002_template_version_1"
 )
+CONTRACT_TEMPLATE_V2 = importlib.import_module(
+    "onboarding.contracts.migrations.0005_template_version_2"
+)
 TAX_RATES_SEED = importlib.import_module("onboarding.tax.migrations.0002_seed_eu_and_uk_rates")
 
 
 @pytest.fixture(autouse=True)
 def _rows_seeded_by_migrations(request):
-    """Contract template version 1, as its data migration seeds it. A transactional test flushes
+    """Contract template versions 1 and 2, as their data migrations seed them. A transactional
+    test flushes
     every table, seeded rows too, so every database test after one would otherwise meet a
     database without a published template (and a paid invoice would bring no contract)."""
     if not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("db")
-    ContractTemplate.objects.get_or_create(
-        version=1, defaults={"html": CONTRACT_TEMPLATE_V1.HTML, "css": CONTRACT_TEMPLATE_V1.CSS}
-    )
+    for version, seeded in ((1, CONTRACT_TEMPLATE_V1), (2, CONTRACT_TEMPLATE_V2)):
+        ContractTemplate.objects.get_or_create(
+            version=version, defaults={"html": seeded.HTML, "css": seeded.CSS}
+        )
     # The seeded VAT rates, likewise: invoices are taxed by the customer's country.
     if not TaxRate.objects.exists():
         TAX_RATES_SEED.seed(django_apps, None)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from onboarding.billing.models import CreditNote, Invoice, InvoiceStatus
 from onboarding.billing.selectors import invoice_paid_by
 from onboarding.billing.taxes import TaxSummaryRow
-from onboarding.core.money import Money
+from onboarding.core.money import Money, locale_for
 
 _fonts = threading.local()
 
@@ -50,15 +50,26 @@ def _seller(invoice: Invoice) -> dict:
     }
 
 
-def _tax_summary(rows: list[TaxSummaryRow]) -> list[dict]:
+def _tax_summary(rows: list[TaxSummaryRow], locale: str) -> list[dict]:
     return [
-        {"label": row.label, "rate": row.rate_percent, "net": str(row.net), "tax": str(row.tax)}
+        {
+            "label": row.label,
+            "rate": row.rate_percent,
+            "net": row.net.format(locale=locale),
+            "tax": row.tax.format(locale=locale),
+        }
         for row in rows
     ]
 
 
-def _money(amount_minor: int, currency: str) -> str:
-    return Money(amount_minor, currency).format()
+def document_locale(invoice: Invoice) -> str:
+    """The locale a document's money is written in: the customer's country as frozen on the
+    invoice (its tax country), so a later move never changes how a re-rendered PDF reads."""
+    return locale_for(country=invoice.tax_country)
+
+
+def _money(amount_minor: int, currency: str, locale: str) -> str:
+    return Money(amount_minor, currency).format(locale=locale)
 
 
 def _customer(invoice: Invoice) -> dict:
@@ -89,8 +100,10 @@ def _payment(invoice: Invoice) -> dict | None:
 
 
 def invoice_context(invoice: Invoice) -> dict:
-    """Everything an invoice template may show, as plain values."""
+    """Everything an invoice template may show, as plain values; money as the customer's
+    locale writes it, as on the invoice page."""
     currency = invoice.currency
+    locale = document_locale(invoice)
     return {
         "seller": _seller(invoice),
         "invoice": {
@@ -101,25 +114,25 @@ def invoice_context(invoice: Invoice) -> dict:
             "period_start": invoice.period_start.date(),
             "period_end": invoice.period_last_day,
             "currency": currency,
-            "subtotal": _money(invoice.subtotal_minor, currency),
+            "subtotal": _money(invoice.subtotal_minor, currency, locale),
             "tax_rate": invoice.tax_rate_percent,
             "tax_label": invoice.tax_label,
-            "tax": _money(invoice.tax_minor, currency),
-            "total": _money(invoice.total_minor, currency),
+            "tax": _money(invoice.tax_minor, currency, locale),
+            "total": _money(invoice.total_minor, currency, locale),
             "reverse_charge": invoice.reverse_charge,
             "tax_mention": invoice.tax_mention,
         },
-        "tax_summary": _tax_summary(invoice.tax_summary),
+        "tax_summary": _tax_summary(invoice.tax_summary, locale),
         "payment": _payment(invoice),
         "customer": _customer(invoice),
         "lines": [
             {
                 "description": line.description,
                 "quantity": line.quantity,
-                "unit_amount": _money(line.unit_amount_minor, currency),
-                "amount": _money(line.amount_minor, currency),
+                "unit_amount": _money(line.unit_amount_minor, currency, locale),
+                "amount": _money(line.amount_minor, currency, locale),
                 "tax_rate": line.tax_rate_percent,
-                "tax": _money(line.tax_minor, currency),
+                "tax": _money(line.tax_minor, currency, locale),
             }
             for line in invoice.lines.all()
         ],
@@ -129,6 +142,7 @@ def invoice_context(invoice: Invoice) -> dict:
 def credit_note_context(credit_note: CreditNote) -> dict:
     invoice = credit_note.invoice
     currency = credit_note.currency
+    locale = document_locale(invoice)
     return {
         "seller": _seller(invoice),
         "credit_note": {
@@ -136,26 +150,26 @@ def credit_note_context(credit_note: CreditNote) -> dict:
             "issue_date": credit_note.issue_date,
             "reason": credit_note.reason,
             "currency": currency,
-            "subtotal": _money(credit_note.subtotal_minor, currency),
+            "subtotal": _money(credit_note.subtotal_minor, currency, locale),
             "tax_rate": invoice.tax_rate_percent,
-            "tax": _money(credit_note.tax_minor, currency),
-            "total": _money(credit_note.total_minor, currency),
+            "tax": _money(credit_note.tax_minor, currency, locale),
+            "total": _money(credit_note.total_minor, currency, locale),
             "reverse_charge": invoice.reverse_charge,
             "tax_mention": invoice.tax_mention,
         },
-        "tax_summary": _tax_summary(credit_note.tax_summary),
+        "tax_summary": _tax_summary(credit_note.tax_summary, locale),
         "invoice": {
             "number": invoice.number,
             "issue_date": invoice.issue_date,
-            "total": _money(invoice.total_minor, currency),
+            "total": _money(invoice.total_minor, currency, locale),
         },
         "customer": _customer(invoice),
         "lines": [
             {
                 "description": line.description,
-                "amount": _money(line.amount_minor, currency),
+                "amount": _money(line.amount_minor, currency, locale),
                 "tax_rate": line.tax_rate_percent,
-                "tax": _money(line.tax_minor, currency),
+                "tax": _money(line.tax_minor, currency, locale),
             }
             for line in credit_note.lines.all()
         ],

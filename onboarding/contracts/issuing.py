@@ -25,7 +25,7 @@ from onboarding.contracts.events import contract_issued
 from onboarding.contracts.models import Contract, ContractSequence, ContractState
 from onboarding.contracts.transitions import contract_move
 from onboarding.core.errors import Conflict
-from onboarding.tax.selectors import TaxRateMissing
+from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.services import task_enqueue_once
 
 
@@ -49,10 +49,12 @@ def contract_draft_create(
     # The price's tax as invoices take it: the customer's country and VAT number on the day the
     # contract is drawn up. A gap in the rates table (alerted by billing, which invoices nothing
     # meanwhile) leaves the rate decided at purchase by the same rule.
+    customer = subscription.customer
+    country = str(customer.country or "")
     try:
-        tax_rate_bp = customer_tax(customer=subscription.customer, on=timezone.now().date()).rate_bp
+        decision = customer_tax(customer=customer, on=timezone.now().date())
     except TaxRateMissing:
-        tax_rate_bp = subscription.tax_rate_bp
+        decision = TaxDecision(rate_bp=subscription.tax_rate_bp, country=country)
     try:
         with transaction.atomic():
             return Contract.objects.create(
@@ -67,7 +69,12 @@ def contract_draft_create(
                 cycle=subscription.cycle,
                 amount_minor=subscription.price.amount_minor,  # unit price x quantity
                 currency=subscription.currency,
-                tax_rate_bp=tax_rate_bp,
+                tax_rate_bp=decision.rate_bp,
+                tax_country=decision.country or country,
+                tax_name=decision.name,
+                reverse_charge=decision.reverse_charge,
+                customer_vat_number=customer.vat_number or "",
+                seller_vat_number=settings.BILLING_SELLER_TAX_ID,
                 product_name=plan.product.name,
                 plan_name=plan.name,
                 service_terms=service_terms_of(subscription),

@@ -20,6 +20,7 @@ from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.core.transitions import check_move, move_allowed
+from onboarding.tax.models import percent_of
 
 
 class ContractState(models.TextChoices):
@@ -112,6 +113,18 @@ class Contract(models.Model):
     amount_minor = models.PositiveBigIntegerField(help_text="Net price per cycle.")
     currency = models.CharField(max_length=3)
     tax_rate_bp = models.PositiveIntegerField()
+    # The tax decision taken with the rate (tax.selectors.tax_for), kept with it: the document
+    # states the treatment, and a later change of the customer's country or VAT number never
+    # rewrites a contract already made. Database defaults: contracts made before keep working.
+    tax_country = models.CharField(max_length=2, blank=True, default="", db_default="")
+    tax_name = models.CharField(max_length=40, default="VAT", db_default="VAT")
+    reverse_charge = models.BooleanField(default=False, db_default=False)
+    customer_vat_number = models.CharField(
+        "customer's VAT number", max_length=20, blank=True, default="", db_default=""
+    )
+    seller_vat_number = models.CharField(
+        "seller's VAT number", max_length=20, blank=True, default="", db_default=""
+    )
     product_name = models.CharField(max_length=120)
     plan_name = models.CharField(max_length=120)
     service_terms = models.JSONField(
@@ -192,6 +205,18 @@ class Contract(models.Model):
     @property
     def price_with_tax(self) -> Money:
         return self.price + self.tax
+
+    @property
+    def money_country(self) -> str:
+        """The country the contract's money is written for: the customer's as the contract took
+        its tax (their billing country today for a contract made before contracts kept it)."""
+        return self.tax_country or str(self.customer.country or "")
+
+    @property
+    def tax_label(self) -> str:
+        """ "VAT 19%", or "VAT 0% (reverse charge)", as invoices name it."""
+        suffix = " (reverse charge)" if self.reverse_charge else ""
+        return f"{self.tax_name} {percent_of(self.tax_rate_bp)}{suffix}"
 
     # --- time, computed on every read so it is never stale ---
 

@@ -14,9 +14,13 @@ from django.conf import settings
 from django.template import Context, engines
 from django.template.base import Template
 from django.template.loader import render_to_string
+from django_countries import countries
 
 from onboarding.catalog.models import BillingCycle, Tier
 from onboarding.contracts.models import Contract, ContractAcceptance, ContractTemplate
+from onboarding.core.money import locale_for
+from onboarding.tax.models import percent_of
+from onboarding.tax.selectors import REVERSE_CHARGE_MENTION
 
 _CYCLE_UNITS = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 
@@ -56,9 +60,29 @@ def _day(moment) -> date | None:
     return moment.date() if moment is not None else None
 
 
+def _tax_treatment(contract: Contract, country: str) -> dict:
+    """The tax decision the price was drawn up with: a reverse charge with its mention and both
+    VAT numbers, or the rate of the customer's country the prices are net of."""
+    return {
+        "name": contract.tax_name,
+        "rate": percent_of(contract.tax_rate_bp),
+        "label": contract.tax_label,
+        "country": country,
+        "country_name": str(countries.name(country)) if country else "",
+        "reverse_charge": contract.reverse_charge,
+        "mention": REVERSE_CHARGE_MENTION if contract.reverse_charge else "",
+        # Today's setting for a contract made before contracts recorded it.
+        "seller_vat_number": contract.seller_vat_number or settings.BILLING_SELLER_TAX_ID,
+        "customer_vat_number": contract.customer_vat_number,
+    }
+
+
 def contract_context(*, contract: Contract, version: int) -> dict:
-    """Everything a contract template may show, as plain values."""
+    """Everything a contract template may show, as plain values; money as the customer's
+    locale writes it (core.money.locale_for), as the contract page shows it."""
     customer = contract.customer
+    country = contract.money_country
+    locale = locale_for(country=country)
     terms = contract.service_terms or {}
     previous = contract.previous
     tier = terms.get("tier", "")
@@ -94,11 +118,13 @@ def contract_context(*, contract: Contract, version: int) -> dict:
             "renews_number": previous.number if previous is not None else "",
             "cycle": BillingCycle(contract.cycle).label.lower(),
             "cycle_unit": _CYCLE_UNITS.get(contract.cycle, contract.cycle),
-            "price": str(contract.price),
-            "tax": str(contract.tax),
+            "currency": contract.currency,
+            "price": contract.price.format(locale=locale),
+            "tax": contract.tax.format(locale=locale),
             "tax_rate": f"{contract.tax_rate_bp / 100:g}%",
-            "price_with_tax": str(contract.price_with_tax),
+            "price_with_tax": contract.price_with_tax.format(locale=locale),
         },
+        "tax_treatment": _tax_treatment(contract, country),
         "document": {"version": version},
     }
 
@@ -164,10 +190,22 @@ def sample_context() -> dict:
             "renews_number": "",
             "cycle": "monthly",
             "cycle_unit": "month",
-            "price": "99.00 EUR",
-            "tax": "19.80 EUR",
-            "tax_rate": "20%",
-            "price_with_tax": "118.80 EUR",
+            "currency": "EUR",
+            "price": "€99.00",
+            "tax": "€0.00",
+            "tax_rate": "0%",
+            "price_with_tax": "€99.00",
+        },
+        "tax_treatment": {
+            "name": "VAT",
+            "rate": "0%",
+            "label": "VAT 0% (reverse charge)",
+            "country": "FR",
+            "country_name": "France",
+            "reverse_charge": True,
+            "mention": REVERSE_CHARGE_MENTION,
+            "seller_vat_number": "IE6388047V",
+            "customer_vat_number": "FR40303265045",
         },
         "document": {"version": 1},
     }

@@ -21,9 +21,10 @@ from onboarding.billing.followups import (
     invoice_follow_up,
     invoice_pdf_ensure,
 )
-from onboarding.billing.models import Invoice, InvoiceStatus
-from onboarding.billing.services import invoice_pay, invoice_refund
+from onboarding.billing.models import Invoice, InvoiceStatus, Subscription
+from onboarding.billing.services import invoice_pay, invoice_refund, subscription_purchase
 from onboarding.billing.tasks import follow_ups_dispatch
+from onboarding.catalog.models import PlanPrice
 from onboarding.notifications.models import InboxMessage, Notification
 from onboarding.notifications.relay import relay_drain
 from tests.billing.conftest import DECLINING_CARD, bought, ready_customer, run_tasks, utc
@@ -84,7 +85,8 @@ def test_the_pdf_shows_the_number_the_customer_and_the_total(invoice):
     text = pdf_text(invoice.pdf_path)
     assert invoice.number in text
     assert "Globex Corporation" in text
-    assert "118.80 EUR" in text
+    assert "€118.80" in text  # as the invoice page writes it for a customer in GB (en_GB)
+    assert "118.80 EUR" not in text
     assert "VAT 20%" in text  # the tax summary: the customer is billed in GB
 
 
@@ -262,6 +264,64 @@ def test_the_credit_note_pdf_shows_both_vat_numbers_in_one_font_family(plan, set
     assert "VAT number GB123456789" in text
     assert "VAT number DE136695976" in text
     assert pdf_font_families(credit_note.pdf_path) == {"DejaVu-Sans"}
+
+
+def test_the_invoice_and_credit_note_pdfs_write_money_as_the_customers_country_does(plan, sysops):
+    customer = ready_customer(company="Initech GmbH", country="DE")
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.get()
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    # Germany moves the decimal comma and the symbol: 99.00 EUR + 19% = 117,81 €.
+    text = pdf_text(invoice.pdf_path)
+    assert "99,00\xa0€" in text and "18,81\xa0€" in text and "117,81\xa0€" in text
+    assert "EUR" in text  # "All amounts in EUR" keeps the code for the filing clerk
+    assert "117.81 EUR" not in text
+
+    credit_note = credit_note_pdf_ensure(
+        credit_note=invoice_refund(invoice=invoice, actor=sysops, reason="Bought by mistake")
+    )
+    credited = pdf_text(credit_note.pdf_path)
+    assert "117,81\xa0€" in credited and "117.81 EUR" not in credited
+
+
+def test_a_pdf_keeps_the_country_it_was_issued_for_after_the_customer_moves(plan, sysops):
+    customer = ready_customer(company="Initech GmbH", country="DE")
+    bought(customer, plan, anchor=utc(2030, 5, 2, 9))
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.get()
+    customer_profile_update(
+        customer=customer, actor=customer.user, profile={"country": "IE", "postal_code": "D02 X285"}
+    )
+
+    context = documents.invoice_context(Invoice.objects.get(pk=invoice.pk))
+
+    assert context["invoice"]["total"] == "117,81\xa0€"  # the invoice's country, not today's
+    assert context["tax_summary"][0]["net"] == "99,00\xa0€"
+
+
+def test_a_yen_invoice_pdf_has_no_decimals(plan):
+    PlanPrice.objects.create(plan=plan, cycle="monthly", currency="JPY", amount_minor=12000)
+    customer = ready_customer(company="Kaisha KK", country="JP")
+    subscription = subscription_purchase(
+        customer=customer, plan=plan, cycle="monthly", currency="JPY", actor=customer.user
+    )
+    Subscription.objects.filter(pk=subscription.pk).update(
+        purchased_at=utc(2030, 5, 2, 9),
+        billing_anchor=utc(2030, 5, 2, 9),
+        next_invoice_at=utc(2030, 5, 2, 9),
+    )
+    bill_run_execute(run_date=date(2030, 5, 2))
+    invoice = Invoice.objects.get()
+    assert invoice.currency == "JPY"
+    invoice_follow_up(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+
+    text = pdf_text(invoice.pdf_path)
+
+    assert "¥12,000" in text  # en_JP: the symbol, no ".00"
+    assert "12,000.00" not in text and "¥120" not in text
 
 
 def _set_vat_number(customer, number: str) -> None:

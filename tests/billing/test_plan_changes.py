@@ -89,6 +89,23 @@ def test_an_upgrade_takes_effect_at_once_with_one_invoice_of_two_prorated_lines(
     assert Notification.objects.filter(kind="plan_changed", recipient=active.customer.user).exists()
 
 
+def test_the_plan_changed_email_writes_the_invoice_total_as_the_customers_country_does(
+    plan, enterprise
+):
+    anchor = (timezone.now() - timedelta(days=10)).replace(microsecond=0)
+    subscription = bought(ready_customer(country="DE"), plan, anchor=anchor)
+    bill_run_execute(run_date=anchor.date())
+    subscription.refresh_from_db()
+
+    outcome = _change(subscription, enterprise)
+
+    total = outcome.invoice.total.format(locale="en_DE")  # "1.234,50 €"
+    assert total.endswith("\xa0€") and "," in total
+    notice = Notification.objects.get(kind="plan_changed")
+    assert f"({total})" in notice.body_text and f"({total})" in notice.body_html
+    assert str(outcome.invoice.total) not in notice.body_text  # not "123.45 EUR"
+
+
 def test_the_preview_shows_the_two_lines_and_changes_nothing(active, enterprise):
     quote = plan_change_preview(subscription=active, plan=enterprise, quantity=1)
 

@@ -87,7 +87,7 @@ def test_the_credit_note_gets_its_pdf_and_the_customer_is_told_with_it(paid, sys
     note.refresh_from_db()
     with default_storage.open(note.pdf_path, "rb") as handle:
         text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(handle.read())).pages)
-    assert note.number in text and paid.number in text and "5.00 EUR" in text
+    assert note.number in text and paid.number in text and "€5.00" in text
     notice = Notification.objects.get(kind="credit_note_issued")
     assert notice.attachments[0]["storage_path"] == note.pdf_path
     assert "email" in notice.channels
