@@ -98,3 +98,12 @@ def test_the_credit_note_gets_its_pdf_and_the_customer_is_told_with_it(paid, sys
 @pytest.mark.parametrize(("gross", "net"), [(120, 100), (1, 1), (11880, 9900), (7, 6)])
 def test_the_net_part_of_a_gross_amount_is_rounded_half_up(gross, net):
     assert net_of_gross(gross, 2000) == net
+
+
+def test_the_customers_invoice_page_lists_the_credit_note_in_their_money_format(
+    paid, sysops, customer_client
+):
+    invoice_refund(invoice=paid, actor=sysops, reason="Bought by mistake")
+    page = customer_client.get(f"/account/invoices/{paid.pk}/").content.decode()
+    notes = page[page.index("Bought by mistake") - 300 : page.index("Bought by mistake")]
+    assert "€118.80" in notes and "118.80 EUR" not in notes
