@@ -232,7 +232,7 @@ class InvoiceOut(Schema):
         return invoice_is_overdue(invoice=invoice, today=timezone.localdate())
 
 
-class PlanChangeOut(Schema):
+class OverviewPlanChangeOut(Schema):
     id: int = Field(..., validation_alias="pk")
     status: str
     effective_at: datetime
@@ -339,7 +339,7 @@ class CustomerOverviewOut(Schema):
     contracts: list[OverviewContractOut]
     requests: list[RequestSummaryOut]
     invoices: list[InvoiceOut]
-    plan_changes: list[PlanChangeOut]
+    plan_changes: list[OverviewPlanChangeOut]
     payments: list[OverviewPaymentOut]
     notifications: list[NotificationOut]
     audit: list[AuditOut]
