@@ -33,6 +33,8 @@ from onboarding.billing.schemas import (
 )
 from onboarding.billing.selectors import (
     credit_note_get_for,
+    invoice_dispute,
+    invoice_disputes,
     invoice_get_for,
     invoice_list_of,
     invoice_staff_list,
@@ -198,8 +200,11 @@ def list_invoices(
     offset: int = Query(0, ge=0, le=10**9),
 ):
     customer = customer_of_user(user=request.user)
-    invoices = visible_to(request.user, invoice_list_of(customer=customer))
-    return [InvoiceSummaryOut.of(invoice) for invoice in invoices[offset : offset + limit]]
+    invoices = list(
+        visible_to(request.user, invoice_list_of(customer=customer))[offset : offset + limit]
+    )
+    disputes = invoice_disputes(invoices=invoices)
+    return [InvoiceSummaryOut.of(invoice, disputes.get(invoice.pk)) for invoice in invoices]
 
 
 @invoices_router.get(
@@ -207,7 +212,8 @@ def list_invoices(
 )
 def get_invoice(request: HttpRequest, invoice_id: int):
     customer_of_user(user=request.user)
-    return InvoiceDetailOut.of(invoice_with_lines_get_for(user=request.user, invoice_id=invoice_id))
+    invoice = invoice_with_lines_get_for(user=request.user, invoice_id=invoice_id)
+    return InvoiceDetailOut.of(invoice, invoice_dispute(invoice=invoice))
 
 
 @invoices_router.get(
@@ -269,15 +275,21 @@ def staff_list_invoices(
         raise DomainError(
             f"status must be one of {', '.join(InvoiceStatus.values)}.", field="status"
         )
-    invoices = visible_to(request.user, invoice_staff_list(status=status, query=q))
-    return [StaffInvoiceOut.of(invoice) for invoice in invoices[offset : offset + limit]]
+    invoices = list(
+        visible_to(request.user, invoice_staff_list(status=status, query=q))[
+            offset : offset + limit
+        ]
+    )
+    disputes = invoice_disputes(invoices=invoices)
+    return [StaffInvoiceOut.of(invoice, disputes.get(invoice.pk)) for invoice in invoices]
 
 
 @staff_invoices_router.get(
     "/{invoice_id}", response={200: InvoiceDetailOut, 404: dict}, summary="One invoice"
 )
 def staff_get_invoice(request: HttpRequest, invoice_id: int):
-    return InvoiceDetailOut.of(invoice_get_for(user=request.user, invoice_id=invoice_id))
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    return InvoiceDetailOut.of(invoice, invoice_dispute(invoice=invoice))
 
 
 @staff_invoices_router.get(

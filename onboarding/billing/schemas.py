@@ -6,6 +6,7 @@ from pydantic import Field
 from onboarding.billing.models import CreditNote, Invoice, Subscription
 from onboarding.billing.taxes import TaxSummaryRow
 from onboarding.core.schemas import MoneyOut, deprecated
+from onboarding.payments.models import PaymentDispute
 
 
 class PurchaseIn(Schema):
@@ -115,6 +116,34 @@ class CreditNoteOut(Schema):
         )
 
 
+class InvoiceDisputeOut(Schema):
+    """A dispute (chargeback) the customer's bank opened on the charge that paid the invoice."""
+
+    outcome: str = Field(
+        ...,
+        description='"open", "won" (the payment stands), "lost" (the bank took the money back) '
+        'or "closed" (an inquiry that never became a chargeback)',
+    )
+    status: str = Field(..., description="The payment provider's own status of the dispute")
+    amount: MoneyOut
+    reason: str = Field(..., description='As the bank gave it: "fraudulent", "duplicate" ...')
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @staticmethod
+    def of(dispute: PaymentDispute | None) -> "InvoiceDisputeOut | None":
+        if dispute is None:
+            return None
+        return InvoiceDisputeOut(
+            outcome=dispute.outcome,
+            status=dispute.status,
+            amount=dispute.amount,
+            reason=dispute.reason,
+            opened_at=dispute.opened_at,
+            closed_at=dispute.closed_at,
+        )
+
+
 class InvoiceSummaryOut(Schema):
     id: int
     number: str
@@ -146,9 +175,12 @@ class InvoiceSummaryOut(Schema):
     payable: bool
     last_payment_message: str
     next_retry_at: datetime | None
+    dispute: InvoiceDisputeOut | None = Field(
+        None, description="The dispute of the payment, open or closed; null when none"
+    )
 
     @staticmethod
-    def fields_of(invoice: Invoice) -> dict:
+    def fields_of(invoice: Invoice, dispute: PaymentDispute | None = None) -> dict:
         return {
             "id": invoice.pk,
             "number": invoice.number,
@@ -179,11 +211,12 @@ class InvoiceSummaryOut(Schema):
             "payable": invoice.is_payable,
             "last_payment_message": invoice.last_payment_message,
             "next_retry_at": invoice.next_retry_at,
+            "dispute": InvoiceDisputeOut.of(dispute),
         }
 
     @staticmethod
-    def of(invoice: Invoice) -> "InvoiceSummaryOut":
-        return InvoiceSummaryOut(**InvoiceSummaryOut.fields_of(invoice))
+    def of(invoice: Invoice, dispute: PaymentDispute | None = None) -> "InvoiceSummaryOut":
+        return InvoiceSummaryOut(**InvoiceSummaryOut.fields_of(invoice, dispute))
 
 
 class InvoiceDetailOut(InvoiceSummaryOut):
@@ -194,9 +227,9 @@ class InvoiceDetailOut(InvoiceSummaryOut):
     credit_notes: list[CreditNoteOut]
 
     @staticmethod
-    def of(invoice: Invoice) -> "InvoiceDetailOut":
+    def of(invoice: Invoice, dispute: PaymentDispute | None = None) -> "InvoiceDetailOut":
         return InvoiceDetailOut(
-            **InvoiceSummaryOut.fields_of(invoice),
+            **InvoiceSummaryOut.fields_of(invoice, dispute),
             bill_to_name=invoice.bill_to_name,
             bill_to_address=invoice.bill_to_lines,
             lines=[
@@ -225,9 +258,9 @@ class StaffInvoiceOut(InvoiceSummaryOut):
     attempt_count: int
 
     @staticmethod
-    def of(invoice: Invoice) -> "StaffInvoiceOut":
+    def of(invoice: Invoice, dispute: PaymentDispute | None = None) -> "StaffInvoiceOut":
         return StaffInvoiceOut(
-            **InvoiceSummaryOut.fields_of(invoice),
+            **InvoiceSummaryOut.fields_of(invoice, dispute),
             customer_id=invoice.customer_id,
             customer_reference=invoice.customer_reference,
             bill_to_name=invoice.bill_to_name,

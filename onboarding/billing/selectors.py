@@ -25,7 +25,8 @@ from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money, currencies_in_order
 from onboarding.core.numbers import parse_query_int
-from onboarding.payments.models import PaymentAttempt
+from onboarding.payments.models import PaymentAttempt, PaymentDispute
+from onboarding.payments.selectors import payment_disputes_by_attempt
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.models import TaskKey
 
@@ -220,6 +221,26 @@ def invoice_paid_by(*, invoice: Invoice) -> PaymentAttempt | None:
         .filter(pk=invoice.paid_attempt_id)
         .first()
     )
+
+
+def invoice_dispute(*, invoice: Invoice) -> PaymentDispute | None:
+    """The dispute the customer's bank opened on the charge that paid `invoice` (open or closed,
+    the newest), or None; no query for an invoice paid by no charge."""
+    return payment_disputes_by_attempt(attempt_ids=[invoice.paid_attempt_id]).get(
+        invoice.paid_attempt_id
+    )
+
+
+def invoice_disputes(*, invoices: list[Invoice]) -> dict[int, PaymentDispute]:
+    """invoice_dispute for a page of invoices, keyed by invoice id, in one query."""
+    by_attempt = payment_disputes_by_attempt(
+        attempt_ids=[invoice.paid_attempt_id for invoice in invoices]
+    )
+    return {
+        invoice.pk: by_attempt[invoice.paid_attempt_id]
+        for invoice in invoices
+        if invoice.paid_attempt_id in by_attempt
+    }
 
 
 def document_render_failed(

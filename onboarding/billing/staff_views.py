@@ -16,6 +16,7 @@ from onboarding.billing.models import Invoice
 from onboarding.billing.selectors import (
     bill_runs_recent,
     credit_note_get_for,
+    invoice_dispute,
     invoice_get_for,
     invoice_payments,
     invoice_staff_list,
@@ -60,6 +61,7 @@ def _detail(
         {
             "invoice": invoice,
             "payments": invoice_payments(invoice=invoice),
+            "dispute": invoice_dispute(invoice=invoice),
             "refund_form": refund_form or RefundForm(currency=invoice.currency),
             "void_form": void_form or VoidForm(),
         },

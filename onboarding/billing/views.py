@@ -34,6 +34,7 @@ from onboarding.billing.models import (
 from onboarding.billing.selectors import (
     buyer_tax,
     credit_note_get_for,
+    invoice_dispute,
     invoice_get_for,
     invoice_list_of,
     plan_cycle_offers,
@@ -267,6 +268,7 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     context = {
         "invoice": invoice,
         "card": payment_method_active(customer=invoice.customer),
+        "dispute": invoice_dispute(invoice=invoice),
         "poll_next": polls + 1 if in_flight and polls < POLL_LIMIT else None,
         "poll_stopped": in_flight and polls >= POLL_LIMIT,
         "poll_seconds": POLL_SECONDS,

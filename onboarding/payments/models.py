@@ -313,6 +313,14 @@ class PaymentDispute(models.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def outcome(self) -> str:
+        """ "open", "won" (the payment stands), "lost" (the bank took the money back) or "closed"
+        (Stripe's warning_closed / prevented: an inquiry that never became a chargeback)."""
+        if self.is_open:
+            return "open"
+        return self.status if self.status in ("won", "lost") else "closed"
+
 
 # --- Stripe's webhook events ------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -8,6 +9,7 @@ from onboarding.accounts.models import Customer
 from onboarding.core.money import Money
 from onboarding.payments.models import (
     PaymentAttempt,
+    PaymentDispute,
     PaymentMethod,
     PaymentMethodStatus,
     RefundStatus,
@@ -59,4 +61,73 @@ def cards_expiring_soon(
         .filter(Q(exp_year__lt=cutoff.year) | Q(exp_year=cutoff.year, exp_month__lt=cutoff.month))
         .select_related("customer__user")
         .order_by("exp_year", "exp_month", "pk")
+    )
+
+
+# What the invoice pages, the invoice API and the customer view read of a dispute.
+_DISPUTE_COLUMNS = (
+    "id",
+    "attempt_id",
+    "gateway_dispute_id",
+    "amount_minor",
+    "currency",
+    "reason",
+    "status",
+    "opened_at",
+    "closed_at",
+)
+
+
+def payment_disputes_by_attempt(*, attempt_ids: Iterable[int | None]) -> dict[int, PaymentDispute]:
+    """The newest dispute of each of `attempt_ids` (a charge is disputed once in practice, but
+    an inquiry can be followed by a chargeback), keyed by attempt id; one query, none for no ids."""
+    ids = {pk for pk in attempt_ids if pk is not None}
+    if not ids:
+        return {}
+    disputes: dict[int, PaymentDispute] = {}
+    rows = (
+        PaymentDispute.objects.filter(attempt_id__in=ids)
+        .only(*_DISPUTE_COLUMNS)
+        .order_by("attempt_id", "-opened_at", "-id")
+    )
+    for dispute in rows:
+        disputes.setdefault(dispute.attempt_id, dispute)
+    return disputes
+
+
+def payment_disputes_of(*, customer: Customer, limit: int = 50) -> list[PaymentDispute]:
+    """A customer's disputes, newest first, each with the charge it is about (its amount and
+    invoice reference); one query."""
+    return list(
+        PaymentDispute.objects.filter(attempt__customer=customer)
+        .select_related("attempt")
+        .only(
+            *_DISPUTE_COLUMNS,
+            "attempt__id",
+            "attempt__customer_id",
+            "attempt__invoice_reference",
+            "attempt__description",
+            "attempt__amount_minor",
+            "attempt__currency",
+        )
+        .order_by("-opened_at", "-id")[:limit]
+    )
+
+
+def payment_disputes_open_many(*, customer_ids: Iterable[int]) -> list[PaymentDispute]:
+    """The open disputes of many customers at once, each annotated with its `customer_id` and
+    with the charge's invoice reference (the search results flag them); one query."""
+    return list(
+        PaymentDispute.objects.filter(
+            attempt__customer_id__in=list(customer_ids), closed_at__isnull=True
+        )
+        .select_related("attempt")
+        .only(
+            *_DISPUTE_COLUMNS,
+            "attempt__id",
+            "attempt__invoice_reference",
+            "attempt__description",
+        )
+        .annotate(customer_id=F("attempt__customer_id"))
+        .order_by("customer_id", "-opened_at", "-id")
     )

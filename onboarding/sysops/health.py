@@ -19,6 +19,7 @@ from onboarding.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Sub
 from onboarding.contracts.models import Contract
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentMethodStatus
+from onboarding.payments.selectors import payment_disputes_open_many
 from onboarding.sysops.models import OPEN_STATUSES, ServiceRequest, Severity
 from onboarding.sysops.overview import ALERTS_LIMIT, HISTORY_LIMIT
 from onboarding.sysops.risks import (
@@ -82,7 +83,7 @@ def _by_customer(rows) -> dict[int, list]:
 def customer_health_many(
     *, customer_ids: list[int], today: date | None = None
 ) -> dict[int, CustomerHealth]:
-    """Each customer's live plans, newest contract and risk flags, in ten queries in all."""
+    """Each customer's live plans, newest contract and risk flags, in eleven queries in all."""
     if not customer_ids:
         return {}
     today = today or timezone.localdate()
@@ -154,6 +155,8 @@ def customer_health_many(
         .only("id", "customer_id", "severity", "status", "summary")
         .order_by("customer_id", "-created_at", "-id")
     )
+    # Only an open dispute raises a flag.
+    disputes = _by_customer(payment_disputes_open_many(customer_ids=ids))
     journey = _by_customer(
         JourneyStep.objects.filter(customer_id__in=ids, state=StepState.FAILED)
         .only("id", "customer_id", "step", "position", "state", "failure_reason")
@@ -187,6 +190,7 @@ def customer_health_many(
                 requests=requests.get(customer_id, []),
                 journey=journey.get(customer_id, []),
                 alerts=alerts.get(customer_id, []),
+                disputes=disputes.get(customer_id, []),
                 today=today,
             ),
         )
@@ -196,7 +200,7 @@ def customer_health_many(
 def customer_search_with_health(
     *, query: str, page: int = 1, size: int = SEARCH_PAGE_SIZE, today: date | None = None
 ) -> CustomerSearchPage:
-    """customer_search, each hit with its CustomerHealth: twelve queries for any page."""
+    """customer_search, each hit with its CustomerHealth: thirteen queries for any page."""
     results = customer_search(query=query, page=page, size=size)
     if not results.hits:
         return results

@@ -31,8 +31,8 @@ from onboarding.core.money import Money
 from onboarding.journey.models import JourneyStep
 from onboarding.journey.selectors import journey_of
 from onboarding.notifications.models import Notification, OutboxMessage
-from onboarding.payments.models import PaymentAttempt
-from onboarding.payments.selectors import payment_method_active
+from onboarding.payments.models import PaymentAttempt, PaymentDispute
+from onboarding.payments.selectors import payment_disputes_of, payment_method_active
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.risks import (
     CONTRACT_LINE_COLUMNS,
@@ -100,6 +100,7 @@ class CustomerOverview:
     invoices: list[Invoice]
     plan_changes: list[PlanChange]
     payments: list[PaymentAttempt]
+    disputes: list[PaymentDispute]
     notifications: list[Notification]
     audit: list[AuditEntry]
     journey: list[JourneyStep]
@@ -113,6 +114,10 @@ class CustomerOverview:
     @property
     def open_requests(self) -> list[ServiceRequest]:
         return [request for request in self.requests if request.is_open]
+
+    @property
+    def open_disputes(self) -> list[PaymentDispute]:
+        return [dispute for dispute in self.disputes if dispute.is_open]
 
 
 def _schedule(customer: Customer, subscriptions: list[Subscription]) -> list[ScheduleLine]:
@@ -380,6 +385,7 @@ def customer_overview(
     subscriptions = _subscriptions(customer)
     requests = _requests(customer, limit)
     payments = _payments(customer, limit)
+    disputes = payment_disputes_of(customer=customer, limit=limit)
     invoices = _invoices(customer, limit)
     contracts = _contracts(customer, limit, today)
     journey = journey_of(customer=customer)
@@ -394,6 +400,7 @@ def customer_overview(
         requests=requests,
         journey=journey,
         alerts=alerts,
+        disputes=disputes,
         today=today,
     )
     return CustomerOverview(
@@ -409,6 +416,7 @@ def customer_overview(
         invoices=invoices,
         plan_changes=_plan_changes(customer, limit),
         payments=payments,
+        disputes=disputes,
         notifications=_notifications(customer, limit),
         audit=audit_timeline_for_customer(customer_id=customer.pk, limit=limit),
         journey=journey,

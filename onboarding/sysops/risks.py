@@ -26,7 +26,12 @@ from onboarding.billing.models import (
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
 from onboarding.core.templatetags.day_counts import days
 from onboarding.journey.models import JourneyStep, StepState
-from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentStatus
+from onboarding.payments.models import (
+    PaymentAttempt,
+    PaymentDispute,
+    PaymentMethod,
+    PaymentStatus,
+)
 from onboarding.sysops.models import ServiceRequest, Severity
 
 CARD_WARNING_DAYS = 30
@@ -57,6 +62,7 @@ RISK_LABELS = {
     "acceptance_yellow": "Acceptance yellow",
     "payment_failed": "Payment failed",
     "payment_unknown": "Payment unknown",
+    "payment_disputed": "Payment disputed",
     "invoice_overdue": "Invoice unpaid",
     "no_card": "No card",
     "card_expired": "Card expired",
@@ -207,6 +213,23 @@ def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag
     return risks
 
 
+def _dispute_risks(disputes: list[PaymentDispute]) -> list[RiskFlag]:
+    """Each open dispute is red: evidence is due in Stripe's dashboard by a deadline. A closed one
+    (won, lost) no longer asks anything of SysOps; the Disputes history keeps it."""
+    return [
+        RiskFlag(
+            "payment_disputed",
+            "red",
+            f"Payment disputed: {dispute.amount} on "
+            f"{dispute.attempt.invoice_reference or dispute.attempt.description or 'a payment'} "
+            f"({dispute.reason or 'no reason given'}), opened on {_day(dispute.opened_at)}.",
+            "disputes",
+        )
+        for dispute in disputes
+        if dispute.is_open
+    ]
+
+
 def _card_risks(
     card: CardFacts | None, subscriptions: list[Subscription], today: date
 ) -> list[RiskFlag]:
@@ -345,6 +368,7 @@ def risks_from(
     requests: list[ServiceRequest],
     journey: list[JourneyStep],
     alerts: list[AdminAlert],
+    disputes: list[PaymentDispute],
     today: date,
 ) -> list[RiskFlag]:
     """One customer's risky facts, reds first: the full view and the search results (which
@@ -352,6 +376,7 @@ def risks_from(
     risks = [
         *acceptance,
         *_payment_risks(payments, today),
+        *_dispute_risks(disputes),
         *_invoice_risks(invoices, today),
         *_card_risks(card, subscriptions, today),
         *_contract_risks(contracts),

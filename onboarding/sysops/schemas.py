@@ -17,7 +17,7 @@ from onboarding.accounts.models import Customer
 from onboarding.billing.models import Invoice, PlanChange
 from onboarding.core.schemas import MoneyOut
 from onboarding.notifications.models import Notification
-from onboarding.payments.models import PaymentAttempt
+from onboarding.payments.models import PaymentAttempt, PaymentDispute
 from onboarding.sysops.models import ServiceRequest, ServiceRequestUpdate
 from onboarding.sysops.requests import service_request_updates
 from onboarding.sysops.risks import invoice_is_overdue
@@ -277,6 +277,23 @@ class OverviewPaymentOut(Schema):
         return payment.payment_method.last4 if payment.payment_method else ""
 
 
+class OverviewDisputeOut(Schema):
+    id: int = Field(..., validation_alias="pk")
+    gateway_dispute_id: str
+    payment_id: int = Field(..., validation_alias="attempt_id")
+    invoice_reference: str
+    amount: MoneyOut
+    reason: str
+    status: str = Field(..., description="The payment provider's own status of the dispute")
+    outcome: str = Field(..., description='"open", "won", "lost" or "closed"')
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_invoice_reference(dispute: PaymentDispute) -> str:
+        return dispute.attempt.invoice_reference or dispute.attempt.description
+
+
 class DeliveryOut(Schema):
     channel: str
     status: str
@@ -341,6 +358,7 @@ class CustomerOverviewOut(Schema):
     invoices: list[InvoiceOut]
     plan_changes: list[OverviewPlanChangeOut]
     payments: list[OverviewPaymentOut]
+    disputes: list[OverviewDisputeOut]
     notifications: list[NotificationOut]
     audit: list[AuditOut]
     journey: list[JourneyOut]

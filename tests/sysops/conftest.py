@@ -12,7 +12,7 @@ from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState, Subs
 from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import Plan
 from onboarding.contracts.models import Contract, ContractState
-from onboarding.payments.models import PaymentAttempt, PaymentStatus
+from onboarding.payments.models import PaymentAttempt, PaymentDispute, PaymentStatus
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.services import service_request_open
 
@@ -101,6 +101,21 @@ def make_payment(subscription: Subscription, n: int, **fields) -> PaymentAttempt
         **fields,
     }
     return PaymentAttempt.objects.create(**values)
+
+
+def make_dispute(payment: PaymentAttempt, **fields) -> PaymentDispute:
+    """A dispute the customer's bank opened on `payment` ten days after it, still open."""
+    values = {
+        "attempt": payment,
+        "gateway_dispute_id": f"dp_test_{payment.pk}",
+        "amount_minor": payment.amount_minor,
+        "currency": payment.currency,
+        "reason": "fraudulent",
+        "status": "needs_response",
+        "opened_at": payment.created_at + timedelta(days=10),
+        **fields,
+    }
+    return PaymentDispute.objects.create(**values)
 
 
 def make_contract(subscription: Subscription, n: int, **fields) -> Contract:

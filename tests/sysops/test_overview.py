@@ -13,7 +13,7 @@ from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import InvoiceStatus, PaymentState
 from onboarding.billing.plan_changes import subscription_change_plan
 from onboarding.contracts.models import Contract, ContractState
-from onboarding.payments.models import PaymentStatus
+from onboarding.payments.models import PaymentAttempt, PaymentStatus
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.risks import customer_acceptance_flags
 from onboarding.sysops.services import customer_resolve
@@ -22,6 +22,7 @@ from tests.factories import plan_with_prices
 from tests.sysops.conftest import (
     add_history,
     make_contract,
+    make_dispute,
     make_invoice,
     make_payment,
     open_request,
@@ -33,10 +34,11 @@ from tests.sysops.conftest import (
 pytestmark = pytest.mark.django_db
 
 # Card, subscriptions (with the next period's price in the same query), requests, payments,
-# invoices, plan changes, contracts, journey, open alerts, contacts, notifications (+ their
-# deliveries), audit timeline, the contracts' acceptance (ratings counted + their live
-# reviews), and the tax rates (the next charges are taxed by the customer's country).
-OVERVIEW_QUERIES = 16
+# disputes (with their charges), invoices, plan changes, contracts, journey, open alerts,
+# contacts, notifications (+ their deliveries), audit timeline, the contracts' acceptance
+# (ratings counted + their live reviews), and the tax rates (the next charges are taxed by the
+# customer's country).
+OVERVIEW_QUERIES = 17
 
 
 def _overview(subscription):
@@ -59,8 +61,15 @@ def test_the_overview_and_its_page_take_the_same_queries_for_1_and_50_items_of_h
     add_history(short, 1)
     long = subscribe(other_customer, plan)
     add_history(long, 50)
+    for subscription in (short, long):
+        # Every payment disputed, every other dispute closed: both kinds render with their charge.
+        payments = PaymentAttempt.objects.filter(customer=subscription.customer).order_by("pk")
+        for n, payment in enumerate(payments):
+            closed = {"status": "won", "closed_at": timezone.now()} if n % 2 else {}
+            make_dispute(payment, **closed)
     assert len(_overview(long).requests) == 50
     assert len(_overview(long).invoices) == 50
+    assert len(_overview(long).disputes) == 50
 
     assert _queries_for_view(short) == _queries_for_view(long) == OVERVIEW_QUERIES
 
