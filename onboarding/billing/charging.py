@@ -397,18 +397,15 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             if any(code == NOT_RECEIVED for _, code in recorded.values())
             else Counter()
         )
-        effects = _Effects(
-            usual_hours=preferred_hours(
-                customer_ids={
-                    invoice.customer_id
-                    for item in answered
-                    if (invoice := invoices.get(item.charge.invoice_id)) is not None
-                    and recorded.get(item.attempt_id, (item.status, item.code))[0]
-                    in (PaymentStatus.DECLINED, PaymentStatus.FAILED)
-                },
-                now=now,
-            )
-        )
+        failing = {
+            invoices[item.charge.invoice_id].customer_id
+            for item in answered
+            if item.charge.invoice_id in invoices
+            and recorded.get(item.attempt_id, (item.status,))[0]
+            in (PaymentStatus.DECLINED, PaymentStatus.FAILED)
+        }
+        # One query for the usual hour of every customer whose attempt failed (retry_timing.py).
+        effects = _Effects(usual_hours=preferred_hours(customer_ids=failing, now=now))
         rows, resends = [], []
         for item in answered:
             invoice = invoices.get(item.charge.invoice_id)
