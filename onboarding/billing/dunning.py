@@ -7,10 +7,11 @@ due. Retries are claimed with SKIP LOCKED, reserved and sent like every other at
 crash or two workers never charge twice.
 
 A hard decline (a lost, stolen, expired or closed card) books no retry: the invoice waits, marked
-`retry_stopped`, for a new card. When the customer replaces their card (payments publishes
-`payment_method.replaced`), every open invoice of theirs whose last attempt failed is charged on
-it at once (`invoices_retry_on_new_card`). A hard-declined invoice still unpaid when its schedule
-ends becomes uncollectible like any other (`hard_declines_give_up`).
+`retry_stopped`, for a new card. When the customer replaces their card, or the card network
+renews it (payments publishes `payment_method.changed`), every open invoice of theirs whose last
+attempt failed is charged on it at once (`invoices_retry_on_new_card`). A hard-declined invoice
+still unpaid when its schedule ends becomes uncollectible like any other
+(`hard_declines_give_up`).
 """
 
 import functools

@@ -22,7 +22,7 @@ def refunded_outside(message: OutboxMessage, batch: DeliveryBatch) -> None:
     invoice_refund_recorded(refund_id=int(message.payload["refund_id"]))
 
 
-def card_replaced(message: OutboxMessage, batch: DeliveryBatch) -> None:
-    """payments put a new card on file: charge the customer's failed open invoices on it now
-    (sent once the relay's transaction commits)."""
+def card_changed(message: OutboxMessage, batch: DeliveryBatch) -> None:
+    """payments put a new card on file (or the card network renewed the one on file): charge the
+    customer's failed open invoices on it now (sent once the relay's transaction commits)."""
     invoices_retry_on_new_card(customer_id=int(message.payload["customer_id"]))

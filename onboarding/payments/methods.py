@@ -44,9 +44,9 @@ CARD_FORM_UNAVAILABLE = FailureNotice(
 )
 
 
-# Published when a card replaces the one on file, so billing charges a failed invoice on it at
-# once (docs/events.md).
-PAYMENT_METHOD_REPLACED_TOPIC = "payment_method.replaced"
+# Published when a card replaces the one on file, or the card network renews the one on file, so
+# billing charges a failed invoice on it at once (docs/events.md).
+PAYMENT_METHOD_CHANGED_TOPIC = "payment_method.changed"
 
 
 class CardRefused(DomainError):
@@ -160,13 +160,13 @@ def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) 
     events.card_added(actor=actor, method=method, previous=previous)
     if previous is not None:
         outbox_publish(
-            topic=PAYMENT_METHOD_REPLACED_TOPIC,
+            topic=PAYMENT_METHOD_CHANGED_TOPIC,
             payload={
                 "customer_id": customer.pk,
                 "payment_method_id": method.pk,
-                "previous_id": previous.pk,
+                "change": "replaced",
             },
-            dedupe_key=f"payment-method-replaced:{method.pk}",
+            dedupe_key=f"payment-method-changed:{method.pk}",
         )
     admin_alerts_resolve_for(
         success="card_added",
@@ -249,4 +249,13 @@ def card_refresh_from_network(
         method.brand, method.last4, method.exp_month, method.exp_year = new
         method.save(update_fields=["brand", "last4", "exp_month", "exp_year", "expiry_reminded_at"])
         events.card_updated_by_network(method=method, previous=previous)
+        outbox_publish(
+            topic=PAYMENT_METHOD_CHANGED_TOPIC,
+            payload={
+                "customer_id": method.customer_id,
+                "payment_method_id": method.pk,
+                "change": "updated_by_network",
+            },
+            dedupe_key=f"payment-method-changed:{method.pk}:{last4}:{exp_month}/{exp_year}",
+        )
     return method

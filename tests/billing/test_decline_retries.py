@@ -105,7 +105,7 @@ def test_a_new_card_charges_the_hard_declined_invoice_at_once(
 ):
     card_on_file(hard_declined.customer, GOOD_CARD, password=DEFAULT_PASSWORD)
     with django_capture_on_commit_callbacks(execute=True):
-        deliver_events()  # payment_method.replaced reaches billing, which charges after commit
+        deliver_events()  # payment_method.changed reaches billing, which charges after commit
 
     hard_declined.refresh_from_db()
     assert (hard_declined.status, hard_declined.attempt_count) == (InvoiceStatus.PAID, 2)
