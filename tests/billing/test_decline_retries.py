@@ -24,7 +24,8 @@ from onboarding.billing.retry_timing import preferred_hours, retry_time, usual_h
 from onboarding.core.money import Money
 from onboarding.notifications.models import Channel, Notification
 from onboarding.payments.charges import payment_collect
-from onboarding.payments.models import PaymentAttempt
+from onboarding.payments.methods import card_refresh_from_network
+from onboarding.payments.models import PaymentAttempt, PaymentMethod, SandboxCard
 from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from tests.billing.conftest import buy, deliver_events, ready_customer, today
 from tests.factories import DEFAULT_PASSWORD
@@ -137,6 +138,41 @@ def test_a_new_card_that_is_declined_softly_goes_back_on_the_schedule(
     assert hard_declined.last_payment_code == "insufficient_funds"
     assert hard_declined.retry_stopped == RetryStop.NONE
     assert hard_declined.next_retry_at is not None
+
+
+def test_the_card_networks_renewal_of_an_expired_card_charges_the_invoice_at_once(
+    plan, customer, django_capture_on_commit_callbacks
+):
+    payer = ready_customer(customer)
+    method = PaymentMethod.objects.get(customer=payer)
+    past, renewed = timezone.now().year - 1, timezone.now().year + 3
+    # The card expired while on file: the provider's side and ours both say so.
+    SandboxCard.objects.filter(token=method.token).update(exp_year=past)
+    PaymentMethod.objects.filter(pk=method.pk).update(exp_year=past)
+    buy(payer, plan)
+    bill_run_execute(run_date=today())
+    invoice = Invoice.objects.get()
+    assert (invoice.last_payment_code, invoice.retry_stopped) == (
+        "expired_card",
+        RetryStop.HARD_DECLINE,
+    )
+
+    # The network renews it (Stripe's payment_method.automatically_updated, as the webhook
+    # applies it); the provider's side has the new expiry too.
+    SandboxCard.objects.filter(token=method.token).update(exp_year=renewed)
+    card_refresh_from_network(
+        gateway="sandbox",
+        token=method.token,
+        brand=method.brand,
+        last4=method.last4,
+        exp_month=method.exp_month,
+        exp_year=renewed,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver_events()
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.attempt_source) == (InvoiceStatus.PAID, AttemptSource.NEW_CARD)
 
 
 def test_without_a_new_card_the_invoice_is_uncollectible_when_the_schedule_ends(
