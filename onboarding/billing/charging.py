@@ -26,9 +26,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -41,10 +40,10 @@ from onboarding.billing.models import (
     PAYMENT_FAILED,
     PAYMENT_IN_FLIGHT,
     SUBSCRIPTION_MOVES,
-    AttemptSource,
     Invoice,
     InvoiceStatus,
     PaymentState,
+    RetryStop,
     Subscription,
     SubscriptionStatus,
 )
@@ -55,6 +54,7 @@ from onboarding.billing.resend import (
     resend_reserve,
     resends_exhausted_alert,
 )
+from onboarding.billing.retry_timing import dunning_after_failure, is_hard, preferred_hours
 from onboarding.core.bulk import rows_update
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
@@ -277,6 +277,7 @@ _INVOICE_OUTCOME_FIELDS = [
     "first_failed_at",
     "dunning_retries",
     "next_retry_at",
+    "retry_stopped",
     "uncollectible_at",
     "followup_due",
 ]
@@ -295,30 +296,6 @@ _OUTCOME_READ_FIELDS = [
 ]
 
 
-def dunning_days() -> list[int]:
-    return [int(days) for days in settings.BILLING_DUNNING_DAYS]
-
-
-def _dunning_after_failure(invoice: Invoice, now: datetime) -> None:
-    """Schedule the next retry after a failed attempt, or give up: uncollectible."""
-    schedule = dunning_days()
-    if invoice.first_failed_at is None:
-        invoice.first_failed_at = now
-    elif invoice.attempt_source == AttemptSource.RETRY:
-        invoice.dunning_retries += 1
-    elif invoice.next_retry_at is not None:
-        return  # the customer's own attempt failed: the schedule goes on as it was
-    if invoice.dunning_retries < len(schedule):
-        invoice.next_retry_at = invoice.first_failed_at + timedelta(
-            days=schedule[invoice.dunning_retries]
-        )
-        return
-    invoice.next_retry_at = None
-    if invoice.status == InvoiceStatus.OPEN:
-        invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)
-        invoice.uncollectible_at = now
-
-
 @dataclass
 class _Effects:
     """What a batch of outcomes does beyond its invoices."""
@@ -329,6 +306,8 @@ class _Effects:
     first_paid: list[Invoice] = field(default_factory=list)
     paid: list[Invoice] = field(default_factory=list)
     first_failed: list[Invoice] = field(default_factory=list)
+    # Each failing customer's usual hour of successful payment (retry_timing.preferred_hours).
+    usual_hours: dict[int, int] = field(default_factory=dict)
 
 
 def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects: _Effects) -> str:
@@ -340,6 +319,7 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         invoice.move_to(InvoiceStatus.PAID)
         invoice.paid_at, invoice.paid_attempt_id, invoice.next_retry_at = now, sent.attempt_id, None
         invoice.last_payment_code = invoice.last_payment_message = ""
+        invoice.retry_stopped = RetryStop.NONE
         invoice.followup_due = True
         effects.paid_subscriptions.add(invoice.subscription_id)
         effects.paid.append(invoice)
@@ -354,15 +334,24 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         was_open = invoice.status == InvoiceStatus.OPEN
         invoice.last_payment_code = sent.code[:64]
         invoice.last_payment_message = (sent.message or "The payment did not go through.")[:255]
-        _dunning_after_failure(invoice, now)
+        hard = is_hard(sent.code)
+        dunning_after_failure(
+            invoice, now, hard=hard, hour=effects.usual_hours.get(invoice.customer_id)
+        )
         invoice.followup_due = True
         if invoice.is_first:
             effects.first_failed.append(invoice)
         effects.audit.append(
             events.invoice_payment_failed_row(
-                invoice=invoice, state=state, code=sent.code, attempt=label
+                invoice=invoice,
+                state=state,
+                code=sent.code,
+                attempt=label,
+                usual_hour=effects.usual_hours.get(invoice.customer_id),
             )
         )
+        if hard:
+            effects.audit.append(events.invoice_retries_stopped_row(invoice=invoice))
         if was_open and invoice.status == InvoiceStatus.UNCOLLECTIBLE:
             effects.overdue_subscriptions.add(invoice.subscription_id)
             effects.audit.append(events.invoice_uncollectible_row(invoice=invoice))
@@ -408,7 +397,15 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             if any(code == NOT_RECEIVED for _, code in recorded.values())
             else Counter()
         )
-        effects = _Effects()
+        failing = {
+            invoices[item.charge.invoice_id].customer_id
+            for item in answered
+            if item.charge.invoice_id in invoices
+            and recorded.get(item.attempt_id, (item.status,))[0]
+            in (PaymentStatus.DECLINED, PaymentStatus.FAILED)
+        }
+        # One query for the usual hour of every customer whose attempt failed (retry_timing.py).
+        effects = _Effects(usual_hours=preferred_hours(customer_ids=failing, now=now))
         rows, resends = [], []
         for item in answered:
             invoice = invoices.get(item.charge.invoice_id)
@@ -466,6 +463,25 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             transaction.on_commit(functools.partial(charges_run, resends), robust=True)
             tally.resent = len(resends)
     return tally
+
+
+def invoices_give_up(invoices: list[Invoice], *, now: datetime) -> None:
+    """Make open invoices, locked in the caller's transaction, uncollectible without another
+    attempt (a hard decline nobody answered with a new card), their subscriptions past due."""
+    effects = _Effects()
+    for invoice in invoices:
+        invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)
+        invoice.uncollectible_at = now
+        invoice.save(update_fields=["status", "uncollectible_at"])
+        effects.overdue_subscriptions.add(invoice.subscription_id)
+        effects.audit.append(
+            events.invoice_uncollectible_row(
+                invoice=invoice,
+                because="the card was hard-declined and no new card came by the end of dunning",
+            )
+        )
+    _subscriptions_follow(effects, now)
+    audit_rows_write(effects.audit)
 
 
 def _outcome_row(invoice: Invoice) -> tuple:

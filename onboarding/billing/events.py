@@ -19,6 +19,7 @@ from onboarding.billing.models import (
     Invoice,
     InvoiceStatus,
     PaymentState,
+    RetryStop,
     Subscription,
     SubscriptionStatus,
 )
@@ -263,22 +264,60 @@ def invoice_paid_row(*, invoice: Invoice, previous_status: str, attempt: str) ->
 
 
 def invoice_payment_failed_row(
-    *, invoice: Invoice, state: str, code: str, attempt: str
+    *, invoice: Invoice, state: str, code: str, attempt: str, usual_hour: int | None = None
 ) -> AuditRow:
     """The attempt was declined or failed (`state`); the message ends with what the customer
-    is told (the invoice's last payment message)."""
+    is told (the invoice's last payment message). The changes record dunning's decision: the
+    decline's kind, the next retry (none after a hard decline or the last one) and the
+    customer's usual hour of payment it was moved to, if known (retry_timing.py)."""
     return AuditRow(
         action="invoice.payment_failed",
         object_type=INVOICE_TYPE,
         object_id=invoice.pk,
         customer_id=invoice.customer_id,
         outcome=Outcome.FAILURE,
-        changes={"payment_state": [PaymentState.PROCESSING, state], "code": code},
+        changes={
+            "payment_state": [PaymentState.PROCESSING, state],
+            "code": code,
+            "decline": "hard" if invoice.retry_stopped == RetryStop.HARD_DECLINE else "soft",
+            "next_retry_at": invoice.next_retry_at.isoformat() if invoice.next_retry_at else None,
+            "usual_hour_utc": usual_hour,
+        },
         message=f"{invoice.number}: {attempt} {state}: {invoice.last_payment_message}",
     )
 
 
-def invoice_uncollectible_row(*, invoice: Invoice) -> AuditRow:
+def invoice_retries_stopped_row(*, invoice: Invoice) -> AuditRow:
+    """A hard decline: dunning stops, and the customer is asked for a new card."""
+    return AuditRow(
+        action="invoice.retries_stopped",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        outcome=Outcome.FAILURE,
+        changes={"retry_stopped": ["", invoice.retry_stopped], "code": invoice.last_payment_code},
+        message=(
+            f"{invoice.number}: hard decline ({invoice.last_payment_code}): retries stopped, "
+            "the customer is asked for a new card"
+        ),
+    )
+
+
+def invoice_new_card_retry_row(*, invoice: Invoice) -> AuditRow:
+    """The customer put a new card on file: the failed invoice is charged on it at once."""
+    return AuditRow(
+        action="invoice.new_card_retry",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        changes={"attempt": invoice.attempt_count, "retry_stopped": [invoice.retry_stopped, ""]},
+        message=f"{invoice.number}: a new card is on file, attempt {invoice.attempt_count} sent",
+    )
+
+
+def invoice_uncollectible_row(
+    *, invoice: Invoice, because: str = "every dunning retry failed"
+) -> AuditRow:
     return AuditRow(
         action="invoice.uncollectible",
         object_type=INVOICE_TYPE,
@@ -286,7 +325,7 @@ def invoice_uncollectible_row(*, invoice: Invoice) -> AuditRow:
         customer_id=invoice.customer_id,
         outcome=Outcome.FAILURE,
         changes={"status": [InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]},
-        message=f"{invoice.number}: every dunning retry failed",
+        message=f"{invoice.number}: {because}",
     )
 
 

@@ -6,7 +6,8 @@ An invoice flagged `followup_due` gets, once each:
   "invoice.notified" (the seed's "Log notification"); when the first payment's outcome is
   already known it is told in the same notice, so a renewal paid at once is one message;
 - otherwise, for each attempt whose outcome is known, a payment notice to the preferred inbox:
-  a receipt, or why it failed and a request to update the card;
+  a receipt, or why it failed and a request to update the card (after a hard decline, to add a
+  new card, which is charged at once: dunning.py);
 - on a failed payment, an admin alert ("payment_incomplete").
 
 Each notice has a dedupe key and the invoice records what it was told (issue_notified_at,
@@ -47,6 +48,7 @@ from onboarding.billing.models import (
     Invoice,
     InvoiceStatus,
     PaymentState,
+    RetryStop,
 )
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import Attachment, notification_send
@@ -210,9 +212,10 @@ def _payment_notice(invoice: Invoice, outcome: str) -> None:
             f"invoice-paid:{invoice.pk}",
         )
     else:
+        ask = ": please add a new card" if invoice.retry_stopped == RetryStop.HARD_DECLINE else ""
         kind, subject, key = (
             "payment_failed",
-            f"Payment for invoice {invoice.number} did not go through",
+            f"Payment for invoice {invoice.number} did not go through{ask}",
             f"invoice-payment-failed:{invoice.pk}:{invoice.attempt_count}",
         )
     notification = notification_send(
@@ -229,6 +232,9 @@ def _payment_notice(invoice: Invoice, outcome: str) -> None:
 def _payment_incomplete_alert(invoice: Invoice) -> None:
     if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
         what, severity = "every retry failed: the invoice is uncollectible", "error"
+    elif invoice.retry_stopped == RetryStop.HARD_DECLINE:
+        what = "a hard decline: no retry until the customer adds a new card, who has been asked"
+        severity = "warning"
     elif invoice.next_retry_at:
         what, severity = f"retrying on {invoice.next_retry_at:%Y-%m-%d}", "warning"
     else:

@@ -18,6 +18,7 @@ from onboarding.billing.states import (  # noqa: F401  (re-exported: the models'
     CreditNoteStatus,
     InvoiceStatus,
     PaymentState,
+    RetryStop,
     SubscriptionStatus,
 )
 from onboarding.billing.taxes import TaxSummaryRow, tax_summary
@@ -267,6 +268,10 @@ class Invoice(models.Model):
     first_failed_at = models.DateTimeField(null=True, blank=True)
     dunning_retries = models.PositiveSmallIntegerField(default=0)
     next_retry_at = models.DateTimeField(null=True, blank=True)
+    # Why no retry is booked though the invoice is open and failed (a hard decline).
+    retry_stopped = models.CharField(
+        max_length=16, choices=RetryStop.choices, blank=True, default="", db_default=""
+    )
     uncollectible_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
 

@@ -73,6 +73,17 @@ class AttemptSource(models.TextChoices):
     ISSUE = "issue", "When issued"
     RETRY = "retry", "Dunning retry"
     CUSTOMER = "customer", "Paid by the customer"
+    # The customer put a new card on file: the open invoice is charged on it at once.
+    NEW_CARD = "new_card", "New card"
+
+
+class RetryStop(models.TextChoices):
+    """Why dunning stopped retrying an open invoice ("" while it retries, or never failed)."""
+
+    NONE = "", "Retrying on the schedule"
+    # The bank said the card can never work again (payments/declines.py): no retry until the
+    # customer puts a new card on file.
+    HARD_DECLINE = "hard_decline", "Hard decline: waiting for a new card"
 
 
 class CreditNoteStatus(models.TextChoices):

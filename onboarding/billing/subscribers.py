@@ -1,6 +1,7 @@
 """What billing does with other apps' outbox events (registered in apps.py, delivered by the
 relay inside the transaction that records the delivery, so each is applied exactly once)."""
 
+from onboarding.billing.dunning import invoices_retry_on_new_card
 from onboarding.billing.refunds import invoice_refund_recorded
 from onboarding.billing.services import invoice_payment_settled
 from onboarding.notifications.models import OutboxMessage
@@ -19,3 +20,9 @@ def refunded_outside(message: OutboxMessage, batch: DeliveryBatch) -> None:
     if not message.payload.get("invoice_reference"):
         return  # not an invoice's payment: nothing to credit
     invoice_refund_recorded(refund_id=int(message.payload["refund_id"]))
+
+
+def card_changed(message: OutboxMessage, batch: DeliveryBatch) -> None:
+    """payments put a new card on file (or the card network renewed the one on file): charge the
+    customer's failed open invoices on it now (sent once the relay's transaction commits)."""
+    invoices_retry_on_new_card(customer_id=int(message.payload["customer_id"]))

@@ -21,7 +21,7 @@ from onboarding.alerts.services import admin_alerts_resolve_for
 from onboarding.core.errors import DomainError
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
-from onboarding.notifications.services import notification_send
+from onboarding.notifications.services import notification_send, outbox_publish
 from onboarding.payments import events
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
@@ -42,6 +42,11 @@ CARD_FAILED = FailureNotice(
 CARD_FORM_UNAVAILABLE = FailureNotice(
     "card_form_unavailable", "The card form cannot be shown right now; our team has been told."
 )
+
+
+# Published when a card replaces the one on file, or the card network renews the one on file, so
+# billing charges a failed invoice on it at once (docs/events.md).
+PAYMENT_METHOD_CHANGED_TOPIC = "payment_method.changed"
 
 
 class CardRefused(DomainError):
@@ -153,6 +158,16 @@ def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) 
         exp_year=token.exp_year,
     )
     events.card_added(actor=actor, method=method, previous=previous)
+    if previous is not None:
+        outbox_publish(
+            topic=PAYMENT_METHOD_CHANGED_TOPIC,
+            payload={
+                "customer_id": customer.pk,
+                "payment_method_id": method.pk,
+                "change": "replaced",
+            },
+            dedupe_key=f"payment-method-changed:{method.pk}",
+        )
     admin_alerts_resolve_for(
         success="card_added",
         customer_id=customer.pk,
@@ -234,4 +249,13 @@ def card_refresh_from_network(
         method.brand, method.last4, method.exp_month, method.exp_year = new
         method.save(update_fields=["brand", "last4", "exp_month", "exp_year", "expiry_reminded_at"])
         events.card_updated_by_network(method=method, previous=previous)
+        outbox_publish(
+            topic=PAYMENT_METHOD_CHANGED_TOPIC,
+            payload={
+                "customer_id": method.customer_id,
+                "payment_method_id": method.pk,
+                "change": "updated_by_network",
+            },
+            dedupe_key=f"payment-method-changed:{method.pk}:{last4}:{exp_month}/{exp_year}",
+        )
     return method

@@ -85,6 +85,11 @@ DECLINE_MESSAGES = {
     "card_declined": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
+    "lost_card": "Your bank reports this card as lost.",
+    "stolen_card": "Your bank reports this card as stolen.",
+    "do_not_honor": "Your bank declined the payment.",
+    "do_not_honor/do_not_try_again": "Your bank declined the payment: the card cannot be used.",
+    "try_again_later": "Your bank asks us to try again later.",
     "processing_error": "The payment provider had a processing error.",
     "invalid_token": "The card on file is no longer valid.",
 }

@@ -16,6 +16,13 @@ SANDBOX_FAULT_KINDS: dict[str, tuple[str, ...]] = {
         "card_declined",
         "insufficient_funds",
         "processing_error",
+        # Declines by Stripe's codes (payments/declines.py): hard, then soft.
+        "lost_card",
+        "stolen_card",
+        "expired_card",
+        "do_not_honor/do_not_try_again",
+        "do_not_honor",
+        "try_again_later",
     ),
     "lookup": ("timeout",),
 }

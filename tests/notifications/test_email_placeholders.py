@@ -233,6 +233,13 @@ def world(db):
         status=InvoiceStatus.UNCOLLECTIBLE,
         last_payment_message="Your card has insufficient funds.",
     )
+    hard_declined = make_invoice(
+        subscription,
+        3,
+        status=InvoiceStatus.OPEN,
+        last_payment_message="Your bank reports this card as lost.",
+        retry_stopped="hard_decline",
+    )
     contract = make_contract(subscription, 0, service_ends_at=now + timedelta(days=40))
     document = ContractDocument(
         contract=contract, version=2, sha256="9f" * 32, storage_path="c/v2.pdf", size_bytes=1
@@ -258,6 +265,7 @@ def world(db):
         "invoice": invoice,
         "failed": failed,
         "uncollectible": uncollectible,
+        "hard_declined": hard_declined,
         "credit_note": CreditNote(
             invoice=invoice,
             customer=customer,
@@ -368,6 +376,7 @@ NOTIFICATION_CONTEXTS = {
         _billing(w, w["invoice"], "paid"),
         _billing(w, w["failed"], "failed"),
         _billing(w, w["uncollectible"], "failed"),
+        _billing(w, w["hard_declined"], "failed"),
         _billing(w, w["failed"], None),
     ],
     "billing/email/payment_received": lambda w: [_billing(w, w["invoice"], "paid")],
@@ -402,6 +411,7 @@ NOTIFICATION_CONTEXTS = {
     "billing/email/payment_failed": lambda w: [
         _billing(w, w["failed"], "failed"),
         _billing(w, w["uncollectible"], "failed"),
+        _billing(w, w["hard_declined"], "failed"),
     ],
     "billing/email/credit_note_issued": lambda w: [
         {

@@ -1,6 +1,7 @@
 import pytest
 
 from onboarding.core.money import Money
+from onboarding.payments.declines import DeclineKind, decline_kind
 from onboarding.payments.gateways.base import (
     CardDetails,
     ChargeStatus,
@@ -96,4 +97,17 @@ def test_a_partial_refund_goes_through_with_its_own_idempotency_key():
     )
     assert refund.gateway_refund_id == "re_1"
     assert refund.amount == Money(5000, "EUR")
+    assert http.all_used()
+
+
+def test_do_not_honor_with_the_advice_never_to_retry_is_recorded_as_a_hard_decline():
+    gateway, http = gateway_replaying("charge_card_closed.json")
+    result = gateway.charge(
+        token="cus_Q1/pm_1",
+        amount=Money(11900, "EUR"),
+        idempotency_key="inv-14-attempt-1",
+        description="INV-2026-000014",
+    )
+    assert (result.status, result.code) == (ChargeStatus.DECLINED, "do_not_honor/do_not_try_again")
+    assert decline_kind(result.code) == DeclineKind.HARD
     assert http.all_used()

@@ -1,8 +1,11 @@
 """The sandbox gateway: Stripe's test cards, kept in tables that stand for the provider's side.
 
-4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 is accepted on
-file but its charges fail with insufficient funds; 4000 0000 0000 0069 is expired; 4000 0000 0000
-0119 fails with a processing error. Any other Luhn-valid number with a future expiry succeeds.
+4242 4242 4242 4242 succeeds; 4000 0000 0000 0002 is declined; 4000 0000 0000 0069 is expired;
+4000 0000 0000 0119 fails with a processing error. These are accepted on file but their charges
+are declined: 4000 0000 0000 9995 (insufficient_funds), 4000 0000 0000 9987 (lost_card),
+4000 0000 0000 9979 (stolen_card) and 4000 0000 0000 0341 (card_declined). A card on file whose
+expiry has passed is declined with expired_card. Any other Luhn-valid number with a future expiry
+succeeds.
 Only a token, the brand, the last four digits and the expiry are kept, never the number.
 Faults (timeouts, declines, failures) can be armed on demand with `sandbox_fault_arm` for tests and
 demos of the unhappy paths.
@@ -17,6 +20,7 @@ from onboarding.core.bulk import instances_insert
 from onboarding.core.money import Money
 from onboarding.payments.cards import (
     brand_of,
+    card_expired,
     expiry_errors,
     is_ascii_digits,
     luhn_valid,
@@ -43,7 +47,24 @@ _REFUSED_AT_SETUP = {
         "The card could not be checked because of a processing error. Try again in a moment.",
     ),
 }
-_CHARGE_BEHAVIOUR = {"4000000000009995": "insufficient_funds"}
+# Accepted on file; every charge is declined with this code.
+_CHARGE_BEHAVIOUR = {
+    "4000000000009995": "insufficient_funds",
+    "4000000000009987": "lost_card",
+    "4000000000009979": "stolen_card",
+    "4000000000000341": "card_declined",
+}
+
+
+def _charge_answer(behaviour: str, exp_month: int, exp_year: int) -> tuple[ChargeStatus, str]:
+    """What a charge of a card on file gets, faults aside."""
+    if behaviour != "ok":
+        return ChargeStatus.DECLINED, behaviour
+    if card_expired(exp_month, exp_year):
+        return ChargeStatus.DECLINED, "expired_card"
+    return ChargeStatus.SUCCEEDED, ""
+
+
 # How long an armed "stall" holds a charge before it times out, having recorded nothing: long
 # enough for a test or a demo to kill the caller mid-charge.
 STALL_SECONDS = 30
@@ -152,10 +173,8 @@ class SandboxGateway:
                 if fault != "processing_error"
                 else (ChargeStatus.FAILED, fault)
             )
-        elif card.behaviour == "insufficient_funds":
-            status, code = ChargeStatus.DECLINED, "insufficient_funds"
         else:
-            status, code = ChargeStatus.SUCCEEDED, ""
+            status, code = _charge_answer(card.behaviour, card.exp_month, card.exp_year)
         return self._record_charge(token, amount, idempotency_key, status, code).result()
 
     def charge_many(self, *, charges: list[ChargeRequest]) -> list[ChargeResult | GatewayError]:
@@ -167,21 +186,20 @@ class SandboxGateway:
             row.idempotency_key: row
             for row in SandboxCharge.objects.filter(idempotency_key__in=keys)
         }
-        behaviour = dict(
-            SandboxCard.objects.filter(token__in={c.token for c in charges}).values_list(
-                "token", "behaviour"
-            )
-        )
+        cards = {
+            token: (behaviour, exp_month, exp_year)
+            for token, behaviour, exp_month, exp_year in SandboxCard.objects.filter(
+                token__in={c.token for c in charges}
+            ).values_list("token", "behaviour", "exp_month", "exp_year")
+        }
         new = []
         for c in charges:
             if c.idempotency_key in previous:
                 continue
-            if c.token not in behaviour:
+            if c.token not in cards:
                 status, code = ChargeStatus.FAILED, "invalid_token"
-            elif behaviour[c.token] == "insufficient_funds":
-                status, code = ChargeStatus.DECLINED, "insufficient_funds"
             else:
-                status, code = ChargeStatus.SUCCEEDED, ""
+                status, code = _charge_answer(*cards[c.token])
             new.append(
                 SandboxCharge(
                     charge_id=f"ch_sbx_{secrets.token_hex(12)}",

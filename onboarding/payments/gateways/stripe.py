@@ -14,6 +14,7 @@ import stripe
 from django.conf import settings
 
 from onboarding.core.money import Money
+from onboarding.payments.declines import decline_code_of
 from onboarding.payments.gateways.base import (
     CardDetails,
     CardToken,
@@ -54,8 +55,9 @@ def charge_result_of(intent) -> ChargeResult:
     error = getattr(intent, "last_payment_error", None)
     return ChargeResult(
         ChargeStatus.DECLINED,
-        code=(
-            getattr(error, "decline_code", None) or getattr(error, "code", None) or intent.status
+        code=decline_code_of(
+            getattr(error, "decline_code", None) or getattr(error, "code", None) or intent.status,
+            getattr(error, "advice_code", None),
         ),
         message=getattr(error, "message", "") or "",
     )
@@ -145,7 +147,10 @@ class StripeGateway:
             error = exc.error
             return ChargeResult(
                 ChargeStatus.DECLINED,
-                code=(getattr(error, "decline_code", None) or exc.code or "card_declined"),
+                code=decline_code_of(
+                    getattr(error, "decline_code", None) or exc.code or "card_declined",
+                    getattr(error, "advice_code", None),
+                ),
                 message=exc.user_message or "Your card was declined.",
             )
         except (stripe.APIConnectionError, stripe.APIError) as exc:
