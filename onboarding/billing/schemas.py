@@ -175,6 +175,11 @@ class InvoiceSummaryOut(Schema):
     payable: bool
     last_payment_message: str
     next_retry_at: datetime | None
+    retry_stopped: str = Field(
+        "",
+        description='Why no retry is booked though the payment failed: "hard_decline" (the bank'
+        " refuses this card for good: add a new card, which is charged at once), else empty",
+    )
     dispute: InvoiceDisputeOut | None = Field(
         None, description="The dispute of the payment, open or closed; null when none"
     )
@@ -211,6 +216,7 @@ class InvoiceSummaryOut(Schema):
             "payable": invoice.is_payable,
             "last_payment_message": invoice.last_payment_message,
             "next_retry_at": invoice.next_retry_at,
+            "retry_stopped": invoice.retry_stopped,
             "dispute": InvoiceDisputeOut.of(dispute),
         }
 

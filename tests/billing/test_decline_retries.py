@@ -62,6 +62,14 @@ def test_a_hard_decline_books_no_retry_and_says_why(hard_declined):
     assert hard_declined.retry_stopped == RetryStop.HARD_DECLINE
 
 
+def test_the_api_says_why_no_retry_is_booked(hard_declined, client):
+    client.force_login(hard_declined.customer.user)
+    body = client.get(f"/api/v1/me/invoices/{hard_declined.pk}").json()
+    assert (body["retry_stopped"], body["next_retry_at"]) == ("hard_decline", None)
+    (listed,) = client.get("/api/v1/me/invoices").json()
+    assert listed["retry_stopped"] == "hard_decline"
+
+
 def test_a_hard_decline_is_audited_as_retries_stopped(hard_declined):
     stopped = AuditEntry.objects.get(action="invoice.retries_stopped")
     assert stopped.object_id == str(hard_declined.pk)
