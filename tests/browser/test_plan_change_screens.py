@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Subscription
@@ -46,25 +47,26 @@ def test_the_customer_previews_confirms_and_schedules_at_both_widths(
         page.select_option("#id_plan", "enterprise-care")
         page.fill("#id_quantity", "3")
         page.get_by_role("button", name="See what it costs", exact=True).click()
-        assert page.locator("[data-preview=now] tbody tr").count() == 2
+        expect(page.locator("[data-preview=now] tbody tr")).to_have_count(2)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SCREENSHOTS / f"plan-change-preview-{size}.png"), full_page=True)
 
         page.get_by_role("button", name="Confirm and pay").click()
         page.wait_for_url("**/account/")
-        assert page.get_by_text("The plan is now").is_visible()
+        expect(page.get_by_text("The plan is now")).to_be_visible()
 
         page.get_by_role("link", name="Change plan or quantity").click()
         page.select_option("#id_plan", "enterprise-care")
         page.fill("#id_quantity", "1")
         page.get_by_role("button", name="See what it costs", exact=True).click()
         page.get_by_role("button", name="Schedule the change").click()
+        page.wait_for_url("**/account/")
         page.goto(reverse("billing:plan_change", args=[subscription.pk]))
-        assert page.locator("[data-scheduled-change]").is_visible()
+        expect(page.locator("[data-scheduled-change]")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SCREENSHOTS / f"plan-change-scheduled-{size}.png"), full_page=True)
         page.get_by_role("button", name="Cancel the scheduled change").click()
-        assert page.get_by_text("The scheduled change is cancelled").is_visible()
+        expect(page.get_by_text("The scheduled change is cancelled")).to_be_visible()
         subscription.refresh_from_db()
         assert (subscription.quantity, subscription.pending_quantity) == (3, None)
     finally:
