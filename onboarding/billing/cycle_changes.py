@@ -23,14 +23,13 @@ from onboarding.billing.models import (
     PlanChangeStatus,
     Subscription,
 )
-from onboarding.billing.periods import period_end
+from onboarding.billing.periods import duration_label, moment_stamp, period_end
 from onboarding.billing.plan_changes import (
     PLAN_CHANGE_FAILED,
     PlanChangeOutcome,
     PlanChangeQuote,
     PlanChangeRefused,
     change_invoice_issue,
-    moment_stamp,
     paid_for_current_terms,
     proration_quote,
     subscription_lock,
@@ -108,7 +107,8 @@ def cycle_change_now_quote(*, subscription: Subscription, cycle: str) -> PlanCha
         ),
         charge=(
             f"{name}, {BillingCycle(cycle).label.lower()}, from {moment_stamp(at)} to "
-            f"{moment_stamp(new_end)} ({p.remaining_seconds:,} of {p.period_seconds:,} s)",
+            f"{moment_stamp(new_end)} ({duration_label(p.remaining_seconds)} of "
+            f"{duration_label(p.period_seconds)})",
             new_end,
         ),
         cycle=cycle,

@@ -43,6 +43,7 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
+from onboarding.billing.periods import duration_label, moment_stamp
 from onboarding.billing.plan_settle import plan_change_apply, units_label
 from onboarding.billing.proration import Proration, prorate
 from onboarding.billing.taxes import line_tax_minor, purchase_tax, tax_missing_refused
@@ -150,10 +151,6 @@ def units_in_use(*, subscription: Subscription, plan: Plan) -> int:
     if plan.unit_name.strip().lower() not in PERSON_UNITS:
         return 0
     return subscription.customer.contacts.count()
-
-
-def moment_stamp(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
@@ -288,7 +285,7 @@ def plan_change_quote(
     new_name = f"{plan.product.name} · {plan.name}"
     span = (
         f"from {moment_stamp(at)} to {moment_stamp(end)} "
-        f"({p.remaining_seconds:,} of {p.period_seconds:,} s)"
+        f"({duration_label(p.remaining_seconds)} of {duration_label(p.period_seconds)})"
     )
     return proration_quote(
         subscription,

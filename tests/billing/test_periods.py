@@ -4,7 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from onboarding.billing.periods import add_months, end_of_day, months_between, period_end
+from onboarding.billing.periods import (
+    add_months,
+    duration_label,
+    end_of_day,
+    moment_stamp,
+    months_between,
+    period_end,
+)
 
 
 def at(year: int, month: int, day: int) -> datetime:
@@ -55,3 +62,24 @@ def test_a_period_of_no_months_is_refused():
 
 def test_due_on_a_day_means_before_the_next_midnight_utc():
     assert end_of_day(at(2026, 12, 31).date()) == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [
+        (31 * 86400, "31 days"),
+        (86400 + 3600, "1 day 1 hour"),
+        (2 * 86400 + 3 * 3600 + 1799, "2 days 3 hours"),
+        (86400 - 1, "1 day"),
+        (1200, "less than an hour"),
+    ],
+)
+def test_a_prorated_span_reads_in_days_and_hours(seconds, label):
+    assert duration_label(seconds) == label
+
+
+def test_a_moment_on_an_invoice_line_reads_as_a_date_and_time_in_utc():
+    from zoneinfo import ZoneInfo
+
+    moment = datetime(2026, 12, 4, 10, 5, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert moment_stamp(moment) == "4 Dec 2026, 09:05 UTC"
