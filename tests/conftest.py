@@ -32,19 +32,27 @@ CONTRACT_TEMPLATE_V1 = importlib.import_module(
 CONTRACT_TEMPLATE_V2 = importlib.import_module(
     "onboarding.contracts.migrations.0005_template_version_2"
 )
+CONTRACT_TEMPLATE_V3 = importlib.import_module(
+    "onboarding.contracts.migrations.0006_template_version_3"
+)
 TAX_RATES_SEED = importlib.import_module("onboarding.tax.migrations.0002_seed_eu_and_uk_rates")
 
 
 @pytest.fixture(autouse=True)
 def _rows_seeded_by_migrations(request):
-    """Contract template versions 1 and 2, as their data migrations seed them. A transactional
+    """Contract template versions 1 to 3, as their data migrations seed them. A transactional
     test flushes
     every table, seeded rows too, so every database test after one would otherwise meet a
     database without a published template (and a paid invoice would bring no contract)."""
     if not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("db")
-    for version, seeded in ((1, CONTRACT_TEMPLATE_V1), (2, CONTRACT_TEMPLATE_V2)):
+    seeded_versions = (
+        (1, CONTRACT_TEMPLATE_V1),
+        (2, CONTRACT_TEMPLATE_V2),
+        (3, CONTRACT_TEMPLATE_V3),
+    )
+    for version, seeded in seeded_versions:
         ContractTemplate.objects.get_or_create(
             version=version, defaults={"html": seeded.HTML, "css": seeded.CSS}
         )

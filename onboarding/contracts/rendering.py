@@ -66,6 +66,8 @@ def _tax_treatment(contract: Contract, country: str) -> dict:
     return {
         "name": contract.tax_name,
         "rate": percent_of(contract.tax_rate_bp),
+        # Whether tax is added at all: a sale taxed at 0% gets a sentence of its own.
+        "charged": contract.tax_rate_bp > 0,
         "label": contract.tax_label,
         "country": country,
         "country_name": str(countries.name(country)) if country else "",

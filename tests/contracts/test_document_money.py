@@ -99,7 +99,7 @@ def test_the_contract_keeps_the_tax_it_was_drawn_up_with_and_its_stored_pdf(medi
 
 
 def test_new_documents_use_the_template_that_states_the_tax(delivered):
-    assert delivered.documents.get().template.version == 2
+    assert delivered.documents.get().template.version == 3
 
 
 def test_a_contract_in_yen_has_no_decimals(media, plan):
@@ -114,7 +114,8 @@ def test_a_contract_in_yen_has_no_decimals(media, plan):
 
     assert "¥12,000" in text  # en_JP: the symbol, and no ".00"
     assert "12,000.00" not in text and "¥120" not in text
-    assert "Prices are net of Tax. Tax is added to each invoice at the rate of Japan" in text
+    assert "Prices are stated without tax. No tax is charged on sales to Japan" in text
+    assert "net of Tax" not in text
 
 
 def test_the_contract_page_writes_the_price_as_the_customers_country_does(delivered, buyer_client):

@@ -72,7 +72,7 @@ def test_publishing_a_template_that_does_not_render_is_refused(admin_user):
         contract_template_publish(html=BROKEN_HTML, css="", note="", actor=admin_user)
     with pytest.raises(DomainError, match="does not compile"):
         contract_template_publish(html="{% if %}", css="", note="", actor=admin_user)
-    assert ContractTemplate.objects.count() == 2  # the seeded versions 1 and 2 only
+    assert ContractTemplate.objects.count() == 3  # the seeded versions 1 to 3 only
 
 
 @pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_the_task_billing_enqueues_issues_generates_and_delivers(media, subscrip
 def test_a_failing_generation_alerts_shows_pending_and_recovers_after_the_fix(
     retry_settings, media, subscription, buyer, buyer_client, admin_user
 ):
-    ContractTemplate.objects.create(version=3, html=BROKEN_HTML, css="", note="broken restyle")
+    ContractTemplate.objects.create(version=4, html=BROKEN_HTML, css="", note="broken restyle")
     task_enqueue_once(
         contract_issue_for_subscription_task,
         key=issue_task_key(subscription.pk),
