@@ -17,6 +17,7 @@ from onboarding.billing.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    RetryStop,
     Subscription,
 )
 from onboarding.billing.taxes import customer_tax
@@ -25,7 +26,7 @@ from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money, currencies_in_order
 from onboarding.core.numbers import parse_query_int
-from onboarding.payments.models import PaymentAttempt, PaymentDispute
+from onboarding.payments.models import PaymentAttempt, PaymentDispute, PaymentMethod
 from onboarding.payments.selectors import payment_disputes_by_attempt
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.models import TaskKey
@@ -221,6 +222,27 @@ def invoice_paid_by(*, invoice: Invoice) -> PaymentAttempt | None:
         .filter(pk=invoice.paid_attempt_id)
         .first()
     )
+
+
+def invoice_needs_new_card(*, invoice: Invoice, card: PaymentMethod | None) -> bool:
+    """Whether paying `invoice` must wait for a new card: its last attempt was hard-declined
+    (the bank says the card can never work again) and `card`, the card on file, is that card.
+    Once another card is on file (or a charge on it said otherwise) it may be paid."""
+    if invoice.retry_stopped != RetryStop.HARD_DECLINE or invoice.status not in PAYABLE_STATUSES:
+        return False
+    if card is None:
+        return False  # no card at all: the page and the service ask for one anyway
+    declined = (
+        PaymentAttempt.objects.filter(invoice_reference=invoice.number)
+        .order_by("-created_at", "-id")
+        .values("payment_method_id", "created_at")
+        .first()
+    )
+    if declined is None:
+        return True
+    if declined["payment_method_id"] is not None:
+        return declined["payment_method_id"] == card.pk
+    return card.created_at <= declined["created_at"]
 
 
 def invoice_dispute(*, invoice: Invoice) -> PaymentDispute | None:
