@@ -114,13 +114,13 @@ def payment_disputes_of(*, customer: Customer, limit: int = 50) -> list[PaymentD
     )
 
 
-def payment_disputes_open_many(*, customer_ids: Iterable[int]) -> list[PaymentDispute]:
-    """The open disputes of many customers at once, each annotated with its `customer_id` and
-    with the charge's invoice reference (the search results flag them); one query."""
+def payment_disputes_flagged_many(*, customer_ids: Iterable[int]) -> list[PaymentDispute]:
+    """The open and the lost disputes of many customers at once (what flags a customer), each
+    annotated with its `customer_id` and with the charge's invoice reference (the search results
+    flag them); one query."""
     return list(
-        PaymentDispute.objects.filter(
-            attempt__customer_id__in=list(customer_ids), closed_at__isnull=True
-        )
+        PaymentDispute.objects.filter(attempt__customer_id__in=list(customer_ids))
+        .filter(Q(closed_at__isnull=True) | Q(status="lost"))
         .select_related("attempt")
         .only(
             *_DISPUTE_COLUMNS,

@@ -119,6 +119,11 @@ class CustomerOverview:
     def open_disputes(self) -> list[PaymentDispute]:
         return [dispute for dispute in self.disputes if dispute.is_open]
 
+    @property
+    def lost_disputes(self) -> list[PaymentDispute]:
+        """Disputes the customer's bank won: a lasting red mark on the customer."""
+        return [dispute for dispute in self.disputes if dispute.outcome == "lost"]
+
 
 def _schedule(customer: Customer, subscriptions: list[Subscription]) -> list[ScheduleLine]:
     live = [s for s in subscriptions if s.status in LIVE_STATUSES]
