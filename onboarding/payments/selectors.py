@@ -1,7 +1,18 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -76,6 +87,26 @@ _DISPUTE_COLUMNS = (
     "opened_at",
     "closed_at",
 )
+
+
+def payment_dispute_flag(attempt_id: OuterRef) -> Subquery:
+    """An expression for a list's rows: "open" while the newest dispute of the attempt
+    `attempt_id` refers to is open, "lost" once the bank won it, else "" (none, won, withdrawn).
+    Annotate a page of rows with it rather than asking once per row."""
+    newest = (
+        PaymentDispute.objects.filter(attempt_id=attempt_id)
+        .order_by("-opened_at", "-id")
+        .annotate(
+            flag=Case(
+                When(closed_at__isnull=True, then=Value("open")),
+                When(status="lost", then=Value("lost")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .values("flag")[:1]
+    )
+    return Coalesce(Subquery(newest, output_field=CharField()), Value(""))
 
 
 def payment_disputes_by_attempt(*, attempt_ids: Iterable[int | None]) -> dict[int, PaymentDispute]:
