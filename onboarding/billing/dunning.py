@@ -32,6 +32,7 @@ from onboarding.billing.charging import (
     invoices_give_up,
 )
 from onboarding.billing.models import (
+    PAYABLE_STATUSES,
     PAYMENT_FAILED,
     AttemptSource,
     Invoice,
@@ -101,16 +102,18 @@ def hard_declines_give_up(*, now: datetime) -> int:
 
 
 def invoices_retry_on_new_card(*, customer_id: int, now: datetime | None = None) -> list[Charge]:
-    """The customer put a new card on file: reserve the next attempt of each of their open
-    invoices whose last attempt failed (hard declines wait for exactly this), audited, and send
-    them once the caller's transaction commits. Returns the charges reserved."""
+    """The customer put a new card on file: reserve the next attempt of each of their open or
+    uncollectible invoices whose last attempt failed (hard declines wait for exactly this),
+    audited, and send them once the caller's transaction commits; paid, an uncollectible
+    invoice's subscription is active again, as when the customer pays it. Returns the charges
+    reserved."""
     now = now or timezone.now()
     with transaction.atomic():
         invoices = list(
             Invoice.objects.select_for_update()
             .filter(
                 customer_id=customer_id,
-                status=InvoiceStatus.OPEN,
+                status__in=PAYABLE_STATUSES,  # uncollectible too: still theirs to pay
                 payment_state__in=PAYMENT_FAILED,
             )
             .order_by("pk")

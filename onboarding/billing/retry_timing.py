@@ -94,6 +94,11 @@ def dunning_after_failure(invoice: Invoice, now: datetime, *, hard: bool, hour: 
         invoice.next_retry_at, invoice.retry_stopped = None, RetryStop.HARD_DECLINE
         return
     invoice.retry_stopped = RetryStop.NONE
+    if invoice.status != InvoiceStatus.OPEN:
+        # Uncollectible (the customer's own attempt, or one on their new card): dunning is
+        # over for it and books nothing (retry_due takes open invoices only).
+        invoice.next_retry_at = None
+        return
     if not_dunning and invoice.next_retry_at is not None:
         return  # the schedule goes on as it was
     if invoice.dunning_retries < len(schedule):

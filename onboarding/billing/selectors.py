@@ -17,6 +17,7 @@ from onboarding.billing.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    RetryStop,
     Subscription,
 )
 from onboarding.billing.taxes import customer_tax
@@ -25,8 +26,8 @@ from onboarding.catalog.selectors import plan_list_on_sale
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money, currencies_in_order
 from onboarding.core.numbers import parse_query_int
-from onboarding.payments.models import PaymentAttempt, PaymentDispute
-from onboarding.payments.selectors import payment_disputes_by_attempt
+from onboarding.payments.models import PaymentAttempt, PaymentDispute, PaymentMethod
+from onboarding.payments.selectors import payment_dispute_flag, payment_disputes_by_attempt
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.models import TaskKey
 
@@ -67,8 +68,13 @@ def _with_documents(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     )
 
 
+# Each row's `dispute_flag`: "open", "lost" or "" for the charge that paid it (the lists' badge).
+_DISPUTE_FLAG = payment_dispute_flag(OuterRef("paid_attempt_id"))
+
+
 def invoice_list_of(*, customer: Customer) -> QuerySet[Invoice]:
-    """A customer's invoices, newest first (finalized ones only: drafts are not theirs yet)."""
+    """A customer's invoices, newest first (finalized ones only: drafts are not theirs yet),
+    each with its `dispute_flag` ("open", "lost" or "")."""
     # What each bills, as issued: its first line (the plan as it was then, not as it is now),
     # or the plan change it pays for.
     first_line = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by("id")
@@ -76,7 +82,10 @@ def invoice_list_of(*, customer: Customer) -> QuerySet[Invoice]:
         Invoice.objects.finalized()
         .filter(customer=customer)
         .select_related("plan_change__to_plan__product")
-        .annotate(first_line=Subquery(first_line.values("description")[:1]))
+        .annotate(
+            first_line=Subquery(first_line.values("description")[:1]),
+            dispute_flag=_DISPUTE_FLAG,
+        )
         .order_by("-id")
     )
 
@@ -129,8 +138,13 @@ def credit_note_get_for(*, user, invoice_id, credit_note_id) -> CreditNote:
 
 def invoice_staff_list(*, status: str = "", query: str = "") -> QuerySet[Invoice]:
     """Every finalized invoice, filtered by status and by number, customer reference, company
-    or email; newest first."""
-    invoices = Invoice.objects.finalized().select_related("customer__user").order_by("-id")
+    or email; newest first; each with its `dispute_flag`."""
+    invoices = (
+        Invoice.objects.finalized()
+        .select_related("customer__user")
+        .annotate(dispute_flag=_DISPUTE_FLAG)
+        .order_by("-id")
+    )
     if status:
         invoices = invoices.filter(status=status)
     query = query.strip()
@@ -221,6 +235,27 @@ def invoice_paid_by(*, invoice: Invoice) -> PaymentAttempt | None:
         .filter(pk=invoice.paid_attempt_id)
         .first()
     )
+
+
+def invoice_needs_new_card(*, invoice: Invoice, card: PaymentMethod | None) -> bool:
+    """Whether paying `invoice` must wait for a new card: its last attempt was hard-declined
+    (the bank says the card can never work again) and `card`, the card on file, is that card.
+    Once another card is on file (or a charge on it said otherwise) it may be paid."""
+    if invoice.retry_stopped != RetryStop.HARD_DECLINE or invoice.status not in PAYABLE_STATUSES:
+        return False
+    if card is None:
+        return False  # no card at all: the page and the service ask for one anyway
+    declined = (
+        PaymentAttempt.objects.filter(invoice_reference=invoice.number)
+        .order_by("-created_at", "-id")
+        .values("payment_method_id", "created_at")
+        .first()
+    )
+    if declined is None:
+        return True
+    if declined["payment_method_id"] is not None:
+        return declined["payment_method_id"] == card.pk
+    return card.created_at <= declined["created_at"]
 
 
 def invoice_dispute(*, invoice: Invoice) -> PaymentDispute | None:

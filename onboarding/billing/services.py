@@ -38,6 +38,7 @@ from onboarding.billing.models import (
     InvoiceStatus,
     Subscription,
 )
+from onboarding.billing.selectors import invoice_needs_new_card
 from onboarding.billing.taxes import purchase_tax, tax_missing_refused
 from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import CurrencyNotSold, currency_check, plan_price_for
@@ -204,13 +205,20 @@ def _follow_up(invoice_id: int) -> None:
     )
 
 
+class NewCardNeeded(DomainError):
+    """Pay now on an invoice whose card was hard-declined, with that card still on file."""
+
+    code = "new_card_needed"
+
+
 @failure_reported(INVOICE_PAYMENT_FAILED, target="invoice")
 def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
     """The customer pays an open (or uncollectible) invoice now with the card on file.
 
     Reserves the next attempt with the invoice locked, so two clicks cannot send two attempts;
     the outcome is on the returned invoice (paid, declined or failed with the reason, or a
-    pending payment the payments reconciler settles later).
+    pending payment the payments reconciler settles later). Refuses (NewCardNeeded, nothing
+    sent) while the card on file is the one the bank hard-declined for this invoice.
     """
     with transaction.atomic():
         locked = (
@@ -227,8 +235,17 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
                 "Your payment is already being processed. You will not be charged twice; this "
                 "page shows the result as soon as it is known."
             )
-        if payment_method_active(customer=locked.customer) is None:
+        card = payment_method_active(customer=locked.customer)
+        if card is None:
             raise DomainError("Add a card before you pay.", field="payment_method")
+        if invoice_needs_new_card(invoice=locked, card=card):
+            raise NewCardNeeded(
+                f"Your bank said the card ending {card.last4} cannot be used again, so we have not "
+                "charged it. "
+                "Please add a new card first: we charge this invoice on it as soon as it is "
+                "saved.",
+                field="payment_method",
+            )
         attempt_reserve(invoice=locked, source=AttemptSource.CUSTOMER, now=timezone.now())
         events.invoice_payment_requested(actor=actor, invoice=locked)
     charges_run([charge_of(locked)])

@@ -2,6 +2,7 @@
 detail, PDF download, pay now)."""
 
 import io
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 
 from onboarding.accounts.selectors import customer_of_user
@@ -37,10 +39,12 @@ from onboarding.billing.selectors import (
     invoice_dispute,
     invoice_get_for,
     invoice_list_of,
+    invoice_needs_new_card,
     plan_cycle_offers,
     subscriptions_of,
 )
 from onboarding.billing.services import (
+    NewCardNeeded,
     invoice_pay,
     subscription_change_cycle,
     subscription_purchase,
@@ -265,10 +269,12 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
     polls = _poll_count(request)
     in_flight = invoice.payment_state in PAYMENT_IN_FLIGHT
+    card = payment_method_active(customer=invoice.customer)
     context = {
         "invoice": invoice,
-        "card": payment_method_active(customer=invoice.customer),
+        "card": card,
         "dispute": invoice_dispute(invoice=invoice),
+        "new_card_needed": invoice_needs_new_card(invoice=invoice, card=card),
         "poll_next": polls + 1 if in_flight and polls < POLL_LIMIT else None,
         "poll_stopped": in_flight and polls >= POLL_LIMIT,
         "poll_seconds": POLL_SECONDS,
@@ -391,6 +397,15 @@ def invoice_pay_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
     with refusals_on(request=request) as outcome:
         try:
             invoice = invoice_pay(invoice=invoice, actor=request.user)
+        except NewCardNeeded as refusal:
+            # Nothing was sent: say so, with the way to the card page (and back here after).
+            back = reverse("billing:invoice", args=[invoice.pk])
+            card_url = f"{reverse('payments:card')}?next={quote(back)}"
+            messages.error(
+                request,
+                format_html('{} <a href="{}">Add a new card</a>', refusal.message, card_url),
+            )
+            return redirect("billing:invoice", invoice_id=invoice.pk)
         except Conflict as moved_on:
             # Paid or being paid since the page was shown (a second tap, another tab): nothing
             # went wrong, and the invoice's page shows where it stands.

@@ -1,7 +1,18 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -78,6 +89,26 @@ _DISPUTE_COLUMNS = (
 )
 
 
+def payment_dispute_flag(attempt_id: OuterRef) -> Subquery:
+    """An expression for a list's rows: "open" while the newest dispute of the attempt
+    `attempt_id` refers to is open, "lost" once the bank won it, else "" (none, won, withdrawn).
+    Annotate a page of rows with it rather than asking once per row."""
+    newest = (
+        PaymentDispute.objects.filter(attempt_id=attempt_id)
+        .order_by("-opened_at", "-id")
+        .annotate(
+            flag=Case(
+                When(closed_at__isnull=True, then=Value("open")),
+                When(status="lost", then=Value("lost")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .values("flag")[:1]
+    )
+    return Coalesce(Subquery(newest, output_field=CharField()), Value(""))
+
+
 def payment_disputes_by_attempt(*, attempt_ids: Iterable[int | None]) -> dict[int, PaymentDispute]:
     """The newest dispute of each of `attempt_ids` (a charge is disputed once in practice, but
     an inquiry can be followed by a chargeback), keyed by attempt id; one query, none for no ids."""
@@ -114,13 +145,13 @@ def payment_disputes_of(*, customer: Customer, limit: int = 50) -> list[PaymentD
     )
 
 
-def payment_disputes_open_many(*, customer_ids: Iterable[int]) -> list[PaymentDispute]:
-    """The open disputes of many customers at once, each annotated with its `customer_id` and
-    with the charge's invoice reference (the search results flag them); one query."""
+def payment_disputes_flagged_many(*, customer_ids: Iterable[int]) -> list[PaymentDispute]:
+    """The open and the lost disputes of many customers at once (what flags a customer), each
+    annotated with its `customer_id` and with the charge's invoice reference (the search results
+    flag them); one query."""
     return list(
-        PaymentDispute.objects.filter(
-            attempt__customer_id__in=list(customer_ids), closed_at__isnull=True
-        )
+        PaymentDispute.objects.filter(attempt__customer_id__in=list(customer_ids))
+        .filter(Q(closed_at__isnull=True) | Q(status="lost"))
         .select_related("attempt")
         .only(
             *_DISPUTE_COLUMNS,

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
+from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.money import Money
 from onboarding.notifications.models import OutboxMessage
@@ -140,14 +141,19 @@ class Handled:
     applied: bool = True
 
 
-def _attempt_of(*, key: str | None, intent_id: str | None) -> PaymentAttempt | None:
-    """Our attempt, by the idempotency key the gateway puts in metadata, else by the intent."""
+def _attempt_of(
+    *, key: str | None, intent_id: str | None, charge_id: str | None = None
+) -> PaymentAttempt | None:
+    """Our attempt, by the idempotency key the gateway puts in metadata, else by the gateway's
+    reference kept on the attempt: the PaymentIntent's id, or (a charge made without an intent)
+    the charge's own id."""
     if key:
         found = PaymentAttempt.objects.filter(idempotency_key=key).first()
         if found is not None:
             return found
-    if intent_id:
-        return PaymentAttempt.objects.filter(gateway_charge_id=intent_id).first()
+    references = [ref for ref in (intent_id, charge_id) if ref]
+    if references:
+        return PaymentAttempt.objects.filter(gateway_charge_id__in=references).first()
     return None
 
 
@@ -189,10 +195,16 @@ def _card_updated(obj) -> Handled:
 
 def _charge_refunded(obj) -> Handled:
     """charge.refunded: record what was refunded beyond the refunds we made; billing then
-    issues the credit note (PAYMENT_REFUNDED_OUTSIDE_TOPIC)."""
-    attempt = _attempt_of(key=_metadata_key(obj), intent_id=obj.get("payment_intent"))
+    issues the credit note (PAYMENT_REFUNDED_OUTSIDE_TOPIC). A refund on a charge no attempt of
+    ours matches is kept (the stored event) and an admin alerted: money went back that our
+    books cannot place."""
+    attempt = _attempt_of(
+        key=_metadata_key(obj),
+        intent_id=_str_or_none(obj.get("payment_intent")),
+        charge_id=_str_or_none(obj.get("id")),
+    )
     if attempt is None:
-        return Handled(f"no attempt of ours for charge {obj.get('id')}", applied=False)
+        return _refund_of_unknown_charge(obj)
     refunds = (obj.get("refunds") or {}).get("data") or []
     refund = payment_refund_record_outside(
         attempt_id=attempt.pk,
@@ -203,6 +215,31 @@ def _charge_refunded(obj) -> Handled:
     if refund is None:
         return Handled(f"payment {attempt.pk}: no refund beyond ours", attempt.customer_id, False)
     return Handled(f"payment {attempt.pk}: {refund.amount} refunded outside", attempt.customer_id)
+
+
+def _str_or_none(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _refund_of_unknown_charge(obj) -> Handled:
+    charge_id = str(obj.get("id") or "?")[:128]
+    try:
+        refunded = str(Money(int(obj.get("amount_refunded") or 0), str(obj["currency"]).upper()))
+    except (KeyError, TypeError, ValueError):
+        refunded = "an amount"
+    message = (
+        f"Stripe reports a refund for a charge we do not know: {refunded} refunded on charge "
+        f"{charge_id} (payment intent {obj.get('payment_intent') or 'none'}). No payment of ours "
+        "matches it, so no credit note was issued; check it in Stripe's dashboard."
+    )
+    admin_alert_raise(
+        reason="stripe_refund_unknown_charge",
+        message=message,
+        object_type="stripe.charge",
+        object_id=charge_id,
+        context={"charge": charge_id, "payment_intent": str(obj.get("payment_intent") or "")},
+    )
+    return Handled(f"refund for a charge we do not know: {charge_id}", applied=False)
 
 
 def _dispute(obj) -> Handled:

@@ -19,7 +19,7 @@ from onboarding.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Sub
 from onboarding.contracts.models import Contract
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentMethodStatus
-from onboarding.payments.selectors import payment_disputes_open_many
+from onboarding.payments.selectors import payment_disputes_flagged_many
 from onboarding.sysops.models import OPEN_STATUSES, ServiceRequest, Severity
 from onboarding.sysops.overview import ALERTS_LIMIT, HISTORY_LIMIT
 from onboarding.sysops.risks import (
@@ -155,8 +155,8 @@ def customer_health_many(
         .only("id", "customer_id", "severity", "status", "summary")
         .order_by("customer_id", "-created_at", "-id")
     )
-    # Only an open dispute raises a flag.
-    disputes = _by_customer(payment_disputes_open_many(customer_ids=ids))
+    # Only an open or a lost dispute raises a flag.
+    disputes = _by_customer(payment_disputes_flagged_many(customer_ids=ids))
     journey = _by_customer(
         JourneyStep.objects.filter(customer_id__in=ids, state=StepState.FAILED)
         .only("id", "customer_id", "step", "position", "state", "failure_reason")

@@ -32,7 +32,11 @@ from onboarding.journey.models import JourneyStep
 from onboarding.journey.selectors import journey_of
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.payments.models import PaymentAttempt, PaymentDispute
-from onboarding.payments.selectors import payment_disputes_of, payment_method_active
+from onboarding.payments.selectors import (
+    payment_dispute_flag,
+    payment_disputes_of,
+    payment_method_active,
+)
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.risks import (
     CONTRACT_LINE_COLUMNS,
@@ -118,6 +122,11 @@ class CustomerOverview:
     @property
     def open_disputes(self) -> list[PaymentDispute]:
         return [dispute for dispute in self.disputes if dispute.is_open]
+
+    @property
+    def lost_disputes(self) -> list[PaymentDispute]:
+        """Disputes the customer's bank won: a lasting red mark on the customer."""
+        return [dispute for dispute in self.disputes if dispute.outcome == "lost"]
 
 
 def _schedule(customer: Customer, subscriptions: list[Subscription]) -> list[ScheduleLine]:
@@ -347,7 +356,12 @@ def _open_alerts(customer: Customer) -> list[AdminAlert]:
 
 def _invoices(customer: Customer, limit: int) -> list[Invoice]:
     # Drafts are the bill run's work in progress, not something the customer was sent.
-    invoices = Invoice.objects.filter(customer=customer).finalized().only(*_INVOICE_COLUMNS)
+    invoices = (
+        Invoice.objects.filter(customer=customer)
+        .finalized()
+        .only(*_INVOICE_COLUMNS)
+        .annotate(dispute_flag=payment_dispute_flag(OuterRef("paid_attempt_id")))
+    )
     return list(invoices.order_by("-id")[:limit])
 
 

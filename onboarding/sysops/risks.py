@@ -63,6 +63,7 @@ RISK_LABELS = {
     "payment_failed": "Payment failed",
     "payment_unknown": "Payment unknown",
     "payment_disputed": "Payment disputed",
+    "payment_dispute_lost": "Dispute lost",
     "invoice_overdue": "Invoice unpaid",
     "no_card": "No card",
     "card_expired": "Card expired",
@@ -214,20 +215,35 @@ def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag
 
 
 def _dispute_risks(disputes: list[PaymentDispute]) -> list[RiskFlag]:
-    """Each open dispute is red: evidence is due in Stripe's dashboard by a deadline. A closed one
-    (won, lost) no longer asks anything of SysOps; the Disputes history keeps it."""
-    return [
-        RiskFlag(
-            "payment_disputed",
-            "red",
-            f"Payment disputed: {dispute.amount} on "
-            f"{dispute.attempt.invoice_reference or dispute.attempt.description or 'a payment'} "
-            f"({dispute.reason or 'no reason given'}), opened on {_day(dispute.opened_at)}.",
-            "disputes",
-        )
-        for dispute in disputes
-        if dispute.is_open
-    ]
+    """Each open dispute is red: evidence is due in Stripe's dashboard by a deadline. A lost one
+    stays red for good (the bank took the money back: a mark on the customer); a won or
+    withdrawn one no longer asks anything of SysOps. The Disputes history keeps them all."""
+    risks = []
+    for dispute in disputes:
+        paid_for = dispute.attempt.invoice_reference or dispute.attempt.description or "a payment"
+        if dispute.is_open:
+            risks.append(
+                RiskFlag(
+                    "payment_disputed",
+                    "red",
+                    f"Payment disputed: {dispute.amount} on {paid_for} "
+                    f"({dispute.reason or 'no reason given'}), opened on "
+                    f"{_day(dispute.opened_at)}.",
+                    "disputes",
+                )
+            )
+        elif dispute.outcome == "lost":
+            risks.append(
+                RiskFlag(
+                    "payment_dispute_lost",
+                    "red",
+                    f"Dispute lost: the bank took back {dispute.amount} paid on {paid_for} "
+                    f"({dispute.reason or 'no reason given'}), closed on "
+                    f"{_day(dispute.closed_at)}.",
+                    "disputes",
+                )
+            )
+    return risks
 
 
 def _card_risks(

@@ -191,3 +191,31 @@ def test_a_close_delivered_before_its_opening_never_shows_the_dispute_open(
     stripe_says(client, paid, CLOSED, OPENED)
     assert 'data-dispute="won"' in customer_page(customer_client, paid)
     assert 'data-risk="payment_disputed"' not in customer_view(sysops_client, paid)
+
+
+def test_a_lost_dispute_stays_a_red_mark_on_the_customer_in_the_view_api_and_search(
+    client, sysops_client, paid
+):
+    stripe_says(client, paid, OPENED)
+    stripe_says(client, paid, CLOSED, status="lost")
+    dispute = PaymentDispute.objects.get()
+    page = customer_view(sysops_client, paid)
+    assert 'class="risk red" href="#disputes" data-risk="payment_dispute_lost"' in page
+    assert f"Dispute lost: the bank took back {dispute.amount} paid on {paid.number}" in page
+    assert '<details id="disputes" class="history" open>' in page
+    assert '<span class="badge red" data-disputes-lost>1 lost</span>' in page
+    [risk] = [r for r in overview_api(sysops_client, paid)["risks"] if r["level"] == "red"]
+    assert risk["code"] == "payment_dispute_lost" and paid.number in risk["message"]
+    health = customer_health_many(customer_ids=[paid.customer_id])[paid.customer_id]
+    assert health.red
+    assert [r.label for r in health.risks if r.is_red] == ["Dispute lost"]
+    assert "data-dispute-lost>Dispute lost</span>" in staff_page(sysops_client, paid)
+
+
+def test_a_won_dispute_leaves_no_mark_on_the_customer_or_the_invoice(client, sysops_client, paid):
+    stripe_says(client, paid, OPENED, CLOSED)  # the recorded close is won
+    assert 'data-risk="payment_dispute_lost"' not in customer_view(sysops_client, paid)
+    assert "data-disputes-lost" not in customer_view(sysops_client, paid)
+    health = customer_health_many(customer_ids=[paid.customer_id])[paid.customer_id]
+    assert not [r for r in health.risks if r.code.startswith("payment_dispute")]
+    assert "data-dispute-lost" not in staff_page(sysops_client, paid)

@@ -3,6 +3,7 @@ recorded by payments and published, and billing issues the credit note, once."""
 
 import pytest
 
+from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import CreditNote, Invoice
@@ -83,3 +84,36 @@ def test_our_own_refund_echoed_by_stripe_is_not_credited_twice(client, paid, sys
     assert PaymentRefund.objects.count() == 1
     assert CreditNote.objects.count() == 1
     assert StripeEvent.objects.get().status == "ignored"
+
+
+def test_a_refund_without_our_key_is_found_by_the_charge_id_kept_on_the_payment(client, paid):
+    # A charge made without a PaymentIntent: the attempt keeps the charge's own id.
+    attempt = paid.paid_attempt
+    attempt.gateway_charge_id = "ch_3QwE21"
+    attempt.save(update_fields=["gateway_charge_id"])
+    event = stripe_event("charge.refunded", payment_intent=None, metadata={}, amount_refunded=1500)
+    assert post_event(client, event).status_code == 200
+    deliver_events()
+    assert PaymentRefund.objects.get().amount_minor == 1500
+    assert CreditNote.objects.get().total_minor == 1500
+
+
+def test_a_refund_for_a_charge_we_do_not_know_is_kept_and_alerts_an_admin(client, paid):
+    event = stripe_event(
+        "charge.refunded",
+        id="ch_not_ours",
+        payment_intent="pi_not_ours",
+        metadata={},
+        amount_refunded=2500,
+    )
+    assert post_event(client, event).status_code == 200
+    deliver_events()
+    stored = StripeEvent.objects.get()
+    assert stored.status == "ignored"
+    assert stored.payload["data"]["object"]["id"] == "ch_not_ours"
+    alert = AdminAlert.objects.get(reason="stripe_refund_unknown_charge")
+    assert "refund for a charge we do not know" in alert.message
+    assert "ch_not_ours" in alert.message and "pi_not_ours" in alert.message
+    assert "25.00 EUR" in alert.message
+    assert not PaymentRefund.objects.exists()
+    assert not CreditNote.objects.exists()
