@@ -348,7 +348,7 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
             now,
             hard=hard,
             hour=effects.usual_hours.get(invoice.customer_id),
-            held=invoice.customer_id in effects.holds,
+            held=not invoice.is_first and invoice.customer_id in effects.holds,
         )
         invoice.followup_due = True
         if invoice.is_first:

@@ -6,7 +6,7 @@ own. The apps above say when the trouble starts and ends, by calling `dunning_ho
 `dunning_hold_lift` (acceptance's status_settle, sysops' request open and moves): billing is a
 floor below them and knows nothing of their rows, only a hold's source, reference and reason.
 
-When a failed invoice's dunning schedule ends (retry_timing.dunning_after_failure, or a
+When a failed renewal's dunning schedule ends (retry_timing.dunning_after_failure, or a
 hard-declined invoice's schedule in dunning.py) and the customer has a hold, the invoice stays
 open, `retry_stopped` "manager_decision", its subscription untouched; `invoice.dunning_held` is
 audited and every manager is asked (`dunning_decisions_ask`). The manager's answer is
@@ -211,10 +211,10 @@ def dunning_decisions_ask(invoices: list[Invoice], *, reasons: dict[int, list[st
 
 def invoices_hold_at_schedule_end(invoices: list[Invoice]) -> list[Invoice]:
     """Of open invoices, locked by the caller, whose schedule has ended without a retry to give
-    up on (hard declines, dunning.py), hold those of held customers for a manager (saved,
+    up on (hard declines, dunning.py), hold the renewals of held customers for a manager (saved,
     audited, managers asked); returns the others, for the caller to give up on."""
     holds = hold_reasons(customer_ids=[invoice.customer_id for invoice in invoices])
-    held = [invoice for invoice in invoices if invoice.customer_id in holds]
+    held = [i for i in invoices if not i.is_first and i.customer_id in holds]
     for invoice in held:
         invoice_hold_for_decision(invoice)
         invoice.save(update_fields=["next_retry_at", "retry_stopped"])
@@ -225,7 +225,7 @@ def invoices_hold_at_schedule_end(invoices: list[Invoice]) -> list[Invoice]:
         ]
     )
     dunning_decisions_ask(held, reasons=holds)
-    return [invoice for invoice in invoices if invoice.customer_id not in holds]
+    return [invoice for invoice in invoices if invoice not in held]
 
 
 # --- Backfill (migration 0012) -----------------------------------------------------------------
