@@ -13,6 +13,7 @@ from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.dunning import hard_declines_give_up, invoice_retries_run
 from onboarding.billing.dunning_decisions import invoice_dunning_decide
 from onboarding.billing.dunning_holds import dunning_hold_lift
+from onboarding.billing.followups import invoice_follow_up
 from onboarding.billing.models import (
     Invoice,
     InvoiceStatus,
@@ -88,6 +89,12 @@ def test_every_manager_is_asked_in_app_and_by_email(held, manager):
     assert held.number in notice.subject
     assert "open critical request REQ-" in notice.body_text
     assert f"/staff/invoices/{held.pk}/" in notice.body_text
+
+
+def test_the_payment_incomplete_alert_says_a_manager_decides(held):
+    invoice_follow_up(invoice_id=held.pk)
+    alert = AdminAlert.objects.get(reason="payment_incomplete", object_id=str(held.pk))
+    assert "a manager decides" in alert.message
 
 
 def test_with_no_manager_to_ask_an_admin_is_alerted(renewal):
