@@ -34,12 +34,7 @@ from django.utils import timezone
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import Succeeded, admin_alerts_resolve_many
 from onboarding.audit.bulk import AuditRow, audit_rows_write
-from onboarding.billing import events
-from onboarding.billing.dunning_holds import (
-    dunning_decisions_ask,
-    hold_reasons,
-    invoice_dunning_held_row,
-)
+from onboarding.billing import dunning_holds, events
 from onboarding.billing.models import (
     PAYABLE_STATUSES,
     PAYMENT_FAILED,
@@ -343,13 +338,9 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         invoice.last_payment_code = sent.code[:64]
         invoice.last_payment_message = (sent.message or "The payment did not go through.")[:255]
         hard = is_hard(sent.code)
-        dunning_after_failure(
-            invoice,
-            now,
-            hard=hard,
-            hour=effects.usual_hours.get(invoice.customer_id),
-            held=not invoice.is_first and invoice.customer_id in effects.holds,
-        )
+        held = not invoice.is_first and invoice.customer_id in effects.holds
+        hour = effects.usual_hours.get(invoice.customer_id)
+        dunning_after_failure(invoice, now, hard=hard, hour=hour, held=held)
         invoice.followup_due = True
         if invoice.is_first:
             effects.first_failed.append(invoice)
@@ -366,11 +357,7 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
             effects.audit.append(events.invoice_retries_stopped_row(invoice=invoice))
         if invoice.retry_stopped == RetryStop.MANAGER_DECISION:
             effects.held.append(invoice)
-            effects.audit.append(
-                invoice_dunning_held_row(
-                    invoice=invoice, reasons=effects.holds[invoice.customer_id]
-                )
-            )
+            effects.audit.append(dunning_holds.dunning_held_row(invoice, effects.holds))
         if was_open and invoice.status == InvoiceStatus.UNCOLLECTIBLE:
             effects.overdue_subscriptions.add(invoice.subscription_id)
             effects.audit.append(events.invoice_uncollectible_row(invoice=invoice))
@@ -426,7 +413,7 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
         # One query for the usual hour of every customer whose attempt failed (retry_timing.py).
         effects = _Effects(
             usual_hours=preferred_hours(customer_ids=failing, now=now),
-            holds=hold_reasons(customer_ids=failing),
+            holds=dunning_holds.hold_reasons(customer_ids=failing),
         )
         rows, resends = [], []
         for item in answered:
@@ -466,7 +453,7 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
         # A proration invoice's outcome applies or declines its plan change (plan_settle.py).
         plan_changes_follow(invoice_ids=[pk for *_, pk in rows], now=now)
         audit_rows_write(effects.audit)
-        dunning_decisions_ask(effects.held, reasons=effects.holds)
+        dunning_holds.dunning_decisions_ask(effects.held, reasons=effects.holds)
         _journeys_follow(effects)
         # A paid invoice answers the alerts about its earlier failed payments.
         admin_alerts_resolve_many(
@@ -488,12 +475,11 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
     return tally
 
 
+_HARD_DECLINE_END = "the card was hard-declined and no new card came by the end of dunning"
+
+
 def invoices_give_up(
-    invoices: list[Invoice],
-    *,
-    now: datetime,
-    because: str = "the card was hard-declined and no new card came by the end of dunning",
-    actor=None,
+    invoices: list[Invoice], *, now: datetime, because: str = _HARD_DECLINE_END, actor=None
 ) -> None:
     """Make open invoices, locked in the caller's transaction, uncollectible without another
     attempt (a hard decline nobody answered with a new card, or a manager's decision), their

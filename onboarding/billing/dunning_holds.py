@@ -121,17 +121,6 @@ def customer_dunning_holds(*, customer_id: int) -> list[DunningHold]:
     )
 
 
-def invoices_awaiting_decision(*, customer_id: int) -> list[Invoice]:
-    """The customer's open invoices whose dunning waits for a manager."""
-    return list(
-        Invoice.objects.filter(
-            customer_id=customer_id, retry_stopped=RetryStop.MANAGER_DECISION, status="open"
-        )
-        .select_related("subscription__plan")
-        .order_by("pk")
-    )
-
-
 # --- Dunning meets a hold ----------------------------------------------------------------------
 
 
@@ -142,7 +131,9 @@ def invoice_hold_for_decision(invoice: Invoice) -> None:
     invoice.retry_stopped = RetryStop.MANAGER_DECISION
 
 
-def invoice_dunning_held_row(*, invoice: Invoice, reasons: list[str]) -> AuditRow:
+def dunning_held_row(invoice: Invoice, holds: dict[int, list[str]]) -> AuditRow:
+    """`invoice.dunning_held`: the invoice waits for a manager; `holds` as hold_reasons gives."""
+    reasons = holds.get(invoice.customer_id, [])
     return AuditRow(
         action="invoice.dunning_held",
         object_type=INVOICE_TYPE,
@@ -218,12 +209,7 @@ def invoices_hold_at_schedule_end(invoices: list[Invoice]) -> list[Invoice]:
     for invoice in held:
         invoice_hold_for_decision(invoice)
         invoice.save(update_fields=["next_retry_at", "retry_stopped"])
-    audit_rows_write(
-        [
-            invoice_dunning_held_row(invoice=invoice, reasons=holds[invoice.customer_id])
-            for invoice in held
-        ]
-    )
+    audit_rows_write([dunning_held_row(invoice, holds) for invoice in held])
     dunning_decisions_ask(held, reasons=holds)
     return [invoice for invoice in invoices if invoice not in held]
 
