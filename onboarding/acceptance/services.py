@@ -36,6 +36,12 @@ from onboarding.acceptance.timers import timer_schedule, timers_cancel
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.billing.dunning_holds import (
+    acceptance_hold_reason,
+    dunning_hold_lift,
+    dunning_hold_place,
+)
+from onboarding.billing.states import HoldSource
 from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
@@ -117,6 +123,7 @@ def status_settle(*, contract: Contract, actor: User | None) -> Review | None:
     ratings = contract_ratings(contract=contract)
     _requirements_wait_settle(contract, ratings=ratings)
     status = status_of(ratings)
+    _dunning_hold_settle(contract, status=status, actor=actor)
     live = live_review_of(contract=contract, lock=True)
     if status not in RATED_STATUSES:
         if live is not None:
@@ -129,6 +136,27 @@ def status_settle(*, contract: Contract, actor: User | None) -> Review | None:
     if live is not None:
         _supersede(live, actor=actor, status=status)
     return _review_open(contract, rating=Rating(status.value), actor=actor)
+
+
+def _dunning_hold_settle(contract: Contract, *, status: str, actor: User | None) -> None:
+    """While the contract is red, the customer's failed renewals wait for a manager instead of
+    going past due (billing.dunning_holds); both calls are idempotent."""
+    if status == AcceptanceStatus.RED:
+        dunning_hold_place(
+            customer_id=contract.customer_id,
+            source=HoldSource.ACCEPTANCE,
+            reference=contract.pk,
+            reason=acceptance_hold_reason(contract=str(contract)),
+            actor=actor,
+        )
+    else:
+        dunning_hold_lift(
+            customer_id=contract.customer_id,
+            source=HoldSource.ACCEPTANCE,
+            reference=contract.pk,
+            because=f"acceptance is now {AcceptanceStatus(status).label.lower()}",
+            actor=actor,
+        )
 
 
 def _requirements_wait_settle(contract: Contract, *, ratings: list[str]) -> None:

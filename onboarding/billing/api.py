@@ -1,6 +1,6 @@
 """Billing's API: /api/v1/me/subscriptions (buy, list, change the cycle, change the plan or
 quantity), /api/v1/me/invoices (list, get, PDF, pay) and /api/v1/staff/invoices (list, get,
-PDF, refund, void)."""
+PDF, refund, void, dunning decision)."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
@@ -11,6 +11,7 @@ from onboarding.billing.cycle_changes import (
     subscription_change_cycle_now,
 )
 from onboarding.billing.downloads import BEING_PREPARED, credit_note_pdf_stored, invoice_pdf_stored
+from onboarding.billing.dunning_decisions import invoice_dunning_decide
 from onboarding.billing.models import InvoiceStatus
 from onboarding.billing.plan_changes import (
     plan_change_preview,
@@ -20,6 +21,7 @@ from onboarding.billing.plan_changes import (
 from onboarding.billing.schemas import (
     CreditNoteOut,
     CycleIn,
+    DunningDecisionIn,
     InvoiceDetailOut,
     InvoiceSummaryOut,
     PlanChangeIn,
@@ -327,3 +329,16 @@ def staff_void_invoice(request: HttpRequest, invoice_id: int, payload: VoidIn):
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
     invoice = invoice_void(invoice=invoice, actor=request.user, reason=payload.reason)
     return StaffInvoiceOut.of(invoice)
+
+
+@staff_invoices_router.post(
+    "/{invoice_id}/dunning-decision",
+    response={200: StaffInvoiceOut, 403: dict, **_ERRORS},
+    summary="Decide on an invoice whose dunning waits for a manager (past_due or extend)",
+)
+def staff_decide_invoice_dunning(request: HttpRequest, invoice_id: int, payload: DunningDecisionIn):
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    invoice = invoice_dunning_decide(
+        invoice=invoice, decision=payload.decision, days=payload.days, actor=request.user
+    )
+    return StaffInvoiceOut.of(invoice, invoice_dispute(invoice=invoice))

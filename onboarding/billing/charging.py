@@ -34,7 +34,7 @@ from django.utils import timezone
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import Succeeded, admin_alerts_resolve_many
 from onboarding.audit.bulk import AuditRow, audit_rows_write
-from onboarding.billing import events
+from onboarding.billing import dunning_holds, events
 from onboarding.billing.models import (
     PAYABLE_STATUSES,
     PAYMENT_FAILED,
@@ -308,6 +308,9 @@ class _Effects:
     first_failed: list[Invoice] = field(default_factory=list)
     # Each failing customer's usual hour of successful payment (retry_timing.preferred_hours).
     usual_hours: dict[int, int] = field(default_factory=dict)
+    # Each failing customer's dunning holds (dunning_holds.py), and the invoices they held.
+    holds: dict[int, list[str]] = field(default_factory=dict)
+    held: list[Invoice] = field(default_factory=list)
 
 
 def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects: _Effects) -> str:
@@ -335,9 +338,9 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         invoice.last_payment_code = sent.code[:64]
         invoice.last_payment_message = (sent.message or "The payment did not go through.")[:255]
         hard = is_hard(sent.code)
-        dunning_after_failure(
-            invoice, now, hard=hard, hour=effects.usual_hours.get(invoice.customer_id)
-        )
+        held = not invoice.is_first and invoice.customer_id in effects.holds
+        hour = effects.usual_hours.get(invoice.customer_id)
+        dunning_after_failure(invoice, now, hard=hard, hour=hour, held=held)
         invoice.followup_due = True
         if invoice.is_first:
             effects.first_failed.append(invoice)
@@ -352,6 +355,9 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
         )
         if hard:
             effects.audit.append(events.invoice_retries_stopped_row(invoice=invoice))
+        if invoice.retry_stopped == RetryStop.MANAGER_DECISION:
+            effects.held.append(invoice)
+            effects.audit.append(dunning_holds.dunning_held_row(invoice, effects.holds))
         if was_open and invoice.status == InvoiceStatus.UNCOLLECTIBLE:
             effects.overdue_subscriptions.add(invoice.subscription_id)
             effects.audit.append(events.invoice_uncollectible_row(invoice=invoice))
@@ -405,7 +411,10 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             in (PaymentStatus.DECLINED, PaymentStatus.FAILED)
         }
         # One query for the usual hour of every customer whose attempt failed (retry_timing.py).
-        effects = _Effects(usual_hours=preferred_hours(customer_ids=failing, now=now))
+        effects = _Effects(
+            usual_hours=preferred_hours(customer_ids=failing, now=now),
+            holds=dunning_holds.hold_reasons(customer_ids=failing),
+        )
         rows, resends = [], []
         for item in answered:
             invoice = invoices.get(item.charge.invoice_id)
@@ -444,6 +453,7 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
         # A proration invoice's outcome applies or declines its plan change (plan_settle.py).
         plan_changes_follow(invoice_ids=[pk for *_, pk in rows], now=now)
         audit_rows_write(effects.audit)
+        dunning_holds.dunning_decisions_ask(effects.held, reasons=effects.holds)
         _journeys_follow(effects)
         # A paid invoice answers the alerts about its earlier failed payments.
         admin_alerts_resolve_many(
@@ -465,23 +475,24 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
     return tally
 
 
-def invoices_give_up(invoices: list[Invoice], *, now: datetime) -> None:
+_HARD_DECLINE_END = "the card was hard-declined and no new card came by the end of dunning"
+
+
+def invoices_give_up(
+    invoices: list[Invoice], *, now: datetime, because: str = _HARD_DECLINE_END, actor=None
+) -> None:
     """Make open invoices, locked in the caller's transaction, uncollectible without another
-    attempt (a hard decline nobody answered with a new card), their subscriptions past due."""
+    attempt (a hard decline nobody answered with a new card, or a manager's decision), their
+    subscriptions past due."""
     effects = _Effects()
     for invoice in invoices:
         invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)
         invoice.uncollectible_at = now
         invoice.save(update_fields=["status", "uncollectible_at"])
         effects.overdue_subscriptions.add(invoice.subscription_id)
-        effects.audit.append(
-            events.invoice_uncollectible_row(
-                invoice=invoice,
-                because="the card was hard-declined and no new card came by the end of dunning",
-            )
-        )
+        effects.audit.append(events.invoice_uncollectible_row(invoice=invoice, because=because))
     _subscriptions_follow(effects, now)
-    audit_rows_write(effects.audit)
+    audit_rows_write(effects.audit, actor=actor)
 
 
 def _outcome_row(invoice: Invoice) -> tuple:

@@ -31,6 +31,7 @@ from onboarding.billing.charging import (
     charges_run,
     invoices_give_up,
 )
+from onboarding.billing.dunning_holds import invoices_hold_at_schedule_end
 from onboarding.billing.models import (
     PAYABLE_STATUSES,
     PAYMENT_FAILED,
@@ -97,8 +98,10 @@ def hard_declines_give_up(*, now: datetime) -> int:
             )
             .order_by("pk")
         )
-        invoices_give_up(invoices, now=now)
-    return len(invoices)
+        # A customer whose service is in trouble waits for a manager instead (dunning_holds.py).
+        given_up = invoices_hold_at_schedule_end(invoices)
+        invoices_give_up(given_up, now=now)
+    return len(given_up)
 
 
 def invoices_retry_on_new_card(*, customer_id: int, now: datetime | None = None) -> list[Charge]:

@@ -235,6 +235,9 @@ def _payment_incomplete_alert(invoice: Invoice) -> None:
     elif invoice.retry_stopped == RetryStop.HARD_DECLINE:
         what = "a hard decline: no retry until the customer adds a new card, who has been asked"
         severity = "warning"
+    elif invoice.retry_stopped == RetryStop.MANAGER_DECISION:
+        what = "dunning ended while the customer's service is on hold: a manager decides"
+        severity = "warning"
     elif invoice.next_retry_at:
         what, severity = f"retrying on {invoice.next_retry_at:%Y-%m-%d}", "warning"
     else:

@@ -75,3 +75,35 @@ class PlanChangeForm(forms.Form):
     def __init__(self, *args, plans: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = plans
+
+
+class DunningDecisionForm(forms.Form):
+    """A manager's decision on an invoice whose dunning waits for one (dunning_decisions.py)."""
+
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[
+            ("extend", "Give more time: one more retry in a few days"),
+            ("past_due", "Past due now: the invoice is uncollectible, the subscription past due"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    days = forms.IntegerField(
+        label="Days (more time)",
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text="From 1 to 30: the retry goes that many days from now.",
+    )
+    # Where to come back to: the customer view or the invoice (only staff paths are followed).
+    next = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("decision") == "extend"
+            and data.get("days") is None
+            and "days" not in (self.errors)
+        ):
+            self.add_error("days", "Say how many days (1 to 30) the customer gets.")
+        return data

@@ -568,3 +568,4 @@ class PlanChange(models.Model):
 # The credit notes live in their own module (one job per file); imported here so the app's
 # models are all found, and `from onboarding.billing.models import CreditNote` keeps working.
 from onboarding.billing.credit_note_models import CreditNote, CreditNoteLine  # noqa: E402, F401
+from onboarding.billing.hold_models import DunningHold  # noqa: E402, F401

@@ -77,10 +77,13 @@ def dunning_days() -> list[int]:
     return [int(days) for days in settings.BILLING_DUNNING_DAYS]
 
 
-def dunning_after_failure(invoice: Invoice, now: datetime, *, hard: bool, hour: int | None) -> None:
+def dunning_after_failure(
+    invoice: Invoice, now: datetime, *, hard: bool, hour: int | None, held: bool = False
+) -> None:
     """Schedule the next retry after a failed attempt (at the customer's usual hour, `hour`, on
-    the schedule's day), stop retrying after a hard decline, or give up: uncollectible. Runs on
-    the invoice locked by charging.outcomes_apply."""
+    the schedule's day), stop retrying after a hard decline, or give up: uncollectible, unless
+    the customer's dunning is `held` (dunning_holds.py): then a manager decides. Runs on the
+    invoice locked by charging.outcomes_apply."""
     schedule = dunning_days()
     not_dunning = False
     if invoice.first_failed_at is None:
@@ -106,6 +109,8 @@ def dunning_after_failure(invoice: Invoice, now: datetime, *, hard: bool, hour: 
         invoice.next_retry_at = retry_time(scheduled=scheduled, hour=hour, now=now)
         return
     invoice.next_retry_at = None
-    if invoice.status == InvoiceStatus.OPEN:
+    if invoice.status == InvoiceStatus.OPEN and held:
+        invoice.retry_stopped = RetryStop.MANAGER_DECISION
+    elif invoice.status == InvoiceStatus.OPEN:
         invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)
         invoice.uncollectible_at = now

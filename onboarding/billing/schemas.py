@@ -178,7 +178,9 @@ class InvoiceSummaryOut(Schema):
     retry_stopped: str = Field(
         "",
         description='Why no retry is booked though the payment failed: "hard_decline" (the bank'
-        " refuses this card for good: add a new card, which is charged at once), else empty",
+        " refuses this card for good: add a new card, which is charged at once),"
+        ' "manager_decision" (dunning ended while the service is in trouble: a manager decides'
+        " between past due and more time), else empty",
     )
     dispute: InvoiceDisputeOut | None = Field(
         None, description="The dispute of the payment, open or closed; null when none"
@@ -283,6 +285,16 @@ class RefundIn(Schema):
 
 class VoidIn(Schema):
     reason: str = Field(..., min_length=3, max_length=500)
+
+
+class DunningDecisionIn(Schema):
+    """A manager's decision on an invoice whose dunning waits for one."""
+
+    decision: str = Field(..., max_length=16, description="past_due or extend")
+    # The range (1 to 30) is the service's rule, refused with field "days".
+    days: int | None = Field(
+        None, ge=-(10**6), le=10**6, description="extend: the next retry is this many days ahead"
+    )
 
 
 # --- Plan changes ------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from onboarding.billing.forms import InvoiceFilterForm, RefundForm, VoidForm
+from onboarding.billing.dunning_decisions import actor_may_decide, invoice_dunning_decide
+from onboarding.billing.forms import DunningDecisionForm, InvoiceFilterForm, RefundForm, VoidForm
 from onboarding.billing.models import Invoice
 from onboarding.billing.selectors import (
     bill_runs_recent,
@@ -27,6 +29,7 @@ from onboarding.billing.services import invoice_refund, invoice_void
 from onboarding.billing.views import credit_note_pdf_answer, invoice_pdf_answer
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
+from onboarding.core.redirects import safe_next_url
 
 PAGE_SIZE = 50
 
@@ -53,7 +56,13 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, invoice: Invoice, *, refund_form=None, void_form=None, status=200
+    request: HttpRequest,
+    invoice: Invoice,
+    *,
+    refund_form=None,
+    void_form=None,
+    decision_form=None,
+    status=200,
 ) -> HttpResponse:
     return render(
         request,
@@ -64,6 +73,8 @@ def _detail(
             "dispute": invoice_dispute(invoice=invoice),
             "refund_form": refund_form or RefundForm(currency=invoice.currency),
             "void_form": void_form or VoidForm(),
+            "decision_form": decision_form or DunningDecisionForm(),
+            "may_decide": actor_may_decide(request.user),
         },
         status=status,
     )
@@ -124,3 +135,34 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) 
     return credit_note_pdf_answer(
         request, credit_note, back_url=reverse("billing:staff_invoice", args=[invoice_id])
     )
+
+
+@require_POST
+def invoice_dunning_decide_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """A manager's dunning decision on a held invoice (dunning_decisions.py); back to the staff
+    page it came from (`next`, staff paths only), else the invoice."""
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    form = DunningDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        with refusals_on(form) as outcome:
+            decided = invoice_dunning_decide(
+                invoice=invoice, decision=data["decision"], days=data["days"], actor=request.user
+            )
+        if outcome.ok:
+            if data["decision"] == "extend":
+                messages.success(
+                    request,
+                    f"Invoice {decided.number}: {data['days']} more days; the next retry is "
+                    f"on {date_format(decided.next_retry_at, 'DATETIME_FORMAT')} UTC.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Invoice {decided.number} is uncollectible and its subscription past due.",
+                )
+            invoice_url = reverse("billing:staff_invoice", args=[invoice.pk])
+            back = safe_next_url(request, data["next"], invoice_url)
+            return redirect(back if back.startswith("/staff/") else invoice_url)
+    invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
+    return _detail(request, invoice, decision_form=form, status=422)

@@ -84,6 +84,24 @@ class RetryStop(models.TextChoices):
     # The bank said the card can never work again (payments/declines.py): no retry until the
     # customer puts a new card on file.
     HARD_DECLINE = "hard_decline", "Hard decline: waiting for a new card"
+    # The schedule ended while the customer's service is in trouble (a red acceptance, an open
+    # high or critical request: a DunningHold): a manager decides between past due and more time
+    # (dunning_holds.py).
+    MANAGER_DECISION = "manager_decision", "Waiting for a manager's decision"
+
+
+class HoldSource(models.TextChoices):
+    """What holds a customer's dunning back from past due (dunning_holds.py)."""
+
+    ACCEPTANCE = "acceptance", "Acceptance is red"
+    REQUEST = "request", "Open high-severity request"
+
+
+class DunningDecision(models.TextChoices):
+    """A manager's answer to an invoice whose dunning waits for one."""
+
+    PAST_DUE = "past_due", "Past due now"
+    EXTEND = "extend", "Give more time"
 
 
 class CreditNoteStatus(models.TextChoices):

@@ -52,6 +52,11 @@ urlpatterns = [
         staff_views.invoice_void_view,
         name="staff_invoice_void",
     ),
+    path(
+        "staff/invoices/<int:invoice_id>/dunning-decision/",
+        staff_views.invoice_dunning_decide_view,
+        name="staff_invoice_dunning_decide",
+    ),
     path("staff/invoices/<int:invoice_id>/pdf/", staff_views.invoice_pdf, name="staff_invoice_pdf"),
     path(
         "staff/invoices/<int:invoice_id>/credit-notes/<int:credit_note_id>/pdf/",

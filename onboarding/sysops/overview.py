@@ -16,10 +16,14 @@ from onboarding.accounts.models import Contact, Customer
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.selectors import audit_timeline_for_customer
+from onboarding.billing.dunning_holds import customer_dunning_holds
 from onboarding.billing.models import (
     LIVE_STATUSES,
+    DunningHold,
     Invoice,
+    InvoiceStatus,
     PlanChange,
+    RetryStop,
     Subscription,
     SubscriptionStatus,
 )
@@ -109,7 +113,19 @@ class CustomerOverview:
     audit: list[AuditEntry]
     journey: list[JourneyStep]
     alerts: list[AdminAlert]
+    # Why dunning waits for a manager instead of past due (billing.dunning_holds).
+    dunning_holds: list[DunningHold]
     limit: int = HISTORY_LIMIT
+
+    @property
+    def invoices_awaiting_decision(self) -> list[Invoice]:
+        """Open invoices whose dunning waits for a manager's decision (among those listed)."""
+        return [
+            invoice
+            for invoice in self.invoices
+            if invoice.status == InvoiceStatus.OPEN
+            and invoice.retry_stopped == RetryStop.MANAGER_DECISION
+        ]
 
     @property
     def red_risks(self) -> list[RiskFlag]:
@@ -283,6 +299,7 @@ _INVOICE_COLUMNS = (
     "total_minor",
     "currency",
     "paid_at",
+    "retry_stopped",
 )
 
 _NOTIFICATION_COLUMNS = ("id", "recipient_id", "kind", "subject", "channels", "created_at")
@@ -435,5 +452,6 @@ def customer_overview(
         audit=audit_timeline_for_customer(customer_id=customer.pk, limit=limit),
         journey=journey,
         alerts=alerts,
+        dunning_holds=customer_dunning_holds(customer_id=customer.pk),
         limit=limit,
     )

@@ -22,7 +22,13 @@ from django.utils import timezone
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.billing.dunning_holds import (
+    dunning_hold_lift,
+    dunning_hold_place,
+    request_hold_reason,
+)
 from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.billing.states import HoldSource
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, Forbidden, NotFound
 from onboarding.core.numbers import parse_query_int
@@ -288,6 +294,7 @@ def _request_open(
         created_at=request.created_at,
     )
     events.request_opened(actor=actor, request=request)
+    _dunning_hold_follow(request, actor=actor)
     _notify_customer(request, update, "we received your request")
     return request
 
@@ -359,6 +366,27 @@ def service_request_comment(
     return update
 
 
+def _dunning_hold_follow(request: ServiceRequest, *, actor: User | None) -> None:
+    """While a high or critical request is open, the customer's failed renewals wait for a
+    manager instead of going past due (billing.dunning_holds); both calls are idempotent."""
+    if request.is_open and request.is_urgent:
+        dunning_hold_place(
+            customer_id=request.customer_id,
+            source=HoldSource.REQUEST,
+            reference=request.pk,
+            reason=request_hold_reason(severity=request.severity, request_id=request.pk),
+            actor=actor,
+        )
+    else:
+        dunning_hold_lift(
+            customer_id=request.customer_id,
+            source=HoldSource.REQUEST,
+            reference=request.pk,
+            because=f"request {request.reference} is {request.get_status_display().lower()}",
+            actor=actor,
+        )
+
+
 def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) -> None:
     before = request.status
     request.move_to(status, now=now)
@@ -373,6 +401,7 @@ def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) 
         created_at=now,
     )
     events.request_status_changed(actor=actor, request=request, previous_status=before, note=note)
+    _dunning_hold_follow(request, actor=actor)
     label = RequestStatus(request.status).label.lower()
     _notify_customer(request, update, f"your request is now {label}")
 

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user, staff_assignees
+from onboarding.billing.dunning_decisions import actor_may_decide
+from onboarding.billing.forms import DunningDecisionForm
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 from onboarding.sysops.forms import (
@@ -88,8 +90,24 @@ def customer_overview_page(request: HttpRequest, customer_id: int) -> HttpRespon
             {"message": error.message, "customer_id": customer_id, "form": CustomerSearchForm()},
             status=404,
         )
+    overview = customer_overview(customer=customer)
     return render(
-        request, "sysops/customer_overview.html", {"o": customer_overview(customer=customer)}
+        request,
+        "sysops/customer_overview.html",
+        {
+            "o": overview,
+            # A held invoice's decision form each, coming back here (billing.dunning_decisions).
+            "dunning_forms": [
+                (
+                    invoice,
+                    DunningDecisionForm(
+                        initial={"next": request.path}, auto_id=f"id_dd{invoice.pk}_%s"
+                    ),
+                )
+                for invoice in overview.invoices_awaiting_decision
+            ],
+            "may_decide": actor_may_decide(request.user),
+        },
     )
 
 

@@ -413,6 +413,13 @@ NOTIFICATION_CONTEXTS = {
         _billing(w, w["uncollectible"], "failed"),
         _billing(w, w["hard_declined"], "failed"),
     ],
+    "billing/email/dunning_decision": lambda w: [
+        {
+            "invoice": w["failed"],
+            "reasons": "open critical request REQ-000042",
+            "url": f"{settings.SITE_URL}/staff/invoices/{w['failed'].pk}/",
+        }
+    ],
     "billing/email/credit_note_issued": lambda w: [
         {
             "credit_note": w["credit_note"],

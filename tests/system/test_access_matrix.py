@@ -241,6 +241,9 @@ PAGES: dict[str, Rule] = {
     ),
     "staff/invoices/<int:invoice_id>/refund/": POST((LOGIN, 404, 404, 422, 422, 422)),
     "staff/invoices/<int:invoice_id>/void/": POST((LOGIN, 404, 404, 422, 422, 422)),
+    # Issue 17: a manager's dunning decision (an empty form: 422; SysOps are refused by the
+    # service on a filled one, tests/billing/test_dunning_decisions.py).
+    "staff/invoices/<int:invoice_id>/dunning-decision/": POST((LOGIN, 404, 404, 422, 422, 422)),
     "staff/contracts/": Rule(STAFF),
     "staff/contracts/<int:contract_id>/": Rule((LOGIN, 404, 404, 200, 200, 200)),
     "staff/contracts/<int:contract_id>/documents/<int:version>.pdf": Rule(
@@ -458,6 +461,10 @@ API: dict[str, Rule] = {
     "POST /api/v1/staff/invoices/{invoice_id}/void": POST(
         (401, 404, 404, 409, 409, 409), data=lambda ids: {"reason": "Issued by mistake"}
     ),  # a paid invoice cannot be voided
+    "POST /api/v1/staff/invoices/{invoice_id}/dunning-decision": POST(
+        (401, 404, 404, 403, 409, 409),  # managers only; a paid invoice waits for no decision
+        data=lambda ids: {"decision": "extend", "days": 5},
+    ),
     "GET /api/v1/staff/contracts": Rule(API_STAFF),
     "GET /api/v1/staff/contracts/{contract_id}": Rule(API_STAFF),
     "GET /api/v1/staff/contracts/{contract_id}/documents/{version}/pdf": Rule(API_STAFF),
