@@ -109,8 +109,8 @@ def dunning_after_failure(
         invoice.next_retry_at = retry_time(scheduled=scheduled, hour=hour, now=now)
         return
     invoice.next_retry_at = None
-    if invoice.status == InvoiceStatus.OPEN and held:
+    if held:
         invoice.retry_stopped = RetryStop.MANAGER_DECISION
-    elif invoice.status == InvoiceStatus.OPEN:
+    else:
         invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)
         invoice.uncollectible_at = now
