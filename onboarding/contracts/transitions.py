@@ -6,8 +6,12 @@ The states and their allowed moves are in models.py (ContractState, Contract.mov
 """
 
 from onboarding.alerts.failures import FailureNotice
-from onboarding.contracts.models import Contract
+from onboarding.billing.dunning_holds import dunning_hold_lift
+from onboarding.billing.states import HoldSource
+from onboarding.contracts.models import Contract, ContractState
 from onboarding.notifications.services import outbox_publish
+
+_ENDED_STATES = (ContractState.EXPIRED, ContractState.RENEWED, ContractState.CANCELLED)
 
 # Published when a contract becomes active (acceptance consumes it).
 CONTRACT_ACTIVATED_TOPIC = "contract.activated"
@@ -35,6 +39,15 @@ def contract_move(*, contract: Contract, state: str) -> list[str]:
     for the audit entry. The caller saves the row."""
     before = contract.state
     contract.move_to(state)
+    if state in _ENDED_STATES:
+        # Its red acceptance no longer holds the customer's dunning back: the service it rated
+        # ends here (a renewed term is rated on its own contract).
+        dunning_hold_lift(
+            customer_id=contract.customer_id,
+            source=HoldSource.ACCEPTANCE,
+            reference=contract.pk,
+            because=f"contract {contract.number} is {ContractState(state).label.lower()}",
+        )
     return [before, state]
 
 

@@ -17,6 +17,7 @@ from onboarding.billing.dunning_holds import (
     dunning_holds_backfill,
 )
 from onboarding.billing.models import DunningHold
+from onboarding.contracts.lifecycle import contract_cancel
 from onboarding.contracts.models import ContractState
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.services import service_request_move
@@ -84,6 +85,17 @@ def test_leaving_red_lifts_the_hold_and_red_again_places_a_new_one(sysops):
     requirement_rate(requirement=requirement, actor=sysops, rating="red", note="Broke again")
     assert holds(contract.customer_id) == [("acceptance", str(contract.pk))]
     assert DunningHold.objects.count() == 2  # the lifted one stays as history
+
+
+def test_a_red_contract_that_ends_lifts_its_hold(sysops):
+    contract = active_contract()
+    rate(contract, sysops, "red")
+
+    contract_cancel(contract=contract, actor=sysops, reason="Customer left")
+
+    assert holds(contract.customer_id) == []
+    lifted = AuditEntry.objects.get(action="dunning_hold.lifted")
+    assert f"contract {contract.number} is cancelled" in lifted.message
 
 
 # --- Requests ----------------------------------------------------------------------------------
