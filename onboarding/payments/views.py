@@ -136,11 +136,11 @@ def _card_with_client_side_fields(request: HttpRequest, customer, current) -> Ht
 def card_confirm(request: HttpRequest) -> HttpResponse:
     """The sandbox's stand-in for the bank's page confirming a card at setup (SCA): the card is
     on file only once confirmed. Stripe's own fields do this step in the browser."""
+    customer = customer_of_user(user=request.user)
     pending = request.session.get(_SETUP_PENDING)
     if not pending:
         messages.info(request, "There is no card waiting for your confirmation.")
         return redirect("payments:card")
-    customer = customer_of_user(user=request.user)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision not in ("confirm", "cancel"):

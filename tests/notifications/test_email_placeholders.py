@@ -413,6 +413,14 @@ NOTIFICATION_CONTEXTS = {
         _billing(w, w["uncollectible"], "failed"),
         _billing(w, w["hard_declined"], "failed"),
     ],
+    "billing/email/payment_action_required": lambda w: [
+        {
+            **_billing(w, invoice, None),
+            "final": final,
+            "confirm_url": f"{settings.SITE_URL}/account/invoices/{invoice.pk}/confirm/",
+        }
+        for invoice, final in ((w["failed"], False), (w["uncollectible"], True))
+    ],
     "billing/email/credit_note_issued": lambda w: [
         {
             "credit_note": w["credit_note"],
