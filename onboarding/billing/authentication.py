@@ -17,7 +17,6 @@ page is for the signed-in customer of the invoice only.
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 
 from onboarding.accounts.models import User
@@ -88,8 +87,3 @@ def invoice_action_confirm(*, invoice: Invoice, actor: User, approve: bool) -> I
             invoice_payment_settled(attempt_id=settled.pk)
     invoice.refresh_from_db()
     return invoice
-
-
-def confirmation_gateway() -> str:
-    """Which confirmation step the page shows: the sandbox's stand-in, or Stripe.js."""
-    return settings.PAYMENT_GATEWAY

@@ -36,6 +36,7 @@ from onboarding.billing.models import (
     CreditNote,
     Invoice,
     InvoiceStatus,
+    PaymentState,
     Subscription,
 )
 from onboarding.billing.taxes import purchase_tax, tax_missing_refused
@@ -226,6 +227,11 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
             raise Conflict(
                 "Your payment is already being processed. You will not be charged twice; this "
                 "page shows the result as soon as it is known."
+            )
+        if locked.payment_state == PaymentState.ACTION_REQUIRED:
+            raise Conflict(
+                "Your bank asks you to confirm this payment: confirm it on its page rather than "
+                "paying again."
             )
         if payment_method_active(customer=locked.customer) is None:
             raise DomainError("Add a card before you pay.", field="payment_method")

@@ -175,3 +175,10 @@ def test_pages_and_api_show_the_state(waiting, client, sysops_client):
     staff = sysops_client.get(reverse("sysops:customer", args=[waiting.customer_id]))
     assert "Action required" in staff.content.decode()
     assert _confirm_url(waiting) not in staff.content.decode()
+
+
+def test_paying_again_is_refused_while_the_bank_waits_for_the_customer(waiting, client):
+    client.force_login(waiting.customer.user)
+    answer = client.post(reverse("billing:invoice_pay", args=[waiting.pk]), follow=True)
+    assert b"confirm it on its page" in answer.content
+    assert PaymentAttempt.objects.count() == 1
