@@ -79,7 +79,11 @@ _STATE_OF_PAYMENT = {
     PaymentStatus.FAILED: PaymentState.FAILED,
     PaymentStatus.PENDING: PaymentState.PENDING,
     PaymentStatus.UNKNOWN: PaymentState.PENDING,
+    PaymentStatus.REQUIRES_ACTION: PaymentState.ACTION_REQUIRED,
 }
+# States an answer of the invoice's current attempt may still move: in flight, or waiting for
+# the customer's confirmation (SCA), which the confirmation page or a webhook settles later.
+_AWAITING_ANSWER = (*PAYMENT_IN_FLIGHT, PaymentState.ACTION_REQUIRED)
 
 
 def charge_key(*, number: str, attempt: int) -> str:
@@ -123,6 +127,7 @@ class Tally:
     errors: int = 0
     uncollectible: int = 0
     resent: int = 0
+    action_required: int = 0
     followups: list[int] = field(default_factory=list)
 
     def add(self, other: "Tally") -> None:
@@ -132,6 +137,7 @@ class Tally:
         self.errors += other.errors
         self.uncollectible += other.uncollectible
         self.resent += other.resent
+        self.action_required += other.action_required
         self.followups.extend(other.followups)
 
 
@@ -333,19 +339,24 @@ def _apply_one(invoice: Invoice, sent: Sent, status: str, now: datetime, effects
                 invoice=invoice, previous_status=sent_status_before(invoice), attempt=label
             )
         )
-    elif state in PAYMENT_FAILED:
+    elif state in PAYMENT_FAILED or state == PaymentState.ACTION_REQUIRED:
         was_open = invoice.status == InvoiceStatus.OPEN
         invoice.last_payment_code = sent.code[:64]
         invoice.last_payment_message = (sent.message or "The payment did not go through.")[:255]
-        hard = is_hard(sent.code)
+        # Waiting for the customer's confirmation is no failure: dunning's clock and schedule
+        # run, but its days send reminders, not retries (authentication.py).
+        action = state == PaymentState.ACTION_REQUIRED
+        hard = not action and is_hard(sent.code)
         held = not invoice.is_first and invoice.customer_id in effects.holds
         hour = effects.usual_hours.get(invoice.customer_id)
         dunning_after_failure(invoice, now, hard=hard, hour=hour, held=held)
         invoice.followup_due = True
-        if invoice.is_first:
+        if invoice.is_first and not action:
             effects.first_failed.append(invoice)
         effects.audit.append(
-            events.invoice_payment_failed_row(
+            events.invoice_action_required_row(invoice=invoice, attempt=label)
+            if action
+            else events.invoice_payment_failed_row(
                 invoice=invoice,
                 state=state,
                 code=sent.code,
@@ -422,16 +433,15 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             if (
                 invoice is None
                 or invoice.attempt_count != item.charge.attempt
-                or invoice.payment_state not in PAYMENT_IN_FLIGHT
+                or invoice.payment_state not in _AWAITING_ANSWER
                 or invoice.status not in PAYABLE_STATUSES
             ):
                 continue  # an answer for an earlier attempt, or applied already
-            if invoice.payment_state == PaymentState.PENDING and status in (
-                PaymentStatus.PENDING,
-                PaymentStatus.UNKNOWN,
+            if invoice.payment_state in (PaymentState.PENDING, PaymentState.ACTION_REQUIRED) and (
+                _STATE_OF_PAYMENT[PaymentStatus(status)] == invoice.payment_state
             ):
-                tally.pending += 1
-                continue  # still unknown: nothing new
+                tally.pending += invoice.payment_state == PaymentState.PENDING
+                continue  # still unknown, or still waiting for the customer: nothing new
             if status == PaymentStatus.FAILED and code == NOT_RECEIVED:
                 lost = never_received[invoice.number]
                 if resend_allowed(lost):
@@ -444,6 +454,7 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
             tally.paid += state == PaymentState.SUCCEEDED
             tally.failed += state in PAYMENT_FAILED
             tally.pending += state == PaymentState.PENDING
+            tally.action_required += state == PaymentState.ACTION_REQUIRED
             tally.uncollectible += invoice.status == InvoiceStatus.UNCOLLECTIBLE
             if invoice.followup_due:
                 tally.followups.append(invoice.pk)
@@ -482,8 +493,8 @@ def invoices_give_up(
     invoices: list[Invoice], *, now: datetime, because: str = _HARD_DECLINE_END, actor=None
 ) -> None:
     """Make open invoices, locked in the caller's transaction, uncollectible without another
-    attempt (a hard decline nobody answered with a new card, or a manager's decision), their
-    subscriptions past due."""
+    attempt (a hard decline nobody answered with a new card, a payment the customer never
+    confirmed, or a manager's decision), their subscriptions past due."""
     effects = _Effects()
     for invoice in invoices:
         invoice.move_to(InvoiceStatus.UNCOLLECTIBLE)

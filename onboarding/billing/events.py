@@ -287,6 +287,59 @@ def invoice_payment_failed_row(
     )
 
 
+def invoice_action_required_row(*, invoice: Invoice, attempt: str) -> AuditRow:
+    """The bank asks the customer to confirm the attempt (SCA): no retry charges it while it
+    waits; the next reminder (dunning's schedule) or, past the schedule, uncollectible."""
+    return AuditRow(
+        action="invoice.action_required",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        outcome=Outcome.FAILURE,
+        changes={
+            "payment_state": [PaymentState.PROCESSING, PaymentState.ACTION_REQUIRED],
+            "code": invoice.last_payment_code,
+            "next_reminder_at": (
+                invoice.next_retry_at.isoformat() if invoice.next_retry_at else None
+            ),
+        },
+        message=f"{invoice.number}: {attempt} waits for the customer's confirmation",
+    )
+
+
+def invoice_action_reminded_row(*, invoice: Invoice) -> AuditRow:
+    """Dunning's schedule reached a day while the payment still waits for the customer: a
+    reminder instead of a retry, or the end of the schedule."""
+    return AuditRow(
+        action="invoice.action_reminded",
+        object_type=INVOICE_TYPE,
+        object_id=invoice.pk,
+        customer_id=invoice.customer_id,
+        outcome=Outcome.FAILURE,
+        changes={
+            "dunning_retries": invoice.dunning_retries,
+            "next_reminder_at": (
+                invoice.next_retry_at.isoformat() if invoice.next_retry_at else None
+            ),
+        },
+        message=f"{invoice.number}: reminder {invoice.dunning_retries} to confirm the payment",
+    )
+
+
+def invoice_action_answered(*, actor: User, invoice: Invoice, attempt_status: str) -> None:
+    """The customer went through the confirmation page: "invoice.action_confirmed" when the
+    payment went through, else "invoice.action_not_confirmed" (cancelled, or refused)."""
+    confirmed = attempt_status == "succeeded"
+    audit_record(
+        action="invoice.action_confirmed" if confirmed else "invoice.action_not_confirmed",
+        actor=actor,
+        target=invoice,
+        customer_id=invoice.customer_id,
+        outcome=Outcome.SUCCESS if confirmed else Outcome.FAILURE,
+        message=f"{invoice.number} attempt {invoice.attempt_count}: {attempt_status}",
+    )
+
+
 def invoice_retries_stopped_row(*, invoice: Invoice) -> AuditRow:
     """A hard decline: dunning stops, and the customer is asked for a new card."""
     return AuditRow(
@@ -418,6 +471,17 @@ def invoice_payment_notified(*, invoice: Invoice, notification: Notification, ou
         invoice=invoice,
         notification=notification,
         message=f"{invoice.number} attempt {invoice.attempt_count}: {outcome}",
+    )
+
+
+def invoice_action_notified(*, invoice: Invoice, notification: Notification) -> None:
+    """The customer was asked (or reminded) to confirm the payment, with the page's link."""
+    _invoice_notice_sent(
+        action="invoice.action_notified",
+        invoice=invoice,
+        notification=notification,
+        message=f"{invoice.number} attempt {invoice.attempt_count}: confirm the payment "
+        f"(reminder {invoice.dunning_retries})",
     )
 
 

@@ -8,7 +8,11 @@ An invoice flagged `followup_due` gets, once each:
 - otherwise, for each attempt whose outcome is known, a payment notice to the preferred inbox:
   a receipt, or why it failed and a request to update the card (after a hard decline, to add a
   new card, which is charged at once: dunning.py);
-- on a failed payment, an admin alert ("payment_incomplete").
+- on a failed payment, an admin alert ("payment_incomplete");
+- while the bank asks the customer to confirm the payment (SCA, payment state "action
+  required"), a notice to the preferred inbox and by email with the link to its confirmation
+  page, again at each of dunning's reminders (action_reminders.py); when the last one went
+  unanswered, the "payment_incomplete" alert.
 
 Each notice has a dedupe key and the invoice records what it was told (issue_notified_at,
 notified_attempt) in the transaction that queues it, so a follow-up run twice, or by two workers
@@ -50,7 +54,7 @@ from onboarding.billing.models import (
     PaymentState,
     RetryStop,
 )
-from onboarding.notifications.models import Channel
+from onboarding.notifications.models import Channel, Notification
 from onboarding.notifications.services import Attachment, notification_send
 from onboarding.payments.models import PaymentAttempt
 from onboarding.worker.models import task_retry_delay
@@ -229,8 +233,40 @@ def _payment_notice(invoice: Invoice, outcome: str) -> None:
     events.invoice_payment_notified(invoice=invoice, notification=notification, outcome=outcome)
 
 
+def _action_notice(invoice: Invoice) -> None:
+    """Ask the customer to confirm the payment with their bank: the first time, at each
+    reminder (a key per reminder), and when dunning ended. The link holds no secret: the page
+    is only for the signed-in customer of the invoice."""
+    key = f"invoice-action-required:{invoice.pk}:{invoice.attempt_count}:{invoice.dunning_retries}"
+    if Notification.objects.filter(dedupe_key=key).exists():
+        return
+    user = invoice.customer.user
+    final = invoice.status == InvoiceStatus.UNCOLLECTIBLE
+    notification = notification_send(
+        recipient=user,
+        kind="payment_action_required",
+        subject=(
+            f"Invoice {invoice.number} is overdue: confirm the payment with your bank"
+            if final
+            else f"Action required: confirm the payment for invoice {invoice.number}"
+        ),
+        template="billing/email/payment_action_required",
+        context={
+            **_context(invoice, None),
+            "final": final,
+            "confirm_url": _absolute(reverse("billing:invoice_confirm", args=[invoice.pk])),
+        },
+        dedupe_key=key,
+        channels=_channels_with_email(user),
+    )
+    events.invoice_action_notified(invoice=invoice, notification=notification)
+
+
 def _payment_incomplete_alert(invoice: Invoice) -> None:
-    if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+    if invoice.payment_state == PaymentState.ACTION_REQUIRED:
+        what = "the customer never confirmed it with their bank: the invoice is uncollectible"
+        severity = "error"
+    elif invoice.status == InvoiceStatus.UNCOLLECTIBLE:
         what, severity = "every retry failed: the invoice is uncollectible", "error"
     elif invoice.retry_stopped == RetryStop.HARD_DECLINE:
         what = "a hard decline: no retry until the customer adds a new card, who has been asked"
@@ -318,6 +354,11 @@ def invoice_follow_up(*, invoice_id: int) -> bool:
             invoice.notified_attempt = invoice.attempt_count
         if outcome == FAILED:
             _payment_incomplete_alert(invoice)
+        if invoice.payment_state == PaymentState.ACTION_REQUIRED:
+            _action_notice(invoice)
+            told = True
+            if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
+                _payment_incomplete_alert(invoice)
         if invoice.followup_failures:
             admin_alerts_resolve_for(
                 success="invoice_followed_up",

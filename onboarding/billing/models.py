@@ -248,7 +248,7 @@ class Invoice(models.Model):
     is_first = models.BooleanField(default=False)
 
     payment_state = models.CharField(
-        max_length=12, choices=PaymentState.choices, default=PaymentState.NONE
+        max_length=16, choices=PaymentState.choices, default=PaymentState.NONE
     )
     # Attempt n is charged with the key "invoice:<number>:attempt:<n>".
     attempt_count = models.PositiveSmallIntegerField(default=0)
@@ -388,7 +388,10 @@ class Invoice(models.Model):
 
     @property
     def is_payable(self) -> bool:
-        return self.status in PAYABLE_STATUSES and self.payment_state not in PAYMENT_IN_FLIGHT
+        return self.status in PAYABLE_STATUSES and self.payment_state not in (
+            *PAYMENT_IN_FLIGHT,
+            PaymentState.ACTION_REQUIRED,  # confirmed on its own page, not charged again
+        )
 
     @property
     def tax_rate_percent(self) -> str:

@@ -1,9 +1,16 @@
 from datetime import date, datetime
 
+from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
-from onboarding.billing.models import CreditNote, Invoice, Subscription
+from onboarding.billing.models import (
+    PAYABLE_STATUSES,
+    CreditNote,
+    Invoice,
+    PaymentState,
+    Subscription,
+)
 from onboarding.billing.taxes import TaxSummaryRow
 from onboarding.core.schemas import MoneyOut, deprecated
 from onboarding.payments.models import PaymentDispute
@@ -148,7 +155,12 @@ class InvoiceSummaryOut(Schema):
     id: int
     number: str
     status: str
-    payment_state: str
+    payment_state: str = Field(
+        ...,
+        description='The latest charge: "none", "processing", "pending", "succeeded", '
+        '"declined", "failed", or "action_required" (the bank asks the customer to confirm the '
+        "payment, at `confirm_url`; no retry charges it meanwhile)",
+    )
     subscription_id: int
     currency: str
     subtotal_minor: int = Field(..., json_schema_extra=deprecated("subtotal.amount_minor"))
@@ -185,6 +197,11 @@ class InvoiceSummaryOut(Schema):
     dispute: InvoiceDisputeOut | None = Field(
         None, description="The dispute of the payment, open or closed; null when none"
     )
+    confirm_url: str | None = Field(
+        None,
+        description="While the payment state is action_required: the page (for the signed-in "
+        "customer) where they confirm the payment with their bank; else null",
+    )
 
     @staticmethod
     def fields_of(invoice: Invoice, dispute: PaymentDispute | None = None) -> dict:
@@ -220,6 +237,12 @@ class InvoiceSummaryOut(Schema):
             "next_retry_at": invoice.next_retry_at,
             "retry_stopped": invoice.retry_stopped,
             "dispute": InvoiceDisputeOut.of(dispute),
+            "confirm_url": (
+                reverse("billing:invoice_confirm", args=[invoice.pk])
+                if invoice.payment_state == PaymentState.ACTION_REQUIRED
+                and invoice.status in PAYABLE_STATUSES
+                else None
+            ),
         }
 
     @staticmethod

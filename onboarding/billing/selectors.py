@@ -17,6 +17,7 @@ from onboarding.billing.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    PaymentState,
     RetryStop,
     Subscription,
 )
@@ -30,6 +31,20 @@ from onboarding.payments.models import PaymentAttempt, PaymentDispute, PaymentMe
 from onboarding.payments.selectors import payment_dispute_flag, payment_disputes_by_attempt
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.models import TaskKey
+
+
+def invoices_action_required(*, customer: Customer) -> list[Invoice]:
+    """The customer's invoices whose payment waits for them to confirm it with their bank (SCA),
+    oldest first: what their account home asks them to do."""
+    return list(
+        Invoice.objects.filter(
+            customer=customer,
+            status__in=PAYABLE_STATUSES,
+            payment_state=PaymentState.ACTION_REQUIRED,
+        )
+        .only("pk", "number", "total_minor", "currency", "customer_id")
+        .order_by("pk")
+    )
 
 
 def subscriptions_of(*, customer: Customer) -> list[Subscription]:

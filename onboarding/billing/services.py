@@ -36,6 +36,7 @@ from onboarding.billing.models import (
     CreditNote,
     Invoice,
     InvoiceStatus,
+    PaymentState,
     Subscription,
 )
 from onboarding.billing.selectors import invoice_needs_new_card
@@ -234,6 +235,11 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
             raise Conflict(
                 "Your payment is already being processed. You will not be charged twice; this "
                 "page shows the result as soon as it is known."
+            )
+        if locked.payment_state == PaymentState.ACTION_REQUIRED:
+            raise Conflict(
+                "Your bank asks you to confirm this payment: confirm it on its page rather than "
+                "paying again."
             )
         card = payment_method_active(customer=locked.customer)
         if card is None:

@@ -63,6 +63,9 @@ class PaymentState(models.TextChoices):
     SUCCEEDED = "succeeded", "Paid"
     DECLINED = "declined", "Declined"
     FAILED = "failed", "Failed"
+    # The bank asks the customer to confirm the charge (SCA): not failed; dunning sends
+    # reminders on its schedule instead of retries until they confirm (authentication.py).
+    ACTION_REQUIRED = "action_required", "Action required"
 
 
 PAYMENT_IN_FLIGHT = (PaymentState.PROCESSING, PaymentState.PENDING)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django_tasks import task
 
-from onboarding.billing import billrun, dunning, followups, missing, refunds
+from onboarding.billing import action_reminders, billrun, dunning, followups, missing, refunds
 from onboarding.worker.services import task_enqueue_once
 
 # Invoices are followed up in chunks of ids that share id // FOLLOW_UP_CHUNK, so a chunk keeps
@@ -41,9 +41,16 @@ def subscription_bill_task(subscription_id: int) -> list[int]:
 
 @task()
 def invoice_retries_task() -> dict:
-    """Periodic: dunning retries that are due."""
+    """Periodic: dunning retries that are due, and reminders of payments waiting for the
+    customer's confirmation (SCA) instead of retries."""
     tally = dunning.invoice_retries_run()
-    return {"paid": tally.paid, "failed": tally.failed, "uncollectible": tally.uncollectible}
+    reminded = action_reminders.invoice_action_reminders_run()
+    return {
+        "paid": tally.paid,
+        "failed": tally.failed,
+        "uncollectible": tally.uncollectible,
+        "action_reminded": reminded,
+    }
 
 
 @task()

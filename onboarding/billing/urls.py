@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding.billing import plan_views, staff_views, views
+from onboarding.billing import confirm_views, plan_views, staff_views, views
 
 app_name = "billing"
 urlpatterns = [
@@ -24,6 +24,11 @@ urlpatterns = [
     path("account/invoices/<int:invoice_id>/", views.invoice_detail, name="invoice"),
     path("account/invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("account/invoices/<int:invoice_id>/pay/", views.invoice_pay_now, name="invoice_pay"),
+    path(
+        "account/invoices/<int:invoice_id>/confirm/",
+        confirm_views.invoice_confirm,
+        name="invoice_confirm",
+    ),
     path(
         "account/invoices/<int:invoice_id>/credit-notes/<int:credit_note_id>/pdf/",
         views.credit_note_pdf,

@@ -57,6 +57,8 @@ def _customer_message(status: str, code: str, gateway_message: str) -> str:
         return ""
     if status == PaymentStatus.UNKNOWN:
         return UNKNOWN_MESSAGE
+    if status == PaymentStatus.REQUIRES_ACTION:
+        return (gateway_message or DECLINE_MESSAGES["authentication_required"])[:255]
     fallback = DECLINED_MESSAGE if status == PaymentStatus.DECLINED else FAILED_MESSAGE
     return (gateway_message or DECLINE_MESSAGES.get(code) or fallback)[:255]
 
@@ -327,6 +329,9 @@ def _result_apply(*, attempt: PaymentAttempt, result: ChargeResult, now: datetim
     attempt.gateway_charge_id = result.gateway_charge_id or attempt.gateway_charge_id
     if attempt.is_settled:
         attempt.settled_at, attempt.next_reconcile_at = now, None
+    elif status == PaymentStatus.REQUIRES_ACTION:
+        # The customer's to confirm: the confirmation page or Stripe's webhook settles it.
+        attempt.next_reconcile_at = None
     else:
         attempt.next_reconcile_at = now + reconcile_delay(attempt.reconcile_attempts)
     return previous

@@ -34,6 +34,18 @@ def card_add_failed(*, actor: User, customer: Customer, code: str, message: str)
     )
 
 
+def card_setup_action_required(*, actor: User, customer: Customer) -> None:
+    """The bank asks the customer to confirm the card before it goes on file (SCA at setup)."""
+    audit_record(
+        action="payment_method.setup_action_required",
+        actor=actor,
+        target=customer,
+        customer_id=customer.pk,
+        outcome=Outcome.FAILURE,
+        message="waiting for the customer to confirm the card with their bank",
+    )
+
+
 def card_replace_refused(*, actor: User, customer: Customer) -> None:
     """A card on file is replaced only after the actor's password is confirmed again."""
     audit_record(

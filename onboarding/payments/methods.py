@@ -29,6 +29,7 @@ from onboarding.payments.gateways.base import (
     CardToken,
     GatewayError,
     GatewayTimeout,
+    SetupActionRequired,
 )
 from onboarding.payments.models import PaymentMethod, PaymentMethodStatus
 from onboarding.payments.selectors import cards_expiring_soon, payment_method_active
@@ -51,6 +52,17 @@ PAYMENT_METHOD_CHANGED_TOPIC = "payment_method.changed"
 
 class CardRefused(DomainError):
     code = "card_refused"
+
+
+class CardNeedsConfirmation(DomainError):
+    """The card goes on file only once the customer confirms it with their bank
+    (authentication.card_setup_confirm); `reference` names the setup waiting for it."""
+
+    code = "card_needs_confirmation"
+
+    def __init__(self, reference: str):
+        super().__init__("Your bank asks you to confirm this card.", field="number")
+        self.reference = reference
 
 
 # Refusals the customer causes and can fix with another card or a corrected entry: graded as
@@ -126,6 +138,9 @@ def payment_method_add(
         raise DomainError("Confirm your current password to replace the card.", field="password")
     try:
         token = _tokenize(customer=customer, card=card, client_token=client_token)
+    except SetupActionRequired as pending:
+        events.card_setup_action_required(actor=actor, customer=customer)
+        raise CardNeedsConfirmation(pending.reference) from pending
     except GatewayTimeout as exc:
         _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
         raise CardRefused(

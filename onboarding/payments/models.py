@@ -45,7 +45,11 @@ class SandboxCharge(models.Model):
     def result(self) -> ChargeResult:
         return ChargeResult(
             status=ChargeStatus(self.status),
-            gateway_charge_id=self.charge_id if self.status == ChargeStatus.SUCCEEDED else "",
+            gateway_charge_id=(
+                self.charge_id
+                if self.status in (ChargeStatus.SUCCEEDED, ChargeStatus.REQUIRES_ACTION)
+                else ""
+            ),
             code=self.code,
             message=DECLINE_MESSAGES.get(self.code, ""),
         )
@@ -92,6 +96,8 @@ DECLINE_MESSAGES = {
     "try_again_later": "Your bank asks us to try again later.",
     "processing_error": "The payment provider had a processing error.",
     "invalid_token": "The card on file is no longer valid.",
+    "authentication_required": "Your bank asks you to confirm this payment.",
+    "payment_intent_authentication_failure": "The payment was not confirmed with your bank.",
 }
 
 
@@ -159,6 +165,8 @@ class PaymentStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
     FAILED = "failed", "Failed"
     UNKNOWN = "unknown", "Unknown"
+    # The bank asks the customer to confirm the charge (SCA): open, waiting for the customer.
+    REQUIRES_ACTION = "requires_action", "Waiting for the customer's confirmation"
 
 
 # Every allowed move, in one place. PENDING: recorded, not yet answered. UNKNOWN: sent, answer lost;
@@ -170,10 +178,26 @@ PAYMENT_MOVES: dict[str, frozenset[str]] = {
             PaymentStatus.DECLINED,
             PaymentStatus.FAILED,
             PaymentStatus.UNKNOWN,
+            PaymentStatus.REQUIRES_ACTION,
         }
     ),
     PaymentStatus.UNKNOWN: frozenset(
-        {PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED, PaymentStatus.FAILED}
+        {
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.DECLINED,
+            PaymentStatus.FAILED,
+            PaymentStatus.REQUIRES_ACTION,
+        }
+    ),
+    # The customer confirms (succeeded), the bank or Stripe refuses it later (declined, failed),
+    # or the confirmed charge is still processing at the bank (unknown).
+    PaymentStatus.REQUIRES_ACTION: frozenset(
+        {
+            PaymentStatus.SUCCEEDED,
+            PaymentStatus.DECLINED,
+            PaymentStatus.FAILED,
+            PaymentStatus.UNKNOWN,
+        }
     ),
     PaymentStatus.SUCCEEDED: frozenset(),
     PaymentStatus.DECLINED: frozenset(),
@@ -203,7 +227,7 @@ class PaymentAttempt(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(
-        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     code = models.CharField(max_length=64, blank=True)
     message = models.CharField(max_length=255, blank=True)

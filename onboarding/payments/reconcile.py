@@ -111,9 +111,10 @@ def _reconcile_one(*, attempt: PaymentAttempt, now: datetime) -> bool:
 
 
 def payment_settled_publish(*, attempt: PaymentAttempt) -> None:
-    """Tell whoever charged that an open attempt is settled; once per attempt (a final status
-    never changes again). The reconciler and the Stripe webhook (stripe_events.py) both call it,
-    in the transaction of their settle."""
+    """Tell whoever charged that an open attempt is settled, or now waits for the customer's
+    confirmation (requires_action); once per attempt and status (a final status never changes
+    again). The reconciler, the Stripe webhook (stripe_events.py) and the confirmation step
+    (authentication.py) call it, in the transaction of their settle."""
     outbox_publish(
         topic=PAYMENT_SETTLED_TOPIC,
         payload={
@@ -123,7 +124,11 @@ def payment_settled_publish(*, attempt: PaymentAttempt) -> None:
             "status": attempt.status,
             "code": attempt.code,
         },
-        dedupe_key=f"payment-settled:{attempt.pk}",
+        dedupe_key=(
+            f"payment-settled:{attempt.pk}"
+            if attempt.is_settled
+            else f"payment-settled:{attempt.pk}:{attempt.status}"
+        ),
     )
 
 

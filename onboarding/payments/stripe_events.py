@@ -37,6 +37,7 @@ from onboarding.payments.disputes import payment_dispute_record
 from onboarding.payments.gateways.stripe import charge_result_of
 from onboarding.payments.methods import card_refresh_from_network
 from onboarding.payments.models import (
+    PAYMENT_OPEN,
     PaymentAttempt,
     StripeEvent,
     StripeEventStatus,
@@ -171,7 +172,7 @@ def _payment_intent(obj) -> Handled:
     # Read as the `stripe` library builds a PaymentIntent, as the gateway's own answers are.
     result = charge_result_of(stripe.PaymentIntent.construct_from(obj, stripe.api_key))
     settled, changed = payment_attempt_settle(attempt_id=attempt.pk, result=result)
-    if changed and settled.is_settled:
+    if changed and settled.status not in PAYMENT_OPEN:
         payment_settled_publish(attempt=settled)
     note = f"payment {attempt.pk}: {settled.status}" + ("" if changed else " already")
     return Handled(note, attempt.customer_id, applied=changed)

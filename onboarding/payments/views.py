@@ -16,10 +16,18 @@ from onboarding.accounts.selectors import customer_of_user
 from onboarding.alerts.failures import reported_failure
 from onboarding.core.forms import refusals_on
 from onboarding.core.redirects import requested_next_url
+from onboarding.payments.authentication import card_setup_confirm
 from onboarding.payments.forms import CardForm, SetupIntentForm
 from onboarding.payments.gateways import get_gateway
-from onboarding.payments.methods import CARD_FORM_UNAVAILABLE, payment_method_add
+from onboarding.payments.methods import (
+    CARD_FORM_UNAVAILABLE,
+    CardNeedsConfirmation,
+    payment_method_add,
+)
 from onboarding.payments.selectors import payment_method_active
+
+# The session key of a card setup waiting for the customer's confirmation with their bank.
+_SETUP_PENDING = "payments_setup_pending"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -48,12 +56,20 @@ def card(request: HttpRequest) -> HttpResponse:
     form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form) as outcome:
-            method = payment_method_add(
-                customer=customer,
-                actor=request.user,
-                card=form.card_details(),
-                identity_confirmed=recently_reauthenticated(request),
-            )
+            try:
+                method = payment_method_add(
+                    customer=customer,
+                    actor=request.user,
+                    card=form.card_details(),
+                    identity_confirmed=recently_reauthenticated(request),
+                )
+            except CardNeedsConfirmation as pending:
+                # Kept in this session only: the confirmation step is for whoever typed it.
+                request.session[_SETUP_PENDING] = {
+                    "reference": pending.reference,
+                    "next": _next_url(request),
+                }
+                return redirect("payments:card_confirm")
         if outcome.ok:
             messages.success(request, f"{method} is on file.")
             return redirect(_next_url(request) or "accounts:home")
@@ -114,3 +130,37 @@ def _card_with_client_side_fields(request: HttpRequest, customer, current) -> Ht
         },
         status=422 if form.errors else 200,
     )
+
+
+@login_required
+def card_confirm(request: HttpRequest) -> HttpResponse:
+    """The sandbox's stand-in for the bank's page confirming a card at setup (SCA): the card is
+    on file only once confirmed. Stripe's own fields do this step in the browser."""
+    customer = customer_of_user(user=request.user)
+    pending = request.session.get(_SETUP_PENDING)
+    if not pending:
+        messages.info(request, "There is no card waiting for your confirmation.")
+        return redirect("payments:card")
+    if request.method == "POST":
+        decision = request.POST.get("decision", "")
+        if decision not in ("confirm", "cancel"):
+            messages.error(request, "Choose to confirm or to cancel the card.")
+            return redirect("payments:card_confirm")
+        del request.session[_SETUP_PENDING]
+        with refusals_on(request=request) as outcome:
+            method = card_setup_confirm(
+                customer=customer,
+                actor=request.user,
+                reference=pending["reference"],
+                approve=decision == "confirm",
+                identity_confirmed=recently_reauthenticated(request),
+            )
+        if not outcome.ok:
+            return redirect(reverse("payments:card") + _next_query(pending.get("next", "")))
+        messages.success(request, f"{method} is confirmed and on file.")
+        return redirect(pending.get("next") or "accounts:home")
+    return render(request, "payments/card_confirm.html", {"customer": customer})
+
+
+def _next_query(next_url: str) -> str:
+    return "?" + urlencode({"next": next_url}) if next_url else ""

@@ -14,7 +14,7 @@ from onboarding.accounts.services import (
     contact_update,
     customer_profile_update,
 )
-from onboarding.billing.selectors import subscriptions_of
+from onboarding.billing.selectors import invoices_action_required, subscriptions_of
 from onboarding.contracts.selectors import contracts_at_a_glance
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.forms import refusals_on
@@ -83,6 +83,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
             "title": customer.company or request.user.get_full_name() or "Your account",
             **_journey(request, facts, card),
             "card": card,
+            "action_required": invoices_action_required(customer=customer),
             "subscriptions": subscriptions_of(customer=customer),
             "contact_count": facts.contact_count,
             "unread_count": facts.unread_count,

@@ -420,6 +420,14 @@ NOTIFICATION_CONTEXTS = {
             "url": f"{settings.SITE_URL}/staff/invoices/{w['failed'].pk}/",
         }
     ],
+    "billing/email/payment_action_required": lambda w: [
+        {
+            **_billing(w, invoice, None),
+            "final": final,
+            "confirm_url": f"{settings.SITE_URL}/account/invoices/{invoice.pk}/confirm/",
+        }
+        for invoice, final in ((w["failed"], False), (w["uncollectible"], True))
+    ],
     "billing/email/credit_note_issued": lambda w: [
         {
             "credit_note": w["credit_note"],

@@ -245,10 +245,23 @@ def test_processing_leaves_it_unknown_for_later(client, attempt):
     assert not OutboxMessage.objects.filter(topic=PAYMENT_SETTLED_TOPIC).exists()
 
 
-def test_requires_action_is_read_as_the_charge_answer_reads_it(client, attempt):
+def test_requires_action_waits_for_the_customer_then_succeeded_settles_without_a_mismatch(
+    client, attempt
+):
     receive(client, "payment_intent.requires_action")
     attempt.refresh_from_db()
-    assert (attempt.status, attempt.code) == (PaymentStatus.DECLINED, "authentication_required")
+    assert (attempt.status, attempt.code) == (
+        PaymentStatus.REQUIRES_ACTION,
+        "authentication_required",
+    )
+    assert attempt.gateway_charge_id.startswith("pi_")
+    assert attempt.next_reconcile_at is None  # the customer's to confirm, not the reconciler's
+    receive(client, "payment_intent.succeeded")
+    attempt.refresh_from_db()
+    assert attempt.status == PaymentStatus.SUCCEEDED
+    assert not AdminAlert.objects.filter(reason="payment_mismatch").exists()
+    published = OutboxMessage.objects.filter(topic=PAYMENT_SETTLED_TOPIC)
+    assert sorted(m.payload["status"] for m in published) == ["requires_action", "succeeded"]
 
 
 def test_an_older_failure_arriving_after_the_success_changes_nothing(client, attempt):

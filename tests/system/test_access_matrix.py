@@ -153,6 +153,8 @@ PAGES: dict[str, Rule] = {
     ),
     # Both customers have a card on file: replacing it asks for the password again first.
     "account/card/": GET_POST((LOGIN, *[to("/accounts/reauthenticate/")] * 2, 404, 404, 404)),
+    # No card waits for confirmation in this session: back to the card page.
+    "account/card/confirm/": GET_POST((LOGIN, *[to("/account/card/")] * 2, 404, 404, 404)),
     # A visitor who clicks Buy is offered sign-up first, the plan kept (billing.intent).
     # A plan nobody owns: a plan already owned sends a POST (a second tap) to the account.
     "buy/<slug:slug>/": GET_POST(
@@ -172,6 +174,11 @@ PAGES: dict[str, Rule] = {
         (LOGIN, to("/account/invoices/{invoice_id}/"), 404, 404, 404, 404)
     ),
     "account/invoices/<int:invoice_id>/credit-notes/<int:credit_note_id>/pdf/": Rule(A_ONLY),
+    # The world's invoice waits for no confirmation: its customer is sent back to it.
+    "account/invoices/<int:invoice_id>/confirm/": GET_POST(
+        (LOGIN, to("/account/invoices/{invoice_id}/"), 404, 404, 404, 404),
+        data=lambda ids: {"decision": "cancel"},
+    ),
     "account/contracts/": Rule(CUSTOMERS),
     "account/contracts/<int:contract_id>/": Rule(A_ONLY),
     "account/contracts/<int:contract_id>/contract.pdf": Rule(A_ONLY),

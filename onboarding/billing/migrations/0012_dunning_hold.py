@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_customer_currency'),
-        ('billing', '0010_invoice_retry_stopped'),
+        ('billing', '0011_invoice_payment_action_required'),
         # Read by the backfill (historical models only: no code of theirs is imported).
         ('acceptance', '0001_initial'),
         ('sysops', '0003_search_statistics'),

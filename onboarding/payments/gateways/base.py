@@ -25,6 +25,20 @@ class GatewayTimeout(GatewayError):
         super().__init__("timeout", message)
 
 
+class SetupActionRequired(GatewayError):
+    """Putting this card on file needs the customer's authentication with their bank first
+    (Strong Customer Authentication at setup). `reference` names the setup waiting for it: the
+    sandbox's pending card (Stripe's own fields handle this step in the browser)."""
+
+    def __init__(self, reference: str):
+        super().__init__(
+            "authentication_required",
+            "Your bank asks you to confirm this card.",
+            field="number",
+        )
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class CardDetails:
     """What a customer typed. Lives only for the length of one request."""
@@ -60,6 +74,10 @@ class ChargeStatus(StrEnum):
     DECLINED = "declined"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    # The bank asks the customer to authenticate the charge (SCA): not failed, not final. The
+    # result's gateway_charge_id is the reference the confirmation step uses (Stripe's
+    # PaymentIntent id; its client secret is asked for when the page is shown, never kept).
+    REQUIRES_ACTION = "requires_action"
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,15 @@ class ChargeRequest:
     amount: Money
     idempotency_key: str
     description: str
+
+
+@dataclass(frozen=True)
+class ActionStart:
+    """What the browser needs to confirm a charge with the bank (Stripe.js confirmCardPayment):
+    never stored, shown only on the customer's own confirmation page."""
+
+    client_secret: str = ""
+    payment_method: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,3 +137,25 @@ class PaymentGateway(Protocol):
     def refund(
         self, *, gateway_charge_id: str, amount: Money, idempotency_key: str
     ) -> RefundResult: ...
+
+    # --- Customer authentication (SCA) ---
+
+    def action_start(self, *, reference: str) -> ActionStart:
+        """What the confirmation page needs for the charge `reference` (a REQUIRES_ACTION
+        result's gateway_charge_id): Stripe's client secret; nothing for the sandbox."""
+        ...
+
+    def action_complete(self, *, reference: str, approve: bool) -> ChargeResult:
+        """The charge after the customer's confirmation step: the sandbox applies `approve`
+        (its stand-in for the bank's page); Stripe reads the PaymentIntent the browser confirmed.
+        REQUIRES_ACTION means it still waits for the customer (cancelled, or failed at the bank).
+        """
+        ...
+
+    def setup_action_complete(
+        self, *, reference: str, customer_reference: str, approve: bool
+    ) -> None:
+        """The customer confirmed (or refused) a card setup that raised SetupActionRequired; a
+        confirmed one can then be put on file with attach_token(token=reference). Stripe's
+        fields confirm setups in the browser, so only the sandbox has this step."""
+        ...

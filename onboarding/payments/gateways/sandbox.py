@@ -6,6 +6,14 @@ are declined: 4000 0000 0000 9995 (insufficient_funds), 4000 0000 0000 9987 (los
 4000 0000 0000 9979 (stolen_card) and 4000 0000 0000 0341 (card_declined). A card on file whose
 expiry has passed is declined with expired_card. Any other Luhn-valid number with a future expiry
 succeeds.
+
+Strong Customer Authentication, as Stripe documents its test cards: 4000 0025 0000 3155 asks for
+authentication when it is set up, and its off-session charges then succeed (a charge of one never
+set up with authentication asks for it); 4000 0027 6000 3184 asks for authentication on every
+charge; 4000 0000 0000 3220 (3-D Secure 2) asks for it at setup and on every charge. A setup that
+needs it raises SetupActionRequired and the card waits, unusable, for `setup_action_complete`; a
+charge that needs it is REQUIRES_ACTION until `action_complete`, the sandbox's stand-in for the
+bank's page, is approved.
 Only a token, the brand, the last four digits and the expiry are kept, never the number.
 Faults (timeouts, declines, failures) can be armed on demand with `sandbox_fault_arm` for tests and
 demos of the unhappy paths.
@@ -27,6 +35,7 @@ from onboarding.payments.cards import (
     normalize_number,
 )
 from onboarding.payments.gateways.base import (
+    ActionStart,
     CardDetails,
     CardToken,
     ChargeRequest,
@@ -35,6 +44,7 @@ from onboarding.payments.gateways.base import (
     GatewayError,
     GatewayTimeout,
     RefundResult,
+    SetupActionRequired,
 )
 from onboarding.payments.models import SandboxCard, SandboxCharge, SandboxFault, SandboxRefund
 
@@ -53,15 +63,28 @@ _CHARGE_BEHAVIOUR = {
     "4000000000009987": "lost_card",
     "4000000000009979": "stolen_card",
     "4000000000000341": "card_declined",
+    "4000002760003184": "auth_always",
 }
+# Cards whose setup needs the customer's authentication: the behaviour while the setup waits for
+# it, and the behaviour once it is confirmed.
+_SETUP_NEEDS_AUTH = {
+    "4000002500003155": ("auth_setup_pending", "ok"),
+    "4000000000003220": ("3ds2_setup_pending", "auth_always"),
+}
+_SETUP_CONFIRMED = dict(_SETUP_NEEDS_AUTH.values())
+# Behaviours whose every charge asks for authentication (a 3155 never set up with it included).
+_CHARGE_NEEDS_AUTH = {"auth_always", "auth_setup_pending", "3ds2_setup_pending"}
+AUTHENTICATION_REQUIRED = "authentication_required"
 
 
 def _charge_answer(behaviour: str, exp_month: int, exp_year: int) -> tuple[ChargeStatus, str]:
     """What a charge of a card on file gets, faults aside."""
-    if behaviour != "ok":
-        return ChargeStatus.DECLINED, behaviour
     if card_expired(exp_month, exp_year):
         return ChargeStatus.DECLINED, "expired_card"
+    if behaviour in _CHARGE_NEEDS_AUTH:
+        return ChargeStatus.REQUIRES_ACTION, AUTHENTICATION_REQUIRED
+    if behaviour != "ok":
+        return ChargeStatus.DECLINED, behaviour
     return ChargeStatus.SUCCEEDED, ""
 
 
@@ -121,22 +144,64 @@ class SandboxGateway:
         if digits in _REFUSED_AT_SETUP:
             code, message = _REFUSED_AT_SETUP[digits]
             raise GatewayError(code, message, field="number")
+        pending_setup = _SETUP_NEEDS_AUTH.get(digits, (None,))[0]
         stored = SandboxCard.objects.create(
             token=f"tok_sbx_{secrets.token_hex(12)}",
             customer_reference=customer_reference,
-            behaviour=_CHARGE_BEHAVIOUR.get(digits, "ok"),
+            behaviour=pending_setup or _CHARGE_BEHAVIOUR.get(digits, "ok"),
             brand=brand,
             last4=digits[-4:],
             exp_month=card.exp_month,
             exp_year=card.exp_year,
         )
+        if pending_setup:
+            raise SetupActionRequired(stored.token)
         return self._token_of(stored)
 
     def attach_token(self, *, token: str, customer_reference: str) -> CardToken:
         stored = SandboxCard.objects.filter(token=token).first()
-        if stored is None:
+        if stored is None or stored.customer_reference != customer_reference:
             raise GatewayError("invalid_token", "That card could not be found. Enter it again.")
+        if stored.behaviour in _SETUP_CONFIRMED:
+            raise GatewayError(
+                AUTHENTICATION_REQUIRED, "Confirm the card with your bank first.", field="number"
+            )
         return self._token_of(stored)
+
+    def setup_action_complete(
+        self, *, reference: str, customer_reference: str, approve: bool
+    ) -> None:
+        with transaction.atomic():
+            stored = (
+                SandboxCard.objects.select_for_update()
+                .filter(token=reference, customer_reference=customer_reference)
+                .first()
+            )
+            if stored is None:
+                raise GatewayError("invalid_token", "That card could not be found. Enter it again.")
+            if stored.behaviour not in _SETUP_CONFIRMED:
+                return  # confirmed already: the same answer again changes nothing
+            if not approve:
+                raise GatewayError(
+                    "setup_authentication_failed",
+                    "The card was not confirmed with your bank, so it was not saved.",
+                    field="number",
+                )
+            stored.behaviour = _SETUP_CONFIRMED[stored.behaviour]
+            stored.save(update_fields=["behaviour"])
+
+    def action_start(self, *, reference: str) -> ActionStart:
+        return ActionStart()  # the sandbox's confirmation step needs nothing from the browser
+
+    def action_complete(self, *, reference: str, approve: bool) -> ChargeResult:
+        with transaction.atomic():
+            charge = SandboxCharge.objects.select_for_update().filter(charge_id=reference).first()
+            if charge is None:
+                raise GatewayError("no_such_charge", "That payment could not be found.")
+            if charge.status == ChargeStatus.REQUIRES_ACTION and approve:
+                charge.status, charge.code = ChargeStatus.SUCCEEDED, ""
+                charge.save(update_fields=["status", "code"])
+            return charge.result()
 
     @staticmethod
     def _token_of(stored: SandboxCard) -> CardToken:

@@ -6,6 +6,12 @@ browser hands us the confirmed SetupIntent's id, which `attach_token` turns into
 Charges are off-session PaymentIntents carrying our idempotency key both as Stripe's
 Idempotency-Key header and in metadata, so `lookup_charge` can find an attempt whose answer was
 lost. A token is "<customer id>/<payment method id>": a PaymentIntent needs both.
+
+Customer authentication (SCA): an off-session charge the bank wants confirmed comes back as a
+PaymentIntent in `requires_action` (or refused with `authentication_required`, the intent then
+waiting for a payment method). Either is REQUIRES_ACTION, referenced by the intent's id; the
+confirmation page asks `action_start` for the intent's client secret (never stored) and runs
+Stripe.js `confirmCardPayment`, then `action_complete` reads what the intent became.
 """
 
 from dataclasses import dataclass
@@ -16,6 +22,7 @@ from django.conf import settings
 from onboarding.core.money import Money
 from onboarding.payments.declines import decline_code_of
 from onboarding.payments.gateways.base import (
+    ActionStart,
     CardDetails,
     CardToken,
     ChargeResult,
@@ -24,6 +31,13 @@ from onboarding.payments.gateways.base import (
     GatewayTimeout,
     RefundResult,
 )
+
+# What Stripe answers when the bank wants the customer to authenticate the charge, or when the
+# customer failed or abandoned that authentication: still the customer's to confirm.
+AUTHENTICATION_CODES = frozenset(
+    {"authentication_required", "payment_intent_authentication_failure"}
+)
+AUTHENTICATION_MESSAGE = "Your bank asks you to confirm this payment."
 
 
 @dataclass(frozen=True)
@@ -46,13 +60,17 @@ def charge_result_of(intent) -> ChargeResult:
         return ChargeResult(ChargeStatus.SUCCEEDED, gateway_charge_id=intent.id)
     if intent.status == "processing":
         return ChargeResult(ChargeStatus.UNKNOWN, gateway_charge_id=intent.id, code="processing")
-    if intent.status == "requires_action":
-        return ChargeResult(
-            ChargeStatus.DECLINED,
-            code="authentication_required",
-            message="Your bank asks you to confirm this payment.",
-        )
     error = getattr(intent, "last_payment_error", None)
+    error_code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+    if intent.status in ("requires_action", "requires_confirmation") or (
+        intent.status == "requires_payment_method" and error_code in AUTHENTICATION_CODES
+    ):
+        return ChargeResult(
+            ChargeStatus.REQUIRES_ACTION,
+            gateway_charge_id=intent.id,
+            code=error_code if error_code in AUTHENTICATION_CODES else "authentication_required",
+            message=AUTHENTICATION_MESSAGE,
+        )
     return ChargeResult(
         ChargeStatus.DECLINED,
         code=decline_code_of(
@@ -145,6 +163,16 @@ class StripeGateway:
             )
         except stripe.CardError as exc:
             error = exc.error
+            intent = getattr(error, "payment_intent", None)
+            if (
+                getattr(error, "decline_code", None) or exc.code
+            ) in AUTHENTICATION_CODES and intent:
+                return ChargeResult(
+                    ChargeStatus.REQUIRES_ACTION,
+                    gateway_charge_id=intent.id,
+                    code="authentication_required",
+                    message=AUTHENTICATION_MESSAGE,
+                )
             return ChargeResult(
                 ChargeStatus.DECLINED,
                 code=decline_code_of(
@@ -169,6 +197,30 @@ class StripeGateway:
         except (stripe.APIConnectionError, stripe.APIError) as exc:
             raise GatewayTimeout() from exc
         return charge_result_of(found.data[0]) if found.data else None
+
+    def _intent(self, reference: str):
+        try:
+            return self.client.v1.payment_intents.retrieve(reference)
+        except (stripe.APIConnectionError, stripe.APIError) as exc:
+            raise GatewayTimeout() from exc
+        except stripe.StripeError as exc:
+            raise GatewayError("no_such_charge", "That payment could not be found.") from exc
+
+    def action_start(self, *, reference: str) -> ActionStart:
+        intent = self._intent(reference)
+        return ActionStart(
+            client_secret=intent.client_secret,
+            payment_method=getattr(intent, "payment_method", None) or "",
+        )
+
+    def action_complete(self, *, reference: str, approve: bool) -> ChargeResult:
+        # The customer answered their bank in the browser (Stripe.js); `approve` is theirs there.
+        return charge_result_of(self._intent(reference))
+
+    def setup_action_complete(
+        self, *, reference: str, customer_reference: str, approve: bool
+    ) -> None:
+        raise GatewayError("client_side_only", "Enter your card in the secure card form.")
 
     def refund(
         self, *, gateway_charge_id: str, amount: Money, idempotency_key: str
