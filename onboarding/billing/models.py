@@ -376,6 +376,12 @@ class Invoice(models.Model):
         return Money(self.credited_minor, self.currency)
 
     @property
+    def money_country(self) -> str:
+        """The country the invoice's money is written for, as its PDF writes it: the customer's
+        as frozen at issue (their billing country today for an invoice that has none)."""
+        return self.tax_country or str(self.customer.country or "")
+
+    @property
     def refundable(self) -> Money:
         """What a credit note can still give back: paid and not yet credited."""
         if self.status != InvoiceStatus.PAID:
