@@ -73,8 +73,8 @@ def endpoint_create(
     *, actor, url: str, description: str = "", event_types: list[str] | None = None
 ) -> EndpointWithSecret:
     webhooks_require_admin(actor)
-    url = _url_clean(url)
     wanted = _event_types_clean(event_types)
+    url = _url_clean(url)  # last: it asks the DNS
     secret = secret_generate()
     with transaction.atomic():
         _cursor_start()
@@ -111,10 +111,10 @@ def endpoint_update(
     """Change what is given. Resuming (paused=False) also re-enables an endpoint the retries
     disabled: its waiting deliveries go out again, in order."""
     webhooks_require_admin(actor, object_id=str(endpoint_id))
-    if url is not _UNSET:
-        url = _url_clean(url)
     if event_types is not _UNSET:
         event_types = _event_types_clean(event_types)
+    if url is not _UNSET:
+        url = _url_clean(url)
     with transaction.atomic():
         endpoint = _endpoint_locked(endpoint_id)
         changes: dict[str, list] = {}
