@@ -76,7 +76,7 @@ def webhooks_dispatch(*, batch_size: int | None = None) -> int:
             if entry.occurred_at >= endpoint.created_at
             and (delivery := _delivery(entry, endpoint, DeliveryKind.LIVE)) is not None
         ]
-        WebhookDelivery.objects.bulk_create(deliveries)
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         if last_seq != cursor.last_seq:
             cursor.last_seq = last_seq
             cursor.save(update_fields=["last_seq"])

@@ -137,6 +137,14 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_due_idx",
             ),
         ]
+        constraints = [
+            # A dispatch that runs twice (two overlapping ticks) cannot queue an event twice.
+            models.UniqueConstraint(
+                fields=["endpoint", "audit_entry_id"],
+                condition=models.Q(kind="live"),
+                name="webhook_delivery_live_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.webhook_id} {self.event_type} to endpoint {self.endpoint_id}"

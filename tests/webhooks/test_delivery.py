@@ -10,6 +10,7 @@ from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.services import audit_seal_pending
 from onboarding.webhooks.delivery import DISABLED_ALERT, webhooks_deliver_due
+from onboarding.webhooks.dispatch import webhooks_dispatch
 from onboarding.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from onboarding.webhooks.sender import RESPONSE_KEEP_BYTES
 from onboarding.webhooks.services import endpoint_update
@@ -230,3 +231,19 @@ def test_the_worker_runs_both_steps_periodically_for_a_real_business_event(
     (got,) = receiver.wait_for(1)
     assert got.event_type == "customer.created" and got.verified_by
     assert got.payload["data"]["customer_id"] == customer.pk
+
+
+def test_the_dispatcher_reads_a_batch_at_a_time_and_misses_nothing(admin, receiver):
+    register(admin, receiver)
+    entries = [record("invoice.paid", customer_id=n) for n in range(5)]
+    record("auth.login")  # read past, never sent
+    audit_seal_pending()
+
+    created = [webhooks_dispatch(batch_size=2) for _ in range(4)]
+
+    # Entries read two at a time: the endpoint's own creation and the first payment, then pairs,
+    # then the sign-in alone.
+    assert created == [1, 2, 2, 0]
+    assert list(
+        WebhookDelivery.objects.order_by("pk").values_list("audit_entry_id", flat=True)
+    ) == [e.pk for e in entries]
