@@ -8,17 +8,17 @@ from ninja.pagination import paginate
 from onboarding.core.pagination import BoundedLimitOffsetPagination
 from onboarding.webhooks.catalog import event_catalog
 from onboarding.webhooks.schemas import (
-    DeliveryFilters,
-    DeliveryOut,
-    EndpointCreatedOut,
-    EndpointIn,
-    EndpointOut,
-    EndpointPatchIn,
-    EventTypeOut,
-    ReplayIn,
-    ReplayOut,
-    RotateIn,
-    SecretOut,
+    WebhookDeliveryFilters,
+    WebhookDeliveryOut,
+    WebhookEndpointCreatedOut,
+    WebhookEndpointIn,
+    WebhookEndpointOut,
+    WebhookEndpointPatchIn,
+    WebhookEventTypeOut,
+    WebhookReplayIn,
+    WebhookReplayOut,
+    WebhookRotateIn,
+    WebhookSecretOut,
 )
 from onboarding.webhooks.selectors import delivery_log, endpoint_get, endpoint_list
 from onboarding.webhooks.services import (
@@ -35,21 +35,25 @@ router = Router()
 _ERRORS = {400: dict, 403: dict, 404: dict}
 
 
-@router.get("/event-types", response={200: list[EventTypeOut], 403: dict}, summary="Event types")
+@router.get(
+    "/event-types", response={200: list[WebhookEventTypeOut], 403: dict}, summary="Event types"
+)
 def event_types(request: HttpRequest):
     """Every event type an endpoint may ask for, with the version of its JSON body."""
     webhooks_require_admin(request.user)
     return event_catalog()
 
 
-@router.get("/", response={200: list[EndpointOut], 403: dict}, summary="List endpoints")
+@router.get("/", response={200: list[WebhookEndpointOut], 403: dict}, summary="List endpoints")
 def list_endpoints(request: HttpRequest):
     webhooks_require_admin(request.user)
     return list(endpoint_list())
 
 
-@router.post("/", response={201: EndpointCreatedOut, **_ERRORS}, summary="Register an endpoint")
-def create_endpoint(request: HttpRequest, payload: EndpointIn):
+@router.post(
+    "/", response={201: WebhookEndpointCreatedOut, **_ERRORS}, summary="Register an endpoint"
+)
+def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn):
     """The answer holds the signing secret: the only time it is shown."""
     created = endpoint_create(
         actor=request.user,
@@ -63,7 +67,9 @@ def create_endpoint(request: HttpRequest, payload: EndpointIn):
 
 
 @router.get(
-    "/{endpoint_id}", response={200: EndpointOut, 403: dict, 404: dict}, summary="One endpoint"
+    "/{endpoint_id}",
+    response={200: WebhookEndpointOut, 403: dict, 404: dict},
+    summary="One endpoint",
 )
 def get_endpoint(request: HttpRequest, endpoint_id: str):
     webhooks_require_admin(request.user, object_id=endpoint_id[:64])
@@ -71,9 +77,9 @@ def get_endpoint(request: HttpRequest, endpoint_id: str):
 
 
 @router.patch(
-    "/{endpoint_id}", response={200: EndpointOut, **_ERRORS}, summary="Change an endpoint"
+    "/{endpoint_id}", response={200: WebhookEndpointOut, **_ERRORS}, summary="Change an endpoint"
 )
-def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: EndpointPatchIn):
+def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatchIn):
     """Pause with `paused: true`; `paused: false` resumes, and re-enables a disabled endpoint."""
     changes = payload.dict(exclude_none=True)
     endpoint_update(actor=request.user, endpoint_id=endpoint_id, **changes)
@@ -82,10 +88,10 @@ def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: EndpointPatc
 
 @router.post(
     "/{endpoint_id}/rotate-secret",
-    response={200: SecretOut, **_ERRORS},
+    response={200: WebhookSecretOut, **_ERRORS},
     summary="Rotate the secret",
 )
-def rotate_secret(request: HttpRequest, endpoint_id: int, payload: RotateIn | None = None):
+def rotate_secret(request: HttpRequest, endpoint_id: int, payload: WebhookRotateIn | None = None):
     """A new secret, shown once; the previous one keeps signing (a second signature) for
     `overlap_seconds` (24 hours by default)."""
     rotated = endpoint_secret_rotate(
@@ -102,11 +108,11 @@ def rotate_secret(request: HttpRequest, endpoint_id: int, payload: RotateIn | No
 
 @router.get(
     "/{endpoint_id}/deliveries",
-    response={200: list[DeliveryOut], 403: dict, 404: dict},
+    response={200: list[WebhookDeliveryOut], 403: dict, 404: dict},
     summary="Delivery log",
 )
 @paginate(BoundedLimitOffsetPagination)
-def list_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[DeliveryFilters]):
+def list_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[WebhookDeliveryFilters]):
     webhooks_require_admin(request.user, object_id=str(endpoint_id))
     endpoint_get(endpoint_id=endpoint_id)
     return delivery_log(endpoint_id=endpoint_id, status=filters.status or "")
@@ -114,7 +120,7 @@ def list_deliveries(request: HttpRequest, endpoint_id: int, filters: Query[Deliv
 
 @router.post(
     "/{endpoint_id}/deliveries/{delivery_id}/resend",
-    response={201: DeliveryOut, **_ERRORS},
+    response={201: WebhookDeliveryOut, **_ERRORS},
     summary="Resend one delivery",
 )
 def resend_delivery(request: HttpRequest, endpoint_id: int, delivery_id: int):
@@ -124,9 +130,9 @@ def resend_delivery(request: HttpRequest, endpoint_id: int, delivery_id: int):
 
 
 @router.post(
-    "/{endpoint_id}/replays", response={201: ReplayOut, **_ERRORS}, summary="Replay a period"
+    "/{endpoint_id}/replays", response={201: WebhookReplayOut, **_ERRORS}, summary="Replay a period"
 )
-def create_replay(request: HttpRequest, endpoint_id: int, payload: ReplayIn):
+def create_replay(request: HttpRequest, endpoint_id: int, payload: WebhookReplayIn):
     """Every event of [starts_at, ends_at), however old, sent again in order, a batch per tick."""
     replay = replay_request(
         actor=request.user,

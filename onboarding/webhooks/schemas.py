@@ -6,13 +6,13 @@ from pydantic import field_validator
 from onboarding.webhooks.models import DeliveryKind, DeliveryStatus, ReplayState
 
 
-class EventTypeOut(Schema):
+class WebhookEventTypeOut(Schema):
     type: str
     version: int
     description: str
 
 
-class EndpointOut(Schema):
+class WebhookEndpointOut(Schema):
     id: int
     url: str
     description: str
@@ -27,34 +27,34 @@ class EndpointOut(Schema):
     failed: int = 0
 
 
-class EndpointCreatedOut(EndpointOut):
+class WebhookEndpointCreatedOut(WebhookEndpointOut):
     secret: str = Field(description="The signing secret: shown this once, store it now.")
 
 
-class EndpointIn(Schema):
+class WebhookEndpointIn(Schema):
     url: str = Field(max_length=500)
     description: str = Field("", max_length=200)
     event_types: list[str] = Field(default_factory=list, max_length=100)
 
 
-class EndpointPatchIn(Schema):
+class WebhookEndpointPatchIn(Schema):
     url: str | None = Field(None, max_length=500)
     description: str | None = Field(None, max_length=200)
     event_types: list[str] | None = Field(None, max_length=100)
     paused: bool | None = Field(None, description="false also resumes a disabled endpoint.")
 
 
-class RotateIn(Schema):
+class WebhookRotateIn(Schema):
     overlap_seconds: int | None = Field(None, ge=0, le=30 * 86400)
 
 
-class SecretOut(Schema):
+class WebhookSecretOut(Schema):
     id: int
     secret: str = Field(description="The new signing secret: shown this once.")
     previous_secret_expires_at: datetime | None
 
 
-class AttemptOut(Schema):
+class WebhookAttemptOut(Schema):
     number: int
     started_at: datetime
     duration_ms: int
@@ -65,7 +65,7 @@ class AttemptOut(Schema):
     next_attempt_at: datetime | None
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     id: int
     webhook_id: str = Field(description="The webhook-id header: evt_<audit entry id>.")
     audit_entry_id: int
@@ -78,7 +78,7 @@ class DeliveryOut(Schema):
     finished_at: datetime | None
     last_status_code: int | None
     last_error: str
-    log: list[AttemptOut] = Field(description="Every attempt, newest first.")
+    log: list[WebhookAttemptOut] = Field(description="Every attempt, newest first.")
 
     @staticmethod
     def resolve_next_attempt_at(delivery) -> datetime | None:
@@ -89,11 +89,11 @@ class DeliveryOut(Schema):
         return list(delivery.log.all())
 
 
-class DeliveryFilters(Schema):
+class WebhookDeliveryFilters(Schema):
     status: DeliveryStatus | None = None
 
 
-class ReplayIn(Schema):
+class WebhookReplayIn(Schema):
     starts_at: datetime
     ends_at: datetime
 
@@ -105,7 +105,7 @@ class ReplayIn(Schema):
         return value
 
 
-class ReplayOut(Schema):
+class WebhookReplayOut(Schema):
     id: int
     starts_at: datetime
     ends_at: datetime

@@ -37,6 +37,18 @@ class EndpointWithSecret:
     secret: str
 
 
+def _row_id(value, what: str) -> int:
+    """An id a client sent, or NotFound: a number past the database's integers is no row (and
+    never reaches the SQL, where SQLite's driver cannot bind it)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 0 < number < 2**63:
+        raise NotFound(f"No such {what}.")
+    return number
+
+
 def webhooks_require_admin(actor, *, object_id: str = "") -> None:
     require_admin(actor, refused=events.webhooks_refused, object_id=object_id)
 
@@ -90,6 +102,7 @@ def endpoint_create(
 
 
 def _endpoint_locked(endpoint_id: int) -> WebhookEndpoint:
+    endpoint_id = _row_id(endpoint_id, "webhook endpoint")
     endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound("No such webhook endpoint.")
@@ -164,7 +177,9 @@ def delivery_resend(*, actor, endpoint_id: int, delivery_id: int) -> WebhookDeli
     """The same event (same webhook-id, same body) queued again for its endpoint, after every
     delivery already waiting for the same customer."""
     webhooks_require_admin(actor, object_id=str(endpoint_id))
-    original = WebhookDelivery.objects.filter(pk=delivery_id, endpoint_id=endpoint_id).first()
+    original = WebhookDelivery.objects.filter(
+        pk=_row_id(delivery_id, "delivery"), endpoint_id=_row_id(endpoint_id, "webhook endpoint")
+    ).first()
     if original is None:
         raise NotFound("No such delivery for this endpoint.")
     with transaction.atomic():
@@ -190,6 +205,7 @@ def replay_request(
     webhooks_require_admin(actor, object_id=str(endpoint_id))
     if starts_at >= ends_at:
         raise DomainError("The period must end after it starts.", field="ends_at")
+    endpoint_id = _row_id(endpoint_id, "webhook endpoint")
     if not WebhookEndpoint.objects.filter(pk=endpoint_id).exists():
         raise NotFound("No such webhook endpoint.")
     with transaction.atomic():

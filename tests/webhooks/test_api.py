@@ -115,3 +115,18 @@ def test_unknown_ids_are_404(api):
     assert api.get(f"{BASE}/999").status_code == 404
     assert api.get(f"{BASE}/abc").status_code == 404
     assert _post(api, "/999/deliveries/1/resend").status_code == 404
+
+
+@pytest.mark.parametrize("big", ["9223372036854775808", "-9223372036854775809", "1" + "0" * 30])
+def test_ids_past_the_databases_integers_are_404_not_500(api, big):
+    assert _post(api, f"/{big}/deliveries/1/resend").status_code == 404
+    assert _post(api, f"/1/deliveries/{big}/resend").status_code == 404
+    assert _post(api, f"/{big}/rotate-secret").status_code == 404
+    assert api.get(f"{BASE}/{big}").status_code == 404
+    assert api.get(f"{BASE}/{big}/deliveries").status_code == 404
+    patch = api.patch(f"{BASE}/{big}", {"paused": True}, content_type="application/json")
+    assert patch.status_code == 404
+    replay = _post(
+        api, f"/{big}/replays", {"starts_at": "2020-01-01T00:00Z", "ends_at": "2021-01-01T00:00Z"}
+    )
+    assert replay.status_code == 404
