@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "onboarding.notifications",
     "onboarding.alerts",
     "onboarding.worker",
+    "onboarding.webhooks",
     "onboarding.catalog",
     "onboarding.tax",
     "onboarding.payments",
@@ -416,7 +417,45 @@ WORKER_PERIODIC_TASKS = {
     # Contracts: issue any that are due but missing, then move terms along (docs/contracts.md).
     "onboarding.contracts.tasks.contracts_issue_missing_task": 60,
     "onboarding.contracts.tasks.contracts_lifecycle_task": 900,
+    # Outbound webhooks (docs/webhooks.md): audit entries to deliveries and replays, then sending.
+    "onboarding.webhooks.tasks.webhooks_dispatch_task": 2,
+    "onboarding.webhooks.tasks.webhooks_deliver_task": 2,
 }
+
+
+def env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds") from None
+    if not 0 < seconds < 3600:
+        raise ImproperlyConfigured(f"{name} must be between 0 and 3600 seconds")
+    return seconds
+
+
+# --- Outbound webhooks (docs/webhooks.md) ----------------------------------------------------
+# Loopback endpoints (127.0.0.1, ::1, names resolving there) are refused unless this is on: for
+# local testing and the test suite only. Private, link-local and metadata addresses always are.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+# Endpoints must be https:// unless this is on (local testing).
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env_seconds("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", 3)
+WEBHOOKS_READ_TIMEOUT_SECONDS = env_seconds("WEBHOOKS_READ_TIMEOUT_SECONDS", 10)
+# Retries: exponential backoff with jitter from BASE, capped at MAX, for FOR seconds (3 days)
+# from the first attempt; then the endpoint is disabled and admins are alerted.
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 30)
+WEBHOOKS_RETRY_MAX_SECONDS = env_int("WEBHOOKS_RETRY_MAX_SECONDS", 6 * 3600)
+WEBHOOKS_RETRY_FOR_SECONDS = env_int("WEBHOOKS_RETRY_FOR_SECONDS", 3 * 86400)
+# After a rotation the previous secret keeps signing for this long.
+WEBHOOKS_SECRET_OVERLAP_SECONDS = env_int("WEBHOOKS_SECRET_OVERLAP_SECONDS", 86400)
+# Audit entries read per dispatch, replayed entries per replay and tick, deliveries per round.
+WEBHOOKS_DISPATCH_BATCH = env_int("WEBHOOKS_DISPATCH_BATCH", 500)
+WEBHOOKS_REPLAY_BATCH = env_int("WEBHOOKS_REPLAY_BATCH", 200)
+WEBHOOKS_SEND_BATCH = env_int("WEBHOOKS_SEND_BATCH", 100)
+WEBHOOKS_SEND_ROUNDS = env_int("WEBHOOKS_SEND_ROUNDS", 20)
+if PRODUCTION and WEBHOOKS_RETRY_FOR_SECONDS < 3 * 86400:
+    raise ImproperlyConfigured("WEBHOOKS_RETRY_FOR_SECONDS must be at least 3 days in production")
 
 # --- Contracts (docs/contracts.md) ----------------------------------------------------------
 # When a subscription's first contract is issued: "first_payment" (billing enqueues it once the

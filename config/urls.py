@@ -48,5 +48,6 @@ urlpatterns = [
     path("staff/contracts/", include("onboarding.contracts.staff_urls")),
     path("staff/acceptance/", include("onboarding.sysops.acceptance_urls")),
     path("staff/risk/", include("onboarding.risk.urls")),
+    path("staff/webhooks/", include("onboarding.webhooks.urls")),
     path("staff/", include("onboarding.sysops.staff_urls")),
 ]

@@ -6,3 +6,7 @@ from config.settings import *  # noqa: F403
 from config.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.probes"]
+
+# A real HTTP receiver on loopback, over plain http, stands in for an integrator's endpoint.
+WEBHOOKS_ALLOW_LOOPBACK = True
+WEBHOOKS_ALLOW_HTTP = True

@@ -81,6 +81,9 @@ API_A_ONLY = (401, 200, 404, 404, 404, 404)
 # Signed in already: each is sent to their own home, customers their account, staff the console.
 HOMES = (to("/account/"), to("/account/"), to("/staff/"), to("/staff/"), to("/staff/"))
 API_STAFF = (401, 404, 404, 200, 200, 200)
+# Webhooks: admins only; other staff roles are refused (and the refusal recorded).
+WEBHOOK_ADMINS = (LOGIN, 404, 404, 403, 403, 200)
+API_WEBHOOK_ADMINS = (401, 404, 404, 403, 403, 200)
 
 # URL parameters that name one of customer A's rows: customer B must get 404 wherever they appear.
 OWNED_BY_A = {
@@ -288,6 +291,22 @@ PAGES: dict[str, Rule] = {
         (LOGIN, 404, 404, 403, 422, 422)
     ),
     # the live risk board
+    # Webhooks: admins only, reading too (an endpoint's log holds every customer's events).
+    "staff/webhooks/": GET_POST(
+        WEBHOOK_ADMINS, data=lambda ids: {"url": "http://127.0.0.1:9/hooks"}
+    ),  # a POST with a valid URL shows the new secret (200)
+    "staff/webhooks/<int:endpoint_id>/": Rule(WEBHOOK_ADMINS),
+    "staff/webhooks/<int:endpoint_id>/pause": POST(
+        (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/{endpoint_id}/"))
+    ),
+    "staff/webhooks/<int:endpoint_id>/rotate": POST(WEBHOOK_ADMINS),
+    "staff/webhooks/<int:endpoint_id>/replay": POST(
+        (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/{endpoint_id}/")),
+        data=lambda ids: {"starts_at": "2020-01-01T00:00", "ends_at": "2030-01-01T00:00"},
+    ),
+    "staff/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend": POST(
+        (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/{endpoint_id}/"))
+    ),
     "staff/risk/": Rule(STAFF),
     "staff/risk/events": Rule(STAFF),
     "staff/risk/counts.json": Rule(STAFF),
@@ -503,6 +522,24 @@ API: dict[str, Rule] = {
     "POST /api/v1/staff/acceptance/reviews/{review_id}/actions": POST(
         (401, 404, 404, 403, 200, 200), data=lambda ids: {"action": "escalate", "note": "Help"}
     ),
+    "GET /api/v1/staff/webhooks/event-types": Rule(API_WEBHOOK_ADMINS),
+    "GET /api/v1/staff/webhooks/": Rule(API_WEBHOOK_ADMINS),
+    "POST /api/v1/staff/webhooks/": POST(
+        (401, 404, 404, 403, 403, 201), data=lambda ids: {"url": "http://127.0.0.1:9/hooks"}
+    ),
+    "GET /api/v1/staff/webhooks/{endpoint_id}": Rule(API_WEBHOOK_ADMINS),
+    "PATCH /api/v1/staff/webhooks/{endpoint_id}": Rule(
+        API_WEBHOOK_ADMINS, ("PATCH",), data=lambda ids: {"paused": True}
+    ),
+    "POST /api/v1/staff/webhooks/{endpoint_id}/rotate-secret": POST(API_WEBHOOK_ADMINS),
+    "GET /api/v1/staff/webhooks/{endpoint_id}/deliveries": Rule(API_WEBHOOK_ADMINS),
+    "POST /api/v1/staff/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend": POST(
+        (401, 404, 404, 403, 403, 201)
+    ),
+    "POST /api/v1/staff/webhooks/{endpoint_id}/replays": POST(
+        (401, 404, 404, 403, 403, 201),
+        data=lambda ids: {"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"},
+    ),
     "GET /api/v1/staff/risk": Rule(API_STAFF),
     "GET /api/v1/staff/risk/events": Rule(API_STAFF),
     "GET /api/v1/staff/risk/counts": Rule(API_STAFF),
@@ -617,6 +654,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.accounts.services import contact_add
     from onboarding.alerts.services import admin_alert_raise
     from onboarding.audit.models import AuditEntry
+    from onboarding.audit.services import audit_seal_pending
     from onboarding.billing.billrun import bill_run_execute
     from onboarding.billing.followups import credit_note_follow_up, invoice_follow_up
     from onboarding.billing.models import Invoice
@@ -628,6 +666,9 @@ def world(settings, tmp_path) -> World:
     from onboarding.notifications.relay import relay_drain
     from onboarding.notifications.services import notification_send
     from onboarding.risk.models import RiskEvent
+    from onboarding.webhooks.dispatch import webhooks_dispatch
+    from onboarding.webhooks.models import WebhookDelivery
+    from onboarding.webhooks.services import endpoint_create
     from onboarding.worker.models import WorkerHeartbeat
     from tests.contracts.conftest import deliver_inline
     from tests.factories import UserFactory, complete_profile, plan_with_prices, staff_user
@@ -652,6 +693,7 @@ def world(settings, tmp_path) -> World:
     subscribe(customer_b, plan_with_prices("other-care"))
     plan_with_prices("spare-care")  # on sale, owned by nobody: the buy page's own answers
     staff = {role: staff_user(role) for role in (Role.SYSOPS, Role.MANAGER, Role.ADMIN)}
+    endpoint = endpoint_create(actor=staff[Role.ADMIN], url="http://127.0.0.1:9/hooks").endpoint
 
     bill_run_execute(run_date=timezone.now().date())  # A's first invoice, issued and paid
     invoice = Invoice.objects.get(subscription=subscription)
@@ -706,6 +748,8 @@ def world(settings, tmp_path) -> World:
     review = Review.objects.get(contract=contract, closed_at__isnull=True)
     timers_fire_due(now=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1))
     risk_event = RiskEvent.objects.get(contract=contract)
+    audit_seal_pending()
+    webhooks_dispatch()  # the endpoint's deliveries of A's events (never sent: no worker here)
 
     clients = {"anonymous": Client()}
     for role, user in zip(ROLES[1:], (customer_a, customer_b, *staff.values()), strict=True):
@@ -737,6 +781,8 @@ def world(settings, tmp_path) -> World:
         "requirement_id": requirement.pk,
         "review_id": review.pk,
         "event_id": risk_event.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": WebhookDelivery.objects.order_by("pk").first().pk,
     }
     secrets = [
         customer_a.email,
