@@ -391,6 +391,8 @@ WORKER_STALE_AFTER_SECONDS = env_int("WORKER_STALE_AFTER_SECONDS", 30)
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 10)
 TASK_RETRY_MAX_SECONDS = env_int("TASK_RETRY_MAX_SECONDS", 3600)
+# Successful task results are kept this many days (the worker prunes hourly); failed ones stay.
+WORKER_TASK_RESULTS_KEPT_DAYS = env_int("WORKER_TASK_RESULTS_KEPT_DAYS", 7)
 # A document the worker prepares (invoice PDF, certificate): past this wait, or failed, the
 # page stops polling and says so; the admin hears once (billing/downloads.py).
 DOCUMENT_PREPARE_WAIT_SECONDS = env_int("DOCUMENT_PREPARE_WAIT_SECONDS", 120)

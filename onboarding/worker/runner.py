@@ -43,6 +43,7 @@ from onboarding.worker.services import (
     periodic_slot_enqueue,
     periodic_slots_prune,
     task_failure_alert,
+    task_results_prune,
     tasks_reap_stale,
 )
 
@@ -149,6 +150,9 @@ class PeriodicScheduler:
             older_than = now - timedelta(seconds=RETENTION_SECONDS)
             periodic_slots_prune(older_than=older_than)
             heartbeats_prune(older_than=older_than)
+            task_results_prune(
+                older_than=now - timedelta(days=settings.WORKER_TASK_RESULTS_KEPT_DAYS)
+            )
             self._pruned_at = now
         return enqueued
 

@@ -269,6 +269,23 @@ def periodic_slots_prune(*, older_than: datetime) -> int:
     return deleted
 
 
+def task_results_prune(*, older_than: datetime, batch_size: int = 5000) -> int:
+    """Forget successful task results finished before `older_than`, a batch per transaction:
+    periodic tasks add tens of thousands a day. Failed ones stay for an admin to re-queue or
+    read; unfinished ones are work."""
+    deleted = 0
+    while True:
+        ids = list(
+            DBTaskResult.objects.filter(
+                status=TaskResultStatus.SUCCESSFUL, finished_at__lt=older_than
+            ).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        DBTaskResult.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+
+
 # --- An admin's re-queue ---
 
 

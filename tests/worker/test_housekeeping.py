@@ -1,11 +1,14 @@
-"""The scheduler's hourly tidy-up: old periodic slots and heartbeats of long-dead workers."""
+"""The scheduler's hourly tidy-up: old periodic slots, heartbeats of long-dead workers, and old
+successful task results."""
 
 from datetime import timedelta
 
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from onboarding.worker.models import PeriodicSlot, WorkerHeartbeat
-from onboarding.worker.services import heartbeats_prune, periodic_slots_prune
+from onboarding.worker.services import heartbeats_prune, periodic_slots_prune, task_results_prune
 from tests.probes.tasks import worker_probe
 
 
@@ -39,3 +42,23 @@ def test_old_periodic_slots_are_forgotten(db):
     assert periodic_slots_prune(older_than=now - timedelta(days=1)) == 1
 
     assert PeriodicSlot.objects.get().slot_start == now
+
+
+def test_old_successful_task_results_are_forgotten_failed_and_unfinished_ones_kept(db):
+    now = timezone.now()
+    old = now - timedelta(days=8)
+    results = {}
+    for name, status, finished in (
+        ("old-success", TaskResultStatus.SUCCESSFUL, old),
+        ("new-success", TaskResultStatus.SUCCESSFUL, now),
+        ("old-failure", TaskResultStatus.FAILED, old),
+        ("waiting", TaskResultStatus.READY, None),
+    ):
+        result = worker_probe.enqueue(key=name).db_result
+        DBTaskResult.objects.filter(pk=result.pk).update(status=status, finished_at=finished)
+        results[name] = result.pk
+
+    assert task_results_prune(older_than=now - timedelta(days=7), batch_size=1) == 1
+
+    kept = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert kept == {results["new-success"], results["old-failure"], results["waiting"]}
