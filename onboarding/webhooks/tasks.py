@@ -8,17 +8,11 @@ from onboarding.webhooks import delivery, dispatch
 
 @task()
 def webhooks_dispatch_task() -> int:
-    """New sealed audit entries to deliveries, then one batch of each running replay. When it
-    queued any, the sender is woken at once rather than at its next tick (up to 2 s later: most
-    of a delivery's wait after dispatch, bench/webhook_delivery.py)."""
-    created = dispatch.webhooks_dispatch() + dispatch.replays_advance()
-    if created:
-        webhooks_deliver_task.enqueue()
-    return created
+    """New sealed audit entries to deliveries, then one batch of each running replay."""
+    return dispatch.webhooks_dispatch() + dispatch.replays_advance()
 
 
 @task()
 def webhooks_deliver_task() -> int:
-    """Send every delivery that is due. Two running at once (the wake-up and the tick) share
-    the work: each delivery is claimed before it is sent."""
+    """Send every delivery that is due."""
     return delivery.webhooks_deliver_due()

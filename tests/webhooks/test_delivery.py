@@ -4,7 +4,6 @@ standardwebhooks library: order, retries, timeouts, outages, disabling after the
 from datetime import timedelta
 
 import pytest
-from django_tasks_db.models import DBTaskResult
 from django.utils import timezone
 
 from onboarding.alerts.models import AdminAlert
@@ -232,24 +231,6 @@ def test_the_worker_runs_both_steps_periodically_for_a_real_business_event(
     (got,) = receiver.wait_for(1)
     assert got.event_type == "customer.created" and got.verified_by
     assert got.payload["data"]["customer_id"] == customer.pk
-
-
-def test_a_dispatch_that_queued_deliveries_wakes_the_sender_at_once(admin, receiver):
-    register(admin, receiver, event_types=["invoice.paid"])
-    deliver = "onboarding.webhooks.tasks.webhooks_deliver_task"
-    record("auth.login")  # never sent: nothing queued, nobody woken
-    audit_seal_pending()
-    assert webhooks_dispatch_task.call() == 0
-    assert not DBTaskResult.objects.filter(task_path=deliver).exists()
-
-    record("invoice.paid")
-    audit_seal_pending()
-    assert webhooks_dispatch_task.call() == 1
-
-    woken = DBTaskResult.objects.get(task_path=deliver)
-    assert woken.status == "READY"
-    assert woken.task.call() == 1
-    assert receiver.wait_for(1)[0].event_type == "invoice.paid"
 
 
 def test_the_dispatcher_reads_a_batch_at_a_time_and_misses_nothing(admin, receiver):
