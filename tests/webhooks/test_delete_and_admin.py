@@ -2,8 +2,10 @@
 navigation, and the read-only Django admin of webhooks."""
 
 import pytest
+from django.db import connection
 from django.test import Client
 
+from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry
 from onboarding.core.roles import Role
 from onboarding.webhooks.delivery import webhooks_deliver_due
@@ -14,7 +16,7 @@ from onboarding.webhooks.models import (
     WebhookEndpoint,
     WebhookReplay,
 )
-from onboarding.webhooks.services import replay_request
+from onboarding.webhooks.services import endpoint_delete, replay_request
 from tests.factories import staff_user
 from tests.webhooks.helpers import record, register, seal_and_dispatch
 
@@ -158,3 +160,40 @@ def test_a_deleted_endpoints_log_stays_in_the_django_admin(page, admin, receiver
     assert cancelled.count() == 2
     for delivery in cancelled:
         assert delivery.webhook_id in listing.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("status", "retry_for", "ends"),
+    [(500, 3600, "cancelled"), (500, 0, "cancelled"), (200, 3600, "succeeded")],
+)
+def test_a_delete_while_a_request_is_out_keeps_a_failure_cancelled(
+    admin, receiver, settings, status, retry_for, ends
+):
+    """The receiver's thread deletes the endpoint while the sender waits for its answer: a
+    failure is recorded but neither retried nor disabling the (deleted) endpoint; a success is
+    recorded as delivered, because it was."""
+    settings.WEBHOOKS_RETRY_FOR_SECONDS = retry_for  # 0: this failure would end the retries
+    endpoint = register(admin, receiver)
+
+    def delete_then_answer() -> int:
+        try:
+            assert endpoint_delete(actor=admin, endpoint_id=endpoint.pk) == 1
+        finally:
+            connection.close()  # this thread's own connection
+        return status
+
+    receiver.answers.append(delete_then_answer)
+    record("invoice.paid")
+    assert seal_and_dispatch() == 1
+
+    assert webhooks_deliver_due() == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == ends
+    attempt = delivery.log.get()
+    assert delivery.attempts == 1 and attempt.status_code == status
+    assert attempt.next_attempt_at is None  # no retry planned
+    assert webhooks_deliver_due() == 0
+    endpoint.refresh_from_db()
+    assert endpoint.deleted_at is not None and endpoint.disabled_at is None
+    assert not AdminAlert.objects.exists()
