@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from config.staff_counts import StaffCounts, staff_counts_stored
 from onboarding.accounts.middleware import STAFF_AREAS
+from onboarding.core.roles import Role
 
 # (key, label, URL name, what its count means); a count only where it means work waiting.
 ENTRIES = (
@@ -29,6 +30,9 @@ ENTRIES = (
     ("tasks", "Tasks", "tasks:list", ""),
     ("funnel", "Funnel", "journey:funnel", ""),
 )
+# Entries for admins only: other staff would be refused the page (its rows hold signing secrets
+# and customers' events), so they are not shown the link either.
+ADMIN_ENTRIES = (("webhooks", "Webhooks", "webhooks:list", ""),)
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,9 @@ class StaffNavEntry:
 class StaffNav:
     """Lazy: nothing is counted until a template reads `entries` or `counts`."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, admin: bool = False):
         self.path = path
+        self.admin = admin
 
     def __bool__(self) -> bool:
         return True
@@ -70,7 +75,8 @@ class StaffNav:
 
     @cached_property
     def entries(self) -> list[StaffNavEntry]:
-        urls = [(key, reverse(name)) for key, _, name, _ in ENTRIES]
+        shown = ENTRIES + ADMIN_ENTRIES if self.admin else ENTRIES
+        urls = [(key, reverse(name)) for key, _, name, _ in shown]
         # The longest matching prefix is the page's own entry (/staff/customers/7/ is Customers).
         matching = [(len(url), key) for key, url in urls if self.path.startswith(url)]
         current = max(matching)[1] if matching else ""
@@ -83,7 +89,7 @@ class StaffNav:
                 meaning=meaning,
                 current=key == current,
             )
-            for (key, label, _, meaning), (_, url) in zip(ENTRIES, urls, strict=True)
+            for (key, label, _, meaning), (_, url) in zip(shown, urls, strict=True)
         ]
 
 
@@ -97,4 +103,4 @@ def staff_nav(request: HttpRequest) -> dict:
         return {}
     if not _is_staff_page(request.path_info):
         return {}
-    return {"staff_nav": StaffNav(request.path_info)}
+    return {"staff_nav": StaffNav(request.path_info, admin=user.role == Role.ADMIN)}

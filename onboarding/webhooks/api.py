@@ -11,6 +11,7 @@ from onboarding.webhooks.schemas import (
     WebhookDeliveryFilters,
     WebhookDeliveryOut,
     WebhookEndpointCreatedOut,
+    WebhookEndpointDeletedOut,
     WebhookEndpointIn,
     WebhookEndpointOut,
     WebhookEndpointPatchIn,
@@ -24,6 +25,7 @@ from onboarding.webhooks.selectors import delivery_log, endpoint_get, endpoint_l
 from onboarding.webhooks.services import (
     delivery_resend,
     endpoint_create,
+    endpoint_delete,
     endpoint_secret_rotate,
     endpoint_update,
     replay_request,
@@ -84,6 +86,18 @@ def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: WebhookEndpo
     changes = payload.dict(exclude_none=True)
     endpoint_update(actor=request.user, endpoint_id=endpoint_id, **changes)
     return endpoint_get(endpoint_id=endpoint_id)
+
+
+@router.delete(
+    "/{endpoint_id}",
+    response={200: WebhookEndpointDeletedOut, **_ERRORS},
+    summary="Delete an endpoint",
+)
+def delete_endpoint(request: HttpRequest, endpoint_id: int):
+    """Nothing more is sent to it: its pending deliveries are cancelled (counted in the answer).
+    Its delivery log is kept for the audit trail; the endpoint no longer appears here."""
+    cancelled = endpoint_delete(actor=request.user, endpoint_id=endpoint_id)
+    return {"id": endpoint_id, "cancelled_deliveries": cancelled}
 
 
 @router.post(

@@ -94,6 +94,8 @@ def _retry_at(delivery: WebhookDelivery, now: datetime) -> datetime | None:
 
 
 def _record(delivery: WebhookDelivery, result: SendResult, now: datetime) -> None:
+    # Its endpoint was deleted while the request was out: a failure is not retried.
+    cancelled = delivery.status == DeliveryStatus.CANCELLED
     delivery.attempts += 1
     delivery.first_attempt_at = delivery.first_attempt_at or now
     delivery.last_status_code = result.status_code
@@ -103,7 +105,7 @@ def _record(delivery: WebhookDelivery, result: SendResult, now: datetime) -> Non
     next_at = None
     if result.succeeded:
         delivery.status, delivery.finished_at = DeliveryStatus.SUCCEEDED, now
-    else:
+    elif not cancelled:
         next_at = _retry_at(delivery, now)
         if next_at is None:
             delivery.status, delivery.finished_at = DeliveryStatus.FAILED, now

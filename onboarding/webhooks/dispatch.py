@@ -68,7 +68,7 @@ def webhooks_dispatch(*, batch_size: int | None = None) -> int:
         entries = list(entries)
         if last_seq is None:
             last_seq = max([cursor.last_seq, *(e.seq for e in entries)])
-        endpoints = list(WebhookEndpoint.objects.all())
+        endpoints = list(WebhookEndpoint.objects.live())
         deliveries = [
             delivery
             for entry in entries

@@ -35,6 +35,16 @@ def endpoint_secret_rotated(*, actor, endpoint: WebhookEndpoint) -> None:
     )
 
 
+def endpoint_deleted(*, actor, endpoint: WebhookEndpoint, cancelled: int) -> None:
+    audit_record(
+        action="webhook_endpoint.deleted",
+        actor=actor,
+        target=endpoint,
+        changes={"url": endpoint.url, "cancelled_deliveries": cancelled},
+        message=endpoint.description,
+    )
+
+
 def endpoint_disabled(*, endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
     audit_record(
         action="webhook_endpoint.disabled",

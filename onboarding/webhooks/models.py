@@ -16,9 +16,13 @@ ADMINS = frozenset({Role.ADMIN})
 
 
 class EndpointQuerySet(models.QuerySet):
+    def live(self) -> "EndpointQuerySet":
+        """Endpoints not deleted: the ones pages, the API and the dispatcher know."""
+        return self.filter(deleted_at__isnull=True)
+
     def sending(self) -> "EndpointQuerySet":
-        """Endpoints whose deliveries go out now: neither paused nor disabled."""
-        return self.filter(paused=False, disabled_at__isnull=True)
+        """Endpoints whose deliveries go out now: not deleted, neither paused nor disabled."""
+        return self.live().filter(paused=False, disabled_at__isnull=True)
 
 
 @access_rule(owner=None, staff=ADMINS)
@@ -28,6 +32,10 @@ class WebhookEndpoint(models.Model):
     `secret` signs every request; after a rotation `previous_secret` signs too (a second
     signature) until `previous_secret_expires_at`, so a receiver can switch without losing a
     request. Both are stored because signing needs them; neither is shown after it is made.
+
+    Deleting keeps the row (`deleted_at`) with its delivery log, for the audit trail: it
+    disappears from pages, the API and the dispatcher, its secrets are wiped, and its pending
+    deliveries are cancelled (services.endpoint_delete).
     """
 
     url = models.URLField(max_length=500)
@@ -44,6 +52,15 @@ class WebhookEndpoint(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = EndpointQuerySet.as_manager()
 
@@ -55,6 +72,8 @@ class WebhookEndpoint(models.Model):
 
     @property
     def state(self) -> str:
+        if self.deleted_at is not None:
+            return "deleted"
         if self.disabled_at is not None:
             return "disabled"
         return "paused" if self.paused else "active"
@@ -76,6 +95,8 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Delivered"
     FAILED = "failed", "Failed"
+    # Its endpoint was deleted before it was delivered: never sent (again).
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class DeliveryKind(models.TextChoices):

@@ -12,6 +12,11 @@ class WebhookEventTypeOut(Schema):
     description: str
 
 
+class WebhookEndpointDeletedOut(Schema):
+    id: int
+    cancelled_deliveries: int
+
+
 class WebhookEndpointOut(Schema):
     id: int
     url: str

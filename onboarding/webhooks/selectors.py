@@ -15,10 +15,14 @@ LOG_SIZE = 50
 
 
 def endpoint_list() -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.annotate(
-        pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
-        failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
-    ).order_by("pk")
+    return (
+        WebhookEndpoint.objects.live()
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
+            failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
+        )
+        .order_by("pk")
+    )
 
 
 def endpoint_get(*, endpoint_id) -> WebhookEndpoint:

@@ -20,6 +20,7 @@ from onboarding.webhooks.models import (
     DeliveryKind,
     DeliveryStatus,
     DispatchCursor,
+    ReplayState,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookReplay,
@@ -103,7 +104,7 @@ def endpoint_create(
 
 def _endpoint_locked(endpoint_id: int) -> WebhookEndpoint:
     endpoint_id = _row_id(endpoint_id, "webhook endpoint")
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+    endpoint = WebhookEndpoint.objects.live().select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound("No such webhook endpoint.")
     return endpoint
@@ -178,7 +179,9 @@ def delivery_resend(*, actor, endpoint_id: int, delivery_id: int) -> WebhookDeli
     delivery already waiting for the same customer."""
     webhooks_require_admin(actor, object_id=str(endpoint_id))
     original = WebhookDelivery.objects.filter(
-        pk=_row_id(delivery_id, "delivery"), endpoint_id=_row_id(endpoint_id, "webhook endpoint")
+        pk=_row_id(delivery_id, "delivery"),
+        endpoint_id=_row_id(endpoint_id, "webhook endpoint"),
+        endpoint__deleted_at__isnull=True,
     ).first()
     if original is None:
         raise NotFound("No such delivery for this endpoint.")
@@ -206,7 +209,7 @@ def replay_request(
     if starts_at >= ends_at:
         raise DomainError("The period must end after it starts.", field="ends_at")
     endpoint_id = _row_id(endpoint_id, "webhook endpoint")
-    if not WebhookEndpoint.objects.filter(pk=endpoint_id).exists():
+    if not WebhookEndpoint.objects.live().filter(pk=endpoint_id).exists():
         raise NotFound("No such webhook endpoint.")
     with transaction.atomic():
         replay = WebhookReplay.objects.create(
@@ -214,3 +217,31 @@ def replay_request(
         )
         events.replay_requested(actor=actor, replay=replay)
     return replay
+
+
+def endpoint_delete(*, actor, endpoint_id: int, now: datetime | None = None) -> int:
+    """Delete an endpoint; returns how many pending deliveries were cancelled.
+
+    Not refused while deliveries are pending (a receiver gone for good would otherwise keep its
+    endpoint for the 3 days of retries): they are cancelled, and the audit entry says how many.
+    The row and its delivery log stay for the audit trail (the Django admin shows them); it
+    leaves pages, the API and the dispatcher, and its secrets are wiped. The dispatch cursor is
+    locked first, so no dispatch running now can queue a delivery for it afterwards."""
+    webhooks_require_admin(actor, object_id=str(endpoint_id))
+    now = now or timezone.now()
+    with transaction.atomic():
+        DispatchCursor.objects.select_for_update().filter(id=DispatchCursor.SINGLETON_ID).first()
+        endpoint = _endpoint_locked(endpoint_id)
+        running = endpoint.replays.select_for_update().filter(state=ReplayState.RUNNING)
+        for replay in running:
+            replay.state, replay.finished_at = ReplayState.DONE, now
+            replay.save(update_fields=["state", "finished_at"])
+        cancelled = endpoint.deliveries.pending().update(
+            status=DeliveryStatus.CANCELLED, finished_at=now, last_error="endpoint deleted"
+        )
+        endpoint.deleted_at, endpoint.deleted_by = now, actor
+        endpoint.secret = endpoint.previous_secret = ""
+        endpoint.previous_secret_expires_at = None
+        endpoint.save()
+        events.endpoint_deleted(actor=actor, endpoint=endpoint, cancelled=cancelled)
+    return cancelled

@@ -23,6 +23,7 @@ from onboarding.webhooks.selectors import delivery_log, endpoint_get, endpoint_l
 from onboarding.webhooks.services import (
     delivery_resend,
     endpoint_create,
+    endpoint_delete,
     endpoint_secret_rotate,
     endpoint_update,
     replay_request,
@@ -120,6 +121,16 @@ def endpoint_pause(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = endpoint_update(actor=request.user, endpoint_id=endpoint_id, paused=paused)
     messages.success(request, f"The endpoint is {endpoint.state}.")
     return redirect("webhooks:detail", endpoint_id=endpoint_id)
+
+
+@require_POST
+@admins_only
+def endpoint_delete_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint_or_404(endpoint_id)
+    cancelled = endpoint_delete(actor=request.user, endpoint_id=endpoint_id)
+    note = f" {cancelled} pending deliveries were cancelled." if cancelled else ""
+    messages.success(request, f"The endpoint {endpoint.url} is deleted.{note}")
+    return redirect("webhooks:list")
 
 
 @require_POST

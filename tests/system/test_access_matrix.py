@@ -300,6 +300,9 @@ PAGES: dict[str, Rule] = {
         (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/{endpoint_id}/"))
     ),
     "staff/webhooks/<int:endpoint_id>/rotate": POST(WEBHOOK_ADMINS),
+    "staff/webhooks/<int:endpoint_id>/delete": POST(
+        (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/"))
+    ),
     "staff/webhooks/<int:endpoint_id>/replay": POST(
         (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/{endpoint_id}/")),
         data=lambda ids: {"starts_at": "2020-01-01T00:00", "ends_at": "2030-01-01T00:00"},
@@ -531,6 +534,7 @@ API: dict[str, Rule] = {
     "PATCH /api/v1/staff/webhooks/{endpoint_id}": Rule(
         API_WEBHOOK_ADMINS, ("PATCH",), data=lambda ids: {"paused": True}
     ),
+    "DELETE /api/v1/staff/webhooks/{endpoint_id}": Rule(API_WEBHOOK_ADMINS, ("DELETE",)),
     "POST /api/v1/staff/webhooks/{endpoint_id}/rotate-secret": POST(API_WEBHOOK_ADMINS),
     "GET /api/v1/staff/webhooks/{endpoint_id}/deliveries": Rule(API_WEBHOOK_ADMINS),
     "POST /api/v1/staff/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend": POST(

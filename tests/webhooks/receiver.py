@@ -27,7 +27,9 @@ class Received:
 @dataclass
 class Receiver:
     secrets: list[str] = field(default_factory=list)
-    answers: list = field(default_factory=list)  # per request: a status, or "hang"; then 200
+    # per request: a status, "hang", or a callable run while the sender waits (returns the
+    # status); then 200
+    answers: list = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
@@ -49,6 +51,8 @@ class Receiver:
                 if answer == "hang":
                     receiver.release.wait(10)
                     answer = 200
+                elif callable(answer):
+                    answer = answer()
                 verified = []
                 for secret in receiver.secrets:
                     try:
