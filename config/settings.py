@@ -458,6 +458,11 @@ WEBHOOKS_SEND_BATCH = env_int("WEBHOOKS_SEND_BATCH", 100)
 WEBHOOKS_SEND_ROUNDS = env_int("WEBHOOKS_SEND_ROUNDS", 20)
 if PRODUCTION and WEBHOOKS_RETRY_FOR_SECONDS < 3 * 86400:
     raise ImproperlyConfigured("WEBHOOKS_RETRY_FOR_SECONDS must be at least 3 days in production")
+for _switch in ("WEBHOOKS_ALLOW_LOOPBACK", "WEBHOOKS_ALLOW_HTTP"):
+    # For local testing only: on in production, the SSRF guard would let endpoints reach the
+    # host's own services (loopback) or send signed events in the clear (http).
+    if PRODUCTION and globals()[_switch]:
+        raise ImproperlyConfigured(f"{_switch} must be off in production")
 
 # --- Contracts (docs/contracts.md) ----------------------------------------------------------
 # When a subscription's first contract is issued: "first_payment" (billing enqueues it once the

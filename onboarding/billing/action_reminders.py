@@ -4,7 +4,8 @@ Run with the dunning pass (tasks.invoice_retries_task): on each of dunning's day
 (settings.BILLING_DUNNING_DAYS, from the first failure or wait) an open invoice still "action
 required" gets a reminder (its follow-up sends it: followups.py), never a charge; on the last
 day it is uncollectible, its subscription past due, and its follow-up tells the customer and
-raises the seed's "payment incomplete" admin alert. The customer can still confirm it then.
+raises the seed's "payment incomplete" admin alert. The customer can still confirm it then. A
+renewal of a customer with a dunning hold waits for a manager's decision instead (dunning_holds).
 """
 
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from django.utils import timezone
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
 from onboarding.billing.charging import invoices_give_up
+from onboarding.billing.dunning_holds import invoices_hold_at_schedule_end
 from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState
 from onboarding.billing.retry_timing import dunning_days
 
@@ -50,5 +52,7 @@ def invoice_action_reminders_run(*, now: datetime | None = None, batch_size: int
             invoice.save(update_fields=["dunning_retries", "next_retry_at", "followup_due"])
             rows.append(events.invoice_action_reminded_row(invoice=invoice))
         audit_rows_write(rows)
-        invoices_give_up(ended, now=now, because=GAVE_UP_BECAUSE)
+        # A customer whose service is in trouble waits for a manager, as a declined renewal does
+        # (dunning_holds.py); the manager's extension brings it back here for one more reminder.
+        invoices_give_up(invoices_hold_at_schedule_end(ended), now=now, because=GAVE_UP_BECAUSE)
     return len(invoices)

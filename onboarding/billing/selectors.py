@@ -42,7 +42,9 @@ def invoices_action_required(*, customer: Customer) -> list[Invoice]:
             status__in=PAYABLE_STATUSES,
             payment_state=PaymentState.ACTION_REQUIRED,
         )
-        .only("pk", "number", "total_minor", "currency", "customer_id")
+        .select_related("customer")
+        # The page writes each total for its money country (money_country): no query per row.
+        .only("pk", "number", "total_minor", "currency", "tax_country", "customer__country")
         .order_by("pk")
     )
 

@@ -4,8 +4,9 @@ A URL is checked when it is registered and again before every request (its name 
 elsewhere by then: DNS rebinding), and the request then connects to the very address that was
 checked. Refused: loopback (unless settings.WEBHOOKS_ALLOW_LOOPBACK, for local testing),
 private, link-local (cloud metadata at 169.254.169.254), multicast, reserved, unspecified, shared
-(100.64.0.0/10) and every other non-global address, IPv4-mapped IPv6 included; credentials in the
-URL; any scheme but https (http only with settings.WEBHOOKS_ALLOW_HTTP).
+(100.64.0.0/10) and every other non-global address, IPv6 forms that carry one included (mapped,
+6to4, NAT64); credentials in the URL; any scheme but https (http only with
+settings.WEBHOOKS_ALLOW_HTTP).
 """
 
 import ipaddress
@@ -47,10 +48,29 @@ class Target:
         return host if self.port == default else f"{host}:{self.port}"
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a 6to4 (2002::/16, which Python counts as global) or NAT64
+    (64:ff9b::/96) address is routed to."""
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_problem(address: IPAddress) -> str | None:
     """Why an address may not be called, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif (embedded := _embedded_ipv4(address)) is not None:
+            # Both must pass: the IPv4 address it reaches, and the IPv6 address itself.
+            problem = address_problem(embedded)
+            if problem is not None:
+                return problem
     if address.is_loopback:
         return None if settings.WEBHOOKS_ALLOW_LOOPBACK else "a loopback address"
     for test, what in (

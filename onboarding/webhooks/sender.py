@@ -44,6 +44,24 @@ def _pool(target: Target, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPoo
     )
 
 
+def _budget() -> float:
+    """The longest an attempt may take, however a receiver trickles its answer."""
+    return settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS + settings.WEBHOOKS_READ_TIMEOUT_SECONDS
+
+
+def _excerpt(response, *, deadline: float) -> bytes:
+    """Up to RESPONSE_KEEP_BYTES of the body, read as it arrives until the deadline: a receiver
+    sending a byte at a time (each within the read timeout) cannot hold the worker past it, nor
+    past the delivery's lease (another worker would send it again)."""
+    kept = b""
+    while len(kept) < RESPONSE_KEEP_BYTES and time.monotonic() < deadline:
+        chunk = response.read1(RESPONSE_KEEP_BYTES - len(kept))
+        if not chunk:
+            break
+        kept += chunk
+    return kept
+
+
 def post(*, target: Target, body: bytes, headers: dict[str, str]) -> SendResult:
     timeout = urllib3.Timeout(
         connect=settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS,
@@ -70,7 +88,7 @@ def post(*, target: Target, body: bytes, headers: dict[str, str]) -> SendResult:
         )
         try:
             status = response.status
-            excerpt = response.read(RESPONSE_KEEP_BYTES).decode("utf-8", "replace")
+            excerpt = _excerpt(response, deadline=started + _budget()).decode("utf-8", "replace")
         finally:
             # Never drain the rest: a receiver cannot make us read more than we keep.
             response.close()
