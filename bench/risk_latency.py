@@ -27,9 +27,7 @@ Target (issue 15): p99 under 100 ms on PostgreSQL (issue 7: under 250 ms).
 
 import argparse
 import json
-import math
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -38,6 +36,9 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._stats import percentiles  # noqa: E402 (ROOT on the path first)
+
 WORK = ROOT / "var" / "bench" / "risk"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 STREAM = os.environ.get("BENCH_RISK_STREAM", "bench:risk-events")
@@ -141,22 +142,6 @@ def seed(count: int):
         for i, u in enumerate(users)
     )
     return sysops, list(Contract.objects.order_by("pk"))
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def rank(p: float) -> float:
-        # Nearest rank: the smallest sample with at least p% of the samples at or below it.
-        return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
-
-    return {
-        "p50_ms": round(rank(50), 1),
-        "p95_ms": round(rank(95), 1),
-        "p99_ms": round(rank(99), 1),
-        "max_ms": round(ordered[-1], 1),
-        "mean_ms": round(statistics.fmean(ordered), 1),
-    }
 
 
 def measure(count: int, warmup: int, relay_args: list[str]) -> None:

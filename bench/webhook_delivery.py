@@ -22,9 +22,7 @@ var/bench/webhook_delivery.json; progress to stderr.
 
 import argparse
 import json
-import math
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -36,28 +34,15 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._stats import percentiles  # noqa: E402 (ROOT on the path first)
+
 RESULT = ROOT / "var" / "bench" / "webhook_delivery.json"
 WORK = ROOT / "var" / "bench" / "webhooks"
 
 
 def say(message: str) -> None:
     print(f"[webhook_delivery bench] {message}", file=sys.stderr, flush=True)
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def rank(p: float) -> float:
-        # Nearest rank: the smallest sample with at least p% of the samples at or below it.
-        return ordered[max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))]
-
-    return {
-        "p50_ms": round(rank(50), 1),
-        "p95_ms": round(rank(95), 1),
-        "p99_ms": round(rank(99), 1),
-        "max_ms": round(ordered[-1], 1),
-        "mean_ms": round(statistics.fmean(ordered), 1),
-    }
 
 
 def env_for(database_url: str) -> dict[str, str]:
