@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from onboarding.audit.models import AuditEntry
 from onboarding.catalog.models import Plan
-from onboarding.demo.services import _catalog_load
+from onboarding.demo.services import _catalog_load, demo_data_load
 from onboarding.sla.models import PublicHoliday, ServiceHours, Severity, SlaPolicy
 from onboarding.sla.seed import PUBLIC_HOLIDAYS, sla_seed
 from onboarding.sla.selectors import sla_terms_for
@@ -164,3 +164,11 @@ def test_the_admin_shows_overlapping_windows_and_bad_zones_as_field_errors(admin
     assert "not an IANA time zone" in page
     assert "overlaps another one on the same day" in page
     assert not ServiceHours.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_data_carries_the_sla_seed():
+    demo_data_load()
+
+    assert SlaPolicy.objects.filter(plan__slug="helpdesk-essential").count() == len(Severity)
+    assert PublicHoliday.objects.filter(country="DE", date=D(2026, 4, 6)).exists()

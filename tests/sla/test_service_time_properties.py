@@ -145,3 +145,16 @@ def test_is_open_agrees_with_the_wall_clock(scenario, minutes):
     assert is_open(at, calendar, holidays, pauses) == wall_clock_open(
         at, calendar, holidays, pauses
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios(whole_minutes=False))
+def test_nothing_counts_inside_a_pause_or_a_stretch_the_calendar_is_closed(scenario):
+    calendar, start, end, holidays, pauses = scenario
+
+    # Paused throughout: zero, whatever the calendar.
+    assert service_elapsed(start, end, calendar, holidays, [(start, end)]) == dt.timedelta(0)
+    # A stretch between two whole minutes the wall clock reads as closed counts nothing.
+    at = start.replace(second=0, microsecond=0) + MINUTE
+    if at < end and not wall_clock_open(at, calendar, holidays, pauses):
+        assert service_elapsed(at, at + MINUTE, calendar, holidays, pauses) == dt.timedelta(0)
