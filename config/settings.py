@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "onboarding.journey",
     "onboarding.sysops",
     "onboarding.contracts",
+    "onboarding.sla",
     "onboarding.acceptance",
     "onboarding.risk",
     "onboarding.portal",

@@ -28,6 +28,7 @@ from onboarding.core.roles import Role
 from onboarding.notifications.services import notification_send
 from onboarding.payments.gateways.base import CardDetails
 from onboarding.payments.methods import payment_method_add
+from onboarding.sla.seed import sla_seed
 
 DEMO_PASSWORD = "onboarding-demo-2026"  # noqa: S105 (printed for people trying the demo)
 
@@ -260,6 +261,7 @@ def demo_data_load() -> list[DemoLogin]:
     with transaction.atomic():
         _catalog_load()
         _requirement_templates_load()
+        sla_seed()
         logins = []
         for email, role, first, last, inbox in DEMO_STAFF:
             user, _ = _person(email, role, first, last, inbox)

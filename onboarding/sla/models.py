@@ -1,0 +1,177 @@
+"""Service-level terms: calendars of service hours, public holidays, and each plan's response and
+resolution times per request severity. The clock arithmetic is in service_time.py."""
+
+import datetime as dt
+from functools import cache
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django_countries.fields import CountryField
+
+from onboarding.catalog.models import Plan
+
+
+class Severity(models.TextChoices):
+    """A request's severity. The values are sysops' Severity's (sysops sits above this app and
+    cannot be imported here; a test keeps the two equal)."""
+
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _time_zones():
+        raise ValidationError(
+            "“%(value)s” is not an IANA time zone (for example Europe/Berlin).",
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+class ServiceHours(models.Model):
+    """A named calendar of the hours a service clock runs in: opening windows per weekday in one
+    time zone, or round the clock. Holidays of `holiday_country` close it for the day."""
+
+    name = models.CharField(max_length=120, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="IANA time zone the windows are read in, for example Europe/Berlin.",
+    )
+    always_open = models.BooleanField(
+        default=False, help_text="24/7: every hour of every day counts; the windows are ignored."
+    )
+    holiday_country = CountryField(
+        blank=True,
+        help_text="Public holidays of this country close the calendar for the whole day. "
+        "Leave empty to count holidays like any other day.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "service hours"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _end_of(window_closes: dt.time) -> dt.time | None:
+    """00:00 as a closing time means midnight at the end of the day."""
+    return None if window_closes == dt.time(0) else window_closes
+
+
+def windows_overlap(a: tuple[dt.time, dt.time], b: tuple[dt.time, dt.time]) -> bool:
+    """Whether two windows (opens, closes; closes 00:00 = midnight) on one day share a moment."""
+    end = dt.time.max
+    a_closes, b_closes = _end_of(a[1]) or end, _end_of(b[1]) or end
+    return a[0] < b_closes and b[0] < a_closes
+
+
+class ServiceWindow(models.Model):
+    """One opening window on one weekday, in the calendar's wall-clock time. A closing time of
+    00:00 is midnight at the end of the day; a window over midnight is two windows."""
+
+    service_hours = models.ForeignKey(
+        ServiceHours, on_delete=models.CASCADE, related_name="windows"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["service_hours", "weekday", "opens"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens is None or self.closes is None:
+            return
+        closes = _end_of(self.closes)
+        if closes is not None and closes <= self.opens:
+            raise ValidationError(
+                {"closes": "The window must close after it opens (00:00 closes at midnight)."}
+            )
+        if self.service_hours_id is None or self.weekday is None:
+            return
+        siblings = ServiceWindow.objects.filter(
+            service_hours_id=self.service_hours_id, weekday=self.weekday
+        ).exclude(pk=self.pk)
+        for other in siblings:
+            if windows_overlap((self.opens, self.closes), (other.opens, other.closes)):
+                raise ValidationError({"opens": f"This window overlaps {other}."})
+
+
+class PublicHoliday(models.Model):
+    """A day a country's service-hours calendars stay closed."""
+
+    country = CountryField()
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["country", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "date"], name="sla_holiday_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name} ({self.country})"
+
+
+class SlaPolicy(models.Model):
+    """A plan's promise for requests of one severity: the service time to a first response and
+    to resolution, counted in `service_hours`."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sla_policies")
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    first_response = models.DurationField(help_text="Service time to the first response.")
+    resolution = models.DurationField(help_text="Service time to resolution.")
+    service_hours = models.ForeignKey(
+        ServiceHours, on_delete=models.PROTECT, related_name="policies"
+    )
+
+    class Meta:
+        ordering = ["plan", "severity"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "severity"], name="sla_policy_per_severity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.get_severity_display()}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.first_response is not None and self.first_response <= dt.timedelta(0):
+            errors["first_response"] = "The first response time must be longer than zero."
+        if self.resolution is not None and self.resolution <= dt.timedelta(0):
+            errors["resolution"] = "The resolution time must be longer than zero."
+        if (
+            not errors
+            and self.first_response is not None
+            and self.resolution is not None
+            and self.resolution < self.first_response
+        ):
+            errors["resolution"] = "Resolution cannot be due before the first response."
+        if errors:
+            raise ValidationError(errors)
