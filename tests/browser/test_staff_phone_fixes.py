@@ -133,6 +133,10 @@ def test_a_dunning_hold_names_its_whole_request_number_on_a_phone(
         # Wrapped over more than one line rather than cut off with an ellipsis.
         line = float(hold.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
         assert hold.bounding_box()["height"] > 1.5 * line
+        # The request number itself stays on one line, not split at its hyphen.
+        number = hold.locator(".doc-number", has_text=critical.reference)
+        _shows_whole(number)
+        assert number.bounding_box()["height"] < 1.5 * line
         _fits_the_phone(page)
     finally:
         context.close()
