@@ -47,6 +47,13 @@ WHOLE_ON_SCREEN = """(el) => {
 }"""
 
 
+# The tab hidden or shown again, as the browser tells a page (a test's tab never hides itself).
+TAB_SHOWS = """(state) => {
+  Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
 @pytest.fixture(autouse=True)
 def _no_stored_counts():
     """Counts stored here must not reach the next test (the console home's "Counting…")."""
@@ -177,5 +184,42 @@ def test_the_nav_counts_follow_the_worker_on_an_open_page(
         expect(page.locator('.staff-nav [data-nav="contracts"]')).to_have_attribute(
             "aria-current", "page"
         )
+    finally:
+        context.close()
+
+
+def test_a_hidden_tab_skips_the_poll_and_asks_when_it_shows_again(
+    playwright_browser, live_server, engineer, settings
+):
+    settings.STAFF_NAV_COUNTS_POLL_SECONDS = 600  # only the tab showing again asks here
+    subscription = rich_customer(plan_with_prices(), engineer)
+    first = staff_counts_refresh()
+    context = signed_in_context(playwright_browser, live_server, engineer, **DESKTOP)
+    page = context.new_page()
+    polls = []
+    page.on(
+        "request",
+        lambda request: (
+            polls.append(request.url) if request.url.endswith(reverse("staff:nav_counts")) else None
+        ),
+    )
+    try:
+        page.goto(reverse("contracts_staff:list"))
+        badge = page.locator('.staff-nav [data-count="alerts"]')
+        expect(badge).to_have_text(f"{first.counts['alerts']} open")
+        admin_alert_raise(
+            reason="payment.failed",
+            message="The renewal charge failed.",
+            target=subscription,
+            customer_id=subscription.customer_id,
+            severity="warning",
+        )
+        second = staff_counts_refresh()
+        # Hidden: the visibility change asks nothing (static/js/staff_nav.js cancels it).
+        page.evaluate(TAB_SHOWS, "hidden")
+        # Shown again: one poll, and the badge has the worker's new count.
+        page.evaluate(TAB_SHOWS, "visible")
+        expect(badge).to_have_text(f"{second.counts['alerts']} open")
+        assert len(polls) == 1, polls
     finally:
         context.close()
