@@ -9,6 +9,7 @@ cache read: the worker counts (config/staff_counts.py), a request never does.
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -30,6 +31,7 @@ ENTRIES = (
     ("tasks", "Tasks", "tasks:list", ""),
     ("funnel", "Funnel", "journey:funnel", ""),
 )
+DEFAULT_POLL_SECONDS = 30
 # Entries for admins only: other staff would be refused the page (its rows hold signing secrets
 # and customers' events), so they are not shown the link either.
 ADMIN_ENTRIES = (("webhooks", "Webhooks", "webhooks:list", ""),)
@@ -63,6 +65,11 @@ class StaffNav:
     def counts(self) -> dict[str, int]:
         """The last counts the worker stored; empty (no badges) before its first run."""
         return self.stored.counts if self.stored else {}
+
+    @property
+    def poll_seconds(self) -> int:
+        """How often an open page asks for the stored counts again (base.html's htmx poll)."""
+        return max(1, getattr(settings, "STAFF_NAV_COUNTS_POLL_SECONDS", DEFAULT_POLL_SECONDS))
 
     @cached_property
     def counts_stale(self) -> bool:

@@ -399,6 +399,8 @@ WORKER_TASK_RESULTS_KEPT_DAYS = env_int("WORKER_TASK_RESULTS_KEPT_DAYS", 7)
 DOCUMENT_PREPARE_WAIT_SECONDS = env_int("DOCUMENT_PREPARE_WAIT_SECONDS", 120)
 # Staff nav counts are counted only while a staff page has asked for them this recently.
 STAFF_NAV_COUNTS_WANTED_SECONDS = env_int("STAFF_NAV_COUNTS_WANTED_SECONDS", 300)
+# An open staff page asks for the stored counts again this often (htmx poll; not while hidden).
+STAFF_NAV_COUNTS_POLL_SECONDS = env_int("STAFF_NAV_COUNTS_POLL_SECONDS", 30)
 # Periodic work the worker enqueues itself: task path -> every N seconds (once per slot, even with
 # several workers running).
 WORKER_PERIODIC_TASKS = {

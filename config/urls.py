@@ -16,6 +16,7 @@ handler429 = "config.views.too_many_requests"
 staff_patterns = (
     [
         path("", views.staff_home, name="home"),
+        path("counts/", views.staff_nav_counts, name="nav_counts"),
     ],
     "staff",
 )

@@ -13,11 +13,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_GET
 
+from config.context_processors import StaffNav
 from config.staff_counts import staff_counts_stored
 from onboarding.accounts import events
 from onboarding.core.context import current_request_id
 from onboarding.core.middleware import route_of
+from onboarding.core.roles import Role
 
 logger = logging.getLogger("onboarding.errors")
 
@@ -57,6 +60,17 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if request.htmx and "poll" in request.GET:  # the tiles asking again: that block alone
         return render(request, "core/_staff_tiles.html", context)
     return render(request, "core/staff_home.html", context)
+
+
+@require_GET
+def staff_nav_counts(request: HttpRequest) -> HttpResponse:
+    """The staff navigation's poll: its count badges, swapped out of band (base.html). One cache
+    read, never a count, like every page; StaffAccessMiddleware has refused non-staff already,
+    and StaffIdleTimeoutMiddleware does not take this poll for activity."""
+    nav = StaffNav(request.path_info, admin=request.user.role == Role.ADMIN)
+    response = render(request, "includes/staff_nav_counts.html", {"staff_nav": nav})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -5,6 +5,7 @@ Django admin: the admin role) who has a TOTP authenticator; anything else is ref
 rather than in each view. Pages get redirects and HTML error pages, the API gets JSON.
 """
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -148,7 +149,11 @@ class StaffIdleTimeoutMiddleware:
             # The clock is written when it has moved by a thirtieth of the idle limit (a minute
             # at 30 minutes), not on every request: a staff page then costs no session UPDATE,
             # and the idle limit can only end a session up to that much early, never late.
-            if last_seen is None or now - last_seen >= idle_clock_resolution():
+            # A page's own background poll (the navigation's counts) is no sign of a person:
+            # an open tab must not keep an idle session alive.
+            if last_seen is None or (
+                now - last_seen >= idle_clock_resolution() and not _is_background_poll(request)
+            ):
                 session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
@@ -189,6 +194,19 @@ class HiddenRowAuditMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, RowHidden):
             hidden_row_refused(request, exception)
+
+
+# URL names of requests a staff page sends by itself, on a timer (base.html's counts poll).
+BACKGROUND_POLL_URL_NAMES = ("staff:nav_counts",)
+
+
+@functools.cache
+def _background_poll_paths() -> frozenset[str]:
+    return frozenset(reverse(name) for name in BACKGROUND_POLL_URL_NAMES)
+
+
+def _is_background_poll(request: HttpRequest) -> bool:
+    return request.path_info in _background_poll_paths()
 
 
 def idle_clock_resolution() -> float:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from onboarding.accounts.middleware import LAST_SEEN_KEY, idle_clock_resolution
 from tests.accounts.test_sessions import STAFF_PAGE, set_session_values
@@ -69,3 +70,24 @@ def test_a_customer_page_read_writes_no_session(customer_client):
         status, writes = _session_writes(customer_client, path)
         assert status == 200, path
         assert writes == [], path
+
+
+def test_the_nav_counts_poll_does_not_move_the_idle_clock(settings, sysops_client):
+    settings.STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
+    sysops_client.get(STAFF_PAGE)
+    written = time.time() - 61
+    set_session_values(sysops_client, **{LAST_SEEN_KEY: written})
+    status, writes = _session_writes(sysops_client, reverse("staff:nav_counts"))
+    assert status == 200
+    assert writes == []  # a page's own timer is not a person at work
+    assert sysops_client.session[LAST_SEEN_KEY] == written
+    sysops_client.get(STAFF_PAGE)
+    assert time.time() - sysops_client.session[LAST_SEEN_KEY] < 5
+
+
+def test_the_nav_counts_poll_of_an_idle_session_signs_it_out(settings, sysops_client):
+    settings.STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
+    sysops_client.get(STAFF_PAGE)
+    set_session_values(sysops_client, **{LAST_SEEN_KEY: time.time() - 1801})
+    assert sysops_client.get(reverse("staff:nav_counts")).status_code == 302
+    assert sysops_client.get(STAFF_PAGE).status_code == 302

@@ -260,3 +260,35 @@ def test_a_staff_page_answers_without_badges_when_the_cache_is_down(
     assert response.status_code == 200
     assert "nav-count" not in _nav(response.content.decode())
     assert "staff nav counts unreadable" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_nav_poll_answers_the_stored_badges_out_of_band_without_counting(sysops_client):
+    cache.set(
+        COUNTS_CACHE_KEY,
+        {
+            "counts": {"requests": 0, "acceptance": 2, "risk": 0, "alerts": 7},
+            "counted_at": timezone.now().isoformat(),
+        },
+        timeout=None,
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        response = sysops_client.get(reverse("staff:nav_counts"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert _count_queries(ctx.captured_queries) == []
+    html = response.content.decode()
+    # One slot per counted entry, each swapped by its id; no links (the page keeps its own).
+    assert html.count('hx-swap-oob="true"') == 4
+    assert '<span class="count-slot" id="staff-count-requests" hx-swap-oob="true"></span>' in html
+    assert 'data-count="alerts">7<' in html and 'data-count="acceptance">2<' in html
+    assert "<a " not in html
+    assert staff_counts_wanted()  # an open page keeps the worker counting
+
+
+@pytest.mark.django_db
+def test_a_staff_page_polls_for_its_nav_counts(sysops_client, settings):
+    settings.STAFF_NAV_COUNTS_POLL_SECONDS = 30
+    nav = _nav(sysops_client.get(reverse(PAGE)).content.decode())
+    assert f'hx-get="{reverse("staff:nav_counts")}"' in nav
+    assert 'hx-trigger="every 30s, visibilitychange from:document"' in nav

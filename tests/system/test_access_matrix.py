@@ -205,6 +205,7 @@ PAGES: dict[str, Rule] = {
     ),
     # the staff console
     "staff/": Rule(STAFF),
+    "staff/counts/": Rule(STAFF),  # the staff navigation's count badges (htmx poll)
     "staff/subscriptions/<int:subscription_id>/plan/": Rule(STAFF),
     "staff/subscriptions/<int:subscription_id>/plan/scheduled/cancel/": POST(
         (LOGIN, 404, 404, *[to("/staff/subscriptions/{subscription_id}/plan/")] * 3)
