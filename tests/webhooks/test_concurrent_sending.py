@@ -4,10 +4,11 @@ queries whatever its size, and the send task seals and dispatches what was just 
 import threading
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry
-from onboarding.webhooks.delivery import webhooks_deliver_due
+from onboarding.webhooks.delivery import _claim_round, _lane_bounded, webhooks_deliver_due
 from onboarding.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from onboarding.webhooks.tasks import webhooks_deliver_task
 from tests.webhooks.helpers import record, register, seal_and_dispatch
@@ -74,3 +75,39 @@ def test_the_send_task_seals_and_dispatches_what_was_just_recorded(admin, receiv
 
     (got,) = receiver.wait_for(1)
     assert got.webhook_id == f"evt_{entry.pk}" and got.verified_by
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_at_once_never_take_the_same_delivery(admin, receiver):
+    register(admin, receiver)
+    for customer in range(1, 13):
+        record("invoice.paid", customer_id=customer)
+    seal_and_dispatch()
+    now = timezone.now()
+    start = threading.Barrier(2, timeout=10)
+    claims: list[list[int]] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            claims.append([d.pk for d in _claim_round(now, 8)])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    first, second = claims
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 12  # the first takes 8; the other, the remaining 4
+    assert {len(first), len(second)} == {8, 4}
+
+
+def test_an_endpoints_replayed_deliveries_beyond_a_lane_wait_for_the_next_round(settings):
+    settings.WEBHOOKS_SEND_BATCH, settings.WEBHOOKS_SEND_THREADS = 8, 4  # lanes of 2
+    rows = [(n, "replay", 1) for n in range(1, 5)] + [(5, "live", 1), (6, "replay", 2)]
+
+    assert _lane_bounded(rows) == [1, 2, 5, 6]
