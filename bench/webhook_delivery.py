@@ -6,8 +6,9 @@ For each run: a fresh PostgreSQL database (bench_hooks, or --database-name), mig
 admin and --events customer accounts. This process starts a real HTTP receiver on loopback (a
 thread) that verifies every request's signature with the `standardwebhooks` library, registers
 it as an endpoint for `customer.created` through the service the admin pages call, and starts
-`manage.py run_worker` (--task-workers of them) with the product's schedule: the audit sealer
-every 5 s, `webhooks_dispatch_task` and `webhooks_deliver_task` every 2 s. Then --events
+`manage.py run_worker` (--task-workers of them) with the product's schedule
+(settings.WORKER_PERIODIC_TASKS: the audit sealer every 5 s, `webhooks_dispatch_task` every 2 s,
+`webhooks_deliver_task`, which seals and dispatches before each round, every second). Then --events
 business writes at --rate per second (open loop, --concurrency threads): `customer_create`, the
 service sign-up calls, one transaction each with its audit entry.
 
@@ -73,6 +74,13 @@ def fresh_database(server: str, database: str) -> str:
 # --- the measuring child (runs with the database's settings) --------------------------------------
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: with several requests arriving at once the
+    # kernel drops the excess connections and the sender's SYN is retried a second later,
+    # which a real receiver (nginx: 511) would not do.
+    request_queue_size = 128
+
+
 class Receiver:
     """A real HTTP server on loopback: verifies each request as an integrator would, and notes
     when each event arrived (the first time, by webhook-id)."""
@@ -83,7 +91,7 @@ class Receiver:
         self.duplicates = 0
         self.unverified = 0
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

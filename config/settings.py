@@ -424,7 +424,8 @@ WORKER_PERIODIC_TASKS = {
     "onboarding.contracts.tasks.contracts_lifecycle_task": 900,
     # Outbound webhooks (docs/webhooks.md): audit entries to deliveries and replays, then sending.
     "onboarding.webhooks.tasks.webhooks_dispatch_task": 2,
-    "onboarding.webhooks.tasks.webhooks_deliver_task": 2,
+    # Sending also seals and dispatches what was just recorded first, so it runs every second.
+    "onboarding.webhooks.tasks.webhooks_deliver_task": 1,
 }
 
 
@@ -459,6 +460,11 @@ WEBHOOKS_DISPATCH_BATCH = env_int("WEBHOOKS_DISPATCH_BATCH", 500)
 WEBHOOKS_REPLAY_BATCH = env_int("WEBHOOKS_REPLAY_BATCH", 200)
 WEBHOOKS_SEND_BATCH = env_int("WEBHOOKS_SEND_BATCH", 100)
 WEBHOOKS_SEND_ROUNDS = env_int("WEBHOOKS_SEND_ROUNDS", 20)
+# Requests of one round sent at once (a round holds at most one delivery per endpoint and
+# customer, so each customer's order is kept).
+WEBHOOKS_SEND_THREADS = env_int("WEBHOOKS_SEND_THREADS", 8)
+if WEBHOOKS_SEND_THREADS < 1:
+    raise ImproperlyConfigured("WEBHOOKS_SEND_THREADS must be at least 1")
 if PRODUCTION and WEBHOOKS_RETRY_FOR_SECONDS < 3 * 86400:
     raise ImproperlyConfigured("WEBHOOKS_RETRY_FOR_SECONDS must be at least 3 days in production")
 for _switch in ("WEBHOOKS_ALLOW_LOOPBACK", "WEBHOOKS_ALLOW_HTTP"):

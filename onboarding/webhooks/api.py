@@ -69,17 +69,19 @@ def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn):
 
 
 @router.get(
-    "/{endpoint_id}",
+    "/{int:endpoint_id}",
     response={200: WebhookEndpointOut, 403: dict, 404: dict},
     summary="One endpoint",
 )
-def get_endpoint(request: HttpRequest, endpoint_id: str):
-    webhooks_require_admin(request.user, object_id=endpoint_id[:64])
+def get_endpoint(request: HttpRequest, endpoint_id: int):
+    webhooks_require_admin(request.user, object_id=str(endpoint_id))
     return endpoint_get(endpoint_id=endpoint_id)
 
 
 @router.patch(
-    "/{endpoint_id}", response={200: WebhookEndpointOut, **_ERRORS}, summary="Change an endpoint"
+    "/{int:endpoint_id}",
+    response={200: WebhookEndpointOut, **_ERRORS},
+    summary="Change an endpoint",
 )
 def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatchIn):
     """Pause with `paused: true`; `paused: false` resumes, and re-enables a disabled endpoint."""
@@ -89,7 +91,7 @@ def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: WebhookEndpo
 
 
 @router.delete(
-    "/{endpoint_id}",
+    "/{int:endpoint_id}",
     response={200: WebhookEndpointDeletedOut, **_ERRORS},
     summary="Delete an endpoint",
 )

@@ -7,11 +7,21 @@ exponential backoff and jitter (core.backoff) for settings.WEBHOOKS_RETRY_FOR_SE
 first attempt; then the delivery fails, the endpoint is disabled (its later deliveries wait) and
 admins are alerted once. An admin resumes the endpoint to send the rest.
 
-Attempts run outside any transaction: a claim moves `next_attempt_at` past a lease first, so a
-second worker skips the row, and a worker that dies mid-request leaves it due again later.
+Sending goes by rounds. A round claims what is due in one transaction (at most one delivery per
+endpoint and customer, by the rule above, so its requests may go out together without breaking
+any customer's order), POSTs them from a small thread pool (settings.WEBHOOKS_SEND_THREADS; the
+threads only talk HTTP, never to the database), then records every attempt in one transaction.
+Attempts run outside any transaction: the claim moves `next_attempt_at` past a lease long enough
+for the whole round (lease_seconds), so a second worker skips the rows, and a worker that dies
+mid-round leaves them due again later.
 """
 
 import logging
+import math
+import secrets
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,23 +32,41 @@ from django.utils import timezone
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.backoff import backoff_seconds
 from onboarding.webhooks import events
-from onboarding.webhooks.guard import UnsafeURL, url_check
+from onboarding.webhooks.guard import UnsafeURL, url_check, url_redact
 from onboarding.webhooks.models import (
+    DeliveryKind,
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from onboarding.webhooks.sender import SendResult, post
+from onboarding.webhooks.sender import SendResult, attempt_budget, post
 from onboarding.webhooks.signing import signature_header
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120
 DISABLED_ALERT = "webhook_endpoint_disabled"
+# Beyond the requests' own deadlines: the name's resolution before each request (the resolver's
+# own timeouts, not ours) and recording the round.
+LEASE_SLACK_PER_SEND_SECONDS = 5
+LEASE_SLACK_SECONDS = 60
 
 
-def deliveries_due(*, now: datetime, limit: int):
+def _waves() -> int:
+    """Sends per thread in a full round; also the most one replay lane may hold (_lanes)."""
+    return math.ceil(settings.WEBHOOKS_SEND_BATCH / settings.WEBHOOKS_SEND_THREADS)
+
+
+def lease_seconds() -> int:
+    """How long a claimed round stays out of everyone else's due list. Lanes of at most _waves()
+    sends, _waves() x threads sends in all: the pool ends within twice _waves() sends, each up to
+    an attempt's whole deadline, so the lease outlasts the round and no second worker sends a
+    delivery while it is still out."""
+    per_send = attempt_budget() + LEASE_SLACK_PER_SEND_SECONDS
+    return math.ceil(2 * _waves() * per_send) + LEASE_SLACK_SECONDS
+
+
+def _due(now: datetime):
     earlier_pending = WebhookDelivery.objects.pending().filter(
         endpoint_id=OuterRef("endpoint_id"),
         customer_key=OuterRef("customer_key"),
@@ -48,24 +76,59 @@ def deliveries_due(*, now: datetime, limit: int):
         WebhookDelivery.objects.pending()
         .filter(next_attempt_at__lte=now, endpoint__in=WebhookEndpoint.objects.sending())
         .exclude(Exists(earlier_pending))
-        .order_by("pk")[:limit]
+        .order_by("pk")
     )
 
 
-def _claim(delivery: WebhookDelivery, now: datetime) -> bool:
-    """Take the delivery for one attempt (compare and set on next_attempt_at)."""
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.PENDING, next_attempt_at=delivery.next_attempt_at
-    ).update(next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
-    return claimed == 1
+def deliveries_due(*, now: datetime, limit: int):
+    return _due(now)[:limit]
 
 
-def _send(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> SendResult:
-    try:
-        # Checked again at each send: the name may resolve elsewhere since it was registered.
-        target = url_check(endpoint.url)
-    except UnsafeURL as refusal:
-        return SendResult(status_code=None, excerpt="", error=refusal.message[:300], duration_ms=0)
+def _claim_round(now: datetime, limit: int) -> list[WebhookDelivery]:
+    """Take up to `limit` due deliveries for one round. On PostgreSQL rows another worker is
+    claiming are skipped (SKIP LOCKED), so two workers take different rows; everywhere the
+    update is a compare and set on the due time, read back by this claim's own lease end."""
+    lease_until = now + timedelta(
+        seconds=lease_seconds(), microseconds=secrets.randbelow(1_000_000)
+    )
+    with transaction.atomic():
+        rows = (
+            _due(now)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "kind", "endpoint_id")[:limit]
+        )
+        ids = _lane_bounded(list(rows))
+        if not ids:
+            return []
+        WebhookDelivery.objects.filter(
+            pk__in=ids, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        ).update(next_attempt_at=lease_until)
+        return list(
+            WebhookDelivery.objects.filter(pk__in=ids, next_attempt_at=lease_until).order_by("pk")
+        )
+
+
+def _lane_bounded(rows: list[tuple[int, str, int]]) -> list[int]:
+    """The ids to claim: an endpoint's replayed deliveries beyond _waves() wait for a later
+    round (they are the latest in pk order), so no lane outlasts the lease."""
+    most, per_endpoint, ids = _waves(), Counter(), []
+    for pk, kind, endpoint_id in rows:
+        if kind == DeliveryKind.REPLAY:
+            per_endpoint[endpoint_id] += 1
+            if per_endpoint[endpoint_id] > most:
+                continue
+        ids.append(pk)
+    return ids
+
+
+@dataclass(frozen=True)
+class _Request:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def _request(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> _Request:
     timestamp = int(now.timestamp())
     headers = {
         "webhook-id": delivery.webhook_id,
@@ -77,7 +140,51 @@ def _send(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -
             body=delivery.body,
         ),
     }
-    return post(target=target, body=delivery.body.encode(), headers=headers)
+    return _Request(url=endpoint.url, body=delivery.body.encode(), headers=headers)
+
+
+def _send(request: _Request) -> SendResult:
+    """One request, in a pool thread: no database here."""
+    try:
+        # Checked again at each send: the name may resolve elsewhere since it was registered.
+        target = url_check(request.url)
+    except UnsafeURL as refusal:
+        return SendResult(status_code=None, excerpt="", error=refusal.message[:300], duration_ms=0)
+    return post(target=target, body=request.body, headers=request.headers)
+
+
+def _lanes(claimed: list[WebhookDelivery]) -> list[list[int]]:
+    """The round's deliveries (by index) grouped into lanes sent one after another, lanes side
+    by side. A live delivery or a resend is a lane of its own (the round already holds one per
+    endpoint and customer); a replay reads a period of the log again in order, so an endpoint's
+    replayed events stay in one lane, in pk order."""
+    lanes: dict[object, list[int]] = {}
+    for index, delivery in enumerate(claimed):
+        key = (
+            ("replay", delivery.endpoint_id)
+            if delivery.kind == DeliveryKind.REPLAY
+            else ("one", delivery.pk)
+        )
+        lanes.setdefault(key, []).append(index)
+    return list(lanes.values())
+
+
+def _send_all(claimed: list[WebhookDelivery], requests: list[_Request]) -> list[SendResult]:
+    lanes = _lanes(claimed)
+    results: list[SendResult | None] = [None] * len(requests)
+
+    def run(lane: list[int]) -> None:
+        for index in lane:
+            results[index] = _send(requests[index])
+
+    if len(lanes) == 1:
+        run(lanes[0])
+    else:
+        threads = min(settings.WEBHOOKS_SEND_THREADS, len(lanes))
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-send") as pool:
+            for future in [pool.submit(run, lane) for lane in lanes]:
+                future.result()
+    return results
 
 
 def _retry_at(delivery: WebhookDelivery, now: datetime) -> datetime | None:
@@ -93,7 +200,19 @@ def _retry_at(delivery: WebhookDelivery, now: datetime) -> datetime | None:
     return now + timedelta(seconds=wait)
 
 
-def _record(delivery: WebhookDelivery, result: SendResult, now: datetime) -> None:
+_RECORDED_FIELDS = [
+    "status",
+    "attempts",
+    "first_attempt_at",
+    "last_status_code",
+    "last_error",
+    "next_attempt_at",
+    "finished_at",
+]
+
+
+def _apply(delivery: WebhookDelivery, result: SendResult, now: datetime) -> WebhookAttempt:
+    """The delivery's new state after this attempt, and the attempt's log row."""
     # Its endpoint was deleted while the request was out: a failure is not retried.
     cancelled = delivery.status == DeliveryStatus.CANCELLED
     delivery.attempts += 1
@@ -111,21 +230,37 @@ def _record(delivery: WebhookDelivery, result: SendResult, now: datetime) -> Non
             delivery.status, delivery.finished_at = DeliveryStatus.FAILED, now
         else:
             delivery.next_attempt_at = next_at
+    return WebhookAttempt(
+        delivery=delivery,
+        number=delivery.attempts,
+        started_at=now,
+        duration_ms=result.duration_ms,
+        status_code=result.status_code,
+        response_excerpt=result.excerpt,
+        error=delivery.last_error,
+        succeeded=result.succeeded,
+        next_attempt_at=next_at,
+    )
+
+
+def _record_round(claimed: list[WebhookDelivery], results: list[SendResult], now: datetime) -> None:
     with transaction.atomic():
-        delivery.save()
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            number=delivery.attempts,
-            started_at=now,
-            duration_ms=result.duration_ms,
-            status_code=result.status_code,
-            response_excerpt=result.excerpt,
-            error=delivery.last_error,
-            succeeded=result.succeeded,
-            next_attempt_at=next_at,
+        # Read under lock: an endpoint deleted while the requests were out cancelled its rows.
+        statuses = dict(
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in claimed])
+            .values_list("pk", "status")
         )
-        if delivery.status == DeliveryStatus.FAILED:
-            _endpoint_disable(delivery=delivery, now=now)
+        for delivery in claimed:
+            delivery.status = statuses.get(delivery.pk, delivery.status)
+        attempts = [
+            _apply(delivery, result, now) for delivery, result in zip(claimed, results, strict=True)
+        ]
+        WebhookDelivery.objects.bulk_update(claimed, _RECORDED_FIELDS)
+        WebhookAttempt.objects.bulk_create(attempts)
+        for delivery in claimed:
+            if delivery.status == DeliveryStatus.FAILED:
+                _endpoint_disable(delivery=delivery, now=now)
 
 
 def _endpoint_disable(*, delivery: WebhookDelivery, now: datetime) -> None:
@@ -142,8 +277,9 @@ def _endpoint_disable(*, delivery: WebhookDelivery, now: datetime) -> None:
     admin_alert_raise(
         reason=DISABLED_ALERT,
         message=(
-            f"Webhook endpoint {endpoint.url} was disabled: {endpoint.disabled_reason}. "
-            "Its later events wait; resume it once the receiver is back."
+            f"Webhook endpoint {url_redact(endpoint.url)} was disabled: "
+            f"{endpoint.disabled_reason}. Its later events wait; resume it once the receiver "
+            "is back."
         ),
         target=endpoint,
         context={"delivery": delivery.pk, "attempts": delivery.attempts},
@@ -151,16 +287,17 @@ def _endpoint_disable(*, delivery: WebhookDelivery, now: datetime) -> None:
     )
 
 
-def delivery_attempt(*, delivery: WebhookDelivery, now: datetime | None = None) -> bool:
-    """Claim, send and record one delivery; False when another worker had it first."""
-    now = now or timezone.now()
-    if not _claim(delivery, now):
-        return False
-    endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
-    result = _send(delivery, endpoint, now)
-    delivery.refresh_from_db()
-    _record(delivery, result, now)
-    return True
+def deliver_round(*, now: datetime | None = None, limit: int | None = None) -> int:
+    """Claim, send and record one round; returns the attempts made (0: nothing was due)."""
+    moment = now or timezone.now()
+    claimed = _claim_round(moment, limit or settings.WEBHOOKS_SEND_BATCH)
+    if not claimed:
+        return 0
+    endpoints = WebhookEndpoint.objects.in_bulk({d.endpoint_id for d in claimed})
+    requests = [_request(d, endpoints[d.endpoint_id], moment) for d in claimed]
+    results = _send_all(claimed, requests)
+    _record_round(claimed, results, moment)
+    return len(claimed)
 
 
 def webhooks_deliver_due(*, now: datetime | None = None, rounds: int | None = None) -> int:
@@ -170,10 +307,8 @@ def webhooks_deliver_due(*, now: datetime | None = None, rounds: int | None = No
     rounds = rounds or settings.WEBHOOKS_SEND_ROUNDS
     attempts = 0
     for _ in range(rounds):
-        moment = now or timezone.now()
-        due = list(deliveries_due(now=moment, limit=settings.WEBHOOKS_SEND_BATCH))
-        if not due:
+        made = deliver_round(now=now)
+        if not made:
             break
-        for delivery in due:
-            attempts += delivery_attempt(delivery=delivery, now=now)
+        attempts += made
     return attempts

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onboarding.audit.models import AuditEntry
+from onboarding.audit.services import audit_seal_pending
 from onboarding.webhooks.catalog import MAPPED_ACTIONS, event_body, event_type_for, webhook_id_for
 from onboarding.webhooks.models import (
     DeliveryKind,
@@ -81,6 +82,18 @@ def webhooks_dispatch(*, batch_size: int | None = None) -> int:
             cursor.last_seq = last_seq
             cursor.save(update_fields=["last_seq"])
     return len(deliveries)
+
+
+def webhooks_catch_up() -> int:
+    """Seal what was recorded since the sealer's last pass, then dispatch it; returns the
+    deliveries created. The sender calls this before each round, so an event leaves within a
+    send period of its commit instead of waiting for the sealer's own (longer) period. Sealing
+    is the audit log's own service, serialized by its lock; with no endpoint sending it is left
+    to the sealer."""
+    if not WebhookEndpoint.objects.sending().exists():
+        return 0
+    audit_seal_pending()
+    return webhooks_dispatch()
 
 
 def replays_advance(*, batch_size: int | None = None, now: datetime | None = None) -> int:

@@ -1,11 +1,13 @@
 """The webhooks app's audit events: one keyword-only function per event, nothing else writes them.
 
 No secret is ever recorded: a rotation says when the previous secret stops working, not what
-either secret is.
+either secret is; an endpoint's URL is recorded without its query, fragment or userinfo, where an
+integrator's token may be (guard.url_redact).
 """
 
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
+from onboarding.webhooks.guard import url_redact
 from onboarding.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookReplay
 
 ENDPOINT_TYPE = "webhooks.webhookendpoint"
@@ -17,12 +19,14 @@ def endpoint_created(*, actor, endpoint: WebhookEndpoint) -> None:
         action="webhook_endpoint.created",
         actor=actor,
         target=endpoint,
-        changes={"url": endpoint.url, "event_types": endpoint.event_types},
+        changes={"url": url_redact(endpoint.url), "event_types": endpoint.event_types},
         message=endpoint.description,
     )
 
 
 def endpoint_updated(*, actor, endpoint: WebhookEndpoint, changes: dict) -> None:
+    if "url" in changes:
+        changes = {**changes, "url": [url_redact(url) for url in changes["url"]]}
     audit_record(action="webhook_endpoint.updated", actor=actor, target=endpoint, changes=changes)
 
 
@@ -40,7 +44,7 @@ def endpoint_deleted(*, actor, endpoint: WebhookEndpoint, cancelled: int) -> Non
         action="webhook_endpoint.deleted",
         actor=actor,
         target=endpoint,
-        changes={"url": endpoint.url, "cancelled_deliveries": cancelled},
+        changes={"url": url_redact(endpoint.url), "cancelled_deliveries": cancelled},
         message=endpoint.description,
     )
 

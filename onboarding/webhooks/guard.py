@@ -133,3 +133,24 @@ def url_check(url: str) -> Target:
         if problem is not None:
             raise UnsafeURL(f"{host} resolves to {address}, {problem}: refused.")
     return Target(scheme=scheme, host=host, port=port, path=path, address=str(addresses[0]))
+
+
+REDACTED = "[redacted]"
+
+
+def url_redact(url: str) -> str:
+    """The URL as logs, audit entries and alerts may show it: an integrator's token often rides
+    in the query string, the fragment or the userinfo, so those are replaced, never written."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+    except ValueError:
+        return REDACTED
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else f"{netloc}{parts.path}"
+    if parts.query:
+        shown += f"?{REDACTED}"
+    if parts.fragment:
+        shown += f"#{REDACTED}"
+    return shown
