@@ -78,9 +78,12 @@ def invoice_action_confirm(*, invoice: Invoice, actor: User, approve: bool) -> I
     still action required, or declined into dunning). Audited on the attempt (payments) and the
     invoice. Call it outside any transaction (the gateway is asked first)."""
     attempt = invoice_waiting_attempt(invoice=invoice)
-    settled = payment_action_complete(attempt=attempt, actor=actor, approve=approve)
+    settled, answered = payment_action_complete(attempt=attempt, actor=actor, approve=approve)
     with transaction.atomic():
-        events.invoice_action_answered(actor=actor, invoice=invoice, attempt_status=settled.status)
+        if answered:
+            events.invoice_action_answered(
+                actor=actor, invoice=invoice, attempt_status=settled.status
+            )
         if settled.status != PaymentStatus.REQUIRES_ACTION:
             # The same application as the reconciler's or the webhook's settle, at once (the
             # outbox's copy then finds it applied and changes nothing).

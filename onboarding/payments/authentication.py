@@ -61,12 +61,14 @@ def payment_action_start(*, attempt: PaymentAttempt) -> ActionStart:
 @failure_reported(ACTION_FAILED, target="attempt")
 def payment_action_complete(
     *, attempt: PaymentAttempt, actor: User, approve: bool
-) -> PaymentAttempt:
+) -> tuple[PaymentAttempt, bool]:
     """The customer went through the confirmation step (`approve`: they confirmed it in the
     sandbox's stand-in for the bank; Stripe reads what the browser did): settle the attempt to
     the gateway's answer, audited, publishing `payment.settled` when it moved. Still waiting
-    (cancelled, or refused by the bank's check) leaves it REQUIRES_ACTION. Call it outside any
-    transaction: the gateway is asked before anything is written."""
+    (cancelled, or refused by the bank's check) leaves it REQUIRES_ACTION. Returns (attempt,
+    answered): not answered when a concurrent confirmation (a second tab, a double click) had
+    already settled it, which records nothing again. Call it outside any transaction: the
+    gateway is asked before anything is written."""
     _waiting(attempt)
     try:
         result = get_gateway().action_complete(reference=attempt.gateway_charge_id, approve=approve)
@@ -76,6 +78,8 @@ def payment_action_complete(
         raise DomainError(exc.message, code=exc.code) from exc
     with transaction.atomic():
         settled, changed = payment_attempt_settle(attempt_id=attempt.pk, result=result)
+        if not changed and settled.status != PaymentStatus.REQUIRES_ACTION:
+            return settled, False
         if changed and settled.status not in PAYMENT_OPEN:
             payment_settled_publish(attempt=settled)
         confirmed = settled.status == PaymentStatus.SUCCEEDED
@@ -90,7 +94,7 @@ def payment_action_complete(
                 f"{settled.status}" + ("" if approve else " (the customer cancelled)")
             ),
         )
-    return settled
+    return settled, True
 
 
 @failure_reported(SETUP_FAILED, target="customer")

@@ -111,9 +111,42 @@ def test_a_charge_needing_authentication_waits_open_and_the_reconciler_leaves_it
     assert (attempt.status, attempt.next_reconcile_at) == (PaymentStatus.REQUIRES_ACTION, None)
     assert attempt.message == "Your bank asks you to confirm this payment."
     assert payment_reconcile_unknown() == 0
-    confirmed = payment_action_complete(attempt=attempt, actor=customer, approve=True)
-    assert confirmed.status == PaymentStatus.SUCCEEDED
+    confirmed, answered = payment_action_complete(attempt=attempt, actor=customer, approve=True)
+    assert (confirmed.status, answered) == (PaymentStatus.SUCCEEDED, True)
     assert AuditEntry.objects.filter(action="payment.action_confirmed").count() == 1
+
+
+def test_a_second_confirmation_racing_the_first_is_no_new_answer(customer):
+    """Two tabs (or a double click) confirm the same waiting attempt: both read it waiting, the
+    first settles it, the second finds it settled and records nothing."""
+    card_on_file(customer.customer, EVERY_CHARGE)
+    attempt = payment_collect(
+        customer=customer.customer,
+        amount=Money(1000, "EUR"),
+        idempotency_key="sca-twice",
+        description="test",
+        reference="",
+    )
+    first = payment_action_complete(attempt=attempt, actor=customer, approve=True)
+    second = payment_action_complete(attempt=attempt, actor=customer, approve=True)
+    assert first[1] is True and second == (first[0], False)
+    assert second[0].status == PaymentStatus.SUCCEEDED
+    assert AuditEntry.objects.filter(action="payment.action_confirmed").count() == 1
+
+
+def test_each_cancelled_confirmation_is_an_answer(customer):
+    card_on_file(customer.customer, EVERY_CHARGE)
+    attempt = payment_collect(
+        customer=customer.customer,
+        amount=Money(1000, "EUR"),
+        idempotency_key="sca-cancel",
+        description="test",
+        reference="",
+    )
+    for _ in range(2):
+        waiting, answered = payment_action_complete(attempt=attempt, actor=customer, approve=False)
+        assert (waiting.status, answered) == (PaymentStatus.REQUIRES_ACTION, True)
+    assert AuditEntry.objects.filter(action="payment.action_not_confirmed").count() == 2
 
 
 def test_a_card_needing_confirmation_is_on_file_only_once_confirmed(customer):
