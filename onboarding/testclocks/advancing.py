@@ -27,6 +27,9 @@ def clock_run(*, clock_id: int) -> TestClock:
     try:
         while test_clock.frozen_time < test_clock.target_time:
             at = min(test_clock.frozen_time + STEP, test_clock.target_time)
+            deadline = stepping.next_deadline(clock_id=test_clock.pk, after=test_clock.frozen_time)
+            if deadline is not None:
+                at = min(at, deadline)
             stepping.clock_step(clock_id=test_clock.pk, at=at)
             TestClock.objects.filter(pk=test_clock.pk).update(frozen_time=at)
             test_clock.frozen_time, steps = at, steps + 1

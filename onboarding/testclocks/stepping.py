@@ -9,12 +9,17 @@ nothing queued under the clock ever runs later with the real time.
 """
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from onboarding.acceptance import timers
+from onboarding.acceptance.models import Timer, TimerState
 from onboarding.billing import action_reminders, billrun, dunning, missing
 from onboarding.billing import tasks as billing_tasks
+from onboarding.billing.models import LIVE_STATUSES, Invoice, Subscription
 from onboarding.contracts import issuing, lifecycle
+from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments import methods
@@ -61,6 +66,36 @@ def clock_drain(*, clock_id: int, at: datetime) -> int:
         raise DrainUnfinished(f"work was still coming after {DRAIN_ROUNDS} rounds at {at}")
     finally:
         heartbeat_remove(worker_id=worker_id)
+
+
+def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
+    """The clock's next due moment after `after` (an acceptance deadline, a renewal, a dunning
+    retry, a contract's end or expiry reminder): a step stops there, so what is due at 10:00
+    happens at 10:00 and not at the next day's step."""
+    mine = {"customer__test_clock_id": clock_id}
+    moments = [
+        Timer.objects.filter(
+            state=TimerState.PENDING, contract__customer__test_clock_id=clock_id, due_at__gt=after
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first(),
+        Subscription.objects.filter(**mine, status__in=LIVE_STATUSES, next_invoice_at__gt=after)
+        .order_by("next_invoice_at")
+        .values_list("next_invoice_at", flat=True)
+        .first(),
+        Invoice.objects.filter(**mine, next_retry_at__gt=after)
+        .order_by("next_retry_at")
+        .values_list("next_retry_at", flat=True)
+        .first(),
+    ]
+    ends = Contract.objects.filter(**mine, state__in=IN_FORCE_STATES, term_end__gt=after)
+    for term_end in ends.values_list("term_end", flat=True):
+        for days in (0, *settings.CONTRACT_EXPIRY_REMINDER_DAYS):
+            moment = term_end - timedelta(days=int(days))
+            if moment > after:
+                moments.append(moment)
+    return min((m for m in moments if m is not None), default=None)
 
 
 def clock_step(*, clock_id: int, at: datetime) -> None:
