@@ -54,18 +54,18 @@ def _clock_get(clock_id: int | str, *, for_update: bool = False) -> TestClock:
     return found
 
 
-@transaction.atomic
 def clock_create(*, actor, name: str, frozen_time: datetime | None = None) -> TestClock:
     """A new clock standing at `frozen_time` (now if not given)."""
-    testclocks_require_admin(actor)
+    testclocks_require_admin(actor)  # before the transaction: the refusal stays recorded
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ClockInputError("Give the clock a name of 1 to 100 characters.", field="name")
     if frozen_time is not None and timezone.is_naive(frozen_time):
         raise ClockInputError("Give the start time with its time zone.", field="frozen_time")
     start = (frozen_time or timezone.now()).replace(microsecond=0)
-    test_clock = TestClock.objects.create(name=name, frozen_time=start, created_by=actor)
-    events.test_clock_created(actor=actor, test_clock=test_clock)
+    with transaction.atomic():
+        test_clock = TestClock.objects.create(name=name, frozen_time=start, created_by=actor)
+        events.test_clock_created(actor=actor, test_clock=test_clock)
     return test_clock
 
 
