@@ -11,6 +11,8 @@ these carrying its simulated time; nothing for a real customer standing beside i
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from onboarding.acceptance.models import Rating
 from onboarding.acceptance.requirements import requirement_add
 from onboarding.accounts.models import TestClockStatus
@@ -61,7 +63,9 @@ def _webhooks_delivered(receiver: Receiver, customer_id: int) -> list[dict]:
     ]
 
 
-def test_a_year_and_a_month_of_a_test_customer(transactional_db, redis_url, settings, tmp_path):
+# Transactions commit, as in production: what a service queues on commit lands on the clock.
+@pytest.mark.django_db(transaction=True)
+def test_a_year_and_a_month_of_a_test_customer(redis_url, settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

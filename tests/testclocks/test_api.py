@@ -70,9 +70,8 @@ def test_a_bad_advance_is_a_field_level_422_and_the_clock_stays(api, body, field
     assert (after["status"], after["frozen_time"]) == ("ready", "2027-03-01T08:00:00Z")
 
 
-def test_an_advance_runs_in_the_background_and_its_events_carry_both_times(
-    transactional_db, api, plan
-):
+@pytest.mark.django_db(transaction=True)
+def test_an_advance_runs_in_the_background_and_its_events_carry_both_times(api, plan):
     # Transactions commit (no test transaction around them): the purchase's first invoice is
     # worked off at once, at the clock's moment, as in production.
     created = _clock(api)

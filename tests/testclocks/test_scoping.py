@@ -3,6 +3,7 @@ never touch a test customer (onboarding/core/clock.py)."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -100,9 +101,8 @@ def test_advancing_a_clock_past_a_real_customers_renewal_leaves_it_alone(admin, 
     assert not BillRun.objects.filter(run_date__gt=timezone.now().date()).exists()
 
 
-def test_work_queued_under_a_clock_waits_on_its_own_queue_and_real_workers_leave_it(
-    transactional_db, admin
-):
+@pytest.mark.django_db(transaction=True)
+def test_work_queued_under_a_clock_waits_on_its_own_queue_and_real_workers_leave_it(admin):
     test_clock = clock_create(actor=admin, name="queue")
     with clock.simulated(test_clock.pk, test_clock.frozen_time + timedelta(days=3)):
         result = task_enqueue_once(worker_probe, key="clock-queue-probe", kwargs={"key": "q"})
