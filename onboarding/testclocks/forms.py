@@ -32,7 +32,9 @@ class TestCustomerForm(forms.Form):
 class AdvanceForm(forms.Form):
     amount = forms.IntegerField(required=False, min_value=1)
     unit = forms.ChoiceField(
-        choices=[("hours", "hours"), ("days", "days"), ("months", "months")], initial="days"
+        choices=[("hours", "hours"), ("days", "days"), ("months", "months")],
+        initial="days",
+        required=False,
     )
     to = forms.DateTimeField(
         label="Or to (UTC)",
