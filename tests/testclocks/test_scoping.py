@@ -14,6 +14,7 @@ from onboarding.audit.services import audit_record
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import BillRun, Invoice, Subscription
 from onboarding.core import clock
+from onboarding.journey.selectors import journey_funnel
 from onboarding.testclocks.advancing import clock_run
 from onboarding.testclocks.services import (
     ClockCustomerIn,
@@ -23,6 +24,7 @@ from onboarding.testclocks.services import (
 )
 from onboarding.worker.services import task_enqueue_once
 from tests.billing.conftest import bought, ready_customer
+from tests.factories import UserFactory
 from tests.probes.tasks import worker_probe
 from tests.worker.conftest import run_worker_in_process
 
@@ -110,3 +112,13 @@ def test_work_queued_under_a_clock_waits_on_its_own_queue_and_real_workers_leave
     row = DBTaskResult.objects.get(pk=result.id)
     assert row.queue_name == f"testclock-{test_clock.pk}"
     assert row.status == TaskResultStatus.READY
+
+
+def test_the_onboarding_funnel_counts_real_customers_only(admin):
+    UserFactory()
+    test_clock = clock_create(actor=admin, name="funnel")
+    Customer.objects.filter(pk=UserFactory().pk).update(test_clock=test_clock)
+
+    first = journey_funnel()[0]
+
+    assert (first.reached, first.standing) == (1, 1)
