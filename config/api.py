@@ -28,6 +28,7 @@ from onboarding.payments.api import router as card_router
 from onboarding.portal.api import journey_router
 from onboarding.risk.api import router as risk_router
 from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
+from onboarding.testclocks.api import router as test_clocks_router
 from onboarding.webhooks.api import router as webhooks_router
 
 STAFF_ACCESS_MIDDLEWARE = f"{StaffAccessMiddleware.__module__}.{StaffAccessMiddleware.__qualname__}"
@@ -95,6 +96,7 @@ api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=s
 api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth=staff_auth)
 api.add_router("/staff/risk", risk_router, tags=["risk"], auth=staff_auth)
 api.add_router("/staff/webhooks", webhooks_router, tags=["webhooks"], auth=staff_auth)
+api.add_router("/staff/test-clocks", test_clocks_router, tags=["test clocks"], auth=staff_auth)
 
 
 @api.get("/", auth=None, include_in_schema=False)

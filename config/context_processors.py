@@ -34,7 +34,10 @@ ENTRIES = (
 DEFAULT_POLL_SECONDS = 30
 # Entries for admins only: other staff would be refused the page (its rows hold signing secrets
 # and customers' events), so they are not shown the link either.
-ADMIN_ENTRIES = (("webhooks", "Webhooks", "webhooks:list", ""),)
+ADMIN_ENTRIES = (
+    ("webhooks", "Webhooks", "webhooks:list", ""),
+    ("testclocks", "Test clocks", "testclocks:list", ""),
+)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "onboarding.alerts",
     "onboarding.worker",
     "onboarding.webhooks",
+    "onboarding.testclocks",
     "onboarding.catalog",
     "onboarding.tax",
     "onboarding.payments",
@@ -385,7 +386,8 @@ TAX_VIES_URL = os.environ.get("TAX_VIES_URL", "https://ec.europa.eu/taxation_cus
 TAX_VIES_TIMEOUT_SECONDS = env_int("TAX_VIES_TIMEOUT_SECONDS", 5)
 
 # --- Background work -----------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# QUEUES empty: any queue name is valid, for the test clocks' own queues (onboarding/core/clock.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
 # A RUNNING task whose worker has not beaten its heart for this long is re-queued.
 WORKER_STALE_AFTER_SECONDS = env_int("WORKER_STALE_AFTER_SECONDS", 30)

@@ -50,5 +50,6 @@ urlpatterns = [
     path("staff/acceptance/", include("onboarding.sysops.acceptance_urls")),
     path("staff/risk/", include("onboarding.risk.urls")),
     path("staff/webhooks/", include("onboarding.webhooks.urls")),
+    path("staff/test-clocks/", include("onboarding.testclocks.urls")),
     path("staff/", include("onboarding.sysops.staff_urls")),
 ]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from onboarding.catalog.models import Plan
 from onboarding.contracts.models import Contract
+from onboarding.core import clock
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.core.transitions import check_move, move_allowed
@@ -268,7 +269,7 @@ class Review(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.waits_for_acknowledgement and (
-            self.overdue_at is not None or self.ack_due_at <= timezone.now()
+            self.overdue_at is not None or self.ack_due_at <= clock.now()
         )
 
     @property
@@ -283,7 +284,7 @@ class Review(models.Model):
         check_move(self.moves, self.state, state, what="review", states=ReviewState)
         self.state = state
         if state not in LIVE_REVIEW_STATES and self.closed_at is None:
-            self.closed_at = timezone.now()
+            self.closed_at = clock.now()
 
 
 class TimerKind(models.TextChoices):

@@ -10,7 +10,6 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.acceptance.events import review_acted
 from onboarding.acceptance.models import Rating, Review, ReviewState
@@ -28,6 +27,7 @@ from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.contracts.lifecycle import contract_cancel
+from onboarding.core import clock
 from onboarding.core.errors import Conflict
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import notification_send
@@ -45,7 +45,7 @@ def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
         )
     previous = review.state
     review.move_to(state)
-    now = timezone.now()
+    now = clock.now()
     if review.acknowledged_at is None:
         review.acknowledged_at, review.acknowledged_by = now, actor
     for name, value in fields.items():
@@ -124,7 +124,7 @@ def review_request_remediation(
     owner_check(owner=owner)
     if due is None:
         raise Conflict("Give a due date.", field="due")
-    if due < timezone.now().date():
+    if due < clock.now().date():
         raise Conflict("The due date cannot be in the past.", field="due")
     note = clean_text(note, limit=2000)
     with transaction.atomic():

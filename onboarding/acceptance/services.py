@@ -17,7 +17,6 @@ becomes active) and reviews.py (acknowledgements and the manager's actions).
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
 
 from onboarding.acceptance import events
 from onboarding.acceptance.models import (
@@ -43,6 +42,7 @@ from onboarding.billing.dunning_holds import (
 )
 from onboarding.billing.states import HoldSource
 from onboarding.contracts.models import FINAL_STATES, IN_FORCE_STATES, Contract, ContractState
+from onboarding.core import clock
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.core.roles import STAFF_ROLES, Role
@@ -190,7 +190,7 @@ def requirements_unknown_timer_start(*, contract: Contract, again: bool = False)
         kind=TimerKind.REQUIREMENTS_UNKNOWN,
         key=f"{TimerKind.REQUIREMENTS_UNKNOWN}:contract:{contract.pk}{suffix}",
         contract=contract,
-        due_at=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_REQUIREMENTS_DUE_SECONDS),
+        due_at=clock.now() + timedelta(seconds=settings.ACCEPTANCE_REQUIREMENTS_DUE_SECONDS),
     )
 
 
@@ -203,7 +203,7 @@ def _supersede(review: Review, *, actor: User | None, status: str) -> None:
 
 
 def _review_open(contract: Contract, *, rating: Rating, actor: User | None) -> Review:
-    now = timezone.now()
+    now = clock.now()
     review = Review.objects.create(
         contract=contract,
         rating=rating,

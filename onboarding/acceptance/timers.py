@@ -10,13 +10,13 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.acceptance import events
 from onboarding.acceptance.models import AcceptanceStatus, Rating, ReviewState, Timer, TimerKind
 from onboarding.acceptance.models import TimerState as T
 from onboarding.acceptance.selectors import contract_status
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
+from onboarding.core import clock
 from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.services import risk_event_raise
 
@@ -45,9 +45,7 @@ def timers_cancel(*, reason: str, contract: Contract | None = None, review=None,
         raise ValueError("timers_cancel needs a review or a contract")
     if kinds:
         pending = pending.filter(kind__in=kinds)
-    return pending.update(
-        state=T.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason[:200]
-    )
+    return pending.update(state=T.CANCELLED, cancelled_at=clock.now(), cancel_reason=reason[:200])
 
 
 # --- firing -------------------------------------------------------------------------------------
@@ -55,7 +53,9 @@ def timers_cancel(*, reason: str, contract: Contract | None = None, review=None,
 
 def timers_due(*, now: datetime, limit: int) -> list[int]:
     return list(
-        Timer.objects.filter(state=T.PENDING, due_at__lte=now)
+        Timer.objects.filter(
+            clock.customer_scope("contract__customer"), state=T.PENDING, due_at__lte=now
+        )
         .order_by("due_at", "id")
         .values_list("id", flat=True)[:limit]
     )
@@ -65,7 +65,7 @@ def timers_fire_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Fire every pending timer that is due; returns how many fired. Safe to run in many
     processes at once: each timer fires in the one transaction that takes it from pending."""
     fired = 0
-    for timer_id in timers_due(now=now or timezone.now(), limit=limit):
+    for timer_id in timers_due(now=now or clock.now(), limit=limit):
         try:
             fired += timer_fire(timer_id=timer_id)
         except Exception:
@@ -77,7 +77,7 @@ def timers_fire_due(*, now: datetime | None = None, limit: int = 200) -> int:
 def timer_fire(*, timer_id: int) -> int:
     with transaction.atomic():
         taken = Timer.objects.filter(pk=timer_id, state=T.PENDING).update(
-            state=T.FIRED, fired_at=timezone.now()
+            state=T.FIRED, fired_at=clock.now()
         )
         if not taken:
             return 0  # cancelled, or another sweep fired it
@@ -91,7 +91,7 @@ def _fire_green(timer: Timer) -> None:
     review = timer.review
     if review is None or review.state != ReviewState.OPEN:
         return
-    review.overdue_at = timezone.now()
+    review.overdue_at = clock.now()
     review.save(update_fields=["overdue_at"])
     logger.warning(
         "green acceptance not acknowledged in time",
@@ -104,7 +104,7 @@ def _fire_manager(timer: Timer) -> None:
     review = timer.review
     if review is None or review.state != ReviewState.OPEN:
         return
-    review.overdue_at = timezone.now()
+    review.overdue_at = clock.now()
     review.save(update_fields=["overdue_at"])
     events.manager_unacknowledged(contract=timer.contract, review=review)
     risk_event_raise(

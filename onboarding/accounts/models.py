@@ -78,6 +78,44 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
+class TestClockStatus(models.TextChoices):
+    __test__ = False  # not a pytest class, whatever its name
+
+    READY = "ready", "Ready"
+    ADVANCING = "advancing", "Advancing"
+    FAILED = "failed", "Failed"
+
+
+class TestClock(models.Model):
+    """A simulated clock that test customers are bound to (docs/test-clocks.md).
+
+    Only moves forward: `frozen_time` is the moment its customers live at. Their billing,
+    contracts and acceptance run at this time when the clock is advanced, never in real time.
+    """
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    name = models.CharField(max_length=100)
+    frozen_time = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=TestClockStatus.choices, default=TestClockStatus.READY
+    )
+    # Where an advance is going and how far it got: the page and the API show progress.
+    target_time = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.frozen_time:%Y-%m-%d %H:%M} UTC)"
+
+
 @access_rule(owner="user", staff=STAFF_ROLES)
 class Customer(models.Model):
     """The customer record: the account holder's company, billing address and contacts."""
@@ -110,6 +148,12 @@ class Customer(models.Model):
         help_text="Chosen at the first purchase; blank until then, fixed after.",
     )
     gateway_customer_id = models.CharField(max_length=64, blank=True)
+    # A test customer lives at its clock's time, and only there (onboarding/core/clock.py).
+    # PROTECT: a clock with customers cannot be deleted, so their records never lose the mark
+    # that keeps them out of real runs.
+    test_clock = models.ForeignKey(
+        TestClock, on_delete=models.PROTECT, null=True, blank=True, related_name="customers"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from onboarding.accounts import events
-from onboarding.accounts.models import Contact, Customer, PreferredInbox, User
+from onboarding.accounts.models import Contact, Customer, PreferredInbox, TestClock, User
 from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
 from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.alerts.services import admin_alerts_resolve_for
@@ -58,11 +58,14 @@ def _account_step_if_ready(customer: Customer) -> None:
 
 
 @transaction.atomic
-def customer_create(*, user: User) -> Customer:
-    """The customer record for a newly signed-up user; calling it again returns the same one."""
+def customer_create(*, user: User, test_clock: TestClock | None = None) -> Customer:
+    """The customer record for a newly signed-up user; calling it again returns the same one.
+    `test_clock`: a test customer bound to that clock for good (docs/test-clocks.md)."""
     if user.role != Role.CUSTOMER:
         raise DomainError("Only customer accounts have a customer record.")
-    customer, created = Customer.objects.get_or_create(user=user)
+    customer, created = Customer.objects.get_or_create(
+        user=user, defaults={"test_clock": test_clock}
+    )
     if created:
         journey_start(customer=customer)
         events.customer_created(actor=user, customer=customer)

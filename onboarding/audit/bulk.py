@@ -14,6 +14,7 @@ from django.utils import timezone
 from onboarding.audit.chain import HASHED_FIELDS
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.audit.services import audit_changes_safe, scrub_text
+from onboarding.core import clock
 from onboarding.core.bulk import rows_insert
 from onboarding.core.context import current_client_ip, current_request_id
 
@@ -57,7 +58,7 @@ def audit_rows_write(rows: list[AuditRow], *, actor=None) -> None:
                 row.object_type,
                 str(row.object_id),
                 row.customer_id,
-                audit_changes_safe(row.changes),
+                audit_changes_safe({**row.changes, **clock.audit_stamp()}),
                 scrub_text(row.message),
                 request_id,
                 client_ip,

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from onboarding.audit.chain import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from onboarding.audit.models import AuditChainHead, AuditEntry, Outcome
+from onboarding.core import clock
 from onboarding.core.cardmask import is_card_number, replace_card_numbers
 from onboarding.core.cardmask import luhn_valid as luhn_valid  # re-exported for older callers
 from onboarding.core.context import current_client_ip, current_request_id
@@ -221,7 +222,9 @@ def audit_record(
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),
         customer_id=customer_id,
-        changes=audit_changes_safe(changes or {}),
+        # Under a test clock the entry says when it happened in simulated time (the real time
+        # is occurred_at); no column: the chain's hashed fields stay as they are.
+        changes=audit_changes_safe({**(changes or {}), **clock.audit_stamp()}),
         message=scrub_text(message or ""),
         request_id=current_request_id(),
         client_ip=current_client_ip(),

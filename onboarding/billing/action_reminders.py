@@ -11,7 +11,6 @@ renewal of a customer with a dunning hold waits for a manager's decision instead
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
@@ -19,6 +18,7 @@ from onboarding.billing.charging import invoices_give_up
 from onboarding.billing.dunning_holds import invoices_hold_at_schedule_end
 from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState
 from onboarding.billing.retry_timing import dunning_days
+from onboarding.core import clock
 
 GAVE_UP_BECAUSE = "the customer never confirmed the payment with their bank by the end of dunning"
 
@@ -26,12 +26,13 @@ GAVE_UP_BECAUSE = "the customer never confirmed the payment with their bank by t
 def invoice_action_reminders_run(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Remind, on dunning's days, every open invoice still waiting for the customer's
     confirmation; past the last day it is uncollectible. Returns how many moved."""
-    now = now or timezone.now()
+    now = now or clock.now()
     schedule = dunning_days()
     with transaction.atomic():
         invoices = list(
             Invoice.objects.select_for_update(skip_locked=True)
             .filter(
+                clock.customer_scope("customer"),
                 status=InvoiceStatus.OPEN,
                 payment_state=PaymentState.ACTION_REQUIRED,
                 next_retry_at__lte=now,

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import Succeeded, admin_alerts_resolve_many
@@ -55,6 +54,7 @@ from onboarding.billing.resend import (
     resends_exhausted_alert,
 )
 from onboarding.billing.retry_timing import dunning_after_failure, is_hard, preferred_hours
+from onboarding.core import clock
 from onboarding.core.bulk import rows_update
 from onboarding.core.money import Money
 from onboarding.journey.models import Step
@@ -257,6 +257,7 @@ def invoices_processing_resume(*, batch_size: int) -> Tally:
     while True:
         invoices = list(
             Invoice.objects.filter(
+                clock.customer_scope("customer"),
                 payment_state=PaymentState.PROCESSING,
                 status__in=PAYABLE_STATUSES,
                 pk__gt=last_id,
@@ -391,7 +392,7 @@ def outcomes_apply(sent: list[Sent], *, now: datetime | None = None) -> Tally:
     for its current attempt and that attempt is still in flight; the attempt's status is read
     from payments' own row, so the latest truth wins whoever applies it.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     tally = Tally(errors=sum(1 for s in sent if s.status == "error"))
     answered = [s for s in sent if s.status != "error"]
     if not answered:

@@ -11,7 +11,6 @@ it waits for the period's end.
 """
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported
@@ -39,6 +38,7 @@ from onboarding.billing.proration import prorate_longer_cycle
 from onboarding.billing.taxes import tax_missing_refused
 from onboarding.catalog.models import BillingCycle
 from onboarding.catalog.selectors import CurrencyNotSold, plan_price_for
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, NotFound
 from onboarding.payments.selectors import payment_method_active
 
@@ -74,7 +74,7 @@ def cycle_change_now_quote(*, subscription: Subscription, cycle: str) -> PlanCha
     new_end = period_end(
         anchor=subscription.billing_anchor, start=start, months=BillingCycle(cycle).months
     )
-    at = min(max(timezone.now().replace(microsecond=0), start), old_end)
+    at = min(max(clock.now().replace(microsecond=0), start), old_end)
     p = prorate_longer_cycle(
         period_start=start,
         old_end=old_end,

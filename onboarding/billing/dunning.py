@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
@@ -42,6 +41,7 @@ from onboarding.billing.models import (
     RetryStop,
 )
 from onboarding.billing.retry_timing import dunning_days
+from onboarding.core import clock
 from onboarding.core.bulk import rows_update
 
 _RESERVE_FIELDS = ["attempt_count", "attempt_source", "attempt_reserved_at", "payment_state"]
@@ -51,6 +51,7 @@ def _retries_reserve(*, now: datetime, batch_size: int) -> list[Charge]:
     with transaction.atomic():
         invoices = list(
             Invoice.objects.retry_due(now)
+            .filter(clock.customer_scope("customer"))
             .select_for_update(skip_locked=True)
             .order_by("next_retry_at", "pk")[:batch_size]
         )
@@ -73,7 +74,7 @@ def _retries_reserve(*, now: datetime, batch_size: int) -> list[Charge]:
 def invoice_retries_run(*, now: datetime | None = None, batch_size: int | None = None) -> Tally:
     """Retry every failed invoice whose next retry is due, and give up on the hard-declined ones
     whose schedule has ended; returns what happened."""
-    now = now or timezone.now()
+    now = now or clock.now()
     batch_size = batch_size or settings.BILLING_BATCH_SIZE
     total = Tally()
     while charges := _retries_reserve(now=now, batch_size=batch_size):
@@ -91,6 +92,7 @@ def hard_declines_give_up(*, now: datetime) -> int:
         invoices = list(
             Invoice.objects.select_for_update(skip_locked=True)
             .filter(
+                clock.customer_scope("customer"),
                 status=InvoiceStatus.OPEN,
                 payment_state__in=PAYMENT_FAILED,
                 retry_stopped=RetryStop.HARD_DECLINE,
@@ -110,7 +112,7 @@ def invoices_retry_on_new_card(*, customer_id: int, now: datetime | None = None)
     audited, and send them once the caller's transaction commits; paid, an uncollectible
     invoice's subscription is active again, as when the customer pays it. Returns the charges
     reserved."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         invoices = list(
             Invoice.objects.select_for_update()

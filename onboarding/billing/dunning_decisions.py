@@ -11,13 +11,13 @@ The staff invoice page, the staff customer view and the API call `invoice_dunnin
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.audit.services import audit_record
 from onboarding.billing.charging import invoices_give_up
 from onboarding.billing.models import Invoice, InvoiceStatus, RetryStop
 from onboarding.billing.states import DunningDecision
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.roles import Role
 
@@ -59,7 +59,7 @@ def invoice_dunning_decide(
             f"Invoice {locked.number} is not waiting for a dunning decision "
             f"({locked.get_status_display().lower()}); nothing was changed."
         )
-    now = timezone.now()
+    now = clock.now()
     locked.retry_stopped = RetryStop.NONE
     if extend_days is None:
         locked.save(update_fields=["retry_stopped"])

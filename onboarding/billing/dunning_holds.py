@@ -20,7 +20,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
@@ -30,6 +29,7 @@ from onboarding.audit.services import audit_record
 from onboarding.billing.hold_models import DunningHold
 from onboarding.billing.models import Invoice, RetryStop
 from onboarding.billing.states import HoldSource
+from onboarding.core import clock
 from onboarding.core.roles import Role
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import notification_send
@@ -85,7 +85,7 @@ def dunning_hold_lift(
         )
         if hold is None:
             return None
-        hold.lifted_at = timezone.now()
+        hold.lifted_at = clock.now()
         hold.save(update_fields=["lifted_at"])
         audit_record(
             action="dunning_hold.lifted",
@@ -240,7 +240,7 @@ def dunning_holds_backfill(apps, *, now: datetime | None = None) -> int:
     hold_model = apps.get_model("billing", "DunningHold")
     requirement_model = apps.get_model("acceptance", "Requirement")
     request_model = apps.get_model("sysops", "ServiceRequest")
-    now = now or timezone.now()
+    now = now or clock.now()
     wanted: list[tuple[int, str, str, str]] = []
     red = (
         requirement_model.objects.filter(rating="red")

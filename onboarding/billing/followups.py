@@ -35,7 +35,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from onboarding.alerts.failures import FailureNotice, report_failure
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
@@ -54,6 +53,7 @@ from onboarding.billing.models import (
     PaymentState,
     RetryStop,
 )
+from onboarding.core import clock
 from onboarding.notifications.models import Channel, Notification
 from onboarding.notifications.services import Attachment, notification_send
 from onboarding.payments.models import PaymentAttempt
@@ -97,7 +97,7 @@ def invoice_pdf_ensure(*, invoice: Invoice) -> Invoice:
     if invoice.pdf_path and not invoice_pdf_outdated(invoice):
         return invoice
     stored = invoice_pdf_build(invoice)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         taken = Invoice.objects.filter(pk=invoice.pk, pdf_path=invoice.pdf_path).update(
             pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
@@ -123,7 +123,7 @@ def credit_note_pdf_ensure(*, credit_note: CreditNote) -> CreditNote:
     if credit_note.pdf_path or credit_note.status != CreditNoteStatus.ISSUED:
         return credit_note
     stored = credit_note_pdf_build(credit_note)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         taken = CreditNote.objects.filter(pk=credit_note.pk, pdf_path="").update(
             pdf_path=stored.path, pdf_sha256=stored.sha256, pdf_generated_at=now
@@ -310,13 +310,13 @@ def _follow_up_backoff(model: type[Model], pk: int) -> None:
             return
         model.objects.filter(pk=pk).update(
             followup_failures=failures + 1,
-            followup_not_before=timezone.now() + task_retry_delay(failures + 1),
+            followup_not_before=clock.now() + task_retry_delay(failures + 1),
         )
 
 
 def _due(now: datetime | None) -> Q:
     """Rows that want a follow-up and are not waiting out a failure's backoff."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return Q(followup_due=True) & (
         Q(followup_not_before__isnull=True) | Q(followup_not_before__lte=now)
     )
@@ -347,7 +347,7 @@ def invoice_follow_up(*, invoice_id: int) -> bool:
             else:
                 _issue_notice(invoice, None, outcome_told_in_app=True)
                 _payment_notice(invoice, outcome)
-            invoice.issue_notified_at = timezone.now()
+            invoice.issue_notified_at = clock.now()
         elif outcome is not None:
             _payment_notice(invoice, outcome)
         if outcome is not None:
@@ -445,7 +445,9 @@ def _follow_up_backoff_or_report(model: type[Model], pk: int) -> None:
 def follow_ups_due(*, limit: int = 5000, now: datetime | None = None) -> list[int]:
     """Invoices due a follow-up at `now`: flagged, and not waiting out a failure's backoff."""
     return list(
-        Invoice.objects.filter(_due(now)).order_by("pk").values_list("pk", flat=True)[:limit]
+        Invoice.objects.filter(_due(now), clock.customer_scope("customer"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
@@ -510,7 +512,7 @@ def _credit_note_follow_up(credit_note_id: int) -> bool:
             ],
         )
         events.credit_note_notified(credit_note=credit_note, notification=notification)
-        credit_note.notified_at, credit_note.followup_due = timezone.now(), False
+        credit_note.notified_at, credit_note.followup_due = clock.now(), False
         credit_note.followup_failures, credit_note.followup_not_before = 0, None
         credit_note.save(update_fields=["notified_at", *cleared])
     return True
@@ -519,7 +521,9 @@ def _credit_note_follow_up(credit_note_id: int) -> bool:
 def credit_note_follow_ups_due(*, limit: int = 500, now: datetime | None = None) -> list[int]:
     """Issued credit notes due a follow-up at `now` (not waiting out a failure's backoff)."""
     return list(
-        CreditNote.objects.filter(_due(now), status=CreditNoteStatus.ISSUED)
+        CreditNote.objects.filter(
+            _due(now), clock.customer_scope("customer"), status=CreditNoteStatus.ISSUED
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )

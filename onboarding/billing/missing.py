@@ -3,13 +3,13 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.utils import timezone
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing import events
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.core import clock
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
 
@@ -23,9 +23,11 @@ FIRST_INVOICE_LATE = (
 def invoices_missing_reconcile(*, now: datetime | None = None) -> int:
     """Find live subscriptions whose period began more than the grace time ago without an
     invoice, alert the admins ("missing_invoice") and invoice them now; returns how many."""
-    now = now or timezone.now()
+    now = now or clock.now()
     since = now - timedelta(minutes=settings.BILLING_MISSING_INVOICE_GRACE_MINUTES)
-    missing = Subscription.objects.filter(status__in=LIVE_STATUSES, next_invoice_at__lt=since)
+    missing = Subscription.objects.filter(
+        clock.customer_scope("customer"), status__in=LIVE_STATUSES, next_invoice_at__lt=since
+    )
     count = missing.count()
     if not count:
         return 0

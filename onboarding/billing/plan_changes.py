@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -49,6 +48,7 @@ from onboarding.billing.proration import Proration, prorate
 from onboarding.billing.taxes import line_tax_minor, purchase_tax, tax_missing_refused
 from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import CurrencyNotSold, plan_price_for
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.money import Money
 from onboarding.notifications.services import notification_send
@@ -207,7 +207,7 @@ def paid_for_current_terms(subscription: Subscription) -> int:
         raise PlanChangeRefused(
             "Your current period is not paid yet: pay its invoice first.", field="plan"
         )
-    if timezone.now() >= subscription.current_period_end:
+    if clock.now() >= subscription.current_period_end:
         raise PlanChangeRefused(
             "Your next period is being invoiced: try again in a few minutes.", field="plan"
         )
@@ -269,7 +269,7 @@ def plan_change_quote(
         )
     paid = paid_for_current_terms(subscription)
     # Counted in whole seconds: the moment of the change is its second.
-    at = (at or timezone.now()).replace(microsecond=0)
+    at = (at or clock.now()).replace(microsecond=0)
     start, end = subscription.current_period_start, subscription.current_period_end
     at = min(max(at, start), end)
     p = prorate(
@@ -413,7 +413,7 @@ def _schedule(subscription: Subscription, quote: PlanChangeQuote, actor: User) -
         },
         dedupe_key=(
             f"change-scheduled:{subscription.pk}:{quote.plan.pk}:{quote.quantity}:"
-            f"{timezone.now():%Y%m%d%H%M%S%f}"
+            f"{clock.now():%Y%m%d%H%M%S%f}"
         ),
     )
     return subscription
@@ -424,7 +424,7 @@ def change_invoice_issue(
 ) -> tuple[PlanChange, Invoice]:
     """The proration invoice, numbered, with its two lines and its first attempt reserved, and
     the change waiting for it; or, with nothing to pay, the change applied."""
-    now = timezone.now()
+    now = clock.now()
     customer = subscription.customer
     issue_date = now.date()
     total = quote.total

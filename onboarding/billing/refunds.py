@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
@@ -31,6 +30,7 @@ from onboarding.billing.models import (
     InvoiceStatus,
 )
 from onboarding.billing.numbering import CREDIT_NOTE_SERIES, numbers_take
+from onboarding.core import clock
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
@@ -163,7 +163,7 @@ def _draft_create(
 
 def _issue(*, credit_note: CreditNote, refund: PaymentRefund, actor: User | None) -> CreditNote:
     """Number and issue a draft whose refund went through (idempotent)."""
-    today = timezone.now().date()
+    today = clock.now().date()
     with transaction.atomic():
         credit_note = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
         if credit_note.status != CreditNoteStatus.DRAFT:
@@ -173,7 +173,7 @@ def _issue(*, credit_note: CreditNote, refund: PaymentRefund, actor: User | None
         [(value, number)] = numbers_take(series=CREDIT_NOTE_SERIES, year=today.year, count=1)
         credit_note.number_year, credit_note.number_seq = today.year, value
         credit_note.number = number
-        credit_note.issue_date, credit_note.issued_at = today, timezone.now()
+        credit_note.issue_date, credit_note.issued_at = today, clock.now()
         credit_note.refund, credit_note.followup_due = refund, True
         credit_note.save()
         invoice.credited_minor += credit_note.total_minor
@@ -228,7 +228,7 @@ def invoice_refund(
 def credit_notes_draft_resume(*, now: datetime | None = None) -> list[int]:
     """Send again the refunds whose answer never came (drafts older than ten minutes), with
     their own keys; returns the ids of the credit notes issued."""
-    now = now or timezone.now()
+    now = now or clock.now()
     issued = []
     drafts = CreditNote.objects.filter(
         status=CreditNoteStatus.DRAFT, created_at__lt=now - timedelta(minutes=10)

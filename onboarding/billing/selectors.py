@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from onboarding.accounts.models import Customer
@@ -24,6 +23,7 @@ from onboarding.billing.models import (
 from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
 from onboarding.catalog.selectors import plan_list_on_sale
+from onboarding.core import clock
 from onboarding.core.access import get_visible_or_404
 from onboarding.core.money import Money, currencies_in_order
 from onboarding.core.numbers import parse_query_int
@@ -351,7 +351,7 @@ def buyer_tax(*, customer: Customer) -> TaxDecision | None:
     if not customer.country:
         return None
     try:
-        return customer_tax(customer=customer, on=timezone.now().date())
+        return customer_tax(customer=customer, on=clock.now().date())
     except TaxRateMissing:
         return None
 

@@ -12,7 +12,6 @@ import dataclasses
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.services import customer_currency_fix
@@ -43,6 +42,7 @@ from onboarding.billing.selectors import invoice_needs_new_card
 from onboarding.billing.taxes import purchase_tax, tax_missing_refused
 from onboarding.catalog.models import Plan
 from onboarding.catalog.selectors import CurrencyNotSold, currency_check, plan_price_for
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.money import DEFAULT_CURRENCY, Money
 from onboarding.journey.models import Step
@@ -114,7 +114,7 @@ def subscription_purchase(
     _purchase_blockers(customer)
     if Subscription.objects.filter(customer=customer, plan=plan, status__in=LIVE_STATUSES).exists():
         raise Conflict(f"You already have {plan.name}.", field="plan")
-    now = timezone.now()
+    now = clock.now()
     tax = purchase_tax(customer=customer, on=now.date())  # a gap in the rates table: refused
     customer_currency_fix(customer=customer, currency=currency, actor=actor)
     try:
@@ -252,7 +252,7 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
                 "saved.",
                 field="payment_method",
             )
-        attempt_reserve(invoice=locked, source=AttemptSource.CUSTOMER, now=timezone.now())
+        attempt_reserve(invoice=locked, source=AttemptSource.CUSTOMER, now=clock.now())
         events.invoice_payment_requested(actor=actor, invoice=locked)
     charges_run([charge_of(locked)])
     _follow_up(locked.pk)
@@ -337,7 +337,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
             raise Conflict("A payment of this invoice is in progress; it cannot be voided now.")
         before = locked.status
         locked.move_to(InvoiceStatus.VOID)
-        locked.voided_at, locked.next_retry_at = timezone.now(), None
+        locked.voided_at, locked.next_retry_at = clock.now(), None
         locked.save(update_fields=["status", "voided_at", "next_retry_at"])
         events.invoice_voided(actor=actor, invoice=locked, previous_status=before, reason=reason)
     return locked

@@ -6,10 +6,10 @@ invoice reconciliation and the follow-up dispatcher. Every body is idempotent (d
 
 from datetime import date, datetime
 
-from django.utils import timezone
 from django_tasks import task
 
 from onboarding.billing import action_reminders, billrun, dunning, followups, missing, refunds
+from onboarding.core import clock
 from onboarding.worker.services import task_enqueue_once
 
 # Invoices are followed up in chunks of ids that share id // FOLLOW_UP_CHUNK, so a chunk keeps
@@ -20,7 +20,7 @@ FOLLOW_UP_CHUNK = 100
 @task()
 def bill_run_task(run_date: str | None = None) -> dict:
     """Periodic: invoice and charge everything due today (or on `run_date`, YYYY-MM-DD)."""
-    day = date.fromisoformat(run_date) if run_date else timezone.now().date()
+    day = date.fromisoformat(run_date) if run_date else clock.now().date()
     progress = billrun.bill_run_execute(run_date=day)
     return {"issued": progress.issued, "paid": progress.paid, "failed": progress.failed}
 

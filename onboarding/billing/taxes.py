@@ -17,8 +17,7 @@ from datetime import date
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from django.utils import timezone
-
+from onboarding.core import clock
 from onboarding.core.money import Money
 from onboarding.tax.models import percent_of
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing, TaxRates, tax_for
@@ -111,7 +110,7 @@ def tax_missing_refused(service: Callable[P, R]) -> Callable[P, R]:
             )
             tax_missing_alert(
                 country=str(getattr(customer, "country", "") or ""),
-                on=timezone.now().date(),
+                on=clock.now().date(),
                 customer_id=getattr(customer, "pk", None),
             )
             raise

@@ -7,7 +7,6 @@ is reported at the service's boundary (alerts.failures.failure_reported) with AC
 """
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -26,6 +25,7 @@ from onboarding.contracts.transitions import (
     contract_locked,
     contract_move,
 )
+from onboarding.core import clock
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, NotFound
 
@@ -106,7 +106,7 @@ def contract_acknowledge(
             changes = {"version": document.version, "sha256": document.sha256, "name": name}
             if contract.state == S.SENT:
                 states = contract_move(contract=contract, state=S.ACKNOWLEDGED)
-                if contract.term_start <= timezone.now():
+                if contract.term_start <= clock.now():
                     states.append(contract_move(contract=contract, state=S.ACTIVE)[1])
                 contract.save(update_fields=["state", "updated_at"])
                 if contract.state == S.ACTIVE:

@@ -9,7 +9,6 @@ reported at its boundary (alerts.failures.failure_reported).
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import PreferredInbox, User
 from onboarding.alerts.failures import failure_reported
@@ -28,6 +27,7 @@ from onboarding.contracts.models import (
     ContractState,
 )
 from onboarding.contracts.transitions import ACTION_FAILED, contract_locked, contract_move
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_complete, journey_step_fail
@@ -133,7 +133,7 @@ def contract_deliver(*, contract: Contract) -> Contract:
             contract.delivery_note = EMAIL_WITHHELD_NOTE
             email_withheld(contract=contract)
         states = contract_move(contract=contract, state=S.SENT)
-        contract.sent_at = timezone.now()
+        contract.sent_at = clock.now()
         contract.delivered_version = version
         contract.save(
             update_fields=["state", "sent_at", "delivered_version", "delivery_note", "updated_at"]

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
@@ -24,6 +23,7 @@ from onboarding.contracts import tasks as contract_tasks
 from onboarding.contracts.events import contract_issued
 from onboarding.contracts.models import Contract, ContractSequence, ContractState
 from onboarding.contracts.transitions import contract_move
+from onboarding.core import clock
 from onboarding.core.errors import Conflict
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.services import task_enqueue_once
@@ -52,7 +52,7 @@ def contract_draft_create(
     customer = subscription.customer
     country = str(customer.country or "")
     try:
-        decision = customer_tax(customer=customer, on=timezone.now().date())
+        decision = customer_tax(customer=customer, on=clock.now().date())
     except TaxRateMissing:
         decision = TaxDecision(rate_bp=subscription.tax_rate_bp, country=country)
     try:
@@ -97,7 +97,7 @@ def contract_number_take(*, year: int) -> str:
 def contract_issue(*, contract: Contract, actor: User | None) -> None:
     """Draft -> issued: number it, want document version 1, queue the generation. Call it
     inside the transaction that created the draft."""
-    now = timezone.now()
+    now = clock.now()
     states = contract_move(contract=contract, state=ContractState.ISSUED)
     contract.number = contract_number_take(year=now.year)
     contract.issued_at = now
@@ -144,7 +144,7 @@ def issue_task_key(subscription_id: int) -> str:
 
 def subscriptions_due_a_contract(*, limit: int = 200) -> list[int]:
     """Subscriptions that CONTRACT_ISSUE_ON says should have a first contract, and have none."""
-    due = Subscription.objects.filter(status__in=LIVE_STATUSES)
+    due = Subscription.objects.filter(clock.customer_scope("customer"), status__in=LIVE_STATUSES)
     if settings.CONTRACT_ISSUE_ON == "first_payment":
         due = due.filter(first_paid_at__isnull=False)  # billing stamps the first payment
     return list(

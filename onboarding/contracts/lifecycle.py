@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported, report_failure
@@ -40,6 +39,7 @@ from onboarding.contracts.transitions import (
     contract_locked,
     contract_move,
 )
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.roles import Role
 from onboarding.notifications.models import Channel
@@ -139,7 +139,7 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Con
     billing_stopped = subscription_stop_at_period_end(
         subscription=contract.subscription, actor=actor, because="contract cancelled"
     )
-    now = timezone.now()
+    now = clock.now()
     contract.cancelled_at = now
     contract.service_ends_at = contract.service_end_if_cancelled(now=now)
     contract.save(update_fields=["state", "cancelled_at", "service_ends_at", "updated_at"])
@@ -276,7 +276,7 @@ def _follow_ended_subscription(contract: Contract) -> bool:
         if not locked.can_move_to(S.CANCELLED):
             return False
         states = contract_move(contract=locked, state=S.CANCELLED)
-        now = timezone.now()
+        now = clock.now()
         locked.cancelled_at = now
         locked.service_ends_at = locked.subscription.cancelled_at or now
         locked.save(update_fields=["state", "cancelled_at", "service_ends_at", "updated_at"])
@@ -292,11 +292,15 @@ def contracts_lifecycle_advance(*, now: datetime | None = None) -> LifecycleRepo
     """The periodic pass: end contracts whose subscription billing cancelled, activate started
     terms, mark terms expiring, send due reminders, renew or expire ended terms. Safe to run
     twice, or in two workers at once."""
-    now = now or timezone.now()
+    now = now or clock.now()
     report = LifecycleReport()
     offsets = _reminder_offsets()
     window = timedelta(days=max(offsets, default=0))
-    base = Contract.objects.select_related("customer", "subscription").order_by("term_end", "pk")
+    base = (
+        Contract.objects.select_related("customer", "subscription")
+        .filter(clock.customer_scope("customer"))
+        .order_by("term_end", "pk")
+    )
 
     report.cancelled = _each(
         report,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from onboarding.accounts.models import Customer
 from onboarding.billing.models import Subscription
 from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.core import clock
 from onboarding.core.access import access_rule
 from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
@@ -80,7 +81,7 @@ class ContractQuerySet(models.QuerySet["Contract"]):
         return self.filter(state__in=IN_FORCE_STATES)
 
     def expiring_within(self, *, days: int, now=None) -> "ContractQuerySet":
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.filter(term_end__gt=now, term_end__lte=now + timedelta(days=days))
 
 
@@ -223,7 +224,7 @@ class Contract(models.Model):
     @property
     def age(self) -> timedelta | None:
         """How long since the contract was issued; None before it is."""
-        return timezone.now() - self.issued_at if self.issued_at else None
+        return clock.now() - self.issued_at if self.issued_at else None
 
     @property
     def issued_on(self) -> date | None:
@@ -234,7 +235,7 @@ class Contract(models.Model):
         """Calendar days from the issue date to today, both in the business time zone: the one
         rule for a contract's age, as `days_left` is for what remains. None before issue."""
         issued_on = self.issued_on
-        return ((today or timezone.localdate()) - issued_on).days if issued_on else None
+        return ((today or clock.localdate()) - issued_on).days if issued_on else None
 
     @property
     def age_days(self) -> int | None:
@@ -250,12 +251,12 @@ class Contract(models.Model):
         (settings.TIME_ZONE): 0 on the day the term ends, negative after. The one rule for
         "days left": the customer's and the staff's contract pages, the SysOps customer view
         and the API all show this number."""
-        return (self.ends_on - (today or timezone.localdate())).days
+        return (self.ends_on - (today or clock.localdate())).days
 
     def service_end_if_cancelled(self, *, now: datetime | None = None) -> datetime:
         """When service stops if the contract is cancelled at `now`: the end of the period
         already paid for (the subscription's current period), and never before `now`."""
-        now = now or timezone.now()
+        now = now or clock.now()
         return max(self.subscription.current_period_end or now, now)
 
     # --- documents (use with prefetch_related("documents") to avoid a query per row) ---

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from onboarding.billing.models import LIVE_STATUSES
 from onboarding.contracts.models import (
@@ -19,6 +18,7 @@ from onboarding.contracts.models import (
     ContractState,
     ContractTemplate,
 )
+from onboarding.core import clock
 from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.roles import Role
 
@@ -226,6 +226,6 @@ def contract_template_list() -> QuerySet[ContractTemplate]:
 def contracts_expiring_count(*, user, days: int) -> int:
     return (
         visible_to(user, Contract.objects.in_force())
-        .filter(term_end__gt=timezone.now(), term_end__lte=timezone.now() + timedelta(days=days))
+        .filter(term_end__gt=clock.now(), term_end__lte=clock.now() + timedelta(days=days))
         .count()
     )

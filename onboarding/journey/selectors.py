@@ -31,12 +31,21 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def _real():
+    """Journeys of real customers: test customers (bound to a test clock, docs/test-clocks.md)
+    are left out of the funnel."""
+    return JourneyStep.objects.filter(customer__test_clock__isnull=True)
+
+
 def _standing_by_position() -> dict[int, int]:
     """Customers per earliest step not done, counted in the database."""
     table = JourneyStep._meta.db_table
+    customers = JourneyStep._meta.get_field("customer").related_model._meta.db_table
     sql = (
-        f"SELECT first_open, COUNT(*) FROM (SELECT customer_id, MIN(position) AS first_open "  # noqa: S608 (table name from model meta)
-        f"FROM {table} WHERE state <> %s GROUP BY customer_id) AS open_steps GROUP BY first_open"
+        f"SELECT first_open, COUNT(*) FROM (SELECT customer_id, MIN(position) AS first_open "  # noqa: S608 (table names from model meta)
+        f"FROM {table} WHERE state <> %s AND customer_id NOT IN "
+        f"(SELECT user_id FROM {customers} WHERE test_clock_id IS NOT NULL) "
+        "GROUP BY customer_id) AS open_steps GROUP BY first_open"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [StepState.DONE.value])
@@ -52,14 +61,16 @@ def journey_funnel() -> list[FunnelRow]:
     """
     by_step = {
         row["step"]: row
-        for row in JourneyStep.objects.values("step").annotate(
+        for row in _real()
+        .values("step")
+        .annotate(
             done=Count("id", filter=Q(state=StepState.DONE)),
             failed=Count("id", filter=Q(state=StepState.FAILED)),
             ever_failed=Count("id", filter=Q(failures__gt=0)),
         )
     }
     standing = _standing_by_position()
-    started = JourneyStep.objects.values("customer").distinct().count()
+    started = _real().values("customer").distinct().count()
     empty = {"done": 0, "failed": 0, "ever_failed": 0}
     rows = []
     reached = started

@@ -37,6 +37,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from onboarding.core import clock
 from onboarding.core.backoff import backoff_seconds
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.context import request_context
@@ -294,8 +295,9 @@ def _deliver(message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, no
     try:
         if spec is None:
             raise LookupError(f"no outbox handler is registered for topic {message.topic!r}")
+        stamp = message.payload.get(clock.OUTBOX_KEY) if isinstance(message.payload, dict) else None
         if spec.transactional:
-            with transaction.atomic():
+            with transaction.atomic(), clock.simulated_from(stamp):
                 spec.handler(message, batch)
                 if not _record_sent(message, worker_id=worker_id):
                     # Another relay holds the row now and delivers it: the handler's writes
@@ -303,7 +305,8 @@ def _deliver(message: OutboxMessage, *, worker_id: str, batch: DeliveryBatch, no
                     raise _LeaseLost
             recorded = True
         else:
-            spec.handler(message, batch)
+            with clock.simulated_from(stamp):
+                spec.handler(message, batch)
     except _LeaseLost:
         logger.warning("outbox message handled after its lease was taken over", extra=log)
         return "lost"

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone
 
+from onboarding.core import clock
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.core.roles import Role
@@ -82,6 +83,14 @@ def _customer_id_of(user) -> int | None:
 
 def _outbox_insert(**fields) -> OutboxMessage | None:
     """Insert one outbox row in a savepoint; None when its dedupe key already exists."""
+    simulation = clock.current()
+    if simulation is not None:
+        # Written under a test clock: the relay hands it to its consumer at the same simulated
+        # moment (relay.py), so what the consumer decides or queues stays on the clock.
+        fields["payload"] = {
+            **fields.get("payload", {}),
+            clock.OUTBOX_KEY: {"id": simulation.clock_id, "at": simulation.at.isoformat()},
+        }
     try:
         with transaction.atomic():
             return OutboxMessage.objects.create(request_id=current_request_id(), **fields)

@@ -4,8 +4,7 @@ import calendar
 import datetime as dt
 import re
 
-from django.utils import timezone
-
+from onboarding.core import clock
 from onboarding.core.cardmask import luhn_valid as core_luhn_valid
 
 _NON_DIGITS = re.compile(r"[\s-]")
@@ -42,7 +41,7 @@ def brand_of(digits: str) -> str:
 
 def card_expired(exp_month: int, exp_year: int, *, today: dt.date | None = None) -> bool:
     """A card is good through the last day of its expiry month."""
-    today = today or timezone.now().date()
+    today = today or clock.now().date()
     last_day = calendar.monthrange(exp_year, exp_month)[1]
     return dt.date(exp_year, exp_month, last_day) < today
 
@@ -60,7 +59,7 @@ def expiry_errors(exp_month: int, exp_year: int) -> dict[str, str]:
     month_ok = 1 <= exp_month <= 12
     if not month_ok:
         errors["exp_month"] = "Enter the expiry month as a number from 1 to 12."
-    current_year = timezone.now().year
+    current_year = clock.now().year
     if not FIRST_CARD_YEAR <= exp_year <= current_year + LONGEST_VALIDITY_YEARS:
         errors["exp_year"] = "Enter the four-digit expiry year shown on the card."
     elif month_ok and card_expired(exp_month, exp_year):

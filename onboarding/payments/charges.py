@@ -19,6 +19,7 @@ from onboarding.accounts.models import Customer
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.bulk import audit_rows_write
+from onboarding.core import clock
 from onboarding.core.backoff import backoff_seconds
 from onboarding.core.bulk import rows_insert, rows_update
 from onboarding.core.errors import Conflict, DomainError
@@ -161,7 +162,7 @@ def payment_collect_many(*, requests: Sequence[CollectRequest]) -> list[CollectO
     }
     outcomes: dict[str, CollectOutcome] = {}
     fresh: list[tuple[CollectRequest, tuple]] = []
-    now, gateway_name = timezone.now(), get_gateway().name
+    now, gateway_name = clock.now(), get_gateway().name
     for r in requests:
         if r.idempotency_key in existing:
             outcomes[r.idempotency_key] = _outcome_existing(r, existing[r.idempotency_key])
@@ -190,7 +191,7 @@ def payment_collect_many(*, requests: Sequence[CollectRequest]) -> list[CollectO
             ]
         )
         settled = _attempts_settle_many(
-            answers=dict(zip(attempt_ids, answers, strict=True)), now=timezone.now()
+            answers=dict(zip(attempt_ids, answers, strict=True)), now=clock.now()
         )
         for (r, _), attempt_id in zip(fresh, attempt_ids, strict=True):
             outcomes[r.idempotency_key] = CollectOutcome(r, settled[attempt_id])
@@ -365,7 +366,7 @@ def payment_attempt_settle(
     settles a PENDING or UNKNOWN one. An answer for an attempt already settled changes nothing;
     if it contradicts the settled status, an admin is alerted (money may have moved).
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         attempt = PaymentAttempt.objects.select_for_update().get(pk=attempt_id)
         previous = _result_apply(attempt=attempt, result=result, now=now)

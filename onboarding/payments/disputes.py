@@ -7,9 +7,9 @@ The row (PaymentDispute) is what the payment's invoice and the customer's view r
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.core import clock
 from onboarding.core.money import Money
 from onboarding.payments import events
 from onboarding.payments.models import PaymentAttempt, PaymentDispute
@@ -43,13 +43,13 @@ def payment_dispute_record(
             currency=amount.currency,
             reason=reason[:64],
             status="",
-            opened_at=opened_at or timezone.now(),
+            opened_at=opened_at or clock.now(),
         )
         new = dispute.pk is None
         if not new and (dispute.status == status or not dispute.is_open):
             return dispute, False  # nothing new, or already closed (a close is final)
         dispute.status = status[:32]
-        dispute.closed_at = timezone.now() if closing else None
+        dispute.closed_at = clock.now() if closing else None
         dispute.save()
         if new:
             _opened(attempt=attempt, dispute=dispute)

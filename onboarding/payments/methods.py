@@ -13,11 +13,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
 from onboarding.alerts.services import admin_alerts_resolve_for
+from onboarding.core import clock
 from onboarding.core.errors import DomainError
 from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
@@ -154,7 +154,7 @@ def payment_method_add(
 
 @transaction.atomic
 def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) -> PaymentMethod:
-    now = timezone.now()
+    now = clock.now()
     previous = (
         PaymentMethod.objects.select_for_update()
         .filter(customer=customer, status=PaymentMethodStatus.ACTIVE)
@@ -197,7 +197,7 @@ def _payment_method_store(*, customer: Customer, actor: User, token: CardToken) 
 
 def card_expiry_remind(*, method_id: int, now: datetime | None = None) -> bool:
     """Remind the card's owner, once per card, that it expires soon; False if already done."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         # The guarded UPDATE is the "once": a second run, or a concurrent one, changes no row.
         claimed = PaymentMethod.objects.filter(
@@ -230,7 +230,9 @@ def card_expiry_remind(*, method_id: int, now: datetime | None = None) -> bool:
 def cards_remind_expiring(*, today: dt.date | None = None) -> int:
     """Remind every customer whose active card expires within 30 days; return how many."""
     reminded = 0
-    due = cards_expiring_soon(today=today).filter(expiry_reminded_at__isnull=True)
+    due = cards_expiring_soon(today=today).filter(
+        clock.customer_scope("customer"), expiry_reminded_at__isnull=True
+    )
     for method_id in due.values_list("pk", flat=True):
         reminded += card_expiry_remind(method_id=method_id)
     return reminded

@@ -4,6 +4,7 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 
+from onboarding.core import clock
 from onboarding.core.access import access_rule
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
@@ -152,7 +153,7 @@ class PaymentMethod(models.Model):
         return self.expires_within(30)
 
     def expires_within(self, days: int, *, today: dt.date | None = None) -> bool:
-        today = today or timezone.now().date()
+        today = today or clock.now().date()
         return self.expires_on < today + dt.timedelta(days=days)
 
 

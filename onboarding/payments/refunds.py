@@ -11,10 +11,10 @@ issues its credit note without payments knowing billing.
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError, Forbidden
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
@@ -75,7 +75,7 @@ def _refund_record(
         refund = PaymentRefund.objects.select_for_update().get(pk=refund.pk)
         if refund.status != RefundStatus.PENDING:
             return refund  # recorded already (a retry with the same key)
-        refund.status, refund.settled_at = status, timezone.now()
+        refund.status, refund.settled_at = status, clock.now()
         refund.gateway_refund_id = gateway_refund_id
         refund.code, refund.message = why.get("code", ""), why.get("message", "")[:255]
         refund.save(update_fields=["status", "settled_at", "gateway_refund_id", "code", "message"])
@@ -195,7 +195,7 @@ def payment_refund_record_outside(
             status=RefundStatus.SUCCEEDED,
             gateway_refund_id=gateway_refund_id[:128],
             message=OUTSIDE_REFUND_MESSAGE,
-            settled_at=timezone.now(),
+            settled_at=clock.now(),
         )
         refund_recorded_outside(refund=refund)
         outbox_publish(

@@ -14,9 +14,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from onboarding.accounts.models import Customer
+from onboarding.core import clock
 from onboarding.core.money import Money
 from onboarding.payments.models import (
     PaymentAttempt,
@@ -65,7 +65,7 @@ def cards_expiring_soon(
     Same rule as PaymentMethod.expires_within, in SQL: a card is good through the last day of its
     expiry month, so it counts when that month is before the month of today + within_days.
     """
-    today = today or timezone.now().date()
+    today = today or clock.now().date()
     cutoff = today + dt.timedelta(days=within_days)
     return (
         PaymentMethod.objects.filter(status=PaymentMethodStatus.ACTIVE)

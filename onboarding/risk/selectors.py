@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from onboarding.core import clock
 from onboarding.core.errors import NotFound
 from onboarding.risk.models import RiskEvent, RiskLevel, RiskState
 
@@ -74,7 +74,7 @@ class RiskCounts:
 
 def risk_counts_by_day(*, days: int = 14, today: date | None = None) -> RiskCounts:
     """Events raised per day and level over the last `days` days (UTC), and the open counts."""
-    today = today or timezone.now().date()
+    today = today or clock.now().date()
     first = today - timedelta(days=days - 1)
     rows = (
         RiskEvent.objects.filter(occurred_at__date__gte=first)

@@ -1,10 +1,10 @@
 """Writes: raising and resolving risk events."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from onboarding.accounts.models import User
 from onboarding.contracts.models import Contract
+from onboarding.core import clock
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict
 from onboarding.notifications.services import outbox_publish
@@ -42,7 +42,7 @@ def risk_event_raise(
                 reason=mask_card_numbers(reason)[:500],
                 contract=contract,
                 customer_id=contract.customer_id,
-                occurred_at=timezone.now(),
+                occurred_at=clock.now(),
             )
     except IntegrityError:
         return RiskEvent.objects.get(dedupe_key=dedupe_key)
@@ -63,7 +63,7 @@ def risk_event_resolve(*, event_id: int, actor: User, note: str) -> RiskEvent:
         if event.state == RiskState.RESOLVED:
             raise Conflict("This risk is already resolved.")
         event.state = RiskState.RESOLVED
-        event.resolved_at = timezone.now()
+        event.resolved_at = clock.now()
         event.resolved_by = actor
         event.resolution_note = note[:500]
         event.save(update_fields=["state", "resolved_at", "resolved_by", "resolution_note"])

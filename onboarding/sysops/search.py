@@ -25,6 +25,7 @@ _PHONE_LIKE = re.compile(r"^\+?[\d\s().-]{4,}$")
 # What a hit shows (the results page and CustomerHitOut); the customer and user rows are wide.
 HIT_COLUMNS = (
     "user_id",
+    "test_clock_id",  # a test customer is marked TEST in the results
     "company",
     "phone",
     "city",

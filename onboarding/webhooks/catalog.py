@@ -61,7 +61,11 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("invoice.issued", "An invoice was issued.", ("invoice.issued",)),
     EventType("invoice.paid", "An invoice was paid in full.", ("invoice.paid",)),
     EventType(
-        "invoice.uncollectible", "An invoice was marked uncollectible.", ("invoice.uncollectible",)
+        "invoice.uncollectible",
+        "An invoice was marked uncollectible.",
+        ("invoice.uncollectible",),
+        # Billing records giving up on an invoice as a failure: without this it never left.
+        outcomes=_FAILED,
     ),
     EventType("invoice.voided", "An invoice was voided.", ("invoice.voided",)),
     EventType("payment.succeeded", "A charge succeeded.", ("payment.succeeded",)),
@@ -162,8 +166,12 @@ def _public(value: Any) -> Any:
 
 
 def event_payload(entry: AuditEntry, event: EventType) -> dict[str, Any]:
-    """The JSON body of `entry` as event `event` (its versioned shape, see docs/events.md)."""
-    return {
+    """The JSON body of `entry` as event `event` (its versioned shape, see docs/events.md).
+
+    An entry written under a test clock (docs/test-clocks.md) also says the clock and its
+    simulated moment, in `data.test_clock`; `timestamp` stays the real time."""
+    changes = entry.changes if isinstance(entry.changes, dict) else {}
+    payload = {
         "id": webhook_id_for(entry.pk),
         "type": event.name,
         "version": event.version,
@@ -174,9 +182,15 @@ def event_payload(entry: AuditEntry, event: EventType) -> dict[str, Any]:
             "outcome": entry.outcome,
             "object": {"type": entry.object_type, "id": entry.object_id},
             "customer_id": entry.customer_id,
-            "changes": _public(entry.changes if isinstance(entry.changes, dict) else {}),
+            "changes": _public(changes),
         },
     }
+    if "simulated_at" in changes:
+        payload["data"]["test_clock"] = {
+            "id": changes.get("test_clock_id"),
+            "simulated_at": changes["simulated_at"],
+        }
+    return payload
 
 
 def event_body(entry: AuditEntry, event: EventType) -> str:

@@ -24,15 +24,23 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, close_old_connections, connections
+from django.db import (
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from onboarding.core import clock
 from onboarding.core.context import request_context
 from onboarding.notifications.wakeup import Wakeup, listening_supported
 from onboarding.worker.models import TaskAttempt
@@ -279,6 +287,8 @@ class ResilientWorker(Worker):
             tasks = tasks.filter(queue_name__in=self.queue_names)
         if self.excluded_queue_names:
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        # A test clock's queue is run by that clock's advance, at its simulated moment.
+        tasks = tasks.exclude(queue_name__startswith=clock.QUEUE_PREFIX)
         with exclusive_transaction(tasks.db):
             try:
                 task_result = tasks.get_locked()
@@ -327,3 +337,41 @@ class ResilientWorker(Worker):
         except Exception:
             # The task is recorded FAILED either way; a broken alert path must not stop the worker.
             logger.exception("could not raise the alert for failed task %s", attempt.pk)
+
+
+def queue_run_ready(*, queue_name: str, now: datetime, worker_id: str, limit: int = 500) -> int:
+    """Run, in this thread, every READY task of `queue_name` due by `now`, once each, in the
+    order they were queued; returns how many ran. A test clock's advance drains its own queue
+    this way (onboarding/core/clock.py): the tasks run inside the caller's simulated moment,
+    with the worker's retries and failure alerts."""
+    worker = ResilientWorker(
+        queue_names=[queue_name],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+        scheduler=False,
+        listen=False,
+    )
+    due = (
+        DBTaskResult.objects.filter(queue_name=queue_name, status=TaskResultStatus.READY)
+        .filter(Q(run_after=get_date_max()) | Q(run_after__lte=now))
+        .order_by("-priority", "enqueued_at")
+    )
+    ran = 0
+    for task_id in list(due.values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            row = (
+                DBTaskResult.objects.select_for_update()
+                .filter(pk=task_id, status=TaskResultStatus.READY)
+                .first()
+            )
+            if row is None:
+                continue
+            row.claim(worker_id)
+        worker.run_task(row)
+        ran += 1
+    return ran

@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.permissions import require_admin
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.core import clock
 from onboarding.core.errors import Conflict, NotFound
 from onboarding.worker.events import task_reaped, task_requeue_refused, task_requeued
 from onboarding.worker.models import PeriodicSlot, TaskKey, WorkerHeartbeat
@@ -177,6 +178,10 @@ def task_failure_alert(*, db_task_result: DBTaskResult) -> AdminAlert:
 
 def _enqueue(task: Task, *, args: Sequence, kwargs: dict | None, run_after: datetime | None):
     queued = task.using(run_after=run_after) if run_after is not None else task
+    if (queue := clock.queue_name()) is not None:
+        # Queued under a test clock: its own queue, which only the clock's advance runs (at
+        # the simulated moment); real workers never claim it (runner.py).
+        queued = queued.using(queue_name=queue)
     return queued.enqueue(*args, **(kwargs or {}))
 
 

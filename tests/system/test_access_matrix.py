@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config.api import api
+from onboarding.accounts.models import TestClock
 from onboarding.core.roles import Role
 from tests.factories import DEFAULT_PASSWORD
 
@@ -311,6 +312,12 @@ PAGES: dict[str, Rule] = {
     "staff/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend": POST(
         (LOGIN, 404, 404, 403, 403, to("/staff/webhooks/{endpoint_id}/"))
     ),
+    # Test clocks: admins only (a clock's events hold its customers' whole history).
+    "staff/test-clocks/": Rule(WEBHOOK_ADMINS),
+    "staff/test-clocks/<int:clock_id>/": Rule(WEBHOOK_ADMINS),
+    # Empty forms: the admin is shown the field errors (400), nobody else gets that far.
+    "staff/test-clocks/<int:clock_id>/customers": POST((LOGIN, 404, 404, 403, 403, 400)),
+    "staff/test-clocks/<int:clock_id>/advance": POST((LOGIN, 404, 404, 403, 403, 400)),
     "staff/risk/": Rule(STAFF),
     "staff/risk/events": Rule(STAFF),
     "staff/risk/counts.json": Rule(STAFF),
@@ -545,6 +552,18 @@ API: dict[str, Rule] = {
         (401, 404, 404, 403, 403, 201),
         data=lambda ids: {"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"},
     ),
+    "GET /api/v1/staff/test-clocks/": Rule(API_WEBHOOK_ADMINS),
+    "POST /api/v1/staff/test-clocks/": POST(
+        (401, 404, 404, 403, 403, 201), data=lambda ids: {"name": "Matrix clock"}
+    ),
+    "GET /api/v1/staff/test-clocks/{clock_id}": Rule(API_WEBHOOK_ADMINS),
+    "POST /api/v1/staff/test-clocks/{clock_id}/customers": POST(
+        (401, 404, 404, 403, 403, 422), data=lambda ids: {"email": "not-an-address"}
+    ),
+    "POST /api/v1/staff/test-clocks/{clock_id}/advance": POST(
+        (401, 404, 404, 403, 403, 422), data=lambda ids: {"amount": 1, "unit": "weeks"}
+    ),
+    "GET /api/v1/staff/test-clocks/{clock_id}/events": Rule(API_WEBHOOK_ADMINS),
     "GET /api/v1/staff/risk": Rule(API_STAFF),
     "GET /api/v1/staff/risk/events": Rule(API_STAFF),
     "GET /api/v1/staff/risk/counts": Rule(API_STAFF),
@@ -787,6 +806,9 @@ def world(settings, tmp_path) -> World:
         "review_id": review.pk,
         "event_id": risk_event.pk,
         "endpoint_id": endpoint.pk,
+        "clock_id": TestClock.objects.create(
+            name="Matrix", frozen_time=timezone.now(), created_by=staff[Role.ADMIN]
+        ).pk,
         "delivery_id": WebhookDelivery.objects.order_by("pk").first().pk,
     }
     secrets = [

@@ -7,9 +7,9 @@ run again after a crash, and in several processes at once on PostgreSQL: they sh
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from onboarding.billing.billrun import BillRunProgress, bill_run_execute
+from onboarding.core import clock
 
 
 def _day(text: str) -> date:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        run_date = _day(options["date"]) if options["date"] is not None else timezone.now().date()
+        run_date = _day(options["date"]) if options["date"] is not None else clock.now().date()
         batch_size = options["batch_size"]
         if batch_size is not None and not 1 <= batch_size <= 10_000:
             raise CommandError("--batch-size takes 1 to 10000")

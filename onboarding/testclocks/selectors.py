@@ -1,0 +1,94 @@
+"""Reads for the test clocks' page and API: clocks with their customers, and what happened."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from onboarding.accounts.models import Customer, TestClock
+from onboarding.audit.models import AuditEntry
+from onboarding.core.errors import NotFound
+from onboarding.testclocks.events import CLOCK_TYPE
+
+EVENTS_SHOWN = 500
+
+
+def clock_list() -> list[TestClock]:
+    return list(TestClock.objects.annotate(customer_count=Count("customers")).order_by("-pk"))
+
+
+def clock_get(*, clock_id: int | str) -> TestClock:
+    try:
+        found = (
+            TestClock.objects.annotate(customer_count=Count("customers"))
+            .filter(pk=int(clock_id))
+            .first()
+        )
+    except (TypeError, ValueError, OverflowError):
+        found = None
+    if found is None:
+        raise NotFound("No such test clock.")
+    return found
+
+
+def clock_customers(*, clock_id: int) -> list[Customer]:
+    return list(
+        Customer.objects.select_related("user").filter(test_clock_id=clock_id).order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class ClockEvent:
+    id: int
+    action: str
+    outcome: str
+    customer_id: int | None
+    object_type: str
+    object_id: str
+    message: str
+    real_time: datetime
+    simulated_at: datetime | None
+
+
+def clock_events(*, clock_id: int, limit: int = EVENTS_SHOWN) -> list[ClockEvent]:
+    """What happened on the clock, newest first: every audit entry written at its moments, and
+    the clock's own (created, advanced, failed), each with its simulated and its real time."""
+    entries = (
+        AuditEntry.objects.filter(
+            Q(changes__test_clock_id=clock_id) | Q(object_type=CLOCK_TYPE, object_id=str(clock_id))
+        )
+        .order_by("-pk")
+        .only(
+            "pk",
+            "action",
+            "outcome",
+            "customer_id",
+            "object_type",
+            "object_id",
+            "message",
+            "occurred_at",
+            "changes",
+        )[:limit]
+    )
+    return [
+        ClockEvent(
+            id=entry.pk,
+            action=entry.action,
+            outcome=entry.outcome,
+            customer_id=entry.customer_id,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            message=entry.message,
+            real_time=entry.occurred_at,
+            simulated_at=_moment(entry.changes),
+        )
+        for entry in entries
+    ]
+
+
+def _moment(changes) -> datetime | None:
+    value = changes.get("simulated_at") if isinstance(changes, dict) else None
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
