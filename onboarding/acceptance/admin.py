@@ -1,11 +1,11 @@
 from django.contrib import admin
 
 from onboarding.acceptance.models import RequirementTemplate, Review, Timer
-from onboarding.catalog.admin import AuditedAdmin
+from onboarding.audit.admin_edits import AuditedModelAdmin
 
 
 @admin.register(RequirementTemplate)
-class RequirementTemplateAdmin(AuditedAdmin):
+class RequirementTemplateAdmin(AuditedModelAdmin):
     """A plan's standard requirements; new contracts' capture starts from these."""
 
     list_display = ["plan", "position", "title"]

@@ -1,27 +1,7 @@
 from django.contrib import admin
-from django.forms.models import model_to_dict
 
-from onboarding.audit.services import audit_diff
-from onboarding.catalog.events import catalog_item_deleted, catalog_item_saved
+from onboarding.audit.admin_edits import AuditedModelAdmin
 from onboarding.catalog.models import Plan, PlanPrice, Product
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Catalog edits by admins go to the audit log with the fields they changed."""
-
-    def save_model(self, request, obj, form, change) -> None:
-        before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change else {}
-        super().save_model(request, obj, form, change)
-        catalog_item_saved(
-            actor=request.user,
-            item=obj,
-            created=not change,
-            changes=audit_diff(before=before, after=model_to_dict(obj)),
-        )
-
-    def delete_model(self, request, obj) -> None:
-        catalog_item_deleted(actor=request.user, item=obj)
-        super().delete_model(request, obj)
 
 
 class PlanPriceInline(admin.TabularInline):
@@ -35,13 +15,13 @@ class PlanPriceInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(AuditedAdmin):
+class ProductAdmin(AuditedModelAdmin):
     list_display = ["name", "released_on"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Plan)
-class PlanAdmin(AuditedAdmin):
+class PlanAdmin(AuditedModelAdmin):
     list_display = ["name", "product", "tier", "currencies", "is_active", "sort_order"]
     list_filter = ["is_active", "tier", "product"]
     prepopulated_fields = {"slug": ["name"]}

@@ -1,9 +1,8 @@
 from django import forms
 from django.contrib import admin
-from django.forms.models import BaseInlineFormSet, model_to_dict
+from django.forms.models import BaseInlineFormSet
 
-from onboarding.audit.services import audit_diff
-from onboarding.sla.events import sla_item_deleted, sla_item_saved
+from onboarding.audit.admin_edits import AuditedModelAdmin
 from onboarding.sla.models import (
     PublicHoliday,
     ServiceHours,
@@ -11,24 +10,6 @@ from onboarding.sla.models import (
     SlaPolicy,
     windows_overlap,
 )
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Admins' edits of service-level terms go to the audit log with the fields they changed."""
-
-    def save_model(self, request, obj, form, change) -> None:
-        before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change else {}
-        super().save_model(request, obj, form, change)
-        sla_item_saved(
-            actor=request.user,
-            item=obj,
-            created=not change,
-            changes=audit_diff(before=before, after=model_to_dict(obj)),
-        )
-
-    def delete_model(self, request, obj) -> None:
-        sla_item_deleted(actor=request.user, item=obj)
-        super().delete_model(request, obj)
 
 
 class WindowFormSet(BaseInlineFormSet):
@@ -63,20 +44,20 @@ class ServiceWindowInline(admin.TabularInline):
 
 
 @admin.register(ServiceHours)
-class ServiceHoursAdmin(AuditedAdmin):
+class ServiceHoursAdmin(AuditedModelAdmin):
     list_display = ["name", "time_zone", "always_open", "holiday_country"]
     inlines = [ServiceWindowInline]
 
 
 @admin.register(PublicHoliday)
-class PublicHolidayAdmin(AuditedAdmin):
+class PublicHolidayAdmin(AuditedModelAdmin):
     list_display = ["date", "name", "country"]
     list_filter = ["country"]
     date_hierarchy = "date"
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(AuditedAdmin):
+class SlaPolicyAdmin(AuditedModelAdmin):
     list_display = ["plan", "severity", "first_response", "resolution", "service_hours"]
     list_filter = ["plan", "severity", "service_hours"]
     list_select_related = ["plan", "service_hours"]
