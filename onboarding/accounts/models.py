@@ -117,6 +117,11 @@ class TestClock(models.Model):
 
 
 @access_rule(owner="user", staff=STAFF_ROLES)
+def customer_reference(pk: int) -> str:
+    """The number staff and customers quote: CUS-000042."""
+    return f"CUS-{pk:06d}"
+
+
 class Customer(models.Model):
     """The customer record: the account holder's company, billing address and contacts."""
 
@@ -189,7 +194,7 @@ class Customer(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"CUS-{self.pk:06d}"
+        return customer_reference(self.pk)
 
     @property
     def display_name(self) -> str:
