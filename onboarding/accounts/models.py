@@ -117,11 +117,6 @@ class TestClock(models.Model):
 
 
 @access_rule(owner="user", staff=STAFF_ROLES)
-def customer_reference(pk: int) -> str:
-    """The number staff and customers quote: CUS-000042."""
-    return f"CUS-{pk:06d}"
-
-
 class Customer(models.Model):
     """The customer record: the account holder's company, billing address and contacts."""
 
@@ -194,7 +189,7 @@ class Customer(models.Model):
 
     @property
     def reference(self) -> str:
-        return customer_reference(self.pk)
+        return f"CUS-{self.pk:06d}"
 
     @property
     def display_name(self) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
-from onboarding.accounts.models import Customer, TestClock, customer_reference
+from onboarding.accounts.models import Customer, TestClock
 from onboarding.audit.models import AuditEntry
 from onboarding.core.errors import NotFound
 from onboarding.testclocks.events import CLOCK_TYPE
@@ -49,21 +49,13 @@ class ClockEvent:
     real_time: datetime
     simulated_at: datetime | None
 
-    @property
-    def customer_reference(self) -> str:
-        return customer_reference(self.customer_id) if self.customer_id else ""
-
 
 def clock_events(*, clock_id: int, limit: int = EVENTS_SHOWN) -> list[ClockEvent]:
-    """What happened on the clock, newest first: every audit entry about its customers (at
-    its moments, or in real time before the first advance) and the clock's own (created,
-    advanced, failed), each with its simulated and its real time."""
-    # By the clock's customers and the clock itself: both indexed (audit_customer_idx,
-    # audit_object_idx), where a lookup inside `changes` would read the whole log.
-    customers = Customer.objects.filter(test_clock_id=clock_id).values("pk")
+    """What happened on the clock, newest first: every audit entry written at its moments, and
+    the clock's own (created, advanced, failed), each with its simulated and its real time."""
     entries = (
         AuditEntry.objects.filter(
-            Q(customer_id__in=customers) | Q(object_type=CLOCK_TYPE, object_id=str(clock_id))
+            Q(changes__test_clock_id=clock_id) | Q(object_type=CLOCK_TYPE, object_id=str(clock_id))
         )
         .order_by("-pk")
         .only(
