@@ -14,12 +14,8 @@ from django.db import transaction
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported
-from onboarding.billing.charging import charge_of, charges_run
 from onboarding.billing.models import (
     LIVE_STATUSES,
-    PaymentState,
-    PlanChange,
-    PlanChangeStatus,
     Subscription,
 )
 from onboarding.billing.periods import duration_label, moment_stamp, period_end
@@ -28,6 +24,8 @@ from onboarding.billing.plan_changes import (
     PlanChangeOutcome,
     PlanChangeQuote,
     PlanChangeRefused,
+    change_being_paid_refused,
+    change_charged,
     change_invoice_issue,
     paid_for_current_terms,
     proration_quote,
@@ -39,7 +37,7 @@ from onboarding.billing.taxes import tax_missing_refused
 from onboarding.catalog.models import BillingCycle
 from onboarding.catalog.selectors import CurrencyNotSold, plan_price_for
 from onboarding.core import clock
-from onboarding.core.errors import Conflict, NotFound
+from onboarding.core.errors import NotFound
 from onboarding.payments.selectors import payment_method_active
 
 
@@ -124,21 +122,9 @@ def subscription_change_cycle_now(
     """Move to a longer `cycle` now, paid at once with the card on file, applied once paid."""
     with transaction.atomic():
         locked = subscription_lock(subscription)
-        if PlanChange.objects.filter(
-            subscription=locked, status=PlanChangeStatus.AWAITING_PAYMENT
-        ).exists():
-            raise Conflict("A change is being paid: wait for its result.", field="cycle")
+        change_being_paid_refused(locked, field="cycle")
         quote = cycle_change_now_quote(subscription=locked, cycle=cycle)
         if payment_method_active(customer=locked.customer) is None:
             raise PlanChangeRefused("Add a card first.", field="payment_method")
         change, invoice = change_invoice_issue(locked, quote, actor)
-    if invoice.payment_state == PaymentState.PROCESSING:
-        charges_run([charge_of(invoice)])
-    change.refresh_from_db()
-    invoice.refresh_from_db()
-    return PlanChangeOutcome(
-        quote=quote,
-        subscription=Subscription.objects.get(pk=locked.pk),
-        change=change,
-        invoice=invoice,
-    )
+    return change_charged(quote=quote, change=change, invoice=invoice)

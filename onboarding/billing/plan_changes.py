@@ -362,23 +362,37 @@ def subscription_change_plan(
     with transaction.atomic():
         locked = subscription_lock(subscription)
         plan = Plan.objects.select_related("product").get(pk=plan.pk)
-        if PlanChange.objects.filter(
-            subscription=locked, status=PlanChangeStatus.AWAITING_PAYMENT
-        ).exists():
-            raise Conflict("A change of plan is being paid: wait for its result.", field="plan")
+        change_being_paid_refused(locked, field="plan")
         quote = plan_change_quote(subscription=locked, plan=plan, quantity=quantity)
         if quote.when == AT_PERIOD_END:
             return PlanChangeOutcome(quote=quote, subscription=_schedule(locked, quote, actor))
         if payment_method_active(customer=locked.customer) is None:
             raise PlanChangeRefused("Add a card before you upgrade.", field="payment_method")
         change, invoice = change_invoice_issue(locked, quote, actor)
+    return change_charged(quote=quote, change=change, invoice=invoice)
+
+
+def change_being_paid_refused(subscription: Subscription, *, field: str) -> None:
+    """Refuse a second change while one is waiting for its payment: the two would prorate the
+    same period twice."""
+    if PlanChange.objects.filter(
+        subscription=subscription, status=PlanChangeStatus.AWAITING_PAYMENT
+    ).exists():
+        raise Conflict("A change is being paid: wait for its result.", field=field)
+
+
+def change_charged(
+    *, quote: PlanChangeQuote, change: PlanChange, invoice: Invoice
+) -> PlanChangeOutcome:
+    """After the change's invoice is committed: charge the card on file if it is to be charged
+    now, and say what happened (the change applies once its invoice is paid, plan_settle.py)."""
     if invoice.payment_state == PaymentState.PROCESSING:
         charges_run([charge_of(invoice)])
     change.refresh_from_db()
     invoice.refresh_from_db()
     return PlanChangeOutcome(
         quote=quote,
-        subscription=Subscription.objects.get(pk=locked.pk),
+        subscription=Subscription.objects.get(pk=change.subscription_id),
         change=change,
         invoice=invoice,
     )
