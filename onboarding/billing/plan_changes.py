@@ -164,6 +164,14 @@ def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
         )
     if not plan.is_active:
         raise PlanChangeRefused("That plan is no longer on sale.", field="plan")
+    if plan.product_id != subscription.plan.product_id:
+        # Another product's support is another contract (its own term, product age and
+        # acceptance): it is bought, not changed into.
+        raise PlanChangeRefused(
+            f"{plan.name} is support for {plan.product.name}, not "
+            f"{subscription.plan.product.name}: buy it as a plan of its own.",
+            field="plan",
+        )
     try:
         unit = plan_price_for(
             plan=plan, cycle=subscription.cycle, currency=subscription.currency

@@ -48,10 +48,12 @@ PER_PERIOD = {"monthly": "a month", "quarterly": "a quarter", "annual": "a year"
 
 
 def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
-    """Plans on sale in the subscription's currency with a price for its cycle, by slug, each
-    with its label (its unit price per cycle)."""
+    """Plans of the subscription's product on sale in its currency with a price for its cycle,
+    by slug, each with its label (its unit price per cycle)."""
     offered = {}
     for plan in plan_list_on_sale():
+        if plan.product_id != subscription.plan.product_id:
+            continue
         price = next(
             (p for p in plan.prices_in(subscription.currency) if p.cycle == subscription.cycle),
             None,

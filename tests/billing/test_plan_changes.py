@@ -28,7 +28,7 @@ from onboarding.billing.plan_changes import (
     subscription_change_plan,
     subscription_scheduled_change_cancel,
 )
-from onboarding.catalog.models import Plan
+from onboarding.catalog.models import Plan, Product
 from onboarding.notifications.models import Notification
 from onboarding.payments.models import SandboxCharge
 from tests.billing.conftest import DECLINING_CARD, bought, invoices_of, ready_customer
@@ -241,6 +241,17 @@ def _refused(active, plan, quantity, field):
 
 def test_the_same_plan_and_quantity_is_refused(active, plan):
     assert "already your plan" in _refused(active, plan, 1, "plan")
+
+
+def test_another_products_plan_is_bought_not_changed_into(active):
+    gateway = Product.objects.create(
+        slug="edge-gateway", name="Edge Gateway", released_on="2022-03-01"
+    )
+    other = plan_with_prices("gateway-care")
+    Plan.objects.filter(pk=other.pk).update(product=gateway)
+    other.refresh_from_db()
+    message = _refused(active, other, 1, "plan")
+    assert "support for Edge Gateway, not Helpdesk Suite: buy it" in message
 
 
 @pytest.mark.parametrize("quantity", [0, 6])
