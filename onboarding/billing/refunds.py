@@ -231,7 +231,9 @@ def credit_notes_draft_resume(*, now: datetime | None = None) -> list[int]:
     now = now or clock.now()
     issued = []
     drafts = CreditNote.objects.filter(
-        status=CreditNoteStatus.DRAFT, created_at__lt=now - timedelta(minutes=10)
+        clock.customer_scope("invoice__customer"),
+        status=CreditNoteStatus.DRAFT,
+        created_at__lt=now - timedelta(minutes=10),
     ).select_related("invoice__paid_attempt", "created_by")
     for credit_note in drafts:
         try:

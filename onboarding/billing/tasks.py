@@ -107,10 +107,10 @@ def follow_ups_dispatch_task() -> int:
     return follow_ups_dispatch()
 
 
-@task()
-def credit_notes_resume_task() -> list[int]:
-    """Periodic: send again the refunds whose answer never came, with their own keys."""
-    issued = refunds.credit_notes_draft_resume()
+def credit_notes_resume(*, now: datetime | None = None) -> list[int]:
+    """Send again the refunds whose answer never came, with their own keys, and queue the
+    follow-up of each credit note that got issued; returns their ids."""
+    issued = refunds.credit_notes_draft_resume(now=now)
     for credit_note_id in issued:
         task_enqueue_once(
             credit_note_follow_up_task,
@@ -118,3 +118,9 @@ def credit_notes_resume_task() -> list[int]:
             kwargs={"credit_note_id": credit_note_id},
         )
     return issued
+
+
+@task()
+def credit_notes_resume_task() -> list[int]:
+    """Periodic: credit_notes_resume in real time."""
+    return credit_notes_resume()

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from onboarding.alerts.failures import report_failure
 from onboarding.alerts.services import admin_alert_raise
+from onboarding.core import clock
 from onboarding.notifications.services import outbox_publish
 from onboarding.payments.charges import payment_attempt_settle, reconcile_delay
 from onboarding.payments.gateways import get_gateway
@@ -42,9 +42,11 @@ PAYMENT_SETTLED_TOPIC = "payment.settled"
 
 def payment_reconcile_unknown(*, now: datetime | None = None) -> int:
     """Ask the gateway about every open attempt that is due; return how many were settled."""
-    now = now or timezone.now()
+    now = now or clock.now()
     due = list(
-        PaymentAttempt.objects.filter(status__in=PAYMENT_OPEN, next_reconcile_at__lte=now)
+        PaymentAttempt.objects.filter(
+            clock.customer_scope("customer"), status__in=PAYMENT_OPEN, next_reconcile_at__lte=now
+        )
         .order_by("next_reconcile_at")
         .only("pk", "idempotency_key", "created_at", "reconcile_attempts", "customer_id")[
             :BATCH_SIZE

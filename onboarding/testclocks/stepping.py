@@ -22,7 +22,7 @@ from onboarding.contracts import issuing, lifecycle
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
 from onboarding.notifications.relay import relay_drain
-from onboarding.payments import methods
+from onboarding.payments import methods, reconcile
 from onboarding.worker.runner import queue_run_ready
 from onboarding.worker.services import heartbeat_beat, heartbeat_remove
 
@@ -42,6 +42,8 @@ def clock_jobs_run(*, at: datetime) -> None:
     action_reminders.invoice_action_reminders_run(now=at)
     missing.invoices_missing_reconcile(now=at)
     billing_tasks.follow_ups_dispatch(now=at)
+    billing_tasks.credit_notes_resume(now=at)
+    reconcile.payment_reconcile_unknown(now=at)
     methods.cards_remind_expiring(today=at.date())
     issuing.contracts_issue_missing()
     lifecycle.contracts_lifecycle_advance(now=at)

@@ -14,7 +14,12 @@ from onboarding.audit.services import audit_record
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import BillRun, Invoice, Subscription
 from onboarding.core import clock
+from onboarding.core.money import Money
 from onboarding.journey.selectors import journey_funnel
+from onboarding.payments.charges import payment_collect
+from onboarding.payments.models import PaymentStatus
+from onboarding.payments.reconcile import payment_reconcile_unknown
+from onboarding.payments.sandbox_faults import sandbox_fault_arm
 from onboarding.testclocks.advancing import clock_run
 from onboarding.testclocks.services import (
     ClockCustomerIn,
@@ -122,3 +127,34 @@ def test_the_onboarding_funnel_counts_real_customers_only(admin):
     first = journey_funnel()[0]
 
     assert (first.reached, first.standing) == (1, 1)
+
+
+def test_a_test_customers_unknown_charge_is_settled_by_its_clock_not_by_the_real_reconciler(
+    admin,
+):
+    test_clock = clock_create(actor=admin, name="lost answers")
+    real, fake = ready_customer(), ready_customer()
+    Customer.objects.filter(pk=fake.pk).update(test_clock=test_clock)
+    attempts = {}
+    for who in (real, fake):
+        sandbox_fault_arm(operation="charge", kind="timeout_after_charge")
+        attempts[who.pk] = payment_collect(
+            customer=who,
+            amount=Money(4900, "EUR"),
+            idempotency_key=f"lost-{who.pk}",
+            description="A charge whose answer is lost",
+            reference=f"lost-{who.pk}",
+        )
+        assert attempts[who.pk].status == PaymentStatus.UNKNOWN
+
+    assert payment_reconcile_unknown(now=timezone.now() + timedelta(hours=1)) == 1
+    for attempt in attempts.values():
+        attempt.refresh_from_db()
+    assert attempts[real.pk].status == PaymentStatus.SUCCEEDED
+    assert attempts[fake.pk].status == PaymentStatus.UNKNOWN
+
+    _advance(admin, test_clock, amount=2, unit="hours")
+    attempts[fake.pk].refresh_from_db()
+    assert attempts[fake.pk].status == PaymentStatus.SUCCEEDED
+    # Settled at the clock's moment, not the real one.
+    assert attempts[fake.pk].settled_at > timezone.now() + timedelta(minutes=90)
