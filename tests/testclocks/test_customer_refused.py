@@ -104,3 +104,17 @@ def test_a_gateway_failure_on_the_page_is_shown_at_the_card(staff, admin):
     assert "admins have been told" in str(answer.context["customer_form"].errors["card_number"])
     _nothing_left("failed@example.test")
     assert AdminAlert.objects.filter(reason="test_customer_create_failed").count() == 1
+
+
+def test_a_card_that_asks_the_bank_at_setup_is_refused_at_the_card(staff, admin):
+    test_clock = clock_create(actor=admin, name="Asks the bank")
+
+    answer = staff.post(
+        f"{BASE}/{test_clock.pk}/customers",
+        {"email": "sca@example.test", "card_number": "4000002500003155"},
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["field"] == "card_number"
+    _nothing_left("sca@example.test")
