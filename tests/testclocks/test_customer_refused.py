@@ -118,3 +118,26 @@ def test_a_card_that_asks_the_bank_at_setup_is_refused_at_the_card(staff, admin)
     assert answer.status_code == 422, answer.content
     assert answer.json()["field"] == "card_number"
     _nothing_left("sca@example.test")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_declined_card_leaves_nothing_when_transactions_really_commit(staff, admin, plan):
+    # No test transaction around it: what is kept is what production would keep.
+    test_clock = clock_create(actor=admin, name="Commits")
+
+    answer = staff.post(
+        f"{BASE}/{test_clock.pk}/customers",
+        {"email": "committed@example.test", "card_number": DECLINED, "plan_slug": plan.slug},
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 422, answer.content
+    _nothing_left("committed@example.test")
+    assert not AdminAlert.objects.exists()
+    good = staff.post(
+        f"{BASE}/{test_clock.pk}/customers",
+        {"email": "committed@example.test", "plan_slug": plan.slug},
+        content_type="application/json",
+    )
+    assert good.status_code == 201, good.content  # the address was never taken
+    assert Subscription.objects.get().customer_id == good.json()["id"]
