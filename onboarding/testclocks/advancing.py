@@ -44,11 +44,14 @@ def clock_run(*, clock_id: int) -> TestClock:
 
 
 def _clock_failed(test_clock: TestClock, error: Exception) -> TestClock:
+    stopped = f"{test_clock.frozen_time:%Y-%m-%d %H:%M} UTC"
     message = (
-        f"Test clock {test_clock.name!r} stopped at {test_clock.frozen_time:%Y-%m-%d %H:%M} UTC "
-        f"on its way to {test_clock.target_time:%Y-%m-%d %H:%M} UTC: "
-        f"{type(error).__name__}: {error}"
-    )[:2000]
+        f"Test clock {test_clock.name!r} stopped at {stopped} on its way to "
+        f"{test_clock.target_time:%Y-%m-%d %H:%M} UTC: {type(error).__name__}: {error}"
+    )[:1800] + (
+        f" Everything up to {stopped} stands; the step that failed is run again in full: fix "
+        "the cause and advance again."
+    )
     with transaction.atomic():
         test_clock.status, test_clock.failure = TestClockStatus.FAILED, message
         test_clock.save(update_fields=["status", "failure", "updated_at"])

@@ -24,7 +24,7 @@ from onboarding.testclocks.services import (
 
 router = Router()
 
-_ERRORS = {400: dict, 403: dict, 404: dict, 409: dict, 422: dict}
+_ERRORS = {400: dict, 403: dict, 404: dict, 409: dict, 422: dict, 503: dict}
 
 
 @router.get("/", response={200: list[TestClockOut], 403: dict}, summary="List test clocks")

@@ -60,6 +60,9 @@ class ClockEventOut(Schema):
     action: str
     outcome: str
     customer_id: int | None
+    customer_reference: str = Field(
+        description="The customer's CUS- number, if one of the clock's."
+    )
     object_type: str
     object_id: str
     message: str

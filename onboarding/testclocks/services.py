@@ -15,6 +15,12 @@ from django.utils import timezone
 
 from onboarding.accounts.models import Customer, TestClock, TestClockStatus, User
 from onboarding.accounts.services import customer_create, customer_profile_update
+from onboarding.alerts.failures import (
+    FailureNotice,
+    ServiceUnavailable,
+    failure_reported,
+    report_failure,
+)
 from onboarding.alerts.permissions import require_admin
 from onboarding.billing.periods import add_months
 from onboarding.billing.services import subscription_purchase
@@ -23,7 +29,12 @@ from onboarding.core import clock
 from onboarding.core.errors import Conflict, DomainError, NotFound
 from onboarding.core.roles import Role
 from onboarding.payments.gateways.base import CardDetails
-from onboarding.payments.methods import payment_method_add
+from onboarding.payments.methods import (
+    CardNeedsConfirmation,
+    CardRefused,
+    card_failure_severity,
+    payment_method_add,
+)
 from onboarding.testclocks import events, stepping
 from onboarding.testclocks.tasks import clock_advance_task
 from onboarding.worker.services import enqueue_on_commit
@@ -31,6 +42,11 @@ from onboarding.worker.services import enqueue_on_commit
 # How far one advance may go: long enough for a year and its renewal, short enough to finish.
 MAX_ADVANCE = timedelta(days=731)
 UNITS = ("hours", "days", "months")
+TEST_CUSTOMER_FAILED = FailureNotice(
+    "test_customer_create_failed",
+    "The test customer could not be created because of a problem on our side. Nothing was "
+    "kept, and the admins have been told.",
+)
 
 
 class ClockInputError(DomainError):
@@ -107,6 +123,23 @@ def clock_customer_create(*, actor, clock_id: int | str, data: ClockCustomerIn) 
             raise ClockInputError("No plan on sale has that slug.", field="plan_slug")
     at = test_clock.frozen_time
     with clock.simulated(test_clock.pk, at):
+        customer = _test_customer_make(
+            actor=actor, test_clock=test_clock, email=email, data=data, plan=plan
+        )
+        stepping.clock_drain(clock_id=test_clock.pk, at=at)
+    return customer
+
+
+@failure_reported(TEST_CUSTOMER_FAILED, target="test_clock")
+def _test_customer_make(
+    *, actor, test_clock: TestClock, email: str, data: ClockCustomerIn, plan: Plan | None
+) -> Customer:
+    """The user, the customer, the card and the purchase in one transaction: a refused card or
+    a refused purchase leaves nothing behind, not even its own audit entries and alerts (they
+    are about a customer that never was). The card goes to the gateway inside the transaction,
+    unlike on a customer's own card page: here it is the sandbox, for an admin's test, and a
+    card kept outside would leave a half-made customer when it is refused."""
+    try:
         with transaction.atomic():
             user = User.objects.create(
                 email=email,
@@ -129,13 +162,42 @@ def clock_customer_create(*, actor, clock_id: int | str, data: ClockCustomerIn) 
                     "country": data.country,
                 },
             )
-            events.test_customer_created(actor=actor, test_clock=test_clock, customer=customer)
-        payment_method_add(customer=customer, actor=user, card=_card(data.card_number, at))
-        if plan is not None:
-            subscription_purchase(
-                customer=customer, plan=plan, cycle=data.cycle, currency=data.currency, actor=user
+            payment_method_add(
+                customer=customer, actor=user, card=_card(data.card_number, test_clock.frozen_time)
             )
-        stepping.clock_drain(clock_id=test_clock.pk, at=at)
+            if plan is not None:
+                subscription_purchase(
+                    customer=customer,
+                    plan=plan,
+                    cycle=data.cycle,
+                    currency=data.currency,
+                    actor=user,
+                )
+            events.test_customer_created(actor=actor, test_clock=test_clock, customer=customer)
+    except CardNeedsConfirmation as pending:
+        raise ClockInputError(
+            "This sandbox card asks the bank to confirm it when it is put on file, which a test "
+            "customer cannot do; choose another card.",
+            field="card_number",
+        ) from pending
+    except CardRefused as refused:
+        if card_failure_severity(refused.code) == "warning":
+            # A decline the admin chose (a sandbox decline card): input to correct, as a
+            # customer's own decline is; no alert to the admins about their own test.
+            raise ClockInputError(refused.message, field="card_number") from refused
+        # The gateway failed (a timeout, a processing error): ours to look into.
+        report_failure(
+            reason=TEST_CUSTOMER_FAILED.reason,
+            user_message=f"A test customer for clock {test_clock.name!r} could not be created",
+            error=refused,
+            target=test_clock,
+            actor=actor,
+            context={"card_failure": refused.code},
+        )
+        raise ServiceUnavailable(
+            f"{refused.message} The test customer was not created; the admins have been told.",
+            field="card_number",
+        ) from refused
     return customer
 
 

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from onboarding.accounts.models import TestClockStatus
 from onboarding.core.errors import DomainError, Forbidden, NotFound
 from onboarding.testclocks.forms import AdvanceForm, ClockForm, TestCustomerForm
 from onboarding.testclocks.selectors import clock_customers, clock_events, clock_get, clock_list
@@ -74,10 +75,17 @@ def _detail(request: HttpRequest, clock_id: int, *, customer_form=None, advance_
             "customers": clock_customers(clock_id=test_clock.pk),
             "events": clock_events(clock_id=test_clock.pk, limit=200),
             "customer_form": customer_form or TestCustomerForm(),
-            "advance_form": advance_form or AdvanceForm(),
+            "advance_form": advance_form or _advance_form(test_clock),
         },
         status=400 if (customer_form or advance_form) else 200,
     )
+
+
+def _advance_form(test_clock) -> AdvanceForm:
+    """Empty; after a failed advance, aimed at the target it did not reach."""
+    if test_clock.status == TestClockStatus.FAILED and test_clock.target_time:
+        return AdvanceForm(initial={"to": test_clock.target_time.strftime("%Y-%m-%dT%H:%M")})
+    return AdvanceForm()
 
 
 @require_GET

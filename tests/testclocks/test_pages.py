@@ -58,3 +58,23 @@ def test_other_staff_are_refused_the_pages():
     client = Client()
     client.force_login(staff_user(Role.MANAGER))
     assert client.get("/staff/test-clocks/").status_code == 403
+
+
+def test_what_happened_links_each_entry_to_its_test_customer_and_leaves_others_out(page, admin):
+    test_clock = clock_create(actor=admin, name="Linked")
+    customer = clock_customer_create(
+        actor=admin, clock_id=test_clock.pk, data=ClockCustomerIn(email="linked@example.test")
+    )
+    other = clock_create(actor=admin, name="Elsewhere")
+    clock_customer_create(
+        actor=admin, clock_id=other.pk, data=ClockCustomerIn(email="elsewhere@example.test")
+    )
+
+    detail = page.get(f"/staff/test-clocks/{test_clock.pk}/").content.decode()
+
+    link = f'<a href="/staff/customers/{customer.pk}/">{customer.reference}</a>'
+    assert detail.count(link) >= 3  # its creation, its profile, its card, ...
+    assert "elsewhere@example.test" not in detail and "Elsewhere" not in detail
+    events = page.get(f"/api/v1/staff/test-clocks/{test_clock.pk}/events").json()
+    assert {e["customer_reference"] for e in events} == {customer.reference, ""}
+    assert events[-1]["action"] == "test_clock.created"
