@@ -37,6 +37,7 @@ from onboarding.payments.methods import (
 )
 from onboarding.testclocks import events, stepping
 from onboarding.testclocks.tasks import clock_advance_task
+from onboarding.worker.selectors import task_key_unfinished
 from onboarding.worker.services import enqueue_on_commit
 
 # How far one advance may go: long enough for a year and its renewal, short enough to finish.
@@ -253,6 +254,10 @@ def advance_target(
     return target
 
 
+def _advance_key(clock_id: int) -> str:
+    return f"test-clock-advance:{clock_id}"
+
+
 def clock_advance(
     *, actor, clock_id: int | str, amount: int | None = None, unit: str | None = None, to=None
 ) -> TestClock:
@@ -260,8 +265,12 @@ def clock_advance(
     testclocks_require_admin(actor, object_id=str(clock_id)[:64])
     with transaction.atomic():
         test_clock = _clock_get(clock_id, for_update=True)
-        if test_clock.status == TestClockStatus.ADVANCING:
+        if test_clock.status == TestClockStatus.ADVANCING and task_key_unfinished(
+            key=_advance_key(test_clock.pk)
+        ):
             raise Conflict("The clock is already advancing.", field="clock")
+        # An advance whose task ended for good without finishing (its worker killed on every
+        # attempt) is taken up again: the clock stands at its last completed step.
         target = advance_target(frozen=test_clock.frozen_time, amount=amount, unit=unit, to=to)
         test_clock.status, test_clock.target_time, test_clock.failure = (
             TestClockStatus.ADVANCING,
@@ -272,7 +281,7 @@ def clock_advance(
         events.test_clock_advance_requested(actor=actor, test_clock=test_clock, target=target)
         enqueue_on_commit(
             clock_advance_task,
-            key=f"test-clock-advance:{test_clock.pk}",
+            key=_advance_key(test_clock.pk),
             kwargs={"clock_id": test_clock.pk},
         )
     return test_clock

@@ -11,7 +11,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from onboarding.core.errors import NotFound
-from onboarding.worker.models import WorkerHeartbeat
+from onboarding.worker.models import TaskKey, WorkerHeartbeat
 
 
 def _stale_since(now: datetime | None = None) -> datetime:
@@ -94,3 +94,11 @@ def task_result_get(*, task_result_id: str) -> DBTaskResult:
         return DBTaskResult.objects.get(pk=task_result_id)
     except (DBTaskResult.DoesNotExist, ValidationError, ValueError) as exc:
         raise NotFound("No such task.") from exc
+
+
+def task_key_unfinished(*, key: str) -> bool:
+    """Whether the task enqueued for the business id `key` (services.task_enqueue_once) is
+    still waiting or running; False once it finished, for good or not, or if there is none."""
+    return TaskKey.objects.filter(
+        key=key, task_result__status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+    ).exists()

@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from onboarding.accounts.models import TestClockStatus
 from onboarding.alerts.models import AdminAlert
 from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.billing.models import Invoice, InvoiceStatus, Subscription
+from onboarding.core.errors import Conflict
 from onboarding.testclocks.advancing import STEP, clock_run
 from onboarding.testclocks.services import (
     ClockCustomerIn,
@@ -18,6 +21,7 @@ from onboarding.testclocks.services import (
     clock_create,
     clock_customer_create,
 )
+from onboarding.worker.models import TaskKey
 from tests.db_faults import HICCUP, database_fails
 
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -85,3 +89,24 @@ def test_an_advance_that_fails_midway_stops_at_its_last_step_alerts_and_resumes(
     assert paid.changes["simulated_at"] == RENEWAL.isoformat()
     next_renewal = datetime(2027, 5, 1, 8, 0, tzinfo=UTC)
     assert Subscription.objects.get(customer=customer).next_invoice_at == next_renewal
+
+
+def test_an_advance_whose_task_ended_for_good_unfinished_can_be_started_again(
+    admin, django_capture_on_commit_callbacks
+):
+    test_clock = clock_create(actor=admin, name="Killed worker", frozen_time=START)
+    with django_capture_on_commit_callbacks(execute=True):
+        clock_advance(actor=admin, clock_id=test_clock.pk, to=RENEWAL)
+    with pytest.raises(Conflict, match="already advancing"):
+        clock_advance(actor=admin, clock_id=test_clock.pk, to=TARGET)
+
+    # The worker running it was killed on every attempt: the reaper ended the task for good.
+    task = TaskKey.objects.get(key=f"test-clock-advance:{test_clock.pk}").task_result
+    DBTaskResult.objects.filter(pk=task.pk).update(status=TaskResultStatus.FAILED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = clock_advance(actor=admin, clock_id=test_clock.pk, to=TARGET)
+    assert (again.status, again.target_time) == (TestClockStatus.ADVANCING, TARGET)
+    fresh = TaskKey.objects.get(key=f"test-clock-advance:{test_clock.pk}").task_result
+    assert fresh.pk != task.pk and fresh.status == TaskResultStatus.READY
+    assert clock_run(clock_id=test_clock.pk).frozen_time == TARGET
