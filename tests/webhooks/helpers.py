@@ -1,5 +1,9 @@
 """Events recorded the way business apps record them (audit_record), sealed, then dispatched."""
 
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -50,3 +54,34 @@ def backdate(entry: AuditEntry, when: datetime) -> None:
         cursor.execute(f"UPDATE {table} SET occurred_at = %s WHERE id = %s", [when, entry.pk])
         if postgres:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_entry_append_only")
+
+
+@contextmanager
+def trickling_server(*, first: bytes, then: bytes) -> Iterator[str]:
+    """A loopback server for the deadline tests: it reads the request, sends `first` at once,
+    then `then` one byte every 0.2 s (each well within a read timeout) until the block ends.
+    Yields the URL to post to."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            try:
+                connection.sendall(first)
+                for byte in then:
+                    if stop.wait(0.2):
+                        return
+                    connection.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
+    finally:
+        stop.set()
+        server.close()
+        thread.join(5)

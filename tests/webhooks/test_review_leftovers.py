@@ -3,8 +3,6 @@ endpoint URLs kept out of the audit log and alerts, the log's pagination keeping
 the endpoint API's id typed as an integer."""
 
 import math
-import socket
-import threading
 import time
 from datetime import timedelta
 
@@ -19,37 +17,18 @@ from onboarding.webhooks.guard import url_check, url_redact
 from onboarding.webhooks.models import DeliveryStatus, WebhookDelivery
 from onboarding.webhooks.sender import post
 from onboarding.webhooks.services import endpoint_delete, endpoint_update
-from tests.webhooks.helpers import at, record, register, seal_and_dispatch
+from tests.webhooks.helpers import at, record, register, seal_and_dispatch, trickling_server
 
 TOKEN = "s3cr3t-t0ken"
 
 
 @pytest.fixture
 def header_trickler():
-    """A loopback server: reads the request, then sends its status line and headers one byte
-    every 0.2 s (each well within the read timeout) until told to stop."""
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-    head = b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"x" * 2000 + b"\r\n\r\n"
-
-    def serve() -> None:
-        connection, _ = server.accept()
-        with connection:
-            connection.recv(65536)
-            for byte in head:
-                if stop.wait(0.2):
-                    return
-                try:
-                    connection.sendall(bytes([byte]))
-                except OSError:
-                    return
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/hooks"
-    stop.set()
-    server.close()
-    thread.join(5)
+    """The status line and headers one byte every 0.2 s."""
+    with trickling_server(
+        first=b"", then=b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * 2000 + b"\r\n\r\n"
+    ) as url:
+        yield url
 
 
 def test_trickled_headers_stop_at_the_deadline(header_trickler, settings):
