@@ -220,6 +220,23 @@ class ResilientWorker(Worker):
         self.scheduler_enabled = scheduler
         self._threads: list[_BackgroundLoop] = []
 
+    @classmethod
+    def in_thread(cls, *, queue_names: list[str], worker_id: str) -> "ResilientWorker":
+        """A worker that runs what is due in the calling thread and returns: no scheduler, no
+        LISTEN, no wait between tasks (a test clock's drain, the tests' in-process worker)."""
+        return cls(
+            queue_names=queue_names,
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+            scheduler=False,
+            listen=False,
+        )
+
     def run(self) -> None:
         started_at = timezone.now()
         # The first beat before the first claim: a task is never RUNNING under an unknown worker.
@@ -344,18 +361,7 @@ def queue_run_ready(*, queue_name: str, now: datetime, worker_id: str, limit: in
     order they were queued; returns how many ran. A test clock's advance drains its own queue
     this way (onboarding/core/clock.py): the tasks run inside the caller's simulated moment,
     with the worker's retries and failure alerts."""
-    worker = ResilientWorker(
-        queue_names=[queue_name],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-        scheduler=False,
-        listen=False,
-    )
+    worker = ResilientWorker.in_thread(queue_names=[queue_name], worker_id=worker_id)
     due = (
         DBTaskResult.objects.filter(queue_name=queue_name, status=TaskResultStatus.READY)
         .filter(Q(run_after=get_date_max()) | Q(run_after__lte=now))

@@ -34,17 +34,7 @@ def child_database_url() -> str:
 
 def run_worker_in_process(*, worker_id: str = "in-process-worker") -> None:
     """Run every due task in this process with our worker, then return (batch mode)."""
-    ResilientWorker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-        scheduler=False,
-    ).run()
+    ResilientWorker.in_thread(queue_names=["*"], worker_id=worker_id).run()
 
 
 class WorkerProcess:
