@@ -82,6 +82,9 @@ class RiskEvent(models.Model):
         indexes = [
             models.Index(fields=["state", "-id"], name="risk_state_idx"),
             models.Index(fields=["occurred_at"], name="risk_occurred_idx"),
+            # The board's "recently resolved", newest first: without it every page load sorts
+            # every resolved risk ever.
+            models.Index(fields=["-resolved_at"], name="risk_resolved_idx"),
         ]
 
     def __str__(self) -> str:
