@@ -1,9 +1,17 @@
-"""/api/v1/staff/risk: risk events (the database's copy of the stream) and their counts."""
+"""/api/v1/staff/risk: risk events (the database's copy of the stream) and their counts.
+
+Real customers' risks; `?test_clock=<id>` lists a test clock's customers' instead."""
 
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from onboarding.risk.schemas import AfterQuery, ResolveIn, RiskCountsOut, RiskEventOut
+from onboarding.risk.schemas import (
+    AfterQuery,
+    ResolveIn,
+    RiskCountsOut,
+    RiskEventOut,
+    RiskScopeQuery,
+)
 from onboarding.risk.selectors import risk_counts_by_day, risk_events_after, risk_open_list
 from onboarding.risk.services import risk_event_resolve
 
@@ -11,15 +19,18 @@ router = Router()
 
 
 @router.get("", response=list[RiskEventOut], summary="Open risk events, newest first")
-def open_risks(request: HttpRequest):
-    return [RiskEventOut.of(e) for e in risk_open_list()]
+def open_risks(request: HttpRequest, query: Query[RiskScopeQuery]):
+    return [RiskEventOut.of(e) for e in risk_open_list(test_clock_id=query.test_clock)]
 
 
 @router.get(
     "/events", response=list[RiskEventOut], summary="Every risk event after a cursor, in order"
 )
 def events_after(request: HttpRequest, query: Query[AfterQuery]):
-    return [RiskEventOut.of(e) for e in risk_events_after(after_id=query.after, limit=query.limit)]
+    events = risk_events_after(
+        after_id=query.after, limit=query.limit, test_clock_id=query.test_clock
+    )
+    return [RiskEventOut.of(e) for e in events]
 
 
 @router.get("/counts", response=RiskCountsOut, summary="Risk events per day by rating")

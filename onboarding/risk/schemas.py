@@ -50,6 +50,15 @@ class ResolveIn(Schema):
     note: str = Field(..., min_length=1, max_length=500)
 
 
-class AfterQuery(Schema):
+class RiskScopeQuery(Schema):
+    test_clock: int | None = Field(
+        None,
+        ge=1,
+        le=2**62,
+        description="A test clock's id: its customers' risks instead of real customers'",
+    )
+
+
+class AfterQuery(RiskScopeQuery):
     after: int = Field(0, ge=0, le=2**62, description="Only events after this pk")
     limit: int = Field(100, ge=1, le=500)

@@ -1,10 +1,16 @@
-"""Reads: the open risks, new events since a cursor (the live board), counts over time."""
+"""Reads: the open risks, new events since a cursor (the live board), counts over time.
+
+Everything operations staff watch reads real customers' risks only (`operational()`): a test
+customer's risks are recorded like any other but belong to its test clock. The staff API can
+ask for one clock's risks instead (`test_clock_id`); a single risk is found by id either way.
+"""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.utils.timezone import get_current_timezone
 
 from onboarding.core import clock
 from onboarding.core.errors import NotFound
@@ -15,6 +21,13 @@ def _with_relations():
     return RiskEvent.objects.select_related("contract", "customer__user", "resolved_by")
 
 
+def _in_view(rows, test_clock_id: int | None):
+    """Real customers' risks, or those of test clock `test_clock_id`'s customers."""
+    if test_clock_id is None:
+        return rows.operational()
+    return rows.of_test_clock(test_clock_id)
+
+
 def risk_event_get(*, event_id: int, lock: bool = False) -> RiskEvent:
     rows = RiskEvent.objects.select_for_update() if lock else _with_relations()
     try:
@@ -23,18 +36,24 @@ def risk_event_get(*, event_id: int, lock: bool = False) -> RiskEvent:
         raise NotFound("No such risk event.") from None
 
 
-def risk_open_list(*, limit: int = 200) -> list[RiskEvent]:
-    """Open risks, newest first."""
-    return list(_with_relations().filter(state=RiskState.OPEN).order_by("-id")[:limit])
+def risk_open_list(*, limit: int = 200, test_clock_id: int | None = None) -> list[RiskEvent]:
+    """Open risks, newest first: real customers', or one test clock's."""
+    rows = _in_view(_with_relations(), test_clock_id).filter(state=RiskState.OPEN)
+    return list(rows.order_by("-id")[:limit])
 
 
 def risk_recent_resolved(*, limit: int = 20) -> list[RiskEvent]:
-    return list(_with_relations().filter(state=RiskState.RESOLVED).order_by("-resolved_at")[:limit])
+    rows = _with_relations().operational().filter(state=RiskState.RESOLVED)
+    return list(rows.order_by("-resolved_at")[:limit])
 
 
-def risk_events_after(*, after_id: int, limit: int = 100) -> list[RiskEvent]:
-    """Events raised after `after_id` (the API's cursor), oldest first."""
-    return list(_with_relations().filter(pk__gt=after_id).order_by("id")[:limit])
+def risk_events_after(
+    *, after_id: int, limit: int = 100, test_clock_id: int | None = None
+) -> list[RiskEvent]:
+    """Events raised after `after_id` (the API's cursor), oldest first: real customers', or
+    one test clock's."""
+    rows = _in_view(_with_relations(), test_clock_id).filter(pk__gt=after_id)
+    return list(rows.order_by("id")[:limit])
 
 
 def risk_board_events(*, after_id: int, since: datetime, limit: int = 100) -> list[RiskEvent]:
@@ -44,6 +63,7 @@ def risk_board_events(*, after_id: int, since: datetime, limit: int = 100) -> li
     it by. The caller drops ids it has already sent."""
     return list(
         _with_relations()
+        .operational()
         .filter(state=RiskState.OPEN)
         .filter(Q(pk__gt=after_id) | Q(occurred_at__gte=since))
         .order_by("id")[:limit]
@@ -51,6 +71,8 @@ def risk_board_events(*, after_id: int, since: datetime, limit: int = 100) -> li
 
 
 def risk_last_id() -> int:
+    """The board's first cursor. Over every risk, test customers' too: one step down the primary
+    key, and the board's reads leave test customers' risks out whatever the cursor."""
     last = RiskEvent.objects.order_by("-id").values_list("id", flat=True).first()
     return last or 0
 
@@ -73,11 +95,15 @@ class RiskCounts:
 
 
 def risk_counts_by_day(*, days: int = 14, today: date | None = None) -> RiskCounts:
-    """Events raised per day and level over the last `days` days (UTC), and the open counts."""
+    """Real customers' events raised per day and level over the last `days` days (UTC), and
+    the open counts."""
     today = today or clock.now().date()
     first = today - timedelta(days=days - 1)
     rows = (
-        RiskEvent.objects.filter(occurred_at__date__gte=first)
+        RiskEvent.objects.operational()
+        # From the first day's midnight in the current time zone, as TruncDate counts days: a
+        # range on the occurred_at index, where occurred_at__date would read every row.
+        .filter(occurred_at__gte=datetime.combine(first, time.min, get_current_timezone()))
         .annotate(day=TruncDate("occurred_at"))
         .values("day", "level")
         .annotate(n=Count("id"))
@@ -85,7 +111,8 @@ def risk_counts_by_day(*, days: int = 14, today: date | None = None) -> RiskCoun
     counts = {(row["day"], row["level"]): row["n"] for row in rows}
     span = [first + timedelta(days=i) for i in range(days)]
     open_counts = dict(
-        RiskEvent.objects.filter(state=RiskState.OPEN)
+        RiskEvent.objects.operational()
+        .filter(state=RiskState.OPEN)
         .values_list("level")
         .annotate(n=Count("id"))
         .values_list("level", "n")
@@ -101,4 +128,4 @@ def risk_counts_by_day(*, days: int = 14, today: date | None = None) -> RiskCoun
 
 def risk_open_count() -> int:
     """Risks still open on the board (nobody has acknowledged and resolved them)."""
-    return RiskEvent.objects.filter(state=RiskState.OPEN).count()
+    return RiskEvent.objects.operational().filter(state=RiskState.OPEN).count()

@@ -23,7 +23,8 @@ def risk_event_raise(
     dedupe_key: str,
     rating: str = "",
 ) -> RiskEvent:
-    """Record one risk event and queue it for the stream, in the caller's transaction.
+    """Record one risk event and queue it for the stream, in the caller's transaction (a real
+    customer's only: a test customer's is recorded and audited, not streamed).
 
     The same `dedupe_key` twice returns the first event and queues nothing more, so a timer
     that fires again (it never should) cannot make a second event.
@@ -47,9 +48,14 @@ def risk_event_raise(
     except IntegrityError:
         return RiskEvent.objects.get(dedupe_key=dedupe_key)
     risk_raised(event=event)
-    outbox_publish(
-        topic=RISK_TOPIC, payload=event.as_message(), dedupe_key=f"risk:{event.event_id}"
-    )
+    # A test customer's risk stays off the Redis Stream: its consumers are real reporting, and
+    # nothing would read a stream of the clock's own (its entries would outlive the clock). Its
+    # row, its audit entry (simulated_at) and the risk.raised webhook (data.test_clock) are
+    # where it is seen (docs/test-clocks.md).
+    if contract.customer.test_clock_id is None:
+        outbox_publish(
+            topic=RISK_TOPIC, payload=event.as_message(), dedupe_key=f"risk:{event.event_id}"
+        )
     return event
 
 
