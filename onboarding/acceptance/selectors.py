@@ -16,6 +16,7 @@ from onboarding.acceptance.models import (
     status_from_counts,
     status_of,
 )
+from onboarding.accounts.models import Customer
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core.errors import NotFound
 from onboarding.risk.models import RiskEvent, RiskState, RiskType
@@ -262,6 +263,10 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
 
 
 def acceptance_red_count() -> int:
-    """Contracts in force whose acceptance status is red (any requirement red, also while
-    others are still unrated), in one query."""
-    return _counted(Contract.objects.filter(state__in=IN_FORCE_STATES)).filter(n_red__gt=0).count()
+    """Real customers' contracts in force whose acceptance status is red (any requirement red,
+    also while others are still unrated), in one query: the staff navigation's count of work
+    waiting. A test customer's red contract is the test clock's business (docs/test-clocks.md);
+    the anti-join costs by the few test customers, as RiskEvent.objects.operational() does."""
+    test_customer = Customer.objects.filter(pk=OuterRef("customer_id"), test_clock__isnull=False)
+    in_force = Contract.objects.filter(~Exists(test_customer), state__in=IN_FORCE_STATES)
+    return _counted(in_force).filter(n_red__gt=0).count()

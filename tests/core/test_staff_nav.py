@@ -10,6 +10,7 @@ from django.utils import timezone
 from config.context_processors import ENTRIES
 from config.staff_counts import staff_counts_refresh
 from onboarding.acceptance.selectors import acceptance_red_count
+from onboarding.accounts.models import Customer, TestClock
 from onboarding.alerts.selectors import admin_alert_open_count
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.contracts.models import Contract
@@ -171,3 +172,11 @@ def test_a_red_acceptance_and_an_open_risk_are_counted_on_the_nav(sysops_client,
     assert 'data-count="risk">1<' in nav
     risk_event_resolve(event_id=event.pk, actor=sysops, note="Manager called back")
     assert risk_open_count() == 0
+
+
+def test_a_test_customers_red_acceptance_is_not_work_waiting_on_the_nav(sysops):
+    subscription = rich_customer(plan_with_prices(), sysops)  # red, yellow and green ratings
+    assert acceptance_red_count() == 1
+    test_clock = TestClock.objects.create(name="a year on", frozen_time=timezone.now())
+    Customer.objects.filter(pk=subscription.customer_id).update(test_clock=test_clock)
+    assert acceptance_red_count() == 0
