@@ -7,7 +7,7 @@ moment, inside clock.simulated().
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -42,6 +42,9 @@ from onboarding.worker.services import enqueue_on_commit
 
 # How far one advance may go: long enough for a year and its renewal, short enough to finish.
 MAX_ADVANCE = timedelta(days=731)
+# Where a clock may start: a simulated customer's life is a recent past or a near future.
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_START_AHEAD = timedelta(days=3653)
 UNITS = ("hours", "days", "months")
 TEST_CUSTOMER_FAILED = FailureNotice(
     "test_customer_create_failed",
@@ -79,7 +82,14 @@ def clock_create(*, actor, name: str, frozen_time: datetime | None = None) -> Te
         raise ClockInputError("Give the clock a name of 1 to 100 characters.", field="name")
     if frozen_time is not None and timezone.is_naive(frozen_time):
         raise ClockInputError("Give the start time with its time zone.", field="frozen_time")
-    start = (frozen_time or timezone.now()).replace(microsecond=0)
+    now = timezone.now()
+    # Stored in UTC: an offset PostgreSQL cannot read (+16:12 is valid ISO) never reaches it.
+    start = (frozen_time or now).astimezone(UTC).replace(microsecond=0)
+    if not EARLIEST_START <= start <= now + LATEST_START_AHEAD:
+        raise ClockInputError(
+            f"Start the clock between {EARLIEST_START:%Y-%m-%d} and ten years from now.",
+            field="frozen_time",
+        )
     with transaction.atomic():
         test_clock = TestClock.objects.create(name=name, frozen_time=start, created_by=actor)
         events.test_clock_created(actor=actor, test_clock=test_clock)
@@ -235,7 +245,7 @@ def advance_target(
     if to is not None:
         if timezone.is_naive(to):
             raise ClockInputError("Give the target time with its time zone.", field="to")
-        target, field = to, "to"
+        target, field = to.astimezone(UTC), "to"
     else:
         if unit not in UNITS:
             raise ClockInputError("Advance by hours, days or months.", field="unit")

@@ -50,6 +50,24 @@ def test_an_admin_creates_a_clock_and_a_test_customer_bound_to_it(api, plan):
 
 
 @pytest.mark.parametrize(
+    "frozen_time", ["3575-01-11T21:47:17+16:12", "1999-12-31T23:59:59Z", "2999-01-01T00:00:00Z"]
+)
+def test_a_start_out_of_range_is_a_field_level_422_and_makes_no_clock(api, frozen_time):
+    answer = _post(api, "/", {"name": "Far away", "frozen_time": frozen_time})
+
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["field"] == "frozen_time"
+    assert api.get(f"{BASE}/").json() == []
+
+
+def test_an_offset_start_is_kept_as_its_utc_moment(api):
+    answer = _post(api, "/", {"name": "Far east", "frozen_time": "2027-03-01T21:47:00+14:00"})
+
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["frozen_time"] == "2027-03-01T07:47:00Z"
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"amount": 1, "unit": "weeks"}, "unit"),
