@@ -34,10 +34,12 @@ from onboarding.sysops.requests import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
     request_subscriptions_of,
+    service_request_clocks,
     service_request_get,
     service_request_queue,
     service_request_updates,
     service_requests_of,
+    service_requests_with_due,
 )
 from onboarding.sysops.search import looks_like_email
 from onboarding.sysops.services import (
@@ -130,6 +132,7 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         "sysops/request_queue.html",
         {
             "page": page,
+            "rows": service_requests_with_due(requests=page.object_list),
             "filters": filters,
             "statuses": RequestStatus.choices,
             "severities": Severity.choices,
@@ -154,6 +157,7 @@ def _staff_detail(
         {
             "req": service_request,
             "updates": service_request_updates(user=request.user, request=service_request),
+            "clocks": service_request_clocks(request=service_request),
             "comment_form": comment_form or StaffCommentForm(),
             "assign_form": assign_form
             or AssignForm(staff=staff, initial={"assignee": service_request.assignee_id}),
@@ -290,6 +294,7 @@ def my_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         {
             "req": service_request,
             "updates": service_request_updates(user=request.user, request=service_request),
+            "clocks": service_request_clocks(request=service_request),
             "form": form,
         },
         status=422 if form.errors else 200,
