@@ -25,6 +25,7 @@ from onboarding.sysops.forms import (
     MoveForm,
     QueueFilterForm,
     RequestOpenForm,
+    SeverityForm,
     StaffCommentForm,
 )
 from onboarding.sysops.health import customer_search_with_health
@@ -47,6 +48,7 @@ from onboarding.sysops.services import (
     customer_of_requester,
     customer_resolve,
     service_request_assign,
+    service_request_change_severity,
     service_request_comment,
     service_request_move,
     service_request_open,
@@ -148,6 +150,7 @@ def _staff_detail(
     comment_form: StaffCommentForm | None = None,
     assign_form: AssignForm | None = None,
     move_form: MoveForm | None = None,
+    severity_form: SeverityForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     staff = staff_assignees()
@@ -162,6 +165,8 @@ def _staff_detail(
             "assign_form": assign_form
             or AssignForm(staff=staff, initial={"assignee": service_request.assignee_id}),
             "move_form": move_form or MoveForm(allowed=service_request.allowed_moves),
+            "severity_form": severity_form
+            or SeverityForm(initial={"severity": service_request.severity}),
         },
         status=status,
     )
@@ -231,6 +236,21 @@ def staff_request_move(request: HttpRequest, request_id: int) -> HttpResponse:
         messages.success(request, "Status changed.")
         return redirect("sysops:request_detail", request_id=service_request.pk)
     return _staff_detail(request, service_request, move_form=form, status=422)
+
+
+@require_POST
+def staff_request_severity(request: HttpRequest, request_id: int) -> HttpResponse:
+    service_request = service_request_get(user=request.user, request_id=request_id)
+    form = SeverityForm(request.POST)
+    if form.is_valid() and _run(
+        form,
+        lambda: service_request_change_severity(
+            request=service_request, severity=form.cleaned_data["severity"], actor=request.user
+        ),
+    ):
+        messages.success(request, "Severity changed; the SLA clocks follow the new terms.")
+        return redirect("sysops:request_detail", request_id=service_request.pk)
+    return _staff_detail(request, service_request, severity_form=form, status=422)
 
 
 # --- Customer portal: my requests --------------------------------------------------------------

@@ -4,82 +4,43 @@ to the customer and to staff. Time is a test clock's: the customer is bound to o
 action runs at a simulated moment (onboarding/core/clock.py)."""
 
 import datetime as dt
-from contextlib import contextmanager
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.accounts.models import TestClock
 from onboarding.audit.models import AuditEntry
 from onboarding.core import clock
 from onboarding.sla.models import (
     ClockKind,
     ClockOutcome,
-    PublicHoliday,
-    ServiceHours,
-    ServiceWindow,
     SlaClock,
-    SlaPolicy,
 )
 from onboarding.sysops.services import (
     service_request_change_severity,
     service_request_comment,
     service_request_move,
 )
-from tests.factories import plan_with_prices
 from tests.sla.calendars import berlin
 from tests.sysops.conftest import open_request, subscribe
+from tests.sysops.sla_terms import H, at, new_test_clock, plan_with_sla_terms, subscribe_on_clock
 
 pytestmark = pytest.mark.django_db
-H = dt.timedelta(hours=1)
 
 
 @pytest.fixture
 def plan(db):
-    """Essential-like terms in Berlin business hours with the Easter holidays; none for low."""
-    hours = ServiceHours.objects.create(
-        name="Business hours", time_zone="Europe/Berlin", holiday_country="DE"
-    )
-    for day in range(5):
-        ServiceWindow.objects.create(
-            service_hours=hours, weekday=day, opens=dt.time(8), closes=dt.time(18)
-        )
-    PublicHoliday.objects.create(country="DE", date=dt.date(2026, 4, 3), name="Good Friday")
-    PublicHoliday.objects.create(country="DE", date=dt.date(2026, 4, 6), name="Easter Monday")
-    plan = plan_with_prices()
-    for severity, first, resolution in (("normal", 4, 16), ("high", 2, 8)):
-        SlaPolicy.objects.create(
-            plan=plan,
-            severity=severity,
-            first_response=first * H,
-            resolution=resolution * H,
-            service_hours=hours,
-        )
-    return plan
+    return plan_with_sla_terms()
 
 
 @pytest.fixture
 def test_clock(db):
-    return TestClock.objects.create(name="SLA", frozen_time=berlin(2026, 3, 13, 17))
+    return new_test_clock()
 
 
 @pytest.fixture
 def subscription(customer, plan, test_clock):
-    subscription = subscribe(customer, plan)
-    subscription.customer.test_clock = test_clock
-    subscription.customer.save(update_fields=["test_clock"])
-    return subscription
-
-
-@contextmanager
-def at(test_clock, moment):
-    """Act at `moment` of the customer's test clock (the clock is moved there too, so a page
-    read outside a simulation sees the same moment)."""
-    test_clock.frozen_time = moment
-    test_clock.save(update_fields=["frozen_time"])
-    with clock.simulated(test_clock.pk, moment):
-        yield
+    return subscribe_on_clock(customer, plan, test_clock)
 
 
 def clocks_of(request) -> dict[str, SlaClock]:
@@ -282,3 +243,20 @@ def test_staff_see_both_clocks_with_service_time_counted_and_left_at_the_custome
 
     queue = sysops_client.get(reverse("sysops:request_queue")).content.decode()
     assert "16 March 2026, 10:00 UTC" in queue  # the nearest deadline, 11:00 CET
+
+
+def test_staff_change_the_severity_from_the_request_page_and_a_bad_choice_is_a_field_error(
+    subscription, test_clock, sysops_client
+):
+    with at(test_clock, berlin(2026, 3, 13, 17)):
+        request = open_request(subscription)
+    url = reverse("sysops:request_severity", args=[request.pk])
+    refused = sysops_client.post(url, {"severity": "urgent"})
+    assert refused.status_code == 422
+    assert clocks_of(request)[ClockKind.FIRST_RESPONSE].due_at == berlin(2026, 3, 16, 11)
+    with clock.simulated(test_clock.pk, berlin(2026, 3, 16, 8)):
+        response = sysops_client.post(url, {"severity": "high"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.severity == "high"
+    assert clocks_of(request)[ClockKind.FIRST_RESPONSE].due_at == berlin(2026, 3, 16, 9)
