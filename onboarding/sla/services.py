@@ -70,7 +70,9 @@ def _outcome(clock: SlaClock) -> str:
 
 
 def _clocks(subject: models.Model, *, kinds=None) -> list[SlaClock]:
-    clocks = SlaClock.objects.of(subject).select_for_update().select_related("service_hours")
+    clocks = (
+        SlaClock.objects.of(subject).select_for_update(of=("self",)).select_related("service_hours")
+    )
     if kinds is not None:
         clocks = clocks.filter(kind__in=kinds)
     return list(clocks)
