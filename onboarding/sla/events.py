@@ -10,3 +10,64 @@ def sla_seeded(*, policies_created: int, holidays_created: int) -> None:
         object_type="sla.slapolicy",
         changes={"policies_created": policies_created, "holidays_created": holidays_created},
     )
+
+
+def _moment(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def sla_clocks_started(*, actor, subject, customer, clocks) -> None:
+    """A subject's clocks started; each kind's deadline (None: no SLA for the severity)."""
+    audit_record(
+        action="sla.clocks_started",
+        actor=actor,
+        target=subject,
+        customer_id=customer.pk,
+        changes={
+            "severity": clocks[0].severity,
+            "started_at": _moment(clocks[0].started_at),
+            **{f"{clock.kind}_due": _moment(clock.due_at) for clock in clocks},
+        },
+    )
+
+
+def sla_clock_stopped(*, actor, subject, clock) -> None:
+    audit_record(
+        action="sla.clock_stopped",
+        actor=actor,
+        target=subject,
+        customer_id=clock.customer_id,
+        changes={
+            "kind": clock.kind,
+            "stopped_at": _moment(clock.stopped_at),
+            "due_at": _moment(clock.due_at),
+            "outcome": clock.outcome,
+        },
+    )
+
+
+def sla_clock_restarted(*, actor, subject, clock) -> None:
+    audit_record(
+        action="sla.clock_restarted",
+        actor=actor,
+        target=subject,
+        customer_id=clock.customer_id,
+        changes={"kind": clock.kind, "due_at": _moment(clock.due_at)},
+    )
+
+
+def sla_clocks_retermed(*, actor, subject, changed) -> None:
+    """New terms after a severity change: each clock's deadline before and after."""
+    audit_record(
+        action="sla.clocks_retermed",
+        actor=actor,
+        target=subject,
+        customer_id=changed[0][0].customer_id,
+        changes={
+            "severity": changed[0][0].severity,
+            **{
+                f"{clock.kind}_due": [_moment(before), _moment(clock.due_at)]
+                for clock, before in changed
+            },
+        },
+    )

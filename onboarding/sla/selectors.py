@@ -1,11 +1,24 @@
-"""Reads: the clock's terms for a plan and severity, as plain values for service_time.py."""
+"""Reads: the clock's terms for a plan and severity, as plain values for service_time.py, and
+a subject's clocks as its pages show them."""
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import models
+from django.db.models import Min
+from django_countries import countries
+
 from onboarding.catalog.models import Plan
-from onboarding.sla.models import PublicHoliday, ServiceHours, SlaPolicy
-from onboarding.sla.service_time import ServiceCalendar, Window
+from onboarding.sla.models import (
+    ClockKind,
+    ClockOutcome,
+    PublicHoliday,
+    ServiceHours,
+    SlaClock,
+    SlaPolicy,
+    Weekday,
+)
+from onboarding.sla.service_time import ServiceCalendar, Window, service_elapsed
 
 
 @dataclass(frozen=True)
@@ -56,3 +69,124 @@ def sla_terms_for(*, plan: Plan, severity: str) -> SlaTerms | None:
         calendar=service_calendar_of(hours),
         holidays=holidays_of(str(hours.holiday_country or "")),
     )
+
+
+def clock_calendar(hours: ServiceHours) -> tuple[ServiceCalendar, frozenset[dt.date]]:
+    """What service_time.py needs to count in `hours`: its calendar and its holidays."""
+    return service_calendar_of(hours), holidays_of(str(hours.holiday_country or ""))
+
+
+# --- A subject's clocks, as pages show them ------------------------------------------------------
+
+
+def _days(first: int, last: int) -> str:
+    short = [label[:3] for label in Weekday.labels]
+    return short[first] if first == last else f"{short[first]}\u2013{short[last]}"
+
+
+def service_hours_summary(hours: ServiceHours) -> str:
+    """The hours in a customer's words: "Mon-Fri 08:00-18:00 Europe/Berlin, closed on public
+    holidays in Germany" (consecutive days with the same windows written as one range)."""
+    if hours.always_open:
+        text = f"24/7 ({hours.time_zone})"
+    else:
+        by_day: dict[int, str] = {}
+        for window in hours.windows.all():
+            closes = "24:00" if window.closes == dt.time(0) else f"{window.closes:%H:%M}"
+            span = f"{window.opens:%H:%M}\u2013{closes}"
+            by_day[window.weekday] = (
+                f"{by_day[window.weekday]}, {span}" if window.weekday in by_day else span
+            )
+        runs: list[tuple[int, int, str]] = []
+        for day in sorted(by_day):
+            if runs and runs[-1][1] == day - 1 and runs[-1][2] == by_day[day]:
+                runs[-1] = (runs[-1][0], day, by_day[day])
+            else:
+                runs.append((day, day, by_day[day]))
+        days = "; ".join(f"{_days(first, last)} {spans}" for first, last, spans in runs)
+        text = f"{days or 'never open'} {hours.time_zone}"
+    if hours.holiday_country:
+        text += f", closed on public holidays in {countries.name(hours.holiday_country)}"
+    return text
+
+
+@dataclass(frozen=True)
+class ClockView:
+    kind: str
+    label: str
+    has_terms: bool
+    duration: dt.timedelta | None
+    hours: str  # service_hours_summary, "" without terms
+    time_zone: str
+    started_at: dt.datetime
+    due_at: dt.datetime | None
+    paused: bool
+    paused_since: dt.datetime | None
+    stopped_at: dt.datetime | None
+    outcome: str
+    elapsed: dt.timedelta | None  # service time counted so far (None without terms)
+    remaining: dt.timedelta | None  # service time left (zero once used up)
+    overdue: bool  # running (or paused) past its deadline
+
+    @property
+    def met(self) -> bool:
+        return self.outcome == ClockOutcome.MET
+
+    @property
+    def missed(self) -> bool:
+        return self.outcome == ClockOutcome.MISSED
+
+
+def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
+    elapsed = remaining = None
+    hours = clock.service_hours
+    if clock.has_terms:
+        calendar, holidays = clock_calendar(hours)
+        end = clock.stopped_at or clock.paused_since or now
+        pauses = [(p.started_at, p.ended_at or end) for p in clock.pauses.all()]
+        elapsed = service_elapsed(
+            clock.started_at, max(end, clock.started_at), calendar, holidays, pauses
+        )
+        remaining = max(clock.duration - elapsed, dt.timedelta(0))
+    return ClockView(
+        kind=clock.kind,
+        label=clock.get_kind_display(),
+        has_terms=clock.has_terms and clock.due_at is not None,
+        duration=clock.duration,
+        hours=service_hours_summary(hours) if hours is not None else "",
+        time_zone=hours.time_zone if hours is not None else "UTC",
+        started_at=clock.started_at,
+        due_at=clock.due_at,
+        paused=clock.is_paused,
+        paused_since=clock.paused_since if clock.is_paused else None,
+        stopped_at=clock.stopped_at,
+        outcome=clock.outcome,
+        elapsed=elapsed,
+        remaining=remaining,
+        overdue=clock.outcome == ClockOutcome.PENDING
+        and clock.due_at is not None
+        and (clock.paused_since or now) > clock.due_at,
+    )
+
+
+def sla_clocks_of(*, subject: models.Model, now: dt.datetime) -> list[ClockView]:
+    """The subject's clocks, first response first, as of `now` (empty: it has none)."""
+    clocks = (
+        SlaClock.objects.of(subject)
+        .select_related("service_hours")
+        .prefetch_related("pauses", "service_hours__windows")
+    )
+    order = {kind: n for n, kind in enumerate(ClockKind.values)}
+    return [_view(clock, now) for clock in sorted(clocks, key=lambda c: order[c.kind])]
+
+
+def sla_next_due(*, subject_type: str, subject_ids: list[int]) -> dict[int, dt.datetime]:
+    """Each subject's nearest deadline among its running clocks (one query for a page)."""
+    rows = (
+        SlaClock.objects.running()
+        .filter(subject_type=subject_type, subject_id__in=subject_ids)
+        .values("subject_id")
+        .annotate(due=Min("due_at"))
+        .order_by()
+    )
+    return {row["subject_id"]: row["due"] for row in rows}

@@ -61,3 +61,13 @@ def request_status_changed(
         changes={"status": [previous_status, request.status]},
         message=note[:500],
     )
+
+
+def request_severity_changed(*, actor: User, request: ServiceRequest, previous: str) -> None:
+    audit_record(
+        action="service_request.severity_changed",
+        actor=actor,
+        target=request,
+        customer_id=request.customer_id,
+        changes={"severity": [previous, request.severity]},
+    )

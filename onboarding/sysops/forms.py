@@ -63,6 +63,10 @@ class MoveForm(forms.Form):
         self.fields["status"].choices = [(s, RequestStatus(s).label) for s in allowed]
 
 
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+
+
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from onboarding.accounts.models import Customer, User
 from onboarding.billing.models import LIVE_STATUSES, Subscription
+from onboarding.core import clock
 from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.numbers import parse_query_int
+from onboarding.sla.selectors import ClockView, sla_clocks_of, sla_next_due
 from onboarding.sysops.models import (
     OPEN_STATUSES,
     RequestStatus,
@@ -68,6 +70,28 @@ def service_request_updates(*, user: User, request: ServiceRequest) -> list[Serv
     if not user.is_staff_role:
         updates = updates.filter(internal=False)
     return list(updates.select_related("author", "assignee").order_by("created_at", "id"))
+
+
+def service_request_clocks(*, request: ServiceRequest) -> list[ClockView]:
+    """The request's SLA clocks as of now: the business clock's now, or for a test clock's
+    customer read outside a simulation, the moment that customer lives at."""
+    customer = request.customer
+    now = clock.now()
+    if clock.current() is None and customer.test_clock_id is not None:
+        now = customer.test_clock.frozen_time
+    return sla_clocks_of(subject=request, now=now)
+
+
+def service_requests_with_due(*, requests) -> list[ServiceRequest]:
+    """A page of requests, each with `sla_due`: its nearest running SLA deadline, or None
+    (one query for the page)."""
+    requests = list(requests)
+    due = sla_next_due(
+        subject_type=ServiceRequest._meta.label_lower, subject_ids=[r.pk for r in requests]
+    )
+    for request in requests:
+        request.sla_due = due.get(request.pk)
+    return requests
 
 
 def service_requests_of(*, customer: Customer) -> list[ServiceRequest]:

@@ -29,12 +29,22 @@ from onboarding.billing.dunning_holds import (
 )
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.billing.states import HoldSource
+from onboarding.core import clock
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, DomainError, Forbidden, NotFound
 from onboarding.core.numbers import parse_query_int
 from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.registry import PermanentDeliveryError
 from onboarding.notifications.services import notification_send
+from onboarding.sla.models import ClockKind
+from onboarding.sla.services import (
+    sla_clock_restart,
+    sla_clock_stop,
+    sla_clocks_pause,
+    sla_clocks_resume,
+    sla_clocks_reterm,
+    sla_clocks_start,
+)
 from onboarding.sysops import events
 from onboarding.sysops.models import (
     RequestKind,
@@ -294,6 +304,14 @@ def _request_open(
         created_at=request.created_at,
     )
     events.request_opened(actor=actor, request=request)
+    sla_clocks_start(
+        subject=request,
+        customer=customer,
+        plan=subscription.plan,
+        severity=request.severity,
+        at=clock.now(),
+        actor=actor,
+    )
     _dunning_hold_follow(request, actor=actor)
     _notify_customer(request, update, "we received your request")
     return request
@@ -362,8 +380,32 @@ def service_request_comment(
         if request.status == RequestStatus.WAITING_ON_CUSTOMER:
             _move(request, RequestStatus.IN_PROGRESS, actor=actor, note="", now=now)
     elif not internal:
+        _first_response(request, actor=actor)
         _notify_customer(request, update, "a new reply from SysOps")
     return update
+
+
+def _first_response(request: ServiceRequest, *, actor: User) -> None:
+    """Staff's first public word on a request (a reply, or a status change the customer is told
+    of) stops its first-response clock; later ones change nothing."""
+    sla_clock_stop(subject=request, kind=ClockKind.FIRST_RESPONSE, at=clock.now(), actor=actor)
+
+
+def _clocks_follow(request: ServiceRequest, before: str, *, actor: User | None) -> None:
+    """The SLA clocks after a status move from `before`: waiting on the customer pauses them,
+    leaving it resumes them, resolving or closing stops resolution, reopening runs it again."""
+    now = clock.now()
+    if actor is not None and actor.is_staff_role:
+        _first_response(request, actor=actor)
+    status = request.status
+    if status == RequestStatus.WAITING_ON_CUSTOMER:
+        sla_clocks_pause(subject=request, at=now)
+    elif before == RequestStatus.WAITING_ON_CUSTOMER:
+        sla_clocks_resume(subject=request, at=now)
+    if status in (RequestStatus.RESOLVED, RequestStatus.CLOSED):
+        sla_clock_stop(subject=request, kind=ClockKind.RESOLUTION, at=now, actor=actor)
+    elif before == RequestStatus.RESOLVED:
+        sla_clock_restart(subject=request, kind=ClockKind.RESOLUTION, at=now, actor=actor)
 
 
 def _dunning_hold_follow(request: ServiceRequest, *, actor: User | None) -> None:
@@ -401,6 +443,7 @@ def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) 
         created_at=now,
     )
     events.request_status_changed(actor=actor, request=request, previous_status=before, note=note)
+    _clocks_follow(request, before, actor=actor)
     _dunning_hold_follow(request, actor=actor)
     label = RequestStatus(request.status).label.lower()
     _notify_customer(request, update, f"your request is now {label}")
@@ -418,6 +461,31 @@ def service_request_move(
     request = _locked(request)
     note = mask_card_numbers((note or "").strip())
     _move(request, status, actor=actor, note=note, now=timezone.now())
+    return request
+
+
+@failure_reported(SAVE_FAILED, target="request")
+@transaction.atomic
+def service_request_change_severity(
+    *, request: ServiceRequest, severity: str, actor: User
+) -> ServiceRequest:
+    """Staff re-grade a request; its running SLA clocks move to the plan's terms for the new
+    severity, counted from when the request was opened."""
+    _require_staff(actor, "change a request's severity")
+    severity = _choice(severity, Severity, field="severity", label="severity")
+    request = _locked(request)
+    if request.status == RequestStatus.CLOSED:
+        raise Conflict("A closed request keeps its severity.", field="severity")
+    before = request.severity
+    if before == severity:
+        return request
+    request.severity = severity
+    _touch(request, timezone.now(), "severity", "severity_rank")
+    events.request_severity_changed(actor=actor, request=request, previous=before)
+    _dunning_hold_follow(request, actor=actor)
+    sla_clocks_reterm(
+        subject=request, plan=request.subscription.plan, severity=severity, actor=actor
+    )
     return request
 
 

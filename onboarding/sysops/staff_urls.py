@@ -13,4 +13,9 @@ urlpatterns = [
     path("requests/<int:request_id>/assign", views.staff_request_assign, name="request_assign"),
     path("requests/<int:request_id>/comment", views.staff_request_comment, name="request_comment"),
     path("requests/<int:request_id>/status", views.staff_request_move, name="request_move"),
+    path(
+        "requests/<int:request_id>/severity",
+        views.staff_request_severity,
+        name="request_severity",
+    ),
 ]

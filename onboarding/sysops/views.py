@@ -25,6 +25,7 @@ from onboarding.sysops.forms import (
     MoveForm,
     QueueFilterForm,
     RequestOpenForm,
+    SeverityForm,
     StaffCommentForm,
 )
 from onboarding.sysops.health import customer_search_with_health
@@ -34,10 +35,12 @@ from onboarding.sysops.requests import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
     request_subscriptions_of,
+    service_request_clocks,
     service_request_get,
     service_request_queue,
     service_request_updates,
     service_requests_of,
+    service_requests_with_due,
 )
 from onboarding.sysops.search import looks_like_email
 from onboarding.sysops.services import (
@@ -45,6 +48,7 @@ from onboarding.sysops.services import (
     customer_of_requester,
     customer_resolve,
     service_request_assign,
+    service_request_change_severity,
     service_request_comment,
     service_request_move,
     service_request_open,
@@ -130,6 +134,7 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         "sysops/request_queue.html",
         {
             "page": page,
+            "rows": service_requests_with_due(requests=page.object_list),
             "filters": filters,
             "statuses": RequestStatus.choices,
             "severities": Severity.choices,
@@ -145,6 +150,7 @@ def _staff_detail(
     comment_form: StaffCommentForm | None = None,
     assign_form: AssignForm | None = None,
     move_form: MoveForm | None = None,
+    severity_form: SeverityForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     staff = staff_assignees()
@@ -154,10 +160,13 @@ def _staff_detail(
         {
             "req": service_request,
             "updates": service_request_updates(user=request.user, request=service_request),
+            "clocks": service_request_clocks(request=service_request),
             "comment_form": comment_form or StaffCommentForm(),
             "assign_form": assign_form
             or AssignForm(staff=staff, initial={"assignee": service_request.assignee_id}),
             "move_form": move_form or MoveForm(allowed=service_request.allowed_moves),
+            "severity_form": severity_form
+            or SeverityForm(initial={"severity": service_request.severity}),
         },
         status=status,
     )
@@ -229,6 +238,21 @@ def staff_request_move(request: HttpRequest, request_id: int) -> HttpResponse:
     return _staff_detail(request, service_request, move_form=form, status=422)
 
 
+@require_POST
+def staff_request_severity(request: HttpRequest, request_id: int) -> HttpResponse:
+    service_request = service_request_get(user=request.user, request_id=request_id)
+    form = SeverityForm(request.POST)
+    if form.is_valid() and _run(
+        form,
+        lambda: service_request_change_severity(
+            request=service_request, severity=form.cleaned_data["severity"], actor=request.user
+        ),
+    ):
+        messages.success(request, "Severity changed; the SLA clocks follow the new terms.")
+        return redirect("sysops:request_detail", request_id=service_request.pk)
+    return _staff_detail(request, service_request, severity_form=form, status=422)
+
+
 # --- Customer portal: my requests --------------------------------------------------------------
 
 
@@ -290,6 +314,7 @@ def my_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         {
             "req": service_request,
             "updates": service_request_updates(user=request.user, request=service_request),
+            "clocks": service_request_clocks(request=service_request),
             "form": form,
         },
         status=422 if form.errors else 200,

@@ -245,6 +245,7 @@ PAGES: dict[str, Rule] = {
     ),
     "staff/requests/<int:request_id>/comment": POST((LOGIN, 404, 404, 422, 422, 422)),
     "staff/requests/<int:request_id>/status": POST((LOGIN, 404, 404, 422, 422, 422)),
+    "staff/requests/<int:request_id>/severity": POST((LOGIN, 404, 404, 422, 422, 422)),
     "staff/invoices/": Rule(STAFF),
     "staff/invoices/<int:invoice_id>/": Rule((LOGIN, 404, 404, 200, 200, 200)),
     "staff/invoices/<int:invoice_id>/pdf/": Rule((LOGIN, 404, 404, 200, 200, 200)),

@@ -1,0 +1,201 @@
+"""Writes: the service-level clocks of a subject (a repair or troubleshoot request).
+
+The app that owns the subject calls these explicitly from its own services, inside its
+transaction, with the moment of the change (`onboarding.core.clock.now()`, so a test clock's
+customer runs on simulated time). A subject has one clock per kind; each function acts on the
+clocks it applies to and leaves the others (a stopped clock is not paused, a running one is not
+resumed), so calling one twice changes nothing the second time.
+"""
+
+import datetime as dt
+
+from django.db import models, transaction
+
+from onboarding.accounts.models import Customer
+from onboarding.catalog.models import Plan
+from onboarding.sla import events
+from onboarding.sla.models import (
+    ClockKind,
+    ClockOutcome,
+    SlaClock,
+    SlaClockPause,
+    SlaPolicy,
+)
+from onboarding.sla.selectors import clock_calendar
+from onboarding.sla.service_time import NoServiceTime, deadline_after
+
+
+def _policy(plan: Plan, severity: str) -> SlaPolicy | None:
+    return SlaPolicy.objects.filter(plan=plan, severity=severity).first()
+
+
+def _apply_terms(clock: SlaClock, policy: SlaPolicy | None, severity: str) -> None:
+    clock.severity = severity
+    if policy is None:
+        clock.duration, clock.service_hours = None, None
+        return
+    clock.duration = (
+        policy.first_response if clock.kind == ClockKind.FIRST_RESPONSE else policy.resolution
+    )
+    clock.service_hours = policy.service_hours
+
+
+def _closed_pauses(clock: SlaClock) -> list[tuple[dt.datetime, dt.datetime]]:
+    if clock.pk is None:
+        return []
+    return [
+        (pause.started_at, pause.ended_at)
+        for pause in clock.pauses.filter(ended_at__isnull=False).order_by("started_at")
+    ]
+
+
+def _deadline(clock: SlaClock) -> dt.datetime | None:
+    """The deadline on the clock's terms given its finished pauses: while a pause lasts, the
+    deadline as of the pause (it moves when the pause ends)."""
+    if not clock.has_terms:
+        return None
+    calendar, holidays = clock_calendar(clock.service_hours)
+    try:
+        return deadline_after(
+            clock.started_at, clock.duration, calendar, holidays, _closed_pauses(clock)
+        )
+    except NoServiceTime:
+        return None  # hours that never open promise no deadline; the page says "no SLA"
+
+
+def _outcome(clock: SlaClock) -> str:
+    if clock.due_at is None:
+        return ClockOutcome.NO_TERMS
+    return ClockOutcome.MET if clock.stopped_at <= clock.due_at else ClockOutcome.MISSED
+
+
+def _clocks(subject: models.Model, *, kinds=None) -> list[SlaClock]:
+    clocks = (
+        SlaClock.objects.of(subject).select_for_update(of=("self",)).select_related("service_hours")
+    )
+    if kinds is not None:
+        clocks = clocks.filter(kind__in=kinds)
+    return list(clocks)
+
+
+@transaction.atomic
+def sla_clocks_start(
+    *,
+    subject: models.Model,
+    customer: Customer,
+    plan: Plan,
+    severity: str,
+    at: dt.datetime,
+    actor=None,
+) -> list[SlaClock]:
+    """Start the subject's first-response and resolution clocks at `at`, on the plan's terms
+    for `severity`. Without terms the clocks still start (recording pauses) with no deadline."""
+    policy = _policy(plan, severity)
+    started = []
+    for kind in ClockKind.values:
+        clock = SlaClock(
+            subject_type=subject._meta.label_lower,
+            subject_id=subject.pk,
+            customer=customer,
+            kind=kind,
+            started_at=at,
+        )
+        _apply_terms(clock, policy, severity)
+        clock.due_at = _deadline(clock)
+        clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
+        clock.save()
+        started.append(clock)
+    events.sla_clocks_started(actor=actor, subject=subject, customer=customer, clocks=started)
+    return started
+
+
+@transaction.atomic
+def sla_clocks_pause(*, subject: models.Model, at: dt.datetime) -> int:
+    """Pause the subject's running clocks (the subject waits on the customer)."""
+    paused = 0
+    for clock in _clocks(subject):
+        if clock.is_stopped or clock.is_paused:
+            continue
+        SlaClockPause.objects.create(clock=clock, started_at=at)
+        clock.paused_since = at
+        clock.save(update_fields=["paused_since"])
+        paused += 1
+    return paused
+
+
+def _end_pause(clock: SlaClock, at: dt.datetime) -> None:
+    clock.pauses.filter(ended_at__isnull=True).update(ended_at=max(at, clock.paused_since))
+    clock.paused_since = None
+
+
+@transaction.atomic
+def sla_clocks_resume(*, subject: models.Model, at: dt.datetime) -> int:
+    """Resume the subject's paused clocks; their deadlines move by the service time paused."""
+    resumed = 0
+    for clock in _clocks(subject):
+        if not clock.is_paused:
+            continue
+        _end_pause(clock, at)
+        clock.due_at = _deadline(clock)
+        clock.save(update_fields=["paused_since", "due_at"])
+        resumed += 1
+    return resumed
+
+
+@transaction.atomic
+def sla_clock_stop(
+    *, subject: models.Model, kind: str, at: dt.datetime, actor=None
+) -> SlaClock | None:
+    """Stop the subject's `kind` clock at `at` (the first response was given, or the subject
+    was resolved) and judge it: met when stopped by its deadline. A stopped clock stays so."""
+    clock = next(iter(_clocks(subject, kinds=[kind])), None)
+    if clock is None or clock.is_stopped:
+        return None
+    if clock.paused_since is not None:
+        _end_pause(clock, at)
+        clock.due_at = _deadline(clock)
+    clock.stopped_at = at
+    clock.outcome = _outcome(clock)
+    clock.save(update_fields=["paused_since", "due_at", "stopped_at", "outcome"])
+    events.sla_clock_stopped(actor=actor, subject=subject, clock=clock)
+    return clock
+
+
+@transaction.atomic
+def sla_clock_restart(
+    *, subject: models.Model, kind: str, at: dt.datetime, actor=None
+) -> SlaClock | None:
+    """Run a stopped clock again (a resolved request is reopened: the fix did not hold). The
+    time it stood stopped counts as a pause, so the deadline is the one it had, moved by it."""
+    clock = next(iter(_clocks(subject, kinds=[kind])), None)
+    if clock is None or not clock.is_stopped:
+        return None
+    SlaClockPause.objects.create(clock=clock, started_at=clock.stopped_at, ended_at=at)
+    clock.stopped_at = None
+    clock.due_at = _deadline(clock)
+    clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
+    clock.save(update_fields=["stopped_at", "due_at", "outcome"])
+    events.sla_clock_restarted(actor=actor, subject=subject, clock=clock)
+    return clock
+
+
+@transaction.atomic
+def sla_clocks_reterm(
+    *, subject: models.Model, plan: Plan, severity: str, actor=None
+) -> list[SlaClock]:
+    """Put the subject's unstopped clocks on the plan's terms for a new severity, counted from
+    when they started, pauses kept. A stopped clock keeps the terms it was judged on."""
+    policy = _policy(plan, severity)
+    changed = []
+    for clock in _clocks(subject):
+        if clock.is_stopped:
+            continue
+        before = clock.due_at
+        _apply_terms(clock, policy, severity)
+        clock.due_at = _deadline(clock)
+        clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
+        clock.save(update_fields=["severity", "duration", "service_hours", "due_at", "outcome"])
+        changed.append((clock, before))
+    if changed:
+        events.sla_clocks_retermed(actor=actor, subject=subject, changed=changed)
+    return [clock for clock, _ in changed]
