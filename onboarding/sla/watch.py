@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from onboarding.alerts.services import admin_alert_raise
 from onboarding.core import clock
 from onboarding.notifications.services import outbox_publish
 from onboarding.sla import events
@@ -83,6 +84,19 @@ def sla_clock_breach(*, clock_id: int, now: dt.datetime) -> bool:
     return True
 
 
+def _check_failed(clock_id: int, what: str, error: Exception) -> None:
+    """One clock's check failed (rolled back: it is tried again at the next check)."""
+    logger.exception("SLA %s check failed", what, extra={"clock_id": clock_id})
+    admin_alert_raise(
+        reason=f"sla_{what}_failed",
+        message=f"The SLA {what} of clock {clock_id} failed and is retried every minute: "
+        f"{type(error).__name__}: {error}",
+        object_type="sla.slaclock",
+        object_id=str(clock_id),
+        until_resolved=True,
+    )
+
+
 def _ids(clocks, order: str, limit: int) -> list[int]:
     in_scope = clocks.filter(clock.customer_scope("customer"))
     return list(in_scope.order_by(order, "id").values_list("id", flat=True)[:limit])
@@ -90,19 +104,19 @@ def _ids(clocks, order: str, limit: int) -> list[int]:
 
 def sla_clocks_check(*, now: dt.datetime | None = None, limit: int = 500) -> CheckReport:
     """Warn of the running clocks at 80% and breach those past their deadline, in scope (real
-    customers in real time, a test clock's own in its step). A clock that fails is logged and
-    tried again at the next check; the others go on."""
+    customers in real time, a test clock's own in its step). A clock whose check fails is
+    logged and alerted to the admins, and tried again at the next check; the others go on."""
     now = now or clock.now()
     warned = breached = 0
     for clock_id in _ids(SlaClock.objects.to_breach_by(now), "due_at", limit):
         try:
             breached += sla_clock_breach(clock_id=clock_id, now=now)
-        except Exception:
-            logger.exception("SLA breach check failed", extra={"clock_id": clock_id})
+        except Exception as error:
+            _check_failed(clock_id, "breach", error)
     # Past its deadline but not yet breached (a breach that failed above): no warning first.
     for clock_id in _ids(SlaClock.objects.to_warn_by(now).filter(due_at__gt=now), "warn_at", limit):
         try:
             warned += sla_clock_warn(clock_id=clock_id, now=now)
-        except Exception:
-            logger.exception("SLA warning check failed", extra={"clock_id": clock_id})
+        except Exception as error:
+            _check_failed(clock_id, "warning", error)
     return CheckReport(warned=warned, breached=breached)

@@ -117,6 +117,24 @@ def test_with_nobody_assigned_the_sysops_staff_are_told(contract, test_clock, sy
     assert first_response(request).warned_at == WARN
 
 
+def test_the_warning_moves_with_the_deadline_when_a_pause_ends(contract, test_clock, sysops):
+    with at(test_clock, berlin(2026, 4, 2, 17)):  # Thursday before Good Friday
+        request = open_request(contract.subscription)
+    resolution = SlaClock.objects.of(request).get(kind=ClockKind.RESOLUTION)
+    # 80% of 16 h is 12 h 48 min: 1 h Thursday, Easter closed, 10 h Tuesday, 1 h 48 min Wed.
+    assert resolution.warn_at == berlin(2026, 4, 8, 9, 48)
+    with at(test_clock, berlin(2026, 4, 2, 17, 30)):
+        service_request_move(request=request, status="waiting_on_customer", actor=sysops)
+    with at(test_clock, berlin(2026, 4, 7, 10)):
+        service_request_comment(request=request, actor=contract.customer.user, body="Done.")
+    resolution.refresh_from_db()
+    # 2 h 30 min of service time paused: the warning moves as the deadline does.
+    assert (resolution.warn_at, resolution.due_at) == (
+        berlin(2026, 4, 8, 12, 18),
+        berlin(2026, 4, 8, 15, 30),
+    )
+
+
 def test_a_paused_clock_is_neither_warned_nor_breached(request_, test_clock, sysops):
     with at(test_clock, berlin(2026, 3, 13, 17, 30)):
         service_request_move(
