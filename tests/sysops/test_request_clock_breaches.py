@@ -16,6 +16,7 @@ from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.notifications.relay import relay_drain
 from onboarding.risk.models import RiskEvent, RiskLevel, RiskType
 from onboarding.sla.models import ClockKind, ClockOutcome, SlaClock
+from onboarding.sla.tasks import sla_clocks_check_task
 from onboarding.sla.watch import sla_clocks_check
 from onboarding.sysops.services import (
     service_request_assign,
@@ -219,3 +220,9 @@ def test_concurrent_checks_warn_and_breach_each_clock_once(
     assert RiskEvent.objects.filter(type=RiskType.SLA_BREACHED).count() == len(requests)
     assert AuditEntry.objects.filter(action="sla.clock_breached").count() == 4
     assert AuditEntry.objects.filter(action="sla.clock_warned").count() == 4
+
+
+def test_the_worker_runs_the_check_every_minute_for_real_customers(settings, request_):
+    assert settings.WORKER_PERIODIC_TASKS["onboarding.sla.tasks.sla_clocks_check_task"] == 60
+    # Real time, far past every deadline: the test customer's clocks are not the real job's.
+    assert sla_clocks_check_task.call() == {"warned": 0, "breached": 0}
