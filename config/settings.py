@@ -424,6 +424,7 @@ WORKER_PERIODIC_TASKS = {
     # Contracts: issue any that are due but missing, then move terms along (docs/contracts.md).
     "onboarding.contracts.tasks.contracts_issue_missing_task": 60,
     "onboarding.contracts.tasks.contracts_lifecycle_task": 900,
+    "onboarding.sla.tasks.sla_clocks_check_task": 60,  # 80% warnings, breaches (docs/sla.md)
     # Outbound webhooks (docs/webhooks.md): audit entries to deliveries and replays, then sending.
     "onboarding.webhooks.tasks.webhooks_dispatch_task": 2,
     # Sending also seals and dispatches what was just recorded first, so it runs every second.

@@ -71,3 +71,33 @@ def sla_clocks_retermed(*, actor, subject, changed) -> None:
             },
         },
     )
+
+
+def sla_clock_warned(*, clock) -> None:
+    """80% of a running clock's service time is used (the periodic check, sla/watch.py)."""
+    audit_record(
+        action="sla.clock_warned",
+        object_type=clock.subject_type,
+        object_id=clock.subject_id,
+        customer_id=clock.customer_id,
+        changes={
+            "kind": clock.kind,
+            "warned_at": _moment(clock.warned_at),
+            "due_at": _moment(clock.due_at),
+        },
+    )
+
+
+def sla_clock_breached(*, clock) -> None:
+    """A running clock passed its deadline (the periodic check, sla/watch.py)."""
+    audit_record(
+        action="sla.clock_breached",
+        object_type=clock.subject_type,
+        object_id=clock.subject_id,
+        customer_id=clock.customer_id,
+        changes={
+            "kind": clock.kind,
+            "breached_at": _moment(clock.breached_at),
+            "due_at": _moment(clock.due_at),
+        },
+    )

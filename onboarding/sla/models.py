@@ -189,6 +189,10 @@ class ClockOutcome(models.TextChoices):
     NO_TERMS = "no_terms", "No SLA"
 
 
+# The share of a clock's duration after which its assignee is warned.
+WARN_SHARE_PERCENT = 80
+
+
 class SlaClockQuerySet(models.QuerySet):
     def running(self) -> "SlaClockQuerySet":
         """Clocks counting now on a plan's terms: not stopped, not paused, with a deadline."""
@@ -197,6 +201,17 @@ class SlaClockQuerySet(models.QuerySet):
     def due_by(self, moment: dt.datetime) -> "SlaClockQuerySet":
         """Running clocks whose deadline has come by `moment` (sla_clock_running_due_idx)."""
         return self.running().filter(due_at__lte=moment)
+
+    def to_warn_by(self, moment: dt.datetime) -> "SlaClockQuerySet":
+        """Running clocks neither warned nor breached whose 80% moment has come by `moment`
+        (sla_clock_running_warn_idx)."""
+        return self.running().filter(
+            warned_at__isnull=True, breached_at__isnull=True, warn_at__lte=moment
+        )
+
+    def to_breach_by(self, moment: dt.datetime) -> "SlaClockQuerySet":
+        """Running clocks past their deadline by `moment` and not yet marked breached."""
+        return self.due_by(moment).filter(breached_at__isnull=True)
 
     def of(self, subject: models.Model) -> "SlaClockQuerySet":
         return self.filter(subject_type=subject._meta.label_lower, subject_id=subject.pk)
@@ -231,6 +246,13 @@ class SlaClock(models.Model):
     paused_since = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # When 80% of the duration has run (same terms and pauses as due_at, moved with it): the
+    # assignee is warned then.
+    warn_at = models.DateTimeField(null=True, blank=True)
+    # Set once each, by the periodic check's conditional UPDATE (sla/watch.py): never cleared,
+    # so a clock is warned and breached at most once whatever happens to it later.
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(
         max_length=10, choices=ClockOutcome.choices, default=ClockOutcome.PENDING
     )
@@ -253,6 +275,17 @@ class SlaClock(models.Model):
                 ),
                 name="sla_clock_running_due_idx",
             ),
+            models.Index(
+                fields=["warn_at"],
+                condition=models.Q(
+                    stopped_at__isnull=True,
+                    paused_since__isnull=True,
+                    warned_at__isnull=True,
+                    breached_at__isnull=True,
+                    warn_at__isnull=False,
+                ),
+                name="sla_clock_running_warn_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,6 +302,13 @@ class SlaClock(models.Model):
     @property
     def is_stopped(self) -> bool:
         return self.stopped_at is not None
+
+    @property
+    def warn_duration(self) -> dt.timedelta | None:
+        """80% of the duration: when the assignee is warned (whole microseconds)."""
+        if self.duration is None:
+            return None
+        return self.duration * WARN_SHARE_PERCENT // 100
 
 
 class SlaClockPause(models.Model):

@@ -127,6 +127,8 @@ class ClockView:
     elapsed: dt.timedelta | None  # service time counted so far (None without terms)
     remaining: dt.timedelta | None  # service time left (zero once used up)
     overdue: bool  # running (or paused) past its deadline
+    warned_at: dt.datetime | None  # when the 80% warning went out (sla/watch.py)
+    breached_at: dt.datetime | None  # when the check found it running past its deadline
 
     @property
     def met(self) -> bool:
@@ -166,6 +168,8 @@ def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
         overdue=clock.outcome == ClockOutcome.PENDING
         and clock.due_at is not None
         and (clock.paused_since or now) > clock.due_at,
+        warned_at=clock.warned_at,
+        breached_at=clock.breached_at,
     )
 
 

@@ -49,18 +49,23 @@ def _closed_pauses(clock: SlaClock) -> list[tuple[dt.datetime, dt.datetime]]:
     ]
 
 
-def _deadline(clock: SlaClock) -> dt.datetime | None:
-    """The deadline on the clock's terms given its finished pauses: while a pause lasts, the
-    deadline as of the pause (it moves when the pause ends)."""
+def _set_deadlines(clock: SlaClock) -> None:
+    """Set the deadline (`due_at`) and the 80% warning moment (`warn_at`) on the clock's terms
+    given its finished pauses: while a pause lasts, both as of the pause (they move when the
+    pause ends)."""
+    clock.due_at = clock.warn_at = None
     if not clock.has_terms:
-        return None
+        return
     calendar, holidays = clock_calendar(clock.service_hours)
+    pauses = _closed_pauses(clock)
     try:
-        return deadline_after(
-            clock.started_at, clock.duration, calendar, holidays, _closed_pauses(clock)
+        clock.due_at = deadline_after(clock.started_at, clock.duration, calendar, holidays, pauses)
+        clock.warn_at = deadline_after(
+            clock.started_at, clock.warn_duration, calendar, holidays, pauses
         )
     except NoServiceTime:
-        return None  # hours that never open promise no deadline; the page says "no SLA"
+        # Hours that never open promise no deadline; the page says "no SLA".
+        clock.due_at = clock.warn_at = None
 
 
 def _outcome(clock: SlaClock) -> str:
@@ -101,7 +106,7 @@ def sla_clocks_start(
             started_at=at,
         )
         _apply_terms(clock, policy, severity)
-        clock.due_at = _deadline(clock)
+        _set_deadlines(clock)
         clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
         clock.save()
         started.append(clock)
@@ -136,8 +141,8 @@ def sla_clocks_resume(*, subject: models.Model, at: dt.datetime) -> int:
         if not clock.is_paused:
             continue
         _end_pause(clock, at)
-        clock.due_at = _deadline(clock)
-        clock.save(update_fields=["paused_since", "due_at"])
+        _set_deadlines(clock)
+        clock.save(update_fields=["paused_since", "due_at", "warn_at"])
         resumed += 1
     return resumed
 
@@ -153,10 +158,10 @@ def sla_clock_stop(
         return None
     if clock.paused_since is not None:
         _end_pause(clock, at)
-        clock.due_at = _deadline(clock)
+        _set_deadlines(clock)
     clock.stopped_at = at
     clock.outcome = _outcome(clock)
-    clock.save(update_fields=["paused_since", "due_at", "stopped_at", "outcome"])
+    clock.save(update_fields=["paused_since", "due_at", "warn_at", "stopped_at", "outcome"])
     events.sla_clock_stopped(actor=actor, subject=subject, clock=clock)
     return clock
 
@@ -172,9 +177,9 @@ def sla_clock_restart(
         return None
     SlaClockPause.objects.create(clock=clock, started_at=clock.stopped_at, ended_at=at)
     clock.stopped_at = None
-    clock.due_at = _deadline(clock)
+    _set_deadlines(clock)
     clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
-    clock.save(update_fields=["stopped_at", "due_at", "outcome"])
+    clock.save(update_fields=["stopped_at", "due_at", "warn_at", "outcome"])
     events.sla_clock_restarted(actor=actor, subject=subject, clock=clock)
     return clock
 
@@ -192,9 +197,11 @@ def sla_clocks_reterm(
             continue
         before = clock.due_at
         _apply_terms(clock, policy, severity)
-        clock.due_at = _deadline(clock)
+        _set_deadlines(clock)
         clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
-        clock.save(update_fields=["severity", "duration", "service_hours", "due_at", "outcome"])
+        clock.save(
+            update_fields=["severity", "duration", "service_hours", "due_at", "warn_at", "outcome"]
+        )
         changed.append((clock, before))
     if changed:
         events.sla_clocks_retermed(actor=actor, subject=subject, changed=changed)

@@ -23,6 +23,8 @@ from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments import methods, reconcile
+from onboarding.sla import watch
+from onboarding.sla.models import SlaClock
 from onboarding.worker.runner import queue_run_ready
 from onboarding.worker.services import heartbeat_beat, heartbeat_remove
 
@@ -48,6 +50,7 @@ def clock_jobs_run(*, at: datetime) -> None:
     issuing.contracts_issue_missing()
     lifecycle.contracts_lifecycle_advance(now=at)
     timers.timers_fire_due(now=at)
+    watch.sla_clocks_check(now=at)
 
 
 def clock_drain(*, clock_id: int, at: datetime) -> int:
@@ -72,8 +75,8 @@ def clock_drain(*, clock_id: int, at: datetime) -> int:
 
 def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
     """The clock's next due moment after `after` (an acceptance deadline, a renewal, a dunning
-    retry, a contract's end or expiry reminder): a step stops there, so what is due at 10:00
-    happens at 10:00 and not at the next day's step."""
+    retry, a contract's end or expiry reminder, a request clock's 80% warning or deadline): a
+    step stops there, so what is due at 10:00 happens at 10:00 and not at the next day's step."""
     mine = {"customer__test_clock_id": clock_id}
     moments = [
         Timer.objects.filter(
@@ -89,6 +92,16 @@ def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
         Invoice.objects.filter(**mine, next_retry_at__gt=after)
         .order_by("next_retry_at")
         .values_list("next_retry_at", flat=True)
+        .first(),
+        SlaClock.objects.running()
+        .filter(**mine, warned_at__isnull=True, breached_at__isnull=True, warn_at__gt=after)
+        .order_by("warn_at")
+        .values_list("warn_at", flat=True)
+        .first(),
+        SlaClock.objects.running()
+        .filter(**mine, breached_at__isnull=True, due_at__gt=after)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
         .first(),
     ]
     ends = Contract.objects.filter(**mine, state__in=IN_FORCE_STATES, term_end__gt=after)

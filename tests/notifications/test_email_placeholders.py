@@ -480,6 +480,21 @@ NOTIFICATION_CONTEXTS = {
         _request_update(w, "comment", w["user"], body="We are looking at it now."),
         _request_update(w, "status", w["sysops"], body="", from_status="new", to_status="open"),
     ],
+    "sysops/email/request_sla": lambda w: [
+        {
+            "request": w["request"],
+            "recipient": w["sysops"],
+            "headline": headline,
+            "event": event,
+            "clock_label": "First response",
+            "due_at": w["now"],
+            "url": f"{settings.SITE_URL}/staff/requests/{w['request'].pk}/",
+        }
+        for event, headline in (
+            ("warning", "first response due soon"),
+            ("breached", "first response deadline missed"),
+        )
+    ],
     "acceptance/email/manager_escalation": lambda w: [
         {
             "review": w["review"],
