@@ -15,25 +15,11 @@ import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
+from config.env import env_bool, env_int, env_list, env_seconds
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
 
 
 # "development" (the embedded default) or "production".
@@ -430,17 +416,6 @@ WORKER_PERIODIC_TASKS = {
     # Sending also seals and dispatches what was just recorded first, so it runs every second.
     "onboarding.webhooks.tasks.webhooks_deliver_task": 1,
 }
-
-
-def env_seconds(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    try:
-        seconds = float(value) if value else default
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number of seconds") from None
-    if not 0 < seconds < 3600:
-        raise ImproperlyConfigured(f"{name} must be between 0 and 3600 seconds")
-    return seconds
 
 
 # --- Outbound webhooks (docs/webhooks.md) ----------------------------------------------------
