@@ -1,11 +1,9 @@
 """On PostgreSQL, many relays sweep timers at once and people rate at once: a timer still fires
 once, and a contract still has one live review."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from onboarding.acceptance.models import Review, Timer
@@ -13,29 +11,7 @@ from onboarding.acceptance.requirements import requirement_add, requirement_rate
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.risk.models import RiskEvent
 from tests.acceptance.conftest import active_contract
-
-
-def run_together(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def one(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as error:  # reported below, with the others
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
+from tests.concurrency import run_together
 
 
 @pytest.mark.postgres

@@ -4,10 +4,8 @@ a notice). Real time never sees a test customer; advancing its test clock does. 
 clock's (Essential-like terms: Berlin business hours Mon-Fri 08:00-18:00)."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from onboarding.audit.models import AuditEntry
@@ -26,6 +24,7 @@ from onboarding.sysops.services import (
 from onboarding.testclocks.advancing import clock_run
 from onboarding.testclocks.services import clock_advance
 from tests.acceptance.conftest import active_contract
+from tests.concurrency import run_together
 from tests.sla.calendars import berlin
 from tests.sysops.conftest import open_request
 from tests.sysops.sla_terms import at, new_test_clock, plan_with_sla_terms
@@ -168,29 +167,6 @@ def test_the_staff_request_page_shows_the_breach(request_, test_clock, client, s
     with clock.simulated(test_clock.pk, DUE):
         page = client.get(reverse("sysops:request_detail", args=[request_.pk]))
     assert "Breached: still running at its deadline" in page.content.decode()
-
-
-def run_together(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def one(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as error:  # reported below, with the others
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.postgres
