@@ -147,6 +147,17 @@ def test_a_calendar_that_never_opens_has_no_deadline():
         deadline_after(utc(2026, 1, 1), H, ServiceCalendar("UTC", ()))
 
 
+def test_a_minute_a_week_cannot_hold_hours_within_the_search():
+    # Found by the property test: 160 minutes need 160 weeks of one-minute Sundays, past the
+    # three years deadline_after looks ahead.
+    sundays = ServiceCalendar("Europe/Berlin", (Window(6, dt.time(0, 0), dt.time(0, 1)),))
+    with pytest.raises(NoServiceTime):
+        deadline_after(utc(2026, 1, 1), dt.timedelta(minutes=160), sundays)
+    assert deadline_after(utc(2026, 1, 1), dt.timedelta(minutes=2), sundays) == utc(
+        2026, 1, 10, 23, 1
+    )
+
+
 BACKWARDS_PAUSE = (utc(2026, 1, 2), utc(2026, 1, 1))
 
 
