@@ -53,3 +53,16 @@ def test_on_a_phone_the_request_pages_show_the_clocks_without_scrolling_sideways
     expect(page.locator(".sla-clocks")).to_contain_text("Counted")
     screenshot("request-sla-staff-phone")
     assert _content_width(page) <= PHONE["width"]
+
+    # The queue's Due column, and both request pages at a desktop's width.
+    page.goto(reverse("sysops:request_queue"))
+    expect(page.locator("main")).to_contain_text(request.reference)
+    screenshot("request-sla-queue-phone")
+    assert _content_width(page) <= PHONE["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+    screenshot("request-sla-queue-desktop")
+    page.goto(reverse("sysops:request_detail", args=[request.pk]))
+    expect(page.locator(".sla-clocks")).to_contain_text("Counted")
+    screenshot("request-sla-staff-desktop")
+    assert _content_width(page) <= 1280
