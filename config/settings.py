@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "onboarding.sysops",
     "onboarding.contracts",
     "onboarding.sla",
+    "onboarding.health",
     "onboarding.acceptance",
     "onboarding.risk",
     "onboarding.portal",

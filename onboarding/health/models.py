@@ -1,0 +1,146 @@
+"""The customer health score: one explained number from 0 to 100 per customer, its band, and
+its history. How it is computed is in scoring.py; the weights and bands are HealthSettings,
+which admins edit (audited)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from onboarding.accounts.models import Customer
+
+
+class Band(models.TextChoices):
+    RED = "red", "Red"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+
+
+class Factor(models.TextChoices):
+    """The measures a score is made of, in the order they are explained."""
+
+    PAYMENT = "payment", "Payment"
+    ACCEPTANCE = "acceptance", "Acceptance"
+    CONTRACT = "contract", "Contract"
+    SERVICE = "service", "Service"
+    CARD = "card", "Card"
+    ENGAGEMENT = "engagement", "Engagement"
+
+
+def _points(default: int, help_text: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        default=default,
+        validators=[MaxValueValidator(100)],
+        help_text=help_text,
+    )
+
+
+class HealthSettings(models.Model):
+    """The weights and band thresholds (one row, pk 1). A factor's weight is the most points it
+    can cost: a customer whose payment state is as bad as it gets loses all of `payment_weight`.
+    The score is 100 minus the costs, never below 0."""
+
+    payment_weight = _points(30, "Most points the payment state can cost.")
+    acceptance_weight = _points(20, "Most points the acceptance rating can cost.")
+    contract_weight = _points(15, "Most points the contract can cost.")
+    service_weight = _points(20, "Most points open requests and SLA breaches can cost.")
+    card_weight = _points(10, "Most points an expiring or expired card can cost.")
+    engagement_weight = _points(5, "Most points a customer gone quiet can cost.")
+    red_below = models.PositiveSmallIntegerField(
+        default=40,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="A score below this is red.",
+    )
+    green_from = models.PositiveSmallIntegerField(
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="A score from this up is green; between the two, yellow.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "health settings"
+        verbose_name_plural = "health settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(red_below__lt=models.F("green_from")),
+                name="health_red_below_green",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Health score weights and bands"
+
+    def clean(self) -> None:
+        if (
+            self.red_below is not None
+            and self.green_from is not None
+            and self.red_below >= self.green_from
+        ):
+            raise ValidationError(
+                {"green_from": "Green must start above the red threshold (red is below it)."}
+            )
+
+    def weight_of(self, factor: str) -> int:
+        return getattr(self, f"{factor}_weight")
+
+    def band_of(self, score: int) -> str:
+        if score < self.red_below:
+            return Band.RED
+        return Band.GREEN if score >= self.green_from else Band.YELLOW
+
+
+class CustomerHealth(models.Model):
+    """A customer's current score. `factors` explains it: a list of
+    {"factor", "cost", "weight", "explanation"} in Factor order, costs in whole points.
+    `trend` is the score now minus the score 30 days before (0 without older history).
+    `review_at` is when a factor changes by time alone (a card expires, a contract nears its
+    end): the periodic review recomputes the score then."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    band = models.CharField(max_length=8, choices=Band.choices)
+    factors = models.JSONField(default=list)
+    trend = models.SmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+    review_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "customer health"
+        indexes = [
+            # The managers' queue: worst first.
+            models.Index(fields=["score", "customer"], name="health_score_idx"),
+            models.Index(
+                fields=["review_at"],
+                condition=models.Q(review_at__isnull=False),
+                name="health_review_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score} ({self.band})"
+
+    def costliest(self, count: int = 3) -> list[dict]:
+        """The factors that cost the most points, most first (those that cost nothing left out)."""
+        costing = [f for f in self.factors if f.get("cost", 0) > 0]
+        return sorted(costing, key=lambda f: -f["cost"])[:count]
+
+
+class CustomerHealthSnapshot(models.Model):
+    """The score as it was from `computed_at` on: a row each time the score or band changes."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="health_history")
+    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    band = models.CharField(max_length=8, choices=Band.choices)
+    factors = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["customer", "-computed_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-computed_at"], name="health_history_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.computed_at:%Y-%m-%d %H:%M}: {self.score}"
