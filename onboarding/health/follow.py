@@ -180,3 +180,29 @@ def health_rescore_batch(*, after_id: int = 0, batch_size: int = 200) -> int | N
     for customer_id in ids:
         _recompute_reported(customer_id, None)
     return ids[-1] if ids else None
+
+
+def health_recompute_all(
+    *, customer_ids: list[int] | None = None, on_progress=None, batch_size: int = 200
+) -> tuple[int, int]:
+    """Recompute `customer_ids` (default: every customer), each at its own time; calls
+    `on_progress(done, total)` after each batch. Returns (recomputed, failed)."""
+    customers = Customer.objects.order_by("pk")
+    if customer_ids is not None:
+        customers = customers.filter(pk__in=customer_ids)
+    total = customers.count()
+    done = failed = 0
+    after_id = 0
+    while True:
+        ids = list(customers.filter(pk__gt=after_id).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        for customer_id in ids:
+            if _recompute_reported(customer_id, None):
+                done += 1
+            else:
+                failed += 1
+        after_id = ids[-1]
+        if on_progress is not None:
+            on_progress(done + failed, total)
+    return done, failed
