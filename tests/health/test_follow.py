@@ -129,3 +129,22 @@ def test_a_settings_rescore_batch_scores_everyone_after_an_id(contract):
         contract.customer_id, other.customer_id
     )
     assert CustomerHealth.objects.count() == 2
+
+
+def test_a_test_clock_step_reviews_its_customers_at_the_steps_moment(contract):
+    from onboarding.testclocks.stepping import clock_step
+
+    frozen = timezone.now()
+    test_clock = TestClock.objects.create(name="Health", frozen_time=frozen)
+    customer = contract.customer
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    card_on_file(customer, exp_month=frozen.month, exp_year=frozen.year + 1)
+    health = customer_health_recompute(customer_id=customer.pk).health
+    assert health.score == 100
+    # A year on, the card has expired: the step's review sees it.
+    later = frozen + dt.timedelta(days=400)
+    clock_step(clock_id=test_clock.pk, at=later)
+    health.refresh_from_db()
+    assert health.computed_at == later
+    assert health.factors[4]["explanation"].startswith("Card expired on")
