@@ -136,7 +136,9 @@ def health_review_handle(message, batch) -> None:
         raise PermanentDeliveryError(f"malformed health.review event: {error}") from error
     if not Customer.objects.filter(pk=customer_id).exists():
         return
-    customer_health_recompute(customer_id=customer_id, now=clock.now())
+    # No `now`: under the message's stamp it is the stamped moment; without one a test
+    # customer (changed by staff in real time) is still scored at its clock's time.
+    customer_health_recompute(customer_id=customer_id)
 
 
 def _recompute_reported(customer_id: int, now: dt.datetime | None) -> bool:

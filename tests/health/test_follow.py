@@ -148,3 +148,20 @@ def test_a_test_clock_step_reviews_its_customers_at_the_steps_moment(contract):
     health.refresh_from_db()
     assert health.computed_at == later
     assert health.factors[4]["explanation"].startswith("Card expired on")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_followers_at_once_publish_each_change_once(require_postgres):
+    from tests.acceptance.conftest import active_contract
+    from tests.concurrency import run_together
+
+    contracts = [active_contract(number=f"CTR-2026-00040{i}") for i in range(4)]
+    audit_seal_pending()
+    reports = run_together(2, lambda _i: health_follow(batch_size=3))
+    published = OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC)
+    assert sum(r.customers for r in reports) == published.count()
+    # Both read the log, neither read a batch the other did (the sum would exceed the rows).
+    assert {m.payload["customer_id"] for m in published} == {c.customer_id for c in contracts}
+    deliver_outbox()
+    assert CustomerHealth.objects.count() == 4

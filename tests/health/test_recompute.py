@@ -144,3 +144,14 @@ def test_two_workers_scoring_the_same_customer_at_once_raise_one_risk_event(
     assert RiskEvent.objects.filter(type=RiskType.HEALTH_RED).count() == 1
     assert Notification.objects.filter(kind="health.red").count() == 1
     assert AuditEntry.objects.filter(action="health.band_changed").count() == 1
+
+
+def test_the_fall_into_red_is_on_the_risk_board_for_managers(contract, manager_client):
+    from django.urls import reverse
+
+    strict_bands()
+    overdue_invoice(contract, days_late=34)
+    recompute(contract)
+    page = manager_client.get(reverse("risk:board")).content.decode()
+    assert "Customer health fell into red" in page
+    assert "Health 60 (red)" in page
