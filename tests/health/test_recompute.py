@@ -155,3 +155,22 @@ def test_the_fall_into_red_is_on_the_risk_board_for_managers(contract, manager_c
     page = manager_client.get(reverse("risk:board")).content.decode()
     assert "Customer health fell into red" in page
     assert "Health 60 (red)" in page
+
+
+def test_the_managers_queue_lists_real_customers_worst_first(contract):
+    from onboarding.accounts.models import TestClock
+    from onboarding.health.selectors import customer_health_queue
+    from tests.acceptance.conftest import active_contract
+
+    healthy = active_contract(number="CTR-2026-000501")
+    on_clock = active_contract(number="CTR-2026-000502")
+    on_clock.customer.test_clock = TestClock.objects.create(name="Q", frozen_time=timezone.now())
+    on_clock.customer.save(update_fields=["test_clock"])
+    overdue_invoice(contract, days_late=34)
+    for each in (contract, healthy, on_clock):
+        recompute(each)
+    queue = list(customer_health_queue())
+    assert [h.customer_id for h in queue] == [contract.customer_id, healthy.customer_id]
+    assert [h.customer_id for h in customer_health_queue(bands=("yellow",))] == [
+        contract.customer_id
+    ]
