@@ -412,6 +412,10 @@ WORKER_PERIODIC_TASKS = {
     "onboarding.contracts.tasks.contracts_issue_missing_task": 60,
     "onboarding.contracts.tasks.contracts_lifecycle_task": 900,
     "onboarding.sla.tasks.sla_clocks_check_task": 60,  # 80% warnings, breaches (docs/sla.md)
+    # Customer health (docs/health.md): factor changes from the audit log into recomputes, and
+    # the scores a factor changes by time alone (a card expiring, a contract nearing its end).
+    "onboarding.health.tasks.health_follow_task": 10,
+    "onboarding.health.tasks.health_reviews_task": 300,
     # Outbound webhooks (docs/webhooks.md): audit entries to deliveries and replays, then sending.
     "onboarding.webhooks.tasks.webhooks_dispatch_task": 2,
     # Sending also seals and dispatches what was just recorded first, so it runs every second.

@@ -25,6 +25,7 @@ from onboarding.billing.services import subscription_purchase
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice, Product, Tier
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
+from onboarding.health.follow import health_recompute_all
 from onboarding.notifications.services import notification_send
 from onboarding.payments.gateways.base import CardDetails
 from onboarding.payments.methods import payment_method_add
@@ -269,4 +270,6 @@ def demo_data_load() -> list[DemoLogin]:
     # Customers one by one, outside one big transaction: the declined card's admin alert is
     # written after its own work rolled back, as in real use.
     logins += [_customer_load(*row) for row in DEMO_CUSTOMERS]
+    # Every customer scored, so the pages show a health score from the start.
+    health_recompute_all()
     return logins

@@ -144,3 +144,23 @@ class CustomerHealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.computed_at:%Y-%m-%d %H:%M}: {self.score}"
+
+
+class HealthFollowCursor(models.Model):
+    """How far the follower has read the sealed audit log (follow.py): one row. Locked with
+    select_for_update while a batch is read and published, so two workers never both advance
+    it past the same entries."""
+
+    SINGLETON_ID = 1
+
+    id = models.SmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    last_seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="health_follow_cursor_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"health follower at audit seq {self.last_seq}"

@@ -25,6 +25,7 @@ class RiskType(models.TextChoices):
     )
     REQUIREMENTS_UNKNOWN = "requirements_unknown", "Product support requirements unknown to SysOps"
     SLA_BREACHED = "sla_breached", "Request not answered or resolved within its SLA"
+    HEALTH_RED = "health_red", "Customer health fell into red"
 
 
 class RiskLevel(models.TextChoices):

@@ -1,0 +1,31 @@
+"""The health app's audit events, one typed function each: nothing else writes them. Admins'
+edits of HealthSettings are audited by audit.admin_edits ("health.healthsettings_updated")."""
+
+from onboarding.audit.services import audit_record
+
+
+def health_band_changed(
+    *, customer_id: int, before: str | None, after: str, score: int, costliest: list[dict]
+) -> None:
+    """A customer's band changed (`before` None: the first score)."""
+    audit_record(
+        action="health.band_changed",
+        object_type="health.customerhealth",
+        object_id=customer_id,
+        customer_id=customer_id,
+        changes={
+            "band": [before, after],
+            "score": score,
+            "costliest": [{"factor": f["factor"], "cost": f["cost"]} for f in costliest],
+        },
+    )
+
+
+def health_rescore_started(*, actor) -> None:
+    """The settings changed: every customer is re-scored in the background."""
+    audit_record(
+        action="health.rescore_started",
+        actor=actor,
+        object_type="health.healthsettings",
+        object_id=1,
+    )

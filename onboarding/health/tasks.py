@@ -1,0 +1,45 @@
+"""Background work for the health score: thin wrappers around follow.py.
+
+Periodic (settings.WORKER_PERIODIC_TASKS): following the audit log into health.review
+messages, and recomputing the scores whose review_at has come. On demand: re-scoring every
+customer after the settings changed, one batch per task, each batch queueing the next.
+"""
+
+from django_tasks import task
+
+from onboarding.audit.services import audit_seal_pending
+from onboarding.health import follow
+from onboarding.worker.services import task_enqueue_once
+
+
+@task()
+def health_follow_task() -> dict:
+    """Periodic: seal what was recorded, then turn factor changes into health.review messages."""
+    audit_seal_pending()
+    report = follow.health_follow()
+    return {"entries": report.entries, "customers": report.customers, "seq": report.last_seq}
+
+
+@task()
+def health_reviews_task() -> dict:
+    """Periodic: recompute the scores a factor changed by time alone (card expiry, ...)."""
+    return {"recomputed": follow.health_reviews_due()}
+
+
+@task()
+def health_rescore_task(after_id: int = 0, generation: str = "") -> dict:
+    """Re-score the customers after `after_id` in one batch, then queue the next batch."""
+    last = follow.health_rescore_batch(after_id=after_id)
+    if last is not None:
+        health_rescore_enqueue(after_id=last, generation=generation)
+    return {"after_id": after_id, "last_id": last}
+
+
+def health_rescore_enqueue(*, after_id: int = 0, generation: str = "") -> None:
+    """Queue the re-score's batch after `after_id`; `generation` (the settings' save moment)
+    keeps two settings changes' runs apart and one run's batch from being queued twice."""
+    task_enqueue_once(
+        health_rescore_task,
+        key=f"health-rescore:{generation}:{after_id}",
+        kwargs={"after_id": after_id, "generation": generation},
+    )

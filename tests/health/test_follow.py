@@ -1,0 +1,167 @@
+"""The triggers: the follower turns sealed factor changes into health.review messages, the
+relay's consumer recomputes; the periodic review recomputes what time alone changed; test
+customers are scored at their clock's time."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from onboarding.accounts.models import TestClock
+from onboarding.audit.services import audit_seal_pending
+from onboarding.billing.services import invoice_pay
+from onboarding.core import clock
+from onboarding.health.follow import (
+    HEALTH_REVIEW_TOPIC,
+    health_follow,
+    health_rescore_batch,
+    health_reviews_due,
+)
+from onboarding.health.models import CustomerHealth, HealthFollowCursor
+from onboarding.health.services import customer_health_recompute
+from onboarding.notifications.models import OutboxMessage
+from tests.health.conftest import card_on_file, deliver_outbox, overdue_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def follow_all():
+    """What the worker does: seal what was recorded, follow it, relay the messages."""
+    audit_seal_pending()
+    report = health_follow()
+    deliver_outbox()
+    return report
+
+
+def score_of(contract) -> int:
+    return CustomerHealth.objects.get(pk=contract.customer_id).score
+
+
+def test_an_invoice_paid_is_followed_and_the_score_recomputed(contract):
+    card_on_file(contract.customer)
+    invoice = overdue_invoice(contract, days_late=34)
+    follow_all()
+    assert score_of(contract) == 70  # payment -30
+    paid = invoice_pay(invoice=invoice, actor=contract.customer.user)
+    assert paid.status == "paid"
+    report = follow_all()
+    assert report.customers == 1
+    assert score_of(contract) == 100
+    # Read once: following again publishes nothing more.
+    assert follow_all().customers == 0
+    assert OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC).count() == 2
+
+
+def test_the_scores_own_audit_entries_are_not_followed(contract):
+    follow_all()
+    before = OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC).count()
+    customer_health_recompute(customer_id=contract.customer_id, now=timezone.now())
+    report = follow_all()  # reads health.band_changed, publishes nothing for it
+    assert report.customers == 0
+    assert OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC).count() == before
+    assert HealthFollowCursor.objects.get().last_seq > 0
+
+
+def test_the_follower_reads_in_batches_and_never_skips(contract):
+    from tests.acceptance.conftest import active_contract
+
+    others = [active_contract(number=f"CTR-2026-00020{i}") for i in range(3)]
+    audit_seal_pending()
+    first = health_follow(batch_size=2, max_batches=1)
+    assert first.entries <= 2
+    rest = health_follow(batch_size=2)
+    deliver_outbox()
+    for each in [contract, *others]:
+        assert CustomerHealth.objects.filter(pk=each.customer_id).exists()
+    assert rest.last_seq == HealthFollowCursor.objects.get().last_seq
+
+
+def test_the_periodic_review_recomputes_what_time_alone_changed(contract):
+    now = timezone.now()
+    invoice = overdue_invoice(contract, days_late=0)  # due today: not late yet
+    health = customer_health_recompute(customer_id=contract.customer_id, now=now).health
+    assert health.score == 81  # payment failed: 30% of 30 = 9; no card, 1 to pay: 10
+    tomorrow = timezone.make_aware(
+        dt.datetime.combine(invoice.due_date + dt.timedelta(days=1), dt.time.min)
+    )
+    assert health.review_at == tomorrow
+    assert health_reviews_due(now=tomorrow - dt.timedelta(seconds=1)) == 0
+    assert health_reviews_due(now=tomorrow) == 1
+    health.refresh_from_db()
+    assert health.score == 69  # a day late too: 70% of 30 = 21
+    assert health.factors[0]["explanation"].startswith("1 invoice overdue by 1 day")
+
+
+def test_a_test_customer_is_scored_at_its_clocks_time_and_reviewed_only_in_its_step(contract):
+    frozen = timezone.now() + dt.timedelta(days=60)
+    test_clock = TestClock.objects.create(name="Health", frozen_time=frozen)
+    customer = contract.customer
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    health = customer_health_recompute(customer_id=customer.pk).health
+    assert health.computed_at == frozen
+    assert health.review_at is not None
+    assert health_reviews_due(now=health.review_at) == 0  # real time: not its scope
+    with clock.simulated(test_clock.pk, health.review_at):
+        assert health_reviews_due(now=health.review_at) == 1
+
+
+def test_a_test_customers_change_is_recomputed_at_the_clocks_moment(contract):
+    frozen = timezone.now() + dt.timedelta(days=60)
+    test_clock = TestClock.objects.create(name="Health", frozen_time=frozen)
+    customer = contract.customer
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    follow_all()
+    with clock.simulated(test_clock.pk, frozen):
+        card_on_file(customer)  # audited under the clock
+    follow_all()
+    assert CustomerHealth.objects.get(pk=customer.pk).computed_at == frozen
+
+
+def test_a_settings_rescore_batch_scores_everyone_after_an_id(contract):
+    from tests.acceptance.conftest import active_contract
+
+    other = active_contract(number="CTR-2026-000301")
+    last = health_rescore_batch(after_id=0, batch_size=1)
+    assert last == min(contract.customer_id, other.customer_id)
+    assert health_rescore_batch(after_id=last, batch_size=5) == max(
+        contract.customer_id, other.customer_id
+    )
+    assert CustomerHealth.objects.count() == 2
+
+
+def test_a_test_clock_step_reviews_its_customers_at_the_steps_moment(contract):
+    from onboarding.testclocks.stepping import clock_step
+
+    frozen = timezone.now()
+    test_clock = TestClock.objects.create(name="Health", frozen_time=frozen)
+    customer = contract.customer
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    card_on_file(customer, exp_month=frozen.month, exp_year=frozen.year + 1)
+    health = customer_health_recompute(customer_id=customer.pk).health
+    assert health.score == 100
+    # A year on, the card has expired: the step's review sees it.
+    later = frozen + dt.timedelta(days=400)
+    clock_step(clock_id=test_clock.pk, at=later)
+    health.refresh_from_db()
+    assert health.computed_at == later
+    assert health.factors[4]["explanation"].startswith("Card expired on")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_followers_at_once_publish_each_change_once(require_postgres):
+    from tests.acceptance.conftest import active_contract
+    from tests.concurrency import run_together
+
+    contracts = [active_contract(number=f"CTR-2026-00040{i}") for i in range(4)]
+    audit_seal_pending()
+    reports = run_together(2, lambda _i: health_follow(batch_size=3))
+    published = OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC)
+    assert sum(r.customers for r in reports) == published.count()
+    # Both read the log, neither read a batch the other did (the sum would exceed the rows).
+    assert {m.payload["customer_id"] for m in published} == {c.customer_id for c in contracts}
+    deliver_outbox()
+    assert CustomerHealth.objects.count() == 4
