@@ -255,7 +255,8 @@ def _calendar(name: str) -> ServiceHours:
 
 
 def _credit_terms_fill(plan: Plan) -> int:
-    """The plan's credit terms where missing: its policies' unset percents and its cap."""
+    """The plan's credit terms where missing: the percent of its policies that have none (rows
+    older than sla.0004) and its cap. Returns how many were added."""
     percent, cap = CREDIT_TERMS[plan.tier]
     added = SlaPolicy.objects.filter(plan=plan, breach_credit_percent__isnull=True).update(
         breach_credit_percent=percent
@@ -282,6 +283,7 @@ def sla_seed() -> SeedResult:
                         "first_response": first_response,
                         "resolution": resolution,
                         "service_hours": hours,
+                        "breach_credit_percent": CREDIT_TERMS[plan.tier][0],
                     },
                 )
                 policies += created

@@ -14,6 +14,6 @@ class Command(BaseCommand):
         result = sla_seed()
         self.stdout.write(
             f"SLA seed: {result.policies_created} policies and "
-            f"{result.holidays_created} public holidays and "
-            f"{result.credit_terms_added} service credit terms added."
+            f"{result.holidays_created} public holidays added; "
+            f"{result.credit_terms_added} service credit terms filled in."
         )
