@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
-from onboarding.alerts.services import admin_alert_raise
+from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.billing.models import (
     CreditNote,
     CreditNoteStatus,
@@ -275,6 +275,16 @@ def _release(credit: ServiceCredit) -> None:
     ServiceCredit.objects.filter(pk=credit.pk).update(approving_since=None)
 
 
+def _failure_answered(credit: ServiceCredit, *, because: str) -> None:
+    """An earlier failure to issue this credit is answered: its admin alert closes."""
+    admin_alerts_resolve_for(
+        success="service_credit_decided",
+        customer_id=credit.customer_id,
+        target=credit,
+        because=f"Service credit {credit.reference} {because}.",
+    )
+
+
 def _approved(*, credit: ServiceCredit, actor: User, credit_note: CreditNote) -> ServiceCredit:
     with transaction.atomic():
         locked = ServiceCredit.objects.select_for_update().get(pk=credit.pk)
@@ -283,6 +293,7 @@ def _approved(*, credit: ServiceCredit, actor: User, credit_note: CreditNote) ->
         locked.credit_note, locked.approving_since, locked.failure_reason = credit_note, None, ""
         locked.save()
         events.service_credit_approved(actor=actor, credit=locked, credit_note=credit_note)
+        _failure_answered(locked, because=f"approved by {actor.email}")
     return locked
 
 
@@ -361,4 +372,5 @@ def service_credit_decline(*, credit: ServiceCredit, actor: User, reason: str) -
         locked.decline_reason = reason
         locked.save()
         events.service_credit_declined(actor=actor, credit=locked)
+        _failure_answered(locked, because=f"declined by {actor.email}")
     return locked

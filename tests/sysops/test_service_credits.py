@@ -209,6 +209,8 @@ def test_a_refund_the_provider_refuses_fails_the_credit_tells_the_manager_and_an
     attempt.save(update_fields=["gateway_charge_id"])
     credit = service_credit_approve(credit=proposed, actor=manager)
     assert (credit.status, credit.credit_note.total_minor) == ("approved", 1188)
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None  # answered by the approval that went through
 
 
 def test_nothing_left_to_credit_fails_the_approval_with_the_reason(proposed, paid, manager):
