@@ -195,7 +195,7 @@ def _check_decider(actor: User) -> None:
 def _pending(credit_id: int) -> ServiceCredit:
     """The proposal, locked, still waiting for a decision and not being approved right now."""
     credit = (
-        ServiceCredit.objects.select_for_update()
+        ServiceCredit.objects.select_for_update(of=("self",))
         .select_related("request", "clock", "invoice", "subscription")
         .get(pk=credit_id)
     )
