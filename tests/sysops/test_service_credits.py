@@ -28,6 +28,8 @@ from onboarding.sla.watch import SLA_CLOCK_BREACHED_TOPIC, sla_clocks_check
 from onboarding.sysops.models import ServiceCredit
 from onboarding.sysops.service_credits import service_credit_approve, service_credit_decline
 from onboarding.sysops.sla_alerts import sla_clock_breached
+from tests.concurrency import run_together
+from tests.factories import staff_user
 from tests.sysops.conftest import open_request, subscribe, today
 from tests.sysops.sla_terms import plan_with_sla_terms
 
@@ -163,6 +165,23 @@ def test_an_approval_repeated_after_a_crash_links_the_credit_note_and_pays_once(
     assert credit.status == "approved"
     assert credit.credit_note == CreditNote.objects.get()
     assert SandboxRefund.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_approving_at_once_pay_the_credit_once(require_postgres, proposed, manager):
+    managers = [manager, staff_user(role="manager")]
+
+    def approve(index):
+        try:
+            return service_credit_approve(credit=proposed, actor=managers[index]).status
+        except Conflict as refused:
+            return refused.message
+
+    outcomes = run_together(2, approve)
+    assert outcomes.count("approved") == 1, outcomes
+    assert SandboxRefund.objects.count() == 1
+    assert CreditNote.objects.get().total_minor == 1188
 
 
 def test_declining_needs_a_reason_and_is_audited(proposed, manager):
