@@ -175,6 +175,25 @@ def test_the_seed_gives_each_tier_its_credit_terms_and_fills_only_what_is_missin
 
 
 @pytest.mark.django_db
+def test_an_admin_sets_a_plans_credit_cap_audited_and_a_cap_above_100_is_a_field_error(
+    admin_client_2fa,
+):
+    _catalog_load()
+    plan = Plan.objects.get(slug="helpdesk-essential")
+    url = "/admin/sla/servicecreditcap/add/"
+
+    refused = admin_client_2fa.post(url, {"plan": plan.pk, "percent_of_invoice": "150"})
+    saved = admin_client_2fa.post(url, {"plan": plan.pk, "percent_of_invoice": "25"})
+
+    assert refused.status_code == 200
+    assert "less than or equal to 100" in refused.content.decode()
+    assert saved.status_code == 302
+    assert ServiceCreditCap.objects.get(plan=plan).percent_of_invoice == 25
+    entry = AuditEntry.objects.get(action="sla.servicecreditcap_created")
+    assert entry.changes["percent_of_invoice"]
+
+
+@pytest.mark.django_db
 def test_the_admin_shows_overlapping_windows_and_bad_zones_as_field_errors(admin_client_2fa):
     answer = admin_client_2fa.post(
         "/admin/sla/servicehours/add/",
