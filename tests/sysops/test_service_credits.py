@@ -8,8 +8,6 @@ GB), its first invoice 118.80 EUR paid; the plan's terms 10% per breached clock,
 of an invoice. The first response breach earns 9.90 + 1.98 tax = 11.88 EUR; the resolution
 breach then earns what the cap leaves, 17.82 - 11.88 = 5.94 EUR."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
@@ -23,22 +21,17 @@ from onboarding.core.money import Money
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments.models import SandboxRefund
-from onboarding.sla.models import ClockKind, ServiceCreditCap, SlaClock, SlaPolicy
-from onboarding.sla.watch import SLA_CLOCK_BREACHED_TOPIC, sla_clocks_check
+from onboarding.sla.models import ClockKind, ServiceCreditCap, SlaPolicy
+from onboarding.sla.watch import SLA_CLOCK_BREACHED_TOPIC
 from onboarding.sysops.models import ServiceCredit
 from onboarding.sysops.service_credits import service_credit_approve, service_credit_decline
 from onboarding.sysops.sla_alerts import sla_clock_breached
 from tests.concurrency import run_together
 from tests.factories import staff_user
 from tests.sysops.conftest import open_request, subscribe, today
-from tests.sysops.sla_terms import plan_with_sla_terms
+from tests.sysops.sla_terms import breach, clock_of, credit_terms, plan_with_sla_terms
 
 pytestmark = pytest.mark.django_db
-
-
-def credit_terms(plan, *, percent: int = 10, cap: int = 15) -> None:
-    SlaPolicy.objects.filter(plan=plan).update(breach_credit_percent=percent)
-    ServiceCreditCap.objects.create(plan=plan, percent_of_invoice=cap)
 
 
 @pytest.fixture
@@ -59,17 +52,6 @@ def paid(subscription) -> Invoice:
     invoice = Invoice.objects.get(subscription=subscription)
     assert (invoice.status, invoice.total_minor, invoice.tax_rate_bp) == ("paid", 11880, 2000)
     return invoice
-
-
-def clock_of(request, kind=ClockKind.FIRST_RESPONSE) -> SlaClock:
-    return SlaClock.objects.of(request).get(kind=kind)
-
-
-def breach(request, kind=ClockKind.FIRST_RESPONSE, *, deliver: bool = True) -> None:
-    """The periodic check at the clock's deadline, and the relay delivering what it published."""
-    sla_clocks_check(now=clock_of(request, kind).due_at + dt.timedelta(seconds=1))
-    if deliver:
-        relay_drain(worker_id="service-credit-test")
 
 
 @pytest.fixture
