@@ -293,6 +293,8 @@ RESOLVED_BY_SUCCESS: dict[str, frozenset[str]] = {
     # Raised until_resolved per country: a rate in force again (an admin's edit, or an invoice
     # issued to the country) answers it (tax/services.py).
     "tax_rate_in_force": frozenset({"tax_rate_missing"}),
+    # A service credit that failed to issue, approved again (issued) or declined by a manager.
+    "service_credit_decided": frozenset({"service_credit_failed"}),
 }
 
 

@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from onboarding.audit.admin_edits import AuditedModelAdmin
 from onboarding.sla.models import (
     PublicHoliday,
+    ServiceCreditCap,
     ServiceHours,
     ServiceWindow,
     SlaPolicy,
@@ -58,6 +59,19 @@ class PublicHolidayAdmin(AuditedModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(AuditedModelAdmin):
-    list_display = ["plan", "severity", "first_response", "resolution", "service_hours"]
+    list_display = [
+        "plan",
+        "severity",
+        "first_response",
+        "resolution",
+        "service_hours",
+        "breach_credit_percent",
+    ]
     list_filter = ["plan", "severity", "service_hours"]
     list_select_related = ["plan", "service_hours"]
+
+
+@admin.register(ServiceCreditCap)
+class ServiceCreditCapAdmin(AuditedModelAdmin):
+    list_display = ["plan", "percent_of_invoice"]
+    list_select_related = ["plan"]

@@ -4,11 +4,15 @@ function each: nothing else writes them."""
 from onboarding.audit.services import audit_record
 
 
-def sla_seeded(*, policies_created: int, holidays_created: int) -> None:
+def sla_seeded(*, policies_created: int, holidays_created: int, credit_terms_added: int) -> None:
     audit_record(
         action="sla.seeded",
         object_type="sla.slapolicy",
-        changes={"policies_created": policies_created, "holidays_created": holidays_created},
+        changes={
+            "policies_created": policies_created,
+            "holidays_created": holidays_created,
+            "credit_terms_added": credit_terms_added,
+        },
     )
 
 

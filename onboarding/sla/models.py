@@ -6,6 +6,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django_countries.fields import CountryField
 
@@ -148,6 +149,16 @@ class SlaPolicy(models.Model):
     service_hours = models.ForeignKey(
         ServiceHours, on_delete=models.PROTECT, related_name="policies"
     )
+    # What a breach earns: this share of one billing period's net price of the subscription,
+    # per breached clock (first response or resolution), proposed as a service credit for a
+    # manager to approve. 0: no credit. Null: not set yet (no credit; the seed fills it in).
+    breach_credit_percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="Service credit per breached clock, in percent of one billing period's net "
+        "price (0: none). Capped per invoice by the plan's service credit cap.",
+    )
 
     class Meta:
         ordering = ["plan", "severity"]
@@ -175,6 +186,26 @@ class SlaPolicy(models.Model):
             errors["resolution"] = "Resolution cannot be due before the first response."
         if errors:
             raise ValidationError(errors)
+
+
+class ServiceCreditCap(models.Model):
+    """A plan's cap on service credits: the credits proposed or approved against one invoice
+    never add up to more than this share of its total. One per plan, whatever the severity: the
+    cap bounds what one period of the plan can earn back, however many clocks are breached."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="service_credit_cap")
+    percent_of_invoice = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(100)],
+        help_text="At most this share of one invoice's total is credited for SLA breaches "
+        "(proposed and approved credits together; 0: no credit at all).",
+    )
+
+    class Meta:
+        ordering = ["plan"]
+        verbose_name = "service credit cap"
+
+    def __str__(self) -> str:
+        return f"{self.plan}: at most {self.percent_of_invoice}% of an invoice"
 
 
 class ClockKind(models.TextChoices):

@@ -1,7 +1,9 @@
-"""Seed data: service-hours calendars, public holidays of DE, FR, GB and US for 2026-2028, and an
-SLA policy per severity for every plan of the catalogue, chosen by its tier.
+"""Seed data: service-hours calendars, public holidays of DE, FR, GB and US for 2026-2028, an
+SLA policy per severity for every plan of the catalogue, chosen by its tier, and the plan's
+service credit terms (the percent a breach earns, the cap per invoice).
 
-Idempotent: rows that exist (an admin may have edited them) are left as they are.
+Idempotent: rows that exist (an admin may have edited them) are left as they are; a policy
+whose credit percent was never set (null, as sla.0004 leaves the older rows) gets its tier's.
 GB holidays are England and Wales's bank holidays; US ones are the federal holidays on the day
 they are observed; DE and FR only the nationwide ones.
 """
@@ -13,7 +15,14 @@ from django.db import transaction
 
 from onboarding.catalog.models import Plan, Tier
 from onboarding.sla.events import sla_seeded
-from onboarding.sla.models import PublicHoliday, ServiceHours, ServiceWindow, Severity, SlaPolicy
+from onboarding.sla.models import (
+    PublicHoliday,
+    ServiceCreditCap,
+    ServiceHours,
+    ServiceWindow,
+    Severity,
+    SlaPolicy,
+)
 
 H = dt.timedelta(hours=1)
 
@@ -199,10 +208,20 @@ POLICIES: dict[str, tuple[str, dict[str, tuple[dt.timedelta, dt.timedelta]]]] = 
 }
 
 
+# tier: (credit per breached clock, first response or resolution, in percent of one period's
+# net price; cap on the credits against one invoice, in percent of its total).
+CREDIT_TERMS: dict[str, tuple[int, int]] = {
+    Tier.ESSENTIAL: (5, 20),
+    Tier.BUSINESS: (10, 30),
+    Tier.ENTERPRISE: (10, 50),
+}
+
+
 @dataclass(frozen=True)
 class SeedResult:
     policies_created: int
     holidays_created: int
+    credit_terms_added: int = 0
 
 
 def _holidays_load() -> int:
@@ -235,11 +254,24 @@ def _calendar(name: str) -> ServiceHours:
     return hours
 
 
+def _credit_terms_fill(plan: Plan) -> int:
+    """The plan's credit terms where missing: the percent of its policies that have none (rows
+    older than sla.0004) and its cap. Returns how many were added."""
+    percent, cap = CREDIT_TERMS[plan.tier]
+    added = SlaPolicy.objects.filter(plan=plan, breach_credit_percent__isnull=True).update(
+        breach_credit_percent=percent
+    )
+    _, created = ServiceCreditCap.objects.get_or_create(
+        plan=plan, defaults={"percent_of_invoice": cap}
+    )
+    return added + created
+
+
 def sla_seed() -> SeedResult:
     """Fill in what is missing; audited when anything was added."""
     with transaction.atomic():
         holidays = _holidays_load()
-        policies = 0
+        policies = credit_terms = 0
         for plan in Plan.objects.order_by("pk"):
             calendar_name, times = POLICIES[plan.tier]
             hours = _calendar(calendar_name)
@@ -251,9 +283,17 @@ def sla_seed() -> SeedResult:
                         "first_response": first_response,
                         "resolution": resolution,
                         "service_hours": hours,
+                        "breach_credit_percent": CREDIT_TERMS[plan.tier][0],
                     },
                 )
                 policies += created
-        if policies or holidays:
-            sla_seeded(policies_created=policies, holidays_created=holidays)
-    return SeedResult(policies_created=policies, holidays_created=holidays)
+            credit_terms += _credit_terms_fill(plan)
+        if policies or holidays or credit_terms:
+            sla_seeded(
+                policies_created=policies,
+                holidays_created=holidays,
+                credit_terms_added=credit_terms,
+            )
+    return SeedResult(
+        policies_created=policies, holidays_created=holidays, credit_terms_added=credit_terms
+    )

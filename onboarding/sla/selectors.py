@@ -13,6 +13,7 @@ from onboarding.sla.models import (
     ClockKind,
     ClockOutcome,
     PublicHoliday,
+    ServiceCreditCap,
     ServiceHours,
     SlaClock,
     SlaPolicy,
@@ -69,6 +70,35 @@ def sla_terms_for(*, plan: Plan, severity: str) -> SlaTerms | None:
         calendar=service_calendar_of(hours),
         holidays=holidays_of(str(hours.holiday_country or "")),
     )
+
+
+@dataclass(frozen=True)
+class CreditTerms:
+    """What a breached clock earns under a plan: `percent` of one period's net price, with the
+    credits against one invoice capped at `cap_percent` of its total."""
+
+    percent: int
+    cap_percent: int
+
+
+def sla_credit_terms_for(*, plan_id: int, severity: str) -> CreditTerms | None:
+    """The plan's service credit for a breach at `severity`; None when a breach earns nothing
+    (no policy, its percent 0 or not set, or a cap of 0). A plan without a cap row is capped
+    only by what is left to credit on the invoice (100%)."""
+    percent = (
+        SlaPolicy.objects.filter(plan_id=plan_id, severity=severity)
+        .values_list("breach_credit_percent", flat=True)
+        .first()
+    )
+    if not percent:
+        return None
+    cap = (
+        ServiceCreditCap.objects.filter(plan_id=plan_id)
+        .values_list("percent_of_invoice", flat=True)
+        .first()
+    )
+    cap = 100 if cap is None else cap
+    return CreditTerms(percent=percent, cap_percent=cap) if cap else None
 
 
 def clock_calendar(hours: ServiceHours) -> tuple[ServiceCalendar, frozenset[dt.date]]:

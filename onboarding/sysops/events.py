@@ -1,9 +1,11 @@
-"""The service requests' audit events, one keyword-only function per event: nothing else
-writes them."""
+"""The service requests' and service credits' audit events, one keyword-only function per
+event: nothing else writes them."""
 
 from onboarding.accounts.models import User
+from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
-from onboarding.sysops.models import ServiceRequest, ServiceRequestUpdate
+from onboarding.billing.models import CreditNote
+from onboarding.sysops.models import ServiceCredit, ServiceRequest, ServiceRequestUpdate
 
 
 def request_opened(*, actor: User | None, request: ServiceRequest) -> None:
@@ -70,4 +72,73 @@ def request_severity_changed(*, actor: User, request: ServiceRequest, previous: 
         target=request,
         customer_id=request.customer_id,
         changes={"severity": [previous, request.severity]},
+    )
+
+
+def _credit_changes(credit: ServiceCredit) -> dict:
+    return {
+        "request": credit.request.reference,
+        "clock": credit.clock_id,
+        "percent": credit.percent,
+        "amount": str(credit.amount),
+        "invoice": credit.invoice.number if credit.invoice_id else None,
+        "status": credit.status,
+    }
+
+
+def service_credit_proposed(*, credit: ServiceCredit) -> None:
+    """A breached clock earned a service credit, drafted for a manager (no actor: the breach)."""
+    audit_record(
+        action="service_credit.proposed",
+        target=credit,
+        customer_id=credit.customer_id,
+        changes=_credit_changes(credit),
+    )
+
+
+def service_credit_requoted(*, actor: User, credit: ServiceCredit) -> None:
+    """A proposal made before any invoice was paid, priced on the invoice paid since."""
+    audit_record(
+        action="service_credit.requoted",
+        actor=actor,
+        target=credit,
+        customer_id=credit.customer_id,
+        changes=_credit_changes(credit),
+    )
+
+
+def service_credit_approved(*, actor: User, credit: ServiceCredit, credit_note: CreditNote) -> None:
+    audit_record(
+        action="service_credit.approved",
+        actor=actor,
+        target=credit,
+        customer_id=credit.customer_id,
+        changes={
+            **_credit_changes(credit),
+            "credit_note": credit_note.number or f"draft {credit_note.pk}",
+        },
+    )
+
+
+def service_credit_declined(*, actor: User, credit: ServiceCredit) -> None:
+    audit_record(
+        action="service_credit.declined",
+        actor=actor,
+        target=credit,
+        customer_id=credit.customer_id,
+        changes=_credit_changes(credit),
+        message=credit.decline_reason,
+    )
+
+
+def service_credit_failed(*, actor: User, credit: ServiceCredit, message: str) -> None:
+    """Approved, but not issued: nothing was paid out."""
+    audit_record(
+        action="service_credit.failed",
+        actor=actor,
+        target=credit,
+        customer_id=credit.customer_id,
+        changes=_credit_changes(credit),
+        outcome=Outcome.FAILURE,
+        message=message[:500],
     )

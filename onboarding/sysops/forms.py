@@ -74,3 +74,20 @@ class QueueFilterForm(forms.Form):
     )
     severity = forms.ChoiceField(required=False, choices=[("", "Any"), *Severity.choices])
     assignee = forms.CharField(required=False, max_length=20)
+
+
+class ServiceCreditApproveForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Issue this credit now: a credit note on the invoice and a refund to the card",
+        error_messages={"required": "Tick the box to confirm the credit."},
+    )
+
+
+class ServiceCreditDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it declined?",
+        min_length=3,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the audit log.",
+    )

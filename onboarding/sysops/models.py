@@ -211,3 +211,7 @@ class ServiceRequestUpdate(models.Model):
     @property
     def by_staff(self) -> bool:
         return self.author is not None and self.author.is_staff_role
+
+
+# Service credits live in their own module; imported here so Django finds the model.
+from onboarding.sysops.credit_models import ServiceCredit  # noqa: E402, F401

@@ -4,7 +4,8 @@ sla/watch.py publishes; the check that claims them lives in the sla app, below t
 - 80% of a clock's service time used: the request's assignee is told, or with nobody assigned
   every active SysOps user.
 - Breach (the deadline passed while the clock ran): a risk event against the contract of the
-  request's subscription, and the same people told.
+  request's subscription, the same people told, and the service credit the plan's terms give
+  proposed to the managers (service_credits.py; one per clock).
 
 Both consumers only write rows, so the relay runs them in the transaction that records their
 delivery (exactly once); the notifications and the risk event also carry a dedupe key per
@@ -27,6 +28,7 @@ from onboarding.risk.models import RiskLevel, RiskType
 from onboarding.risk.services import risk_event_raise
 from onboarding.sla.models import ClockKind
 from onboarding.sysops.models import ServiceRequest, Severity
+from onboarding.sysops.service_credits import service_credit_propose
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +122,4 @@ def sla_clock_breached(message, batch) -> None:
             dedupe_key=f"sla-clock:{fields['clock_id']}",
         )
     _notify(request, fields, event="breached", headline=f"{label.lower()} deadline missed")
+    service_credit_propose(clock_id=fields["clock_id"], request=request)

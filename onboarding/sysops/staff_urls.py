@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from onboarding.sysops import views
+from onboarding.sysops import credit_views, views
 
 app_name = "sysops"
 urlpatterns = [
@@ -17,5 +17,19 @@ urlpatterns = [
         "requests/<int:request_id>/severity",
         views.staff_request_severity,
         name="request_severity",
+    ),
+    path("service-credits/", credit_views.service_credit_list_page, name="service_credits"),
+    path(
+        "service-credits/<int:credit_id>/", credit_views.service_credit_page, name="service_credit"
+    ),
+    path(
+        "service-credits/<int:credit_id>/approve",
+        credit_views.service_credit_approve_view,
+        name="service_credit_approve",
+    ),
+    path(
+        "service-credits/<int:credit_id>/decline",
+        credit_views.service_credit_decline_view,
+        name="service_credit_decline",
     ),
 ]

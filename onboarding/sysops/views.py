@@ -18,6 +18,7 @@ from onboarding.billing.dunning_decisions import actor_may_decide
 from onboarding.billing.forms import DunningDecisionForm
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
+from onboarding.sysops.credit_selectors import service_credits_of_request
 from onboarding.sysops.forms import (
     AssignForm,
     CommentForm,
@@ -161,6 +162,7 @@ def _staff_detail(
             "req": service_request,
             "updates": service_request_updates(user=request.user, request=service_request),
             "clocks": service_request_clocks(request=service_request),
+            "service_credits": service_credits_of_request(request=service_request),
             "comment_form": comment_form or StaffCommentForm(),
             "assign_form": assign_form
             or AssignForm(staff=staff, initial={"assignee": service_request.assignee_id}),

@@ -115,8 +115,14 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "manager_action.taken",
-        "A manager acted on an acceptance review or decided a held renewal's dunning.",
-        (*_MANAGER_ACTIONS, "invoice.dunning_decided"),
+        "A manager acted on an acceptance review, decided a held renewal's dunning or a "
+        "service credit.",
+        (
+            *_MANAGER_ACTIONS,
+            "invoice.dunning_decided",
+            "service_credit.approved",
+            "service_credit.declined",
+        ),
     ),
     EventType("risk.raised", "A risk event was raised.", ("risk.raised",)),
     EventType("risk.resolved", "A risk event was acknowledged and resolved.", ("risk.resolved",)),

@@ -33,7 +33,8 @@ from onboarding.accounts.mail import account_mail_context
 from onboarding.billing.models import CreditNote, InvoiceStatus
 from onboarding.contracts.models import ContractAcceptance, ContractDocument
 from onboarding.notifications.services import notification_send
-from onboarding.sysops.models import ServiceRequestUpdate
+from onboarding.sla.models import SlaClock
+from onboarding.sysops.models import ServiceCredit, ServiceRequestUpdate
 from tests.factories import UserFactory, plan_with_prices, staff_user
 from tests.sysops.conftest import make_contract, make_invoice, open_request, subscribe
 
@@ -494,6 +495,22 @@ NOTIFICATION_CONTEXTS = {
             ("warning", "first response due soon"),
             ("breached", "first response deadline missed"),
         )
+    ],
+    "sysops/email/service_credit": lambda w: [
+        {
+            "credit": ServiceCredit(
+                request=w["request"],
+                clock=SlaClock(kind="resolution"),
+                percent=10,
+                base_minor=9900,
+                amount_minor=1188,
+                currency="EUR",
+                invoice=invoice,
+            ),
+            "recipient": w["manager"],
+            "url": f"{settings.SITE_URL}/staff/service-credits/1/",
+        }
+        for invoice in (w["invoice"], None)
     ],
     "acceptance/email/manager_escalation": lambda w: [
         {

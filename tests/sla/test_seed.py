@@ -10,9 +10,15 @@ from django.core.management import call_command
 from onboarding.audit.models import AuditEntry
 from onboarding.catalog.models import Plan
 from onboarding.demo.services import _catalog_load, demo_data_load
-from onboarding.sla.models import PublicHoliday, ServiceHours, Severity, SlaPolicy
+from onboarding.sla.models import (
+    PublicHoliday,
+    ServiceCreditCap,
+    ServiceHours,
+    Severity,
+    SlaPolicy,
+)
 from onboarding.sla.seed import PUBLIC_HOLIDAYS, sla_seed
-from onboarding.sla.selectors import sla_terms_for
+from onboarding.sla.selectors import CreditTerms, sla_credit_terms_for, sla_terms_for
 from onboarding.sla.service_time import deadline_after
 from tests.sla.calendars import H, berlin
 
@@ -138,6 +144,53 @@ def test_an_admins_edit_of_a_policy_is_kept_by_the_seed_and_audited(admin_client
     assert policy.first_response == dt.timedelta(days=2)
     entry = AuditEntry.objects.get(action="sla.slapolicy_updated")
     assert entry.changes["first_response"]
+
+
+@pytest.mark.django_db
+def test_the_seed_gives_each_tier_its_credit_terms_and_fills_only_what_is_missing():
+    _catalog_load()
+    sla_seed()
+    essential = Plan.objects.get(slug="helpdesk-essential")
+    enterprise = Plan.objects.get(slug="gateway-enterprise")
+    assert sla_credit_terms_for(plan_id=essential.pk, severity=Severity.LOW) == CreditTerms(5, 20)
+    assert sla_credit_terms_for(plan_id=enterprise.pk, severity=Severity.HIGH) == CreditTerms(
+        10, 50
+    )
+    # An admin's 0 (no credit) and cap stay; a percent never set (a row older than sla.0004)
+    # is filled in.
+    SlaPolicy.objects.filter(plan=essential, severity=Severity.LOW).update(breach_credit_percent=0)
+    SlaPolicy.objects.filter(plan=essential, severity=Severity.HIGH).update(
+        breach_credit_percent=None
+    )
+    ServiceCreditCap.objects.filter(plan=enterprise).update(percent_of_invoice=40)
+
+    again = sla_seed()
+
+    assert again.credit_terms_added == 1
+    assert sla_credit_terms_for(plan_id=essential.pk, severity=Severity.LOW) is None
+    assert sla_credit_terms_for(plan_id=essential.pk, severity=Severity.HIGH) == CreditTerms(5, 20)
+    assert ServiceCreditCap.objects.get(plan=enterprise).percent_of_invoice == 40
+    entry = AuditEntry.objects.filter(action="sla.seeded").latest("pk")
+    assert entry.changes["credit_terms_added"] == 1
+
+
+@pytest.mark.django_db
+def test_an_admin_sets_a_plans_credit_cap_audited_and_a_cap_above_100_is_a_field_error(
+    admin_client_2fa,
+):
+    _catalog_load()
+    plan = Plan.objects.get(slug="helpdesk-essential")
+    url = "/admin/sla/servicecreditcap/add/"
+
+    refused = admin_client_2fa.post(url, {"plan": plan.pk, "percent_of_invoice": "150"})
+    saved = admin_client_2fa.post(url, {"plan": plan.pk, "percent_of_invoice": "25"})
+
+    assert refused.status_code == 200
+    assert "less than or equal to 100" in refused.content.decode()
+    assert saved.status_code == 302
+    assert ServiceCreditCap.objects.get(plan=plan).percent_of_invoice == 25
+    entry = AuditEntry.objects.get(action="sla.servicecreditcap_created")
+    assert entry.changes["percent_of_invoice"]
 
 
 @pytest.mark.django_db

@@ -6,7 +6,17 @@ from contextlib import contextmanager
 
 from onboarding.accounts.models import TestClock
 from onboarding.core import clock
-from onboarding.sla.models import PublicHoliday, ServiceHours, ServiceWindow, SlaPolicy
+from onboarding.notifications.relay import relay_drain
+from onboarding.sla.models import (
+    ClockKind,
+    PublicHoliday,
+    ServiceCreditCap,
+    ServiceHours,
+    ServiceWindow,
+    SlaClock,
+    SlaPolicy,
+)
+from onboarding.sla.watch import sla_clocks_check
 from tests.factories import plan_with_prices
 from tests.sla.calendars import berlin
 from tests.sysops.conftest import subscribe
@@ -56,3 +66,21 @@ def at(test_clock, moment):
     test_clock.save(update_fields=["frozen_time"])
     with clock.simulated(test_clock.pk, moment):
         yield
+
+
+def credit_terms(plan, *, percent: int = 10, cap: int = 15) -> None:
+    """The plan's service credit: `percent` per breached clock, `cap` percent of an invoice."""
+    SlaPolicy.objects.filter(plan=plan).update(breach_credit_percent=percent)
+    ServiceCreditCap.objects.create(plan=plan, percent_of_invoice=cap)
+
+
+def clock_of(request, kind=ClockKind.FIRST_RESPONSE) -> SlaClock:
+    return SlaClock.objects.of(request).get(kind=kind)
+
+
+def breach(request, kind=ClockKind.FIRST_RESPONSE, *, deliver: bool = True) -> None:
+    """A real customer's clock breached: the periodic check just past its deadline, and the
+    relay delivering what it published."""
+    sla_clocks_check(now=clock_of(request, kind).due_at + dt.timedelta(seconds=1))
+    if deliver:
+        relay_drain(worker_id="service-credit-test")

@@ -95,6 +95,7 @@ OWNED_BY_A = {
     "acceptance_id",
     "contact_id",
     "request_id",
+    "credit_id",
     "inbox_message",
     "customer_id",
 }
@@ -246,6 +247,12 @@ PAGES: dict[str, Rule] = {
     "staff/requests/<int:request_id>/comment": POST((LOGIN, 404, 404, 422, 422, 422)),
     "staff/requests/<int:request_id>/status": POST((LOGIN, 404, 404, 422, 422, 422)),
     "staff/requests/<int:request_id>/severity": POST((LOGIN, 404, 404, 422, 422, 422)),
+    # Issue 19: service credits for SLA breaches, decided by managers and admins only (an
+    # empty form: 422).
+    "staff/service-credits/": Rule((LOGIN, 404, 404, 403, 200, 200)),
+    "staff/service-credits/<int:credit_id>/": Rule((LOGIN, 404, 404, 403, 200, 200)),
+    "staff/service-credits/<int:credit_id>/approve": POST((LOGIN, 404, 404, 403, 422, 422)),
+    "staff/service-credits/<int:credit_id>/decline": POST((LOGIN, 404, 404, 403, 422, 422)),
     "staff/invoices/": Rule(STAFF),
     "staff/invoices/<int:invoice_id>/": Rule((LOGIN, 404, 404, 200, 200, 200)),
     "staff/invoices/<int:invoice_id>/pdf/": Rule((LOGIN, 404, 404, 200, 200, 200)),
@@ -691,6 +698,8 @@ def world(settings, tmp_path) -> World:
     from onboarding.notifications.relay import relay_drain
     from onboarding.notifications.services import notification_send
     from onboarding.risk.models import RiskEvent
+    from onboarding.sla.models import SlaClock
+    from onboarding.sysops.models import ServiceCredit
     from onboarding.webhooks.dispatch import webhooks_dispatch
     from onboarding.webhooks.models import WebhookDelivery
     from onboarding.webhooks.services import endpoint_create
@@ -745,6 +754,17 @@ def world(settings, tmp_path) -> World:
         details={"name": "Xanthippe Alpha-Contact", "role": "Technical", "email": "x@alpha.test"},
     )
     service_request = open_request(subscription, summary="Qwertyuiop dashboard is blank")
+    service_credit = ServiceCredit.objects.create(  # as a breach of its first response proposes
+        customer=customer_a.customer,
+        subscription=subscription,
+        request=service_request,
+        clock=SlaClock.objects.of(service_request).get(kind="first_response"),
+        percent=10,
+        base_minor=9900,
+        amount_minor=1188,
+        currency="EUR",
+        invoice=invoice,
+    )
     notification_send(
         recipient=customer_a,
         kind="test.notice",
@@ -791,6 +811,7 @@ def world(settings, tmp_path) -> World:
         "acceptance_id": acceptance.pk,
         "contact_id": contact.pk,
         "request_id": service_request.pk,
+        "credit_id": service_credit.pk,
         "inbox_message": InboxMessage.objects.get(recipient=customer_a).pk,
         "outbox_message": OutboxMessage.objects.filter(notification__recipient=customer_a)
         .order_by("pk")

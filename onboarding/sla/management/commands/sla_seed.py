@@ -6,12 +6,14 @@ from onboarding.sla.seed import sla_seed
 class Command(BaseCommand):
     help = (
         "Add the SLA seed: public holidays (DE, FR, GB, US, 2026-2028), the service-hours "
-        "calendars and a policy per severity for every plan. Leaves existing rows as they are."
+        "calendars, a policy per severity for every plan and its service credit terms. Leaves "
+        "existing rows and values as they are."
     )
 
     def handle(self, *args, **options) -> None:
         result = sla_seed()
         self.stdout.write(
             f"SLA seed: {result.policies_created} policies and "
-            f"{result.holidays_created} public holidays added."
+            f"{result.holidays_created} public holidays added; "
+            f"{result.credit_terms_added} service credit terms filled in."
         )
