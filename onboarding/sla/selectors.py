@@ -194,3 +194,19 @@ def sla_next_due(*, subject_type: str, subject_ids: list[int]) -> dict[int, dt.d
         .order_by()
     )
     return {row["subject_id"]: row["due"] for row in rows}
+
+
+def sla_clocks_by_subject(
+    *, subject_type: str, subject_ids: list[int]
+) -> dict[int, list[SlaClock]]:
+    """Each subject's clocks (first response first) with their service hours, for a page or
+    an API list: one query whatever the number of subjects."""
+    clocks = (
+        SlaClock.objects.filter(subject_type=subject_type, subject_id__in=subject_ids)
+        .select_related("service_hours")
+        .order_by("subject_id", "kind")  # "first_response" sorts before "resolution"
+    )
+    found: dict[int, list[SlaClock]] = {subject_id: [] for subject_id in subject_ids}
+    for clock in clocks:
+        found[clock.subject_id].append(clock)
+    return found

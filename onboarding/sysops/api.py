@@ -22,6 +22,7 @@ from onboarding.sysops.requests import (
     service_request_get,
     service_request_queue,
     service_requests_of,
+    service_requests_with_clocks,
 )
 from onboarding.sysops.schemas import (
     AssignIn,
@@ -108,7 +109,8 @@ def staff_queue(request: HttpRequest, filters: Query[QueueQuery]):
             status=filters.status, severity=filters.severity, assignee=filters.assignee
         ),
     )
-    return {"count": queue.count(), "items": queue[filters.offset : filters.offset + filters.limit]}
+    page = queue[filters.offset : filters.offset + filters.limit]
+    return {"count": queue.count(), "items": service_requests_with_clocks(requests=page)}
 
 
 @staff_requests_router.post(

@@ -13,7 +13,12 @@ from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core import clock
 from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.numbers import parse_query_int
-from onboarding.sla.selectors import ClockView, sla_clocks_of, sla_next_due
+from onboarding.sla.selectors import (
+    ClockView,
+    sla_clocks_by_subject,
+    sla_clocks_of,
+    sla_next_due,
+)
 from onboarding.sysops.models import (
     OPEN_STATUSES,
     RequestStatus,
@@ -94,9 +99,27 @@ def service_requests_with_due(*, requests) -> list[ServiceRequest]:
     return requests
 
 
+def service_requests_with_clocks(*, requests) -> list[ServiceRequest]:
+    """A list of requests, each with `sla_clocks`: its SLA clocks (one query for the list)."""
+    requests = list(requests)
+    clocks = sla_clocks_by_subject(
+        subject_type=ServiceRequest._meta.label_lower, subject_ids=[r.pk for r in requests]
+    )
+    for request in requests:
+        request.sla_clocks = clocks[request.pk]
+    return requests
+
+
+def service_request_sla_clocks(*, request: ServiceRequest) -> list:
+    """The request's clocks as the API shows them: prefetched with the list, else read."""
+    if not hasattr(request, "sla_clocks"):
+        service_requests_with_clocks(requests=[request])
+    return request.sla_clocks
+
+
 def service_requests_of(*, customer: Customer) -> list[ServiceRequest]:
-    return list(
-        ServiceRequest.objects.filter(customer=customer)
+    return service_requests_with_clocks(
+        requests=ServiceRequest.objects.filter(customer=customer)
         .select_related("subscription__plan__product", "assignee")
         .order_by("-created_at", "-id")
     )
