@@ -5,10 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Min
+from django.db.models import Min, Q
 from django_countries import countries
 
 from onboarding.catalog.models import Plan
+from onboarding.core.clock import customer_scope
 from onboarding.sla.models import (
     ClockKind,
     ClockOutcome,
@@ -182,6 +183,19 @@ def sla_clocks_of(*, subject: models.Model, now: dt.datetime) -> list[ClockView]
     )
     order = {kind: n for n, kind in enumerate(ClockKind.values)}
     return [_view(clock, now) for clock in sorted(clocks, key=lambda c: order[c.kind])]
+
+
+def sla_overdue_count(*, subject_type: str, kind: str, now: dt.datetime) -> int:
+    """Subjects whose `kind` clock runs past its deadline at `now`, or was breached and runs on
+    (a re-term after the breach moved its deadline). A paused or stopped clock is not overdue;
+    neither is one without terms. In scope: real customers in real time, a test clock's own in
+    its simulation. Read through the running clocks' partial index."""
+    return (
+        SlaClock.objects.running()
+        .filter(Q(due_at__lte=now) | Q(breached_at__isnull=False), customer_scope("customer"))
+        .filter(subject_type=subject_type, kind=kind)
+        .count()
+    )
 
 
 def sla_next_due(*, subject_type: str, subject_ids: list[int]) -> dict[int, dt.datetime]:
