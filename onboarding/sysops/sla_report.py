@@ -64,7 +64,7 @@ class ChartBar:
     row: BreachRow
     label_y: int
     bar_y: int
-    width: float  # of CHART_WIDTH
+    width: float  # of CHART_BAR
 
 
 @dataclass(frozen=True)
@@ -86,20 +86,31 @@ class BreachReport:
         return [
             ChartBar(
                 row=row,
-                label_y=n * CHART_ROW + 14,
-                bar_y=n * CHART_ROW + 20,
-                width=round(CHART_WIDTH * row.failed / row.clocks, 1),
+                label_y=n * CHART_ROW + 13,
+                bar_y=n * CHART_ROW + 18,
+                width=round(CHART_BAR * row.failed / row.clocks, 1),
             )
             for n, row in enumerate(self.rows)
         ]
+
+    @property
+    def chart_width(self) -> int:
+        return CHART_WIDTH
+
+    @property
+    def chart_bar(self) -> int:
+        return CHART_BAR
 
     @property
     def chart_height(self) -> int:
         return max(1, len(self.rows)) * CHART_ROW
 
 
-CHART_WIDTH = 600
-CHART_ROW = 44
+# The chart's own units (its viewBox): it scales to the page, so these are proportions. A bar
+# of CHART_BAR is 100%; its rate is written to the right of it.
+CHART_WIDTH = 360
+CHART_BAR = 300
+CHART_ROW = 36
 
 
 def sla_breach_report(*, month: dt.date) -> BreachReport:

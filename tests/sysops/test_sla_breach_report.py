@@ -109,7 +109,7 @@ def test_the_page_shows_the_month_asked_for_with_its_chart_and_links(sysops_clie
     assert f'<tr data-plan="{business.pk}" data-kind="resolution">' in html
     assert 'data-rate="33.3">33.3%<' in html
     assert "<svg" in html and 'class="rate"' in html
-    assert 'width="200.0"' in html  # 33.3% of the 600 wide chart: 1 of 3 clocks
+    assert 'width="100.0"' in html  # 33.3% of the chart's 300 wide bar: 1 of 3 clocks
     assert "?month=2026-02" in html and "?month=2026-04" in html
     assert f"{reverse('sysops:sla_breach_report_csv')}?month=2026-03" in html
 
