@@ -95,7 +95,9 @@ def customer_overview_api(request: HttpRequest, customer_id: str):
     customer = customer_resolve(
         customer_id=customer_id, source="staff customer overview API", actor=request.user
     )
-    return customer_overview(customer=customer)
+    overview = customer_overview(customer=customer)
+    service_requests_with_clocks(requests=overview.requests)  # their clocks in one query
+    return overview
 
 
 # --- Staff: requests -----------------------------------------------------------------------------

@@ -42,7 +42,6 @@ from onboarding.payments.selectors import (
     payment_method_active,
 )
 from onboarding.sysops.models import ServiceRequest
-from onboarding.sysops.requests import service_requests_with_clocks
 from onboarding.sysops.risks import (
     CONTRACT_LINE_COLUMNS,
     CardFacts,
@@ -334,8 +333,8 @@ def _subscriptions(customer: Customer) -> list[Subscription]:
 
 
 def _requests(customer: Customer, limit: int) -> list[ServiceRequest]:
-    return service_requests_with_clocks(
-        requests=ServiceRequest.objects.filter(customer=customer)
+    return list(
+        ServiceRequest.objects.filter(customer=customer)
         .select_related("subscription__plan__product", "assignee")
         .only(*_REQUEST_COLUMNS)
         .order_by("-created_at", "-id")[:limit]

@@ -58,6 +58,8 @@ def test_staff_read_each_clock_with_its_warning_and_breach(sysops_client, breach
     }
     queue = sysops_client.get("/api/v1/staff/requests").json()
     assert _first(queue["items"][0]) == _first(body)
+    overview = sysops_client.get(f"/api/v1/staff/customers/{body['customer_id']}/overview")
+    assert _first(overview.json()["requests"][0]) == _first(body)
 
 
 def test_a_customer_reads_the_deadline_and_outcome_but_not_staffs_marks(customer_client, breached):
