@@ -193,7 +193,7 @@ def staff_move(request: HttpRequest, request_id: int, payload: MoveIn):
 )
 def my_requests(request: HttpRequest):
     customer = customer_of_user(user=request.user)
-    return service_requests_of(customer=customer)
+    return service_requests_with_clocks(requests=service_requests_of(customer=customer))
 
 
 @me_requests_router.post("", response={201: RequestOut, **_ERRORS}, summary="Open a request")

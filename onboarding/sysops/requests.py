@@ -119,8 +119,8 @@ def service_request_sla_clocks(*, request: ServiceRequest) -> list:
 
 
 def service_requests_of(*, customer: Customer) -> list[ServiceRequest]:
-    return service_requests_with_clocks(
-        requests=ServiceRequest.objects.filter(customer=customer)
+    return list(
+        ServiceRequest.objects.filter(customer=customer)
         .select_related("subscription__plan__product", "assignee")
         .order_by("-created_at", "-id")
     )
