@@ -12,7 +12,7 @@ from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core import clock
 from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.numbers import parse_query_int
-from onboarding.sla.models import ClockKind
+from onboarding.sla.models import ClockKind, SlaClock
 from onboarding.sla.selectors import (
     ClockView,
     sla_clocks_by_subject,
@@ -111,7 +111,7 @@ def service_requests_with_clocks(*, requests) -> list[ServiceRequest]:
     return requests
 
 
-def service_request_sla_clocks(*, request: ServiceRequest) -> list:
+def service_request_sla_clocks(*, request: ServiceRequest) -> list[SlaClock]:
     """The request's clocks as the API shows them: prefetched with the list, else read."""
     if not hasattr(request, "sla_clocks"):
         service_requests_with_clocks(requests=[request])
