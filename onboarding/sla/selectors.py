@@ -5,10 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Min
+from django.db.models import Min, Q
 from django_countries import countries
 
 from onboarding.catalog.models import Plan
+from onboarding.core.clock import customer_scope
 from onboarding.sla.models import (
     ClockKind,
     ClockOutcome,
@@ -214,6 +215,19 @@ def sla_clocks_of(*, subject: models.Model, now: dt.datetime) -> list[ClockView]
     return [_view(clock, now) for clock in sorted(clocks, key=lambda c: order[c.kind])]
 
 
+def sla_overdue_count(*, subject_type: str, kind: str, now: dt.datetime) -> int:
+    """Subjects whose `kind` clock runs past its deadline at `now`, or was breached and runs on
+    (a re-term after the breach moved its deadline). A paused or stopped clock is not overdue;
+    neither is one without terms. In scope: real customers in real time, a test clock's own in
+    its simulation. Read through the running clocks' partial index."""
+    return (
+        SlaClock.objects.running()
+        .filter(Q(due_at__lte=now) | Q(breached_at__isnull=False), customer_scope("customer"))
+        .filter(subject_type=subject_type, kind=kind)
+        .count()
+    )
+
+
 def sla_next_due(*, subject_type: str, subject_ids: list[int]) -> dict[int, dt.datetime]:
     """Each subject's nearest deadline among its running clocks (one query for a page)."""
     rows = (
@@ -224,3 +238,19 @@ def sla_next_due(*, subject_type: str, subject_ids: list[int]) -> dict[int, dt.d
         .order_by()
     )
     return {row["subject_id"]: row["due"] for row in rows}
+
+
+def sla_clocks_by_subject(
+    *, subject_type: str, subject_ids: list[int]
+) -> dict[int, list[SlaClock]]:
+    """Each subject's clocks (first response first) with their service hours, for a page or
+    an API list: one query whatever the number of subjects."""
+    clocks = (
+        SlaClock.objects.filter(subject_type=subject_type, subject_id__in=subject_ids)
+        .select_related("service_hours")
+        .order_by("subject_id", "kind")  # "first_response" sorts before "resolution"
+    )
+    found: dict[int, list[SlaClock]] = {subject_id: [] for subject_id in subject_ids}
+    for clock in clocks:
+        found[clock.subject_id].append(clock)
+    return found

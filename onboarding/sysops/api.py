@@ -22,6 +22,7 @@ from onboarding.sysops.requests import (
     service_request_get,
     service_request_queue,
     service_requests_of,
+    service_requests_with_clocks,
 )
 from onboarding.sysops.schemas import (
     AssignIn,
@@ -94,7 +95,9 @@ def customer_overview_api(request: HttpRequest, customer_id: str):
     customer = customer_resolve(
         customer_id=customer_id, source="staff customer overview API", actor=request.user
     )
-    return customer_overview(customer=customer)
+    overview = customer_overview(customer=customer)
+    service_requests_with_clocks(requests=overview.requests)  # their clocks in one query
+    return overview
 
 
 # --- Staff: requests -----------------------------------------------------------------------------
@@ -108,7 +111,8 @@ def staff_queue(request: HttpRequest, filters: Query[QueueQuery]):
             status=filters.status, severity=filters.severity, assignee=filters.assignee
         ),
     )
-    return {"count": queue.count(), "items": queue[filters.offset : filters.offset + filters.limit]}
+    page = queue[filters.offset : filters.offset + filters.limit]
+    return {"count": queue.count(), "items": service_requests_with_clocks(requests=page)}
 
 
 @staff_requests_router.post(
@@ -189,7 +193,7 @@ def staff_move(request: HttpRequest, request_id: int, payload: MoveIn):
 )
 def my_requests(request: HttpRequest):
     customer = customer_of_user(user=request.user)
-    return service_requests_of(customer=customer)
+    return service_requests_with_clocks(requests=service_requests_of(customer=customer))
 
 
 @me_requests_router.post("", response={201: RequestOut, **_ERRORS}, summary="Open a request")

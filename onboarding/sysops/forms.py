@@ -1,9 +1,12 @@
+import datetime as dt
+
 from django import forms
 
 from onboarding.accounts.models import User
 from onboarding.billing.models import Subscription
 from onboarding.sysops.models import RequestKind, RequestStatus, Severity
 from onboarding.sysops.services import BODY_MAX, SUMMARY_MAX
+from onboarding.sysops.sla_report import FIRST_MONTH, LAST_MONTH
 
 
 class CustomerSearchForm(forms.Form):
@@ -91,3 +94,22 @@ class ServiceCreditDeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept in the audit log.",
     )
+
+
+class ReportMonthForm(forms.Form):
+    """The breach report's month picker: YYYY-MM (what <input type="month"> sends)."""
+
+    month = forms.DateField(
+        label="Month",
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": "Enter a month as YYYY-MM, for example 2026-03."},
+    )
+
+    def clean_month(self) -> dt.date:
+        month = self.cleaned_data["month"]
+        if not FIRST_MONTH <= month <= LAST_MONTH:
+            raise forms.ValidationError(
+                f"Pick a month from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}."
+            )
+        return month

@@ -3,17 +3,23 @@ its reader may see it, a customer's own requests, and the count of requests answ
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from onboarding.accounts.models import Customer, User
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.core import clock
 from onboarding.core.access import get_visible_or_404, visible_to
 from onboarding.core.numbers import parse_query_int
-from onboarding.sla.selectors import ClockView, sla_clocks_of, sla_next_due
+from onboarding.sla.models import ClockKind, SlaClock
+from onboarding.sla.selectors import (
+    ClockView,
+    sla_clocks_by_subject,
+    sla_clocks_of,
+    sla_next_due,
+    sla_overdue_count,
+)
 from onboarding.sysops.models import (
     OPEN_STATUSES,
     RequestStatus,
@@ -94,6 +100,24 @@ def service_requests_with_due(*, requests) -> list[ServiceRequest]:
     return requests
 
 
+def service_requests_with_clocks(*, requests) -> list[ServiceRequest]:
+    """A list of requests, each with `sla_clocks`: its SLA clocks (one query for the list)."""
+    requests = list(requests)
+    clocks = sla_clocks_by_subject(
+        subject_type=ServiceRequest._meta.label_lower, subject_ids=[r.pk for r in requests]
+    )
+    for request in requests:
+        request.sla_clocks = clocks[request.pk]
+    return requests
+
+
+def service_request_sla_clocks(*, request: ServiceRequest) -> list[SlaClock]:
+    """The request's clocks as the API shows them: prefetched with the list, else read."""
+    if not hasattr(request, "sla_clocks"):
+        service_requests_with_clocks(requests=[request])
+    return request.sla_clocks
+
+
 def service_requests_of(*, customer: Customer) -> list[ServiceRequest]:
     return list(
         ServiceRequest.objects.filter(customer=customer)
@@ -112,23 +136,11 @@ def request_subscriptions_of(*, customer: Customer) -> list[Subscription]:
 
 
 def service_request_overdue_count(*, now: datetime | None = None) -> int:
-    """New requests nobody has answered within their plan's first-response time.
-
-    The response times in use are few (one per plan), so the deadline is one condition per
-    distinct time: two queries, with no date arithmetic the databases spell differently.
-    """
-    now = now or timezone.now()
-    hours = (
-        ServiceRequest.objects.filter(status=RequestStatus.NEW)
-        .order_by()  # the model's ordering would make DISTINCT one row per request
-        .values_list("subscription__plan__response_time_hours", flat=True)
-        .distinct()
+    """Requests whose first-response clock runs past its deadline (or was breached and runs
+    on): nobody has answered them in time. Paused and stopped clocks are not counted; nor are
+    a test clock's customers in real time (docs/sla.md, "The overdue count")."""
+    return sla_overdue_count(
+        subject_type=ServiceRequest._meta.label_lower,
+        kind=ClockKind.FIRST_RESPONSE,
+        now=now or clock.now(),
     )
-    late = Q()
-    for h in hours:
-        late |= Q(
-            subscription__plan__response_time_hours=h, created_at__lt=now - timedelta(hours=h)
-        )
-    if not late:
-        return 0
-    return ServiceRequest.objects.filter(late, status=RequestStatus.NEW).count()

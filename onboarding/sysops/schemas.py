@@ -18,8 +18,9 @@ from onboarding.billing.models import Invoice, PlanChange
 from onboarding.core.schemas import MoneyOut
 from onboarding.notifications.models import Notification
 from onboarding.payments.models import PaymentAttempt, PaymentDispute
+from onboarding.sla.models import SlaClock
 from onboarding.sysops.models import ServiceRequest, ServiceRequestUpdate
-from onboarding.sysops.requests import service_request_updates
+from onboarding.sysops.requests import service_request_sla_clocks, service_request_updates
 from onboarding.sysops.risks import invoice_is_overdue
 from onboarding.sysops.search import CustomerHit, CustomerSearchPage
 
@@ -189,6 +190,38 @@ class OverviewContractOut(Schema):
     expiring_soon: bool
 
 
+class SlaClockOut(Schema):
+    """One SLA clock of a request (docs/sla.md, "In the API"). `warn_at` and `breached_at` are
+    staff's working marks: null for a customer, who reads `due_at` and `outcome`."""
+
+    kind: Literal["first_response", "resolution"]
+    severity: str = Field(description="The severity whose terms the clock runs on")
+    due_at: datetime | None = Field(description="Null: no SLA for this severity")
+    warn_at: datetime | None = Field(description="Staff only: when 80% of the time is used")
+    paused: bool = Field(..., validation_alias="is_paused")
+    stopped_at: datetime | None
+    outcome: Literal["pending", "met", "missed", "no_terms"]
+    breached_at: datetime | None = Field(description="Staff only: when it ran past due_at")
+    service_hours: str | None = Field(description="The service hours' name; null without SLA")
+    time_zone: str | None = Field(description="The service hours' IANA time zone")
+
+    @staticmethod
+    def resolve_warn_at(clock: SlaClock, context: dict | None = None) -> datetime | None:
+        return clock.warn_at if _for_staff(context) else None
+
+    @staticmethod
+    def resolve_breached_at(clock: SlaClock, context: dict | None = None) -> datetime | None:
+        return clock.breached_at if _for_staff(context) else None
+
+    @staticmethod
+    def resolve_service_hours(clock: SlaClock) -> str | None:
+        return clock.service_hours.name if clock.service_hours is not None else None
+
+    @staticmethod
+    def resolve_time_zone(clock: SlaClock) -> str | None:
+        return clock.service_hours.time_zone if clock.service_hours is not None else None
+
+
 class RequestSummaryOut(Schema):
     id: int = Field(..., validation_alias="pk")
     reference: str
@@ -202,6 +235,11 @@ class RequestSummaryOut(Schema):
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
+    clocks: list[SlaClockOut]
+
+    @staticmethod
+    def resolve_clocks(request: ServiceRequest) -> list[SlaClock]:
+        return service_request_sla_clocks(request=request)
 
     @staticmethod
     def resolve_assignee(request: ServiceRequest, context: dict | None = None) -> str | None:

@@ -16,6 +16,7 @@ from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user, staff_assignees
 from onboarding.billing.dunning_decisions import actor_may_decide
 from onboarding.billing.forms import DunningDecisionForm
+from onboarding.core import clock
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 from onboarding.sysops.credit_selectors import service_credits_of_request
@@ -25,6 +26,7 @@ from onboarding.sysops.forms import (
     CustomerSearchForm,
     MoveForm,
     QueueFilterForm,
+    ReportMonthForm,
     RequestOpenForm,
     SeverityForm,
     StaffCommentForm,
@@ -53,6 +55,12 @@ from onboarding.sysops.services import (
     service_request_comment,
     service_request_move,
     service_request_open,
+)
+from onboarding.sysops.sla_report import (
+    BreachReport,
+    breach_report_csv,
+    month_start,
+    sla_breach_report,
 )
 
 # --- Staff: customers ----------------------------------------------------------------------------
@@ -114,6 +122,44 @@ def customer_overview_page(request: HttpRequest, customer_id: int) -> HttpRespon
             "may_decide": actor_may_decide(request.user),
         },
     )
+
+
+# --- Staff: the SLA breach report -----------------------------------------------------------------
+
+
+def _report(request: HttpRequest) -> tuple[ReportMonthForm, BreachReport | None]:
+    """The month asked for (this month when none is), and its report; None for a bad month."""
+    if "month" not in request.GET:
+        month = month_start(clock.now())
+        return ReportMonthForm(initial={"month": month}), sla_breach_report(month=month)
+    form = ReportMonthForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    return form, sla_breach_report(month=form.cleaned_data["month"])
+
+
+@require_GET
+def sla_breach_report_page(request: HttpRequest) -> HttpResponse:
+    form, report = _report(request)
+    return render(
+        request,
+        "sysops/sla_breach_report.html",
+        {"form": form, "report": report},
+        status=200 if report is not None else 422,
+    )
+
+
+@require_GET
+def sla_breach_report_csv(request: HttpRequest) -> HttpResponse:
+    form, report = _report(request)
+    if report is None:
+        return render(
+            request, "sysops/sla_breach_report.html", {"form": form, "report": None}, status=422
+        )
+    response = HttpResponse(breach_report_csv(report), content_type="text/csv; charset=utf-8")
+    filename = f"sla-breaches-{report.month:%Y-%m}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # --- Staff: the request queue ----------------------------------------------------------------

@@ -132,6 +132,25 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "A repair request was assigned or changed status.",
         ("service_request.assigned", "service_request.status_changed"),
     ),
+    EventType(
+        "sla_clock.started",
+        "A request's SLA clocks started, with each deadline.",
+        ("sla.clocks_started",),
+    ),
+    EventType(
+        "sla_clock.changed",
+        "A request's SLA deadlines moved: new terms after a severity change, or a reopening.",
+        ("sla.clocks_retermed", "sla.clock_restarted"),
+    ),
+    EventType(
+        "sla_clock.stopped",
+        "An SLA clock stopped (first response or resolution), met or missed.",
+        ("sla.clock_stopped",),
+    ),
+    EventType(
+        "sla_clock.warned", "80% of an SLA clock's service time is used.", ("sla.clock_warned",)
+    ),
+    EventType("sla_clock.breached", "An SLA clock ran past its deadline.", ("sla.clock_breached",)),
     EventType("alert.raised", "An admin alert was raised.", ("alert.raised",), outcomes=_FAILED),
 )
 

@@ -240,6 +240,8 @@ PAGES: dict[str, Rule] = {
     "staff/customers/": Rule(STAFF),
     "staff/customers/<int:customer_id>/": Rule((LOGIN, 404, 404, 200, 200, 200)),
     "staff/requests/": Rule(STAFF),
+    "staff/sla/breaches/": Rule(STAFF),
+    "staff/sla/breaches.csv": Rule(STAFF),
     "staff/requests/<int:request_id>/": Rule((LOGIN, 404, 404, 200, 200, 200)),
     "staff/requests/<int:request_id>/assign": POST(
         (LOGIN, 404, 404, *[to("/staff/requests/{request_id}/")] * 3)

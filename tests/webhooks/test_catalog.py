@@ -1,5 +1,6 @@
 """The public event types: published in docs/events.md, one type per audit action."""
 
+import re
 from pathlib import Path
 
 from onboarding.webhooks.catalog import BY_ACTION, EVENT_TYPES, event_catalog
@@ -21,3 +22,20 @@ def test_each_audit_action_is_one_event_type_only():
 
 def test_nothing_about_sign_in_or_refusals_leaves():
     assert not [a for a in BY_ACTION if a.startswith(("auth.", "access.", "webhook"))]
+
+
+def test_every_sla_clock_action_leaves_as_an_sla_clock_event():
+    # The clocks' audit actions, read from the one file that writes them (sla/events.py).
+    source = (DOCS.parents[1] / "onboarding" / "sla" / "events.py").read_text()
+    actions = set(re.findall(r'action="(sla\.clocks?_[a-z_]+)"', source))
+    assert actions == {
+        "sla.clocks_started",
+        "sla.clock_stopped",
+        "sla.clock_restarted",
+        "sla.clocks_retermed",
+        "sla.clock_warned",
+        "sla.clock_breached",
+    }
+    assert {action: BY_ACTION[action].name.split(".")[0] for action in actions} == dict.fromkeys(
+        actions, "sla_clock"
+    )

@@ -1,0 +1,194 @@
+"""Reads: the SLA breach report, per plan and month (docs/sla.md, "The breach report").
+
+A request's clocks are judged in the month they stopped (met or missed) or were breached, in
+UTC calendar months. The plan is the request's subscription's (its current plan). Test clocks'
+customers are left out. One aggregate query over the clocks, grouped by plan and kind.
+"""
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from onboarding.sla.models import ClockKind, ClockOutcome, SlaClock
+from onboarding.sysops.models import ServiceRequest
+
+# The months the picker accepts: wide enough for any real report, and far from the ends of
+# the calendar, where "the month after" would overflow.
+FIRST_MONTH = dt.date(2000, 1, 1)
+LAST_MONTH = dt.date(2099, 12, 1)
+
+
+def month_start(moment: dt.datetime | dt.date) -> dt.date:
+    return dt.date(moment.year, moment.month, 1)
+
+
+def month_after(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_before(month: dt.date) -> dt.date:
+    return dt.date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    plan_id: int
+    plan: str  # "Product · Plan"
+    kind: str
+    clocks: int  # stopped (met or missed) or breached in the month
+    met: int  # stopped in the month on time
+    missed: int  # stopped in the month late
+    breached: int  # found running past the deadline in the month (stopped since or not)
+    failed: int  # missed or breached in the month (a clock breached and missed counts once)
+
+    @property
+    def kind_label(self) -> str:
+        return ClockKind(self.kind).label
+
+    @property
+    def breach_rate_pct(self) -> str:
+        """The share of the month's clocks missed or breached, to one decimal ("25.0")."""
+        tenths = (self.failed * 1000 + self.clocks // 2) // self.clocks
+        return f"{tenths // 10}.{tenths % 10}"
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    row: BreachRow
+    label_y: int
+    bar_y: int
+    width: float  # of CHART_BAR
+
+
+@dataclass(frozen=True)
+class BreachReport:
+    month: dt.date
+    rows: list[BreachRow]
+
+    @property
+    def previous(self) -> dt.date | None:
+        return month_before(self.month) if self.month > FIRST_MONTH else None
+
+    @property
+    def next(self) -> dt.date | None:
+        return month_after(self.month) if self.month < LAST_MONTH else None
+
+    @property
+    def chart(self) -> list[ChartBar]:
+        """One bar per row, its length the breach rate (the SVG is drawn by the template)."""
+        return [
+            ChartBar(
+                row=row,
+                label_y=n * CHART_ROW + 13,
+                bar_y=n * CHART_ROW + 18,
+                width=round(CHART_BAR * row.failed / row.clocks, 1),
+            )
+            for n, row in enumerate(self.rows)
+        ]
+
+    @property
+    def chart_width(self) -> int:
+        return CHART_WIDTH
+
+    @property
+    def chart_bar(self) -> int:
+        return CHART_BAR
+
+    @property
+    def chart_height(self) -> int:
+        return max(1, len(self.rows)) * CHART_ROW
+
+
+# The chart's own units (its viewBox): it scales to the page, so these are proportions. A bar
+# of CHART_BAR is 100%; its rate is written to the right of it.
+CHART_WIDTH = 360
+CHART_BAR = 300
+CHART_ROW = 36
+
+
+def sla_breach_report(*, month: dt.date) -> BreachReport:
+    """Each plan's request clocks judged in `month` (its first day), by kind."""
+    start, end = _utc(month), _utc(month_after(month))
+    stopped = Q(
+        stopped_at__gte=start,
+        stopped_at__lt=end,
+        outcome__in=[ClockOutcome.MET, ClockOutcome.MISSED],
+    )
+    breached = Q(breached_at__gte=start, breached_at__lt=end)
+    missed = stopped & Q(outcome=ClockOutcome.MISSED)
+    subject = ServiceRequest.objects.filter(pk=OuterRef("subject_id"))
+    rows = (
+        SlaClock.objects.filter(
+            stopped | breached,
+            subject_type=ServiceRequest._meta.label_lower,
+            customer__test_clock__isnull=True,
+        )
+        .annotate(
+            plan_id=Subquery(subject.values("subscription__plan_id")[:1]),
+            plan_name=Subquery(subject.values("subscription__plan__name")[:1]),
+            product_name=Subquery(subject.values("subscription__plan__product__name")[:1]),
+        )
+        .values("plan_id", "plan_name", "product_name", "kind")
+        .annotate(
+            clocks=Count("pk"),
+            met=Count("pk", filter=stopped & Q(outcome=ClockOutcome.MET)),
+            missed=Count("pk", filter=missed),
+            breached=Count("pk", filter=breached),
+            failed=Count("pk", filter=missed | breached),
+        )
+        .order_by("product_name", "plan_name", "plan_id", "kind")
+    )
+    return BreachReport(
+        month=month,
+        rows=[
+            BreachRow(
+                plan_id=row["plan_id"],
+                plan=f"{row['product_name']} · {row['plan_name']}",
+                kind=row["kind"],
+                clocks=row["clocks"],
+                met=row["met"],
+                missed=row["missed"],
+                breached=row["breached"],
+                failed=row["failed"],
+            )
+            for row in rows
+        ],
+    )
+
+
+CSV_HEADER = ("month", "plan_id", "plan", "kind", "clocks", "met", "missed", "breached", "failed")
+CSV_HEADER += ("breach_rate_pct",)
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula is kept as text (a leading apostrophe)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def breach_report_csv(report: BreachReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in report.rows:
+        writer.writerow(
+            (
+                f"{report.month:%Y-%m}",
+                row.plan_id,
+                _cell(row.plan),
+                row.kind,
+                row.clocks,
+                row.met,
+                row.missed,
+                row.breached,
+                row.failed,
+                row.breach_rate_pct,
+            )
+        )
+    return out.getvalue()
