@@ -1,9 +1,12 @@
 """Reads: a contract's derived status, its requirements and reviews, the acceptance console."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.template.loader import render_to_string
 
+from onboarding.acceptance.clocks import NEXT_ACTION_KIND, SEVERITY_OF_RATING, runs_clock
 from onboarding.acceptance.models import (
     AcceptanceStatus,
     Rating,
@@ -18,8 +21,11 @@ from onboarding.acceptance.models import (
 )
 from onboarding.accounts.models import Customer
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
+from onboarding.core import clock
 from onboarding.core.errors import NotFound
 from onboarding.risk.models import RiskEvent, RiskState, RiskType
+from onboarding.sla.models import ClockOutcome, Severity, SlaClock
+from onboarding.sla.selectors import ClockView, sla_clocks_of
 
 
 def contract_ratings(*, contract: Contract) -> list[str]:
@@ -63,7 +69,7 @@ def contract_for_acceptance(*, contract_id) -> Contract:
         contract_id,
         lock=False,
         message="No such contract.",
-        related=("customer__user", "plan__product", "subscription"),
+        related=("customer__user", "customer__test_clock", "plan__product", "subscription"),
     )
 
 
@@ -78,6 +84,16 @@ class AcceptanceView:
     past_reviews: list[Review]
     pending_timers: list[Timer]
     counts: dict[str, int] = field(default_factory=dict)
+    # The live yellow or red review's next-action clock (acceptance/clocks.py), None without.
+    next_action: ClockView | None = None
+
+    @property
+    def next_action_severity(self) -> str:
+        """The severity whose resolution time the live review's next action is due in."""
+        review = self.live_review
+        if review is None or not runs_clock(review):
+            return ""
+        return Severity(SEVERITY_OF_RATING[review.rating]).label
 
     @property
     def needs_manager(self) -> bool:
@@ -95,17 +111,51 @@ def acceptance_view(*, contract: Contract) -> AcceptanceView:
     )
     live = next((r for r in reviews if r.closed_at is None), None)
     ratings = [r.rating for r in requirements]
+    past = [r for r in reviews if r is not live][:20]
+    outcomes = _clock_outcomes([r for r in past if runs_clock(r)])
+    for review in past:
+        # Met or missed, for a yellow or red review whose clock was judged; "" otherwise.
+        review.next_action_outcome = outcomes.get(review.pk, "")
     return AcceptanceView(
         contract=contract,
         status=status_of(ratings),
         requirements=requirements,
         live_review=live,
-        past_reviews=[r for r in reviews if r is not live][:20],
+        past_reviews=past,
         pending_timers=list(
             Timer.objects.filter(contract=contract, state=TimerState.PENDING).order_by("due_at")
         ),
         counts={rating: ratings.count(rating) for rating in Rating.values},
+        next_action=_next_action_clock(live, contract=contract),
     )
+
+
+def _moment_of(contract: Contract) -> dt.datetime:
+    """Now for this contract's clocks: the business clock's, or for a test clock's customer
+    read outside a simulation, the moment that customer lives at."""
+    customer = contract.customer
+    if clock.current() is None and customer.test_clock_id is not None:
+        return customer.test_clock.frozen_time
+    return clock.now()
+
+
+def _next_action_clock(review: Review | None, *, contract: Contract) -> ClockView | None:
+    if review is None or not runs_clock(review):
+        return None
+    clocks = sla_clocks_of(subject=review, now=_moment_of(contract))
+    return next((c for c in clocks if c.kind == NEXT_ACTION_KIND), None)
+
+
+def _clock_outcomes(reviews: list[Review]) -> dict[int, str]:
+    if not reviews:
+        return {}
+    rows = SlaClock.objects.filter(
+        subject_type=Review._meta.label_lower,
+        subject_id__in=[r.pk for r in reviews],
+        kind=NEXT_ACTION_KIND,
+        outcome__in=(ClockOutcome.MET, ClockOutcome.MISSED),
+    ).values_list("subject_id", "outcome")
+    return dict(rows)
 
 
 def _changes():
@@ -270,3 +320,79 @@ def acceptance_red_count() -> int:
     test_customer = Customer.objects.filter(pk=OuterRef("customer_id"), test_clock__isnull=False)
     in_force = Contract.objects.filter(~Exists(test_customer), state__in=IN_FORCE_STATES)
     return _counted(in_force).filter(n_red__gt=0).count()
+
+
+# --- the risk board: each contract's next-action deadline ---------------------------------------
+
+
+@dataclass(frozen=True)
+class NextActionDue:
+    """A contract's live yellow or red review's next-action deadline, for the risk board."""
+
+    contract_id: int
+    rating: str
+    due_at: dt.datetime
+    time_zone: str
+    outcome: str
+    late_by: dt.timedelta | None  # real time past the deadline (running or stopped late)
+
+    @property
+    def met(self) -> bool:
+        return self.outcome == ClockOutcome.MET
+
+    @property
+    def missed(self) -> bool:
+        return self.outcome == ClockOutcome.MISSED
+
+
+def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[int, NextActionDue]:
+    """Each contract's live yellow or red review's next-action deadline, by contract id, in
+    one query (contracts whose review runs no clock with terms are left out)."""
+    if not contract_ids:
+        return {}
+    live = Review.objects.filter(
+        contract_id__in=contract_ids, closed_at__isnull=True, rating__in=list(SEVERITY_OF_RATING)
+    )
+    review = Review.objects.filter(pk=OuterRef("subject_id"))
+    clocks = (
+        SlaClock.objects.filter(
+            subject_type=Review._meta.label_lower,
+            subject_id__in=live.values("pk"),
+            kind=NEXT_ACTION_KIND,
+            due_at__isnull=False,
+        )
+        .annotate(
+            contract_id=Subquery(review.values("contract_id")[:1]),
+            rating=Subquery(review.values("rating")[:1]),
+        )
+        .values(
+            "contract_id", "rating", "due_at", "stopped_at", "outcome", "service_hours__time_zone"
+        )
+    )
+    due = {}
+    for row in clocks:
+        late = (row["stopped_at"] or now) - row["due_at"]
+        due[row["contract_id"]] = NextActionDue(
+            contract_id=row["contract_id"],
+            rating=row["rating"],
+            due_at=row["due_at"],
+            time_zone=row["service_hours__time_zone"],
+            outcome=row["outcome"],
+            late_by=late if late > dt.timedelta(0) else None,
+        )
+    return due
+
+
+def risk_board_next_actions(events: list[RiskEvent]) -> dict[int, str]:
+    """The risk board's note reader (risk/board_notes.py): under each open risk whose contract
+    has a live yellow or red review, the deadline of its next action."""
+    due = next_action_due_for(
+        contract_ids=sorted({event.contract_id for event in events}), now=clock.now()
+    )
+    return {
+        event.pk: render_to_string(
+            "acceptance/_board_next_action.html", {"due": due[event.contract_id]}
+        )
+        for event in events
+        if event.contract_id in due
+    }
