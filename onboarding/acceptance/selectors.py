@@ -1,10 +1,12 @@
 """Reads: a contract's derived status, its requirements and reviews, the acceptance console."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 
 from onboarding.acceptance.clocks import NEXT_ACTION_KIND, SEVERITY_OF_RATING, runs_clock
 from onboarding.acceptance.models import (
@@ -26,6 +28,7 @@ from onboarding.core.errors import NotFound
 from onboarding.risk.models import RiskEvent, RiskState, RiskType
 from onboarding.sla.models import ClockOutcome, Severity, SlaClock
 from onboarding.sla.selectors import ClockView, sla_clocks_of
+from onboarding.sla.templatetags.sla_clocks import service_time
 
 
 def contract_ratings(*, contract: Contract) -> list[str]:
@@ -255,7 +258,8 @@ class AcceptanceFlag:
 
 def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     """Red and yellow facts about these contracts' acceptance, for the full customer view (two
-    queries whatever the number of contracts)."""
+    queries whatever the number of contracts, and a third for the next-action deadlines when
+    any is red or yellow)."""
     if not contract_ids:
         return []
     unknown_risk = RiskEvent.objects.filter(
@@ -263,6 +267,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     )
     contracts = (
         _counted(Contract.objects.filter(pk__in=contract_ids, state__in=IN_FORCE_STATES))
+        .select_related("customer__test_clock")
         .annotate(requirements_overdue=Exists(unknown_risk))
         .prefetch_related(
             Prefetch(
@@ -273,7 +278,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
         )
         .order_by("pk")
     )
-    flags = []
+    flags, rated = [], []
     for contract in contracts:
         status = _status_from_counts(contract)
         review = contract.live_reviews[0] if contract.live_reviews else None
@@ -281,6 +286,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
             state = review.get_state_display().lower() if review else "no review"
             # A red stands before capture ends (status_from_counts): say what is still to rate.
             unrated = f"; {contract.n_unrated} not rated yet" if contract.n_unrated else ""
+            rated.append(contract.pk)
             flags.append(
                 AcceptanceFlag(
                     contract,
@@ -309,7 +315,23 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
                     "(on the risk board).",
                 )
             )
-    return flags
+    return _with_next_action_due(flags, rated)
+
+
+def _with_next_action_due(flags: list[AcceptanceFlag], rated: list[int]) -> list[AcceptanceFlag]:
+    """The flags of red and yellow contracts (`rated`) say by when the next action is due (one
+    query for them all)."""
+    if not rated:
+        return flags
+    # The customer view reads one customer's contracts: their moment is that customer's.
+    now = _moment_of(next(f.contract for f in flags if f.contract.pk in rated))
+    due = next_action_due_for(contract_ids=rated, now=now)
+    return [
+        replace(flag, message=f"{flag.message} {next_action_sentence(due[flag.contract.pk])}")
+        if flag.contract.pk in due
+        else flag
+        for flag in flags
+    ]
 
 
 def acceptance_red_count() -> int:
@@ -381,6 +403,19 @@ def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[in
             late_by=late if late > dt.timedelta(0) else None,
         )
     return due
+
+
+def next_action_sentence(due: NextActionDue) -> str:
+    """The deadline in words, in its service hours' time zone (the customer view's flags)."""
+    when = date_format(due.due_at.astimezone(ZoneInfo(due.time_zone)), "DATETIME_FORMAT")
+    where = f"{when} ({due.time_zone})"
+    if due.met:
+        return f"Next action done in time (due by {where})."
+    if due.missed:
+        return f"Next action done {service_time(due.late_by)} late (due by {where})."
+    if due.late_by:
+        return f"Next action overdue by {service_time(due.late_by)} (due by {where})."
+    return f"Next action due by {where}."
 
 
 def risk_board_next_actions(events: list[RiskEvent]) -> dict[int, str]:

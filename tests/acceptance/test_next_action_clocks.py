@@ -299,6 +299,8 @@ def test_the_acceptance_page_shows_the_deadline_time_left_overdue_and_met(
     assert "Due by" in text and "17 March 2026, 13:00</time> (Europe/Berlin)" in text
     # 16 h less 1 h Friday and 2 h Monday.
     assert "13 h of service time left" in text
+    # The embedded customer view's acceptance flag says it too.
+    assert "Next action due by 17 March 2026, 13:00 (Europe/Berlin)." in text
     assert "the plan's resolution time for critical requests" in text
 
     check_at(test_clock, RED_DUE + dt.timedelta(minutes=90))
