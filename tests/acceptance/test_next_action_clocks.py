@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from onboarding.acceptance.clocks import SEVERITY_OF_RATING
 from onboarding.acceptance.models import Rating, Requirement, Review, ReviewState
@@ -21,6 +22,7 @@ from onboarding.acceptance.reviews import (
     review_escalate,
     review_request_remediation,
 )
+from onboarding.acceptance.timers import timers_fire_due
 from onboarding.audit.models import AuditEntry
 from onboarding.catalog.models import Tier
 from onboarding.core import clock
@@ -377,3 +379,21 @@ def test_the_risk_board_shows_each_contracts_next_action_deadline_in_one_query(
         sysops_client.get(reverse("risk:board"))
     assert len(one) == len(three)
     assert sum("sla_slaclock" in q["sql"] for q in one.captured_queries) == 1
+
+
+def test_a_risk_that_arrives_live_on_the_board_carries_the_deadline(
+    real_contracts, sysops, manager, sysops_client, settings
+):
+    settings.RISK_BOARD_STREAM_SECONDS = 0  # one pass, then the stream ends
+    contract = real_contracts[0]
+    requirement_add(
+        contract=contract, actor=sysops, title="Remote access", criteria="VPN", rating="red"
+    )
+    timers_fire_due(
+        now=timezone.now() + dt.timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1)
+    )
+    body = b"".join(
+        sysops_client.get(f"{reverse('risk:events')}?after=0").streaming_content
+    ).decode()
+    assert body.count("event: risk\n") == 1
+    assert "Next action due by" in body and "(Europe/Berlin)" in body
