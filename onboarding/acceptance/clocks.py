@@ -14,6 +14,8 @@ clock's customer runs on simulated time):
   re-termed for the new severity, still counted from when the wait began;
 - the next action is done (the first action that sets `acted_at`; an acknowledgement is not
   one): the clock stops, met or missed;
+- the contract moves onto another plan (an amendment): a running clock takes the new plan's
+  terms, still counted from its start;
 - the review closes without an action (its status became green, or went back to capture):
   the clock stops too, judged the same way: nothing is left to act on.
 """
@@ -64,6 +66,19 @@ def review_clock_start(*, review: Review, previous: Review | None, actor: User |
         at=review.opened_at,
         actor=actor,
         kinds=(NEXT_ACTION_KIND,),
+    )
+
+
+def review_clock_reterm(*, review: Review, actor: User | None) -> None:
+    """Put the review's running clock on its contract's plan's terms as they are now (the
+    contract moved onto another plan), counted from its start."""
+    if not runs_clock(review):
+        return
+    sla_clocks_reterm(
+        subject=review,
+        plan=review.contract.plan,
+        severity=SEVERITY_OF_RATING[review.rating],
+        actor=actor,
     )
 
 

@@ -7,6 +7,7 @@ same tests show the clocks run on simulated time."""
 
 import datetime as dt
 from datetime import UTC
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -16,7 +17,11 @@ from django.utils import timezone
 
 from onboarding.acceptance.clocks import SEVERITY_OF_RATING
 from onboarding.acceptance.models import Rating, Requirement, Review, ReviewState
-from onboarding.acceptance.requirements import requirement_add, requirement_rate
+from onboarding.acceptance.requirements import (
+    contract_plan_changed,
+    requirement_add,
+    requirement_rate,
+)
 from onboarding.acceptance.reviews import (
     review_acknowledge,
     review_escalate,
@@ -208,6 +213,22 @@ def test_a_review_closed_without_an_action_stops_its_clock(contract, test_clock,
     sla_clock = clock_of(red)
     assert (sla_clock.stopped_at, sla_clock.outcome) == (berlin(2026, 3, 16, 11), ClockOutcome.MET)
     assert not SlaClock.objects.running().exists()
+
+
+def test_a_plan_change_puts_the_running_clock_on_the_new_plans_terms(
+    contract, test_clock, sysops, manager
+):
+    review = rate(test_clock, FRIDAY_17, contract, sysops, Rating.RED)
+    business = plan_with_prices("business-care")  # tier business: extended hours, 8 h
+    sla_seed()
+    contract.plan = business
+    contract.save(update_fields=["plan"])
+    with at(test_clock, berlin(2026, 3, 16, 9)):
+        contract_plan_changed(SimpleNamespace(payload={"contract_id": contract.pk}), None)
+    sla_clock = clock_of(review)
+    # 8 h of Mon-Fri 07:00-20:00 from Friday 17:00: 3 h Friday, 5 h Monday.
+    assert (sla_clock.severity, sla_clock.due_at) == (Severity.CRITICAL, berlin(2026, 3, 16, 12))
+    assert sla_clock.service_hours.name.startswith("Extended hours")
 
 
 # --- the 80% warning and the breach ---------------------------------------------------------------
