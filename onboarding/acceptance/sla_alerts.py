@@ -8,6 +8,7 @@ sysops/sla_alerts.py, which consumes them, hands a review's to the functions her
   review's contract (red for a red review, yellow for a yellow one; dedupe key per clock), and
   the same people told.
 
+Neither acts for a contract no longer in force (ended, or cancelled other than by the review).
 Both write rows only, inside the relay's delivery transaction; the notices and the risk event
 carry a dedupe key per clock, so a message handled twice still acts once. Under a test clock
 the message carries the clock's stamp and is handled at the step's moment.
@@ -21,6 +22,7 @@ from django.urls import reverse
 
 from onboarding.acceptance.models import Rating, Review
 from onboarding.accounts.models import User
+from onboarding.contracts.models import IN_FORCE_STATES
 from onboarding.core.roles import Role
 from onboarding.notifications.models import Channel
 from onboarding.notifications.registry import PermanentDeliveryError
@@ -49,6 +51,10 @@ def _review_of(message) -> tuple[int, dt.datetime, Review | None]:
     )
     if review is None:
         logger.warning("SLA message for a review that is gone", extra={"review_id": review_id})
+    elif review.contract.state not in IN_FORCE_STATES:
+        # The contract ended or was cancelled other than by the review: no action is owed.
+        logger.info("SLA message for a contract no longer in force", extra={"review_id": review_id})
+        review = None
     return clock_id, due_at, review
 
 

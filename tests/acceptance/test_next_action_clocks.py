@@ -30,6 +30,7 @@ from onboarding.acceptance.reviews import (
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.audit.models import AuditEntry
 from onboarding.catalog.models import Tier
+from onboarding.contracts.models import Contract, ContractState
 from onboarding.core import clock
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.notifications.relay import relay_drain
@@ -285,6 +286,14 @@ def test_the_manager_who_acknowledged_is_the_one_warned(contract, test_clock, sy
     risk = RiskEvent.objects.get(type=RiskType.SLA_BREACHED)
     assert (risk.level, risk.rating) == (RiskLevel.YELLOW, Rating.YELLOW)
     assert list(notices("breached").values_list("recipient", flat=True)) == [manager.pk]
+
+
+def test_a_contract_no_longer_in_force_owes_no_action(contract, test_clock, sysops, manager):
+    rate(test_clock, FRIDAY_17, contract, sysops, Rating.RED)
+    Contract.objects.filter(pk=contract.pk).update(state=ContractState.CANCELLED)
+    assert check_at(test_clock, RED_DUE).breached == 1
+    assert not RiskEvent.objects.filter(type=RiskType.SLA_BREACHED).exists()
+    assert not notices("breached").exists()
 
 
 def test_the_real_check_skips_a_test_customer_and_the_clock_advance_runs_it(
