@@ -19,3 +19,8 @@ class AcceptanceConfig(AppConfig):
         register_outbox_handler(
             CONTRACT_PLAN_CHANGED_TOPIC, contract_plan_changed, transactional=True
         )
+        # The risk board (below this app) shows each contract's next-action deadline.
+        from onboarding.acceptance.selectors import risk_board_next_actions
+        from onboarding.risk.board_notes import register_board_note_reader
+
+        register_board_note_reader(risk_board_next_actions)

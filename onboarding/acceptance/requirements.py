@@ -9,6 +9,7 @@ ours in a write that a page or the API calls is reported at its boundary, as SAV
 from django.db import transaction
 
 from onboarding.acceptance import events
+from onboarding.acceptance.clocks import review_clock_reterm
 from onboarding.acceptance.models import (
     GIVEN_RATINGS,
     Rating,
@@ -17,7 +18,7 @@ from onboarding.acceptance.models import (
     RequirementTemplate,
     capture_complete,
 )
-from onboarding.acceptance.selectors import contract_ratings, requirement_get
+from onboarding.acceptance.selectors import contract_ratings, live_review_of, requirement_get
 from onboarding.acceptance.services import (
     SAVE_FAILED,
     actor_require_manager,
@@ -255,13 +256,18 @@ def contract_activated(message, batch) -> None:
 def contract_plan_changed(message, batch) -> None:
     """Outbox consumer of "contract.plan_changed" (transactional): an amendment moved the
     contract onto another plan, so that plan's standard requirements are added (unrated, for
-    SysOps to rate) and the review follows its ratings."""
+    SysOps to rate), the review follows its ratings, and a live review's next-action clock
+    takes the new plan's terms."""
     contract = Contract.objects.filter(pk=message.payload.get("contract_id")).first()
     if contract is None:
         return
     contract = contract_lock(contract_id=contract.pk)
     if _copy_plan_templates(contract, actor=None):
         status_settle(contract=contract, actor=None)
+    live = live_review_of(contract=contract, lock=True)
+    if live is not None:
+        # A review still waiting for its next action: the new plan's terms apply to it.
+        review_clock_reterm(review=live, actor=None)
 
 
 def _carry_over(contract: Contract) -> None:

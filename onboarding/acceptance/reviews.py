@@ -2,7 +2,8 @@
 yellow or red one (accept with conditions, request remediation, escalate, cancel the contract).
 
 Each action moves the live review through its state machine (Review.move_to refuses illegal
-moves), records who acted and when, and cancels the review's acknowledgement timer. A failure of
+moves), records who acted and when, and cancels the review's acknowledgement timer; an action
+other than the acknowledgement is the next action, which stops the review's SLA clock. A failure of
 ours in one is reported at its boundary, as SAVE_FAILED.
 """
 
@@ -11,6 +12,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 
+from onboarding.acceptance.clocks import review_clock_stop
 from onboarding.acceptance.events import review_acted
 from onboarding.acceptance.models import Rating, Review, ReviewState
 from onboarding.acceptance.selectors import review_get
@@ -54,6 +56,9 @@ def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
         review.acted_at, review.acted_by = now, actor
     review.save()
     timers_cancel(review=review, reason=f"{state} by {actor.email}")
+    if review.acted_at is not None:
+        # The next action is done: the review's SLA clock stops (acceptance/clocks.py).
+        review_clock_stop(review=review, actor=actor)
     late = review.overdue_at is not None
     review_acted(
         actor=actor,

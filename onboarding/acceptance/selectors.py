@@ -1,9 +1,14 @@
 """Reads: a contract's derived status, its requirements and reviews, the acceptance console."""
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
 
+from onboarding.acceptance.clocks import NEXT_ACTION_KIND, SEVERITY_OF_RATING, runs_clock
 from onboarding.acceptance.models import (
     AcceptanceStatus,
     Rating,
@@ -18,8 +23,12 @@ from onboarding.acceptance.models import (
 )
 from onboarding.accounts.models import Customer
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
+from onboarding.core import clock
 from onboarding.core.errors import NotFound
 from onboarding.risk.models import RiskEvent, RiskState, RiskType
+from onboarding.sla.models import ClockOutcome, Severity, SlaClock
+from onboarding.sla.selectors import ClockView, sla_clocks_of
+from onboarding.sla.templatetags.sla_clocks import service_time
 
 
 def contract_ratings(*, contract: Contract) -> list[str]:
@@ -63,7 +72,7 @@ def contract_for_acceptance(*, contract_id) -> Contract:
         contract_id,
         lock=False,
         message="No such contract.",
-        related=("customer__user", "plan__product", "subscription"),
+        related=("customer__user", "customer__test_clock", "plan__product", "subscription"),
     )
 
 
@@ -78,6 +87,16 @@ class AcceptanceView:
     past_reviews: list[Review]
     pending_timers: list[Timer]
     counts: dict[str, int] = field(default_factory=dict)
+    # The live yellow or red review's next-action clock (acceptance/clocks.py), None without.
+    next_action: ClockView | None = None
+
+    @property
+    def next_action_severity(self) -> str:
+        """The severity whose resolution time the live review's next action is due in."""
+        review = self.live_review
+        if review is None or not runs_clock(review):
+            return ""
+        return Severity(SEVERITY_OF_RATING[review.rating]).label
 
     @property
     def needs_manager(self) -> bool:
@@ -95,17 +114,51 @@ def acceptance_view(*, contract: Contract) -> AcceptanceView:
     )
     live = next((r for r in reviews if r.closed_at is None), None)
     ratings = [r.rating for r in requirements]
+    past = [r for r in reviews if r is not live][:20]
+    outcomes = _clock_outcomes([r for r in past if runs_clock(r)])
+    for review in past:
+        # Met or missed, for a yellow or red review whose clock was judged; "" otherwise.
+        review.next_action_outcome = outcomes.get(review.pk, "")
     return AcceptanceView(
         contract=contract,
         status=status_of(ratings),
         requirements=requirements,
         live_review=live,
-        past_reviews=[r for r in reviews if r is not live][:20],
+        past_reviews=past,
         pending_timers=list(
             Timer.objects.filter(contract=contract, state=TimerState.PENDING).order_by("due_at")
         ),
         counts={rating: ratings.count(rating) for rating in Rating.values},
+        next_action=_next_action_clock(live, contract=contract),
     )
+
+
+def _moment_of(contract: Contract) -> dt.datetime:
+    """Now for this contract's clocks: the business clock's, or for a test clock's customer
+    read outside a simulation, the moment that customer lives at."""
+    customer = contract.customer
+    if clock.current() is None and customer.test_clock_id is not None:
+        return customer.test_clock.frozen_time
+    return clock.now()
+
+
+def _next_action_clock(review: Review | None, *, contract: Contract) -> ClockView | None:
+    if review is None or not runs_clock(review):
+        return None
+    clocks = sla_clocks_of(subject=review, now=_moment_of(contract))
+    return next((c for c in clocks if c.kind == NEXT_ACTION_KIND), None)
+
+
+def _clock_outcomes(reviews: list[Review]) -> dict[int, str]:
+    if not reviews:
+        return {}
+    rows = SlaClock.objects.filter(
+        subject_type=Review._meta.label_lower,
+        subject_id__in=[r.pk for r in reviews],
+        kind=NEXT_ACTION_KIND,
+        outcome__in=(ClockOutcome.MET, ClockOutcome.MISSED),
+    ).values_list("subject_id", "outcome")
+    return dict(rows)
 
 
 def _changes():
@@ -205,7 +258,8 @@ class AcceptanceFlag:
 
 def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     """Red and yellow facts about these contracts' acceptance, for the full customer view (two
-    queries whatever the number of contracts)."""
+    queries whatever the number of contracts, and a third for the next-action deadlines when
+    any is red or yellow)."""
     if not contract_ids:
         return []
     unknown_risk = RiskEvent.objects.filter(
@@ -213,6 +267,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     )
     contracts = (
         _counted(Contract.objects.filter(pk__in=contract_ids, state__in=IN_FORCE_STATES))
+        .select_related("customer__test_clock")
         .annotate(requirements_overdue=Exists(unknown_risk))
         .prefetch_related(
             Prefetch(
@@ -223,7 +278,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
         )
         .order_by("pk")
     )
-    flags = []
+    flags, rated = [], []
     for contract in contracts:
         status = _status_from_counts(contract)
         review = contract.live_reviews[0] if contract.live_reviews else None
@@ -231,6 +286,7 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
             state = review.get_state_display().lower() if review else "no review"
             # A red stands before capture ends (status_from_counts): say what is still to rate.
             unrated = f"; {contract.n_unrated} not rated yet" if contract.n_unrated else ""
+            rated.append(contract.pk)
             flags.append(
                 AcceptanceFlag(
                     contract,
@@ -259,7 +315,23 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
                     "(on the risk board).",
                 )
             )
-    return flags
+    return _with_next_action_due(flags, rated)
+
+
+def _with_next_action_due(flags: list[AcceptanceFlag], rated: list[int]) -> list[AcceptanceFlag]:
+    """The flags of red and yellow contracts (`rated`) say by when the next action is due (one
+    query for them all)."""
+    if not rated:
+        return flags
+    # The customer view reads one customer's contracts: their moment is that customer's.
+    now = _moment_of(next(f.contract for f in flags if f.contract.pk in rated))
+    due = next_action_due_for(contract_ids=rated, now=now)
+    return [
+        replace(flag, message=f"{flag.message} {next_action_sentence(due[flag.contract.pk])}")
+        if flag.contract.pk in due
+        else flag
+        for flag in flags
+    ]
 
 
 def acceptance_red_count() -> int:
@@ -270,3 +342,92 @@ def acceptance_red_count() -> int:
     test_customer = Customer.objects.filter(pk=OuterRef("customer_id"), test_clock__isnull=False)
     in_force = Contract.objects.filter(~Exists(test_customer), state__in=IN_FORCE_STATES)
     return _counted(in_force).filter(n_red__gt=0).count()
+
+
+# --- the risk board: each contract's next-action deadline ---------------------------------------
+
+
+@dataclass(frozen=True)
+class NextActionDue:
+    """A contract's live yellow or red review's next-action deadline, for the risk board."""
+
+    contract_id: int
+    rating: str
+    due_at: dt.datetime
+    time_zone: str
+    outcome: str
+    late_by: dt.timedelta | None  # real time past the deadline (running or stopped late)
+
+    @property
+    def met(self) -> bool:
+        return self.outcome == ClockOutcome.MET
+
+    @property
+    def missed(self) -> bool:
+        return self.outcome == ClockOutcome.MISSED
+
+
+def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[int, NextActionDue]:
+    """Each contract's live yellow or red review's next-action deadline, by contract id, in
+    one query (contracts whose review runs no clock with terms are left out)."""
+    if not contract_ids:
+        return {}
+    live = Review.objects.filter(
+        contract_id__in=contract_ids, closed_at__isnull=True, rating__in=list(SEVERITY_OF_RATING)
+    )
+    review = Review.objects.filter(pk=OuterRef("subject_id"))
+    clocks = (
+        SlaClock.objects.filter(
+            subject_type=Review._meta.label_lower,
+            subject_id__in=live.values("pk"),
+            kind=NEXT_ACTION_KIND,
+            due_at__isnull=False,
+        )
+        .annotate(
+            contract_id=Subquery(review.values("contract_id")[:1]),
+            rating=Subquery(review.values("rating")[:1]),
+        )
+        .values(
+            "contract_id", "rating", "due_at", "stopped_at", "outcome", "service_hours__time_zone"
+        )
+    )
+    due = {}
+    for row in clocks:
+        late = (row["stopped_at"] or now) - row["due_at"]
+        due[row["contract_id"]] = NextActionDue(
+            contract_id=row["contract_id"],
+            rating=row["rating"],
+            due_at=row["due_at"],
+            time_zone=row["service_hours__time_zone"],
+            outcome=row["outcome"],
+            late_by=late if late > dt.timedelta(0) else None,
+        )
+    return due
+
+
+def next_action_sentence(due: NextActionDue) -> str:
+    """The deadline in words, in its service hours' time zone (the customer view's flags)."""
+    when = date_format(due.due_at.astimezone(ZoneInfo(due.time_zone)), "DATETIME_FORMAT")
+    where = f"{when} ({due.time_zone})"
+    if due.met:
+        return f"Next action done in time (due by {where})."
+    if due.missed:
+        return f"Next action done {service_time(due.late_by)} late (due by {where})."
+    if due.late_by:
+        return f"Next action overdue by {service_time(due.late_by)} (due by {where})."
+    return f"Next action due by {where}."
+
+
+def risk_board_next_actions(events: list[RiskEvent]) -> dict[int, str]:
+    """The risk board's note reader (risk/board_notes.py): under each open risk whose contract
+    has a live yellow or red review, the deadline of its next action."""
+    due = next_action_due_for(
+        contract_ids=sorted({event.contract_id for event in events}), now=clock.now()
+    )
+    return {
+        event.pk: render_to_string(
+            "acceptance/_board_next_action.html", {"due": due[event.contract_id]}
+        )
+        for event in events
+        if event.contract_id in due
+    }

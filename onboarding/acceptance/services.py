@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from onboarding.acceptance import events
+from onboarding.acceptance.clocks import review_clock_start, review_clock_stop
 from onboarding.acceptance.models import (
     AcceptanceStatus,
     Rating,
@@ -135,7 +136,7 @@ def status_settle(*, contract: Contract, actor: User | None) -> Review | None:
         return live
     if live is not None:
         _supersede(live, actor=actor, status=status)
-    return _review_open(contract, rating=Rating(status.value), actor=actor)
+    return _review_open(contract, rating=Rating(status.value), actor=actor, previous=live)
 
 
 def _dunning_hold_settle(contract: Contract, *, status: str, actor: User | None) -> None:
@@ -199,10 +200,16 @@ def _supersede(review: Review, *, actor: User | None, status: str) -> None:
     review.move_to(ReviewState.SUPERSEDED)
     review.save(update_fields=["state", "closed_at"])
     timers_cancel(review=review, reason=f"status became {status}")
+    if status not in (AcceptanceStatus.YELLOW, AcceptanceStatus.RED):
+        # Closed without a next action: nothing is left to act on. Between yellow and red the
+        # next review carries the clock on (_review_open).
+        review_clock_stop(review=review, actor=actor)
     events.review_superseded(actor=actor, review=review, previous=previous, status=status)
 
 
-def _review_open(contract: Contract, *, rating: Rating, actor: User | None) -> Review:
+def _review_open(
+    contract: Contract, *, rating: Rating, actor: User | None, previous: Review | None
+) -> Review:
     now = clock.now()
     review = Review.objects.create(
         contract=contract,
@@ -221,6 +228,7 @@ def _review_open(contract: Contract, *, rating: Rating, actor: User | None) -> R
     if rating == Rating.GREEN:
         events.review_logged(actor=actor, contract=contract, review=review)
     else:
+        review_clock_start(review=review, previous=previous, actor=actor)
         _notify_managers(review)
     return review
 

@@ -32,6 +32,7 @@ from django.db import close_old_connections
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from onboarding.risk.board_notes import board_notes_attach
 from onboarding.risk.forms import ResolveForm
 from onboarding.risk.selectors import risk_board_events
 
@@ -106,7 +107,9 @@ class BoardCursor:
         lookback = settings.RISK_BOARD_LOOKBACK_SECONDS
         since = timezone.now() - timedelta(seconds=lookback)
         messages = []
-        for event in _board_events(self.last, since, position, now):
+        events = _board_events(self.last, since, position, now)
+        board_notes_attach([event for event in events if str(event.event_id) not in _rendered_rows])
+        for event in events:
             self.last = max(self.last, event.pk)
             if event.pk in self.sent:
                 continue

@@ -13,6 +13,7 @@ from onboarding.accounts.permissions import role_refusal
 from onboarding.core.forms import refusals_on
 from onboarding.core.numbers import parse_query_int
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.risk.board_notes import board_notes_attach
 from onboarding.risk.board_stream import BoardCursor, polled_events, streamed_events
 from onboarding.risk.forms import ResolveForm
 from onboarding.risk.selectors import (
@@ -30,7 +31,7 @@ def board(request: HttpRequest) -> HttpResponse:
         request,
         "risk/board.html",
         {
-            "open": risk_open_list(),
+            "open": board_notes_attach(risk_open_list()),
             "resolved": risk_recent_resolved(),
             "counts": risk_counts_by_day(),
             "last_id": risk_last_id(),

@@ -60,8 +60,14 @@ def sla_clock_restarted(*, actor, subject, clock) -> None:
     )
 
 
-def sla_clocks_retermed(*, actor, subject, changed) -> None:
-    """New terms after a severity change: each clock's deadline before and after."""
+def sla_clocks_retermed(*, actor, subject, changed, carried_from=None) -> None:
+    """New terms after a severity change: each clock's deadline before and after (and the
+    subject they were carried over from, if any)."""
+    carried = (
+        {"carried_from": f"{carried_from._meta.label_lower}#{carried_from.pk}"}
+        if carried_from is not None
+        else {}
+    )
     audit_record(
         action="sla.clocks_retermed",
         actor=actor,
@@ -73,6 +79,7 @@ def sla_clocks_retermed(*, actor, subject, changed) -> None:
                 f"{clock.kind}_due": [_moment(before), _moment(clock.due_at)]
                 for clock, before in changed
             },
+            **carried,
         },
     )
 

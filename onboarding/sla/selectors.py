@@ -160,6 +160,9 @@ class ClockView:
     overdue: bool  # running (or paused) past its deadline
     warned_at: dt.datetime | None  # when the 80% warning went out (sla/watch.py)
     breached_at: dt.datetime | None  # when the check found it running past its deadline
+    # Real time past the deadline: up to now while it runs (or its pause began), up to its
+    # stop once stopped late; None while on time or without terms.
+    late_by: dt.timedelta | None = None
 
     @property
     def met(self) -> bool:
@@ -181,6 +184,10 @@ def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
             clock.started_at, max(end, clock.started_at), calendar, holidays, pauses
         )
         remaining = max(clock.duration - elapsed, dt.timedelta(0))
+    late_by = None
+    if clock.due_at is not None:
+        late = (clock.stopped_at or clock.paused_since or now) - clock.due_at
+        late_by = late if late > dt.timedelta(0) else None
     return ClockView(
         kind=clock.kind,
         label=clock.get_kind_display(),
@@ -201,6 +208,7 @@ def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
         and (clock.paused_since or now) > clock.due_at,
         warned_at=clock.warned_at,
         breached_at=clock.breached_at,
+        late_by=late_by,
     )
 
 

@@ -1,4 +1,5 @@
-"""Writes: the service-level clocks of a subject (a repair or troubleshoot request).
+"""Writes: the service-level clocks of a subject (a repair or troubleshoot request, or an
+acceptance review's next action).
 
 The app that owns the subject calls these explicitly from its own services, inside its
 transaction, with the moment of the change (`onboarding.core.clock.now()`, so a test clock's
@@ -83,6 +84,23 @@ def _clocks(subject: models.Model, *, kinds=None) -> list[SlaClock]:
     return list(clocks)
 
 
+def _clock_start(
+    *, subject: models.Model, customer: Customer, kind: str, policy, severity: str, at
+) -> SlaClock:
+    clock = SlaClock(
+        subject_type=subject._meta.label_lower,
+        subject_id=subject.pk,
+        customer=customer,
+        kind=kind,
+        started_at=at,
+    )
+    _apply_terms(clock, policy, severity)
+    _set_deadlines(clock)
+    clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
+    clock.save()
+    return clock
+
+
 @transaction.atomic
 def sla_clocks_start(
     *,
@@ -92,24 +110,23 @@ def sla_clocks_start(
     severity: str,
     at: dt.datetime,
     actor=None,
+    kinds: tuple[str, ...] = tuple(ClockKind.values),
 ) -> list[SlaClock]:
-    """Start the subject's first-response and resolution clocks at `at`, on the plan's terms
-    for `severity`. Without terms the clocks still start (recording pauses) with no deadline."""
+    """Start the subject's clocks of `kinds` (a request: first response and resolution; an
+    acceptance review: resolution, its next action) at `at`, on the plan's terms for
+    `severity`. Without terms the clocks still start (recording pauses) with no deadline."""
     policy = _policy(plan, severity)
-    started = []
-    for kind in ClockKind.values:
-        clock = SlaClock(
-            subject_type=subject._meta.label_lower,
-            subject_id=subject.pk,
+    started = [
+        _clock_start(
+            subject=subject,
             customer=customer,
             kind=kind,
-            started_at=at,
+            policy=policy,
+            severity=severity,
+            at=at,
         )
-        _apply_terms(clock, policy, severity)
-        _set_deadlines(clock)
-        clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
-        clock.save()
-        started.append(clock)
+        for kind in kinds
+    ]
     events.sla_clocks_started(actor=actor, subject=subject, customer=customer, clocks=started)
     return started
 
@@ -186,10 +203,23 @@ def sla_clock_restart(
 
 @transaction.atomic
 def sla_clocks_reterm(
-    *, subject: models.Model, plan: Plan, severity: str, actor=None
+    *,
+    subject: models.Model,
+    plan: Plan,
+    severity: str,
+    actor=None,
+    carried_from: models.Model | None = None,
 ) -> list[SlaClock]:
     """Put the subject's unstopped clocks on the plan's terms for a new severity, counted from
-    when they started, pauses kept. A stopped clock keeps the terms it was judged on."""
+    when they started, pauses kept. A stopped clock keeps the terms it was judged on.
+
+    `carried_from`: another subject whose unstopped clocks `subject` takes over first (an
+    acceptance review superseded by a review of another rating: the wait for the contract's
+    next action goes on, counted from when it began)."""
+    if carried_from is not None:
+        SlaClock.objects.of(carried_from).filter(stopped_at__isnull=True).update(
+            subject_type=subject._meta.label_lower, subject_id=subject.pk
+        )
     policy = _policy(plan, severity)
     changed = []
     for clock in _clocks(subject):
@@ -204,5 +234,7 @@ def sla_clocks_reterm(
         )
         changed.append((clock, before))
     if changed:
-        events.sla_clocks_retermed(actor=actor, subject=subject, changed=changed)
+        events.sla_clocks_retermed(
+            actor=actor, subject=subject, changed=changed, carried_from=carried_from
+        )
     return [clock for clock, _ in changed]

@@ -19,6 +19,11 @@ import logging
 from django.conf import settings
 from django.urls import reverse
 
+from onboarding.acceptance.sla_alerts import (
+    REVIEW_SUBJECT_TYPE,
+    review_clock_breached,
+    review_clock_warned,
+)
 from onboarding.accounts.models import User
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core.roles import Role
@@ -92,8 +97,16 @@ def _contract_of(request: ServiceRequest) -> Contract | None:
     )
 
 
+def _of_review(message) -> bool:
+    """An acceptance review's next-action clock: the acceptance app's to handle."""
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    return payload.get("subject_type") == REVIEW_SUBJECT_TYPE
+
+
 def sla_clock_warned(message, batch) -> None:
     """Consumer of sla.clock_warned: 80% of a request clock's service time is used."""
+    if _of_review(message):
+        return review_clock_warned(message)
     fields, request = _clock_message(message)
     if request is None:
         return
@@ -103,6 +116,8 @@ def sla_clock_warned(message, batch) -> None:
 
 def sla_clock_breached(message, batch) -> None:
     """Consumer of sla.clock_breached: a request clock ran past its deadline."""
+    if _of_review(message):
+        return review_clock_breached(message)
     fields, request = _clock_message(message)
     if request is None:
         return

@@ -3,10 +3,12 @@ and on a phone; pressing Rate without choosing a rating rates nothing; a red dur
 makes the contract red at once. Screenshots go to var/screenshots/."""
 
 import pytest
+from playwright.sync_api import expect
 
 from onboarding.acceptance.models import Rating, RequirementTemplate, Review
 from onboarding.acceptance.requirements import requirement_add, requirements_start_from_template
 from onboarding.notifications.models import Notification
+from onboarding.sla.seed import sla_seed
 from tests.acceptance.conftest import active_contract
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import WIDTHS, signed_in_context
@@ -19,6 +21,7 @@ def test_a_requirement_is_rated_in_place_without_a_page_reload(
     playwright_browser, live_server, sysops, device
 ):
     contract = active_contract()
+    sla_seed()  # the plan's SLA terms: a red review's next action has a deadline
     first = requirement_add(
         contract=contract,
         actor=sysops,
@@ -56,7 +59,16 @@ def test_a_requirement_is_rated_in_place_without_a_page_reload(
         assert "1 red" in page.locator("#requirements-summary").inner_text()
         assert "The managers were notified" in page.locator("#review").inner_text()
         assert page.locator(f"#req-{first.pk}").get_by_text("VPN is down").count() == 1
+        # The red review's next action has its deadline, swapped in with the review.
+        clock_ = page.locator('#next-action-clock[data-outcome="running"]')
+        expect(clock_).to_be_visible()
+        expect(clock_).to_contain_text("Due by")
+        expect(clock_).to_contain_text("(Europe/Berlin)")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.locator("#review").scroll_into_view_if_needed()
+        page.locator("#review").screenshot(
+            path=str(SCREENSHOTS / f"acceptance-next-action-{device}.png")
+        )
         page.locator(f"#req-{first.pk}").scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / f"acceptance-contract-after-{device}.png"))
         page.screenshot(

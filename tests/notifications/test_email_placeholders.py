@@ -530,6 +530,21 @@ NOTIFICATION_CONTEXTS = {
         }
         for note in ("Order the spare disks first.", "")
     ],
+    "acceptance/email/review_sla": lambda w: [
+        {
+            "review": w["review"],
+            "contract": w["contract"],
+            "recipient": w["manager"],
+            "headline": headline,
+            "event": event,
+            "due_at": w["now"],
+            "url": f"{settings.SITE_URL}/staff/acceptance/contracts/{w['contract'].pk}/",
+        }
+        for event, headline in (
+            ("warning", "next action due soon"),
+            ("breached", "next action deadline missed"),
+        )
+    ],
 }
 
 

@@ -8,10 +8,12 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from onboarding.acceptance.requirements import requirement_add
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.risk.models import RiskEvent
+from onboarding.sla.seed import sla_seed
 from tests.acceptance.conftest import active_contract
 
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
@@ -41,6 +43,7 @@ def test_a_new_risk_appears_on_the_board_within_a_second(
         assert page.locator("#open-red").inner_text() == "0"
 
         contract = active_contract(number="CTR-2026-000777")
+        sla_seed()  # the plan's SLA terms: the red review's next action has a deadline
         requirement_add(contract=contract, actor=sysops, title="VPN", criteria="up", rating="red")
         timers_fire_due(
             now=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1)
@@ -52,6 +55,9 @@ def test_a_new_risk_appears_on_the_board_within_a_second(
         assert shown_after < 1.0
         assert page.locator("#open-red").inner_text() == "1"
         assert "CTR-2026-000777" in page.locator(f"#risk-{event.pk}").inner_text()
+        due = page.locator(f'#risk-{event.pk} [data-next-action="running"]')
+        expect(due).to_be_visible()
+        expect(due).to_contain_text("Next action due by")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "risk-board.png"), full_page=True)
     finally:
