@@ -24,7 +24,7 @@ class RiskType(models.TextChoices):
         "Yellow or red acceptance not acknowledged by a manager",
     )
     REQUIREMENTS_UNKNOWN = "requirements_unknown", "Product support requirements unknown to SysOps"
-    SLA_BREACHED = "sla_breached", "Request not answered or resolved within its SLA"
+    SLA_BREACHED = "sla_breached", "SLA deadline missed (a request or an acceptance next action)"
     HEALTH_RED = "health_red", "Customer health fell into red"
 
 
