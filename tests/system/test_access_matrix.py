@@ -320,6 +320,8 @@ PAGES: dict[str, Rule] = {
     "staff/test-clocks/<int:clock_id>/customers": POST((LOGIN, 404, 404, 403, 403, 400)),
     "staff/test-clocks/<int:clock_id>/advance": POST((LOGIN, 404, 404, 403, 403, 400)),
     "staff/risk/": Rule(STAFF),
+    # the managers' health queue: every staff role, as the risk board and acceptance console
+    "staff/health/": Rule(STAFF),
     "staff/risk/events": Rule(STAFF),
     "staff/risk/counts.json": Rule(STAFF),
     "staff/risk/<int:event_id>/resolve/": POST(
@@ -467,6 +469,7 @@ API: dict[str, Rule] = {
         API_STAFF, paths=("/api/v1/staff/customers/lookup?email={customer_email}",)
     ),
     "GET /api/v1/staff/customers/{customer_id}/overview": Rule(API_STAFF),
+    "GET /api/v1/staff/customers/{customer_id}/health": Rule(API_STAFF),
     "GET /api/v1/staff/requests": Rule(API_STAFF),
     "POST /api/v1/staff/requests": POST(
         (401, 404, 404, 201, 201, 201),
@@ -566,6 +569,7 @@ API: dict[str, Rule] = {
     ),
     "GET /api/v1/staff/test-clocks/{clock_id}/events": Rule(API_WEBHOOK_ADMINS),
     "GET /api/v1/staff/risk": Rule(API_STAFF),
+    "GET /api/v1/staff/health": Rule(API_STAFF),
     "GET /api/v1/staff/risk/events": Rule(API_STAFF),
     "GET /api/v1/staff/risk/counts": Rule(API_STAFF),
     "POST /api/v1/staff/risk/{event_id}/resolve": POST(
