@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from onboarding.health.models import Band
 
-SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 200, 48, 3
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 180, 44, 4
 BARS_WIDTH, BARS_HEIGHT = 320, 150
 BAND_ROW = 22
 BUCKETS = 10  # the score distribution in tens: 0-9, 10-19, ... 90-100

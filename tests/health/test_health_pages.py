@@ -41,7 +41,7 @@ def test_the_customer_view_opens_with_the_score_band_trend_and_costliest_factors
     assert html.index('id="health"') < html.index('aria-label="Risks"')  # on top
     assert 'data-health-score="46"' in card and 'data-band="yellow"' in card
     assert '<span class="badge yellow" data-band-badge>Yellow</span>' in card
-    assert 'data-trend="-9"' in card and "down 9 points" in card and "over 30 days" in card
+    assert 'data-trend="-9"' in card and "down 9 points" in card and "in 30 days" in card
     assert re.findall(r'data-factor="(\w+)"', card) == ["payment", "service", "card"]
     assert "2 invoices overdue, the oldest by 12 days" in card
     assert "\u221230 of 30" in card and "\u221212 of 20" in card  # minus signs

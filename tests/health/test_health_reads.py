@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from onboarding.health.charts import band_bars, sparkline
+from onboarding.health.charts import SPARK_PAD, SPARK_WIDTH, band_bars, sparkline
 from onboarding.health.reads import (
     QueueSort,
     customer_health_card,
@@ -143,9 +143,9 @@ def test_the_sparkline_steps_from_each_score_to_the_next_and_ends_now():
         days=180,
     )
     points = [tuple(map(float, p.split(","))) for p in line.points.split()]
-    assert points[0][0] == pytest.approx(100.0, abs=1)  # 90 days before the end: the middle
+    assert points[0][0] == pytest.approx(SPARK_WIDTH / 2, abs=1)  # 90 of 180 days: the middle
     assert points[0][1] < points[-1][1]  # 100 is higher on the chart than 50
-    assert points[-1][0] == 197.0  # the right edge (inside its padding)
+    assert points[-1][0] == SPARK_WIDTH - SPARK_PAD  # the right edge, inside its padding
     assert line.low == 50 and line.high == 100
     assert "from 100 to 50" in line.description
 
