@@ -45,7 +45,7 @@ def test_the_customer_view_opens_with_the_score_band_trend_and_costliest_factors
     assert re.findall(r'data-factor="(\w+)"', card) == ["payment", "service", "card"]
     assert "2 invoices overdue, the oldest by 12 days" in card
     assert "\u221230 of 30" in card and "\u221212 of 20" in card  # minus signs
-    assert "Computed <time" in card
+    assert "computed <time" in card
     assert re.search(r'<svg class="sparkline"[^>]*role="img"', card)
     assert "from 90 to 46" in card  # the sparkline's description of its history
 
