@@ -701,6 +701,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.worker.models import WorkerHeartbeat
     from tests.contracts.conftest import deliver_inline
     from tests.factories import UserFactory, complete_profile, plan_with_prices, staff_user
+    from tests.health.shown import scored
     from tests.probes.tasks import failing_probe
     from tests.sysops.conftest import open_request, subscribe
 
@@ -721,6 +722,8 @@ def world(settings, tmp_path) -> World:
     complete_profile(customer_a.customer, company="Zyxwvut Alpha Holdings", phone="+441179460123")
     subscribe(customer_b, plan_with_prices("other-care"))
     plan_with_prices("spare-care")  # on sale, owned by nobody: the buy page's own answers
+    # A scored: the customer view, the health queue and its API answer with a score and factors.
+    scored(customer_a.customer, costs={"payment": 30, "service": 20}, history=[(40, 90)])
     staff = {role: staff_user(role) for role in (Role.SYSOPS, Role.MANAGER, Role.ADMIN)}
     endpoint = endpoint_create(actor=staff[Role.ADMIN], url="http://127.0.0.1:9/hooks").endpoint
 
