@@ -340,6 +340,12 @@ def main() -> None:
         sys.exit(f"the database holds {have:,} customers, not {args.customers:,}: use --reseed")
     else:
         print(f"reusing {have:,} seeded customers", flush=True)
+        from bench.customer_view_seed import seed_health
+        from onboarding.health.models import CustomerHealth
+
+        if not CustomerHealth.objects.exists():  # seeded before the health score existed
+            print("seeding their health scores and history", flush=True)
+            print(json.dumps(seed_health(count=have, log=lambda line: print(line, flush=True))))
 
     print(f"measuring over {args.samples} customers and {args.samples} searches", flush=True)
     figures = measure(customers=args.customers, samples=args.samples, seed=args.seed)

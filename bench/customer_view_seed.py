@@ -30,6 +30,7 @@ from onboarding.audit.models import AuditEntry
 from onboarding.billing.models import Invoice, PaymentState, Subscription
 from onboarding.catalog.models import Plan, PlanPrice, Product
 from onboarding.contracts.models import Contract
+from onboarding.health.models import Band, CustomerHealth, CustomerHealthSnapshot, Factor
 from onboarding.journey.models import JourneyStep, Step
 from onboarding.notifications.models import Notification, OutboxMessage
 from onboarding.payments.models import PaymentAttempt, PaymentMethod
@@ -720,6 +721,130 @@ def audit_entries(ids: range, first_id: int) -> Iterator[dict]:
             }
 
 
+# --- Health ------------------------------------------------------------------------------------
+
+# The default weights and bands (HealthSettings): each factor's most points, red below 40,
+# green from 70.
+HEALTH_WEIGHTS = {
+    Factor.PAYMENT: 30,
+    Factor.ACCEPTANCE: 20,
+    Factor.CONTRACT: 15,
+    Factor.SERVICE: 20,
+    Factor.CARD: 10,
+    Factor.ENGAGEMENT: 5,
+}
+ACCEPTANCE_COST = {"unknown": 10, "in_capture": 5, "green": 0, "yellow": 10, "red": 20}
+HEALTH_SNAPSHOTS = 4  # the most history rows a customer gets (0 to 4, about 2 on average)
+
+
+def _band(score: int) -> str:
+    return Band.RED if score < 40 else Band.GREEN if score >= 70 else Band.YELLOW
+
+
+def health_factors(i: int) -> list[dict]:
+    """Customer `i`'s factors as the scoring would explain its seeded rows: the declined
+    payment and open invoice of one customer in fifty, the contract's acceptance, an open
+    request, and a little engagement noise so scores spread."""
+    acceptance = acceptance_of(i)
+    costs = {
+        Factor.PAYMENT: (30, "1 invoice open after a declined payment.")
+        if i % 50 == 0
+        else (0, ""),
+        Factor.ACCEPTANCE: (
+            ACCEPTANCE_COST[acceptance],
+            f"Acceptance is {acceptance.replace('_', ' ')}." if ACCEPTANCE_COST[acceptance] else "",
+        ),
+        Factor.CONTRACT: (0, ""),
+        Factor.SERVICE: (8, "1 open request.")
+        if i % 2 and i % 4 != 0 and requests_for(i)
+        else (0, ""),
+        Factor.CARD: (0, ""),
+        Factor.ENGAGEMENT: (i % 6, f"Last signed in {i % 6 * 20} days ago.") if i % 6 else (0, ""),
+    }
+    return [
+        {
+            "factor": str(factor),
+            "cost": cost,
+            "weight": HEALTH_WEIGHTS[factor],
+            "explanation": explanation or "Nothing costs points here.",
+        }
+        for factor, (cost, explanation) in costs.items()
+    ]
+
+
+def _health_history(i: int) -> list[tuple[datetime, int]]:
+    """(computed_at, score) of customer `i`'s snapshots, oldest first; the last is the current
+    score."""
+    score = 100 - sum(f["cost"] for f in health_factors(i))
+    older = i % (HEALTH_SNAPSHOTS + 1)
+    history = [
+        (
+            NOW - timedelta(days=20 * (older - n) + i % 7),
+            min(100, score + 6 * (older - n) - 3 * (i % 3)),
+        )
+        for n in range(older)
+    ]
+    return [*history, (NOW - timedelta(hours=i % 48), score)]
+
+
+def customer_health(ids: range) -> Iterator[dict]:
+    for i in ids:
+        history = _health_history(i)
+        computed_at, score = history[-1]
+        month_ago = [s for at, s in history if at <= NOW - timedelta(days=30)]
+        yield {
+            "customer_id": i,
+            "score": score,
+            "band": _band(score),
+            "factors": health_factors(i),
+            "trend": score - month_ago[-1] if month_ago else 0,
+            "computed_at": computed_at,
+            "review_at": None,
+        }
+
+
+def health_snapshots(ids: range, first_id: int) -> Iterator[dict]:
+    per = HEALTH_SNAPSHOTS + 1
+    for i in ids:
+        factors = health_factors(i)
+        for n, (computed_at, score) in enumerate(_health_history(i)):
+            yield {
+                "id": first_id + (i - 1) * per + n,
+                "customer_id": i,
+                "score": score,
+                "band": _band(score),
+                "factors": factors,
+                "computed_at": computed_at,
+            }
+
+
+def seed_health(*, count: int, log: Callable[[str], None] = print) -> dict[str, int]:
+    """Write the current score and its history of customers 1..count into a seeded database
+    that has none yet (a database seeded before the health app is brought up to date)."""
+    if CustomerHealth.objects.exists():
+        raise RuntimeError("this database already holds health scores")
+    started = time.monotonic()
+    written = {"CustomerHealth": 0, "CustomerHealthSnapshot": 0}
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        for chunk_start in range(1, count + 1, CHUNK):
+            ids = _ids(chunk_start, min(CHUNK, count + 1 - chunk_start))
+            written["CustomerHealth"] += copy_rows(CustomerHealth, customer_health(ids))
+            written["CustomerHealthSnapshot"] += copy_rows(
+                CustomerHealthSnapshot, health_snapshots(ids, 1)
+            )
+            log(f"  health: {ids.stop - 1:>9,} / {count:,}  {time.monotonic() - started:7.1f}s")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    _reset_sequences([CustomerHealthSnapshot])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE health_customerhealth")
+        cursor.execute("ANALYZE health_customerhealthsnapshot")
+    return written
+
+
 # --- The run -------------------------------------------------------------------------------------
 
 
@@ -783,6 +908,8 @@ def seed(
                 (Notification, notifications(ids, notifications_per_customer)),
                 (OutboxMessage, deliveries(ids, notifications_per_customer)),
                 (AuditEntry, audit_entries(ids, audit_first)),
+                (CustomerHealth, customer_health(ids)),
+                (CustomerHealthSnapshot, health_snapshots(ids, 1)),
             )
             with connection.cursor():
                 for model, rows in tables:

@@ -21,6 +21,7 @@ from onboarding.contracts.api import me_router as contracts_router
 from onboarding.contracts.api import staff_router as staff_contracts_router
 from onboarding.core.access import RowHidden
 from onboarding.core.errors import DomainError
+from onboarding.health.api import router as health_router
 from onboarding.journey.api import staff_router as funnel_router
 from onboarding.notifications.api import inbox_router, mail_router
 from onboarding.payments.api import payments_router
@@ -95,6 +96,7 @@ api.add_router("/staff/customers", customers_router, tags=["sysops"], auth=staff
 api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=staff_auth)
 api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth=staff_auth)
 api.add_router("/staff/risk", risk_router, tags=["risk"], auth=staff_auth)
+api.add_router("/staff/health", health_router, tags=["health"], auth=staff_auth)
 api.add_router("/staff/webhooks", webhooks_router, tags=["webhooks"], auth=staff_auth)
 api.add_router("/staff/test-clocks", test_clocks_router, tags=["test clocks"], auth=staff_auth)
 

@@ -23,6 +23,7 @@ ENTRIES = (
     ("requests", "Requests", "sysops:request_queue", "overdue"),
     ("acceptance", "Acceptance", "acceptance:console", "red"),
     ("risk", "Risk board", "risk:board", "unacknowledged"),
+    ("health", "Health", "health:queue", ""),
     ("contracts", "Contracts", "contracts_staff:list", ""),
     ("invoices", "Invoices", "billing:staff_invoices", ""),
     ("alerts", "Alerts", "alerts:list", "open"),

@@ -49,6 +49,7 @@ urlpatterns = [
     path("staff/contracts/", include("onboarding.contracts.staff_urls")),
     path("staff/acceptance/", include("onboarding.sysops.acceptance_urls")),
     path("staff/risk/", include("onboarding.risk.urls")),
+    path("staff/health/", include("onboarding.health.urls")),
     path("staff/webhooks/", include("onboarding.webhooks.urls")),
     path("staff/test-clocks/", include("onboarding.testclocks.urls")),
     path("staff/", include("onboarding.sysops.staff_urls")),

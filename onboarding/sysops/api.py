@@ -1,6 +1,7 @@
 """The back office API.
 
-/api/v1/staff/customers  search, look-up by email, and the full customer view in one call
+/api/v1/staff/customers  search, look-up by email, the full customer view in one call, and a
+                         customer's health score with its history
 /api/v1/staff/requests   the request queue: open for a customer, assign, comment, move
 /api/v1/me/requests      a customer's own requests: open, read, reply
 
@@ -15,6 +16,8 @@ from ninja import Query, Router
 from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.core.roles import STAFF_ROLES
+from onboarding.health.reads import HISTORY_DAYS, customer_health_card, health_history
+from onboarding.health.schemas import CustomerHealthOut
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.requests import (
@@ -98,6 +101,24 @@ def customer_overview_api(request: HttpRequest, customer_id: str):
     overview = customer_overview(customer=customer)
     service_requests_with_clocks(requests=overview.requests)  # their clocks in one query
     return overview
+
+
+@customers_router.get(
+    "/{customer_id}/health",
+    response={200: CustomerHealthOut, 404: dict},
+    summary="The customer's health score with its factors and history (null until scored)",
+)
+def customer_health_api(request: HttpRequest, customer_id: str):
+    customer = customer_resolve(
+        customer_id=customer_id, source="staff customer health API", actor=request.user
+    )
+    card = customer_health_card(customer_id=customer.pk)
+    return {
+        "customer_id": customer.pk,
+        "health": card,
+        "history": card.history if card else health_history(customer_id=customer.pk),
+        "history_days": card.history_days if card else HISTORY_DAYS,
+    }
 
 
 # --- Staff: requests -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from onboarding.acceptance.selectors import acceptance_flags_for
 from onboarding.alerts.models import AdminAlert, AlertState
 from onboarding.billing.models import LIVE_STATUSES, Invoice, InvoiceStatus, Subscription
 from onboarding.contracts.models import Contract
+from onboarding.health.reads import HealthBrief, health_for_customers
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import PaymentAttempt, PaymentMethod, PaymentMethodStatus
 from onboarding.payments.selectors import payment_disputes_flagged_many
@@ -52,6 +53,7 @@ class CustomerHealth:
 @dataclass(frozen=True)
 class CustomerHitWithHealth(CustomerHit):
     health: CustomerHealth | None = None
+    score: HealthBrief | None = None  # the health score (onboarding.health), None until scored
 
 
 # The columns the flags and the results table read; the rest of these rows (and the product
@@ -200,15 +202,19 @@ def customer_health_many(
 def customer_search_with_health(
     *, query: str, page: int = 1, size: int = SEARCH_PAGE_SIZE, today: date | None = None
 ) -> CustomerSearchPage:
-    """customer_search, each hit with its CustomerHealth: thirteen queries for any page."""
+    """customer_search, each hit with its CustomerHealth and its health score: fourteen queries
+    for any page."""
     results = customer_search(query=query, page=page, size=size)
     if not results.hits:
         return results
     health = customer_health_many(
         customer_ids=[hit.customer.pk for hit in results.hits], today=today
     )
+    scores = health_for_customers(customer_ids=[hit.customer.pk for hit in results.hits])
     hits = [
-        CustomerHitWithHealth(hit.customer, hit.rank, health.get(hit.customer.pk))
+        CustomerHitWithHealth(
+            hit.customer, hit.rank, health.get(hit.customer.pk), scores.get(hit.customer.pk)
+        )
         for hit in results.hits
     ]
     return replace(results, hits=hits)

@@ -32,6 +32,7 @@ from onboarding.billing.taxes import customer_tax
 from onboarding.catalog.models import PlanPrice
 from onboarding.contracts.models import Contract
 from onboarding.core.money import Money
+from onboarding.health.reads import HealthCard, customer_health_card
 from onboarding.journey.models import JourneyStep
 from onboarding.journey.selectors import journey_of
 from onboarding.notifications.models import Notification, OutboxMessage
@@ -115,6 +116,8 @@ class CustomerOverview:
     alerts: list[AdminAlert]
     # Why dunning waits for a manager instead of past due (billing.dunning_holds).
     dunning_holds: list[DunningHold]
+    # The health score with its costliest factors and history; None until first computed.
+    health: HealthCard | None = None
     limit: int = HISTORY_LIMIT
 
     @property
@@ -453,5 +456,6 @@ def customer_overview(
         journey=journey,
         alerts=alerts,
         dunning_holds=customer_dunning_holds(customer_id=customer.pk),
+        health=customer_health_card(customer_id=customer.pk),
         limit=limit,
     )

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, field_validator
 from onboarding.accounts.models import Customer
 from onboarding.billing.models import Invoice, PlanChange
 from onboarding.core.schemas import MoneyOut
+from onboarding.health.schemas import HealthOut
 from onboarding.notifications.models import Notification
 from onboarding.payments.models import PaymentAttempt, PaymentDispute
 from onboarding.sla.models import SlaClock
@@ -401,6 +402,7 @@ class CustomerOverviewOut(Schema):
     audit: list[AuditOut]
     journey: list[JourneyOut]
     alerts: list[OverviewAlertOut]
+    health: HealthOut | None = Field(description="The health score; null until first computed")
     limit: int = Field(description="Each list holds at most this many newest rows")
 
 

@@ -17,6 +17,7 @@ from onboarding.journey.services import journey_step_complete
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import sign_in
 from tests.factories import DEFAULT_PASSWORD, UserFactory, plan_with_prices, staff_user
+from tests.health.shown import scored
 from tests.sysops.conftest import rich_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -152,6 +153,13 @@ def test_a_customer_never_scrolls_sideways_on_a_phone(page, live_server, screens
 def test_staff_never_scroll_sideways_on_a_phone(page, live_server, screenshot, plan):
     engineer = staff_user()
     subscription = rich_customer(plan, engineer)
+    # Scored, so the customer view, the search and the health queue show a score and its chart.
+    scored(
+        subscription.customer,
+        costs={"payment": 30, "acceptance": 20, "service": 20},
+        trend=-12,
+        history=[(90, 80), (30, 55)],
+    )
     # Customers spread along the journey, so the funnel has something to show.
     for finished in ([], [Step.ACCOUNT], [Step.ACCOUNT], [Step.ACCOUNT, Step.CARD_AND_CYCLE]):
         customer = UserFactory().customer
@@ -165,6 +173,7 @@ def test_staff_never_scroll_sideways_on_a_phone(page, live_server, screenshot, p
         ("staff-requests", reverse("sysops:request_queue")),
         ("staff-acceptance", reverse("acceptance:console")),
         ("staff-risk", reverse("risk:board")),
+        ("staff-health", reverse("health:queue")),
         ("staff-contracts", reverse("contracts_staff:list")),
         ("staff-invoices", reverse("billing:staff_invoices")),
         ("staff-alerts", reverse("alerts:list")),

@@ -37,8 +37,9 @@ pytestmark = pytest.mark.django_db
 # disputes (with their charges), invoices, plan changes, contracts, journey, open alerts,
 # contacts, notifications (+ their deliveries), audit timeline, the contracts' acceptance
 # (ratings counted + their live reviews), and the tax rates (the next charges are taxed by the
-# customer's country), and the dunning holds (billing.dunning_holds).
-OVERVIEW_QUERIES = 18
+# customer's country), and the dunning holds (billing.dunning_holds), and the health score (its
+# history is one more query once the customer is scored: tests/health/test_health_pages.py).
+OVERVIEW_QUERIES = 19
 
 
 def _overview(subscription):

@@ -28,8 +28,9 @@ from tests.sysops.conftest import (
 pytestmark = pytest.mark.django_db
 
 # The search (ids, then customers) and, for the whole page: subscriptions, cards, payments,
-# invoices, contracts, acceptance (two), requests, open disputes, journey steps and alerts.
-SEARCH_QUERIES = 13
+# invoices, contracts, acceptance (two), requests, open disputes, journey steps and alerts, and
+# the health scores.
+SEARCH_QUERIES = 14
 
 
 def _troubled(plan, email: str, company: str):

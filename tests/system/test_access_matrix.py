@@ -329,6 +329,8 @@ PAGES: dict[str, Rule] = {
     "staff/test-clocks/<int:clock_id>/customers": POST((LOGIN, 404, 404, 403, 403, 400)),
     "staff/test-clocks/<int:clock_id>/advance": POST((LOGIN, 404, 404, 403, 403, 400)),
     "staff/risk/": Rule(STAFF),
+    # the managers' health queue: every staff role, as the risk board and acceptance console
+    "staff/health/": Rule(STAFF),
     "staff/risk/events": Rule(STAFF),
     "staff/risk/counts.json": Rule(STAFF),
     "staff/risk/<int:event_id>/resolve/": POST(
@@ -476,6 +478,7 @@ API: dict[str, Rule] = {
         API_STAFF, paths=("/api/v1/staff/customers/lookup?email={customer_email}",)
     ),
     "GET /api/v1/staff/customers/{customer_id}/overview": Rule(API_STAFF),
+    "GET /api/v1/staff/customers/{customer_id}/health": Rule(API_STAFF),
     "GET /api/v1/staff/requests": Rule(API_STAFF),
     "POST /api/v1/staff/requests": POST(
         (401, 404, 404, 201, 201, 201),
@@ -575,6 +578,7 @@ API: dict[str, Rule] = {
     ),
     "GET /api/v1/staff/test-clocks/{clock_id}/events": Rule(API_WEBHOOK_ADMINS),
     "GET /api/v1/staff/risk": Rule(API_STAFF),
+    "GET /api/v1/staff/health": Rule(API_STAFF),
     "GET /api/v1/staff/risk/events": Rule(API_STAFF),
     "GET /api/v1/staff/risk/counts": Rule(API_STAFF),
     "POST /api/v1/staff/risk/{event_id}/resolve": POST(
@@ -708,6 +712,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.worker.models import WorkerHeartbeat
     from tests.contracts.conftest import deliver_inline
     from tests.factories import UserFactory, complete_profile, plan_with_prices, staff_user
+    from tests.health.shown import scored
     from tests.probes.tasks import failing_probe
     from tests.sysops.conftest import open_request, subscribe
 
@@ -728,6 +733,8 @@ def world(settings, tmp_path) -> World:
     complete_profile(customer_a.customer, company="Zyxwvut Alpha Holdings", phone="+441179460123")
     subscribe(customer_b, plan_with_prices("other-care"))
     plan_with_prices("spare-care")  # on sale, owned by nobody: the buy page's own answers
+    # A scored: the customer view, the health queue and its API answer with a score and factors.
+    scored(customer_a.customer, costs={"payment": 30, "service": 20}, history=[(40, 90)])
     staff = {role: staff_user(role) for role in (Role.SYSOPS, Role.MANAGER, Role.ADMIN)}
     endpoint = endpoint_create(actor=staff[Role.ADMIN], url="http://127.0.0.1:9/hooks").endpoint
 
