@@ -5,9 +5,11 @@ customers are scored at their clock's time."""
 import datetime as dt
 
 import pytest
+from django.db.models import Max
 from django.utils import timezone
 
 from onboarding.accounts.models import TestClock
+from onboarding.audit.models import AuditEntry
 from onboarding.audit.services import audit_seal_pending
 from onboarding.billing.services import invoice_pay
 from onboarding.core import clock
@@ -23,6 +25,13 @@ from onboarding.notifications.models import OutboxMessage
 from tests.health.conftest import card_on_file, deliver_outbox, overdue_invoice
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _follower_from_the_start(db):
+    """The follower has run since the log was empty: it reads what the fixtures recorded (a
+    first run on an existing log starts at its end: test_a_first_run_starts_at_the_sealed_end)."""
+    HealthFollowCursor.objects.create(last_seq=0)
 
 
 def follow_all():
@@ -60,6 +69,20 @@ def test_the_scores_own_audit_entries_are_not_followed(contract):
     assert report.customers == 0
     assert OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC).count() == before
     assert HealthFollowCursor.objects.get().last_seq > 0
+
+
+def test_a_first_run_starts_at_the_sealed_end_and_follows_what_comes_after(contract):
+    HealthFollowCursor.objects.all().delete()  # a deploy onto an existing database
+    audit_seal_pending()
+    end = AuditEntry.objects.aggregate(end=Max("seq"))["end"]
+    assert end > 0
+    first = follow_all()
+    assert (first.entries, first.customers) == (0, 0)  # the old log is not read again
+    assert HealthFollowCursor.objects.get().last_seq == end
+    assert not CustomerHealth.objects.exists()  # the backfill is health_recompute's
+    card_on_file(contract.customer)
+    assert follow_all().customers == 1
+    assert CustomerHealth.objects.filter(pk=contract.customer_id).exists()
 
 
 def test_the_follower_reads_in_batches_and_never_skips(contract):
