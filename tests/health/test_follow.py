@@ -8,20 +8,22 @@ import pytest
 from django.db.models import Max
 from django.utils import timezone
 
-from onboarding.accounts.models import TestClock
+from onboarding.accounts.models import Customer, TestClock
 from onboarding.audit.models import AuditEntry
 from onboarding.audit.services import audit_seal_pending
 from onboarding.billing.services import invoice_pay
 from onboarding.core import clock
+from onboarding.core.roles import Role
 from onboarding.health.follow import (
     HEALTH_REVIEW_TOPIC,
     health_follow,
     health_rescore_batch,
     health_reviews_due,
 )
-from onboarding.health.models import CustomerHealth, HealthFollowCursor
+from onboarding.health.models import CustomerHealth, CustomerHealthSnapshot, HealthFollowCursor
 from onboarding.health.services import customer_health_recompute
 from onboarding.notifications.models import OutboxMessage
+from tests.factories import UserFactory
 from tests.health.conftest import card_on_file, deliver_outbox, overdue_invoice
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +190,43 @@ def test_two_followers_at_once_publish_each_change_once(require_postgres):
     assert {m.payload["customer_id"] for m in published} == {c.customer_id for c in contracts}
     deliver_outbox()
     assert CustomerHealth.objects.count() == 4
+
+
+def test_an_advance_recomputes_a_test_customer_at_the_moment_its_card_expires(admin_user):
+    from onboarding.testclocks.advancing import clock_run
+    from onboarding.testclocks.services import clock_advance
+
+    def midnight(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    # A card that expires at the end of a month some 40 days on; the clock starts at 10:00 two
+    # days before the card's 29-days-left step, so its daily steps are never at midnight.
+    later = timezone.localdate() + dt.timedelta(days=40)
+    expires_on = (later.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
+    frozen = midnight(expires_on - dt.timedelta(days=31)) + dt.timedelta(hours=10)
+    test_clock = TestClock.objects.create(name="Health", frozen_time=frozen)
+    customer = Customer.objects.get(user=UserFactory(role=Role.CUSTOMER))
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    with clock.simulated(test_clock.pk, frozen):
+        card_on_file(customer, exp_month=expires_on.month, exp_year=expires_on.year)
+    health = customer_health_recompute(customer_id=customer.pk).health
+    assert health.factors[4]["cost"] == 0  # the card is valid for 31 days more
+    expiring, expired = (
+        midnight(expires_on - dt.timedelta(days=29)),
+        midnight(expires_on + dt.timedelta(days=1)),
+    )
+    assert health.review_at == expiring
+
+    clock_advance(actor=admin_user, clock_id=test_clock.pk, to=expired + dt.timedelta(hours=12))
+    clock_run(clock_id=test_clock.pk)
+
+    card_changes = {
+        snapshot.computed_at: snapshot.factors[4]["explanation"]
+        for snapshot in CustomerHealthSnapshot.objects.filter(customer=customer)
+    }
+    # Each change at its own midnight, not at the 10:00 step that follows it.
+    assert card_changes[expiring] == "Card expires in 29 days"
+    assert card_changes[expired].startswith("Card expired on")
+    health.refresh_from_db()
+    assert health.factors[4]["cost"] == 10
