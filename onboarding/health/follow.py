@@ -46,6 +46,9 @@ FACTOR_ACTION_PREFIXES = (
     "service_request.",  # opened, severity or status changed: service
     "sla.clock",  # clocks started, stopped, breached: service
     "notification.delivered",  # a notice in the inbox: engagement
+    # A customer's sign-in (accounts/events.py gives it the customer id): engagement. The
+    # prefix also matches auth.login_failed/_throttled/_refused: never successes, never followed.
+    "auth.login",
     "customer.created",  # a new customer gets its first score
 )
 FOLLOW_BATCH = 500

@@ -230,3 +230,23 @@ def test_an_advance_recomputes_a_test_customer_at_the_moment_its_card_expires(ad
     assert card_changes[expired].startswith("Card expired on")
     health.refresh_from_db()
     assert health.factors[4]["cost"] == 10
+
+
+def test_a_customers_sign_in_is_followed_and_engagement_recomputed(client, customer):
+    from tests.accounts.flows import sign_in
+
+    customer.last_login = timezone.now() - dt.timedelta(days=45)
+    customer.save(update_fields=["last_login"])
+    follow_all()
+    health = CustomerHealth.objects.get(pk=customer.pk)
+    assert health.factors[5]["explanation"] == "Last signed in 45 days ago"
+    assert health.factors[5]["cost"] == 2  # 40% of 5
+    sign_in(client, customer.email)
+    assert follow_all().customers == 1
+    health.refresh_from_db()
+    assert health.factors[5] == {
+        "factor": "engagement",
+        "cost": 0,
+        "weight": 5,
+        "explanation": "Signed in within 30 days",
+    }
