@@ -9,6 +9,7 @@ from onboarding.accounts.models import Contact, Customer, User
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.core.access import RowHidden
+from onboarding.core.roles import Role
 
 # --- Access ------------------------------------------------------------------------------------
 
@@ -39,7 +40,12 @@ def hidden_row_refused(request: HttpRequest, hidden: RowHidden) -> None:
 
 
 def signed_in(*, user: User) -> None:
-    audit_record(action="auth.login", actor=user, target=user)
+    """A sign-in completed. A customer's carries its customer id: the health score's engagement
+    factor (time since the last sign-in) follows it (docs/health.md, "Triggers")."""
+    customer_id = None
+    if user.role == Role.CUSTOMER and Customer.objects.filter(pk=user.pk).exists():
+        customer_id = user.pk  # the customer's id is its user's id
+    audit_record(action="auth.login", actor=user, target=user, customer_id=customer_id)
 
 
 def signed_out(*, user: User) -> None:

@@ -7,7 +7,9 @@ from onboarding.audit.services import audit_record
 def health_band_changed(
     *, customer_id: int, before: str | None, after: str, score: int, costliest: list[dict]
 ) -> None:
-    """A customer's band changed (`before` None: the first score)."""
+    """A customer's band changed (`before` None: the first score): the band before and after,
+    the score, and the costliest factors with what each cost and why. It leaves as the webhook
+    event `customer.health_changed` (webhooks/catalog.py, docs/events.md)."""
     audit_record(
         action="health.band_changed",
         object_type="health.customerhealth",
@@ -16,7 +18,10 @@ def health_band_changed(
         changes={
             "band": [before, after],
             "score": score,
-            "costliest": [{"factor": f["factor"], "cost": f["cost"]} for f in costliest],
+            "costliest": [
+                {"factor": f["factor"], "cost": f["cost"], "explanation": f["explanation"]}
+                for f in costliest
+            ],
         },
     )
 

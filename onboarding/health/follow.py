@@ -20,7 +20,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
@@ -46,6 +46,9 @@ FACTOR_ACTION_PREFIXES = (
     "service_request.",  # opened, severity or status changed: service
     "sla.clock",  # clocks started, stopped, breached: service
     "notification.delivered",  # a notice in the inbox: engagement
+    # A customer's sign-in (accounts/events.py gives it the customer id): engagement. The
+    # prefix also matches auth.login_failed/_throttled/_refused: never successes, never followed.
+    "auth.login",
     "customer.created",  # a new customer gets its first score
 )
 FOLLOW_BATCH = 500
@@ -63,8 +66,24 @@ def _relevant() -> Q:
     return reduce(or_, (Q(action__startswith=prefix) for prefix in FACTOR_ACTION_PREFIXES))
 
 
+def _sealed_end() -> int:
+    """The highest sealed seq (0 for an empty log)."""
+    return AuditEntry.objects.aggregate(end=Max("seq"))["end"] or 0
+
+
+def health_follow_start() -> HealthFollowCursor:
+    """The follower's cursor, placed at the end of the sealed log if it has none yet: a first
+    run (a deploy onto an existing database) does not re-read the whole log. What was sealed
+    before is scored by `manage.py health_recompute` (health_recompute_all places the cursor
+    first, so a change after it is followed and one before it is in the recompute)."""
+    cursor, _created = HealthFollowCursor.objects.get_or_create(
+        id=HealthFollowCursor.SINGLETON_ID, defaults={"last_seq": _sealed_end()}
+    )
+    return cursor
+
+
 def _cursor() -> HealthFollowCursor:
-    HealthFollowCursor.objects.get_or_create(id=HealthFollowCursor.SINGLETON_ID)
+    health_follow_start()
     return HealthFollowCursor.objects.select_for_update().get(id=HealthFollowCursor.SINGLETON_ID)
 
 
@@ -188,7 +207,10 @@ def health_recompute_all(
     *, customer_ids: list[int] | None = None, on_progress=None, batch_size: int = 200
 ) -> tuple[int, int]:
     """Recompute `customer_ids` (default: every customer), each at its own time; calls
-    `on_progress(done, total)` after each batch. Returns (recomputed, failed)."""
+    `on_progress(done, total)` after each batch. Returns (recomputed, failed). Scoring everyone
+    places the follower's cursor first (health_follow_start), if it has none."""
+    if customer_ids is None:
+        health_follow_start()
     customers = Customer.objects.order_by("pk")
     if customer_ids is not None:
         customers = customers.filter(pk__in=customer_ids)

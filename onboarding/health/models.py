@@ -149,7 +149,8 @@ class CustomerHealthSnapshot(models.Model):
 class HealthFollowCursor(models.Model):
     """How far the follower has read the sealed audit log (follow.py): one row. Locked with
     select_for_update while a batch is read and published, so two workers never both advance
-    it past the same entries."""
+    it past the same entries. Created at the end of the sealed log (follow.health_follow_start),
+    never at 0: the existing customers are scored by `manage.py health_recompute`."""
 
     SINGLETON_ID = 1
 

@@ -22,6 +22,7 @@ from onboarding.contracts import issuing, lifecycle
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
 from onboarding.health import follow
+from onboarding.health.models import CustomerHealth
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments import methods, reconcile
 from onboarding.sla import watch
@@ -77,8 +78,9 @@ def clock_drain(*, clock_id: int, at: datetime) -> int:
 
 def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
     """The clock's next due moment after `after` (an acceptance deadline, a renewal, a dunning
-    retry, a contract's end or expiry reminder, a request clock's 80% warning or deadline): a
-    step stops there, so what is due at 10:00 happens at 10:00 and not at the next day's step."""
+    retry, a contract's end or expiry reminder, a request clock's 80% warning or deadline, a
+    health score's review_at): a step stops there, so what is due at 10:00 happens at 10:00 and
+    not at the next day's step."""
     mine = {"customer__test_clock_id": clock_id}
     moments = [
         Timer.objects.filter(
@@ -104,6 +106,11 @@ def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
         .filter(**mine, breached_at__isnull=True, due_at__gt=after)
         .order_by("due_at")
         .values_list("due_at", flat=True)
+        .first(),
+        # A factor that changes by time alone (a card expiring, an invoice falling overdue).
+        CustomerHealth.objects.filter(**mine, review_at__gt=after)
+        .order_by("review_at")
+        .values_list("review_at", flat=True)
         .first(),
     ]
     ends = Contract.objects.filter(**mine, state__in=IN_FORCE_STATES, term_end__gt=after)

@@ -151,6 +151,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
         "sla_clock.warned", "80% of an SLA clock's service time is used.", ("sla.clock_warned",)
     ),
     EventType("sla_clock.breached", "An SLA clock ran past its deadline.", ("sla.clock_breached",)),
+    EventType(
+        "customer.health_changed",
+        "A customer's health band changed (red, yellow, green) or was first set, with the "
+        "score and the factors that cost the most.",
+        ("health.band_changed",),
+    ),
     EventType("alert.raised", "An admin alert was raised.", ("alert.raised",), outcomes=_FAILED),
 )
 

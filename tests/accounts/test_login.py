@@ -121,6 +121,8 @@ def test_successful_sign_in_is_audited(client, customer):
     assert entry.actor == customer
     assert entry.outcome == "success"
     assert entry.request_id
+    # A customer's sign-in is the customer's (the health score follows it, docs/health.md).
+    assert entry.customer_id == customer.pk
 
 
 def test_staff_sign_in_is_audited_once_the_second_factor_is_given(client, staff_with_secret):
@@ -128,7 +130,9 @@ def test_staff_sign_in_is_audited_once_the_second_factor_is_given(client, staff_
     submit_password(client, user.email)
     assert "auth.login" not in actions()
     submit_totp(client, totp_code(secret))
-    assert AuditEntry.objects.get(action="auth.login").actor == user
+    entry = AuditEntry.objects.get(action="auth.login")
+    assert entry.actor == user
+    assert entry.customer_id is None  # staff sign-ins concern no customer
 
 
 def test_failed_sign_in_is_audited_without_the_password(client, customer):

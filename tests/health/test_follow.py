@@ -5,24 +5,35 @@ customers are scored at their clock's time."""
 import datetime as dt
 
 import pytest
+from django.db.models import Max
 from django.utils import timezone
 
-from onboarding.accounts.models import TestClock
+from onboarding.accounts.models import Customer, TestClock
+from onboarding.audit.models import AuditEntry
 from onboarding.audit.services import audit_seal_pending
 from onboarding.billing.services import invoice_pay
 from onboarding.core import clock
+from onboarding.core.roles import Role
 from onboarding.health.follow import (
     HEALTH_REVIEW_TOPIC,
     health_follow,
     health_rescore_batch,
     health_reviews_due,
 )
-from onboarding.health.models import CustomerHealth, HealthFollowCursor
+from onboarding.health.models import CustomerHealth, CustomerHealthSnapshot, HealthFollowCursor
 from onboarding.health.services import customer_health_recompute
 from onboarding.notifications.models import OutboxMessage
+from tests.factories import UserFactory
 from tests.health.conftest import card_on_file, deliver_outbox, overdue_invoice
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _follower_from_the_start(db):
+    """The follower has run since the log was empty: it reads what the fixtures recorded (a
+    first run on an existing log starts at its end: test_a_first_run_starts_at_the_sealed_end)."""
+    HealthFollowCursor.objects.create(last_seq=0)
 
 
 def follow_all():
@@ -60,6 +71,20 @@ def test_the_scores_own_audit_entries_are_not_followed(contract):
     assert report.customers == 0
     assert OutboxMessage.objects.filter(topic=HEALTH_REVIEW_TOPIC).count() == before
     assert HealthFollowCursor.objects.get().last_seq > 0
+
+
+def test_a_first_run_starts_at_the_sealed_end_and_follows_what_comes_after(contract):
+    HealthFollowCursor.objects.all().delete()  # a deploy onto an existing database
+    audit_seal_pending()
+    end = AuditEntry.objects.aggregate(end=Max("seq"))["end"]
+    assert end > 0
+    first = follow_all()
+    assert (first.entries, first.customers) == (0, 0)  # the old log is not read again
+    assert HealthFollowCursor.objects.get().last_seq == end
+    assert not CustomerHealth.objects.exists()  # the backfill is health_recompute's
+    card_on_file(contract.customer)
+    assert follow_all().customers == 1
+    assert CustomerHealth.objects.filter(pk=contract.customer_id).exists()
 
 
 def test_the_follower_reads_in_batches_and_never_skips(contract):
@@ -165,3 +190,63 @@ def test_two_followers_at_once_publish_each_change_once(require_postgres):
     assert {m.payload["customer_id"] for m in published} == {c.customer_id for c in contracts}
     deliver_outbox()
     assert CustomerHealth.objects.count() == 4
+
+
+def test_an_advance_recomputes_a_test_customer_at_the_moment_its_card_expires(admin_user):
+    from onboarding.testclocks.advancing import clock_run
+    from onboarding.testclocks.services import clock_advance
+
+    def midnight(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    # A card that expires at the end of a month some 40 days on; the clock starts at 10:00 two
+    # days before the card's 29-days-left step, so its daily steps are never at midnight.
+    later = timezone.localdate() + dt.timedelta(days=40)
+    expires_on = (later.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
+    frozen = midnight(expires_on - dt.timedelta(days=31)) + dt.timedelta(hours=10)
+    test_clock = TestClock.objects.create(name="Health", frozen_time=frozen)
+    customer = Customer.objects.get(user=UserFactory(role=Role.CUSTOMER))
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    with clock.simulated(test_clock.pk, frozen):
+        card_on_file(customer, exp_month=expires_on.month, exp_year=expires_on.year)
+    health = customer_health_recompute(customer_id=customer.pk).health
+    assert health.factors[4]["cost"] == 0  # the card is valid for 31 days more
+    expiring, expired = (
+        midnight(expires_on - dt.timedelta(days=29)),
+        midnight(expires_on + dt.timedelta(days=1)),
+    )
+    assert health.review_at == expiring
+
+    clock_advance(actor=admin_user, clock_id=test_clock.pk, to=expired + dt.timedelta(hours=12))
+    clock_run(clock_id=test_clock.pk)
+
+    card_changes = {
+        snapshot.computed_at: snapshot.factors[4]["explanation"]
+        for snapshot in CustomerHealthSnapshot.objects.filter(customer=customer)
+    }
+    # Each change at its own midnight, not at the 10:00 step that follows it.
+    assert card_changes[expiring] == "Card expires in 29 days"
+    assert card_changes[expired].startswith("Card expired on")
+    health.refresh_from_db()
+    assert health.factors[4]["cost"] == 10
+
+
+def test_a_customers_sign_in_is_followed_and_engagement_recomputed(client, customer):
+    from tests.accounts.flows import sign_in
+
+    customer.last_login = timezone.now() - dt.timedelta(days=45)
+    customer.save(update_fields=["last_login"])
+    follow_all()
+    health = CustomerHealth.objects.get(pk=customer.pk)
+    assert health.factors[5]["explanation"] == "Last signed in 45 days ago"
+    assert health.factors[5]["cost"] == 2  # 40% of 5
+    sign_in(client, customer.email)
+    assert follow_all().customers == 1
+    health.refresh_from_db()
+    assert health.factors[5] == {
+        "factor": "engagement",
+        "cost": 0,
+        "weight": 5,
+        "explanation": "Signed in within 30 days",
+    }

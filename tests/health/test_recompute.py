@@ -60,9 +60,14 @@ def test_a_factor_change_writes_a_snapshot_and_a_band_change_is_audited(contract
     assert CustomerHealthSnapshot.objects.count() == 2
     changes = AuditEntry.objects.filter(action="health.band_changed").order_by("id").last().changes
     assert changes["band"] == ["green", "yellow"]
+    assert changes["score"] == 60
     assert changes["costliest"] == [
-        {"factor": "payment", "cost": 30},
-        {"factor": "card", "cost": 10},
+        {
+            "factor": "payment",
+            "cost": 30,
+            "explanation": "1 invoice overdue by 34 days; payment failed on 1 invoice, in dunning",
+        },
+        {"factor": "card", "cost": 10, "explanation": "No card on file, 1 invoice to pay"},
     ]
     assert [f["factor"] for f in done.health.costliest()] == ["payment", "card"]
 

@@ -39,3 +39,33 @@ def test_every_sla_clock_action_leaves_as_an_sla_clock_event():
     assert {action: BY_ACTION[action].name.split(".")[0] for action in actions} == dict.fromkeys(
         actions, "sla_clock"
     )
+
+
+def test_a_health_band_change_leaves_as_customer_health_changed_with_score_and_factors(customer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from onboarding.audit.models import AuditEntry
+    from onboarding.health.models import HealthSettings
+    from onboarding.health.services import customer_health_recompute
+    from onboarding.webhooks.catalog import event_payload, event_type_for
+
+    HealthSettings.objects.create(pk=1, red_below=97, green_from=99)
+    customer.last_login = timezone.now() - dt.timedelta(days=100)
+    customer.save(update_fields=["last_login"])
+    customer_health_recompute(customer_id=customer.pk)  # engagement 80% of 5: 96, red
+    entry = AuditEntry.objects.get(action="health.band_changed")
+    event = event_type_for(entry)
+    assert event is not None and event.name == "customer.health_changed"
+    data = event_payload(entry, event)["data"]
+    assert data["customer_id"] == customer.pk
+    assert data["changes"] == {
+        "band": [None, "red"],  # the first score is a change too
+        "score": 96,
+        "costliest": [
+            {"factor": "engagement", "cost": 4, "explanation": "Last signed in 100 days ago"}
+        ],
+    }
+    # The settings' edits and the re-score they start stay inside.
+    assert not {"health.healthsettings_updated", "health.rescore_started"} & set(BY_ACTION)
