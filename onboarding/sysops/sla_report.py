@@ -81,6 +81,19 @@ class BreachReport:
         return month_after(self.month) if self.month < LAST_MONTH else None
 
     @property
+    def month_param(self) -> str:
+        """The month as the report's URLs take it (YYYY-MM)."""
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def previous_param(self) -> str:
+        return f"{self.previous:%Y-%m}" if self.previous else ""
+
+    @property
+    def next_param(self) -> str:
+        return f"{self.next:%Y-%m}" if self.next else ""
+
+    @property
     def chart(self) -> list[ChartBar]:
         """One bar per row, its length the breach rate (the SVG is drawn by the template)."""
         return [

@@ -10,7 +10,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 # Named formats (config/formats/en/formats.py) and ISO 8601 for machines ("c", in attributes).
-ALLOWED = {"DATE_FORMAT", "DATETIME_FORMAT", "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "c"}
+ALLOWED = {
+    "DATE_FORMAT",
+    "DATETIME_FORMAT",
+    "SHORT_DATE_FORMAT",
+    "SHORT_DATETIME_FORMAT",
+    "YEAR_MONTH_FORMAT",
+    "c",
+}
 DATE_FILTER = re.compile(r"""\|\s*date\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s|}%]+))""")
 
 
@@ -44,6 +51,10 @@ def test_templates_use_only_the_chosen_date_formats():
         if (formats := ad_hoc_formats(path.read_text(encoding="utf-8")))
     }
     assert offenders == {}
+
+
+def test_a_month_reads_as_its_name_and_year():
+    assert date_format(date(2026, 12, 3), "YEAR_MONTH_FORMAT") == "December 2026"
 
 
 def test_dates_read_as_day_month_name_and_year():
