@@ -139,6 +139,21 @@ def clock_calendar_of(clock: SlaClock) -> tuple[ServiceCalendar, frozenset[dt.da
 # --- A subject's clocks, as pages show them ------------------------------------------------------
 
 
+# Countries whose name a sentence says with "the" (and in its short form).
+_COUNTRY_IN_A_SENTENCE = {
+    "US": "the United States",
+    "GB": "the United Kingdom",
+    "NL": "the Netherlands",
+    "CZ": "the Czech Republic",
+    "PH": "the Philippines",
+    "AE": "the United Arab Emirates",
+}
+
+
+def _country_in_a_sentence(code: str) -> str:
+    return _COUNTRY_IN_A_SENTENCE.get(code) or countries.name(code)
+
+
 def _days(first: int, last: int) -> str:
     short = [label[:3] for label in Weekday.labels]
     return short[first] if first == last else f"{short[first]}\u2013{short[last]}"
@@ -171,7 +186,7 @@ def service_hours_summary(
         days = "; ".join(f"{_days(first, last)} {spans}" for first, last, spans in runs)
         text = f"{days or 'never open'} {time_zone}"
     if country:
-        text += f", closed on public holidays in {countries.name(country)}"
+        text += f", closed on public holidays in {_country_in_a_sentence(country)}"
     return text
 
 
