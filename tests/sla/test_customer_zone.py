@@ -3,8 +3,10 @@ hours count in the customer's zone, on their country's public holidays, fixed on
 its start and at a re-term."""
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 
 from onboarding.accounts.models import Customer
 from onboarding.catalog.models import Tier
@@ -138,3 +140,14 @@ def test_a_zone_change_moves_no_running_clock_but_a_re_term_takes_it(essential):
     assert (first.time_zone, first.holiday_country) == ("America/Los_Angeles", "US")
     # 13:00 PDT Thursday: 5 h Thursday, over 4 h already: due Thursday 17:00 PDT.
     assert first.due_at == OPENED + dt.timedelta(hours=4)
+
+
+def test_the_migration_puts_existing_clocks_on_their_calendars_zone_and_country(essential):
+    customer = customer_in("US", city="New York")
+    start(customer, essential)
+    SlaClock.objects.update(time_zone="", holiday_country="")  # as before sla.0005
+    import_module("onboarding.sla.migrations.0005_clock_time_zone").clocks_on_their_calendars(
+        apps, None
+    )
+    places = set(SlaClock.objects.values_list("time_zone", "holiday_country"))
+    assert places == {("Europe/Berlin", "DE")}
