@@ -388,7 +388,13 @@ def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[in
             rating=Subquery(review.values("rating")[:1]),
         )
         .values(
-            "contract_id", "rating", "due_at", "stopped_at", "outcome", "service_hours__time_zone"
+            "contract_id",
+            "rating",
+            "due_at",
+            "stopped_at",
+            "outcome",
+            "time_zone",
+            "service_hours__time_zone",
         )
     )
     due = {}
@@ -398,7 +404,8 @@ def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[in
             contract_id=row["contract_id"],
             rating=row["rating"],
             due_at=row["due_at"],
-            time_zone=row["service_hours__time_zone"],
+            # The clock's own zone (kept at its start or re-term; its calendar's if none kept).
+            time_zone=row["time_zone"] or row["service_hours__time_zone"],
             outcome=row["outcome"],
             late_by=late if late > dt.timedelta(0) else None,
         )
@@ -406,7 +413,7 @@ def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[in
 
 
 def next_action_sentence(due: NextActionDue) -> str:
-    """The deadline in words, in its service hours' time zone (the customer view's flags)."""
+    """The deadline in words, in the clock's time zone (the customer view's flags)."""
     when = date_format(due.due_at.astimezone(ZoneInfo(due.time_zone)), "DATETIME_FORMAT")
     where = f"{when} ({due.time_zone})"
     if due.met:

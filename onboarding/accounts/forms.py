@@ -11,6 +11,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from onboarding.accounts.models import Contact, Customer, PreferredInbox
 from onboarding.core.form_rendering import QUICK_RENDERER
+from onboarding.core.time_zones import time_zone_choices
 
 
 class LongSelect(forms.Select):
@@ -61,6 +62,13 @@ class LongSelect(forms.Select):
         return format_html("<select{}>\n{}\n</select>", flatatt({"name": name, **final}), options)
 
 
+class TimeZoneSelect(LongSelect):
+    """The IANA zones, the customer's country's first: its options rendered once per country
+    (set `choices_key` per form: `time_zones:<country>`)."""
+
+    choices_key: ClassVar[str] = "time_zones:"
+
+
 class ProfileForm(forms.ModelForm):
     default_renderer = QUICK_RENDERER
 
@@ -82,6 +90,16 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in Customer.REQUIRED_FOR_PURCHASE:
             self.fields[name].required = True
+        country = str(self.instance.country or "")
+        zone = self.fields["time_zone"]
+        self.fields["time_zone"] = forms.ChoiceField(
+            label="Time zone",
+            required=False,
+            choices=time_zone_choices(country),
+            widget=TimeZoneSelect,
+            help_text=zone.help_text,
+        )
+        self.fields["time_zone"].widget.choices_key = f"time_zones:{country}"
 
     def profile_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in Customer.PROFILE_FIELDS}

@@ -14,6 +14,7 @@ from onboarding.accounts.validators import (
 from onboarding.core.access import access_rule
 from onboarding.core.money import SUPPORTED_CURRENCIES, locale_for
 from onboarding.core.roles import STAFF_ROLES, Role
+from onboarding.core.time_zones import main_time_zone, validate_time_zone
 
 
 class PreferredInbox(models.TextChoices):
@@ -147,6 +148,12 @@ class Customer(models.Model):
         choices=[(code, code) for code in SUPPORTED_CURRENCIES],
         help_text="Chosen at the first purchase; blank until then, fixed after.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Your service hours are counted in it. Blank: your country's main zone.",
+    )
     gateway_customer_id = models.CharField(max_length=64, blank=True)
     # A test customer lives at its clock's time, and only there (onboarding/core/clock.py).
     # PROTECT: a clock with customers cannot be deleted, so their records never lose the mark
@@ -167,6 +174,7 @@ class Customer(models.Model):
         "postal_code",
         "region",
         "country",
+        "time_zone",
     )
     # What an invoice needs before a purchase can be confirmed.
     REQUIRED_FOR_PURCHASE = ("address_line1", "city", "postal_code", "country")
@@ -199,6 +207,11 @@ class Customer(models.Model):
     def money_locale(self) -> str:
         """How money is written for this customer ("en_IE"): core.money.locale_for."""
         return locale_for(country=self.country.code or "")
+
+    @property
+    def effective_time_zone(self) -> str | None:
+        """The zone the customer lives in: theirs if set, else their country's main one."""
+        return self.time_zone or main_time_zone(self.country.code or "")
 
     @property
     def missing_for_purchase(self) -> list[str]:

@@ -19,6 +19,12 @@ class ProfileIn(Schema):
     region: str = Field("", max_length=100)
     country: str = Field(..., min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     preferred_inbox: Literal["email", "in_app"] = "email"
+    time_zone: str | None = Field(
+        None,
+        max_length=64,
+        description="IANA time zone your service hours are counted in; empty: your country's "
+        "main zone; left out: unchanged",
+    )
 
 
 class ProfileOut(Schema):
@@ -36,6 +42,10 @@ class ProfileOut(Schema):
     preferred_inbox: str
     missing_for_purchase: list[str]
     currency: str = Field(..., description="Fixed at the first purchase; empty before it")
+    time_zone: str = Field(..., description="The zone you chose; empty: your country's main one")
+    effective_time_zone: str | None = Field(
+        ..., description="The zone your service hours are counted in (null: none known)"
+    )
 
     @staticmethod
     def of(customer: Customer) -> "ProfileOut":
@@ -54,6 +64,8 @@ class ProfileOut(Schema):
             preferred_inbox=customer.user.preferred_inbox,
             missing_for_purchase=customer.missing_for_purchase,
             currency=customer.currency,
+            time_zone=customer.time_zone,
+            effective_time_zone=customer.effective_time_zone,
         )
 
 

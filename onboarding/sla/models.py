@@ -2,8 +2,6 @@
 resolution times per request severity. The clock arithmetic is in service_time.py."""
 
 import datetime as dt
-from functools import cache
-from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -11,6 +9,7 @@ from django.db import models
 from django_countries.fields import CountryField
 
 from onboarding.catalog.models import Plan
+from onboarding.core.time_zones import validate_time_zone  # migration 0001 names it here
 
 
 class Severity(models.TextChoices):
@@ -33,20 +32,6 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in _time_zones():
-        raise ValidationError(
-            "“%(value)s” is not an IANA time zone (for example Europe/Berlin).",
-            code="invalid_time_zone",
-            params={"value": value},
-        )
-
-
 class ServiceHours(models.Model):
     """A named calendar of the hours a service clock runs in: opening windows per weekday in one
     time zone, or round the clock. Holidays of `holiday_country` close it for the day."""
@@ -64,6 +49,12 @@ class ServiceHours(models.Model):
         blank=True,
         help_text="Public holidays of this country close the calendar for the whole day. "
         "Leave empty to count holidays like any other day.",
+    )
+    follows_customer = models.BooleanField(
+        default=False,
+        help_text="Count the windows in the customer's time zone and close on the public "
+        "holidays of the customer's country (a customer without a zone keeps this calendar's "
+        "zone; one without a country, its holiday country).",
     )
 
     class Meta:
@@ -256,10 +247,10 @@ class SlaClock(models.Model):
     have clocks (sysops, acceptance) sit above this one, so this app cannot name their models,
     and one table serves them all. `customer` is kept for the periodic jobs' test-clock scope.
 
-    `duration` and `service_hours` are the terms the clock runs on (null: the plan promises
-    nothing for the subject's severity, yet pauses are still recorded should a re-term bring
-    terms). `due_at` is the deadline on those terms given the pauses so far; while paused it
-    is the deadline as of the pause, moved on resume.
+    `duration`, `service_hours`, `time_zone` and `holiday_country` are the terms the clock
+    runs on (null: the plan promises nothing for the subject's severity, yet pauses are still
+    recorded should a re-term bring terms). `due_at` is the deadline on those terms given the
+    pauses so far; while paused it is the deadline as of the pause, moved on resume.
     """
 
     subject_type = models.CharField(max_length=60)
@@ -273,6 +264,11 @@ class SlaClock(models.Model):
     service_hours = models.ForeignKey(
         ServiceHours, on_delete=models.PROTECT, null=True, blank=True, related_name="clocks"
     )
+    # The zone and holiday country the clock counts in, fixed when its terms are set (start,
+    # re-term): the calendar's own, or the customer's where the calendar follows the customer.
+    # A customer changing zone later does not move a running clock.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+    holiday_country = CountryField(blank=True)
     started_at = models.DateTimeField()
     paused_since = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)

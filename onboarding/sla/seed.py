@@ -168,11 +168,18 @@ class CalendarSeed:
     opens: dt.time | None = None
     closes: dt.time | None = None
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # Count in the customer's zone and country (docs/sla.md): set when the seed creates the
+    # calendar only; an existing calendar keeps what the admins made of it.
+    follows_customer: bool = False
 
 
 CALENDARS = {
-    BUSINESS_HOURS: CalendarSeed("Europe/Berlin", False, "DE", dt.time(8), dt.time(18)),
-    EXTENDED_HOURS: CalendarSeed("Europe/Berlin", False, "DE", dt.time(7), dt.time(20)),
+    BUSINESS_HOURS: CalendarSeed(
+        "Europe/Berlin", False, "DE", dt.time(8), dt.time(18), follows_customer=True
+    ),
+    EXTENDED_HOURS: CalendarSeed(
+        "Europe/Berlin", False, "DE", dt.time(7), dt.time(20), follows_customer=True
+    ),
     ROUND_THE_CLOCK: CalendarSeed("Europe/Berlin", True, ""),
 }
 
@@ -244,6 +251,7 @@ def _calendar(name: str) -> ServiceHours:
             "time_zone": seed.time_zone,
             "always_open": seed.always_open,
             "holiday_country": seed.holiday_country,
+            "follows_customer": seed.follows_customer,
         },
     )
     if created and not seed.always_open:

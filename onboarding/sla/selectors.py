@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Min, Q
 from django_countries import countries
 
+from onboarding.accounts.models import Customer
 from onboarding.catalog.models import Plan
 from onboarding.core.clock import customer_scope
 from onboarding.sla.models import (
@@ -31,11 +32,13 @@ class SlaTerms:
     holidays: frozenset[dt.date]
 
 
-def service_calendar_of(hours: ServiceHours) -> ServiceCalendar:
+def service_calendar_of(hours: ServiceHours, time_zone: str = "") -> ServiceCalendar:
+    """The calendar's windows, read in `time_zone` (default: the calendar's own)."""
+    time_zone = time_zone or hours.time_zone
     if hours.always_open:
-        return ServiceCalendar.always_open(hours.time_zone)
+        return ServiceCalendar.always_open(time_zone)
     return ServiceCalendar(
-        time_zone=hours.time_zone,
+        time_zone=time_zone,
         windows=tuple(
             Window(
                 weekday=w.weekday,
@@ -102,12 +105,53 @@ def sla_credit_terms_for(*, plan_id: int, severity: str) -> CreditTerms | None:
     return CreditTerms(percent=percent, cap_percent=cap) if cap else None
 
 
-def clock_calendar(hours: ServiceHours) -> tuple[ServiceCalendar, frozenset[dt.date]]:
-    """What service_time.py needs to count in `hours`: its calendar and its holidays."""
-    return service_calendar_of(hours), holidays_of(str(hours.holiday_country or ""))
+def clock_place_for(*, hours: ServiceHours, customer: Customer) -> tuple[str, str]:
+    """The (time zone, holiday country) a clock of `customer` on `hours` counts in: the
+    calendar's own; where the calendar follows the customer and the customer has a zone (theirs,
+    else their country's main one), that zone and the customer's country (no country: the
+    calendar's holiday country)."""
+    own = (hours.time_zone, str(hours.holiday_country or ""))
+    if not hours.follows_customer:
+        return own
+    zone = customer.effective_time_zone
+    if not zone:
+        return own
+    return zone, str(customer.country or "") or own[1]
+
+
+def clock_zone_of(clock: SlaClock) -> str:
+    """The zone the clock counts and is shown in (its calendar's for a clock with no zone
+    kept; UTC without terms)."""
+    if clock.time_zone:
+        return clock.time_zone
+    return clock.service_hours.time_zone if clock.service_hours_id else "UTC"
+
+
+def clock_calendar_of(clock: SlaClock) -> tuple[ServiceCalendar, frozenset[dt.date]]:
+    """What service_time.py needs to count the clock: its calendar's windows in the clock's
+    own zone, and the holidays of the clock's own country. Every computation reads this."""
+    return (
+        service_calendar_of(clock.service_hours, clock_zone_of(clock)),
+        holidays_of(str(clock.holiday_country or "")),
+    )
 
 
 # --- A subject's clocks, as pages show them ------------------------------------------------------
+
+
+# Countries whose name a sentence says with "the" (and in its short form).
+_COUNTRY_IN_A_SENTENCE = {
+    "US": "the United States",
+    "GB": "the United Kingdom",
+    "NL": "the Netherlands",
+    "CZ": "the Czech Republic",
+    "PH": "the Philippines",
+    "AE": "the United Arab Emirates",
+}
+
+
+def _country_in_a_sentence(code: str) -> str:
+    return _COUNTRY_IN_A_SENTENCE.get(code) or countries.name(code)
 
 
 def _days(first: int, last: int) -> str:
@@ -115,11 +159,16 @@ def _days(first: int, last: int) -> str:
     return short[first] if first == last else f"{short[first]}\u2013{short[last]}"
 
 
-def service_hours_summary(hours: ServiceHours) -> str:
+def service_hours_summary(
+    hours: ServiceHours, time_zone: str = "", holiday_country: str | None = None
+) -> str:
     """The hours in a customer's words: "Mon-Fri 08:00-18:00 Europe/Berlin, closed on public
-    holidays in Germany" (consecutive days with the same windows written as one range)."""
+    holidays in Germany" (consecutive days with the same windows written as one range), in
+    `time_zone` and `holiday_country` where given (a clock's own), else the calendar's."""
+    time_zone = time_zone or hours.time_zone
+    country = hours.holiday_country if holiday_country is None else holiday_country
     if hours.always_open:
-        text = f"24/7 ({hours.time_zone})"
+        text = f"24/7 ({time_zone})"
     else:
         by_day: dict[int, str] = {}
         for window in hours.windows.all():
@@ -135,9 +184,9 @@ def service_hours_summary(hours: ServiceHours) -> str:
             else:
                 runs.append((day, day, by_day[day]))
         days = "; ".join(f"{_days(first, last)} {spans}" for first, last, spans in runs)
-        text = f"{days or 'never open'} {hours.time_zone}"
-    if hours.holiday_country:
-        text += f", closed on public holidays in {countries.name(hours.holiday_country)}"
+        text = f"{days or 'never open'} {time_zone}"
+    if country:
+        text += f", closed on public holidays in {_country_in_a_sentence(country)}"
     return text
 
 
@@ -177,7 +226,7 @@ def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
     elapsed = remaining = None
     hours = clock.service_hours
     if clock.has_terms:
-        calendar, holidays = clock_calendar(hours)
+        calendar, holidays = clock_calendar_of(clock)
         end = clock.stopped_at or clock.paused_since or now
         pauses = [(p.started_at, p.ended_at or end) for p in clock.pauses.all()]
         elapsed = service_elapsed(
@@ -193,8 +242,10 @@ def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
         label=clock.get_kind_display(),
         has_terms=clock.has_terms and clock.due_at is not None,
         duration=clock.duration,
-        hours=service_hours_summary(hours) if hours is not None else "",
-        time_zone=hours.time_zone if hours is not None else "UTC",
+        hours=service_hours_summary(hours, clock_zone_of(clock), str(clock.holiday_country or ""))
+        if hours is not None
+        else "",
+        time_zone=clock_zone_of(clock),
         started_at=clock.started_at,
         due_at=clock.due_at,
         paused=clock.is_paused,

@@ -22,7 +22,7 @@ from onboarding.sla.models import (
     SlaClockPause,
     SlaPolicy,
 )
-from onboarding.sla.selectors import clock_calendar
+from onboarding.sla.selectors import clock_calendar_of, clock_place_for
 from onboarding.sla.service_time import NoServiceTime, deadline_after
 
 
@@ -34,11 +34,16 @@ def _apply_terms(clock: SlaClock, policy: SlaPolicy | None, severity: str) -> No
     clock.severity = severity
     if policy is None:
         clock.duration, clock.service_hours = None, None
+        clock.time_zone, clock.holiday_country = "", ""
         return
     clock.duration = (
         policy.first_response if clock.kind == ClockKind.FIRST_RESPONSE else policy.resolution
     )
     clock.service_hours = policy.service_hours
+    # Where it counts is fixed now: a customer changing zone later moves no running clock.
+    clock.time_zone, clock.holiday_country = clock_place_for(
+        hours=policy.service_hours, customer=clock.customer
+    )
 
 
 def _closed_pauses(clock: SlaClock) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -57,7 +62,7 @@ def _set_deadlines(clock: SlaClock) -> None:
     clock.due_at = clock.warn_at = None
     if not clock.has_terms:
         return
-    calendar, holidays = clock_calendar(clock.service_hours)
+    calendar, holidays = clock_calendar_of(clock)
     pauses = _closed_pauses(clock)
     try:
         clock.due_at = deadline_after(clock.started_at, clock.duration, calendar, holidays, pauses)
@@ -77,7 +82,9 @@ def _outcome(clock: SlaClock) -> str:
 
 def _clocks(subject: models.Model, *, kinds=None) -> list[SlaClock]:
     clocks = (
-        SlaClock.objects.of(subject).select_for_update(of=("self",)).select_related("service_hours")
+        SlaClock.objects.of(subject)
+        .select_for_update(of=("self",))
+        .select_related("service_hours", "customer")
     )
     if kinds is not None:
         clocks = clocks.filter(kind__in=kinds)
@@ -230,7 +237,16 @@ def sla_clocks_reterm(
         _set_deadlines(clock)
         clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
         clock.save(
-            update_fields=["severity", "duration", "service_hours", "due_at", "warn_at", "outcome"]
+            update_fields=[
+                "severity",
+                "duration",
+                "service_hours",
+                "time_zone",
+                "holiday_country",
+                "due_at",
+                "warn_at",
+                "outcome",
+            ]
         )
         changed.append((clock, before))
     if changed:

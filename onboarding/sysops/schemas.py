@@ -204,7 +204,10 @@ class SlaClockOut(Schema):
     outcome: Literal["pending", "met", "missed", "no_terms"]
     breached_at: datetime | None = Field(description="Staff only: when it ran past due_at")
     service_hours: str | None = Field(description="The service hours' name; null without SLA")
-    time_zone: str | None = Field(description="The service hours' IANA time zone")
+    time_zone: str | None = Field(
+        description="The IANA time zone the clock counts in (the customer's where the service "
+        "hours follow the customer, kept from its start or re-term); null without SLA"
+    )
 
     @staticmethod
     def resolve_warn_at(clock: SlaClock, context: dict | None = None) -> datetime | None:
@@ -220,7 +223,9 @@ class SlaClockOut(Schema):
 
     @staticmethod
     def resolve_time_zone(clock: SlaClock) -> str | None:
-        return clock.service_hours.time_zone if clock.service_hours is not None else None
+        if clock.service_hours is None:
+            return None
+        return clock.time_zone or clock.service_hours.time_zone
 
 
 class RequestSummaryOut(Schema):

@@ -2,8 +2,9 @@
 when the review opens, on the seed's Essential terms (Berlin business hours Mon-Fri 08:00-18:00,
 DE holidays; critical 16 h, high 30 h to resolution), stopped by the manager's next action (met
 or missed), re-termed when the rating moves between yellow and red, stopped when the review
-closes without an action; warned at 80% and breached once. Time is a test clock's, so the
-same tests show the clocks run on simulated time."""
+closes without an action; warned at 80% and breached once. The seed's business hours follow the
+customer (docs/sla.md): the customers here are in Germany, so they count in Berlin. Time is a
+test clock's, so the same tests show the clocks run on simulated time."""
 
 import datetime as dt
 from datetime import UTC
@@ -42,7 +43,7 @@ from onboarding.sla.watch import sla_clocks_check
 from onboarding.testclocks.advancing import clock_run
 from onboarding.testclocks.services import clock_advance
 from tests.acceptance.conftest import active_contract
-from tests.factories import plan_with_prices, staff_user
+from tests.factories import complete_profile, plan_with_prices, staff_user
 from tests.sla.calendars import berlin
 from tests.sysops.sla_terms import at, new_test_clock
 
@@ -73,9 +74,15 @@ def test_clock(db):
 @pytest.fixture
 def contract(test_clock):
     contract = active_contract(plan=essential_plan())
+    in_berlin(contract.customer)
     contract.customer.test_clock = test_clock
     contract.customer.save(update_fields=["test_clock"])
     return contract
+
+
+def in_berlin(customer) -> None:
+    """A customer in Germany: the seed's business hours count in Berlin, on DE holidays."""
+    complete_profile(customer, country="DE", city="Berlin")
 
 
 def rate(test_clock, moment, contract, actor, rating) -> Review | None:
@@ -371,6 +378,7 @@ def real_contracts(db):
     contracts = []
     for n in range(3):
         contract = active_contract(plan=plan, number=f"CTR-2026-0002{n:02d}")
+        in_berlin(contract.customer)
         contracts.append(contract)
     return contracts
 

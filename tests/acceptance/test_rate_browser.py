@@ -12,6 +12,7 @@ from onboarding.sla.seed import sla_seed
 from tests.acceptance.conftest import active_contract
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import WIDTHS, signed_in_context
+from tests.factories import complete_profile
 
 
 @pytest.mark.browser
@@ -21,6 +22,8 @@ def test_a_requirement_is_rated_in_place_without_a_page_reload(
     playwright_browser, live_server, sysops, device
 ):
     contract = active_contract()
+    # A customer in Germany: the seed's hours follow the customer, so they count in Berlin.
+    complete_profile(contract.customer, country="DE", city="Berlin")
     sla_seed()  # the plan's SLA terms: a red review's next action has a deadline
     first = requirement_add(
         contract=contract,
