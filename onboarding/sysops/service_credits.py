@@ -196,10 +196,11 @@ def _pending(credit_id: int) -> ServiceCredit:
     """The proposal, locked, still waiting for a decision and not being approved right now."""
     credit = (
         ServiceCredit.objects.select_for_update(of=("self",))
-        .select_related("request", "clock", "invoice", "subscription")
+        .select_related("request", "clock", "invoice", "subscription", "credit_note")
         .get(pk=credit_id)
     )
-    if credit.status not in PENDING_STATUSES:
+    # An approval whose credit note billing cancelled paid nothing out: decided again.
+    if credit.status not in PENDING_STATUSES and not credit.refund_cancelled:
         raise Conflict(f"This service credit is {credit.get_status_display().lower()} already.")
     if credit.approving_since is not None and credit.approving_since > clock.now() - APPROVING_HOLD:
         raise Conflict("This service credit is being approved right now; wait for the answer.")
