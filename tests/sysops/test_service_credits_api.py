@@ -18,10 +18,13 @@ from onboarding.accounts.models import Customer, TestClock
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import CreditNote, CreditNoteStatus, Invoice
 from onboarding.billing.refunds import _reserve, credit_notes_draft_resume
+from onboarding.core.errors import Conflict
 from onboarding.payments.models import SandboxRefund
 from onboarding.sysops.credit_selectors import service_credit_awaiting_count
 from onboarding.sysops.models import ServiceCredit
 from onboarding.sysops.service_credits import credit_note_reason, service_credit_approve
+from tests.concurrency import run_together
+from tests.factories import staff_user
 from tests.sysops.conftest import open_request, subscribe, today
 from tests.sysops.sla_terms import breach, credit_terms, plan_with_sla_terms
 
@@ -242,6 +245,28 @@ def test_a_cancelled_credit_note_is_told_and_the_credit_approved_again_once(
     assert SandboxRefund.objects.count() == 1
     paid.refresh_from_db()
     assert paid.credited_minor == 1188
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_approving_a_cancelled_credit_again_at_once_issue_it_once(
+    require_postgres, confirming, paid, manager
+):
+    real_charge = _resend_refused(paid)
+    paid.paid_attempt.gateway_charge_id = real_charge
+    paid.paid_attempt.save(update_fields=["gateway_charge_id"])
+    managers = [manager, staff_user(role="manager")]
+
+    def approve(index):
+        try:
+            return service_credit_approve(credit=confirming, actor=managers[index]).status
+        except Conflict as refused:
+            return refused.message
+
+    outcomes = run_together(2, approve)
+    assert outcomes.count("approved") == 1, outcomes
+    assert CreditNote.objects.filter(status=CreditNoteStatus.ISSUED).count() == 1
+    assert SandboxRefund.objects.count() == 1
 
 
 def test_a_cancelled_credit_note_may_be_declined_instead(confirming, paid, manager_client):
