@@ -316,3 +316,17 @@ def test_decided_and_test_customers_credits_are_not_awaiting(proposed, manager):
     assert service_credit_awaiting_count() == 1
     service_credit_approve(credit=proposed, actor=manager)
     assert service_credit_awaiting_count() == 0
+
+
+def test_approved_again_and_refused_again_the_credit_fails_and_says_nothing_is_confirming(
+    confirming, paid, manager_client
+):
+    _resend_refused(paid)  # the charge stays unknown: the provider refuses again
+    response = _post(manager_client, f"{API}/{confirming.pk}/approve")
+    assert response.status_code == 400
+    body = manager_client.get(f"{API}/{confirming.pk}").json()
+    assert (body["status"], body["awaiting_decision"]) == ("failed", True)
+    html = manager_client.get(reverse("sysops:service_credit", args=[confirming.pk])).content
+    assert b"being confirmed" not in html
+    assert b"Not issued: The refund was refused" in html
+    assert not CreditNote.objects.filter(status=CreditNoteStatus.ISSUED).exists()
