@@ -29,6 +29,8 @@ from onboarding.payments.api import router as card_router
 from onboarding.portal.api import journey_router
 from onboarding.risk.api import router as risk_router
 from onboarding.sysops.api import customers_router, me_requests_router, staff_requests_router
+from onboarding.sysops.credit_api import router as service_credits_router
+from onboarding.sysops.credit_models import DECIDERS
 from onboarding.testclocks.api import router as test_clocks_router
 from onboarding.webhooks.api import router as webhooks_router
 
@@ -94,6 +96,13 @@ api.add_router("/staff/alerts/", alerts_router, tags=["alerts"], auth=staff_auth
 api.add_router("/staff/mail/", mail_router, tags=["mail"], auth=staff_auth)
 api.add_router("/staff/customers", customers_router, tags=["sysops"], auth=staff_auth)
 api.add_router("/staff/requests", staff_requests_router, tags=["sysops"], auth=staff_auth)
+# Managers and admins only: other staff get 403 here (recorded), before any handler runs.
+api.add_router(
+    "/staff/service-credits",
+    service_credits_router,
+    tags=["sysops"],
+    auth=GuardedStaffAuth(roles=DECIDERS),
+)
 api.add_router("/staff/acceptance", acceptance_router, tags=["acceptance"], auth=staff_auth)
 api.add_router("/staff/risk", risk_router, tags=["risk"], auth=staff_auth)
 api.add_router("/staff/health", health_router, tags=["health"], auth=staff_auth)

@@ -33,6 +33,10 @@ ENTRIES = (
     ("funnel", "Funnel", "journey:funnel", ""),
 )
 DEFAULT_POLL_SECONDS = 30
+# Entries for managers and admins: the service credits they decide (SysOps would get a 403).
+MANAGER_ENTRIES = (
+    ("service_credits", "Service credits", "sysops:service_credits", "awaiting a decision"),
+)
 # Entries for admins only: other staff would be refused the page (its rows hold signing secrets
 # and customers' events), so they are not shown the link either.
 ADMIN_ENTRIES = (
@@ -54,9 +58,9 @@ class StaffNavEntry:
 class StaffNav:
     """Lazy: nothing is counted until a template reads `entries` or `counts`."""
 
-    def __init__(self, path: str, *, admin: bool = False):
+    def __init__(self, path: str, *, role: str = ""):
         self.path = path
-        self.admin = admin
+        self.role = role
 
     def __bool__(self) -> bool:
         return True
@@ -86,7 +90,11 @@ class StaffNav:
 
     @cached_property
     def entries(self) -> list[StaffNavEntry]:
-        shown = ENTRIES + ADMIN_ENTRIES if self.admin else ENTRIES
+        shown = ENTRIES
+        if self.role in (Role.MANAGER, Role.ADMIN):
+            shown += MANAGER_ENTRIES
+        if self.role == Role.ADMIN:
+            shown += ADMIN_ENTRIES
         urls = [(key, reverse(name)) for key, _, name, _ in shown]
         # The longest matching prefix is the page's own entry (/staff/customers/7/ is Customers).
         matching = [(len(url), key) for key, url in urls if self.path.startswith(url)]
@@ -114,4 +122,4 @@ def staff_nav(request: HttpRequest) -> dict:
         return {}
     if not _is_staff_page(request.path_info):
         return {}
-    return {"staff_nav": StaffNav(request.path_info, admin=user.role == Role.ADMIN)}
+    return {"staff_nav": StaffNav(request.path_info, role=user.role)}

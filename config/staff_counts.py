@@ -28,6 +28,7 @@ from django.utils import timezone
 from onboarding.acceptance.selectors import acceptance_red_count
 from onboarding.alerts.selectors import admin_alert_open_count
 from onboarding.risk.selectors import risk_open_count
+from onboarding.sysops.credit_selectors import service_credit_awaiting_count
 from onboarding.sysops.requests import service_request_overdue_count
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def staff_counts_count() -> dict[str, int]:
         "acceptance": acceptance_red_count(),
         "risk": risk_open_count(),
         "alerts": admin_alert_open_count(),
+        "service_credits": service_credit_awaiting_count(),
     }
 
 

@@ -20,7 +20,6 @@ from config.staff_counts import staff_counts_stored
 from onboarding.accounts import events
 from onboarding.core.context import current_request_id
 from onboarding.core.middleware import route_of
-from onboarding.core.roles import Role
 
 logger = logging.getLogger("onboarding.errors")
 
@@ -67,7 +66,7 @@ def staff_nav_counts(request: HttpRequest) -> HttpResponse:
     """The staff navigation's poll: its count badges, swapped out of band (base.html). One cache
     read, never a count, like every page; StaffAccessMiddleware has refused non-staff already,
     and StaffIdleTimeoutMiddleware does not take this poll for activity."""
-    nav = StaffNav(request.path_info, admin=request.user.role == Role.ADMIN)
+    nav = StaffNav(request.path_info, role=request.user.role)
     response = render(request, "includes/staff_nav_counts.html", {"staff_nav": nav})
     response["Cache-Control"] = "no-store"
     return response

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from onboarding.billing.states import CreditNoteStatus
 from onboarding.core.access import access_rule
 from onboarding.core.money import Money
 from onboarding.core.roles import Role
@@ -33,7 +34,11 @@ SERVICE_CREDIT_MOVES: dict[str, frozenset[str]] = {
     ServiceCreditStatus.FAILED: frozenset(
         {ServiceCreditStatus.APPROVED, ServiceCreditStatus.DECLINED, ServiceCreditStatus.FAILED}
     ),
-    ServiceCreditStatus.APPROVED: frozenset(),
+    # Only while its credit note was cancelled (billing's re-send of an unanswered refund was
+    # refused: nothing paid out); service_credits._pending checks that.
+    ServiceCreditStatus.APPROVED: frozenset(
+        {ServiceCreditStatus.APPROVED, ServiceCreditStatus.DECLINED, ServiceCreditStatus.FAILED}
+    ),
     ServiceCreditStatus.DECLINED: frozenset(),
 }
 # Waiting for a manager: pending first on the managers' page.
@@ -128,8 +133,48 @@ class ServiceCredit(models.Model):
         return Money(self.base_minor, self.currency)
 
     @property
+    def refund_cancelled(self) -> bool:
+        """Approved, but billing cancelled its credit note since (the provider refused the
+        refund billing sent again after no answer): nothing was paid out, so a manager decides
+        again. Read from the credit note, which billing alone moves."""
+        note = self.credit_note
+        return (
+            self.status == ServiceCreditStatus.APPROVED
+            and note is not None
+            and note.status == CreditNoteStatus.CANCELLED
+        )
+
+    @property
+    def refund_state(self) -> str:
+        """The credit note's side of an approval: "issued", "confirming" (billing still sends
+        it), "cancelled" (not paid out), or "" (no credit note)."""
+        note = self.credit_note
+        if note is None:
+            return ""
+        return {
+            CreditNoteStatus.ISSUED: "issued",
+            CreditNoteStatus.DRAFT: "confirming",
+            CreditNoteStatus.CANCELLED: "cancelled",
+        }[note.status]
+
+    @property
+    def state_display(self) -> str:
+        """The status as it truly stands, the credit note's state included."""
+        if self.status != ServiceCreditStatus.APPROVED or self.credit_note is None:
+            return self.get_status_display()
+        if self.refund_state == "confirming":
+            return "Approved, refund being confirmed with the payment provider"
+        if self.refund_state == "cancelled":
+            why = self.credit_note.failure_message
+            return "Approved, refund not completed: the credit note was cancelled" + (
+                f" ({why.rstrip('.')})" if why else ""
+            )
+        return self.get_status_display()
+
+    @property
     def is_pending(self) -> bool:
-        return self.status in PENDING_STATUSES
+        """Waiting for a manager: proposed, failed, or approved with its credit note cancelled."""
+        return self.status in PENDING_STATUSES or self.refund_cancelled
 
     def move_to(self, status: str) -> None:
         """Change status in memory, refusing any move SERVICE_CREDIT_MOVES does not allow."""

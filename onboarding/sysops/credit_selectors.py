@@ -1,10 +1,19 @@
-"""Reads of service credits: the managers' list (pending first) and one proposal."""
+"""Reads of service credits: the managers' list (pending first), one proposal, and the count
+of those awaiting a decision (the staff navigation's)."""
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
-from onboarding.sysops.credit_models import PENDING_STATUSES, ServiceCredit
+from onboarding.accounts.models import Customer
+from onboarding.billing.states import CreditNoteStatus
+from onboarding.sysops.credit_models import PENDING_STATUSES, ServiceCredit, ServiceCreditStatus
 from onboarding.sysops.models import ServiceRequest
+
+# Awaiting a manager: proposed, failed, or approved with the credit note billing cancelled.
+AWAITING = Q(status__in=PENDING_STATUSES) | Q(
+    status=ServiceCreditStatus.APPROVED, credit_note__status=CreditNoteStatus.CANCELLED
+)
+PENDING_FILTER = "pending"
 
 _RELATED = (
     "customer",
@@ -17,20 +26,21 @@ _RELATED = (
 )
 
 
-def service_credit_list() -> QuerySet[ServiceCredit]:
+def service_credit_list(*, state: str = "") -> QuerySet[ServiceCredit]:
     """Every proposal: those waiting for a decision first, then the decided ones; newest first
-    within each."""
-    return (
-        ServiceCredit.objects.select_related(*_RELATED)
-        .annotate(
-            waiting=Case(
-                When(status__in=PENDING_STATUSES, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+    within each. `state`: one status, "pending" (awaiting a decision), or "" for all."""
+    credits = ServiceCredit.objects.select_related(*_RELATED)
+    if state == PENDING_FILTER:
+        credits = credits.filter(AWAITING)
+    elif state:
+        credits = credits.filter(status=state)
+    return credits.annotate(
+        waiting=Case(
+            When(AWAITING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
         )
-        .order_by("waiting", "-created_at", "-id")
-    )
+    ).order_by("waiting", "-created_at", "-id")
 
 
 def service_credit_get(*, credit_id: int) -> ServiceCredit:
@@ -43,3 +53,13 @@ def service_credits_of_request(*, request: ServiceRequest) -> list[ServiceCredit
         .select_related("clock", "credit_note")
         .order_by("created_at", "id")
     )
+
+
+def service_credit_awaiting_count() -> int:
+    """Real customers' proposals awaiting a decision (proposed or failed): the staff
+    navigation's count for managers and admins. One COUNT through the status index; a test
+    customer's credits are its test clock's business. An approval whose credit note billing
+    cancelled later is not counted (that would join every approved credit to its credit note);
+    it is listed first on the page and billing's refund failure alerts an admin."""
+    test_customer = Customer.objects.filter(pk=OuterRef("customer_id"), test_clock__isnull=False)
+    return ServiceCredit.objects.filter(~Exists(test_customer), status__in=PENDING_STATUSES).count()

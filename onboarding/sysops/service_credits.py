@@ -11,6 +11,10 @@ manager.
   (`billing.services.invoice_refund`: a numbered credit note on the latest paid invoice and the
   money back to the card). Billing has no customer credit balance carried to the next invoice,
   so a refund on the invoice already paid is the one way to give the credit now.
+- **Approved, then cancelled by billing**: the provider gave no answer, the approval stood on
+  the draft credit note, and billing's re-send was refused and cancelled it. Nothing was paid
+  out: the proposal reads its credit note (credit_models.ServiceCredit.refund_cancelled) and a
+  manager approves it again (a new credit note) or declines it.
 - **Declined** with a reason. Every decision is audited; a credit that cannot be issued is
   marked failed with the reason (nothing paid out), an admin is alerted, and the manager sees it.
 """
@@ -196,10 +200,11 @@ def _pending(credit_id: int) -> ServiceCredit:
     """The proposal, locked, still waiting for a decision and not being approved right now."""
     credit = (
         ServiceCredit.objects.select_for_update(of=("self",))
-        .select_related("request", "clock", "invoice", "subscription")
+        .select_related("request", "clock", "invoice", "subscription", "credit_note")
         .get(pk=credit_id)
     )
-    if credit.status not in PENDING_STATUSES:
+    # An approval whose credit note billing cancelled paid nothing out: decided again.
+    if credit.status not in PENDING_STATUSES and not credit.refund_cancelled:
         raise Conflict(f"This service credit is {credit.get_status_display().lower()} already.")
     if credit.approving_since is not None and credit.approving_since > clock.now() - APPROVING_HOLD:
         raise Conflict("This service credit is being approved right now; wait for the answer.")

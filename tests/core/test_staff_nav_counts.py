@@ -117,7 +117,13 @@ def test_fresh_counts_are_not_stale(sysops_client):
 def test_the_refresh_counts_and_stores_what_the_selectors_say(customer):
     admin_alert_raise(reason="card_refused", message="Card declined", target=customer)
     stored = staff_counts_refresh()
-    assert stored.counts == {"requests": 0, "acceptance": 0, "risk": 0, "alerts": 1}
+    assert stored.counts == {
+        "requests": 0,
+        "acceptance": 0,
+        "risk": 0,
+        "alerts": 1,
+        "service_credits": 0,
+    }
     assert staff_counts_stored() == stored
 
 

@@ -37,6 +37,10 @@ def test_a_manager_approves_a_proposed_credit_on_a_phone(
     expect(row).to_contain_text("Proposed")
     screenshot("service-credits-phone")
     assert _content_width(page) <= PHONE["width"]
+    # The managers' navigation entry is this page's, and the page still fits the phone.
+    entry = page.locator('.staff-nav [data-nav="service_credits"][aria-current="page"]')
+    expect(entry).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     row.get_by_role("link", name="SC-").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("11.88 EUR")

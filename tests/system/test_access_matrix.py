@@ -546,6 +546,18 @@ API: dict[str, Rule] = {
     "POST /api/v1/staff/acceptance/reviews/{review_id}/actions": POST(
         (401, 404, 404, 403, 200, 200), data=lambda ids: {"action": "escalate", "note": "Help"}
     ),
+    # Service credits: managers and admins only (SysOps 403). The manager's approval issues the
+    # credit (a refund in the sandbox), so the admin's then finds it approved already (409); a
+    # decline without a reason is a field error for both.
+    "GET /api/v1/staff/service-credits": Rule((401, 404, 404, 403, 200, 200)),
+    "GET /api/v1/staff/service-credits/{credit_id}": Rule((401, 404, 404, 403, 200, 200)),
+    "POST /api/v1/staff/service-credits/{credit_id}/approve": POST(
+        (401, 404, 404, 403, 200, 409),
+        savepoint=False,  # the refund commits its own record
+    ),
+    "POST /api/v1/staff/service-credits/{credit_id}/decline": POST(
+        (401, 404, 404, 403, 422, 422), data=lambda ids: {}
+    ),
     "GET /api/v1/staff/webhooks/event-types": Rule(API_WEBHOOK_ADMINS),
     "GET /api/v1/staff/webhooks/": Rule(API_WEBHOOK_ADMINS),
     "POST /api/v1/staff/webhooks/": POST(
