@@ -388,6 +388,10 @@ WORKER_TASK_RESULTS_KEPT_DAYS = env_int("WORKER_TASK_RESULTS_KEPT_DAYS", 7)
 DOCUMENT_PREPARE_WAIT_SECONDS = env_int("DOCUMENT_PREPARE_WAIT_SECONDS", 120)
 # Staff nav counts are counted only while a staff page has asked for them this recently.
 STAFF_NAV_COUNTS_WANTED_SECONDS = env_int("STAFF_NAV_COUNTS_WANTED_SECONDS", 300)
+# The health queue's stored counts (onboarding/health/counts.py): older than this, the page says
+# they are behind; pages mark them wanted for this long.
+HEALTH_COUNTS_STALE_SECONDS = env_int("HEALTH_COUNTS_STALE_SECONDS", 120)
+HEALTH_COUNTS_WANTED_SECONDS = env_int("HEALTH_COUNTS_WANTED_SECONDS", 600)
 # An open staff page asks for the stored counts again this often (htmx poll; not while hidden).
 STAFF_NAV_COUNTS_POLL_SECONDS = env_int("STAFF_NAV_COUNTS_POLL_SECONDS", 30)
 # Periodic work the worker enqueues itself: task path -> every N seconds (once per slot, even with
@@ -398,6 +402,9 @@ WORKER_PERIODIC_TASKS = {
     # The staff navigation's counts of work waiting (config/staff_counts.py): pages only read
     # what this stores, so its period is the counts' lag.
     "config.tasks.staff_nav_counts_refresh": 5,
+    # The health queue's counts per band and score (onboarding/health/counts.py): the chart's
+    # and the page count's lag.
+    "onboarding.health.tasks.health_counts_task": 30,
     # Billing (docs/billing.md): the bill run for today, dunning retries, the missing-invoice
     # check, PDFs and notices handed to workers, refunds whose answer never came.
     "onboarding.billing.tasks.bill_run_task": 900,

@@ -109,8 +109,16 @@ class CustomerHealth(models.Model):
     class Meta:
         verbose_name_plural = "customer health"
         indexes = [
-            # The managers' queue: worst first.
-            models.Index(fields=["score", "customer"], name="health_score_idx"),
+            # The managers' queue (reads.health_queue): one index per order and band filter,
+            # each matching its ORDER BY exactly, so a page reads a page of the index.
+            models.Index(fields=["score", "trend", "customer"], name="health_queue_score_idx"),
+            models.Index(fields=["trend", "score", "customer"], name="health_queue_trend_idx"),
+            models.Index(
+                fields=["band", "score", "trend", "customer"], name="health_queue_band_score_idx"
+            ),
+            models.Index(
+                fields=["band", "trend", "score", "customer"], name="health_queue_band_trend_idx"
+            ),
             models.Index(
                 fields=["review_at"],
                 condition=models.Q(review_at__isnull=False),

@@ -2,19 +2,26 @@
 customers' scores at once (search), the managers' queue and its chart, and a customer's history.
 
 Each function runs a fixed number of queries whatever the number of customers or snapshots:
-the card one or two, `health_for_customers` one, the queue two. How a score is computed is not
+the card one or two, `health_for_customers` one, the queue one (its counts are stored by the
+worker: counts.py). How a score is computed is not
 here (scoring.py); these only read what it stored.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 
 from onboarding.accounts.models import Customer
 from onboarding.core import clock
 from onboarding.health.charts import BandBars, Sparkline, band_bars, sparkline
+from onboarding.health.counts import (
+    BANDS_WORST_FIRST,
+    HealthCounts,
+    health_counts_count,
+    health_counts_stored,
+    real_customers,
+)
 from onboarding.health.models import Band, CustomerHealth, CustomerHealthSnapshot, Factor
 
 HISTORY_DAYS = 180  # the customer view's sparkline
@@ -24,7 +31,6 @@ QUEUE_PAGE_SIZE = 25
 TOP_FACTORS = 3
 FACTOR_LABELS = dict(Factor.choices)
 BAND_LABELS = dict(Band.choices)
-BANDS_WORST_FIRST = (Band.RED, Band.YELLOW, Band.GREEN)
 
 
 class QueueSort:
@@ -121,11 +127,12 @@ class QueueRow:
 
 @dataclass(frozen=True)
 class HealthQueue:
-    page: Page
+    page: "QueuePage"
     rows: list[QueueRow]
     band: str  # the band filtered on, "" for all
     sort: str
     chart: BandBars
+    counts: HealthCounts | None  # the stored counts the chart draws; None before the first
 
 
 def _brief(row: CustomerHealth) -> HealthBrief:
@@ -179,41 +186,55 @@ def health_for_customers(*, customer_ids: list[int]) -> dict[int, HealthBrief]:
     return {row.customer_id: _brief(row) for row in rows}
 
 
-def _real_customers(queryset: QuerySet) -> QuerySet:
-    """Kept to real customers: a test customer's score lives at its test clock's time
-    (docs/test-clocks.md). An anti-join on the few test customers, as the risk board's."""
-    test_customer = Customer.objects.filter(pk=OuterRef("customer_id"), test_clock__isnull=False)
-    return queryset.filter(~Exists(test_customer))
-
-
 def health_band_counts() -> dict[str, dict[int, int]]:
-    """How many real customers have each score, by band: {band: {score: count}} (one query)."""
-    counts: dict[str, dict[int, int]] = {band: {} for band in BANDS_WORST_FIRST}
-    rows = (
-        _real_customers(CustomerHealth.objects.all())
-        .values("band", "score")
-        .annotate(n=Count("customer_id"))
-        .order_by()
-    )
-    for row in rows:
-        counts.setdefault(row["band"], {})[row["score"]] = row["n"]
-    return counts
+    """How many real customers have each score, by band: {band: {score: count}} (one query,
+    a scan of every score: for the worker and tests, never a page; see counts.py)."""
+    return health_counts_count()
 
 
-def health_queue(
-    *,
-    band: str | None = None,
-    sort: str = QueueSort.SCORE,
-    page: int = 1,
-    size: int = QUEUE_PAGE_SIZE,
-) -> HealthQueue:
-    """Real customers' scores for managers, worst first (or falling fastest first), optionally
-    of one band, a page at a time with each customer's costliest factor; with the chart of how
-    many customers have each score, by band. Two queries: the chart's counts (which are the
-    page count too) and the page."""
-    band = band if band in BAND_LABELS else ""
-    sort = sort if sort in dict(QueueSort.CHOICES) else QueueSort.SCORE
-    queryset = _real_customers(CustomerHealth.objects.all())
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue. `count` and `num_pages` come from the stored counts (None before
+    the first count) and may lag; `has_next` and `past_end` come from the page's own rows, so a
+    page that exists is always shown and one past the end says so instead of failing."""
+
+    number: int
+    size: int
+    count: int | None
+    has_next: bool
+    past_end: bool  # no row on this page, and it is not the first
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.count is None:
+            return None
+        pages = max(1, -(-self.count // self.size))
+        # The counts lag: never say fewer pages than the rows show there are.
+        if not self.past_end:
+            pages = max(pages, self.number + (1 if self.has_next else 0))
+        return pages
+
+    @property
+    def last_page(self) -> int:
+        return self.num_pages or 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return min(self.number - 1, self.last_page) if self.past_end else self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def queue_queryset(*, band: str, sort: str) -> QuerySet:
+    """The queue's rows in its order: (score, trend, customer) or (trend, score, customer),
+    optionally of one band; each of the four read along the health 0003 index that matches it."""
+    queryset = real_customers(CustomerHealth.objects.all())
     if band:
         queryset = queryset.filter(band=band)
     order = ("score", "trend") if sort == QueueSort.SCORE else ("trend", "score")
@@ -231,16 +252,37 @@ def health_queue(
         )
         .order_by(*order, F("customer_id").asc())
     )
-    counts = health_band_counts()
-    paginator = Paginator(queryset, size)
-    # The chart has counted the same rows: the paginator need not count them again.
-    paginator.count = sum(
-        sum(by_score.values()) for name, by_score in counts.items() if not band or name == band
+    return queryset
+
+
+def health_queue(
+    *,
+    band: str | None = None,
+    sort: str = QueueSort.SCORE,
+    page: int = 1,
+    size: int = QUEUE_PAGE_SIZE,
+) -> HealthQueue:
+    """Real customers' scores for managers, worst first (or falling fastest first), optionally
+    of one band, a page at a time with each customer's costliest factor; with the chart of how
+    many customers have each score, by band. One query (the page, read along an index that
+    matches its order: health 0003) and one cache read (the stored counts, counts.py)."""
+    band = band if band in BAND_LABELS else ""
+    sort = sort if sort in dict(QueueSort.CHOICES) else QueueSort.SCORE
+    page = max(1, int(page))
+    queryset = queue_queryset(band=band, sort=sort)
+    counts = health_counts_stored()
+    offset = (page - 1) * size
+    # One row more than the page: whether a next page exists, whatever the counts say.
+    found = list(queryset[offset : offset + size + 1])
+    current = QueuePage(
+        number=page,
+        size=size,
+        count=counts.total(band) if counts else None,
+        has_next=len(found) > size,
+        past_end=not found and page > 1,
     )
-    current = paginator.get_page(page)
-    chart = band_bars(counts)
     rows = []
-    for row in current.object_list:
+    for row in found[:size]:
         costliest = row.costliest(1)
         rows.append(
             QueueRow(
@@ -249,4 +291,5 @@ def health_queue(
                 top_factor=FactorCost.of(costliest[0]) if costliest else None,
             )
         )
-    return HealthQueue(page=current, rows=rows, band=band, sort=sort, chart=chart)
+    chart = band_bars(counts.by_band if counts else {b: {} for b in BANDS_WORST_FIRST})
+    return HealthQueue(page=current, rows=rows, band=band, sort=sort, chart=chart, counts=counts)

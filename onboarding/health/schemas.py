@@ -67,18 +67,25 @@ class HealthQueueRowOut(Schema):
 
 
 class HealthQueueOut(Schema):
-    count: int = Field(description="Real customers scored (of the band asked for)")
+    count: int | None = Field(
+        description="Real customers scored (of the band asked for), as last counted by the "
+        "worker (counted_at); null before the first count"
+    )
     page: int
-    pages: int
-    bands: dict[str, int] = Field(description="Real customers scored, per band")
+    pages: int | None = Field(description="Pages by the stored count; null before the first")
+    has_next: bool = Field(description="Whether a next page exists (from the rows themselves)")
+    counted_at: datetime | None = Field(description="When the counts were counted")
+    bands: dict[str, int] = Field(description="Real customers scored, per band (stored counts)")
     items: list[HealthQueueRowOut]
 
     @staticmethod
     def of(queue: HealthQueue) -> "HealthQueueOut":
         return HealthQueueOut(
-            count=queue.page.paginator.count,
+            count=queue.page.count,
             page=queue.page.number,
-            pages=queue.page.paginator.num_pages,
+            pages=queue.page.num_pages,
+            has_next=queue.page.has_next,
+            counted_at=queue.counts.counted_at if queue.counts else None,
             bands={bar.band: bar.count for bar in queue.chart.bands},
             items=[
                 HealthQueueRowOut(

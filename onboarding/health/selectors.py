@@ -249,7 +249,7 @@ def health_score_before(*, customer_id: int, moment: dt.datetime) -> int | None:
 
 def customer_health_queue(*, bands: tuple[str, ...] | None = None):
     """Real customers' current scores, worst first (lowest score, then falling fastest), for
-    the managers' queue: a QuerySet to paginate (health_score_idx serves the order). Test
+    the managers' queue: a QuerySet to paginate (health_queue_score_idx serves the order). Test
     customers are left out, as from all real reporting (docs/test-clocks.md)."""
     queue = CustomerHealth.objects.filter(customer__test_clock__isnull=True)
     if bands:

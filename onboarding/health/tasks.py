@@ -1,14 +1,16 @@
 """Background work for the health score: thin wrappers around follow.py.
 
 Periodic (settings.WORKER_PERIODIC_TASKS): following the audit log into health.review
-messages, and recomputing the scores whose review_at has come. On demand: re-scoring every
-customer after the settings changed, one batch per task, each batch queueing the next.
+messages, recomputing the scores whose review_at has come, and the managers' queue's counts.
+On demand: re-scoring every customer after the settings changed, one batch per task, each batch
+queueing the next.
 """
 
 from django_tasks import task
 
 from onboarding.audit.services import audit_seal_pending
 from onboarding.health import follow
+from onboarding.health.counts import health_counts_refresh_if_wanted
 from onboarding.worker.services import task_enqueue_once
 
 
@@ -24,6 +26,14 @@ def health_follow_task() -> dict:
 def health_reviews_task() -> dict:
     """Periodic: recompute the scores a factor changed by time alone (card expiry, ...)."""
     return {"recomputed": follow.health_reviews_due()}
+
+
+@task()
+def health_counts_task() -> dict | None:
+    """Periodic: count the managers' queue's customers per band and score and store the counts,
+    while the queue's pages want them (counts.py); None when nobody does or another counts."""
+    stored = health_counts_refresh_if_wanted()
+    return None if stored is None else {band: sum(m.values()) for band, m in stored.by_band.items()}
 
 
 @task()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import signed_in_context
 from tests.factories import plan_with_prices, staff_user
-from tests.health.shown import a_customer, scored
+from tests.health.shown import a_customer, counted, scored
 from tests.sysops.conftest import rich_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +39,7 @@ def world():
     for company, costs, trend in others:
         scored(a_customer(company), costs=costs, trend=trend, history=[(50, 80)])
     a_customer("Northwind Startup")  # not scored yet
+    counted()  # the worker's count of the queue's chart (onboarding/health/counts.py)
     return {"engineer": engineer, "manager": manager, "northwind": northwind}
 
 

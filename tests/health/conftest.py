@@ -57,3 +57,16 @@ def strict_bands() -> HealthSettings:
 
 def deliver_outbox() -> None:
     relay_drain(worker_id="health-test-relay")
+
+
+@pytest.fixture(autouse=True)
+def _no_stored_queue_counts():
+    """The queue's stored counts live in the (shared) cache: each test starts without them."""
+    from django.core.cache import cache
+
+    from onboarding.health import counts
+
+    keys = [counts.COUNTS_CACHE_KEY, counts.COUNTING_LOCK_KEY, counts.WANTED_KEY]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)

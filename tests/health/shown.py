@@ -103,3 +103,10 @@ def a_test_customer(company: str, creator) -> Customer:
     customer.test_clock = clock
     customer.save(update_fields=["test_clock"])
     return customer
+
+
+def counted():
+    """The worker's count of the queue's customers per band and score, stored for pages."""
+    from onboarding.health.counts import health_counts_refresh
+
+    return health_counts_refresh()

@@ -3,7 +3,7 @@ history, and the managers' queue; unknown customers are a clear 404, unscored on
 
 import pytest
 
-from tests.health.shown import a_customer, a_test_customer, scored
+from tests.health.shown import a_customer, a_test_customer, counted, scored
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +69,31 @@ def test_the_queue_api_ranks_real_customers_worst_first_with_band_counts(sysops_
     scored(worst, costs={"payment": 30, "acceptance": 20, "service": 20}, trend=-3)
     scored(fine, costs={"engagement": 5})
     scored(a_test_customer("Clock Co", sysops), costs={"payment": 30, "acceptance": 20})
+    counted()
     body = sysops_client.get("/api/v1/staff/health").json()
     assert [item["customer_id"] for item in body["items"]] == [worst.pk, fine.pk]
     assert body["bands"] == {"red": 1, "yellow": 0, "green": 1}
-    assert (body["count"], body["page"], body["pages"]) == (2, 1, 1)
+    assert (body["count"], body["page"], body["pages"], body["has_next"]) == (2, 1, 1, False)
+    assert body["counted_at"]
     assert body["items"][0]["top_factor"]["factor"] == "payment"
     assert body["items"][0]["reference"] == worst.reference
     red = sysops_client.get("/api/v1/staff/health", {"band": "red", "sort": "trend"}).json()
     assert [item["customer_id"] for item in red["items"]] == [worst.pk]
+
+
+def test_the_queue_api_before_the_first_count_has_null_counts_and_pages_on(sysops_client):
+    for n in range(26):
+        scored(a_customer(f"Co {n}"), costs={"payment": n})
+    body = sysops_client.get("/api/v1/staff/health").json()
+    assert (body["count"], body["pages"], body["counted_at"], body["has_next"]) == (
+        None,
+        None,
+        None,
+        True,
+    )
+    assert len(body["items"]) == 25
+    past = sysops_client.get("/api/v1/staff/health", {"page": 9}).json()
+    assert past["items"] == [] and past["has_next"] is False
 
 
 def test_the_queue_api_refuses_an_unknown_band_by_name(sysops_client):

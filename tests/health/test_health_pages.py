@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.services import customer_resolve
-from tests.health.shown import a_customer, a_test_customer, scored
+from tests.health.shown import a_customer, a_test_customer, counted, scored
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,9 @@ def test_the_queue_ranks_worst_first_and_links_each_customer_with_its_top_factor
     scored(worst, costs={"payment": 30, "acceptance": 20, "service": 20}, trend=-12)
     scored(middling, costs={"card": 10, "contract": 15, "service": 10}, trend=0)
     scored(fine, costs={"engagement": 5}, trend=2)
+    counted()
     html = _html(manager_client.get(reverse("health:queue")))
+    assert 'data-counted-at="' in html and "the counts are behind" not in html
     assert _queue_rows(html) == [str(worst.pk), str(middling.pk), str(fine.pk)]
     assert f'href="{reverse("sysops:customer", args=[worst.pk])}"' in html
     assert '<strong>Payment</strong> <span class="muted">\u221230</span>' in html
@@ -167,6 +169,7 @@ def test_an_unknown_band_is_a_field_error_not_a_failure(sysops_client):
 
 def test_the_queue_with_nobody_scored_says_so(admin_client_2fa):
     a_customer("Unscored")
+    counted()
     html = _html(admin_client_2fa.get(reverse("health:queue")))
     assert _queue_rows(html) == []
     assert "No customer has been scored yet." in html and 'data-chart="empty"' in html
@@ -184,6 +187,7 @@ def test_the_queue_keeps_test_customers_out(sysops_client, sysops):
 def test_the_queue_pages(sysops_client):
     for n in range(30):
         scored(a_customer(f"Paged {n}"), costs={"payment": n})
+    counted()
     first = _html(sysops_client.get(reverse("health:queue")))
     second = _html(sysops_client.get(reverse("health:queue"), {"page": 2}))
     assert len(_queue_rows(first)) == 25 and len(_queue_rows(second)) == 5
@@ -191,7 +195,34 @@ def test_the_queue_pages(sysops_client):
     assert set(_queue_rows(first)).isdisjoint(_queue_rows(second))
 
 
+def test_before_the_first_count_the_queue_says_so_and_still_pages(sysops_client):
+    for n in range(30):
+        scored(a_customer(f"Uncounted {n}"), costs={"payment": n})
+    html = _html(sysops_client.get(reverse("health:queue")))
+    assert 'data-chart="uncounted"' in html and "Not counted yet" in html
+    assert len(_queue_rows(html)) == 25 and "Page 1</span>" in html and "?page=2" in html
+
+
+def test_when_the_counts_lag_the_last_page_still_shows_and_past_it_says_so(sysops_client, settings):
+    for n in range(5):
+        scored(a_customer(f"Early {n}"), costs={"payment": n})
+    counted()  # 5 customers: one page, by these counts
+    for n in range(5, 30):
+        scored(a_customer(f"Late {n}"), costs={"payment": n})
+    settings.HEALTH_COUNTS_STALE_SECONDS = -1  # as if the worker had stopped
+    second = _html(sysops_client.get(reverse("health:queue"), {"page": 2}))
+    assert len(_queue_rows(second)) == 5  # not a 404, not the counted last page again
+    assert "Page 2 of 2 · 5 customers" in second
+    assert "the counts are behind" in second
+    past = sysops_client.get(reverse("health:queue"), {"page": 7})
+    html = _html(past)
+    assert _queue_rows(html) == []
+    assert "Page 7 is past the end of the queue." in html
+    assert "Go to the last page" in html and "page=1" in html
+
+
 def test_the_queue_takes_the_same_queries_for_3_and_25_customers(sysops_client):
+    counted()
     sysops_client.get(reverse("health:queue"))  # the session's own reads, once
     counts = []
     for size in (3, 22):
