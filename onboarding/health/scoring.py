@@ -198,7 +198,8 @@ def contract_share(c: ContractInputs) -> tuple[int, str]:
     if c.unacknowledged_days is not None:
         days = c.unacknowledged_days
         share += 20 if days <= 14 else 40 if days <= 30 else 60
-        parts.append(f"contract not acknowledged after {_days(days)}")
+        waited = "sent today" if days == 0 else f"sent {_days(days)} ago"
+        parts.append(f"contract {waited}, not acknowledged yet")
     if c.cancel_at_period_end:
         share += 60
         parts.append("set to cancel at the end of the period")

@@ -60,8 +60,16 @@ def deliver_outbox() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_stored_queue_counts():
-    """The queue's stored counts live in the (shared) cache: each test starts without them."""
+def _no_stored_queue_counts(request):
+    """The queue's stored counts live in the (shared, database) cache: each test that uses the
+    database starts without them. The pure scoring tests never touch it."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_db:
+        yield
+        return
     from django.core.cache import cache
 
     from onboarding.health import counts

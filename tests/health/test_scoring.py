@@ -56,12 +56,12 @@ CONTRACT = [
     (
         ContractInputs(has_any=True, in_force=True, days_to_expiry=200, unacknowledged_days=5),
         3,
-        "Contract not acknowledged after 5 days",
+        "Contract sent 5 days ago, not acknowledged yet",
     ),
     (
         ContractInputs(has_any=True, in_force=True, days_to_expiry=200, unacknowledged_days=40),
         9,
-        "after 40 days",
+        "sent 40 days ago",
     ),
     (ContractInputs(has_any=True, in_force=True, days_to_expiry=60), 2, "ends in 60 days"),
     (ContractInputs(has_any=True, in_force=True, days_to_expiry=12), 5, "ends in 12 days"),
