@@ -313,3 +313,39 @@ def sla_clocks_by_subject(
     for clock in clocks:
         found[clock.subject_id].append(clock)
     return found
+
+
+@dataclass(frozen=True)
+class SlaSummary:
+    """A subject's clocks in a few words for a list: `state` is "breached" (a clock breached
+    and still running), "due" (the nearest running deadline, `label` and `due_at` in
+    `time_zone`), "paused", "missed" or "met" (all stopped), or "none" (no clock with terms)."""
+
+    state: str
+    label: str = ""
+    due_at: dt.datetime | None = None
+    time_zone: str = ""
+
+
+def sla_summary(clocks: list[SlaClock]) -> SlaSummary:
+    """What a list shows of a subject's clocks (read with sla_clocks_by_subject: no query)."""
+    with_terms = [c for c in clocks if c.has_terms and c.due_at is not None]
+    breached = [c for c in with_terms if c.breached_at is not None and c.stopped_at is None]
+    if breached:
+        return SlaSummary(state="breached", label=breached[0].get_kind_display())
+    running = [c for c in with_terms if c.stopped_at is None and c.paused_since is None]
+    if running:
+        nearest = min(running, key=lambda c: c.due_at)
+        return SlaSummary(
+            state="due",
+            label=nearest.get_kind_display(),
+            due_at=nearest.due_at,
+            time_zone=clock_zone_of(nearest),
+        )
+    if any(c.is_paused for c in with_terms):
+        return SlaSummary(state="paused")
+    if any(c.outcome == ClockOutcome.MISSED for c in with_terms):
+        return SlaSummary(state="missed")
+    if any(c.outcome == ClockOutcome.MET for c in with_terms):
+        return SlaSummary(state="met")
+    return SlaSummary(state="none")

@@ -42,7 +42,9 @@ from onboarding.payments.selectors import (
     payment_disputes_of,
     payment_method_active,
 )
+from onboarding.sla.selectors import sla_summary
 from onboarding.sysops.models import ServiceRequest
+from onboarding.sysops.requests import service_requests_with_clocks
 from onboarding.sysops.risks import (
     CONTRACT_LINE_COLUMNS,
     CardFacts,
@@ -336,12 +338,17 @@ def _subscriptions(customer: Customer) -> list[Subscription]:
 
 
 def _requests(customer: Customer, limit: int) -> list[ServiceRequest]:
-    return list(
-        ServiceRequest.objects.filter(customer=customer)
+    """The newest requests, each with `sla_clocks` (all their clocks, one query for the list;
+    the API shows them) and `sla_summary` (what the page shows of them)."""
+    requests = service_requests_with_clocks(
+        requests=ServiceRequest.objects.filter(customer=customer)
         .select_related("subscription__plan__product", "assignee")
         .only(*_REQUEST_COLUMNS)
         .order_by("-created_at", "-id")[:limit]
     )
+    for request in requests:
+        request.sla_summary = sla_summary(request.sla_clocks)
+    return requests
 
 
 def _payments(customer: Customer, limit: int) -> list[PaymentAttempt]:
