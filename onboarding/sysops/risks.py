@@ -73,6 +73,7 @@ RISK_LABELS = {
     "subscription_past_due": "Past due",
     "request_critical": "Critical request",
     "request_high": "High request",
+    "request_sla_breached": "SLA breached",
     "journey_failed": "Onboarding failed",
     "open_alerts": "Open alerts",
 }
@@ -332,6 +333,16 @@ def _other_risks(
         if s.status == SubscriptionStatus.PAST_DUE
     ]
     for request in requests:
+        summary = getattr(request, "sla_summary", None)  # set by the overview's request read
+        if request.is_open and summary is not None and summary.state == "breached":
+            risks.append(
+                RiskFlag(
+                    "request_sla_breached",
+                    "red",
+                    f"{summary.label} deadline missed: {request.reference} {request.summary}",
+                    "requests",
+                )
+            )
         if request.is_open and request.severity == Severity.CRITICAL:
             risks.append(
                 RiskFlag(

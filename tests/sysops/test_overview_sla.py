@@ -83,6 +83,15 @@ def test_the_customer_view_shows_each_requests_sla_state(sysops_client, requests
     assert "16 March 2026, 14:00</time> (Europe/Berlin)" in card
 
 
+def test_a_breached_open_request_is_a_red_risk_at_the_top_of_the_view(sysops_client, requests):
+    """Only the breached one is flagged: the running, paused and closed ones are not."""
+    response = sysops_client.get(reverse("sysops:customer", args=[requests["running"].customer_id]))
+    flags = [r for r in response.context["o"].risks if r.code == "request_sla_breached"]
+    assert [(r.level, r.message) for r in flags] == [
+        ("red", f"First response deadline missed: {requests['breached'].reference} Breached one")
+    ]
+
+
 def _page_queries(client, customer_id) -> list[str]:
     url = reverse("sysops:customer", args=[customer_id])
     with CaptureQueriesContext(connection) as queries:
