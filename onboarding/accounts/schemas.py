@@ -17,7 +17,11 @@ class ProfileIn(Schema):
     city: str = Field(..., min_length=1, max_length=100)
     postal_code: str = Field(..., min_length=1, max_length=20)
     region: str = Field("", max_length=100)
-    country: str = Field(..., min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    # Two ASCII letters before the model sees it: django-countries reads a "digit" code such as
+    # "0²" as a number and fails on it instead of refusing it.
+    country: str = Field(
+        ..., min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2"
+    )
     preferred_inbox: Literal["email", "in_app"] = "email"
     time_zone: str | None = Field(
         None,

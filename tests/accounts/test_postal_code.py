@@ -179,3 +179,20 @@ def test_the_api_stores_a_good_code_normalised(customer_client, customer):
     )
     assert response.status_code == 200
     assert response.json()["postal_code"] == "1012AB"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("country", ["0²", "1²", "12", "D1", "é9"])
+def test_a_country_that_is_not_two_letters_is_a_422_naming_the_field_and_changes_nothing(
+    customer_client, customer, country
+):
+    """ "0²" counts as digits to Python but not to int(): django-countries failed on it (a 503)."""
+    complete_profile(customer.customer)
+    response = customer_client.put(
+        API, json.dumps({**PROFILE, "country": country}), "application/json"
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"][-1] == "country"
+    customer.customer.refresh_from_db()
+    assert customer.customer.city == "Bristol"
