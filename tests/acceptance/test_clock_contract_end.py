@@ -10,11 +10,13 @@ The terms are test_next_action_clocks.py's: Essential, a customer in Germany, re
 16 h) on Fri 13 Mar 2026 17:00 CET, due Tue 17 Mar 13:00."""
 
 import datetime as dt
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 
-from onboarding.acceptance.clocks import contract_ended
+from onboarding.acceptance.clocks import contract_ended, contract_ended_at
 from onboarding.acceptance.models import Rating, Requirement, Review
 from onboarding.acceptance.requirements import requirement_add, requirement_rate
 from onboarding.acceptance.reviews import review_cancel_contract
@@ -297,3 +299,56 @@ def test_the_check_and_the_end_at_the_same_moment_leave_no_breach(
         ClockOutcome.MET,
     )
     assert not breach_risks().exists()
+
+
+# --- migration acceptance.0002: clocks already running on ended contracts -------------------------
+
+MIGRATION = import_module(
+    "onboarding.acceptance.migrations.0002_review_clocks_plan_and_ended_contracts"
+)
+
+
+def test_the_migration_stops_clocks_left_running_on_ended_contracts(contract, test_clock, sysops):
+    """Before contract.ended existed: the contract was cancelled at Monday 10:00, its review's
+    clock ran on and was breached on Tuesday. The migration stops it at the cancellation,
+    withdraws the breach and records the plan; a clock on a contract in force only gets its
+    plan."""
+    review = red_review(test_clock, contract, sysops)
+    Contract.objects.filter(pk=contract.pk).update(
+        state=ContractState.CANCELLED, cancelled_at=MONDAY_10
+    )
+    SlaClock.objects.of(review).update(plan=None, breached_at=RED_DUE, warned_at=RED_DUE)
+    other = active_contract(plan=contract.plan, number="CTR-2026-000102")
+    other_review = red_review(test_clock, other, sysops)
+    SlaClock.objects.of(other_review).update(plan=None)
+
+    MIGRATION.review_clocks(apps, None)
+    sla_clock = clock_of(review)
+    assert (sla_clock.stopped_at, sla_clock.outcome, sla_clock.breached_at) == (
+        MONDAY_10,
+        ClockOutcome.MET,
+        None,
+    )
+    assert sla_clock.warned_at is None
+    assert sla_clock.plan == contract.plan
+    assert sla_clock.stop_reason == f"contract {contract.number} cancelled: no next action is owed"
+    stopped = AuditEntry.objects.get(action="sla.clock_stopped", object_id=str(review.pk))
+    assert stopped.changes["outcome"] == ClockOutcome.MET
+    withdrawn = AuditEntry.objects.get(action="sla.breach_withdrawn")
+    assert withdrawn.changes["breached_at"][1] is None
+    running = clock_of(other_review)
+    assert (running.stopped_at, running.plan) == (None, contract.plan)
+    # Run twice: nothing more is stopped or audited.
+    MIGRATION.review_clocks(apps, None)
+    assert AuditEntry.objects.filter(action="sla.clock_stopped").count() == 1
+
+
+def test_the_end_moment_of_each_kind_of_ended_contract(contract):
+    ended = MIGRATION.contract_ended_at
+    term_end = contract.term_end
+    contract.state, contract.cancelled_at = ContractState.CANCELLED, FRIDAY_17
+    assert ended(contract) == FRIDAY_17 == contract_ended_at(contract)
+    contract.state, contract.cancelled_at = ContractState.EXPIRED, None
+    assert ended(contract) == term_end == contract_ended_at(contract)
+    contract.state = ContractState.RENEWED
+    assert ended(contract) == min(term_end, contract.updated_at) == contract_ended_at(contract)
