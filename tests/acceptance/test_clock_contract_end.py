@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 
 from onboarding.acceptance.clocks import contract_ended, contract_ended_at
 from onboarding.acceptance.models import Rating, Requirement, Review
@@ -352,3 +353,19 @@ def test_the_end_moment_of_each_kind_of_ended_contract(contract):
     assert ended(contract) == term_end == contract_ended_at(contract)
     contract.state = ContractState.RENEWED
     assert ended(contract) == min(term_end, contract.updated_at) == contract_ended_at(contract)
+
+
+def test_the_acceptance_page_says_why_the_clock_stopped(
+    contract, test_clock, sysops, manager, manager_client
+):
+    red_review(test_clock, contract, sysops)
+    with at(test_clock, MONDAY_10):
+        contract_cancel(contract=contract, actor=sysops)
+        relay_drain(worker_id="contract-end-test-relay")
+    text = manager_client.get(reverse("acceptance:contract", args=[contract.pk])).content.decode()
+    assert 'id="next-action-clock" data-outcome="met"' in text
+    assert "stopped 16 March 2026, 10:00 (Europe/Berlin)" in text
+    assert (
+        f"<span data-stop-reason>contract {contract.number} cancelled: no next action is owed"
+        in text
+    )
