@@ -19,6 +19,11 @@ class AcceptanceConfig(AppConfig):
         register_outbox_handler(
             CONTRACT_PLAN_CHANGED_TOPIC, contract_plan_changed, transactional=True
         )
+        # A contract that ends stops its reviews' next-action clocks (acceptance/clocks.py).
+        from onboarding.acceptance.clocks import contract_ended
+        from onboarding.contracts.transitions import CONTRACT_ENDED_TOPIC
+
+        register_outbox_handler(CONTRACT_ENDED_TOPIC, contract_ended, transactional=True)
         # The risk board (below this app) shows each contract's next-action deadline.
         from onboarding.acceptance.selectors import risk_board_next_actions
         from onboarding.risk.board_notes import register_board_note_reader

@@ -9,12 +9,18 @@ from onboarding.alerts.failures import FailureNotice
 from onboarding.billing.dunning_holds import dunning_hold_lift
 from onboarding.billing.states import HoldSource
 from onboarding.contracts.models import Contract, ContractState
+from onboarding.core import clock
 from onboarding.notifications.services import outbox_publish
 
 _ENDED_STATES = (ContractState.EXPIRED, ContractState.RENEWED, ContractState.CANCELLED)
 
 # Published when a contract becomes active (acceptance consumes it).
 CONTRACT_ACTIVATED_TOPIC = "contract.activated"
+# Published when a contract ends, whatever ended it: expired, renewed (the next term is rated
+# on its own contract), or cancelled by a person, by a review's action or with the
+# subscription billing cancelled (unpaid, stopped at its period's end). Acceptance consumes it:
+# a review's next-action clock stops, no action being owed on an ended contract.
+CONTRACT_ENDED_TOPIC = "contract.ended"
 
 # The failure of every action a person takes on a contract (email, retry, amend, renew, cancel):
 # the services that move or touch a contract all lock it here, so their notice lives here too.
@@ -47,6 +53,22 @@ def contract_move(*, contract: Contract, state: str) -> list[str]:
             source=HoldSource.ACCEPTANCE,
             reference=contract.pk,
             because=f"contract {contract.number} is {ContractState(state).label.lower()}",
+        )
+        # Sent with the caller's transaction: it exists if and only if the move is saved.
+        outbox_publish(
+            topic=CONTRACT_ENDED_TOPIC,
+            payload={
+                "contract_id": contract.pk,
+                "customer_id": contract.customer_id,
+                "state": state,
+                # An expired contract ended with its term (the periodic pass notices later).
+                "ended_at": (
+                    min(contract.term_end, clock.now())
+                    if state == ContractState.EXPIRED
+                    else clock.now()
+                ).isoformat(),
+            },
+            dedupe_key=f"contract:{contract.pk}:ended",
         )
     return [before, state]
 

@@ -46,7 +46,27 @@ def sla_clock_stopped(*, actor, subject, clock) -> None:
             "stopped_at": _moment(clock.stopped_at),
             "due_at": _moment(clock.due_at),
             "outcome": clock.outcome,
+            **({"reason": clock.stop_reason} if clock.stop_reason else {}),
         },
+        message=clock.stop_reason,
+    )
+
+
+def sla_breach_withdrawn(*, actor, subject, clock, breached_at=None, warned_at=None) -> None:
+    """The periodic check stamped a breach (or a warning) after the moment the clock's subject
+    ended (sla_clocks_end): the clock was not running then, so the stamp is withdrawn."""
+    audit_record(
+        action="sla.breach_withdrawn",
+        actor=actor,
+        target=subject,
+        customer_id=clock.customer_id,
+        changes={
+            "kind": clock.kind,
+            "breached_at": [_moment(breached_at), None] if breached_at else None,
+            "warned_at": [_moment(warned_at), None] if warned_at else None,
+            "ended_at": _moment(clock.stopped_at),
+        },
+        message=clock.stop_reason,
     )
 
 

@@ -269,6 +269,12 @@ class SlaClock(models.Model):
     # A customer changing zone later does not move a running clock.
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
     holiday_country = CountryField(blank=True)
+    # The plan whose terms the clock runs on, set with them (start, re-term): a later plan
+    # change of the subscription does not rewrite what a clock was judged on (the breach
+    # report counts each clock under its plan, docs/sla.md "The breach report").
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField()
     paused_since = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
@@ -280,6 +286,15 @@ class SlaClock(models.Model):
     # so a clock is warned and breached at most once whatever happens to it later.
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # The plan in force for the clock when it was breached (its `plan` then), stamped with
+    # `breached_at`: a re-term after the breach does not move the breach to another plan.
+    breached_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Why the clock stopped when it was not its subject's own step (the review's contract
+    # ended: sla_clocks_end); empty for a first response given, a request resolved, a next
+    # action done.
+    stop_reason = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(
         max_length=10, choices=ClockOutcome.choices, default=ClockOutcome.PENDING
     )

@@ -212,6 +212,8 @@ class ClockView:
     # Real time past the deadline: up to now while it runs (or its pause began), up to its
     # stop once stopped late; None while on time or without terms.
     late_by: dt.timedelta | None = None
+    # Why it stopped when that was not its subject's own step (SlaClock.stop_reason).
+    stop_reason: str = ""
 
     @property
     def met(self) -> bool:
@@ -260,6 +262,7 @@ def _view(clock: SlaClock, now: dt.datetime) -> ClockView:
         warned_at=clock.warned_at,
         breached_at=clock.breached_at,
         late_by=late_by,
+        stop_reason=clock.stop_reason,
     )
 
 

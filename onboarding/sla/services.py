@@ -30,8 +30,9 @@ def _policy(plan: Plan, severity: str) -> SlaPolicy | None:
     return SlaPolicy.objects.filter(plan=plan, severity=severity).first()
 
 
-def _apply_terms(clock: SlaClock, policy: SlaPolicy | None, severity: str) -> None:
+def _apply_terms(clock: SlaClock, policy: SlaPolicy | None, severity: str, plan: Plan) -> None:
     clock.severity = severity
+    clock.plan = plan
     if policy is None:
         clock.duration, clock.service_hours = None, None
         clock.time_zone, clock.holiday_country = "", ""
@@ -92,7 +93,7 @@ def _clocks(subject: models.Model, *, kinds=None) -> list[SlaClock]:
 
 
 def _clock_start(
-    *, subject: models.Model, customer: Customer, kind: str, policy, severity: str, at
+    *, subject: models.Model, customer: Customer, kind: str, policy, severity: str, plan, at
 ) -> SlaClock:
     clock = SlaClock(
         subject_type=subject._meta.label_lower,
@@ -101,7 +102,7 @@ def _clock_start(
         kind=kind,
         started_at=at,
     )
-    _apply_terms(clock, policy, severity)
+    _apply_terms(clock, policy, severity, plan)
     _set_deadlines(clock)
     clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
     clock.save()
@@ -130,6 +131,7 @@ def sla_clocks_start(
             kind=kind,
             policy=policy,
             severity=severity,
+            plan=plan,
             at=at,
         )
         for kind in kinds
@@ -191,6 +193,59 @@ def sla_clock_stop(
 
 
 @transaction.atomic
+def sla_clocks_end(
+    *, subject: models.Model, at: dt.datetime, reason: str, actor=None
+) -> list[SlaClock]:
+    """Stop the subject's unstopped clocks at `at` because what they wait for can no longer
+    happen (an acceptance review whose contract ended: no next action is owed), with `reason`
+    kept on the clock and in the audit entry. Judged like any stop: met when stopped by the
+    deadline, else missed.
+
+    The periodic check may have claimed a breach (or the 80% warning) after `at`, before this
+    call came (the end travels as an outbox message): a clock whose subject ended then was not
+    running, so the stamp is withdrawn (audited `sla.breach_withdrawn`; the consumers raised
+    nothing for it, as they check the subject too). The clock rows are locked first, so a check
+    running at the same moment waits and then finds the clock stopped: it never breaches after
+    this. A stopped clock stays as it was."""
+    ended = []
+    for clock in _clocks(subject):
+        if clock.is_stopped:
+            continue
+        at_clock = max(at, clock.started_at)
+        if clock.paused_since is not None:
+            _end_pause(clock, at_clock)
+            _set_deadlines(clock)
+        withdrawn = {}
+        if clock.breached_at is not None and clock.breached_at > at_clock:
+            withdrawn["breached_at"] = clock.breached_at
+            clock.breached_at, clock.breached_plan = None, None
+        if clock.warned_at is not None and clock.warned_at > at_clock:
+            withdrawn["warned_at"] = clock.warned_at
+            clock.warned_at = None
+        clock.stopped_at = at_clock
+        clock.stop_reason = reason[:200]
+        clock.outcome = _outcome(clock)
+        clock.save(
+            update_fields=[
+                "paused_since",
+                "due_at",
+                "warn_at",
+                "stopped_at",
+                "stop_reason",
+                "outcome",
+                "breached_at",
+                "breached_plan",
+                "warned_at",
+            ]
+        )
+        if withdrawn:
+            events.sla_breach_withdrawn(actor=actor, subject=subject, clock=clock, **withdrawn)
+        events.sla_clock_stopped(actor=actor, subject=subject, clock=clock)
+        ended.append(clock)
+    return ended
+
+
+@transaction.atomic
 def sla_clock_restart(
     *, subject: models.Model, kind: str, at: dt.datetime, actor=None
 ) -> SlaClock | None:
@@ -200,10 +255,10 @@ def sla_clock_restart(
     if clock is None or not clock.is_stopped:
         return None
     SlaClockPause.objects.create(clock=clock, started_at=clock.stopped_at, ended_at=at)
-    clock.stopped_at = None
+    clock.stopped_at, clock.stop_reason = None, ""
     _set_deadlines(clock)
     clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
-    clock.save(update_fields=["stopped_at", "due_at", "warn_at", "outcome"])
+    clock.save(update_fields=["stopped_at", "stop_reason", "due_at", "warn_at", "outcome"])
     events.sla_clock_restarted(actor=actor, subject=subject, clock=clock)
     return clock
 
@@ -233,12 +288,13 @@ def sla_clocks_reterm(
         if clock.is_stopped:
             continue
         before = clock.due_at
-        _apply_terms(clock, policy, severity)
+        _apply_terms(clock, policy, severity, plan)
         _set_deadlines(clock)
         clock.outcome = ClockOutcome.PENDING if clock.due_at else ClockOutcome.NO_TERMS
         clock.save(
             update_fields=[
                 "severity",
+                "plan",
                 "duration",
                 "service_hours",
                 "time_zone",

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.core import clock
@@ -71,7 +72,11 @@ def sla_clock_warn(*, clock_id: int, now: dt.datetime) -> bool:
 def sla_clock_breach(*, clock_id: int, now: dt.datetime) -> bool:
     """Mark one running clock past its deadline breached. True: this call breached it."""
     with transaction.atomic():
-        claimed = SlaClock.objects.to_breach_by(now).filter(pk=clock_id).update(breached_at=now)
+        claimed = (
+            SlaClock.objects.to_breach_by(now)
+            .filter(pk=clock_id)
+            .update(breached_at=now, breached_plan=F("plan"))
+        )
         if not claimed:
             return False
         sla_clock = SlaClock.objects.get(pk=clock_id)

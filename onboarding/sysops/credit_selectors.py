@@ -56,10 +56,10 @@ def service_credits_of_request(*, request: ServiceRequest) -> list[ServiceCredit
 
 
 def service_credit_awaiting_count() -> int:
-    """Real customers' proposals awaiting a decision (proposed or failed): the staff
-    navigation's count for managers and admins. One COUNT through the status index; a test
-    customer's credits are its test clock's business. An approval whose credit note billing
-    cancelled later is not counted (that would join every approved credit to its credit note);
-    it is listed first on the page and billing's refund failure alerts an admin."""
+    """Real customers' proposals awaiting a decision: the staff navigation's count for managers
+    and admins, the same set as the page's and the API's `state=pending` (AWAITING): proposed,
+    failed, or approved with the credit note billing cancelled since (nothing was paid out, so a
+    manager decides again). One COUNT; the credit note is joined by its key, and only an
+    approved row needs it. A test customer's credits are its test clock's business."""
     test_customer = Customer.objects.filter(pk=OuterRef("customer_id"), test_clock__isnull=False)
-    return ServiceCredit.objects.filter(~Exists(test_customer), status__in=PENDING_STATUSES).count()
+    return ServiceCredit.objects.filter(AWAITING).filter(~Exists(test_customer)).count()

@@ -1,8 +1,12 @@
 """Reads: the SLA breach report, per plan and month (docs/sla.md, "The breach report").
 
 A request's clocks are judged in the month they stopped (met or missed) or were breached, in
-UTC calendar months. The plan is the request's subscription's (its current plan). Test clocks'
-customers are left out. One aggregate query over the clocks, grouped by plan and kind.
+UTC calendar months. The plan is the one in force for the clock then: breached in the month,
+the plan it was breached under (`breached_plan`, stamped with the breach); otherwise the plan
+whose terms it was judged on (`plan`, set with its terms). A clock older than the records of
+either (none is left after migration sysops.0005, but a request whose subscription could not be
+read keeps none) counts under its request's subscription's current plan. Test clocks' customers
+are left out. One aggregate query over the clocks, grouped by plan and kind.
 """
 
 import csv
@@ -10,8 +14,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 
+from onboarding.catalog.models import Plan
 from onboarding.sla.models import ClockKind, ClockOutcome, SlaClock
 from onboarding.sysops.models import ServiceRequest
 
@@ -137,6 +143,8 @@ def sla_breach_report(*, month: dt.date) -> BreachReport:
     breached = Q(breached_at__gte=start, breached_at__lt=end)
     missed = stopped & Q(outcome=ClockOutcome.MISSED)
     subject = ServiceRequest.objects.filter(pk=OuterRef("subject_id"))
+    current_plan = Subquery(subject.values("subscription__plan_id")[:1])
+    report_plan = Plan.objects.filter(pk=OuterRef("report_plan"))
     rows = (
         SlaClock.objects.filter(
             stopped | breached,
@@ -144,11 +152,18 @@ def sla_breach_report(*, month: dt.date) -> BreachReport:
             customer__test_clock__isnull=True,
         )
         .annotate(
-            plan_id=Subquery(subject.values("subscription__plan_id")[:1]),
-            plan_name=Subquery(subject.values("subscription__plan__name")[:1]),
-            product_name=Subquery(subject.values("subscription__plan__product__name")[:1]),
+            report_plan=Coalesce(
+                Case(When(breached, then=F("breached_plan_id")), default=F("plan_id")),
+                F("plan_id"),
+                current_plan,
+                output_field=BigIntegerField(),
+            )
         )
-        .values("plan_id", "plan_name", "product_name", "kind")
+        .annotate(
+            plan_name=Subquery(report_plan.values("name")[:1]),
+            product_name=Subquery(report_plan.values("product__name")[:1]),
+        )
+        .values("report_plan", "plan_name", "product_name", "kind")
         .annotate(
             clocks=Count("pk"),
             met=Count("pk", filter=stopped & Q(outcome=ClockOutcome.MET)),
@@ -156,13 +171,13 @@ def sla_breach_report(*, month: dt.date) -> BreachReport:
             breached=Count("pk", filter=breached),
             failed=Count("pk", filter=missed | breached),
         )
-        .order_by("product_name", "plan_name", "plan_id", "kind")
+        .order_by("product_name", "plan_name", "report_plan", "kind")
     )
     return BreachReport(
         month=month,
         rows=[
             BreachRow(
-                plan_id=row["plan_id"],
+                plan_id=row["report_plan"],
                 plan=f"{row['product_name']} · {row['plan_name']}",
                 kind=row["kind"],
                 clocks=row["clocks"],

@@ -139,8 +139,9 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "sla_clock.changed",
-        "A request's SLA deadlines moved: new terms after a severity change, or a reopening.",
-        ("sla.clocks_retermed", "sla.clock_restarted"),
+        "A request's SLA deadlines moved: new terms after a severity change, or a reopening; "
+        "or a breach withdrawn (claimed after the review's contract had ended).",
+        ("sla.clocks_retermed", "sla.clock_restarted", "sla.breach_withdrawn"),
     ),
     EventType(
         "sla_clock.stopped",

@@ -330,3 +330,36 @@ def test_approved_again_and_refused_again_the_credit_fails_and_says_nothing_is_c
     assert b"being confirmed" not in html
     assert b"Not issued: The refund was refused" in html
     assert not CreditNote.objects.filter(status=CreditNoteStatus.ISSUED).exists()
+
+
+def test_an_approval_whose_credit_note_was_cancelled_awaits_in_the_count_page_and_api_alike(
+    _fresh_counts, confirming, paid, manager_client
+):
+    """A cancelled credit note paid nothing out: the credit needs a manager again, so the
+    navigation's count, the page and the API's pending list all hold it, and none once it is
+    issued."""
+
+    def pending_everywhere() -> tuple:
+        staff_counts_refresh()
+        nav = _nav(manager_client.get(reverse("staff:home")).content.decode())
+        api = manager_client.get(f"{API}?state=pending").json()
+        page = manager_client.get(reverse("sysops:service_credits")).content.decode()
+        awaiting_rows = [
+            row for row in page.split("<tr")[1:] if row.startswith(' data-awaiting="true"')
+        ]
+        return (
+            service_credit_awaiting_count(),
+            [item["id"] for item in api["items"]],
+            [str(confirming.reference) in row for row in awaiting_rows],
+            'data-count="service_credits">1<' in nav,
+        )
+
+    # Being confirmed with the provider: decided, waiting for nobody.
+    assert pending_everywhere() == (0, [], [], False)
+    real_charge = _resend_refused(paid)
+    assert pending_everywhere() == (1, [confirming.pk], [True], True)
+
+    paid.paid_attempt.gateway_charge_id = real_charge
+    paid.paid_attempt.save(update_fields=["gateway_charge_id"])
+    assert _post(manager_client, f"{API}/{confirming.pk}/approve").status_code == 200
+    assert pending_everywhere() == (0, [], [], False)
