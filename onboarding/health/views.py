@@ -5,13 +5,14 @@ admins), as for the acceptance console and the risk board; acknowledging and act
 is for managers and admins (role_required, and again in the services)."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.permissions import role_required
 from onboarding.accounts.selectors import staff_assignees
 from onboarding.core import clock
+from onboarding.core.errors import NotFound
 from onboarding.core.forms import refusals_on
 from onboarding.core.pagination import page_number
 from onboarding.health.forms import HealthQueueFilterForm, ReviewActForm
@@ -51,6 +52,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- the managers' review of a fall into red (reviews.py) ----------------------------------------
 
 
+def _review_or_404(review_id: int):
+    try:
+        return health_review_get(review_id=review_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+
+
 def _review_context(request: HttpRequest, review, *, act_form=None) -> dict:
     review = health_review_get(review_id=review.pk)
     now = clock.now()
@@ -76,13 +84,13 @@ def _review_answer(request: HttpRequest, review, *, act_form=None, status: int =
 
 @require_GET
 def review_page(request: HttpRequest, review_id: int) -> HttpResponse:
-    return _review_answer(request, health_review_get(review_id=review_id))
+    return _review_answer(request, _review_or_404(review_id))
 
 
 @require_POST
 @role_required(*MANAGER_ROLES)
 def review_acknowledge_view(request: HttpRequest, review_id: int) -> HttpResponse:
-    review = health_review_get(review_id=review_id)
+    review = _review_or_404(review_id)
     with refusals_on(request=request) as outcome:
         health_review_acknowledge(review=review, actor=request.user)
     if outcome.ok:
@@ -95,7 +103,7 @@ def review_acknowledge_view(request: HttpRequest, review_id: int) -> HttpRespons
 @require_POST
 @role_required(*MANAGER_ROLES)
 def review_act_view(request: HttpRequest, review_id: int) -> HttpResponse:
-    review = health_review_get(review_id=review_id)
+    review = _review_or_404(review_id)
     form = ReviewActForm(request.POST, staff=staff_assignees())
     ok = False
     if form.is_valid():
