@@ -78,6 +78,8 @@ def _review_context(request: HttpRequest, review, *, act_form=None) -> dict:
 def _review_answer(request: HttpRequest, review, *, act_form=None, status: int = 200):
     """The review panel for htmx (the form's errors in it, 422), else the whole page."""
     context = _review_context(request, review, act_form=act_form)
+    # htmx: the panel, and the health card out of band (its line about the review changed).
+    context["oob"] = bool(request.htmx)
     template = "health/_review_panel.html" if request.htmx else "health/review.html"
     return render(request, template, context, status=status)
 

@@ -29,6 +29,7 @@ def test_every_staff_role_reads_the_review_with_the_score_and_factors(review, sy
     assert "Health 60 (red). Payment -30" in html
     assert 'data-health-score="60"' in html  # the card, with its costliest factors
     assert 'id="next-action-clock" data-overdue="false"' in html
+    assert "(2\xa0days, 23\xa0hours left)" in html or "(3\xa0days left)" in html
     assert 'id="managers-only"' in html and 'id="act-form"' not in html
 
 
