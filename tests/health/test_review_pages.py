@@ -170,3 +170,20 @@ def test_the_api_refuses_sysops_and_bad_input(review, manager_client, sysops_cli
     assert wrong.status_code == 422
     review.refresh_from_db()
     assert review.state == ReviewState.OPEN
+
+
+def test_a_fault_of_ours_says_so_alerts_an_admin_and_changes_nothing(review, manager_client):
+    from onboarding.alerts.models import AdminAlert
+    from tests.system.test_fault_matrix import database_refuses
+
+    with database_refuses(HealthReview, "{row}state = 'acted'", name="fault_health_review"):
+        answer = manager_client.post(
+            reverse("health:review_act", args=[review.pk]),
+            {"action": "accept_risk", "note": "Known"},
+            **HTMX,
+        )
+    assert answer.status_code == 422
+    assert "could not be saved because of a fault on our side" in answer.content.decode()
+    assert AdminAlert.objects.filter(reason="health_review_failed").count() == 1
+    review.refresh_from_db()
+    assert review.state == ReviewState.OPEN and review.action == ""
