@@ -252,3 +252,32 @@ def test_two_timer_passes_at_once_fire_the_review_once(require_postgres, contrac
     assert sum(fired) == 1
     assert RiskEvent.objects.filter(type=RiskType.HEALTH_UNACKNOWLEDGED).count() == 1
     assert AdminAlert.objects.filter(reason="health_review_unacknowledged").count() == 1
+
+
+def test_a_test_customers_review_fires_at_its_clocks_step(admin_user, manager):
+    from onboarding.accounts.models import Customer, TestClock
+    from onboarding.core.roles import Role
+    from onboarding.testclocks.advancing import clock_run
+    from onboarding.testclocks.services import clock_advance
+    from tests.factories import UserFactory
+
+    strict_bands()
+    frozen = timezone.now() - dt.timedelta(days=1)
+    test_clock = TestClock.objects.create(name="Red", frozen_time=frozen)
+    user = UserFactory(role=Role.CUSTOMER)
+    user.date_joined = frozen - dt.timedelta(days=200)  # never signed in: engagement costs
+    user.save(update_fields=["date_joined"])
+    customer = Customer.objects.get(user=user)
+    customer.test_clock = test_clock
+    customer.save(update_fields=["test_clock"])
+    assert customer_health_recompute(customer_id=customer.pk).crossed_into_red
+    review = HealthReview.objects.get(customer=customer)
+    assert review.opened_at == frozen
+    assert health_reviews_unacknowledged_fire(now=timezone.now()) == 0  # real time: not its scope
+    clock_advance(
+        actor=admin_user, clock_id=test_clock.pk, to=review.ack_due_at + dt.timedelta(hours=1)
+    )
+    clock_run(clock_id=test_clock.pk)
+    review.refresh_from_db()
+    assert review.unacknowledged_at is not None and review.unacknowledged_at > review.ack_due_at
+    assert AdminAlert.objects.filter(reason="health_review_unacknowledged").count() == 1
