@@ -216,7 +216,7 @@ class HealthReview(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="health_reviews")
     snapshot = models.OneToOneField(
-        CustomerHealthSnapshot, on_delete=models.PROTECT, related_name="review"
+        CustomerHealthSnapshot, on_delete=models.CASCADE, related_name="review"
     )
     state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
     score = models.PositiveSmallIntegerField(help_text="The score when the review opened.")

@@ -281,3 +281,11 @@ def test_a_test_customers_review_fires_at_its_clocks_step(admin_user, manager):
     review.refresh_from_db()
     assert review.unacknowledged_at is not None and review.unacknowledged_at > review.ack_due_at
     assert AdminAlert.objects.filter(reason="health_review_unacknowledged").count() == 1
+
+
+def test_a_reviews_snapshot_going_takes_the_review_with_it(contract, manager):
+    """Erasing a customer's history (its snapshots, as a customer's removal cascades) is not
+    blocked by the reviews that point at them."""
+    review = fall_into_red(contract)
+    review.snapshot.delete()
+    assert not HealthReview.objects.exists()

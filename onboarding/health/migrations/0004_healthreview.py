@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('acted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='health_reviews', to='accounts.customer')),
                 ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('snapshot', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='review', to='health.customerhealthsnapshot')),
+                ('snapshot', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='review', to='health.customerhealthsnapshot')),
             ],
             options={
                 'ordering': ['-opened_at', '-id'],
