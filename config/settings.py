@@ -392,6 +392,15 @@ STAFF_NAV_COUNTS_WANTED_SECONDS = env_int("STAFF_NAV_COUNTS_WANTED_SECONDS", 300
 # they are behind; pages mark them wanted for this long.
 HEALTH_COUNTS_STALE_SECONDS = env_int("HEALTH_COUNTS_STALE_SECONDS", 120)
 HEALTH_COUNTS_WANTED_SECONDS = env_int("HEALTH_COUNTS_WANTED_SECONDS", 600)
+# A customer's fall into red opens a managers' review (onboarding/health/reviews.py): a manager
+# acknowledges it within this (else a risk event and the admins alerted, once), and chooses the
+# next action within the second (shown overdue after).
+HEALTH_REVIEW_ACK_SECONDS = env_int("HEALTH_REVIEW_ACK_SECONDS", 4 * 3600)
+HEALTH_REVIEW_ACTION_SECONDS = env_int("HEALTH_REVIEW_ACTION_SECONDS", 3 * 86400)
+if not 0 <= HEALTH_REVIEW_ACK_SECONDS <= HEALTH_REVIEW_ACTION_SECONDS:
+    raise ImproperlyConfigured(
+        "HEALTH_REVIEW_ACK_SECONDS must be between 0 and HEALTH_REVIEW_ACTION_SECONDS"
+    )
 # An open staff page asks for the stored counts again this often (htmx poll; not while hidden).
 STAFF_NAV_COUNTS_POLL_SECONDS = env_int("STAFF_NAV_COUNTS_POLL_SECONDS", 30)
 # Periodic work the worker enqueues itself: task path -> every N seconds (once per slot, even with

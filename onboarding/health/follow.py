@@ -46,6 +46,7 @@ FACTOR_ACTION_PREFIXES = (
     "service_request.",  # opened, severity or status changed: service
     "sla.clock",  # clocks started, stopped, breached: service
     "notification.delivered",  # a notice in the inbox: engagement
+    "notification.read",  # a customer read one notice, or all (notification.read_all): engagement
     # A customer's sign-in (accounts/events.py gives it the customer id): engagement. The
     # prefix also matches auth.login_failed/_throttled/_refused: never successes, never followed.
     "auth.login",

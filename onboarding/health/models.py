@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from onboarding.accounts.models import Customer
+from onboarding.core.errors import Conflict
 
 
 class Band(models.TextChoices):
@@ -173,3 +174,111 @@ class HealthFollowCursor(models.Model):
 
     def __str__(self) -> str:
         return f"health follower at audit seq {self.last_seq}"
+
+
+class ReviewState(models.TextChoices):
+    """A health review's states; the allowed moves are REVIEW_MOVES, in one place."""
+
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ACTED = "acted", "Next action chosen"
+    CLOSED = "closed", "Closed: left red before anyone acted"
+
+
+LIVE_HEALTH_REVIEW_STATES = (ReviewState.OPEN, ReviewState.ACKNOWLEDGED)
+
+REVIEW_MOVES: dict[str, tuple[str, ...]] = {
+    ReviewState.OPEN: (ReviewState.ACKNOWLEDGED, ReviewState.ACTED, ReviewState.CLOSED),
+    ReviewState.ACKNOWLEDGED: (ReviewState.ACTED, ReviewState.CLOSED),
+    ReviewState.ACTED: (),
+    ReviewState.CLOSED: (),
+}
+
+
+class NextAction(models.TextChoices):
+    """What a manager decides on a customer in red."""
+
+    CONTACT = "contact", "Contact the customer"
+    OFFER = "offer", "Offer a plan change or a discount"
+    ESCALATE = "escalate", "Escalate to the admins"
+    ACCEPT_RISK = "accept_risk", "Accept the risk"
+
+
+# Actions that hand work to someone by a date; the others need a note saying why.
+ACTIONS_WITH_OWNER = (NextAction.CONTACT, NextAction.OFFER)
+
+
+class HealthReview(models.Model):
+    """A manager's review of a customer's fall into red: opened in the recompute that recorded
+    the crossing (one per crossing: `snapshot` is unique, and a customer has at most one live
+    review), acknowledged by a manager, then closed by the next action a manager chose, or
+    closed without one when the customer leaves red first (reviews.py)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="health_reviews")
+    snapshot = models.OneToOneField(
+        CustomerHealthSnapshot, on_delete=models.CASCADE, related_name="review"
+    )
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
+    score = models.PositiveSmallIntegerField(help_text="The score when the review opened.")
+    reason = models.CharField(max_length=500, help_text="Score and costliest factors at opening.")
+    opened_at = models.DateTimeField()
+    ack_due_at = models.DateTimeField(help_text="A manager must acknowledge by then.")
+    action_due_at = models.DateTimeField(help_text="The next action is due by then.")
+    unacknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the acknowledgement timer fired (once)."
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+    acted_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=NextAction.choices, blank=True)
+    owner = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(state__in=["open", "acknowledged"]),
+                name="health_one_live_review",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["ack_due_at"],
+                condition=models.Q(state="open", unacknowledged_at__isnull=True),
+                name="health_review_ack_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Health review #{self.pk} of customer {self.customer_id} ({self.state})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_HEALTH_REVIEW_STATES
+
+    def move_to(self, state: str) -> None:
+        if state not in REVIEW_MOVES[self.state]:
+            raise Conflict(
+                f"This review is {self.get_state_display().lower()}; it cannot become "
+                f"{ReviewState(state).label.lower()}."
+            )
+        self.state = state
+
+    def is_overdue(self, now) -> bool:
+        """The next action is past its due time and not chosen yet."""
+        return self.is_live and now > self.action_due_at
+
+    def is_ack_overdue(self, now) -> bool:
+        return self.state == ReviewState.OPEN and now > self.ack_due_at

@@ -22,7 +22,14 @@ from onboarding.health.counts import (
     health_counts_stored,
     real_customers,
 )
-from onboarding.health.models import Band, CustomerHealth, CustomerHealthSnapshot, Factor
+from onboarding.health.models import (
+    LIVE_HEALTH_REVIEW_STATES,
+    Band,
+    CustomerHealth,
+    CustomerHealthSnapshot,
+    Factor,
+    HealthReview,
+)
 
 HISTORY_DAYS = 180  # the customer view's sparkline
 HISTORY_POINTS = 120  # at most this many snapshots drawn (the newest)
@@ -100,6 +107,8 @@ class HealthCard(HealthBrief):
     factors: list[FactorCost] = field(default_factory=list)
     history: list[HealthPoint] = field(default_factory=list)  # oldest first
     history_days: int = HISTORY_DAYS
+    # A red customer's newest review of its fall into red (reviews.py); read only when red.
+    review: HealthReview | None = None
 
     @property
     def costliest(self) -> list[FactorCost]:
@@ -123,6 +132,7 @@ class QueueRow:
     customer: Customer
     health: HealthBrief
     top_factor: FactorCost | None
+    review_id: int | None = None  # the live review of a red customer's fall into red
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,16 @@ def customer_health_card(*, customer_id: int, days: int = HISTORY_DAYS) -> Healt
         factors=[FactorCost.of(entry) for entry in row.factors or []],
         history=_history(customer_id, days=days),
         history_days=days,
+        review=_red_review(customer_id) if row.band == Band.RED else None,
+    )
+
+
+def _red_review(customer_id: int) -> HealthReview | None:
+    return (
+        HealthReview.objects.filter(customer_id=customer_id)
+        .select_related("owner")
+        .order_by("-opened_at", "-id")
+        .first()
     )
 
 
@@ -282,13 +302,18 @@ def health_queue(
         past_end=not found and page > 1,
     )
     rows = []
-    for row in found[:size]:
+    shown = found[:size]
+    red = [row.customer_id for row in shown if row.band == Band.RED]
+    live = HealthReview.objects.filter(customer_id__in=red, state__in=LIVE_HEALTH_REVIEW_STATES)
+    reviews = dict(live.values_list("customer_id", "id")) if red else {}
+    for row in shown:
         costliest = row.costliest(1)
         rows.append(
             QueueRow(
                 customer=row.customer,
                 health=_brief(row),
                 top_factor=FactorCost.of(costliest[0]) if costliest else None,
+                review_id=reviews.get(row.customer_id),
             )
         )
     chart = band_bars(counts.by_band if counts else {b: {} for b in BANDS_WORST_FIRST})

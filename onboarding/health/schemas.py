@@ -2,13 +2,15 @@
 `health`), a customer's score with its history, and the managers' queue. They read the
 dataclasses of onboarding.health.reads by attribute."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
+from onboarding.core import clock
 from onboarding.core.pagination import MAX_PAGE
+from onboarding.health.models import HealthReview
 from onboarding.health.reads import HealthQueue, QueueSort
 
 
@@ -45,6 +47,11 @@ class CustomerHealthOut(Schema):
         description="Scores of the last `history_days`, oldest first"
     )
     history_days: int
+    review: "HealthReviewOut | None" = Field(
+        None,
+        description="The customer's newest review of a fall into red (live, acted or closed); "
+        "null when there has been none",
+    )
 
 
 class HealthQueueQuery(Schema):
@@ -105,3 +112,75 @@ class HealthQueueOut(Schema):
                 for row in queue.rows
             ],
         )
+
+
+class HealthReviewOut(Schema):
+    """A manager's review of a customer's fall into red (reviews.py)."""
+
+    id: int
+    customer_id: int
+    state: Literal["open", "acknowledged", "acted", "closed"]
+    state_label: str
+    score: int = Field(description="The score when the review opened")
+    reason: str = Field(description="The score and the costliest factors at opening")
+    opened_at: datetime
+    ack_due_at: datetime = Field(description="A manager acknowledges by then")
+    action_due_at: datetime = Field(description="The next action is due by then")
+    overdue: bool = Field(description="Live and past action_due_at")
+    unacknowledged_at: datetime | None = Field(
+        description="When the acknowledgement timer fired (risk event raised), if it did"
+    )
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None = Field(description="The manager's email")
+    acted_at: datetime | None
+    acted_by: str | None
+    action: Literal["contact", "offer", "escalate", "accept_risk"] | None
+    owner_id: int | None
+    owner: str | None
+    due: date | None
+    note: str
+    closed_at: datetime | None
+    close_reason: str
+
+    @staticmethod
+    def of(review: HealthReview) -> "HealthReviewOut":
+        def email(user):
+            return user.email if user is not None else None
+
+        return HealthReviewOut(
+            id=review.pk,
+            customer_id=review.customer_id,
+            state=review.state,
+            state_label=review.get_state_display(),
+            score=review.score,
+            reason=review.reason,
+            opened_at=review.opened_at,
+            ack_due_at=review.ack_due_at,
+            action_due_at=review.action_due_at,
+            overdue=review.is_overdue(clock.now()),
+            unacknowledged_at=review.unacknowledged_at,
+            acknowledged_at=review.acknowledged_at,
+            acknowledged_by=email(review.acknowledged_by),
+            acted_at=review.acted_at,
+            acted_by=email(review.acted_by),
+            action=review.action or None,
+            owner_id=review.owner_id,
+            owner=email(review.owner),
+            due=review.due,
+            note=review.note,
+            closed_at=review.closed_at,
+            close_reason=review.close_reason,
+        )
+
+
+class HealthReviewActIn(Schema):
+    action: Literal["contact", "offer", "escalate", "accept_risk"] = Field(
+        description="contact the customer, offer a plan change or discount (both need owner_id "
+        "and due), escalate to the admins or accept the risk (both need a note)"
+    )
+    owner_id: int | None = Field(None, description="An active staff user who does it")
+    due: date | None = Field(None, description="By when (today or later)")
+    note: str = Field("", max_length=2000)
+
+
+CustomerHealthOut.model_rebuild()

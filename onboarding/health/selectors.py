@@ -19,7 +19,13 @@ from onboarding.billing.models import (
     PaymentState,
 )
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
-from onboarding.health.models import CustomerHealth, CustomerHealthSnapshot, HealthSettings
+from onboarding.health.models import (
+    LIVE_HEALTH_REVIEW_STATES,
+    CustomerHealth,
+    CustomerHealthSnapshot,
+    HealthReview,
+    HealthSettings,
+)
 from onboarding.health.scoring import (
     AcceptanceInputs,
     CardInputs,
@@ -255,3 +261,42 @@ def customer_health_queue(*, bands: tuple[str, ...] | None = None):
     if bands:
         queue = queue.filter(band__in=bands)
     return queue.select_related("customer__user").order_by("score", "trend", "customer_id")
+
+
+def health_review_live_of(*, customer_id: int):
+    """The customer's live review of a fall into red (open or acknowledged), or None."""
+    return (
+        HealthReview.objects.filter(customer_id=customer_id, state__in=LIVE_HEALTH_REVIEW_STATES)
+        .select_related("acknowledged_by", "acted_by", "owner")
+        .first()
+    )
+
+
+def health_review_latest_of(*, customer_id: int):
+    """The customer's newest review (live or not), or None: what the card and the API show."""
+    return (
+        HealthReview.objects.filter(customer_id=customer_id)
+        .select_related("acknowledged_by", "acted_by", "owner")
+        .order_by("-opened_at", "-id")
+        .first()
+    )
+
+
+def health_reviews_of(*, customer_id: int, limit: int = 20) -> list:
+    """The customer's reviews, newest first."""
+    return list(
+        HealthReview.objects.filter(customer_id=customer_id)
+        .select_related("acknowledged_by", "acted_by", "owner")
+        .order_by("-opened_at", "-id")[:limit]
+    )
+
+
+def health_live_reviews_for(*, customer_ids: list[int]) -> dict[int, int]:
+    """The live review's id of each of these customers that has one (one query)."""
+    if not customer_ids:
+        return {}
+    return dict(
+        HealthReview.objects.filter(
+            customer_id__in=list(customer_ids), state__in=LIVE_HEALTH_REVIEW_STATES
+        ).values_list("customer_id", "id")
+    )

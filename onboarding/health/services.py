@@ -18,12 +18,17 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from onboarding.accounts.models import Customer
-from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
 from onboarding.health import events
 from onboarding.health.models import Band, CustomerHealth, CustomerHealthSnapshot, Factor
+from onboarding.health.reviews import (
+    contract_for_risk,
+    health_review_open,
+    health_reviews_close,
+    review_url,
+)
 from onboarding.health.scoring import HealthScore, health_score
 from onboarding.health.selectors import (
     TREND_WINDOW,
@@ -131,7 +136,12 @@ def _recompute(customer_id: int, now: dt.datetime) -> Recomputed:
                 costliest=health.costliest(),
             )
         if crossed:
-            _red_crossed(customer_id, result, snapshot)
+            _red_crossed(customer_id, result, snapshot, now)
+        elif previous_band == Band.RED and result.band != Band.RED:
+            health_reviews_close(
+                customer_id=customer_id,
+                reason=f"Health back to {result.band} ({result.score}) before a next action",
+            )
     return Recomputed(
         health=health,
         previous_score=previous_score,
@@ -147,20 +157,15 @@ def health_red_reason(result: HealthScore) -> str:
     return f"Health {result.score} (red). " + ". ".join(parts)
 
 
-def _contract_for_risk(customer_id: int) -> Contract | None:
-    """The customer's contract in force (the one ending last), else its latest."""
-    contracts = Contract.objects.filter(customer_id=customer_id)
-    return (
-        contracts.filter(state__in=IN_FORCE_STATES).order_by("-term_end", "-id").first()
-        or contracts.order_by("-id").first()
-    )
-
-
-def _red_crossed(customer_id: int, result: HealthScore, snapshot: CustomerHealthSnapshot) -> None:
+def _red_crossed(
+    customer_id: int, result: HealthScore, snapshot: CustomerHealthSnapshot, now: dt.datetime
+) -> None:
     """Once per fall into red (keyed by the snapshot that recorded it): the risk event against
-    the customer's contract, and every active manager told, with a link to the customer view."""
+    the customer's contract, the managers' review opened (reviews.py), and every active manager
+    told, with links to the review and the customer view."""
     reason = health_red_reason(result)
-    contract = _contract_for_risk(customer_id)
+    review = health_review_open(snapshot=snapshot, reason=reason, now=now)
+    contract = contract_for_risk(customer_id)
     if contract is None:
         logger.warning("Health red without a contract", extra={"customer_id": customer_id})
     else:
@@ -182,9 +187,11 @@ def _red_crossed(customer_id: int, result: HealthScore, snapshot: CustomerHealth
             template="notifications/generic",
             context={
                 "greeting": f"Hello {manager.first_name}," if manager.first_name else "",
-                "body": f"{customer.display_name} ({customer.reference}): {reason}",
-                "action_url": url,
-                "action_label": "Open the customer",
+                "body": f"{customer.display_name} ({customer.reference}): {reason}. "
+                f"Acknowledge by {review.ack_due_at:%Y-%m-%d %H:%M} UTC and choose the next "
+                f"action on the review. The customer: {url}",
+                "action_url": review_url(review),
+                "action_label": "Open the review",
             },
             dedupe_key=f"health-red:{snapshot.pk}:{manager.pk}",
         )

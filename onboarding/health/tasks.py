@@ -1,7 +1,8 @@
 """Background work for the health score: thin wrappers around follow.py.
 
 Periodic (settings.WORKER_PERIODIC_TASKS): following the audit log into health.review
-messages, recomputing the scores whose review_at has come, and the managers' queue's counts.
+messages, recomputing the scores whose review_at has come (and firing the acknowledgement timer
+of the managers' reviews of a fall into red), and the managers' queue's counts.
 On demand: re-scoring every customer after the settings changed, one batch per task, each batch
 queueing the next.
 """
@@ -11,6 +12,7 @@ from django_tasks import task
 from onboarding.audit.services import audit_seal_pending
 from onboarding.health import follow
 from onboarding.health.counts import health_counts_refresh_if_wanted
+from onboarding.health.reviews import health_reviews_unacknowledged_fire
 from onboarding.worker.services import task_enqueue_once
 
 
@@ -24,8 +26,13 @@ def health_follow_task() -> dict:
 
 @task()
 def health_reviews_task() -> dict:
-    """Periodic: recompute the scores a factor changed by time alone (card expiry, ...)."""
-    return {"recomputed": follow.health_reviews_due()}
+    """Periodic: recompute the scores a factor changed by time alone (card expiry, ...), then
+    fire the acknowledgement timer of the managers' reviews nobody acknowledged in time."""
+    recomputed = follow.health_reviews_due()
+    return {
+        "recomputed": recomputed,
+        "unacknowledged": health_reviews_unacknowledged_fire(),
+    }
 
 
 @task()

@@ -1,10 +1,11 @@
-"""The notifications app's audit events (deliveries, dead and re-queued outbox rows), one typed
-function each: nothing else writes them."""
+"""The notifications app's audit events (deliveries, reads, dead and re-queued outbox rows), one
+typed function each: nothing else writes them."""
 
 from django.db import models
 
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
+from onboarding.core.roles import Role
 from onboarding.notifications.models import Notification, OutboxMessage, OutboxStatus
 
 
@@ -23,6 +24,20 @@ def notification_delivered(
         },
         message=f"{notification.kind} by {message.channel} to "
         f"{notification.to_email or notification.recipient.email}",
+    )
+
+
+def inbox_read(*, user, message=None, count: int = 1) -> None:
+    """A person read a notice in their inbox (`message`), or marked `count` read at once. A
+    customer's carries the customer id (the customer's id is its user's id): the health score's
+    engagement factor counts unread notices and follows this (docs/health.md, "Triggers")."""
+    customer_id = user.pk if user.role == Role.CUSTOMER else None
+    audit_record(
+        action="notification.read" if message is not None else "notification.read_all",
+        actor=user,
+        target=message if message is not None else user,
+        customer_id=customer_id,
+        changes={"count": count},
     )
 
 

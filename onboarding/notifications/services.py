@@ -17,7 +17,7 @@ from onboarding.core import clock
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.core.roles import Role
-from onboarding.notifications.events import outbox_requeued
+from onboarding.notifications.events import inbox_read, outbox_requeued
 from onboarding.notifications.models import (
     CHANNEL_TOPICS,
     Channel,
@@ -187,12 +187,16 @@ def inbox_mark_read(*, user, message_id: int) -> InboxMessage:
         if message.read_at is None:
             message.read_at = timezone.now()
             message.save(update_fields=["read_at"])
+            inbox_read(user=user, message=message)
     return message
 
 
 def inbox_mark_all_read(*, user) -> int:
     with transaction.atomic():
-        return inbox_of(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())
+        marked = inbox_of(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())
+        if marked:
+            inbox_read(user=user, count=marked)
+        return marked
 
 
 def outbox_requeue(*, message_id: int, actor) -> OutboxMessage:

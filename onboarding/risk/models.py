@@ -26,6 +26,10 @@ class RiskType(models.TextChoices):
     REQUIREMENTS_UNKNOWN = "requirements_unknown", "Product support requirements unknown to SysOps"
     SLA_BREACHED = "sla_breached", "SLA deadline missed (a request or an acceptance next action)"
     HEALTH_RED = "health_red", "Customer health fell into red"
+    HEALTH_UNACKNOWLEDGED = (
+        "health_unacknowledged",
+        "Customer in red not acknowledged by a manager",
+    )
 
 
 class RiskLevel(models.TextChoices):

@@ -17,7 +17,8 @@ from onboarding.accounts.models import User
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.health.reads import HISTORY_DAYS, customer_health_card, health_history
-from onboarding.health.schemas import CustomerHealthOut
+from onboarding.health.schemas import CustomerHealthOut, HealthReviewOut
+from onboarding.health.selectors import health_review_latest_of
 from onboarding.sysops.models import ServiceRequest
 from onboarding.sysops.overview import customer_overview
 from onboarding.sysops.requests import (
@@ -116,7 +117,13 @@ def customer_health_api(request: HttpRequest, customer_id: str):
         "health": card,
         "history": card.history if card else health_history(customer_id=customer.pk),
         "history_days": card.history_days if card else HISTORY_DAYS,
+        "review": _review_out(customer.pk),
     }
+
+
+def _review_out(customer_id: int) -> HealthReviewOut | None:
+    review = health_review_latest_of(customer_id=customer_id)
+    return HealthReviewOut.of(review) if review is not None else None
 
 
 # --- Staff: requests -----------------------------------------------------------------------------

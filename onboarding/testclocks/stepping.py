@@ -21,7 +21,7 @@ from onboarding.billing.models import LIVE_STATUSES, Invoice, Subscription
 from onboarding.contracts import issuing, lifecycle
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
-from onboarding.health import follow
+from onboarding.health import follow, reviews
 from onboarding.health.models import CustomerHealth
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments import methods, reconcile
@@ -54,6 +54,7 @@ def clock_jobs_run(*, at: datetime) -> None:
     timers.timers_fire_due(now=at)
     watch.sla_clocks_check(now=at)
     follow.health_reviews_due(now=at)
+    reviews.health_reviews_unacknowledged_fire(now=at)
 
 
 def clock_drain(*, clock_id: int, at: datetime) -> int:

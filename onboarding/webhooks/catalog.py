@@ -115,10 +115,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     ),
     EventType(
         "manager_action.taken",
-        "A manager acted on an acceptance review, decided a held renewal's dunning or a "
-        "service credit.",
+        "A manager acted on an acceptance review or on a customer's fall into red (health "
+        "review), decided a held renewal's dunning or a service credit.",
         (
             *_MANAGER_ACTIONS,
+            "health.review_acknowledged",
+            "health.review_acted",
             "invoice.dunning_decided",
             "service_credit.approved",
             "service_credit.declined",

@@ -250,3 +250,42 @@ def test_a_customers_sign_in_is_followed_and_engagement_recomputed(client, custo
         "weight": 5,
         "explanation": "Signed in within 30 days",
     }
+
+
+def test_a_customer_reading_notices_is_followed_and_engagement_recomputed(customer, sysops):
+    from onboarding.notifications.models import InboxMessage
+    from onboarding.notifications.services import (
+        inbox_mark_all_read,
+        inbox_mark_read,
+        notification_send,
+    )
+
+    for n in range(4):
+        notification_send(
+            recipient=customer,
+            kind="test.notice",
+            subject=f"Notice {n}",
+            template="notifications/generic",
+            context={"body": "Read me"},
+            dedupe_key=f"engagement-{n}",
+            channels=["in_app"],
+        )
+    deliver_outbox()
+    follow_all()
+    health = CustomerHealth.objects.get(pk=customer.pk)
+    assert "4 notices unread" in health.factors[5]["explanation"]
+    assert health.factors[5]["cost"] == 1
+    first, second = InboxMessage.objects.filter(recipient=customer).order_by("pk")[:2]
+    inbox_mark_read(user=customer, message_id=first.pk)
+    inbox_mark_read(user=customer, message_id=first.pk)  # read already: nothing recorded
+    inbox_mark_read(user=customer, message_id=second.pk)
+    assert AuditEntry.objects.filter(action="notification.read").count() == 2
+    assert follow_all().customers == 1
+    health.refresh_from_db()
+    assert "unread" not in health.factors[5]["explanation"] and health.factors[5]["cost"] == 0
+    assert inbox_mark_all_read(user=customer) == 2
+    entry = AuditEntry.objects.get(action="notification.read_all")
+    assert entry.customer_id == customer.pk and entry.changes == {"count": 2}
+    # A staff member's reads are audited without a customer: nothing to recompute.
+    assert inbox_mark_all_read(user=sysops) == 0
+    assert not AuditEntry.objects.filter(action__startswith="notification.read", actor=sysops)

@@ -46,7 +46,13 @@ def test_the_health_operation_returns_the_score_with_its_history(manager_client)
 def test_the_health_of_a_customer_not_yet_scored_is_null(sysops_client):
     customer = a_customer("Not Yet Co")
     body = sysops_client.get(f"/api/v1/staff/customers/{customer.pk}/health").json()
-    assert body == {"customer_id": customer.pk, "health": None, "history": [], "history_days": 180}
+    assert body == {
+        "customer_id": customer.pk,
+        "health": None,
+        "history": [],
+        "history_days": 180,
+        "review": None,
+    }
 
 
 @pytest.mark.parametrize("named", ["999999", "abc", str(2**70)])

@@ -331,6 +331,18 @@ PAGES: dict[str, Rule] = {
     "staff/risk/": Rule(STAFF),
     # the managers' health queue: every staff role, as the risk board and acceptance console
     "staff/health/": Rule(STAFF),
+    # a review of a fall into red: every staff role reads it; managers and admins acknowledge and
+    # choose the next action (SysOps 403), each answered by a redirect back to the review
+    "staff/health/reviews/<int:review_id>/": Rule(STAFF, params={"review_id": "health_review"}),
+    "staff/health/reviews/<int:review_id>/acknowledge/": POST(
+        (LOGIN, 404, 404, 403, *[to("/staff/health/reviews/{health_review}/")] * 2),
+        params={"review_id": "health_review"},
+    ),
+    "staff/health/reviews/<int:review_id>/act/": POST(
+        (LOGIN, 404, 404, 403, *[to("/staff/health/reviews/{health_review}/")] * 2),
+        params={"review_id": "health_review"},
+        data=lambda ids: {"action": "accept_risk", "note": "Paying next week"},
+    ),
     "staff/risk/events": Rule(STAFF),
     "staff/risk/counts.json": Rule(STAFF),
     "staff/risk/<int:event_id>/resolve/": POST(
@@ -591,6 +603,17 @@ API: dict[str, Rule] = {
     "GET /api/v1/staff/test-clocks/{clock_id}/events": Rule(API_WEBHOOK_ADMINS),
     "GET /api/v1/staff/risk": Rule(API_STAFF),
     "GET /api/v1/staff/health": Rule(API_STAFF),
+    "GET /api/v1/staff/health/reviews/{review_id}": Rule(
+        API_STAFF, params={"review_id": "health_review"}
+    ),
+    "POST /api/v1/staff/health/reviews/{review_id}/acknowledge": POST(
+        (401, 404, 404, 403, 200, 200), params={"review_id": "health_review"}
+    ),
+    "POST /api/v1/staff/health/reviews/{review_id}/actions": POST(
+        (401, 404, 404, 403, 200, 200),
+        params={"review_id": "health_review"},
+        data=lambda ids: {"action": "escalate", "note": "Help"},
+    ),
     "GET /api/v1/staff/risk/events": Rule(API_STAFF),
     "GET /api/v1/staff/risk/counts": Rule(API_STAFF),
     "POST /api/v1/staff/risk/{event_id}/resolve": POST(
@@ -712,6 +735,7 @@ def world(settings, tmp_path) -> World:
     from onboarding.contracts.acknowledgement import contract_acknowledge
     from onboarding.contracts.certificates import contract_certificate_generate
     from onboarding.core.money import Money
+    from onboarding.health.models import CustomerHealthSnapshot, HealthReview
     from onboarding.notifications.models import InboxMessage, OutboxMessage, SentMail
     from onboarding.notifications.relay import relay_drain
     from onboarding.notifications.services import notification_send
@@ -746,7 +770,17 @@ def world(settings, tmp_path) -> World:
     subscribe(customer_b, plan_with_prices("other-care"))
     plan_with_prices("spare-care")  # on sale, owned by nobody: the buy page's own answers
     # A scored: the customer view, the health queue and its API answer with a score and factors.
-    scored(customer_a.customer, costs={"payment": 30, "service": 20}, history=[(40, 90)])
+    health = scored(customer_a.customer, costs={"payment": 30, "service": 20}, history=[(40, 90)])
+    # ... and a managers' review of a fall into red (as a crossing opens one), still open.
+    health_review = HealthReview.objects.create(
+        customer=customer_a.customer,
+        snapshot=CustomerHealthSnapshot.objects.filter(customer=customer_a.customer).first(),
+        score=health.score,
+        reason="Health 50. Payment -30: overdue",
+        opened_at=timezone.now(),
+        ack_due_at=timezone.now() + timedelta(hours=4),
+        action_due_at=timezone.now() + timedelta(days=3),
+    )
     staff = {role: staff_user(role) for role in (Role.SYSOPS, Role.MANAGER, Role.ADMIN)}
     endpoint = endpoint_create(actor=staff[Role.ADMIN], url="http://127.0.0.1:9/hooks").endpoint
 
@@ -847,6 +881,7 @@ def world(settings, tmp_path) -> World:
         "sysops_user": staff[Role.SYSOPS].pk,
         "requirement_id": requirement.pk,
         "review_id": review.pk,
+        "health_review": health_review.pk,
         "event_id": risk_event.pk,
         "endpoint_id": endpoint.pk,
         "clock_id": TestClock.objects.create(
