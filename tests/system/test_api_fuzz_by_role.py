@@ -42,6 +42,8 @@ from schemathesis.specs.openapi.checks import (
 from config.api import api
 from onboarding.acceptance.models import Rating
 from onboarding.acceptance.requirements import requirement_add
+from onboarding.accounts.middleware import roles_for_path
+from onboarding.accounts.permissions import Refusal, role_refusal
 from onboarding.accounts.services import contact_add
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.services import admin_alert_raise
@@ -81,6 +83,18 @@ CHECKS = [
 FACTOR = float(os.environ.get("API_FUZZ_FACTOR", "1"))
 BASE_EXAMPLES = {"anonymous": 2, "customer": 8, "sysops": 7, "manager": 5, "admin": 6}
 EXAMPLES = {role: max(1, round(count * FACTOR)) for role, count in BASE_EXAMPLES.items()}
+# A staff path (/api/v1/staff/...) is answered by StaffAccessMiddleware for a caller without a
+# staff role (anonymous 401, customer 404) before the URL is resolved: whatever the request holds,
+# the same few lines give the same answer, so one example per generation mode (and the crafted
+# numbers) shows the door shut and its answer documented; more would repeat that path. The test
+# checks that every answer there was the door's, so a door that opened would be noticed.
+DOOR_EXAMPLES = 1
+DOOR_ANSWER = {
+    Refusal.SIGN_IN: 401,
+    Refusal.NOT_FOUND: 404,
+    Refusal.WRONG_ROLE: 403,
+    Refusal.SECOND_FACTOR: 403,
+}
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
@@ -186,6 +200,13 @@ def cookies_for(user) -> dict:
         client.force_login(user)
         cookies["sessionid"] = client.cookies["sessionid"].value
     return cookies
+
+
+def door_refusal(user, path: str) -> Refusal | None:
+    """How StaffAccessMiddleware turns `user` away from `path` before it is resolved, if it does
+    (the middleware's own functions, read here, not replaced)."""
+    roles = roles_for_path(path)
+    return None if roles is None else role_refusal(user, roles)
 
 
 def _squashed(name: str) -> str:
@@ -298,11 +319,23 @@ def test_no_input_breaks_the_api_for_any_role(role, wsgi_app, world):
     run = Run(role)
     cookies = cookies_for(world[role])
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app)
+    shut = {}  # operation label: the status the door answers this role with
     for result in schema.get_all_operations():
-        fuzz_operation(result.ok(), run, cookies, EXAMPLES[role])
+        operation = result.ok()
+        door = door_refusal(world[role], operation.path)
+        if door is not None:
+            shut[operation.label] = DOOR_ANSWER[door]
+        fuzz_operation(operation, run, cookies, EXAMPLES[role] if door is None else DOOR_EXAMPLES)
 
     operations = schema_operations()
     assert run.tried == set(operations)
+    # Where the door was shut, it answered every request, valid, invalid or crafted.
+    assert {label: run.statuses[label] for label in shut} == {
+        label: {status} for label, status in shut.items()
+    }
+    # ...and it was shut to the anonymous and customers on every staff path, to staff on none.
+    staff_paths = {label for label in operations if roles_for_path(label.split(" ", 1)[1])}
+    assert set(shut) == (staff_paths if role in ("anonymous", "customer") else set())
     assert not run.failures, run.report()
     # The crafted numbers reached the parameters that were 500s.
     assert {
