@@ -35,8 +35,9 @@ def put_profile(request: HttpRequest, payload: ProfileIn):
     customer = customer_of_user(user=request.user)
     data = payload.dict()
     inbox = data.pop("preferred_inbox")
-    if data["time_zone"] is None:
-        del data["time_zone"]
+    for optional in ("time_zone", "language"):
+        if data[optional] is None:
+            del data[optional]  # left out: unchanged
     customer = customer_profile_update(
         customer=customer, actor=request.user, profile=data, preferred_inbox=inbox
     )
