@@ -189,6 +189,8 @@ def english_left(text: str) -> re.Match | None:
     for data in ENGLISH_DATA:
         text = text.replace(data, "")
     return ENGLISH_ONLY.search(text)
+
+
 # The staff's mail, English until the staff console is translated (docs/i18n.md).
 STAFF_TEMPLATES = {
     "alerts/email/alert_raised",
