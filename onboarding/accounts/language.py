@@ -2,17 +2,23 @@
 
 Pages: a signed-in customer's profile language (the switcher, used while signed in, changes the
 profile too); a visitor's explicit choice (the switcher's cookie); else the browser's
-Accept-Language; else English. The staff console stays English until it is translated, and the
-API answers in the Accept-Language of the call. Mail and in-app notices: the recipient's
-profile language, with or without a request (notifications.services.notification_send).
+Accept-Language; else English. The customer's language rides in their session, read from the
+profile on the session's first page and written again whenever they change it. The staff console
+stays English until it is translated, and the API answers in the Accept-Language of the call.
+Mail and in-app notices: the recipient's profile language, with or without a request
+(notifications.services.notification_send).
 """
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
+from onboarding.core.middleware import signed_in
 from onboarding.core.roles import Role
 
+# The signed-in customer's profile language, kept in their session so a page costs no extra
+# query for it (read once per session; every change through a request writes it here too).
+SESSION_KEY = "customer_language"
 STAFF_PREFIXES = ("/staff", "/admin", "/api/v1/staff")
 API_PREFIX = "/api/"
 
@@ -45,6 +51,24 @@ def customer_language(user) -> str | None:
     return customer.language if customer is not None else None
 
 
+def session_language(request: HttpRequest) -> str | None:
+    """The signed-in customer's profile language, from their session (read from the profile on
+    the session's first page); None for anyone else. Never loads an anonymous visitor's user."""
+    if not signed_in(request):
+        return None
+    language = request.session.get(SESSION_KEY)
+    if language is None:
+        language = customer_language(request.user) or ""
+        request.session[SESSION_KEY] = language
+    return language or None
+
+
+def session_language_remember(request: HttpRequest, language: str) -> None:
+    """After the customer changed their language in this request (profile page, API, switcher)."""
+    if hasattr(request, "session"):
+        request.session[SESSION_KEY] = language
+
+
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
 
@@ -61,7 +85,7 @@ class CustomerLanguageMiddleware:
         if _under(request.path_info, STAFF_PREFIXES):
             chosen = settings.LANGUAGE_CODE
         elif not request.path_info.startswith(API_PREFIX):
-            chosen = customer_language(getattr(request, "user", None))
+            chosen = session_language(request)
         if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen

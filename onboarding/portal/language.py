@@ -12,7 +12,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language
 
-from onboarding.accounts.language import customer_language, supported_languages
+from onboarding.accounts.language import (
+    customer_language,
+    session_language_remember,
+    supported_languages,
+)
 from onboarding.accounts.services import customer_language_set
 from onboarding.core.post_only import post_only
 from onboarding.core.redirects import safe_next_url
@@ -26,4 +30,5 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next_url(request, request.POST.get("next")) or "/")
     if customer_language(request.user) is not None:
         customer_language_set(customer=request.user.customer, actor=request.user, language=language)
+        session_language_remember(request, language)
     return set_language(request)

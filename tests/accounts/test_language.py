@@ -154,3 +154,21 @@ def test_sign_up_takes_the_language_chosen_on_the_form(client):
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert User.objects.get(email="new@example.com").customer.language == "en"
+
+
+def test_a_change_through_the_api_or_the_profile_page_shows_on_the_next_page(
+    customer_client, customer
+):
+    # The language rides in the session (no query per page): each change writes it there too.
+    assert '<html lang="en">' in _page(customer_client, "/account/")
+    customer_client.put(
+        "/api/v1/me/profile",
+        json.dumps(ADDRESS | {"language": "fr"}),
+        content_type="application/json",
+    )
+    assert '<html lang="fr">' in _page(customer_client, "/account/")
+    answer = customer_client.post(
+        reverse("accounts:profile"), PROFILE | {"language": "de"}, follow=True
+    )
+    page = answer.content.decode()
+    assert '<html lang="de">' in page and "Ihr Profil ist gespeichert." in page
