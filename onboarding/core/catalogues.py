@@ -102,7 +102,11 @@ def _messages_in(path: Path) -> Iterable[tuple]:
     else:
         if "{% trans" not in text and "{% blocktrans" not in text:
             return []
-        source = templatize(text, origin=str(path))
+        # templatize writes each string with repr() (one line) and blanks out the rest, so
+        # lines can lose their indentation, which Python's tokenizer would otherwise trip on.
+        source = "\n".join(
+            line.lstrip() for line in templatize(text, origin=str(path)).splitlines()
+        )
     return list(
         extract(
             "python", io.BytesIO(source.encode("utf-8")), keywords=KEYWORDS, strip_comment_tags=True

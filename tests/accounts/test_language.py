@@ -11,6 +11,9 @@ from django.urls import reverse
 
 from onboarding.accounts.models import Customer, User
 from onboarding.audit.models import AuditEntry
+from onboarding.notifications.models import InboxMessage
+from onboarding.notifications.relay import relay_drain
+from onboarding.notifications.services import notification_send
 from tests.factories import complete_profile
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +175,24 @@ def test_a_change_through_the_api_or_the_profile_page_shows_on_the_next_page(
     )
     page = answer.content.decode()
     assert '<html lang="de">' in page and "Ihr Profil ist gespeichert." in page
+
+
+def test_the_inbox_is_in_the_customers_language_and_so_is_the_notice(customer_client, customer):
+    Customer.objects.filter(pk=customer.pk).update(language="de")
+    customer.refresh_from_db()
+    notification_send(
+        recipient=customer,
+        kind="test.inbox",
+        subject="Update",
+        template="notifications/generic",
+        context={"body": "Body", "action_url": "https://example.com/x"},
+        dedupe_key="test-inbox-de",
+        channels=["in_app"],
+    )
+    relay_drain(worker_id="test-relay")  # the relay files it in the inbox
+    page = _page(customer_client, reverse("notifications:inbox"))
+    assert "<title>Posteingang (1 ungelesen)" in page
+    assert "Ungelesen</span>" in page and "gerade eben" in page and "Als gelesen markieren" in page
+    message = InboxMessage.objects.get(notification__dedupe_key="test-inbox-de")
+    detail = _page(customer_client, reverse("notifications:detail", args=[message.pk]))
+    assert 'Öffnen: <a href="https://example.com/x"' in detail and "Supportverträge" in detail
