@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install lint security format migrate demo reset-demo requirements clean bench-tools
+.PHONY: run test install lint messages security format migrate demo reset-demo requirements clean bench-tools
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -16,7 +16,9 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	touch $(STAMP)
 
+# The translation catalogues (locale/) are compiled with Babel: no GNU gettext needed.
 install: $(STAMP)
+	$(MANAGE) compile_catalogues
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -40,6 +42,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(MANAGE) check_catalogues
+
+# After marking strings: add them to locale/de and locale/fr (needs GNU gettext's xgettext, as
+# Django's makemessages does), then translate them; `make lint` says what is still missing.
+messages: install
+	$(MANAGE) makemessages --no-location --no-obsolete -l de -l fr \
+		--ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "bench/*"
 
 # pip-audit asks the PyPI advisory service about every pinned package: a known vulnerability fails.
 # A package the service gives no answer for is counted as not audited and named in

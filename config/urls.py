@@ -5,6 +5,7 @@ from config import health, views
 from config.api import api
 from onboarding.core.metrics import metrics_view
 from onboarding.payments.webhooks import stripe_webhook
+from onboarding.portal.language import language_switch
 
 # Error pages that never leak details; JSON under /api/. handler429 is allauth's rate-limit answer.
 handler400 = "config.views.bad_request"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
+    path("language/", language_switch, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

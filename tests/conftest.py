@@ -11,6 +11,7 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from onboarding.contracts.models import ContractTemplate
+from onboarding.core.catalogues import compile_catalogues
 from onboarding.core.roles import Role
 from onboarding.tax.models import TaxRate
 from tests.audit.flush import audit_tables_emptied
@@ -36,6 +37,12 @@ CONTRACT_TEMPLATE_V3 = importlib.import_module(
     "onboarding.contracts.migrations.0006_template_version_3"
 )
 TAX_RATES_SEED = importlib.import_module("onboarding.tax.migrations.0002_seed_eu_and_uk_rates")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalogues_compiled():
+    """The .mo files `make install` compiles (docs/i18n.md), for a bare pytest run too."""
+    compile_catalogues()
 
 
 @pytest.fixture(autouse=True)

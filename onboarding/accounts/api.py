@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from ninja import Router
 
+from onboarding.accounts.language import session_language_remember
 from onboarding.accounts.models import Contact
 from onboarding.accounts.schemas import ContactIn, ContactOut, ProfileIn, ProfileOut
 from onboarding.accounts.selectors import contacts_of, customer_of_user
@@ -35,11 +36,13 @@ def put_profile(request: HttpRequest, payload: ProfileIn):
     customer = customer_of_user(user=request.user)
     data = payload.dict()
     inbox = data.pop("preferred_inbox")
-    if data["time_zone"] is None:
-        del data["time_zone"]
+    for optional in ("time_zone", "language"):
+        if data[optional] is None:
+            del data[optional]  # left out: unchanged
     customer = customer_profile_update(
         customer=customer, actor=request.user, profile=data, preferred_inbox=inbox
     )
+    session_language_remember(request, customer.language)
     return ProfileOut.of(customer)
 
 

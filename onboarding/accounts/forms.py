@@ -2,11 +2,13 @@ from typing import ClassVar
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from onboarding.accounts.models import Contact, Customer, PreferredInbox
@@ -73,33 +75,60 @@ class ProfileForm(forms.ModelForm):
     default_renderer = QUICK_RENDERER
 
     preferred_inbox = forms.ChoiceField(
-        choices=PreferredInbox.choices,
+        label=_("Preferred inbox"),
+        choices=[
+            (PreferredInbox.EMAIL, _("Email")),
+            (PreferredInbox.IN_APP, _("In-app inbox")),
+        ],
         widget=forms.RadioSelect,
-        help_text="Where we send notices about invoices, payments and your contract.",
+        help_text=_("Where we send notices about invoices, payments and your contract."),
     )
     phone = PhoneNumberField(
-        required=False, help_text="With the country code, e.g. +44 20 7946 0000."
+        label=_("Phone"),
+        required=False,
+        help_text=_("With the country code, e.g. +44 20 7946 0000."),
     )
 
     class Meta:
         model = Customer
         fields = list(Customer.PROFILE_FIELDS)
         widgets = {"country": LongSelect}
+        # The model's English names, translated here (a model's verbose names would need a
+        # migration per wording).
+        labels = {
+            "company": _("Company"),
+            "vat_number": _("VAT number"),
+            "address_line1": _("Address"),
+            "address_line2": _("Address (line 2)"),
+            "city": _("City"),
+            "postal_code": _("Postal code"),
+            "region": _("State or region"),
+            "country": _("Country"),
+            "language": _("Language"),
+        }
+        help_texts = {
+            "vat_number": _("With the country prefix, e.g. DE123456789. Printed on your invoices."),
+            "language": _("Pages, emails and notices are written in it."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in Customer.REQUIRED_FOR_PURCHASE:
             self.fields[name].required = True
         country = str(self.instance.country or "")
-        zone = self.fields["time_zone"]
         self.fields["time_zone"] = forms.ChoiceField(
-            label="Time zone",
+            label=_("Time zone"),
             required=False,
             choices=time_zone_choices(country),
             widget=TimeZoneSelect,
-            help_text=zone.help_text,
+            help_text=_("Your service hours are counted in it. Blank: your country's main zone."),
         )
         self.fields["time_zone"].widget.choices_key = f"time_zones:{country}"
+        # Left out of a post (an older form, a script): the language stays as it was.
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
 
     def profile_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in Customer.PROFILE_FIELDS}
@@ -141,6 +170,20 @@ class SignupForm(AllauthSignupForm):
     """allauth's sign-up (settings.ACCOUNT_FORMS["signup"]) with one strength message for a weak
     password, not each validator's overlapping one, and the second box's mismatch said even when
     the first password is refused (allauth compares them only when the first passed)."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Pages, emails and notices are written in it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's language (LocaleMiddleware activated it) until the visitor picks one;
+        # last, after the passwords.
+        self.fields["language"] = self.fields.pop("language")
+        self.fields["language"].initial = get_language()
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -154,6 +155,14 @@ class Customer(models.Model):
         validators=[validate_time_zone],
         help_text="Your service hours are counted in it. Blank: your country's main zone.",
     )
+    # What every page, email, notice and document for the customer is written in (docs/i18n.md):
+    # the browser's language at sign-up, then theirs to change in the profile.
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="Pages, emails and notices are written in it.",
+    )
     gateway_customer_id = models.CharField(max_length=64, blank=True)
     # A test customer lives at its clock's time, and only there (onboarding/core/clock.py).
     # PROTECT: a clock with customers cannot be deleted, so their records never lose the mark
@@ -175,6 +184,7 @@ class Customer(models.Model):
         "region",
         "country",
         "time_zone",
+        "language",
     )
     # What an invoice needs before a purchase can be confirmed.
     REQUIRED_FOR_PURCHASE = ("address_line1", "city", "postal_code", "country")

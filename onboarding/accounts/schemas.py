@@ -29,6 +29,12 @@ class ProfileIn(Schema):
         description="IANA time zone your service hours are counted in; empty: your country's "
         "main zone; left out: unchanged",
     )
+    language: str | None = Field(
+        None,
+        max_length=8,
+        description="What pages, emails and notices are written in: en, de or fr; left out: "
+        "unchanged",
+    )
 
 
 class ProfileOut(Schema):
@@ -50,6 +56,7 @@ class ProfileOut(Schema):
     effective_time_zone: str | None = Field(
         ..., description="The zone your service hours are counted in (null: none known)"
     )
+    language: str = Field(..., description="What pages, emails and notices are written in")
 
     @staticmethod
     def of(customer: Customer) -> "ProfileOut":
@@ -70,6 +77,7 @@ class ProfileOut(Schema):
             currency=customer.currency,
             time_zone=customer.time_zone,
             effective_time_zone=customer.effective_time_zone,
+            language=customer.language,
         )
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from onboarding.accounts import events
+from onboarding.accounts.language import language_or_default, supported_languages
 from onboarding.accounts.models import Contact, Customer, PreferredInbox, TestClock, User
 from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -58,13 +59,17 @@ def _account_step_if_ready(customer: Customer) -> None:
 
 
 @transaction.atomic
-def customer_create(*, user: User, test_clock: TestClock | None = None) -> Customer:
+def customer_create(
+    *, user: User, test_clock: TestClock | None = None, language: str | None = None
+) -> Customer:
     """The customer record for a newly signed-up user; calling it again returns the same one.
-    `test_clock`: a test customer bound to that clock for good (docs/test-clocks.md)."""
+    `test_clock`: a test customer bound to that clock for good (docs/test-clocks.md).
+    `language`: the one they chose or their browser's (accounts.language); unsupported: English."""
     if user.role != Role.CUSTOMER:
         raise DomainError("Only customer accounts have a customer record.")
     customer, created = Customer.objects.get_or_create(
-        user=user, defaults={"test_clock": test_clock}
+        user=user,
+        defaults={"test_clock": test_clock, "language": language_or_default(language)},
     )
     if created:
         journey_start(customer=customer)
@@ -112,6 +117,21 @@ def customer_profile_update(
         because=f"the profile of {customer.reference} was saved.",
     )
     _account_step_if_ready(customer)
+    return customer
+
+
+@transaction.atomic
+def customer_language_set(*, customer: Customer, actor: User, language: str) -> Customer:
+    """The language switcher used while signed in: the profile's language changes with it
+    (audited like any profile change); an unsupported code is a field error."""
+    if language not in supported_languages():
+        raise DomainError("Choose one of the languages offered.", field="language")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.language != language:
+        changes = {"language": [customer.language, language]}
+        customer.language = language
+        customer.save(update_fields=["language", "updated_at"])
+        events.customer_profile_updated(actor=actor, customer=customer, changes=changes)
     return customer
 
 

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onboarding.billing.models import CreditNote, Invoice, InvoiceStatus
 from onboarding.billing.selectors import invoice_paid_by
@@ -65,7 +65,7 @@ def _tax_summary(rows: list[TaxSummaryRow], locale: str) -> list[dict]:
 def document_locale(invoice: Invoice) -> str:
     """The locale a document's money is written in: the customer's country as frozen on the
     invoice (its tax country), so a later move never changes how a re-rendered PDF reads."""
-    return locale_for(country=invoice.tax_country)
+    return locale_for(country=invoice.tax_country, language="en")  # PDFs: English for now
 
 
 def _money(amount_minor: int, currency: str, locale: str) -> str:
@@ -188,8 +188,9 @@ def pdf_render(*, template: str, context: dict) -> bytes:
         # Finding the fonts is a good part of a small document's cost: once per thread.
         _fonts.config = FontConfiguration()
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
-    html = render_to_string(template, context)
-    css = render_to_string("billing/pdf/document.css", context)
+    with translation.override("en"):  # the PDFs are English until translated (docs/i18n.md)
+        html = render_to_string(template, context)
+        css = render_to_string("billing/pdf/document.css", context)
     content = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
         stylesheets=[CSS(string=css, url_fetcher=fetcher, font_config=_fonts.config)],
         font_config=_fonts.config,

@@ -35,6 +35,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model, Q
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.alerts.failures import FailureNotice, report_failure
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
@@ -184,11 +186,15 @@ def _issue_notice(
     invoice: Invoice, outcome: str | None, *, outcome_told_in_app: bool = False
 ) -> None:
     user = invoice.customer.user
-    suffix = {PAID: " (paid)", FAILED: ": payment did not go through"}.get(outcome or "", "")
+    # Lazy: written in the customer's language when the notice is (notification_send).
+    subject = {
+        PAID: gettext_lazy("Invoice {number}, {total} (paid)"),
+        FAILED: gettext_lazy("Invoice {number}, {total}: payment did not go through"),
+    }.get(outcome or "", gettext_lazy("Invoice {number}, {total}"))
     notification = notification_send(
         recipient=user,
         kind="invoice_issued",
-        subject=f"Invoice {invoice.number}, {invoice.total}{suffix}",
+        subject=format_lazy(subject, number=invoice.number, total=invoice.total),
         template="billing/email/invoice_issued",
         context={
             **_context(invoice, outcome),
@@ -212,14 +218,20 @@ def _payment_notice(invoice: Invoice, outcome: str) -> None:
     if outcome == PAID:
         kind, subject, key = (
             "payment_received",
-            f"Payment received for invoice {invoice.number}",
+            format_lazy(
+                gettext_lazy("Payment received for invoice {number}"), number=invoice.number
+            ),
             f"invoice-paid:{invoice.pk}",
         )
     else:
-        ask = ": please add a new card" if invoice.retry_stopped == RetryStop.HARD_DECLINE else ""
+        failed = (
+            gettext_lazy("Payment for invoice {number} did not go through: please add a new card")
+            if invoice.retry_stopped == RetryStop.HARD_DECLINE
+            else gettext_lazy("Payment for invoice {number} did not go through")
+        )
         kind, subject, key = (
             "payment_failed",
-            f"Payment for invoice {invoice.number} did not go through{ask}",
+            format_lazy(failed, number=invoice.number),
             f"invoice-payment-failed:{invoice.pk}:{invoice.attempt_count}",
         )
     notification = notification_send(
@@ -245,10 +257,11 @@ def _action_notice(invoice: Invoice) -> None:
     notification = notification_send(
         recipient=user,
         kind="payment_action_required",
-        subject=(
-            f"Invoice {invoice.number} is overdue: confirm the payment with your bank"
+        subject=format_lazy(
+            gettext_lazy("Invoice {number} is overdue: confirm the payment with your bank")
             if final
-            else f"Action required: confirm the payment for invoice {invoice.number}"
+            else gettext_lazy("Action required: confirm the payment for invoice {number}"),
+            number=invoice.number,
         ),
         template="billing/email/payment_action_required",
         context={
@@ -492,7 +505,11 @@ def _credit_note_follow_up(credit_note_id: int) -> bool:
         notification = notification_send(
             recipient=user,
             kind="credit_note_issued",
-            subject=f"Credit note {credit_note.number}: {credit_note.total} refunded",
+            subject=format_lazy(
+                gettext_lazy("Credit note {number}: {total} refunded"),
+                number=credit_note.number,
+                total=credit_note.total,
+            ),
             template="billing/email/credit_note_issued",
             context={
                 "credit_note": credit_note,

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from onboarding.billing.models import LIVE_STATUSES, Subscription
 from onboarding.catalog.models import BillingCycle
@@ -24,7 +26,12 @@ from onboarding.core.redirects import NEXT_FIELD, requested_next_url
 
 SESSION_KEY = "purchase_intent"
 # "billed ...": how each cycle reads after that verb.
-BILLED = {"monthly": "monthly", "quarterly": "quarterly", "annual": "annually"}
+# Lazy: written in the language of the page or email that shows it (docs/i18n.md).
+BILLED = {
+    "monthly": pgettext_lazy("billed ...", "monthly"),
+    "quarterly": pgettext_lazy("billed ...", "quarterly"),
+    "annual": pgettext_lazy("billed ...", "annually"),
+}
 _CACHE_ATTR = "_purchase_intent"
 
 
@@ -42,7 +49,10 @@ class PurchaseIntent:
 
     @property
     def headline(self) -> str:
-        return f"You are buying {self.plan_name}, billed {self.billed}"
+        return _("You are buying %(plan)s, billed %(billed)s") % {
+            "plan": self.plan_name,
+            "billed": self.billed,
+        }
 
     def _query(self) -> str:
         query = {"cycle": self.cycle}

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -423,7 +424,7 @@ def _schedule(subscription: Subscription, quote: PlanChangeQuote, actor: User) -
     notification_send(
         recipient=subscription.customer.user,
         kind="change_scheduled",
-        subject="Your plan change is scheduled",
+        subject=gettext_lazy("Your plan change is scheduled"),
         template="billing/email/change_scheduled",
         context={
             "customer": subscription.customer,

@@ -16,6 +16,7 @@ invoice of the batch pays for a change.
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from onboarding.billing import events
 from onboarding.billing.models import (
@@ -103,7 +104,7 @@ def plan_change_apply(*, change: PlanChange, now: datetime) -> Subscription:
         key=f"change:{change.pk}",
         now=now,
     )
-    _tell(subscription, change, kind="plan_changed", subject="Your plan has changed")
+    _tell(subscription, change, kind="plan_changed", subject=gettext_lazy("Your plan has changed"))
     return subscription
 
 
@@ -119,7 +120,12 @@ def _decline(change: PlanChange, invoice: Invoice, now: datetime) -> None:
     events.subscription_plan_change_declined(
         subscription=subscription, change=change, invoice=invoice
     )
-    _tell(subscription, change, kind="plan_change_declined", subject="Your plan was not changed")
+    _tell(
+        subscription,
+        change,
+        kind="plan_change_declined",
+        subject=gettext_lazy("Your plan was not changed"),
+    )
 
 
 def _tell(subscription: Subscription, change: PlanChange, *, kind: str, subject: str) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
@@ -173,7 +174,7 @@ def scheduled_changes_not_applied(*, rows: list[NotApplied], now: datetime) -> N
         notification_send(
             recipient=customer.user,
             kind=NOT_APPLIED_NOTICE,
-            subject="Your scheduled plan change could not be made",
+            subject=gettext_lazy("Your scheduled plan change could not be made"),
             template=f"billing/email/{NOT_APPLIED_NOTICE}",
             context={
                 "customer": customer,

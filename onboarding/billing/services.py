@@ -12,6 +12,8 @@ import dataclasses
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.services import customer_currency_fix
@@ -150,7 +152,7 @@ def subscription_purchase(
     notification_send(
         recipient=customer.user,
         kind="purchase_confirmed",
-        subject=f"Your purchase of {plan.name}",
+        subject=format_lazy(gettext_lazy("Your purchase of {plan}"), plan=plan.name),
         template="billing/email/purchase_confirmed",
         context={
             "subscription": subscription,

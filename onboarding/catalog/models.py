@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.catalog.snapshot import catalog_changed
 from onboarding.core.money import (
@@ -10,9 +11,9 @@ from onboarding.core.money import (
 
 
 class BillingCycle(models.TextChoices):
-    MONTHLY = "monthly", "Monthly"
-    QUARTERLY = "quarterly", "Quarterly"
-    ANNUAL = "annual", "Annual"
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    ANNUAL = "annual", _("Annual")
 
     @property
     def months(self) -> int:

@@ -7,6 +7,8 @@ is reported at the service's boundary (alerts.failures.failure_reported) with AC
 """
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -120,7 +122,9 @@ def contract_acknowledge(
             contract_notice_send(
                 contract=contract,
                 kind="contract_acknowledged",
-                subject=f"You acknowledged contract {contract.number}",
+                subject=format_lazy(
+                    gettext_lazy("You acknowledged contract {number}"), number=contract.number
+                ),
                 template="contracts/email/contract_acknowledged",
                 context={"acceptance": acceptance},
                 dedupe_key=f"contract:{contract.pk}:v{document.version}:acknowledged",

@@ -9,6 +9,8 @@ reported at its boundary (alerts.failures.failure_reported).
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import PreferredInbox, User
 from onboarding.alerts.failures import failure_reported
@@ -77,7 +79,9 @@ def _email_document(
     notification_send(
         recipient=user,
         kind="contract_document",
-        subject=f"Your support contract {contract.number} (PDF)",
+        subject=format_lazy(
+            gettext_lazy("Your support contract {number} (PDF)"), number=contract.number
+        ),
         template="contracts/email/contract_document",
         context={
             "contract": contract,
@@ -119,7 +123,9 @@ def contract_deliver(*, contract: Contract) -> Contract:
         channels = contract_notice_send(
             contract=contract,
             kind="contract_ready",
-            subject=f"Your support contract {contract.number} is ready",
+            subject=format_lazy(
+                gettext_lazy("Your support contract {number} is ready"), number=contract.number
+            ),
             template="contracts/email/contract_ready",
             context={"document": document, "emailed_to": verified},
             dedupe_key=f"contract:{contract.pk}:v{version}:notice",

@@ -16,6 +16,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported, report_failure
@@ -46,6 +50,10 @@ from onboarding.notifications.models import Channel
 from onboarding.notifications.services import notification_send
 
 S = ContractState
+
+
+# A date written when the subject is, in the customer's language and the named format.
+lazy_date = lazy(date_format, str)
 
 
 def _subscription_renewable(subscription: Subscription) -> bool:
@@ -153,7 +161,9 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Con
     contract_notice_send(
         contract=contract,
         kind="contract_cancelled",
-        subject=f"Your support contract {contract.number} is cancelled",
+        subject=format_lazy(
+            gettext_lazy("Your support contract {number} is cancelled"), number=contract.number
+        ),
         template="contracts/email/contract_cancelled",
         context={},
         dedupe_key=f"contract:{contract.pk}:cancelled",
@@ -197,7 +207,11 @@ def contract_expiry_remind(*, contract: Contract, days_before: int) -> bool:
         contract_notice_send(
             contract=contract,
             kind="contract_expiry_reminder",
-            subject=f"Your support contract {contract.number} ends on {contract.term_end:%d %B %Y}",
+            subject=format_lazy(
+                gettext_lazy("Your support contract {number} ends on {date}"),
+                number=contract.number,
+                date=lazy_date(contract.term_end),
+            ),
             template="contracts/email/expiry_reminder",
             context=context,
             dedupe_key=f"contract:{contract.pk}:expiry:{days_before}:customer",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.template import Context, engines
 from django.template.base import Template
 from django.template.loader import render_to_string
+from django.utils import translation
 from django_countries import countries
 
 from onboarding.catalog.models import BillingCycle, Tier
@@ -84,7 +85,9 @@ def contract_context(*, contract: Contract, version: int) -> dict:
     locale writes it (core.money.locale_for), as the contract page shows it."""
     customer = contract.customer
     country = contract.money_country
-    locale = locale_for(country=country)
+    # English, whatever language is active: the legal text is English until it is translated
+    # per language (docs/i18n.md), and its hash must not depend on who rendered it.
+    locale = locale_for(country=country, language="en")
     terms = contract.service_terms or {}
     previous = contract.previous
     tier = terms.get("tier", "")
@@ -137,7 +140,9 @@ def compile_template(source: str) -> Template:
 
 
 def contract_html(*, template: ContractTemplate, context: dict) -> str:
-    return compile_template(template.html).render(Context(context, autoescape=True))
+    # English (dates too) whoever renders it, until the legal text is translated per language.
+    with translation.override("en"):
+        return compile_template(template.html).render(Context(context, autoescape=True))
 
 
 def contract_pdf(*, contract: Contract, template: ContractTemplate, version: int) -> RenderedPdf:
@@ -150,7 +155,13 @@ def contract_pdf(*, contract: Contract, template: ContractTemplate, version: int
 def certificate_pdf(*, acceptance: ContractAcceptance) -> RenderedPdf:
     """The certificate of acceptance: a fixed layout of the acceptance record."""
     contract = acceptance.contract
-    html = render_to_string(
+    with translation.override("en"):  # English until the certificate is translated
+        html = _certificate_html(contract, acceptance)
+    return pdf_from_html(html=html)
+
+
+def _certificate_html(contract: Contract, acceptance: ContractAcceptance) -> str:
+    return render_to_string(
         "contracts/pdf/certificate.html",
         {
             "provider": _provider(),
@@ -160,7 +171,6 @@ def certificate_pdf(*, acceptance: ContractAcceptance) -> RenderedPdf:
             "document": acceptance.document,
         },
     )
-    return pdf_from_html(html=html)
 
 
 def sample_context() -> dict:

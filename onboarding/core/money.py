@@ -7,14 +7,15 @@ from decimal import Decimal
 
 from babel import Locale, localedata
 from babel.numbers import parse_pattern
+from django.utils import translation
 
 # Minor units per currency where it is not 2 (ISO 4217 exponent).
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
 SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY")
 # What a customer pays in when they have not chosen yet.
 DEFAULT_CURRENCY = "EUR"
-# Until the site has languages (issue 20) money is written in English, the way the
-# customer's country writes it when Babel knows that variant ("en_DE": 1.234,50 €).
+# Money is written in the reader's language, the way their country writes it when Babel knows
+# that variant ("en_DE": 1.234,50 €, "fr_FR": 1 234,50 €); English where nothing else is known.
 DEFAULT_LOCALE = "en"
 
 
@@ -114,12 +115,21 @@ def _format_localized(money: Money, locale: str) -> str:
     return pattern.apply(money.decimal, where, currency=money.currency, currency_digits=False)
 
 
-def locale_for(*, country: str = "") -> str:
-    """The locale money is written in for a customer in `country` (ISO 3166 alpha-2)."""
+def locale_for(*, country: str = "", language: str | None = None) -> str:
+    """The locale money is written in for a customer in `country` (ISO 3166 alpha-2) reading
+    `language` (default: the active one, docs/i18n.md): "de_AT", else the language alone ("de"
+    for a German reader in Japan). English keeps its old rule: "en_<country>" when Babel knows
+    that variant, else "en"."""
     country = str(country or "").upper()
-    if len(country) == 2 and country.isalpha() and localedata.exists(f"en_{country}"):
-        return f"en_{country}"
-    return DEFAULT_LOCALE
+    language = _base_language(language if language is not None else translation.get_language())
+    if len(country) == 2 and country.isalpha() and localedata.exists(f"{language}_{country}"):
+        return f"{language}_{country}"
+    return language
+
+
+def _base_language(code: str | None) -> str:
+    base = str(code or "").replace("-", "_").split("_")[0].lower()
+    return base if base and base.isalpha() and localedata.exists(base) else DEFAULT_LOCALE
 
 
 def parse_major(text: str, currency: str) -> Money:

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from babel.core import get_global
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, gettext
 
 # Countries spanning several zones, where Babel's first zone for the territory is not where
 # most people live (for the US it is America/Adak, the Aleutians): the zone of the capital or
@@ -58,10 +59,19 @@ def main_time_zone(country: str) -> str | None:
     return zones[0] if zones else None
 
 
-@cache
 def time_zone_choices(country: str) -> tuple[tuple[str, str], ...]:
-    """A select's choices: blank (the country's main zone), the country's zones, then all."""
+    """A select's choices: blank (the country's main zone), the country's zones, then all;
+    the blank one in the active language."""
+    return _time_zone_choices(country, get_language() or "")
+
+
+@cache
+def _time_zone_choices(country: str, language: str) -> tuple[tuple[str, str], ...]:
     mine = zones_of_country(country)
     rest = sorted(time_zones() - set(mine) - {"localtime", "Factory"})
-    blank = f"Your country's main zone ({mine[0]})" if mine else "Your country's main zone"
+    blank = (
+        gettext("Your country's main zone (%(zone)s)") % {"zone": mine[0]}
+        if mine
+        else gettext("Your country's main zone")
+    )
     return (("", blank), *((z, z) for z in mine), *((z, z) for z in rest))

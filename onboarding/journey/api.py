@@ -14,7 +14,7 @@ def funnel(request: HttpRequest):
     return [
         FunnelRowOut(
             step=row.step.value,
-            label=row.step.label,
+            label=str(row.step.label),
             standing=row.standing,
             failed=row.failed,
             ever_failed=row.ever_failed,

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES
@@ -7,11 +8,11 @@ from onboarding.core.roles import STAFF_ROLES
 class Step(models.TextChoices):
     """The seed's customer steps, in the order a customer goes through them."""
 
-    ACCOUNT = "account", "Account and profile"
-    CARD_AND_CYCLE = "card_and_cycle", "Card and billing cycle"
-    FIRST_INVOICE = "first_invoice", "First invoice"
-    FIRST_PAYMENT = "first_payment", "First payment"
-    CONTRACT = "contract", "Contract"
+    ACCOUNT = "account", _("Account and profile")
+    CARD_AND_CYCLE = "card_and_cycle", _("Card and billing cycle")
+    FIRST_INVOICE = "first_invoice", _("First invoice")
+    FIRST_PAYMENT = "first_payment", _("First payment")
+    CONTRACT = "contract", _("Contract")
 
     @classmethod
     def ordered(cls) -> list["Step"]:
@@ -23,9 +24,9 @@ class Step(models.TextChoices):
 
 
 class StepState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)

@@ -9,6 +9,7 @@ to apps that build on this one, so the caller collects them into a Progress and 
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from onboarding.journey.models import JourneyStep, Step, StepState
 
@@ -47,39 +48,41 @@ def _waiting(label: str, url: str, note: str) -> StepAction:
 def step_action(step: Step, state: str, progress: Progress) -> StepAction:
     """The page where the customer does `step` (in `state`), given their progress."""
     if step == Step.ACCOUNT:
-        return StepAction("Complete your billing details", reverse("accounts:profile"))
+        return StepAction(_("Complete your billing details"), reverse("accounts:profile"))
     if step == Step.CARD_AND_CYCLE:
         if state == StepState.FAILED:
-            return StepAction("Add another card", reverse("payments:card"))
+            return StepAction(_("Add another card"), reverse("payments:card"))
         if not progress.has_card:
-            return StepAction("Add a card", reverse("payments:card"))
-        return StepAction("Choose a plan and billing cycle", reverse("catalog:pricing"))
+            return StepAction(_("Add a card"), reverse("payments:card"))
+        return StepAction(_("Choose a plan and billing cycle"), reverse("catalog:pricing"))
     if step == Step.FIRST_INVOICE:
         return _waiting(
-            "See your invoices",
+            _("See your invoices"),
             reverse("billing:invoices"),
-            "We are preparing your first invoice; it appears with your invoices shortly.",
+            _("We are preparing your first invoice; it appears with your invoices shortly."),
         )
     if step == Step.FIRST_PAYMENT:
         if progress.invoice_to_pay:
             invoice_id, number = progress.invoice_to_pay
             url = reverse("billing:invoice", args=[invoice_id]) + "#pay"
-            return StepAction(f"Pay invoice {number}", url)
+            return StepAction(_("Pay invoice %(number)s") % {"number": number}, url)
         return _waiting(
-            "See your invoices",
+            _("See your invoices"),
             reverse("billing:invoices"),
-            "Your first invoice is not ready to pay yet; we charge your card when it is.",
+            _("Your first invoice is not ready to pay yet; we charge your card when it is."),
         )
     if step == Step.CONTRACT:
         if not progress.email_verified:
-            return StepAction("Verify your email address", reverse("account_email"))
+            return StepAction(_("Verify your email address"), reverse("account_email"))
         if progress.contract:
-            contract_id, _number = progress.contract
-            return StepAction("Read your contract", reverse("contracts:detail", args=[contract_id]))
+            contract_id, _unused = progress.contract
+            return StepAction(
+                _("Read your contract"), reverse("contracts:detail", args=[contract_id])
+            )
         return _waiting(
-            "See your contracts",
+            _("See your contracts"),
             reverse("contracts:list"),
-            "We are preparing your contract; it appears here once your first invoice is paid.",
+            _("We are preparing your contract; it appears here once your first invoice is paid."),
         )
     raise ValueError(f"No action for journey step {step!r}")
 
@@ -90,7 +93,7 @@ def acknowledge_action(progress: Progress) -> StepAction | None:
         return None
     contract_id, number = progress.contract_to_acknowledge
     url = reverse("contracts:detail", args=[contract_id]) + "#acknowledge"
-    return StepAction(f"Acknowledge contract {number}", url)
+    return StepAction(_("Acknowledge contract %(number)s") % {"number": number}, url)
 
 
 def journey_rows(*, journey: list[JourneyStep], progress: Progress) -> list[JourneyRow]:

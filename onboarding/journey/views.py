@@ -13,7 +13,7 @@ def funnel_data(request: HttpRequest) -> JsonResponse:
     rows = journey_funnel()
     return JsonResponse(
         {
-            "labels": [row.step.label for row in rows],
+            "labels": [str(row.step.label) for row in rows],
             "standing": [row.standing for row in rows],
             "failed": [row.failed for row in rows],
             "done": [row.done for row in rows],

@@ -53,6 +53,9 @@ class Notification(models.Model):
     # [{"filename", "content_type", "storage_path"}]: files in default storage, read at send time.
     attachments = models.JSONField(default=list, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # The language it was written in (the recipient's when it was queued): a re-send of the
+    # same notice is these bodies again, so it stays in this language (docs/i18n.md).
+    language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

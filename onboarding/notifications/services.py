@@ -8,10 +8,11 @@ the relay (relay.py) delivers committed outbox rows.
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.template import Context, TemplateDoesNotExist, engines
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onboarding.core import clock
 from onboarding.core.context import current_request_id
@@ -77,6 +78,16 @@ def _render_bodies(template: str, context: dict) -> tuple[str, str]:
     return text, html
 
 
+def recipient_language(recipient) -> str:
+    """What a notice to `recipient` is written in: a customer's profile language; English for
+    staff until the staff console is translated (docs/i18n.md). The customer record is read
+    through the user's reverse relation: accounts sits above this app."""
+    customer = getattr(recipient, "customer", None) if recipient is not None else None
+    language = getattr(customer, "language", "") if customer is not None else ""
+    supported = {code for code, _name in settings.LANGUAGES}
+    return language if language in supported else settings.LANGUAGE_CODE
+
+
 def _customer_id_of(user) -> int | None:
     return user.pk if user is not None and user.role == Role.CUSTOMER else None
 
@@ -109,6 +120,7 @@ def notification_send(
     channels: Sequence[str] | None = None,
     to_email: str | None = None,
     attachments: Sequence[Attachment] = (),
+    language: str | None = None,
 ) -> Notification:
     """Queue one notification to `recipient`, in the caller's transaction.
 
@@ -116,6 +128,10 @@ def notification_send(
     with `context`. A secret-bearing email (withholding.py) is stored with its links and codes
     withheld and sent from its sealed copy. The same `dedupe_key` twice returns the first
     notification and queues nothing more. `channels=None` means the recipient's preferred inbox.
+
+    Subject and bodies are written in `language`, by default the recipient's
+    (recipient_language), whether or not a request is around: `subject` may be a lazy
+    translation (gettext_lazy, format_lazy), evaluated here in that language.
     """
     if not kind or not dedupe_key or len(dedupe_key) > 255:
         raise ValueError("kind and a dedupe_key of at most 255 characters are required")
@@ -126,7 +142,10 @@ def notification_send(
     address = (to_email or recipient.email or "").strip()
     if Channel.EMAIL in chosen and not address:
         raise ValueError("the email channel needs an address and the recipient has none")
-    text, html = _render_bodies(template, context)
+    language = language or recipient_language(recipient)
+    with translation.override(language):
+        text, html = _render_bodies(template, context)
+        subject = str(subject)
     secret = carries_secret(kind, text, html)
     sealed = bodies_seal(text=text, html=html) if secret else ""
     if secret:
@@ -149,6 +168,7 @@ def notification_send(
                     sealed_bodies=sealed,
                     attachments=[asdict(a) for a in attachments],
                     request_id=current_request_id(),
+                    language=language,
                 )
         except IntegrityError:
             # A concurrent transaction queued the same key first: theirs is the notification.

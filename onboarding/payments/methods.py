@@ -13,6 +13,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
@@ -211,8 +213,11 @@ def card_expiry_remind(*, method_id: int, now: datetime | None = None) -> bool:
         notification_send(
             recipient=customer.user,
             kind="card_expiring",
-            subject=(
-                f"Your card ending {method.last4} " + ("has expired" if expired else "expires soon")
+            subject=format_lazy(
+                gettext_lazy("Your card ending {last4} has expired")
+                if expired
+                else gettext_lazy("Your card ending {last4} expires soon"),
+                last4=method.last4,
             ),
             template="payments/email/card_expiring",
             context={

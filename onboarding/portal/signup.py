@@ -21,14 +21,16 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import get_random_string
 
+from onboarding.accounts.language import browser_language
 from onboarding.accounts.models import User
 from onboarding.accounts.services import customer_create
 from onboarding.billing import intent as purchase_intent
 from onboarding.core.redirects import safe_next_url
 from onboarding.core.roles import Role
-from onboarding.notifications.services import notification_send
+from onboarding.notifications.services import notification_send, recipient_language
 
 
 def _user_for_address(email: str) -> User | None:
@@ -43,7 +45,8 @@ class SignupAdapterMixin:
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if commit and user.role == Role.CUSTOMER:
-                customer_create(user=user)
+                chosen_language = getattr(form, "cleaned_data", {}).get("language")
+                customer_create(user=user, language=chosen_language or browser_language(request))
         chosen = purchase_intent.intent_of(request)
         if chosen is not None:
             purchase_intent.remember(request, chosen)
@@ -66,7 +69,10 @@ class SignupAdapterMixin:
             # No account behind the address (allauth's "unknown account" notices): send directly.
             super().send_mail(template_prefix, email, context)
             return
-        message = self.render_mail(template_prefix, email, context)
+        # In the account holder's language (a customer's profile), not the page's: a password
+        # reset asked for from a browser in another language still reaches them in theirs.
+        with translation.override(recipient_language(recipient)):
+            message = self.render_mail(template_prefix, email, context)
         html = next(
             (
                 content

@@ -4,9 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onboarding.accounts.forms import ContactForm, ProfileForm
+from onboarding.accounts.language import session_language_remember
 from onboarding.accounts.selectors import contacts_of, customer_of_user
 from onboarding.accounts.services import (
     contact_add,
@@ -80,7 +83,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
         {
             "customer": customer,
             # The company, else the person: an email address is not a page title.
-            "title": customer.company or request.user.get_full_name() or "Your account",
+            "title": customer.company or request.user.get_full_name() or _("Your account"),
             **_journey(request, facts, card),
             "card": card,
             "action_required": invoices_action_required(customer=customer),
@@ -105,7 +108,9 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                 preferred_inbox=form.cleaned_data["preferred_inbox"],
             )
         if outcome.ok:
-            messages.success(request, "Your profile is saved.")
+            session_language_remember(request, form.cleaned_data["language"])
+            translation.activate(form.cleaned_data["language"])  # the message in the new one
+            messages.success(request, _("Your profile is saved."))
             return redirect(requested_next_url(request) or "accounts:home")
     return render(
         request,

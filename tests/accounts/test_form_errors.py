@@ -26,7 +26,8 @@ def test_a_weak_password_is_reported_under_the_password_field_not_the_email(clie
     )
     assert response.status_code == 200
     blocks = field_blocks(response.content.decode())
-    assert list(blocks) == ["email", "password1", "password2"]
+    # The language (issue 20) comes after the passwords.
+    assert list(blocks) == ["email", "password1", "password2", "language"]
     assert "field-error" not in blocks["email"]
     assert re.search(r'class="field-error" id="id_password1_error"', blocks["password1"])
     assert "too short" in blocks["password1"]

@@ -27,3 +27,10 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """var/screenshots/, made if missing, for a test that drives its own browser context."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -105,6 +105,10 @@ OWNED_BY_A = {
 PAGES: dict[str, Rule] = {
     # public site, operations
     "": GET_POST(PUBLIC),
+    # The footer's language switcher (docs/i18n.md): anyone, back to the page it was used on.
+    "language/": POST(
+        (to("/pricing/"),) * 6, data=lambda ids: {"language": "de", "next": "/pricing/"}
+    ),
     "pricing/": Rule(PUBLIC),
     "healthz": Rule(PUBLIC),
     "readyz": Rule(PUBLIC),

@@ -186,9 +186,15 @@ def deployment(tmp_path_factory):
 def test_the_readme_recipe_sets_up_then_runs_web_worker_and_relay():
     recipe = readme_recipe()
     commands = [manage_command(argv) for argv in recipe.steps]
-    assert commands == ["migrate", "createcachetable", "collectstatic", "check"], recipe.steps
+    assert commands == [
+        "migrate",
+        "createcachetable",
+        "collectstatic",
+        "compile_catalogues",  # the German and French .mo files (docs/i18n.md)
+        "check",
+    ], recipe.steps
     assert "--noinput" in recipe.steps[0] and "--noinput" in recipe.steps[2]
-    assert "--deploy" in recipe.steps[3]
+    assert "--deploy" in recipe.steps[4]
     gunicorn, events, *others = recipe.processes
     assert Path(gunicorn[0]).name == "gunicorn"
     assert gunicorn[1:] == ["-c", "config/gunicorn.py", "config.wsgi"]

@@ -1,0 +1,7 @@
+"""German dates, the named formats of config/formats/en/formats.py ("3. Dezember 2026")."""
+
+DATE_FORMAT = "j. F Y"  # 3. Dezember 2026
+DATETIME_FORMAT = "j. F Y, H:i"  # 3. Dezember 2026, 14:05
+SHORT_DATE_FORMAT = DATE_FORMAT
+YEAR_MONTH_FORMAT = "F Y"  # Dezember 2026
+SHORT_DATETIME_FORMAT = "j. F Y, H:i:s"  # 3. Dezember 2026, 14:05:09
