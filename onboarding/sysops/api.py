@@ -19,7 +19,7 @@ from onboarding.core.roles import STAFF_ROLES
 from onboarding.health.reads import HISTORY_DAYS, customer_health_card, health_history
 from onboarding.health.schemas import CustomerHealthOut
 from onboarding.sysops.models import ServiceRequest
-from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.overview_cache import customer_overview_cached
 from onboarding.sysops.requests import (
     QueueFilters,
     service_request_get,
@@ -98,7 +98,8 @@ def customer_overview_api(request: HttpRequest, customer_id: str):
     customer = customer_resolve(
         customer_id=customer_id, source="staff customer overview API", actor=request.user
     )
-    return customer_overview(customer=customer)  # the requests come with their clocks
+    # The requests come with their clocks.
+    return customer_overview_cached(customer=customer)
 
 
 @customers_router.get(
