@@ -40,6 +40,9 @@ pytestmark = pytest.mark.django_db
 # customer's country), and the dunning holds (billing.dunning_holds), and the health score (its
 # history is one more query once the customer is scored: tests/health/test_health_pages.py), and
 # the shown requests' SLA clocks (one query for all of them).
+# That is a cold view (the selector itself); the page and the API read the overview through
+# sysops/overview_cache.py, whose warm view is the stamp and the cache read
+# (WARM_QUERIES_* in tests/sysops/test_overview_cache.py).
 OVERVIEW_QUERIES = 20
 
 
