@@ -79,21 +79,24 @@ def _parts() -> dict[str, str]:
     my_subscriptions = f"SELECT id FROM {subscriptions} WHERE customer_id = %(c)s"  # noqa: S608
     my_contracts = f"SELECT id FROM {contracts} WHERE customer_id = %(c)s"  # noqa: S608
     my_requests = f"SELECT id FROM {requests} WHERE customer_id = %(c)s"  # noqa: S608
-    my_reviews = f"SELECT id FROM {reviews} WHERE contract_id IN ({my_contracts})"  # noqa: S608
+    my_reviews = f"SELECT id FROM {reviews} WHERE contract_id = ANY(ARRAY({my_contracts}))"  # noqa: S608
     my_notifications = (
         f"SELECT id FROM {notifications} WHERE recipient_id = %(c)s ORDER BY id DESC LIMIT %(n)s"  # noqa: S608
     )
+    # One id list per relation, each read by its index (an OR of subqueries here made
+    # PostgreSQL scan the whole users table: 150 ms at 1,000,000 customers).
     users = (
-        "t.id = %(c)s"  # noqa: S608
-        f" OR t.id IN (SELECT assignee_id FROM {requests} WHERE customer_id = %(c)s)"
-        f" OR t.id IN (SELECT requested_by_id FROM {plan_changes}"
-        f" WHERE subscription_id IN ({my_subscriptions}))"
+        "t.id = ANY(ARRAY("  # noqa: S608
+        "SELECT %(c)s::bigint"
+        f" UNION ALL SELECT assignee_id FROM {requests} WHERE customer_id = %(c)s"
+        f" UNION ALL SELECT requested_by_id FROM {plan_changes}"
+        f" WHERE subscription_id = ANY(ARRAY({my_subscriptions}))))"
     )
     request_type = apps.get_model("sysops.ServiceRequest")._meta.label_lower
     review_type = apps.get_model("acceptance.Review")._meta.label_lower
     clocks = (
-        f"(t.subject_type = '{request_type}' AND t.subject_id IN ({my_requests}))"
-        f" OR (t.subject_type = '{review_type}' AND t.subject_id IN ({my_reviews}))"
+        f"(t.subject_type = '{request_type}' AND t.subject_id = ANY(ARRAY({my_requests})))"
+        f" OR (t.subject_type = '{review_type}' AND t.subject_id = ANY(ARRAY({my_reviews})))"
     )
     return {
         customer: _rows(customer, "t.user_id = %(c)s", pk="user_id"),
@@ -110,23 +113,24 @@ def _parts() -> dict[str, str]:
         attempts: _rows(attempts, of_customer),
         _table("payments.PaymentDispute"): _rows(
             _table("payments.PaymentDispute"),
-            f"t.attempt_id IN (SELECT id FROM {attempts} WHERE customer_id = %(c)s)",  # noqa: S608
+            f"t.attempt_id = ANY(ARRAY(SELECT id FROM {attempts} WHERE customer_id = %(c)s))",  # noqa: S608
         ),
         _table("billing.Invoice"): _rows(_table("billing.Invoice"), of_customer),
         contracts: _rows(contracts, of_customer),
         _table("acceptance.Requirement"): _rows(
-            _table("acceptance.Requirement"), f"t.contract_id IN ({my_contracts})"
+            _table("acceptance.Requirement"), f"t.contract_id = ANY(ARRAY({my_contracts}))"
         ),
-        reviews: _rows(reviews, f"t.contract_id IN ({my_contracts})"),
+        reviews: _rows(reviews, f"t.contract_id = ANY(ARRAY({my_contracts}))"),
         _table("risk.RiskEvent"): _rows(
-            _table("risk.RiskEvent"), f"t.contract_id IN ({my_contracts})"
+            _table("risk.RiskEvent"), f"t.contract_id = ANY(ARRAY({my_contracts}))"
         ),
         _table("journey.JourneyStep"): _rows(_table("journey.JourneyStep"), of_customer),
         _table("alerts.AdminAlert"): _rows(_table("alerts.AdminAlert"), of_customer),
-        plan_changes: _rows(plan_changes, f"t.subscription_id IN ({my_subscriptions})"),
+        plan_changes: _rows(plan_changes, f"t.subscription_id = ANY(ARRAY({my_subscriptions}))"),
         notifications: _rows(notifications, "t.recipient_id = %(c)s", newest="%(n)s"),
         _table("notifications.OutboxMessage"): _rows(
-            _table("notifications.OutboxMessage"), f"t.notification_id IN ({my_notifications})"
+            _table("notifications.OutboxMessage"),
+            f"t.notification_id = ANY(ARRAY({my_notifications}))",
         ),
         _table("audit.AuditEntry"): _rows(_table("audit.AuditEntry"), of_customer, newest="%(n)s"),
         _table("billing.DunningHold"): _rows(_table("billing.DunningHold"), of_customer),
