@@ -52,7 +52,7 @@ def _table(label: str) -> str:
 
 
 def _rows(table: str, where: str, *, pk: str = "id", newest: str = "") -> str:
-    """The digest of (pk, xmin) of the rows of `table` matching `where` (or of the newest
+    """The digest of (pk, xmin, ctid) of the rows of `table` matching `where` (or of the newest
     `newest` of them by pk): an md5 text, '' when there are none."""
     inner = f"SELECT {pk} AS pk, xmin, ctid FROM {table} t WHERE {where}"  # noqa: S608
     if newest:
@@ -174,7 +174,9 @@ def overview_stamp(*, customer_id: int, limit: int = HISTORY_LIMIT) -> str:
     """The digest of every row the customer's overview reads (PostgreSQL only): one query.
 
     A prepared statement: planning its 29 subqueries anew each time cost more than running
-    them. It is prepared once per database connection (a new connection prepares again).
+    them. It is prepared once per database connection (a new connection prepares again), so a
+    pooler that hands one client several server sessions (PgBouncer in transaction mode) would
+    need it prepared per transaction instead.
     """
     connection.ensure_connection()
     raw = connection.connection
