@@ -47,7 +47,7 @@ from onboarding.acceptance.services import MANAGER_ROLES
 from onboarding.accounts.permissions import role_required
 from onboarding.accounts.selectors import staff_assignees
 from onboarding.core.forms import refusals_on
-from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.overview_cache import customer_overview_cached
 
 
 @require_GET
@@ -92,7 +92,7 @@ def _page(request: HttpRequest, contract_id, *, forms: dict | None = None, statu
     staff = staff_assignees()
     context = {
         "v": view,
-        "o": customer_overview(customer=contract.customer),
+        "o": customer_overview_cached(customer=contract.customer),
         "is_manager": request.user.role in MANAGER_ROLES,
         "add_form": RequirementForm(staff=staff),
         **_forms(view, staff),

@@ -20,7 +20,7 @@ from onboarding.health.reads import HISTORY_DAYS, customer_health_card, health_h
 from onboarding.health.schemas import CustomerHealthOut, HealthReviewOut
 from onboarding.health.selectors import health_review_latest_of
 from onboarding.sysops.models import ServiceRequest
-from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.overview_cache import customer_overview_cached
 from onboarding.sysops.requests import (
     QueueFilters,
     service_request_get,
@@ -99,7 +99,8 @@ def customer_overview_api(request: HttpRequest, customer_id: str):
     customer = customer_resolve(
         customer_id=customer_id, source="staff customer overview API", actor=request.user
     )
-    return customer_overview(customer=customer)  # the requests come with their clocks
+    # The requests come with their clocks.
+    return customer_overview_cached(customer=customer)
 
 
 @customers_router.get(

@@ -121,6 +121,9 @@ class CustomerOverview:
     # The health score with its costliest factors and history; None until first computed.
     health: HealthCard | None = None
     limit: int = HISTORY_LIMIT
+    # The history lists rendered (sysops/_overview_history.html), when the cached overview
+    # keeps them (overview_cache); "" and the page renders them itself.
+    history_html: str = ""
 
     @property
     def invoices_awaiting_decision(self) -> list[Invoice]:

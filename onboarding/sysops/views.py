@@ -33,7 +33,7 @@ from onboarding.sysops.forms import (
 )
 from onboarding.sysops.health import customer_search_with_health
 from onboarding.sysops.models import RequestStatus, ServiceRequest, Severity
-from onboarding.sysops.overview import customer_overview
+from onboarding.sysops.overview_cache import customer_overview_cached
 from onboarding.sysops.requests import (
     QUEUE_PAGE_SIZE,
     QueueFilters,
@@ -103,7 +103,7 @@ def customer_overview_page(request: HttpRequest, customer_id: int) -> HttpRespon
             {"message": error.message, "customer_id": customer_id, "form": CustomerSearchForm()},
             status=404,
         )
-    overview = customer_overview(customer=customer)
+    overview = customer_overview_cached(customer=customer, history_html=True)
     return render(
         request,
         "sysops/customer_overview.html",
