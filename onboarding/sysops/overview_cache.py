@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 OVERVIEW_CACHE_SECONDS = 60
 HISTORY_TEMPLATE = "sysops/_overview_history.html"
 # Part of every key: a deploy that changes what is cached never reads an older layout.
-_LAYOUT = 2
+_LAYOUT = 3
 
 
 def _table(label: str) -> str:
@@ -75,6 +75,7 @@ def _parts() -> dict[str, str]:
     reviews = _table("acceptance.Review")
     notifications = _table("notifications.Notification")
     plan_changes = _table("billing.PlanChange")
+    health_reviews = _table("health.HealthReview")
     of_customer = "t.customer_id = %(c)s"
     my_subscriptions = f"SELECT id FROM {subscriptions} WHERE customer_id = %(c)s"  # noqa: S608
     my_contracts = f"SELECT id FROM {contracts} WHERE customer_id = %(c)s"  # noqa: S608
@@ -90,7 +91,8 @@ def _parts() -> dict[str, str]:
         "SELECT %(c)s::bigint"
         f" UNION ALL SELECT assignee_id FROM {requests} WHERE customer_id = %(c)s"
         f" UNION ALL SELECT requested_by_id FROM {plan_changes}"
-        f" WHERE subscription_id = ANY(ARRAY({my_subscriptions}))))"
+        f" WHERE subscription_id = ANY(ARRAY({my_subscriptions}))"
+        f" UNION ALL SELECT owner_id FROM {health_reviews} WHERE customer_id = %(c)s))"
     )
     request_type = apps.get_model("sysops.ServiceRequest")._meta.label_lower
     review_type = apps.get_model("acceptance.Review")._meta.label_lower
@@ -140,6 +142,8 @@ def _parts() -> dict[str, str]:
         _table("health.CustomerHealthSnapshot"): _rows(
             _table("health.CustomerHealthSnapshot"), of_customer
         ),
+        # The health card links a red customer's review, its state, action and owner.
+        health_reviews: _rows(health_reviews, of_customer),
         # Shared tables of a few rows each: plan and product names, prices, tax rates, hours.
         **{
             _table(label): _rows(_table(label), "true")

@@ -17,6 +17,8 @@ from onboarding.accounts.models import Customer, TestClock
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState
 from onboarding.contracts.models import Contract, ContractState
+from onboarding.health.models import HealthReview, ReviewState
+from onboarding.health.reviews import health_review_acknowledge
 from onboarding.health.services import customer_health_recompute
 from onboarding.sysops.models import RequestStatus
 from onboarding.sysops.overview import customer_overview
@@ -26,7 +28,9 @@ from onboarding.sysops.overview_cache import (
     stamped_tables,
 )
 from onboarding.sysops.services import customer_resolve, service_request_move
+from tests.acceptance.conftest import active_contract
 from tests.factories import DEFAULT_PASSWORD
+from tests.health.conftest import overdue_invoice, strict_bands
 from tests.payments.helpers import card_on_file
 from tests.private_redis import private_redis  # noqa: F401
 from tests.sysops.conftest import add_history, make_contract, make_invoice, open_request
@@ -290,3 +294,17 @@ def test_with_the_cache_down_the_page_still_answers(
     assert "customer overview not cached: the cache is unavailable" in caplog.text
     api = sysops_client.get(f"/api/v1/staff/customers/{subscription.customer_id}/overview")
     assert api.status_code == 200 and api.json()["requests"][0]["summary"] == "Seen without a cache"
+
+
+def test_a_red_customers_review_acknowledged_shows_on_the_next_view(manager):
+    contract = active_contract()
+    strict_bands()
+    customer_health_recompute(customer_id=contract.customer_id)
+    overdue_invoice(contract, days_late=34)
+    assert customer_health_recompute(customer_id=contract.customer_id).crossed_into_red
+    review = HealthReview.objects.get(customer_id=contract.customer_id)
+    assert _view(contract.customer_id).health.review.state == ReviewState.OPEN
+    health_review_acknowledge(review=review, actor=manager)
+    cached = _view(contract.customer_id)
+    assert cached.health.review.state == ReviewState.ACKNOWLEDGED
+    assert 'data-review-state="acknowledged"' in _page(cached)
