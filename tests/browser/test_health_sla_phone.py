@@ -64,6 +64,9 @@ def test_the_health_and_sla_staff_pages_fit_a_phone(
     # A customer fallen into red: the queue lists them and a review waits for a manager.
     plan = plan_with_sla_terms()
     credit_terms(plan)
+    # A long plan name: the breach report's chart label must not run out of its drawing.
+    plan.name = "Business Care Extended with Weekend Cover"
+    plan.save(update_fields=["name"])
     strict_bands()
     contract = active_contract(plan=plan)
     overdue_invoice(contract, days_late=34)
@@ -112,6 +115,27 @@ def test_the_health_and_sla_staff_pages_fit_a_phone(
     for size in (PHONE, DESKTOP):
         for name, url, controls in pages:
             problems += _check(page, screenshot, name, url, controls, size)
+
+    # The breach report's chart: each label wraps inside the card, each rate fits its drawing.
+    page.set_viewport_size(PHONE)
+    page.goto(reverse("sysops:sla_breach_report") + f"?month={month}")
+    chart = page.locator(".sla-chart")
+    expect(chart.locator(".sla-chart-label")).to_contain_text("Weekend Cover · First response")
+    fits = page.evaluate("""() => {
+      const card = document.querySelector(".sla-chart").getBoundingClientRect();
+      const labels = [...document.querySelectorAll(".sla-chart-label")].map((label) => {
+        const box = label.getBoundingClientRect();
+        return [label.textContent, box.left >= card.left && box.right <= card.right];
+      });
+      const rates = [...document.querySelectorAll(".sla-chart svg text")].map((text) => {
+        const box = text.getBBox();
+        const width = text.ownerSVGElement.viewBox.baseVal.width;
+        return [text.textContent, box.x >= 0 && box.x + box.width <= width + 0.5];
+      });
+      return labels.concat(rates);
+    }""")
+    assert len(fits) == 2 and all(inside for _text, inside in fits), fits
+    screenshot("hs-phone-sla-breaches-long-plan")
 
     # The review's next-action form, once acknowledged, fits the phone too.
     page.set_viewport_size(PHONE)
