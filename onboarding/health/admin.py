@@ -1,13 +1,16 @@
 """The health score's weights and bands in the Django admin: one row, edited (audited as
 "health.healthsettings_updated"), never added twice nor deleted. A change re-scores every
-customer in the background (tasks.health_rescore_task), not in the request."""
+customer in the background (tasks.health_rescore_task), not in the request.
+
+The managers' reviews of a fall into red are shown read-only: they are acknowledged and acted
+on through the review page (/staff/health/reviews/<id>/), which audits each step."""
 
 from django.contrib import admin
 from django.db import transaction
 
 from onboarding.audit.admin_edits import AuditedModelAdmin
 from onboarding.health import events
-from onboarding.health.models import HealthSettings
+from onboarding.health.models import HealthReview, HealthSettings
 from onboarding.health.tasks import health_rescore_enqueue
 
 
@@ -44,3 +47,23 @@ class HealthSettingsAdmin(AuditedModelAdmin):
             events.health_rescore_started(actor=request.user)
             generation = obj.updated_at.isoformat()
             transaction.on_commit(lambda: health_rescore_enqueue(generation=generation))
+
+
+@admin.register(HealthReview)
+class HealthReviewAdmin(admin.ModelAdmin):
+    """Read-only: a review changes only through the review page's audited steps."""
+
+    list_display = ["opened_at", "customer", "state", "score", "ack_due_at", "action", "due"]
+    list_filter = ["state", "action"]
+    search_fields = ["customer__company", "customer__user__email"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer", "snapshot", "acknowledged_by", "acted_by", "owner"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

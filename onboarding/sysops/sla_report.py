@@ -68,8 +68,6 @@ class BreachRow:
 @dataclass(frozen=True)
 class ChartBar:
     row: BreachRow
-    label_y: int
-    bar_y: int
     width: float  # of CHART_BAR
 
 
@@ -101,15 +99,11 @@ class BreachReport:
 
     @property
     def chart(self) -> list[ChartBar]:
-        """One bar per row, its length the breach rate (the SVG is drawn by the template)."""
+        """One bar per row, its length the breach rate. The template writes each row's label
+        as text that wraps on a narrow screen, and draws the bar under it as a small SVG."""
         return [
-            ChartBar(
-                row=row,
-                label_y=n * CHART_ROW + 13,
-                bar_y=n * CHART_ROW + 18,
-                width=round(CHART_BAR * row.failed / row.clocks, 1),
-            )
-            for n, row in enumerate(self.rows)
+            ChartBar(row=row, width=round(CHART_BAR * row.failed / row.clocks, 1))
+            for row in self.rows
         ]
 
     @property
@@ -121,15 +115,15 @@ class BreachReport:
         return CHART_BAR
 
     @property
-    def chart_height(self) -> int:
-        return max(1, len(self.rows)) * CHART_ROW
+    def chart_row(self) -> int:
+        return CHART_ROW
 
 
-# The chart's own units (its viewBox): it scales to the page, so these are proportions. A bar
-# of CHART_BAR is 100%; its rate is written to the right of it.
+# A bar's own units (its viewBox): it scales to the page, so these are proportions. A bar of
+# CHART_BAR is 100%; its rate is written to the right of it.
 CHART_WIDTH = 360
 CHART_BAR = 300
-CHART_ROW = 36
+CHART_ROW = 14  # one bar's drawing: a 12-unit bar and its rate
 
 
 def sla_breach_report(*, month: dt.date) -> BreachReport:

@@ -22,7 +22,7 @@ from onboarding.contracts import issuing, lifecycle
 from onboarding.contracts.models import IN_FORCE_STATES, Contract
 from onboarding.core import clock
 from onboarding.health import follow, reviews
-from onboarding.health.models import CustomerHealth
+from onboarding.health.models import CustomerHealth, HealthReview, ReviewState
 from onboarding.notifications.relay import relay_drain
 from onboarding.payments import methods, reconcile
 from onboarding.sla import watch
@@ -80,8 +80,8 @@ def clock_drain(*, clock_id: int, at: datetime) -> int:
 def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
     """The clock's next due moment after `after` (an acceptance deadline, a renewal, a dunning
     retry, a contract's end or expiry reminder, a request clock's 80% warning or deadline, a
-    health score's review_at): a step stops there, so what is due at 10:00 happens at 10:00 and
-    not at the next day's step."""
+    health score's review_at, an open health review's acknowledgement deadline): a step stops
+    there, so what is due at 10:00 happens at 10:00 and not at the next day's step."""
     mine = {"customer__test_clock_id": clock_id}
     moments = [
         Timer.objects.filter(
@@ -112,6 +112,13 @@ def next_deadline(*, clock_id: int, after: datetime) -> datetime | None:
         CustomerHealth.objects.filter(**mine, review_at__gt=after)
         .order_by("review_at")
         .values_list("review_at", flat=True)
+        .first(),
+        # A fall into red nobody acknowledged: its timer fires at ack_due_at (health/reviews.py).
+        HealthReview.objects.filter(
+            **mine, state=ReviewState.OPEN, unacknowledged_at__isnull=True, ack_due_at__gt=after
+        )
+        .order_by("ack_due_at")
+        .values_list("ack_due_at", flat=True)
         .first(),
     ]
     ends = Contract.objects.filter(**mine, state__in=IN_FORCE_STATES, term_end__gt=after)

@@ -6,7 +6,9 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from onboarding.audit.models import AuditEntry
-from onboarding.health.models import HealthSettings
+from onboarding.health.models import HealthReview, HealthSettings
+from onboarding.health.services import customer_health_recompute
+from tests.health.conftest import overdue_invoice, strict_bands
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +66,25 @@ def test_there_is_one_row_never_added_twice_nor_deleted(admin_client_2fa):
     delete = reverse("admin:health_healthsettings_delete", args=[1])
     assert admin_client_2fa.post(delete, {"post": "yes"}).status_code == 403
     assert HealthSettings.objects.count() == 1
+
+
+def test_the_reviews_are_listed_and_shown_read_only(admin_client_2fa, contract):
+    strict_bands()
+    overdue_invoice(contract, days_late=34)
+    customer_health_recompute(customer_id=contract.customer_id)
+    review = HealthReview.objects.get(customer_id=contract.customer_id)
+    listing = admin_client_2fa.get(reverse("admin:health_healthreview_changelist") + "?q=Compilers")
+    assert listing.status_code == 200
+    assert reverse("admin:health_healthreview_change", args=[review.pk]) in listing.text
+    change = reverse("admin:health_healthreview_change", args=[review.pk])
+    shown = admin_client_2fa.get(change)
+    assert shown.status_code == 200
+    assert review.reason in shown.text
+    assert 'name="_save"' not in shown.text  # viewed, not edited
+    refused = admin_client_2fa.post(change, {"state": "closed", "note": "edited"})
+    assert refused.status_code == 403
+    assert admin_client_2fa.get(reverse("admin:health_healthreview_add")).status_code == 403
+    delete = reverse("admin:health_healthreview_delete", args=[review.pk])
+    assert admin_client_2fa.post(delete, {"post": "yes"}).status_code == 403
+    review.refresh_from_db()
+    assert (review.state, review.note) == ("open", "")

@@ -259,6 +259,7 @@ def test_a_test_customers_review_fires_at_its_clocks_step(admin_user, manager):
     from onboarding.core.roles import Role
     from onboarding.testclocks.advancing import clock_run
     from onboarding.testclocks.services import clock_advance
+    from onboarding.testclocks.stepping import next_deadline
     from tests.factories import UserFactory
 
     strict_bands()
@@ -274,12 +275,17 @@ def test_a_test_customers_review_fires_at_its_clocks_step(admin_user, manager):
     review = HealthReview.objects.get(customer=customer)
     assert review.opened_at == frozen
     assert health_reviews_unacknowledged_fire(now=timezone.now()) == 0  # real time: not its scope
+    just_before = review.ack_due_at - dt.timedelta(seconds=1)
+    assert next_deadline(clock_id=test_clock.pk, after=just_before) == review.ack_due_at
     clock_advance(
         actor=admin_user, clock_id=test_clock.pk, to=review.ack_due_at + dt.timedelta(hours=1)
     )
     clock_run(clock_id=test_clock.pk)
     review.refresh_from_db()
-    assert review.unacknowledged_at is not None and review.unacknowledged_at > review.ack_due_at
+    # The advance stops at the deadline itself (stepping.next_deadline), not at a later step.
+    assert review.unacknowledged_at == review.ack_due_at
+    # Fired once: no longer a moment to stop at.
+    assert next_deadline(clock_id=test_clock.pk, after=just_before) != review.ack_due_at
     assert AdminAlert.objects.filter(reason="health_review_unacknowledged").count() == 1
 
 
