@@ -23,6 +23,7 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/portal/signup.py",
     "onboarding/portal/language.py",
     "onboarding/accounts/forms.py",
+    "onboarding/accounts/services.py",
 )
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}

@@ -106,6 +106,20 @@ def test_contact_request_and_purchase_errors_in_german_and_french(customer_clien
     }
 
 
+def test_the_profiles_own_field_errors_are_translated(customer_client):
+    body = PROFILE | {"vat_number": "GR123456789"}
+    url = "/api/v1/me/profile"
+    assert _by_field(_put(customer_client, url, body, "de")) == {
+        "vat_number": "Griechische USt-IdNr. beginnen mit EL, nicht mit GR."
+    }
+    assert _by_field(_put(customer_client, url, body, "en")) == {
+        "vat_number": "Greek VAT numbers start with EL, not GR."
+    }
+    # A model's full_clean refusal: Django's own message, from Django's French catalogue.
+    language = _by_field(_put(customer_client, url, PROFILE | {"language": "tlh"}, "fr"))
+    assert language == {"language": "La valeur «\u00a0'tlh'\u00a0» n\u2019est pas un choix valide."}
+
+
 def test_the_envelopes_own_messages_are_translated(client, customer_client):
     assert client.get("/api/v1/me/profile", HTTP_ACCEPT_LANGUAGE="de").json() == {
         "detail": "Nicht angemeldet"
