@@ -43,6 +43,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(MANAGE) check_catalogues
+	$(MANAGE) check_unmarked_strings
 
 # After marking strings: add them to locale/de and locale/fr (needs GNU gettext's xgettext, as
 # Django's makemessages does), then translate them; `make lint` says what is still missing.

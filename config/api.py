@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja.security import django_auth
 
 from config.openapi import OnboardingAPI
@@ -148,4 +149,6 @@ def model_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRe
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     if isinstance(exc, RowHidden):
         hidden_row_refused(request, exc)
-    return api.create_response(request, {"detail": "Not found.", "code": "not_found"}, status=404)
+    return api.create_response(
+        request, {"detail": gettext("Not found."), "code": "not_found"}, status=404
+    )

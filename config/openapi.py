@@ -32,12 +32,14 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.request import RawPostDataException
 from django.urls import URLPattern
+from django.utils.translation import gettext, gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from config.views import server_error
 from onboarding.accounts.permissions import StaffAuth
 from onboarding.alerts.failures import FailureAlertMiddleware
+from onboarding.core.api_errors import translated_errors, translated_http_error
 
 ERROR_SCHEMA_NAME = "ApiError"
 ERROR_SCHEMA = {
@@ -94,18 +96,20 @@ def document_common_answers(document: dict) -> dict:
 
 
 NUL = "\x00"
-NUL_MESSAGE = "Text may not contain NUL characters."
+NUL_MESSAGE = gettext_lazy("Text may not contain NUL characters.")
 
 
 def _nul_errors(value: Any, loc: list) -> list[dict]:
     """An error for each string (key or value) holding a NUL, anywhere inside `value`."""
     if isinstance(value, str):
-        return [{"type": "value_error", "loc": loc, "msg": NUL_MESSAGE}] if NUL in value else []
+        return (
+            [{"type": "value_error", "loc": loc, "msg": str(NUL_MESSAGE)}] if NUL in value else []
+        )
     if isinstance(value, dict):
         errors = []
         for key, item in value.items():
             if isinstance(key, str) and NUL in key:
-                errors.append({"type": "value_error", "loc": loc, "msg": NUL_MESSAGE})
+                errors.append({"type": "value_error", "loc": loc, "msg": str(NUL_MESSAGE)})
             errors += _nul_errors(item, [*loc, key])
         return errors
     if isinstance(value, list):
@@ -158,7 +162,7 @@ class OnboardingAPI(NinjaAPI):
             response = view(request, *args, **kwargs)
             if not isinstance(response, HttpResponseNotAllowed):
                 return response
-            body = {"detail": "Method not allowed.", "code": "method_not_allowed"}
+            body = {"detail": gettext("Method not allowed."), "code": "method_not_allowed"}
             json_response = self.create_response(request, body, status=405)
             json_response["Allow"] = response["Allow"]
             return json_response
@@ -168,6 +172,17 @@ class OnboardingAPI(NinjaAPI):
     def set_default_exception_handlers(self) -> None:
         super().set_default_exception_handlers()
         self.add_exception_handler(Exception, self._unexpected_error)
+        self.add_exception_handler(ValidationError, self._validation_error)
+        self.add_exception_handler(HttpError, self._http_error)
+
+    def _validation_error(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        # ninja's 422, with pydantic's English messages in the caller's language.
+        return self.create_response(request, {"detail": translated_errors(exc.errors)}, status=422)
+
+    def _http_error(self, request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja's 401 ("Unauthorized") and CSRF 403, in the caller's language.
+        body = {"detail": translated_http_error(str(exc))}
+        return self.create_response(request, body, status=exc.status_code)
 
     def _unexpected_error(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         if not settings.DEBUG or isinstance(exc, DJANGO_ANSWERS):

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from onboarding.accounts import events
 from onboarding.accounts.language import language_or_default, supported_languages
@@ -66,7 +67,7 @@ def customer_create(
     `test_clock`: a test customer bound to that clock for good (docs/test-clocks.md).
     `language`: the one they chose or their browser's (accounts.language); unsupported: English."""
     if user.role != Role.CUSTOMER:
-        raise DomainError("Only customer accounts have a customer record.")
+        raise DomainError(gettext("Only customer accounts have a customer record."))
     customer, created = Customer.objects.get_or_create(
         user=user,
         defaults={"test_clock": test_clock, "language": language_or_default(language)},
@@ -85,7 +86,9 @@ def customer_profile_update(
     """Update profile fields (and the preferred inbox); audit exactly the fields that changed."""
     unknown = set(profile) - set(Customer.PROFILE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
+        raise DomainError(
+            gettext("Unknown profile fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     profile = _masked(profile, FREE_TEXT_PROFILE_FIELDS)
     confirmed = _vat_number_confirmed(customer=customer, number=profile.get("vat_number"))
     customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
@@ -104,7 +107,7 @@ def customer_profile_update(
     user = customer.user
     if preferred_inbox is not None and preferred_inbox != user.preferred_inbox:
         if preferred_inbox not in PreferredInbox.values:
-            raise DomainError("Choose email or in-app inbox.", field="preferred_inbox")
+            raise DomainError(gettext("Choose email or in-app inbox."), field="preferred_inbox")
         changes["preferred_inbox"] = [user.preferred_inbox, preferred_inbox]
         user.preferred_inbox = preferred_inbox
         user.save(update_fields=["preferred_inbox"])
@@ -125,7 +128,7 @@ def customer_language_set(*, customer: Customer, actor: User, language: str) -> 
     """The language switcher used while signed in: the profile's language changes with it
     (audited like any profile change); an unsupported code is a field error."""
     if language not in supported_languages():
-        raise DomainError("Choose one of the languages offered.", field="language")
+        raise DomainError(gettext("Choose one of the languages offered."), field="language")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.language != language:
         changes = {"language": [customer.language, language]}
@@ -150,14 +153,18 @@ def _vat_number_confirmed(*, customer: Customer, number: str | None) -> ViesAnsw
         answer = vies_check(number)
     except ViesUnavailable:
         raise DomainError(
-            "The EU's VAT register (VIES) cannot confirm your VAT number just now. Try again in "
-            "a few minutes, or save your profile without the VAT number for now.",
+            gettext(
+                "The EU's VAT register (VIES) cannot confirm your VAT number just now. Try again "
+                "in a few minutes, or save your profile without the VAT number for now."
+            ),
             field="vat_number",
         ) from None
     if not answer.valid:
         raise DomainError(
-            "The EU's VAT register (VIES) does not know this VAT number. Check it against your "
-            "VAT registration.",
+            gettext(
+                "The EU's VAT register (VIES) does not know this VAT number. Check it against "
+                "your VAT registration."
+            ),
             field="vat_number",
         )
     return answer
@@ -171,12 +178,16 @@ def customer_currency_fix(*, customer: Customer, currency: str, actor: User) -> 
     if locked.currency:
         if currency != locked.currency:
             raise DomainError(
-                f"Your account pays in {locked.currency}; it cannot change.", field="currency"
+                gettext("Your account pays in %(currency)s; it cannot change.")
+                % {"currency": locked.currency},
+                field="currency",
             )
         return locked.currency
     if currency not in SUPPORTED_CURRENCIES:
         raise DomainError(
-            f"Choose a currency: {', '.join(SUPPORTED_CURRENCIES)}.", field="currency"
+            gettext("Choose a currency: %(currencies)s.")
+            % {"currencies": ", ".join(SUPPORTED_CURRENCIES)},
+            field="currency",
         )
     locked.currency = customer.currency = currency
     locked.save(update_fields=["currency", "updated_at"])
@@ -221,7 +232,7 @@ def contact_update(*, contact: Contact, actor: User, details: dict[str, Any]) ->
 def contact_remove(*, contact: Contact, actor: User) -> None:
     deleted, _ = Contact.objects.filter(pk=contact.pk).delete()
     if not deleted:
-        raise NotFound("That contact no longer exists.")
+        raise NotFound(gettext("That contact no longer exists."))
     events.contact_removed(
         actor=actor,
         contact=contact,

@@ -6,6 +6,7 @@ import threading
 from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils.translation import gettext
 from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
@@ -254,30 +255,34 @@ def validate_vat_number(value: str) -> None:
     if pattern is None:
         if prefix == "GR":
             raise ValidationError(
-                "Greek VAT numbers start with EL, not GR.", code="vat_number_prefix"
+                gettext("Greek VAT numbers start with EL, not GR."), code="vat_number_prefix"
             )
         if not (prefix.isascii() and prefix.isalpha()):
             raise ValidationError(
-                "Start with the two-letter country prefix, like DE123456789 for Germany.",
+                gettext("Start with the two-letter country prefix, like DE123456789 for Germany."),
                 code="vat_number_prefix",
             )
         raise ValidationError(
-            "%(prefix)s is not a country prefix of VAT numbers we know. Start with the "
-            "country's prefix, like DE123456789 (Germany), FR12345678901 (France) or "
-            "GB123456789 (United Kingdom).",
+            gettext(
+                "%(prefix)s is not a country prefix of VAT numbers we know. Start with the "
+                "country's prefix, like DE123456789 (Germany), FR12345678901 (France) or "
+                "GB123456789 (United Kingdom)."
+            ),
             code="vat_number_prefix",
             params={"prefix": prefix},
         )
     if not pattern.fullmatch(rest):
         raise ValidationError(
-            "This is not a valid %(prefix)s VAT number: one looks like %(example)s.",
+            gettext("This is not a valid %(prefix)s VAT number: one looks like %(example)s."),
             code="vat_number_format",
             params={"prefix": prefix, "example": VAT_NUMBER_EXAMPLES[prefix]},
         )
     if not _VAT_CHECKERS.get(prefix, eu_vat).is_valid(number):
         raise ValidationError(
-            "The check digits of this %(prefix)s VAT number do not match: please check it "
-            "for a typo against your VAT registration.",
+            gettext(
+                "The check digits of this %(prefix)s VAT number do not match: please check it "
+                "for a typo against your VAT registration."
+            ),
             code="vat_number_checksum",
             params={"prefix": prefix},
         )
@@ -355,7 +360,7 @@ def validate_postal_code(value: str, country: str) -> None:
     if pattern is None:
         if len(code) > POSTAL_CODE_MAX_LENGTH:
             raise ValidationError(
-                "A postal code has at most %(limit)d characters.",
+                gettext("A postal code has at most %(limit)d characters."),
                 code="postal_code_length",
                 params={"limit": POSTAL_CODE_MAX_LENGTH},
             )
