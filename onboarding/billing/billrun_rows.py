@@ -63,6 +63,7 @@ class DueRow:
     first_name: str
     last_name: str
     vat_number: str
+    language: str
 
 
 DUE_COLUMNS = (
@@ -95,6 +96,7 @@ ADDRESSEE_COLUMNS = (
     "user__first_name",
     "user__last_name",
     "vat_number",
+    "language",
 )
 
 

@@ -140,6 +140,7 @@ def _draft_create(
         reason=reason,
         refund_key=refund_key,
         created_by=actor,
+        language=invoice.customer.language,
     )
     # The lines are written with the draft: they hold the split at the invoice's rates until
     # the refund goes through (a cancelled draft's lines count for nothing).
