@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from onboarding.billing.models import CreditNote, Invoice, InvoiceStatus
 from onboarding.billing.selectors import invoice_paid_by
@@ -192,6 +193,14 @@ def pdf_render(*, template: str, context: dict, language: str = "en") -> bytes:
         _fonts.config = FontConfiguration()
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
     with translation.override(language):
+        # The footer's "Page 1 of 2", in the document's language.
+        context = {
+            **context,
+            "footer": {
+                "page": pgettext("PDF footer: Page 1 of 2", "Page"),
+                "of": pgettext("PDF footer: Page 1 of 2", "of"),
+            },
+        }
         html = render_to_string(template, context)
         css = render_to_string("billing/pdf/document.css", context)
     content = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
