@@ -193,3 +193,20 @@ def test_the_acknowledgement_records_the_german_version_and_its_certificate_is_g
         "UTC",
     )
     assert left == []
+
+
+def test_a_french_customers_contract_uses_the_french_version(media, plan):
+    user = UserFactory(email="jeanne@example.com")
+    customer = complete_profile(user.customer, company="Moteurs Analytiques SARL", country="FR")
+    customer.language = "fr"
+    customer.save(update_fields=["language"])
+    contract = deliver_inline(subscribe(user, plan))
+    document = contract.documents.get()
+    assert (contract.language, document.template.language, document.template.version) == (
+        "fr",
+        "fr",
+        1,
+    )
+    text = _stored_text(document.storage_path)
+    assert "Contrat de support" in text and "Prix par mois" in text and "France" in text
+    assert re.search(r"Page 1 sur \d", text)
