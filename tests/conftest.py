@@ -36,6 +36,9 @@ CONTRACT_TEMPLATE_V2 = importlib.import_module(
 CONTRACT_TEMPLATE_V3 = importlib.import_module(
     "onboarding.contracts.migrations.0006_template_version_3"
 )
+CONTRACT_TEMPLATES_DE_FR = importlib.import_module(
+    "onboarding.contracts.migrations.0008_template_german_french"
+)
 TAX_RATES_SEED = importlib.import_module("onboarding.tax.migrations.0002_seed_eu_and_uk_rates")
 
 
@@ -47,7 +50,8 @@ def _catalogues_compiled():
 
 @pytest.fixture(autouse=True)
 def _rows_seeded_by_migrations(request):
-    """Contract template versions 1 to 3, as their data migrations seed them. A transactional
+    """Contract template versions 1 to 3 (English) and the German and French version 1, as
+    their data migrations seed them. A transactional
     test flushes
     every table, seeded rows too, so every database test after one would otherwise meet a
     database without a published template (and a paid invoice would bring no contract)."""
@@ -61,7 +65,11 @@ def _rows_seeded_by_migrations(request):
     )
     for version, seeded in seeded_versions:
         ContractTemplate.objects.get_or_create(
-            version=version, defaults={"html": seeded.HTML, "css": seeded.CSS}
+            language="en", version=version, defaults={"html": seeded.HTML, "css": seeded.CSS}
+        )
+    for language, (html, css, note) in CONTRACT_TEMPLATES_DE_FR.VERSIONS.items():
+        ContractTemplate.objects.get_or_create(
+            language=language, version=1, defaults={"html": html, "css": css, "note": note}
         )
     # The seeded VAT rates, likewise: invoices are taxed by the customer's country.
     if not TaxRate.objects.exists():

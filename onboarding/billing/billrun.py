@@ -228,6 +228,7 @@ def _invoice_values(
         "bill_to_email": due.email,
         "bill_to_vat_number": due.vat_number,
         "customer_reference": reference,
+        "language": due.language,
         "is_first": due.current_period_end is None,
         "payment_state": PaymentState.PROCESSING if charged else PaymentState.NONE,
         "attempt_count": 1 if charged else 0,

@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import translation
 from django.utils.translation import get_language
 from django_countries import countries
 
@@ -63,6 +64,7 @@ class DueRow:
     first_name: str
     last_name: str
     vat_number: str
+    language: str
 
 
 DUE_COLUMNS = (
@@ -95,6 +97,7 @@ ADDRESSEE_COLUMNS = (
     "user__first_name",
     "user__last_name",
     "vat_number",
+    "language",
 )
 
 
@@ -117,9 +120,10 @@ def due_claim(due, batch_size: int) -> list[DueRow]:
 
 @functools.lru_cache(maxsize=512)
 def _country_name(code: str, language: str | None) -> str:
-    """The country's name in the active `language` (part of the cache key: names are translated).
+    """The country's name in `language` (part of the cache key: names are translated).
     django-countries looks each name up anew (about 50 us); a bill run asks for a few, often."""
-    return str(countries.name(code))
+    with translation.override(language):
+        return str(countries.name(code))
 
 
 def bill_to_of(due: DueRow) -> tuple[str, str, str]:
@@ -133,7 +137,8 @@ def bill_to_of(due: DueRow) -> tuple[str, str, str]:
         postal_code=due.postal_code,
         region=due.region,
         country=due.country,
-        country_name=lambda code: _country_name(code, get_language()),
+        # In the customer's language, as the invoice is written (its PDF shows this address).
+        country_name=lambda code: _country_name(code, due.language or get_language()),
     )
     address = "\n".join(lines)
     return name[:200], address, f"CUS-{due.customer_id:06d}"

@@ -33,6 +33,8 @@ class CreditNote(models.Model):
     tax_minor = models.BigIntegerField()
     total_minor = models.BigIntegerField()
     reason = models.CharField(max_length=500)
+    # The language it is issued in (the customer's then): its PDF and mail, re-sends too.
+    language = models.CharField(max_length=8, default="en", db_default="en")
     refund_key = models.CharField(max_length=128, unique=True)
     refund = models.ForeignKey(
         "payments.PaymentRefund", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from onboarding.billing.models import CreditNote, Invoice, InvoiceStatus
 from onboarding.billing.selectors import invoice_paid_by
@@ -62,10 +63,12 @@ def _tax_summary(rows: list[TaxSummaryRow], locale: str) -> list[dict]:
     ]
 
 
-def document_locale(invoice: Invoice) -> str:
-    """The locale a document's money is written in: the customer's country as frozen on the
-    invoice (its tax country), so a later move never changes how a re-rendered PDF reads."""
-    return locale_for(country=invoice.tax_country, language="en")  # PDFs: English for now
+def document_locale(invoice: Invoice, language: str | None = None) -> str:
+    """The locale a document's money is written in: the language it was issued in (the
+    invoice's, or `language`: a credit note's) in the customer's country as frozen on the
+    invoice (its tax country), so a later move or change of language never changes how a
+    re-rendered PDF reads."""
+    return locale_for(country=invoice.tax_country, language=language or invoice.language)
 
 
 def _money(amount_minor: int, currency: str, locale: str) -> str:
@@ -142,7 +145,7 @@ def invoice_context(invoice: Invoice) -> dict:
 def credit_note_context(credit_note: CreditNote) -> dict:
     invoice = credit_note.invoice
     currency = credit_note.currency
-    locale = document_locale(invoice)
+    locale = document_locale(invoice, credit_note.language)
     return {
         "seller": _seller(invoice),
         "credit_note": {
@@ -176,8 +179,9 @@ def credit_note_context(credit_note: CreditNote) -> dict:
     }
 
 
-def pdf_render(*, template: str, context: dict) -> bytes:
-    """Render `template` (HTML) with the shared stylesheet to PDF bytes."""
+def pdf_render(*, template: str, context: dict, language: str = "en") -> bytes:
+    """Render `template` (HTML) with the shared stylesheet to PDF bytes, in `language` (the one
+    the document was issued in) whoever renders it."""
     # Imported here, not at the top: WeasyPrint takes about a second to import, and only the
     # processes that render documents (the workers) should pay for it, not every bill run.
     from weasyprint import CSS, HTML
@@ -188,7 +192,15 @@ def pdf_render(*, template: str, context: dict) -> bytes:
         # Finding the fonts is a good part of a small document's cost: once per thread.
         _fonts.config = FontConfiguration()
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
-    with translation.override("en"):  # the PDFs are English until translated (docs/i18n.md)
+    with translation.override(language):
+        # The footer's "Page 1 of 2", in the document's language.
+        context = {
+            **context,
+            "footer": {
+                "page": pgettext("PDF footer: Page 1 of 2", "Page"),
+                "of": pgettext("PDF footer: Page 1 of 2", "of"),
+            },
+        }
         html = render_to_string(template, context)
         css = render_to_string("billing/pdf/document.css", context)
     content = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
@@ -242,15 +254,20 @@ def invoice_pdf_outdated(invoice: Invoice) -> bool:
 
 
 def invoice_pdf_build(invoice: Invoice) -> StoredPdf:
-    context = invoice_context(invoice)
-    content = pdf_render(template="billing/pdf/invoice.html", context=context)
+    with translation.override(invoice.language):  # the status's label, the card's brand
+        context = invoice_context(invoice)
+    content = pdf_render(
+        template="billing/pdf/invoice.html", context=context, language=invoice.language
+    )
     stem = _invoice_pdf_stem(invoice, paid=_shows_paid(invoice))
     return pdf_store(folder=f"invoices/{invoice.number_year}", stem=stem, content=content)
 
 
 def credit_note_pdf_build(credit_note: CreditNote) -> StoredPdf:
+    with translation.override(credit_note.language):
+        context = credit_note_context(credit_note)
     content = pdf_render(
-        template="billing/pdf/credit_note.html", context=credit_note_context(credit_note)
+        template="billing/pdf/credit_note.html", context=context, language=credit_note.language
     )
     return pdf_store(
         folder=f"credit-notes/{credit_note.number_year}", stem=credit_note.number, content=content

@@ -203,6 +203,7 @@ def _issue_notice(
         },
         dedupe_key=f"invoice-issued:{invoice.pk}",
         channels=_channels_with_email(user),
+        language=invoice.language,  # the PDF's: the language the invoice was issued in
         attachments=[
             Attachment(
                 filename=f"{invoice.number}.pdf",
@@ -511,6 +512,7 @@ def _credit_note_follow_up(credit_note_id: int) -> bool:
                 total=credit_note.total,
             ),
             template="billing/email/credit_note_issued",
+            language=credit_note.language,  # the PDF's
             context={
                 "credit_note": credit_note,
                 "invoice": credit_note.invoice,

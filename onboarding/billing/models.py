@@ -201,6 +201,7 @@ class Invoice(models.Model):
             "reverse_charge",
             "tax_mention",
             "seller_vat_number",
+            "language",
         }
     )
 
@@ -244,6 +245,8 @@ class Invoice(models.Model):
     seller_vat_number = models.CharField(
         "seller's VAT number", max_length=20, blank=True, default="", db_default=""
     )
+    # The language it was issued in (the customer's then): its PDF and mail, re-sends too.
+    language = models.CharField(max_length=8, default="en", db_default="en")
     # The subscription's first invoice: its issue and payment move the onboarding journey.
     is_first = models.BooleanField(default=False)
 

@@ -486,6 +486,7 @@ def change_invoice_issue(
                 bill_to_email=customer.user.email,
                 bill_to_vat_number=customer.vat_number,
                 customer_reference=customer.reference,
+                language=customer.language,
                 paid_at=None if charged else now,
                 followup_due=True,
             )

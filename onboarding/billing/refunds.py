@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
@@ -140,10 +142,15 @@ def _draft_create(
         reason=reason,
         refund_key=refund_key,
         created_by=actor,
+        language=invoice.customer.language,
     )
     # The lines are written with the draft: they hold the split at the invoice's rates until
     # the refund goes through (a cancelled draft's lines count for nothing).
-    description = f"Refund on invoice {invoice.number}: {reason}"
+    # In the credit note's language: its PDF shows the line.
+    with translation.override(credit_note.language):
+        description = gettext("Refund on invoice {number}: {reason}").format(
+            number=invoice.number, reason=reason
+        )
     CreditNoteLine.objects.bulk_create(
         CreditNoteLine(
             credit_note=credit_note,

@@ -104,8 +104,14 @@ def contract_acknowledge(
                 client_ip=client_ip or None,
                 user_agent=(user_agent or "")[:500],
                 document_sha256=document.sha256,
+                language=document.template.language,
             )
-            changes = {"version": document.version, "sha256": document.sha256, "name": name}
+            changes = {
+                "version": document.version,
+                "sha256": document.sha256,
+                "language": document.template.language,
+                "name": name,
+            }
             if contract.state == S.SENT:
                 states = contract_move(contract=contract, state=S.ACKNOWLEDGED)
                 if contract.term_start <= clock.now():

@@ -5,6 +5,7 @@ through contract_template_publish, which refuses a template that does not render
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 
 from onboarding.contracts.documents import contract_template_publish
@@ -13,9 +14,13 @@ from onboarding.core.forms import refusals_on
 
 
 class ContractTemplateForm(forms.ModelForm):
+    # The legal text's language: each language has its own versions (docs/contracts.md).
+    # Left out (an older form or script): English, as before languages.
+    language = forms.ChoiceField(choices=settings.LANGUAGES, initial="en", required=False)
+
     class Meta:
         model = ContractTemplate
-        fields = ["html", "css", "note"]
+        fields = ["language", "html", "css", "note"]
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,14 +37,16 @@ class ContractTemplateForm(forms.ModelForm):
                 css=cleaned.get("css", ""),
                 note=cleaned.get("note", ""),
                 actor=self.actor,
+                language=cleaned.get("language") or "en",
             )
         return cleaned
 
 
 @admin.register(ContractTemplate)
 class ContractTemplateAdmin(admin.ModelAdmin):
-    list_display = ["version", "note", "created_at", "created_by"]
-    ordering = ["-version"]
+    list_display = ["language", "version", "note", "created_at", "created_by"]
+    list_filter = ["language"]
+    ordering = ["language", "-version"]
     form = ContractTemplateForm
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -52,7 +59,8 @@ class ContractTemplateAdmin(admin.ModelAdmin):
         return WithActor
 
     def get_readonly_fields(self, request, obj=None):
-        return ["version", "html", "css", "note", "created_at", "created_by"] if obj else []
+        fields = ["language", "version", "html", "css", "note", "created_at", "created_by"]
+        return fields if obj else []
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change page shows a version; nothing on it can be saved.
@@ -65,6 +73,7 @@ class ContractTemplateAdmin(admin.ModelAdmin):
         # contract_template_publish already stored (and audited) the version during clean().
         if form.published is not None:
             obj.pk, obj.version = form.published.pk, form.published.version
+            obj.language = form.published.language
             obj._state.adding = False
 
     def log_addition(self, request, obj, message):

@@ -68,6 +68,7 @@ def contract_notice_send(
         dedupe_key=dedupe_key,
         channels=channels,
         to_email=verified if Channel.EMAIL in channels else None,
+        language=contract.language,  # the contract's, as its document
     )
     return channels
 
@@ -92,6 +93,7 @@ def _email_document(
         dedupe_key=f"contract:{contract.pk}:v{document.version}:email:{address.lower()}"[:255],
         channels=[Channel.EMAIL],
         to_email=address,
+        language=contract.language,  # the PDF's, whatever the customer reads in today
         attachments=[Attachment(document.filename, "application/pdf", document.storage_path)],
     )
     contract_emailed(actor=actor, contract=contract, document=document, address=address)

@@ -6,10 +6,12 @@ runs outside any transaction; the row is written in a short one. A stored docume
 be served is told in the words defined here. (The certificate of acceptance: certificates.py.)
 """
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template import Context, TemplateSyntaxError
+from django.utils import translation
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -80,10 +82,11 @@ def document_delivery_enqueue(*, contract: Contract, version: int) -> None:
 # --- templates -----------------------------------------------------------------------------
 
 
-def contract_template_current() -> ContractTemplate:
-    template = ContractTemplate.objects.order_by("-version").first()
+def contract_template_current(language: str = "en") -> ContractTemplate:
+    """The newest version of the legal text in `language` (the contract's)."""
+    template = ContractTemplate.objects.filter(language=language).order_by("-version").first()
     if template is None:
-        raise ContractIncomplete("no contract template has been published")
+        raise ContractIncomplete(f"no contract template has been published in {language!r}")
     return template
 
 
@@ -95,17 +98,23 @@ SAMPLE_HTML_MAX_CHARS = 50_000
 
 
 @transaction.atomic
-def contract_template_publish(*, html: str, css: str, note: str, actor: User) -> ContractTemplate:
+def contract_template_publish(
+    *, html: str, css: str, note: str, actor: User, language: str = "en"
+) -> ContractTemplate:
     """Publish a new template version (a restyle). It must compile and render a sample contract
     to PDF first, so a broken layout never reaches a customer's document; a sample longer than
-    SAMPLE_HTML_MAX_CHARS is refused before it is laid out, which bounds the render's cost."""
+    SAMPLE_HTML_MAX_CHARS is refused before it is laid out, which bounds the render's cost.
+    Each language has its own versions: this one is the next of `language`."""
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError("The site does not speak this language.", field="language")
     if actor is None or not actor.has_role(Role.ADMIN):
         raise Forbidden("Only an admin can publish a contract template.")
     if not (html or "").strip():
         raise DomainError("The template is empty.", field="html")
     try:
         compiled = compile_template(html)
-        sample = compiled.render(Context(sample_context(), autoescape=True))
+        with translation.override(language):
+            sample = compiled.render(Context(sample_context(), autoescape=True))
     except TemplateSyntaxError as error:
         raise DomainError(f"The template does not compile: {error}", field="html") from error
     except Exception as error:
@@ -125,8 +134,14 @@ def contract_template_publish(*, html: str, css: str, note: str, actor: User) ->
         raise DomainError(
             f"The template does not render: {error.__class__.__name__}: {error}", field="html"
         ) from error
-    latest = ContractTemplate.objects.select_for_update().order_by("-version").first()
+    latest = (
+        ContractTemplate.objects.select_for_update()
+        .filter(language=language)
+        .order_by("-version")
+        .first()
+    )
     template = ContractTemplate.objects.create(
+        language=language,
         version=(latest.version if latest else 0) + 1,
         html=html,
         css=css or "",
@@ -163,7 +178,7 @@ def contract_document_generate(*, contract: Contract) -> ContractDocument | None
     existing = ContractDocument.objects.filter(contract=contract, version=version).first()
     if existing is not None:
         return existing
-    template = contract_template_current()
+    template = contract_template_current(contract.language)
     rendered = contract_pdf(contract=contract, template=template, version=version)
     path = default_storage.save(
         _storage_name(contract, version, rendered.sha256), ContentFile(rendered.content)

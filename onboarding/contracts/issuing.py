@@ -74,6 +74,7 @@ def contract_draft_create(
                 tax_name=decision.name,
                 reverse_charge=decision.reverse_charge,
                 customer_vat_number=customer.vat_number or "",
+                language=customer.language,
                 seller_vat_number=settings.BILLING_SELLER_TAX_ID,
                 product_name=plan.product.name,
                 plan_name=plan.name,

@@ -138,6 +138,9 @@ class Contract(models.Model):
     service_ends_at = models.DateTimeField(
         null=True, blank=True, help_text="When a cancelled contract's service stops."
     )
+    # The language it is issued in (the customer's then): its documents, certificate and mail
+    # are written in it, whatever the customer's language is later. Older rows: English.
+    language = models.CharField(max_length=8, default="en", db_default="en")
     # Documents: the version that must exist, and the last one delivered.
     document_version_wanted = models.PositiveSmallIntegerField(default=0)
     delivered_version = models.PositiveSmallIntegerField(default=0)
@@ -303,11 +306,13 @@ class ImmutableRow(models.Model):
 class ContractTemplate(ImmutableRow):
     """A version of the contract's layout: a Django template (HTML) and its stylesheet.
 
-    A restyle is a new version; documents keep the version they were rendered with. The newest
-    version is the one new documents use.
+    A restyle is a new version; documents keep the version they were rendered with. Each
+    language has its own versions (the legal text translated); the newest version of the
+    contract's language is the one its new documents use.
     """
 
-    version = models.PositiveIntegerField(unique=True)
+    language = models.CharField(max_length=8, default="en", db_default="en")
+    version = models.PositiveIntegerField()
     html = models.TextField(help_text="Django template source; see docs/contracts.md.")
     css = models.TextField(blank=True)
     note = models.CharField(max_length=200, blank=True)
@@ -317,10 +322,15 @@ class ContractTemplate(ImmutableRow):
     )
 
     class Meta:
-        ordering = ["-version"]
+        ordering = ["language", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "version"], name="one_contract_template_per_language_version"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Contract template v{self.version}"
+        return f"Contract template {self.language} v{self.version}"
 
 
 @access_rule(owner="contract__customer__user", staff=STAFF_ROLES)
@@ -365,6 +375,8 @@ class ContractAcceptance(ImmutableRow):
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     document_sha256 = models.CharField(max_length=64)
+    # The language version acknowledged (its template's language; the hash above is its PDF's).
+    language = models.CharField(max_length=8, default="en", db_default="en")
 
     class Meta:
         ordering = ["-accepted_at", "-id"]

@@ -81,13 +81,17 @@ def _tax_treatment(contract: Contract, country: str) -> dict:
 
 
 def contract_context(*, contract: Contract, version: int) -> dict:
-    """Everything a contract template may show, as plain values; money as the customer's
-    locale writes it (core.money.locale_for), as the contract page shows it."""
+    """Everything a contract template may show, as plain values, in the contract's language
+    whatever language is active (its hash must not depend on who rendered it); money as that
+    language writes it in the customer's country (core.money.locale_for)."""
+    with translation.override(contract.language):
+        return _contract_context(contract, version)
+
+
+def _contract_context(contract: Contract, version: int) -> dict:
     customer = contract.customer
     country = contract.money_country
-    # English, whatever language is active: the legal text is English until it is translated
-    # per language (docs/i18n.md), and its hash must not depend on who rendered it.
-    locale = locale_for(country=country, language="en")
+    locale = locale_for(country=country, language=contract.language)
     terms = contract.service_terms or {}
     previous = contract.previous
     tier = terms.get("tier", "")
@@ -140,8 +144,8 @@ def compile_template(source: str) -> Template:
 
 
 def contract_html(*, template: ContractTemplate, context: dict) -> str:
-    # English (dates too) whoever renders it, until the legal text is translated per language.
-    with translation.override("en"):
+    # In the template's language (dates too) whoever renders it.
+    with translation.override(template.language):
         return compile_template(template.html).render(Context(context, autoescape=True))
 
 
@@ -155,7 +159,8 @@ def contract_pdf(*, contract: Contract, template: ContractTemplate, version: int
 def certificate_pdf(*, acceptance: ContractAcceptance) -> RenderedPdf:
     """The certificate of acceptance: a fixed layout of the acceptance record."""
     contract = acceptance.contract
-    with translation.override("en"):  # English until the certificate is translated
+    # In the language of the version acknowledged, whoever renders it.
+    with translation.override(acceptance.language):
         html = _certificate_html(contract, acceptance)
     return pdf_from_html(html=html)
 
@@ -169,6 +174,8 @@ def _certificate_html(contract: Contract, acceptance: ContractAcceptance) -> str
             "customer": contract.customer,
             "acceptance": acceptance,
             "document": acceptance.document,
+            # The language version acknowledged, named in its own language ("Deutsch").
+            "language_name": translation.get_language_info(acceptance.language)["name_local"],
         },
     )
 

@@ -220,7 +220,7 @@ def contract_certificate_of(*, acceptance: ContractAcceptance) -> ContractCertif
 
 
 def contract_template_list() -> QuerySet[ContractTemplate]:
-    return ContractTemplate.objects.select_related("created_by").order_by("-version")
+    return ContractTemplate.objects.select_related("created_by").order_by("language", "-version")
 
 
 def contracts_expiring_count(*, user, days: int) -> int:

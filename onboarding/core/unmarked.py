@@ -46,6 +46,9 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     "onboarding/billing/templates/billing/email",
     "onboarding/contracts/templates/contracts/email",
     "onboarding/payments/templates/payments/email",
+    # The documents: invoice, credit note, contract and certificate PDFs.
+    "onboarding/billing/templates/billing/pdf",
+    "onboarding/contracts/templates/contracts/pdf",
 )
 
 # Staff mail that lives beside the customer emails: English until the staff console is translated.

@@ -103,9 +103,9 @@ def renders(monkeypatch) -> list[str]:
     calls: list[str] = []
     real = documents.pdf_render
 
-    def counted(*, template: str, context: dict) -> bytes:
+    def counted(*, template: str, context: dict, language: str = "en") -> bytes:
         calls.append(template)
-        return real(template=template, context=context)
+        return real(template=template, context=context, language=language)
 
     monkeypatch.setattr(documents, "pdf_render", counted)
     return calls
