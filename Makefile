@@ -81,6 +81,7 @@ export AUDIT_SUMMARY
 security: install
 	mkdir -p var && rm -f $(AUDIT_JSON)
 	$(BIN)/pip-audit -r requirements.txt --require-hashes --disable-pip --progress-spinner off \
+		--cache-dir var/pip-audit-cache \
 		--format json --output $(AUDIT_JSON); \
 	$(BIN)/python -c "$$AUDIT_SUMMARY" $(AUDIT_JSON) $(if $(AUDIT_STRICT),strict)
 

@@ -336,7 +336,7 @@ class CycleOffer:
     taxed: bool = True
 
     def __str__(self) -> str:
-        return self.label
+        return str(self.label)  # the cycle's name, translated lazily
 
     @property
     def per(self) -> str:
