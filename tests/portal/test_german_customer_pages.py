@@ -250,3 +250,18 @@ def test_the_request_update_email_is_in_the_customers_language(
     assert ("eine neue Antwort von SysOps" if language == "de" else "une nouvelle réponse") in (
         reply.subject
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/password/reset/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+        "/accounts/reauthenticate/",
+    ],
+)
+def test_the_allauth_account_pages_are_german(customer, url):
+    client = german(customer)
+    html = page(client, url)
+    assert english_left(html) == [], strip_tags(html)
