@@ -5,6 +5,8 @@ input, and the request update email in German and French."""
 import re
 
 import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -264,4 +266,15 @@ def test_the_request_update_email_is_in_the_customers_language(
 def test_the_allauth_account_pages_are_german(customer, url):
     client = german(customer)
     html = page(client, url)
+    assert english_left(html) == [], strip_tags(html)
+
+
+def test_the_password_reset_confirm_page_is_german(customer):
+    client = german(customer)
+    key = default_token_generator.make_token(customer)
+    url = f"/accounts/password/reset/key/{user_pk_to_url_str(customer)}-{key}/"
+    response = client.get(url, follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="password1"' in html
     assert english_left(html) == [], strip_tags(html)
