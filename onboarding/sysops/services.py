@@ -457,7 +457,8 @@ def _dunning_hold_follow(request: ServiceRequest, *, actor: User | None) -> None
             customer_id=request.customer_id,
             source=HoldSource.REQUEST,
             reference=request.pk,
-            because=f"request {request.reference} is {request.get_status_display().lower()}",
+            # The value, not the (translated) label: the reason is recorded, in English.
+            because=f"request {request.reference} is {request.status.replace('_', ' ')}",
             actor=actor,
         )
 
