@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
@@ -94,20 +95,22 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         request,
         400,
         "core/error.html",
-        "The request could not be understood.",
+        gettext("The request could not be understood."),
         "bad_request",
-        title="Bad request",
+        title=gettext("Bad request"),
     )
 
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 403, "403.html", "You are not allowed to do this.", "forbidden")
+    return _error_page(
+        request, 403, "403.html", gettext("You are not allowed to do this."), "forbidden"
+    )
 
 
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 404, "404.html", "Not found.", "not_found")
+    return _error_page(request, 404, "404.html", gettext("Not found."), "not_found")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -117,7 +120,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         request,
         403,
         "403.html",
-        "Your form expired or came from another site. Go back, reload the page and try again.",
+        gettext(
+            "Your form expired or came from another site. Go back, reload the page and try again."
+        ),
         "csrf_failed",
     )
 
@@ -132,9 +137,9 @@ def too_many_requests(request: HttpRequest, exception: Exception | None = None) 
         request,
         429,
         "core/error.html",
-        "Too many attempts. Wait a few minutes and try again.",
+        gettext("Too many attempts. Wait a few minutes and try again."),
         "too_many_requests",
-        title="Too many attempts",
+        title=gettext("Too many attempts"),
     )
     response["Retry-After"] = "300"
     return response
@@ -150,7 +155,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
             {
-                "detail": "Something went wrong on our side.",
+                "detail": gettext("Something went wrong on our side."),
                 "code": "server_error",
                 "reference": reference,
             },

@@ -137,11 +137,15 @@ class ProfileForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     default_renderer = QUICK_RENDERER
 
-    phone = PhoneNumberField(required=False, help_text="With the country code.")
+    phone = PhoneNumberField(
+        label=_("Phone"), required=False, help_text=_("With the country code.")
+    )
 
     class Meta:
         model = Contact
         fields = ["name", "role", "email", "phone"]
+        labels: ClassVar = {"name": _("Name"), "role": _("Role"), "email": _("Email")}
+        help_texts: ClassVar = {"role": _("e.g. Billing, Technical, Escalation")}
 
 
 # The strength refusals, the most useful first: length is the one fix that always works; a

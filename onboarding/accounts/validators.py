@@ -6,7 +6,7 @@ import threading
 from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
@@ -32,12 +32,12 @@ class RepetitivePasswordValidator:
                 and len(set(password)) <= size
             ):
                 raise ValidationError(
-                    "This password is a repeated pattern and too easy to guess.",
+                    gettext("This password is a repeated pattern and too easy to guess."),
                     code="password_repetitive",
                 )
 
     def get_help_text(self) -> str:
-        return "Your password cannot be one short pattern repeated."
+        return gettext("Your password cannot be one short pattern repeated.")
 
 
 _LEET = str.maketrans(
@@ -95,19 +95,21 @@ class BreachedLookingPasswordValidator:
             or (doubled and _core_words(password[:half]) & common)
         ):
             raise ValidationError(
-                "This password looks like one from a list of breached passwords. "
-                "Choose a longer phrase of your own.",
+                gettext(
+                    "This password looks like one from a list of breached passwords. "
+                    "Choose a longer phrase of your own."
+                ),
                 code="password_breached_looking",
             )
 
     def get_help_text(self) -> str:
-        return "Your password cannot be a common password with a few changes."
+        return gettext("Your password cannot be a common password with a few changes.")
 
 
 # zxcvbn refuses longer input (its matching grows fast with length): a longer password is judged
 # by its first 72 characters.
 ESTIMATE_MAX_LENGTH = 72
-_NO_ADVICE = "Add another word or two. Uncommon words are better."
+_NO_ADVICE = gettext_lazy("Add another word or two. Uncommon words are better.")
 # zxcvbn puts each call's user inputs into a module-global dictionary before matching: two threads
 # estimating at once would judge one user's password against the other user's details.
 _ESTIMATE_LOCK = threading.Lock()
@@ -154,13 +156,15 @@ class GuessablePasswordValidator:
         feedback = estimate["feedback"]
         advice = " ".join(filter(None, [feedback["warning"], *feedback["suggestions"]]))
         raise ValidationError(
-            "This password is too easy to guess. %(advice)s",
+            gettext("This password is too easy to guess. %(advice)s"),
             code="password_too_guessable",
             params={"advice": advice or _NO_ADVICE},
         )
 
     def get_help_text(self) -> str:
-        return "Your password must be hard to guess: a few uncommon words of your own work well."
+        return gettext(
+            "Your password must be hard to guess: a few uncommon words of your own work well."
+        )
 
 
 # VAT numbers: the country prefix, then that country's format (the EU's VIES formats, Northern

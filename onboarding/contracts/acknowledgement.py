@@ -8,7 +8,7 @@ is reported at the service's boundary (alerts.failures.failure_reported) with AC
 
 from django.db import transaction
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -62,9 +62,9 @@ def contract_acknowledge(
     """
     name = mask_card_numbers(" ".join((typed_name or "").split()))
     if len(name) < 2:
-        raise DomainError("Type your full name to acknowledge the contract.", field="name")
+        raise DomainError(gettext("Type your full name to acknowledge the contract."), field="name")
     if len(name) > 200:
-        raise DomainError("That name is too long.", field="name")
+        raise DomainError(gettext("That name is too long."), field="name")
     refusal: DomainError | None = None
     with transaction.atomic():
         contract = contract_locked(contract=contract)
@@ -75,11 +75,16 @@ def contract_acknowledge(
         ).first()
         if document is None or contract.state in (S.DRAFT, S.ISSUED):
             raise Conflict(
-                "This contract is still being prepared; you can acknowledge it once it is ready."
+                gettext(
+                    "This contract is still being prepared; you can acknowledge it once it is "
+                    "ready."
+                )
             )
         if contract.state not in ACKNOWLEDGEABLE_STATES:
             raise Conflict(
-                f"A contract that is {contract.get_state_display().lower()} cannot be acknowledged."
+                gettext("A contract in the state “{state}” cannot be acknowledged.").format(
+                    state=contract.get_state_display()
+                )
             )
         offered = _normalised_hash(document_sha256)
         if offered != document.sha256:
@@ -88,8 +93,10 @@ def contract_acknowledge(
                 actor=actor, contract=contract, offered=offered, current=document.sha256
             )
             refusal = Conflict(
-                "The contract you read is not the current version. Reload the page, read it "
-                "again, and acknowledge that version.",
+                gettext(
+                    "The contract you read is not the current version. Reload the page, read it "
+                    "again, and acknowledge that version."
+                ),
                 field="document_sha256",
             )
         else:

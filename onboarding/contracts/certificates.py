@@ -16,6 +16,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
 from onboarding.alerts.services import admin_alerts_resolve_for
@@ -30,7 +31,7 @@ from onboarding.worker.services import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-CERTIFICATE_BEING_PREPARED = (
+CERTIFICATE_BEING_PREPARED = gettext_lazy(
     "Your certificate of acceptance is being prepared. This page updates by itself when it is "
     "ready; it usually takes a few seconds."
 )

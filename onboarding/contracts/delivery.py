@@ -10,7 +10,7 @@ reported at its boundary (alerts.failures.failure_reported).
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import PreferredInbox, User
 from onboarding.alerts.failures import failure_reported
@@ -179,17 +179,19 @@ def contract_email_send(*, contract: Contract, actor: User) -> Contract:
         contract=contract, version=contract.document_version_wanted
     ).first()
     if document is None or contract.state not in (*IN_FORCE_STATES, S.RENEWED):
-        raise Conflict("This contract has no document to email yet.")
+        raise Conflict(gettext("This contract has no document to email yet."))
     user = contract.customer.user
     verified = acknowledged_email_of(user)
     if not verified:
         raise DomainError(
-            "There is no verified email address on this account: verify one first.",
+            gettext("There is no verified email address on this account: verify one first."),
             field="email",
         )
     key = f"contract:{contract.pk}:v{document.version}:email:{verified.lower()}"[:255]
     if Notification.objects.filter(dedupe_key=key).exists():
-        raise Conflict(f"This version was already emailed to {verified}.")
+        raise Conflict(
+            gettext("This version was already emailed to {email}.").format(email=verified)
+        )
     _email_document(contract, document, verified, actor=actor)
     if contract.delivery_note:
         contract.delivery_note = ""

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.contracts.models import ContractState
 from onboarding.contracts.selectors import EXPIRY_WINDOWS
@@ -8,29 +9,29 @@ class AcknowledgeForm(forms.Form):
     """Read, type your name, confirm. The hash is the one of the document the page showed."""
 
     name = forms.CharField(
-        label="Type your full name",
+        label=_("Type your full name"),
         max_length=200,
-        help_text="Typing your name here acknowledges the contract shown above.",
+        help_text=_("Typing your name here acknowledges the contract shown above."),
     )
     document_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
     confirm = forms.BooleanField(
-        label="I have read this contract and I acknowledge it.",
-        error_messages={"required": "Tick the box to confirm you have read the contract."},
+        label=_("I have read this contract and I acknowledge it."),
+        error_messages={"required": _("Tick the box to confirm you have read the contract.")},
     )
 
     def clean_document_sha256(self) -> str:
         value = self.cleaned_data["document_sha256"].strip().lower()
         if any(char not in "0123456789abcdef" for char in value):
-            raise forms.ValidationError("The page was changed; reload it and try again.")
+            raise forms.ValidationError(_("The page was changed; reload it and try again."))
         return value
 
 
 class CancelForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Yes, cancel this contract. Billing stops at the end of the period already paid.",
-        error_messages={"required": "Tick the box to confirm the cancellation."},
+        label=_("Yes, cancel this contract. Billing stops at the end of the period already paid."),
+        error_messages={"required": _("Tick the box to confirm the cancellation.")},
     )
-    reason = forms.CharField(label="Why (optional)", max_length=500, required=False)
+    reason = forms.CharField(label=_("Why (optional)"), max_length=500, required=False)
 
 
 class AmendForm(forms.Form):

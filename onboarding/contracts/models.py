@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import Customer
 from onboarding.billing.models import Subscription
@@ -25,15 +27,15 @@ from onboarding.tax.models import percent_of
 
 
 class ContractState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
-    SENT = "sent", "Sent"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    ACTIVE = "active", "Active"
-    EXPIRING = "expiring", "Expiring"
-    EXPIRED = "expired", "Expired"
-    RENEWED = "renewed", "Renewed"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACTIVE = "active", _("Active")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+    RENEWED = "renewed", _("Renewed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 S = ContractState
@@ -219,7 +221,7 @@ class Contract(models.Model):
     @property
     def tax_label(self) -> str:
         """ "VAT 19%", or "VAT 0% (reverse charge)", as invoices name it."""
-        suffix = " (reverse charge)" if self.reverse_charge else ""
+        suffix = " ({})".format(gettext("reverse charge")) if self.reverse_charge else ""
         return f"{self.tax_name} {percent_of(self.tax_rate_bp)}{suffix}"
 
     # --- time, computed on every read so it is never stale ---

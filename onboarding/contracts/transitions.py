@@ -52,7 +52,8 @@ def contract_move(*, contract: Contract, state: str) -> list[str]:
             customer_id=contract.customer_id,
             source=HoldSource.ACCEPTANCE,
             reference=contract.pk,
-            because=f"contract {contract.number} is {ContractState(state).label.lower()}",
+            # The value, not the (translated) label: the reason is recorded, in English.
+            because=f"contract {contract.number} is {state}",
         )
         # Sent with the caller's transaction: it exists if and only if the move is saved.
         outbox_publish(

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.contracts import acknowledgement, delivery, documents, lifecycle
@@ -101,10 +102,12 @@ def certificate_response(request: HttpRequest, contract: Contract, acceptance_id
     )
     context = {
         "ready": content is not None,
-        "document_name": f"Certificate of acceptance {acceptance.reference} (PDF)",
+        "document_name": gettext("Certificate of acceptance {reference} (PDF)").format(
+            reference=acceptance.reference
+        ),
         "message": CERTIFICATE_BEING_PREPARED,
         "back_url": back_url,
-        "back_label": f"Back to contract {contract.number}",
+        "back_label": gettext("Back to contract {number}").format(number=contract.number),
     }
     response = render(request, template, context, status=200 if content is not None else 202)
     response["Cache-Control"] = "private, no-store"
@@ -186,7 +189,12 @@ def contract_acknowledge(request: HttpRequest, contract_id: int) -> HttpResponse
                 user_agent=request.headers.get("User-Agent", ""),
             )
         if outcome.ok:
-            messages.success(request, f"Thank you: contract {contract.number} is acknowledged.")
+            messages.success(
+                request,
+                gettext("Thank you: contract {number} is acknowledged.").format(
+                    number=contract.number
+                ),
+            )
             return redirect("contracts:detail", contract_id=contract.pk)
     contract = contract_get(user=request.user, contract_id=contract_id)
     return _customer_detail(request, contract, form=form, status=422)
@@ -210,7 +218,9 @@ def contract_pdf_current(request: HttpRequest, contract_id: int) -> HttpResponse
     contract = contract_get(user=request.user, contract_id=contract_id)
     document = contract.current_document
     if document is None:
-        messages.info(request, "Your contract is still being prepared. Please check back soon.")
+        messages.info(
+            request, gettext("Your contract is still being prepared. Please check back soon.")
+        )
         return redirect("contracts:detail", contract_id=contract.pk)
     return document_response(request, document)
 
@@ -237,7 +247,10 @@ def contract_email(request: HttpRequest, contract_id: int) -> HttpResponse:
     _customer_only(request)
     contract = contract_get(user=request.user, contract_id=contract_id)
     return _act(
-        request, contract, delivery.contract_email_send, "The contract is on its way by email."
+        request,
+        contract,
+        delivery.contract_email_send,
+        gettext("The contract is on its way by email."),
     )
 
 
@@ -279,8 +292,10 @@ def contract_cancel(request: HttpRequest, contract_id: int) -> HttpResponse:
         request,
         contract,
         lifecycle.contract_cancel,
-        f"Your contract is cancelled. Support continues until {date_format(ends, 'j F Y')}, "
-        "the end of the period already paid; you are not charged again.",
+        gettext(
+            "Your contract is cancelled. Support continues until {date}, "
+            "the end of the period already paid; you are not charged again."
+        ).format(date=date_format(ends, "DATE_FORMAT")),
         reason=form.cleaned_data["reason"],
     )
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -137,7 +138,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
         with refusals_on(form) as outcome:
             contact_add(customer=customer, actor=request.user, details=form.cleaned_data)
         if outcome.ok:
-            messages.success(request, "Contact added.")
+            messages.success(request, gettext("Contact added."))
             if not request.htmx:  # a page posted without JavaScript: a reload must not add again
                 return redirect("accounts:contacts")
             form = ContactForm()
@@ -154,7 +155,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         with refusals_on(form) as outcome:
             contact_update(contact=contact, actor=request.user, details=form.cleaned_data)
         if outcome.ok:
-            messages.success(request, "Contact saved.")
+            messages.success(request, gettext("Contact saved."))
             return redirect("accounts:contacts")
     return render(request, "portal/contact_form.html", {"form": form, "contact": contact})
 
@@ -167,7 +168,7 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
     with refusals_on(request=request) as outcome:
         contact_remove(contact=contact, actor=request.user)
     if outcome.ok:
-        messages.success(request, f"{contact.name} removed.")
+        messages.success(request, gettext("{name} removed.").format(name=contact.name))
     if not request.htmx:
         return redirect("accounts:contacts")
     return _contacts_page(request, customer, ContactForm())

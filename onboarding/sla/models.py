@@ -6,6 +6,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from onboarding.catalog.models import Plan
@@ -16,10 +17,10 @@ class Severity(models.TextChoices):
     """A request's severity. The values are sysops' Severity's (sysops sits above this app and
     cannot be imported here; a test keeps the two equal)."""
 
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Weekday(models.IntegerChoices):
@@ -200,15 +201,15 @@ class ServiceCreditCap(models.Model):
 
 
 class ClockKind(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    RESOLUTION = "resolution", "Resolution"
+    FIRST_RESPONSE = "first_response", _("First response")
+    RESOLUTION = "resolution", _("Resolution")
 
 
 class ClockOutcome(models.TextChoices):
-    PENDING = "pending", "Running"
-    MET = "met", "Met"
-    MISSED = "missed", "Missed"
-    NO_TERMS = "no_terms", "No SLA"
+    PENDING = "pending", _("Running")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+    NO_TERMS = "no_terms", _("No SLA")
 
 
 # The share of a clock's duration after which its assignee is warned.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Min, Q
+from django.utils.translation import get_language, gettext, pgettext
 from django_countries import countries
 
 from onboarding.accounts.models import Customer
@@ -19,7 +20,6 @@ from onboarding.sla.models import (
     ServiceHours,
     SlaClock,
     SlaPolicy,
-    Weekday,
 )
 from onboarding.sla.service_time import ServiceCalendar, Window, service_elapsed
 
@@ -151,11 +151,27 @@ _COUNTRY_IN_A_SENTENCE = {
 
 
 def _country_in_a_sentence(code: str) -> str:
-    return _COUNTRY_IN_A_SENTENCE.get(code) or countries.name(code)
+    """English says some countries with "the"; other languages take the country's own name
+    in the active language."""
+    if get_language() in (None, "en") or get_language().startswith("en-"):
+        return _COUNTRY_IN_A_SENTENCE.get(code) or str(countries.name(code))
+    return str(countries.name(code))
+
+
+def _short_weekdays() -> list[str]:
+    return [
+        pgettext("weekday short", "Mon"),
+        pgettext("weekday short", "Tue"),
+        pgettext("weekday short", "Wed"),
+        pgettext("weekday short", "Thu"),
+        pgettext("weekday short", "Fri"),
+        pgettext("weekday short", "Sat"),
+        pgettext("weekday short", "Sun"),
+    ]
 
 
 def _days(first: int, last: int) -> str:
-    short = [label[:3] for label in Weekday.labels]
+    short = _short_weekdays()
     return short[first] if first == last else f"{short[first]}\u2013{short[last]}"
 
 
@@ -184,9 +200,11 @@ def service_hours_summary(
             else:
                 runs.append((day, day, by_day[day]))
         days = "; ".join(f"{_days(first, last)} {spans}" for first, last, spans in runs)
-        text = f"{days or 'never open'} {time_zone}"
+        text = "{} {}".format(days or gettext("never open"), time_zone)
     if country:
-        text += f", closed on public holidays in {_country_in_a_sentence(country)}"
+        text += gettext(", closed on public holidays in %(country)s") % {
+            "country": _country_in_a_sentence(country)
+        }
     return text
 
 

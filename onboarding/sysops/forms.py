@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import User
 from onboarding.billing.models import Subscription
@@ -19,11 +20,17 @@ class CustomerSearchForm(forms.Form):
 
 
 class RequestOpenForm(forms.Form):
-    subscription_id = forms.TypedChoiceField(label="Product", coerce=int)
-    kind = forms.ChoiceField(choices=RequestKind.choices, widget=forms.RadioSelect)
-    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.NORMAL)
-    summary = forms.CharField(max_length=SUMMARY_MAX)
-    description = forms.CharField(max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6}))
+    subscription_id = forms.TypedChoiceField(label=_("Product"), coerce=int)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices, widget=forms.RadioSelect)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL
+    )
+    summary = forms.CharField(label=_("Summary"), max_length=SUMMARY_MAX)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
 
     def __init__(self, *args, subscriptions: list[Subscription], **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +41,7 @@ class RequestOpenForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Comment"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 

@@ -9,6 +9,7 @@ the natural dedupe key for that notification.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES
@@ -16,15 +17,15 @@ from onboarding.core.transitions import check_move
 
 
 class RequestKind(models.TextChoices):
-    REPAIR = "repair", "Repair"
-    TROUBLESHOOT = "troubleshoot", "Troubleshoot"
+    REPAIR = "repair", _("Repair")
+    TROUBLESHOOT = "troubleshoot", _("Troubleshoot")
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 # Most urgent first, for sorting the queue in the database.
@@ -33,11 +34,11 @@ URGENT_SEVERITIES = frozenset({Severity.HIGH, Severity.CRITICAL})
 
 
 class RequestStatus(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In progress"
-    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 # Every allowed move, in one place; anything else is refused. A resolved request may be reopened
@@ -169,10 +170,10 @@ class ServiceRequest(models.Model):
 
 
 class UpdateKind(models.TextChoices):
-    OPENED = "opened", "Opened"
-    ASSIGNED = "assigned", "Assigned"
-    COMMENT = "comment", "Comment"
-    STATUS = "status", "Status changed"
+    OPENED = "opened", _("Opened")
+    ASSIGNED = "assigned", _("Assigned")
+    COMMENT = "comment", _("Comment")
+    STATUS = "status", _("Status changed")
 
 
 @access_rule(owner="request__customer__user", staff=STAFF_ROLES)

@@ -18,6 +18,9 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -154,21 +157,34 @@ def _require_staff(actor: User | None, what: str) -> None:
         raise Forbidden(f"Only SysOps staff can {what}.")
 
 
-def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
+def _clean_text(value: str, *, field: str, label, max_length: int) -> str:
     text = (value or "").strip()
     if not text:
-        raise DomainError(f"Write a {label}.", field=field)
+        raise DomainError(gettext("Write a {label}.").format(label=label), field=field)
     if "\x00" in text:
-        raise DomainError(f"The {label} contains a character that cannot be stored.", field=field)
+        raise DomainError(
+            gettext("The {label} contains a character that cannot be stored.").format(label=label),
+            field=field,
+        )
     if len(text) > max_length:
-        raise DomainError(f"Keep the {label} under {max_length} characters.", field=field)
+        raise DomainError(
+            gettext("Keep the {label} under {max_length} characters.").format(
+                label=label, max_length=max_length
+            ),
+            field=field,
+        )
     # A card number typed here would be stored and mailed in full: keep its last four only.
     return mask_card_numbers(text)
 
 
-def _choice(value: str, choices, *, field: str, label: str) -> str:
+def _choice(value: str, choices, *, field: str, label) -> str:
     if value not in choices.values:
-        raise DomainError(f"Choose a {label}: {', '.join(choices.values)}.", field=field)
+        raise DomainError(
+            gettext("Choose a {label}: {choices}.").format(
+                label=label, choices=", ".join(choices.values)
+            ),
+            field=field,
+        )
     return value
 
 
@@ -182,17 +198,32 @@ def _live_subscription(customer: Customer, subscription_id: Any) -> Subscription
         else None
     )
     if subscription is None:
-        raise DomainError("Choose one of the products you subscribe to.", field="subscription_id")
+        raise DomainError(
+            gettext("Choose one of the products you subscribe to."), field="subscription_id"
+        )
     return subscription
 
 
-def _notify_customer(request: ServiceRequest, update: ServiceRequestUpdate, headline: str) -> None:
-    """Tell the customer about one update, in their preferred inbox, once per update."""
+def _status_headline(status: str) -> str:
+    """ "your request is now in progress", in the language the notice is written in."""
+
+    def text() -> str:
+        label = str(RequestStatus(status).label)
+        if (get_language() or "en").startswith("en"):
+            label = label.lower()
+        return gettext("your request is now {status}").format(status=label)
+
+    return lazy(text, str)()
+
+
+def _notify_customer(request: ServiceRequest, update: ServiceRequestUpdate, headline) -> None:
+    """Tell the customer about one update, in their preferred inbox, once per update. The
+    headline is lazy: it is written in the customer's language."""
     customer_user = request.customer.user
     notification_send(
         recipient=customer_user,
         kind=f"service_request.{update.kind}",
-        subject=f"{request.reference}: {headline}",
+        subject=format_lazy("{}: {}", request.reference, headline),
         template=NOTIFICATION_TEMPLATE,
         context={
             "request": request,
@@ -286,11 +317,13 @@ def _request_open(
     request = ServiceRequest(
         customer=customer,
         subscription=subscription,
-        kind=_choice(kind, RequestKind, field="kind", label="kind of request"),
-        severity=_choice(severity, Severity, field="severity", label="severity"),
-        summary=_clean_text(summary, field="summary", label="summary", max_length=SUMMARY_MAX),
+        kind=_choice(kind, RequestKind, field="kind", label=gettext_lazy("kind of request")),
+        severity=_choice(severity, Severity, field="severity", label=gettext_lazy("severity")),
+        summary=_clean_text(
+            summary, field="summary", label=gettext_lazy("summary"), max_length=SUMMARY_MAX
+        ),
         description=_clean_text(
-            description, field="description", label="description", max_length=BODY_MAX
+            description, field="description", label=gettext_lazy("description"), max_length=BODY_MAX
         ),
         opened_by=actor,
         source=source[:40] or "portal",
@@ -313,7 +346,7 @@ def _request_open(
         actor=actor,
     )
     _dunning_hold_follow(request, actor=actor)
-    _notify_customer(request, update, "we received your request")
+    _notify_customer(request, update, gettext_lazy("we received your request"))
     return request
 
 
@@ -340,7 +373,7 @@ def service_request_assign(
     )
     events.request_assigned(actor=actor, request=request, previous=before)
     if assignee is not None:
-        _notify_customer(request, update, "an engineer is working on your request")
+        _notify_customer(request, update, gettext_lazy("an engineer is working on your request"))
         _notify_assignee(request, update, f"assigned to you by {actor.email}")
     return request
 
@@ -361,7 +394,7 @@ def service_request_comment(
         _require_staff(actor, "comment on another customer's request")
     elif internal:
         raise Forbidden("Only staff can write internal notes.")
-    text = _clean_text(body, field="body", label="comment", max_length=BODY_MAX)
+    text = _clean_text(body, field="body", label=gettext_lazy("comment"), max_length=BODY_MAX)
     if request.status == RequestStatus.CLOSED and not internal:
         raise Conflict("This request is closed. Open a new request instead.", field="body")
     now = timezone.now()
@@ -381,7 +414,7 @@ def service_request_comment(
             _move(request, RequestStatus.IN_PROGRESS, actor=actor, note="", now=now)
     elif not internal:
         _first_response(request, actor=actor)
-        _notify_customer(request, update, "a new reply from SysOps")
+        _notify_customer(request, update, gettext_lazy("a new reply from SysOps"))
     return update
 
 
@@ -424,7 +457,8 @@ def _dunning_hold_follow(request: ServiceRequest, *, actor: User | None) -> None
             customer_id=request.customer_id,
             source=HoldSource.REQUEST,
             reference=request.pk,
-            because=f"request {request.reference} is {request.get_status_display().lower()}",
+            # The value, not the (translated) label: the reason is recorded, in English.
+            because=f"request {request.reference} is {request.status.replace('_', ' ')}",
             actor=actor,
         )
 
@@ -445,8 +479,7 @@ def _move(request: ServiceRequest, status: str, *, actor: User, note: str, now) 
     events.request_status_changed(actor=actor, request=request, previous_status=before, note=note)
     _clocks_follow(request, before, actor=actor)
     _dunning_hold_follow(request, actor=actor)
-    label = RequestStatus(request.status).label.lower()
-    _notify_customer(request, update, f"your request is now {label}")
+    _notify_customer(request, update, _status_headline(request.status))
 
 
 @failure_reported(SAVE_FAILED, target="request")
@@ -472,7 +505,7 @@ def service_request_change_severity(
     """Staff re-grade a request; its running SLA clocks move to the plan's terms for the new
     severity, counted from when the request was opened."""
     _require_staff(actor, "change a request's severity")
-    severity = _choice(severity, Severity, field="severity", label="severity")
+    severity = _choice(severity, Severity, field="severity", label=gettext_lazy("severity"))
     request = _locked(request)
     if request.status == RequestStatus.CLOSED:
         raise Conflict("A closed request keeps its severity.", field="severity")

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.models import User
@@ -329,7 +330,12 @@ def my_request_new(request: HttpRequest) -> HttpResponse:
                 customer=customer, actor=request.user, source="portal", **form.cleaned_data
             )
         if outcome.ok:
-            messages.success(request, f"Request {opened.reference} sent. We will keep you posted.")
+            messages.success(
+                request,
+                gettext("Request {reference} sent. We will keep you posted.").format(
+                    reference=opened.reference
+                ),
+            )
             return redirect("requests:detail", request_id=opened.pk)
     return render(
         request,
@@ -354,7 +360,7 @@ def my_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
             ),
         )
     ):
-        messages.success(request, "Your reply is sent.")
+        messages.success(request, gettext("Your reply is sent."))
         return redirect("requests:detail", request_id=service_request.pk)
     return render(
         request,

@@ -27,6 +27,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy
 
 from onboarding.acceptance.models import Rating, Review
 from onboarding.accounts.mail import account_mail_context
@@ -198,7 +199,6 @@ STAFF_TEMPLATES = {
     "contracts/email/expiry_reminder_sysops",
     "sysops/email/request_sla",
     "sysops/email/service_credit",
-    "sysops/email/request_update",
     "acceptance/email/manager_escalation",
     "acceptance/email/remediation_requested",
     "acceptance/email/review_sla",
@@ -357,7 +357,10 @@ def _request_update(w, kind, recipient, **fields):
     return {
         "request": w["request"],
         "update": update,
-        "headline": "SysOps replied" if kind == "comment" else "status changed to In progress",
+        # The headlines the service writes (sysops/services.py), lazy: in the reader's language.
+        "headline": gettext_lazy("a new reply from SysOps")
+        if kind == "comment"
+        else gettext_lazy("we received your request"),
         "recipient": recipient,
         "url": f"{settings.SITE_URL}/account/requests/{w['request'].pk}/",
     }

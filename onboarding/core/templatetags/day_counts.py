@@ -7,6 +7,7 @@ issued yet) renders as nothing, so the template decides what to say instead.
 """
 
 from django import template
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -17,7 +18,7 @@ def days(count: int | None) -> str:
     count = _whole(count)
     if count is None:
         return ""
-    return f"{count} day" if abs(count) == 1 else f"{count} days"
+    return ngettext("%(count)d day", "%(count)d days", abs(count)) % {"count": count}
 
 
 @register.filter
@@ -29,14 +30,14 @@ def days_ago(count: int | None) -> str:
     if count is None:
         return ""
     if count == 0:
-        return "today"
+        return gettext("today")
     if count == 1:
-        return "yesterday"
+        return gettext("yesterday")
     if count == -1:
-        return "tomorrow"
+        return gettext("tomorrow")
     if count < 0:
-        return f"in {days(-count)}"
-    return f"{days(count)} ago"
+        return ngettext("in %(count)d day", "in %(count)d days", -count) % {"count": -count}
+    return ngettext("%(count)d day ago", "%(count)d days ago", count) % {"count": count}
 
 
 def _whole(value: object) -> int | None:
