@@ -75,6 +75,8 @@ ENGLISH = [
     "See what it costs",
     "Pay ",
     "Add ",
+    "There is a problem",
+    "problems to fix",
 ]
 
 
