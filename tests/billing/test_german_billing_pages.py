@@ -198,3 +198,13 @@ def test_status_names_follow_the_language_and_stay_english_in_english():
     with translation.override("en"):
         assert str(InvoiceStatus.PAID.label) == "Paid"
         assert str(SubscriptionStatus.PENDING.label) == "Awaiting first payment"
+
+
+def test_the_buy_page_is_german(client, german):
+    response = client.get(reverse("billing:buy", args=["enterprise-care"]))
+    assert response.status_code == 200
+    text = main_text(response)
+    assert "Kauf bestätigen" in text and "Abrechnungszeitraum" in text and "gültig bis" in text
+    assert "Stattdessen zu Enterprise Care wechseln" in text  # the same product: change instead
+    names = [*names_of(german), "Helpdesk Suite", "Berlin", "1 High Street", "Deutschland"]
+    assert english_left(text, *names) == []
