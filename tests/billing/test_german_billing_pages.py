@@ -95,6 +95,14 @@ def english_left(text: str, *names: str) -> list[str]:
     return [word for word in ENGLISH if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
 
 
+@pytest.fixture(autouse=True)
+def _language_reset_afterwards():
+    """A German page leaves German active in this thread (the middleware activates, nothing
+    deactivates): the tests after these would read German from services run outside a request."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def german(customer, client):
     """A customer in Germany who reads German, with a paid monthly plan and its invoice."""
@@ -208,3 +216,13 @@ def test_the_buy_page_is_german(client, german):
     assert "Stattdessen zu Enterprise Care wechseln" in text  # the same product: change instead
     names = [*names_of(german), "Helpdesk Suite", "Berlin", "1 High Street", "Deutschland"]
     assert english_left(text, *names) == []
+
+
+def test_the_plan_change_rules_refuse_in_german(client, german):
+    url = reverse("billing:plan_change", args=[german.pk])
+    response = client.get(url, {"plan": german.plan.slug, "quantity": 0})
+    assert response.status_code == 422
+    assert "Wählen Sie eine Menge von 1 oder mehr." in main_text(response)
+    same = client.get(url, {"plan": german.plan.slug, "quantity": german.quantity})
+    assert "Das sind bereits Ihr Tarif und Ihre Menge" in main_text(same)
+    assert english_left(main_text(same), *names_of(german), "seats", "seat") == []
