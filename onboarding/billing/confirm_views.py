@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from onboarding.billing.authentication import (
     invoice_action_confirm,
@@ -27,31 +28,41 @@ DECISIONS = {"confirm": True, "done": True, "cancel": False}
 def _answer_message(request: HttpRequest, invoice, decision: str) -> None:
     if invoice.payment_state == PaymentState.SUCCEEDED:
         messages.success(
-            request, f"Thank you: the payment is confirmed and invoice {invoice.number} is paid."
+            request,
+            _("Thank you: the payment is confirmed and invoice {number} is paid.").format(
+                number=invoice.number
+            ),
         )
     elif invoice.payment_state in PAYMENT_FAILED:
         messages.error(
             request,
-            f"Your bank refused the payment: {invoice.last_payment_message} "
-            "Please update your card and try again.",
+            _(
+                "Your bank refused the payment: {reason} Please update your card and try again."
+            ).format(reason=invoice.last_payment_message),
         )
     elif decision == "cancel":
         messages.warning(
             request,
-            "You cancelled: the payment was not made. You can confirm it here at any time; "
-            "we will remind you.",
+            _(
+                "You cancelled: the payment was not made. You can confirm it here at any time; "
+                "we will remind you."
+            ),
         )
     elif invoice.payment_state == PaymentState.ACTION_REQUIRED:
         messages.error(
             request,
-            "The payment was not confirmed with your bank, so nothing was charged. "
-            "Try again, or use another card.",
+            _(
+                "The payment was not confirmed with your bank, so nothing was charged. "
+                "Try again, or use another card."
+            ),
         )
     else:
         messages.warning(
             request,
-            "We are confirming this payment with the payment provider. You will not be "
-            "charged twice; the invoice shows the result once it is known.",
+            _(
+                "We are confirming this payment with the payment provider. You will not be "
+                "charged twice; the invoice shows the result once it is known."
+            ),
         )
 
 
@@ -64,7 +75,7 @@ def invoice_confirm(request: HttpRequest, invoice_id: int) -> HttpResponse:
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision not in DECISIONS:
-            messages.error(request, "Choose to confirm or to cancel the payment.")
+            messages.error(request, _("Choose to confirm or to cancel the payment."))
             return redirect("billing:invoice_confirm", invoice_id=invoice.pk)
         with refusals_on(request=request) as outcome:
             try:

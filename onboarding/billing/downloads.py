@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db.models import get_date_max
@@ -44,7 +45,8 @@ from onboarding.core.backoff import backoff_seconds
 from onboarding.worker.models import TaskKey
 from onboarding.worker.services import UNFINISHED, task_enqueue_once
 
-BEING_PREPARED = (
+# Marked only: the page translates it when shown (views.py); the API answers in English.
+BEING_PREPARED = gettext_noop(
     "Your document is being prepared. This page updates by itself when it is ready; it usually "
     "takes a few seconds."
 )

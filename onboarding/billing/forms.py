@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.billing.models import InvoiceStatus
 from onboarding.catalog.models import BillingCycle
@@ -10,7 +11,7 @@ class CycleForm(forms.Form):
     default_renderer = QUICK_RENDERER
 
     cycle = forms.ChoiceField(
-        label="Billing cycle", choices=BillingCycle.choices, widget=forms.RadioSelect
+        label=_("Billing cycle"), choices=BillingCycle.choices, widget=forms.RadioSelect
     )
 
     def __init__(self, *args, available: list[str] | None = None, offers=None, **kwargs):
@@ -68,9 +69,9 @@ class VoidForm(forms.Form):
 class PlanChangeForm(forms.Form):
     default_renderer = QUICK_RENDERER
 
-    plan = forms.ChoiceField(label="Plan")
+    plan = forms.ChoiceField(label=_("Plan"))
     # Range and units-in-use are the service's rules (plan_changes.py), said per plan there.
-    quantity = forms.IntegerField(label="Quantity", min_value=0, max_value=1_000_000)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=1_000_000)
 
     def __init__(self, *args, plans: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -157,20 +157,25 @@ def units_in_use(*, subscription: Subscription, plan: Plan) -> int:
 def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
     """Refuse what the rules refuse; returns the plan's unit price at the subscription's cycle."""
     if subscription.status not in LIVE_STATUSES:
-        raise PlanChangeRefused("A cancelled subscription cannot change plan.", field="plan")
+        raise PlanChangeRefused(
+            gettext("A cancelled subscription cannot change plan."), field="plan"
+        )
     if subscription.cancel_at_period_end:
         raise PlanChangeRefused(
-            "This subscription stops at the end of its period: it cannot change plan.",
+            gettext("This subscription stops at the end of its period: it cannot change plan."),
             field="plan",
         )
     if not plan.is_active:
-        raise PlanChangeRefused("That plan is no longer on sale.", field="plan")
+        raise PlanChangeRefused(gettext("That plan is no longer on sale."), field="plan")
     if plan.product_id != subscription.plan.product_id:
         # Another product's support is another contract (its own term, product age and
         # acceptance): it is bought, not changed into.
         raise PlanChangeRefused(
-            f"{plan.name} is support for {plan.product.name}, not "
-            f"{subscription.plan.product.name}: buy it as a plan of its own.",
+            gettext(
+                "{plan} is support for {product}, not {current}: buy it as a plan of its own."
+            ).format(
+                plan=plan.name, product=plan.product.name, current=subscription.plan.product.name
+            ),
             field="plan",
         )
     try:
@@ -180,23 +185,34 @@ def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
     except (NotFound, CurrencyNotSold) as exc:
         raise PlanChangeRefused(exc.message, field="plan") from exc
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise PlanChangeRefused("Choose a quantity of 1 or more.", field="quantity")
+        raise PlanChangeRefused(gettext("Choose a quantity of 1 or more."), field="quantity")
     if quantity < plan.min_quantity or (plan.max_quantity and quantity > plan.max_quantity):
-        top = f" to {plan.max_quantity}" if plan.max_quantity else " or more"
+        sold = (
+            gettext("{plan} is sold for {low} to {high} {units}.")
+            if plan.max_quantity
+            else gettext("{plan} is sold for {low} or more {units}.")
+        )
         raise PlanChangeRefused(
-            f"{plan.name} is sold for {plan.min_quantity}{top} {plan.unit_name_plural}.",
+            sold.format(
+                plan=plan.name,
+                low=plan.min_quantity,
+                high=plan.max_quantity,
+                units=plan.unit_name_plural,
+            ),
             field="quantity",
         )
     if plan.pk == subscription.plan_id and quantity == subscription.quantity:
         raise PlanChangeRefused(
-            "That is already your plan and quantity: choose another plan or quantity.",
+            gettext("That is already your plan and quantity: choose another plan or quantity."),
             field="plan",
         )
     in_use = units_in_use(subscription=subscription, plan=plan)
     if quantity < in_use:
         raise PlanChangeRefused(
-            f"You have {units_label(plan, in_use)} in use (your support contacts): choose at "
-            f"least {in_use}, or remove contacts first.",
+            gettext(
+                "You have {units} in use (your support contacts): choose at least {count}, or "
+                "remove contacts first."
+            ).format(units=units_label(plan, in_use), count=in_use),
             field="quantity",
         )
     if (
@@ -205,7 +221,9 @@ def _validate(subscription: Subscription, plan: Plan, quantity: int) -> int:
             customer_id=subscription.customer_id, plan=plan, status__in=LIVE_STATUSES
         ).exists()
     ):
-        raise PlanChangeRefused(f"You already have {plan.name}.", field="plan")
+        raise PlanChangeRefused(
+            gettext("You already have {plan}.").format(plan=plan.name), field="plan"
+        )
     return unit
 
 
@@ -214,15 +232,15 @@ def paid_for_current_terms(subscription: Subscription) -> int:
     change's charge line, else the period's invoice; refused unless the period is paid."""
     if subscription.status != SubscriptionStatus.ACTIVE or subscription.current_period_end is None:
         raise PlanChangeRefused(
-            "Your current period is not paid yet: pay its invoice first.", field="plan"
+            gettext("Your current period is not paid yet: pay its invoice first."), field="plan"
         )
     if clock.now() >= subscription.current_period_end:
         raise PlanChangeRefused(
-            "Your next period is being invoiced: try again in a few minutes.", field="plan"
+            gettext("Your next period is being invoiced: try again in a few minutes."), field="plan"
         )
     if Invoice.objects.filter(subscription=subscription, status__in=PAYABLE_STATUSES).exists():
         raise PlanChangeRefused(
-            "An invoice of this subscription is open: pay it first.", field="plan"
+            gettext("An invoice of this subscription is open: pay it first."), field="plan"
         )
     change = (
         PlanChange.objects.filter(
@@ -244,7 +262,7 @@ def paid_for_current_terms(subscription: Subscription) -> int:
     ).first()
     if period_invoice is None:
         raise PlanChangeRefused(
-            "Your current period is not paid yet: pay its invoice first.", field="plan"
+            gettext("Your current period is not paid yet: pay its invoice first."), field="plan"
         )
     return period_invoice.subtotal_minor - period_invoice.credited_minor
 
@@ -376,7 +394,9 @@ def subscription_change_plan(
         if quote.when == AT_PERIOD_END:
             return PlanChangeOutcome(quote=quote, subscription=_schedule(locked, quote, actor))
         if payment_method_active(customer=locked.customer) is None:
-            raise PlanChangeRefused("Add a card before you upgrade.", field="payment_method")
+            raise PlanChangeRefused(
+                gettext("Add a card before you upgrade."), field="payment_method"
+            )
         change, invoice = change_invoice_issue(locked, quote, actor)
     return change_charged(quote=quote, change=change, invoice=invoice)
 
@@ -387,7 +407,7 @@ def change_being_paid_refused(subscription: Subscription, *, field: str) -> None
     if PlanChange.objects.filter(
         subscription=subscription, status=PlanChangeStatus.AWAITING_PAYMENT
     ).exists():
-        raise Conflict("A change is being paid: wait for its result.", field=field)
+        raise Conflict(gettext("A change is being paid: wait for its result."), field=field)
 
 
 def change_charged(
@@ -564,7 +584,9 @@ def subscription_scheduled_change_cancel(
     """Drop the downgrade or quantity decrease scheduled for the period's end."""
     locked = subscription_lock(subscription)
     if not locked.has_scheduled_change:
-        raise PlanChangeRefused("No change is scheduled: there is nothing to cancel.", field="plan")
+        raise PlanChangeRefused(
+            gettext("No change is scheduled: there is nothing to cancel."), field="plan"
+        )
     plan = locked.pending_plan or locked.plan
     scheduled = (plan.slug, locked.pending_quantity or locked.quantity)
     locked.pending_plan, locked.pending_quantity = None, None

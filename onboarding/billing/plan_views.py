@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from onboarding.accounts.selectors import customer_of_user
 from onboarding.billing.cycle_changes import (
@@ -17,6 +19,7 @@ from onboarding.billing.cycle_changes import (
     subscription_change_cycle_now,
 )
 from onboarding.billing.forms import PlanChangeForm
+from onboarding.billing.intent import BILLED
 from onboarding.billing.models import PlanChangeStatus, Subscription
 from onboarding.billing.plan_changes import (
     PlanChangeOutcome,
@@ -44,7 +47,11 @@ def _subscription(request: HttpRequest, subscription_id: int) -> Subscription:
 
 
 # How each cycle reads after a price: "£850.00 a year".
-PER_PERIOD = {"monthly": "a month", "quarterly": "a quarter", "annual": "a year"}
+PER_PERIOD = {
+    "monthly": pgettext_lazy("price per", "a month"),
+    "quarterly": pgettext_lazy("price per", "a quarter"),
+    "annual": pgettext_lazy("price per", "a year"),
+}
 
 
 def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
@@ -61,10 +68,15 @@ def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
         if price is not None:
             offered[plan.slug] = (
                 plan,
-                f"{plan.product.name} · {plan.name}: "
-                f"{price.amount.format(locale=locale_for(country=subscription.customer.country))}"
-                f" per {plan.unit_name}, "
-                f"{subscription.get_cycle_display().lower()}",
+                _("{product} · {plan}: {price} per {unit}, {cycle}").format(
+                    product=plan.product.name,
+                    plan=plan.name,
+                    price=price.amount.format(
+                        locale=locale_for(country=subscription.customer.country)
+                    ),
+                    unit=plan.unit_name,
+                    cycle=subscription.get_cycle_display().lower(),
+                ),
             )
     return offered
 
@@ -73,30 +85,36 @@ def _outcome_message(request: HttpRequest, outcome: PlanChangeOutcome, country: 
     quote = outcome.quote
     name = f"{quote.plan.product.name} · {quote.plan.name} ({quote.terms})"
     if quote.cycle:
-        name += f", billed {BillingCycle(quote.cycle).label.lower()}"
+        name = _("{name}, billed {cycle}").format(name=name, cycle=BILLED[quote.cycle])
     if outcome.change is None:
         starts = date_format(timezone.localtime(quote.at), "DATE_FORMAT")
         messages.success(
             request,
-            f"{name} from {starts}, when the next period starts. You can cancel it until then.",
+            _(
+                "{name} from {starts}, when the next period starts. You can cancel it until then."
+            ).format(name=name, starts=starts),
         )
     elif outcome.change.status == PlanChangeStatus.APPLIED:
         messages.success(
             request,
-            f"The plan is now {name}. Invoice {outcome.invoice.number}"
-            f" ({outcome.invoice.total.format(locale=locale_for(country=country))})"
-            " is paid.",
+            _("The plan is now {name}. Invoice {number} ({total}) is paid.").format(
+                name=name,
+                number=outcome.invoice.number,
+                total=outcome.invoice.total.format(locale=locale_for(country=country)),
+            ),
         )
     elif outcome.change.status == PlanChangeStatus.DECLINED:
         messages.error(
             request,
-            f"The payment was declined ({outcome.invoice.last_payment_message}): the plan was not"
-            f" changed and invoice {outcome.invoice.number} is void.",
+            _(
+                "The payment was declined ({reason}): the plan was not changed and invoice "
+                "{number} is void."
+            ).format(reason=outcome.invoice.last_payment_message, number=outcome.invoice.number),
         )
     else:
         messages.info(
             request,
-            "The payment is being processed: the change applies as soon as it is paid.",
+            _("The payment is being processed: the change applies as soon as it is paid."),
         )
 
 
@@ -181,6 +199,8 @@ def _page(
             ),
             "form": form,
             "quote": quote,
+            # "annual": the cycle a move to a longer cycle now bills by, in the reader's words.
+            "quote_cycle": BillingCycle(quote.cycle).label.lower() if quote and quote.cycle else "",
             "longer_cycles": [
                 c
                 for c in BillingCycle
@@ -202,7 +222,7 @@ def scheduled_change_cancel(
     with refusals_on(request=request) as outcome:
         subscription_scheduled_change_cancel(subscription=subscription, actor=request.user)
     if outcome.ok:
-        messages.success(request, "The scheduled change is cancelled: nothing changes.")
+        messages.success(request, _("The scheduled change is cancelled: nothing changes."))
     return redirect(back_url)
 
 

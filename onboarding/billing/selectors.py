@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext, pgettext
 from django_tasks import TaskResultStatus
 
 from onboarding.accounts.models import Customer
@@ -340,9 +341,12 @@ class CycleOffer:
 
     @property
     def per(self) -> str:
-        return {1: "a month", 3: "a quarter", 12: "a year"}.get(
-            self.months, f"every {self.months} months"
-        )
+        per = {
+            1: pgettext("price per", "a month"),
+            3: pgettext("price per", "a quarter"),
+            12: pgettext("price per", "a year"),
+        }
+        return per.get(self.months) or gettext("every {months} months").format(months=self.months)
 
 
 def buyer_tax(*, customer: Customer) -> TaxDecision | None:

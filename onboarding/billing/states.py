@@ -5,13 +5,14 @@ refuses anything else (onboarding.core.transitions).
 """
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class SubscriptionStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting first payment"
-    ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Past due"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", pgettext_lazy("subscription status", "Awaiting first payment")
+    ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+    PAST_DUE = "past_due", pgettext_lazy("subscription status", "Past due")
+    CANCELLED = "cancelled", pgettext_lazy("subscription status", "Cancelled")
 
 
 # Every allowed move, in one place; anything else is refused.
@@ -29,11 +30,11 @@ LIVE_STATUSES = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE, Subscrip
 
 
 class InvoiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    PAID = "paid", "Paid"
-    VOID = "void", "Void"
-    UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+    DRAFT = "draft", pgettext_lazy("invoice status", "Draft")
+    OPEN = "open", pgettext_lazy("invoice status", "Open")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
+    VOID = "void", pgettext_lazy("invoice status", "Void")
+    UNCOLLECTIBLE = "uncollectible", pgettext_lazy("invoice status", "Uncollectible")
 
 
 # Every allowed move, in one place; anything else is refused. An uncollectible invoice can still
@@ -54,18 +55,18 @@ PAYABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
 class PaymentState(models.TextChoices):
     """Where the invoice's latest charge attempt stands."""
 
-    NONE = "none", "Not charged yet"
+    NONE = "none", pgettext_lazy("payment state", "Not charged yet")
     # An attempt number is reserved and the charge is being sent (or was, by a process that
     # died): sending it again with the same key is safe.
-    PROCESSING = "processing", "Charging"
+    PROCESSING = "processing", pgettext_lazy("payment state", "Charging")
     # The gateway's answer was lost: the payments reconciler settles it later.
-    PENDING = "pending", "Payment pending"
-    SUCCEEDED = "succeeded", "Paid"
-    DECLINED = "declined", "Declined"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("payment state", "Payment pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment state", "Paid")
+    DECLINED = "declined", pgettext_lazy("payment state", "Declined")
+    FAILED = "failed", pgettext_lazy("payment state", "Failed")
     # The bank asks the customer to confirm the charge (SCA): not failed; dunning sends
     # reminders on its schedule instead of retries until they confirm (authentication.py).
-    ACTION_REQUIRED = "action_required", "Action required"
+    ACTION_REQUIRED = "action_required", pgettext_lazy("payment state", "Action required")
 
 
 PAYMENT_IN_FLIGHT = (PaymentState.PROCESSING, PaymentState.PENDING)
@@ -109,9 +110,9 @@ class DunningDecision(models.TextChoices):
 
 class CreditNoteStatus(models.TextChoices):
     # Reserved while the refund is sent to the gateway; numbered only once it went through.
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", pgettext_lazy("credit note status", "Draft")
+    ISSUED = "issued", pgettext_lazy("credit note status", "Issued")
+    CANCELLED = "cancelled", pgettext_lazy("credit note status", "Cancelled")
 
 
 CREDIT_NOTE_MOVES: dict[str, frozenset[str]] = {

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from onboarding.accounts.selectors import customer_of_user
@@ -62,11 +63,11 @@ from onboarding.payments.selectors import payment_method_active
 def _missing_reason(*, needs_address: bool, needs_card: bool) -> str:
     """What stands between the customer and "Confirm purchase", in their words."""
     if needs_address and needs_card:
-        return "Add your billing address and a card to confirm."
+        return _("Add your billing address and a card to confirm.")
     if needs_address:
-        return "Add your billing address to confirm."
+        return _("Add your billing address to confirm.")
     if needs_card:
-        return "Add a card to confirm."
+        return _("Add a card to confirm.")
     return ""
 
 
@@ -165,8 +166,10 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
             # The first charge runs in the worker after this answer: it may still be declined.
             messages.info(
                 request,
-                f"Thank you for your order: {plan.name}, billed {billed}. We are charging your "
-                "card now; this page updates when the payment is through.",
+                _(
+                    "Thank you for your order: {plan}, billed {billed}. We are charging your "
+                    "card now; this page updates when the payment is through."
+                ).format(plan=plan.name, billed=billed),
             )
             return redirect("accounts:home")
         owned = _owned(customer, plan)  # a second tap that lost the race to the first
@@ -174,7 +177,9 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
         # A second tap (or Back and Confirm again) after the purchase went through: no error,
         # the purchase stands; the account page is where it shows.
         forget(request)
-        messages.info(request, f"You already have {plan.name}: it is on your account.")
+        messages.info(
+            request, _("You already have {plan}: it is on your account.").format(plan=plan.name)
+        )
         return redirect("accounts:home")
     card = payment_method_active(customer=customer)
     missing = customer.missing_for_purchase
@@ -191,7 +196,9 @@ def buy(request: HttpRequest, slug: str) -> HttpResponse:
             "missing": missing,
             "same_product": _same_product(customer, plan),
             "blocked_reason": (
-                f"{plan.name} has no price in {currency}, your account's currency."
+                _("{plan} has no price in {currency}, your account's currency.").format(
+                    plan=plan.name, currency=currency
+                )
                 if not offers
                 else _missing_reason(needs_address=bool(missing), needs_card=card is None)
             ),
@@ -214,7 +221,7 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
     )
     form = CycleForm(request.POST, available=available)
     if not form.is_valid():
-        messages.error(request, "Choose one of the billing cycles offered for this plan.")
+        messages.error(request, _("Choose one of the billing cycles offered for this plan."))
         return redirect("accounts:home")
     with refusals_on(request=request) as outcome:
         subscription = subscription_change_cycle(
@@ -227,11 +234,13 @@ def change_cycle(request: HttpRequest, subscription_id: int) -> HttpResponse:
 
 def _cycle_change_message(subscription: Subscription) -> str:
     if not subscription.pending_cycle:
-        return "Your billing cycle stays as it is."
+        return _("Your billing cycle stays as it is.")
     # The bill run invoices the next period at next_invoice_at, with the new cycle's price.
     starts = date_format(timezone.localtime(subscription.next_invoice_at), "DATE_FORMAT")
     cycle = subscription.get_pending_cycle_display().lower()
-    return f"Your billing cycle changes to {cycle} on {starts}, when the next period starts."
+    return _(
+        "Your billing cycle changes to {cycle} on {starts}, when the next period starts."
+    ).format(cycle=cycle, starts=starts)
 
 
 # --- Invoices ------------------------------------------------------------------------------------
@@ -315,7 +324,7 @@ def document_answer(
         return redirect(back_url)
     context = {
         "document_name": document_name,
-        "message": BEING_PREPARED,
+        "message": _(BEING_PREPARED),
         "back_url": back_url,
         "back_label": back_label,
     }
@@ -333,9 +342,9 @@ def invoice_pdf_answer(request: HttpRequest, invoice: Invoice, *, back_url: str)
         request,
         lambda: invoice_pdf_stored(invoice=invoice, actor=request.user),
         filename=f"{invoice.number}.pdf",
-        document_name=f"Invoice {invoice.number} (PDF)",
+        document_name=_("Invoice {number} (PDF)").format(number=invoice.number),
         back_url=back_url,
-        back_label=f"Back to invoice {invoice.number}",
+        back_label=_("Back to invoice {number}").format(number=invoice.number),
     )
 
 
@@ -346,9 +355,9 @@ def credit_note_pdf_answer(
         request,
         lambda: credit_note_pdf_stored(credit_note=credit_note, actor=request.user),
         filename=f"{credit_note.number}.pdf",
-        document_name=f"Credit note {credit_note.number} (PDF)",
+        document_name=_("Credit note {number} (PDF)").format(number=credit_note.number),
         back_url=back_url,
-        back_label="Back to the invoice",
+        back_label=_("Back to the invoice"),
     )
 
 
@@ -377,13 +386,14 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int, credit_note_id: int) 
 def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:
     """(level, text) telling the customer what happened to their payment."""
     if invoice.payment_state == PaymentState.SUCCEEDED:
-        return "success", f"Thank you: invoice {invoice.number} is paid. A receipt is on its way."
-    if invoice.payment_state in PAYMENT_FAILED:
-        return "error", (
-            f"The payment did not go through: {invoice.last_payment_message} "
-            "Please update your card and try again."
+        return "success", _("Thank you: invoice {number} is paid. A receipt is on its way.").format(
+            number=invoice.number
         )
-    return "warning", (
+    if invoice.payment_state in PAYMENT_FAILED:
+        return "error", _(
+            "The payment did not go through: {reason} Please update your card and try again."
+        ).format(reason=invoice.last_payment_message)
+    return "warning", _(
         "We are confirming this payment with the payment provider. You will not be charged "
         "twice; this page shows the result once it is known."
     )
@@ -403,7 +413,9 @@ def invoice_pay_now(request: HttpRequest, invoice_id: int) -> HttpResponse:
             card_url = f"{reverse('payments:card')}?next={quote(back)}"
             messages.error(
                 request,
-                format_html('{} <a href="{}">Add a new card</a>', refusal.message, card_url),
+                format_html(
+                    '{} <a href="{}">{}</a>', refusal.message, card_url, _("Add a new card")
+                ),
             )
             return redirect("billing:invoice", invoice_id=invoice.pk)
         except Conflict as moved_on:

@@ -1,9 +1,10 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.core.form_rendering import QUICK_RENDERER
 from onboarding.payments.gateways.base import CardDetails
 
-NUMBER_AGAIN = "For your security, enter the card number and security code again."
+NUMBER_AGAIN = _("For your security, enter the card number and security code again.")
 
 
 class CardForm(forms.Form):
@@ -12,13 +13,13 @@ class CardForm(forms.Form):
     default_renderer = QUICK_RENDERER
 
     holder_name = forms.CharField(
-        label="Name on card",
+        label=_("Name on card"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
     )
     number = forms.CharField(
-        label="Card number",
+        label=_("Card number"),
         max_length=23,
         widget=forms.TextInput(
             attrs={"autocomplete": "cc-number", "inputmode": "numeric", "spellcheck": "false"}
@@ -26,19 +27,19 @@ class CardForm(forms.Form):
     )
     # No initial year: a year filled in for the customer is saved unread, and is often wrong.
     exp_month = forms.IntegerField(
-        label="Expiry month",
+        label=_("Expiry month"),
         min_value=1,
         max_value=12,
         widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric"}),
     )
     exp_year = forms.IntegerField(
-        label="Expiry year",
+        label=_("Expiry year"),
         min_value=2000,
         max_value=2100,
         widget=forms.NumberInput(attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric"}),
     )
     cvc = forms.CharField(
-        label="Security code",
+        label=_("Security code"),
         max_length=4,
         widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )

@@ -3,6 +3,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from onboarding.core import clock
 from onboarding.core.access import access_rule
@@ -138,8 +139,16 @@ class PaymentMethod(models.Model):
         indexes = [models.Index(fields=["exp_year", "exp_month"], name="card_expiry_idx")]
 
     def __str__(self) -> str:
+        # English whatever the reader's language: the audit log records this text.
         return (
             f"{self.brand.title()} •••• {self.last4} (expires {self.exp_month:02d}/{self.exp_year})"
+        )
+
+    @property
+    def description(self) -> str:
+        """The card as its owner reads it, in the active language (docs/i18n.md)."""
+        return gettext("{brand} •••• {last4} (expires {month:02d}/{year})").format(
+            brand=self.brand.title(), last4=self.last4, month=self.exp_month, year=self.exp_year
         )
 
     @property

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from onboarding.accounts.reauthentication import (
     reauthentication_redirect,
@@ -40,8 +41,12 @@ def _ask_for_the_password(request: HttpRequest) -> HttpResponse:
     then = reverse("payments:card")
     if _next_url(request):
         then += "?" + urlencode({"next": _next_url(request)})
-    again = " Then enter the new card again." if request.method == "POST" else ""
-    messages.info(request, f"To replace your card, enter your password again.{again}")
+    messages.info(
+        request,
+        _("To replace your card, enter your password again. Then enter the new card again.")
+        if request.method == "POST"
+        else _("To replace your card, enter your password again."),
+    )
     return reauthentication_redirect(request, then=then)
 
 
@@ -71,7 +76,7 @@ def card(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("payments:card_confirm")
         if outcome.ok:
-            messages.success(request, f"{method} is on file.")
+            messages.success(request, _("{card} is on file.").format(card=method.description))
             return redirect(_next_url(request) or "accounts:home")
     form.forget_card()
     return render(
@@ -99,7 +104,7 @@ def _card_with_client_side_fields(request: HttpRequest, customer, current) -> Ht
                 identity_confirmed=recently_reauthenticated(request),
             )
         if outcome.ok:
-            messages.success(request, f"{method} is on file.")
+            messages.success(request, _("{card} is on file.").format(card=method.description))
             return redirect(_next_url(request) or "accounts:home")
     # Not one service call: the gateway itself is asked to start a setup for Stripe's fields.
     with (
@@ -139,12 +144,12 @@ def card_confirm(request: HttpRequest) -> HttpResponse:
     customer = customer_of_user(user=request.user)
     pending = request.session.get(_SETUP_PENDING)
     if not pending:
-        messages.info(request, "There is no card waiting for your confirmation.")
+        messages.info(request, _("There is no card waiting for your confirmation."))
         return redirect("payments:card")
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision not in ("confirm", "cancel"):
-            messages.error(request, "Choose to confirm or to cancel the card.")
+            messages.error(request, _("Choose to confirm or to cancel the card."))
             return redirect("payments:card_confirm")
         del request.session[_SETUP_PENDING]
         with refusals_on(request=request) as outcome:
@@ -157,7 +162,9 @@ def card_confirm(request: HttpRequest) -> HttpResponse:
             )
         if not outcome.ok:
             return redirect(reverse("payments:card") + _next_query(pending.get("next", "")))
-        messages.success(request, f"{method} is confirmed and on file.")
+        messages.success(
+            request, _("{card} is confirmed and on file.").format(card=method.description)
+        )
         return redirect(pending.get("next") or "accounts:home")
     return render(request, "payments/card_confirm.html", {"customer": customer})
 
