@@ -46,6 +46,41 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     "onboarding/billing/templates/billing/email",
     "onboarding/contracts/templates/contracts/email",
     "onboarding/payments/templates/payments/email",
+    # The customer's billing, card, contract, request and contact pages; errors; form summary.
+    "onboarding/billing/templates/billing/buy.html",
+    "onboarding/billing/templates/billing/invoice_confirm.html",
+    "onboarding/billing/templates/billing/_purchase_banner.html",
+    "onboarding/billing/templates/billing/invoices.html",
+    "onboarding/billing/templates/billing/invoice_detail.html",
+    "onboarding/billing/templates/billing/_invoice.html",
+    "onboarding/billing/templates/billing/_tax_summary.html",
+    "onboarding/billing/templates/billing/_pagination.html",
+    "onboarding/billing/templates/billing/_document_status.html",
+    "onboarding/billing/templates/billing/document_pending.html",
+    "onboarding/billing/templates/billing/plan_change.html",
+    "onboarding/payments/templates/payments/card_form.html",
+    "onboarding/payments/templates/payments/card_confirm.html",
+    "onboarding/payments/templates/payments/card_stripe.html",
+    "onboarding/contracts/templates/contracts/list.html",
+    "onboarding/contracts/templates/contracts/detail.html",
+    "onboarding/contracts/templates/contracts/manage.html",
+    "onboarding/contracts/templates/contracts/certificate_pending.html",
+    "onboarding/contracts/templates/contracts/_certificate_status.html",
+    "onboarding/portal/templates/portal/contacts.html",
+    "onboarding/portal/templates/portal/_contacts.html",
+    "onboarding/portal/templates/portal/contact_form.html",
+    "onboarding/core/templates/core/error.html",
+    "onboarding/core/templates/core/_document_status.html",
+    "onboarding/core/templates/core/document_pending.html",
+    "templates/403.html",
+    "templates/404.html",
+    "templates/includes/error_summary.html",
+    "onboarding/sysops/templates/sysops/my_requests.html",
+    "onboarding/sysops/templates/sysops/my_request_form.html",
+    "onboarding/sysops/templates/sysops/my_request_detail.html",
+    "onboarding/sysops/templates/sysops/portal_unknown.html",
+    "onboarding/sysops/templates/sysops/email/request_update.html",
+    "onboarding/sysops/templates/sysops/email/request_update.txt",
     # The documents: invoice, credit note, contract and certificate PDFs.
     "onboarding/billing/templates/billing/pdf",
     "onboarding/contracts/templates/contracts/pdf",
@@ -57,7 +92,7 @@ NOT_CUSTOMER_FACING: tuple[str, ...] = (
     "onboarding/contracts/templates/contracts/email/expiry_reminder_sysops.txt",
 )
 # Words that are the same in every language: the brand, the time zone's name.
-SAME_IN_EVERY_LANGUAGE = {"Onboarding", "UTC"}
+SAME_IN_EVERY_LANGUAGE = {"Onboarding", "UTC", "PDF"}
 # A link written out in a text email (a path, or an address with its scheme) is not prose.
 # (A link may start with a variable: `{{ site }}/account/`.)
 LINK = re.compile(r"^\ue000*(/|https?://|mailto:)\S*$")
