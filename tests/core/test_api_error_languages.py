@@ -47,7 +47,7 @@ def test_profile_errors_per_field_in_german_french_and_english(customer_client):
     url = "/api/v1/me/profile"
     de = _by_field(_put(customer_client, url, body, "de"))
     assert de == {
-        "address_line1": "Dieses Feld ist erforderlich.",
+        "address_line1": "Dieses Feld ist zwingend erforderlich.",
         "city": "Geben Sie mindestens 1 Zeichen ein.",
         "country": "Geben Sie höchstens 2 Zeichen ein.",
         "vat_number": "Geben Sie höchstens 20 Zeichen ein.",
