@@ -83,7 +83,7 @@ def test_a_german_customer_walks_the_billing_pages(
         check_and_shoot("invoices")
 
         page.get_by_role("link", name=invoice.number).click()
-        expect(page.get_by_role("heading", name="Übersicht")).to_be_visible()
+        expect(page.get_by_role("heading", name="Zusammenfassung")).to_be_visible()
         expect(page.get_by_role("heading", name="Rechnungsempfänger")).to_be_visible()
         expect(page.locator("#invoice")).to_contain_text(re.compile(r"\d,\d\d\s€"))
         check_and_shoot("invoice")
