@@ -8,6 +8,7 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
+from django.utils import translation
 from playwright.sync_api import sync_playwright
 
 from onboarding.contracts.models import ContractTemplate
@@ -46,6 +47,15 @@ TAX_RATES_SEED = importlib.import_module("onboarding.tax.migrations.0002_seed_eu
 def _catalogues_compiled():
     """The .mo files `make install` compiles (docs/i18n.md), for a bare pytest run too."""
     compile_catalogues()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset_afterwards():
+    """A page in German leaves German active in the test's thread (LocaleMiddleware activates the
+    request's language; nothing deactivates it afterwards, and the next real request activates its
+    own): a later test evaluating a lazy string outside a request would read German."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -227,6 +227,18 @@ class Contract(models.Model):
     # --- time, computed on every read so it is never stale ---
 
     @property
+    def response_time_hours(self) -> int | None:
+        """The first-response time the contract promises, from its terms snapshot; None when the
+        snapshot holds no whole number of hours (a page then leaves the line out)."""
+        value = (self.service_terms or {}).get("response_time_hours")
+        if isinstance(value, bool):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    @property
     def age(self) -> timedelta | None:
         """How long since the contract was issued; None before it is."""
         return clock.now() - self.issued_at if self.issued_at else None

@@ -95,14 +95,6 @@ def english_left(text: str, *names: str) -> list[str]:
     return [word for word in ENGLISH if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
 
 
-@pytest.fixture(autouse=True)
-def _language_reset_afterwards():
-    """A German page leaves German active in this thread (the middleware activates, nothing
-    deactivates): the tests after these would read German from services run outside a request."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def german(customer, client):
     """A customer in Germany who reads German, with a paid monthly plan and its invoice."""
