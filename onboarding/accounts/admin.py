@@ -42,7 +42,15 @@ class UserCreateForm(AdminUserCreationForm):
 class UserEditForm(UserChangeForm):
     class Meta:
         model = User
-        fields = ("email", "first_name", "last_name", "role", "preferred_inbox", "is_active")
+        fields = (
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "preferred_inbox",
+            "staff_language",
+            "is_active",
+        )
 
     def clean_email(self) -> str:
         return _normalized_email(self)
@@ -66,7 +74,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Person", {"fields": ("first_name", "last_name")}),
-        ("Access", {"fields": ("role", "is_active", "preferred_inbox")}),
+        ("Access", {"fields": ("role", "is_active", "preferred_inbox", "staff_language")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (

@@ -1,12 +1,12 @@
 """Which language a person is spoken to in (docs/i18n.md).
 
-Pages: a signed-in customer's profile language (the switcher, used while signed in, changes the
-profile too); a visitor's explicit choice (the switcher's cookie); else the browser's
-Accept-Language; else English. The customer's language rides in their session, read from the
-profile on the session's first page and written again whenever they change it. The staff console
-stays English until it is translated, and the API answers in the Accept-Language of the call.
-Mail and in-app notices: the recipient's profile language, with or without a request
-(notifications.services.notification_send).
+Pages: a signed-in customer's profile language, a signed-in member of staff's console language
+(the switcher, used while signed in, changes either); a visitor's explicit choice (the switcher's
+cookie); else the browser's Accept-Language; else English. The person's language rides in their
+session, read from their record on the session's first page and written again whenever they
+change it. The Django admin stays English (its model names are not translated), and the API
+answers in the Accept-Language of the call. Mail and in-app notices: the recipient's language,
+with or without a request (notifications.services.notification_send).
 """
 
 from django.conf import settings
@@ -16,15 +16,26 @@ from django.utils import translation
 from onboarding.core.middleware import signed_in
 from onboarding.core.roles import Role
 
-# The signed-in customer's profile language, kept in their session so a page costs no extra
-# query for it (read once per session; every change through a request writes it here too).
-SESSION_KEY = "customer_language"
-STAFF_PREFIXES = ("/staff", "/admin", "/api/v1/staff")
+# The signed-in person's language, kept in their session so a page costs no extra query for it
+# (read once per session; every change through a request writes it here too).
+SESSION_KEY = "person_language"
+ENGLISH_ONLY_PREFIXES = ("/admin",)
 API_PREFIX = "/api/"
 
 
 def supported_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
+
+
+def staff_languages() -> list[str]:
+    return [code for code, _name in settings.STAFF_LANGUAGES]
+
+
+def offered_languages(user) -> list[tuple[str, str]]:
+    """The languages the switcher offers `user`: the console's to staff, the site's to others."""
+    if user is not None and user.is_authenticated and user.is_staff_role:
+        return list(settings.STAFF_LANGUAGES)
+    return list(settings.LANGUAGES)
 
 
 def language_or_default(code: str | None) -> str:
@@ -51,20 +62,32 @@ def customer_language(user) -> str | None:
     return customer.language if customer is not None else None
 
 
+def staff_language(user) -> str | None:
+    """The console language of a signed-in member of staff; None for anyone else."""
+    if user is None or not user.is_authenticated or not user.is_staff_role:
+        return None
+    return user.staff_language if user.staff_language in staff_languages() else None
+
+
+def person_language(user) -> str | None:
+    """A customer's profile language or a member of staff's console language; else None."""
+    return customer_language(user) or staff_language(user)
+
+
 def session_language(request: HttpRequest) -> str | None:
-    """The signed-in customer's profile language, from their session (read from the profile on
-    the session's first page); None for anyone else. Never loads an anonymous visitor's user."""
+    """The signed-in person's language, from their session (read from their record on the
+    session's first page); None for a visitor. Never loads an anonymous visitor's user."""
     if not signed_in(request):
         return None
     language = request.session.get(SESSION_KEY)
     if language is None:
-        language = customer_language(request.user) or ""
+        language = person_language(request.user) or ""
         request.session[SESSION_KEY] = language
     return language or None
 
 
 def session_language_remember(request: HttpRequest, language: str) -> None:
-    """After the customer changed their language in this request (profile page, API, switcher)."""
+    """After the person changed their language in this request (profile page, API, switcher)."""
     if hasattr(request, "session"):
         request.session[SESSION_KEY] = language
 
@@ -73,16 +96,17 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
 
 
-class CustomerLanguageMiddleware:
-    """After LocaleMiddleware (browser, cookie) and authentication: a signed-in customer's pages
-    in their profile language; staff pages in English for now (the console is not translated)."""
+class PersonLanguageMiddleware:
+    """After LocaleMiddleware (browser, cookie) and authentication: a signed-in person's pages in
+    their own language (a customer's profile, a member of staff's console language); the Django
+    admin in English; the API in the call's Accept-Language (LocaleMiddleware's choice)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
         chosen = None
-        if _under(request.path_info, STAFF_PREFIXES):
+        if _under(request.path_info, ENGLISH_ONLY_PREFIXES):
             chosen = settings.LANGUAGE_CODE
         elif not request.path_info.startswith(API_PREFIX):
             chosen = session_language(request)

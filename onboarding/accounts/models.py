@@ -54,6 +54,14 @@ class User(AbstractUser):
     preferred_inbox = models.CharField(
         max_length=16, choices=PreferredInbox.choices, default=PreferredInbox.EMAIL
     )
+    # A member of staff's language: the console's pages and the mail sent to them. A customer's
+    # language is their profile's (Customer.language), which the customer pages and mail use.
+    staff_language = models.CharField(
+        max_length=8,
+        choices=settings.STAFF_LANGUAGES,
+        default="en",
+        help_text="Staff only: the language of the staff console and of the mail sent to them.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

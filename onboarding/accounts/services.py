@@ -12,7 +12,11 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from onboarding.accounts import events
-from onboarding.accounts.language import language_or_default, supported_languages
+from onboarding.accounts.language import (
+    language_or_default,
+    staff_languages,
+    supported_languages,
+)
 from onboarding.accounts.models import Contact, Customer, PreferredInbox, TestClock, User
 from onboarding.accounts.validators import validate_vat_number, vat_number_normalize
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -136,6 +140,21 @@ def customer_language_set(*, customer: Customer, actor: User, language: str) -> 
         customer.save(update_fields=["language", "updated_at"])
         events.customer_profile_updated(actor=actor, customer=customer, changes=changes)
     return customer
+
+
+def staff_language_set(*, user: User, language: str) -> User:
+    """A member of staff chooses the console's language (the switcher, while signed in): their
+    pages and the mail sent to them follow it; audited as a change of the user. A language the
+    console does not speak is a field error and changes nothing."""
+    if not user.is_staff_role or language not in staff_languages():
+        raise DomainError(gettext("Choose one of the languages offered."), field="language")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.staff_language != language:
+        changes = {"staff_language": [user.staff_language, language]}
+        user.staff_language = language
+        user.save(update_fields=["staff_language"])
+        events.user_updated(actor=user, user=user, changes=changes)
+    return user
 
 
 def _vat_number_confirmed(*, customer: Customer, number: str | None) -> ViesAnswer | None:

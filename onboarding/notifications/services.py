@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from onboarding.core import clock
 from onboarding.core.context import current_request_id
 from onboarding.core.errors import Conflict, Forbidden, NotFound
-from onboarding.core.roles import Role
+from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.events import inbox_read, outbox_requeued
 from onboarding.notifications.models import (
     CHANNEL_TOPICS,
@@ -79,12 +79,18 @@ def _render_bodies(template: str, context: dict) -> tuple[str, str]:
 
 
 def recipient_language(recipient) -> str:
-    """What a notice to `recipient` is written in: a customer's profile language; English for
-    staff until the staff console is translated (docs/i18n.md). The customer record is read
-    through the user's reverse relation: accounts sits above this app."""
-    customer = getattr(recipient, "customer", None) if recipient is not None else None
-    language = getattr(customer, "language", "") if customer is not None else ""
-    supported = {code for code, _name in settings.LANGUAGES}
+    """What a notice to `recipient` is written in: a customer's profile language; a member of
+    staff's console language (User.staff_language). The customer record is read through the
+    user's reverse relation: accounts sits above this app."""
+    if recipient is None:
+        return settings.LANGUAGE_CODE
+    if recipient.role in STAFF_ROLES:
+        language = getattr(recipient, "staff_language", "")
+        supported = {code for code, _name in settings.STAFF_LANGUAGES}
+    else:
+        customer = getattr(recipient, "customer", None)
+        language = getattr(customer, "language", "") if customer is not None else ""
+        supported = {code for code, _name in settings.LANGUAGES}
     return language if language in supported else settings.LANGUAGE_CODE
 
 

@@ -68,6 +68,7 @@ def test_role_change_in_the_admin_is_audited_with_old_and_new(admin_client_2fa, 
             "last_name": customer.last_name,
             "role": Role.MANAGER,
             "preferred_inbox": customer.preferred_inbox,
+            "staff_language": "en",
             "is_active": "on",
         },
     )

@@ -86,13 +86,6 @@ def test_the_switcher_while_signed_in_changes_the_profile_language(customer_clie
     assert '<html lang="fr">' in _page(customer_client, "/account/")
 
 
-def test_staff_pages_stay_english(sysops_client):
-    page = _page(sysops_client, "/staff/", HTTP_ACCEPT_LANGUAGE="de")
-    assert '<html lang="en">' in page and "Sign out" in page
-    # No switcher for staff until the console is translated.
-    assert 'name="language"' not in page
-
-
 def test_the_profile_page_changes_the_language_and_audits_it(customer_client, customer):
     complete_profile(customer.customer, **ADDRESS)
     answer = customer_client.post(reverse("accounts:profile"), PROFILE | {"language": "de"})
