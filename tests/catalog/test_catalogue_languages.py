@@ -321,3 +321,28 @@ def test_the_catalogue_api_answers_in_the_calls_language(client):
     assert french["summary"] == "Business-hours support"  # no French text: English
     english = client.get("/api/v1/catalog/plans/business-care").json()
     assert english["includes"] == PLAN_ENGLISH[1:]
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("de", "Nicht per E-Mail gesendet"), ("fr", "Non envoyé par e-mail"), ("en", "Not emailed")],
+)
+def test_the_contracts_delivery_note_is_in_the_readers_language(settings, tmp_path, language, says):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    user = paying_customer(verified=False, email=f"unverified-{language}@example.com")
+    Customer.objects.filter(pk=user.pk).update(language=language)
+    contract = deliver_inline(subscribe(user, plan_with_prices()))
+    assert contract.delivery_note.startswith("Not emailed")  # stored in English, as staff read it
+    client = Client()
+    client.force_login(user)
+    note = re.search(
+        r'<p class="message warning" role="status">([^<]+)</p>',
+        client.get(f"/account/contracts/{contract.pk}/").content.decode(),
+    )
+    assert note and note.group(1).startswith(says), note
