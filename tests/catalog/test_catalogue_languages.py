@@ -346,3 +346,19 @@ def test_the_contracts_delivery_note_is_in_the_readers_language(settings, tmp_pa
         client.get(f"/account/contracts/{contract.pk}/").content.decode(),
     )
     assert note and note.group(1).startswith(says), note
+
+
+def test_the_admin_shows_the_translations_indented_with_their_accents(admin_client_2fa):
+    plan = translated_plan(de=GERMAN)
+    page = admin_client_2fa.get(f"/admin/catalog/plan/{plan.pk}/change/").content.decode()
+    assert "&quot;summary&quot;: &quot;Betreuung zu Geschäftszeiten&quot;" in page
+    assert "\n  &quot;de&quot;: {\n    &quot;summary" in page
+
+
+def test_clearing_the_translations_in_the_admin_leaves_english_only(admin_client_2fa):
+    plan = translated_plan(de=GERMAN)
+    posted = admin_client_2fa.post(f"/admin/catalog/plan/{plan.pk}/change/", _plan_form(plan, ""))
+    assert posted.status_code == 302
+    plan.refresh_from_db()
+    assert plan.translations == {}
+    assert plan.text("summary", "de") == "Business-hours support"
