@@ -74,7 +74,7 @@ def _plans_for(subscription: Subscription) -> dict[str, tuple[Plan, str]]:
                     price=price.amount.format(
                         locale=locale_for(country=subscription.customer.country)
                     ),
-                    unit=plan.unit_name,
+                    unit=plan.text("unit_name"),
                     cycle=subscription.get_cycle_display().lower(),
                 ),
             )

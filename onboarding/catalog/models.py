@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.catalog.snapshot import catalog_changed
+from onboarding.catalog.translations import lines_of, text_in, translations_check
 from onboarding.core.money import (
     DEFAULT_CURRENCY,
     SUPPORTED_CURRENCIES,
@@ -78,15 +80,49 @@ class CatalogModel(models.Model):
         return deleted
 
 
-class Product(CatalogModel):
+TRANSLATIONS_HELP = (
+    'Text in the other languages, by language and field, e.g. {"de": {"summary": "..."}, '
+    '"fr": {...}}. Fields: %s. A missing or blank text is shown in English.'
+)
+
+
+class TranslatedModel(CatalogModel):
+    """A catalogue row whose prose (TRANSLATED_FIELDS) has a text per language in
+    `translations` (catalog/translations.py)."""
+
+    TRANSLATED_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.translations = translations_check(self.translations, self.TRANSLATED_FIELDS)
+        except ValidationError as refused:
+            raise ValidationError({"translations": refused.error_list}) from refused
+
+    def text(self, field: str, language: str | None = None) -> str:
+        """`field` in `language` (default: the active one), falling back to English."""
+        if field not in self.TRANSLATED_FIELDS:
+            raise ValueError(f"{type(self).__name__}.{field} is not translated")
+        return text_in(self.translations, field, getattr(self, field), language)
+
+
+class Product(TranslatedModel):
     """What a support plan covers: a product the business supports."""
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    translations = models.JSONField(
+        default=dict, blank=True, help_text=TRANSLATIONS_HELP % "description"
+    )
     released_on = models.DateField(
         help_text="When the product was released; its age counts from here."
     )
+
+    TRANSLATED_FIELDS = ("description",)
 
     class Meta:
         ordering = ["name"]
@@ -100,7 +136,7 @@ class PlanQuerySet(CatalogQuerySet):
         return self.filter(is_active=True)
 
 
-class Plan(CatalogModel):
+class Plan(TranslatedModel):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="plans")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
@@ -120,6 +156,14 @@ class Plan(CatalogModel):
     unit_name_plural = models.CharField(max_length=40, default="seats")
     min_quantity = models.PositiveIntegerField(default=1)
     max_quantity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=TRANSLATIONS_HELP % "summary, includes (one item per line), unit_name, "
+        "unit_name_plural",
+    )
+
+    TRANSLATED_FIELDS = ("summary", "includes", "unit_name", "unit_name_plural")
 
     objects = PlanQuerySet.as_manager()
 
@@ -131,7 +175,15 @@ class Plan(CatalogModel):
 
     @property
     def include_lines(self) -> list[str]:
-        return [line.strip() for line in self.includes.splitlines() if line.strip()]
+        """In English, as entered (a contract's terms snapshot takes its own language's)."""
+        return lines_of(self.includes)
+
+    def include_lines_in(self, language: str | None = None) -> list[str]:
+        return lines_of(self.text("includes", language))
+
+    def units_word(self, quantity: int, language: str | None = None) -> str:
+        """The unit's word for `quantity` of it in `language`: "seat", "seats", "Plätze"."""
+        return self.text("unit_name" if quantity == 1 else "unit_name_plural", language)
 
     @property
     def currencies(self) -> list[str]:

@@ -50,8 +50,9 @@ class PlanOut(Schema):
             name=plan.name,
             product=plan.product.name,
             tier=plan.tier,
-            summary=plan.summary,
-            includes=plan.include_lines,
+            # In the call's language (Accept-Language), English where the plan has no text in it.
+            summary=plan.text("summary"),
+            includes=plan.include_lines_in(),
             currencies=plan.currencies,
             currency=currency,
             tax=(

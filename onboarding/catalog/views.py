@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django_countries import countries
@@ -87,9 +88,9 @@ def _shown(plan: Plan, cycle: str, currency: str, tax: TaxDecision | None) -> Pl
 def _plans_html(
     catalog: CatalogSnapshot, *, cycle: str, currency: str, tax: TaxDecision | None, country: str
 ) -> SafeString:
-    """The plan cards: the same for every visitor with the same cycle, currency, tax and money
-    locale, so rendered once per catalogue version and those, and kept with the snapshot (a
-    change to the catalogue drops them too)."""
+    """The plan cards: the same for every visitor with the same cycle, currency, tax, money
+    locale and language (the plans' prose is translated), so rendered once per catalogue version
+    and those, and kept with the snapshot (a change to the catalogue drops them too)."""
     locale = locale_for(country=country)
     tax_key = (tax.rate_bp, tax.reverse_charge, tax.label) if tax is not None else None
 
@@ -108,7 +109,8 @@ def _plans_html(
             )
         )
 
-    return catalog.derive(("pricing", cycle, currency, tax_key, locale), build)
+    language = translation.get_language()
+    return catalog.derive(("pricing", cycle, currency, tax_key, locale, language), build)
 
 
 def pricing(request: HttpRequest) -> HttpResponse:

@@ -53,7 +53,7 @@ def _follow(contract: Contract, *, subscription: Subscription, key: str) -> Cont
         "amount_minor": subscription.amount_minor * subscription.quantity,
         "product_name": plan.product.name,
         "plan_name": plan.name,
-        "service_terms": service_terms_of(subscription),
+        "service_terms": service_terms_of(subscription, language=contract.language),
     }
     if all(getattr(contract, name) == value for name, value in terms.items()):
         return None

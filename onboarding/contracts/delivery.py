@@ -10,7 +10,7 @@ reported at its boundary (alerts.failures.failure_reported).
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from onboarding.accounts.models import PreferredInbox, User
 from onboarding.alerts.failures import failure_reported
@@ -38,7 +38,9 @@ from onboarding.notifications.selectors import acknowledged_email_of
 from onboarding.notifications.services import Attachment, notification_send
 
 S = ContractState
-EMAIL_WITHHELD_NOTE = (
+# Stored in English on the contract (the staff API shows it so); marked so the customer's
+# contract page shows it in the reader's language ({% translate contract.delivery_note %}).
+EMAIL_WITHHELD_NOTE = gettext_noop(
     "Not emailed: there is no verified email address on the account. Verify your email "
     "address, then use “Email me the contract”. The contract is available here in the meantime."
 )

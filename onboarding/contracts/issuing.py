@@ -29,14 +29,17 @@ from onboarding.tax.selectors import TaxDecision, TaxRateMissing
 from onboarding.worker.services import task_enqueue_once
 
 
-def service_terms_of(subscription: Subscription) -> dict:
+def service_terms_of(subscription: Subscription, *, language: str) -> dict:
+    """The plan's terms as the contract states them, its prose in the contract's `language`
+    (the catalogue's translation, else English): the contract page and PDF show this snapshot,
+    so a later edit of the catalogue never rewrites a signed contract."""
     plan = subscription.plan
     return {
         "tier": plan.tier,
-        "summary": plan.summary,
+        "summary": plan.text("summary", language),
         "response_time_hours": plan.response_time_hours,
-        "includes": plan.include_lines,
-        "product_description": plan.product.description,
+        "includes": plan.include_lines_in(language),
+        "product_description": plan.product.text("description", language),
     }
 
 
@@ -78,7 +81,7 @@ def contract_draft_create(
                 seller_vat_number=settings.BILLING_SELLER_TAX_ID,
                 product_name=plan.product.name,
                 plan_name=plan.name,
-                service_terms=service_terms_of(subscription),
+                service_terms=service_terms_of(subscription, language=customer.language),
             )
     except IntegrityError:
         # A concurrent run created this term's contract first (one contract per term).

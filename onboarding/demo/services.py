@@ -104,13 +104,82 @@ INCLUDES = {
     Tier.ENTERPRISE: "24/7 phone support\nOn-site repair\nNamed engineer\nMonitoring agent",
 }
 
+# The catalogue's prose in German and French (catalog/translations.py); names stay as they are.
+PRODUCT_TRANSLATIONS = {
+    "helpdesk-suite": {
+        "de": {"description": "Ticketsystem und Live-Chat."},
+        "fr": {"description": "Gestion des tickets et discussion en direct."},
+    },
+    "edge-gateway": {
+        "de": {"description": "Die Netzwerk-Appliance bei Ihnen vor Ort."},
+        "fr": {"description": "Le boîtier réseau installé dans vos locaux."},
+    },
+}
+UNITS = {
+    "de": {"unit_name": "Arbeitsplatz", "unit_name_plural": "Arbeitsplätze"},
+    "fr": {"unit_name": "poste", "unit_name_plural": "postes"},
+}
+PLAN_TRANSLATIONS = {
+    "helpdesk-essential": {
+        "de": {
+            "summary": "Grundlegende Betreuung für Helpdesk Suite",
+            "includes": "Hilfe per E-Mail an Werktagen\nAktualisierungen der Software\n"
+            "Wissensdatenbank",
+        },
+        "fr": {
+            "summary": "Assistance essentielle pour Helpdesk Suite",
+            "includes": "Assistance par e-mail les jours ouvrés\nMises à jour logicielles\n"
+            "Base de connaissances",
+        },
+    },
+    "helpdesk-business": {
+        "de": {
+            "summary": "Betreuung für Unternehmen für Helpdesk Suite",
+            "includes": "Hilfe per E-Mail und Telefon\nFehlerbehebung aus der Ferne\n"
+            "Vierteljährliche Systemprüfung",
+        },
+        "fr": {
+            "summary": "Assistance entreprise pour Helpdesk Suite",
+            "includes": "Assistance par e-mail et par téléphone\nDépannage à distance\n"
+            "Bilan de santé trimestriel",
+        },
+    },
+    "gateway-enterprise": {
+        "de": {
+            "summary": "Umfassende Betreuung für Edge Gateway",
+            "includes": "Telefonische Hilfe rund um die Uhr\nReparatur vor Ort\n"
+            "Fester technischer Ansprechpartner\nÜberwachungsagent",
+        },
+        "fr": {
+            "summary": "Assistance grands comptes pour Edge Gateway",
+            "includes": "Assistance téléphonique 24 h/24, 7 j/7\nRéparation sur site\n"
+            "Ingénieur attitré\nAgent de supervision",
+        },
+    },
+}
+
+
+def _translations_of(slug: str, table: dict, units: bool = False) -> dict:
+    texts = table.get(slug, {})
+    return {lang: {**texts.get(lang, {}), **(UNITS[lang] if units else {})} for lang in UNITS}
+
 
 def _catalog_load() -> None:
     products = {}
     for name, slug, description, released in PRODUCTS:
         products[slug], _ = Product.objects.get_or_create(
-            slug=slug, defaults={"name": name, "description": description, "released_on": released}
+            slug=slug,
+            defaults={
+                "name": name,
+                "description": description,
+                "released_on": released,
+                "translations": _translations_of(slug, PRODUCT_TRANSLATIONS),
+            },
         )
+        # A demo made before the catalogue was translated gets its translations once.
+        if not products[slug].translations:
+            products[slug].translations = _translations_of(slug, PRODUCT_TRANSLATIONS)
+            products[slug].save(update_fields=["translations"])
     for order, (product, slug, name, tier, hours, prices) in enumerate(PLANS):
         plan, created = Plan.objects.get_or_create(
             slug=slug,
@@ -122,8 +191,12 @@ def _catalog_load() -> None:
                 "includes": INCLUDES[tier],
                 "response_time_hours": hours,
                 "sort_order": order,
+                "translations": _translations_of(slug, PLAN_TRANSLATIONS, units=True),
             },
         )
+        if not plan.translations:
+            plan.translations = _translations_of(slug, PLAN_TRANSLATIONS, units=True)
+            plan.save(update_fields=["translations"])
         if created:
             PlanPrice.objects.bulk_create(
                 PlanPrice(plan=plan, cycle=cycle, currency=currency, amount_minor=amount)
