@@ -115,7 +115,7 @@ def test_a_plan_change_preview_is_german_and_so_is_its_invoice(client, german):
     assert credit.startswith("Nicht genutzte Zeit für") and "(1 Arbeitsplatz) vom " in credit
     assert charge.startswith("Restlaufzeit für") and "(2 Arbeitsplätze) vom " in charge
     assert re.search(r"\d{1,2}\. \w+\.? 20\d\d, \d\d:\d\d UTC", charge), charge
-    assert re.search(r"\(\d+ Tage?( \d+ Stunden?)? von \d+ Tagen?", charge), charge
+    assert re.search(r"\(\d+ Tage?( \d+ Stunden?)?; Zeitraum: \d+ Tage\)", charge), charge
     plan = german.plan
     names = [plan.product.name, plan.name, "Enterprise Care", "Kunde GmbH", "Visa", "PDF"]
     assert english_left(main_text(preview), *names, "seats", "seat") == []
