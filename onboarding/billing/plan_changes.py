@@ -29,7 +29,7 @@ from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events, tasks
 from onboarding.billing.charging import attempt_reserve, charge_of, charges_run
-from onboarding.billing.line_texts import proration_lines
+from onboarding.billing.line_texts import proration_lines, units_label_lazy
 from onboarding.billing.models import (
     LIVE_STATUSES,
     PAYABLE_STATUSES,
@@ -452,8 +452,8 @@ def _schedule(subscription: Subscription, quote: PlanChangeQuote, actor: User) -
             "customer": subscription.customer,
             "subscription": subscription,
             "plan": quote.plan,
-            "from_terms": units_label(subscription.plan, subscription.quantity),
-            "to_terms": quote.terms,
+            "from_terms": units_label_lazy(subscription.plan, subscription.quantity),
+            "to_terms": units_label_lazy(quote.plan, quote.quantity),  # the notice's language
             "site_url": settings.SITE_URL,
         },
         dedupe_key=(

@@ -186,3 +186,16 @@ def test_the_not_applied_notice_words_its_cycle_terms_and_reason_in_german(custo
     assert "monatlich" in body and "1 Arbeitsplatz" in body
     assert "keinen Preis in EUR" in body
     assert not re.search(r"\b(monthly|seats?|no longer|has no|price)\b", body), body
+
+
+def test_the_change_scheduled_notice_words_its_terms_in_german(german):
+    essential = plan_with_prices("essential-care", monthly=4900, quarterly=12900, annual=49000)
+    with translation.override("en"):  # the caller's language does not count
+        subscription_change_plan(
+            subscription=german, plan=essential, quantity=2, actor=german.customer.user
+        )
+    notice = Notification.objects.get(kind="change_scheduled")
+    assert notice.language == "de"
+    body = " ".join(notice.body_text.split())
+    assert "1 Arbeitsplatz" in body and "2 Arbeitsplätze" in body
+    assert not re.search(r"\bseats?\b", body), body
