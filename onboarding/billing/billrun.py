@@ -38,6 +38,7 @@ from onboarding.billing.charging import (
     charges_run,
     invoices_processing_resume,
 )
+from onboarding.billing.line_texts import support_line
 from onboarding.billing.models import (
     LIVE_STATUSES,
     AttemptSource,
@@ -312,7 +313,8 @@ def _issue_batch(
                         d, tax=tax, start=start, end=end, issue_date=issue_date, now=now
                     )
                 )
-                lines.append((f"{names[d.plan_id]}, {cycle.label.lower()} support", d.quantity))
+                # In the invoice's language: the line is the document's own text.
+                lines.append((support_line(names[d.plan_id], cycle, d.language), d.quantity))
             periods.append(
                 (
                     *(

@@ -38,7 +38,7 @@ def _answer_message(request: HttpRequest, invoice, decision: str) -> None:
             request,
             _(
                 "Your bank refused the payment: {reason} Please update your card and try again."
-            ).format(reason=invoice.last_payment_message),
+            ).format(reason=invoice.payment_failure_text),
         )
     elif decision == "cancel":
         messages.warning(

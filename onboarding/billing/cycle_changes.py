@@ -11,6 +11,8 @@ it waits for the period's end.
 """
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported
@@ -89,8 +91,21 @@ def cycle_change_now_quote(*, subscription: Subscription, cycle: str) -> PlanCha
             field="cycle",
         )
     plan = subscription.plan
-    name = f"{plan.product.name} · {plan.name} ({units_label(plan, subscription.quantity)})"
-    old_label = subscription.get_cycle_display().lower()
+    # In the customer's language: the preview shows them, the invoice (in it too) keeps them.
+    with translation.override(subscription.customer.language or "en"):
+        values = {
+            "name": f"{plan.product.name} · {plan.name} "
+            f"({units_label(plan, subscription.quantity)})",
+            "old_cycle": str(subscription.get_cycle_display()).lower(),
+            "cycle": str(BillingCycle(cycle).label).lower(),
+            "start": moment_stamp(at),
+            "old_end": moment_stamp(old_end),
+            "end": moment_stamp(new_end),
+            "left": duration_label(p.remaining_seconds),
+            "period": duration_label(p.period_seconds),
+        }
+        credit = gettext("Unused time on %(name)s, %(old_cycle)s, from %(start)s to %(old_end)s")
+        charge = gettext("%(name)s, %(cycle)s, from %(start)s to %(end)s (%(left)s of %(period)s)")
     return proration_quote(
         subscription,
         plan=plan,
@@ -98,17 +113,8 @@ def cycle_change_now_quote(*, subscription: Subscription, cycle: str) -> PlanCha
         unit_minor=unit,
         at=at,
         proration=p,
-        credit=(
-            f"Unused time on {name}, {old_label}, from {moment_stamp(at)} to "
-            f"{moment_stamp(old_end)}",
-            old_end,
-        ),
-        charge=(
-            f"{name}, {BillingCycle(cycle).label.lower()}, from {moment_stamp(at)} to "
-            f"{moment_stamp(new_end)} ({duration_label(p.remaining_seconds)} of "
-            f"{duration_label(p.period_seconds)})",
-            new_end,
-        ),
+        credit=(credit % values, old_end),
+        charge=(charge % values, new_end),
         cycle=cycle,
         period_end=new_end,
     )

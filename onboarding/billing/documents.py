@@ -123,7 +123,7 @@ def invoice_context(invoice: Invoice) -> dict:
             "tax": _money(invoice.tax_minor, currency, locale),
             "total": _money(invoice.total_minor, currency, locale),
             "reverse_charge": invoice.reverse_charge,
-            "tax_mention": invoice.tax_mention,
+            "tax_mention": invoice.tax_mention_text,
         },
         "tax_summary": _tax_summary(invoice.tax_summary, locale),
         "payment": _payment(invoice),
@@ -158,7 +158,7 @@ def credit_note_context(credit_note: CreditNote) -> dict:
             "tax": _money(credit_note.tax_minor, currency, locale),
             "total": _money(credit_note.total_minor, currency, locale),
             "reverse_charge": invoice.reverse_charge,
-            "tax_mention": invoice.tax_mention,
+            "tax_mention": invoice.tax_mention_text,
         },
         "tax_summary": _tax_summary(credit_note.tax_summary, locale),
         "invoice": {

@@ -27,7 +27,9 @@ from onboarding.core.access import access_rule
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.core.transitions import check_move
+from onboarding.payments.decline_texts import customer_text
 from onboarding.tax.models import percent_of
+from onboarding.tax.wording import tax_label_text, tax_mention_text
 
 
 @access_rule(owner="customer__user", staff=STAFF_ROLES)
@@ -408,9 +410,20 @@ class Invoice(models.Model):
 
     @property
     def tax_label(self) -> str:
-        """ "VAT 19%", or "VAT 0% (reverse charge)": the decision the invoice was issued with."""
-        suffix = " (reverse charge)" if self.reverse_charge else ""
-        return f"{self.tax_name} {self.tax_rate_percent}{suffix}"
+        """ "VAT 19%", or "VAT 0% (reverse charge)": the decision the invoice was issued with, in
+        the active language (the stored name is the rates table's English code)."""
+        return tax_label_text(self.tax_name, self.tax_rate_bp, self.reverse_charge)
+
+    @property
+    def tax_mention_text(self) -> str:
+        """The legal mention in the active language; `tax_mention` keeps the English."""
+        return tax_mention_text(self.tax_mention)
+
+    @property
+    def payment_failure_text(self) -> str:
+        """Why the last payment failed, for the customer in the active language;
+        `last_payment_message` keeps the gateway's English for staff and the logs."""
+        return customer_text(self.last_payment_code, self.last_payment_message)
 
     @property
     def tax_summary(self) -> list[TaxSummaryRow]:

@@ -8,6 +8,9 @@ that is too short for the anchor's day only clamps that one period: an anchor on
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
+# Re-exported: the words of a line, in the invoice's language, live in line_texts.
+from onboarding.billing.line_texts import duration_label, moment_stamp  # noqa: F401
+
 
 def add_months(moment: datetime, months: int) -> datetime:
     """`moment` moved by `months` calendar months, the day clamped to the target month's end."""
@@ -36,21 +39,3 @@ def period_end(*, anchor: datetime, start: datetime, months: int) -> datetime:
 def end_of_day(day: date) -> datetime:
     """The first instant after `day` in UTC: "due on D" means due before this."""
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
-
-
-def moment_stamp(moment: datetime) -> str:
-    """A moment on an invoice line, in UTC: lines are frozen text, so one zone for everyone."""
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
-
-
-def duration_label(seconds: int) -> str:
-    """A span in whole days and hours, for the share of a period a prorated line covers."""
-    days, rest = divmod(seconds, 86400)
-    hours = round(rest / 3600)
-    if hours == 24:
-        days, hours = days + 1, 0
-    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    return " ".join(parts) or "less than an hour"

@@ -29,6 +29,7 @@ from onboarding.alerts.failures import FailureNotice, failure_reported
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events, tasks
 from onboarding.billing.charging import attempt_reserve, charge_of, charges_run
+from onboarding.billing.line_texts import proration_lines, units_label_lazy
 from onboarding.billing.models import (
     LIVE_STATUSES,
     PAYABLE_STATUSES,
@@ -43,7 +44,6 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
-from onboarding.billing.periods import duration_label, moment_stamp
 from onboarding.billing.plan_settle import plan_change_apply, units_label
 from onboarding.billing.proration import Proration, prorate
 from onboarding.billing.taxes import line_tax_minor, purchase_tax, tax_missing_refused
@@ -307,12 +307,14 @@ def plan_change_quote(
         new_total_minor=new_total,
         old_paid_minor=paid,
     )
-    old_name = f"{subscription.plan.product.name} · {subscription.plan.name}"
-    old_terms = units_label(subscription.plan, subscription.quantity)
-    new_name = f"{plan.product.name} · {plan.name}"
-    span = (
-        f"from {moment_stamp(at)} to {moment_stamp(end)} "
-        f"({duration_label(p.remaining_seconds)} of {duration_label(p.period_seconds)})"
+    # In the customer's language: the preview shows them, the invoice (in it too) keeps them.
+    credit, charge = proration_lines(
+        subscription.customer.language,
+        old=(subscription.plan, subscription.quantity),
+        new=(plan, quantity),
+        at=at,
+        end=end,
+        proration=p,
     )
     return proration_quote(
         subscription,
@@ -321,8 +323,8 @@ def plan_change_quote(
         unit_minor=unit,
         at=at,
         proration=p,
-        credit=(f"Unused time on {old_name} ({old_terms}) {span}", end),
-        charge=(f"Remaining time on {new_name} ({units_label(plan, quantity)}) {span}", end),
+        credit=(credit, end),
+        charge=(charge, end),
     )
 
 
@@ -450,8 +452,8 @@ def _schedule(subscription: Subscription, quote: PlanChangeQuote, actor: User) -
             "customer": subscription.customer,
             "subscription": subscription,
             "plan": quote.plan,
-            "from_terms": units_label(subscription.plan, subscription.quantity),
-            "to_terms": quote.terms,
+            "from_terms": units_label_lazy(subscription.plan, subscription.quantity),
+            "to_terms": units_label_lazy(quote.plan, quote.quantity),  # the notice's language
             "site_url": settings.SITE_URL,
         },
         dedupe_key=(

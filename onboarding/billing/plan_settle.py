@@ -19,6 +19,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from onboarding.billing import events
+
+# units_label is re-exported: the line words live in line_texts.
+from onboarding.billing.line_texts import units_label, units_label_lazy  # noqa: F401
 from onboarding.billing.models import (
     PAYMENT_FAILED,
     Invoice,
@@ -27,16 +30,10 @@ from onboarding.billing.models import (
     PlanChangeStatus,
     Subscription,
 )
-from onboarding.catalog.models import Plan
 from onboarding.notifications.services import notification_send, outbox_publish
 
 # Published in the transaction that changes a subscription's plan, quantity or cycle mid-term.
 SUBSCRIPTION_TERMS_CHANGED_TOPIC = "subscription.terms_changed"
-
-
-def units_label(plan: Plan, quantity: int) -> str:
-    """ "3 seats", "1 seat": the plan names its unit."""
-    return f"{quantity} {plan.unit_name if quantity == 1 else plan.unit_name_plural}"
 
 
 def terms_changed_publish(
@@ -139,8 +136,9 @@ def _tell(subscription: Subscription, change: PlanChange, *, kind: str, subject:
             "customer": customer,
             "change": change,
             "invoice": change.invoice,
-            "from_terms": units_label(change.from_plan, change.from_quantity),
-            "to_terms": units_label(change.to_plan, change.to_quantity),
+            # Lazy: written in the notice's language when notification_send renders it.
+            "from_terms": units_label_lazy(change.from_plan, change.from_quantity),
+            "to_terms": units_label_lazy(change.to_plan, change.to_quantity),
             "site_url": settings.SITE_URL,
         },
         dedupe_key=f"{kind}:{change.pk}",

@@ -109,7 +109,7 @@ def _outcome_message(request: HttpRequest, outcome: PlanChangeOutcome, country: 
             _(
                 "The payment was declined ({reason}): the plan was not changed and invoice "
                 "{number} is void."
-            ).format(reason=outcome.invoice.last_payment_message, number=outcome.invoice.number),
+            ).format(reason=outcome.invoice.payment_failure_text, number=outcome.invoice.number),
         )
     else:
         messages.info(

@@ -40,6 +40,7 @@ from onboarding.core.roles import STAFF_ROLES
 from onboarding.payments.models import PaymentRefund, RefundStatus
 from onboarding.payments.refunds import payment_refund
 from onboarding.tax.models import percent_of
+from onboarding.tax.wording import tax_name_text
 
 
 def net_of_gross(gross_minor: int, rate_bp: int) -> int:
@@ -151,11 +152,12 @@ def _draft_create(
         description = gettext("Refund on invoice {number}: {reason}").format(
             number=invoice.number, reason=reason
         )
+        tax_name = tax_name_text(invoice.tax_name)
     CreditNoteLine.objects.bulk_create(
         CreditNoteLine(
             credit_note=credit_note,
             description=(
-                f"{description} ({invoice.tax_name} {percent_of(part.rate_bp)})"
+                f"{description} ({tax_name} {percent_of(part.rate_bp)})"
                 if len(parts) > 1
                 else description
             )[:255],

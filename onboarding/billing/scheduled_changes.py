@@ -19,16 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.audit.bulk import audit_rows_write
 from onboarding.billing import events
 from onboarding.billing.billrun_rows import DueRow
+from onboarding.billing.line_texts import cycle_word_lazy, units_label_lazy
 from onboarding.billing.models import PlanChange, PlanChangeStatus
-from onboarding.billing.plan_settle import units_label
-from onboarding.catalog.models import BillingCycle, Plan
+from onboarding.catalog.models import Plan
 from onboarding.notifications.services import notification_send
 
 NOT_APPLIED_ALERT = "scheduled_change_not_applied"
@@ -50,8 +51,11 @@ class NotApplied:
     to_quantity: int
     to_cycle: str  # "" unless a cycle change was scheduled
     unpriced_plan_id: int  # the plan whose price or sale failed (the admin alert's object)
-    reason: str
+    reason: str  # English, for the audit log and the admin alert
     period_start: datetime
+    # The reasons as (plan name, cycle, currency), currency "" when the plan is off sale: the
+    # customer's notice words them in its own language.
+    causes: tuple[tuple[str, str, str], ...] = ()
 
 
 def plans_on_sale(claimed: list[DueRow]) -> set[int]:
@@ -67,13 +71,38 @@ def plans_on_sale(claimed: list[DueRow]) -> set[int]:
 
 def _unpriced(
     plan_id: int, cycle: str, currency: str, prices: Prices, on_sale: set[int], name: str
-) -> str:
-    """Why `plan_id` cannot be renewed into at `cycle` in `currency`; "" if it can."""
+) -> tuple[str, tuple[str, str, str]]:
+    """Why `plan_id` cannot be renewed into at `cycle` in `currency`, in English and as the
+    cause the notice words; ("", ...) if it can."""
     if plan_id not in on_sale:
-        return f"{name} is no longer on sale."
+        return f"{name} is no longer on sale.", (name, cycle, "")
     if (plan_id, cycle, currency) not in prices:
-        return f"{name} has no {BillingCycle(cycle).label.lower()} price in {currency}."
-    return ""
+        return (
+            f"{name} has no {CYCLE_WORDS_EN[cycle]} price in {currency}.",
+            (name, cycle, currency),
+        )
+    return "", (name, cycle, currency)
+
+
+# The English the audit log and the admin alert keep, whatever language the run is in.
+CYCLE_WORDS_EN = {"monthly": "monthly", "quarterly": "quarterly", "annual": "annual"}
+
+
+def _causes_text(causes: tuple[tuple[str, str, str], ...]) -> str:
+    """The reasons a change was not made, for the customer in the active language."""
+    texts = []
+    for name, cycle, currency in causes:
+        if not currency:
+            texts.append(gettext("%(plan)s is no longer on sale.") % {"plan": name})
+        else:
+            texts.append(
+                gettext("%(plan)s has no %(cycle)s price in %(currency)s.")
+                % {"plan": name, "cycle": cycle_word_lazy(cycle), "currency": currency}
+            )
+    return " ".join(texts)
+
+
+causes_text_lazy = lazy(_causes_text, str)
 
 
 def scheduled_change_apply(
@@ -85,15 +114,17 @@ def scheduled_change_apply(
     to_quantity = d.pending_quantity or d.quantity
     to_cycle = d.pending_cycle
     reasons: list[str] = []
+    causes: list[tuple[str, str, str]] = []
     unpriced_plan = 0
     changed = False
     if d.pending_cycle:
         # The new cycle starts with this period, at the plan's price for it.
-        why = _unpriced(
+        why, cause = _unpriced(
             d.plan_id, d.pending_cycle, d.currency, prices, on_sale, names.get(d.plan_id, "")
         )
         if why:
             reasons.append(why)
+            causes.append(cause)
             unpriced_plan = d.plan_id
         else:
             d.amount_minor = prices[(d.plan_id, d.pending_cycle, d.currency)]
@@ -101,10 +132,13 @@ def scheduled_change_apply(
         d.pending_cycle = ""
     if d.pending_plan_id:
         plan_id = d.pending_plan_id
-        why = _unpriced(plan_id, d.cycle, d.currency, prices, on_sale, names.get(plan_id, ""))
+        why, cause = _unpriced(
+            plan_id, d.cycle, d.currency, prices, on_sale, names.get(plan_id, "")
+        )
         if why:
             # The plan and quantity go together: the subscription renews on what it has.
             reasons.append(why)
+            causes.append(cause)
             unpriced_plan = unpriced_plan or plan_id
         else:
             d.plan_id, d.amount_minor = plan_id, prices[(plan_id, d.cycle, d.currency)]
@@ -128,6 +162,7 @@ def scheduled_change_apply(
         unpriced_plan_id=unpriced_plan,
         reason=" ".join(reasons),
         period_start=d.next_invoice_at,
+        causes=tuple(causes),
     )
 
 
@@ -180,12 +215,13 @@ def scheduled_changes_not_applied(*, rows: list[NotApplied], now: datetime) -> N
                 "customer": customer,
                 "renewed_on": row.period_start,
                 "plan": kept,
-                "terms": units_label(kept, row.quantity),
-                "cycle": BillingCycle(row.cycle).label.lower(),
+                # Lazy: worded when notification_send renders them, in the notice's language.
+                "terms": units_label_lazy(kept, row.quantity),
+                "cycle": cycle_word_lazy(row.cycle),
                 "wanted_plan": wanted,
-                "wanted_terms": units_label(wanted, row.to_quantity),
-                "wanted_cycle": BillingCycle(row.to_cycle).label.lower() if row.to_cycle else "",
-                "reason": row.reason,
+                "wanted_terms": units_label_lazy(wanted, row.to_quantity),
+                "wanted_cycle": cycle_word_lazy(row.to_cycle) if row.to_cycle else "",
+                "reason": causes_text_lazy(row.causes) if row.causes else row.reason,
                 "site_url": settings.SITE_URL,
             },
             dedupe_key=(

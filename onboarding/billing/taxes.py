@@ -22,6 +22,7 @@ from onboarding.core.money import Money
 from onboarding.tax.models import percent_of
 from onboarding.tax.selectors import TaxDecision, TaxRateMissing, TaxRates, tax_for
 from onboarding.tax.services import tax_missing_alert
+from onboarding.tax.wording import tax_label_text
 
 
 def customer_tax(*, customer, on: date, rates: TaxRates | None = None) -> TaxDecision:
@@ -73,16 +74,16 @@ def tax_summary(
     name: str = "VAT",
     reverse_charge: bool = False,
 ) -> list[TaxSummaryRow]:
-    """Per rate, highest first: the lines' (net, rate_bp, tax) added up."""
+    """Per rate, highest first: the lines' (net, rate_bp, tax) added up; labels in the active
+    language (a document renders in its own)."""
     by_rate: dict[int, tuple[int, int]] = {}
     for net_minor, rate_bp, tax_minor in lines:
         net, tax = by_rate.get(rate_bp, (0, 0))
         by_rate[rate_bp] = (net + net_minor, tax + tax_minor)
-    suffix = " (reverse charge)" if reverse_charge else ""
     return [
         TaxSummaryRow(
             rate_bp=rate_bp,
-            label=f"{name} {percent_of(rate_bp)}{suffix}",
+            label=tax_label_text(name, rate_bp, reverse_charge),
             net=Money(net, currency),
             tax=Money(tax, currency),
         )

@@ -392,7 +392,7 @@ def pay_outcome_message(invoice: Invoice) -> tuple[str, str]:
     if invoice.payment_state in PAYMENT_FAILED:
         return "error", _(
             "The payment did not go through: {reason} Please update your card and try again."
-        ).format(reason=invoice.last_payment_message)
+        ).format(reason=invoice.payment_failure_text)
     return "warning", _(
         "We are confirming this payment with the payment provider. You will not be charged "
         "twice; this page shows the result once it is known."

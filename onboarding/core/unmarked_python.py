@@ -24,6 +24,10 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/portal/language.py",
     "onboarding/accounts/forms.py",
     "onboarding/accounts/services.py",
+    # Billing text made outside a page (invoice lines, tax wording, decline reasons).
+    "onboarding/billing/line_texts.py",
+    "onboarding/tax/wording.py",
+    "onboarding/payments/decline_texts.py",
 )
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}

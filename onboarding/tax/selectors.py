@@ -18,6 +18,7 @@ from django.conf import settings
 
 from onboarding.core.errors import DomainError
 from onboarding.tax.models import TaxRate, percent_of
+from onboarding.tax.wording import REVERSE_CHARGE_MENTION, tax_label_text
 
 # The member states of the European Union, by ISO 3166 code.
 EU_COUNTRIES = frozenset(
@@ -54,11 +55,6 @@ EU_COUNTRIES = frozenset(
 # VAT numbers carry their country's ISO code as prefix, except Greece's (EL).
 _VAT_PREFIX_COUNTRY = {"EL": "GR"}
 
-REVERSE_CHARGE_MENTION = (
-    "Reverse charge: VAT to be accounted for by the recipient "
-    "(Article 196, Council Directive 2006/112/EC)."
-)
-
 
 class TaxRateMissing(DomainError):
     """The customer's country has rates, but none in force on the day: the table has a gap."""
@@ -85,9 +81,8 @@ class TaxDecision:
 
     @property
     def label(self) -> str:
-        """ "VAT 19%", or "VAT 0% (reverse charge)"."""
-        suffix = " (reverse charge)" if self.reverse_charge else ""
-        return f"{self.name} {self.rate_percent}{suffix}"
+        """ "VAT 19%", or "VAT 0% (reverse charge)", in the active language."""
+        return tax_label_text(self.name, self.rate_bp, self.reverse_charge)
 
 
 @dataclass(frozen=True, slots=True)
