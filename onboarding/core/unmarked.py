@@ -88,6 +88,8 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     "templates/account/base_reauthenticate.html",
     "templates/account/_after_confirmation_url.html",
     "templates/account/_after_confirmation_label.html",
+    "templates/account/password_reset.html",
+    "templates/account/password_reset_done.html",
     "templates/allauth",
     "templates/mfa",
     "templates/includes/code_field.html",
