@@ -54,7 +54,7 @@ _ENGLISH = """
     Acknowledge Acknowledged acknowledged Unread Read Mark all new New
     Customer Company Address City Country Postal Phone Required required Expiry Security
     Step steps Done Needed Ready ready support hours phone Remote troubleshooting annual
-    VAT Street
+    VAT Street expires expired
 """
 ENGLISH_WORDS = frozenset(_ENGLISH.split())
 
