@@ -161,7 +161,7 @@ PASSWORD_REFUSAL_ORDER = (
     "password_too_common",
     "password_entirely_numeric",
 )
-PASSWORDS_DIFFER = "You must type the same password each time."
+PASSWORDS_DIFFER = _("You must type the same password each time.")
 
 
 def most_useful_refusal(errors: list[ValidationError]) -> ValidationError:

@@ -32,8 +32,9 @@ def staff_languages() -> list[str]:
 
 
 def offered_languages(user) -> list[tuple[str, str]]:
-    """The languages the switcher offers `user`: the console's to staff, the site's to others."""
-    if user is not None and user.is_authenticated and user.is_staff_role:
+    """The languages the switcher offers `user`: the console's to staff, the site's to others
+    (also when a page is rendered without a request, and so without a user)."""
+    if getattr(user, "is_authenticated", False) and getattr(user, "is_staff_role", False):
         return list(settings.STAFF_LANGUAGES)
     return list(settings.LANGUAGES)
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import Customer
@@ -23,7 +22,7 @@ from onboarding.core.errors import Conflict
 from onboarding.core.money import Money
 from onboarding.core.roles import STAFF_ROLES
 from onboarding.core.transitions import check_move, move_allowed
-from onboarding.tax.models import percent_of
+from onboarding.tax.wording import tax_label_text
 
 
 class ContractState(models.TextChoices):
@@ -220,9 +219,9 @@ class Contract(models.Model):
 
     @property
     def tax_label(self) -> str:
-        """ "VAT 19%", or "VAT 0% (reverse charge)", as invoices name it."""
-        suffix = " ({})".format(gettext("reverse charge")) if self.reverse_charge else ""
-        return f"{self.tax_name} {percent_of(self.tax_rate_bp)}{suffix}"
+        """ "VAT 19%", or "VAT 0% (reverse charge)", as invoices name it, in the active language
+        ("USt. 19%")."""
+        return tax_label_text(self.tax_name, self.tax_rate_bp, self.reverse_charge)
 
     # --- time, computed on every read so it is never stale ---
 

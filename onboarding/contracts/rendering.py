@@ -22,6 +22,7 @@ from onboarding.contracts.models import Contract, ContractAcceptance, ContractTe
 from onboarding.core.money import locale_for
 from onboarding.tax.models import percent_of
 from onboarding.tax.selectors import REVERSE_CHARGE_MENTION
+from onboarding.tax.wording import tax_mention_text, tax_name_text
 
 _CYCLE_UNITS = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 
@@ -65,7 +66,8 @@ def _tax_treatment(contract: Contract, country: str) -> dict:
     """The tax decision the price was drawn up with: a reverse charge with its mention and both
     VAT numbers, or the rate of the customer's country the prices are net of."""
     return {
-        "name": contract.tax_name,
+        # Stored in English ("VAT"); written in the contract's language (tax.wording).
+        "name": tax_name_text(contract.tax_name),
         "rate": percent_of(contract.tax_rate_bp),
         # Whether tax is added at all: a sale taxed at 0% gets a sentence of its own.
         "charged": contract.tax_rate_bp > 0,
@@ -73,7 +75,7 @@ def _tax_treatment(contract: Contract, country: str) -> dict:
         "country": country,
         "country_name": str(countries.name(country)) if country else "",
         "reverse_charge": contract.reverse_charge,
-        "mention": REVERSE_CHARGE_MENTION if contract.reverse_charge else "",
+        "mention": tax_mention_text(REVERSE_CHARGE_MENTION) if contract.reverse_charge else "",
         # Today's setting for a contract made before contracts recorded it.
         "seller_vat_number": contract.seller_vat_number or settings.BILLING_SELLER_TAX_ID,
         "customer_vat_number": contract.customer_vat_number,

@@ -81,6 +81,21 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     "onboarding/sysops/templates/sysops/portal_unknown.html",
     "onboarding/sysops/templates/sysops/email/request_update.html",
     "onboarding/sysops/templates/sysops/email/request_update.txt",
+    # The entrance: allauth's pages and elements as the project lays them out, the email
+    # confirmation pages, the two-factor pages and mail, the shared form pieces, the 500 page.
+    "templates/account/email_confirm.html",
+    "templates/account/verification_sent.html",
+    "templates/account/base_reauthenticate.html",
+    "templates/account/_after_confirmation_url.html",
+    "templates/account/_after_confirmation_label.html",
+    "templates/account/password_reset.html",
+    "templates/account/password_reset_done.html",
+    "templates/allauth",
+    "templates/mfa",
+    "templates/includes/code_field.html",
+    "templates/includes/form_fields.html",
+    "templates/includes/messages.html",
+    "templates/500.html",
     # The documents: invoice, credit note, contract and certificate PDFs.
     "onboarding/billing/templates/billing/pdf",
     "onboarding/contracts/templates/contracts/pdf",
