@@ -59,7 +59,6 @@ _ENGLISH = """
 ENGLISH_WORDS = frozenset(_ENGLISH.split())
 
 
-
 def visible_text(page) -> str:
     """What a reader sees of the page: the header, the main content and the footer; of a select,
     only its chosen option (the others show only when it is opened)."""
