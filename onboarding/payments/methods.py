@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
@@ -119,7 +119,7 @@ def _tokenize(
     if client_token:
         return gateway.attach_token(token=client_token, customer_reference=reference)
     if card is None:
-        raise DomainError("Enter your card details.", field="number")
+        raise DomainError(gettext("Enter your card details."), field="number")
     return gateway.tokenize_card(card=card, customer_reference=reference)
 
 
@@ -137,7 +137,9 @@ def payment_method_add(
     replacing = payment_method_active(customer=customer) is not None
     if replacing and not identity_confirmed:
         events.card_replace_refused(actor=actor, customer=customer)
-        raise DomainError("Confirm your current password to replace the card.", field="password")
+        raise DomainError(
+            gettext("Confirm your current password to replace the card."), field="password"
+        )
     try:
         token = _tokenize(customer=customer, card=card, client_token=client_token)
     except SetupActionRequired as pending:
@@ -146,8 +148,11 @@ def payment_method_add(
     except GatewayTimeout as exc:
         _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
         raise CardRefused(
-            "The payment provider did not answer. Your card was not saved; try again shortly."
+            gettext(
+                "The payment provider did not answer. Your card was not saved; try again shortly."
+            )
         ) from exc
+
     except GatewayError as exc:
         _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
         raise CardRefused(exc.message, field=exc.field or "number", code=exc.code) from exc
