@@ -14,6 +14,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from onboarding.accounts.events import hidden_row_refused, session_expired
 from onboarding.accounts.permissions import (
@@ -113,14 +114,16 @@ class StaffAccessMiddleware:
         if refusal is Refusal.NOT_FOUND:
             if api:
                 return _api_error(404, "Not found.", "not_found")
-            raise Http404("Not found")  # rendered by the 404 handler, like any unknown page
+            raise Http404(
+                gettext("Not found")
+            )  # rendered by the 404 handler, like any unknown page
         if refusal is Refusal.SECOND_FACTOR:
             if api:
                 return _api_error(403, "Set up an authenticator app (TOTP) first.", "mfa_required")
             return browser_redirect(request, reverse("mfa_activate_totp"))
         if api:
             return _api_error(403, "Your role does not allow this.", "forbidden")
-        raise PermissionDenied("This area is for another role.")
+        raise PermissionDenied(gettext("This area is for another role."))
 
 
 class StaffIdleTimeoutMiddleware:

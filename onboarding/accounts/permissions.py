@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import SessionAuth
 
@@ -90,8 +91,8 @@ def role_required(*roles: str) -> Callable:
             if refusal is Refusal.SECOND_FACTOR:
                 return browser_redirect(request, reverse("mfa_activate_totp"))
             if refusal is Refusal.WRONG_ROLE:
-                raise PermissionDenied("This page is for another role.")
-            raise Http404("Not found")
+                raise PermissionDenied(gettext("This page is for another role."))
+            raise Http404(gettext("Not found"))
 
         return guarded
 
@@ -120,7 +121,7 @@ class StaffAuth(SessionAuth):
         if refusal is Refusal.SIGN_IN:
             raise AuthenticationError(401, "Sign in first.")
         if refusal is Refusal.NOT_FOUND:
-            raise Http404("Not found")
+            raise Http404(gettext("Not found"))
         if refusal is Refusal.SECOND_FACTOR:
             raise AuthorizationError(403, "Set up an authenticator app (TOTP) first.")
         raise AuthorizationError(403, "Your role does not allow this.")

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.events import password_confirmation_failed, password_confirmation_throttled
 from onboarding.accounts.models import User
@@ -31,7 +32,7 @@ from onboarding.core.errors import DomainError
 from onboarding.core.redirects import safe_next_url
 
 THROTTLE_ACTION = "reauthenticate"  # allauth's bucket for its reauthentication page
-TOO_MANY = "Too many password attempts. Wait a minute, then try again."
+TOO_MANY = gettext_lazy("Too many password attempts. Wait a minute, then try again.")
 
 
 class TooManyConfirmations(DomainError):
@@ -41,7 +42,7 @@ class TooManyConfirmations(DomainError):
 
 def _throttled(*, user: User, purpose: str) -> TooManyConfirmations:
     password_confirmation_throttled(user=user, purpose=purpose)
-    return TooManyConfirmations(TOO_MANY, field="password")
+    return TooManyConfirmations(str(TOO_MANY), field="password")
 
 
 def password_confirm(*, request: HttpRequest, user: User, password: str, purpose: str) -> None:
@@ -56,7 +57,7 @@ def password_confirm(*, request: HttpRequest, user: User, password: str, purpose
         raise _throttled(user=user, purpose=purpose) from too_many_failures
     if not confirmed:
         password_confirmation_failed(user=user, purpose=purpose)
-        raise DomainError("That is not your current password.", field="password")
+        raise DomainError(gettext("That is not your current password."), field="password")
 
 
 def recently_reauthenticated(request: HttpRequest) -> bool:

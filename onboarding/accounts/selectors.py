@@ -3,6 +3,7 @@ from allauth.account.internal.stagekit import unstash_login
 from allauth.account.models import EmailAddress, EmailConfirmation
 from django.core import signing
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.core.access import visible_to
@@ -12,10 +13,10 @@ from onboarding.core.roles import STAFF_ROLES, Role
 def customer_of_user(*, user: User) -> Customer:
     """The signed-in customer's own record; anyone else (staff included) gets a 404 here."""
     if not user.is_authenticated or user.role != Role.CUSTOMER:
-        raise Http404("This page is for customers.")
+        raise Http404(gettext("This page is for customers."))
     customer = visible_to(user, Customer.objects.all()).filter(user=user).first()
     if customer is None:
-        raise Http404("No customer record for this account.")
+        raise Http404(gettext("No customer record for this account."))
     # The signed-in user is the record's user, already loaded for this request: no join.
     Customer.user.field.set_cached_value(customer, user)
     return customer

@@ -6,7 +6,8 @@ import threading
 from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
@@ -110,6 +111,39 @@ class BreachedLookingPasswordValidator:
 # by its first 72 characters.
 ESTIMATE_MAX_LENGTH = 72
 _NO_ADVICE = gettext_lazy("Add another word or two. Uncommon words are better.")
+# zxcvbn's advice is English (its own gettext has no catalogues for our languages): each string it
+# writes (zxcvbn/feedback.py) maps to ours, translated; English keeps zxcvbn's words exactly.
+ZXCVBN_ADVICE = frozenset(
+    (
+        gettext_noop("Use a few words, avoid common phrases."),
+        gettext_noop("No need for symbols, digits, or uppercase letters."),
+        gettext_noop("Add another word or two. Uncommon words are better."),
+        gettext_noop("Straight rows of keys are easy to guess."),
+        gettext_noop("Short keyboard patterns are easy to guess."),
+        gettext_noop("Use a longer keyboard pattern with more turns."),
+        gettext_noop('Repeats like "aaa" are easy to guess.'),
+        gettext_noop('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+        gettext_noop("Avoid repeated words and characters."),
+        gettext_noop('Sequences like "abc" or "6543" are easy to guess.'),
+        gettext_noop("Avoid sequences."),
+        gettext_noop("Recent years are easy to guess."),
+        gettext_noop("Avoid recent years."),
+        gettext_noop("Avoid years that are associated with you."),
+        gettext_noop("Dates are often easy to guess."),
+        gettext_noop("Avoid dates and years that are associated with you."),
+        gettext_noop("This is a top-10 common password."),
+        gettext_noop("This is a top-100 common password."),
+        gettext_noop("This is a very common password."),
+        gettext_noop("This is similar to a commonly used password."),
+        gettext_noop("A word by itself is easy to guess."),
+        gettext_noop("Names and surnames by themselves are easy to guess."),
+        gettext_noop("Common names and surnames are easy to guess."),
+        gettext_noop("Capitalization doesn't help very much."),
+        gettext_noop("All-uppercase is almost as easy to guess as all-lowercase."),
+        gettext_noop("Reversed words aren't much harder to guess."),
+        gettext_noop("Predictable substitutions like '@' instead of 'a' don't help very much."),
+    )
+)
 # zxcvbn puts each call's user inputs into a module-global dictionary before matching: two threads
 # estimating at once would judge one user's password against the other user's details.
 _ESTIMATE_LOCK = threading.Lock()
@@ -154,7 +188,15 @@ class GuessablePasswordValidator:
         if estimate["score"] >= self.min_score:
             return
         feedback = estimate["feedback"]
-        advice = " ".join(filter(None, [feedback["warning"], *feedback["suggestions"]]))
+        advice = " ".join(
+            gettext(text) if text in ZXCVBN_ADVICE else text
+            for text in filter(None, [feedback["warning"], *feedback["suggestions"]])
+        )
+        if get_language() != "en" and any(
+            text and text not in ZXCVBN_ADVICE
+            for text in [feedback["warning"], *feedback["suggestions"]]
+        ):
+            advice = ""  # zxcvbn said something not in our table: our own advice, translated
         raise ValidationError(
             gettext("This password is too easy to guess. %(advice)s"),
             code="password_too_guessable",
@@ -306,40 +348,60 @@ _UK_POSTCODE = r"(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})"
 _CA_POSTAL_CODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d"
 _EIRCODE = r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}"
 # country: (pattern, what its code is, an example)
-POSTAL_CODE_FORMATS: dict[str, tuple[str, str, str]] = {
-    "AT": (r"\d{4}", "An Austrian postal code has 4 digits", "1010"),
-    "BE": (r"\d{4}", "A Belgian postal code has 4 digits", "1000"),
-    "BG": (r"\d{4}", "A Bulgarian postal code has 4 digits", "1000"),
-    "CY": (r"\d{4}", "A Cypriot postal code has 4 digits", "1010"),
-    "CZ": (r"\d{3} ?\d{2}", "A Czech postal code has 5 digits", "110 00"),
-    "DE": (r"\d{5}", "A German postal code has 5 digits", "10115"),
-    "DK": (r"\d{4}", "A Danish postal code has 4 digits", "1050"),
-    "EE": (r"\d{5}", "An Estonian postal code has 5 digits", "10111"),
-    "ES": (r"(?:0[1-9]|[1-4]\d|5[0-2])\d{3}", "A Spanish postal code has 5 digits", "28001"),
-    "FI": (r"\d{5}", "A Finnish postal code has 5 digits", "00100"),
-    "FR": (r"\d{5}", "A French postal code has 5 digits", "75001"),
-    "GR": (r"\d{3} ?\d{2}", "A Greek postal code has 5 digits", "105 57"),
-    "HR": (r"\d{5}", "A Croatian postal code has 5 digits", "10000"),
-    "HU": (r"\d{4}", "A Hungarian postal code has 4 digits", "1051"),
-    "IE": (_EIRCODE, "An Irish Eircode has 7 letters and digits", "D02 X285"),
-    "IT": (r"\d{5}", "An Italian postal code has 5 digits", "00118"),
-    "LT": (r"(?:LT-?)?\d{5}", "A Lithuanian postal code has 5 digits", "LT-01100"),
-    "LU": (r"(?:L-?)?\d{4}", "A Luxembourg postal code has 4 digits", "L-1111"),
-    "LV": (r"(?:LV-?)?\d{4}", "A Latvian postal code has 4 digits", "LV-1050"),
-    "MT": (r"[A-Z]{3} ?\d{4}", "A Maltese postal code has 3 letters and 4 digits", "VLT 1117"),
-    "NL": (r"[1-9]\d{3} ?[A-Z]{2}", "A Dutch postal code has 4 digits and 2 letters", "1012 AB"),
-    "PL": (r"\d{2}-?\d{3}", "A Polish postal code has 5 digits", "00-950"),
-    "PT": (r"\d{4}-?\d{3}", "A Portuguese postal code has 7 digits", "1000-001"),
-    "RO": (r"\d{6}", "A Romanian postal code has 6 digits", "010011"),
-    "SE": (r"\d{3} ?\d{2}", "A Swedish postal code has 5 digits", "114 55"),
-    "SI": (r"(?:SI-?)?\d{4}", "A Slovenian postal code has 4 digits", "1000"),
-    "SK": (r"\d{3} ?\d{2}", "A Slovak postal code has 5 digits", "811 01"),
-    "GB": (_UK_POSTCODE, "A UK postcode has 2 parts of letters and digits", "SW1A 1AA"),
-    "CH": (r"\d{4}", "A Swiss postal code has 4 digits", "8001"),
-    "NO": (r"\d{4}", "A Norwegian postal code has 4 digits", "0150"),
-    "US": (r"\d{5}(?:-\d{4})?", "A US ZIP code has 5 digits (or 5+4)", "20500"),
-    "CA": (_CA_POSTAL_CODE, "A Canadian postal code has 6 letters and digits", "K1A 0B1"),
-    "AU": (r"\d{4}", "An Australian postcode has 4 digits", "2000"),
+POSTAL_CODE_FORMATS: dict[str, tuple[str, Promise, str]] = {
+    "AT": (r"\d{4}", gettext_lazy("An Austrian postal code has 4 digits"), "1010"),
+    "BE": (r"\d{4}", gettext_lazy("A Belgian postal code has 4 digits"), "1000"),
+    "BG": (r"\d{4}", gettext_lazy("A Bulgarian postal code has 4 digits"), "1000"),
+    "CY": (r"\d{4}", gettext_lazy("A Cypriot postal code has 4 digits"), "1010"),
+    "CZ": (r"\d{3} ?\d{2}", gettext_lazy("A Czech postal code has 5 digits"), "110 00"),
+    "DE": (r"\d{5}", gettext_lazy("A German postal code has 5 digits"), "10115"),
+    "DK": (r"\d{4}", gettext_lazy("A Danish postal code has 4 digits"), "1050"),
+    "EE": (r"\d{5}", gettext_lazy("An Estonian postal code has 5 digits"), "10111"),
+    "ES": (
+        r"(?:0[1-9]|[1-4]\d|5[0-2])\d{3}",
+        gettext_lazy("A Spanish postal code has 5 digits"),
+        "28001",
+    ),
+    "FI": (r"\d{5}", gettext_lazy("A Finnish postal code has 5 digits"), "00100"),
+    "FR": (r"\d{5}", gettext_lazy("A French postal code has 5 digits"), "75001"),
+    "GR": (r"\d{3} ?\d{2}", gettext_lazy("A Greek postal code has 5 digits"), "105 57"),
+    "HR": (r"\d{5}", gettext_lazy("A Croatian postal code has 5 digits"), "10000"),
+    "HU": (r"\d{4}", gettext_lazy("A Hungarian postal code has 4 digits"), "1051"),
+    "IE": (_EIRCODE, gettext_lazy("An Irish Eircode has 7 letters and digits"), "D02 X285"),
+    "IT": (r"\d{5}", gettext_lazy("An Italian postal code has 5 digits"), "00118"),
+    "LT": (r"(?:LT-?)?\d{5}", gettext_lazy("A Lithuanian postal code has 5 digits"), "LT-01100"),
+    "LU": (r"(?:L-?)?\d{4}", gettext_lazy("A Luxembourg postal code has 4 digits"), "L-1111"),
+    "LV": (r"(?:LV-?)?\d{4}", gettext_lazy("A Latvian postal code has 4 digits"), "LV-1050"),
+    "MT": (
+        r"[A-Z]{3} ?\d{4}",
+        gettext_lazy("A Maltese postal code has 3 letters and 4 digits"),
+        "VLT 1117",
+    ),
+    "NL": (
+        r"[1-9]\d{3} ?[A-Z]{2}",
+        gettext_lazy("A Dutch postal code has 4 digits and 2 letters"),
+        "1012 AB",
+    ),
+    "PL": (r"\d{2}-?\d{3}", gettext_lazy("A Polish postal code has 5 digits"), "00-950"),
+    "PT": (r"\d{4}-?\d{3}", gettext_lazy("A Portuguese postal code has 7 digits"), "1000-001"),
+    "RO": (r"\d{6}", gettext_lazy("A Romanian postal code has 6 digits"), "010011"),
+    "SE": (r"\d{3} ?\d{2}", gettext_lazy("A Swedish postal code has 5 digits"), "114 55"),
+    "SI": (r"(?:SI-?)?\d{4}", gettext_lazy("A Slovenian postal code has 4 digits"), "1000"),
+    "SK": (r"\d{3} ?\d{2}", gettext_lazy("A Slovak postal code has 5 digits"), "811 01"),
+    "GB": (
+        _UK_POSTCODE,
+        gettext_lazy("A UK postcode has 2 parts of letters and digits"),
+        "SW1A 1AA",
+    ),
+    "CH": (r"\d{4}", gettext_lazy("A Swiss postal code has 4 digits"), "8001"),
+    "NO": (r"\d{4}", gettext_lazy("A Norwegian postal code has 4 digits"), "0150"),
+    "US": (r"\d{5}(?:-\d{4})?", gettext_lazy("A US ZIP code has 5 digits (or 5+4)"), "20500"),
+    "CA": (
+        _CA_POSTAL_CODE,
+        gettext_lazy("A Canadian postal code has 6 letters and digits"),
+        "K1A 0B1",
+    ),
+    "AU": (r"\d{4}", gettext_lazy("An Australian postcode has 4 digits"), "2000"),
 }
 _POSTAL_CODE_PATTERNS = {
     country: re.compile(pattern, re.ASCII)
@@ -372,7 +434,7 @@ def validate_postal_code(value: str, country: str) -> None:
     if not pattern.fullmatch(code):
         what, example = POSTAL_CODE_FORMATS[country][1:]
         raise ValidationError(
-            "%(what)s, like %(example)s.",
+            gettext("%(what)s, like %(example)s."),
             code="postal_code_format",
             params={"what": what, "example": example},
         )

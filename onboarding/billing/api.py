@@ -3,6 +3,7 @@ quantity), /api/v1/me/invoices (list, get, PDF, pay) and /api/v1/staff/invoices 
 PDF, refund, void, dunning decision)."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from ninja import Query, Router
 
 from onboarding.accounts.selectors import customer_of_user
@@ -275,8 +276,11 @@ def staff_list_invoices(
 ):
     if status and status not in InvoiceStatus.values:
         raise DomainError(
-            f"status must be one of {', '.join(InvoiceStatus.values)}.", field="status"
+            gettext("status must be one of %(statuses)s.")
+            % {"statuses": ", ".join(InvoiceStatus.values)},
+            field="status",
         )
+
     invoices = list(
         visible_to(request.user, invoice_staff_list(status=status, query=q))[
             offset : offset + limit

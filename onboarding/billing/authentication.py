@@ -18,6 +18,7 @@ page is for the signed-in customer of the invoice only.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.billing import events
@@ -29,7 +30,7 @@ from onboarding.payments.authentication import payment_action_complete, payment_
 from onboarding.payments.gateways.base import ActionStart
 from onboarding.payments.models import PaymentAttempt, PaymentStatus
 
-NOT_WAITING = "This payment is not waiting for your confirmation."
+NOT_WAITING = gettext_lazy("This payment is not waiting for your confirmation.")
 
 
 def invoice_for_confirmation(*, user: User, invoice_id: int) -> Invoice:
@@ -42,7 +43,7 @@ def invoice_for_confirmation(*, user: User, invoice_id: int) -> Invoice:
         .first()
     )
     if invoice is None:
-        raise NotFound("There is no such invoice.")
+        raise NotFound(gettext("There is no such invoice."))
     return invoice
 
 
@@ -55,7 +56,7 @@ def invoice_waiting_attempt(*, invoice: Invoice) -> PaymentAttempt:
             status=PaymentStatus.REQUIRES_ACTION,
         ).first()
     if attempt is None or invoice.status not in PAYABLE_STATUSES:
-        raise Conflict(NOT_WAITING)
+        raise Conflict(str(NOT_WAITING))
     return attempt
 
 

@@ -55,10 +55,11 @@ class RefundForm(forms.Form):
             amount = parse_major(text, self.currency)
         except ValueError as exc:
             raise forms.ValidationError(
-                f"Enter an amount such as 12.50 ({self.currency})."
+                _("Enter an amount such as 12.50 (%(currency)s).") % {"currency": self.currency}
             ) from exc
         if amount.amount_minor <= 0:
-            raise forms.ValidationError("Enter an amount above zero.")
+            raise forms.ValidationError(_("Enter an amount above zero."))
+
         return amount
 
 

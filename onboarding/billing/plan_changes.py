@@ -516,8 +516,9 @@ def change_invoice_issue(
         # Another invoice of this subscription starts at this very microsecond: the customer
         # tries again.
         raise Conflict(
-            "Another change was made at this very moment: try again.", field="plan"
+            gettext("Another change was made at this very moment: try again."), field="plan"
         ) from exc
+
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,

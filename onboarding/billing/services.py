@@ -13,7 +13,7 @@ import dataclasses
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.services import customer_currency_fix
@@ -80,9 +80,12 @@ def _purchase_blockers(customer: Customer) -> None:
     missing = customer.missing_for_purchase
     if missing:
         labels = ", ".join(Customer._meta.get_field(name).verbose_name for name in missing)
-        raise DomainError(f"Complete your billing address first: {labels}.", field="profile")
+        raise DomainError(
+            gettext("Complete your billing address first: %(fields)s.") % {"fields": labels},
+            field="profile",
+        )
     if payment_method_active(customer=customer) is None:
-        raise DomainError("Add a card before you buy.", field="payment_method")
+        raise DomainError(gettext("Add a card before you buy."), field="payment_method")
 
 
 def purchase_currency(*, customer: Customer, chosen: str | None) -> str:
@@ -91,7 +94,9 @@ def purchase_currency(*, customer: Customer, chosen: str | None) -> str:
     if customer.currency:
         if chosen and chosen.strip().upper() != customer.currency:
             raise CurrencyNotSold(
-                f"Your account pays in {customer.currency}; it cannot change.", field="currency"
+                gettext("Your account pays in %(currency)s; it cannot change.")
+                % {"currency": customer.currency},
+                field="currency",
             )
         return customer.currency
     return currency_check(currency=chosen or DEFAULT_CURRENCY)
@@ -112,10 +117,10 @@ def subscription_purchase(
     # subscription keeps for good (on sale, the price in its currency) are read from the rows.
     plan = price.plan
     if not plan.is_active:
-        raise NotFound("That plan does not exist or is no longer on sale.", field="plan")
+        raise NotFound(gettext("That plan does not exist or is no longer on sale."), field="plan")
     _purchase_blockers(customer)
     if Subscription.objects.filter(customer=customer, plan=plan, status__in=LIVE_STATUSES).exists():
-        raise Conflict(f"You already have {plan.name}.", field="plan")
+        raise Conflict(gettext("You already have %(plan)s.") % {"plan": plan.name}, field="plan")
     now = clock.now()
     tax = purchase_tax(customer=customer, on=now.date())  # a gap in the rates table: refused
     customer_currency_fix(customer=customer, currency=currency, actor=actor)
@@ -138,7 +143,9 @@ def subscription_purchase(
         if Subscription.objects.filter(
             customer=customer, plan=plan, status__in=LIVE_STATUSES
         ).exists():
-            raise Conflict(f"You already have {plan.name}.", field="plan") from exc
+            raise Conflict(
+                gettext("You already have %(plan)s.") % {"plan": plan.name}, field="plan"
+            ) from exc
         raise
     events.subscription_purchased(actor=actor, subscription=subscription)
     journey_step_complete(customer=customer, step=Step.CARD_AND_CYCLE)
@@ -182,7 +189,9 @@ def subscription_change_cycle(
         Subscription.objects.select_for_update().select_related("plan").get(pk=subscription.pk)
     )
     if subscription.status not in LIVE_STATUSES:
-        raise Conflict("A cancelled subscription's billing cycle cannot change.", field="cycle")
+        raise Conflict(
+            gettext("A cancelled subscription's billing cycle cannot change."), field="cycle"
+        )
     # Refuses a cycle the plan is not sold with in the subscription's currency.
     plan_price_for(plan=subscription.plan, cycle=cycle, currency=subscription.currency)
     before = subscription.pending_cycle or subscription.cycle
@@ -231,27 +240,34 @@ def invoice_pay(*, invoice: Invoice, actor: User) -> Invoice:
         )
         if locked.status not in PAYABLE_STATUSES:
             raise Conflict(
-                f"This invoice is {locked.get_status_display().lower()}: there is nothing to pay."
+                gettext("This invoice is %(status)s: there is nothing to pay.")
+                % {"status": locked.get_status_display().lower()}
             )
         if locked.payment_state in PAYMENT_IN_FLIGHT:
             raise Conflict(
-                "Your payment is already being processed. You will not be charged twice; this "
-                "page shows the result as soon as it is known."
+                gettext(
+                    "Your payment is already being processed. You will not be charged twice; "
+                    "this page shows the result as soon as it is known."
+                )
             )
         if locked.payment_state == PaymentState.ACTION_REQUIRED:
             raise Conflict(
-                "Your bank asks you to confirm this payment: confirm it on its page rather than "
-                "paying again."
+                gettext(
+                    "Your bank asks you to confirm this payment: confirm it on its page rather "
+                    "than paying again."
+                )
             )
         card = payment_method_active(customer=locked.customer)
         if card is None:
-            raise DomainError("Add a card before you pay.", field="payment_method")
+            raise DomainError(gettext("Add a card before you pay."), field="payment_method")
         if invoice_needs_new_card(invoice=locked, card=card):
             raise NewCardNeeded(
-                f"Your bank said the card ending {card.last4} cannot be used again, so we have not "
-                "charged it. "
-                "Please add a new card first: we charge this invoice on it as soon as it is "
-                "saved.",
+                gettext(
+                    "Your bank said the card ending %(last4)s cannot be used again, so we have "
+                    "not charged it. Please add a new card first: we charge this invoice on it as "
+                    "soon as it is saved."
+                )
+                % {"last4": card.last4},
                 field="payment_method",
             )
         attempt_reserve(invoice=locked, source=AttemptSource.CUSTOMER, now=clock.now())
@@ -332,11 +348,14 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     """Staff cancel an invoice that should never have been issued (nothing was paid on it)."""
     reason = " ".join((reason or "").split())
     if not 3 <= len(reason) <= 500:
-        raise DomainError("Say why, in 3 to 500 characters.", field="reason")
+        raise DomainError(gettext("Say why, in 3 to 500 characters."), field="reason")
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.payment_state in PAYMENT_IN_FLIGHT:
-            raise Conflict("A payment of this invoice is in progress; it cannot be voided now.")
+            raise Conflict(
+                gettext("A payment of this invoice is in progress; it cannot be voided now.")
+            )
+
         before = locked.status
         locked.move_to(InvoiceStatus.VOID)
         locked.voided_at, locked.next_retry_at = clock.now(), None

@@ -2,6 +2,7 @@ import copy
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_countries import countries
 
 from onboarding.catalog.models import BillingCycle, Plan, PlanPrice
@@ -50,7 +51,7 @@ def plan_get_on_sale(*, slug: str) -> Plan:
     """One plan on sale with its product and prices; a copy the caller may change."""
     plan = catalog_on_sale().by_slug.get(slug)
     if plan is None:
-        raise NotFound("That plan does not exist or is no longer on sale.", field="plan")
+        raise NotFound(gettext("That plan does not exist or is no longer on sale."), field="plan")
     return copy.copy(plan)
 
 
@@ -59,7 +60,8 @@ def currency_check(*, currency: str) -> str:
     code = (currency or "").strip().upper()
     if code not in SUPPORTED_CURRENCIES:
         raise CurrencyNotSold(
-            f"Choose a currency: {', '.join(currencies_in_order(set(SUPPORTED_CURRENCIES)))}.",
+            gettext("Choose a currency: %(currencies)s.")
+            % {"currencies": ", ".join(currencies_in_order(set(SUPPORTED_CURRENCIES)))},
             field="currency",
         )
     return code
@@ -71,23 +73,32 @@ def plan_price_for(*, plan: Plan, cycle: str, currency: str) -> PlanPrice:
     it has no price in (the message names the ones it has)."""
     if cycle not in BillingCycle.values:
         raise NotFound(
-            f"Choose a billing cycle: {', '.join(BillingCycle.values)}.", field="billing_cycle"
+            gettext("Choose a billing cycle: %(cycles)s.")
+            % {"cycles": ", ".join(BillingCycle.values)},
+            field="billing_cycle",
         )
     currency = currency_check(currency=currency)
     prices = list(PlanPrice.objects.filter(plan=plan, cycle=cycle).select_related("plan"))
     if not prices:
         raise NotFound(
-            f"{plan.name} is not sold with {BillingCycle(cycle).label.lower()} billing.",
+            gettext("%(plan)s is not sold with %(cycle)s billing.")
+            % {"plan": plan.name, "cycle": BillingCycle(cycle).label.lower()},
             field="billing_cycle",
         )
     price = next((p for p in prices if p.currency == currency), None)
     if price is None:
         sold_in = ", ".join(currencies_in_order({p.currency for p in prices}))
         raise CurrencyNotSold(
-            f"{plan.name} has no {BillingCycle(cycle).label.lower()} price in {currency}; "
-            f"it is sold in {sold_in}.",
+            gettext("%(plan)s has no %(cycle)s price in %(currency)s; it is sold in %(sold_in)s.")
+            % {
+                "plan": plan.name,
+                "cycle": BillingCycle(cycle).label.lower(),
+                "currency": currency,
+                "sold_in": sold_in,
+            },
             field="currency",
         )
+
     return price
 
 
@@ -96,7 +107,8 @@ def country_check(*, country: str) -> str:
     code = (country or "").strip().upper()
     # isascii + isalpha: "²" passes isdigit() and makes django-countries' numeric lookup fail.
     if code and not (code.isascii() and code.isalpha() and countries.alpha2(code)):
-        raise ChoiceRefused("Choose a country from the list.", field="country")
+        raise ChoiceRefused(gettext("Choose a country from the list."), field="country")
+
     return countries.alpha2(code) if code else ""
 
 

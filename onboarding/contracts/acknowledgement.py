@@ -69,7 +69,7 @@ def contract_acknowledge(
     with transaction.atomic():
         contract = contract_locked(contract=contract)
         if actor.pk != contract.customer_id:
-            raise NotFound("No such contract.")
+            raise NotFound(gettext("No such contract."))
         document = ContractDocument.objects.filter(
             contract=contract, version=contract.document_version_wanted
         ).first()

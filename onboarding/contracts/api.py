@@ -8,6 +8,7 @@ stored, a 503 if the worker could not make it (certificates.py).
 """
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from ninja import Query, Router, Status
 
 from onboarding.accounts.selectors import customer_of_user
@@ -93,7 +94,7 @@ def contract_pdf(request: HttpRequest, contract_id: int):
     contract = _own(request, contract_id)
     document = contract.current_document
     if document is None:
-        raise Conflict("Your contract is still being prepared.", code="pending")
+        raise Conflict(gettext("Your contract is still being prepared."), code="pending")
     return _document_pdf(request, document)
 
 
@@ -126,7 +127,7 @@ def certificate(request: HttpRequest, contract_id: int):
     contract = _own(request, contract_id)
     acceptance = contract_acceptance_of(contract=contract, document=contract.current_document)
     if acceptance is None:
-        raise Conflict("The current version of this contract is not acknowledged yet.")
+        raise Conflict(gettext("The current version of this contract is not acknowledged yet."))
     content = contract_certificate_stored(
         contract=contract, acceptance=acceptance, actor=request.user
     )

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import User
 from onboarding.billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
@@ -126,7 +127,7 @@ def contract_issue_for_subscription(*, subscription: Subscription) -> Contract:
         pk=subscription.pk
     )
     if subscription.status == SubscriptionStatus.CANCELLED:
-        raise Conflict("A cancelled subscription gets no contract.")
+        raise Conflict(gettext("A cancelled subscription gets no contract."))
     contract = contract_draft_create(
         subscription=subscription,
         term_index=1,

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import failure_reported, report_failure
@@ -70,11 +70,12 @@ def contract_amend(*, contract: Contract, actor: User, reason: str) -> Contract:
     again and needing a new acknowledgement. The earlier versions stay as they were."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError("Say what changed.", field="reason")
+        raise DomainError(gettext("Say what changed."), field="reason")
     contract = contract_locked(contract=contract)
     if contract.state not in AMENDABLE_STATES:
         raise Conflict(
-            f"A contract that is {contract.get_state_display().lower()} cannot be amended."
+            gettext("A contract that is %(state)s cannot be amended.")
+            % {"state": contract.get_state_display().lower()}
         )
     if contract.state == S.ISSUED:
         # Its latest version is still being made or delivered: the next one supersedes it
@@ -111,13 +112,15 @@ def _next_term_issue(*, contract: Contract, actor: User | None) -> Contract:
         return following
     if not contract.can_move_to(S.RENEWED):
         raise Conflict(
-            f"A contract that is {contract.get_state_display().lower()} cannot be renewed."
+            gettext("A contract that is %(state)s cannot be renewed.")
+            % {"state": contract.get_state_display().lower()}
         )
+
     subscription = Subscription.objects.select_related("customer", "plan__product").get(
         pk=contract.subscription_id
     )
     if not _subscription_renewable(subscription):
-        raise Conflict("The subscription is ending, so the contract cannot be renewed.")
+        raise Conflict(gettext("The subscription is ending, so the contract cannot be renewed."))
     following = issuing.contract_draft_create(
         subscription=subscription,
         term_index=contract.term_index + 1,
@@ -142,7 +145,7 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str = "") -> Con
     paid, and the service runs until then."""
     contract = contract_locked(contract=contract)
     if actor.role == Role.CUSTOMER and actor.pk != contract.customer_id:
-        raise NotFound("No such contract.")
+        raise NotFound(gettext("No such contract."))
     states = contract_move(contract=contract, state=S.CANCELLED)
     billing_stopped = subscription_stop_at_period_end(
         subscription=contract.subscription, actor=actor, because="contract cancelled"

@@ -52,7 +52,7 @@ PAGE_SIZE = 25
 def _customer_only(request: HttpRequest) -> None:
     # Staff read contracts on the staff pages; the customer pages are the customer's own.
     if request.user.role != Role.CUSTOMER:
-        raise Http404("This page is for customers.")
+        raise Http404(gettext("This page is for customers."))
 
 
 # --- PDF answers, shared by customer and staff pages -------------------------------------------
@@ -375,7 +375,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
     if action == "amend":
         form = AmendForm(request.POST, prefix="amend")
         if not form.is_valid():
-            messages.error(request, "Say what changed.")
+            messages.error(request, gettext("Say what changed."))
             return redirect(contract.get_absolute_url())
         return _act(
             request,
@@ -387,7 +387,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
     if action == "cancel":
         form = CancelForm(request.POST, prefix="cancel")
         if not form.is_valid():
-            messages.error(request, "Tick the box to confirm the cancellation.")
+            messages.error(request, gettext("Tick the box to confirm the cancellation."))
             return redirect(contract.get_absolute_url())
         return _act(
             request,
@@ -396,4 +396,4 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
             "Cancelled; billing stops at the end of the paid period.",
             reason=form.cleaned_data["reason"],
         )
-    raise Http404("No such action.")
+    raise Http404(gettext("No such action."))

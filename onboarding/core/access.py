@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext
 
 from onboarding.core.roles import STAFF_ROLES
 
@@ -135,7 +136,11 @@ def get_visible_or_404(user, queryset_or_model, **lookup) -> models.Model:
     integer id) is a 404 too, never a 500.
     """
     queryset = _as_queryset(queryset_or_model)
-    not_found = Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")
+    not_found = Http404(
+        gettext("No %(thing)s matches the given query.")
+        % {"thing": queryset.model._meta.verbose_name}
+    )
+
     try:
         return visible_to(user, queryset).get(**lookup)
     except queryset.model.DoesNotExist:

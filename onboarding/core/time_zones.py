@@ -36,7 +36,7 @@ def time_zones() -> frozenset[str]:
 def validate_time_zone(value: str) -> None:
     if value not in time_zones():
         raise ValidationError(
-            "“%(value)s” is not an IANA time zone (for example Europe/Berlin).",
+            gettext("“%(value)s” is not an IANA time zone (for example Europe/Berlin)."),
             code="invalid_time_zone",
             params={"value": value},
         )

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -97,7 +98,11 @@ def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     marked = inbox_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {marked} message{'s' if marked != 1 else ''} read.")
+    messages.success(
+        request,
+        ngettext("Marked %(count)d message read.", "Marked %(count)d messages read.", marked)
+        % {"count": marked},
+    )
     return redirect("notifications:inbox")
 
 
@@ -193,5 +198,6 @@ def outbox_requeue_view(request: HttpRequest, message_id: int) -> HttpResponse:
         outbox_requeue(message_id=message.pk, actor=request.user)
     except DomainError as exc:
         return _outbox_detail_page(request, message, error=exc.message, status=exc.status_code)
-    messages.success(request, f"Message #{message.pk} is queued again.")
+    messages.success(request, gettext("Message #%(id)s is queued again.") % {"id": message.pk})
+
     return redirect(message)

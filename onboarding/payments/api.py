@@ -2,6 +2,7 @@
 /api/v1/me/payments: the customer's charge attempts (never a token or a number)."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router
 
 from onboarding.accounts.reauthentication import password_confirm
@@ -21,7 +22,8 @@ payments_router = Router()
 def get_card(request: HttpRequest):
     method = payment_method_active(customer=customer_of_user(user=request.user))
     if method is None:
-        raise NotFound("No card on file.")
+        raise NotFound(gettext("No card on file."))
+
     return CardOut.of(method)
 
 

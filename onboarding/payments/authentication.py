@@ -12,6 +12,7 @@ setups in the browser) is not on file until `card_setup_confirm` says the custom
 """
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -25,7 +26,7 @@ from onboarding.payments.methods import payment_method_add
 from onboarding.payments.models import PAYMENT_OPEN, PaymentAttempt, PaymentMethod, PaymentStatus
 from onboarding.payments.reconcile import payment_settled_publish
 
-BANK_UNREACHABLE = (
+BANK_UNREACHABLE = gettext_lazy(
     "Your bank could not be reached to confirm the payment. Nothing was charged; try again in "
     "a moment."
 )
@@ -43,7 +44,7 @@ SETUP_FAILED = FailureNotice(
 
 def _waiting(attempt: PaymentAttempt) -> None:
     if attempt.status != PaymentStatus.REQUIRES_ACTION or not attempt.gateway_charge_id:
-        raise Conflict("This payment is not waiting for your confirmation.")
+        raise Conflict(gettext("This payment is not waiting for your confirmation."))
 
 
 def payment_action_start(*, attempt: PaymentAttempt) -> ActionStart:
@@ -53,7 +54,8 @@ def payment_action_start(*, attempt: PaymentAttempt) -> ActionStart:
     try:
         return get_gateway().action_start(reference=attempt.gateway_charge_id)
     except GatewayTimeout as exc:
-        raise DomainError(BANK_UNREACHABLE, code="timeout") from exc
+        raise DomainError(str(BANK_UNREACHABLE), code="timeout") from exc
+
     except GatewayError as exc:
         raise DomainError(exc.message, code=exc.code) from exc
 
@@ -73,7 +75,8 @@ def payment_action_complete(
     try:
         result = get_gateway().action_complete(reference=attempt.gateway_charge_id, approve=approve)
     except GatewayTimeout as exc:
-        raise DomainError(BANK_UNREACHABLE, code="timeout") from exc
+        raise DomainError(str(BANK_UNREACHABLE), code="timeout") from exc
+
     except GatewayError as exc:
         raise DomainError(exc.message, code=exc.code) from exc
     with transaction.atomic():

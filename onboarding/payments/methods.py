@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer, User
 from onboarding.alerts.failures import FailureNotice, failure_reported, report_failure
@@ -25,6 +25,7 @@ from onboarding.journey.models import Step
 from onboarding.journey.services import journey_step_fail
 from onboarding.notifications.services import notification_send, outbox_publish
 from onboarding.payments import events
+from onboarding.payments.decline_texts import customer_text
 from onboarding.payments.gateways import get_gateway
 from onboarding.payments.gateways.base import (
     CardDetails,
@@ -119,7 +120,7 @@ def _tokenize(
     if client_token:
         return gateway.attach_token(token=client_token, customer_reference=reference)
     if card is None:
-        raise DomainError("Enter your card details.", field="number")
+        raise DomainError(gettext("Enter your card details."), field="number")
     return gateway.tokenize_card(card=card, customer_reference=reference)
 
 
@@ -137,7 +138,9 @@ def payment_method_add(
     replacing = payment_method_active(customer=customer) is not None
     if replacing and not identity_confirmed:
         events.card_replace_refused(actor=actor, customer=customer)
-        raise DomainError("Confirm your current password to replace the card.", field="password")
+        raise DomainError(
+            gettext("Confirm your current password to replace the card."), field="password"
+        )
     try:
         token = _tokenize(customer=customer, card=card, client_token=client_token)
     except SetupActionRequired as pending:
@@ -146,11 +149,16 @@ def payment_method_add(
     except GatewayTimeout as exc:
         _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
         raise CardRefused(
-            "The payment provider did not answer. Your card was not saved; try again shortly."
+            gettext(
+                "The payment provider did not answer. Your card was not saved; try again shortly."
+            )
         ) from exc
+
     except GatewayError as exc:
         _card_failed(customer=customer, actor=actor, code=exc.code, message=exc.message)
-        raise CardRefused(exc.message, field=exc.field or "number", code=exc.code) from exc
+        # The audit keeps the gateway's English; the customer reads it in their language.
+        message = customer_text(exc.code, exc.message)
+        raise CardRefused(message, field=exc.field or "number", code=exc.code) from exc
     return _payment_method_store(customer=customer, actor=actor, token=token)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.db.models import Count, Exists, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import Contact, Customer, User
 from onboarding.billing.models import Invoice
@@ -38,7 +39,7 @@ def account_facts_of(*, user: User) -> AccountFacts:
     notifications.selectors.inbox_unread_count; tests/portal/test_account_facts.py holds them
     equal."""
     if not user.is_authenticated or user.role != Role.CUSTOMER:
-        raise Http404("This page is for customers.")
+        raise Http404(gettext("This page is for customers."))
     to_pay = Invoice.objects.finalized().payable().filter(customer=OuterRef("pk")).order_by("id")
     contacts = (
         Contact.objects.filter(customer=OuterRef("pk"))
@@ -75,7 +76,7 @@ def account_facts_of(*, user: User) -> AccountFacts:
         .first()
     )
     if customer is None:
-        raise Http404("No customer record for this account.")
+        raise Http404(gettext("No customer record for this account."))
     # The signed-in user is the record's user, already loaded for this request: no join.
     Customer.user.field.set_cached_value(customer, user)
     invoice_id = customer.invoice_to_pay_id

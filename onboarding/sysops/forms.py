@@ -89,7 +89,7 @@ class QueueFilterForm(forms.Form):
 class ServiceCreditApproveForm(forms.Form):
     confirm = forms.BooleanField(
         label="Issue this credit now: a credit note on the invoice and a refund to the card",
-        error_messages={"required": "Tick the box to confirm the credit."},
+        error_messages={"required": _("Tick the box to confirm the credit.")},
     )
 
 
@@ -110,13 +110,15 @@ class ReportMonthForm(forms.Form):
         label="Month",
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        error_messages={"invalid": "Enter a month as YYYY-MM, for example 2026-03."},
+        error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},
     )
 
     def clean_month(self) -> dt.date:
         month = self.cleaned_data["month"]
         if not FIRST_MONTH <= month <= LAST_MONTH:
             raise forms.ValidationError(
-                f"Pick a month from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}."
+                _("Pick a month from %(first)s to %(last)s.")
+                % {"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{LAST_MONTH:%Y-%m}"}
             )
+
         return month

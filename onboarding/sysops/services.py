@@ -135,7 +135,7 @@ def customer_of_requester(*, user: User, source: str) -> Customer:
     """The signed-in customer who is opening a request. A customer account the back office has
     no record for is "customer unknown" (alerted); anyone else (staff) is simply not found."""
     if not user.is_authenticated or user.role != Role.CUSTOMER:
-        raise Http404("This page is for customers.")
+        raise Http404(gettext("This page is for customers."))
     return customer_resolve(customer_id=user.pk, source=source, actor=user)
 
 
@@ -152,9 +152,10 @@ def _as_id(value: Any) -> int | None:
 # --- Service requests --------------------------------------------------------------------------
 
 
-def _require_staff(actor: User | None, what: str) -> None:
+def _require_staff(actor: User | None, refusal) -> None:
+    """`refusal`: the whole sentence, lazy (a translated fragment would not agree in German)."""
     if actor is None or not actor.is_authenticated or not actor.has_role(*STAFF_ROLES):
-        raise Forbidden(f"Only SysOps staff can {what}.")
+        raise Forbidden(str(refusal))
 
 
 def _clean_text(value: str, *, field: str, label, max_length: int) -> str:
@@ -312,7 +313,7 @@ def _request_open(
     # An inbound event opens its request here directly (actor None): its unexpected failure is
     # the relay's to retry, not a failure to report to a person.
     if actor is not None and actor.pk != customer.pk:
-        _require_staff(actor, "open a request for a customer")
+        _require_staff(actor, gettext_lazy("Only SysOps staff can open a request for a customer."))
     subscription = _live_subscription(customer, subscription_id)
     request = ServiceRequest(
         customer=customer,
@@ -356,12 +357,14 @@ def service_request_assign(
     *, request: ServiceRequest, assignee: User | None, actor: User
 ) -> ServiceRequest:
     """Give the request to a member of staff (or to nobody); the customer is told who has it."""
-    _require_staff(actor, "assign requests")
+    _require_staff(actor, gettext_lazy("Only SysOps staff can assign requests."))
     if assignee is not None and not assignee.has_role(*STAFF_ROLES):
-        raise DomainError("Assign the request to an active member of staff.", field="assignee")
+        raise DomainError(
+            gettext("Assign the request to an active member of staff."), field="assignee"
+        )
     request = _locked(request)
     if request.status == RequestStatus.CLOSED:
-        raise Conflict("A closed request cannot be reassigned.", field="assignee")
+        raise Conflict(gettext("A closed request cannot be reassigned."), field="assignee")
     before = request.assignee
     if (before.pk if before else None) == (assignee.pk if assignee else None):
         return request
@@ -391,12 +394,14 @@ def service_request_comment(
     request = _locked(request)
     is_owner = actor.pk == request.customer_id
     if not is_owner:
-        _require_staff(actor, "comment on another customer's request")
+        _require_staff(
+            actor, gettext_lazy("Only SysOps staff can comment on another customer's request.")
+        )
     elif internal:
-        raise Forbidden("Only staff can write internal notes.")
+        raise Forbidden(gettext("Only staff can write internal notes."))
     text = _clean_text(body, field="body", label=gettext_lazy("comment"), max_length=BODY_MAX)
     if request.status == RequestStatus.CLOSED and not internal:
-        raise Conflict("This request is closed. Open a new request instead.", field="body")
+        raise Conflict(gettext("This request is closed. Open a new request instead."), field="body")
     now = timezone.now()
     update = ServiceRequestUpdate.objects.create(
         request=request,
@@ -488,9 +493,13 @@ def service_request_move(
     *, request: ServiceRequest, status: str, actor: User, note: str = ""
 ) -> ServiceRequest:
     """Move the request to `status` if REQUEST_MOVES allows it; the customer is told."""
-    _require_staff(actor, "change a request's status")
+    _require_staff(actor, gettext_lazy("Only SysOps staff can change a request's status."))
     if len(note or "") > BODY_MAX:
-        raise DomainError(f"Keep the note under {BODY_MAX} characters.", field="note")
+        raise DomainError(
+            gettext("Keep the note under %(count)d characters.") % {"count": BODY_MAX},
+            field="note",
+        )
+
     request = _locked(request)
     note = mask_card_numbers((note or "").strip())
     _move(request, status, actor=actor, note=note, now=timezone.now())
@@ -504,11 +513,11 @@ def service_request_change_severity(
 ) -> ServiceRequest:
     """Staff re-grade a request; its running SLA clocks move to the plan's terms for the new
     severity, counted from when the request was opened."""
-    _require_staff(actor, "change a request's severity")
+    _require_staff(actor, gettext_lazy("Only SysOps staff can change a request's severity."))
     severity = _choice(severity, Severity, field="severity", label=gettext_lazy("severity"))
     request = _locked(request)
     if request.status == RequestStatus.CLOSED:
-        raise Conflict("A closed request keeps its severity.", field="severity")
+        raise Conflict(gettext("A closed request keeps its severity."), field="severity")
     before = request.severity
     if before == severity:
         return request
