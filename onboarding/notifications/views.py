@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,7 +17,7 @@ from onboarding.core.errors import DomainError
 from onboarding.core.pagination import page_number
 from onboarding.core.roles import Role
 from onboarding.notifications.channels import email_leaves_by_smtp
-from onboarding.notifications.models import OutboxStatus
+from onboarding.notifications.models import OUTBOX_STATE_LABELS, OutboxStatus
 from onboarding.notifications.selectors import (
     OUTBOX_FILTERS,
     inbox_list,
@@ -97,7 +98,11 @@ def inbox_read(request: HttpRequest, message_id: int) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     marked = inbox_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {marked} message{'s' if marked != 1 else ''} read.")
+    messages.success(
+        request,
+        ngettext("Marked %(n)d message read.", "Marked %(n)d messages read.", marked)
+        % {"n": marked},
+    )
     return redirect("notifications:inbox")
 
 
@@ -159,7 +164,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "q": search,
-            "statuses": OUTBOX_FILTERS,
+            "statuses": [(value, OUTBOX_STATE_LABELS[value]) for value in OUTBOX_FILTERS],
             "counts": outbox_status_counts(user=request.user),
             "can_requeue": request.user.has_role(Role.ADMIN),
         },
@@ -193,5 +198,7 @@ def outbox_requeue_view(request: HttpRequest, message_id: int) -> HttpResponse:
         outbox_requeue(message_id=message.pk, actor=request.user)
     except DomainError as exc:
         return _outbox_detail_page(request, message, error=exc.message, status=exc.status_code)
-    messages.success(request, f"Message #{message.pk} is queued again.")
+    messages.success(
+        request, gettext("Message #%(number)s is queued again.") % {"number": message.pk}
+    )
     return redirect(message)
