@@ -49,6 +49,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
                 (value, label, counts["state"][value]) for value, label in AlertState.choices
             ],
             "severity_counts": [
+                (value, counts["unresolved_severity"][value], SEVERITY_BADGES[value])
+                for value in AlertSeverity.values
+            ],
+            # The same counts as the page writes them: the severity's name in the reader's language.
+            "severity_rows": [
                 (label, counts["unresolved_severity"][value], SEVERITY_BADGES[value])
                 for value, label in AlertSeverity.choices
             ],

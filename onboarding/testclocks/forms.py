@@ -36,7 +36,7 @@ class TestCustomerForm(forms.Form):
 
 
 class AdvanceForm(forms.Form):
-    amount = forms.IntegerField(required=False, min_value=1, label=_("Amount"))
+    amount = forms.IntegerField(required=False, min_value=1, label=pgettext_lazy("advance by", "Amount"))
     unit = forms.ChoiceField(
         choices=[
             ("hours", pgettext_lazy("advance by", "hours")),
