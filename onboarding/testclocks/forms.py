@@ -36,7 +36,9 @@ class TestCustomerForm(forms.Form):
 
 
 class AdvanceForm(forms.Form):
-    amount = forms.IntegerField(required=False, min_value=1, label=pgettext_lazy("advance by", "Amount"))
+    amount = forms.IntegerField(
+        required=False, min_value=1, label=pgettext_lazy("advance by", "Amount")
+    )
     unit = forms.ChoiceField(
         choices=[
             ("hours", pgettext_lazy("advance by", "hours")),
