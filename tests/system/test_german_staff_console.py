@@ -16,10 +16,12 @@ from onboarding.accounts.models import User
 from onboarding.alerts.models import AdminAlert
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.roles import Role
-from onboarding.notifications.models import Notification, OutboxMessage
+from onboarding.notifications.models import Notification, OutboxMessage, SentMail
+from onboarding.notifications.relay import relay_drain
 from onboarding.testclocks.services import clock_create
 from onboarding.webhooks.services import endpoint_create
 from tests.factories import staff_user
+from tests.notifications.conftest import embedded_mail  # noqa: F401 (a fixture)
 from tests.webhooks.helpers import record, seal_and_dispatch
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +289,30 @@ def test_sent_mail_and_the_outbox_are_german(db):
     assert (
         "Nur eine aufgegebene Nachricht kann erneut eingereiht werden" in refused.content.decode()
     )
+
+
+def _flat(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def test_a_sent_email_is_shown_in_german(embedded_mail):  # noqa: F811 (the imported fixture)
+    admin, client = german()
+    _alert()
+    relay_drain(worker_id="test-relay")
+    mail = next(m for m in SentMail.objects.order_by("pk") if admin.email in m.to)
+    assert mail.delivery == "kept"
+    answer = _get(client, reverse("mail:list"))
+    text = main_text(answer)
+    assert "Hier aufbewahrt" in text and "Gesendet" in text and "Anhänge" in text
+    recorded = [mail.subject, admin.email, "notification.email", "notification.in_app"]
+    assert english_left(text, *recorded, "MAIL_DROP_DIR") == []
+
+    detail = _get(client, reverse("mail:detail", args=[mail.pk]))
+    text = main_text(detail)
+    assert "Textteil" in text and "In einer Sandbox angezeigt" in text and "Von" in text
+    headers = [f"{name} {value}" for name, value in mail.headers.items()]
+    recorded = [_flat(mail.body_text), mail.subject, mail.from_email, admin.email, *headers]
+    assert english_left(text, *recorded, mail.message_id) == []
 
 
 def test_the_webhook_pages_are_german_and_their_errors_too(db):
