@@ -345,6 +345,13 @@ def test_the_webhook_pages_are_german_and_their_errors_too(db):
     missing = client.post(reverse("webhooks:replay", args=[endpoint.pk]), {})
     assert "Dieses Feld ist zwingend erforderlich." in missing.content.decode()
 
+    registered = client.post(reverse("webhooks:list"), {"url": "http://127.0.0.1:9/hooks/erp"})
+    assert registered.status_code == 200
+    text = main_text(registered)
+    assert "Endpunkt registriert" in text and "Kopieren Sie dieses Geheimnis jetzt" in text
+    secret = re.search(r'id="webhook-secret"[^>]*value="([^"]+)"', registered.content.decode())
+    assert english_left(text, "http://127.0.0.1:9/hooks/erp", secret.group(1)) == []
+
     paused = client.post(
         reverse("webhooks:pause", args=[endpoint.pk]), {"paused": "1"}, follow=True
     )
