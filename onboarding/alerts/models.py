@@ -3,6 +3,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import Role
@@ -10,9 +11,9 @@ from onboarding.core.transitions import check_move
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", pgettext_lazy("alert state", "Open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("alert state", "Acknowledged")
+    RESOLVED = "resolved", pgettext_lazy("alert state", "Resolved")
 
 
 # Every allowed move, in one place; AdminAlert.move_to refuses anything else.
@@ -24,10 +25,10 @@ ALERT_MOVES: dict[str, frozenset[str]] = {
 
 
 class AlertSeverity(models.TextChoices):
-    INFO = "info", "Info"
-    WARNING = "warning", "Warning"
-    ERROR = "error", "Error"
-    CRITICAL = "critical", "Critical"
+    INFO = "info", pgettext_lazy("alert severity", "Info")
+    WARNING = "warning", pgettext_lazy("alert severity", "Warning")
+    ERROR = "error", pgettext_lazy("alert severity", "Error")
+    CRITICAL = "critical", pgettext_lazy("alert severity", "Critical")
 
 
 SEVERITY_BADGES = {

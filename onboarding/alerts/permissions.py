@@ -2,6 +2,8 @@
 
 from typing import Protocol
 
+from django.utils.translation import gettext
+
 from onboarding.core.errors import Forbidden
 from onboarding.core.roles import Role
 
@@ -21,4 +23,4 @@ def require_admin(actor, *, refused: RefusalEvent, object_id: str = "") -> None:
     if is_admin(actor):
         return
     refused(actor=actor, object_id=object_id)
-    raise Forbidden("Only an admin may do this.")
+    raise Forbidden(gettext("Only an admin may do this."))

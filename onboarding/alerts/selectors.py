@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from onboarding.alerts.models import AdminAlert, AdminAlertQuerySet, AlertSeverity, AlertState
 from onboarding.core.errors import NotFound
@@ -85,12 +86,12 @@ def admin_alert_get(*, alert_id: int | str) -> AdminAlert:
     """One alert by id; an id that is not a number or not an alert is NotFound."""
     pk = parse_query_int(str(alert_id), minimum=1)
     if pk is None:
-        raise NotFound("No such alert.")
+        raise NotFound(gettext("No such alert."))
     alert = (
         AdminAlert.objects.select_related("acknowledged_by", "resolved_by").filter(pk=pk).first()
     )
     if alert is None:
-        raise NotFound("No such alert.")
+        raise NotFound(gettext("No such alert."))
     return alert
 
 

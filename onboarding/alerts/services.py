@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from onboarding.alerts import events
 from onboarding.alerts.models import (
@@ -193,6 +195,14 @@ def _alert_open(*, key: str, now, until_resolved: bool, fields: dict) -> AdminAl
     raise RuntimeError(f"could not record alert {fields['reason']!r}")
 
 
+def _subject_text(severity, reason: str, message: str) -> str:
+    # The severity's name is translated; the reason code and the message stay as recorded.
+    return f"[{severity}] {reason}: {message}"[:200]
+
+
+_alert_subject = lazy(_subject_text, str)
+
+
 def _alert_notify_admins(alert: AdminAlert) -> None:
     detail_url = _absolute(alert.get_absolute_url())
     object_url = _absolute(alert.object_url) if alert.object_url else ""
@@ -201,6 +211,7 @@ def _alert_notify_admins(alert: AdminAlert) -> None:
         "reason": alert.reason,
         "message": alert.message,
         "severity": alert.severity,
+        "severity_label": AlertSeverity(alert.severity).label,
         "object_label": alert.object_label,
         "object_url": object_url,
         "customer_id": alert.customer_id,
@@ -208,7 +219,8 @@ def _alert_notify_admins(alert: AdminAlert) -> None:
         "alert_url": detail_url,
         "context_json": json.dumps(alert.context, indent=2, sort_keys=True),
     }
-    subject = f"[{alert.get_severity_display()}] {alert.reason}: {alert.message}"[:200]
+    # Lazy: notification_send writes it in each admin's console language (docs/i18n.md).
+    subject = _alert_subject(AlertSeverity(alert.severity).label, alert.reason, alert.message)
     admins = list(_admins())
     if not admins:
         logger.error("admin alert %s raised but there is no active admin to tell", alert.pk)
@@ -230,11 +242,11 @@ def _alert_move(
     require_admin(actor, refused=refused, object_id=str(alert_id))
     pk = parse_query_int(str(alert_id), minimum=1)
     if pk is None:
-        raise NotFound("No such alert.")
+        raise NotFound(gettext("No such alert."))
     with transaction.atomic():
         alert = AdminAlert.objects.select_for_update().filter(pk=pk).first()
         if alert is None:
-            raise NotFound("No such alert.")
+            raise NotFound(gettext("No such alert."))
         old_state = alert.state
         alert.move_to(to_state)
         now = timezone.now()

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.alerts.models import SEVERITY_BADGES, AdminAlert, AlertSeverity, AlertState
@@ -50,6 +51,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "severity_counts": [
                 (value, counts["unresolved_severity"][value], SEVERITY_BADGES[value])
                 for value in AlertSeverity.values
+            ],
+            # The same counts as the page writes them: the severity's name in the reader's language.
+            "severity_rows": [
+                (label, counts["unresolved_severity"][value], SEVERITY_BADGES[value])
+                for value, label in AlertSeverity.choices
             ],
             "reasons": admin_alert_reasons(),
             "states": AlertState.choices,
@@ -100,7 +106,11 @@ def _act(request: HttpRequest, alert_id: int, move, **kwargs) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"Alert #{alert.pk} is now {alert.get_state_display().lower()}.")
+        messages.success(
+            request,
+            gettext("Alert #%(number)s is now %(state)s.")
+            % {"number": alert.pk, "state": alert.get_state_display().lower()},
+        )
     return redirect("alerts:detail", alert_id=alert.pk)
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.audit.models import Outcome
 from onboarding.audit.selectors import AuditFilters
@@ -9,17 +10,23 @@ MAX_BIGINT = 2**63 - 1
 class AuditFilterForm(forms.Form):
     """The list page's filters and keyset cursor, from the query string."""
 
-    customer_id = forms.IntegerField(required=False, min_value=1, max_value=MAX_BIGINT)
-    object_type = forms.CharField(required=False, max_length=80)
-    object_id = forms.CharField(required=False, max_length=64)
-    action = forms.CharField(required=False, max_length=80, help_text="prefix, e.g. auth.")
-    actor_email = forms.CharField(required=False, max_length=254, label="Actor email")
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *Outcome.choices])
+    customer_id = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_BIGINT, label=_("Customer id")
+    )
+    object_type = forms.CharField(required=False, max_length=80, label=_("Object type"))
+    object_id = forms.CharField(required=False, max_length=64, label=_("Object id"))
+    action = forms.CharField(
+        required=False, max_length=80, label=_("Action"), help_text=_("prefix, e.g. auth.")
+    )
+    actor_email = forms.CharField(required=False, max_length=254, label=_("Actor email"))
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", _("Any")), *Outcome.choices], label=_("Outcome")
+    )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     before = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_BIGINT, widget=forms.HiddenInput
@@ -32,7 +39,7 @@ class AuditFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
     def filters(self) -> AuditFilters:

@@ -3,15 +3,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES
 
 
 class Outcome(models.TextChoices):
-    SUCCESS = "success", "Success"
-    FAILURE = "failure", "Failure"
-    REFUSED = "refused", "Refused"
+    SUCCESS = "success", pgettext_lazy("audit outcome", "Success")
+    FAILURE = "failure", pgettext_lazy("audit outcome", "Failure")
+    REFUSED = "refused", pgettext_lazy("audit outcome", "Refused")
 
 
 @access_rule(owner=None, staff=STAFF_ROLES)

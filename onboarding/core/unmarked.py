@@ -99,6 +99,18 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     # The documents: invoice, credit note, contract and certificate PDFs.
     "onboarding/billing/templates/billing/pdf",
     "onboarding/contracts/templates/contracts/pdf",
+    # The staff console (German): alerts, audit log, mail and outbox, webhooks, test clocks, worker.
+    "onboarding/alerts/templates/alerts",
+    "onboarding/audit/templates/audit",
+    "onboarding/notifications/templates/notifications/mail_list.html",
+    "onboarding/notifications/templates/notifications/mail_detail.html",
+    "onboarding/notifications/templates/notifications/outbox_list.html",
+    "onboarding/notifications/templates/notifications/outbox_detail.html",
+    "onboarding/notifications/templates/notifications/_outbox_rows.html",
+    "onboarding/notifications/templates/notifications/_outbox_counts.html",
+    "onboarding/webhooks/templates/webhooks",
+    "onboarding/testclocks/templates/testclocks",
+    "onboarding/worker/templates/worker",
 )
 
 # Staff mail that lives beside the customer emails: English until the staff console is translated.

@@ -57,6 +57,26 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/payments/views.py",
     "onboarding/portal/selectors.py",
     "onboarding/portal/views.py",
+    # The staff console (German)
+    "onboarding/alerts/permissions.py",
+    "onboarding/alerts/selectors.py",
+    "onboarding/alerts/services.py",
+    "onboarding/alerts/views.py",
+    "onboarding/audit/forms.py",
+    "onboarding/audit/views.py",
+    "onboarding/notifications/services.py",
+    "onboarding/notifications/views.py",
+    "onboarding/webhooks/forms.py",
+    "onboarding/webhooks/selectors.py",
+    "onboarding/webhooks/services.py",
+    "onboarding/webhooks/views.py",
+    "onboarding/testclocks/forms.py",
+    "onboarding/testclocks/selectors.py",
+    "onboarding/testclocks/services.py",
+    "onboarding/testclocks/views.py",
+    "onboarding/worker/selectors.py",
+    "onboarding/worker/services.py",
+    "onboarding/worker/views.py",
 )
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES
@@ -72,6 +73,17 @@ class Notification(models.Model):
     @property
     def message_id(self) -> str:
         return f"<{self.idempotency_key}@{message_id_domain()}>"
+
+
+# The delivery states the staff pages show (display_status), in the reader's language; the codes
+# themselves are what the API and the filters use.
+OUTBOX_STATE_LABELS = {
+    "pending": pgettext_lazy("outbox state", "pending"),
+    "retrying": pgettext_lazy("outbox state", "retrying"),
+    "sending": pgettext_lazy("outbox state", "sending"),
+    "sent": pgettext_lazy("outbox state", "sent"),
+    "dead": pgettext_lazy("outbox state", "dead"),
+}
 
 
 class OutboxStatus(models.TextChoices):
@@ -148,6 +160,10 @@ class OutboxMessage(models.Model):
             return "sending"
         return self.status
 
+    @property
+    def display_status_label(self) -> str:
+        return str(OUTBOX_STATE_LABELS.get(self.display_status, self.display_status))
+
 
 @access_rule(owner="recipient", staff=set())
 class InboxMessage(models.Model):
@@ -184,9 +200,9 @@ class InboxMessage(models.Model):
 class MailDelivery(models.TextChoices):
     # The embedded mailbox (no EMAIL_URL): the email itself is a file in MAIL_DROP_DIR; this row
     # is staff's copy, with the secrets of a secret-bearing email withheld.
-    KEPT = "kept", "Kept here"
+    KEPT = "kept", gettext_lazy("Kept here")
     # A copy of what an SMTP server accepted (EMAIL_URL set), with secrets withheld.
-    SMTP = "smtp", "Sent by SMTP"
+    SMTP = "smtp", gettext_lazy("Sent by SMTP")
 
 
 @access_rule(owner=None, staff=STAFF_ROLES)

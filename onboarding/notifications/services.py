@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from onboarding.core import clock
 from onboarding.core.context import current_request_id
@@ -21,6 +22,7 @@ from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.notifications.events import inbox_read, outbox_requeued
 from onboarding.notifications.models import (
     CHANNEL_TOPICS,
+    OUTBOX_STATE_LABELS,
     Channel,
     InboxMessage,
     Notification,
@@ -228,7 +230,7 @@ def inbox_mark_all_read(*, user) -> int:
 def outbox_requeue(*, message_id: int, actor) -> OutboxMessage:
     """An admin sends a dead message round again, with a fresh set of attempts (audited)."""
     if actor is None or not actor.is_authenticated or not actor.has_role(Role.ADMIN):
-        raise Forbidden("Only an admin can re-queue a message.")
+        raise Forbidden(gettext("Only an admin can re-queue a message."))
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(of=("self",))
@@ -237,9 +239,12 @@ def outbox_requeue(*, message_id: int, actor) -> OutboxMessage:
             .first()
         )
         if message is None:
-            raise NotFound("No such outbox message.")
+            raise NotFound(gettext("No such outbox message."))
         if message.status != OutboxStatus.DEAD:
-            raise Conflict(f"Only a dead message can be re-queued; this one is {message.status}.")
+            raise Conflict(
+                gettext("Only a dead message can be re-queued; this one is %(state)s.")
+                % {"state": OUTBOX_STATE_LABELS.get(message.status, message.status)}
+            )
         message.status = OutboxStatus.PENDING
         message.attempts = 0
         message.next_attempt_at = timezone.now()

@@ -17,7 +17,7 @@ from onboarding.core.errors import DomainError
 from onboarding.core.pagination import page_number
 from onboarding.core.roles import Role
 from onboarding.notifications.channels import email_leaves_by_smtp
-from onboarding.notifications.models import OutboxStatus
+from onboarding.notifications.models import OUTBOX_STATE_LABELS, OutboxStatus
 from onboarding.notifications.selectors import (
     OUTBOX_FILTERS,
     inbox_list,
@@ -164,7 +164,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "q": search,
-            "statuses": OUTBOX_FILTERS,
+            "statuses": [(value, OUTBOX_STATE_LABELS[value]) for value in OUTBOX_FILTERS],
             "counts": outbox_status_counts(user=request.user),
             "can_requeue": request.user.has_role(Role.ADMIN),
         },

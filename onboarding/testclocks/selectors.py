@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext, pgettext_lazy
 
-from onboarding.accounts.models import Customer, TestClock
-from onboarding.audit.models import AuditEntry
+from onboarding.accounts.models import Customer, TestClock, TestClockStatus
+from onboarding.audit.models import AuditEntry, Outcome
 from onboarding.core.errors import NotFound
 from onboarding.testclocks.events import CLOCK_TYPE
 
@@ -15,6 +16,20 @@ EVENTS_SHOWN = 500
 
 def clock_list() -> list[TestClock]:
     return list(TestClock.objects.annotate(customer_count=Count("customers")).order_by("-pk"))
+
+
+# A clock's status as staff read it (TestClockStatus's own labels are the API's English).
+STATUS_LABELS = {
+    TestClockStatus.READY: pgettext_lazy("test clock", "Ready"),
+    TestClockStatus.ADVANCING: pgettext_lazy("test clock", "Advancing"),
+    TestClockStatus.FAILED: pgettext_lazy("test clock", "Failed"),
+}
+
+OUTCOME_LABELS = dict(Outcome.choices)
+
+
+def clock_status_label(test_clock: TestClock) -> str:
+    return str(STATUS_LABELS.get(test_clock.status, test_clock.get_status_display()))
 
 
 def clock_get(*, clock_id: int | str) -> TestClock:
@@ -27,7 +42,7 @@ def clock_get(*, clock_id: int | str) -> TestClock:
     except (TypeError, ValueError, OverflowError):
         found = None
     if found is None:
-        raise NotFound("No such test clock.")
+        raise NotFound(gettext("No such test clock."))
     return found
 
 
@@ -49,6 +64,11 @@ class ClockEvent:
     message: str
     real_time: datetime
     simulated_at: datetime | None
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in the reader's language (the recorded code stays in `outcome`)."""
+        return str(OUTCOME_LABELS.get(self.outcome, self.outcome))
 
 
 def clock_events(*, clock_id: int, limit: int = EVENTS_SHOWN) -> list[ClockEvent]:

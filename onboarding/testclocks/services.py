@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import Customer, TestClock, TestClockStatus, User
 from onboarding.accounts.services import customer_create, customer_profile_update
@@ -70,7 +71,7 @@ def _clock_get(clock_id: int | str, *, for_update: bool = False) -> TestClock:
     except (TypeError, ValueError):
         found = None
     if found is None:
-        raise NotFound("No such test clock.")
+        raise NotFound(gettext("No such test clock."))
     return found
 
 
@@ -79,15 +80,20 @@ def clock_create(*, actor, name: str, frozen_time: datetime | None = None) -> Te
     testclocks_require_admin(actor)  # before the transaction: the refusal stays recorded
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ClockInputError("Give the clock a name of 1 to 100 characters.", field="name")
+        raise ClockInputError(
+            gettext("Give the clock a name of 1 to 100 characters."), field="name"
+        )
     if frozen_time is not None and timezone.is_naive(frozen_time):
-        raise ClockInputError("Give the start time with its time zone.", field="frozen_time")
+        raise ClockInputError(
+            gettext("Give the start time with its time zone."), field="frozen_time"
+        )
     now = timezone.now()
     # Stored in UTC: an offset PostgreSQL cannot read (+16:12 is valid ISO) never reaches it.
     start = (frozen_time or now).astimezone(UTC).replace(microsecond=0)
     if not EARLIEST_START <= start <= now + LATEST_START_AHEAD:
         raise ClockInputError(
-            f"Start the clock between {EARLIEST_START:%Y-%m-%d} and ten years from now.",
+            gettext("Start the clock between %(earliest)s and ten years from now.")
+            % {"earliest": f"{EARLIEST_START:%Y-%m-%d}"},
             field="frozen_time",
         )
     with transaction.atomic():
@@ -112,7 +118,7 @@ class ClockCustomerIn:
 def _ready_clock(clock_id: int | str) -> TestClock:
     test_clock = _clock_get(clock_id)
     if test_clock.status == TestClockStatus.ADVANCING:
-        raise Conflict("The clock is advancing; wait until it is ready.", field="clock")
+        raise Conflict(gettext("The clock is advancing; wait until it is ready."), field="clock")
     return test_clock
 
 
@@ -124,14 +130,14 @@ def clock_customer_create(*, actor, clock_id: int | str, data: ClockCustomerIn) 
     test_clock = _ready_clock(clock_id)
     email = (data.email or "").strip().lower()
     if not email or "@" not in email:
-        raise ClockInputError("Give the test customer an email address.", field="email")
+        raise ClockInputError(gettext("Give the test customer an email address."), field="email")
     if User.objects.filter(email__iexact=email).exists():
-        raise ClockInputError("That email address is taken.", field="email")
+        raise ClockInputError(gettext("That email address is taken."), field="email")
     plan = None
     if data.plan_slug:
         plan = Plan.objects.filter(slug=data.plan_slug, is_active=True).first()
         if plan is None:
-            raise ClockInputError("No plan on sale has that slug.", field="plan_slug")
+            raise ClockInputError(gettext("No plan on sale has that slug."), field="plan_slug")
     at = test_clock.frozen_time
     with clock.simulated(test_clock.pk, at):
         customer = _test_customer_make(
@@ -187,8 +193,10 @@ def _test_customer_make(
             events.test_customer_created(actor=actor, test_clock=test_clock, customer=customer)
     except CardNeedsConfirmation as pending:
         raise ClockInputError(
-            "This sandbox card asks the bank to confirm it when it is put on file, which a test "
-            "customer cannot do; choose another card.",
+            gettext(
+                "This sandbox card asks the bank to confirm it when it is put on file, which a "
+                "test customer cannot do; choose another card."
+            ),
             field="card_number",
         ) from pending
     except CardRefused as refused:
@@ -206,7 +214,8 @@ def _test_customer_make(
             context={"card_failure": refused.code},
         )
         raise ServiceUnavailable(
-            f"{refused.message} The test customer was not created; the admins have been told.",
+            f"{refused.message} "
+            + gettext("The test customer was not created; the admins have been told."),
             field="card_number",
         ) from refused
     return customer
@@ -224,7 +233,7 @@ def clock_customer_card_replace(*, actor, customer_id: int, card_number: str) ->
     testclocks_require_admin(actor, object_id=str(customer_id)[:64])
     customer = Customer.objects.select_related("user").filter(pk=customer_id).first()
     if customer is None or customer.test_clock_id is None:
-        raise NotFound("No such test customer.")
+        raise NotFound(gettext("No such test customer."))
     test_clock = _ready_clock(customer.test_clock_id)
     at = test_clock.frozen_time
     with clock.simulated(test_clock.pk, at):
@@ -244,13 +253,13 @@ def advance_target(
     field-level error when it is not ahead of `frozen`, or more than MAX_ADVANCE ahead."""
     if to is not None:
         if timezone.is_naive(to):
-            raise ClockInputError("Give the target time with its time zone.", field="to")
+            raise ClockInputError(gettext("Give the target time with its time zone."), field="to")
         target, field = to.astimezone(UTC), "to"
     else:
         if unit not in UNITS:
-            raise ClockInputError("Advance by hours, days or months.", field="unit")
+            raise ClockInputError(gettext("Advance by hours, days or months."), field="unit")
         if amount is None or amount < 1:
-            raise ClockInputError("Advance by at least 1.", field="amount")
+            raise ClockInputError(gettext("Advance by at least 1."), field="amount")
         if unit == "months":
             target = add_months(frozen, min(amount, 1000))
         else:
@@ -258,9 +267,11 @@ def advance_target(
         field = "amount"
     target = target.replace(microsecond=0)
     if target <= frozen:
-        raise ClockInputError("A clock only moves forward: the target is not ahead.", field=field)
+        raise ClockInputError(
+            gettext("A clock only moves forward: the target is not ahead."), field=field
+        )
     if target - frozen > MAX_ADVANCE:
-        raise ClockInputError("Advance at most two years at a time.", field=field)
+        raise ClockInputError(gettext("Advance at most two years at a time."), field=field)
     return target
 
 
@@ -278,7 +289,7 @@ def clock_advance(
         if test_clock.status == TestClockStatus.ADVANCING and task_key_unfinished(
             key=_advance_key(test_clock.pk)
         ):
-            raise Conflict("The clock is already advancing.", field="clock")
+            raise Conflict(gettext("The clock is already advancing."), field="clock")
         # An advance whose task ended for good without finishing (its worker killed on every
         # attempt) is taken up again: the clock stands at its last completed step.
         target = advance_target(frozen=test_clock.frozen_time, amount=amount, unit=unit, to=to)

@@ -11,12 +11,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onboarding.accounts.models import TestClockStatus
 from onboarding.core.errors import DomainError, Forbidden, NotFound
 from onboarding.testclocks.forms import AdvanceForm, ClockForm, TestCustomerForm
-from onboarding.testclocks.selectors import clock_customers, clock_events, clock_get, clock_list
+from onboarding.testclocks.selectors import (
+    clock_customers,
+    clock_events,
+    clock_get,
+    clock_list,
+    clock_status_label,
+)
 from onboarding.testclocks.services import (
     ClockCustomerIn,
     clock_advance,
@@ -54,24 +61,37 @@ def clock_list_view(request: HttpRequest) -> HttpResponse:
             except DomainError as refusal:
                 _refused(form, refusal)
             else:
-                messages.success(request, f"Test clock {created.name!r} created.")
+                messages.success(
+                    request, gettext("Test clock %(name)r created.") % {"name": created.name}
+                )
                 return redirect("testclocks:detail", clock_id=created.pk)
         status = 400
     return render(
-        request, "testclocks/list.html", {"clocks": clock_list(), "form": form}, status=status
+        request,
+        "testclocks/list.html",
+        {"clocks": _labelled(clock_list()), "form": form},
+        status=status,
     )
+
+
+def _labelled(clocks):
+    """The clocks, each with its status in the reader's language (status_label)."""
+    clocks = list(clocks)
+    for test_clock in clocks:
+        test_clock.status_label = clock_status_label(test_clock)
+    return clocks
 
 
 def _detail(request: HttpRequest, clock_id: int, *, customer_form=None, advance_form=None):
     try:
         test_clock = clock_get(clock_id=clock_id)
     except NotFound:
-        raise Http404("No such test clock.") from None
+        raise Http404(gettext("No such test clock.")) from None
     return render(
         request,
         "testclocks/detail.html",
         {
-            "clock": test_clock,
+            "clock": _labelled([test_clock])[0],
             "customers": clock_customers(clock_id=test_clock.pk),
             "events": clock_events(clock_id=test_clock.pk, limit=200),
             "customer_form": customer_form or TestCustomerForm(),
@@ -104,11 +124,14 @@ def clock_customer_add(request: HttpRequest, clock_id: int) -> HttpResponse:
                 actor=request.user, clock_id=clock_id, data=ClockCustomerIn(**form.cleaned_data)
             )
         except NotFound:
-            raise Http404("No such test clock.") from None
+            raise Http404(gettext("No such test clock.")) from None
         except DomainError as refusal:
             _refused(form, refusal)
         else:
-            messages.success(request, f"Test customer {customer.user.email} created.")
+            messages.success(
+                request,
+                gettext("Test customer %(email)s created.") % {"email": customer.user.email},
+            )
             return redirect("testclocks:detail", clock_id=clock_id)
     return _detail(request, clock_id, customer_form=form)
 
@@ -128,14 +151,16 @@ def clock_advance_view(request: HttpRequest, clock_id: int) -> HttpResponse:
                 to=data["to"],
             )
         except NotFound:
-            raise Http404("No such test clock.") from None
+            raise Http404(gettext("No such test clock.")) from None
         except DomainError as refusal:
             _refused(form, refusal)
         else:
             messages.success(
                 request,
-                f"The clock is advancing to {test_clock.target_time:%Y-%m-%d %H:%M} UTC; "
-                "this page shows where it has got to.",
+                gettext(
+                    "The clock is advancing to %(target)s UTC; this page shows where it has got to."
+                )
+                % {"target": f"{test_clock.target_time:%Y-%m-%d %H:%M}"},
             )
             return redirect("testclocks:detail", clock_id=clock_id)
     return _detail(request, clock_id, advance_form=form)

@@ -8,11 +8,20 @@ customers' business events, and an endpoint holds a signing secret.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from onboarding.core.access import access_rule
 from onboarding.core.roles import Role
 
 ADMINS = frozenset({Role.ADMIN})
+
+# WebhookEndpoint.state as staff read it; the codes stay what the API answers.
+ENDPOINT_STATE_LABELS = {
+    "active": pgettext_lazy("webhook endpoint", "active"),
+    "paused": pgettext_lazy("webhook endpoint", "paused"),
+    "disabled": pgettext_lazy("webhook endpoint", "disabled"),
+    "deleted": pgettext_lazy("webhook endpoint", "deleted"),
+}
 
 
 class EndpointQuerySet(models.QuerySet):
@@ -71,6 +80,11 @@ class WebhookEndpoint(models.Model):
         return f"webhook endpoint {self.pk} {self.url}"
 
     @property
+    def state_label(self) -> str:
+        """The state as the staff pages say it, in the reader's language."""
+        return str(ENDPOINT_STATE_LABELS[self.state])
+
+    @property
     def state(self) -> str:
         if self.deleted_at is not None:
             return "deleted"
@@ -92,17 +106,17 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("webhook delivery", "Delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "Failed")
     # Its endpoint was deleted before it was delivered: never sent (again).
-    CANCELLED = "cancelled", "Cancelled"
+    CANCELLED = "cancelled", pgettext_lazy("webhook delivery", "Cancelled")
 
 
 class DeliveryKind(models.TextChoices):
-    LIVE = "live", "Live"
-    REPLAY = "replay", "Replay"
-    RESEND = "resend", "Resend"
+    LIVE = "live", pgettext_lazy("webhook delivery kind", "Live")
+    REPLAY = "replay", pgettext_lazy("webhook delivery kind", "Replay")
+    RESEND = "resend", pgettext_lazy("webhook delivery kind", "Resend")
 
 
 class DeliveryQuerySet(models.QuerySet):
@@ -193,8 +207,8 @@ class WebhookAttempt(models.Model):
 
 
 class ReplayState(models.TextChoices):
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
+    RUNNING = "running", pgettext_lazy("webhook replay", "Running")
+    DONE = "done", pgettext_lazy("webhook replay", "Done")
 
 
 @access_rule(owner=None, staff=ADMINS)

@@ -1,6 +1,7 @@
 """Reads for the webhook pages and API: endpoints, their delivery log, their replays."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from onboarding.core.errors import NotFound
 from onboarding.webhooks.models import (
@@ -31,7 +32,7 @@ def endpoint_get(*, endpoint_id) -> WebhookEndpoint:
     except (TypeError, ValueError, OverflowError):
         endpoint = None
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(gettext("No such webhook endpoint."))
     return endpoint
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from onboarding.alerts.permissions import require_admin
 from onboarding.audit.models import AuditEntry
@@ -38,7 +39,7 @@ class EndpointWithSecret:
     secret: str
 
 
-def _row_id(value, what: str) -> int:
+def _row_id(value, missing: str) -> int:
     """An id a client sent, or NotFound: a number past the database's integers is no row (and
     never reaches the SQL, where SQLite's driver cannot bind it)."""
     try:
@@ -46,7 +47,7 @@ def _row_id(value, what: str) -> int:
     except (TypeError, ValueError):
         number = 0
     if not 0 < number < 2**63:
-        raise NotFound(f"No such {what}.")
+        raise NotFound(missing)
     return number
 
 
@@ -59,7 +60,8 @@ def _event_types_clean(event_types: list[str] | None) -> list[str]:
     unknown = [name for name in wanted if name not in EVENT_TYPE_NAMES]
     if unknown:
         raise DomainError(
-            f"Unknown event type: {', '.join(sorted(unknown))[:200]}.", field="event_types"
+            gettext("Unknown event type: %(names)s.") % {"names": ", ".join(sorted(unknown))[:200]},
+            field="event_types",
         )
     return wanted
 
@@ -67,7 +69,7 @@ def _event_types_clean(event_types: list[str] | None) -> list[str]:
 def _url_clean(url: str) -> str:
     url = (url or "").strip()
     if len(url) > 500:
-        raise DomainError("The URL may be at most 500 characters.", field="url")
+        raise DomainError(gettext("The URL may be at most 500 characters."), field="url")
     url_check(url)
     return url
 
@@ -103,10 +105,10 @@ def endpoint_create(
 
 
 def _endpoint_locked(endpoint_id: int) -> WebhookEndpoint:
-    endpoint_id = _row_id(endpoint_id, "webhook endpoint")
+    endpoint_id = _row_id(endpoint_id, gettext("No such webhook endpoint."))
     endpoint = WebhookEndpoint.objects.live().select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(gettext("No such webhook endpoint."))
     return endpoint
 
 
@@ -162,7 +164,7 @@ def endpoint_secret_rotate(
     if overlap_seconds is None:
         overlap_seconds = settings.WEBHOOKS_SECRET_OVERLAP_SECONDS
     if not 0 <= overlap_seconds <= 30 * 86400:
-        raise DomainError("The overlap must be 0 to 30 days.", field="overlap_seconds")
+        raise DomainError(gettext("The overlap must be 0 to 30 days."), field="overlap_seconds")
     secret = secret_generate()
     with transaction.atomic():
         endpoint = _endpoint_locked(endpoint_id)
@@ -179,12 +181,12 @@ def delivery_resend(*, actor, endpoint_id: int, delivery_id: int) -> WebhookDeli
     delivery already waiting for the same customer."""
     webhooks_require_admin(actor, object_id=str(endpoint_id))
     original = WebhookDelivery.objects.filter(
-        pk=_row_id(delivery_id, "delivery"),
-        endpoint_id=_row_id(endpoint_id, "webhook endpoint"),
+        pk=_row_id(delivery_id, gettext("No such delivery for this endpoint.")),
+        endpoint_id=_row_id(endpoint_id, gettext("No such webhook endpoint.")),
         endpoint__deleted_at__isnull=True,
     ).first()
     if original is None:
-        raise NotFound("No such delivery for this endpoint.")
+        raise NotFound(gettext("No such delivery for this endpoint."))
     with transaction.atomic():
         delivery = WebhookDelivery.objects.create(
             endpoint_id=endpoint_id,
@@ -207,10 +209,10 @@ def replay_request(
     reads a batch per tick (dispatch.py)."""
     webhooks_require_admin(actor, object_id=str(endpoint_id))
     if starts_at >= ends_at:
-        raise DomainError("The period must end after it starts.", field="ends_at")
-    endpoint_id = _row_id(endpoint_id, "webhook endpoint")
+        raise DomainError(gettext("The period must end after it starts."), field="ends_at")
+    endpoint_id = _row_id(endpoint_id, gettext("No such webhook endpoint."))
     if not WebhookEndpoint.objects.live().filter(pk=endpoint_id).exists():
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(gettext("No such webhook endpoint."))
     with transaction.atomic():
         replay = WebhookReplay.objects.create(
             endpoint_id=endpoint_id, starts_at=starts_at, ends_at=ends_at, created_by=actor

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onboarding.core.errors import DomainError, Forbidden, NotFound
@@ -49,7 +50,7 @@ def _endpoint_or_404(endpoint_id: int):
     try:
         return endpoint_get(endpoint_id=endpoint_id)
     except NotFound:
-        raise Http404("No such webhook endpoint.") from None
+        raise Http404(gettext("No such webhook endpoint.")) from None
 
 
 def _secret_page(request: HttpRequest, endpoint, secret: str, *, rotated: bool) -> HttpResponse:
@@ -119,7 +120,9 @@ def endpoint_pause(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     _endpoint_or_404(endpoint_id)
     paused = request.POST.get("paused") == "1"
     endpoint = endpoint_update(actor=request.user, endpoint_id=endpoint_id, paused=paused)
-    messages.success(request, f"The endpoint is {endpoint.state}.")
+    messages.success(
+        request, gettext("The endpoint is %(state)s.") % {"state": endpoint.state_label}
+    )
     return redirect("webhooks:detail", endpoint_id=endpoint_id)
 
 
@@ -128,8 +131,14 @@ def endpoint_pause(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 def endpoint_delete_view(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint_or_404(endpoint_id)
     cancelled = endpoint_delete(actor=request.user, endpoint_id=endpoint_id)
-    note = f" {cancelled} pending deliveries were cancelled." if cancelled else ""
-    messages.success(request, f"The endpoint {endpoint.url} is deleted.{note}")
+    text = gettext("The endpoint %(url)s is deleted.") % {"url": endpoint.url}
+    if cancelled:
+        text += " " + ngettext(
+            "%(n)d pending delivery was cancelled.",
+            "%(n)d pending deliveries were cancelled.",
+            cancelled,
+        ) % {"n": cancelled}
+    messages.success(request, text)
     return redirect("webhooks:list")
 
 
@@ -152,7 +161,9 @@ def endpoint_replay(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         except DomainError as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
         else:
-            messages.success(request, "The replay is queued: its events go out a batch at a time.")
+            messages.success(
+                request, gettext("The replay is queued: its events go out a batch at a time.")
+            )
             return redirect("webhooks:detail", endpoint_id=endpoint_id)
     return _detail(request, endpoint_id, replay_form=form, status=400)
 
@@ -168,5 +179,7 @@ def delivery_resend_view(request: HttpRequest, endpoint_id: int, delivery_id: in
     except NotFound as missing:
         messages.error(request, missing.message)
     else:
-        messages.success(request, f"{delivery.webhook_id} is queued again.")
+        messages.success(
+            request, gettext("%(delivery)s is queued again.") % {"delivery": delivery.webhook_id}
+        )
     return redirect("webhooks:detail", endpoint_id=endpoint_id)

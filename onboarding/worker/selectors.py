@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -93,7 +94,7 @@ def task_result_get(*, task_result_id: str) -> DBTaskResult:
     try:
         return DBTaskResult.objects.get(pk=task_result_id)
     except (DBTaskResult.DoesNotExist, ValidationError, ValueError) as exc:
-        raise NotFound("No such task.") from exc
+        raise NotFound(gettext("No such task.")) from exc
 
 
 def task_key_unfinished(*, key: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
@@ -303,13 +304,16 @@ def task_requeue(*, task_result_id: str | uuid.UUID, actor) -> DBTaskResult:
     try:
         pk = uuid.UUID(str(task_result_id))
     except ValueError as exc:
-        raise NotFound("No such task.") from exc
+        raise NotFound(gettext("No such task.")) from exc
     with transaction.atomic():
         row = DBTaskResult.objects.select_for_update().filter(pk=pk).first()
         if row is None:
-            raise NotFound("No such task.")
+            raise NotFound(gettext("No such task."))
         if row.status != TaskResultStatus.FAILED:
-            raise Conflict(f"Only a failed task can be re-queued; this one is {row.status}.")
+            raise Conflict(
+                gettext("Only a failed task can be re-queued; this one is %(state)s.")
+                % {"state": row.status}
+            )
         previous_workers = row.worker_ids
         row.status = TaskResultStatus.READY
         row.run_after = timezone.now()

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.alerts.permissions import is_admin
@@ -41,5 +42,7 @@ def task_requeue_view(request: HttpRequest, task_id: str) -> HttpResponse:
     except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, f"Task {row.task_path} is queued again.")
+        messages.success(
+            request, gettext("Task %(task)s is queued again.") % {"task": row.task_path}
+        )
     return redirect("tasks:list")
