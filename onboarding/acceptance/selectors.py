@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from onboarding.acceptance.clocks import NEXT_ACTION_KIND, SEVERITY_OF_RATING, runs_clock
 from onboarding.acceptance.models import (
@@ -181,7 +182,7 @@ class ConsoleRow:
         review = self.live_review
         if review is None or review.state != ReviewState.OPEN:
             return ""
-        return "SysOps" if review.is_green else "a manager"
+        return "SysOps" if review.is_green else gettext("a manager")
 
 
 CONSOLE_FILTERS = ("attention", "red", "yellow", "green", "unknown", "all")

@@ -84,6 +84,17 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     # The documents: invoice, credit note, contract and certificate PDFs.
     "onboarding/billing/templates/billing/pdf",
     "onboarding/contracts/templates/contracts/pdf",
+    # The staff console (German): the staff home, acceptance, health, risk and the funnel, with
+    # the acceptance mail to staff.
+    "onboarding/core/templates/core/staff_home.html",
+    "onboarding/core/templates/core/_staff_tiles.html",
+    "onboarding/core/templates/core/_staff_count.html",
+    "templates/includes/staff_nav_count.html",
+    "templates/includes/staff_nav_counts.html",
+    "onboarding/acceptance/templates/acceptance",
+    "onboarding/health/templates/health",
+    "onboarding/risk/templates/risk",
+    "onboarding/journey/templates/journey/funnel.html",
 )
 
 # Staff mail that lives beside the customer emails: English until the staff console is translated.
