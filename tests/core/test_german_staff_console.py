@@ -19,6 +19,7 @@ from onboarding.acceptance.requirements import requirement_add
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.accounts.models import User
 from onboarding.notifications.models import Notification
+from onboarding.risk.board_stream import BoardCursor
 from onboarding.risk.models import RiskEvent
 from tests.acceptance.conftest import active_contract
 from tests.health.shown import EXPLAINED, a_customer, counted, scored
@@ -286,3 +287,24 @@ def test_an_english_member_of_staff_keeps_the_english_console(sysops, red_contra
     client.force_login(sysops)
     text = main_text(client.get(reverse("acceptance:contract", args=[red_contract.pk])))
     assert "Acceptance of" in text and "Where it stands" in text and "Next action" in text
+
+
+def test_the_risk_boards_live_rows_are_written_in_each_boards_language(sysops, manager):
+    contract = active_contract(number="CTR-2026-000601")
+    requirement_add(contract=contract, actor=sysops, title="VPN", criteria="up", rating="red")
+    timers_fire_due(now=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1))
+    german = "".join(BoardCursor(after=0, csrf_token="t", language="de").take())
+    english = "".join(BoardCursor(after=0, csrf_token="t", language="en").take())
+    assert "L\\u00f6sen" in german or "Lösen" in german
+    assert ">Resolve<" in english and "Lösen" not in english and "L\\u00f6sen" not in english
+
+
+def test_the_health_notice_to_a_german_manager_is_german(manager):
+    User.objects.filter(pk=manager.pk).update(staff_language="de")
+    review = fall_into_red(active_contract())
+    notice = Notification.objects.get(recipient=manager, kind="health.red")
+    assert notice.language == "de"
+    assert notice.subject.endswith("Gesundheit ist auf Rot gefallen (60)")
+    assert "Bestätigen Sie bis" in notice.body_text and "Prüfung öffnen" in notice.body_html
+    # The reason is the record the review keeps, in English whoever reads the notice.
+    assert review.reason in notice.body_text
