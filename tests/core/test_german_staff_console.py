@@ -227,7 +227,7 @@ def test_the_health_queue_and_a_review_are_german(manager):
     queue = client.get(reverse("health:queue"))
     assert queue.status_code == 200
     text = main_text(queue)
-    assert "Kundengesundheit" in text and "minus 12 Punkte" in text and "Kunden je Band" in text
+    assert "Kundengesundheit" in text and "minus 12 Punkte" in text and "Kunden je Bereich" in text
     assert "Zahlung" in text and "Schlechtester Wert zuerst" in text
     people = [worst.display_name, fine.display_name, worst.reference, fine.reference]
     assert english_left(text, *EXPLAINED.values(), *people) == []
