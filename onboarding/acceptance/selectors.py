@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
@@ -261,6 +262,13 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     """Red and yellow facts about these contracts' acceptance, for the full customer view (two
     queries whatever the number of contracts, and a third for the next-action deadlines when
     any is red or yellow)."""
+    # English for every reader: the customer view caches them without the reader's language
+    # (sysops/overview_cache.py), so a label in one reader's language would reach the next.
+    with translation.override("en"):
+        return _acceptance_flags(contract_ids)
+
+
+def _acceptance_flags(contract_ids: list[int]) -> list[AcceptanceFlag]:
     if not contract_ids:
         return []
     unknown_risk = RiskEvent.objects.filter(
