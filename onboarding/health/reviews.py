@@ -29,7 +29,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -238,7 +238,9 @@ def health_review_act(
 
 
 # Lazy, so a notice's words are made in its recipient's language inside notification_send.
-_lower = lazy(lambda text: str(text).lower(), str)
+# An action's label inside a sentence: lower-cased, but German keeps the capitals of its nouns
+# ("Kunden kontaktieren").
+_lower = lazy(lambda text: str(text) if get_language() == "de" else str(text).lower(), str)
 _stripped = lazy(lambda text: str(text).strip(), str)
 
 

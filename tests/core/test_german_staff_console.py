@@ -18,6 +18,7 @@ from django.utils import timezone
 from onboarding.acceptance.requirements import requirement_add
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.accounts.models import User
+from onboarding.health.reviews import health_review_act
 from onboarding.notifications.models import Notification
 from onboarding.risk.board_stream import BoardCursor
 from onboarding.risk.models import RiskEvent
@@ -308,3 +309,20 @@ def test_the_health_notice_to_a_german_manager_is_german(manager):
     assert "Bestätigen Sie bis" in notice.body_text and "Prüfung öffnen" in notice.body_html
     # The reason is the record the review keeps, in English whoever reads the notice.
     assert review.reason in notice.body_text
+
+
+def test_the_next_action_notice_to_a_german_owner_is_german(manager, sysops):
+    User.objects.filter(pk=sysops.pk).update(staff_language="de")
+    review = fall_into_red(active_contract())
+    due = timezone.localdate() + timedelta(days=3)
+    health_review_act(
+        review=review,
+        actor=manager,
+        action="contact",
+        owner=User.objects.get(pk=sysops.pk),
+        due=due,
+    )
+    notice = Notification.objects.get(recipient=sysops, kind="health.review_assigned")
+    assert notice.language == "de"
+    assert notice.subject.endswith(f": Kunden kontaktieren bis {due:%Y-%m-%d}")
+    assert f"{manager.email} bittet Sie: Kunden kontaktieren" in notice.body_text
