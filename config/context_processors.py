@@ -12,36 +12,38 @@ from functools import cached_property
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from config.staff_counts import StaffCounts, staff_counts_stored
 from onboarding.accounts.middleware import STAFF_AREAS
 from onboarding.core.roles import Role
 
 # (key, label, URL name, what its count means); a count only where it means work waiting.
+# Lazy: each page reads them in its reader's language (a staff page: their console language).
 ENTRIES = (
-    ("customers", "Customers", "sysops:customer_search", ""),
-    ("requests", "Requests", "sysops:request_queue", "overdue"),
-    ("acceptance", "Acceptance", "acceptance:console", "red"),
-    ("risk", "Risk board", "risk:board", "unacknowledged"),
-    ("health", "Health", "health:queue", ""),
-    ("contracts", "Contracts", "contracts_staff:list", ""),
-    ("invoices", "Invoices", "billing:staff_invoices", ""),
-    ("alerts", "Alerts", "alerts:list", "open"),
-    ("audit", "Audit", "audit:list", ""),
-    ("mail", "Mail", "mail:list", ""),
-    ("tasks", "Tasks", "tasks:list", ""),
-    ("funnel", "Funnel", "journey:funnel", ""),
+    ("customers", _("Customers"), "sysops:customer_search", ""),
+    ("requests", _("Requests"), "sysops:request_queue", _("overdue")),
+    ("acceptance", _("Acceptance"), "acceptance:console", _("red")),
+    ("risk", _("Risk board"), "risk:board", _("unacknowledged")),
+    ("health", _("Health"), "health:queue", ""),
+    ("contracts", _("Contracts"), "contracts_staff:list", ""),
+    ("invoices", _("Invoices"), "billing:staff_invoices", ""),
+    ("alerts", _("Alerts"), "alerts:list", _("open")),
+    ("audit", _("Audit"), "audit:list", ""),
+    ("mail", _("Mail"), "mail:list", ""),
+    ("tasks", _("Tasks"), "tasks:list", ""),
+    ("funnel", _("Funnel"), "journey:funnel", ""),
 )
 DEFAULT_POLL_SECONDS = 30
 # Entries for managers and admins: the service credits they decide (SysOps would get a 403).
 MANAGER_ENTRIES = (
-    ("service_credits", "Service credits", "sysops:service_credits", "awaiting a decision"),
+    ("service_credits", _("Service credits"), "sysops:service_credits", _("awaiting a decision")),
 )
 # Entries for admins only: other staff would be refused the page (its rows hold signing secrets
 # and customers' events), so they are not shown the link either.
 ADMIN_ENTRIES = (
-    ("webhooks", "Webhooks", "webhooks:list", ""),
-    ("testclocks", "Test clocks", "testclocks:list", ""),
+    ("webhooks", _("Webhooks"), "webhooks:list", ""),
+    ("testclocks", _("Test clocks"), "testclocks:list", ""),
 )
 
 

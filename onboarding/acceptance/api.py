@@ -2,6 +2,7 @@
 manager's actions. Staff only (StaffAuth); manager actions are refused (403) for SysOps."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router
 
 from onboarding.acceptance.requirements import requirement_add, requirement_rate
@@ -42,7 +43,7 @@ def _staff(user_id: int | None, field: str) -> User | None:
         return None
     user = User.objects.filter(pk=user_id, role__in=STAFF_ROLES, is_active=True).first()
     if user is None:
-        raise Conflict("No active staff member has that id.", field=field)
+        raise Conflict(gettext("No active staff member has that id."), field=field)
     return user
 
 

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext_lazy
 
 from onboarding.catalog.models import Plan
 from onboarding.contracts.models import Contract
@@ -28,10 +29,10 @@ from onboarding.core.transitions import check_move, move_allowed
 
 
 class Rating(models.TextChoices):
-    UNRATED = "unrated", "Not rated yet"
-    GREEN = "green", "Green"
-    YELLOW = "yellow", "Yellow"
-    RED = "red", "Red"
+    UNRATED = "unrated", pgettext_lazy("acceptance rating", "Not rated yet")
+    GREEN = "green", pgettext_lazy("acceptance rating", "Green")
+    YELLOW = "yellow", pgettext_lazy("acceptance rating", "Yellow")
+    RED = "red", pgettext_lazy("acceptance rating", "Red")
 
 
 # The ratings a person can give (a requirement starts unrated only when copied from a template).
@@ -39,11 +40,11 @@ GIVEN_RATINGS = (Rating.GREEN, Rating.YELLOW, Rating.RED)
 
 
 class AcceptanceStatus(models.TextChoices):
-    UNKNOWN = "unknown", "Requirements unknown"
-    IN_CAPTURE = "in_capture", "Being captured"
-    GREEN = "green", "Green"
-    YELLOW = "yellow", "Yellow"
-    RED = "red", "Red"
+    UNKNOWN = "unknown", pgettext_lazy("acceptance status", "Requirements unknown")
+    IN_CAPTURE = "in_capture", pgettext_lazy("acceptance status", "Being captured")
+    GREEN = "green", pgettext_lazy("acceptance status", "Green")
+    YELLOW = "yellow", pgettext_lazy("acceptance status", "Yellow")
+    RED = "red", pgettext_lazy("acceptance status", "Red")
 
 
 def status_from_counts(*, total: int, unrated: int, red: int, yellow: int) -> AcceptanceStatus:
@@ -157,14 +158,23 @@ class RatingChange(models.Model):
 
 
 class ReviewState(models.TextChoices):
-    OPEN = "open", "Waiting for acknowledgement"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    REMEDIATION = "remediation", "Remediation requested"
-    ESCALATED = "escalated", "Escalated"
-    ACCEPTED = "accepted", "Accepted"
-    ACCEPTED_WITH_CONDITIONS = "accepted_with_conditions", "Accepted with conditions"
-    CONTRACT_CANCELLED = "contract_cancelled", "Contract cancelled"
-    SUPERSEDED = "superseded", "Superseded by a new rating"
+    OPEN = "open", pgettext_lazy("acceptance review state", "Waiting for acknowledgement")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("acceptance review state", "Acknowledged")
+    REMEDIATION = "remediation", pgettext_lazy("acceptance review state", "Remediation requested")
+    ESCALATED = "escalated", pgettext_lazy("acceptance review state", "Escalated")
+    ACCEPTED = "accepted", pgettext_lazy("acceptance review state", "Accepted")
+    ACCEPTED_WITH_CONDITIONS = (
+        "accepted_with_conditions",
+        pgettext_lazy("acceptance review state", "Accepted with conditions"),
+    )
+    CONTRACT_CANCELLED = (
+        "contract_cancelled",
+        pgettext_lazy("acceptance review state", "Contract cancelled"),
+    )
+    SUPERSEDED = (
+        "superseded",
+        pgettext_lazy("acceptance review state", "Superseded by a new rating"),
+    )
 
 
 R = ReviewState
@@ -249,7 +259,10 @@ class Review(models.Model):
         indexes = [models.Index(fields=["state", "opened_at"], name="review_state_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_rating_display()} review of {self.contract} ({self.get_state_display()})"
+        # English in every language: the audit log and the admin record it.
+        with translation.override("en"):
+            rating, state = self.get_rating_display(), self.get_state_display()
+            return f"{rating} review of {self.contract} ({state})"
 
     def get_absolute_url(self) -> str:
         return reverse("acceptance:contract", args=[self.contract_id])

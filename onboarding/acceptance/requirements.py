@@ -7,6 +7,7 @@ ours in a write that a page or the API calls is reported at its boundary, as SAV
 """
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from onboarding.acceptance import events
 from onboarding.acceptance.clocks import review_clock_reterm
@@ -51,16 +52,18 @@ def requirement_add(
     actor_require_staff(actor=actor)
     title, criteria = clean_text(title, limit=200), clean_text(criteria)
     if not title:
-        raise Conflict("Name the requirement.", field="title")
+        raise Conflict(gettext("Name the requirement."), field="title")
     if not criteria:
-        raise Conflict("Say what must be true for it to be green.", field="criteria")
+        raise Conflict(gettext("Say what must be true for it to be green."), field="criteria")
     if rating not in GIVEN_RATINGS:
-        raise Conflict("Rate it Red, Yellow or Green.", field="rating")
+        raise Conflict(gettext("Rate it Red, Yellow or Green."), field="rating")
     with transaction.atomic():
         contract = contract_lock(contract_id=contract.pk)
         contract_require_writable(contract=contract)
         if contract.requirements.filter(title__iexact=title).exists():
-            raise Conflict("This contract already has a requirement of that name.", field="title")
+            raise Conflict(
+                gettext("This contract already has a requirement of that name."), field="title"
+            )
         requirement = Requirement.objects.create(
             contract=contract,
             title=title,
@@ -87,7 +90,10 @@ def requirements_start_from_template(*, contract: Contract, actor: User) -> list
         contract = contract_lock(contract_id=contract.pk)
         contract_require_writable(contract=contract)
         if not RequirementTemplate.objects.filter(plan_id=contract.plan_id).exists():
-            raise Conflict(f"Plan {contract.plan_name} has no standard requirements.")
+            raise Conflict(
+                gettext("Plan %(plan)s has no standard requirements.")
+                % {"plan": contract.plan_name}
+            )
         created = _copy_plan_templates(contract, actor=actor)
         status_settle(contract=contract, actor=actor)
     return created
@@ -132,16 +138,18 @@ def requirement_update(
     actor_require_staff(actor=actor)
     title, criteria = clean_text(title, limit=200), clean_text(criteria)
     if not title:
-        raise Conflict("Name the requirement.", field="title")
+        raise Conflict(gettext("Name the requirement."), field="title")
     if not criteria:
-        raise Conflict("Say what must be true for it to be green.", field="criteria")
+        raise Conflict(gettext("Say what must be true for it to be green."), field="criteria")
     with transaction.atomic():
         contract = contract_lock(contract_id=requirement.contract_id)
         contract_require_writable(contract=contract)
         requirement = requirement_get(requirement_id=requirement.pk, lock=True)
         clash = contract.requirements.filter(title__iexact=title).exclude(pk=requirement.pk)
         if clash.exists():
-            raise Conflict("This contract already has a requirement of that name.", field="title")
+            raise Conflict(
+                gettext("This contract already has a requirement of that name."), field="title"
+            )
         before = {
             "title": requirement.title,
             "criteria": requirement.criteria,
@@ -173,7 +181,7 @@ def requirement_rate(
     """Give a requirement a new rating; the rating's history keeps who, when and why."""
     actor_require_staff(actor=actor)
     if rating not in GIVEN_RATINGS:
-        raise Conflict("Rate it Red, Yellow or Green.", field="rating")
+        raise Conflict(gettext("Rate it Red, Yellow or Green."), field="rating")
     with transaction.atomic():
         contract = contract_lock(contract_id=requirement.contract_id)
         contract_require_writable(contract=contract)
@@ -218,7 +226,9 @@ def requirement_template_add(*, plan_id: int, actor: User, title: str, criteria:
     actor_require_manager(actor=actor)
     title, criteria = clean_text(title, limit=200), clean_text(criteria)
     if not title or not criteria:
-        raise Conflict("A standard requirement needs a title and its criteria.", field="title")
+        raise Conflict(
+            gettext("A standard requirement needs a title and its criteria."), field="title"
+        )
     with transaction.atomic():
         template, created = RequirementTemplate.objects.get_or_create(
             plan_id=plan_id,

@@ -11,6 +11,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.acceptance.clocks import review_clock_stop
 from onboarding.acceptance.events import review_acted
@@ -42,8 +44,8 @@ def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
     review = review_get(review_id=review_id, lock=True)
     if not review.is_live:
         raise Conflict(
-            f"This review is {review.get_state_display().lower()}; open the contract's current "
-            "review instead."
+            gettext("This review is %(state)s; open the contract's current review instead.")
+            % {"state": review.get_state_display().lower()}
         )
     previous = review.state
     review.move_to(state)
@@ -90,14 +92,16 @@ def _require_capture_complete(review: Review) -> None:
     contract = contract_lock(contract_id=review.contract_id)
     if contract.requirements.filter(rating=Rating.UNRATED).exists():
         raise Conflict(
-            "Some requirements are not rated yet. Accept with conditions once every one is "
-            "rated; until then acknowledge, request remediation, escalate or cancel."
+            gettext(
+                "Some requirements are not rated yet. Accept with conditions once every one is "
+                "rated; until then acknowledge, request remediation, escalate or cancel."
+            )
         )
 
 
 def _no_green(review: Review) -> None:
     if review.is_green:
-        raise Conflict("A green acceptance needs only an acknowledgement.")
+        raise Conflict(gettext("A green acceptance needs only an acknowledgement."))
 
 
 @failure_reported(SAVE_FAILED, target="review")
@@ -106,7 +110,7 @@ def review_accept_with_conditions(*, review: Review, actor: User, conditions: st
     _no_green(review)
     conditions = clean_text(conditions, limit=2000)
     if not conditions:
-        raise Conflict("State the conditions of the acceptance.", field="conditions")
+        raise Conflict(gettext("State the conditions of the acceptance."), field="conditions")
     with transaction.atomic():
         _require_capture_complete(review)
         return _act(
@@ -125,12 +129,12 @@ def review_request_remediation(
     actor_require_manager(actor=actor)
     _no_green(review)
     if owner is None:
-        raise Conflict("Choose who will fix it.", field="owner")
+        raise Conflict(gettext("Choose who will fix it."), field="owner")
     owner_check(owner=owner)
     if due is None:
-        raise Conflict("Give a due date.", field="due")
+        raise Conflict(gettext("Give a due date."), field="due")
     if due < clock.now().date():
-        raise Conflict("The due date cannot be in the past.", field="due")
+        raise Conflict(gettext("The due date cannot be in the past."), field="due")
     note = clean_text(note, limit=2000)
     with transaction.atomic():
         review = _act(
@@ -144,7 +148,11 @@ def review_request_remediation(
         notification_send(
             recipient=owner,
             kind="acceptance_remediation",
-            subject=f"Remediation for contract {review.contract} due {due:%Y-%m-%d}",
+            subject=format_lazy(
+                gettext_lazy("Remediation for contract {contract} due {due}"),
+                contract=review.contract,
+                due=f"{due:%Y-%m-%d}",
+            ),
             template="acceptance/email/remediation_requested",
             context={
                 "review": review,
@@ -166,7 +174,7 @@ def review_escalate(*, review: Review, actor: User, note: str) -> Review:
     _no_green(review)
     note = clean_text(note, limit=2000)
     if not note:
-        raise Conflict("Say why it is escalated.", field="note")
+        raise Conflict(gettext("Say why it is escalated."), field="note")
     with transaction.atomic():
         review = _act(review.pk, actor=actor, state=ReviewState.ESCALATED, outcome_note=note)
         admin_alert_raise(
@@ -187,7 +195,7 @@ def review_cancel_contract(*, review: Review, actor: User, reason: str) -> Revie
     _no_green(review)
     reason = clean_text(reason, limit=500)
     if not reason:
-        raise Conflict("Say why the contract is cancelled.", field="reason")
+        raise Conflict(gettext("Say why the contract is cancelled."), field="reason")
     with transaction.atomic():
         review = _act(
             review.pk, actor=actor, state=ReviewState.CONTRACT_CANCELLED, outcome_note=reason

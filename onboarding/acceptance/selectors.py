@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from onboarding.acceptance.clocks import NEXT_ACTION_KIND, SEVERITY_OF_RATING, runs_clock
 from onboarding.acceptance.models import (
@@ -181,7 +183,7 @@ class ConsoleRow:
         review = self.live_review
         if review is None or review.state != ReviewState.OPEN:
             return ""
-        return "SysOps" if review.is_green else "a manager"
+        return "SysOps" if review.is_green else gettext("a manager")
 
 
 CONSOLE_FILTERS = ("attention", "red", "yellow", "green", "unknown", "all")
@@ -260,6 +262,13 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     """Red and yellow facts about these contracts' acceptance, for the full customer view (two
     queries whatever the number of contracts, and a third for the next-action deadlines when
     any is red or yellow)."""
+    # English for every reader: the customer view caches them without the reader's language
+    # (sysops/overview_cache.py), so a label in one reader's language would reach the next.
+    with translation.override("en"):
+        return _acceptance_flags(contract_ids)
+
+
+def _acceptance_flags(contract_ids: list[int]) -> list[AcceptanceFlag]:
     if not contract_ids:
         return []
     unknown_risk = RiskEvent.objects.filter(

@@ -17,6 +17,9 @@ becomes active) and reviews.py (acknowledgements and the manager's actions).
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.acceptance import events
 from onboarding.acceptance.clocks import review_clock_start, review_clock_stop
@@ -72,35 +75,43 @@ def clean_text(text: str | None, *, limit: int | None = None) -> str:
     return value[:limit] if limit else value
 
 
+def in_english(text) -> str:
+    """Text for a record (audit, holds, risk reasons): English whoever's request makes it."""
+    with translation.override("en"):
+        return str(text)
+
+
 def contract_lock(*, contract_id: int) -> Contract:
     try:
         return Contract.objects.select_for_update().select_related("customer").get(pk=contract_id)
     except Contract.DoesNotExist:
-        raise NotFound("No such contract.") from None
+        raise NotFound(gettext("No such contract.")) from None
 
 
 def contract_require_writable(*, contract: Contract) -> None:
     if contract.state in CLOSED_CONTRACT_STATES:
         raise Conflict(
-            f"Contract {contract} is {contract.get_state_display().lower()}; its requirements "
-            "can no longer change."
+            gettext("Contract %(contract)s is %(state)s; its requirements can no longer change.")
+            % {"contract": contract, "state": contract.get_state_display().lower()}
         )
 
 
 def actor_require_staff(*, actor: User) -> None:
     if actor is None or actor.role not in STAFF_ROLES:
-        raise Forbidden("Only SysOps, managers and admins work on acceptance.")
+        raise Forbidden(gettext("Only SysOps, managers and admins work on acceptance."))
 
 
 def actor_require_manager(*, actor: User) -> None:
     if actor is None or actor.role not in MANAGER_ROLES:
-        raise Forbidden("Only a manager (or an admin) can take this action.")
+        raise Forbidden(gettext("Only a manager (or an admin) can take this action."))
 
 
 def owner_check(*, owner: User | None) -> User | None:
     """The owner of a requirement or a remediation: none, or an active staff member."""
     if owner is not None and (owner.role not in STAFF_ROLES or not owner.is_active):
-        raise Conflict("The owner must be an active SysOps user, manager or admin.", field="owner")
+        raise Conflict(
+            gettext("The owner must be an active SysOps user, manager or admin."), field="owner"
+        )
     return owner
 
 
@@ -155,7 +166,8 @@ def _dunning_hold_settle(contract: Contract, *, status: str, actor: User | None)
             customer_id=contract.customer_id,
             source=HoldSource.ACCEPTANCE,
             reference=contract.pk,
-            because=f"acceptance is now {AcceptanceStatus(status).label.lower()}",
+            # A record: English whatever language the rating member of staff reads.
+            because=f"acceptance is now {in_english(AcceptanceStatus(status).label).lower()}",
             actor=actor,
         )
 
@@ -250,7 +262,12 @@ def _notify_managers(review: Review) -> None:
             customer_id=contract.customer_id,
         )
         return
-    subject = f"{review.get_rating_display()}: contract {contract} needs a manager"
+    # Lazy: written in each manager's console language inside notification_send.
+    subject = format_lazy(
+        gettext_lazy("{rating}: contract {contract} needs a manager"),
+        rating=Rating(review.rating).label,
+        contract=contract,
+    )
     for manager in managers:
         notification_send(
             recipient=manager,

@@ -19,6 +19,8 @@ import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.acceptance.models import Rating, Review
 from onboarding.accounts.models import User
@@ -70,12 +72,22 @@ def review_sla_recipients(review: Review) -> list[User]:
 def _notify(review: Review, *, clock_id: int, due_at: dt.datetime, event: str) -> None:
     contract = review.contract
     url = settings.SITE_URL + reverse("acceptance:contract", args=[contract.pk])
-    headline = "next action due soon" if event == "warning" else "next action deadline missed"
+    # Lazy: written in each recipient's console language inside notification_send.
+    headline = (
+        gettext_lazy("next action due soon")
+        if event == "warning"
+        else gettext_lazy("next action deadline missed")
+    )
     for recipient in review_sla_recipients(review):
         notification_send(
             recipient=recipient,
             kind=f"acceptance_sla_{event}",
-            subject=f"{review.get_rating_display()} acceptance of contract {contract}: {headline}",
+            subject=format_lazy(
+                gettext_lazy("{rating} acceptance of contract {contract}: {headline}"),
+                rating=Rating(review.rating).label,
+                contract=contract,
+                headline=headline,
+            ),
             template=REVIEW_SLA_TEMPLATE,
             context={
                 "review": review,

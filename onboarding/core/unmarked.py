@@ -111,6 +111,17 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     "onboarding/webhooks/templates/webhooks",
     "onboarding/testclocks/templates/testclocks",
     "onboarding/worker/templates/worker",
+    # The staff console (German): the staff home, acceptance, health, risk and the funnel, with
+    # the acceptance mail to staff.
+    "onboarding/core/templates/core/staff_home.html",
+    "onboarding/core/templates/core/_staff_tiles.html",
+    "onboarding/core/templates/core/_staff_count.html",
+    "templates/includes/staff_nav_count.html",
+    "templates/includes/staff_nav_counts.html",
+    "onboarding/acceptance/templates/acceptance",
+    "onboarding/health/templates/health",
+    "onboarding/risk/templates/risk",
+    "onboarding/journey/templates/journey/funnel.html",
 )
 
 # Staff mail that lives beside the customer emails: English until the staff console is translated.

@@ -77,6 +77,25 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/worker/selectors.py",
     "onboarding/worker/services.py",
     "onboarding/worker/views.py",
+    # The staff console (German).
+    "config/context_processors.py",
+    "config/staff_counts.py",
+    "config/views.py",
+    "onboarding/acceptance/api.py",
+    "onboarding/acceptance/forms.py",
+    "onboarding/acceptance/requirements.py",
+    "onboarding/acceptance/reviews.py",
+    "onboarding/acceptance/services.py",
+    "onboarding/sysops/acceptance_views.py",
+    "onboarding/health/api.py",
+    "onboarding/health/forms.py",
+    "onboarding/health/reviews.py",
+    "onboarding/health/services.py",
+    "onboarding/health/views.py",
+    "onboarding/risk/selectors.py",
+    "onboarding/risk/services.py",
+    "onboarding/risk/views.py",
+    "onboarding/journey/views.py",
 )
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}

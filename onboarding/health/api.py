@@ -7,6 +7,7 @@ A customer's own score with its history and newest review is
 unknown customers); the full customer view's answer carries the score as `health`."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router
 
 from onboarding.accounts.models import User
@@ -61,7 +62,7 @@ def _staff(user_id: int | None) -> User | None:
         return None
     user = User.objects.filter(pk=user_id, role__in=STAFF_ROLES, is_active=True).first()
     if user is None:
-        raise Conflict("No active staff member has that id.", field="owner_id")
+        raise Conflict(gettext("No active staff member has that id."), field="owner_id")
     return user
 
 

@@ -5,6 +5,8 @@ band. Coordinates are in the SVG's own viewBox units; the SVG scales to its box.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext
+
 from onboarding.health.models import Band
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 180, 44, 4
@@ -35,11 +37,21 @@ class Sparkline:
     @property
     def description(self) -> str:
         if self.changes <= 1:
-            return f"Score {self.last_score}, unchanged over the last {self.days} days."
-        return (
-            f"Score over the last {self.days} days: from {self.first_score} to "
-            f"{self.last_score}, between {self.low} and {self.high}, {self.changes} changes."
-        )
+            return gettext("Score %(score)s, unchanged over the last %(days)s days.") % {
+                "score": self.last_score,
+                "days": self.days,
+            }
+        return gettext(
+            "Score over the last %(days)s days: from %(first)s to %(last)s, between %(low)s and "
+            "%(high)s, %(changes)s changes."
+        ) % {
+            "days": self.days,
+            "first": self.first_score,
+            "last": self.last_score,
+            "low": self.low,
+            "high": self.high,
+            "changes": self.changes,
+        }
 
 
 def _y(score: int) -> float:
@@ -145,10 +157,17 @@ class BandBars:
     @property
     def description(self) -> str:
         parts = ", ".join(f"{bar.count} {bar.label.lower()}" for bar in self.bands)
-        return f"{self.total} customers scored: {parts}."
+        return gettext("%(total)s customers scored: %(parts)s.") % {
+            "total": self.total,
+            "parts": parts,
+        }
 
 
-BAND_ORDER = ((Band.RED, "Red"), (Band.YELLOW, "Yellow"), (Band.GREEN, "Green"))
+BAND_ORDER = (
+    (Band.RED, Band.RED.label),
+    (Band.YELLOW, Band.YELLOW.label),
+    (Band.GREEN, Band.GREEN.label),
+)
 
 
 def band_bars(counts: dict[str, dict[int, int]]) -> BandBars:

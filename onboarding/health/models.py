@@ -5,26 +5,28 @@ which admins edit (audited)."""
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onboarding.accounts.models import Customer
 from onboarding.core.errors import Conflict
 
 
 class Band(models.TextChoices):
-    RED = "red", "Red"
-    YELLOW = "yellow", "Yellow"
-    GREEN = "green", "Green"
+    RED = "red", pgettext_lazy("health band", "Red")
+    YELLOW = "yellow", pgettext_lazy("health band", "Yellow")
+    GREEN = "green", pgettext_lazy("health band", "Green")
 
 
 class Factor(models.TextChoices):
     """The measures a score is made of, in the order they are explained."""
 
-    PAYMENT = "payment", "Payment"
-    ACCEPTANCE = "acceptance", "Acceptance"
-    CONTRACT = "contract", "Contract"
-    SERVICE = "service", "Service"
-    CARD = "card", "Card"
-    ENGAGEMENT = "engagement", "Engagement"
+    PAYMENT = "payment", pgettext_lazy("health factor", "Payment")
+    ACCEPTANCE = "acceptance", pgettext_lazy("health factor", "Acceptance")
+    CONTRACT = "contract", pgettext_lazy("health factor", "Contract")
+    SERVICE = "service", pgettext_lazy("health factor", "Service")
+    CARD = "card", pgettext_lazy("health factor", "Card")
+    ENGAGEMENT = "engagement", pgettext_lazy("health factor", "Engagement")
 
 
 def _points(default: int, help_text: str) -> models.PositiveSmallIntegerField:
@@ -179,10 +181,10 @@ class HealthFollowCursor(models.Model):
 class ReviewState(models.TextChoices):
     """A health review's states; the allowed moves are REVIEW_MOVES, in one place."""
 
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    ACTED = "acted", "Next action chosen"
-    CLOSED = "closed", "Closed: left red before anyone acted"
+    OPEN = "open", pgettext_lazy("health review state", "Open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("health review state", "Acknowledged")
+    ACTED = "acted", pgettext_lazy("health review state", "Next action chosen")
+    CLOSED = "closed", pgettext_lazy("health review state", "Closed: left red before anyone acted")
 
 
 LIVE_HEALTH_REVIEW_STATES = (ReviewState.OPEN, ReviewState.ACKNOWLEDGED)
@@ -198,10 +200,10 @@ REVIEW_MOVES: dict[str, tuple[str, ...]] = {
 class NextAction(models.TextChoices):
     """What a manager decides on a customer in red."""
 
-    CONTACT = "contact", "Contact the customer"
-    OFFER = "offer", "Offer a plan change or a discount"
-    ESCALATE = "escalate", "Escalate to the admins"
-    ACCEPT_RISK = "accept_risk", "Accept the risk"
+    CONTACT = "contact", _("Contact the customer")
+    OFFER = "offer", _("Offer a plan change or a discount")
+    ESCALATE = "escalate", _("Escalate to the admins")
+    ACCEPT_RISK = "accept_risk", _("Accept the risk")
 
 
 # Actions that hand work to someone by a date; the others need a note saying why.

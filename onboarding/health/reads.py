@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import Customer
 from onboarding.core import clock
@@ -43,7 +44,7 @@ BAND_LABELS = dict(Band.choices)
 class QueueSort:
     SCORE = "score"  # worst score first; the fastest fall first among equal scores
     TREND = "trend"  # fastest fall first; the worst score first among equal falls
-    CHOICES = ((SCORE, "Worst score first"), (TREND, "Falling fastest first"))
+    CHOICES = ((SCORE, _("Worst score first")), (TREND, _("Falling fastest first")))
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class FactorCost:
 
     @property
     def label(self) -> str:
-        return FACTOR_LABELS.get(self.factor, self.factor.title())
+        # A plain string in the reader's language (the API's schemas want a str, not a lazy one).
+        return str(FACTOR_LABELS.get(self.factor, self.factor.title()))
 
     @classmethod
     def of(cls, entry: dict) -> "FactorCost":
@@ -88,7 +90,7 @@ class HealthBrief:
 
     @property
     def band_label(self) -> str:
-        return BAND_LABELS.get(self.band, self.band)
+        return str(BAND_LABELS.get(self.band, self.band))
 
     @property
     def trend_direction(self) -> str:

@@ -27,6 +27,9 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -129,7 +132,9 @@ def health_reviews_close(*, customer_id: int, reason: str) -> int:
 
 def actor_require_manager(*, actor: User) -> None:
     if actor is None or getattr(actor, "role", None) not in MANAGER_ROLES:
-        raise Forbidden("Only a manager (or an admin) can acknowledge or act on a health review.")
+        raise Forbidden(
+            gettext("Only a manager (or an admin) can acknowledge or act on a health review.")
+        )
 
 
 def health_review_get(*, review_id: int, lock: bool = False) -> HealthReview:
@@ -140,7 +145,7 @@ def health_review_get(*, review_id: int, lock: bool = False) -> HealthReview:
         reviews = reviews.select_for_update(of=("self",))
     review = reviews.filter(pk=review_id).first()
     if review is None:
-        raise NotFound("No such health review.")
+        raise NotFound(gettext("No such health review."))
     return review
 
 
@@ -152,7 +157,8 @@ def _locked_live(review_id: int) -> HealthReview:
     review = health_review_get(review_id=review_id, lock=True)
     if not review.is_live:
         raise Conflict(
-            f"This review is {review.get_state_display().lower()}; nothing more can be done on it."
+            gettext("This review is %(state)s; nothing more can be done on it.")
+            % {"state": review.get_state_display().lower()}
         )
     return review
 
@@ -172,17 +178,19 @@ def health_review_acknowledge(*, review: HealthReview, actor: User) -> HealthRev
 
 def _checked_owner(owner: User | None) -> User:
     if owner is None:
-        raise Conflict("Choose who will do it.", field="owner")
+        raise Conflict(gettext("Choose who will do it."), field="owner")
     if owner.role not in STAFF_ROLES or not owner.is_active:
-        raise Conflict("The owner must be an active SysOps user, manager or admin.", field="owner")
+        raise Conflict(
+            gettext("The owner must be an active SysOps user, manager or admin."), field="owner"
+        )
     return owner
 
 
 def _checked_due(due: dt.date | None) -> dt.date:
     if due is None:
-        raise Conflict("Give a due date.", field="due")
+        raise Conflict(gettext("Give a due date."), field="due")
     if due < clock.today():
-        raise Conflict("The due date cannot be in the past.", field="due")
+        raise Conflict(gettext("The due date cannot be in the past."), field="due")
     return due
 
 
@@ -201,7 +209,7 @@ def health_review_act(
     Bad input is refused field by field before anything is written."""
     actor_require_manager(actor=actor)
     if action not in NextAction.values:
-        raise Conflict("Choose one of the next actions.", field="action")
+        raise Conflict(gettext("Choose one of the next actions."), field="action")
     note = clean_text(note, limit=2000)
     if action in ACTIONS_WITH_OWNER:
         owner, due = _checked_owner(owner), _checked_due(due)
@@ -229,22 +237,48 @@ def health_review_act(
     return review
 
 
+# Lazy, so a notice's words are made in its recipient's language inside notification_send.
+# An action's label inside a sentence: lower-cased, but German keeps the capitals of its nouns
+# ("Kunden kontaktieren").
+_lower = lazy(lambda text: str(text) if get_language() == "de" else str(text).lower(), str)
+_stripped = lazy(lambda text: str(text).strip(), str)
+
+
 def _act_follow_up(review: HealthReview, actor: User) -> None:
     customer = review.customer
     if review.action in ACTIONS_WITH_OWNER:
         notification_send(
             recipient=review.owner,
             kind="health.review_assigned",
-            subject=f"{customer.reference}: {review.get_action_display().lower()} by "
-            f"{review.due:%Y-%m-%d}",
+            # Lazy: written in the owner's console language inside notification_send.
+            subject=format_lazy(
+                gettext_lazy("{reference}: {action} by {due}"),
+                reference=customer.reference,
+                action=_lower(NextAction(review.action).label),
+                due=f"{review.due:%Y-%m-%d}",
+            ),
             template="notifications/generic",
             context={
-                "greeting": f"Hello {review.owner.first_name}," if review.owner.first_name else "",
-                "body": f"{actor.email} asks you to {review.get_action_display().lower()} "
-                f"({customer.display_name}, {customer.reference}, health {review.score}, red) "
-                f"by {review.due:%Y-%m-%d}. {review.note}".strip(),
+                "greeting": format_lazy(gettext_lazy("Hello {name},"), name=review.owner.first_name)
+                if review.owner.first_name
+                else "",
+                "body": _stripped(
+                    format_lazy(
+                        gettext_lazy(
+                            "{email} asks you to {action} ({customer}, {reference}, health "
+                            "{score}, red) by {due}. {note}"
+                        ),
+                        email=actor.email,
+                        action=_lower(NextAction(review.action).label),
+                        customer=customer.display_name,
+                        reference=customer.reference,
+                        score=review.score,
+                        due=f"{review.due:%Y-%m-%d}",
+                        note=review.note,
+                    )
+                ),
                 "action_url": review_url(review),
-                "action_label": "Open the review",
+                "action_label": gettext_lazy("Open the review"),
             },
             dedupe_key=f"health-review:{review.pk}:assigned:{review.owner_id}",
             channels=[Channel.IN_APP, Channel.EMAIL],

@@ -16,6 +16,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer
 from onboarding.core import clock
@@ -84,7 +87,10 @@ def _moment_of(customer_id: int) -> tuple[int | None, dt.datetime | None]:
         .first()
     )
     if row is None:
-        raise DomainError(f"There is no customer with id {customer_id}.", field="customer_id")
+        raise DomainError(
+            gettext("There is no customer with id %(id)s.") % {"id": customer_id},
+            field="customer_id",
+        )
     return row["test_clock_id"], row["test_clock__frozen_time"]
 
 
@@ -153,7 +159,11 @@ def _recompute(customer_id: int, now: dt.datetime) -> Recomputed:
 
 def health_red_reason(result: HealthScore) -> str:
     """'Health 32 (red). Payment -24: 2 invoices overdue, the oldest 34 days. Card -10: ...'"""
-    parts = [f"{Factor(f.factor).label} -{f.cost}: {f.explanation}" for f in result.costliest(3)]
+    # A record (the review's and the risk's reason): English whoever's request computes it.
+    with translation.override("en"):
+        parts = [
+            f"{Factor(f.factor).label} -{f.cost}: {f.explanation}" for f in result.costliest(3)
+        ]
     return f"Health {result.score} (red). " + ". ".join(parts)
 
 
@@ -183,15 +193,30 @@ def _red_crossed(
         notification_send(
             recipient=manager,
             kind="health.red",
-            subject=f"{customer.reference}: health fell into red ({result.score})",
+            # Lazy: written in each manager's console language inside notification_send.
+            subject=format_lazy(
+                gettext_lazy("{reference}: health fell into red ({score})"),
+                reference=customer.reference,
+                score=result.score,
+            ),
             template="notifications/generic",
             context={
-                "greeting": f"Hello {manager.first_name}," if manager.first_name else "",
-                "body": f"{customer.display_name} ({customer.reference}): {reason}. "
-                f"Acknowledge by {review.ack_due_at:%Y-%m-%d %H:%M} UTC and choose the next "
-                f"action on the review. The customer: {url}",
+                "greeting": format_lazy(gettext_lazy("Hello {name},"), name=manager.first_name)
+                if manager.first_name
+                else "",
+                "body": format_lazy(
+                    gettext_lazy(
+                        "{customer} ({reference}): {reason}. Acknowledge by {due} UTC and choose "
+                        "the next action on the review. The customer: {url}"
+                    ),
+                    customer=customer.display_name,
+                    reference=customer.reference,
+                    reason=reason,
+                    due=f"{review.ack_due_at:%Y-%m-%d %H:%M}",
+                    url=url,
+                ),
                 "action_url": review_url(review),
-                "action_label": "Open the review",
+                "action_label": gettext_lazy("Open the review"),
             },
             dedupe_key=f"health-red:{snapshot.pk}:{manager.pk}",
         )

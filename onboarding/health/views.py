@@ -7,6 +7,7 @@ is for managers and admins (role_required, and again in the services)."""
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.permissions import role_required
@@ -96,7 +97,7 @@ def review_acknowledge_view(request: HttpRequest, review_id: int) -> HttpRespons
     with refusals_on(request=request) as outcome:
         health_review_acknowledge(review=review, actor=request.user)
     if outcome.ok:
-        messages.success(request, "Acknowledged; choose the next action.")
+        messages.success(request, gettext("Acknowledged; choose the next action."))
     if request.htmx:
         return _review_answer(request, review, status=200 if outcome.ok else 409)
     return redirect("health:review", review_id=review.pk)
@@ -121,7 +122,7 @@ def review_act_view(request: HttpRequest, review_id: int) -> HttpResponse:
         ok = outcome.ok
     if not ok:
         return _review_answer(request, review, act_form=form, status=422)
-    messages.success(request, "Next action recorded.")
+    messages.success(request, gettext("Next action recorded."))
     if request.htmx:
         return _review_answer(request, review)
     return redirect("health:review", review_id=review.pk)

@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from onboarding.journey.selectors import journey_funnel
 
@@ -14,6 +15,12 @@ def funnel_data(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "labels": [str(row.step.label) for row in rows],
+            "series": {
+                "standing": gettext("Standing at this step"),
+                "failed": gettext("Failed at this step"),
+                "done": gettext("Done"),
+                "conversion": gettext("Conversion from the first step (%)"),
+            },
             "standing": [row.standing for row in rows],
             "failed": [row.failed for row in rows],
             "done": [row.done for row in rows],

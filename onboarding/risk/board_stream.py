@@ -30,7 +30,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onboarding.risk.board_notes import board_notes_attach
 from onboarding.risk.forms import ResolveForm
@@ -43,22 +43,24 @@ KEEP_ALIVE = ": keep-alive\n\n"
 # A live row is rendered once per process with this in place of the CSRF token, then each board
 # puts in its own (rendering it for each of hundreds of boards would cost more than the read).
 _CSRF_PLACEHOLDER = "__risk_board_csrf_token__"
-# Keyed by the event id (a UUID): a risk id names another row in another database (tests).
-_rendered_rows: dict[str, tuple[float, str]] = {}  # event id -> (when rendered, html)
+# Keyed by the event id (a UUID): a risk id names another row in another database (tests), and
+# by the language it is written in: each board reads its rows in its reader's console language.
+_rendered_rows: dict[tuple[str, str], tuple[float, str]] = {}  # (id, language) -> (when, html)
 
 
 def keepalive_seconds() -> float:
     return float(getattr(settings, "RISK_BOARD_KEEPALIVE_SECONDS", 15))
 
 
-def _row_html(event, csrf_token: str, now: float) -> str:
-    key = str(event.event_id)
+def _row_html(event, csrf_token: str, now: float, language: str) -> str:
+    key = (str(event.event_id), language)
     cached = _rendered_rows.get(key)
     if cached is None:
-        html = render_to_string(
-            "risk/_row.html",
-            {"event": event, "resolve_form": ResolveForm(), "csrf_token": _CSRF_PLACEHOLDER},
-        )
+        with translation.override(language):
+            html = render_to_string(
+                "risk/_row.html",
+                {"event": event, "resolve_form": ResolveForm(), "csrf_token": _CSRF_PLACEHOLDER},
+            )
         cached = _rendered_rows[key] = (now, html)
     return cached[1].replace(_CSRF_PLACEHOLDER, csrf_token)
 
@@ -95,9 +97,11 @@ class BoardCursor:
     """What one board has been sent: the highest risk id (its Last-Event-ID) and the ids sent
     within the lookback, so a late commit is sent once and an early one not again."""
 
-    def __init__(self, *, after: int, csrf_token: str) -> None:
+    def __init__(self, *, after: int, csrf_token: str, language: str = "en") -> None:
         self.last = after
         self.csrf_token = csrf_token
+        # The stream outlives the request's activated language: the rows are written in this.
+        self.language = language
         self.sent: dict[int, float] = {}  # id -> when it was sent, forgotten after the lookback
 
     def take(self, position: str | None = None) -> list[str]:
@@ -108,14 +112,17 @@ class BoardCursor:
         since = timezone.now() - timedelta(seconds=lookback)
         messages = []
         events = _board_events(self.last, since, position, now)
-        board_notes_attach([event for event in events if str(event.event_id) not in _rendered_rows])
+        with translation.override(self.language):
+            board_notes_attach(
+                [e for e in events if (str(e.event_id), self.language) not in _rendered_rows]
+            )
         for event in events:
             self.last = max(self.last, event.pk)
             if event.pk in self.sent:
                 continue
             self.sent[event.pk] = now
             data = {**event.as_message(), "pk": event.pk}
-            data["html"] = _row_html(event, self.csrf_token, now)
+            data["html"] = _row_html(event, self.csrf_token, now, self.language)
             messages.append(f"id: {self.last}\nevent: risk\ndata: {json.dumps(data)}\n\n")
         self.sent = {pk: at for pk, at in self.sent.items() if now - at <= 2 * lookback}
         _forget_rendered_rows(now)

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onboarding.accounts.models import Customer
 from onboarding.contracts.models import Contract
@@ -21,25 +23,28 @@ from onboarding.core.roles import STAFF_ROLES
 class RiskType(models.TextChoices):
     ACCEPTANCE_UNACKNOWLEDGED = (
         "acceptance_unacknowledged",
-        "Yellow or red acceptance not acknowledged by a manager",
+        _("Yellow or red acceptance not acknowledged by a manager"),
     )
-    REQUIREMENTS_UNKNOWN = "requirements_unknown", "Product support requirements unknown to SysOps"
-    SLA_BREACHED = "sla_breached", "SLA deadline missed (a request or an acceptance next action)"
-    HEALTH_RED = "health_red", "Customer health fell into red"
+    REQUIREMENTS_UNKNOWN = (
+        "requirements_unknown",
+        _("Product support requirements unknown to SysOps"),
+    )
+    SLA_BREACHED = "sla_breached", _("SLA deadline missed (a request or an acceptance next action)")
+    HEALTH_RED = "health_red", _("Customer health fell into red")
     HEALTH_UNACKNOWLEDGED = (
         "health_unacknowledged",
-        "Customer in red not acknowledged by a manager",
+        _("Customer in red not acknowledged by a manager"),
     )
 
 
 class RiskLevel(models.TextChoices):
-    RED = "red", "Red"
-    YELLOW = "yellow", "Yellow"
+    RED = "red", pgettext_lazy("risk level", "Red")
+    YELLOW = "yellow", pgettext_lazy("risk level", "Yellow")
 
 
 class RiskState(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", pgettext_lazy("risk state", "Open")
+    RESOLVED = "resolved", pgettext_lazy("risk state", "Resolved")
 
 
 class RiskEventQuerySet(models.QuerySet):
@@ -94,7 +99,9 @@ class RiskEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()}: {self.contract} ({self.level})"
+        # English in every language: the audit log and the admin record it.
+        with translation.override("en"):
+            return f"{self.get_type_display()}: {self.contract} ({self.level})"
 
     def get_absolute_url(self) -> str:
         return reverse("risk:board") + f"#risk-{self.pk}"

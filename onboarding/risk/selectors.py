@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils.timezone import get_current_timezone
+from django.utils.translation import gettext
 
 from onboarding.core import clock
 from onboarding.core.errors import NotFound
@@ -33,7 +34,7 @@ def risk_event_get(*, event_id: int, lock: bool = False) -> RiskEvent:
     try:
         return rows.get(pk=event_id)
     except (RiskEvent.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("No such risk event.") from None
+        raise NotFound(gettext("No such risk event.")) from None
 
 
 def risk_open_list(*, limit: int = 200, test_clock_id: int | None = None) -> list[RiskEvent]:

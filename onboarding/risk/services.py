@@ -1,6 +1,7 @@
 """Writes: raising and resolving risk events."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import User
 from onboarding.contracts.models import Contract
@@ -63,11 +64,11 @@ def risk_event_resolve(*, event_id: int, actor: User, note: str) -> RiskEvent:
     """A person has dealt with the risk: it leaves the board's open list."""
     note = mask_card_numbers(" ".join((note or "").split()))
     if not note:
-        raise Conflict("Say what was done about the risk.", field="note")
+        raise Conflict(gettext("Say what was done about the risk."), field="note")
     with transaction.atomic():
         event = risk_event_get(event_id=event_id, lock=True)
         if event.state == RiskState.RESOLVED:
-            raise Conflict("This risk is already resolved.")
+            raise Conflict(gettext("This risk is already resolved."))
         event.state = RiskState.RESOLVED
         event.resolved_at = clock.now()
         event.resolved_by = actor

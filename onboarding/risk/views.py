@@ -2,11 +2,14 @@
 and a server-sent event stream that puts a new risk on the page within a second."""
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.permissions import role_refusal
@@ -62,8 +65,12 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
     # stream closed should the view ever be mounted outside the staff area.
     user = await request.auser()
     if await sync_to_async(role_refusal)(user, STAFF_ROLES) is not None:
-        raise Http404("Not found")
-    cursor = BoardCursor(after=await sync_to_async(_cursor)(request), csrf_token=get_token(request))
+        raise Http404(gettext("Not found"))
+    cursor = BoardCursor(
+        after=await sync_to_async(_cursor)(request),
+        csrf_token=get_token(request),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
     # Under WSGI (runserver, the test server) Django would buffer an async stream whole.
     asgi = isinstance(request, ASGIRequest)
     stream = streamed_events(cursor) if asgi else polled_events(cursor)
@@ -77,10 +84,10 @@ async def events(request: HttpRequest) -> StreamingHttpResponse:
 def resolve(request: HttpRequest, event_id: int) -> HttpResponse:
     form = ResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say what was done about the risk before resolving it.")
+        messages.error(request, gettext("Say what was done about the risk before resolving it."))
         return redirect("risk:board")
     with refusals_on(request=request) as outcome:
         risk_event_resolve(event_id=event_id, actor=request.user, note=form.cleaned_data["note"])
     if outcome.ok:
-        messages.success(request, "Risk resolved.")
+        messages.success(request, gettext("Risk resolved."))
     return redirect("risk:board")

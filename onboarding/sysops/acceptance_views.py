@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.acceptance.forms import (
@@ -152,7 +153,7 @@ def requirement_add_view(request: HttpRequest, contract_id: int) -> HttpResponse
             owner=form.chosen_staff(),
             notes=form.cleaned_data["notes"],
         ),
-        done="Requirement added.",
+        done=gettext("Requirement added."),
     )
 
 
@@ -162,7 +163,15 @@ def requirements_template_view(request: HttpRequest, contract_id: int) -> HttpRe
     with refusals_on(request=request) as outcome:
         created = requirements_start_from_template(contract=contract, actor=request.user)
     if outcome.ok:
-        messages.success(request, f"{len(created)} standard requirement(s) added; rate each one.")
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d standard requirement added; rate it.",
+                "%(n)d standard requirements added; rate each one.",
+                len(created),
+            )
+            % {"n": len(created)},
+        )
     return redirect("acceptance:contract", contract_id=contract.pk)
 
 
@@ -245,7 +254,7 @@ def requirement_remove_view(request: HttpRequest, requirement_id: int) -> HttpRe
     with refusals_on(request=request) as outcome:
         requirement_remove(requirement=requirement, actor=request.user)
     if outcome.ok:
-        messages.success(request, f"{requirement.title}: removed.")
+        messages.success(request, gettext("%(title)s: removed.") % {"title": requirement.title})
     return redirect("acceptance:contract", contract_id=requirement.contract_id)
 
 
@@ -257,9 +266,9 @@ def review_acknowledge_view(request: HttpRequest, review_id: int) -> HttpRespons
     if outcome.ok:
         messages.success(
             request,
-            "Acceptance acknowledged."
+            gettext("Acceptance acknowledged.")
             if review.is_green
-            else "Acknowledged; choose the next step.",
+            else gettext("Acknowledged; choose the next step."),
         )
     return redirect("acceptance:contract", contract_id=review.contract_id)
 
@@ -277,7 +286,7 @@ def review_conditions_view(request: HttpRequest, review_id: int) -> HttpResponse
         call=lambda: review_accept_with_conditions(
             review=review, actor=request.user, conditions=form.cleaned_data["conditions"]
         ),
-        done="Accepted with conditions.",
+        done=gettext("Accepted with conditions."),
     )
 
 
@@ -298,7 +307,7 @@ def review_remediation_view(request: HttpRequest, review_id: int) -> HttpRespons
             due=form.cleaned_data["due"],
             note=form.cleaned_data["note"],
         ),
-        done="Remediation requested; the owner has been told.",
+        done=gettext("Remediation requested; the owner has been told."),
     )
 
 
@@ -315,7 +324,7 @@ def review_escalate_view(request: HttpRequest, review_id: int) -> HttpResponse:
         call=lambda: review_escalate(
             review=review, actor=request.user, note=form.cleaned_data["note"]
         ),
-        done="Escalated; the admins have been alerted.",
+        done=gettext("Escalated; the admins have been alerted."),
     )
 
 
@@ -332,5 +341,5 @@ def review_cancel_view(request: HttpRequest, review_id: int) -> HttpResponse:
         call=lambda: review_cancel_contract(
             review=review, actor=request.user, reason=form.cleaned_data["reason"]
         ),
-        done="The contract is cancelled; billing stops at the end of the paid period.",
+        done=gettext("The contract is cancelled; billing stops at the end of the paid period."),
     )

@@ -7,18 +7,20 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (!response.ok) return;
   const data = await response.json();
   // Percentages arrive as decimal strings, or null where nobody reached the step.
+  // The series' names come with the data, in the reader's language.
+  const names = data.series || {};
   const percent = (values) => (values || []).map((v) => (v === null ? null : Number(v)));
   new Chart(canvas, {
     type: "bar",
     data: {
       labels: data.labels,
       datasets: [
-        { label: "Standing at this step", data: data.standing, backgroundColor: "#1f5fae", yAxisID: "y" },
-        { label: "Failed at this step", data: data.failed, backgroundColor: "#b42318", yAxisID: "y" },
-        { label: "Done", data: data.done, backgroundColor: "#1e7f4f", yAxisID: "y" },
+        { label: names.standing || "Standing at this step", data: data.standing, backgroundColor: "#1f5fae", yAxisID: "y" },
+        { label: names.failed || "Failed at this step", data: data.failed, backgroundColor: "#b42318", yAxisID: "y" },
+        { label: names.done || "Done", data: data.done, backgroundColor: "#1e7f4f", yAxisID: "y" },
         {
           type: "line",
-          label: "Conversion from the first step (%)",
+          label: names.conversion || "Conversion from the first step (%)",
           data: percent(data.conversion_pct),
           borderColor: "#b7791f",
           backgroundColor: "#b7791f",

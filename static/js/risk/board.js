@@ -15,8 +15,8 @@ document.addEventListener("DOMContentLoaded", async () => {
         data: {
           labels: data.labels,
           datasets: [
-            { label: "Red", data: data.red, backgroundColor: "#b42318" },
-            { label: "Yellow", data: data.yellow, backgroundColor: "#b7791f" },
+            { label: canvas.dataset.red || "Red", data: data.red, backgroundColor: "#b42318" },
+            { label: canvas.dataset.yellow || "Yellow", data: data.yellow, backgroundColor: "#b7791f" },
           ],
         },
         options: {
@@ -35,8 +35,8 @@ document.addEventListener("DOMContentLoaded", async () => {
 
   if (!table || typeof EventSource === "undefined") return;
   const source = new EventSource(table.dataset.stream);
-  source.onopen = () => { state.textContent = "live"; state.dataset.state = "live"; };
-  source.onerror = () => { state.textContent = "reconnecting…"; state.dataset.state = "reconnecting"; };
+  source.onopen = () => { state.textContent = state.dataset.live || "live"; state.dataset.state = "live"; };
+  source.onerror = () => { state.textContent = state.dataset.reconnecting || "reconnecting…"; state.dataset.state = "reconnecting"; };
   source.addEventListener("risk", (message) => {
     const event = JSON.parse(message.data);
     if (document.getElementById(`risk-${event.pk}`)) return; // already shown

@@ -1,0 +1,125 @@
+"""The staff console in German in a real browser, at a desk (1280 px) and on a phone (390 px)
+(docs/i18n.md, "The staff console (German)"): the staff home, the acceptance console and a
+contract's acceptance, the health queue and the risk board for a member of staff whose console
+language is German. German headings, buttons and table labels; nothing wider than the screen
+(German words are long). Screenshots: var/screenshots/i18n-de-staff-<page>[-phone].png."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from onboarding.acceptance.requirements import requirement_add
+from onboarding.acceptance.timers import timers_fire_due
+from onboarding.accounts.models import User
+from tests.acceptance.conftest import active_contract
+from tests.browser.sessions import signed_in_context
+from tests.factories import staff_user
+from tests.health.shown import a_customer, counted, scored
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
+# Whether an element shows whole: inside the screen and not cut off inside itself.
+WHOLE = """(el) => {
+  const box = el.getBoundingClientRect();
+  return box.width > 0 && box.left >= -0.5 && box.right <= window.innerWidth + 0.5
+    && el.scrollWidth <= el.clientWidth + 1;
+}"""
+
+
+def _fits(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("innerWidth"), width
+    for button in page.locator("main button:visible, main a.button:visible").all():
+        assert button.evaluate(WHOLE), button.inner_text()
+    for heading in page.locator("main h1:visible, main h2:visible").all():
+        assert heading.evaluate(WHOLE), heading.inner_text()
+
+
+@pytest.fixture
+def world():
+    engineer, manager = staff_user(), staff_user("manager")
+    User.objects.filter(pk=manager.pk).update(staff_language="de")
+    red = active_contract(number="CTR-2026-000501")
+    requirement_add(
+        contract=red,
+        actor=engineer,
+        title="Fernzugang zum Rechenzentrum",
+        criteria="Die VPN-Verbindung erreicht den Server",
+        rating="red",
+    )
+    late = active_contract(number="CTR-2026-000502")
+    requirement_add(contract=late, actor=engineer, title="Ersatzteile", criteria="da", rating="red")
+    timers_fire_due(now=timezone.now() + timedelta(seconds=settings.ACCEPTANCE_RED_ACK_SECONDS + 1))
+    for company, costs, trend in (
+        ("Nordwind Logistik GmbH", {"payment": 30, "acceptance": 20, "service": 20}, -18),
+        ("Contoso Pharma AG", {"card": 10, "contract": 15}, 3),
+        ("Fabrikam Labor KG", {}, 0),
+    ):
+        scored(a_customer(company), costs=costs, trend=trend, history=[(50, 80)])
+    counted()
+    return {"manager": User.objects.get(pk=manager.pk), "red": red}
+
+
+def test_the_german_staff_console(playwright_browser, live_server, world, screenshot_dir):
+    red = world["red"]
+    for suffix, size in SIZES.items():
+        context = signed_in_context(playwright_browser, live_server, world["manager"], **size)
+        try:
+            page = context.new_page()
+
+            page.goto(reverse("staff:home"))
+            expect(page.locator("html")).to_have_attribute("lang", "de")
+            expect(page.get_by_role("heading", name="Mitarbeiterkonsole")).to_be_visible()
+            expect(page.get_by_role("heading", name="Aufgaben im Hintergrund")).to_be_visible()
+            _fits(page)
+            page.screenshot(
+                path=str(screenshot_dir / f"i18n-de-staff-home{suffix}.png"), full_page=True
+            )
+
+            page.goto(reverse("acceptance:console"))
+            expect(page.get_by_role("heading", name="Abnahme", exact=True)).to_be_visible()
+            expect(page.get_by_role("button", name="Anzeigen")).to_be_visible()
+            row = page.locator(f'tr[data-contract="{red.pk}"]')
+            expect(row.locator("td").nth(3)).to_contain_text("1 rot · 0 gelb · 0 grün")
+            _fits(page)
+            page.screenshot(
+                path=str(screenshot_dir / f"i18n-de-staff-acceptance{suffix}.png"), full_page=True
+            )
+
+            page.goto(reverse("acceptance:contract", args=[red.pk]))
+            expect(page.get_by_role("heading", name=f"Abnahme von {red}")).to_be_visible()
+            expect(page.get_by_role("heading", name="Nächster Schritt")).to_be_visible()
+            expect(page.get_by_role("button", name="Bestätigen", exact=True)).to_be_visible()
+            expect(page.locator("#requirements-summary")).to_contain_text("1 rot")
+            expect(page.get_by_role("button", name="Bewerten")).to_be_visible()
+            _fits(page)
+            page.screenshot(
+                path=str(screenshot_dir / f"i18n-de-staff-contract-acceptance{suffix}.png"),
+                full_page=True,
+            )
+
+            page.goto(reverse("health:queue"))
+            expect(page.get_by_role("heading", name="Kundengesundheit")).to_be_visible()
+            expect(page.get_by_text("minus 18 Punkte")).to_be_visible()
+            expect(page.get_by_role("button", name="Anzeigen")).to_be_visible()
+            _fits(page)
+            page.screenshot(
+                path=str(screenshot_dir / f"i18n-de-staff-health{suffix}.png"), full_page=True
+            )
+
+            page.goto(reverse("risk:board"))
+            expect(page.get_by_role("heading", name="Risikotafel")).to_be_visible()
+            expect(page.get_by_role("heading", name="Offene Risiken")).to_be_visible()
+            expect(page.get_by_role("button", name="Erledigen").first).to_be_visible()
+            expect(page.locator("#live-state")).to_have_text("live")
+            _fits(page)
+            page.screenshot(
+                path=str(screenshot_dir / f"i18n-de-staff-risk{suffix}.png"), full_page=True
+            )
+        finally:
+            context.close()
