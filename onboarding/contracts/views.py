@@ -52,7 +52,7 @@ PAGE_SIZE = 25
 def _customer_only(request: HttpRequest) -> None:
     # Staff read contracts on the staff pages; the customer pages are the customer's own.
     if request.user.role != Role.CUSTOMER:
-        raise Http404("This page is for customers.")
+        raise Http404(gettext("This page is for customers."))
 
 
 # --- PDF answers, shared by customer and staff pages -------------------------------------------
@@ -365,35 +365,42 @@ def staff_contract_certificate(request: HttpRequest, contract_id: int, acceptanc
 def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -> HttpResponse:
     contract = contract_get(user=request.user, contract_id=contract_id)
     if action == "retry":
-        return _act(request, contract, documents.contract_generation_retry, "Generation queued.")
+        return _act(
+            request, contract, documents.contract_generation_retry, gettext("Generation queued.")
+        )
     if action == "email":
-        return _act(request, contract, delivery.contract_email_send, "The PDF is being emailed.")
+        return _act(
+            request, contract, delivery.contract_email_send, gettext("The PDF is being emailed.")
+        )
     if action == "renew":
         return _act(
-            request, contract, lifecycle.contract_renew, "The next term's contract is issued."
+            request,
+            contract,
+            lifecycle.contract_renew,
+            gettext("The next term's contract is issued."),
         )
     if action == "amend":
         form = AmendForm(request.POST, prefix="amend")
         if not form.is_valid():
-            messages.error(request, "Say what changed.")
+            messages.error(request, gettext("Say what changed."))
             return redirect(contract.get_absolute_url())
         return _act(
             request,
             contract,
             lifecycle.contract_amend,
-            "A new version is being generated; the customer will acknowledge it again.",
+            gettext("A new version is being generated; the customer will acknowledge it again."),
             reason=form.cleaned_data["reason"],
         )
     if action == "cancel":
         form = CancelForm(request.POST, prefix="cancel")
         if not form.is_valid():
-            messages.error(request, "Tick the box to confirm the cancellation.")
+            messages.error(request, gettext("Tick the box to confirm the cancellation."))
             return redirect(contract.get_absolute_url())
         return _act(
             request,
             contract,
             lifecycle.contract_cancel,
-            "Cancelled; billing stops at the end of the paid period.",
+            gettext("Cancelled; billing stops at the end of the paid period."),
             reason=form.cleaned_data["reason"],
         )
-    raise Http404("No such action.")
+    raise Http404(gettext("No such action."))
