@@ -65,7 +65,7 @@ def _clock_message(message) -> tuple[dict, ServiceRequest | None]:
 
 # The mail's headline per clock and event: lazy, so notification_send writes it in the
 # recipient's console language (the worker's own language is English).
-_HEADLINES = {
+HEADLINES = {
     ("warning", ClockKind.FIRST_RESPONSE): _("first response due soon"),
     ("warning", ClockKind.RESOLUTION): _("resolution due soon"),
     ("breached", ClockKind.FIRST_RESPONSE): _("first response deadline missed"),
@@ -80,7 +80,7 @@ def _recipients(request: ServiceRequest) -> list[User]:
 
 
 def _notify(request: ServiceRequest, fields: dict, *, event: str) -> None:
-    headline = _HEADLINES[(event, ClockKind(fields["kind"]))]
+    headline = HEADLINES[(event, ClockKind(fields["kind"]))]
     url = settings.SITE_URL + reverse("sysops:request_detail", args=[request.pk])
     for recipient in _recipients(request):
         notification_send(
