@@ -96,6 +96,7 @@ def _notify(request: ServiceRequest, fields: dict, *, event: str) -> None:
                 "headline": headline,
                 "event": event,
                 "clock_label": ClockKind(fields["kind"]).label,
+                "clock_kind": fields["kind"],
                 "due_at": fields["due_at"],
                 "url": url,
             },

@@ -537,6 +537,7 @@ NOTIFICATION_CONTEXTS = {
             "headline": SLA_HEADLINES[(event, ClockKind.FIRST_RESPONSE)],
             "event": event,
             "clock_label": ClockKind.FIRST_RESPONSE.label,
+            "clock_kind": ClockKind.FIRST_RESPONSE.value,
             "due_at": w["now"],
             "url": f"{settings.SITE_URL}/staff/requests/{w['request'].pk}/",
         }

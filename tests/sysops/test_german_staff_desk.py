@@ -269,6 +269,7 @@ def test_the_request_queue_and_a_request_are_german(client, manager, desk):
     text = main_text(detail)
     assert "Kommentar hinzufügen" in text and "Status ändern" in text
     assert "Service-Gutschriften" in text and "eine Führungskraft entscheidet" in text
+    assert "„Erste Antwort“" in text  # a German noun keeps its capital inside the sentence
     assert english_left(text, *names(desk)) == []
 
 
