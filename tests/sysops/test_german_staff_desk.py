@@ -9,6 +9,7 @@ import html
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from onboarding.accounts.models import User
@@ -16,7 +17,9 @@ from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
 from onboarding.notifications.models import Notification
 from onboarding.sysops.models import ServiceCredit
-from tests.factories import staff_user
+from tests.contracts.conftest import deliver_inline, paying_customer
+from tests.contracts.conftest import subscribe as subscribe_paid
+from tests.factories import plan_with_prices, staff_user
 from tests.sysops.conftest import open_request, subscribe, today
 from tests.sysops.sla_terms import breach, credit_terms, plan_with_sla_terms
 
@@ -112,7 +115,6 @@ ENGLISH = [
     "Score",
     "Health",
     "Match",
-    "Version",
     "Term ends",
     "Any state",
     "Bill runs",
@@ -245,8 +247,6 @@ def test_the_customer_view_is_cached_per_language(client, manager, sysops, desk)
     cached view keeps rendered history lists: one entry per language)."""
     url = reverse("sysops:customer", args=[desk["customer"].pk])
     german = german_client(client, manager).get(url).content.decode()
-    from django.test import Client
-
     english_client = Client()
     english_client.force_login(sysops)
     english = english_client.get(url).content.decode()
@@ -371,3 +371,27 @@ def test_the_staff_mail_is_german(desk, engineer, manager):
     assert "Service-Gutschrift" in credit.subject and "to approve" not in credit.subject
     assert "Genehmigen oder ablehnen" in credit.body_text
     assert "missed its" not in credit.body_text
+
+
+def test_a_staff_contract_is_german(client, manager, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    user = paying_customer(email="vertrag@example.com")
+    plan = plan_with_prices("business-care")
+    contract = deliver_inline(subscribe_paid(user, plan))
+    german_client(client, manager)
+    response = client.get(reverse("contracts_staff:detail", args=[contract.pk]))
+    assert response.status_code == 200
+    text = main_text(response)
+    assert "Produkt und Preis" in text and "Ablauferinnerungen" in text
+    assert "Vertrag kündigen" in text and "Dokumente" in text
+    customer = user.customer
+    data = [contract.number, customer.display_name, customer.reference, user.email]
+    data += [plan.name, plan.product.name, contract.product_name, contract.plan_name]
+    hashes = [doc.sha256 for doc in contract.documents.all()]
+    assert english_left(text, *data, *hashes) == []
