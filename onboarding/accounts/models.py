@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -21,8 +22,8 @@ from onboarding.core.time_zones import main_time_zone, validate_time_zone
 class PreferredInbox(models.TextChoices):
     """Where a person's notifications go; the values are notification channel names."""
 
-    EMAIL = "email", "Email"
-    IN_APP = "in_app", "In-app inbox"
+    EMAIL = "email", gettext_lazy("Email")
+    IN_APP = "in_app", gettext_lazy("In-app inbox")
 
 
 class UserManager(BaseUserManager["User"]):

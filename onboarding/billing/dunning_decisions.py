@@ -11,6 +11,7 @@ The staff invoice page, the staff customer view and the API call `invoice_dunnin
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import User
 from onboarding.audit.services import audit_record
@@ -36,7 +37,9 @@ def _days_checked(days: object) -> int:
         value = 0
     if isinstance(days, bool) or not EXTEND_DAYS_MIN <= value <= EXTEND_DAYS_MAX:
         raise DomainError(
-            f"Give the customer between {EXTEND_DAYS_MIN} and {EXTEND_DAYS_MAX} days.",
+            gettext("Give the customer between {low} and {high} days.").format(
+                low=EXTEND_DAYS_MIN, high=EXTEND_DAYS_MAX
+            ),
             field="days",
         )
     return value
@@ -49,15 +52,19 @@ def invoice_dunning_decide(
     """Decide on a held invoice: past due now, or one more retry `days` days ahead. Managers and
     admins only; audited as `invoice.dunning_decided`."""
     if not actor_may_decide(actor):
-        raise Forbidden("Only a manager (or an admin) can decide on a held invoice's dunning.")
+        raise Forbidden(
+            gettext("Only a manager (or an admin) can decide on a held invoice's dunning.")
+        )
     if decision not in DunningDecision.values:
-        raise DomainError("Choose past due or more time.", field="decision")
+        raise DomainError(gettext("Choose past due or more time."), field="decision")
     extend_days = _days_checked(days) if decision == DunningDecision.EXTEND else None
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status != InvoiceStatus.OPEN or locked.retry_stopped != RetryStop.MANAGER_DECISION:
         raise Conflict(
-            f"Invoice {locked.number} is not waiting for a dunning decision "
-            f"({locked.get_status_display().lower()}); nothing was changed."
+            gettext(
+                "Invoice {number} is not waiting for a dunning decision ({status}); nothing was "
+                "changed."
+            ).format(number=locked.number, status=locked.get_status_display().lower())
         )
     now = clock.now()
     locked.retry_stopped = RetryStop.NONE

@@ -20,6 +20,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
@@ -190,7 +192,10 @@ def dunning_decisions_ask(invoices: list[Invoice], *, reasons: dict[int, list[st
             notification_send(
                 recipient=manager,
                 kind="dunning_decision",
-                subject=f"Invoice {invoice.number} needs a dunning decision",
+                subject=format_lazy(
+                    gettext_lazy("Invoice {number} needs a dunning decision"),
+                    number=invoice.number,
+                ),
                 template="billing/email/dunning_decision",
                 context={"invoice": invoice, "reasons": why, "url": url},
                 dedupe_key=(

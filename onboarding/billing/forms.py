@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.billing.models import InvoiceStatus
@@ -27,25 +29,27 @@ class CycleForm(forms.Form):
 
 
 class InvoiceFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any state"), *InvoiceStatus.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", _("Any state")), *InvoiceStatus.choices], required=False
+    )
     q = forms.CharField(
-        label="Number, customer or email", max_length=120, required=False, strip=True
+        label=_("Number, customer or email"), max_length=120, required=False, strip=True
     )
 
 
 class RefundForm(forms.Form):
     amount = forms.CharField(
-        label="Amount",
+        label=_("Amount"),
         max_length=20,
         required=False,
-        help_text="Leave empty to refund everything that is left.",
+        help_text=_("Leave empty to refund everything that is left."),
     )
-    reason = forms.CharField(label="Reason", max_length=500, min_length=3, widget=forms.Textarea)
+    reason = forms.CharField(label=_("Reason"), max_length=500, min_length=3, widget=forms.Textarea)
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
-        self.fields["amount"].label = f"Amount ({currency})"
+        self.fields["amount"].label = format_lazy(_("Amount ({currency})"), currency=currency)
 
     def clean_amount(self) -> Money | None:
         text = self.cleaned_data["amount"].strip()
@@ -64,7 +68,7 @@ class RefundForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=500, min_length=3)
+    reason = forms.CharField(label=_("Reason"), max_length=500, min_length=3)
 
 
 class PlanChangeForm(forms.Form):
@@ -83,19 +87,22 @@ class DunningDecisionForm(forms.Form):
     """A manager's decision on an invoice whose dunning waits for one (dunning_decisions.py)."""
 
     decision = forms.ChoiceField(
-        label="Decision",
+        label=_("Decision"),
         choices=[
-            ("extend", "Give more time: one more retry in a few days"),
-            ("past_due", "Past due now: the invoice is uncollectible, the subscription past due"),
+            ("extend", _("Give more time: one more retry in a few days")),
+            (
+                "past_due",
+                _("Past due now: the invoice is uncollectible, the subscription past due"),
+            ),
         ],
         widget=forms.RadioSelect,
     )
     days = forms.IntegerField(
-        label="Days (more time)",
+        label=_("Days (more time)"),
         required=False,
         min_value=1,
         max_value=30,
-        help_text="From 1 to 30: the retry goes that many days from now.",
+        help_text=_("From 1 to 30: the retry goes that many days from now."),
     )
     # Where to come back to: the customer view or the invoice (only staff paths are followed).
     next = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
@@ -107,5 +114,5 @@ class DunningDecisionForm(forms.Form):
             and data.get("days") is None
             and "days" not in (self.errors)
         ):
-            self.add_error("days", "Say how many days (1 to 30) the customer gets.")
+            self.add_error("days", gettext("Say how many days (1 to 30) the customer gets."))
         return data

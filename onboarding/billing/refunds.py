@@ -99,21 +99,28 @@ def _reserve(*, invoice: Invoice, actor: User, amount: Money | None, reason: str
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.status != InvoiceStatus.PAID or locked.paid_attempt_id is None:
-            raise Conflict("Only a paid invoice can be refunded.", field="amount")
+            raise Conflict(gettext("Only a paid invoice can be refunded."), field="amount")
         if locked.credit_notes.filter(status=CreditNoteStatus.DRAFT).exists():
             raise Conflict(
-                "A refund on this invoice is still being confirmed with the payment provider. "
-                "Wait for it before refunding more.",
+                gettext(
+                    "A refund on this invoice is still being confirmed with the payment provider. "
+                    "Wait for it before refunding more."
+                ),
                 field="amount",
             )
         left = locked.refundable
         amount = amount if amount is not None else left
         if amount.currency != locked.currency:
-            raise DomainError(f"Refund in {locked.currency}.", field="amount")
+            raise DomainError(
+                gettext("Refund in {currency}.").format(currency=locked.currency), field="amount"
+            )
         if amount.amount_minor <= 0:
-            raise DomainError("Enter an amount above zero.", field="amount")
+            raise DomainError(gettext("Enter an amount above zero."), field="amount")
         if amount.amount_minor > left.amount_minor:
-            raise DomainError(f"At most {left} is left to refund on this invoice.", field="amount")
+            raise DomainError(
+                gettext("At most {left} is left to refund on this invoice.").format(left=left),
+                field="amount",
+            )
         sequence = locked.credit_notes.count() + 1
         credit_note = _draft_create(
             invoice=locked,
@@ -212,9 +219,14 @@ def _send(*, credit_note: CreditNote, actor: User) -> CreditNote:
             idempotency_key=credit_note.refund_key,
         )
     except DomainError as refused:
+        # payments' refusals are lazy: the credit note and the audit log keep them in English,
+        # the person who asked reads them in their language.
+        with translation.override("en"):
+            stored = str(refused.message)
+        refused.message = str(refused.message)
         sent = PaymentRefund.objects.filter(idempotency_key=credit_note.refund_key).first()
         if sent is None or sent.status == RefundStatus.FAILED:
-            _cancel(credit_note=credit_note, actor=actor, message=refused.message)
+            _cancel(credit_note=credit_note, actor=actor, message=stored)
         raise  # still pending (no answer): the draft stays, to be sent again with its key
     return _issue(credit_note=credit_note, refund=refund, actor=actor)
 
@@ -224,11 +236,11 @@ def invoice_refund(
 ) -> CreditNote:
     """Give back all (amount None) or part of a paid invoice; returns the issued credit note."""
     if getattr(actor, "role", None) not in STAFF_ROLES or not actor.is_active:
-        raise Forbidden("Only staff can refund an invoice.")
+        raise Forbidden(gettext("Only staff can refund an invoice."))
     # The reason is printed on the credit note and mailed: a card number keeps its last four.
     reason = mask_card_numbers(" ".join((reason or "").split()))
     if not 3 <= len(reason) <= 500:
-        raise DomainError("Say why, in 3 to 500 characters.", field="reason")
+        raise DomainError(gettext("Say why, in 3 to 500 characters."), field="reason")
     credit_note = _reserve(invoice=invoice, actor=actor, amount=amount, reason=reason)
     credit_note.invoice = Invoice.objects.select_related("paid_attempt").get(pk=invoice.pk)
     return _send(credit_note=credit_note, actor=actor)

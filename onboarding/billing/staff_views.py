@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.billing.dunning_decisions import actor_may_decide, invoice_dunning_decide
 from onboarding.billing.forms import DunningDecisionForm, InvoiceFilterForm, RefundForm, VoidForm
-from onboarding.billing.models import Invoice
+from onboarding.billing.models import Invoice, InvoiceStatus
 from onboarding.billing.selectors import (
     bill_runs_recent,
     credit_note_get_for,
@@ -46,7 +47,10 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "counts": invoice_status_counts(),
+            # The state's name in the reader's language beside its count.
+            "counts": {
+                InvoiceStatus(value).label: n for value, n in invoice_status_counts().items()
+            },
             "totals": invoice_totals_by_currency(invoices=invoices),
             "bill_runs": bill_runs_recent(),
             "querystring": request.GET.urlencode(),
@@ -99,7 +103,10 @@ def invoice_refund_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
             )
         if outcome.ok:
             messages.success(
-                request, f"Refunded {credit_note.total}: credit note {credit_note.number}."
+                request,
+                gettext("Refunded {total}: credit note {number}.").format(
+                    total=credit_note.total, number=credit_note.number
+                ),
             )
             return redirect("billing:staff_invoice", invoice_id=invoice.pk)
     invoice = invoice_get_for(user=request.user, invoice_id=invoice_id)
@@ -114,7 +121,9 @@ def invoice_void_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
         with refusals_on(form) as outcome:
             invoice_void(invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"])
         if outcome.ok:
-            messages.success(request, f"Invoice {invoice.number} is void.")
+            messages.success(
+                request, gettext("Invoice {number} is void.").format(number=invoice.number)
+            )
             return redirect("billing:staff_invoice", invoice_id=invoice.pk)
     return _detail(request, invoice, void_form=form, status=422)
 
@@ -153,13 +162,20 @@ def invoice_dunning_decide_view(request: HttpRequest, invoice_id: int) -> HttpRe
             if data["decision"] == "extend":
                 messages.success(
                     request,
-                    f"Invoice {decided.number}: {data['days']} more days; the next retry is "
-                    f"on {date_format(decided.next_retry_at, 'DATETIME_FORMAT')} UTC.",
+                    gettext(
+                        "Invoice {number}: {days} more days; the next retry is on {when} UTC."
+                    ).format(
+                        number=decided.number,
+                        days=data["days"],
+                        when=date_format(decided.next_retry_at, "DATETIME_FORMAT"),
+                    ),
                 )
             else:
                 messages.success(
                     request,
-                    f"Invoice {decided.number} is uncollectible and its subscription past due.",
+                    gettext(
+                        "Invoice {number} is uncollectible and its subscription past due."
+                    ).format(number=decided.number),
                 )
             invoice_url = reverse("billing:staff_invoice", args=[invoice.pk])
             back = safe_next_url(request, data["next"], invoice_url)

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.contracts.models import ContractState
@@ -36,21 +37,24 @@ class CancelForm(forms.Form):
 
 class AmendForm(forms.Form):
     reason = forms.CharField(
-        label="What changed",
+        label=_("What changed"),
         max_length=500,
-        help_text="A new document version is generated and the customer acknowledges it again.",
+        help_text=_("A new document version is generated and the customer acknowledges it again."),
     )
 
 
 class StaffFilterForm(forms.Form):
     state = forms.ChoiceField(
-        choices=[("", "Any state"), *ContractState.choices], required=False, label="State"
+        choices=[("", _("Any state")), *ContractState.choices], required=False, label=_("State")
     )
     expires_within = forms.TypedChoiceField(
-        choices=[("", "Any time"), *[(str(d), f"Within {d} days") for d in EXPIRY_WINDOWS]],
+        choices=[
+            ("", _("Any time")),
+            *[(str(d), format_lazy(_("Within {days} days"), days=d)) for d in EXPIRY_WINDOWS],
+        ],
         coerce=int,
         empty_value=None,
         required=False,
-        label="Term ends",
+        label=_("Term ends"),
     )
-    q = forms.CharField(max_length=100, required=False, label="Search")
+    q = forms.CharField(max_length=100, required=False, label=_("Search"))

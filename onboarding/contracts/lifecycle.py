@@ -224,9 +224,11 @@ def contract_expiry_remind(*, contract: Contract, days_before: int) -> bool:
             notification_send(
                 recipient=person,
                 kind="contract_expiry_reminder_sysops",
-                subject=(
-                    f"Contract {contract.number} ({contract.customer.display_name}) "
-                    f"ends in {days_before} days"
+                subject=format_lazy(
+                    gettext_lazy("Contract {number} ({name}) ends in {days} days"),
+                    number=contract.number,
+                    name=contract.customer.display_name,
+                    days=days_before,
                 ),
                 template="contracts/email/expiry_reminder_sysops",
                 context={**context, "user": person},

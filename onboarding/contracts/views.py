@@ -365,12 +365,19 @@ def staff_contract_certificate(request: HttpRequest, contract_id: int, acceptanc
 def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -> HttpResponse:
     contract = contract_get(user=request.user, contract_id=contract_id)
     if action == "retry":
-        return _act(request, contract, documents.contract_generation_retry, "Generation queued.")
+        return _act(
+            request, contract, documents.contract_generation_retry, gettext("Generation queued.")
+        )
     if action == "email":
-        return _act(request, contract, delivery.contract_email_send, "The PDF is being emailed.")
+        return _act(
+            request, contract, delivery.contract_email_send, gettext("The PDF is being emailed.")
+        )
     if action == "renew":
         return _act(
-            request, contract, lifecycle.contract_renew, "The next term's contract is issued."
+            request,
+            contract,
+            lifecycle.contract_renew,
+            gettext("The next term's contract is issued."),
         )
     if action == "amend":
         form = AmendForm(request.POST, prefix="amend")
@@ -381,7 +388,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
             request,
             contract,
             lifecycle.contract_amend,
-            "A new version is being generated; the customer will acknowledge it again.",
+            gettext("A new version is being generated; the customer will acknowledge it again."),
             reason=form.cleaned_data["reason"],
         )
     if action == "cancel":
@@ -393,7 +400,7 @@ def staff_contract_action(request: HttpRequest, contract_id: int, action: str) -
             request,
             contract,
             lifecycle.contract_cancel,
-            "Cancelled; billing stops at the end of the paid period.",
+            gettext("Cancelled; billing stops at the end of the paid period."),
             reason=form.cleaned_data["reason"],
         )
     raise Http404(gettext("No such action."))

@@ -122,13 +122,33 @@ TRANSLATED_TEMPLATES: tuple[str, ...] = (
     "onboarding/health/templates/health",
     "onboarding/risk/templates/risk",
     "onboarding/journey/templates/journey/funnel.html",
+    # The staff console (German)
+    "onboarding/sysops/templates/sysops/customer_overview.html",
+    "onboarding/sysops/templates/sysops/customer_search.html",
+    "onboarding/sysops/templates/sysops/customer_unknown.html",
+    "onboarding/sysops/templates/sysops/_overview_body.html",
+    "onboarding/sysops/templates/sysops/_overview_history.html",
+    "onboarding/sysops/templates/sysops/_search_results.html",
+    "onboarding/sysops/templates/sysops/_sla_clocks.html",
+    "onboarding/sysops/templates/sysops/_sla_summary.html",
+    "onboarding/sysops/templates/sysops/_updates.html",
+    "onboarding/sysops/templates/sysops/request_queue.html",
+    "onboarding/sysops/templates/sysops/staff_request_detail.html",
+    "onboarding/sysops/templates/sysops/service_credit.html",
+    "onboarding/sysops/templates/sysops/service_credits.html",
+    "onboarding/sysops/templates/sysops/sla_breach_report.html",
+    "onboarding/sysops/templates/sysops/email/request_sla.html",
+    "onboarding/sysops/templates/sysops/email/request_sla.txt",
+    "onboarding/sysops/templates/sysops/email/service_credit.html",
+    "onboarding/sysops/templates/sysops/email/service_credit.txt",
+    "onboarding/contracts/templates/contracts/staff",
+    "onboarding/contracts/templates/contracts/email/expiry_reminder_sysops.txt",
+    "onboarding/billing/templates/billing/staff",
+    "onboarding/billing/templates/billing/email/dunning_decision.txt",
 )
 
 # Staff mail that lives beside the customer emails: English until the staff console is translated.
-NOT_CUSTOMER_FACING: tuple[str, ...] = (
-    "onboarding/billing/templates/billing/email/dunning_decision.txt",
-    "onboarding/contracts/templates/contracts/email/expiry_reminder_sysops.txt",
-)
+NOT_CUSTOMER_FACING: tuple[str, ...] = ()
 # Words that are the same in every language: the brand, the time zone's name.
 SAME_IN_EVERY_LANGUAGE = {"Onboarding", "UTC", "PDF"}
 # A link written out in a text email (a path, or an address with its scheme) is not prose.

@@ -96,6 +96,18 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/risk/services.py",
     "onboarding/risk/views.py",
     "onboarding/journey/views.py",
+    # The staff console (German)
+    "onboarding/sysops/views.py",
+    "onboarding/sysops/credit_views.py",
+    "onboarding/sysops/service_credits.py",
+    "onboarding/sysops/forms.py",
+    "onboarding/contracts/views.py",
+    "onboarding/contracts/forms.py",
+    "onboarding/billing/staff_views.py",
+    "onboarding/billing/dunning_decisions.py",
+    "onboarding/billing/refunds.py",
+    "onboarding/billing/forms.py",
+    "onboarding/payments/refunds.py",
 )
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}

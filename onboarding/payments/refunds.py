@@ -11,6 +11,8 @@ issues its credit note without payments knowing billing.
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
@@ -49,13 +51,21 @@ def _refund_reserve(
     with transaction.atomic(durable=True):
         locked = PaymentAttempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.status != PaymentStatus.SUCCEEDED:
-            raise Conflict("Only a payment that went through can be refunded.")
+            raise Conflict(_("Only a payment that went through can be refunded."))
         if amount.currency != locked.currency:
-            raise DomainError(f"Refund in {locked.currency}, the payment's currency.")
+            raise DomainError(
+                format_lazy(
+                    _("Refund in {currency}, the payment's currency."), currency=locked.currency
+                )
+            )
         left = locked.amount - payment_refunded(attempt=locked)
         if amount.amount_minor > left.amount_minor:
             raise DomainError(
-                f"You can refund at most {left} of this payment ({locked.amount} paid).",
+                format_lazy(
+                    _("You can refund at most {left} of this payment ({paid} paid)."),
+                    left=left,
+                    paid=locked.amount,
+                ),
                 field="amount",
                 code="refund_too_large",
             )
@@ -99,7 +109,8 @@ def _refund_alert(*, refund: PaymentRefund, detail: str) -> None:
 def payment_refund(
     *, attempt: PaymentAttempt, amount: Money, actor: User, idempotency_key: str
 ) -> PaymentRefund:
-    """Give back all or part of a succeeded payment through the gateway; staff only.
+    """Give back all or part of a succeeded payment through the gateway; staff only. Refusals
+    carry lazy messages: the caller stores them in English and shows them in the asker's language.
 
     Never more than what is left (pending refunds count). The same key again returns the same
     refund (a pending one is re-sent with the same key, which the gateway answers once). A
@@ -107,19 +118,21 @@ def payment_refund(
     outside a transaction: the pending refund commits before the gateway is called.
     """
     if getattr(actor, "role", None) not in STAFF_ROLES:
-        raise Forbidden("Only staff can refund a payment.")
+        raise Forbidden(_("Only staff can refund a payment."))
     if amount.amount_minor <= 0:
-        raise DomainError("Enter an amount to refund above zero.", field="amount")
+        raise DomainError(_("Enter an amount to refund above zero."), field="amount")
     if not idempotency_key or len(idempotency_key) > 128:
         raise ValueError("idempotency_key must be 1 to 128 characters")
     refund = PaymentRefund.objects.filter(idempotency_key=idempotency_key).first()
     if refund is not None:
         if refund.attempt_id != attempt.pk or refund.amount != amount:
-            raise Conflict("This refund key was already used for a different refund.")
+            raise Conflict(_("This refund key was already used for a different refund."))
         if refund.status == RefundStatus.SUCCEEDED:
             return refund
         if refund.status == RefundStatus.FAILED:
-            raise RefundFailed(f"This refund was refused: {refund.message}")
+            raise RefundFailed(
+                format_lazy(_("This refund was refused: {reason}"), reason=refund.message)
+            )
     else:
         try:
             refund = _refund_reserve(
@@ -140,8 +153,10 @@ def payment_refund(
         # again with the same key is safe.
         _refund_alert(refund=refund, detail=f"no answer ({lost.code})")
         raise RefundFailed(
-            "The payment provider did not answer, so the refund is not confirmed. "
-            "Try again in a moment: it will not be paid out twice."
+            _(
+                "The payment provider did not answer, so the refund is not confirmed. "
+                "Try again in a moment: it will not be paid out twice."
+            )
         ) from lost
     except GatewayError as refused:
         _refund_record(
@@ -152,7 +167,9 @@ def payment_refund(
             message=refused.message,
         )
         _refund_alert(refund=refund, detail=f"{refused.code}: {refused.message}")
-        raise RefundFailed(f"The refund was refused: {refused.message}") from refused
+        raise RefundFailed(
+            format_lazy(_("The refund was refused: {reason}"), reason=refused.message)
+        ) from refused
     return _refund_record(
         refund=refund,
         actor=actor,
@@ -178,7 +195,13 @@ def payment_refund_record_outside(
         if attempt.status != PaymentStatus.SUCCEEDED:
             # Its settle (the reconciler's, or the intent's own event) has not come yet: the
             # caller retries later rather than record a refund of money not known as paid.
-            raise Conflict(f"payment {attempt.pk} is {attempt.status}, not yet succeeded")
+            raise Conflict(
+                format_lazy(
+                    _("payment {id} is {status}, not yet succeeded"),
+                    id=attempt.pk,
+                    status=attempt.status,
+                )
+            )
         if refunded_total.currency != attempt.currency:
             raise ValueError(f"refund in {refunded_total.currency} on a {attempt.currency} payment")
         known = attempt.refunds.filter(

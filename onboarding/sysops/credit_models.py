@@ -9,6 +9,7 @@ and keeps a link to it here.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 from onboarding.billing.states import CreditNoteStatus
 from onboarding.core.access import access_rule
@@ -18,12 +19,12 @@ from onboarding.core.transitions import check_move
 
 
 class ServiceCreditStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
+    PROPOSED = "proposed", pgettext_lazy("service credit status", "Proposed")
+    APPROVED = "approved", pgettext_lazy("service credit status", "Approved")
+    DECLINED = "declined", pgettext_lazy("service credit status", "Declined")
     # Approved, but the credit could not be issued (the provider refused the refund, nothing
     # was left to credit): nothing was paid out; a manager may approve again or decline.
-    FAILED = "failed", "Failed"
+    FAILED = "failed", pgettext_lazy("service credit status", "Failed")
 
 
 # Every allowed move, in one place; anything else is refused.
@@ -163,12 +164,14 @@ class ServiceCredit(models.Model):
         if self.status != ServiceCreditStatus.APPROVED or self.credit_note is None:
             return self.get_status_display()
         if self.refund_state == "confirming":
-            return "Approved, refund being confirmed with the payment provider"
+            return gettext("Approved, refund being confirmed with the payment provider")
         if self.refund_state == "cancelled":
             why = self.credit_note.failure_message
-            return "Approved, refund not completed: the credit note was cancelled" + (
-                f" ({why.rstrip('.')})" if why else ""
-            )
+            if why:
+                return gettext(
+                    "Approved, refund not completed: the credit note was cancelled ({reason})"
+                ).format(reason=why.rstrip("."))
+            return gettext("Approved, refund not completed: the credit note was cancelled")
         return self.get_status_display()
 
     @property

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from onboarding.accounts.permissions import role_required
@@ -57,10 +58,14 @@ def service_credit_approve_view(request: HttpRequest, credit_id: int) -> HttpRes
             note = approved.credit_note
             messages.success(
                 request,
-                f"Service credit {approved.reference} approved: credit note {note.number} issued."
+                gettext("Service credit {reference} approved: credit note {number} issued.").format(
+                    reference=approved.reference, number=note.number
+                )
                 if note.number
-                else f"Service credit {approved.reference} approved; the payment provider has "
-                "not confirmed the refund yet, it is sent again automatically.",
+                else gettext(
+                    "Service credit {reference} approved; the payment provider has not "
+                    "confirmed the refund yet, it is sent again automatically."
+                ).format(reference=approved.reference),
             )
             return redirect("sysops:service_credit", credit_id=credit.pk)
     # A refusal may have changed the proposal (failed, or priced on a newly paid invoice).
@@ -79,6 +84,9 @@ def service_credit_decline_view(request: HttpRequest, credit_id: int) -> HttpRes
                 credit=credit, actor=request.user, reason=form.cleaned_data["reason"]
             )
         if outcome.ok:
-            messages.success(request, f"Service credit {credit.reference} declined.")
+            messages.success(
+                request,
+                gettext("Service credit {reference} declined.").format(reference=credit.reference),
+            )
             return redirect("sysops:service_credit", credit_id=credit.pk)
     return _detail(request, credit, decline_form=form, status=422)

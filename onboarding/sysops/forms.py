@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.billing.models import Subscription
@@ -12,10 +13,12 @@ from onboarding.sysops.sla_report import FIRST_MONTH, LAST_MONTH
 
 class CustomerSearchForm(forms.Form):
     q = forms.CharField(
-        label="Search customers",
+        label=_("Search customers"),
         max_length=100,
         required=False,
-        help_text="Name, email, company, phone, invoice number (INV-…) or contract number (CTR-…).",
+        help_text=_(
+            "Name, email, company, phone, invoice number (INV-…) or contract number (CTR-…)."
+        ),
     )
 
 
@@ -23,7 +26,7 @@ class RequestOpenForm(forms.Form):
     subscription_id = forms.TypedChoiceField(label=_("Product"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices, widget=forms.RadioSelect)
     severity = forms.ChoiceField(
-        label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL
+        label=_(_("Severity")), choices=Severity.choices, initial=Severity.NORMAL
     )
     summary = forms.CharField(label=_("Summary"), max_length=SUMMARY_MAX)
     description = forms.CharField(
@@ -46,23 +49,25 @@ class CommentForm(forms.Form):
 
 
 class StaffCommentForm(CommentForm):
-    internal = forms.BooleanField(label="Internal note (not shown to the customer)", required=False)
+    internal = forms.BooleanField(
+        label=_("Internal note (not shown to the customer)"), required=False
+    )
 
 
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(
-        label="Assignee", coerce=int, empty_value=None, required=False
+        label=_("Assignee"), coerce=int, empty_value=None, required=False
     )
 
     def __init__(self, *args, staff: list[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "Nobody"), *((u.pk, u.email) for u in staff)]
+        self.fields["assignee"].choices = [("", _("Nobody")), *((u.pk, u.email) for u in staff)]
 
 
 class MoveForm(forms.Form):
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label=_("New status"))
     note = forms.CharField(
-        label="Note to the customer",
+        label=_("Note to the customer"),
         max_length=BODY_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -74,32 +79,36 @@ class MoveForm(forms.Form):
 
 
 class SeverityForm(forms.Form):
-    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
 
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
-        choices=[("open", "Open"), ("", "Any"), *RequestStatus.choices],
+        choices=[
+            ("open", pgettext_lazy("requests still open", "Open")),
+            ("", _("Any")),
+            *RequestStatus.choices,
+        ],
     )
-    severity = forms.ChoiceField(required=False, choices=[("", "Any"), *Severity.choices])
+    severity = forms.ChoiceField(required=False, choices=[("", _("Any")), *Severity.choices])
     assignee = forms.CharField(required=False, max_length=20)
 
 
 class ServiceCreditApproveForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Issue this credit now: a credit note on the invoice and a refund to the card",
+        label=_("Issue this credit now: a credit note on the invoice and a refund to the card"),
         error_messages={"required": _("Tick the box to confirm the credit.")},
     )
 
 
 class ServiceCreditDeclineForm(forms.Form):
     reason = forms.CharField(
-        label="Why is it declined?",
+        label=_("Why is it declined?"),
         min_length=3,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the audit log.",
+        help_text=_("Kept in the audit log."),
     )
 
 
@@ -107,7 +116,7 @@ class ReportMonthForm(forms.Form):
     """The breach report's month picker: YYYY-MM (what <input type="month"> sends)."""
 
     month = forms.DateField(
-        label="Month",
+        label=_("Month"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         error_messages={"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")},

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.db.models import OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import Contact, Customer
 from onboarding.alerts.models import AdminAlert, AlertState
@@ -29,7 +30,7 @@ from onboarding.billing.models import (
 )
 from onboarding.billing.plan_settle import units_label
 from onboarding.billing.taxes import customer_tax
-from onboarding.catalog.models import PlanPrice
+from onboarding.catalog.models import BillingCycle, PlanPrice
 from onboarding.contracts.models import Contract
 from onboarding.core.money import Money
 from onboarding.health.reads import HealthCard, customer_health_card
@@ -84,6 +85,15 @@ class ScheduleLine:
     # A plan or quantity change scheduled for the next period ("Essential, 3 seats"), else "".
     scheduled: str = ""
 
+    # The cycles' names in the reader's language, read when the page is rendered.
+    @property
+    def cycle_label(self) -> str:
+        return BillingCycle(self.cycle).label
+
+    @property
+    def next_cycle_label(self) -> str:
+        return BillingCycle(self.next_cycle).label
+
 
 @dataclass(frozen=True)
 class ProductLine:
@@ -95,6 +105,11 @@ class ProductLine:
     bought_at: datetime
     owned_days: int  # since this customer bought it
     subscription_status: str
+
+    @property
+    def subscription_status_label(self) -> str:
+        """The state's name in the reader's language, read when the page is rendered."""
+        return SubscriptionStatus(self.subscription_status).label
 
 
 @dataclass(frozen=True)
@@ -177,7 +192,10 @@ def _schedule_line(
         decision = customer_tax(customer=customer, on=on, rates=rates)
         tax, tax_label = net.percentage(decision.rate_bp), decision.label
     except TaxRateMissing:
-        tax, tax_label = Money.zero(net.currency), "no tax rate in force: not invoiced until set"
+        tax, tax_label = (
+            Money.zero(net.currency),
+            gettext("no tax rate in force: not invoiced until set"),
+        )
     live = subscription.status in LIVE_STATUSES and not (
         subscription.cancel_at_period_end and subscription.status != SubscriptionStatus.PENDING
     )

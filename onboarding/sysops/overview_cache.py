@@ -30,10 +30,11 @@ from datetime import date
 from functools import cache as memoize
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onboarding.accounts.models import Customer
 from onboarding.sysops.overview import HISTORY_LIMIT, CustomerOverview, customer_overview
@@ -198,7 +199,10 @@ def overview_cacheable() -> bool:
 
 def overview_cache_key(*, customer_id: int, today: date, limit: int = HISTORY_LIMIT) -> str:
     stamp = overview_stamp(customer_id=customer_id, limit=limit)
-    return f"sysops:overview:{_LAYOUT}:{customer_id}:{today.isoformat()}:{limit}:{stamp}"
+    # Per language: the entry holds labels (state names) and the history lists rendered in the
+    # language active when it was made, and staff read the view in English or German.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return f"sysops:overview:{_LAYOUT}:{language}:{customer_id}:{today.isoformat()}:{limit}:{stamp}"
 
 
 def customer_overview_cached(

@@ -27,6 +27,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -138,7 +140,11 @@ def _tell_managers(credit: ServiceCredit) -> None:
         notification_send(
             recipient=manager,
             kind="service_credit.proposed",
-            subject=f"{credit.request.reference}: service credit of {credit.amount} to approve",
+            subject=format_lazy(
+                gettext_lazy("{reference}: service credit of {amount} to approve"),
+                reference=credit.request.reference,
+                amount=credit.amount,
+            ),
             template=SERVICE_CREDIT_TEMPLATE,
             context={"credit": credit, "recipient": manager, "url": url},
             dedupe_key=f"service-credit:{credit.pk}:proposed:{manager.pk}",
@@ -193,7 +199,7 @@ def service_credit_propose(*, clock_id: int, request: ServiceRequest) -> Service
 
 def _check_decider(actor: User) -> None:
     if getattr(actor, "role", None) not in DECIDERS or not actor.is_active:
-        raise Forbidden("Only a manager or an admin can decide a service credit.")
+        raise Forbidden(gettext("Only a manager or an admin can decide a service credit."))
 
 
 def _pending(credit_id: int) -> ServiceCredit:
@@ -205,9 +211,15 @@ def _pending(credit_id: int) -> ServiceCredit:
     )
     # An approval whose credit note billing cancelled paid nothing out: decided again.
     if credit.status not in PENDING_STATUSES and not credit.refund_cancelled:
-        raise Conflict(f"This service credit is {credit.get_status_display().lower()} already.")
+        raise Conflict(
+            gettext("This service credit is {status} already.").format(
+                status=credit.get_status_display().lower()
+            )
+        )
     if credit.approving_since is not None and credit.approving_since > clock.now() - APPROVING_HOLD:
-        raise Conflict("This service credit is being approved right now; wait for the answer.")
+        raise Conflict(
+            gettext("This service credit is being approved right now; wait for the answer.")
+        )
     return credit
 
 
@@ -257,8 +269,10 @@ def _claim(*, credit: ServiceCredit, actor: User) -> ServiceCredit:
             invoice = latest_paid_invoice(subscription_id=locked.subscription_id, lock=True)
             if invoice is None:
                 raise Conflict(
-                    "This credit cannot be issued yet: the subscription has no paid invoice to "
-                    "credit. Approve it once an invoice is paid, or decline it."
+                    gettext(
+                        "This credit cannot be issued yet: the subscription has no paid invoice "
+                        "to credit. Approve it once an invoice is paid, or decline it."
+                    )
                 )
             requoted = _requote(credit=locked, invoice=invoice, actor=actor)
         else:
@@ -267,12 +281,21 @@ def _claim(*, credit: ServiceCredit, actor: User) -> ServiceCredit:
     if requoted is None:
         return locked
     if requoted.amount_minor <= 0:
+        # The proposal keeps the reason in English (stored data); the manager reads it in
+        # their console language.
         message = "Nothing is left to credit: the plan's cap on the paid invoice is used up."
         _failed(credit=locked, actor=actor, message=message)
-        raise DomainError(f"The service credit was not issued. {message}")
+        raise DomainError(
+            gettext(
+                "The service credit was not issued. Nothing is left to credit: the plan's cap "
+                "on the paid invoice is used up."
+            )
+        )
     raise Conflict(
-        f"An invoice is paid now: the credit is {requoted} on invoice "
-        f"{locked.invoice.number}. Check the amount and approve again."
+        gettext(
+            "An invoice is paid now: the credit is {amount} on invoice {number}. Check the "
+            "amount and approve again."
+        ).format(amount=requoted, number=locked.invoice.number)
     )
 
 
@@ -343,8 +366,10 @@ def _issue(*, credit: ServiceCredit, actor: User) -> ServiceCredit:
             return _approved(credit=credit, actor=actor, credit_note=pending)
         _failed(credit=credit, actor=actor, message=refused.message)
         raise DomainError(
-            f"The service credit was not issued: {refused.message} Nothing was paid out; "
-            "an admin has been told."
+            gettext(
+                "The service credit was not issued: {reason} Nothing was paid out; an admin "
+                "has been told."
+            ).format(reason=refused.message)
         ) from refused
     return _approved(credit=credit, actor=actor, credit_note=credit_note)
 
@@ -369,7 +394,7 @@ def service_credit_decline(*, credit: ServiceCredit, actor: User, reason: str) -
     _check_decider(actor)
     reason = " ".join((reason or "").split())
     if not 3 <= len(reason) <= 500:
-        raise DomainError("Say why, in 3 to 500 characters.", field="reason")
+        raise DomainError(gettext("Say why, in 3 to 500 characters."), field="reason")
     with transaction.atomic():
         locked = _pending(credit.pk)
         locked.move_to(ServiceCreditStatus.DECLINED)

@@ -18,6 +18,8 @@ import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from onboarding.acceptance.sla_alerts import (
     REVIEW_SUBJECT_TYPE,
@@ -61,19 +63,32 @@ def _clock_message(message) -> tuple[dict, ServiceRequest | None]:
     return fields, request
 
 
+# The mail's headline per clock and event: lazy, so notification_send writes it in the
+# recipient's console language (the worker's own language is English).
+HEADLINES = {
+    ("warning", ClockKind.FIRST_RESPONSE): _("first response due soon"),
+    ("warning", ClockKind.RESOLUTION): _("resolution due soon"),
+    ("breached", ClockKind.FIRST_RESPONSE): _("first response deadline missed"),
+    ("breached", ClockKind.RESOLUTION): _("resolution deadline missed"),
+}
+
+
 def _recipients(request: ServiceRequest) -> list[User]:
     if request.assignee_id is not None and request.assignee.is_active:
         return [request.assignee]
     return list(User.objects.filter(role=Role.SYSOPS, is_active=True).order_by("pk"))
 
 
-def _notify(request: ServiceRequest, fields: dict, *, event: str, headline: str) -> None:
+def _notify(request: ServiceRequest, fields: dict, *, event: str) -> None:
+    headline = HEADLINES[(event, ClockKind(fields["kind"]))]
     url = settings.SITE_URL + reverse("sysops:request_detail", args=[request.pk])
     for recipient in _recipients(request):
         notification_send(
             recipient=recipient,
             kind=f"service_request.sla_{event}",
-            subject=f"{request.reference}: {headline}",
+            subject=format_lazy(
+                "{reference}: {headline}", reference=request.reference, headline=headline
+            ),
             template=SLA_NOTIFICATION_TEMPLATE,
             context={
                 "request": request,
@@ -81,6 +96,7 @@ def _notify(request: ServiceRequest, fields: dict, *, event: str, headline: str)
                 "headline": headline,
                 "event": event,
                 "clock_label": ClockKind(fields["kind"]).label,
+                "clock_kind": fields["kind"],
                 "due_at": fields["due_at"],
                 "url": url,
             },
@@ -110,8 +126,7 @@ def sla_clock_warned(message, batch) -> None:
     fields, request = _clock_message(message)
     if request is None:
         return
-    label = ClockKind(fields["kind"]).label.lower()
-    _notify(request, fields, event="warning", headline=f"{label} due soon")
+    _notify(request, fields, event="warning")
 
 
 def sla_clock_breached(message, batch) -> None:
@@ -136,5 +151,5 @@ def sla_clock_breached(message, batch) -> None:
             f"not given by its deadline {fields['due_at']:%Y-%m-%d %H:%M} UTC",
             dedupe_key=f"sla-clock:{fields['clock_id']}",
         )
-    _notify(request, fields, event="breached", headline=f"{label.lower()} deadline missed")
+    _notify(request, fields, event="breached")
     service_credit_propose(clock_id=fields["clock_id"], request=request)

@@ -246,7 +246,7 @@ def staff_request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
                 request=service_request, assignee=assignee, actor=request.user
             ),
         ):
-            messages.success(request, "Assignment saved.")
+            messages.success(request, gettext("Assignment saved."))
             return redirect("sysops:request_detail", request_id=service_request.pk)
     return _staff_detail(request, service_request, assign_form=form, status=422)
 
@@ -264,7 +264,7 @@ def staff_request_comment(request: HttpRequest, request_id: int) -> HttpResponse
             internal=form.cleaned_data["internal"],
         ),
     ):
-        messages.success(request, "Comment added.")
+        messages.success(request, gettext("Comment added."))
         return redirect("sysops:request_detail", request_id=service_request.pk)
     return _staff_detail(request, service_request, comment_form=form, status=422)
 
@@ -282,7 +282,7 @@ def staff_request_move(request: HttpRequest, request_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         ),
     ):
-        messages.success(request, "Status changed.")
+        messages.success(request, gettext("Status changed."))
         return redirect("sysops:request_detail", request_id=service_request.pk)
     return _staff_detail(request, service_request, move_form=form, status=422)
 
@@ -297,7 +297,7 @@ def staff_request_severity(request: HttpRequest, request_id: int) -> HttpRespons
             request=service_request, severity=form.cleaned_data["severity"], actor=request.user
         ),
     ):
-        messages.success(request, "Severity changed; the SLA clocks follow the new terms.")
+        messages.success(request, gettext("Severity changed; the SLA clocks follow the new terms."))
         return redirect("sysops:request_detail", request_id=service_request.pk)
     return _staff_detail(request, service_request, severity_form=form, status=422)
 

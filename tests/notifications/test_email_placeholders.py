@@ -35,8 +35,9 @@ from onboarding.alerts.models import AlertSeverity
 from onboarding.billing.models import CreditNote, InvoiceStatus
 from onboarding.contracts.models import ContractAcceptance, ContractDocument
 from onboarding.notifications.services import notification_send
-from onboarding.sla.models import SlaClock
+from onboarding.sla.models import ClockKind, SlaClock
 from onboarding.sysops.models import ServiceCredit, ServiceRequestUpdate
+from onboarding.sysops.sla_alerts import HEADLINES as SLA_HEADLINES
 from tests.factories import UserFactory, plan_with_prices, staff_user
 from tests.sysops.conftest import make_contract, make_invoice, open_request, subscribe
 
@@ -193,22 +194,22 @@ def english_left(text: str) -> re.Match | None:
     return ENGLISH_ONLY.search(text)
 
 
-# The staff's mail, English until the staff console is translated (docs/i18n.md).
-# (The alert mail, alerts/email/alert_raised, is translated: checked like a customer's.)
+# Mail that is not checked for English: the prerendered account mail (allauth's, checked on its
+# own) and the generic body (its words are the caller's).
 STAFF_TEMPLATES = {
-    "billing/email/dunning_decision",
-    "contracts/email/expiry_reminder_sysops",
-    "sysops/email/request_sla",
-    "sysops/email/service_credit",
     "accounts/email/prerendered",
     "notifications/generic",
 }
-# Staff mail of the translated staff console: staff read English or German (User.staff_language),
-# so the German is checked; French staff mail is never sent.
+# Staff mail: staff read English or German (User.staff_language), so the German is checked;
+# French staff mail is never sent. (The alert mail is checked like a customer's.)
 STAFF_TEMPLATES_GERMAN = {
     "acceptance/email/manager_escalation",
     "acceptance/email/remediation_requested",
     "acceptance/email/review_sla",
+    "billing/email/dunning_decision",
+    "contracts/email/expiry_reminder_sysops",
+    "sysops/email/request_sla",
+    "sysops/email/service_credit",
 }
 
 
@@ -534,16 +535,15 @@ NOTIFICATION_CONTEXTS = {
         {
             "request": w["request"],
             "recipient": w["sysops"],
-            "headline": headline,
+            # As sla_alerts passes them: lazy, written in the recipient's language.
+            "headline": SLA_HEADLINES[(event, ClockKind.FIRST_RESPONSE)],
             "event": event,
-            "clock_label": "First response",
+            "clock_label": ClockKind.FIRST_RESPONSE.label,
+            "clock_kind": ClockKind.FIRST_RESPONSE.value,
             "due_at": w["now"],
             "url": f"{settings.SITE_URL}/staff/requests/{w['request'].pk}/",
         }
-        for event, headline in (
-            ("warning", "first response due soon"),
-            ("breached", "first response deadline missed"),
-        )
+        for event in ("warning", "breached")
     ],
     "sysops/email/service_credit": lambda w: [
         {

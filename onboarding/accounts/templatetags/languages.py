@@ -9,5 +9,6 @@ register = template.Library()
 
 @register.simple_tag
 def offered_languages(user) -> list[tuple[str, str]]:
-    """The console's languages to staff, the site's to customers and visitors."""
-    return language.offered_languages(user)
+    """The console's languages to staff, the site's to customers and visitors. A page rendered
+    without a request has no `user` (the template engine gives "" for it): a visitor's."""
+    return language.offered_languages(user or None)
