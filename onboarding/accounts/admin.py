@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from onboarding.accounts import events
 from onboarding.accounts.models import Customer, User
@@ -17,7 +18,15 @@ from onboarding.accounts.services import customer_create
 from onboarding.accounts.validators import vat_number_normalize
 from onboarding.core.roles import Role
 
-AUDITED_USER_FIELDS = ("email", "role", "preferred_inbox", "is_active", "first_name", "last_name")
+AUDITED_USER_FIELDS = (
+    "email",
+    "role",
+    "preferred_inbox",
+    "staff_language",
+    "is_active",
+    "first_name",
+    "last_name",
+)
 
 
 def _normalized_email(form: forms.ModelForm) -> str:
@@ -26,7 +35,7 @@ def _normalized_email(form: forms.ModelForm) -> str:
     if form.instance.pk:
         others = others.exclude(pk=form.instance.pk)
     if others.exists():
-        raise forms.ValidationError("A user with this email address already exists.")
+        raise forms.ValidationError(gettext("A user with this email address already exists."))
     return email
 
 

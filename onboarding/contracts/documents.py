@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template import Context, TemplateSyntaxError
 from django.utils import translation
+from django.utils.translation import gettext
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -97,6 +98,13 @@ def contract_template_current(language: str = "en") -> ContractTemplate:
 SAMPLE_HTML_MAX_CHARS = 50_000
 
 
+def _does_not_render(error: Exception) -> str:
+    return gettext("The template does not render: %(kind)s: %(error)s") % {
+        "kind": error.__class__.__name__,
+        "error": error,
+    }
+
+
 @transaction.atomic
 def contract_template_publish(
     *, html: str, css: str, note: str, actor: User, language: str = "en"
@@ -106,34 +114,34 @@ def contract_template_publish(
     SAMPLE_HTML_MAX_CHARS is refused before it is laid out, which bounds the render's cost.
     Each language has its own versions: this one is the next of `language`."""
     if language not in dict(settings.LANGUAGES):
-        raise DomainError("The site does not speak this language.", field="language")
+        raise DomainError(gettext("The site does not speak this language."), field="language")
     if actor is None or not actor.has_role(Role.ADMIN):
-        raise Forbidden("Only an admin can publish a contract template.")
+        raise Forbidden(gettext("Only an admin can publish a contract template."))
     if not (html or "").strip():
-        raise DomainError("The template is empty.", field="html")
+        raise DomainError(gettext("The template is empty."), field="html")
     try:
         compiled = compile_template(html)
         with translation.override(language):
             sample = compiled.render(Context(sample_context(), autoescape=True))
     except TemplateSyntaxError as error:
-        raise DomainError(f"The template does not compile: {error}", field="html") from error
-    except Exception as error:
         raise DomainError(
-            f"The template does not render: {error.__class__.__name__}: {error}", field="html"
+            gettext("The template does not compile: %(error)s") % {"error": error}, field="html"
         ) from error
+    except Exception as error:
+        raise DomainError(_does_not_render(error), field="html") from error
     if len(sample) > SAMPLE_HTML_MAX_CHARS:
         raise DomainError(
-            f"The sample contract runs to {len(sample):,} characters of HTML, more than the "
-            f"{SAMPLE_HTML_MAX_CHARS:,} a contract may have: look for a loop that repeats too "
-            "often.",
+            gettext(
+                "The sample contract runs to %(length)s characters of HTML, more than the "
+                "%(most)s a contract may have: look for a loop that repeats too often."
+            )
+            % {"length": f"{len(sample):,}", "most": f"{SAMPLE_HTML_MAX_CHARS:,}"},
             field="html",
         )
     try:
         pdf_from_html(html=sample, css=css or "")
     except Exception as error:
-        raise DomainError(
-            f"The template does not render: {error.__class__.__name__}: {error}", field="html"
-        ) from error
+        raise DomainError(_does_not_render(error), field="html") from error
     latest = (
         ContractTemplate.objects.select_for_update()
         .filter(language=language)
@@ -216,7 +224,7 @@ def contract_generation_retry(*, contract: Contract, actor: User) -> Contract:
     """Staff ask for a pending document to be generated again (e.g. after fixing the template)."""
     contract = contract_locked(contract=contract)
     if contract.state != S.ISSUED:
-        raise Conflict("Only a contract whose document is pending can be generated again.")
+        raise Conflict(gettext("Only a contract whose document is pending can be generated again."))
     generation_retried(actor=actor, contract=contract)
     if ContractDocument.objects.filter(
         contract=contract, version=contract.document_version_wanted

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import Customer
@@ -311,7 +312,10 @@ class ImmutableRow(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
-            raise Conflict(f"A {self._meta.verbose_name} cannot be changed once stored.")
+            raise Conflict(
+                gettext("A %(row)s cannot be changed once stored.")
+                % {"row": self._meta.verbose_name}
+            )
         super().save(*args, **kwargs)
 
 

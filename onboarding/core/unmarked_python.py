@@ -1,6 +1,6 @@
 """Find user-facing messages in Python that are not marked for translation.
 
-An AST check over the customer-facing modules listed in TRANSLATED_MODULES: a string literal (or
+An AST check over the project's modules (translated_modules()): a string literal (or
 an f-string, or a literal's `.format(...)`) passed as the message of `messages.success/error/
 warning/info/add_message`, `ValidationError`, `Http404`, or the project's `DomainError` family is
 reported by file and line. A message built elsewhere (a variable, a `gettext(...)` call) is not
@@ -15,100 +15,30 @@ from django.conf import settings
 
 from onboarding.core.unmarked import Unmarked
 
-# Customer-facing modules already translated (docs/i18n.md); a slice adds its own here.
-TRANSLATED_MODULES: tuple[str, ...] = (
-    "config/api.py",
-    "config/openapi.py",
-    "onboarding/core/api_errors.py",
-    "onboarding/portal/signup.py",
-    "onboarding/portal/language.py",
-    "onboarding/accounts/forms.py",
-    "onboarding/accounts/services.py",
-    # Billing text made outside a page (invoice lines, tax wording, decline reasons).
-    "onboarding/billing/line_texts.py",
-    "onboarding/tax/wording.py",
-    "onboarding/payments/decline_texts.py",
-    # The services' refusals a customer meets.
-    "onboarding/billing/services.py",
-    "onboarding/billing/plan_changes.py",
-    "onboarding/billing/forms.py",
-    "onboarding/billing/api.py",
-    "onboarding/billing/authentication.py",
-    "onboarding/payments/methods.py",
-    "onboarding/payments/api.py",
-    "onboarding/payments/authentication.py",
-    "onboarding/contracts/acknowledgement.py",
-    "onboarding/contracts/api.py",
-    "onboarding/contracts/views.py",
-    "onboarding/contracts/lifecycle.py",
-    "onboarding/contracts/issuing.py",
-    "onboarding/sysops/services.py",
-    "onboarding/sysops/forms.py",
-    "onboarding/catalog/selectors.py",
-    "onboarding/notifications/views.py",
-    "onboarding/accounts/validators.py",
-    "onboarding/accounts/middleware.py",
-    "onboarding/accounts/permissions.py",
-    "onboarding/accounts/reauthentication.py",
-    "onboarding/accounts/selectors.py",
-    "onboarding/core/access.py",
-    "onboarding/core/time_zones.py",
-    "onboarding/billing/views.py",
-    "onboarding/payments/views.py",
-    "onboarding/portal/selectors.py",
-    "onboarding/portal/views.py",
-    # The staff console (German)
-    "onboarding/alerts/permissions.py",
-    "onboarding/alerts/selectors.py",
-    "onboarding/alerts/services.py",
-    "onboarding/alerts/views.py",
-    "onboarding/audit/forms.py",
-    "onboarding/audit/views.py",
-    "onboarding/notifications/services.py",
-    "onboarding/notifications/views.py",
-    "onboarding/webhooks/forms.py",
-    "onboarding/webhooks/selectors.py",
-    "onboarding/webhooks/services.py",
-    "onboarding/webhooks/views.py",
-    "onboarding/testclocks/forms.py",
-    "onboarding/testclocks/selectors.py",
-    "onboarding/testclocks/services.py",
-    "onboarding/testclocks/views.py",
-    "onboarding/worker/selectors.py",
-    "onboarding/worker/services.py",
-    "onboarding/worker/views.py",
-    # The staff console (German).
-    "config/context_processors.py",
-    "config/staff_counts.py",
-    "config/views.py",
-    "onboarding/acceptance/api.py",
-    "onboarding/acceptance/forms.py",
-    "onboarding/acceptance/requirements.py",
-    "onboarding/acceptance/reviews.py",
-    "onboarding/acceptance/services.py",
-    "onboarding/sysops/acceptance_views.py",
-    "onboarding/health/api.py",
-    "onboarding/health/forms.py",
-    "onboarding/health/reviews.py",
-    "onboarding/health/services.py",
-    "onboarding/health/views.py",
-    "onboarding/risk/selectors.py",
-    "onboarding/risk/services.py",
-    "onboarding/risk/views.py",
-    "onboarding/journey/views.py",
-    # The staff console (German)
-    "onboarding/sysops/views.py",
-    "onboarding/sysops/credit_views.py",
-    "onboarding/sysops/service_credits.py",
-    "onboarding/sysops/forms.py",
-    "onboarding/contracts/views.py",
-    "onboarding/contracts/forms.py",
-    "onboarding/billing/staff_views.py",
-    "onboarding/billing/dunning_decisions.py",
-    "onboarding/billing/refunds.py",
-    "onboarding/billing/forms.py",
-    "onboarding/payments/refunds.py",
-)
+# Every module of the project is checked (issue 20), but for what is not said to a person in the
+# site's languages: migrations, command-line tools (an operator's terminal is English) and
+# these modules, each for its reason.
+PYTHON_ROOTS: tuple[str, ...] = ("config", "onboarding")
+SKIPPED_DIRECTORIES = {"migrations", "commands"}
+NOT_TRANSLATED_MODULES: dict[str, str] = {
+    "onboarding/demo/services.py": "the demo loader's refusal is printed by `manage.py demo`",
+    "onboarding/payments/sandbox_faults.py": "armed from `manage.py sandbox_fault` and tests only",
+}
+
+
+def translated_modules() -> tuple[str, ...]:
+    """The project's modules the check reads, as paths from the project's root."""
+    root = Path(settings.BASE_DIR)
+    found = []
+    for top in PYTHON_ROOTS:
+        for path in sorted((root / top).rglob("*.py")):
+            relative = path.relative_to(root)
+            if SKIPPED_DIRECTORIES.intersection(relative.parts):
+                continue
+            if relative.as_posix() not in NOT_TRANSLATED_MODULES:
+                found.append(relative.as_posix())
+    return tuple(found)
+
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}
 RAISED_WITH_MESSAGE = {
@@ -161,13 +91,15 @@ def unmarked_in_python(source: str) -> list[tuple[int, str]]:
     return found
 
 
-def unmarked_python_strings(modules: tuple[str, ...] = TRANSLATED_MODULES) -> list[Unmarked]:
+def unmarked_python_strings(modules: tuple[str, ...] | None = None) -> list[Unmarked]:
     root = Path(settings.BASE_DIR)
+    if modules is None:
+        modules = translated_modules()
     problems = []
     for module in modules:
         path = root / module
         if not path.is_file():
-            problems.append(Unmarked(module, 0, "(listed in TRANSLATED_MODULES, not found)"))
+            problems.append(Unmarked(module, 0, "(listed, not found)"))
             continue
         for line, text in unmarked_in_python(path.read_text(encoding="utf-8")):
             problems.append(Unmarked(module, line, text))

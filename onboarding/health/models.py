@@ -5,8 +5,8 @@ which admins edit (audited)."""
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from onboarding.accounts.models import Customer
 from onboarding.core.errors import Conflict
@@ -273,8 +273,11 @@ class HealthReview(models.Model):
     def move_to(self, state: str) -> None:
         if state not in REVIEW_MOVES[self.state]:
             raise Conflict(
-                f"This review is {self.get_state_display().lower()}; it cannot become "
-                f"{ReviewState(state).label.lower()}."
+                gettext("This review is %(state)s; it cannot become %(next)s.")
+                % {
+                    "state": str(self.get_state_display()).lower(),
+                    "next": str(ReviewState(state).label).lower(),
+                }
             )
         self.state = state
 

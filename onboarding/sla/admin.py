@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
 
 from onboarding.audit.admin_edits import AuditedModelAdmin
 from onboarding.sla.models import (
@@ -31,10 +32,12 @@ class WindowFormSet(BaseInlineFormSet):
                 if data["weekday"] == o["weekday"] and windows_overlap(
                     (data["opens"], data["closes"]), (o["opens"], o["closes"])
                 ):
-                    form.add_error("opens", "This window overlaps another one on the same day.")
+                    form.add_error(
+                        "opens", gettext("This window overlaps another one on the same day.")
+                    )
                     break
         if any(form.errors for form in kept):
-            raise forms.ValidationError("Some windows overlap.")
+            raise forms.ValidationError(gettext("Some windows overlap."))
 
 
 class ServiceWindowInline(admin.TabularInline):

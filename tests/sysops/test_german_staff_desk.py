@@ -305,7 +305,9 @@ def test_the_service_credits_are_german_with_german_field_errors(client, manager
     assert "This field is required" not in body
     approved = client.post(reverse("sysops:service_credit_approve", args=[desk["credit"].pk]))
     assert approved.status_code == 422
-    assert "Kreuzen Sie das Kästchen an, um die Gutschrift zu bestätigen." in approved.content.decode()
+    assert (
+        "Kreuzen Sie das Kästchen an, um die Gutschrift zu bestätigen." in approved.content.decode()
+    )
 
 
 def test_the_sla_report_and_the_search_are_german(client, manager, desk):
