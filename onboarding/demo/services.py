@@ -60,7 +60,32 @@ DEMO_CUSTOMERS = [
     ("inapp.customer@demo.test", ("Ivan", "Inbox"), "Ivan & Co", PreferredInbox.IN_APP, "profile"),
     ("new.customer@demo.test", ("Nora", "New"), "", PreferredInbox.EMAIL, "signed_up"),
     ("declined@demo.test", ("Dan", "Declined"), "Dan's Diner", PreferredInbox.EMAIL, "declined"),
+    # A customer in Berlin who reads German: pages, mail, invoices and contract in German, in euros.
+    ("kunde@demo.test", ("Klara", "Kunde"), "Kunde Technik GmbH", PreferredInbox.IN_APP, "bought"),
 ]
+# Where a demo customer lives, what they pay in and read (the others: Bristol, pounds, English).
+DEMO_HOMES = {
+    "kunde@demo.test": {
+        "address": {
+            "address_line1": "Unter den Linden 1",
+            "city": "Berlin",
+            "postal_code": "10117",
+            "country": "DE",
+        },
+        "currency": "EUR",
+        "language": "de",
+    },
+}
+BRISTOL = {
+    "address": {
+        "address_line1": "12 Harbour Street",
+        "city": "Bristol",
+        "postal_code": "BS1 4DJ",
+        "country": "GB",
+    },
+    "currency": "GBP",  # a customer in Bristol pays in pounds
+    "language": "en",
+}
 
 PRODUCTS = [
     ("Helpdesk Suite", "helpdesk-suite", "Ticketing and live chat.", dt.date(2019, 3, 4)),
@@ -296,18 +321,11 @@ def _inbox_notices_load(user: User) -> None:
 
 def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
     user, created = _person(email, Role.CUSTOMER, *names, inbox)
-    customer = customer_create(user=user)
+    home = DEMO_HOMES.get(email, BRISTOL)
+    customer = customer_create(user=user, language=home["language"])
     if created and stage != "signed_up":
         customer = customer_profile_update(
-            customer=customer,
-            actor=user,
-            profile={
-                "company": company,
-                "address_line1": "12 Harbour Street",
-                "city": "Bristol",
-                "postal_code": "BS1 4DJ",
-                "country": "GB",
-            },
+            customer=customer, actor=user, profile={"company": company, **home["address"]}
         )
         if stage == "bought":
             payment_method_add(customer=customer, actor=user, card=_card("4242424242424242"))
@@ -315,7 +333,7 @@ def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
                 customer=customer,
                 plan=Plan.objects.get(slug="helpdesk-business"),
                 cycle=BillingCycle.ANNUAL,
-                currency="GBP",  # a customer in Bristol pays in pounds
+                currency=home["currency"],
                 actor=user,
             )
         elif stage == "declined":
@@ -325,7 +343,10 @@ def _customer_load(email, names, company, inbox, stage) -> DemoLogin:
     if inbox == PreferredInbox.IN_APP:
         _inbox_notices_load(user)
     return DemoLogin(
-        email=email, role=Role.CUSTOMER, totp_secret=None, note=stage.replace("_", " ")
+        email=email,
+        role=Role.CUSTOMER,
+        totp_secret=None,
+        note=stage.replace("_", " ") + (", reads German" if home["language"] == "de" else ""),
     )
 
 

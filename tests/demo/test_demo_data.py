@@ -3,7 +3,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
 
-from onboarding.accounts.models import PreferredInbox, User
+from onboarding.accounts.models import Customer, PreferredInbox, User
+from onboarding.billing.models import Subscription
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
 from onboarding.demo.services import DEMO_INBOX_NOTICES, DEMO_PASSWORD, demo_data_load
@@ -90,3 +91,13 @@ def test_the_in_app_demo_customer_finds_notices_in_the_inbox_once_relayed():
     assert not Notification.objects.filter(
         recipient__email="customer@demo.test", kind="demo_notice"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_the_german_demo_customer_reads_german_and_pays_in_euros():
+    demo_data_load()
+    customer = Customer.objects.get(user__email="kunde@demo.test")
+    assert (customer.language, customer.country, customer.currency) == ("de", "DE", "EUR")
+    # The purchase is made; its first invoice is the worker's to issue (in German, in euros).
+    subscription = Subscription.objects.get(customer=customer)
+    assert (subscription.currency, subscription.cycle) == ("EUR", "annual")
