@@ -96,6 +96,14 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/risk/services.py",
     "onboarding/risk/views.py",
     "onboarding/journey/views.py",
+    # Failure notices, the state machines' refusals, the tax gap, the receipt (issue 20).
+    "onboarding/alerts/failures.py",
+    "onboarding/core/transitions.py",
+    "onboarding/billing/taxes.py",
+    "onboarding/billing/followups.py",
+    "onboarding/billing/downloads.py",
+    "onboarding/contracts/transitions.py",
+    "onboarding/contracts/certificates.py",
 )
 
 MESSAGE_FUNCTIONS = {"success", "error", "warning", "info", "debug"}
