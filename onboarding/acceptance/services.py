@@ -60,8 +60,10 @@ CLOSED_CONTRACT_STATES = (*FINAL_STATES, ContractState.EXPIRED)
 # that a door calls declares it at its boundary (alerts.failures.failure_reported).
 SAVE_FAILED = FailureNotice(
     "acceptance_failed",
-    "The change could not be saved because of a fault on our side. Nothing was changed; an "
-    "admin has been told. Please try again in a few minutes.",
+    gettext_lazy(
+        "The change could not be saved because of a fault on our side. Nothing was changed; an "
+        "admin has been told. Please try again in a few minutes."
+    ),
 )
 
 

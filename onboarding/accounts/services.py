@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts import events
 from onboarding.accounts.language import (
@@ -30,7 +30,7 @@ from onboarding.journey.models import Step
 from onboarding.journey.services import journey_start, journey_step_complete
 from onboarding.tax.vies import ViesAnswer, ViesUnavailable, vies_applies, vies_check
 
-UPDATE_FAILED = (
+UPDATE_FAILED = gettext_lazy(
     "Your changes could not be saved because of a problem on our side. "
     "Nothing was changed, and our team has been told."
 )

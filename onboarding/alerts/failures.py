@@ -2,7 +2,7 @@
 
 A service that a page or the API calls declares its failure once, at its boundary:
 
-    PROFILE_UPDATE_FAILED = FailureNotice("profile_update_failed", "Your changes could not ...")
+    PROFILE_UPDATE_FAILED = FailureNotice("profile_update_failed", gettext_lazy("Your changes ..."))
 
     @failure_reported(PROFILE_UPDATE_FAILED, target="customer")
     @transaction.atomic
@@ -18,6 +18,10 @@ Anything else is logged, raised as an admin alert, audited as a failure, and re-
 ServiceUnavailable with the message for the user. If the database itself is down, the alert
 cannot be stored: the failure is logged at CRITICAL and mailed to settings.ADMINS directly, so
 it is never silent.
+
+The message is lazy (gettext_lazy where it is defined): the person is told it in the active
+language when the failure is raised (their page's, the API call's), while the admin alert and
+the mail to ADMINS record it in English, like the rest of what is recorded.
 """
 
 import functools
@@ -33,6 +37,8 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation, Valida
 from django.core.mail import mail_admins
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.functional import Promise
 
 from onboarding.alerts.events import failure_recorded
 from onboarding.alerts.services import admin_alert_raise
@@ -47,6 +53,17 @@ class ServiceUnavailable(DomainError):
     status_code = 503
     code = "unavailable"
 
+    def __init__(self, message: str | Promise, **kwargs):
+        # Worded now, in the language of whoever is told (a lazy notice would otherwise follow
+        # whatever language is active wherever the refusal is finally printed).
+        super().__init__(str(message), **kwargs)
+
+
+def in_english(text: str | Promise) -> str:
+    """What is recorded (alert, admin mail) of a message that may be lazy: its English source."""
+    with translation.override("en"):
+        return str(text)
+
 
 @dataclass(frozen=True)
 class FailureNotice:
@@ -54,7 +71,7 @@ class FailureNotice:
     "failure.<reason>") and what the person is told: defined once, beside the service."""
 
     reason: str
-    message: str
+    message: str | Promise  # lazy: told in the reader's language, recorded in English
 
 
 P = ParamSpec("P")
@@ -110,7 +127,7 @@ def failure_reported(
 def report_failure(
     *,
     reason: str,
-    user_message: str,
+    user_message: str | Promise,
     error: BaseException,
     target: models.Model | None = None,
     customer_id: int | None = None,
@@ -127,6 +144,7 @@ def report_failure(
     counting instead of a new alert and email every ALERT_DEDUPE_WINDOW (admin_alert_raise).
     """
     detail = f"{error.__class__.__name__}: {error}"[:500]
+    user_message = in_english(user_message)  # staff read the alert and the log in English
     if severity == "warning":  # the customer's to fix: no traceback, no error in the log
         logger.warning("%s: %s", reason, detail)
     else:
@@ -163,7 +181,7 @@ def report_failure(
 def reported_failure(
     *,
     reason: str,
-    user_message: str,
+    user_message: str | Promise,
     target: models.Model | None = None,
     customer_id: int | None = None,
     actor=None,

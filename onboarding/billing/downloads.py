@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db.models import get_date_max
@@ -52,8 +52,10 @@ BEING_PREPARED = gettext_noop(
 )
 DOCUMENT_DELAYED = FailureNotice(
     "document_delayed",
-    "Preparing your document is taking much longer than it should. Our team has been alerted "
-    "and is looking into it; please try again in a little while.",
+    gettext_lazy(
+        "Preparing your document is taking much longer than it should. Our team has been alerted "
+        "and is looking into it; please try again in a little while."
+    ),
 )
 # How long a document may wait for the worker before the page stops asking and an admin is told.
 DEFAULT_WAIT_SECONDS = 120

@@ -35,6 +35,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Model, Q
 from django.urls import reverse
+from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
@@ -56,15 +57,16 @@ from onboarding.billing.models import (
     RetryStop,
 )
 from onboarding.core import clock
+from onboarding.core.money import money_in_text
 from onboarding.notifications.models import Channel, Notification
 from onboarding.notifications.services import Attachment, notification_send
-from onboarding.payments.models import PaymentAttempt
+from onboarding.payments.models import PaymentAttempt, PaymentMethod
 from onboarding.worker.models import task_retry_delay
 
 logger = logging.getLogger(__name__)
 
 PAID, FAILED = "paid", "failed"
-DOCUMENT_FAILED = (
+DOCUMENT_FAILED = gettext_lazy(
     "The document could not be prepared because of a problem on our side; our team has been "
     "told. Please try again later."
 )
@@ -151,6 +153,12 @@ def _unnotified_outcome(invoice: Invoice) -> str | None:
     return None
 
 
+def _card_text(card: PaymentMethod) -> Promise:
+    """The card as the receipt's reader reads it ("Visa •••• 4242 (gültig bis 12/2028)"):
+    worded when notification_send renders the notice, in the notice's language."""
+    return lazy(lambda: card.description, str)()
+
+
 def _receipt(invoice: Invoice) -> dict | None:
     if invoice.paid_attempt_id is None:
         return None
@@ -164,7 +172,7 @@ def _receipt(invoice: Invoice) -> dict | None:
     return {
         "amount": attempt.amount,
         "paid_at": invoice.paid_at,
-        "card": str(attempt.payment_method) if attempt.payment_method else "",
+        "card": _card_text(attempt.payment_method) if attempt.payment_method else "",
         "reference": attempt.gateway_charge_id or attempt.idempotency_key,
     }
 
@@ -194,7 +202,11 @@ def _issue_notice(
     notification = notification_send(
         recipient=user,
         kind="invoice_issued",
-        subject=format_lazy(subject, number=invoice.number, total=invoice.total),
+        subject=format_lazy(
+            subject,
+            number=invoice.number,
+            total=money_in_text(invoice.total, country=invoice.money_country),
+        ),
         template="billing/email/invoice_issued",
         context={
             **_context(invoice, outcome),
@@ -509,7 +521,7 @@ def _credit_note_follow_up(credit_note_id: int) -> bool:
             subject=format_lazy(
                 gettext_lazy("Credit note {number}: {total} refunded"),
                 number=credit_note.number,
-                total=credit_note.total,
+                total=money_in_text(credit_note.total, country=credit_note.invoice.money_country),
             ),
             template="billing/email/credit_note_issued",
             language=credit_note.language,  # the PDF's

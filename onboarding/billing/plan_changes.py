@@ -60,8 +60,10 @@ from onboarding.worker.services import enqueue_on_commit
 
 PLAN_CHANGE_FAILED = FailureNotice(
     "plan_change_failed",
-    "Your plan could not be changed because of a problem on our side. Nothing was changed "
-    "unless your account shows it, and our team has been told.",
+    gettext_lazy(
+        "Your plan could not be changed because of a problem on our side. Nothing was changed "
+        "unless your account shows it, and our team has been told."
+    ),
 )
 NOW, AT_PERIOD_END = "now", "period_end"
 

@@ -56,23 +56,31 @@ from onboarding.worker.services import enqueue_on_commit
 
 PURCHASE_FAILED = FailureNotice(
     "purchase_failed",
-    "Your purchase could not be completed because of a problem on our side. "
-    "You have not been charged, and our team has been told.",
+    gettext_lazy(
+        "Your purchase could not be completed because of a problem on our side. "
+        "You have not been charged, and our team has been told."
+    ),
 )
 CYCLE_CHANGE_FAILED = FailureNotice(
     "cycle_change_failed",
-    "Your billing cycle could not be changed because of a problem on our side. "
-    "Nothing was changed, and our team has been told.",
+    gettext_lazy(
+        "Your billing cycle could not be changed because of a problem on our side. "
+        "Nothing was changed, and our team has been told."
+    ),
 )
 INVOICE_PAYMENT_FAILED = FailureNotice(
     "invoice_payment_failed",
-    "Your payment could not be sent because of a problem on our side. You have not been "
-    "charged, and our team has been told.",
+    gettext_lazy(
+        "Your payment could not be sent because of a problem on our side. You have not been "
+        "charged, and our team has been told."
+    ),
 )
 REFUND_FAILED = FailureNotice(
     "refund_failed",
-    "The refund could not be completed because of a problem on our side; the team has been "
-    "told. Nothing was paid out unless the invoice shows a credit note.",
+    gettext_lazy(
+        "The refund could not be completed because of a problem on our side; the team has been "
+        "told. Nothing was paid out unless the invoice shows a credit note."
+    ),
 )
 
 

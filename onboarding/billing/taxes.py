@@ -17,6 +17,8 @@ from datetime import date
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from django.utils.translation import gettext
+
 from onboarding.core import clock
 from onboarding.core.money import Money
 from onboarding.tax.models import percent_of
@@ -126,7 +128,9 @@ def purchase_tax(*, customer, on: date) -> TaxDecision:
         return customer_tax(customer=customer, on=on)
     except TaxRateMissing as missing:
         raise TaxRateMissing(
-            "We cannot invoice customers in your billing country at the moment: its tax rate "
-            "is missing on our side. Our team has been told; please try again later.",
+            gettext(
+                "We cannot invoice customers in your billing country at the moment: its tax rate "
+                "is missing on our side. Our team has been told; please try again later."
+            ),
             field="country",
         ) from missing

@@ -34,8 +34,10 @@ from onboarding.core.errors import Conflict, DomainError, NotFound
 S = ContractState
 ACKNOWLEDGE_FAILED = FailureNotice(
     "contract_acknowledge_failed",
-    "Your acknowledgement could not be recorded because of a problem on our side. "
-    "Nothing was recorded, and our team has been told.",
+    gettext_lazy(
+        "Your acknowledgement could not be recorded because of a problem on our side. "
+        "Nothing was recorded, and our team has been told."
+    ),
 )
 
 

@@ -37,8 +37,10 @@ CERTIFICATE_BEING_PREPARED = gettext_lazy(
 )
 CERTIFICATE_FAILED = FailureNotice(
     "contract_certificate_failed",
-    "The certificate of acceptance could not be prepared because of a problem on our side; our "
-    "team has been told. Please try again later.",
+    gettext_lazy(
+        "The certificate of acceptance could not be prepared because of a problem on our side; our "
+        "team has been told. Please try again later."
+    ),
 )
 # The worker's own alert when its rendering fails (the download raises CERTIFICATE_FAILED's).
 GENERATION_FAILED_REASON = "contract_certificate_generation_failed"

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template import Context, TemplateSyntaxError
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
 from onboarding.alerts.failures import FailureNotice, failure_reported
@@ -48,7 +48,9 @@ from onboarding.worker.services import enqueue_on_commit
 S = ContractState
 DOCUMENT_UNAVAILABLE = FailureNotice(
     "contract_document_unavailable",
-    "This document cannot be shown right now. Our team has been told and will send it again.",
+    gettext_lazy(
+        "This document cannot be shown right now. Our team has been told and will send it again."
+    ),
 )
 
 

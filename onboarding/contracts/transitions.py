@@ -5,6 +5,8 @@ active; and what a person is told when an action on a contract fails on our side
 The states and their allowed moves are in models.py (ContractState, Contract.move_to).
 """
 
+from django.utils.translation import gettext_lazy
+
 from onboarding.alerts.failures import FailureNotice
 from onboarding.billing.dunning_holds import dunning_hold_lift
 from onboarding.billing.states import HoldSource
@@ -26,7 +28,9 @@ CONTRACT_ENDED_TOPIC = "contract.ended"
 # the services that move or touch a contract all lock it here, so their notice lives here too.
 ACTION_FAILED = FailureNotice(
     "contract_action_failed",
-    "This could not be done because of a problem on our side; our team has been told.",
+    gettext_lazy(
+        "This could not be done because of a problem on our side; our team has been told."
+    ),
 )
 
 

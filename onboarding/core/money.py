@@ -8,6 +8,7 @@ from decimal import Decimal
 from babel import Locale, localedata
 from babel.numbers import parse_pattern
 from django.utils import translation
+from django.utils.functional import Promise, lazy
 
 # Minor units per currency where it is not 2 (ISO 4217 exponent).
 _EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
@@ -125,6 +126,22 @@ def locale_for(*, country: str = "", language: str | None = None) -> str:
     if len(country) == 2 and country.isalpha() and localedata.exists(f"{language}_{country}"):
         return f"{language}_{country}"
     return language
+
+
+def _money_in_text(money: Money, country: str) -> str:
+    if _base_language(translation.get_language()) == DEFAULT_LOCALE:
+        return str(money)
+    return money.format(locale_for(country=country))
+
+
+_money_in_text_lazy = lazy(_money_in_text, str)
+
+
+def money_in_text(money: Money, *, country: str = "") -> Promise:
+    """Money inside a lazy sentence (a notice's subject): written when the sentence is, in its
+    language, the way the reader's `country` writes it ("1.178,10 €" in German for Germany).
+    English keeps the plain "1,178.10 EUR" it always had, so English subjects do not change."""
+    return _money_in_text_lazy(money, str(country or ""))
 
 
 def _base_language(code: str | None) -> str:

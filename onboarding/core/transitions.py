@@ -3,12 +3,19 @@
 Each machine keeps its table beside its model (`CONTRACT_MOVES`, `INVOICE_MOVES`, ...): every
 state maps to the states it may move to, and anything the table does not list is refused with
 IllegalTransition, worded the same way for every machine.
+
+The refusal is a sentence in the reader's language (the active one where it is raised), with
+the states' own labels: one sentence per kind of object, since German and French give the
+object a gender ("Ein Vertrag", "Une facture"). English is exactly what it always was.
 """
 
 import functools
 from collections.abc import Collection, Mapping
 
 from django.db import models
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from onboarding.core.errors import Conflict
 
@@ -17,6 +24,27 @@ Moves = Mapping[str, Collection[str]]
 
 class IllegalTransition(Conflict):
     """The object's current state does not allow the move asked for."""
+
+
+# By the `what` each machine passes; the states are filled in as the reader's labels.
+MOVE_REFUSED: dict[str, Promise] = {
+    "alert": gettext_lazy("An alert that is {now} cannot become {target}."),
+    "contract": gettext_lazy("A contract that is {now} cannot become {target}."),
+    "credit note": gettext_lazy("A credit note that is {now} cannot become {target}."),
+    "invoice": gettext_lazy("An invoice that is {now} cannot become {target}."),
+    "payment": gettext_lazy("A payment that is {now} cannot become {target}."),
+    "request": gettext_lazy("A request that is {now} cannot become {target}."),
+    "review": gettext_lazy("A review that is {now} cannot become {target}."),
+    "service credit": gettext_lazy("A service credit that is {now} cannot become {target}."),
+    "subscription": gettext_lazy("A subscription that is {now} cannot become {target}."),
+}
+
+
+def _state_name(label: object) -> str:
+    """A state's label as it sits in the sentence: lower case in English ("is cancelled"), as
+    written elsewhere, where the translation quotes it (German capitalises nouns)."""
+    text = str(label)
+    return text.lower() if (translation.get_language() or "en").startswith("en") else text
 
 
 def move_allowed(moves: Moves, current: str, target: str) -> bool:
@@ -48,11 +76,14 @@ def check_move(
     if target not in values:
         raise IllegalTransition(f"{target!r} is not a {what} status.", field=field)
     if not move_allowed(moves, current, target):
-        article = "An" if what[:1].lower() in "aeiou" else "A"
         # A row in a state the choices no longer name (an old or hand-edited row) is still
         # refused as an illegal move, named by its stored value.
-        now = states(current).label.lower() if current in values else str(current)
-        raise IllegalTransition(
-            f"{article} {what} that is {now} cannot become {states(target).label.lower()}.",
-            field=field,
-        )
+        now = _state_name(states(current).label) if current in values else str(current)
+        later = _state_name(states(target).label)
+        sentence = MOVE_REFUSED.get(what)
+        if sentence is None:  # a machine without its own sentence yet: English, as before
+            article = "An" if what[:1].lower() in "aeiou" else "A"
+            message = f"{article} {what} that is {now} cannot become {later}."
+        else:
+            message = str(sentence).format(now=now, target=later)
+        raise IllegalTransition(message, field=field)

@@ -32,13 +32,17 @@ BANK_UNREACHABLE = gettext_lazy(
 )
 ACTION_FAILED = FailureNotice(
     "payment_action_failed",
-    "The payment could not be confirmed because of a problem on our side. Nothing was charged "
-    "twice, and our team has been told.",
+    gettext_lazy(
+        "The payment could not be confirmed because of a problem on our side. Nothing was charged "
+        "twice, and our team has been told."
+    ),
 )
 SETUP_FAILED = FailureNotice(
     "card_setup_confirm_failed",
-    "Your card could not be confirmed because of a problem on our side. Nothing was charged, "
-    "and our team has been told.",
+    gettext_lazy(
+        "Your card could not be confirmed because of a problem on our side. Nothing was charged, "
+        "and our team has been told."
+    ),
 )
 
 

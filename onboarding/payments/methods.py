@@ -39,12 +39,15 @@ from onboarding.payments.selectors import cards_expiring_soon, payment_method_ac
 
 CARD_FAILED = FailureNotice(
     "card_update_failed",
-    "Your card could not be saved because of a problem on our side. "
-    "Nothing was charged, and our team has been told.",
+    gettext_lazy(
+        "Your card could not be saved because of a problem on our side. "
+        "Nothing was charged, and our team has been told."
+    ),
 )
 # The card page asks the gateway to start a setup before it can show Stripe's fields.
 CARD_FORM_UNAVAILABLE = FailureNotice(
-    "card_form_unavailable", "The card form cannot be shown right now; our team has been told."
+    "card_form_unavailable",
+    gettext_lazy("The card form cannot be shown right now; our team has been told."),
 )
 
 

@@ -63,8 +63,10 @@ logger = logging.getLogger(__name__)
 SERVICE_CREDIT_TEMPLATE = "sysops/email/service_credit"
 DECISION_FAILED = FailureNotice(
     "service_credit_decision_failed",
-    "The decision could not be saved because of a problem on our side; the team has been told. "
-    "Nothing was paid out unless the proposal shows a credit note.",
+    gettext_lazy(
+        "The decision could not be saved because of a problem on our side; the team has been told. "
+        "Nothing was paid out unless the proposal shows a credit note."
+    ),
 )
 # An approval sending its refund holds the proposal this long; a second click waits.
 APPROVING_HOLD = dt.timedelta(minutes=10)

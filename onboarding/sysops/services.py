@@ -67,8 +67,10 @@ SUMMARY_MAX = 200
 BODY_MAX = 10_000
 SAVE_FAILED = FailureNotice(
     "service_request_failed",
-    "The request could not be saved because of a problem on our side. "
-    "Nothing was changed, and our team has been told.",
+    gettext_lazy(
+        "The request could not be saved because of a problem on our side. "
+        "Nothing was changed, and our team has been told."
+    ),
 )
 
 

@@ -43,7 +43,7 @@ def test_a_failing_staff_action_is_told_in_one_message_on_the_page_and_in_the_ap
     )
     api = sysops_client.post(f"/api/v1/staff/contracts/{delivered.pk}/renew")
 
-    assert ACTION_FAILED.message in page.content.decode()
+    assert str(ACTION_FAILED.message) in page.content.decode()
     assert api.status_code == 503
     assert api.json() == {"detail": ACTION_FAILED.message, "code": "unavailable"}
     alert = AdminAlert.objects.get(reason="contract_action_failed")
@@ -75,7 +75,7 @@ def test_a_failing_acknowledgement_is_told_in_one_message_on_the_page_and_in_the
     )
 
     assert page.status_code == 422
-    assert ACKNOWLEDGE_FAILED.message in page.content.decode()
+    assert str(ACKNOWLEDGE_FAILED.message) in page.content.decode()
     assert api.status_code == 503
     assert api.json()["detail"] == ACKNOWLEDGE_FAILED.message
     assert AdminAlert.objects.get(reason="contract_acknowledge_failed").count == 2
@@ -91,7 +91,7 @@ def test_a_changed_file_is_told_in_one_message_on_the_page_and_in_the_api(buyer_
     page = buyer_client.get(reverse("contracts:pdf", args=[delivered.pk, 1]), follow=True)
     api = buyer_client.get(f"/api/v1/me/contracts/{delivered.pk}/pdf")
 
-    assert DOCUMENT_UNAVAILABLE.message in page.content.decode()
+    assert str(DOCUMENT_UNAVAILABLE.message) in page.content.decode()
     assert api.status_code == 503
     assert api.json()["detail"] == DOCUMENT_UNAVAILABLE.message
     alert = AdminAlert.objects.get(reason="contract_document_unavailable")

@@ -79,7 +79,7 @@ def test_a_card_form_the_gateway_cannot_start_sends_the_person_home_with_the_not
 
     page = customer_client.get(reverse("payments:card"), follow=True)
 
-    assert CARD_FORM_UNAVAILABLE.message in page.content.decode()
+    assert str(CARD_FORM_UNAVAILABLE.message) in page.content.decode()
     alert = AdminAlert.objects.get(reason="card_form_unavailable")
     assert alert.customer_id == customer.customer.pk
     assert AuditEntry.objects.filter(action="failure.card_form_unavailable").count() == 1
