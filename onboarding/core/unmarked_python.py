@@ -95,6 +95,11 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/risk/selectors.py",
     "onboarding/risk/services.py",
     "onboarding/risk/views.py",
+    # Text built from stored data (issue 20): factor explanations, risk reasons, guard refusals
+    "onboarding/health/explain.py",
+    "onboarding/health/reads.py",
+    "onboarding/risk/reasons.py",
+    "onboarding/webhooks/guard_texts.py",
     "onboarding/journey/views.py",
 )
 

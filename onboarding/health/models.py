@@ -270,6 +270,17 @@ class HealthReview(models.Model):
     def is_live(self) -> bool:
         return self.state in LIVE_HEALTH_REVIEW_STATES
 
+    @property
+    def reason_shown(self) -> str:
+        """`reason` in the reader's language, worded from the snapshot's factors; the recorded
+        English in English and for a review whose snapshot has no parts (explain.py)."""
+        # Imported here: explain.py reads Factor from this module.
+        from onboarding.health.explain import english_reader, red_reason
+
+        if english_reader():
+            return self.reason
+        return red_reason(self.score, self.snapshot.factors, recorded=self.reason)
+
     def move_to(self, state: str) -> None:
         if state not in REVIEW_MOVES[self.state]:
             raise Conflict(
