@@ -4,7 +4,8 @@ console and a contract's acceptance, the health queue and a health review, the r
 the onboarding funnel with no English word left, gets German field errors and messages, and the
 acceptance mail sent to them is German. Only data stays as it is: names, numbers, addresses,
 requirement titles typed by staff, and the reasons and explanations recorded before they were
-worded from codes (tests/health/test_german_health_text.py, tests/risk/test_german_risk_reasons.py)."""
+worded from codes (tests/health/test_german_health_text.py,
+tests/risk/test_german_risk_reasons.py test them)."""
 
 import html
 import re
