@@ -96,6 +96,7 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "onboarding/risk/services.py",
     "onboarding/risk/views.py",
     # Text built from stored data (issue 20): factor explanations, risk reasons, guard refusals
+    "onboarding/acceptance/clock_texts.py",
     "onboarding/health/explain.py",
     "onboarding/health/reads.py",
     "onboarding/risk/reasons.py",
