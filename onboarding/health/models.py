@@ -94,7 +94,8 @@ class HealthSettings(models.Model):
 
 class CustomerHealth(models.Model):
     """A customer's current score. `factors` explains it: a list of
-    {"factor", "cost", "weight", "explanation"} in Factor order, costs in whole points.
+    {"factor", "cost", "weight", "explanation", "parts"} in Factor order, costs in whole points
+    (the explanation in English, its parts as codes for other languages: health/explain.py).
     `trend` is the score now minus the score 30 days before (0 without older history).
     `review_at` is when a factor changes by time alone (a card expires, a contract nears its
     end): the periodic review recomputes the score then."""
