@@ -123,6 +123,11 @@ def review_clock_breached(message) -> None:
         contract=contract,
         reason=f"{review.get_rating_display()} acceptance of contract {contract}: next action "
         f"not done by its deadline {due_at:%Y-%m-%d %H:%M} UTC",
+        details={
+            "subject": "acceptance",
+            "contract": str(contract),
+            "due_at": due_at.isoformat(),
+        },
         dedupe_key=f"sla-clock:{clock_id}",
     )
     _notify(review, clock_id=clock_id, due_at=due_at, event="breached")

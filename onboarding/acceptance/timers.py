@@ -114,6 +114,7 @@ def _fire_manager(timer: Timer) -> None:
         contract=timer.contract,
         reason=f"{review.get_rating_display()} acceptance of contract {timer.contract} not "
         f"acknowledged by a manager by {review.ack_due_at:%Y-%m-%d %H:%M} UTC",
+        details={"contract": str(timer.contract), "due_at": review.ack_due_at.isoformat()},
         dedupe_key=f"timer:{timer.pk}",
     )
 
@@ -136,6 +137,11 @@ def _fire_requirements_unknown(timer: Timer) -> None:
         reason=f"Product support requirements unknown to SysOps: contract {contract} has been "
         f"active since {timer.created_at:%Y-%m-%d %H:%M} UTC with "
         + ("no requirements captured" if status == AcceptanceStatus.UNKNOWN else "unrated ones"),
+        details={
+            "contract": str(contract),
+            "since": timer.created_at.isoformat(),
+            "captured": status != AcceptanceStatus.UNKNOWN,
+        },
         dedupe_key=f"timer:{timer.pk}",
     )
 

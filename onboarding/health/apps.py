@@ -13,3 +13,8 @@ class HealthConfig(AppConfig):
         from onboarding.notifications.registry import register_outbox_handler
 
         register_outbox_handler(HEALTH_REVIEW_TOPIC, health_review_handle, transactional=True)
+
+        # The risk board words health's risks in its reader's language (risk/reasons.py).
+        from onboarding.health.explain import register_risk_wordings
+
+        register_risk_wordings()

@@ -94,7 +94,8 @@ class HealthSettings(models.Model):
 
 class CustomerHealth(models.Model):
     """A customer's current score. `factors` explains it: a list of
-    {"factor", "cost", "weight", "explanation"} in Factor order, costs in whole points.
+    {"factor", "cost", "weight", "explanation", "parts"} in Factor order, costs in whole points
+    (the explanation in English, its parts as codes for other languages: health/explain.py).
     `trend` is the score now minus the score 30 days before (0 without older history).
     `review_at` is when a factor changes by time alone (a card expires, a contract nears its
     end): the periodic review recomputes the score then."""
@@ -269,6 +270,17 @@ class HealthReview(models.Model):
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_HEALTH_REVIEW_STATES
+
+    @property
+    def reason_shown(self) -> str:
+        """`reason` in the reader's language, worded from the snapshot's factors; the recorded
+        English in English and for a review whose snapshot has no parts (explain.py)."""
+        # Imported here: explain.py reads Factor from this module.
+        from onboarding.health.explain import english_reader, red_reason
+
+        if english_reader():
+            return self.reason
+        return red_reason(self.score, self.snapshot.factors, recorded=self.reason)
 
     def move_to(self, state: str) -> None:
         if state not in REVIEW_MOVES[self.state]:

@@ -23,6 +23,7 @@ from onboarding.health.counts import (
     health_counts_stored,
     real_customers,
 )
+from onboarding.health.explain import factor_explanation
 from onboarding.health.models import (
     LIVE_HEALTH_REVIEW_STATES,
     Band,
@@ -54,7 +55,13 @@ class FactorCost:
     factor: str
     cost: int
     weight: int
-    explanation: str
+    recorded: str  # the explanation as the score recorded it, in English
+    parts: tuple = ()  # what it says as codes and numbers (scoring.FactorScore.parts)
+
+    @property
+    def explanation(self) -> str:
+        """In the reader's language, worded when read (explain.py): a cached read stays right."""
+        return factor_explanation({"explanation": self.recorded, "parts": list(self.parts)})
 
     @property
     def label(self) -> str:
@@ -67,7 +74,8 @@ class FactorCost:
             factor=str(entry.get("factor", "")),
             cost=int(entry.get("cost", 0)),
             weight=int(entry.get("weight", 0)),
-            explanation=str(entry.get("explanation", "")),
+            recorded=str(entry.get("explanation", "")),
+            parts=tuple(entry.get("parts") or ()),
         )
 
 

@@ -40,6 +40,7 @@ from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.core.roles import STAFF_ROLES, Role
 from onboarding.health import events
+from onboarding.health.explain import red_details
 from onboarding.health.models import (
     ACTIONS_WITH_OWNER,
     LIVE_HEALTH_REVIEW_STATES,
@@ -350,6 +351,11 @@ def health_review_unacknowledged(*, review_id: int, now: dt.datetime) -> int:
                 contract=contract,
                 reason=f"{customer.reference} fell into red and no manager acknowledged it by "
                 f"{review.ack_due_at:%Y-%m-%d %H:%M} UTC. {review.reason}",
+                details={
+                    "customer": customer.reference,
+                    "due_at": review.ack_due_at.isoformat(),
+                    **red_details(review.score, review.snapshot.factors),
+                },
                 dedupe_key=f"health-review-unacknowledged:{review.pk}",
             )
         admin_alert_raise(

@@ -25,6 +25,7 @@ from onboarding.core import clock
 from onboarding.core.errors import DomainError
 from onboarding.core.roles import Role
 from onboarding.health import events
+from onboarding.health.explain import red_details, red_reason_lazy
 from onboarding.health.models import Band, CustomerHealth, CustomerHealthSnapshot, Factor
 from onboarding.health.reviews import (
     contract_for_risk,
@@ -184,6 +185,7 @@ def _red_crossed(
             level=RiskLevel.RED,
             contract=contract,
             reason=reason,
+            details=red_details(result.score, result.factors_as_dicts()),
             dedupe_key=f"health-red:{customer_id}:{snapshot.pk}",
         )
     customer = Customer.objects.select_related("user").get(pk=customer_id)
@@ -211,7 +213,10 @@ def _red_crossed(
                     ),
                     customer=customer.display_name,
                     reference=customer.reference,
-                    reason=reason,
+                    # Worded in the manager's language from the recorded factors (explain.py).
+                    reason=red_reason_lazy(
+                        result.score, result.factors_as_dicts(), recorded=reason
+                    ),
                     due=f"{review.ack_due_at:%Y-%m-%d %H:%M}",
                     url=url,
                 ),

@@ -76,6 +76,10 @@ class RiskEvent(models.Model):
         max_length=8, blank=True, help_text="The acceptance rating that was not acknowledged."
     )
     reason = models.CharField(max_length=500)
+    # What the reason says as values (a contract's number, a deadline, a score...), so the board
+    # words it in its reader's language (reasons.py). `reason` stays the English record that the
+    # stream, the API and the audit carry; an event raised before this has {} and shows `reason`.
+    details = models.JSONField(default=dict, blank=True)
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="risk_events")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="risk_events")
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -105,6 +109,13 @@ class RiskEvent(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("risk:board") + f"#risk-{self.pk}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the reader's language (reasons.py)."""
+        from onboarding.risk.reasons import risk_reason  # reasons.py reads RiskType from here
+
+        return risk_reason(self)
 
     def as_message(self) -> dict:
         """The event as published (docs/events.md, schema version 1)."""

@@ -23,12 +23,14 @@ def risk_event_raise(
     reason: str,
     dedupe_key: str,
     rating: str = "",
+    details: dict | None = None,
 ) -> RiskEvent:
     """Record one risk event and queue it for the stream, in the caller's transaction (a real
     customer's only: a test customer's is recorded and audited, not streamed).
 
     The same `dedupe_key` twice returns the first event and queues nothing more, so a timer
-    that fires again (it never should) cannot make a second event.
+    that fires again (it never should) cannot make a second event. `details` holds the values
+    `reason` is made of, for the board to word it in its reader's language (reasons.py).
     """
     RiskLevel(level)  # refuse an unknown level before writing anything
     existing = RiskEvent.objects.filter(dedupe_key=dedupe_key).first()
@@ -42,6 +44,7 @@ def risk_event_raise(
                 level=level,
                 rating=rating,
                 reason=mask_card_numbers(reason)[:500],
+                details=details or {},
                 contract=contract,
                 customer_id=contract.customer_id,
                 occurred_at=clock.now(),

@@ -149,6 +149,14 @@ def sla_clock_breached(message, batch) -> None:
             contract=contract,
             reason=f"{request.reference} ({request.get_severity_display()}): {label.lower()} "
             f"not given by its deadline {fields['due_at']:%Y-%m-%d %H:%M} UTC",
+            # The reason's values, for the risk board to word it in its reader's language.
+            details={
+                "subject": "request",
+                "request": request.reference,
+                "severity": str(request.severity),
+                "clock": str(fields["kind"]),
+                "due_at": fields["due_at"].isoformat(),
+            },
             dedupe_key=f"sla-clock:{fields['clock_id']}",
         )
     _notify(request, fields, event="breached")

@@ -19,7 +19,7 @@ class TestCustomerForm(forms.Form):
     __test__ = False
 
     email = forms.EmailField(label=_("Email"))
-    company = forms.CharField(max_length=200, initial="Test customer", label=_("Company"))
+    company = forms.CharField(max_length=200, initial=_("Test customer"), label=_("Company"))
     card_number = forms.CharField(
         label=_("Sandbox card"),
         max_length=19,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import Customer, TestClock, TestClockStatus, User
 from onboarding.accounts.services import customer_create, customer_profile_update
@@ -52,6 +52,14 @@ TEST_CUSTOMER_FAILED = FailureNotice(
     "The test customer could not be created because of a problem on our side. Nothing was "
     "kept, and the admins have been told.",
 )
+# What the pages show for it, in the reader's language: the notice's own message stays English
+# because the alert and the audit record it (alerts/failures.py).
+FAILURES_SHOWN = {
+    TEST_CUSTOMER_FAILED.message: gettext_lazy(
+        "The test customer could not be created because of a problem on our side. Nothing was "
+        "kept, and the admins have been told."
+    ),
+}
 
 
 class ClockInputError(DomainError):

@@ -25,6 +25,7 @@ from onboarding.testclocks.selectors import (
     clock_status_label,
 )
 from onboarding.testclocks.services import (
+    FAILURES_SHOWN,
     ClockCustomerIn,
     clock_advance,
     clock_create,
@@ -46,7 +47,8 @@ def admins_only(view):
 
 
 def _refused(form, refusal: DomainError) -> None:
-    form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+    message = str(FAILURES_SHOWN.get(refusal.message, refusal.message))
+    form.add_error(refusal.field if refusal.field in form.fields else None, message)
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,6 +19,7 @@ from onboarding.core.errors import DomainError, Forbidden, NotFound
 from onboarding.core.pagination import page_number
 from onboarding.webhooks.catalog import EVENT_TYPES
 from onboarding.webhooks.forms import EndpointForm, ReplayForm
+from onboarding.webhooks.guard_texts import guard_text
 from onboarding.webhooks.models import DeliveryStatus
 from onboarding.webhooks.selectors import delivery_log, endpoint_get, endpoint_list, replay_list
 from onboarding.webhooks.services import (
@@ -73,8 +74,10 @@ def endpoint_list_view(request: HttpRequest) -> HttpResponse:
             try:
                 created = endpoint_create(actor=request.user, **form.cleaned_data)
             except DomainError as refusal:
+                # The URL guard refuses in English (its text is what the log stores).
                 form.add_error(
-                    refusal.field if refusal.field in form.fields else None, refusal.message
+                    refusal.field if refusal.field in form.fields else None,
+                    guard_text(refusal.message),
                 )
             else:
                 return _secret_page(request, created.endpoint, created.secret, rotated=False)

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import translation
 
 from onboarding.acceptance.clocks import contract_ended, contract_ended_at
 from onboarding.acceptance.models import Rating, Requirement, Review
@@ -369,3 +370,29 @@ def test_the_acceptance_page_says_why_the_clock_stopped(
         f"<span data-stop-reason>contract {contract.number} cancelled: no next action is owed"
         in text
     )
+
+
+def test_a_german_manager_reads_why_the_clock_stopped_in_german(
+    contract, test_clock, sysops, manager
+):
+    from onboarding.acceptance.clock_texts import stop_reason_shown
+    from tests.core.test_german_staff_console import german_client
+
+    red_review(test_clock, contract, sysops)
+    with at(test_clock, MONDAY_10):
+        contract_cancel(contract=contract, actor=sysops)
+        relay_drain(worker_id="contract-end-test-relay")
+    recorded = f"contract {contract.number} cancelled: no next action is owed"
+    assert SlaClock.objects.get(stopped_at__isnull=False).stop_reason == recorded
+    page = german_client(manager).get(reverse("acceptance:contract", args=[contract.pk]))
+    text = page.content.decode()
+    assert (
+        f"<span data-stop-reason>Vertrag {contract.number} gekündigt: kein nächster Schritt "
+        "mehr geschuldet</span>" in text
+    )
+    # (The page's audit history lists the entry's message as recorded, in English.)
+    assert f"<span data-stop-reason>{recorded}" not in text
+    with translation.override("de"):
+        assert stop_reason_shown("a reason written by hand") == "a reason written by hand"
+    with translation.override("en"):
+        assert stop_reason_shown(recorded) == recorded

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onboarding.acceptance.clocks import SEVERITY_OF_RATING
 from onboarding.acceptance.models import Rating, Requirement, Review, ReviewState
@@ -271,6 +271,9 @@ def test_the_warning_comes_once_to_every_manager_and_the_breach_raises_one_risk(
     assert (risk.level, risk.rating, risk.contract) == (RiskLevel.RED, Rating.RED, contract)
     assert risk.dedupe_key == f"sla-clock:{clock_of(review).pk}"
     assert "next action not done" in risk.reason
+    with translation.override("de"):
+        assert risk.reason_shown.startswith(f"Rote Abnahme des Vertrags {contract}: nächster")
+        assert "Schritt nicht bis zur Frist" in risk.reason_shown
     assert notices("breached").count() == 2
     assert AuditEntry.objects.filter(action="sla.clock_breached").count() == 1
     # Done late: missed, and nothing raised again.

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from onboarding.acceptance.models import RequirementTemplate, Review, ReviewState, Timer
 from onboarding.acceptance.requirements import (
@@ -101,6 +101,11 @@ def test_activation_starts_the_requirements_unknown_timer(contract, settings):
     event = RiskEvent.objects.get()
     assert event.type == "requirements_unknown"
     assert "Product support requirements unknown to SysOps" in event.reason
+    with translation.override("de"):
+        assert event.reason_shown.startswith(
+            f"Produkt-Supportanforderungen SysOps unbekannt: Vertrag {contract} ist seit "
+        )
+        assert event.reason_shown.endswith("UTC aktiv, ohne erfasste Anforderungen")
 
 
 def test_requirements_captured_in_time_cancel_the_unknown_timer(contract, sysops, settings):

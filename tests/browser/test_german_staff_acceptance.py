@@ -15,9 +15,11 @@ from playwright.sync_api import expect
 from onboarding.acceptance.requirements import requirement_add
 from onboarding.acceptance.timers import timers_fire_due
 from onboarding.accounts.models import User
+from onboarding.health.services import customer_health_recompute
 from tests.acceptance.conftest import active_contract
 from tests.browser.sessions import signed_in_context
 from tests.factories import staff_user
+from tests.health.conftest import overdue_invoice
 from tests.health.shown import a_customer, counted, scored
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,6 +63,10 @@ def world():
         ("Fabrikam Labor KG", {}, 0),
     ):
         scored(a_customer(company), costs=costs, trend=trend, history=[(50, 80)])
+    # A score the system computes (its factors record parts): worded in German on the queue.
+    late_payer = active_contract(number="CTR-2026-000503")
+    overdue_invoice(late_payer, days_late=34)
+    customer_health_recompute(customer_id=late_payer.customer_id)
     counted()
     return {"manager": User.objects.get(pk=manager.pk), "red": red}
 
@@ -106,6 +112,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             page.goto(reverse("health:queue"))
             expect(page.get_by_role("heading", name="Kundengesundheit")).to_be_visible()
             expect(page.get_by_text("minus 18 Punkte")).to_be_visible()
+            expect(page.locator("main")).to_contain_text("1 Rechnung seit 34 Tagen überfällig")
             expect(page.get_by_role("button", name="Anzeigen")).to_be_visible()
             _fits(page)
             page.screenshot(
@@ -116,6 +123,9 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             expect(page.get_by_role("heading", name="Risikotafel")).to_be_visible()
             expect(page.get_by_role("heading", name="Offene Risiken")).to_be_visible()
             expect(page.get_by_role("button", name="Erledigen").first).to_be_visible()
+            expect(page.locator("main")).to_contain_text(
+                "Rote Abnahme des Vertrags CTR-2026-000501 bis"
+            )
             expect(page.locator("#live-state")).to_have_text("live")
             _fits(page)
             page.screenshot(

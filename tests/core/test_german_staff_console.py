@@ -3,7 +3,9 @@ whose console language is German (User.staff_language) sees the staff home, the 
 console and a contract's acceptance, the health queue and a health review, the risk board and
 the onboarding funnel with no English word left, gets German field errors and messages, and the
 acceptance mail sent to them is German. Only data stays as it is: names, numbers, addresses,
-requirement titles typed by staff, and the reasons and explanations the system stores."""
+requirement titles typed by staff, and the reasons and explanations recorded before they were
+worded from codes (tests/health/test_german_health_text.py,
+tests/risk/test_german_risk_reasons.py test them)."""
 
 import html
 import re
@@ -307,8 +309,9 @@ def test_the_health_notice_to_a_german_manager_is_german(manager):
     assert notice.language == "de"
     assert notice.subject.endswith("Gesundheit ist auf Rot gefallen (60)")
     assert "Bestätigen Sie bis" in notice.body_text and "Prüfung öffnen" in notice.body_html
-    # The reason is the record the review keeps, in English whoever reads the notice.
-    assert review.reason in notice.body_text
+    # The reason is worded in German from the recorded factors; the review keeps the English.
+    assert "Gesundheit 60 (rot). Zahlung -30: 1 Rechnung seit 34 Tagen" in notice.body_text
+    assert review.reason not in notice.body_text
 
 
 def test_the_next_action_notice_to_a_german_owner_is_german(manager, sysops):

@@ -249,6 +249,7 @@ def test_a_customers_sign_in_is_followed_and_engagement_recomputed(client, custo
         "cost": 0,
         "weight": 5,
         "explanation": "Signed in within 30 days",
+        "parts": [{"code": "engagement_fine"}],
     }
 
 

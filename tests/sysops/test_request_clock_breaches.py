@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from onboarding.audit.models import AuditEntry
 from onboarding.core import clock
@@ -97,6 +98,12 @@ def test_a_clock_running_at_its_deadline_is_breached_once(request_, test_clock, 
         contract,
     )
     assert request_.reference in risk.reason
+    # The board words it for a German reader from its details; English is the record.
+    with translation.override("de"):
+        assert f"{request_.reference} (" in risk.reason_shown
+        assert "Erstreaktion nicht bis zur Frist" in risk.reason_shown
+    with translation.override("en"):
+        assert risk.reason_shown == risk.reason
     assert AuditEntry.objects.filter(action="sla.clock_breached").count() == 1
     assert notices("sla_breached").get().recipient == sysops
     assert first_response(request_).breached_at == DUE
