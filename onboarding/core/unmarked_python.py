@@ -75,6 +75,8 @@ def _message_argument(call: ast.Call) -> ast.expr | None:
         message = call.args[2] if len(call.args) > 2 else None
     elif name in RAISED_WITH_MESSAGE:
         message = call.args[0] if call.args else None
+    elif name == "FailureNotice":  # (reason, message): the reason is a code, the message is told
+        message = call.args[1] if len(call.args) > 1 else None
     else:
         return None
     keyword = next((k.value for k in call.keywords if k.arg in ("message", "msg")), None)

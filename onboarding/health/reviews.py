@@ -59,8 +59,10 @@ logger = logging.getLogger(__name__)
 
 REVIEW_FAILED = FailureNotice(
     "health_review_failed",
-    "The review could not be saved because of a fault on our side. Nothing was changed; an "
-    "admin has been told. Please try again in a few minutes.",
+    gettext_lazy(
+        "The review could not be saved because of a fault on our side. Nothing was changed; an "
+        "admin has been told. Please try again in a few minutes."
+    ),
 )
 REVIEW_PAGE = "health:review"
 # Who acknowledges and acts: acceptance's rule (acceptance.services.MANAGER_ROLES).

@@ -47,19 +47,14 @@ MAX_ADVANCE = timedelta(days=731)
 EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_START_AHEAD = timedelta(days=3653)
 UNITS = ("hours", "days", "months")
+# Told in the reader's language; the alert and the audit record the English (alerts/failures.py).
 TEST_CUSTOMER_FAILED = FailureNotice(
     "test_customer_create_failed",
-    "The test customer could not be created because of a problem on our side. Nothing was "
-    "kept, and the admins have been told.",
-)
-# What the pages show for it, in the reader's language: the notice's own message stays English
-# because the alert and the audit record it (alerts/failures.py).
-FAILURES_SHOWN = {
-    TEST_CUSTOMER_FAILED.message: gettext_lazy(
+    gettext_lazy(
         "The test customer could not be created because of a problem on our side. Nothing was "
         "kept, and the admins have been told."
     ),
-}
+)
 
 
 class ClockInputError(DomainError):

@@ -25,7 +25,6 @@ from onboarding.testclocks.selectors import (
     clock_status_label,
 )
 from onboarding.testclocks.services import (
-    FAILURES_SHOWN,
     ClockCustomerIn,
     clock_advance,
     clock_create,
@@ -47,7 +46,7 @@ def admins_only(view):
 
 
 def _refused(form, refusal: DomainError) -> None:
-    message = str(FAILURES_SHOWN.get(refusal.message, refusal.message))
+    message = str(refusal.message)
     form.add_error(refusal.field if refusal.field in form.fields else None, message)
 
 

@@ -104,3 +104,12 @@ def test_the_command_fails_on_an_unmarked_string(tmp_path, settings):
     with pytest.raises(CommandError, match="unmarked string"):
         call_command("check_unmarked_strings", stderr=errors)
     assert "templates/base.html:1: not marked for translation: 'Hello'" in errors.getvalue()
+
+
+def test_a_failure_notices_message_without_gettext_fails():
+    source = (
+        "from django.utils.translation import gettext_lazy\n"
+        "SAVED = FailureNotice('save_failed', gettext_lazy('Not saved.'))\n"
+        "SENT = FailureNotice('send_failed', 'Not sent.')\n"
+    )
+    assert unmarked_in_python(source) == [(3, "'Not sent.'")]
