@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import now
 
+from onboarding.acceptance.requirements import requirement_add
 from onboarding.accounts.models import User
 from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.billrun import bill_run_execute
@@ -32,7 +33,14 @@ from onboarding.sysops.services import customer_resolve
 from tests.contracts.conftest import deliver_inline, paying_customer
 from tests.contracts.conftest import subscribe as subscribe_paid
 from tests.factories import plan_with_prices, staff_user
-from tests.sysops.conftest import make_invoice, make_payment, open_request, subscribe, today
+from tests.sysops.conftest import (
+    make_contract,
+    make_invoice,
+    make_payment,
+    open_request,
+    subscribe,
+    today,
+)
 from tests.sysops.sla_terms import breach, credit_terms, plan_with_sla_terms
 
 pytestmark = pytest.mark.django_db
@@ -543,3 +551,20 @@ def test_money_on_the_staff_pages_is_german(client, manager, sysops, desk):
     view = main_text(english_client.get(pages["customer"]))
     assert str(invoice.total) in view and "€" not in view
     assert "prefers email" in view
+
+
+def test_the_acceptance_flags_are_german_and_stay_english_for_english_staff(
+    client, manager, sysops, desk
+):
+    contract = make_contract(desk["subscription"], 0)
+    requirement_add(
+        contract=contract, actor=manager, title="Backups", criteria="Backups work", rating="red"
+    )
+    url = reverse("sysops:customer", args=[desk["customer"].pk])
+    german = risks_text(german_client(client, manager).get(url))
+    assert f"Abnahme von Vertrag {contract.number} ist rot (wartet auf Bestätigung)" in german
+    english_client = Client()
+    english_client.force_login(sysops)
+    english = risks_text(english_client.get(url))
+    assert f"Contract {contract.number} acceptance is red (waiting for acknowledgement)" in english
+    assert "Abnahme" not in english
