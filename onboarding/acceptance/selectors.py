@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from onboarding.acceptance.clocks import NEXT_ACTION_KIND, SEVERITY_OF_RATING, runs_clock
 from onboarding.acceptance.models import (
@@ -262,10 +261,9 @@ def acceptance_flags_for(*, contract_ids: list[int]) -> list[AcceptanceFlag]:
     """Red and yellow facts about these contracts' acceptance, for the full customer view (two
     queries whatever the number of contracts, and a third for the next-action deadlines when
     any is red or yellow)."""
-    # English for every reader: the customer view caches them without the reader's language
-    # (sysops/overview_cache.py), so a label in one reader's language would reach the next.
-    with translation.override("en"):
-        return _acceptance_flags(contract_ids)
+    # In the reader's language: the customer view caches its flags per language
+    # (sysops/overview_cache.py keys its entry by it).
+    return _acceptance_flags(contract_ids)
 
 
 def _acceptance_flags(contract_ids: list[int]) -> list[AcceptanceFlag]:
@@ -292,39 +290,64 @@ def _acceptance_flags(contract_ids: list[int]) -> list[AcceptanceFlag]:
         status = _status_from_counts(contract)
         review = contract.live_reviews[0] if contract.live_reviews else None
         if status in (AcceptanceStatus.RED, AcceptanceStatus.YELLOW):
-            state = review.get_state_display().lower() if review else "no review"
-            # A red stands before capture ends (status_from_counts): say what is still to rate.
-            unrated = f"; {contract.n_unrated} not rated yet" if contract.n_unrated else ""
             rated.append(contract.pk)
-            flags.append(
-                AcceptanceFlag(
-                    contract,
-                    str(status),
-                    f"Contract {contract} acceptance is {status.label.lower()} ({state}{unrated}).",
-                )
-            )
+            flags.append(AcceptanceFlag(contract, str(status), _rated_sentence(contract, review)))
         elif status == AcceptanceStatus.GREEN and review is not None and review.is_overdue:
             flags.append(
                 AcceptanceFlag(
                     contract,
                     "yellow",
-                    f"Contract {contract} is accepted (green) but nobody in SysOps acknowledged "
-                    "it in time.",
+                    gettext(
+                        "Contract %(contract)s is accepted (green) but nobody in SysOps "
+                        "acknowledged it in time."
+                    )
+                    % {"contract": contract},
                 )
             )
         elif contract.requirements_overdue:
             # Only once the deadline passed (a risk event is open): before it, capture is
             # simply not done yet.
-            missing = "captured" if status == AcceptanceStatus.UNKNOWN else "rated"
-            flags.append(
-                AcceptanceFlag(
-                    contract,
-                    "red",
-                    f"Contract {contract}: support requirements still not {missing} "
-                    "(on the risk board).",
+            if status == AcceptanceStatus.UNKNOWN:
+                missing = gettext(
+                    "Contract %(contract)s: support requirements still not captured (on the "
+                    "risk board)."
                 )
-            )
+            else:
+                missing = gettext(
+                    "Contract %(contract)s: support requirements still not rated (on the risk "
+                    "board)."
+                )
+            flags.append(AcceptanceFlag(contract, "red", missing % {"contract": contract}))
     return _with_next_action_due(flags, rated)
+
+
+def _in_sentence(label) -> str:
+    """A state's label inside a sentence: its first letter small, the rest as written (German
+    nouns keep their capital: "wartet auf Bestätigung")."""
+    text = str(label)
+    return text[:1].lower() + text[1:]
+
+
+def _rated_sentence(contract: Contract, review: Review | None) -> str:
+    facts = {
+        "contract": contract,
+        "status": _in_sentence(_status_from_counts(contract).label),
+        "state": _in_sentence(review.get_state_display()) if review else gettext("no review"),
+        "count": contract.n_unrated,
+    }
+    # A red stands before capture ends (status_from_counts): say what is still to rate.
+    if contract.n_unrated:
+        return (
+            ngettext(
+                "Contract %(contract)s acceptance is %(status)s (%(state)s; %(count)s not rated "
+                "yet).",
+                "Contract %(contract)s acceptance is %(status)s (%(state)s; %(count)s not rated "
+                "yet).",
+                contract.n_unrated,
+            )
+            % facts
+        )
+    return gettext("Contract %(contract)s acceptance is %(status)s (%(state)s).") % facts
 
 
 def _with_next_action_due(flags: list[AcceptanceFlag], rated: list[int]) -> list[AcceptanceFlag]:
@@ -424,14 +447,14 @@ def next_action_due_for(*, contract_ids: list[int], now: dt.datetime) -> dict[in
 def next_action_sentence(due: NextActionDue) -> str:
     """The deadline in words, in the clock's time zone (the customer view's flags)."""
     when = date_format(due.due_at.astimezone(ZoneInfo(due.time_zone)), "DATETIME_FORMAT")
-    where = f"{when} ({due.time_zone})"
+    facts = {"when": when, "zone": due.time_zone, "late": service_time(due.late_by)}
     if due.met:
-        return f"Next action done in time (due by {where})."
+        return gettext("Next action done in time (due by %(when)s (%(zone)s)).") % facts
     if due.missed:
-        return f"Next action done {service_time(due.late_by)} late (due by {where})."
+        return gettext("Next action done %(late)s late (due by %(when)s (%(zone)s)).") % facts
     if due.late_by:
-        return f"Next action overdue by {service_time(due.late_by)} (due by {where})."
-    return f"Next action due by {where}."
+        return gettext("Next action overdue by %(late)s (due by %(when)s (%(zone)s)).") % facts
+    return gettext("Next action due by %(when)s (%(zone)s).") % facts
 
 
 def risk_board_next_actions(events: list[RiskEvent]) -> dict[int, str]:

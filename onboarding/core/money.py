@@ -128,10 +128,17 @@ def locale_for(*, country: str = "", language: str | None = None) -> str:
     return language
 
 
-def _money_in_text(money: Money, country: str) -> str:
+def money_for_reader(money: Money, *, country: str = "") -> str:
+    """Money for a reader in the active language, where English keeps the plain "1,178.10 EUR"
+    it always had (staff pages, flags, subjects) and other languages read it the way `country`
+    writes it ("1.178,10 €" in German for Germany)."""
     if _base_language(translation.get_language()) == DEFAULT_LOCALE:
         return str(money)
-    return money.format(locale_for(country=country))
+    return money.format(locale_for(country=str(country or "")))
+
+
+def _money_in_text(money: Money, country: str) -> str:
+    return money_for_reader(money, country=country)
 
 
 _money_in_text_lazy = lazy(_money_in_text, str)

@@ -3,7 +3,7 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from onboarding.core import clock
 from onboarding.core.access import access_rule
@@ -170,13 +170,17 @@ class PaymentMethod(models.Model):
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    DECLINED = "declined", "Declined"
-    FAILED = "failed", "Failed"
-    UNKNOWN = "unknown", "Unknown"
+    # Labels in the reader's language: the staff pages and the customer view show them.
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Succeeded")
+    DECLINED = "declined", pgettext_lazy("payment status", "Declined")
+    FAILED = "failed", pgettext_lazy("payment status", "Failed")
+    UNKNOWN = "unknown", pgettext_lazy("payment status", "Unknown")
     # The bank asks the customer to confirm the charge (SCA): open, waiting for the customer.
-    REQUIRES_ACTION = "requires_action", "Waiting for the customer's confirmation"
+    REQUIRES_ACTION = (
+        "requires_action",
+        pgettext_lazy("payment status", "Waiting for the customer's confirmation"),
+    )
 
 
 # Every allowed move, in one place. PENDING: recorded, not yet answered. UNKNOWN: sent, answer lost;

@@ -464,6 +464,7 @@ def customer_overview(
         alerts=alerts,
         disputes=disputes,
         today=today,
+        country=customer.country.code or "",
     )
     return CustomerOverview(
         customer=customer,

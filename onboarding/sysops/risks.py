@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from onboarding.acceptance.selectors import acceptance_flags_for
 from onboarding.accounts.models import Customer
@@ -24,6 +25,7 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.contracts.models import IN_FORCE_STATES, Contract, ContractState
+from onboarding.core.money import money_for_reader
 from onboarding.core.templatetags.day_counts import days
 from onboarding.journey.models import JourneyStep, StepState
 from onboarding.payments.models import (
@@ -54,28 +56,30 @@ class RiskFlag:
     @property
     def label(self) -> str:
         """A few words for a badge where the whole message does not fit (search results)."""
-        return RISK_LABELS.get(self.code, self.code.replace("_", " ").capitalize())
+        label = RISK_LABELS.get(self.code)
+        return str(label) if label is not None else self.code.replace("_", " ").capitalize()
 
 
+# Lazy: a badge is written in the language of the page that shows it.
 RISK_LABELS = {
-    "acceptance_red": "Acceptance red",
-    "acceptance_yellow": "Acceptance yellow",
-    "payment_failed": "Payment failed",
-    "payment_unknown": "Payment unknown",
-    "payment_disputed": "Payment disputed",
-    "payment_dispute_lost": "Dispute lost",
-    "invoice_overdue": "Invoice unpaid",
-    "no_card": "No card",
-    "card_expired": "Card expired",
-    "card_expiring": "Card expiring",
-    "contract_expired": "Contract expired",
-    "contract_expiring": "Contract expiring",
-    "subscription_past_due": "Past due",
-    "request_critical": "Critical request",
-    "request_high": "High request",
-    "request_sla_breached": "SLA breached",
-    "journey_failed": "Onboarding failed",
-    "open_alerts": "Open alerts",
+    "acceptance_red": gettext_lazy("Acceptance red"),
+    "acceptance_yellow": gettext_lazy("Acceptance yellow"),
+    "payment_failed": gettext_lazy("Payment failed"),
+    "payment_unknown": gettext_lazy("Payment unknown"),
+    "payment_disputed": gettext_lazy("Payment disputed"),
+    "payment_dispute_lost": gettext_lazy("Dispute lost"),
+    "invoice_overdue": gettext_lazy("Invoice unpaid"),
+    "no_card": gettext_lazy("No card"),
+    "card_expired": gettext_lazy("Card expired"),
+    "card_expiring": gettext_lazy("Card expiring"),
+    "contract_expired": gettext_lazy("Contract expired"),
+    "contract_expiring": gettext_lazy("Contract expiring"),
+    "subscription_past_due": gettext_lazy("Past due"),
+    "request_critical": gettext_lazy("Critical request"),
+    "request_high": gettext_lazy("High request"),
+    "request_sla_breached": gettext_lazy("SLA breached"),
+    "journey_failed": gettext_lazy("Onboarding failed"),
+    "open_alerts": gettext_lazy("Open alerts"),
 }
 
 
@@ -154,7 +158,7 @@ def contract_line(*, contract: Contract, today: date) -> ContractLine:
     in_force = contract.state in IN_FORCE_STATES
     return ContractLine(
         contract_id=contract.pk,
-        number=contract.number or f"#{contract.pk} (not numbered)",
+        number=contract.number or gettext("#%(id)s (not numbered)") % {"id": contract.pk},
         status=contract.state,
         status_label=contract.get_state_display(),
         product=contract.product_name,
@@ -189,7 +193,7 @@ def customer_acceptance_flags(
     return [RiskFlag(f"acceptance_{f.level}", f.level, f.message, "contracts") for f in flags]
 
 
-def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag]:
+def _payment_risks(payments: list[PaymentAttempt], country: str) -> list[RiskFlag]:
     risks = []
     settled = [p for p in payments if p.status != PaymentStatus.PENDING]
     latest = settled[0] if settled else None
@@ -199,7 +203,12 @@ def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag
             RiskFlag(
                 "payment_failed",
                 "red",
-                f"Last payment failed on {_day(latest.created_at)}: {latest.amount} ({reason}).",
+                gettext("Last payment failed on %(day)s: %(amount)s (%(reason)s).")
+                % {
+                    "day": _day(latest.created_at),
+                    "amount": money_for_reader(latest.amount, country=country),
+                    "reason": reason,
+                },
                 "payments",
             )
         )
@@ -208,28 +217,37 @@ def _payment_risks(payments: list[PaymentAttempt], today: date) -> list[RiskFlag
             RiskFlag(
                 "payment_unknown",
                 "yellow",
-                "A payment's outcome is unknown; the reconciler is asking the gateway.",
+                gettext("A payment's outcome is unknown; the reconciler is asking the gateway."),
                 "payments",
             )
         )
     return risks
 
 
-def _dispute_risks(disputes: list[PaymentDispute]) -> list[RiskFlag]:
+def _dispute_risks(disputes: list[PaymentDispute], country: str) -> list[RiskFlag]:
     """Each open dispute is red: evidence is due in Stripe's dashboard by a deadline. A lost one
     stays red for good (the bank took the money back: a mark on the customer); a won or
     withdrawn one no longer asks anything of SysOps. The Disputes history keeps them all."""
     risks = []
     for dispute in disputes:
-        paid_for = dispute.attempt.invoice_reference or dispute.attempt.description or "a payment"
+        paid_for = (
+            dispute.attempt.invoice_reference or dispute.attempt.description or gettext("a payment")
+        )
+        facts = {
+            "amount": money_for_reader(dispute.amount, country=country),
+            "paid_for": paid_for,
+            "reason": dispute.reason or gettext("no reason given"),
+        }
         if dispute.is_open:
             risks.append(
                 RiskFlag(
                     "payment_disputed",
                     "red",
-                    f"Payment disputed: {dispute.amount} on {paid_for} "
-                    f"({dispute.reason or 'no reason given'}), opened on "
-                    f"{_day(dispute.opened_at)}.",
+                    gettext(
+                        "Payment disputed: %(amount)s on %(paid_for)s (%(reason)s), opened on "
+                        "%(day)s."
+                    )
+                    % {**facts, "day": _day(dispute.opened_at)},
                     "disputes",
                 )
             )
@@ -238,9 +256,11 @@ def _dispute_risks(disputes: list[PaymentDispute]) -> list[RiskFlag]:
                 RiskFlag(
                     "payment_dispute_lost",
                     "red",
-                    f"Dispute lost: the bank took back {dispute.amount} paid on {paid_for} "
-                    f"({dispute.reason or 'no reason given'}), closed on "
-                    f"{_day(dispute.closed_at)}.",
+                    gettext(
+                        "Dispute lost: the bank took back %(amount)s paid on %(paid_for)s "
+                        "(%(reason)s), closed on %(day)s."
+                    )
+                    % {**facts, "day": _day(dispute.closed_at)},
                     "disputes",
                 )
             )
@@ -253,18 +273,23 @@ def _card_risks(
     live = any(s.status in LIVE_STATUSES for s in subscriptions)
     if card is None:
         if live:
-            return [RiskFlag("no_card", "red", "No card on file for a live subscription.", "card")]
+            message = gettext("No card on file for a live subscription.")
+            return [RiskFlag("no_card", "red", message, "card")]
         return []
     label = f"{card.brand.title()} •••• {card.last4}"
     if card.expired:
-        expired = f"{label} expired on {_day(card.expires_on)}."
+        expired = gettext("%(card)s expired on %(day)s.") % {
+            "card": label,
+            "day": _day(card.expires_on),
+        }
         return [RiskFlag("card_expired", "red", expired, "card")]
     if card.expires_soon:
         return [
             RiskFlag(
                 "card_expiring",
                 "yellow",
-                f"{label} expires on {_day(card.expires_on)} (in {days(card.days_left)}).",
+                gettext("%(card)s expires on %(day)s (in %(days)s).")
+                % {"card": label, "day": _day(card.expires_on), "days": days(card.days_left)},
                 "card",
             )
         ]
@@ -278,17 +303,32 @@ def _invoice_risks(invoices: list[Invoice], today: date) -> list[RiskFlag]:
     # "Overdue" only for what is past its due date: an invoice whose charge failed before then
     # is unpaid, and says when it falls due.
     numbers = ", ".join(_invoice_state(invoice, today) for invoice in overdue[:3])
-    more = f" and {len(overdue) - 3} more" if len(overdue) > 3 else ""
-    return [RiskFlag("invoice_overdue", "red", f"Unpaid: {numbers}{more}.", "invoices")]
+    if len(overdue) > 3:
+        more = len(overdue) - 3
+        message = ngettext(
+            "Unpaid: %(invoices)s and %(more)s more.",
+            "Unpaid: %(invoices)s and %(more)s more.",
+            more,
+        ) % {"invoices": numbers, "more": more}
+    else:
+        message = gettext("Unpaid: %(invoices)s.") % {"invoices": numbers}
+    return [RiskFlag("invoice_overdue", "red", message, "invoices")]
 
 
 def _invoice_state(invoice: Invoice, today: date) -> str:
     if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
-        return f"{invoice} (uncollectible)"
+        return gettext("%(invoice)s (uncollectible)") % {"invoice": invoice}
     if invoice.due_date is not None and invoice.due_date < today:
-        return f"{invoice} (overdue since {_day(invoice.due_date)})"
-    due = f", due {_day(invoice.due_date)}" if invoice.due_date else ""
-    return f"{invoice} (charge failed{due})"
+        return gettext("%(invoice)s (overdue since %(day)s)") % {
+            "invoice": invoice,
+            "day": _day(invoice.due_date),
+        }
+    if invoice.due_date:
+        return gettext("%(invoice)s (charge failed, due %(day)s)") % {
+            "invoice": invoice,
+            "day": _day(invoice.due_date),
+        }
+    return gettext("%(invoice)s (charge failed)") % {"invoice": invoice}
 
 
 def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
@@ -299,7 +339,8 @@ def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
                 RiskFlag(
                     "contract_expired",
                     "yellow",
-                    f"Contract {contract.number} expired on {_day(contract.ends_on)}.",
+                    gettext("Contract %(number)s expired on %(day)s.")
+                    % {"number": contract.number, "day": _day(contract.ends_on)},
                     "contracts",
                 )
             )
@@ -308,8 +349,12 @@ def _contract_risks(contracts: list[ContractLine]) -> list[RiskFlag]:
                 RiskFlag(
                     "contract_expiring",
                     "yellow",
-                    f"Contract {contract.number} expires on {_day(contract.ends_on)} "
-                    f"(in {days(contract.days_left)}).",
+                    gettext("Contract %(number)s expires on %(day)s (in %(days)s).")
+                    % {
+                        "number": contract.number,
+                        "day": _day(contract.ends_on),
+                        "days": days(contract.days_left),
+                    },
                     "contracts",
                 )
             )
@@ -326,7 +371,7 @@ def _other_risks(
         RiskFlag(
             "subscription_past_due",
             "red",
-            f"{s.plan.name} is past due.",
+            gettext("%(plan)s is past due.") % {"plan": s.plan.name},
             "schedule",
         )
         for s in subscriptions
@@ -339,7 +384,12 @@ def _other_risks(
                 RiskFlag(
                     "request_sla_breached",
                     "red",
-                    f"{summary.label} deadline missed: {request.reference} {request.summary}",
+                    gettext("%(clock)s deadline missed: %(reference)s %(summary)s")
+                    % {
+                        "clock": summary.label,
+                        "reference": request.reference,
+                        "summary": request.summary,
+                    },
                     "requests",
                 )
             )
@@ -348,7 +398,8 @@ def _other_risks(
                 RiskFlag(
                     "request_critical",
                     "red",
-                    f"Critical request open: {request.reference} {request.summary}",
+                    gettext("Critical request open: %(reference)s %(summary)s")
+                    % {"reference": request.reference, "summary": request.summary},
                     "requests",
                 )
             )
@@ -357,7 +408,8 @@ def _other_risks(
                 RiskFlag(
                     "request_high",
                     "yellow",
-                    f"High-severity request open: {request.reference} {request.summary}",
+                    gettext("High-severity request open: %(reference)s %(summary)s")
+                    % {"reference": request.reference, "summary": request.summary},
                     "requests",
                 )
             )
@@ -365,8 +417,7 @@ def _other_risks(
         RiskFlag(
             "journey_failed",
             "yellow",
-            f"Onboarding step failed: {step.get_step_display()}"
-            + (f" ({step.failure_reason})" if step.failure_reason else ""),
+            _step_failed(step),
             "journey",
         )
         for step in journey
@@ -377,11 +428,25 @@ def _other_risks(
             RiskFlag(
                 "open_alerts",
                 "yellow",
-                f"{len(alerts)} unresolved admin alert(s) about this customer.",
+                ngettext(
+                    "%(count)s unresolved admin alert about this customer.",
+                    "%(count)s unresolved admin alerts about this customer.",
+                    len(alerts),
+                )
+                % {"count": len(alerts)},
                 "alerts",
             )
         )
     return risks
+
+
+def _step_failed(step: JourneyStep) -> str:
+    if step.failure_reason:
+        return gettext("Onboarding step failed: %(step)s (%(reason)s)") % {
+            "step": step.get_step_display(),
+            "reason": step.failure_reason,
+        }
+    return gettext("Onboarding step failed: %(step)s") % {"step": step.get_step_display()}
 
 
 def risks_from(
@@ -397,13 +462,18 @@ def risks_from(
     alerts: list[AdminAlert],
     disputes: list[PaymentDispute],
     today: date,
+    country: str = "",
 ) -> list[RiskFlag]:
     """One customer's risky facts, reds first: the full view and the search results (which
-    load the same rows for a page of customers at once) both flag through here."""
+    load the same rows for a page of customers at once) both flag through here.
+
+    Written in the active language (the reader's: the cached customer view keys its entry by
+    it); money in English as it always read ("118.80 EUR"), in another language as the
+    customer's `country` writes it ("118,80 €")."""
     risks = [
         *acceptance,
-        *_payment_risks(payments, today),
-        *_dispute_risks(disputes),
+        *_payment_risks(payments, country),
+        *_dispute_risks(disputes, country),
         *_invoice_risks(invoices, today),
         *_card_risks(card, subscriptions, today),
         *_contract_risks(contracts),

@@ -7,20 +7,40 @@ English staff keep the English pages (the other tests of these pages)."""
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
+from babel.numbers import format_currency
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import now
 
+from onboarding.acceptance.requirements import requirement_add
 from onboarding.accounts.models import User
+from onboarding.alerts.services import admin_alert_raise
 from onboarding.billing.billrun import bill_run_execute
-from onboarding.billing.models import Invoice
+from onboarding.billing.models import Invoice, InvoiceStatus, PaymentState
+from onboarding.core.money import Money
 from onboarding.notifications.models import Notification
+from onboarding.payments.models import PaymentStatus
 from onboarding.sysops.models import ServiceCredit
+from onboarding.sysops.overview_cache import customer_overview_cached
+from onboarding.sysops.services import customer_resolve
 from tests.contracts.conftest import deliver_inline, paying_customer
 from tests.contracts.conftest import subscribe as subscribe_paid
 from tests.factories import plan_with_prices, staff_user
-from tests.sysops.conftest import open_request, subscribe, today
+from tests.sysops.conftest import (
+    make_contract,
+    make_invoice,
+    make_payment,
+    open_request,
+    subscribe,
+    today,
+)
 from tests.sysops.sla_terms import breach, credit_terms, plan_with_sla_terms
 
 pytestmark = pytest.mark.django_db
@@ -230,9 +250,9 @@ def test_the_customer_view_is_german(client, manager, desk):
     response = client.get(reverse("sysops:customer", args=[desk["customer"].pk]))
     assert response.status_code == 200
     assert '<html lang="de">' in response.content.decode()
-    # The health card and the risks are another slice's (docs/i18n.md); the audit timeline and
-    # the notices' subjects are stored data, kept as they were written.
-    text = main_text(response, drop=("health", "risks", "audit"))
+    # The health card is another slice's (docs/i18n.md); the audit timeline and the notices'
+    # subjects are stored data, kept as they were written. The risk flags are German too.
+    text = main_text(response, drop=("health", "audit"))
     subjects = Notification.objects.filter(recipient=desk["customer"].user)
     text = without(text, *subjects.values_list("subject", flat=True))
     text = without(text, *subjects.values_list("kind", flat=True))  # codes
@@ -397,3 +417,154 @@ def test_a_staff_contract_is_german(client, manager, settings, tmp_path):
     data += [plan.name, plan.product.name, contract.product_name, contract.plan_name]
     hashes = [doc.sha256 for doc in contract.documents.all()]
     assert english_left(text, *data, *hashes) == []
+
+
+def risky(desk):
+    """The desk's customer with more flags: a declined payment, an unpaid invoice, a critical
+    request and two open admin alerts (beside the desk's breached first response)."""
+    subscription = desk["subscription"]
+    make_payment(
+        subscription, 41, status=PaymentStatus.DECLINED, message="Card declined.", created_at=now()
+    )
+    make_invoice(
+        subscription,
+        40,
+        status=InvoiceStatus.OPEN,
+        payment_state=PaymentState.DECLINED,
+        due_date=today() - timedelta(days=5),
+    )
+    open_request(subscription, severity="critical", summary="Mailserver steht")
+    for reason in ("payment.declined", "payment.retry_failed"):
+        admin_alert_raise(
+            reason=reason,
+            message="Declined at renewal.",
+            target=subscription,
+            customer_id=subscription.customer_id,
+            severity="warning",
+        )
+    return subscription
+
+
+def risks_text(response) -> str:
+    page = response.content.decode()
+    section = page.split('<section class="risks"', 1)[1].split("</section>", 1)[0]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", "<x" + section)))
+
+
+def german_money(amount) -> str:
+    """What Babel itself writes for a German reader (not the project's helper), its no-break
+    space read as the pages' text is (whitespace collapsed)."""
+    return format_currency(amount.decimal, amount.currency, locale="de").replace("\xa0", " ")
+
+
+def test_the_customer_views_flags_are_german_with_german_money(client, manager, desk):
+    risky(desk)
+    german_client(client, manager)
+    response = client.get(reverse("sysops:customer", args=[desk["customer"].pk]))
+    flags = risks_text(response)
+    declined = german_money(Money(11880, "EUR"))
+    assert declined == "118,80 €"
+    assert f"Letzte Zahlung am {date_format(now().date())} fehlgeschlagen: {declined}" in flags
+    assert "2 offene Administrator-Alarme zu diesem Kunden." in flags
+    assert "Kritische Anfrage offen:" in flags and "Mailserver steht" in flags
+    assert "Frist „Erste Antwort“ verpasst:" in flags
+    assert "Unbezahlt:" in flags and "überfällig seit" in flags
+    assert "EUR" not in flags
+    invoices = Invoice.objects.filter(customer=desk["customer"]).values_list("number", flat=True)
+    data = [*names(desk), *invoices, "Mailserver steht", "Card declined"]
+    assert english_left(flags, *data) == []
+    assert not re.search(r"\b(Last|failed|unresolved|alerts?|Critical|overdue|Unpaid)\b", flags)
+
+
+def test_english_staff_keep_the_english_flags(client, sysops, desk):
+    risky(desk)
+    client.force_login(sysops)
+    response = client.get(reverse("sysops:customer", args=[desk["customer"].pk]))
+    flags = risks_text(response)
+    day = date_format(now().date())
+    assert f"Last payment failed on {day}: 118.80 EUR (Card declined)." in flags
+    assert "2 unresolved admin alerts about this customer." in flags
+    assert "Critical request open:" in flags and "First response deadline missed:" in flags
+    assert "Unpaid:" in flags and "overdue since" in flags
+    assert "€" not in flags and "Letzte" not in flags
+
+
+def test_the_cached_view_keeps_one_entry_per_language(client, manager, sysops, desk):
+    """German, then English, then German again (the cached entry on PostgreSQL): each reader
+    gets the flags in their own language, never the other's."""
+    risky(desk)
+    url = reverse("sysops:customer", args=[desk["customer"].pk])
+    german = risks_text(german_client(client, manager).get(url))
+    english_client = Client()
+    english_client.force_login(sysops)
+    english = risks_text(english_client.get(url))
+    again = risks_text(client.get(url))
+    assert again == german
+    assert "offene Administrator-Alarme" in german and "unresolved admin alerts" not in german
+    assert "unresolved admin alerts" in english and "Administrator-Alarme" not in english
+    assert "118,80 €" in german and "118.80 EUR" in english
+
+
+def test_the_cached_flags_are_made_in_the_readers_language(require_postgres, desk):
+    """The flags are written inside the cached overview: a warm read in German serves the
+    German entry (the stamp and the cache read only), an English read its own."""
+    customer = customer_resolve(customer_id=risky(desk).customer_id, source="test")
+    with translation.override("de"):
+        cold = customer_overview_cached(customer=customer)
+    with translation.override("en"):
+        english = customer_overview_cached(customer=customer)
+    with translation.override("de"), CaptureQueriesContext(connection) as queries:
+        warm = customer_overview_cached(customer=customer)
+    assert len(queries) <= 2  # the stamp and the cache read: served from the cache
+    assert [r.message for r in warm.risks] == [r.message for r in cold.risks]
+    assert any("Administrator-Alarme" in r.message for r in warm.risks)
+    assert any("unresolved admin alerts" in r.message for r in english.risks)
+    assert [r.code for r in english.risks] == [r.code for r in warm.risks]
+
+
+def test_money_on_the_staff_pages_is_german(client, manager, sysops, desk):
+    invoice, credit = desk["invoice"], desk["credit"]
+    german_client(client, manager)
+    pages = {
+        "customer": reverse("sysops:customer", args=[desk["customer"].pk]),
+        "invoice": reverse("billing:staff_invoice", args=[invoice.pk]),
+        "invoices": reverse("billing:staff_invoices"),
+        "credit": reverse("sysops:service_credit", args=[credit.pk]),
+        "credits": reverse("sysops:service_credits"),
+    }
+    for name, url in pages.items():
+        text = main_text(client.get(url))
+        assert not re.search(r"\d EUR", text), (name, re.findall(r".{80}\d EUR.{20}", text))
+    detail = main_text(client.get(pages["invoice"]))
+    assert german_money(invoice.total) in detail and german_money(invoice.subtotal) in detail
+    assert german_money(credit.amount) in main_text(client.get(pages["credit"]))
+    view = main_text(client.get(pages["customer"]))
+    assert german_money(invoice.total) in view
+    assert "bevorzugt E-Mail" in view and "bevorzugt e-mail" not in view
+
+    english_client = Client()
+    english_client.force_login(sysops)
+    english = main_text(english_client.get(pages["invoice"]))
+    assert str(invoice.total) in english and "€" not in english
+    listed = main_text(english_client.get(pages["invoices"]))
+    assert str(invoice.total) in listed and "€" not in listed
+    view = main_text(english_client.get(pages["customer"]))
+    assert str(invoice.total) in view and "€" not in view
+    assert "prefers email" in view
+
+
+def test_the_acceptance_flags_are_german_and_stay_english_for_english_staff(
+    client, manager, sysops, desk
+):
+    contract = make_contract(desk["subscription"], 0)
+    requirement_add(
+        contract=contract, actor=manager, title="Backups", criteria="Backups work", rating="red"
+    )
+    url = reverse("sysops:customer", args=[desk["customer"].pk])
+    german = risks_text(german_client(client, manager).get(url))
+    assert f"Abnahme von Vertrag {contract.number} ist rot (wartet auf Bestätigung)" in german
+    english_client = Client()
+    english_client.force_login(sysops)
+    english = risks_text(english_client.get(url))
+    assert f"Contract {contract.number} acceptance is red (waiting for acknowledgement)" in english
+    assert "Abnahme" not in english

@@ -6,7 +6,7 @@ for unknown); core.money.locale_for turns it into the locale. Anything but Money
 
 from django import template
 
-from onboarding.core.money import Money, locale_for
+from onboarding.core.money import Money, locale_for, money_for_reader
 
 register = template.Library()
 
@@ -17,3 +17,13 @@ def money(value, country="") -> str:
         return value
     code = getattr(country, "code", country) or ""
     return value.format(locale=locale_for(country=str(code)))
+
+
+@register.filter
+def money_text(value, country="") -> str:
+    """Money on a staff page: English keeps the plain "118.80 EUR" staff always read (and the
+    tests pin); another language reads it as that language writes money for the customer's
+    country ("118,80 €" in German)."""
+    if not isinstance(value, Money):
+        return value
+    return money_for_reader(value, country=str(getattr(country, "code", country) or ""))
