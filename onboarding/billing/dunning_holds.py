@@ -20,6 +20,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +30,11 @@ from onboarding.audit.bulk import AuditRow, audit_rows_write
 from onboarding.audit.models import Outcome
 from onboarding.audit.services import audit_record
 from onboarding.billing.hold_models import DunningHold
+from onboarding.billing.hold_texts import (  # the builders, for the apps that place holds
+    acceptance_hold_reason,
+    hold_reasons_text,
+    request_hold_reason,
+)
 from onboarding.billing.models import Invoice, RetryStop
 from onboarding.billing.states import HoldSource
 from onboarding.core import clock
@@ -175,7 +181,8 @@ def dunning_decisions_ask(invoices: list[Invoice], *, reasons: dict[int, list[st
         return
     managers = _managers()
     for invoice in invoices:
-        why = "; ".join(reasons.get(invoice.customer_id, [])) or "service trouble"
+        held_for = reasons.get(invoice.customer_id, [])
+        why = "; ".join(held_for) or "service trouble"  # the admin alert's record: English
         if not managers:
             admin_alert_raise(
                 reason="dunning_no_manager",
@@ -197,7 +204,12 @@ def dunning_decisions_ask(invoices: list[Invoice], *, reasons: dict[int, list[st
                     number=invoice.number,
                 ),
                 template="billing/email/dunning_decision",
-                context={"invoice": invoice, "reasons": why, "url": url},
+                # Worded in the manager's language when notification_send renders it.
+                context={
+                    "invoice": invoice,
+                    "reasons": lazy(hold_reasons_text, str)(held_for),
+                    "url": url,
+                },
                 dedupe_key=(
                     f"dunning-decision:{invoice.pk}:{invoice.attempt_count}:manager:{manager.pk}"
                 ),
@@ -226,15 +238,6 @@ def invoices_hold_at_schedule_end(invoices: list[Invoice]) -> list[Invoice]:
 _CLOSED_CONTRACT_STATES = ("renewed", "cancelled", "expired")
 _OPEN_REQUEST_STATUSES = ("new", "in_progress", "waiting_on_customer")
 URGENT_SEVERITIES = ("high", "critical")
-
-
-def request_hold_reason(*, severity: str, request_id: int) -> str:
-    return f"open {severity} request REQ-{request_id:06d}"
-
-
-def acceptance_hold_reason(*, contract: str) -> str:
-    """`contract` as it reads (its number, or "Contract #id (not numbered)")."""
-    return f"acceptance of contract {contract} is red"
 
 
 def dunning_holds_backfill(apps, *, now: datetime | None = None) -> int:

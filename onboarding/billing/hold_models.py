@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from onboarding.accounts.models import Customer
+from onboarding.billing.hold_texts import hold_reason_text
 from onboarding.billing.states import HoldSource
 from onboarding.core.access import access_rule
 from onboarding.core.roles import STAFF_ROLES
@@ -46,6 +47,11 @@ class DunningHold(models.Model):
 
     def __str__(self) -> str:
         return f"Dunning hold on {self.customer_id}: {self.reason}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (recorded in English)."""
+        return hold_reason_text(self.reason)
 
     @property
     def is_active(self) -> bool:

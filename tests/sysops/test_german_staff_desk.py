@@ -568,3 +568,20 @@ def test_the_acceptance_flags_are_german_and_stay_english_for_english_staff(
     english = risks_text(english_client.get(url))
     assert f"Contract {contract.number} acceptance is red (waiting for acknowledgement)" in english
     assert "Abnahme" not in english
+
+
+def test_a_dunning_hold_reads_german_on_the_customer_view(client, manager, desk):
+    from onboarding.billing.dunning_holds import dunning_hold_place, request_hold_reason
+
+    customer = desk["customer"]
+    reason = request_hold_reason(severity="critical", request_id=desk["request"].pk)
+    hold = dunning_hold_place(
+        customer_id=customer.pk, source="request", reference=desk["request"].pk, reason=reason
+    )
+    assert hold.reason == reason  # recorded in English
+    german_client(client, manager)
+    # The audit timeline shows the record as recorded (English); the hold line is worded.
+    text = main_text(client.get(reverse("sysops:customer", args=[customer.pk])), drop=("audit",))
+    reference = desk["request"].reference
+    assert f"Offene Anfrage {reference} mit Schweregrad kritisch" in text
+    assert f"open critical request {reference}" not in text
