@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
 
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
@@ -23,7 +24,15 @@ def screenshot(page):
 
     def take(name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except PlaywrightError as error:
+            # Chromium now and then refuses a capture while a loaded machine keeps it busy
+            # ("Unable to capture screenshot"); once more, after the page has settled.
+            if "Unable to capture screenshot" not in str(error):
+                raise
+            page.wait_for_load_state()
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return take
