@@ -17,6 +17,8 @@ from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.acceptance.models import RequirementTemplate
 from onboarding.accounts.models import PreferredInbox, User
@@ -273,30 +275,41 @@ def _card(number: str) -> CardDetails:
 
 # A few notices for the customer who reads the in-app inbox, so a person trying the demo sees a
 # filled inbox: subject, body, a link to follow (path on the site), in the order they arrive.
+# Written in each reader's language when the notice is queued (notification_send).
 DEMO_INBOX_NOTICES = [
     (
-        "Welcome to Onboarding",
-        "This inbox keeps every notice we send you: purchases, invoices, contracts and replies "
-        "to your requests. You chose to read them here rather than by email; your profile "
-        "changes that.",
+        gettext_lazy("Welcome to Onboarding"),
+        gettext_lazy(
+            "This inbox keeps every notice we send you: purchases, invoices, contracts and "
+            "replies to your requests. You chose to read them here rather than by email; your "
+            "profile changes that."
+        ),
         "/account/profile/",
-        "Your profile",
+        gettext_lazy("Your profile"),
     ),
     (
-        "Your profile is complete",
-        "Thank you. Next, put a card on file and choose a billing cycle; your support contract "
-        "starts when the first invoice is paid.",
+        gettext_lazy("Your profile is complete"),
+        gettext_lazy(
+            "Thank you. Next, put a card on file and choose a billing cycle; your support "
+            "contract starts when the first invoice is paid."
+        ),
         "/pricing/",
-        "See the plans",
+        gettext_lazy("See the plans"),
     ),
     (
-        "Planned maintenance on Saturday",
-        "The customer portal is read-only on Saturday from 06:00 to 07:00 UTC while we update "
-        "it. Support requests by phone are answered as usual.",
+        gettext_lazy("Planned maintenance on Saturday"),
+        gettext_lazy(
+            "The customer portal is read-only on Saturday from 06:00 to 07:00 UTC while we "
+            "update it. Support requests by phone are answered as usual."
+        ),
         "",
         "",
     ),
 ]
+
+
+def _greeting(first_name: str) -> str:
+    return gettext("Hello %(name)s,") % {"name": first_name} if first_name else gettext("Hello,")
 
 
 def _inbox_notices_load(user: User) -> None:
@@ -310,7 +323,7 @@ def _inbox_notices_load(user: User) -> None:
             template="notifications/generic",
             context={
                 "subject": subject,
-                "greeting": f"Hello {user.first_name},",
+                "greeting": lazy(_greeting, str)(user.first_name),
                 "body": body,
                 "action_url": f"{settings.SITE_URL}{path}" if path else "",
                 "action_label": label,

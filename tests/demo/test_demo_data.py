@@ -82,7 +82,7 @@ def test_the_in_app_demo_customer_finds_notices_in_the_inbox_once_relayed():
         .order_by("pk")
         .values_list("subject", flat=True)
     )
-    assert subjects == [subject for subject, *_ in DEMO_INBOX_NOTICES]
+    assert subjects == [str(subject) for subject, *_ in DEMO_INBOX_NOTICES]
     # Sent through the notification service: each has its notification and nothing by email.
     notices = Notification.objects.filter(recipient=reader, kind="demo_notice")
     assert notices.count() == len(DEMO_INBOX_NOTICES)
@@ -98,6 +98,14 @@ def test_the_german_demo_customer_reads_german_and_pays_in_euros():
     demo_data_load()
     customer = Customer.objects.get(user__email="kunde@demo.test")
     assert (customer.language, customer.country, customer.currency) == ("de", "DE", "EUR")
+    # Their demo notices are written in German, greeting and all.
+    notices = Notification.objects.filter(recipient=customer.user, kind="demo_notice")
+    assert sorted(notices.values_list("subject", flat=True)) == [
+        "Geplante Wartung am Samstag",
+        "Ihr Profil ist vollständig",
+        "Willkommen bei Onboarding",
+    ]
+    assert all(n.language == "de" and "Guten Tag Klara," in n.body_text for n in notices)
     # The purchase is made; its first invoice is the worker's to issue (in German, in euros).
     subscription = Subscription.objects.get(customer=customer)
     assert (subscription.currency, subscription.cycle) == ("EUR", "annual")
