@@ -17,7 +17,6 @@ plan not sold in the subscription's cycle or currency, a subscription that is no
 stops at its period's end, or whose current period is not paid.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -44,6 +43,11 @@ from onboarding.billing.models import (
     SubscriptionStatus,
 )
 from onboarding.billing.numbering import INVOICE_SERIES, numbers_take
+from onboarding.billing.plan_quotes import (  # the value types, for callers of this module
+    PlanChangeOutcome,
+    PlanChangeQuote,
+    QuoteLine,
+)
 from onboarding.billing.plan_settle import plan_change_apply, units_label
 from onboarding.billing.proration import Proration, prorate
 from onboarding.billing.taxes import line_tax_minor, purchase_tax, tax_missing_refused
@@ -73,60 +77,6 @@ class PlanChangeRefused(DomainError):
 
     status_code = 422
     code = "invalid_change"
-
-
-@dataclass(frozen=True)
-class QuoteLine:
-    description: str
-    amount: Money  # net; negative for the credit
-    tax: Money
-    period_start: datetime
-    period_end: datetime
-
-
-@dataclass(frozen=True)
-class PlanChangeQuote:
-    """What a change would do, shown before it is confirmed and used to make it."""
-
-    subscription: Subscription
-    plan: Plan
-    quantity: int
-    unit_amount: Money  # the new plan's price of one unit per period, at the cycle
-    when: str  # NOW or AT_PERIOD_END
-    at: datetime  # the moment it takes effect
-    lines: tuple[QuoteLine, ...] = ()
-    cycle: str = ""  # a move to a longer cycle now (cycle_changes.py): the new cycle
-    period_end: datetime | None = None  # ... and the end of the stretched period
-    # The customer's tax on the day of the change (NOW only): every line is taxed by it.
-    tax_decision: TaxDecision | None = None
-
-    @property
-    def subtotal(self) -> Money:
-        return sum((line.amount for line in self.lines), Money.zero(self.unit_amount.currency))
-
-    @property
-    def tax(self) -> Money:
-        return sum((line.tax for line in self.lines), Money.zero(self.unit_amount.currency))
-
-    @property
-    def total(self) -> Money:
-        return self.subtotal + self.tax
-
-    @property
-    def terms(self) -> str:
-        return units_label(self.plan, self.quantity)
-
-
-@dataclass(frozen=True)
-class PlanChangeOutcome:
-    quote: PlanChangeQuote
-    subscription: Subscription
-    change: PlanChange | None = None  # NOW only
-    invoice: Invoice | None = None
-
-    @property
-    def applied(self) -> bool:
-        return self.change is not None and self.change.status == PlanChangeStatus.APPLIED
 
 
 def change_tax(subscription: Subscription, at: datetime) -> TaxDecision:

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from onboarding.accounts.models import Contact, Customer
+from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
 from tests.contracts.conftest import deliver_inline, paying_customer
 from tests.contracts.conftest import subscribe as subscribe_paid
@@ -16,14 +17,6 @@ from tests.sysops.conftest import open_request
 from tests.sysops.sla_terms import at, new_test_clock, plan_with_sla_terms, subscribe_on_clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
-# Whether an element shows whole: inside the screen and not cut off inside itself.
-WHOLE = """(el) => {
-  const box = el.getBoundingClientRect();
-  return box.width > 0 && box.left >= -0.5 && box.right <= window.innerWidth + 0.5
-    && el.scrollWidth <= el.clientWidth + 1;
-}"""
 
 
 @pytest.fixture
@@ -35,13 +28,6 @@ def media(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.evaluate("innerWidth"), width
-    for button in page.locator("main button:visible, main a.button:visible").all():
-        assert button.evaluate(WHOLE), button.inner_text()
 
 
 def _german(user) -> None:
@@ -61,7 +47,7 @@ def test_a_german_customers_contract_pages(playwright_browser, live_server, medi
             expect(page.get_by_role("heading", name="Ihre Verträge")).to_be_visible()
             expect(page.get_by_role("link", name=contract.number)).to_be_visible()
             expect(page.locator("td[data-label=Status] .badge")).to_have_text("Versendet")
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-contracts{suffix}.png"), full_page=True
             )
@@ -72,7 +58,7 @@ def test_a_german_customers_contract_pages(playwright_browser, live_server, medi
             expect(page.get_by_role("heading", name="Diesen Vertrag bestätigen")).to_be_visible()
             expect(page.get_by_role("button", name="Bestätigen", exact=True)).to_be_visible()
             expect(page.get_by_text("Vertrag verwalten")).to_be_visible()
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-contract{suffix}.png"), full_page=True
             )
@@ -110,7 +96,7 @@ def test_a_german_customers_request_and_contacts(playwright_browser, live_server
             expect(clock).to_contain_text("Mo\u2013Fr 08:00\u201318:00 Europe/Berlin")
             expect(page.get_by_role("heading", name="Verlauf")).to_be_visible()
             expect(page.get_by_role("button", name="Antwort senden")).to_be_visible()
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-request{suffix}.png"), full_page=True
             )
@@ -119,7 +105,7 @@ def test_a_german_customers_request_and_contacts(playwright_browser, live_server
             expect(page.get_by_role("heading", name="Kontakte", exact=True)).to_be_visible()
             expect(page.get_by_role("button", name="Kontakt hinzufügen")).to_be_visible()
             expect(page.locator("td[data-label=Rolle]")).to_have_text("Abrechnung")
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-contacts{suffix}.png"), full_page=True
             )
@@ -130,6 +116,6 @@ def test_a_german_customers_request_and_contacts(playwright_browser, live_server
             expect(page.locator("[data-field=name] .field-error")).to_have_text(
                 "Dieses Feld ist zwingend erforderlich."
             )
-            _fits(page)
+            fits_the_screen(page)
         finally:
             context.close()

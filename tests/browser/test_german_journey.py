@@ -23,7 +23,7 @@ from onboarding.billing.models import Invoice, Subscription
 from onboarding.contracts.models import Contract
 from tests.billing.conftest import run_tasks, today
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_german_contract_pages import _fits
+from tests.browser.fitting import fits_the_screen
 from tests.browser.test_purchase_journey import PASSWORD, YEAR, verification_link
 from tests.factories import plan_with_prices
 
@@ -104,7 +104,7 @@ class Journey:
         shot = f"i18n-de-journey-{self.step:02d}-{name}{suffix}"
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
         if suffix:
-            _fits(page)
+            fits_the_screen(page)
         if found := english_left(visible_text(page), self.allowed):
             self.leftovers[f"{shot} ({page.url})"] = found
 

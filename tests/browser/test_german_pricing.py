@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from onboarding.accounts.models import Customer
+from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
-from tests.browser.test_german_contract_pages import SIZES, _fits
 from tests.catalog.test_catalogue_languages import FRENCH, GERMAN
 from tests.contracts.conftest import paying_customer
 from tests.factories import complete_profile, plan_with_prices
@@ -35,7 +35,7 @@ def test_a_german_customers_pricing_page(playwright_browser, live_server, screen
             expect(card).not_to_contain_text("Business-hours support")
             expect(page.locator(".country-fixed")).to_contain_text("Deutschland")
             expect(page.locator(".who")).to_contain_text("Kunde")
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-pricing{suffix}.png"), full_page=True
             )

@@ -17,29 +17,13 @@ from onboarding.acceptance.timers import timers_fire_due
 from onboarding.accounts.models import User
 from onboarding.health.services import customer_health_recompute
 from tests.acceptance.conftest import active_contract
+from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
 from tests.factories import staff_user
 from tests.health.conftest import overdue_invoice
 from tests.health.shown import a_customer, counted, scored
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
-# Whether an element shows whole: inside the screen and not cut off inside itself.
-WHOLE = """(el) => {
-  const box = el.getBoundingClientRect();
-  return box.width > 0 && box.left >= -0.5 && box.right <= window.innerWidth + 0.5
-    && el.scrollWidth <= el.clientWidth + 1;
-}"""
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.evaluate("innerWidth"), width
-    for button in page.locator("main button:visible, main a.button:visible").all():
-        assert button.evaluate(WHOLE), button.inner_text()
-    for heading in page.locator("main h1:visible, main h2:visible").all():
-        assert heading.evaluate(WHOLE), heading.inner_text()
 
 
 @pytest.fixture
@@ -82,7 +66,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             expect(page.locator("html")).to_have_attribute("lang", "de")
             expect(page.get_by_role("heading", name="Mitarbeiterkonsole")).to_be_visible()
             expect(page.get_by_role("heading", name="Aufgaben im Hintergrund")).to_be_visible()
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-staff-home{suffix}.png"), full_page=True
             )
@@ -92,7 +76,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             expect(page.get_by_role("button", name="Anzeigen")).to_be_visible()
             row = page.locator(f'tr[data-contract="{red.pk}"]')
             expect(row.locator("td").nth(3)).to_contain_text("1 rot · 0 gelb · 0 grün")
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-staff-acceptance{suffix}.png"), full_page=True
             )
@@ -103,7 +87,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             expect(page.get_by_role("button", name="Bestätigen", exact=True)).to_be_visible()
             expect(page.locator("#requirements-summary")).to_contain_text("1 rot")
             expect(page.get_by_role("button", name="Bewerten")).to_be_visible()
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-staff-contract-acceptance{suffix}.png"),
                 full_page=True,
@@ -114,7 +98,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             expect(page.get_by_text("minus 18 Punkte")).to_be_visible()
             expect(page.locator("main")).to_contain_text("1 Rechnung seit 34 Tagen überfällig")
             expect(page.get_by_role("button", name="Anzeigen")).to_be_visible()
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-staff-health{suffix}.png"), full_page=True
             )
@@ -127,7 +111,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
                 "Rote Abnahme des Vertrags CTR-2026-000501 bis"
             )
             expect(page.locator("#live-state")).to_have_text("live")
-            _fits(page)
+            fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-staff-risk{suffix}.png"), full_page=True
             )

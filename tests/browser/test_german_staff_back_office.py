@@ -12,29 +12,15 @@ from onboarding.alerts.services import admin_alert_raise
 from onboarding.core.roles import Role
 from onboarding.testclocks.services import clock_create
 from onboarding.webhooks.services import endpoint_create
+from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
 from tests.factories import staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
-# Whether an element shows whole: inside the screen and not cut off inside itself.
-WHOLE = """(el) => {
-  const box = el.getBoundingClientRect();
-  return box.width > 0 && box.left >= -0.5 && box.right <= window.innerWidth + 0.5
-    && el.scrollWidth <= el.clientWidth + 1;
-}"""
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.evaluate("innerWidth"), width
-    for control in page.locator("main button:visible, main a.button:visible, main h1").all():
-        assert control.evaluate(WHOLE), control.inner_text()
-
 
 def _shot(page, screenshot_dir, name: str, suffix: str) -> None:
-    _fits(page)
+    fits_the_screen(page)
     page.screenshot(path=str(screenshot_dir / f"i18n-de-staff-{name}{suffix}.png"), full_page=True)
 
 

@@ -11,6 +11,7 @@ from onboarding.accounts.models import User
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
 from onboarding.sysops.models import ServiceCredit
+from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
 from tests.factories import staff_user
 from tests.sysops.conftest import open_request, subscribe, today
@@ -18,24 +19,9 @@ from tests.sysops.sla_terms import breach, credit_terms, plan_with_sla_terms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
-# Whether an element shows whole: inside the screen and not cut off inside itself.
-WHOLE = """(el) => {
-  const box = el.getBoundingClientRect();
-  return box.width > 0 && box.left >= -0.5 && box.right <= window.innerWidth + 0.5
-    && el.scrollWidth <= el.clientWidth + 1;
-}"""
-
-
-def _fits(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.evaluate("innerWidth"), width
-    for button in page.locator("main button:visible, main a.button:visible").all():
-        assert button.evaluate(WHOLE), button.inner_text()
-
 
 def _shot(page, screenshot_dir, name: str, suffix: str) -> None:
-    _fits(page)
+    fits_the_screen(page)
     page.screenshot(path=str(screenshot_dir / f"i18n-de-staff-{name}{suffix}.png"), full_page=True)
 
 
