@@ -5,6 +5,7 @@ in it focuses its field with the field's label in sight."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.sessions import sign_in
 from tests.factories import UserFactory, complete_profile
@@ -54,7 +55,7 @@ def test_a_sign_up_with_two_bad_fields_starts_with_a_summary_linking_to_both(pag
     assert second.evaluate(IN_VIEW)
     assert page.locator("label[for=id_password2]").evaluate(IN_VIEW)  # its label in sight
     links.nth(0).click()
-    assert page.locator("#id_email").evaluate(FOCUSED)
+    expect(page.locator("#id_email")).to_be_focused()
 
 
 def test_a_profile_with_two_bad_fields_links_each_to_its_field(page, live_server, screenshot):

@@ -2,6 +2,7 @@
 the prices in that currency, net and with the country's VAT."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_phone_width import OVERFLOWING, PHONE
 from tests.factories import plan_with_prices
@@ -25,5 +26,5 @@ def test_a_phone_visitor_chooses_pounds_and_germany_and_sees_net_and_gross(page,
     assert page.evaluate(OVERFLOWING) == []
     # The cycle tabs keep the choices.
     page.get_by_role("link", name="Annual").click()
-    assert "850,00\xa0£" in page.locator("article.plan").first.inner_text()
+    expect(page.locator("article.plan").first).to_contain_text("850,00\xa0£")
     screenshot("pricing-phone-gbp-de")

@@ -11,6 +11,7 @@ import json
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from config.staff_counts import staff_counts_refresh
 from onboarding.alerts.selectors import admin_alert_open_count
@@ -176,7 +177,7 @@ def test_the_audit_log_fits_a_desktop_with_long_values_folded(
         assert not full.is_visible()
         assert json.loads(full.text_content()) == LONG_SETTINGS
         long_value.locator("summary").click()
-        assert full.is_visible()
+        expect(full).to_be_visible()
         request_id = row.locator("code.request-id")
         assert request_id.text_content() == REQUEST_ID  # whole, broken across lines to fit
         box = request_id.bounding_box()
