@@ -1,4 +1,5 @@
-"""Settings for Onboarding, one module, every value from the environment.
+"""Settings for Onboarding, every value from the environment (the longer single-job values are
+built in config/settings_parts/).
 
 With no environment at all the app runs embedded: SQLite under var/, mail written to var/mail/
 (staff see copies), tasks in the database. Production chooses PostgreSQL, Redis
@@ -16,6 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
 from config.env import env_bool, env_int, env_list, env_seconds
+from config.settings_parts.logging import logging_config
+from config.settings_parts.schedule import worker_periodic_tasks
+from config.settings_parts.security import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -270,20 +274,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
-        "font-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    }
-}
+# CONTENT_SECURITY_POLICY is set under Payments below: it depends on the payment gateway.
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -339,12 +330,9 @@ PAYMENT_LOOKUP_GRACE_SECONDS = env_int("PAYMENT_LOOKUP_GRACE_SECONDS", 300)
 PAYMENT_RECONCILE_MAX_TRIES = env_int("PAYMENT_RECONCILE_MAX_TRIES", 5)
 PAYMENT_RECONCILE_BASE_SECONDS = env_int("PAYMENT_RECONCILE_BASE_SECONDS", 60)
 PAYMENT_RECONCILE_MAX_SECONDS = env_int("PAYMENT_RECONCILE_MAX_SECONDS", 3600)
-if PAYMENT_GATEWAY == "stripe":
-    # Stripe's card fields must load from Stripe (PCI DSS SAQ A): the one outside origin we allow.
-    _csp = CONTENT_SECURITY_POLICY["DIRECTIVES"]
-    _csp["script-src"].append("https://js.stripe.com")
-    _csp["frame-src"] = ["https://js.stripe.com", "https://hooks.stripe.com"]
-    _csp["connect-src"].append("https://api.stripe.com")
+# The content security policy: our own origin, and Stripe's when Stripe takes the cards
+# (config/settings_parts/security.py).
+CONTENT_SECURITY_POLICY = content_security_policy(stripe=PAYMENT_GATEWAY == "stripe")
 
 # --- Billing (docs/billing.md) ----------------------------------------------------------------
 # Dunning: after a failed payment, retry this many days after the first failure; when the last
@@ -408,40 +396,9 @@ if not 0 <= HEALTH_REVIEW_ACK_SECONDS <= HEALTH_REVIEW_ACTION_SECONDS:
     )
 # An open staff page asks for the stored counts again this often (htmx poll; not while hidden).
 STAFF_NAV_COUNTS_POLL_SECONDS = env_int("STAFF_NAV_COUNTS_POLL_SECONDS", 30)
-# Periodic work the worker enqueues itself: task path -> every N seconds (once per slot, even with
-# several workers running).
-WORKER_PERIODIC_TASKS = {
-    "onboarding.audit.tasks.audit_seal_pending": 5,
-    "onboarding.worker.tasks.tasks_reap_stale": 15,
-    # The staff navigation's counts of work waiting (config/staff_counts.py): pages only read
-    # what this stores, so its period is the counts' lag.
-    "config.tasks.staff_nav_counts_refresh": 5,
-    # The health queue's counts per band and score (onboarding/health/counts.py): the chart's
-    # and the page count's lag.
-    "onboarding.health.tasks.health_counts_task": 30,
-    # Billing (docs/billing.md): the bill run for today, dunning retries, the missing-invoice
-    # check, PDFs and notices handed to workers, refunds whose answer never came.
-    "onboarding.billing.tasks.bill_run_task": 900,
-    "onboarding.billing.tasks.invoice_retries_task": 3600,
-    "onboarding.billing.tasks.invoices_missing_task": 3600,
-    "onboarding.billing.tasks.follow_ups_dispatch_task": 10,
-    "onboarding.billing.tasks.credit_notes_resume_task": 600,
-    # Payments: settle unknown charges; remind customers of expiring cards (docs/payments.md).
-    "onboarding.payments.tasks.payments_reconcile_unknown": 60,
-    "onboarding.payments.tasks.cards_remind_expiring": 86400,
-    # Contracts: issue any that are due but missing, then move terms along (docs/contracts.md).
-    "onboarding.contracts.tasks.contracts_issue_missing_task": 60,
-    "onboarding.contracts.tasks.contracts_lifecycle_task": 900,
-    "onboarding.sla.tasks.sla_clocks_check_task": 60,  # 80% warnings, breaches (docs/sla.md)
-    # Customer health (docs/health.md): factor changes from the audit log into recomputes, and
-    # the scores a factor changes by time alone (a card expiring, a contract nearing its end).
-    "onboarding.health.tasks.health_follow_task": 10,
-    "onboarding.health.tasks.health_reviews_task": 300,
-    # Outbound webhooks (docs/webhooks.md): audit entries to deliveries and replays, then sending.
-    "onboarding.webhooks.tasks.webhooks_dispatch_task": 2,
-    # Sending also seals and dispatches what was just recorded first, so it runs every second.
-    "onboarding.webhooks.tasks.webhooks_deliver_task": 1,
-}
+# Periodic work the worker enqueues itself: task path -> every N seconds
+# (config/settings_parts/schedule.py).
+WORKER_PERIODIC_TASKS = worker_periodic_tasks()
 
 
 # --- Outbound webhooks (docs/webhooks.md) ----------------------------------------------------
@@ -585,30 +542,4 @@ USE_TZ = True
 
 # --- Logging: one JSON object per line, each carrying the request id -------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "onboarding.core.logging.RequestIdFilter"}},
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        }
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json",
-            "filters": ["request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django_tasks_db": {"level": "WARNING"},
-        # WeasyPrint narrates every rendering step at INFO.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(LOG_LEVEL)  # config/settings_parts/logging.py

@@ -37,6 +37,17 @@ from onboarding.contracts.models import Contract
 from onboarding.core.errors import Conflict
 
 
+def _title_and_criteria(title: str, criteria: str) -> tuple[str, str]:
+    """A requirement's title and criteria as stored; a Conflict naming the field if either is
+    empty."""
+    title, criteria = clean_text(title, limit=200), clean_text(criteria)
+    if not title:
+        raise Conflict(gettext("Name the requirement."), field="title")
+    if not criteria:
+        raise Conflict(gettext("Say what must be true for it to be green."), field="criteria")
+    return title, criteria
+
+
 @failure_reported(SAVE_FAILED, target="contract")
 def requirement_add(
     *,
@@ -50,11 +61,7 @@ def requirement_add(
 ) -> Requirement:
     """Capture one requirement with its acceptance criteria and first rating."""
     actor_require_staff(actor=actor)
-    title, criteria = clean_text(title, limit=200), clean_text(criteria)
-    if not title:
-        raise Conflict(gettext("Name the requirement."), field="title")
-    if not criteria:
-        raise Conflict(gettext("Say what must be true for it to be green."), field="criteria")
+    title, criteria = _title_and_criteria(title, criteria)
     if rating not in GIVEN_RATINGS:
         raise Conflict(gettext("Rate it Red, Yellow or Green."), field="rating")
     with transaction.atomic():
@@ -136,11 +143,7 @@ def requirement_update(
     notes: str,
 ) -> Requirement:
     actor_require_staff(actor=actor)
-    title, criteria = clean_text(title, limit=200), clean_text(criteria)
-    if not title:
-        raise Conflict(gettext("Name the requirement."), field="title")
-    if not criteria:
-        raise Conflict(gettext("Say what must be true for it to be green."), field="criteria")
+    title, criteria = _title_and_criteria(title, criteria)
     with transaction.atomic():
         contract = contract_lock(contract_id=requirement.contract_id)
         contract_require_writable(contract=contract)

@@ -16,6 +16,7 @@ from onboarding.accounts import events
 from onboarding.accounts.models import Customer, User
 from onboarding.accounts.services import customer_create
 from onboarding.accounts.validators import vat_number_normalize
+from onboarding.core.read_only_admin import ReadOnlyAdmin
 from onboarding.core.roles import Role
 
 AUDITED_USER_FIELDS = (
@@ -135,12 +136,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("reference", "company", "vat_number", "email", "country", "created_at")
     list_select_related = ("user",)
     search_fields = ("company", "user__email", "user__last_name", "vat_number")
     search_help_text = "Company, email, last name or VAT number (spaces and dots allowed)."
-    actions = None
 
     @admin.display(description="Reference", ordering="pk")
     def reference(self, obj: Customer) -> str:
@@ -158,15 +158,3 @@ class CustomerAdmin(admin.ModelAdmin):
         if number and number != search_term.strip():
             results |= queryset.filter(vat_number__startswith=number)
         return results, duplicates
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

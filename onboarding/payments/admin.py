@@ -3,11 +3,12 @@ it. An event is processed by the worker (stripe_events.py), never edited by hand
 
 from django.contrib import admin
 
+from onboarding.core.read_only_admin import ReadOnlyAdmin
 from onboarding.payments.models import StripeEvent
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     list_display = (
         "stripe_id",
         "type",
@@ -21,16 +22,3 @@ class StripeEventAdmin(admin.ModelAdmin):
     search_fields = ("=stripe_id", "type", "object_id")
     date_hierarchy = "received_at"
     ordering = ("-received_at", "-id")
-    actions = None
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -10,6 +10,8 @@ readers get the stored text unchanged.
 
 from django.utils.translation import get_language, gettext_lazy
 
+from onboarding.payments.models import DECLINE_MESSAGES
+
 # The English texts stored by this system, and their translations.
 _KNOWN_TEXTS = {
     str(text): text
@@ -56,21 +58,7 @@ _KNOWN_TEXTS = {
 
 # A gateway's own text (not one of the above) for a code: what the reader gets instead when
 # they do not read English. Codes of the same meaning share the text of DECLINE_MESSAGES.
-_BY_CODE = {
-    "card_declined": "Your card was declined.",
-    "generic_decline": "Your card was declined.",
-    "insufficient_funds": "Your card has insufficient funds.",
-    "expired_card": "Your card has expired.",
-    "lost_card": "Your bank reports this card as lost.",
-    "stolen_card": "Your bank reports this card as stolen.",
-    "do_not_honor": "Your bank declined the payment.",
-    "do_not_honor/do_not_try_again": "Your bank declined the payment: the card cannot be used.",
-    "try_again_later": "Your bank asks us to try again later.",
-    "processing_error": "The payment provider had a processing error.",
-    "invalid_token": "The card on file is no longer valid.",
-    "authentication_required": "Your bank asks you to confirm this payment.",
-    "payment_intent_authentication_failure": "The payment was not confirmed with your bank.",
-}
+_BY_CODE = {**DECLINE_MESSAGES, "generic_decline": DECLINE_MESSAGES["card_declined"]}
 
 
 def customer_text(code: str, message: str) -> str:

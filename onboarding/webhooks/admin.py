@@ -5,29 +5,13 @@ services that check the URL and make the secret; never here. Secrets are never s
 
 from django.contrib import admin
 
+from onboarding.core.read_only_admin import ReadOnlyAdmin
 from onboarding.webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookReplay,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    actions = None
-    exclude: tuple[str, ...] = ()
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields if field.name not in self.exclude]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class AttemptInline(admin.TabularInline):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.fitting import fits_the_screen
 from tests.browser.sessions import signed_in_context
 from tests.factories import plan_with_prices, staff_user
 from tests.health.shown import a_customer, counted, scored
@@ -14,8 +15,8 @@ from tests.sysops.conftest import rich_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# A narrower phone than fitting.SIZES' 390 px: these pages have fitted 375 px since they were made.
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
-PAGE_WIDTH = "document.documentElement.scrollWidth"
 
 
 @pytest.fixture
@@ -43,10 +44,6 @@ def world():
     return {"engineer": engineer, "manager": manager, "northwind": northwind}
 
 
-def _fits(page) -> None:
-    assert page.evaluate(PAGE_WIDTH) <= page.evaluate("innerWidth"), page.evaluate(PAGE_WIDTH)
-
-
 def _shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"health-{name}.png"), full_page=True)
@@ -70,7 +67,7 @@ def test_the_customer_view_shows_the_score_on_top(playwright_browser, live_serve
         # On top: above the risks, and within the first screen.
         assert card.bounding_box()["y"] < page.locator(".risks").bounding_box()["y"]
         assert card.locator(".hc-number").bounding_box()["y"] < h
-        _fits(page)
+        fits_the_screen(page)
         _shot(page, f"customer-view-{width}")
     finally:
         context.close()
@@ -89,7 +86,7 @@ def test_the_search_results_show_each_score(playwright_browser, live_server, wor
         expect(row.locator('[data-health-score="23"]')).to_be_visible()
         expect(row.locator(".sr-score .badge.red")).to_have_text("Red")
         expect(page.locator('.sr-score [data-health-score="none"]')).to_have_count(1)
-        _fits(page)
+        fits_the_screen(page)
         _shot(page, f"search-{width}")
     finally:
         context.close()
@@ -111,13 +108,13 @@ def test_the_managers_queue_ranks_and_filters(playwright_browser, live_server, w
         )
         expect(page.locator("svg.band-bars")).to_be_visible()
         expect(page.locator("svg.score-columns")).to_be_visible()
-        _fits(page)
+        fits_the_screen(page)
         _shot(page, f"queue-{width}")
         page.select_option("#f-band", "green")
         page.get_by_role("button", name="Show").click()
         expect(rows).to_have_count(3)
         expect(page.locator('#health-queue [data-band="red"]')).to_have_count(0)
-        _fits(page)
+        fits_the_screen(page)
         rows.first.get_by_role("link").click()
         expect(page.locator("#health .hc-number")).to_be_visible()
     finally:

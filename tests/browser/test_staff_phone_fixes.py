@@ -20,6 +20,7 @@ from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.dunning_holds import request_hold_reason
 from onboarding.core.roles import Role
 from onboarding.sysops.models import ServiceRequest
+from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
 from tests.contracts.conftest import deliver_inline, media, paying_customer, subscribe  # noqa: F401
 from tests.factories import plan_with_prices, staff_user
@@ -27,10 +28,8 @@ from tests.sysops.conftest import rich_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
+PHONE = SIZES["-phone"]
 DESKTOP = {"width": 1280, "height": 800}
-
-PAGE_WIDTH = "document.documentElement.scrollWidth"
 
 # Whether an element shows whole inside the screen: not cut off by a box that clips or scrolls
 # it, and not past the right edge.
@@ -67,10 +66,6 @@ def engineer():
     return staff_user()
 
 
-def _fits_the_phone(page) -> None:
-    assert page.evaluate(PAGE_WIDTH) <= page.evaluate("innerWidth"), page.evaluate(PAGE_WIDTH)
-
-
 def _shows_whole(locator) -> None:
     expect(locator).to_be_visible()
     assert locator.evaluate(WHOLE_ON_SCREEN), locator.inner_text()
@@ -85,7 +80,7 @@ def test_the_bill_runs_are_cards_that_fit_a_phone(playwright_browser, live_serve
         section = page.locator("section.card", has=page.get_by_role("heading", name="Bill runs"))
         runs = section.locator("table")
         row = runs.locator("tbody tr").first
-        _fits_the_phone(page)
+        fits_the_screen(page)
         # Day, Passes, Invoiced, Paid, Failed, Pending, Cancelled, Finished: every one in view.
         cells = row.locator("td")
         expect(cells).to_have_count(8)
@@ -111,7 +106,7 @@ def test_the_contract_documents_are_cards_that_fit_a_phone(
         page.goto(reverse("contracts_staff:detail", args=[contract.pk]))
         section = page.locator("section.card", has=page.get_by_role("heading", name="Documents"))
         row = section.locator("table tbody tr").first
-        _fits_the_phone(page)
+        fits_the_screen(page)
         # Version, Stored, Template, SHA-256 (Acknowledged is empty until the customer says so).
         cells = row.locator("td")
         for index in range(4):
@@ -144,7 +139,7 @@ def test_a_dunning_hold_names_its_whole_request_number_on_a_phone(
         number = hold.locator(".doc-number", has_text=critical.reference)
         _shows_whole(number)
         assert number.bounding_box()["height"] < 1.5 * line
-        _fits_the_phone(page)
+        fits_the_screen(page)
     finally:
         context.close()
 
