@@ -280,7 +280,7 @@ def test_sent_mail_and_the_outbox_are_german(db):
     message = OutboxMessage.objects.filter(notification__recipient=admin).order_by("pk").first()
     detail = _get(client, reverse("mail:outbox_detail", args=[message.pk]))
     text = main_text(detail)
-    assert f"Postausgang Nr. {message.pk}" in text and "Schlüssel gegen Doppelte" in text
+    assert f"Postausgang Nr. {message.pk}" in text and "Deduplizierungsschlüssel" in text
     recorded = [message.topic, message.dedupe_key, "admin_alert", subject, admin.email]
     recorded += [message.notification.message_id]
     assert english_left(text, *recorded) == []
@@ -382,7 +382,7 @@ def test_the_test_clock_pages_are_german_and_their_errors_too(db):
 def test_the_background_tasks_page_is_german(db):
     _admin, client = german()
     text = main_text(_get(client, reverse("tasks:list")))
-    assert "Aufgaben im Hintergrund" in text and "jetzt bereit zur Ausführung" in text
+    assert "Hintergrundaufgaben" in text and "jetzt bereit zur Ausführung" in text
     assert "Keine Fehlschläge." in text
     assert english_left(text, "manage.py run_worker") == []
     missing = client.post(reverse("tasks:requeue", args=["00000000-0000-0000-0000-000000000000"]))
