@@ -268,7 +268,10 @@ def test_the_risk_board_and_the_funnel_are_german(sysops, manager):
     text = main_text(board)
     assert "Risikotafel" in text and "Offene Risiken" in text and "Erledigen" in text
     assert "Gelbe oder rote Abnahme nicht von einer Führungskraft bestätigt" in text
-    assert 'data-live="live" data-reconnecting="verbindet neu…"' in board.content.decode()
+    assert (
+        'data-live="live" data-reconnecting="Verbindung wird wiederhergestellt…"'
+        in board.content.decode()
+    )
     data = [*data_of(contract, sysops), event.reason, "VPN"]
     assert english_left(text, *data) == [], text
 
@@ -280,7 +283,7 @@ def test_the_risk_board_and_the_funnel_are_german(sysops, manager):
     text = main_text(funnel)
     assert "Onboarding-Trichter" in text and "Konversion" in text and "Abbruch" in text
     series = client.get(reverse("journey:funnel_data")).json()["series"]
-    assert series["standing"] == "Stehen bei diesem Schritt"
+    assert series["standing"] == "Aktuell bei diesem Schritt"
     steps = [str(label) for label in client.get(reverse("journey:funnel_data")).json()["labels"]]
     assert english_left(text, *steps, "Onboarding") == [], text
 
