@@ -103,7 +103,7 @@ def test_activation_starts_the_requirements_unknown_timer(contract, settings):
     assert "Product support requirements unknown to SysOps" in event.reason
     with translation.override("de"):
         assert event.reason_shown.startswith(
-            f"Produkt-Supportanforderungen SysOps unbekannt: Vertrag {contract} ist seit "
+            f"Supportanforderungen des Produkts sind SysOps unbekannt: Vertrag {contract} ist seit "
         )
         assert event.reason_shown.endswith("UTC aktiv, ohne erfasste Anforderungen")
 

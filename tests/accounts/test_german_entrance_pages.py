@@ -33,7 +33,7 @@ def test_the_forgot_password_pages_say_sie():
     assert NOT_FORMAL_GERMAN.findall(text) == [], text
     done = client.post("/accounts/password/reset/", {"email": "niemand@example.com"}, follow=True)
     text = main_text(done)
-    assert "Sehen Sie in Ihr E-Mail-Postfach" in text
+    assert "Prüfen Sie Ihr E-Mail-Postfach" in text
     assert NOT_FORMAL_GERMAN.findall(text) == [], text
 
 
@@ -65,7 +65,7 @@ def test_two_passwords_that_differ_are_refused_in_german(settings):
     ("template", "german_words"),
     [
         ("mfa/email/totp_activated", "Zwei-Faktor-Anmeldung"),
-        ("mfa/email/totp_deactivated", "ausgeschaltet"),
+        ("mfa/email/totp_deactivated", "deaktiviert"),
         ("mfa/email/recovery_codes_generated", "Wiederherstellungscodes"),
         ("mfa/email/webauthn_added", "Sicherheitsschlüssel"),
         ("mfa/email/webauthn_removed", "Sicherheitsschlüssel"),

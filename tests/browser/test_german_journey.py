@@ -177,7 +177,7 @@ def test_a_german_first_time_buyer_goes_the_whole_journey_in_german(
         page.locator("#id_password1").fill(PASSWORD)
         page.locator("#id_password2").fill(PASSWORD)
         page.get_by_role("button", name="Konto erstellen").click()
-        expect(page.get_by_role("heading", name="Sehen Sie in Ihr E-Mail-Postfach")).to_be_visible()
+        expect(page.get_by_role("heading", name="Prüfen Sie Ihr E-Mail-Postfach")).to_be_visible()
         journey.look("verification-sent")
 
         link = verification_link(smtp_mail, EMAIL)

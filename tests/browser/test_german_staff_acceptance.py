@@ -65,7 +65,7 @@ def test_the_german_staff_console(playwright_browser, live_server, world, screen
             page.goto(reverse("staff:home"))
             expect(page.locator("html")).to_have_attribute("lang", "de")
             expect(page.get_by_role("heading", name="Mitarbeiterkonsole")).to_be_visible()
-            expect(page.get_by_role("heading", name="Aufgaben im Hintergrund")).to_be_visible()
+            expect(page.get_by_role("heading", name="Hintergrundaufgaben")).to_be_visible()
             fits_the_screen(page)
             page.screenshot(
                 path=str(screenshot_dir / f"i18n-de-staff-home{suffix}.png"), full_page=True

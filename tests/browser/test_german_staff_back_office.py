@@ -59,7 +59,7 @@ def test_a_german_admins_back_office(playwright_browser, live_server, screenshot
 
             page.goto("/staff/audit/")
             expect(page.get_by_role("heading", name="Prüfprotokoll")).to_be_visible()
-            expect(page.get_by_label("E-Mail des Handelnden")).to_be_visible()
+            expect(page.get_by_label("E-Mail des Akteurs")).to_be_visible()
             expect(page.locator("td[data-label=Aktion]").first).to_be_visible()
             _shot(page, screenshot_dir, "audit", suffix)
 
@@ -87,7 +87,7 @@ def test_a_german_admins_back_office(playwright_browser, live_server, screenshot
             _shot(page, screenshot_dir, "testclock", suffix)
 
             page.goto("/staff/tasks/")
-            expect(page.get_by_role("heading", name="Aufgaben im Hintergrund")).to_be_visible()
+            expect(page.get_by_role("heading", name="Hintergrundaufgaben")).to_be_visible()
             expect(page.get_by_text("jetzt bereit zur Ausführung")).to_be_visible()
             _shot(page, screenshot_dir, "worker", suffix)
         finally:

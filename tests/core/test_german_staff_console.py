@@ -168,7 +168,7 @@ def test_the_staff_home_is_german(sysops):
     assert page.status_code == 200
     text = main_text(page)
     assert "Mitarbeiterkonsole" in text or "Konsole" in text, text
-    assert "Abnahme" in text and "Risikotafel" in text and "Aufgaben im Hintergrund" in text
+    assert "Abnahme" in text and "Risikotafel" in text and "Hintergrundaufgaben" in text
     assert english_left(text, "SysOps", "UTC", "SLA") == []
     nav = page.content.decode().split('id="staff-nav"', 1)[1].split("</nav>", 1)[0]
     assert ">Kunden<" in nav and ">Abnahme<" in nav and ">Trichter<" in nav
@@ -268,7 +268,10 @@ def test_the_risk_board_and_the_funnel_are_german(sysops, manager):
     text = main_text(board)
     assert "Risikotafel" in text and "Offene Risiken" in text and "Erledigen" in text
     assert "Gelbe oder rote Abnahme nicht von einer Führungskraft bestätigt" in text
-    assert 'data-live="live" data-reconnecting="verbindet neu…"' in board.content.decode()
+    assert (
+        'data-live="live" data-reconnecting="Verbindung wird wiederhergestellt…"'
+        in board.content.decode()
+    )
     data = [*data_of(contract, sysops), event.reason, "VPN"]
     assert english_left(text, *data) == [], text
 
@@ -280,7 +283,7 @@ def test_the_risk_board_and_the_funnel_are_german(sysops, manager):
     text = main_text(funnel)
     assert "Onboarding-Trichter" in text and "Konversion" in text and "Abbruch" in text
     series = client.get(reverse("journey:funnel_data")).json()["series"]
-    assert series["standing"] == "Stehen bei diesem Schritt"
+    assert series["standing"] == "Aktuell bei diesem Schritt"
     steps = [str(label) for label in client.get(reverse("journey:funnel_data")).json()["labels"]]
     assert english_left(text, *steps, "Onboarding") == [], text
 

@@ -101,7 +101,7 @@ def test_a_clock_running_at_its_deadline_is_breached_once(request_, test_clock, 
     # The board words it for a German reader from its details; English is the record.
     with translation.override("de"):
         assert f"{request_.reference} (" in risk.reason_shown
-        assert "Erstreaktion nicht bis zur Frist" in risk.reason_shown
+        assert "erste Antwort nicht bis zur Frist" in risk.reason_shown
     with translation.override("en"):
         assert risk.reason_shown == risk.reason
     assert AuditEntry.objects.filter(action="sla.clock_breached").count() == 1

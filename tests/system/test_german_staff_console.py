@@ -204,7 +204,7 @@ def test_a_sysops_member_is_told_in_german_that_only_an_admin_may_act(db):
     assert "Nur ein Administrator kann Alarme quittieren oder erledigen." in text
     refused = client.post(reverse("alerts:acknowledge", args=[alert.pk]))
     assert refused.status_code == 403
-    assert "Das darf nur ein Administrator." in refused.content.decode()
+    assert "Dazu ist nur ein Administrator berechtigt." in refused.content.decode()
 
 
 def test_the_alert_mail_reaches_a_german_admin_in_german_and_an_english_one_in_english(db):
@@ -231,7 +231,7 @@ def test_the_audit_log_and_an_entry_are_german(db):
     _alert()
     answer = _get(client, reverse("audit:list"), action="alert.raised")
     text = main_text(answer)
-    assert "Prüfprotokoll" in text and "Handelnder" in text and "Änderungen" in text
+    assert "Prüfprotokoll" in text and "Akteur" in text and "Änderungen" in text
     assert "Kundennummer" in text and "Ergebnis" in text
     recorded = re.findall(r'<td data-label="[^"]*"[^>]*>(.*?)</td>', answer.content.decode(), re.S)
     data = [html.unescape(re.sub(r"<[^>]+>", " ", cell)).strip() for cell in recorded]
@@ -280,7 +280,7 @@ def test_sent_mail_and_the_outbox_are_german(db):
     message = OutboxMessage.objects.filter(notification__recipient=admin).order_by("pk").first()
     detail = _get(client, reverse("mail:outbox_detail", args=[message.pk]))
     text = main_text(detail)
-    assert f"Postausgang Nr. {message.pk}" in text and "Schlüssel gegen Doppelte" in text
+    assert f"Postausgang Nr. {message.pk}" in text and "Deduplizierungsschlüssel" in text
     recorded = [message.topic, message.dedupe_key, "admin_alert", subject, admin.email]
     recorded += [message.notification.message_id]
     assert english_left(text, *recorded) == []
@@ -382,7 +382,7 @@ def test_the_test_clock_pages_are_german_and_their_errors_too(db):
 def test_the_background_tasks_page_is_german(db):
     _admin, client = german()
     text = main_text(_get(client, reverse("tasks:list")))
-    assert "Aufgaben im Hintergrund" in text and "jetzt bereit zur Ausführung" in text
+    assert "Hintergrundaufgaben" in text and "jetzt bereit zur Ausführung" in text
     assert "Keine Fehlschläge." in text
     assert english_left(text, "manage.py run_worker") == []
     missing = client.post(reverse("tasks:requeue", args=["00000000-0000-0000-0000-000000000000"]))
