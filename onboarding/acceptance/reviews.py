@@ -33,6 +33,7 @@ from onboarding.alerts.services import admin_alert_raise
 from onboarding.contracts.lifecycle import contract_cancel
 from onboarding.core import clock
 from onboarding.core.errors import Conflict
+from onboarding.core.transitions import state_in_sentence
 from onboarding.notifications.models import Channel
 from onboarding.notifications.services import notification_send
 
@@ -45,7 +46,7 @@ def _act(review_id: int, *, actor: User, state: str, **fields) -> Review:
     if not review.is_live:
         raise Conflict(
             gettext("This review is %(state)s; open the contract's current review instead.")
-            % {"state": review.get_state_display().lower()}
+            % {"state": state_in_sentence(review.get_state_display())}
         )
     previous = review.state
     review.move_to(state)

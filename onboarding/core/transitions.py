@@ -40,7 +40,7 @@ MOVE_REFUSED: dict[str, Promise] = {
 }
 
 
-def _state_name(label: object) -> str:
+def state_in_sentence(label: object) -> str:
     """A state's label as it sits in the sentence: lower case in English ("is cancelled"), as
     written elsewhere, where the translation quotes it (German capitalises nouns)."""
     text = str(label)
@@ -78,8 +78,8 @@ def check_move(
     if not move_allowed(moves, current, target):
         # A row in a state the choices no longer name (an old or hand-edited row) is still
         # refused as an illegal move, named by its stored value.
-        now = _state_name(states(current).label) if current in values else str(current)
-        later = _state_name(states(target).label)
+        now = state_in_sentence(states(current).label) if current in values else str(current)
+        later = state_in_sentence(states(target).label)
         sentence = MOVE_REFUSED.get(what)
         if sentence is None:  # a machine without its own sentence yet: English, as before
             article = "An" if what[:1].lower() in "aeiou" else "A"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onboarding.accounts.models import Customer
 from onboarding.core.errors import Conflict
+from onboarding.core.transitions import state_in_sentence
 
 
 class Band(models.TextChoices):
@@ -287,8 +288,8 @@ class HealthReview(models.Model):
             raise Conflict(
                 gettext("This review is %(state)s; it cannot become %(next)s.")
                 % {
-                    "state": str(self.get_state_display()).lower(),
-                    "next": str(ReviewState(state).label).lower(),
+                    "state": state_in_sentence(self.get_state_display()),
+                    "next": state_in_sentence(ReviewState(state).label),
                 }
             )
         self.state = state

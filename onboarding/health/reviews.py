@@ -39,6 +39,7 @@ from onboarding.core import clock
 from onboarding.core.cardmask import mask_card_numbers
 from onboarding.core.errors import Conflict, Forbidden, NotFound
 from onboarding.core.roles import STAFF_ROLES, Role
+from onboarding.core.transitions import state_in_sentence
 from onboarding.health import events
 from onboarding.health.explain import red_details
 from onboarding.health.models import (
@@ -161,7 +162,7 @@ def _locked_live(review_id: int) -> HealthReview:
     if not review.is_live:
         raise Conflict(
             gettext("This review is %(state)s; nothing more can be done on it.")
-            % {"state": review.get_state_display().lower()}
+            % {"state": state_in_sentence(review.get_state_display())}
         )
     return review
 

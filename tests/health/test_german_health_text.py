@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from onboarding.accounts.models import User
+from onboarding.core.errors import Conflict
 from onboarding.health.explain import PARTS, factor_explanation, red_reason
 from onboarding.health.models import Factor, HealthReview, HealthSettings
 from onboarding.health.scoring import (
@@ -244,3 +245,15 @@ def test_an_unacknowledged_fall_into_red_is_worded_in_german_on_the_board(sysops
     board = main_text(german_client(sysops).get(reverse("risk:board")))
     assert f"{contract.customer.reference} ist auf Rot gefallen, und keine Führungskraft" in board
     assert risk.reason not in board
+
+
+@pytest.mark.django_db
+def test_a_refused_review_move_names_the_states_as_labelled_in_german_and_lower_case_in_english():
+    review = HealthReview(state="closed")
+    with translation.override("de"), pytest.raises(Conflict) as german:
+        review.move_to("open")
+    with translation.override("en"), pytest.raises(Conflict) as english:
+        review.move_to("open")
+    # German quotes the label as written (nouns keep their capital); English lower-cases it.
+    assert "„Offen“" in str(german.value.message)
+    assert "it cannot become open." in str(english.value.message)
