@@ -40,6 +40,21 @@ MOVE_REFUSED: dict[str, Promise] = {
 }
 
 
+# A target no state of the machine is named by (a value no form offers, sent through the API),
+# one sentence per kind as above; `value` is the target as Python writes it ('lost').
+NOT_A_STATUS: dict[str, Promise] = {
+    "alert": gettext_lazy("{value} is not an alert status."),
+    "contract": gettext_lazy("{value} is not a contract status."),
+    "credit note": gettext_lazy("{value} is not a credit note status."),
+    "invoice": gettext_lazy("{value} is not an invoice status."),
+    "payment": gettext_lazy("{value} is not a payment status."),
+    "request": gettext_lazy("{value} is not a request status."),
+    "review": gettext_lazy("{value} is not a review status."),
+    "service credit": gettext_lazy("{value} is not a service credit status."),
+    "subscription": gettext_lazy("{value} is not a subscription status."),
+}
+
+
 def state_in_sentence(label: object) -> str:
     """A state's label as it sits in the sentence: lower case in English ("is cancelled"), as
     written elsewhere, where the translation quotes it (German capitalises nouns)."""
@@ -74,7 +89,10 @@ def check_move(
     """
     values = _state_values(states)
     if target not in values:
-        raise IllegalTransition(f"{target!r} is not a {what} status.", field=field)
+        unknown = NOT_A_STATUS.get(what)
+        if unknown is None:  # a machine without its own sentence yet: English, as before
+            raise IllegalTransition(f"{target!r} is not a {what} status.", field=field)
+        raise IllegalTransition(str(unknown).format(value=repr(target)), field=field)
     if not move_allowed(moves, current, target):
         # A row in a state the choices no longer name (an old or hand-edited row) is still
         # refused as an illegal move, named by its stored value.

@@ -4,8 +4,9 @@ The gateways answer in English, and that English is what the attempt, the invoic
 log and the admin alerts keep (`PaymentAttempt.message`, `Invoice.last_payment_message`): staff
 and logs read one language. A customer's page or mail translates it when it is shown, from the
 text this system wrote (the sandbox gateway's, `DECLINE_MESSAGES`, the charge fallbacks) or,
-for a gateway text this system did not write (Stripe's own), from the decline code. English
-readers get the stored text unchanged.
+for a gateway text this system did not write (Stripe's own), from the decline code; a code
+this system does not know gets one general sentence (`UNKNOWN_DECLINE`), never the gateway's
+English. English readers get the stored text unchanged.
 """
 
 from django.utils.translation import get_language, gettext_lazy
@@ -61,13 +62,21 @@ _KNOWN_TEXTS = {
 _BY_CODE = {**DECLINE_MESSAGES, "generic_decline": DECLINE_MESSAGES["card_declined"]}
 
 
+# A gateway's own text for a code this system does not know: the reader is told what happened
+# in their language; staff read the gateway's words in the record and the audit log.
+UNKNOWN_DECLINE = gettext_lazy("The payment provider refused your card or the payment.")
+
+
 def customer_text(code: str, message: str) -> str:
     """`message` (a gateway's or this system's English, as stored) for the customer, in the
     active language: the translation of a text this system wrote; else, for a reader who
-    does not read English, the text of the decline code; else the message as it is."""
+    does not read English, the text of the decline code, or the general sentence for a code it
+    does not know; English readers get the message as it is."""
     known = _KNOWN_TEXTS.get(message)
     if known is not None:
         return str(known)
-    if (get_language() or "en").split("-")[0] != "en" and code in _BY_CODE:
+    if not message or (get_language() or "en").split("-")[0] == "en":
+        return message
+    if code in _BY_CODE:
         return str(_KNOWN_TEXTS[_BY_CODE[code]])
-    return message
+    return str(UNKNOWN_DECLINE)

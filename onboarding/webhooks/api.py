@@ -1,12 +1,17 @@
 """/api/v1/staff/webhooks: endpoints, their secrets, delivery log, resend and replay. Admins only:
 every operation refuses other staff roles with 403 (and records the refusal)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from onboarding.core.pagination import BoundedLimitOffsetPagination
 from onboarding.webhooks.catalog import event_catalog
+from onboarding.webhooks.guard import UnsafeURL
+from onboarding.webhooks.guard_texts import guard_text
 from onboarding.webhooks.schemas import (
     WebhookDeliveryFilters,
     WebhookDeliveryOut,
@@ -37,6 +42,16 @@ router = Router()
 _ERRORS = {400: dict, 403: dict, 404: dict}
 
 
+@contextmanager
+def _guard_refusal_worded() -> Iterator[None]:
+    """The URL guard refuses in English (the text a delivery log stores); the caller reads its
+    refusal in their Accept-Language, like the API's other messages. Code and field unchanged."""
+    try:
+        yield
+    except UnsafeURL as refusal:
+        raise UnsafeURL(guard_text(refusal.message)) from refusal
+
+
 @router.get(
     "/event-types", response={200: list[WebhookEventTypeOut], 403: dict}, summary="Event types"
 )
@@ -57,12 +72,13 @@ def list_endpoints(request: HttpRequest):
 )
 def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn):
     """The answer holds the signing secret: the only time it is shown."""
-    created = endpoint_create(
-        actor=request.user,
-        url=payload.url,
-        description=payload.description,
-        event_types=payload.event_types,
-    )
+    with _guard_refusal_worded():
+        created = endpoint_create(
+            actor=request.user,
+            url=payload.url,
+            description=payload.description,
+            event_types=payload.event_types,
+        )
     endpoint = endpoint_get(endpoint_id=created.endpoint.pk)
     endpoint.secret = created.secret
     return Status(201, endpoint)
@@ -86,7 +102,8 @@ def get_endpoint(request: HttpRequest, endpoint_id: int):
 def patch_endpoint(request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatchIn):
     """Pause with `paused: true`; `paused: false` resumes, and re-enables a disabled endpoint."""
     changes = payload.dict(exclude_none=True)
-    endpoint_update(actor=request.user, endpoint_id=endpoint_id, **changes)
+    with _guard_refusal_worded():
+        endpoint_update(actor=request.user, endpoint_id=endpoint_id, **changes)
     return endpoint_get(endpoint_id=endpoint_id)
 
 

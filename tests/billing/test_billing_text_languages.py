@@ -148,6 +148,30 @@ def test_a_declined_card_is_explained_in_german_on_the_invoice_page(client, cust
         assert invoice.payment_failure_text == "Your card was declined."
 
 
+def test_a_gateways_text_for_an_unknown_code_is_not_shown_to_a_german_customer(
+    client, customer, plan
+):
+    """The invoice keeps the gateway's own words for staff; the customer reads a German
+    sentence instead of them."""
+    buyer = ready_customer(customer, country="DE", card=DECLINED_CARD)
+    Customer.objects.filter(pk=buyer.pk).update(language="de")
+    buy(buyer, plan)
+    bill_run_execute(run_date=today())
+    raw = "Refused under issuer policy 7 (ref 0099)."
+    Invoice.objects.filter(customer=buyer).update(
+        last_payment_code="issuer_policy_7", last_payment_message=raw
+    )
+    invoice = Invoice.objects.get(customer=buyer)
+    client.force_login(customer)
+    text = main_text(client.get(reverse("billing:invoice", args=[invoice.pk])))
+    assert "Der Zahlungsanbieter hat Ihre Karte oder die Zahlung abgelehnt." in text
+    assert "issuer policy" not in text and "Refused" not in text
+    invoice.refresh_from_db()
+    assert invoice.last_payment_message == raw  # the record keeps the gateway's words
+    with translation.override("en"):
+        assert invoice.payment_failure_text == raw
+
+
 def test_decline_texts_in_each_language():
     with translation.override("fr"):
         assert customer_text("insufficient_funds", "Your card has insufficient funds.") == (
@@ -157,11 +181,23 @@ def test_decline_texts_in_each_language():
         assert customer_text("lost_card", "Your card has been reported lost (Stripe).") == (
             "Votre banque signale cette carte comme perdue."
         )
-        assert customer_text("weird_code", "Something odd.") == "Something odd."
+        # A code this system does not know: one general sentence, never the gateway's English.
+        assert customer_text("weird_code", "Something odd.") == (
+            "Le prestataire de paiement a refusé votre carte ou le paiement."
+        )
+        assert customer_text("weird_code", "") == ""  # nothing went wrong: nothing to say
+    with translation.override("de"):
+        assert customer_text("weird_code", "Something odd.") == (
+            "Der Zahlungsanbieter hat Ihre Karte oder die Zahlung abgelehnt."
+        )
+        assert customer_text("expired_card", "Card expired (gateway).") == (
+            "Ihre Karte ist abgelaufen."
+        )
     with translation.override("en"):  # English readers get what the gateway said
         assert customer_text("lost_card", "Your card has been reported lost (Stripe).") == (
             "Your card has been reported lost (Stripe)."
         )
+        assert customer_text("weird_code", "Something odd.") == "Something odd."
 
 
 def test_the_not_applied_notice_words_its_cycle_terms_and_reason_in_german(customer, plan):

@@ -94,3 +94,42 @@ def test_each_choices_class_is_checked_against_its_own_states():
     with pytest.raises(IllegalTransition) as refused:
         check_move(MOVES, "in_progress", "new", what="request", states=RequestStatus)
     assert refused.value.message == "A request that is in progress cannot become new."
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "'lost' is not a request status."),
+        ("de", "'lost' ist kein gültiger Status für eine Anfrage."),
+        ("fr", "'lost' n\u2019est pas un état valide pour une demande."),
+    ],
+)
+def test_an_unknown_target_is_refused_in_the_readers_language(language, message):
+    from django.utils import translation
+
+    with translation.override(language), pytest.raises(IllegalTransition) as refused:
+        ServiceRequest(status="new").move_to("lost")
+    assert refused.value.message == message
+
+
+def test_every_state_machine_names_an_unknown_target_in_german():
+    """Each kind of object has its own German sentence, none left in English."""
+    from django.utils import translation
+
+    rows = [
+        Subscription(status="active"),
+        Invoice(status="open"),
+        CreditNote(status="issued"),
+        Contract(state="sent"),
+        Review(rating=Rating.GREEN, state="open"),
+        ServiceRequest(status="new"),
+        PaymentAttempt(status="pending"),
+        AdminAlert(state="open"),
+    ]
+    with translation.override("de"):
+        for row in rows:
+            with pytest.raises(IllegalTransition) as refused:
+                row.move_to("lost")
+            assert refused.value.message.startswith("'lost' ist kein gültiger Status für "), row
+    with pytest.raises(IllegalTransition, match=r"^'lost' is not an invoice status\.$"):
+        Invoice(status="open").move_to("lost")

@@ -94,3 +94,43 @@ def test_the_test_customer_form_and_failure_are_german(db):
     assert shown.startswith("Der Testkunde konnte wegen eines Problems auf unserer Seite")
     with translation.override("en"):
         assert str(TEST_CUSTOMER_FAILED.message).startswith("The test customer could not be")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "10.0.0.1 resolves to 10.0.0.1, a private network address: refused."),
+        ("de", "10.0.0.1 wird zu 10.0.0.1 aufgelöst, eine Adresse eines privaten Netzes"),
+    ],
+)
+def test_the_api_says_why_a_url_is_refused_in_the_callers_language(db, language, expected):
+    """Registering or changing an endpoint through the API: the guard's refusal follows the
+    call's Accept-Language (English word for word as the guard writes it); code and field are
+    the same in every language."""
+    admin, client = german()
+    base = "/api/v1/staff/webhooks"
+    answer = client.post(
+        f"{base}/",
+        {"url": "https://10.0.0.1/hooks"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert answer.status_code == 400, answer.content
+    body = answer.json()
+    assert body["detail"].startswith(expected), body
+    assert (body["code"], body["field"]) == ("unsafe_url", "url")
+
+    endpoint = endpoint_create(actor=admin, url="http://127.0.0.1:9/hooks/crm").endpoint
+    answer = client.patch(
+        f"{base}/{endpoint.pk}",
+        {"url": "https://metadata.google.internal/"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert answer.status_code == 400, answer.content
+    with translation.override(language):
+        assert answer.json()["detail"] == guard_text(
+            refusal_of("https://metadata.google.internal/")
+        )
+    if language == "de":
+        assert "metadata.google.internal ist" in answer.json()["detail"]
