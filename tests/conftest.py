@@ -9,7 +9,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 from django.utils import translation
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from onboarding.contracts.models import ContractTemplate
 from onboarding.core.catalogues import compile_catalogues
@@ -244,6 +244,9 @@ def playwright_browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # between browser steps are ordinary synchronous calls, so Django may allow them.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # expect() waits 5 s unless told, whatever a context's default timeout: give it the 15 s the
+    # browser contexts have, so a swap or a page a loaded CI machine is slow to answer still counts.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         yield browser

@@ -5,12 +5,13 @@ var/screenshots/buyer-<width>-<page>.png for a person to look at."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_purchase_journey import (
     add_card,
-    banner,
     fill_profile,
+    open_from_buy_page,
     sign_up_and_verify,
 )
 from tests.factories import plan_with_prices
@@ -52,12 +53,11 @@ def test_every_buyer_page_names_the_plan_and_fits_the_screen(
         page.get_by_role("button", name="Confirm purchase").wait_for()
         shoot("buy-disabled")
         fill_profile(page, cycle="Quarterly", shoot=shoot)
-        page.get_by_role("link", name="Add a card").click()
-        assert "billed quarterly" in banner(page)
+        open_from_buy_page(page, "Add a card", "/account/card/", "billed quarterly")
         shoot("card")
         add_card(page, "4242 4242 4242 4242")
         page.wait_for_url(re.compile(r"/buy/business-care/\?cycle=quarterly"))
-        assert page.get_by_role("button", name="Confirm purchase").is_enabled()
+        expect(page.get_by_role("button", name="Confirm purchase")).to_be_enabled()
         shoot("buy-ready")
     finally:
         context.close()

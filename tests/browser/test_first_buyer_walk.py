@@ -9,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from onboarding.billing.billrun import bill_run_execute
 from onboarding.billing.models import Invoice
@@ -42,14 +43,14 @@ def test_the_sign_up_and_confirmation_pages_on_a_phone(playwright_browser, live_
         page.locator("#id_password2").fill("passwort")
         page.get_by_role("button", name="Create account").click()
         page.locator("#id_password2_error").wait_for()
-        assert page.locator("#id_password1_error").count() == 1
+        expect(page.locator("#id_password1_error")).to_have_count(1)
         _shoot(page, "signup-password")
 
         page.locator("#id_password1").fill(PASSWORD)
         page.locator("#id_password2").fill(PASSWORD)
         page.get_by_role("button", name="Create account").click()
         page.get_by_role("heading", name="Check your email").wait_for()
-        assert page.get_by_role("link", name="support@onboarding.test").is_visible()
+        expect(page.get_by_role("link", name="support@onboarding.test")).to_be_visible()
         _shoot(page, "check-your-email")
 
         # Confirmed on another device: the waiting tab, reloaded, goes on to sign in.

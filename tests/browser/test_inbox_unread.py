@@ -3,6 +3,7 @@ read in place lowers that count without a reload."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from onboarding.notifications.relay import relay_drain
 from tests.browser.sessions import sign_in
@@ -31,5 +32,5 @@ def test_marking_a_notice_read_lowers_the_headings_count(page, live_server, scre
     page.wait_for_function(
         "() => document.querySelector('h1 #unread-count').textContent === '1 unread'"
     )
-    assert page.locator("#unread-count").count() == 1  # replaced, not added
-    assert page.get_by_role("button", name="Mark read").count() == 1
+    expect(page.locator("#unread-count")).to_have_count(1)  # replaced, not added
+    expect(page.get_by_role("button", name="Mark read")).to_have_count(1)

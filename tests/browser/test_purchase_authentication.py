@@ -58,7 +58,9 @@ def test_a_payment_the_bank_asks_about_is_confirmed_and_the_invoice_paid(
     expect(action).to_be_visible()
     action.click()
     expect(page.get_by_role("heading", name="Confirm your payment")).to_be_visible()
-    assert page.url == link.replace(re.match(r"https?://[^/]+", link).group(0), live_server.url)
+    expect(page).to_have_url(
+        link.replace(re.match(r"https?://[^/]+", link).group(0), live_server.url)
+    )
     screenshot("sca-390-confirm")
     page.get_by_role("button", name="Confirm payment").click()
 

@@ -159,7 +159,9 @@ def test_an_error_far_down_a_phone_page_is_brought_into_view(page, live_server, 
     page.goto(reverse("contracts:detail", args=[delivered.pk]))
     page.locator("#id_confirm").check()
     page.get_by_role("button", name="Acknowledge").click()  # the name left blank
-    page.wait_for_load_state()
+    # The refused form comes back at its own address (…/acknowledge#acknowledge): wait for that
+    # page; a load state waited for at once would be the old page's, already loaded.
+    page.wait_for_url(re.compile(r"/acknowledge#acknowledge$"))
     page.wait_for_function("() => document.activeElement.id === 'id_name'")
     name = page.locator("#id_name")
     assert name.evaluate(IN_VIEW), name.bounding_box()

@@ -207,8 +207,10 @@ def test_the_console_home_says_counting_until_the_worker_has_counted(
                                .textContent.trim() === expected""",
             arg=expected,
         )
-        assert page.locator('[data-card="acceptance"] .count-line').inner_text() == "1 red"
-        assert page.locator("#counts-as-of").get_attribute("data-counts") == "current"
+        # htmx swaps the text in first and settles the attributes of elements that keep their
+        # id a moment later: wait for each, do not read them the instant the text shows.
+        expect(page.locator('[data-card="acceptance"] .count-line')).to_have_text("1 red")
+        expect(page.locator("#counts-as-of")).to_have_attribute("data-counts", "current")
         _shot(page, "phone-home-counted")
         page.set_viewport_size(DESKTOP)
         page.reload()

@@ -3,6 +3,7 @@ screen of a 1280x800 desktop, and the audit timeline is short, with a way to the
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.sessions import sign_in
@@ -65,7 +66,7 @@ def test_history_is_collapsed_until_asked_for(page, customer_page):
     invoices = page.locator("#invoices")
     assert not invoices.locator("table").is_visible()
     invoices.locator("summary").click()
-    assert invoices.locator("table").is_visible()
+    expect(invoices.locator("table")).to_be_visible()
 
 
 def test_the_open_requests_card_leads_to_the_request_history(page, customer_page):
@@ -74,8 +75,8 @@ def test_the_open_requests_card_leads_to_the_request_history(page, customer_page
     page.goto(url)
     page.locator("#open-requests a[href='#requests']").click()
     # overview.js opens the collapsed history on the click: wait for it, do not race it.
-    page.locator("#requests table").wait_for(state="visible", timeout=5000)
-    assert page.locator("#requests tbody tr").count() == 14
+    expect(page.locator("#requests table")).to_be_visible()
+    expect(page.locator("#requests tbody tr")).to_have_count(14)
 
 
 def test_on_a_phone_the_view_does_not_scroll_sideways(page, customer_page, screenshot):

@@ -5,6 +5,8 @@ amended). Kept apart so the journey reads as the story."""
 
 import re
 
+from playwright.sync_api import expect
+
 from onboarding.acceptance.models import RequirementTemplate
 from onboarding.billing.models import Invoice, InvoiceStatus, PlanChange, Subscription
 from onboarding.catalog.models import Plan, Tier
@@ -59,8 +61,7 @@ def preview(page, *, plan: str | None = None, seats: int | None = None):
         page.fill("#id_quantity", str(seats))
     page.get_by_role("button", name="See what it costs", exact=True).click()
     rows = page.locator("[data-preview=now] tbody tr")
-    rows.first.wait_for()
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     return [rows.nth(0).inner_text(), rows.nth(1).inner_text()]
 
 
@@ -124,13 +125,13 @@ def show_invoice(page, invoice: Invoice) -> None:
     page.get_by_role("link", name="Invoices").first.click()
     page.get_by_role("link", name=invoice.number).click()
     lines = page.locator("#invoice table.invoice-lines tbody tr")
-    lines.first.wait_for()
-    texts = [lines.nth(i).inner_text() for i in range(lines.count())]
+    expect(lines).to_have_count(2)
+    texts = lines.all_inner_texts()
     assert [t.split(" ", 3)[:3] for t in texts] == [
         ["Unused", "time", "on"],
         ["Remaining", "time", "on"],
     ]
-    assert page.locator("#invoice th", has_text="Paid").count() == 1
+    expect(page.locator("#invoice th", has_text="Paid")).to_have_count(1)
 
 
 def amended(background_work, contract: Contract, *, version: int) -> Contract:
