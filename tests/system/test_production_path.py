@@ -224,13 +224,14 @@ def sign_in(browser: Browser, email: str, totp_secret: str | None = None) -> Pag
         login, login.form_with("login", "password"), login=email, password=DEFAULT_PASSWORD
     )
     if totp_secret:
-        # A code read in a period's last second may be stale when it arrives, and a code once
-        # used is refused (allauth): each sign-in waits for a fresh period it has not used.
+        # A code read in a period's last seconds may be stale when a loaded server reads it, and
+        # a code once used is refused (allauth): each sign-in waits for a fresh period it has
+        # not used, with time to spare.
         period = mfa_settings.TOTP_PERIOD
 
         def fresh_period() -> bool:
             now = time.time()
-            return now // period not in USED_TOTP_PERIODS and now % period < period - 2
+            return now // period not in USED_TOTP_PERIODS and now % period < period - 8
 
         wait_until(fresh_period, timeout=period + 5, what="a fresh TOTP period")
         USED_TOTP_PERIODS.add(time.time() // period)
