@@ -219,11 +219,10 @@ def _send(*, credit_note: CreditNote, actor: User) -> CreditNote:
             idempotency_key=credit_note.refund_key,
         )
     except DomainError as refused:
-        # payments' refusals are lazy: the credit note and the audit log keep them in English,
-        # the person who asked reads them in their language.
+        # payments' refusals are lazy: the credit note and the audit log keep them in English;
+        # the refusal raised on stays lazy, read in the language of whoever shows it.
         with translation.override("en"):
             stored = str(refused.message)
-        refused.message = str(refused.message)
         sent = PaymentRefund.objects.filter(idempotency_key=credit_note.refund_key).first()
         if sent is None or sent.status == RefundStatus.FAILED:
             _cancel(credit_note=credit_note, actor=actor, message=stored)

@@ -233,7 +233,8 @@ class InvoiceSummaryOut(Schema):
             "due_date": invoice.due_date,
             "paid_at": invoice.paid_at,
             "payable": invoice.is_payable,
-            "last_payment_message": invoice.last_payment_message,
+            # In the caller's Accept-Language; the record keeps the gateway's English.
+            "last_payment_message": invoice.payment_failure_text,
             "next_retry_at": invoice.next_retry_at,
             "retry_stopped": invoice.retry_stopped,
             "dispute": InvoiceDisputeOut.of(dispute),

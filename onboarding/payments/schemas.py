@@ -5,6 +5,7 @@ from pydantic import Field
 
 from onboarding.core.money import Money
 from onboarding.core.schemas import MoneyOut, deprecated
+from onboarding.payments.decline_texts import customer_text
 from onboarding.payments.models import PaymentAttempt, PaymentMethod
 
 
@@ -73,7 +74,7 @@ class PaymentOut(Schema):
             amount=str(attempt.amount),
             amount_money=attempt.amount,
             status=attempt.status,
-            message=attempt.message,
+            message=customer_text(attempt.code, attempt.message),  # the caller's language
             card=f"{method.brand.title()} •••• {method.last4}" if method else "",
             refunded_minor=refunded_minor,
             refunded=Money(refunded_minor, attempt.currency),

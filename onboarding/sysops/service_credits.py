@@ -31,7 +31,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from onboarding.accounts.models import User
-from onboarding.alerts.failures import FailureNotice, failure_reported
+from onboarding.alerts.failures import FailureNotice, failure_reported, in_english
 from onboarding.alerts.services import admin_alert_raise, admin_alerts_resolve_for
 from onboarding.billing.models import (
     CreditNote,
@@ -366,7 +366,8 @@ def _issue(*, credit: ServiceCredit, actor: User) -> ServiceCredit:
             # No answer from the provider: billing keeps the draft and sends it again with its
             # key; the approval stands and the credit note is shown as being confirmed.
             return _approved(credit=credit, actor=actor, credit_note=pending)
-        _failed(credit=credit, actor=actor, message=refused.message)
+        # The proposal, the alert and the audit log record English; the manager reads their own.
+        _failed(credit=credit, actor=actor, message=in_english(refused.message))
         raise DomainError(
             gettext(
                 "The service credit was not issued: {reason} Nothing was paid out; an admin "

@@ -158,7 +158,7 @@ def test_too_many_wrong_passwords_are_refused_formally(customer):
 def test_the_second_factors_pages_say_sie(german, customer):
     add_totp(customer)
     text = page_text(german.get(reverse("mfa_deactivate_totp")))
-    assert "Sie sind dabei, die Anmeldung per Authenticator-App zu deaktivieren." in text, text
+    assert "Sie sind dabei, die Anmeldung per Authentifizierungs-App zu deaktivieren." in text, text
     generated = page_text(german.get(reverse("mfa_generate_recovery_codes")))
     assert "Sie sind dabei, einen neuen Satz Wiederherstellungscodes" in generated, generated
     overview = page_text(german.get(reverse("mfa_index")))

@@ -164,8 +164,12 @@ def test_a_gateways_text_for_an_unknown_code_is_not_shown_to_a_german_customer(
     invoice = Invoice.objects.get(customer=buyer)
     client.force_login(customer)
     text = main_text(client.get(reverse("billing:invoice", args=[invoice.pk])))
-    assert "Der Zahlungsanbieter hat Ihre Karte oder die Zahlung abgelehnt." in text
+    assert "Der Zahlungsdienstleister hat Ihre Karte oder die Zahlung abgelehnt." in text
     assert "issuer policy" not in text and "Refused" not in text
+    api = client.get(f"/api/v1/me/invoices/{invoice.pk}", headers={"accept-language": "de"})
+    assert api.json()["last_payment_message"] == (
+        "Der Zahlungsdienstleister hat Ihre Karte oder die Zahlung abgelehnt."
+    )
     invoice.refresh_from_db()
     assert invoice.last_payment_message == raw  # the record keeps the gateway's words
     with translation.override("en"):
@@ -188,7 +192,7 @@ def test_decline_texts_in_each_language():
         assert customer_text("weird_code", "") == ""  # nothing went wrong: nothing to say
     with translation.override("de"):
         assert customer_text("weird_code", "Something odd.") == (
-            "Der Zahlungsanbieter hat Ihre Karte oder die Zahlung abgelehnt."
+            "Der Zahlungsdienstleister hat Ihre Karte oder die Zahlung abgelehnt."
         )
         assert customer_text("expired_card", "Card expired (gateway).") == (
             "Ihre Karte ist abgelaufen."

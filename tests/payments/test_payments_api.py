@@ -55,3 +55,14 @@ def test_a_customer_never_sees_another_customers_payments(
 
 def test_staff_get_a_404_from_the_customer_list(sysops_client):
     assert sysops_client.get(URL).status_code == 404
+
+
+def test_a_decline_is_worded_in_the_callers_language(customer_client, customer):
+    card_on_file(customer.customer)
+    sandbox_fault_arm(operation="charge", kind="card_declined")
+    pay(customer.customer, "a")
+    german = customer_client.get(URL, headers={"accept-language": "de"}).json()
+    assert german[0]["status"] == "declined"
+    assert german[0]["message"] == "Ihre Karte wurde abgelehnt."
+    # The attempt keeps the gateway's English for staff and the logs.
+    assert customer_client.get(URL).json()[0]["message"] == "Your card was declined."

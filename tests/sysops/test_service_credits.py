@@ -282,3 +282,22 @@ def test_the_staff_request_page_links_its_pending_credit(proposed, sysops_client
     body = page.content.decode()
     assert reverse("sysops:service_credit", args=[proposed.pk]) in body
     assert "a manager decides" in body
+
+
+def test_a_german_managers_failed_approval_is_told_in_german_and_recorded_in_english(
+    proposed, paid, manager, manager_client
+):
+    manager.staff_language = "de"
+    manager.save(update_fields=["staff_language"])
+    attempt = paid.paid_attempt
+    attempt.gateway_charge_id = "ch_sbx_unknown"  # the provider has no such charge
+    attempt.save(update_fields=["gateway_charge_id"])
+    response = manager_client.post(
+        reverse("sysops:service_credit_approve", args=[proposed.pk]), {"confirm": "on"}
+    )
+    assert response.status_code == 422
+    assert "Die Service-Gutschrift wurde nicht ausgestellt" in response.content.decode()
+    proposed.refresh_from_db()
+    assert "refused" in proposed.failure_reason  # the record, the alert and the log: English
+    alert = AdminAlert.objects.get(reason="service_credit_failed")
+    assert "refused" in alert.message
