@@ -160,11 +160,12 @@ def _draft_create(
             number=invoice.number, reason=reason
         )
         tax_name = tax_name_text(invoice.tax_name)
+        rates = {part.rate_bp: percent_of(part.rate_bp) for part in parts}
     CreditNoteLine.objects.bulk_create(
         CreditNoteLine(
             credit_note=credit_note,
             description=(
-                f"{description} ({tax_name} {percent_of(part.rate_bp)})"
+                f"{description} ({tax_name} {rates[part.rate_bp]})"
                 if len(parts) > 1
                 else description
             )[:255],

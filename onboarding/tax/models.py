@@ -1,5 +1,10 @@
+from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_percent
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django_countries.fields import CountryField
 
 
@@ -30,7 +35,8 @@ class TaxRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.country.code} {self.rate_percent} from {self.valid_from:%Y-%m-%d}"
+        rate = percent_of(self.rate_bp, language="en")  # a record's name: one language
+        return f"{self.country.code} {rate} from {self.valid_from:%Y-%m-%d}"
 
     def clean(self) -> None:
         if self.rate_bp is not None and self.rate_bp > 10000:
@@ -41,7 +47,13 @@ class TaxRate(models.Model):
         return percent_of(self.rate_bp)
 
 
-def percent_of(rate_bp: int) -> str:
-    """1900 -> "19%", 2550 -> "25.5%", 0 -> "0%"."""
-    whole, rest = divmod(rate_bp, 100)
-    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".") + "%"
+def percent_of(rate_bp: int, *, language: str | None = None) -> str:
+    """A rate in basis points as `language` (default: the active one) writes a percentage:
+    1900 -> "19%" and 2550 -> "25.5%" in English, "19\u00a0%" and "25,5\u00a0%" in German and
+    French; every decimal the rate has is kept."""
+    name = translation.to_locale(language or translation.get_language() or "en")
+    try:
+        locale = Locale.parse(name)
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    return format_percent(Decimal(rate_bp) / 10000, locale=locale, decimal_quantization=False)

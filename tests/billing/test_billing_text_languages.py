@@ -55,7 +55,9 @@ def test_a_german_invoice_has_a_german_line_and_tax_name(customer, plan):
     [line] = invoice.lines.all()
     assert line.description == f"{plan.product.name} · {plan.name}, Support monatlich"
     text = _pdf_text(invoice.pdf_path)
-    assert "Support monatlich" in text and "USt. 19%" in text
+    assert (
+        "Support monatlich" in text and "USt. 19 %" in text
+    )  # the PDF text's no-break space read as a space
     assert not re.search(r"\b(VAT|support|monthly)\b", text), text
     assert invoice.tax_name == "VAT"  # the stored code stays English, for staff and the API
 
@@ -65,7 +67,7 @@ def test_a_french_reverse_charged_invoice_has_french_line_tax_and_mention(custom
     invoice = _issued(buyer, plan, "fr")
     assert invoice.lines.get().description.endswith(", support mensuel")
     text = _pdf_text(invoice.pdf_path)
-    assert "TVA 0% (autoliquidation)" in text
+    assert "TVA 0 % (autoliquidation)" in text
     assert "Autoliquidation\xa0: TVA due par le preneur (article 196" in text or (
         "Autoliquidation : TVA due par le preneur (article 196" in text
     )
