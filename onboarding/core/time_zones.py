@@ -69,8 +69,9 @@ def time_zone_choices(country: str) -> tuple[tuple[str, str], ...]:
 def _time_zone_choices(country: str, language: str) -> tuple[tuple[str, str], ...]:
     mine = zones_of_country(country)
     rest = sorted(time_zones() - set(mine) - {"localtime", "Factory"})
+    # The zone first, the words after: a phone's narrow select cuts the end, not the zone.
     blank = (
-        gettext("Your country's main zone (%(zone)s)") % {"zone": mine[0]}
+        gettext("%(zone)s (your country's main zone)") % {"zone": mine[0]}
         if mine
         else gettext("Your country's main zone")
     )
