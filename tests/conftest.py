@@ -1,5 +1,6 @@
 import importlib
 import os
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -172,6 +173,21 @@ def manager_client(manager):
 @pytest.fixture
 def admin_client_2fa(admin_user):
     return _client_for(admin_user)
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:
+    """Default storage (invoice and contract PDFs) in a folder of this test's own."""
+    location = tmp_path / "media"
+    location.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
 
 
 @pytest.fixture

@@ -22,15 +22,8 @@ DECLINING_CARD = "4000000000009995"  # accepted on file, every charge declined (
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """PDFs go to this test's own directory."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+def _media(media):
+    """PDFs go to this test's own directory (`media`, tests/conftest.py)."""
 
 
 @pytest.fixture

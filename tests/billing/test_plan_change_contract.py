@@ -16,14 +16,14 @@ from onboarding.contracts.documents import contract_document_generate
 from onboarding.contracts.models import Contract, ContractState
 from onboarding.notifications.models import OutboxMessage
 from tests.billing.conftest import bought, deliver_events, ready_customer
-from tests.contracts.conftest import deliver_inline, media  # noqa: F401
+from tests.contracts.conftest import deliver_inline
 from tests.factories import plan_with_prices
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def contract(plan, media):  # noqa: F811
+def contract(plan, media):
     anchor = (timezone.now() - timedelta(days=4)).replace(microsecond=0)
     subscription = bought(ready_customer(), plan, anchor=anchor)
     bill_run_execute(run_date=anchor.date())

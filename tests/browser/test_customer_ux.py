@@ -33,17 +33,6 @@ def plan(db):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
-@pytest.fixture
 def browse(playwright_browser, live_server):
     """browse(user, width, height) -> a signed-in page; every context is closed afterwards."""
     contexts = []

@@ -19,17 +19,6 @@ from tests.sysops.sla_terms import at, new_test_clock, plan_with_sla_terms, subs
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-
-
 def _german(user) -> None:
     Customer.objects.filter(pk=user.pk).update(language="de")
 

@@ -35,15 +35,8 @@ def buyer(db):
 
 
 @pytest.fixture
-def delivered(settings, tmp_path, buyer):
+def delivered(buyer, media):
     """A contract delivered with its document, stored in this test's own media folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     return deliver_inline(subscribe(buyer, plan_with_prices("business-care")))
 
 

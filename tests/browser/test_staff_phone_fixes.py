@@ -22,7 +22,7 @@ from onboarding.core.roles import Role
 from onboarding.sysops.models import ServiceRequest
 from tests.browser.fitting import SIZES, fits_the_screen
 from tests.browser.sessions import signed_in_context
-from tests.contracts.conftest import deliver_inline, media, paying_customer, subscribe  # noqa: F401
+from tests.contracts.conftest import deliver_inline, paying_customer, subscribe
 from tests.factories import plan_with_prices, staff_user
 from tests.sysops.conftest import rich_customer
 

@@ -181,14 +181,7 @@ def test_the_profile_country_select_is_in_the_readers_language(language, country
     assert ">Germany<" not in page
 
 
-def test_a_german_contract_states_the_plans_terms_in_german(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_a_german_contract_states_the_plans_terms_in_german(media):
     plan = translated_plan()
     client, subscription = reader("de", plan=plan)
     contract = deliver_inline(subscription)
@@ -208,14 +201,7 @@ def test_a_german_contract_states_the_plans_terms_in_german(settings, tmp_path):
     assert GERMAN["summary"] in main_text(client.get(f"/account/contracts/{contract.pk}/"))
 
 
-def test_an_english_contract_keeps_the_english_terms(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_an_english_contract_keeps_the_english_terms(media):
     user = UserFactory(email="english@example.com")
     complete_profile(user.customer)
     contract = deliver_inline(subscribe(user, translated_plan()))
@@ -327,14 +313,7 @@ def test_the_catalogue_api_answers_in_the_calls_language(client):
     ("language", "says"),
     [("de", "Nicht per E-Mail gesendet"), ("fr", "Non envoyé par e-mail"), ("en", "Not emailed")],
 )
-def test_the_contracts_delivery_note_is_in_the_readers_language(settings, tmp_path, language, says):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_the_contracts_delivery_note_is_in_the_readers_language(language, says, media):
     user = paying_customer(verified=False, email=f"unverified-{language}@example.com")
     Customer.objects.filter(pk=user.pk).update(language=language)
     contract = deliver_inline(subscribe(user, plan_with_prices()))

@@ -15,21 +15,6 @@ from tests.factories import UserFactory, complete_profile, plan_with_prices
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    """Default storage in a folder of this test's own."""
-    location = tmp_path / "media"
-    location.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
-    return location
-
-
-@pytest.fixture
 def plan(db):
     return plan_with_prices("business-care")
 

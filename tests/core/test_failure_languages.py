@@ -123,16 +123,7 @@ def test_a_failure_in_the_api_is_in_the_calls_language(customer, language, expec
 
 
 @pytest.fixture
-def cancelled(settings, tmp_path) -> tuple[User, Contract]:
-    location = tmp_path / "media"
-    location.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
+def cancelled(media) -> tuple[User, Contract]:
     user = paying_customer()
     contract = deliver_inline(contract_subscription(user, plan_with_prices("business-care")))
     client = _speaking(user, "en")

@@ -281,16 +281,7 @@ def test_a_reply_to_a_closed_request_is_refused_in_the_apis_language(
 
 
 @pytest.fixture
-def contract_owner(settings, tmp_path):
-    location = tmp_path / "media"
-    location.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
+def contract_owner(media):
     user = paying_customer()
     contract = deliver_inline(contract_subscription(user, plan_with_prices("business-care")))
     return user, contract

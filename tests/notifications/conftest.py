@@ -57,19 +57,6 @@ def db_mailbox(embedded_mail) -> MailDrop:
     return embedded_mail
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    (tmp_path / "media").mkdir()
-    return tmp_path / "media"
-
-
 class RefusingSink(MailSink):
     """A server that refuses, for good (550), any recipient whose address starts "nobody@"."""
 

@@ -73,17 +73,6 @@ def page(client, url, status=200) -> str:
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-
-
-@pytest.fixture
 def contract_owner(media):
     user = paying_customer(email="vertrag@example.com")
     contract = deliver_inline(subscribe_paid(user, plan_with_prices("business-care")))

@@ -395,14 +395,7 @@ def test_the_staff_mail_is_german(desk, engineer, manager):
     assert "missed its" not in credit.body_text
 
 
-def test_a_staff_contract_is_german(client, manager, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_a_staff_contract_is_german(client, manager, media):
     user = paying_customer(email="vertrag@example.com")
     plan = plan_with_prices("business-care")
     contract = deliver_inline(subscribe_paid(user, plan))

@@ -724,7 +724,7 @@ class World:
 
 
 @pytest.fixture
-def world(settings, tmp_path) -> World:
+def world(settings, tmp_path, media) -> World:
     from onboarding.acceptance.models import Review
     from onboarding.acceptance.requirements import requirement_add
     from onboarding.acceptance.timers import timers_fire_due
@@ -756,13 +756,6 @@ def world(settings, tmp_path) -> World:
     from tests.probes.tasks import failing_probe
     from tests.sysops.conftest import open_request, subscribe
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
     settings.EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
     settings.MAIL_DROP_DIR = tmp_path / "mail"  # the embedded mode's whole emails
 

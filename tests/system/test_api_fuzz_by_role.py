@@ -99,18 +99,11 @@ MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
 @pytest.fixture
-def world(settings, tmp_path):
+def world(settings, tmp_path, media):
     """Two customers who each bought a plan with a card, were invoiced and charged, received a
     contract and opened a service request; the first has a contact and acknowledged their
     contract, which has a red requirement and a risk event; the second was partly refunded.
     Notices relayed to inboxes and the mailbox, an open admin alert, a user of every role."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
     settings.EMAIL_BACKEND = "onboarding.notifications.mailbox.DatabaseMailboxBackend"
     settings.MAIL_DROP_DIR = tmp_path / "mail"  # the embedded mode's whole emails
 

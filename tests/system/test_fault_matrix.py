@@ -261,15 +261,6 @@ def documents_unmounted(media: Path) -> Iterator[None]:
 # --- Set-up, and what the tests look at -----------------------------------------------------------
 
 
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    """Documents (invoice and contract PDFs) go to this test's own folder."""
-    location = tmp_path / "media"
-    location.mkdir()
-    use_storage(settings, location)
-    return location
-
-
 def use_storage(settings, location: Path) -> None:
     settings.STORAGES = {
         **settings.STORAGES,

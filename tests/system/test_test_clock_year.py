@@ -65,14 +65,7 @@ def _webhooks_delivered(receiver: Receiver, customer_id: int) -> list[dict]:
 
 # Transactions commit, as in production: what a service queues on commit lands on the clock.
 @pytest.mark.django_db(transaction=True)
-def test_a_year_and_a_month_of_a_test_customer(redis_url, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+def test_a_year_and_a_month_of_a_test_customer(redis_url, media):
     receiver = Receiver().start()
     try:
         _run(receiver)

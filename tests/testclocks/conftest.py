@@ -7,15 +7,8 @@ from tests.factories import plan_with_prices, staff_user
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    """PDFs go to this test's own directory."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+def _media(media):
+    """PDFs go to this test's own directory (`media`, tests/conftest.py)."""
 
 
 @pytest.fixture
