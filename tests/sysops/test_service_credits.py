@@ -181,16 +181,22 @@ def test_declining_needs_a_reason_and_is_audited(proposed, manager):
     assert not SandboxRefund.objects.exists()
 
 
+def _approved_with_the_refund_refused(manager_client, proposed, paid):
+    """A manager approves while the provider knows no such charge: it refuses the refund."""
+    attempt = paid.paid_attempt
+    attempt.gateway_charge_id = "ch_sbx_unknown"
+    attempt.save(update_fields=["gateway_charge_id"])
+    return manager_client.post(
+        reverse("sysops:service_credit_approve", args=[proposed.pk]), {"confirm": "on"}
+    )
+
+
 def test_a_refund_the_provider_refuses_fails_the_credit_tells_the_manager_and_an_admin(
     proposed, paid, manager, manager_client
 ):
     attempt = paid.paid_attempt
     real_charge = attempt.gateway_charge_id
-    attempt.gateway_charge_id = "ch_sbx_unknown"  # the provider has no such charge
-    attempt.save(update_fields=["gateway_charge_id"])
-    response = manager_client.post(
-        reverse("sysops:service_credit_approve", args=[proposed.pk]), {"confirm": "on"}
-    )
+    response = _approved_with_the_refund_refused(manager_client, proposed, paid)
     assert response.status_code == 422
     assert "The service credit was not issued" in response.content.decode()
     proposed.refresh_from_db()
@@ -289,12 +295,7 @@ def test_a_german_managers_failed_approval_is_told_in_german_and_recorded_in_eng
 ):
     manager.staff_language = "de"
     manager.save(update_fields=["staff_language"])
-    attempt = paid.paid_attempt
-    attempt.gateway_charge_id = "ch_sbx_unknown"  # the provider has no such charge
-    attempt.save(update_fields=["gateway_charge_id"])
-    response = manager_client.post(
-        reverse("sysops:service_credit_approve", args=[proposed.pk]), {"confirm": "on"}
-    )
+    response = _approved_with_the_refund_refused(manager_client, proposed, paid)
     assert response.status_code == 422
     assert "Die Service-Gutschrift wurde nicht ausgestellt" in response.content.decode()
     proposed.refresh_from_db()
